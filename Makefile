@@ -1,0 +1,89 @@
+# Makefile - build, test, run and bench Keten; `make help` lists the targets.
+# Plain GNU make with pkg-config. `make SANITIZE=address,undefined test`
+# builds into build/san and runs every test against the sanitized binary.
+
+PKGS := libevent_openssl libevent_pthreads libevent libcurl jansson libpq openssl
+
+ifeq ($(SANITIZE),)
+BUILD := build/default
+SANFLAGS :=
+else
+BUILD := build/san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+KT_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -MMD -MP \
+	-Iinclude -Ibroker -include broker/banned.h $(SANFLAGS) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+KT_LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+LIB_SRCS := $(filter-out broker/main.c,$(wildcard broker/*.c)) $(wildcard adapters/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+KETEN := $(BUILD)/keten
+
+.PHONY: all deps test test-unit test-system run bench clean help
+
+all: $(KETEN)
+
+help:
+	@echo "make              build $(KETEN)"
+	@echo "make deps         install what building and testing need (apt-get, npm)"
+	@echo "make test         deps, build, unit tests, system tests (own PostgreSQL)"
+	@echo "make test-unit    only the C unit tests"
+	@echo "make test-system  only the system tests"
+	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443"
+	@echo "make bench        intake throughput against pgbench on the same statements"
+	@echo "make SANITIZE=address,undefined test   the same under ASan + UBSan"
+	@echo "make clean        remove build/ and var/"
+
+deps:
+	@deploy/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KT_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/migrations.c: schemas/embed.sh $(wildcard schemas/migrations/*.sql)
+	@mkdir -p $(dir $@)
+	schemas/embed.sh $@
+
+$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KT_CFLAGS) -c $< -o $@
+
+$(BUILD)/libketen.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(KETEN): $(BUILD)/obj/broker/main.o $(BUILD)/libketen.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(KT_LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libketen.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KT_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libketen.a \
+		$(KT_LDLIBS) -lcmocka
+
+test: deps
+	@$(MAKE) --no-print-directory test-unit test-system
+
+test-unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+test-system: $(KETEN)
+	@KETEN_BIN=$(abspath $(KETEN)) tests/system/run.sh
+
+run: deps $(KETEN)
+	@KETEN_BIN=$(abspath $(KETEN)) deploy/quickstart.sh
+
+bench: deps $(KETEN)
+	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/run.sh
+
+clean:
+	rm -rf build var
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/broker/main.d

@@ -1,0 +1,57 @@
+/* config.h - the broker's settings: one declarative table (config.c) read
+ * from defaults, then an optional file of `name = value` lines, then
+ * KETEN_<NAME> environment variables, then command-line overrides. */
+#ifndef KETEN_CONFIG_H
+#define KETEN_CONFIG_H
+
+#include "keten/err.h"
+
+struct kt_config {
+	char *database_url;          /* libpq conninfo or URI */
+	char *listen;                /* host:port; port 0 picks a free one */
+	char *port_file;             /* where to write the bound port, or NULL */
+	char *tls_cert;              /* PEM certificate chain of the server */
+	char *tls_key;               /* PEM private key of the server */
+	char *supplier_ca;           /* CA bundle that supplier certificates must chain to */
+	char *node_name;             /* lease owner name; defaults to host:pid */
+	int db_pool_size;            /* connections serving API requests */
+	int db_deadline_ms;          /* longest a request waits for the database */
+	int db_statement_timeout_ms;
+	int max_body_bytes;          /* API request body limit (413 above it) */
+	int dispatch_interval_ms;    /* sweep of the outbox when not woken */
+	int dispatch_batch;          /* messages claimed per round */
+	int dispatch_max_inflight;   /* supplier calls in flight at most */
+	int lease_ms;                /* outbox lease; outlasts supplier_timeout_ms */
+	int supplier_connect_timeout_ms;
+	int supplier_timeout_ms;     /* total time of one supplier call */
+	int supplier_max_response_bytes;
+	int retry_base_ms;           /* first retry delay; doubles per attempt */
+	int retry_max_ms;            /* cap of the retry delay */
+	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
+};
+
+/* Fills cfg with the defaults. */
+void kt_config_init(struct kt_config *cfg);
+
+/* Reads `name = value` lines (# comments) from path. KT_ERR on an unknown
+ * name, a bad value or an unreadable file; err says which line. */
+int kt_config_load_file(struct kt_config *cfg, const char *path,
+			struct kt_err *err);
+
+/* Applies every KETEN_<NAME> variable that is set. */
+int kt_config_load_env(struct kt_config *cfg, struct kt_err *err);
+
+/* Sets one setting by its name (as in the file). */
+int kt_config_set(struct kt_config *cfg, const char *name, const char *value,
+		  struct kt_err *err);
+
+/* Checks what a serving broker needs (database, TLS files readable, lease
+ * longer than the supplier timeout). */
+int kt_config_validate(const struct kt_config *cfg, struct kt_err *err);
+
+/* Prints every setting and its help line (secrets are never printed). */
+void kt_config_print_help(void);
+
+void kt_config_release(struct kt_config *cfg);
+
+#endif

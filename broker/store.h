@@ -1,0 +1,50 @@
+/* store.h - every SQL statement of Keten lives behind this header (the
+ * store_*.c files); nothing else sees PGconn. All functions block: they run
+ * on a dbpool worker thread or in a command-line subcommand, never on the
+ * event loop. Errors: database down -> 503 "database_unavailable". */
+#ifndef KETEN_STORE_H
+#define KETEN_STORE_H
+
+#include <jansson.h>
+
+#include "keten/err.h"
+
+struct kt_db; /* one database session */
+
+/* Connects (conninfo may be a URI); sets statement_timeout when > 0. */
+int kt_db_open(const char *conninfo, int statement_timeout_ms,
+	       struct kt_db **out, struct kt_err *err);
+/* 1 while the session is usable. */
+int kt_db_ok(const struct kt_db *db);
+/* Drops a broken session and connects again. */
+int kt_db_reconnect(struct kt_db *db, struct kt_err *err);
+/* Accepts NULL. */
+void kt_db_free(struct kt_db *db);
+
+/* SELECT 1: for /readyz. */
+int kt_store_ping(struct kt_db *db, struct kt_err *err);
+
+/* Applies the embedded migrations not yet recorded, each in its own
+ * transaction, under an advisory lock so two nodes never race. *applied
+ * gets the number applied (0 when already current). */
+int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err);
+
+/* ---- chain import (store_chain.c) -----------------------------------
+ * The types live in chain_doc.h, which checks documents without a database. */
+struct kt_chain_doc;
+struct kt_chain_plan;
+
+/* Applies doc, a document kt_chain_doc_parse() accepted, in ONE transaction:
+ * customers and suppliers upserted by key; services upserted by key, each
+ * getting a new chain version (document and component rows) when its chain
+ * differs from its current version. With dry_run the same transaction is
+ * rolled back, so the plan is exactly what a real run would do. Fills plan
+ * (the caller's struct; kt_chain_plan_release() it) with one change per
+ * entry of doc, sorted. Fails, applying nothing, with 422 "invalid_chain"
+ * and a detail per problem (a customer or supplier found neither in doc nor
+ * in the database, a service changing customer), or a database error. */
+int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
+			  int dry_run, struct kt_chain_plan *plan,
+			  struct kt_err *err);
+
+#endif

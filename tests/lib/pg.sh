@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# pg.sh - a throwaway PostgreSQL 15 cluster on a unix socket, for tests, the
+# bench and the quick start. `pg.sh start [durable]` prints the cluster's
+# folder (also its socket directory); `pg.sh stop DIR` stops and removes it.
+# initdb and pg_ctl refuse root, so as root they run as the postgres user, in
+# a fresh folder under /tmp that user owns (short socket paths, reachable even
+# when the checkout is not).
+set -euo pipefail
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+case "${1:-}" in
+start)
+	dir=$(mktemp -d /tmp/ktpg.XXXXXX)
+	chmod 755 "$dir"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+		--no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+	opts="-c listen_addresses='' -c unix_socket_directories=$dir -c max_connections=300"
+	if [ "${2:-}" != durable ]; then
+		opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	fi
+	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w \
+		start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+	echo "$dir"
+	;;
+stop)
+	dir=${2:?usage: pg.sh stop DIR}
+	case "$dir" in /tmp/ktpg.*) ;; *) echo "pg.sh: refusing to remove $dir" >&2; exit 1 ;; esac
+	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	rm -rf "$dir"
+	;;
+*)
+	echo "usage: pg.sh start [durable] | pg.sh stop DIR" >&2
+	exit 2
+	;;
+esac
