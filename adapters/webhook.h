@@ -1,0 +1,16 @@
+/* adapters/webhook.h - the generic `webhook` adapter: canonical messages to
+ * signed JSON webhooks and back, as adapters/webhook.md specifies. Reach it
+ * through kt_adapter_find("webhook"); this header exists for the registry. */
+#ifndef KETEN_ADAPTER_WEBHOOK_H
+#define KETEN_ADAPTER_WEBHOOK_H
+
+#include "keten/adapter.h"
+
+/* Largest external id and leg id the adapter accepts, in bytes. */
+#define KT_WEBHOOK_ID_MAX 255
+/* Largest comment text the adapter accepts, in bytes. */
+#define KT_WEBHOOK_COMMENT_MAX (64 * 1024)
+
+extern const struct kt_adapter kt_adapter_webhook;
+
+#endif

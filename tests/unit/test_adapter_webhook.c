@@ -1,0 +1,599 @@
+/* test_adapter_webhook.c - unit tests of the adapter registry
+ * (adapters/adapter.c) and the `webhook` adapter (adapters/webhook.c)
+ * against adapters/webhook.md. Golden files live in
+ * tests/unit/data/webhook/: request bodies made independently (Python's
+ * json with sorted keys), and inbound bodies with their expected outcome. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "keten/adapter.h"
+
+#define DATA "tests/unit/data/webhook/"
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+#define ENDPOINT "https://acme.example/keten/hook?x=1"
+
+static const struct kt_adapter *webhook(void)
+{
+	const struct kt_adapter *a = kt_adapter_find("webhook");
+
+	assert_non_null(a);
+	return a;
+}
+
+/* Reads a whole data file into a malloc'd NUL-terminated buffer. */
+static char *read_data(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long size = 0;
+
+	if (!f)
+		fail_msg("cannot open \"%s\"", path);
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0)
+		fail_msg("cannot size \"%s\"", path);
+	buf = malloc((size_t)size + 1);
+	assert_non_null(buf);
+	if (fread(buf, 1, (size_t)size, f) != (size_t)size)
+		fail_msg("cannot read \"%s\"", path);
+	fclose(f);
+	buf[size] = '\0';
+	*len = (size_t)size;
+	return buf;
+}
+
+static json_t *load_json(const char *path)
+{
+	json_error_t jerr;
+	json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+
+	if (!v)
+		fail_msg("\"%s\": %s", path, jerr.text);
+	return v;
+}
+
+static void test_registry(void **state)
+{
+	(void)state;
+	assert_non_null(kt_adapter_find("webhook"));
+	assert_string_equal(kt_adapter_find("webhook")->name, "webhook");
+	assert_null(kt_adapter_find("Webhook"));
+	assert_null(kt_adapter_find("webhooks"));
+	assert_null(kt_adapter_find(""));
+	assert_null(kt_adapter_find(NULL));
+}
+
+static void test_request_headers(void **state)
+{
+	struct kt_http_request req = { 0 };
+	char name[16];
+
+	(void)state;
+	for (int i = 0; i < KT_ADAPTER_MAX_HEADERS; i++) {
+		snprintf(name, sizeof(name), "x-h%d", i);
+		assert_int_equal(kt_http_request_add_header(&req, name, "v"), 0);
+	}
+	assert_int_equal(kt_http_request_add_header(&req, "x-full", "v"), -1);
+	assert_int_equal(req.n_headers, KT_ADAPTER_MAX_HEADERS);
+	assert_string_equal(req.headers[3].name, "x-h3");
+	assert_string_equal(req.headers[3].value, "v");
+	kt_http_request_release(&req);
+	assert_int_equal(req.n_headers, 0);
+	assert_null(req.headers[0].name);
+	kt_http_request_release(&req); /* released twice is harmless */
+	kt_http_request_release(NULL);
+	kt_adapter_reply_release(NULL);
+	kt_inbound_update_release(NULL);
+}
+
+struct build_case {
+	enum kt_operation op;
+	long long seq;
+	const char *golden;
+};
+
+static void test_build_request_golden(void **state)
+{
+	static const struct build_case cases[] = {
+		{ KT_OP_CREATE, 1, DATA "request_create.json" },
+		{ KT_OP_COMMENT, 7, DATA "request_comment.json" },
+		{ KT_OP_CANCEL, 123456789012LL, DATA "request_cancel.json" },
+	};
+	json_t *leg_view = load_json(DATA "leg_view.json");
+	json_t *supplier = json_pack("{s:s, s:s}", "key", "acme-net",
+				     "endpoint", ENDPOINT);
+	char *before = json_dumps(leg_view, JSON_SORT_KEYS);
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_adapter_msg msg = {
+			.op = cases[i].op, .message_id = "msg-1",
+			.seq = cases[i].seq, .leg_view = leg_view,
+			.supplier = supplier,
+		};
+		struct kt_http_request req = { 0 };
+		struct kt_err err = { 0 };
+		size_t want_len;
+		char *want = read_data(cases[i].golden, &want_len);
+
+		/* golden files end with a newline the body does not have */
+		if (want_len > 0 && want[want_len - 1] == '\n')
+			want[--want_len] = '\0';
+		if (webhook()->build_request(&msg, &req, &err) != KT_OK)
+			fail_msg("%s: %s", cases[i].golden, err.message);
+		assert_string_equal(req.method, "POST");
+		assert_string_equal(req.url, ENDPOINT);
+		assert_int_equal(req.n_headers, 1);
+		assert_string_equal(req.headers[0].name, "content-type");
+		assert_string_equal(req.headers[0].value, "application/json");
+		assert_int_equal(req.body_len, strlen(req.body));
+		if (strcmp(req.body, want) != 0)
+			fail_msg("%s differs:\n got %s\nwant %s", cases[i].golden,
+				 req.body, want);
+		kt_http_request_release(&req);
+		free(want);
+	}
+	/* the borrowed leg view is left as it was */
+	{
+		char *after = json_dumps(leg_view, JSON_SORT_KEYS);
+
+		assert_string_equal(before, after);
+		free(after);
+	}
+	assert_int_equal(leg_view->refcount, 1);
+	free(before);
+	json_decref(supplier);
+	json_decref(leg_view);
+}
+
+static void test_build_request_refused(void **state)
+{
+	static const struct {
+		const char *name, *supplier, *leg_view;
+		int op;
+	} cases[] = {
+		{ "http endpoint", "{\"endpoint\": \"http://acme.example/\"}",
+		  "{}", KT_OP_CREATE },
+		{ "no endpoint", "{\"key\": \"acme-net\"}", "{}", KT_OP_CREATE },
+		{ "endpoint not a string", "{\"endpoint\": 443}", "{}",
+		  KT_OP_CREATE },
+		{ "empty endpoint", "{\"endpoint\": \"\"}", "{}", KT_OP_CREATE },
+		{ "scheme only", "{\"endpoint\": \"https://\"}", "{}",
+		  KT_OP_CREATE },
+		{ "no host", "{\"endpoint\": \"https:///hook\"}", "{}",
+		  KT_OP_CREATE },
+		{ "blank in url", "{\"endpoint\": \"https://acme.example/a b\"}",
+		  "{}", KT_OP_CREATE },
+		{ "newline in url",
+		  "{\"endpoint\": \"https://acme.example/\\r\\nx: y\"}", "{}",
+		  KT_OP_CREATE },
+		{ "other scheme", "{\"endpoint\": \"ftp://acme.example/\"}",
+		  "{}", KT_OP_CREATE },
+		{ "relative", "{\"endpoint\": \"/v1/hook\"}", "{}",
+		  KT_OP_CREATE },
+		{ "no supplier", NULL, "{}", KT_OP_CREATE },
+		{ "unknown operation", "{\"endpoint\": \"" ENDPOINT "\"}", "{}",
+		  KT_OP__COUNT },
+		{ "negative operation", "{\"endpoint\": \"" ENDPOINT "\"}",
+		  "{}", -1 },
+		{ "leg view not an object", "{\"endpoint\": \"" ENDPOINT "\"}",
+		  "[]", KT_OP_UPDATE },
+		{ "no leg view", "{\"endpoint\": \"" ENDPOINT "\"}", NULL,
+		  KT_OP_UPDATE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		json_t *supplier = cases[i].supplier
+					   ? json_loads(cases[i].supplier, 0, NULL)
+					   : NULL;
+		json_t *view = cases[i].leg_view
+				       ? json_loads(cases[i].leg_view, 0, NULL)
+				       : NULL;
+		struct kt_adapter_msg msg = {
+			.op = (enum kt_operation)cases[i].op,
+			.message_id = "msg-1", .seq = 1, .leg_view = view,
+			.supplier = supplier,
+		};
+		struct kt_http_request req = { 0 };
+		struct kt_err err = { 0 };
+		int rc = webhook()->build_request(&msg, &req, &err);
+
+		if (rc != KT_ERR || strcmp(err.code, "adapter_build") != 0 ||
+		    err.message[0] == '\0')
+			fail_msg("%s: rc %d, code \"%s\"", cases[i].name, rc,
+				 err.code);
+		assert_null(req.url);
+		assert_null(req.body);
+		assert_int_equal(req.n_headers, 0);
+		json_decref(supplier);
+		json_decref(view);
+	}
+}
+
+static void test_read_reply(void **state)
+{
+	static char long_id[300];
+	static const struct {
+		const char *name, *body;
+		const char *want_id;
+		int want_status; /* -1: none */
+	} cases[] = {
+		{ "no body", NULL, NULL, -1 },
+		{ "empty body", "", NULL, -1 },
+		{ "not json", "accepted", NULL, -1 },
+		{ "html", "<html>ok</html>", NULL, -1 },
+		{ "array", "[\"SUP-1\"]", NULL, -1 },
+		{ "empty object", "{}", NULL, -1 },
+		{ "id and status", "{\"id\": \"SUP-123\", \"status\": \"new\"}",
+		  "SUP-123", KT_ST_NEW },
+		{ "external_id", "{\"external_id\": \"SUP-9\"}", "SUP-9", -1 },
+		{ "id wins", "{\"external_id\": \"B\", \"id\": \"A\"}", "A", -1 },
+		{ "numeric id falls back", "{\"id\": 42, \"external_id\": \"X\"}",
+		  "X", -1 },
+		{ "numeric id", "{\"id\": 42}", NULL, -1 },
+		{ "empty id", "{\"id\": \"\"}", NULL, -1 },
+		{ "non-canonical status",
+		  "{\"id\": \"SUP-1\", \"status\": \"open\"}", "SUP-1", -1 },
+		{ "status only", "{\"status\": \"in_progress\"}", NULL,
+		  KT_ST_IN_PROGRESS },
+		{ "status not a string", "{\"status\": 3}", NULL, -1 },
+		{ "duplicate keys", "{\"id\": \"A\", \"id\": \"B\"}", NULL, -1 },
+		{ "id too long", long_id, NULL, -1 },
+	};
+
+	(void)state;
+	/* {"id": "<256 x's>"} */
+	snprintf(long_id, sizeof(long_id), "{\"id\": \"%0256d\"}", 0);
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_adapter_reply reply = { 0 };
+		struct kt_err err = { 0 };
+		const char *body = cases[i].body;
+		int rc = webhook()->read_reply(KT_OP_CREATE, 201, body,
+					       body ? strlen(body) : 0, &reply,
+					       &err);
+
+		if (rc != KT_OK)
+			fail_msg("%s: rc %d (%s)", cases[i].name, rc,
+				 err.message);
+		if (cases[i].want_id ? !reply.external_id ||
+					       strcmp(reply.external_id,
+						      cases[i].want_id) != 0
+				     : reply.external_id != NULL)
+			fail_msg("%s: external id \"%s\", want \"%s\"",
+				 cases[i].name,
+				 reply.external_id ? reply.external_id : "(none)",
+				 cases[i].want_id ? cases[i].want_id : "(none)");
+		if (cases[i].want_status < 0 ? reply.has_status
+					     : !reply.has_status ||
+						       (int)reply.status !=
+							       cases[i].want_status)
+			fail_msg("%s: status %d/%d, want %d", cases[i].name,
+				 reply.has_status, (int)reply.status,
+				 cases[i].want_status);
+		kt_adapter_reply_release(&reply);
+		assert_null(reply.external_id);
+	}
+}
+
+static void test_read_reply_id_limit(void **state)
+{
+	struct kt_adapter_reply reply = { 0 };
+	struct kt_err err = { 0 };
+	char body[300];
+
+	(void)state;
+	/* 255 bytes is the largest id kept */
+	snprintf(body, sizeof(body), "{\"id\": \"%0255d\"}", 7);
+	assert_int_equal(webhook()->read_reply(KT_OP_UPDATE, 200, body,
+					       strlen(body), &reply, &err),
+			 KT_OK);
+	assert_non_null(reply.external_id);
+	assert_int_equal(strlen(reply.external_id), 255);
+	kt_adapter_reply_release(&reply);
+}
+
+static void test_read_reply_not_2xx(void **state)
+{
+	static const long statuses[] = { 199, 300, 302, 404, 500 };
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(statuses); i++) {
+		struct kt_adapter_reply reply = { 0 };
+		struct kt_err err = { 0 };
+
+		assert_int_equal(webhook()->read_reply(KT_OP_CREATE,
+						       statuses[i], "{}", 2,
+						       &reply, &err),
+				 KT_ERR);
+		assert_string_equal(err.code, "adapter_reply");
+		assert_null(reply.external_id);
+	}
+}
+
+/* A string member of an expectation, NULL for JSON null. */
+static const char *wanted_string(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		fail_msg("expectation lacks \"%s\"", key);
+	return json_string_value(v);
+}
+
+static void check_string(const char *name, const char *field,
+			 const char *got, const char *want)
+{
+	if (want ? !got || strcmp(got, want) != 0 : got != NULL)
+		fail_msg("%s: %s \"%s\", want \"%s\"", name, field,
+			 got ? got : "(null)", want ? want : "(null)");
+}
+
+static void check_update(const char *name, const struct kt_inbound_update *u,
+			 const json_t *want)
+{
+	const char *status = wanted_string(want, "status");
+	int pub = json_is_true(json_object_get(want, "comment_public"));
+
+	check_string(name, "leg_id", u->leg_id, wanted_string(want, "leg_id"));
+	check_string(name, "external_id", u->external_id,
+		     wanted_string(want, "external_id"));
+	check_string(name, "status", u->has_status ? kt_status_name(u->status)
+						   : NULL,
+		     status);
+	check_string(name, "comment", u->comment,
+		     wanted_string(want, "comment"));
+	check_string(name, "occurred_at", u->occurred_at,
+		     wanted_string(want, "occurred_at"));
+	if (u->comment_public != pub)
+		fail_msg("%s: comment_public %d, want %d", name,
+			 u->comment_public, pub);
+}
+
+/* err->details must list exactly the expected paths, in order, each with
+ * a message. */
+static void check_details(const char *name, const struct kt_err *err,
+			  const json_t *paths)
+{
+	char *got = json_dumps(err->details, JSON_COMPACT);
+	size_t i;
+	json_t *d;
+
+	if (json_array_size(err->details) != json_array_size(paths))
+		fail_msg("%s: details %s", name, got ? got : "(none)");
+	json_array_foreach(err->details, i, d) {
+		const char *path = json_string_value(json_object_get(d, "path"));
+		const char *msg = json_string_value(json_object_get(d, "message"));
+
+		if (!path || !msg || !*msg ||
+		    strcmp(path, json_string_value(json_array_get(paths, i))) != 0)
+			fail_msg("%s: details %s", name, got);
+	}
+	free(got);
+}
+
+/* One golden inbound case: inbound/<name>.body and <name>.expect.json. */
+static void test_inbound_case(void **state)
+{
+	const char *name = *state;
+	struct kt_inbound_update upd = { 0 };
+	struct kt_err err = { 0 };
+	char path[256];
+	size_t len;
+	char *body;
+	json_t *expect;
+	int rc;
+
+	snprintf(path, sizeof(path), DATA "inbound/%s.expect.json", name);
+	expect = load_json(path);
+	snprintf(path, sizeof(path), DATA "inbound/%s.body", name);
+	body = read_data(path, &len);
+	rc = webhook()->read_inbound(body, len, NULL, &upd, &err);
+	if (json_is_true(json_object_get(expect, "ok"))) {
+		if (rc != KT_OK)
+			fail_msg("%s: rc %d, %s", name, rc, err.message);
+		check_update(name, &upd, json_object_get(expect, "update"));
+	} else {
+		if (rc != KT_ERR || err.status != 422 ||
+		    strcmp(err.code, "invalid_update") != 0)
+			fail_msg("%s: rc %d, status %d, code \"%s\"", name, rc,
+				 err.status, err.code);
+		check_details(name, &err, json_object_get(expect, "paths"));
+		assert_null(upd.leg_id);
+	}
+	kt_inbound_update_release(&upd);
+	kt_err_release(&err);
+	json_decref(expect);
+	free(body);
+}
+
+/* The path of the first problem in err, "(none)" without one. */
+static const char *first_path(const struct kt_err *err)
+{
+	const char *path = json_string_value(
+		json_object_get(json_array_get(err->details, 0), "path"));
+
+	return path ? path : "(none)";
+}
+
+/* Reads {"type", "leg_id", "status", <key>: value} and returns the rc;
+ * err is the caller's to release. */
+static int inbound_with(const char *key, json_t *value,
+			struct kt_inbound_update *upd, struct kt_err *err)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:s}", "type", "leg.updated",
+				"leg_id", "leg-1", "status", "new");
+	char *body;
+	int rc;
+
+	json_object_set_new(doc, key, value);
+	body = json_dumps(doc, JSON_COMPACT);
+	rc = webhook()->read_inbound(body, strlen(body), NULL, upd, err);
+	free(body);
+	json_decref(doc);
+	return rc;
+}
+
+static void test_inbound_occurred_at(void **state)
+{
+	static const struct {
+		const char *value;
+		int ok;
+	} cases[] = {
+		{ "2026-11-25T19:40:00Z", 1 },
+		{ "2026-11-25T19:40:00.5Z", 1 },
+		{ "2026-11-25T19:40:00.123456789Z", 1 },
+		{ "2026-11-25T21:40:00+02:00", 1 },
+		{ "2026-11-25T14:10:00-05:30", 1 },
+		{ "2026-11-25T19:40:00-00:00", 1 },
+		{ "2024-02-29T12:00:00Z", 1 },
+		{ "2000-02-29T12:00:00Z", 1 },
+		{ "2016-12-31T23:59:60Z", 1 },
+		{ "0001-01-01T00:00:00Z", 1 },
+		{ "2026-11-25", 0 },
+		{ "2026-11-25T19:40:00", 0 },
+		{ "2026-11-25T19:40Z", 0 },
+		{ "2026-11-25 19:40:00Z", 0 },
+		{ "2026-11-25t19:40:00Z", 0 },
+		{ "2026-11-25T19:40:00z", 0 },
+		{ " 2026-11-25T19:40:00Z", 0 },
+		{ "2026-11-25T19:40:00Z ", 0 },
+		{ "2026-11-25T19:40:00Zjunk", 0 },
+		{ "2026-11-25T19:40:00.Z", 0 },
+		{ "2026-11-25T19:40:00,5Z", 0 },
+		{ "2026-11-25T19:40:00+0200", 0 },
+		{ "2026-11-25T19:40:00+02", 0 },
+		{ "2026-11-25T19:40:00+24:00", 0 },
+		{ "2026-11-25T19:40:00+02:60", 0 },
+		{ "2026-00-10T19:40:00Z", 0 },
+		{ "2026-13-10T19:40:00Z", 0 },
+		{ "2026-11-00T19:40:00Z", 0 },
+		{ "2026-04-31T19:40:00Z", 0 },
+		{ "2026-02-29T19:40:00Z", 0 },
+		{ "1900-02-29T19:40:00Z", 0 },
+		{ "2026-11-25T24:00:00Z", 0 },
+		{ "2026-11-25T19:60:00Z", 0 },
+		{ "2026-11-25T19:40:61Z", 0 },
+		{ "26-11-25T19:40:00Z", 0 },
+		{ "+2026-11-25T19:40:00Z", 0 },
+		{ "2026-11-25T19:40:00.000000000000000000000000000000000000000000000000000Z",
+		  0 },
+		{ "", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_inbound_update upd = { 0 };
+		struct kt_err err = { 0 };
+		int rc = inbound_with("occurred_at",
+				      json_string(cases[i].value), &upd, &err);
+
+		if (cases[i].ok ? rc != KT_OK ||
+					  strcmp(upd.occurred_at,
+						 cases[i].value) != 0
+				: rc != KT_ERR ||
+					  strcmp(first_path(&err), "/occurred_at") != 0)
+			fail_msg("\"%s\": rc %d, want %s", cases[i].value, rc,
+				 cases[i].ok ? "accepted" : "refused at /occurred_at");
+		kt_inbound_update_release(&upd);
+		kt_err_release(&err);
+	}
+	/* not a string at all */
+	{
+		struct kt_inbound_update upd = { 0 };
+		struct kt_err err = { 0 };
+
+		assert_int_equal(inbound_with("occurred_at", json_integer(1764099600),
+					      &upd, &err),
+				 KT_ERR);
+		assert_int_equal(err.status, 422);
+		kt_err_release(&err);
+	}
+}
+
+/* Size limits: ids up to 255 bytes, comments up to 64 KiB. */
+static void test_inbound_limits(void **state)
+{
+	static const struct {
+		const char *key, *path;
+		size_t len;
+		int ok;
+	} cases[] = {
+		{ "leg_id", "/leg_id", 255, 1 },
+		{ "leg_id", "/leg_id", 256, 0 },
+		{ "external_id", "/external_id", 255, 1 },
+		{ "external_id", "/external_id", 256, 0 },
+		{ "comment", "/comment/text", 64 * 1024, 1 },
+		{ "comment", "/comment/text", 64 * 1024 + 1, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_inbound_update upd = { 0 };
+		struct kt_err err = { 0 };
+		char *text = malloc(cases[i].len + 1);
+		json_t *value;
+		int rc;
+
+		assert_non_null(text);
+		memset(text, 'x', cases[i].len);
+		text[cases[i].len] = '\0';
+		value = strcmp(cases[i].key, "comment") == 0
+				? json_pack("{s:s}", "text", text)
+				: json_string(text);
+		rc = inbound_with(cases[i].key, value, &upd, &err);
+		if (cases[i].ok ? rc != KT_OK
+				: rc != KT_ERR ||
+					  strcmp(first_path(&err), cases[i].path) != 0)
+			fail_msg("%s of %zu bytes: rc %d", cases[i].key,
+				 cases[i].len, rc);
+		kt_inbound_update_release(&upd);
+		kt_err_release(&err);
+		free(text);
+	}
+}
+
+#define INBOUND_CASE(name)                                                 \
+	{ "inbound/" name, test_inbound_case, NULL, NULL, (void *)name }
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_request_headers),
+		cmocka_unit_test(test_build_request_golden),
+		cmocka_unit_test(test_build_request_refused),
+		cmocka_unit_test(test_read_reply),
+		cmocka_unit_test(test_read_reply_id_limit),
+		cmocka_unit_test(test_read_reply_not_2xx),
+		cmocka_unit_test(test_inbound_occurred_at),
+		cmocka_unit_test(test_inbound_limits),
+		INBOUND_CASE("valid_full"),
+		INBOUND_CASE("valid_status_only"),
+		INBOUND_CASE("valid_comment_only"),
+		INBOUND_CASE("valid_nulls_and_extras"),
+		INBOUND_CASE("invalid_empty"),
+		INBOUND_CASE("invalid_not_json"),
+		INBOUND_CASE("invalid_truncated"),
+		INBOUND_CASE("invalid_array"),
+		INBOUND_CASE("invalid_duplicate_key"),
+		INBOUND_CASE("invalid_nul_in_string"),
+		INBOUND_CASE("invalid_utf8"),
+		INBOUND_CASE("invalid_nothing"),
+		INBOUND_CASE("invalid_no_change"),
+		INBOUND_CASE("invalid_types"),
+		INBOUND_CASE("invalid_type_not_string"),
+		INBOUND_CASE("invalid_comment"),
+		INBOUND_CASE("invalid_comment_no_text"),
+		INBOUND_CASE("invalid_comment_not_object"),
+		INBOUND_CASE("invalid_occurred_at_no_zone"),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
