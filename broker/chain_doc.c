@@ -1,0 +1,1029 @@
+/* chain_doc.c - the rules of the chain document (one member table per kind
+ * of object), the flat view a valid document gets, the comparison of a
+ * service's chain with a stored version, and the import plan. Pure: no
+ * database and no globals; see chain_doc.h. */
+#include <stdarg.h>
+
+#include "chain_doc.h"
+#include "keten/adapter.h"
+
+/* ---- JSON pointers ------------------------------------------------- */
+
+#define PATH_BYTES 1024
+
+/* A JSON pointer under construction. A segment that does not fit is cut at
+ * a character boundary and ends in "..."; later segments are then dropped. */
+struct jptr {
+	char buf[PATH_BYTES];
+	size_t len;
+};
+
+/* Appends "/" and seg (escaped: ~ as ~0, / as ~1). Returns the length to
+ * hand back to jptr_pop. */
+static size_t jptr_push(struct jptr *p, const char *seg)
+{
+	const size_t end = sizeof(p->buf) - sizeof("...");
+	size_t mark = p->len;
+	const char *s = seg;
+
+	if (p->len >= end)
+		return mark;
+	p->buf[p->len++] = '/';
+	for (; *s && p->len + 2 <= end; s++) {
+		if (*s == '~' || *s == '/') {
+			p->buf[p->len++] = '~';
+			p->buf[p->len++] = *s == '~' ? '0' : '1';
+		} else {
+			p->buf[p->len++] = *s;
+		}
+	}
+	if (*s) {
+		/* Drop a partly copied UTF-8 character so the path stays text. */
+		while (p->len > mark + 1 &&
+		       ((unsigned char)p->buf[p->len - 1] & 0xC0) == 0x80)
+			p->len--;
+		if (p->len > mark + 1 && (unsigned char)p->buf[p->len - 1] >= 0xC0)
+			p->len--;
+		memcpy(p->buf + p->len, "...", 3);
+		p->len += 3;
+	}
+	p->buf[p->len] = '\0';
+	return mark;
+}
+
+static size_t jptr_index(struct jptr *p, size_t i)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%zu", i);
+	return jptr_push(p, num);
+}
+
+static void jptr_pop(struct jptr *p, size_t mark)
+{
+	p->len = mark;
+	p->buf[mark] = '\0';
+}
+
+/* ---- the walk over a component tree -------------------------------- */
+
+enum walk_next { WALK_DESCEND, WALK_SKIP, WALK_STOP };
+
+/* Sees one node (any JSON value) of a component tree; parent is NULL for a
+ * root component; path points at the node. */
+typedef enum walk_next (*visit_fn)(void *arg, json_t *node,
+					    json_t *parent, int depth,
+					    struct jptr *path);
+
+/* Visits every element of tree (an array; anything else has no elements)
+ * in document order, and the elements of its "children" arrays when the
+ * visitor says so. Both the checks and the comparison walk trees this way;
+ * their visitors stop descending past KT_CHAIN_MAX_DEPTH, which bounds the
+ * recursion. KT_ERR when a visitor said stop. */
+static int walk_tree(json_t *tree, json_t *parent, int depth, struct jptr *path,
+		     visit_fn visit, void *arg)
+{
+	size_t i, mark, kids_mark;
+	json_t *node, *kids;
+	enum walk_next next;
+	int rc = KT_OK;
+
+	json_array_foreach(tree, i, node) {
+		mark = jptr_index(path, i);
+		next = visit(arg, node, parent, depth, path);
+		kids = json_object_get(node, "children");
+		if (next == WALK_STOP) {
+			rc = KT_ERR;
+		} else if (next == WALK_DESCEND && json_is_array(kids)) {
+			kids_mark = jptr_push(path, "children");
+			rc = walk_tree(kids, node, depth + 1, path, visit, arg);
+			jptr_pop(path, kids_mark);
+		}
+		jptr_pop(path, mark);
+		if (rc != KT_OK)
+			break;
+	}
+	return rc;
+}
+
+/* ---- small helpers ------------------------------------------------- */
+
+/* Makes room for element n of an array of size-byte elements with *cap
+ * allocated. Returns the (maybe moved) array, or NULL with arr untouched. */
+static void *grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t want;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	want = *cap ? *cap * 2 : 8;
+	if (want > (size_t)-1 / size)
+		return NULL;
+	p = realloc(arr, want * size);
+	if (p)
+		*cap = want;
+	return p;
+}
+
+/* A user value fit for a message: at most 64 bytes, cut at a character
+ * boundary and ended with "..." when longer. Returns buf. */
+static const char *shown(char *buf, size_t size, const char *s)
+{
+	size_t len = strlen(s), max = size - sizeof("...");
+
+	if (max > 64)
+		max = 64;
+	if (len <= max) {
+		snprintf(buf, size, "%s", s);
+		return buf;
+	}
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	snprintf(buf, size, "%.*s...", (int)max, s);
+	return buf;
+}
+
+/* A growing ", "-separated list of words, for the change summaries. */
+struct words {
+	char *s;      /* owned; NULL until the first word */
+	size_t len;
+	size_t cap;
+	int oom;
+};
+
+static void words_add(struct words *w, const char *prefix, const char *word)
+{
+	size_t sep = w->len ? 2 : 0, plen = strlen(prefix), wlen = strlen(word);
+	size_t need = w->len + sep + plen + wlen + 1;
+	char *p;
+
+	if (w->oom)
+		return;
+	if (need > w->cap) {
+		p = realloc(w->s, need * 2);
+		if (!p) {
+			w->oom = 1;
+			return;
+		}
+		w->s = p;
+		w->cap = need * 2;
+	}
+	memcpy(w->s + w->len, ", ", sep);
+	memcpy(w->s + w->len + sep, prefix, plen);
+	memcpy(w->s + w->len + sep + plen, word, wlen + 1);
+	w->len += sep + plen + wlen;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Adds prefix + each member name of set to w, in byte order. */
+static void words_add_sorted(struct words *w, const char *prefix, json_t *set)
+{
+	size_t n = json_object_size(set), i = 0;
+	const char **names;
+	const char *name;
+	json_t *v;
+
+	if (n == 0)
+		return;
+	names = malloc(n * sizeof(*names));
+	if (!names) {
+		w->oom = 1;
+		return;
+	}
+	json_object_foreach(set, name, v)
+		names[i++] = name;
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++)
+		words_add(w, prefix, names[i]);
+	free(names);
+}
+
+static int skipped(const char *name, const char *const *skip)
+{
+	for (; skip && *skip; skip++)
+		if (strcmp(name, *skip) == 0)
+			return 1;
+	return 0;
+}
+
+/* Counts the members of a or b (objects, or NULL for none) not in skip whose
+ * values differ, and puts their names in set when set is not NULL. */
+static size_t differing_members(json_t *a, json_t *b, const char *const *skip,
+				json_t *set, int *oom)
+{
+	const char *name;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach(a, name, v) {
+		if (skipped(name, skip) || json_equal(v, json_object_get(b, name)))
+			continue;
+		n++;
+		if (set && json_object_set_new(set, name, json_true()))
+			*oom = 1;
+	}
+	json_object_foreach(b, name, v) {
+		if (skipped(name, skip) || json_object_get(a, name))
+			continue;
+		n++;
+		if (set && json_object_set_new(set, name, json_true()))
+			*oom = 1;
+	}
+	return n;
+}
+
+/* ---- checking a document ------------------------------------------- */
+
+struct ctx {
+	struct kt_err *err;
+	struct jptr path;               /* where the check is */
+	size_t problems;                /* found so far, also those not kept */
+	int oom;
+	struct kt_chain_doc *doc;
+	json_t *keys[KT_CHAIN_SERVICE + 1]; /* owned: key -> path of its entry;
+					       services only in the document */
+	size_t cap[KT_CHAIN_SERVICE + 1];   /* of doc's customers, suppliers, services */
+	size_t refs_cap;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+problem(struct ctx *c, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (c->problems++ >= KT_CHAIN_MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kt_err_detail(c->err, c->path.buf, "%s", msg);
+}
+
+/* One member of an object: its name, whether it must be there, and the
+ * check of its value (reports at c->path, which names the member; KT_ERR
+ * when the value is wrong). */
+struct member {
+	const char *name;
+	int required;
+	int (*check)(struct ctx *c, json_t *v);
+};
+
+#define MAX_MEMBERS 8
+
+static int want_string(struct ctx *c, json_t *v)
+{
+	if (json_is_string(v))
+		return KT_OK;
+	problem(c, "must be a string");
+	return KT_ERR;
+}
+
+static int valid_key(const char *s, size_t len)
+{
+	if (len == 0 || len > KT_CHAIN_KEY_MAX || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* A key, or a reference to one. */
+static int check_key(struct ctx *c, json_t *v)
+{
+	char q[72];
+
+	if (want_string(c, v))
+		return KT_ERR;
+	if (valid_key(json_string_value(v), json_string_length(v)))
+		return KT_OK;
+	problem(c, "invalid key \"%s\": use 1 to %d lower-case letters, digits "
+		   "and hyphens, not starting with a hyphen",
+		shown(q, sizeof(q), json_string_value(v)), KT_CHAIN_KEY_MAX);
+	return KT_ERR;
+}
+
+static int check_name(struct ctx *c, json_t *v)
+{
+	if (want_string(c, v))
+		return KT_ERR;
+	if (json_string_length(v) == 0)
+		problem(c, "must not be empty");
+	else if (json_string_length(v) > KT_CHAIN_NAME_MAX)
+		problem(c, "is longer than %d bytes", KT_CHAIN_NAME_MAX);
+	else
+		return KT_OK;
+	return KT_ERR;
+}
+
+static int check_adapter(struct ctx *c, json_t *v)
+{
+	char q[72];
+
+	if (want_string(c, v))
+		return KT_ERR;
+	if (kt_adapter_find(json_string_value(v)))
+		return KT_OK;
+	problem(c, "unknown adapter \"%s\"", shown(q, sizeof(q), json_string_value(v)));
+	return KT_ERR;
+}
+
+static int check_endpoint(struct ctx *c, json_t *v)
+{
+	if (want_string(c, v))
+		return KT_ERR;
+	if (strncmp(json_string_value(v), "https://", 8) != 0)
+		problem(c, "must be an https:// URL");
+	else if (json_string_length(v) > KT_CHAIN_ENDPOINT_MAX)
+		problem(c, "is longer than %d bytes", KT_CHAIN_ENDPOINT_MAX);
+	else
+		return KT_OK;
+	return KT_ERR;
+}
+
+static int valid_secret_ref(const char *s)
+{
+	if (strncmp(s, "env:", 4) == 0) {
+		s += 4;
+		if (!(*s == '_' || (*s >= 'A' && *s <= 'Z')))
+			return 0;
+		for (s++; *s; s++)
+			if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') ||
+			      (*s >= '0' && *s <= '9')))
+				return 0;
+		return 1;
+	}
+	if (strncmp(s, "file:/", 6) == 0) {
+		s += 6;
+		if (!*s)
+			return 0;
+		for (; *s; s++)
+			if ((unsigned char)*s < 0x20 || *s == 0x7f)
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Where the supplier's secret is read from; the secret itself never is in
+ * the document. */
+static int check_secret_ref(struct ctx *c, json_t *v)
+{
+	if (want_string(c, v))
+		return KT_ERR;
+	if (valid_secret_ref(json_string_value(v)))
+		return KT_OK;
+	problem(c, "must be env:NAME (upper-case letters, digits and _, not "
+		   "starting with a digit) or file:/absolute/path");
+	return KT_ERR;
+}
+
+/* The ISM infrastructure paradigm's kinds of component. */
+static const char *const kinds[] = {
+	"hardware", "system_software", "network", "application", "data",
+	"facilities", "people",
+};
+
+static int check_kind(struct ctx *c, json_t *v)
+{
+	size_t n = sizeof(kinds) / sizeof(kinds[0]);
+	char q[72];
+
+	if (want_string(c, v))
+		return KT_ERR;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(json_string_value(v), kinds[i]) == 0)
+			return KT_OK;
+	problem(c, "unknown kind \"%s\": use hardware, system_software, network, "
+		   "application, data, facilities or people",
+		shown(q, sizeof(q), json_string_value(v)));
+	return KT_ERR;
+}
+
+static int check_array(struct ctx *c, json_t *v)
+{
+	if (json_is_array(v))
+		return KT_OK;
+	problem(c, "must be an array");
+	return KT_ERR;
+}
+
+static int check_components(struct ctx *c, json_t *v)
+{
+	if (check_array(c, v))
+		return KT_ERR;
+	if (json_array_size(v) > 0)
+		return KT_OK;
+	problem(c, "must list at least one component");
+	return KT_ERR;
+}
+
+/* The document's own members; each array is optional. */
+enum { DOC_CUSTOMERS, DOC_SUPPLIERS, DOC_SERVICES, DOC__N };
+static const struct member doc_members[DOC__N] = {
+	[DOC_CUSTOMERS] = { "customers", 0, check_array },
+	[DOC_SUPPLIERS] = { "suppliers", 0, check_array },
+	[DOC_SERVICES] = { "services", 0, check_array },
+};
+
+/* The entries of the three lists have their key first. */
+enum { CU_KEY, CU_NAME, CU__N };
+static const struct member customer_members[CU__N] = {
+	[CU_KEY] = { "key", 1, check_key },
+	[CU_NAME] = { "name", 1, check_name },
+};
+
+enum { SU_KEY, SU_NAME, SU_ADAPTER, SU_ENDPOINT, SU_SECRET_REF, SU__N };
+static const struct member supplier_members[SU__N] = {
+	[SU_KEY] = { "key", 1, check_key },
+	[SU_NAME] = { "name", 1, check_name },
+	[SU_ADAPTER] = { "adapter", 1, check_adapter },
+	[SU_ENDPOINT] = { "endpoint", 1, check_endpoint },
+	[SU_SECRET_REF] = { "secret_ref", 1, check_secret_ref },
+};
+
+/* default_component is checked against the tree once the tree is known. */
+enum { SV_KEY, SV_CUSTOMER, SV_NAME, SV_DEFAULT, SV_COMPONENTS, SV__N };
+static const struct member service_members[SV__N] = {
+	[SV_KEY] = { "key", 1, check_key },
+	[SV_CUSTOMER] = { "customer", 1, check_key },
+	[SV_NAME] = { "name", 1, check_name },
+	[SV_DEFAULT] = { "default_component", 0, want_string },
+	[SV_COMPONENTS] = { "components", 1, check_components },
+};
+
+enum { CO_KEY, CO_NAME, CO_KIND, CO_SUPPLIER, CO_CHILDREN, CO__N };
+static const struct member component_members[CO__N] = {
+	[CO_KEY] = { "key", 1, check_key },
+	[CO_NAME] = { "name", 1, check_name },
+	[CO_KIND] = { "kind", 1, check_kind },
+	[CO_SUPPLIER] = { "supplier", 0, check_key },
+	[CO_CHILDREN] = { "children", 0, check_array },
+};
+
+_Static_assert(SU__N <= MAX_MEMBERS && SV__N <= MAX_MEMBERS &&
+	       CO__N <= MAX_MEMBERS && CU__N <= MAX_MEMBERS &&
+	       DOC__N <= MAX_MEMBERS, "raise MAX_MEMBERS");
+
+/* Checks obj (at c->path) against a member table: an object, no unknown
+ * member, every required member there, every member's value passing its
+ * check. vals[i] gets member i when it is there and valid, else NULL.
+ * KT_ERR only when obj is not an object. */
+static int check_object(struct ctx *c, json_t *obj, const struct member *m,
+			size_t n, json_t **vals)
+{
+	const char *name;
+	json_t *v;
+	size_t i, mark;
+
+	for (i = 0; i < n; i++)
+		vals[i] = NULL;
+	if (!json_is_object(obj)) {
+		problem(c, "must be an object");
+		return KT_ERR;
+	}
+	json_object_foreach(obj, name, v) {
+		for (i = 0; i < n && strcmp(name, m[i].name) != 0; i++)
+			;
+		if (i < n)
+			continue;
+		mark = jptr_push(&c->path, name);
+		problem(c, "unknown member");
+		jptr_pop(&c->path, mark);
+	}
+	for (i = 0; i < n; i++) {
+		v = json_object_get(obj, m[i].name);
+		mark = jptr_push(&c->path, m[i].name);
+		if (!v) {
+			if (m[i].required)
+				problem(c, "required member is missing");
+		} else if (m[i].check(c, v) == KT_OK) {
+			vals[i] = v;
+		}
+		jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+/* Records the key of an entry of a list, at c->path + member. A second
+ * entry with the same key is a problem. */
+static void claim_key(struct ctx *c, json_t *set, const char *member,
+		      const char *key, const char *what)
+{
+	size_t mark = jptr_push(&c->path, member);
+	json_t *first = json_object_get(set, key);
+
+	if (first)
+		problem(c, "duplicate %s key \"%s\" (first at %s)", what, key,
+			json_string_value(first));
+	else if (json_object_set_new(set, key, json_string(c->path.buf)))
+		c->oom = 1;
+	jptr_pop(&c->path, mark);
+}
+
+/* A customer or supplier key used at c->path + member: fine when the
+ * document defines it, else a reference for the store to resolve. */
+static void use_ref(struct ctx *c, enum kt_chain_entity entity,
+		    const char *member, const char *key)
+{
+	struct kt_chain_doc *doc = c->doc;
+	struct kt_chain_ref *refs;
+	size_t mark;
+
+	if (json_object_get(c->keys[entity], key))
+		return;
+	refs = grow(doc->refs, &c->refs_cap, doc->n_refs, sizeof(*refs));
+	if (!refs) {
+		c->oom = 1;
+		return;
+	}
+	doc->refs = refs;
+	mark = jptr_push(&c->path, member);
+	refs[doc->n_refs].entity = entity;
+	refs[doc->n_refs].key = key;
+	refs[doc->n_refs].path = strdup(c->path.buf);
+	jptr_pop(&c->path, mark);
+	if (!refs[doc->n_refs].path) {
+		c->oom = 1;
+		return;
+	}
+	doc->n_refs++;
+}
+
+/* Where one service's component walk keeps its state. */
+struct tree_check {
+	struct ctx *c;
+	struct kt_chain_service *svc;
+	size_t cap;                     /* of svc->components */
+	json_t *keys;                   /* owned: component key -> its path */
+};
+
+static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
+				      int depth, struct jptr *path)
+{
+	struct tree_check *t = arg;
+	struct ctx *c = t->c;
+	struct kt_chain_service *svc = t->svc;
+	struct kt_chain_component *comp;
+	json_t *v[CO__N], *kids;
+	size_t mark;
+
+	(void)path; /* it is c->path */
+	if (depth > KT_CHAIN_MAX_DEPTH) {
+		problem(c, "components nest at most %d deep", KT_CHAIN_MAX_DEPTH);
+		return WALK_SKIP;
+	}
+	if (check_object(c, node, component_members, CO__N, v))
+		return WALK_SKIP;
+	if (v[CO_KEY])
+		claim_key(c, t->keys, "key", json_string_value(v[CO_KEY]),
+			  "component");
+	if (v[CO_SUPPLIER])
+		use_ref(c, KT_CHAIN_SUPPLIER, "supplier",
+			json_string_value(v[CO_SUPPLIER]));
+	kids = json_object_get(node, "children");
+	if (!json_object_get(node, "supplier") &&
+	    (!kids || (json_is_array(kids) && json_array_size(kids) == 0))) {
+		mark = jptr_push(&c->path, "supplier");
+		problem(c, "a component without children must name a supplier");
+		jptr_pop(&c->path, mark);
+	}
+	comp = grow(svc->components, &t->cap, svc->n_components, sizeof(*comp));
+	if (!comp) {
+		c->oom = 1;
+		return WALK_STOP;
+	}
+	svc->components = comp;
+	comp[svc->n_components++] = (struct kt_chain_component){
+		.obj = node,
+		.key = json_string_value(v[CO_KEY]),
+		.name = json_string_value(v[CO_NAME]),
+		.kind = json_string_value(v[CO_KIND]),
+		.supplier = json_string_value(v[CO_SUPPLIER]),
+		.parent_key = json_string_value(json_object_get(parent, "key")),
+		.depth = depth,
+	};
+	return c->oom ? WALK_STOP : WALK_DESCEND;
+}
+
+/* The rest of a service once its own members passed check_object. */
+static void check_service(struct ctx *c, json_t *obj, json_t **v)
+{
+	struct kt_chain_doc *doc = c->doc;
+	struct kt_chain_service *svc;
+	struct tree_check t = { .c = c };
+	size_t mark;
+	char q[72];
+
+	svc = grow(doc->services, &c->cap[KT_CHAIN_SERVICE], doc->n_services,
+		   sizeof(*svc));
+	if (!svc) {
+		c->oom = 1;
+		return;
+	}
+	doc->services = svc;
+	svc += doc->n_services++;
+	*svc = (struct kt_chain_service){
+		.obj = obj,
+		.key = json_string_value(v[SV_KEY]),
+		.customer = json_string_value(v[SV_CUSTOMER]),
+		.name = json_string_value(v[SV_NAME]),
+		.default_component = json_string_value(v[SV_DEFAULT]),
+	};
+	if (svc->customer)
+		use_ref(c, KT_CHAIN_CUSTOMER, "customer", svc->customer);
+	if (!v[SV_COMPONENTS])
+		return;
+	t.svc = svc;
+	t.keys = json_object();
+	if (!t.keys) {
+		c->oom = 1;
+		return;
+	}
+	mark = jptr_push(&c->path, "components");
+	walk_tree(v[SV_COMPONENTS], NULL, 1, &c->path, check_component, &t);
+	jptr_pop(&c->path, mark);
+	if (svc->default_component &&
+	    !json_object_get(t.keys, svc->default_component)) {
+		mark = jptr_push(&c->path, "default_component");
+		problem(c, "unknown component \"%s\": default_component must name "
+			   "a component of this service",
+			shown(q, sizeof(q), svc->default_component));
+		jptr_pop(&c->path, mark);
+	}
+	json_decref(t.keys);
+}
+
+static void add_entry(struct ctx *c, enum kt_chain_entity entity, json_t *obj,
+		      const char *key)
+{
+	struct kt_chain_doc *doc = c->doc;
+	struct kt_chain_entry **arr = entity == KT_CHAIN_CUSTOMER ? &doc->customers
+								  : &doc->suppliers;
+	size_t *n = entity == KT_CHAIN_CUSTOMER ? &doc->n_customers
+						: &doc->n_suppliers;
+	struct kt_chain_entry *p = grow(*arr, &c->cap[entity], *n, sizeof(**arr));
+
+	if (!p) {
+		c->oom = 1;
+		return;
+	}
+	*arr = p;
+	p[(*n)++] = (struct kt_chain_entry){ .obj = obj, .key = key };
+}
+
+/* One of the document's three lists. */
+struct list_rule {
+	const char *member;             /* "customers" */
+	const char *what;               /* "customer", for messages */
+	enum kt_chain_entity entity;
+	const struct member *members;   /* members[0] is the key */
+	size_t n_members;
+};
+
+static const struct list_rule lists[DOC__N] = {
+	[DOC_CUSTOMERS] = { "customers", "customer", KT_CHAIN_CUSTOMER,
+			    customer_members, CU__N },
+	[DOC_SUPPLIERS] = { "suppliers", "supplier", KT_CHAIN_SUPPLIER,
+			    supplier_members, SU__N },
+	[DOC_SERVICES] = { "services", "service", KT_CHAIN_SERVICE,
+			   service_members, SV__N },
+};
+
+static void check_list(struct ctx *c, const struct list_rule *rule, json_t *arr)
+{
+	json_t *obj, *v[MAX_MEMBERS];
+	size_t i, mark, item;
+
+	mark = jptr_push(&c->path, rule->member);
+	json_array_foreach(arr, i, obj) {
+		item = jptr_index(&c->path, i);
+		if (check_object(c, obj, rule->members, rule->n_members, v) == KT_OK) {
+			if (v[0])
+				claim_key(c, c->keys[rule->entity], "key",
+					  json_string_value(v[0]), rule->what);
+			if (rule->entity == KT_CHAIN_SERVICE)
+				check_service(c, obj, v);
+			else if (v[0])
+				add_entry(c, rule->entity, obj,
+					  json_string_value(v[0]));
+		}
+		jptr_pop(&c->path, item);
+		if (c->oom)
+			break;
+	}
+	jptr_pop(&c->path, mark);
+}
+
+int kt_chain_doc_check(json_t *root, struct kt_chain_doc **out,
+		       struct kt_err *err)
+{
+	struct ctx c = { .err = err };
+	json_t *v[DOC__N];
+	int rc = KT_ERR;
+	size_t i;
+
+	*out = NULL;
+	c.doc = calloc(1, sizeof(*c.doc));
+	for (i = 0; i < DOC__N; i++)
+		if (!(c.keys[i] = json_object()))
+			c.oom = 1;
+	if (!c.doc || c.oom)
+		goto oom;
+	/* Lists in this order whatever the document's order: services
+	 * refer to the customers and suppliers defined before them. */
+	if (check_object(&c, root, doc_members, DOC__N, v) == KT_OK)
+		for (i = 0; i < DOC__N && !c.oom; i++)
+			check_list(&c, &lists[i], v[i]);
+	if (c.oom)
+		goto oom;
+	if (c.problems > 0) {
+		if (c.problems > KT_CHAIN_MAX_PROBLEMS)
+			kt_err_detail(err, "", "%zu more problem(s) not shown",
+				      c.problems - KT_CHAIN_MAX_PROBLEMS);
+		kt_err_set(err, 422, "invalid_chain",
+			   "invalid chain document: %zu problem(s)", c.problems);
+		goto fail;
+	}
+	c.doc->root = json_incref(root);
+	*out = c.doc;
+	c.doc = NULL;
+	rc = KT_OK;
+	goto out;
+oom:
+	kt_err_set(err, 500, "out_of_memory", "out of memory");
+fail:
+	kt_chain_doc_free(c.doc);
+out:
+	for (i = 0; i < DOC__N; i++)
+		json_decref(c.keys[i]);
+	return rc;
+}
+
+int kt_chain_doc_parse(const char *buf, size_t len, struct kt_chain_doc **out,
+		       struct kt_err *err)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	*out = NULL;
+	if (len > KT_CHAIN_DOC_MAX_BYTES)
+		return kt_err_set(err, 413, "document_too_large",
+				  "chain document is larger than %d MiB",
+				  KT_CHAIN_DOC_MAX_BYTES / (1024 * 1024));
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return kt_err_set(err, 400, "invalid_json",
+				  "invalid JSON at line %d, column %d: %s",
+				  jerr.line, jerr.column, jerr.text);
+	rc = kt_chain_doc_check(root, out, err);
+	json_decref(root);
+	return rc;
+}
+
+void kt_chain_doc_free(struct kt_chain_doc *doc)
+{
+	size_t i;
+
+	if (!doc)
+		return;
+	for (i = 0; i < doc->n_services; i++)
+		free(doc->services[i].components);
+	for (i = 0; i < doc->n_refs; i++)
+		free(doc->refs[i].path);
+	free(doc->customers);
+	free(doc->suppliers);
+	free(doc->services);
+	free(doc->refs);
+	json_decref(doc->root);
+	free(doc);
+}
+
+/* ---- comparing chains ---------------------------------------------- */
+
+struct flat {
+	json_t *map;                    /* key -> [node, parent key or null] */
+	int oom;
+};
+
+/* Lenient: a stored document of an older version need not pass today's
+ * rules, so nodes without a string key are passed over. */
+static enum walk_next flatten_node(void *arg, json_t *node, json_t *parent,
+				   int depth, struct jptr *path)
+{
+	struct flat *f = arg;
+	const char *key = json_string_value(json_object_get(node, "key"));
+	const char *parent_key = json_string_value(json_object_get(parent, "key"));
+
+	(void)path;
+	if (depth > KT_CHAIN_MAX_DEPTH)
+		return WALK_SKIP;
+	if (key && json_object_set_new(f->map, key,
+				       json_pack("[O, s?]", node, parent_key))) {
+		f->oom = 1;
+		return WALK_STOP;
+	}
+	return WALK_DESCEND;
+}
+
+static int flatten(json_t *tree, struct flat *f)
+{
+	struct jptr path = { .len = 0 };
+
+	f->map = json_object();
+	if (!f->map)
+		return KT_ERR;
+	path.buf[0] = '\0';
+	walk_tree(tree, NULL, 1, &path, flatten_node, f);
+	return f->oom ? KT_ERR : KT_OK;
+}
+
+/* Adds "+ component k", "- component k", "~ component k" (each group in
+ * key order) to w; "component order" when only the order of nodes differs. */
+static void diff_components(json_t *old_tree, json_t *new_tree, struct words *w)
+{
+	static const char *const not_children[] = { "children", NULL };
+	struct flat a = { 0 }, b = { 0 };
+	json_t *added = json_object(), *removed = json_object(),
+	       *changed = json_object();
+	const char *key;
+	json_t *nb, *na;
+	int oom = 0;
+
+	if (!added || !removed || !changed || flatten(old_tree, &a) ||
+	    flatten(new_tree, &b))
+		goto oom;
+	json_object_foreach(b.map, key, nb) {
+		na = json_object_get(a.map, key);
+		if (!na)
+			oom |= json_object_set_new(added, key, json_true());
+		else if (!json_equal(json_array_get(na, 1), json_array_get(nb, 1)) ||
+			 differing_members(json_array_get(na, 0), json_array_get(nb, 0),
+					   not_children, NULL, &oom) > 0)
+			oom |= json_object_set_new(changed, key, json_true());
+	}
+	json_object_foreach(a.map, key, na)
+		if (!json_object_get(b.map, key))
+			oom |= json_object_set_new(removed, key, json_true());
+	if (oom)
+		goto oom;
+	words_add_sorted(w, "+ component ", added);
+	words_add_sorted(w, "- component ", removed);
+	words_add_sorted(w, "~ component ", changed);
+	if (json_object_size(added) + json_object_size(removed) +
+	    json_object_size(changed) == 0)
+		words_add(w, "", "component order");
+	goto out;
+oom:
+	w->oom = 1;
+out:
+	json_decref(a.map);
+	json_decref(b.map);
+	json_decref(added);
+	json_decref(removed);
+	json_decref(changed);
+}
+
+int kt_chain_service_diff(json_t *old_service, json_t *new_service, char **what)
+{
+	static const char *const identity[] = { "key", "customer", NULL };
+	json_t *members = json_object(), *empty = json_object();
+	struct words w = { 0 };
+	const char **names = NULL;
+	const char *name;
+	json_t *v;
+	size_t n, i = 0;
+	int oom = 0, rc = KT_ERR;
+
+	*what = NULL;
+	if (!members || !empty)
+		goto out;
+	if (!old_service)
+		old_service = empty;
+	n = differing_members(old_service, new_service, identity, members, &oom);
+	if (oom)
+		goto out;
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (!(names = malloc(n * sizeof(*names))))
+		goto out;
+	/* The service's own members by name, then its components. */
+	json_object_foreach(members, name, v)
+		names[i++] = name;
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], "components") != 0)
+			words_add(&w, "", names[i]);
+	if (json_object_get(members, "components"))
+		diff_components(json_object_get(old_service, "components"),
+				json_object_get(new_service, "components"), &w);
+	if (w.oom)
+		goto out;
+	*what = w.s;
+	w.s = NULL;
+	rc = 1;
+out:
+	free(names);
+	free(w.s);
+	json_decref(members);
+	json_decref(empty);
+	return rc;
+}
+
+/* ---- the plan ------------------------------------------------------ */
+
+static const char *const entity_names[] = {
+	[KT_CHAIN_CUSTOMER] = "customer",
+	[KT_CHAIN_SUPPLIER] = "supplier",
+	[KT_CHAIN_SERVICE] = "service",
+};
+
+struct kt_chain_change *kt_chain_plan_add(struct kt_chain_plan *plan,
+					  enum kt_chain_entity entity,
+					  enum kt_chain_op op, const char *key)
+{
+	struct kt_chain_change *p = grow(plan->changes, &plan->cap, plan->n,
+					 sizeof(*p));
+
+	if (!p)
+		return NULL;
+	plan->changes = p;
+	p += plan->n++;
+	memset(p, 0, sizeof(*p));
+	p->entity = entity;
+	p->op = op;
+	snprintf(p->key, sizeof(p->key), "%s", key);
+	return p;
+}
+
+static int cmp_change(const void *a, const void *b)
+{
+	const struct kt_chain_change *x = a, *y = b;
+
+	if (x->entity != y->entity)
+		return x->entity < y->entity ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+void kt_chain_plan_sort(struct kt_chain_plan *plan)
+{
+	if (plan->n > 1)
+		qsort(plan->changes, plan->n, sizeof(*plan->changes), cmp_change);
+}
+
+size_t kt_chain_plan_count(const struct kt_chain_plan *plan)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n; i++)
+		n += plan->changes[i].op != KT_CHAIN_SAME;
+	return n;
+}
+
+void kt_chain_plan_print(const struct kt_chain_plan *plan, FILE *out)
+{
+	const struct kt_chain_change *ch;
+	size_t i;
+
+	for (i = 0; i < plan->n; i++) {
+		ch = &plan->changes[i];
+		fprintf(out, "%c %s %s", (int)ch->op, entity_names[ch->entity], ch->key);
+		if (ch->op == KT_CHAIN_SAME)
+			fputs(": unchanged", out);
+		else if (ch->entity == KT_CHAIN_SERVICE)
+			fprintf(out, ": chain version %d", ch->version);
+		if (ch->op == KT_CHAIN_ADD && ch->entity == KT_CHAIN_SERVICE)
+			fprintf(out, " (%zu component%s)", ch->n_components,
+				ch->n_components == 1 ? "" : "s");
+		else if (ch->op == KT_CHAIN_UPDATE && ch->what)
+			fprintf(out, " (%s)", ch->what);
+		fputc('\n', out);
+	}
+	for (i = 0; i < plan->n; i++) {
+		ch = &plan->changes[i];
+		if (ch->entity == KT_CHAIN_SERVICE && ch->id[0])
+			fprintf(out, "service %s id %s\n", ch->key, ch->id);
+	}
+	fprintf(out, "chain import: %zu change(s)%s\n", kt_chain_plan_count(plan),
+		plan->dry_run ? " (dry run, nothing applied)" : "");
+}
+
+void kt_chain_plan_release(struct kt_chain_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->n; i++)
+		free(plan->changes[i].what);
+	free(plan->changes);
+	memset(plan, 0, sizeof(*plan));
+}

@@ -1,0 +1,230 @@
+/* cmd_chain.c - `keten chain`: the subcommands on chain documents (config as
+ * code). `chain import [--dry-run] [--config FILE] FILE` reads a document,
+ * checks it (chain_doc.c), applies it in one transaction (store_chain.c)
+ * and prints the plan. A new subcommand is one entry in the table below. */
+#include <errno.h>
+#include <getopt.h>
+
+#include "chain_doc.h"
+#include "cli.h"
+
+static const char doc_format[] =
+	"The chain document (JSON; every object rejects unknown members, the three\n"
+	"lists are optional):\n"
+	"  {\"customers\": [{\"key\": \"acme\", \"name\": \"Acme BV\"}],\n"
+	"   \"suppliers\": [{\"key\": \"netco\", \"name\": \"NetCo\", \"adapter\": \"webhook\",\n"
+	"                  \"endpoint\": \"https://127.0.0.1:9101/hooks\",\n"
+	"                  \"secret_ref\": \"env:KETEN_SECRET_NETCO\"}],\n"
+	"   \"services\": [{\"key\": \"acme-workplace\", \"customer\": \"acme\",\n"
+	"                 \"name\": \"Workplace Acme\", \"default_component\": \"workplace\",\n"
+	"                 \"components\": [{\"key\": \"workplace\", \"name\": \"Workplace\",\n"
+	"                   \"kind\": \"application\", \"children\": [{\"key\": \"vpn\",\n"
+	"                   \"name\": \"VPN\", \"kind\": \"network\", \"supplier\": \"netco\"}]}]}]}\n"
+	"Rules:\n"
+	"  key         1 to 63 of a-z, 0-9 and -, not starting with -; unique in its\n"
+	"              list (component keys: in their service's whole tree)\n"
+	"  name        1 to 200 bytes\n"
+	"  adapter     a supplier adapter keten has (webhook, ...)\n"
+	"  endpoint    https://..., at most 2048 bytes\n"
+	"  secret_ref  where keten reads the supplier's secret: env:NAME or\n"
+	"              file:/absolute/path (never the secret itself)\n"
+	"  kind        hardware, system_software, network, application, data,\n"
+	"              facilities or people\n"
+	"  supplier    the supplier delivering a component: required on a component\n"
+	"              without children, allowed on any\n"
+	"  customer, supplier  keys defined in this document or in the database\n"
+	"  default_component   a component of that service (optional)\n"
+	"  children    nest components at most 16 deep; components: at least one\n"
+	"JSON Schema: schemas/chain.schema.json; example: deploy/demo-chain.json.\n";
+
+static void import_help(FILE *to)
+{
+	fprintf(to,
+		"usage: keten chain import [--dry-run] [--config FILE] FILE\n\n"
+		"Checks the chain document FILE (\"-\" reads standard input) and applies it\n"
+		"in one transaction: customers and suppliers are created or updated by key;\n"
+		"a service whose chain (name, default_component, component tree) differs\n"
+		"from its current version gets a new chain version. What FILE does not\n"
+		"name is left as it is; importing the same file again changes nothing.\n\n"
+		"  -n, --dry-run      run the same transaction, print the plan, roll it back\n"
+		"  -c, --config FILE  settings file (the database: database_url, or\n"
+		"                     KETEN_DATABASE_URL)\n"
+		"  -h, --help         this text\n\n"
+		"Output, one line per entry (+ added, ~ changed, = unchanged), sorted:\n"
+		"  + customer acme\n"
+		"  ~ supplier netco (endpoint)\n"
+		"  + service acme-workplace: chain version 1 (3 components)\n"
+		"  ~ service acme-workplace: chain version 2 (+ component dns, ~ component vpn)\n"
+		"  = service globex-hosting: unchanged\n"
+		"then `service <key> id <uuid>` per service (a dry run's new services have\n"
+		"no id yet) and `chain import: N change(s)`.\n"
+		"Every problem goes to stderr with its JSON pointer; nothing is applied.\n"
+		"Exit status: 0 done, 1 invalid document or database error, 2 usage.\n\n%s",
+		doc_format);
+}
+
+/* Reads all of path ("-": standard input), at most KT_CHAIN_DOC_MAX_BYTES
+ * + 1 bytes so that the parser sees an oversized document as such. *buf is
+ * a new buffer for the caller to free(). */
+static int read_doc(const char *path, char **buf, size_t *len, struct kt_err *err)
+{
+	const size_t max = (size_t)KT_CHAIN_DOC_MAX_BYTES + 1;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 0, n = 0, got;
+	char *p, *data = NULL;
+	int rc = KT_ERR;
+
+	*buf = NULL;
+	*len = 0;
+	if (!f)
+		return kt_err_set(err, 400, "unreadable_document",
+				  "could not open chain document \"%s\": %s", path,
+				  strerror(errno));
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64 * 1024;
+			if (cap > max)
+				cap = max;
+			if (!(p = realloc(data, cap))) {
+				kt_err_set(err, 500, "out_of_memory", "out of memory");
+				goto out;
+			}
+			data = p;
+		}
+		got = fread(data + n, 1, cap - n, f);
+		n += got;
+	} while (got > 0 && n < max);
+	if (ferror(f)) {
+		kt_err_set(err, 400, "unreadable_document",
+			   "could not read chain document \"%s\": %s", path,
+			   strerror(errno));
+		goto out;
+	}
+	*buf = data;
+	*len = n;
+	data = NULL;
+	rc = KT_OK;
+out:
+	free(data);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* Puts the document's name in front of a message about its content. */
+static void name_document(struct kt_err *err, const char *path)
+{
+	char msg[sizeof(err->message)];
+
+	snprintf(msg, sizeof(msg), "%s", err->message);
+	kt_err_set(err, err->status, err->code, "\"%s\": %s", path, msg);
+}
+
+static int chain_import(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_file = NULL, *path;
+	struct kt_chain_plan plan = { 0 };
+	struct kt_chain_doc *doc = NULL;
+	struct kt_config cfg = { 0 }; /* kt_config_release()d on every path */
+	struct kt_err err = { 0 };
+	struct kt_db *db = NULL;
+	int c, dry_run = 0, code = 1;
+	char *buf = NULL;
+	size_t len;
+
+	while ((c = getopt_long(argc, argv, "nc:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			dry_run = 1;
+			break;
+		case 'c':
+			config_file = optarg;
+			break;
+		case 'h':
+			import_help(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "usage: keten chain import [--dry-run] "
+					"[--config FILE] FILE\n");
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: keten chain import [--dry-run] "
+				"[--config FILE] FILE\n");
+		return 2;
+	}
+	path = argv[optind];
+	/* The document is checked before any database is needed. */
+	if (read_doc(path, &buf, &len, &err)) {
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	if (kt_chain_doc_parse(buf, len, &doc, &err)) {
+		name_document(&err, path);
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	if (kt_cli_load_config(&cfg, config_file) || kt_cli_open_db(&cfg, &db))
+		goto out;
+	if (kt_store_chain_import(db, doc, dry_run, &plan, &err)) {
+		if (err.status == 422)
+			name_document(&err, path);
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	kt_chain_plan_print(&plan, stdout);
+	code = 0;
+out:
+	kt_db_free(db);
+	kt_config_release(&cfg);
+	kt_chain_plan_release(&plan);
+	kt_chain_doc_free(doc);
+	kt_err_release(&err);
+	free(buf);
+	return code;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "import", chain_import, "check a chain document and apply it" },
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to, "usage: keten chain <command> [options]   "
+		    "(keten chain <command> --help)\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].help);
+}
+
+int kt_cmd_chain(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		printf("\nA chain document describes customers, suppliers and the services\n"
+		       "with their component trees; `keten chain import` applies one.\n\n%s",
+		       doc_format);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "keten: unknown chain command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,372 @@
+/* store_chain.c - applies a checked chain document in ONE transaction: the
+ * checks that need the database first (references, a service's customer),
+ * then customers, suppliers and services upserted by key, and a new chain
+ * version (document and component rows) for each service whose chain
+ * changed. A dry run is the same transaction, rolled back. */
+#include "chain_doc.h"
+#include "store_internal.h"
+
+/* Imports run one at a time, so the plan each prints is exact. */
+#define IMPORT_LOCK "keten.chain_import"
+
+/* How customer and supplier entries map onto their tables: members[] are
+ * document members stored in columns of the same name, in the order of the
+ * statements' parameters after the key ($1), sorted so that the "(what)" of
+ * an update reads in a stable order. */
+struct entry_table {
+	enum kt_chain_entity entity;
+	const char *select_sql;         /* $1 key -> id, then members[] */
+	const char *insert_sql;         /* $1 key, $2.. members[] -> id */
+	const char *update_sql;         /* $1 key, $2.. members[] */
+	const char *members[4];
+	size_t n_members;
+};
+
+static const struct entry_table customer_table = {
+	KT_CHAIN_CUSTOMER,
+	"SELECT id, name FROM customers WHERE key = $1 FOR UPDATE",
+	"INSERT INTO customers (key, name) VALUES ($1, $2) RETURNING id",
+	"UPDATE customers SET name = $2 WHERE key = $1",
+	{ "name" }, 1,
+};
+
+static const struct entry_table supplier_table = {
+	KT_CHAIN_SUPPLIER,
+	"SELECT id, adapter, endpoint, name, secret_ref FROM suppliers"
+	" WHERE key = $1 FOR UPDATE",
+	"INSERT INTO suppliers (key, adapter, endpoint, name, secret_ref)"
+	" VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	"UPDATE suppliers SET adapter = $2, endpoint = $3, name = $4,"
+	" secret_ref = $5 WHERE key = $1",
+	{ "adapter", "endpoint", "name", "secret_ref" }, 4,
+};
+
+static const char *const ref_sql[] = {
+	[KT_CHAIN_CUSTOMER] = "SELECT 1 FROM customers WHERE key = $1",
+	[KT_CHAIN_SUPPLIER] = "SELECT 1 FROM suppliers WHERE key = $1",
+};
+
+static const char *const entity_word[] = {
+	[KT_CHAIN_CUSTOMER] = "customer",
+	[KT_CHAIN_SUPPLIER] = "supplier",
+	[KT_CHAIN_SERVICE] = "service",
+};
+
+/* What the database holds for one service of the document. */
+struct stored_service {
+	int found;
+	char id[37];
+	char customer[KT_CHAIN_KEY_MAX + 1];
+	int version;                    /* services.chain_version */
+	json_t *document;               /* owned; that version's, or NULL */
+};
+
+static int oom(struct kt_err *err)
+{
+	return kt_err_set(err, 500, "out_of_memory", "out of memory");
+}
+
+static void copy_id(char *dst, size_t size, PGresult *res)
+{
+	snprintf(dst, size, "%s", PQgetvalue(res, 0, 0));
+}
+
+/* Every customer or supplier key the document uses without defining it
+ * must exist; each one missing is a detail at the reference's path. */
+static int check_refs(struct kt_db *db, const struct kt_chain_doc *doc,
+		      size_t *problems, struct kt_err *err)
+{
+	for (size_t i = 0; i < doc->n_refs; i++) {
+		const struct kt_chain_ref *ref = &doc->refs[i];
+		const char *params[] = { ref->key };
+		PGresult *res = kt_db_exec(db, ref_sql[ref->entity], 1, params, err);
+
+		if (!res)
+			return KT_ERR;
+		if (PQntuples(res) == 0) {
+			kt_err_detail(err, ref->path, "unknown %s \"%s\": not in this "
+				      "document nor in the database",
+				      entity_word[ref->entity], ref->key);
+			(*problems)++;
+		}
+		PQclear(res);
+	}
+	return KT_OK;
+}
+
+/* Reads (and locks) the services of the document that exist; a service
+ * whose customer would change is a detail. */
+static int load_services(struct kt_db *db, const struct kt_chain_doc *doc,
+			 struct stored_service *st, size_t *problems,
+			 struct kt_err *err)
+{
+	static const char sql[] =
+		"SELECT s.id, c.key, s.chain_version, cv.document"
+		" FROM services s JOIN customers c ON c.id = s.customer_id"
+		" LEFT JOIN chain_versions cv"
+		"   ON cv.service_id = s.id AND cv.version = s.chain_version"
+		" WHERE s.key = $1 FOR UPDATE OF s";
+	json_error_t jerr;
+	char path[64];
+
+	for (size_t i = 0; i < doc->n_services; i++) {
+		const struct kt_chain_service *svc = &doc->services[i];
+		const char *params[] = { svc->key };
+		PGresult *res = kt_db_exec(db, sql, 1, params, err);
+
+		if (!res)
+			return KT_ERR;
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			continue;
+		}
+		st[i].found = 1;
+		copy_id(st[i].id, sizeof(st[i].id), res);
+		snprintf(st[i].customer, sizeof(st[i].customer), "%s",
+			 PQgetvalue(res, 0, 1));
+		st[i].version = (int)strtol(PQgetvalue(res, 0, 2), NULL, 10);
+		if (!PQgetisnull(res, 0, 3) &&
+		    !(st[i].document = json_loads(PQgetvalue(res, 0, 3), 0, &jerr))) {
+			PQclear(res);
+			return kt_err_set(err, 500, "database_error",
+					  "could not read chain version %d of service "
+					  "\"%s\": %s", st[i].version, svc->key, jerr.text);
+		}
+		PQclear(res);
+		if (strcmp(st[i].customer, svc->customer) != 0) {
+			/* A valid document's services are its "services" array. */
+			snprintf(path, sizeof(path), "/services/%zu/customer", i);
+			kt_err_detail(err, path, "service \"%s\" belongs to customer "
+				      "\"%s\": a service cannot change customer",
+				      svc->key, st[i].customer);
+			(*problems)++;
+		}
+	}
+	return KT_OK;
+}
+
+/* Inserts or updates one customer or supplier and records what it did. */
+static int upsert_entry(struct kt_db *db, const struct entry_table *t,
+			const struct kt_chain_entry *e, struct kt_chain_plan *plan,
+			struct kt_err *err)
+{
+	const char *params[1 + sizeof(t->members) / sizeof(t->members[0])];
+	enum kt_chain_op op = KT_CHAIN_SAME;
+	struct kt_chain_change *ch;
+	char what[128] = "", id[37] = "";
+	size_t i, len = 0;
+	PGresult *res;
+	int rc = KT_ERR;
+
+	params[0] = e->key;
+	for (i = 0; i < t->n_members; i++)
+		params[1 + i] = json_string_value(json_object_get(e->obj, t->members[i]));
+	if (!(res = kt_db_exec(db, t->select_sql, 1, params, err)))
+		return KT_ERR;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		op = KT_CHAIN_ADD;
+		if (!(res = kt_db_exec(db, t->insert_sql, (int)(1 + t->n_members),
+				       params, err)))
+			return KT_ERR;
+	} else {
+		for (i = 0; i < t->n_members; i++)
+			if (strcmp(PQgetvalue(res, 0, (int)(1 + i)), params[1 + i]) != 0)
+				len += (size_t)snprintf(what + len, sizeof(what) - len, "%s%s",
+							len ? ", " : "", t->members[i]);
+		if (len > 0) {
+			op = KT_CHAIN_UPDATE;
+			if (kt_db_cmd(db, t->update_sql, (int)(1 + t->n_members),
+				      params, err))
+				goto out;
+		}
+	}
+	copy_id(id, sizeof(id), res);
+	if (!(ch = kt_chain_plan_add(plan, t->entity, op, e->key)) ||
+	    (op == KT_CHAIN_UPDATE && !(ch->what = strdup(what)))) {
+		oom(err);
+		goto out;
+	}
+	snprintf(ch->id, sizeof(ch->id), "%s", id);
+	rc = KT_OK;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* The component rows of a version, as the JSON array that
+ * jsonb_to_recordset reads. Returns a new string for free(), or NULL. */
+static char *component_rows(const struct kt_chain_service *svc)
+{
+	json_t *rows = json_array();
+	char *text = NULL;
+
+	if (!rows)
+		return NULL;
+	for (size_t i = 0; i < svc->n_components; i++) {
+		const struct kt_chain_component *c = &svc->components[i];
+
+		if (json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s?, s:s?}",
+							  "key", c->key, "name", c->name,
+							  "kind", c->kind,
+							  "parent_key", c->parent_key,
+							  "supplier", c->supplier)))
+			goto out;
+	}
+	text = json_dumps(rows, JSON_COMPACT);
+out:
+	json_decref(rows);
+	return text;
+}
+
+/* Writes version `version` of svc's chain: the document and its rows. */
+static int insert_version(struct kt_db *db, const struct kt_chain_service *svc,
+			  const char *service_id, int version, struct kt_err *err)
+{
+	static const char version_sql[] =
+		"INSERT INTO chain_versions"
+		" (service_id, version, document, default_component)"
+		" VALUES ($1, $2::integer, $3::jsonb, $4)";
+	static const char components_sql[] =
+		"INSERT INTO components (service_id, chain_version, key, name, kind,"
+		" parent_key, supplier_id)"
+		" SELECT $1, $2::integer, c.key, c.name, c.kind, c.parent_key, s.id"
+		" FROM jsonb_to_recordset($3::jsonb) AS c(key text, name text,"
+		"   kind text, parent_key text, supplier text)"
+		" LEFT JOIN suppliers s ON s.key = c.supplier";
+	char num[16], *document = json_dumps(svc->obj, JSON_COMPACT);
+	char *rows = component_rows(svc);
+	const char *vparams[] = { service_id, num, document, svc->default_component };
+	const char *cparams[] = { service_id, num, rows };
+	int rc = KT_ERR;
+
+	snprintf(num, sizeof(num), "%d", version);
+	if (!document || !rows)
+		oom(err);
+	else if (kt_db_cmd(db, version_sql, 4, vparams, err) == KT_OK &&
+		 kt_db_cmd(db, components_sql, 3, cparams, err) == KT_OK)
+		rc = KT_OK;
+	free(document);
+	free(rows);
+	return rc;
+}
+
+/* Creates svc, or gives it a new chain version when its chain differs from
+ * the stored one, and records what it did. */
+static int apply_service(struct kt_db *db, const struct kt_chain_service *svc,
+			 const struct stored_service *st, int dry_run,
+			 struct kt_chain_plan *plan, struct kt_err *err)
+{
+	static const char insert_sql[] =
+		"INSERT INTO services (key, customer_id, name, chain_version)"
+		" VALUES ($1, (SELECT id FROM customers WHERE key = $2), $3, 1)"
+		" RETURNING id";
+	static const char next_sql[] =
+		"SELECT coalesce(max(version), 0) + 1 FROM chain_versions"
+		" WHERE service_id = $1";
+	static const char update_sql[] =
+		"UPDATE services SET name = $2, chain_version = $3::integer"
+		" WHERE id = $1";
+	struct kt_chain_change *ch;
+	char id[37], num[16], *what = NULL;
+	const char *params[] = { svc->key, svc->customer, svc->name };
+	const char *id_param[] = { id };
+	const char *uparams[] = { id, svc->name, num };
+	enum kt_chain_op op;
+	int version, differs;
+	PGresult *res;
+
+	snprintf(id, sizeof(id), "%s", st->id);
+	if (!st->found) {
+		op = KT_CHAIN_ADD;
+		version = 1;
+		if (!(res = kt_db_exec(db, insert_sql, 3, params, err)))
+			return KT_ERR;
+		copy_id(id, sizeof(id), res);
+		PQclear(res);
+	} else if ((differs = kt_chain_service_diff(st->document, svc->obj,
+						    &what)) < 0) {
+		return oom(err);
+	} else if (!differs) {
+		op = KT_CHAIN_SAME;
+		version = st->version;
+	} else {
+		op = KT_CHAIN_UPDATE;
+		if (!(res = kt_db_exec(db, next_sql, 1, id_param, err)))
+			goto fail;
+		version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		snprintf(num, sizeof(num), "%d", version);
+		if (kt_db_cmd(db, update_sql, 3, uparams, err))
+			goto fail;
+	}
+	if (op != KT_CHAIN_SAME && insert_version(db, svc, id, version, err))
+		goto fail;
+	if (!(ch = kt_chain_plan_add(plan, KT_CHAIN_SERVICE, op, svc->key))) {
+		oom(err);
+		goto fail;
+	}
+	ch->version = version;
+	ch->n_components = svc->n_components;
+	ch->what = what;
+	/* A dry run's new row is rolled back: its id would name nothing. */
+	if (!(dry_run && op == KT_CHAIN_ADD))
+		snprintf(ch->id, sizeof(ch->id), "%s", id);
+	return KT_OK;
+fail:
+	free(what);
+	return KT_ERR;
+}
+
+int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
+			  int dry_run, struct kt_chain_plan *plan,
+			  struct kt_err *err)
+{
+	const char *lock[] = { IMPORT_LOCK };
+	struct stored_service *st;
+	size_t i, problems = 0;
+	int rc = KT_ERR;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->dry_run = dry_run;
+	st = calloc(doc->n_services ? doc->n_services : 1, sizeof(*st));
+	if (!st)
+		return oom(err);
+	if (kt_db_begin(db, err))
+		goto out;
+	if (kt_db_cmd(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+		      1, lock, err) ||
+	    check_refs(db, doc, &problems, err) ||
+	    load_services(db, doc, st, &problems, err))
+		goto rollback;
+	if (problems > 0) {
+		kt_err_set(err, 422, "invalid_chain",
+			   "invalid chain document: %zu problem(s)", problems);
+		goto rollback;
+	}
+	for (i = 0; i < doc->n_customers; i++)
+		if (upsert_entry(db, &customer_table, &doc->customers[i], plan, err))
+			goto rollback;
+	for (i = 0; i < doc->n_suppliers; i++)
+		if (upsert_entry(db, &supplier_table, &doc->suppliers[i], plan, err))
+			goto rollback;
+	for (i = 0; i < doc->n_services; i++)
+		if (apply_service(db, &doc->services[i], &st[i], dry_run, plan, err))
+			goto rollback;
+	kt_chain_plan_sort(plan);
+	if (dry_run)
+		kt_db_rollback(db);
+	else if (kt_db_commit(db, err))
+		goto release;
+	rc = KT_OK;
+	goto out;
+rollback:
+	kt_db_rollback(db);
+release:
+	kt_chain_plan_release(plan);
+out:
+	for (i = 0; i < doc->n_services; i++)
+		json_decref(st[i].document);
+	free(st);
+	return rc;
+}
