@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev
       libjansson-dev libpq-dev libssl-dev libcmocka-dev postgresql-15
-      postgresql-contrib-15 openssl ca-certificates curl wrk)
+      openssl ca-certificates curl wrk)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 

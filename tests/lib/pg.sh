@@ -17,14 +17,21 @@ start)
 	dir=$(mktemp -d /tmp/ktpg.XXXXXX)
 	chmod 755 "$dir"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+	# A failed start leaves nothing behind: the caller never learns the dir.
+	fail() {
+		cat "$1" >&2
+		as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+		rm -rf "$dir"
+		exit 1
+	}
 	as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
-		--no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+		--no-sync >"$dir/initdb.log" 2>&1 || fail "$dir/initdb.log"
 	opts="-c listen_addresses='' -c unix_socket_directories=$dir -c max_connections=300"
 	if [ "${2:-}" != durable ]; then
 		opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	fi
 	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w \
-		start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+		start >/dev/null || fail "$dir/server.log"
 	echo "$dir"
 	;;
 stop)

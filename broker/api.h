@@ -1,0 +1,61 @@
+/* api.h - one API request as the HTTP layer hands it to a route, and the
+ * route table. A route's work function runs on a database worker: it may
+ * read everything in the request but touches no libevent object; it sets
+ * status and answer (a new reference) or fills err. */
+#ifndef KETEN_API_H
+#define KETEN_API_H
+
+#include <jansson.h>
+
+#include "app.h"
+#include "auth.h"
+#include "keten/err.h"
+#include "store.h"
+
+#define KT_ROUTE_MAX_PARAMS 2
+
+struct kt_request {
+	struct kt_app *app;
+	const struct kt_route *route;
+	char params[KT_ROUTE_MAX_PARAMS][72];  /* {id}-style path segments */
+	char *body;                 /* owned, NUL-terminated; NULL when none */
+	size_t body_len;
+	unsigned char key_hash[KT_KEY_HASH_LEN];
+	struct kt_principal principal;       /* set before work runs */
+	char *webhook_id, *webhook_timestamp, *webhook_signature; /* owned copies */
+	char *query_limit, *query_cursor;    /* owned copies */
+	/* answer */
+	int status;
+	json_t *answer;
+	int wake_dispatcher;        /* something was queued for suppliers */
+	/* bookkeeping of the HTTP layer */
+	void *http_req;
+	long long started_us;
+	char request_id[24];
+};
+
+/* Roles allowed on a route: bits (1 << KT_ROLE_x). 0 = no API key needed. */
+#define KT_ALLOW(role) (1u << (role))
+
+struct kt_route {
+	const char *method;
+	const char *pattern;        /* "/v1/tickets/{}"; {} is a parameter */
+	unsigned roles;
+	int json_body;              /* needs an application/json body */
+	int (*work)(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+};
+
+extern const struct kt_route kt_routes[];
+extern const int kt_routes_count;
+
+/* The route handlers (api_*.c). */
+int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
+/* Parses r->body as a JSON object: 400 "invalid_json" when it is not. */
+json_t *kt_api_body_json(const struct kt_request *r, struct kt_err *err);
+
+#endif

@@ -1,0 +1,53 @@
+/* api_inbound.c - POST /v1/inbound/{supplier}: a supplier's signed update
+ * of one of its legs. Verified first (signature, clock skew), then read by
+ * the supplier's adapter, then applied exactly once. */
+#include <time.h>
+
+#include "api.h"
+#include "keten/adapter.h"
+#include "secret.h"
+#include "store_inbound.h"
+#include "webhook_sign.h"
+
+static int verify(const struct kt_request *r, const json_t *supplier, struct kt_err *err)
+{
+	char *secrets = NULL;
+	int rc;
+
+	if (kt_secret_resolve(json_string_value(json_object_get(supplier, "secret_ref")),
+			      &secrets, err))
+		return KT_ERR;
+	rc = kt_webhook_verify(secrets, r->webhook_id, r->webhook_timestamp,
+			       r->webhook_signature, r->body, r->body_len,
+			       (long long)time(NULL), r->app->cfg->webhook_tolerance_s, err);
+	kt_secret_free(secrets);
+	return rc;
+}
+
+int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	struct kt_inbound_update u = { 0 };
+	const struct kt_adapter *adapter;
+	json_t *supplier = kt_store_supplier_by_key(db, r->params[0], err);
+	int duplicate, rc = KT_ERR;
+
+	if (!supplier)
+		return KT_ERR;
+	if (verify(r, supplier, err))
+		goto out;
+	adapter = kt_adapter_find(json_string_value(json_object_get(supplier, "adapter")));
+	if (!adapter) {
+		kt_err_set(err, 500, "internal", "supplier has no known adapter");
+		goto out;
+	}
+	if (adapter->read_inbound(r->body, r->body_len, supplier, &u, err) ||
+	    kt_store_inbound_apply(db, supplier, r->webhook_id, &u, &duplicate, err))
+		goto out;
+	r->status = 200;
+	r->answer = json_pack("{s:s}", "result", duplicate ? "duplicate" : "applied");
+	rc = KT_OK;
+out:
+	kt_inbound_update_release(&u);
+	json_decref(supplier);
+	return rc;
+}

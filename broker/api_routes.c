@@ -1,0 +1,52 @@
+/* api_routes.c - the route table of the HTTP API and the handlers too small
+ * for a file of their own (readiness). */
+#include "api.h"
+
+const struct kt_route kt_routes[] = {
+	{ "GET", "/readyz", 0, 0, kt_api_ready },
+	{ "POST", "/v1/tickets",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1,
+	  kt_api_ticket_create },
+	{ "GET", "/v1/tickets", KT_ALLOW(KT_ROLE_CUSTOMER) |
+	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
+	  kt_api_ticket_list },
+	{ "GET", "/v1/tickets/{}", KT_ALLOW(KT_ROLE_CUSTOMER) |
+	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
+	  kt_api_ticket_get },
+	/* Signed by the supplier, not authorised by an API key. */
+	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound },
+};
+
+const int kt_routes_count = (int)(sizeof(kt_routes) / sizeof(kt_routes[0]));
+
+int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	if (kt_store_ping(db, err))
+		return KT_ERR;
+	r->status = 200;
+	r->answer = json_pack("{s:s}", "status", "ready");
+	return KT_OK;
+}
+
+json_t *kt_api_body_json(const struct kt_request *r, struct kt_err *err)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (!r->body || r->body_len == 0) {
+		kt_err_set(err, 400, "invalid_json", "request body is empty");
+		return NULL;
+	}
+	v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v) {
+		kt_err_set(err, 400, "invalid_json", "malformed JSON at line %d, column %d: %s",
+			   jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		kt_err_set(err, 400, "invalid_json", "request body must be a JSON object");
+		return NULL;
+	}
+	return v;
+}

@@ -1,0 +1,619 @@
+/* dispatcher.c - the outbound state machine of one delivery:
+ *   CLAIMED (worker: projection, adapter request, secrets)
+ *   -> SENDING (loop: signed, handed to curl multi)
+ *   -> RECORDING (worker: outcome under the lease) -> freed.
+ * curl runs in multi-socket mode on the broker's libevent loop, so a slow
+ * or silent supplier costs one socket and one timer, never the loop. */
+#include <curl/curl.h>
+#include <openssl/rand.h>
+#include <time.h>
+
+#include "dbpool.h"
+#include "dispatcher.h"
+#include "keten/adapter.h"
+#include "log.h"
+#include "secret.h"
+#include "store_outbox.h"
+#include "store_ticket.h"
+#include "view.h"
+#include "webhook_sign.h"
+
+struct delivery {
+	struct kt_dispatcher *d;
+	json_t *msg;                 /* the claimed message (owned) */
+	const struct kt_adapter *adapter;
+	struct kt_http_request req;
+	char *secrets;               /* owned; wiped on free */
+	struct kt_outcome outcome;
+	struct kt_adapter_reply reply;
+	CURL *easy;
+	struct curl_slist *headers;
+	char *resp;                  /* the supplier's answer, bounded */
+	size_t resp_len;
+	int resp_overflow;
+	char curl_err[CURL_ERROR_SIZE];
+	struct delivery *next;       /* in a claim's lists */
+	struct delivery *prev_sending, *next_sending; /* while curl has it */
+};
+
+struct claim {
+	struct kt_dispatcher *d;
+	int limit;
+	struct delivery *ready;      /* built and ready to send */
+	struct delivery *settled;    /* failed before sending: outcome recorded */
+};
+
+struct kt_dispatcher {
+	struct kt_app *app;
+	CURLM *multi;
+	struct event *curl_timer;
+	struct event *sweep;
+	int claiming;
+	int kicked;
+	int inflight;                /* claimed and not yet recorded */
+	int stopping;
+	struct delivery *sending;    /* handed to curl, newest first */
+};
+
+static void sending_add(struct kt_dispatcher *d, struct delivery *dl)
+{
+	dl->prev_sending = NULL;
+	dl->next_sending = d->sending;
+	if (d->sending)
+		d->sending->prev_sending = dl;
+	d->sending = dl;
+}
+
+static void sending_remove(struct kt_dispatcher *d, struct delivery *dl)
+{
+	if (dl->prev_sending)
+		dl->prev_sending->next_sending = dl->next_sending;
+	else if (d->sending == dl)
+		d->sending = dl->next_sending;
+	if (dl->next_sending)
+		dl->next_sending->prev_sending = dl->prev_sending;
+	dl->prev_sending = dl->next_sending = NULL;
+}
+
+static void delivery_free(struct delivery *dl)
+{
+	if (!dl)
+		return;
+	if (dl->easy) {
+		sending_remove(dl->d, dl);
+		curl_multi_remove_handle(dl->d->multi, dl->easy);
+		curl_easy_cleanup(dl->easy);
+	}
+	curl_slist_free_all(dl->headers);
+	kt_http_request_release(&dl->req);
+	kt_adapter_reply_release(&dl->reply);
+	kt_secret_free(dl->secrets);
+	json_decref(dl->msg);
+	free(dl->resp);
+	free(dl);
+}
+
+static const char *msg_str(const struct delivery *dl, const char *key)
+{
+	return json_string_value(json_object_get(dl->msg, key));
+}
+
+static const char *supplier_str(const struct delivery *dl, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(dl->msg, "supplier"), key));
+}
+
+static void set_outcome(struct kt_outcome *o, enum kt_outcome_kind kind, long http,
+			const char *code, const char *fmt, const char *arg)
+{
+	o->kind = kind;
+	o->http_status = http;
+	snprintf(o->code, sizeof(o->code), "%s", code);
+	snprintf(o->message, sizeof(o->message), fmt, arg);
+}
+
+/* Exponential: base, 2 base, 4 base ... capped. Jitter and budgets come
+ * with the delivery-guarantees work; this schedule only keeps retries
+ * from hammering a failing supplier. */
+static long long retry_delay(const struct kt_config *cfg, long long attempts)
+{
+	long long d = cfg->retry_base_ms;
+
+	for (long long i = 1; i < attempts && d < cfg->retry_max_ms; i++)
+		d *= 2;
+	return d < cfg->retry_max_ms ? d : cfg->retry_max_ms;
+}
+
+/* ---- worker side: build what will be sent ---- */
+
+static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
+{
+	const json_t *supplier = json_object_get(dl->msg, "supplier");
+	struct kt_principal integrator = { .role = KT_ROLE_INTEGRATOR }, sp;
+	struct kt_adapter_msg am = { 0 };
+	json_t *full, *view;
+	int rc;
+
+	full = kt_store_ticket_full(db, msg_str(dl, "ticket_id"), &integrator, err);
+	if (!full)
+		return KT_ERR;
+	kt_view_supplier_principal(&sp, supplier_str(dl, "id"), supplier_str(dl, "key"));
+	view = kt_view_ticket(full, &sp, 1);
+	json_decref(full);
+	if (!view)
+		return kt_err_set(err, 500, "internal", "supplier has no leg on the ticket");
+	dl->adapter = kt_adapter_find(supplier_str(dl, "adapter"));
+	if (!dl->adapter) {
+		json_decref(view);
+		return kt_err_set(err, 422, "adapter_build", "no adapter \"%s\"",
+				  supplier_str(dl, "adapter"));
+	}
+	kt_operation_parse(msg_str(dl, "operation"), &am.op);
+	am.message_id = msg_str(dl, "idempotency_key");
+	am.seq = json_integer_value(json_object_get(dl->msg, "seq"));
+	am.leg_view = view;
+	am.supplier = supplier;
+	rc = dl->adapter->build_request(&am, &dl->req, err);
+	json_decref(view);
+	if (rc != KT_OK)
+		return KT_ERR;
+	return kt_secret_resolve(supplier_str(dl, "secret_ref"), &dl->secrets, err);
+}
+
+static int record(struct kt_db *db, struct delivery *dl, struct kt_err *err)
+{
+	int stale;
+
+	if (kt_store_outbox_finish(db, msg_str(dl, "id"), msg_str(dl, "token"),
+				   &dl->outcome, &stale, err))
+		return KT_ERR;
+	if (stale)
+		kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", msg_str(dl, "id"),
+					      "outcome", dl->outcome.code),
+		       "outcome dropped: the lease had passed to another node");
+	return KT_OK;
+}
+
+static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct claim *c = arg;
+	const struct kt_config *cfg = c->d->app->cfg;
+	json_t *msgs = NULL, *m;
+	size_t i;
+
+	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
+				  &msgs, err))
+		return KT_ERR;
+	json_array_foreach(msgs, i, m) {
+		struct delivery *dl = calloc(1, sizeof(*dl));
+		struct kt_err berr = { 0 };
+
+		if (!dl)
+			break;
+		dl->d = c->d;
+		dl->msg = json_incref(m);
+		if (build(db, dl, &berr) == KT_OK) {
+			dl->next = c->ready;
+			c->ready = dl;
+			continue;
+		}
+		/* A message that cannot be built now: a missing secret may be
+		 * fixed by the operator (retry), a bad adapter input cannot. */
+		set_outcome(&dl->outcome,
+			    berr.status == 422 ? KT_OUT_PERMANENT : KT_OUT_NOT_SENT, 0,
+			    berr.code, "%s", berr.message);
+		dl->outcome.retry_in_ms = retry_delay(cfg,
+			json_integer_value(json_object_get(m, "attempts")));
+		kt_err_release(&berr);
+		if (record(db, dl, err) != KT_OK)
+			kt_err_release(err);
+		dl->next = c->settled;
+		c->settled = dl;
+	}
+	json_decref(msgs);
+	return KT_OK;
+}
+
+static int record_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	return record(db, arg, err);
+}
+
+/* ---- loop side ---- */
+
+static void claim_done(void *arg, int rc, struct kt_err *err);
+static void send_delivery(struct delivery *dl);
+
+void kt_dispatcher_kick(struct kt_dispatcher *d)
+{
+	const struct kt_config *cfg = d->app->cfg;
+	struct claim *c;
+	int room = cfg->dispatch_max_inflight - d->inflight;
+
+	d->kicked = 1;
+	if (d->stopping || d->claiming || room <= 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->d = d;
+	c->limit = room < cfg->dispatch_batch ? room : cfg->dispatch_batch;
+	d->claiming = 1;
+	d->kicked = 0;
+	d->inflight += c->limit; /* reserved until the claim says how many */
+	kt_dbpool_submit(d->app->bg_pool, claim_work, claim_done, c);
+}
+
+static void claim_done(void *arg, int rc, struct kt_err *err)
+{
+	struct claim *c = arg;
+	struct kt_dispatcher *d = c->d;
+	int got = 0;
+
+	if (rc != KT_OK)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
+		       "outbox claim failed: %s", err->message);
+	while (c->settled) {
+		struct delivery *dl = c->settled;
+
+		c->settled = dl->next;
+		delivery_free(dl);
+	}
+	d->inflight -= c->limit;
+	while (c->ready) {
+		struct delivery *dl = c->ready;
+
+		c->ready = dl->next;
+		dl->next = NULL;
+		got++;
+		if (d->stopping) {
+			delivery_free(dl);
+			continue;
+		}
+		d->inflight++;
+		send_delivery(dl);
+	}
+	d->claiming = 0;
+	/* A full batch means more may be waiting. */
+	if (rc == KT_OK && (got == c->limit || d->kicked))
+		kt_dispatcher_kick(d);
+	free(c);
+}
+
+static void record_done(void *arg, int rc, struct kt_err *err)
+{
+	struct delivery *dl = arg;
+	struct kt_dispatcher *d = dl->d;
+
+	if (rc != KT_OK)
+		kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", msg_str(dl, "id"),
+					      "error", err->code),
+		       "could not record a delivery outcome: %s (the lease will expire "
+		       "and the message be retried)", err->message);
+	delivery_free(dl);
+	d->inflight--;
+	kt_dispatcher_kick(d);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct delivery *dl = arg;
+	size_t n = size * nmemb;
+	size_t max = (size_t)dl->d->app->cfg->supplier_max_response_bytes;
+	char *grown;
+
+	if (dl->resp_len + n > max) {
+		dl->resp_overflow = 1;
+		return 0; /* a short count makes curl stop the transfer */
+	}
+	grown = realloc(dl->resp, dl->resp_len + n + 1);
+	if (!grown)
+		return 0;
+	dl->resp = grown;
+	memcpy(dl->resp + dl->resp_len, data, n);
+	dl->resp_len += n;
+	dl->resp[dl->resp_len] = '\0';
+	return n;
+}
+
+static int add_header(struct delivery *dl, const char *name, const char *value)
+{
+	char line[1024];
+	struct curl_slist *l;
+
+	snprintf(line, sizeof(line), "%s: %s", name, value);
+	l = curl_slist_append(dl->headers, line);
+	if (!l)
+		return -1;
+	dl->headers = l;
+	return 0;
+}
+
+/* Signs at send time: the timestamp and signature are fresh at every
+ * attempt, the webhook-id is the message's idempotency key on every one. */
+static int sign_headers(struct delivery *dl, struct kt_err *err)
+{
+	const char *id = msg_str(dl, "idempotency_key");
+	long long now = (long long)time(NULL);
+	char ts[24];
+	char *sig = NULL;
+
+	if (kt_webhook_sign(dl->secrets, id, now, dl->req.body, dl->req.body_len, &sig, err))
+		return KT_ERR;
+	snprintf(ts, sizeof(ts), "%lld", now);
+	add_header(dl, "webhook-id", id);
+	add_header(dl, "webhook-timestamp", ts);
+	add_header(dl, "webhook-signature", sig);
+	free(sig);
+	return KT_OK;
+}
+
+static int prepare_easy(struct delivery *dl, struct kt_err *err)
+{
+	const struct kt_config *cfg = dl->d->app->cfg;
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return kt_err_set(err, 500, "internal", "could not create a transfer");
+	dl->easy = e;
+	for (size_t i = 0; i < dl->req.n_headers; i++)
+		add_header(dl, dl->req.headers[i].name, dl->req.headers[i].value);
+	add_header(dl, "Idempotency-Key", msg_str(dl, "idempotency_key"));
+	add_header(dl, "Expect", "");
+	if (sign_headers(dl, err))
+		return KT_ERR;
+	curl_easy_setopt(e, CURLOPT_URL, dl->req.url);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, dl->req.method);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, dl->req.body ? dl->req.body : "");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)dl->req.body_len);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, dl->headers);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->supplier_ca)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->supplier_ca);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->supplier_connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->supplier_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "keten/0.1");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, dl);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, dl->curl_err);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, dl);
+	if (curl_multi_add_handle(dl->d->multi, e) != CURLM_OK)
+		return kt_err_set(err, 500, "internal", "could not start a transfer");
+	sending_add(dl->d, dl);
+	return KT_OK;
+}
+
+static void finish_delivery(struct delivery *dl)
+{
+	struct kt_dispatcher *d = dl->d;
+
+	if (dl->easy) {
+		sending_remove(d, dl);
+		curl_multi_remove_handle(d->multi, dl->easy);
+		curl_easy_cleanup(dl->easy);
+		dl->easy = NULL;
+	}
+	if (dl->outcome.kind != KT_OUT_DELIVERED && dl->outcome.kind != KT_OUT_PERMANENT)
+		dl->outcome.retry_in_ms = retry_delay(d->app->cfg,
+			json_integer_value(json_object_get(dl->msg, "attempts")));
+	kt_log(dl->outcome.kind == KT_OUT_DELIVERED ? KT_LOG_INFO : KT_LOG_WARN,
+	       json_pack("{s:s, s:s, s:s, s:s, s:I}", "supplier", supplier_str(dl, "key"),
+			 "message", msg_str(dl, "idempotency_key"),
+			 "outcome", kt_outcome_kind_name(dl->outcome.kind),
+			 "code", dl->outcome.code, "http_status", (json_int_t)dl->outcome.http_status),
+	       "delivery: %s", dl->outcome.message);
+	kt_dbpool_submit(d->app->bg_pool, record_work, record_done, dl);
+}
+
+static void send_delivery(struct delivery *dl)
+{
+	struct kt_err err = { 0 };
+
+	if (prepare_easy(dl, &err) != KT_OK) {
+		set_outcome(&dl->outcome, KT_OUT_NOT_SENT, 0, err.code, "%s", err.message);
+		kt_err_release(&err);
+		finish_delivery(dl);
+	}
+}
+
+static int is_tls_error(CURLcode rc)
+{
+	return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+	       rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER ||
+	       rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
+	       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+/* Sorts a finished transfer into the outcome classes of store_outbox.h. */
+static void classify(struct delivery *dl, CURLcode rc)
+{
+	struct kt_outcome *o = &dl->outcome;
+	curl_off_t pretransfer = 0;
+	long http = 0;
+	char code[32];
+
+	curl_easy_getinfo(dl->easy, CURLINFO_RESPONSE_CODE, &http);
+	curl_easy_getinfo(dl->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+	if (rc == CURLE_OK && http >= 200 && http < 300) {
+		struct kt_err err = { 0 };
+		enum kt_operation op = KT_OP_CREATE;
+
+		kt_operation_parse(msg_str(dl, "operation"), &op);
+		set_outcome(o, KT_OUT_DELIVERED, http, "delivered", "%s", "delivered");
+		if (dl->adapter->read_reply(op, http, dl->resp, dl->resp_len, &dl->reply,
+					    &err) == KT_OK) {
+			o->external_id = dl->reply.external_id;
+			o->has_status = dl->reply.has_status;
+			o->status = dl->reply.status;
+		}
+		kt_err_release(&err);
+		return;
+	}
+	if (rc == CURLE_OK) {
+		snprintf(code, sizeof(code), "http_%ld", http);
+		if (http == 408 || http == 429 || http >= 500)
+			set_outcome(o, KT_OUT_RETRYABLE, http, code, "supplier answered %s", code + 5);
+		else
+			set_outcome(o, KT_OUT_PERMANENT, http, code, "supplier answered %s", code + 5);
+		return;
+	}
+	if (dl->resp_overflow) {
+		set_outcome(o, KT_OUT_AMBIGUOUS, http, "response_too_large",
+			    "%s", "supplier answer exceeded the response limit");
+		return;
+	}
+	if (is_tls_error(rc)) {
+		set_outcome(o, KT_OUT_NOT_SENT, 0, "tls_error", "TLS failed: %.200s",
+			    dl->curl_err[0] ? dl->curl_err : curl_easy_strerror(rc));
+		return;
+	}
+	if (pretransfer > 0) {
+		set_outcome(o, KT_OUT_AMBIGUOUS, http,
+			    rc == CURLE_OPERATION_TIMEDOUT ? "timeout_after_send" : "failed_after_send",
+			    "%s", dl->curl_err[0] ? dl->curl_err : curl_easy_strerror(rc));
+		return;
+	}
+	set_outcome(o, KT_OUT_NOT_SENT, 0,
+		    rc == CURLE_COULDNT_RESOLVE_HOST ? "dns_failed" :
+		    rc == CURLE_COULDNT_CONNECT ? "connect_failed" :
+		    rc == CURLE_OPERATION_TIMEDOUT ? "connect_timeout" : "not_sent",
+		    "%s", dl->curl_err[0] ? dl->curl_err : curl_easy_strerror(rc));
+}
+
+static void check_done(struct kt_dispatcher *d)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(d->multi, &left))) {
+		struct delivery *dl = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&dl);
+		classify(dl, m->data.result);
+		finish_delivery(dl);
+	}
+}
+
+static void on_socket_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_dispatcher *d = arg;
+	int running;
+	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
+		     ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+
+	curl_multi_socket_action(d->multi, fd, action, &running);
+	check_done(d);
+}
+
+static void on_curl_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_dispatcher *d = arg;
+	int running;
+
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(d);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: one persistent libevent event per socket. */
+static int curl_socket_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct kt_dispatcher *d = arg;
+	struct event *ev = sockp;
+	short kind;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (ev) {
+			event_free(ev);
+			curl_multi_assign(d->multi, s, NULL);
+		}
+		return 0;
+	}
+	kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
+		       ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
+	if (ev)
+		event_free(ev);
+	ev = event_new(d->app->base, s, kind, on_socket_event, d);
+	if (!ev)
+		return -1;
+	event_add(ev, NULL);
+	curl_multi_assign(d->multi, s, ev);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: one libevent timer for all of curl. */
+static int curl_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct kt_dispatcher *d = arg;
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+	(void)multi;
+	if (timeout_ms < 0)
+		evtimer_del(d->curl_timer);
+	else
+		evtimer_add(d->curl_timer, &tv);
+	return 0;
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	kt_dispatcher_kick(arg);
+}
+
+struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
+{
+	struct kt_dispatcher *d = calloc(1, sizeof(*d));
+	int ms = app->cfg->dispatch_interval_ms;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!d || !(d->multi = curl_multi_init())) {
+		free(d);
+		kt_err_set(err, 500, "internal", "could not start the dispatcher");
+		return NULL;
+	}
+	d->app = app;
+	d->curl_timer = evtimer_new(app->base, on_curl_timer, d);
+	d->sweep = event_new(app->base, -1, EV_PERSIST, on_sweep, d);
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	event_add(d->sweep, &tv);
+	kt_dispatcher_kick(d);
+	return d;
+}
+
+void kt_dispatcher_stop(struct kt_dispatcher *d)
+{
+	if (!d || d->stopping)
+		return;
+	d->stopping = 1;
+	event_del(d->sweep);
+	/* Abandon transfers: their deliveries are freed here, their leases
+	 * run out in the database and the messages are claimed again. */
+	while (d->sending) {
+		delivery_free(d->sending);
+		d->inflight--;
+	}
+}
+
+void kt_dispatcher_free(struct kt_dispatcher *d)
+{
+	if (!d)
+		return;
+	kt_dispatcher_stop(d);
+	curl_multi_cleanup(d->multi);
+	event_free(d->curl_timer);
+	event_free(d->sweep);
+	free(d);
+}

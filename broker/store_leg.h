@@ -1,0 +1,27 @@
+/* store_leg.h - applying what a supplier says about its leg (from an
+ * inbound delivery or from the answer to a delivery) inside the caller's
+ * transaction: external id, status, comment, and their timeline events. */
+#ifndef KETEN_STORE_LEG_H
+#define KETEN_STORE_LEG_H
+
+#include "keten/model.h"
+#include "store.h"
+
+struct kt_leg_change {
+	const char *external_id;  /* NULL: unchanged */
+	int has_status;
+	enum kt_status status;
+	const char *comment;      /* NULL: none */
+	int comment_public;       /* the customer may see the comment */
+	const char *occurred_at;  /* RFC 3339 from the supplier; NULL: now */
+};
+
+/* Applies c to leg leg_id of ticket ticket_id. actor is "supplier:<key>".
+ * Records accepted (first external id), supplier_update, acknowledged
+ * (first status past new), comment events, then refreshes the ticket's
+ * consolidated status. Call inside a transaction holding the leg's row. */
+int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_id,
+		       const char *actor, const struct kt_leg_change *c,
+		       struct kt_err *err);
+
+#endif

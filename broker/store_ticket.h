@@ -1,0 +1,36 @@
+/* store_ticket.h - tickets in the database: the intake transaction, the
+ * full record of one ticket, and the caller's list. */
+#ifndef KETEN_STORE_TICKET_H
+#define KETEN_STORE_TICKET_H
+
+#include "auth.h"
+#include "intake.h"
+#include "store.h"
+
+/* In ONE transaction: checks the service (and that a customer owns it),
+ * routes along the chain version in force, inserts the ticket, its legs,
+ * their outbox messages and the timeline. Writes the new ticket's id into
+ * id_out (KT_UUID_LEN + 1 bytes). *n_messages gets the outbox messages
+ * queued. 422 "unknown_service" / "unknown_component". */
+int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
+			   const struct kt_intake *in, char *id_out,
+			   int *n_messages, struct kt_err *err);
+
+/* The full record of ticket id (see view.h), if p may see it at all;
+ * NULL with 404 "not_found" otherwise. New reference. */
+json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
+			     const struct kt_principal *p, struct kt_err *err);
+
+/* Up to limit tickets p may see, newest first, after cursor (NULL: from
+ * the start). Returns {"items": [full records without timeline],
+ * "next_cursor": string|null}; 400 "invalid_cursor". */
+json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
+			     int limit, const char *cursor, struct kt_err *err);
+
+/* Recomputes the consolidated status of ticket id from its legs (inside the
+ * caller's transaction) and records a customer-visible status_changed
+ * event when it moved. */
+int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,
+				   const char *actor, struct kt_err *err);
+
+#endif

@@ -1,0 +1,25 @@
+/* view.h - who may see what of a ticket: the one place where every view
+ * (customer, supplier, integrator, and what a supplier is sent) is cut out
+ * of the full ticket record. Pure functions over JSON; no I/O. */
+#ifndef KETEN_VIEW_H
+#define KETEN_VIEW_H
+
+#include <jansson.h>
+
+#include "auth.h"
+
+/* The full record (as store_ticket.c loads it: ticket fields, customer,
+ * service, legs[], timeline[]) seen by p. For a supplier: only its own leg
+ * (as "leg") and the timeline entries meant for that leg or for everyone;
+ * for a customer: the consolidated status ("status"), no legs, no
+ * supplier names, only customer-visible entries; for the integrator:
+ * everything. with_timeline = 0 leaves the timeline out (lists).
+ * Returns a new reference, or NULL when p may not see the ticket at all. */
+json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
+		       int with_timeline);
+
+/* The principal a supplier is, for projecting what it is sent. */
+void kt_view_supplier_principal(struct kt_principal *p, const char *supplier_id,
+				const char *supplier_key);
+
+#endif
