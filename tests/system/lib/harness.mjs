@@ -1,0 +1,269 @@
+// harness.mjs - starts what a system test needs, all real: a database of
+// its own in the run's PostgreSQL, migrated by `keten migrate`; one supplier
+// simulator per supplier; the chain imported with `keten chain import`; API
+// keys from `keten key create`; and `keten serve` on a free loopback port.
+// Stopping checks that keten exited cleanly (no sanitizer report).
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import https from 'node:https';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const BIN = process.env.KETEN_BIN;
+const PGHOST = process.env.KETEN_TEST_PGHOST;
+const WORK = process.env.KETEN_TEST_WORK;
+const CERTS = process.env.KETEN_TEST_CERTS;
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Every child started here, so that a failed start or an early exit of
+// the test process never leaves a simulator or a broker behind.
+const children = new Set();
+function track(proc) {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+process.once('exit', () => { for (const p of children) p.kill('SIGKILL'); });
+
+export function certs() {
+  return {
+    ca: path.join(CERTS, 'ca.pem'),
+    cert: path.join(CERTS, 'server.pem'),
+    key: path.join(CERTS, 'server.key'),
+  };
+}
+
+export function psql(db, sql) {
+  return execFileSync('psql', ['-h', PGHOST, '-U', 'postgres', '-d', db, '-XAtq', '-v',
+    'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
+}
+
+export function newDatabase() {
+  const name = 'kt_' + randomBytes(6).toString('hex');
+  psql('postgres', `CREATE DATABASE ${name}`);
+  return name;
+}
+
+export function dbUrl(db) {
+  return `host=${PGHOST} user=postgres dbname=${db}`;
+}
+
+// Runs a keten subcommand; returns {code, stdout, stderr}.
+export function keten(args, env = {}, input) {
+  try {
+    const stdout = execFileSync(BIN, args, {
+      env: { ...process.env, ...env }, encoding: 'utf8', input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    return { code: e.status, stdout: e.stdout || '', stderr: e.stderr || '' };
+  }
+}
+
+async function waitFile(file, proc, what, ms = 20000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (existsSync(file)) {
+      const v = readFileSync(file, 'utf8').trim();
+      if (v) return v;
+    }
+    if (proc.exitCode !== null) throw new Error(`${what} exited early (${proc.exitCode})`);
+    await sleep(25);
+  }
+  throw new Error(`${what} did not write ${file} in ${ms} ms`);
+}
+
+function collect(proc) {
+  const out = { text: '' };
+  proc.stdout.on('data', (d) => { out.text += d; });
+  proc.stderr.on('data', (d) => { out.text += d; });
+  return out;
+}
+
+export function secret() {
+  return 'whsec_' + randomBytes(24).toString('base64');
+}
+
+// One simulator. opts: {key, secret, advanceMs, idempotency, brokerUrl}.
+export async function startSim(dir, opts) {
+  const portFile = path.join(dir, `${opts.key}.port`);
+  const args = [path.join(ROOT, 'tests/sim/supplier-sim.mjs'), '--key', opts.key,
+    '--cert', opts.cert || certs().cert, '--tls-key', opts.tlsKey || certs().key,
+    '--listen', '127.0.0.1:0', '--port-file', portFile,
+    '--idempotency', opts.idempotency || 'honour'];
+  if (opts.brokerUrl) {
+    args.push('--broker-url', opts.brokerUrl, '--broker-ca', certs().ca,
+      '--advance-ms', String(opts.advanceMs || 0));
+  }
+  const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SIM_SECRET: opts.secret } }));
+  const log = collect(proc);
+  const port = Number(await waitFile(portFile, proc, `simulator ${opts.key}`));
+  const sim = {
+    key: opts.key, port, proc, log, secret: opts.secret,
+    url: `https://127.0.0.1:${port}`,
+    async control(method, p, body) {
+      const r = await request(`https://127.0.0.1:${port}`, method, p, { body });
+      return r.json;
+    },
+    received() { return this.control('GET', '/_sim/received'); },
+    tickets() { return this.control('GET', '/_sim/tickets'); },
+    send(body) { return this.control('POST', '/_sim/send', body); },
+    mode(body) { return this.control('POST', '/_sim/mode', body); },
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise((r) => proc.once('exit', r));
+      }
+    },
+  };
+  return sim;
+}
+
+// HTTPS request trusting only the test CA. Returns {status, headers, json, text}.
+export function request(base, method, p, { key, body, headers = {}, raw } = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(p, base);
+    const h = { ...headers };
+    let payload;
+    if (raw !== undefined) payload = raw;
+    else if (body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined && !('content-type' in h)) h['content-type'] = 'application/json';
+    if (payload !== undefined) h['content-length'] = Buffer.byteLength(payload);
+    if (key) h.authorization = `Bearer ${key}`;
+    const req = https.request(u, { method, headers: h, ca: readFileSync(certs().ca),
+      agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+        resolve({ status: res.statusCode, headers: res.headers, json, text });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(30000, () => req.destroy(new Error('request timed out')));
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+// The chain document of the tests: customers acme and globex; suppliers
+// netco and hostco; acme-workplace fans out to both under "workplace".
+export function chainDoc(sims) {
+  const sup = (key, name) => ({ key, name, adapter: 'webhook',
+    endpoint: `${sims[key].url}/hooks`, secret_ref: `env:KETEN_SECRET_${key.toUpperCase()}` });
+  return {
+    customers: [{ key: 'acme', name: 'Acme BV' }, { key: 'globex', name: 'Globex NV' }],
+    suppliers: [sup('netco', 'NetCo'), sup('hostco', 'HostCo')],
+    services: [
+      { key: 'acme-workplace', customer: 'acme', name: 'Workplace Acme',
+        default_component: 'workplace',
+        components: [{ key: 'workplace', name: 'Workplace', kind: 'application', children: [
+          { key: 'vpn', name: 'VPN', kind: 'network', supplier: 'netco' },
+          { key: 'hosting', name: 'Hosting', kind: 'hardware', supplier: 'hostco' }] }] },
+      { key: 'globex-hosting', customer: 'globex', name: 'Hosting Globex',
+        default_component: 'servers',
+        components: [{ key: 'servers', name: 'Servers', kind: 'hardware', supplier: 'hostco' }] },
+    ],
+  };
+}
+
+// Everything up: returns the broker handle. opts.config adds KETEN_* env.
+export async function startStack(opts = {}) {
+  try {
+    return await buildStack(opts);
+  } catch (e) {
+    for (const p of children) p.kill('SIGKILL');
+    throw e;
+  }
+}
+
+async function buildStack(opts) {
+  const dir = mkdtempSync(path.join(WORK, 'stack-'));
+  const db = newDatabase();
+  const env = { KETEN_DATABASE_URL: dbUrl(db) };
+  const secrets = { netco: secret(), hostco: secret() };
+  let r = keten(['migrate'], env);
+  assert.equal(r.code, 0, r.stderr);
+
+  // The simulators need the broker's address and the chain needs theirs:
+  // import the chain with unreachable endpoints first, start the broker,
+  // then the simulators, then import again with their real endpoints.
+  const portFile = path.join(dir, 'keten.port');
+  const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
+  const chainFile = path.join(dir, 'chain.json');
+  writeFileSync(chainFile, JSON.stringify((opts.chain || chainDoc)(unreachable), null, 2));
+  r = keten(['chain', 'import', chainFile], env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const keys = {};
+  for (const [name, args] of Object.entries({
+    integrator: ['--role', 'integrator'],
+    acme: ['--role', 'customer', '--customer', 'acme'],
+    globex: ['--role', 'customer', '--customer', 'globex'],
+    netco: ['--role', 'supplier', '--supplier', 'netco'],
+    hostco: ['--role', 'supplier', '--supplier', 'hostco'],
+  })) {
+    r = keten(['key', 'create', ...args], env);
+    assert.equal(r.code, 0, r.stderr);
+    keys[name] = r.stdout.trim();
+  }
+  const services = {};
+  for (const line of psql(db, 'SELECT key, id FROM services').split('\n')) {
+    const [k, id] = line.split('|');
+    services[k] = id;
+  }
+  const serveEnv = {
+    ...env,
+    KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key, KETEN_SUPPLIER_CA: certs().ca,
+    KETEN_SECRET_NETCO: secrets.netco, KETEN_SECRET_HOSTCO: secrets.hostco,
+    KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '1000',
+    KETEN_SUPPLIER_TIMEOUT_MS: '3000', KETEN_LEASE_MS: '5000',
+    ...(opts.config || {}),
+  };
+  const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
+    { env: { ...process.env, ...serveEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const log = collect(proc);
+  const port = Number(await waitFile(portFile, proc, 'keten serve'));
+  const url = `https://127.0.0.1:${port}`;
+  const sims = {};
+  for (const key of ['netco', 'hostco']) {
+    sims[key] = await startSim(dir, { key, secret: secrets[key], brokerUrl: url,
+      ...(opts.sim?.[key] || {}) });
+  }
+  writeFileSync(chainFile, JSON.stringify((opts.chain || chainDoc)(sims), null, 2));
+  r = keten(['chain', 'import', chainFile], env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+
+  const stack = {
+    db, dir, url, port, proc, log, keys, services, sims, secrets, env,
+    api(method, p, options = {}) { return request(url, method, p, options); },
+    async stop() {
+      for (const s of Object.values(sims)) await s.stop();
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise((res) => proc.once('exit', res));
+      }
+      assert.equal(proc.exitCode, 0, `keten exited with ${proc.exitCode}:\n${log.text.slice(-4000)}`);
+      assert.doesNotMatch(log.text, /Sanitizer|runtime error/, log.text.slice(-4000));
+    },
+  };
+  return stack;
+}
+
+// Polls fn until it returns a truthy value; fails after ms.
+export async function eventually(fn, ms = 15000, what = 'condition') {
+  const until = Date.now() + ms;
+  let last;
+  while (Date.now() < until) {
+    last = await fn();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# run.sh - the system tests: one throwaway PostgreSQL and one set of test
+# certificates for the run, then node's test runner over
+# tests/system/*.test.mjs (each file makes its own database, simulators
+# and broker). KETEN_BIN names the binary under test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${KETEN_BIN:?KETEN_BIN must name the keten binary}"
+
+work=$(mktemp -d /tmp/ktsys.XXXXXX)
+pgdir=$(tests/lib/pg.sh start)
+cleanup() { tests/lib/pg.sh stop "$pgdir"; rm -rf "$work"; }
+trap cleanup EXIT
+deploy/certs.sh "$work/certs"
+chmod 755 "$work"
+
+export KETEN_BIN KETEN_TEST_PGHOST="$pgdir" KETEN_TEST_WORK="$work"
+export KETEN_TEST_CERTS="$work/certs"
+files=$(ls tests/system/*.test.mjs)
+node --test --test-reporter=spec $files
