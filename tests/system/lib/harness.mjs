@@ -106,8 +106,11 @@ export async function startSim(dir, opts) {
   const sim = {
     key: opts.key, port, proc, log, secret: opts.secret,
     url: `https://127.0.0.1:${port}`,
+    // The test's own control calls; a simulator deliberately given a
+    // certificate the broker must reject is still reachable by the test.
     async control(method, p, body) {
-      const r = await request(`https://127.0.0.1:${port}`, method, p, { body });
+      const r = await request(`https://127.0.0.1:${port}`, method, p,
+        { body, untrusted: Boolean(opts.cert) });
       return r.json;
     },
     received() { return this.control('GET', '/_sim/received'); },
@@ -125,7 +128,7 @@ export async function startSim(dir, opts) {
 }
 
 // HTTPS request trusting only the test CA. Returns {status, headers, json, text}.
-export function request(base, method, p, { key, body, headers = {}, raw } = {}) {
+export function request(base, method, p, { key, body, headers = {}, raw, untrusted } = {}) {
   return new Promise((resolve, reject) => {
     const u = new URL(p, base);
     const h = { ...headers };
@@ -135,8 +138,8 @@ export function request(base, method, p, { key, body, headers = {}, raw } = {}) 
     if (payload !== undefined && !('content-type' in h)) h['content-type'] = 'application/json';
     if (payload !== undefined) h['content-length'] = Buffer.byteLength(payload);
     if (key) h.authorization = `Bearer ${key}`;
-    const req = https.request(u, { method, headers: h, ca: readFileSync(certs().ca),
-      agent: false }, (res) => {
+    const tls = untrusted ? { rejectUnauthorized: false } : { ca: readFileSync(certs().ca) };
+    const req = https.request(u, { method, headers: h, ...tls, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { text += d; });

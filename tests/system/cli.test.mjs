@@ -1,0 +1,118 @@
+// cli.test.mjs - the keten command line: help on every subcommand,
+// migrations that re-run as a no-op, chain import --dry-run, key creation
+// rules, config checks, and a broker whose database is unreachable
+// answering 503 in JSON within a bounded time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, sleep } from './lib/harness.mjs';
+
+const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
+
+test('every subcommand has --help', () => {
+  for (const args of [['--help'], ['serve', '--help'], ['migrate', '--help'], ['chain', '--help'],
+    ['chain', 'import', '--help'], ['key', '--help'], ['key', 'create', '--help']]) {
+    const r = keten(args);
+    assert.equal(r.code, 0, args.join(' '));
+    assert.match(r.stdout, /usage/i, args.join(' '));
+  }
+  assert.equal(keten(['nonsense']).code, 2);
+});
+
+test('migrations apply once; re-running is a no-op', () => {
+  const env = { KETEN_DATABASE_URL: dbUrl(newDatabase()) };
+  let r = keten(['migrate'], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /[1-9]\d* migration\(s\) applied/);
+  r = keten(['migrate'], env);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^migrate: 0 migration\(s\) applied/);
+});
+
+test('chain import --dry-run changes nothing; keys need a scope that exists', () => {
+  const db = newDatabase();
+  const env = { KETEN_DATABASE_URL: dbUrl(db) };
+  assert.equal(keten(['migrate'], env).code, 0);
+  const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'cli-'));
+  const file = path.join(dir, 'chain.json');
+  writeFileSync(file, JSON.stringify(chainDoc(unreachable)));
+  let r = keten(['chain', 'import', '--dry-run', file], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\+ customer acme/);
+  assert.match(r.stdout, /dry run/);
+  assert.equal(psql(db, 'SELECT count(*) FROM customers'), '0');
+  r = keten(['chain', 'import', file], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /service acme-workplace id [0-9a-f-]{36}/);
+  r = keten(['chain', 'import', file], env);
+  assert.match(r.stdout, /chain import: 0 change\(s\)/);
+
+  writeFileSync(file, '{"customers": [{"key": "Bad Key"}]}');
+  r = keten(['chain', 'import', file], env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\/customers\/0\/key/);
+  assert.match(r.stderr, /\/customers\/0\/name/);
+
+  assert.equal(keten(['key', 'create', '--role', 'customer'], env).code, 2);
+  assert.equal(keten(['key', 'create', '--role', 'integrator', '--customer', 'acme'], env).code, 2);
+  r = keten(['key', 'create', '--role', 'customer', '--customer', 'nobody'], env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no customer "nobody"/);
+  r = keten(['key', 'create', '--role', 'supplier', '--supplier', 'netco'], env);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout.trim(), /^kt_[A-Za-z0-9_-]{43}$/);
+  assert.equal(psql(db, 'SELECT count(*) FROM api_keys'), '1');
+  assert.equal(psql(db, `SELECT count(*) FROM api_keys WHERE hash = sha256('${r.stdout.trim()}'::bytea)`), '1',
+    'only the hash is stored');
+});
+
+test('serve --check-config validates without serving', () => {
+  const ok = { KETEN_DATABASE_URL: 'host=/nonexistent', KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key };
+  let r = keten(['serve', '--check-config'], ok);
+  assert.equal(r.code, 0, r.stderr);
+  r = keten(['serve', '--check-config'], { ...ok, KETEN_DATABASE_URL: '' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /database_url/);
+  r = keten(['serve', '--check-config'], { ...ok, KETEN_TLS_KEY: '/nonexistent.key' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /tls_key/);
+  r = keten(['serve', '--check-config'], { ...ok, KETEN_LEASE_MS: '1000', KETEN_SUPPLIER_TIMEOUT_MS: '2000' });
+  assert.equal(r.code, 1);
+  r = keten(['serve', '--check-config'], { ...ok, KETEN_DB_POOL_SIZE: 'many' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /db_pool_size/);
+});
+
+test('with the database unreachable, /readyz and the API answer 503 in JSON within a bound', async () => {
+  const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'down-'));
+  const portFile = path.join(dir, 'port');
+  const proc = spawn(process.env.KETEN_BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
+    env: { ...process.env, KETEN_DATABASE_URL: `host=${dir}/nosocket user=postgres dbname=x`,
+      KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key, KETEN_DB_DEADLINE_MS: '1000' },
+    stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  try {
+    while (!existsSync(portFile)) await sleep(25);
+    await sleep(50);
+    const url = `https://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+    const h = await request(url, 'GET', '/healthz');
+    assert.equal(h.status, 200, 'the process is up');
+    for (const [method, p, opts] of [['GET', '/readyz', {}],
+      ['POST', '/v1/tickets', { key: 'kt_' + 'a'.repeat(43), body: { any: 1 } }]]) {
+      const t0 = Date.now();
+      const r = await request(url, method, p, opts);
+      assert.equal(r.status, 503, r.text);
+      assert.equal(r.json.error.code, 'database_unavailable');
+      assert.equal(r.headers['retry-after'], '1');
+      assert.ok(Date.now() - t0 < 15000, 'answered within a generous bound');
+    }
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+  assert.equal(proc.exitCode, 0, log.slice(-3000));
+  assert.doesNotMatch(log, /Sanitizer|runtime error/);
+});
