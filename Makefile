@@ -20,7 +20,8 @@ KT_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -MMD -MP \
 KT_LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_SRCS := $(filter-out broker/main.c,$(wildcard broker/*.c)) $(wildcard adapters/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+GEN_OBJS := $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_OBJS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -50,9 +51,13 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/gen/migrations.c: schemas/embed.sh $(wildcard schemas/migrations/*.sql)
 	@mkdir -p $(dir $@)
-	schemas/embed.sh $@
+	schemas/embed.sh migrations $@
 
-$(BUILD)/obj/gen/migrations.o: $(BUILD)/gen/migrations.c
+$(BUILD)/gen/openapi.c: schemas/embed.sh schemas/openapi.json
+	@mkdir -p $(dir $@)
+	schemas/embed.sh file kt_openapi_json schemas/openapi.json $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(KT_CFLAGS) -c $< -o $@
 

@@ -109,6 +109,22 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	request_free(r);
 }
 
+/* The OpenAPI document, compiled in from schemas/openapi.json. */
+extern const char kt_openapi_json[];
+
+static void respond_openapi(struct kt_request *r)
+{
+	struct evhttp_request *req = r->http_req;
+	struct evbuffer *buf = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	evbuffer_add_reference(buf, kt_openapi_json, strlen(kt_openapi_json), NULL, NULL);
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+	request_free(r);
+}
+
 static void respond_error(struct kt_request *r, int status, const char *code,
 			  const char *msg)
 {
@@ -251,6 +267,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		r->status = 200;
 		r->answer = json_pack("{s:s}", "status", "ok");
 		respond(r, KT_OK, NULL);
+		return;
+	}
+	if (strcmp(path, "/v1/openapi.json") == 0 && strcmp(method, "GET") == 0) {
+		respond_openapi(r);
 		return;
 	}
 	for (int i = 0; i < kt_routes_count; i++) {
