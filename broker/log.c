@@ -22,6 +22,8 @@ void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 	va_list ap;
 	json_t *line;
 	char *text;
+	size_t len;
+	ssize_t written;
 
 	if (level < min_level) {
 		json_decref(fields);
@@ -44,13 +46,9 @@ void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 	json_decref(line);
 	if (!text)
 		return;
-	{
-		size_t len = strlen(text);
-		text[len] = '\n';
-		if (write(STDERR_FILENO, text, len + 1) < 0) {
-			/* nowhere left to report a failing stderr */
-		}
-		text[len] = '\0';
-	}
+	len = strlen(text);
+	text[len] = '\n'; /* over the NUL: one write(2) carries the whole line */
+	written = write(STDERR_FILENO, text, len + 1);
+	(void)written; /* nowhere left to report a failing stderr */
 	free(text);
 }
