@@ -96,17 +96,10 @@ static void run(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 		j->rc = KT_ERR;
 		return;
 	}
+	/* A session lost during the work is not retried here: the loss may
+	 * have come after the server committed, and running the work again
+	 * could write twice. The caller answers 503; the next job reconnects. */
 	j->rc = j->work(*db, j->arg, &j->err);
-	/* A session lost mid-job is retried once on a fresh one when the
-	 * failure came before anything could have been committed: the work
-	 * functions run their writes in one transaction, so a lost session
-	 * means that transaction never committed. */
-	if (j->rc != KT_OK && !kt_db_ok(*db) &&
-	    now_ms() - j->queued_ms < pool->deadline_ms &&
-	    session(pool, db, j) == KT_OK) {
-		kt_err_release(&j->err);
-		j->rc = j->work(*db, j->arg, &j->err);
-	}
 }
 
 static void *worker(void *arg)
