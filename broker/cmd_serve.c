@@ -25,11 +25,51 @@ static void usage(FILE *to)
 	kt_config_print_help();
 }
 
+#define DRAIN_MS 10000     /* longest wait for API requests in flight */
+#define FLUSH_MS 200       /* time for the last answers to leave */
+
+/* The shutdown in progress: no new connections, no new deliveries, and
+ * the loop runs on until every API request in flight has its answer. */
+struct drain {
+	struct kt_app *app;
+	struct kt_http *http;
+	struct event *tick;
+	int signals;
+	int waited_ms;
+};
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain *dr = arg;
+	struct timeval flush = { 0, FLUSH_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	dr->waited_ms += 50;
+	if (kt_dbpool_busy(dr->app->api_pool) > 0 && dr->waited_ms < DRAIN_MS)
+		return;
+	event_del(dr->tick);
+	event_base_loopexit(dr->app->base, &flush);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
+	struct drain *dr = arg;
+	struct timeval every = { 0, 50 * 1000 };
+
 	(void)what;
-	kt_log(KT_LOG_INFO, json_pack("{s:i}", "signal", (int)sig), "shutting down");
-	event_base_loopbreak(arg);
+	if (dr->signals++ > 0) {
+		kt_log(KT_LOG_WARN, json_pack("{s:i}", "signal", (int)sig),
+		       "second signal: stopping without waiting");
+		event_base_loopbreak(dr->app->base);
+		return;
+	}
+	kt_log(KT_LOG_INFO, json_pack("{s:i, s:i}", "signal", (int)sig, "in_flight",
+				      kt_dbpool_busy(dr->app->api_pool)),
+	       "shutting down: answering the requests in flight");
+	kt_http_stop_accepting(dr->http);
+	kt_dispatcher_stop(dr->app->dispatcher);
+	event_add(dr->tick, &every);
 }
 
 static int run(struct kt_app *app)
@@ -37,15 +77,19 @@ static int run(struct kt_app *app)
 	struct kt_err err = { 0 };
 	struct kt_http *http = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
+	struct drain dr = { .app = app };
 	int code = 1;
 
 	app->api_pool = kt_dbpool_new(app->base, "api", app->cfg->database_url,
 				      app->cfg->db_pool_size, app->cfg->db_deadline_ms,
+				      app->cfg->db_queue_max,
 				      app->cfg->db_statement_timeout_ms, &err);
 	if (!app->api_pool)
 		goto out;
+	/* The dispatcher's jobs are never refused and may wait as long as a
+	 * lease lasts: an outcome recorded late is still worth recording. */
 	app->bg_pool = kt_dbpool_new(app->base, "dispatch", app->cfg->database_url, 2,
-				     app->cfg->db_deadline_ms,
+				     app->cfg->lease_ms, 0,
 				     app->cfg->db_statement_timeout_ms, &err);
 	if (!app->bg_pool)
 		goto out;
@@ -53,8 +97,10 @@ static int run(struct kt_app *app)
 		goto out;
 	if (!(http = kt_http_start(app, &err)))
 		goto out;
-	sigint = evsignal_new(app->base, SIGINT, on_signal, app->base);
-	sigterm = evsignal_new(app->base, SIGTERM, on_signal, app->base);
+	dr.http = http;
+	dr.tick = event_new(app->base, -1, EV_PERSIST, on_drain_tick, &dr);
+	sigint = evsignal_new(app->base, SIGINT, on_signal, &dr);
+	sigterm = evsignal_new(app->base, SIGTERM, on_signal, &dr);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
 	kt_log(KT_LOG_INFO, json_pack("{s:s, s:i, s:s}", "listen", app->cfg->listen,
@@ -70,12 +116,15 @@ out:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
-	/* Dispatcher first (abandons transfers), then the pools run their
-	 * pending done callbacks (answers to waiting clients), then HTTP. */
+	if (dr.tick)
+		event_free(dr.tick);
+	/* The dispatcher stops first (abandons transfers; their leases run
+	 * out), then the pools run their last done callbacks, which may still
+	 * kick the stopped dispatcher, which is freed only after them. */
 	kt_dispatcher_stop(app->dispatcher);
 	kt_dbpool_free(app->bg_pool);
-	kt_dispatcher_free(app->dispatcher);
 	kt_dbpool_free(app->api_pool);
+	kt_dispatcher_free(app->dispatcher);
 	kt_http_free(http);
 	return code;
 }

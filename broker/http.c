@@ -28,7 +28,8 @@
 struct kt_http {
 	struct kt_app *app;
 	struct evhttp *evhttp;
-	struct evconnlistener *listener;
+	struct evconnlistener *listener;           /* until evhttp owns it */
+	struct evhttp_bound_socket *bound;
 	struct kt_tls *tls;
 	int port;
 };
@@ -415,7 +416,8 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
 				   EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(http->evhttp, on_request, http);
-	if (!evhttp_bind_listener(http->evhttp, http->listener)) {
+	http->bound = evhttp_bind_listener(http->evhttp, http->listener);
+	if (!http->bound) {
 		kt_err_set(err, 500, "listen", "could not bind the HTTP server");
 		goto fail;
 	}
@@ -426,6 +428,12 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 fail:
 	kt_http_free(http);
 	return NULL;
+}
+
+void kt_http_stop_accepting(struct kt_http *http)
+{
+	if (http && http->bound)
+		evconnlistener_disable(evhttp_bound_socket_get_listener(http->bound));
 }
 
 int kt_http_port(const struct kt_http *http)

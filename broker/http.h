@@ -13,6 +13,9 @@ struct kt_http;
  * when set, and serves on app->base. */
 struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err);
 
+/* Accepts no more connections; open ones are still served (draining). */
+void kt_http_stop_accepting(struct kt_http *http);
+
 /* The bound port. */
 int kt_http_port(const struct kt_http *http);
 
