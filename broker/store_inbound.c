@@ -5,6 +5,7 @@
 #include "store_inbound.h"
 #include "store_internal.h"
 #include "store_leg.h"
+#include "store_ticket.h"
 
 json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 				 struct kt_err *err)
@@ -56,8 +57,8 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		goto fail;
 	}
 	res = kt_db_exec(db,
-		"SELECT ticket_id FROM legs WHERE id = $1::uuid AND supplier_id = $2::uuid"
-		" FOR UPDATE", 2, leg, err);
+		"SELECT ticket_id FROM legs WHERE id = $1::uuid AND supplier_id = $2::uuid",
+		2, leg, err);
 	if (!res)
 		goto fail;
 	if (PQntuples(res) != 1) {
@@ -68,7 +69,8 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	}
 	snprintf(ticket_id, sizeof(ticket_id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if (kt_store_leg_apply(db, u->leg_id, ticket_id, actor, &c, err) ||
+	if (kt_store_ticket_lock(db, ticket_id, err) ||
+	    kt_store_leg_apply(db, u->leg_id, ticket_id, actor, &c, err) ||
 	    kt_db_commit(db, err))
 		goto fail;
 	return KT_OK;

@@ -4,12 +4,14 @@
 #include "store_leg.h"
 #include "store_ticket.h"
 
-static int event(struct kt_db *db, const char *ticket_id, const char *leg_id,
-		 const char *kind, const char *visibility, const char *actor,
-		 const char *occurred_at, json_t *data, struct kt_err *err)
+int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
+		       const char *kind, const char *visibility, const char *actor,
+		       const char *holder, const char *occurred_at, json_t *data,
+		       struct kt_err *err)
 {
 	char *text = json_dumps(data, JSON_COMPACT);
-	const char *params[] = { ticket_id, leg_id, kind, visibility, actor, occurred_at, text };
+	const char *params[] = { ticket_id, leg_id, kind, visibility, actor, occurred_at,
+				 text, holder };
 	int rc;
 
 	json_decref(data);
@@ -19,11 +21,11 @@ static int event(struct kt_db *db, const char *ticket_id, const char *leg_id,
 		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
 		"  occurred_at, data)"
 		" SELECT $1::uuid, $2::uuid, $3, $4, $5,"
-		"  CASE WHEN l.status IN ('resolved', 'closed', 'cancelled') THEN 'integrator'"
-		"       ELSE 'supplier:' || s.key END,"
+		"  coalesce($8, CASE WHEN l.status IN ('resolved', 'closed', 'cancelled')"
+		"   THEN 'integrator' ELSE 'supplier:' || s.key END),"
 		"  coalesce($6::timestamptz, now()), $7::jsonb"
 		" FROM legs l JOIN suppliers s ON s.id = l.supplier_id WHERE l.id = $2::uuid",
-		7, params, err);
+		8, params, err);
 	free(text);
 	return rc;
 }
@@ -62,20 +64,24 @@ int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_
 	new_ack = PQgetvalue(res, 0, 3)[0] == 't';
 	PQclear(res);
 	if (c->external_id && old_ext_null)
-		rc = event(db, ticket_id, leg_id, "accepted", "supplier", actor, c->occurred_at,
-			   json_pack("{s:s}", "external_id", c->external_id), err);
+		rc = kt_store_leg_event(db, ticket_id, leg_id, "accepted", "supplier", actor,
+					NULL, c->occurred_at,
+					json_pack("{s:s}", "external_id", c->external_id), err);
 	if (rc == KT_OK && c->has_status && strcmp(old_status, params[2]) != 0)
-		rc = event(db, ticket_id, leg_id, "supplier_update", "supplier", actor,
-			   c->occurred_at, json_pack("{s:s, s:s}", "from", old_status,
-						     "to", params[2]), err);
+		rc = kt_store_leg_event(db, ticket_id, leg_id, "supplier_update", "supplier",
+					actor, NULL, c->occurred_at,
+					json_pack("{s:s, s:s}", "from", old_status, "to", params[2]),
+					err);
 	if (rc == KT_OK && !old_ack && new_ack)
-		rc = event(db, ticket_id, leg_id, "acknowledged", "supplier", actor,
-			   c->occurred_at, json_pack("{s:s}", "status", params[2]), err);
+		rc = kt_store_leg_event(db, ticket_id, leg_id, "acknowledged", "supplier", actor,
+					NULL, c->occurred_at,
+					json_pack("{s:s}", "status", params[2]), err);
 	if (rc == KT_OK && c->comment)
-		rc = event(db, ticket_id, leg_id, "comment",
-			   c->comment_public ? "customer" : "supplier", actor, c->occurred_at,
-			   json_pack("{s:s, s:b}", "text", c->comment, "public", c->comment_public),
-			   err);
+		rc = kt_store_leg_event(db, ticket_id, leg_id, "comment",
+					c->comment_public ? "customer" : "supplier", actor, NULL,
+					c->occurred_at,
+					json_pack("{s:s, s:b}", "text", c->comment,
+						  "public", c->comment_public), err);
 	if (rc == KT_OK)
 		rc = kt_store_ticket_refresh_status(db, ticket_id, actor, err);
 	return rc;

@@ -4,6 +4,8 @@
 #ifndef KETEN_STORE_LEG_H
 #define KETEN_STORE_LEG_H
 
+#include <jansson.h>
+
 #include "keten/model.h"
 #include "store.h"
 
@@ -19,9 +21,18 @@ struct kt_leg_change {
 /* Applies c to leg leg_id of ticket ticket_id. actor is "supplier:<key>".
  * Records accepted (first external id), supplier_update, acknowledged
  * (first status past new), comment events, then refreshes the ticket's
- * consolidated status. Call inside a transaction holding the leg's row. */
+ * consolidated status. Call inside a transaction that holds
+ * kt_store_ticket_lock on the ticket. */
 int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_id,
 		       const char *actor, const struct kt_leg_change *c,
+		       struct kt_err *err);
+
+/* Appends an event about leg leg_id to the timeline. holder NULL: the
+ * leg's supplier while the leg is open, else the integrator. occurred_at
+ * NULL: now. data is stolen. */
+int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
+		       const char *kind, const char *visibility, const char *actor,
+		       const char *holder, const char *occurred_at, json_t *data,
 		       struct kt_err *err);
 
 #endif

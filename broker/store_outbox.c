@@ -3,6 +3,7 @@
 #include "store_internal.h"
 #include "store_leg.h"
 #include "store_outbox.h"
+#include "store_ticket.h"
 
 static const char *const kind_names[] = {
 	"delivered", "not_sent", "ambiguous", "retryable", "permanent",
@@ -101,22 +102,16 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 		rc = KT_OK;
 		goto rollback;
 	}
-	if (o->kind == KT_OUT_DELIVERED || o->kind == KT_OUT_PERMANENT) {
-		const char *ep[] = { PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
-			o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead",
-			PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), outcome };
-
-		if (kt_db_cmd(db,
-			"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
-			"  occurred_at, data)"
-			" SELECT $1::uuid, $2::uuid, $3, 'integrator', 'system',"
-			"  CASE WHEN $3 = 'delivered' THEN 'supplier:' || s.key ELSE 'integrator' END,"
-			"  now(), jsonb_build_object('operation', $4::text, 'attempts', $5::integer,"
-			"  'outcome', $6::jsonb)"
-			" FROM legs l JOIN suppliers s ON s.id = l.supplier_id WHERE l.id = $2::uuid",
-			6, ep, err))
-			goto rollback;
-	}
+	if ((o->kind == KT_OUT_DELIVERED || o->kind == KT_OUT_PERMANENT) &&
+	    (kt_store_ticket_lock(db, PQgetvalue(res, 0, 1), err) ||
+	     kt_store_leg_event(db, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
+		o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead", "integrator",
+		"system", o->kind == KT_OUT_DELIVERED ? NULL : "integrator", NULL,
+		json_pack("{s:s, s:I, s:o}", "operation", PQgetvalue(res, 0, 3),
+			  "attempts", (json_int_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10),
+			  "outcome", json_loads(outcome, 0, NULL)),
+		err)))
+		goto rollback;
 	if (o->kind == KT_OUT_DELIVERED && (o->external_id || o->has_status)) {
 		struct kt_leg_change c = {
 			.external_id = o->external_id, .has_status = o->has_status,

@@ -157,9 +157,15 @@ int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 	if (load_chain(db, in->service, service_version, &chain, err))
 		goto fail;
 	n_legs = kt_route_legs(chain.tree, chain.n, target, legs);
-	if (n_legs < 0) {
+	if (n_legs == KT_ROUTE_UNKNOWN) {
 		kt_err_detail(err, "/component", "no such component in the service's chain");
 		kt_err_set(err, 422, "unknown_component", "unknown component \"%s\"", target);
+		goto fail;
+	}
+	if (n_legs < 0) {
+		kt_err_detail(err, "/component", "more than %d suppliers deliver it", KT_ROUTE_MAX_LEGS);
+		kt_err_set(err, 422, "too_many_legs", "component \"%s\" needs more than %d suppliers",
+			   target, KT_ROUTE_MAX_LEGS);
 		goto fail;
 	}
 	{
@@ -292,6 +298,20 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	}
 	PQclear(res);
 	return out;
+}
+
+int kt_store_ticket_lock(struct kt_db *db, const char *ticket_id, struct kt_err *err)
+{
+	const char *params[] = { ticket_id };
+	PGresult *res = kt_db_exec(db, "SELECT 1 FROM tickets WHERE id = $1::uuid FOR UPDATE",
+				   1, params, err);
+	int n;
+
+	if (!res)
+		return KT_ERR;
+	n = PQntuples(res);
+	PQclear(res);
+	return n == 1 ? KT_OK : kt_err_set(err, 404, "not_found", "no such ticket");
 }
 
 int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,

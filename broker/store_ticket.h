@@ -27,9 +27,16 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 			     int limit, const char *cursor, struct kt_err *err);
 
-/* Recomputes the consolidated status of ticket id from its legs (inside the
- * caller's transaction) and records a customer-visible status_changed
- * event when it moved. */
+/* Locks ticket id for the rest of the caller's transaction. Every
+ * transaction that changes a ticket's legs or timeline takes this lock
+ * first, before any leg: changes to one ticket take turns (so the
+ * consolidated status is computed from every leg's committed state) and
+ * the lock order is the same on every path (no deadlock). */
+int kt_store_ticket_lock(struct kt_db *db, const char *ticket_id, struct kt_err *err);
+
+/* Recomputes the consolidated status of ticket id from its legs and
+ * records a customer-visible status_changed event when it moved. The
+ * caller holds kt_store_ticket_lock. */
 int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,
 				   const char *actor, struct kt_err *err);
 

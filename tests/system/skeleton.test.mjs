@@ -227,3 +227,41 @@ test('lists are paginated with a cursor', async () => {
   const lim = await s.api('GET', '/v1/tickets?limit=0', { key: s.keys.globex });
   assert.equal(lim.status, 400);
 });
+
+test('two suppliers resolving at the same moment always leave the ticket resolved', async () => {
+  const ids = [];
+  for (let i = 0; i < 15; i++) {
+    ids.push((await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ summary: `race ${i}` }) })).json.id);
+  }
+  const legOf = async (sim, id) => eventually(async () =>
+    (await sim.tickets()).find((x) => x.keten_ticket === id)?.leg_id, 15000, 'delivery');
+  const pairs = [];
+  for (const id of ids) pairs.push([await legOf(s.sims.netco, id), await legOf(s.sims.hostco, id)]);
+  const answers = await Promise.all(pairs.flatMap(([a, b]) => [
+    s.sims.netco.send({ leg_id: a, status: 'resolved' }),
+    s.sims.hostco.send({ leg_id: b, status: 'resolved' }),
+  ]));
+  for (const r of answers) assert.equal(r.status, 200, JSON.stringify(r.body));
+  for (const id of ids) {
+    const v = await s.api('GET', `/v1/tickets/${id}`, { key: s.keys.acme });
+    assert.equal(v.json.status, 'resolved', `ticket ${id}`);
+  }
+});
+
+test('inbound bodies the database could not store are refused up front', async () => {
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ component: 'vpn' }) })).json;
+  const leg = await eventually(async () => (await s.sims.netco.tickets()).find((x) => x.keten_ticket === t.id)?.leg_id,
+    15000, 'delivery');
+  let r = await s.sims.netco.send({ leg_id: leg, status: 'assigned', occurred_at: '0000-01-01T00:00:00Z' });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.deepEqual(r.body.error.details.map((d) => d.path), ['/occurred_at']);
+  r = await s.sims.netco.send({ leg_id: leg, status: 'assigned', webhook_id: 'm'.repeat(256) });
+  assert.equal(r.status, 400);
+  assert.equal(r.body.error.code, 'invalid_webhook_id');
+  r = await s.sims.netco.send({ leg_id: 'x' + 'é'.repeat(200), status: 'assigned' });
+  assert.equal(r.status, 422, 'an over-long leg id is not a valid update');
+  r = await s.sims.netco.send({ leg_id: 'é'.repeat(120), status: 'assigned' });
+  assert.ok([404, 422].includes(r.status));
+  assert.equal(typeof r.body.error.message, 'string', 'the error is JSON even with multi-byte input');
+  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${leg}'`), 'new');
+});
