@@ -104,12 +104,12 @@ static const char *supplier_str(const struct delivery *dl, const char *key)
 }
 
 static void set_outcome(struct kt_outcome *o, enum kt_outcome_kind kind, long http,
-			const char *code, const char *fmt, const char *arg)
+			const char *code, const char *message)
 {
 	o->kind = kind;
 	o->http_status = http;
 	snprintf(o->code, sizeof(o->code), "%s", code);
-	snprintf(o->message, sizeof(o->message), fmt, arg);
+	snprintf(o->message, sizeof(o->message), "%s", message);
 }
 
 /* Exponential: base, 2 base, 4 base ... capped. Jitter and budgets come
@@ -129,7 +129,7 @@ static long long retry_delay(const struct kt_config *cfg, long long attempts)
 static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 {
 	const json_t *supplier = json_object_get(dl->msg, "supplier");
-	struct kt_principal integrator = { .role = KT_ROLE_INTEGRATOR }, sp;
+	struct kt_principal integrator = { .role = KT_ROLE_INTEGRATOR };
 	struct kt_adapter_msg am = { 0 };
 	json_t *full, *view;
 	int rc;
@@ -137,11 +137,11 @@ static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 	full = kt_store_ticket_full(db, msg_str(dl, "ticket_id"), &integrator, err);
 	if (!full)
 		return KT_ERR;
-	kt_view_supplier_principal(&sp, supplier_str(dl, "id"), supplier_str(dl, "key"));
-	view = kt_view_ticket(full, &sp, 1);
+	view = kt_view_supplier_leg(full, supplier_str(dl, "id"), supplier_str(dl, "key"),
+				    msg_str(dl, "leg_id"));
 	json_decref(full);
 	if (!view)
-		return kt_err_set(err, 500, "internal", "supplier has no leg on the ticket");
+		return kt_err_set(err, 422, "unroutable", "the leg is not the supplier's");
 	dl->adapter = kt_adapter_find(supplier_str(dl, "adapter"));
 	if (!dl->adapter) {
 		json_decref(view);
@@ -198,10 +198,12 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 			continue;
 		}
 		/* A message that cannot be built now: a missing secret may be
-		 * fixed by the operator (retry), a bad adapter input cannot. */
+		 * fixed by the operator (retry); what the adapter refuses (4xx)
+		 * can never be sent (dead letter). */
 		set_outcome(&dl->outcome,
-			    berr.status == 422 ? KT_OUT_PERMANENT : KT_OUT_NOT_SENT, 0,
-			    berr.code, "%s", berr.message);
+			    berr.status >= 400 && berr.status < 500 ? KT_OUT_PERMANENT
+								    : KT_OUT_NOT_SENT,
+			    0, berr.code, berr.message);
 		dl->outcome.retry_in_ms = retry_delay(cfg,
 			json_integer_value(json_object_get(m, "attempts")));
 		kt_err_release(&berr);
@@ -338,13 +340,16 @@ static int sign_headers(struct delivery *dl, struct kt_err *err)
 	char ts[24];
 	char *sig = NULL;
 
+	int failed;
+
 	if (kt_webhook_sign(dl->secrets, id, now, dl->req.body, dl->req.body_len, &sig, err))
 		return KT_ERR;
 	snprintf(ts, sizeof(ts), "%lld", now);
-	add_header(dl, "webhook-id", id);
-	add_header(dl, "webhook-timestamp", ts);
-	add_header(dl, "webhook-signature", sig);
+	failed = add_header(dl, "webhook-id", id) || add_header(dl, "webhook-timestamp", ts) ||
+		 add_header(dl, "webhook-signature", sig);
 	free(sig);
+	if (failed)
+		return kt_err_set(err, 500, "out_of_memory", "could not add the signature headers");
 	return KT_OK;
 }
 
@@ -357,9 +362,11 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 		return kt_err_set(err, 500, "internal", "could not create a transfer");
 	dl->easy = e;
 	for (size_t i = 0; i < dl->req.n_headers; i++)
-		add_header(dl, dl->req.headers[i].name, dl->req.headers[i].value);
-	add_header(dl, "Idempotency-Key", msg_str(dl, "idempotency_key"));
-	add_header(dl, "Expect", "");
+		if (add_header(dl, dl->req.headers[i].name, dl->req.headers[i].value))
+			return kt_err_set(err, 500, "out_of_memory", "could not add a header");
+	if (add_header(dl, "Idempotency-Key", msg_str(dl, "idempotency_key")) ||
+	    add_header(dl, "Expect", ""))
+		return kt_err_set(err, 500, "out_of_memory", "could not add a header");
 	if (sign_headers(dl, err))
 		return KT_ERR;
 	curl_easy_setopt(e, CURLOPT_URL, dl->req.url);
@@ -414,7 +421,7 @@ static void send_delivery(struct delivery *dl)
 	struct kt_err err = { 0 };
 
 	if (prepare_easy(dl, &err) != KT_OK) {
-		set_outcome(&dl->outcome, KT_OUT_NOT_SENT, 0, err.code, "%s", err.message);
+		set_outcome(&dl->outcome, KT_OUT_NOT_SENT, 0, err.code, err.message);
 		kt_err_release(&err);
 		finish_delivery(dl);
 	}
@@ -434,7 +441,8 @@ static void classify(struct delivery *dl, CURLcode rc)
 	struct kt_outcome *o = &dl->outcome;
 	curl_off_t pretransfer = 0;
 	long http = 0;
-	char code[32];
+	char code[32], msg[256];
+	const char *why = dl->curl_err[0] ? dl->curl_err : curl_easy_strerror(rc);
 
 	curl_easy_getinfo(dl->easy, CURLINFO_RESPONSE_CODE, &http);
 	curl_easy_getinfo(dl->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
@@ -443,7 +451,7 @@ static void classify(struct delivery *dl, CURLcode rc)
 		enum kt_operation op = KT_OP_CREATE;
 
 		kt_operation_parse(msg_str(dl, "operation"), &op);
-		set_outcome(o, KT_OUT_DELIVERED, http, "delivered", "%s", "delivered");
+		set_outcome(o, KT_OUT_DELIVERED, http, "delivered", "delivered");
 		if (dl->adapter->read_reply(op, http, dl->resp, dl->resp_len, &dl->reply,
 					    &err) == KT_OK) {
 			o->external_id = dl->reply.external_id;
@@ -455,33 +463,33 @@ static void classify(struct delivery *dl, CURLcode rc)
 	}
 	if (rc == CURLE_OK) {
 		snprintf(code, sizeof(code), "http_%ld", http);
-		if (http == 408 || http == 429 || http >= 500)
-			set_outcome(o, KT_OUT_RETRYABLE, http, code, "supplier answered %s", code + 5);
-		else
-			set_outcome(o, KT_OUT_PERMANENT, http, code, "supplier answered %s", code + 5);
+		snprintf(msg, sizeof(msg), "supplier answered %ld", http);
+		set_outcome(o, http == 408 || http == 429 || http >= 500 ? KT_OUT_RETRYABLE
+									 : KT_OUT_PERMANENT,
+			    http, code, msg);
 		return;
 	}
 	if (dl->resp_overflow) {
 		set_outcome(o, KT_OUT_AMBIGUOUS, http, "response_too_large",
-			    "%s", "supplier answer exceeded the response limit");
+			    "supplier answer exceeded the response limit");
 		return;
 	}
 	if (is_tls_error(rc)) {
-		set_outcome(o, KT_OUT_NOT_SENT, 0, "tls_error", "TLS failed: %.200s",
-			    dl->curl_err[0] ? dl->curl_err : curl_easy_strerror(rc));
+		snprintf(msg, sizeof(msg), "TLS failed: %.200s", why);
+		set_outcome(o, KT_OUT_NOT_SENT, 0, "tls_error", msg);
 		return;
 	}
 	if (pretransfer > 0) {
 		set_outcome(o, KT_OUT_AMBIGUOUS, http,
 			    rc == CURLE_OPERATION_TIMEDOUT ? "timeout_after_send" : "failed_after_send",
-			    "%s", dl->curl_err[0] ? dl->curl_err : curl_easy_strerror(rc));
+			    why);
 		return;
 	}
 	set_outcome(o, KT_OUT_NOT_SENT, 0,
 		    rc == CURLE_COULDNT_RESOLVE_HOST ? "dns_failed" :
 		    rc == CURLE_COULDNT_CONNECT ? "connect_failed" :
 		    rc == CURLE_OPERATION_TIMEDOUT ? "connect_timeout" : "not_sent",
-		    "%s", dl->curl_err[0] ? dl->curl_err : curl_easy_strerror(rc));
+		    why);
 }
 
 static void check_done(struct kt_dispatcher *d)

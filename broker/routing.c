@@ -1,13 +1,17 @@
 /* routing.c - the routing decision over a component tree (see routing.h). */
 #include "routing.h"
 
+/* Adds c's supplier once; KT_ROUTE_TOO_MANY once the table is full (and
+ * from then on: a negative n stays negative). */
 static int add_leg(struct kt_route_leg *out, int n, const struct kt_component *c)
 {
+	if (n < 0)
+		return n;
 	for (int i = 0; i < n; i++)
 		if (strcmp(out[i].supplier_id, c->supplier_id) == 0)
 			return n;
 	if (n == KT_ROUTE_MAX_LEGS)
-		return n;
+		return KT_ROUTE_TOO_MANY;
 	out[n].supplier_id = c->supplier_id;
 	out[n].component_key = c->key;
 	return n + 1;
@@ -25,7 +29,7 @@ static int walk(const struct kt_component *tree, size_t n, const struct kt_compo
 {
 	if (node->supplier_id)
 		return add_leg(out, legs, node);
-	if (depth > 32)
+	if (depth > 32 || legs < 0)
 		return legs;
 	for (size_t i = 0; i < n; i++)
 		if (is_child(&tree[i], node->key))
@@ -41,5 +45,5 @@ int kt_route_legs(const struct kt_component *tree, size_t n, const char *target,
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(tree[i].key, target) == 0)
 			return walk(tree, n, &tree[i], out, 0, 0);
-	return -1;
+	return KT_ROUTE_UNKNOWN;
 }

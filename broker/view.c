@@ -28,9 +28,11 @@ static const char *str(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-/* The leg of supplier_id on this ticket: the newest one not cancelled, or
- * else the newest one. Borrowed, or NULL. */
-static const json_t *supplier_leg(const json_t *full, const char *supplier_id)
+/* The leg of supplier_id on this ticket: leg_id when given (and the
+ * supplier's), else the newest one not cancelled, or else the newest one.
+ * Borrowed, or NULL. */
+static const json_t *supplier_leg(const json_t *full, const char *supplier_id,
+				  const char *leg_id)
 {
 	const json_t *legs = json_object_get(full, "legs"), *found = NULL;
 	size_t i;
@@ -41,6 +43,11 @@ static const json_t *supplier_leg(const json_t *full, const char *supplier_id)
 
 		if (!sid || strcmp(sid, supplier_id) != 0)
 			continue;
+		if (leg_id) {
+			if (strcmp(str(leg, "id"), leg_id) == 0)
+				return leg;
+			continue;
+		}
 		if (!found || strcmp(str(leg, "status"), "cancelled") != 0 ||
 		    strcmp(str(found, "status"), "cancelled") == 0)
 			found = leg;
@@ -67,12 +74,14 @@ static int visible(const json_t *ev, const struct kt_principal *p, const char *o
 	return 0;
 }
 
-/* Another party's name on the timeline is never shown to a customer. */
+/* A supplier's name on the timeline is shown to that supplier only: the
+ * customer and every other supplier see "supplier". */
 static json_t *actor_for(const json_t *ev, const struct kt_principal *p)
 {
 	const char *actor = str(ev, "actor");
 
-	if (p->role == KT_ROLE_CUSTOMER && strncmp(actor, "supplier:", 9) == 0)
+	if (strncmp(actor, "supplier:", 9) == 0 &&
+	    (p->role != KT_ROLE_SUPPLIER || strcmp(actor + 9, p->supplier_key) != 0))
 		return json_string("supplier");
 	return json_string(actor);
 }
@@ -114,8 +123,8 @@ static json_t *supplier_leg_view(const json_t *leg)
 	return v;
 }
 
-json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
-		       int with_timeline)
+static json_t *view(const json_t *full, const struct kt_principal *p,
+		    const char *leg_id, int with_timeline)
 {
 	const json_t *service = json_object_get(full, "service");
 	const char *own_leg = NULL;
@@ -141,7 +150,7 @@ json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
 	if (p->role == KT_ROLE_CUSTOMER) {
 		json_object_set(v, "status", json_object_get(full, "status"));
 	} else {
-		const json_t *leg = supplier_leg(full, p->supplier_id);
+		const json_t *leg = supplier_leg(full, p->supplier_id, leg_id);
 
 		if (!leg) {
 			json_decref(v);
@@ -155,11 +164,18 @@ json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
 	return v;
 }
 
-void kt_view_supplier_principal(struct kt_principal *p, const char *supplier_id,
-				const char *supplier_key)
+json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
+		       int with_timeline)
 {
-	memset(p, 0, sizeof(*p));
-	p->role = KT_ROLE_SUPPLIER;
-	snprintf(p->supplier_id, sizeof(p->supplier_id), "%s", supplier_id);
-	snprintf(p->supplier_key, sizeof(p->supplier_key), "%s", supplier_key);
+	return view(full, p, NULL, with_timeline);
+}
+
+json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
+			     const char *supplier_key, const char *leg_id)
+{
+	struct kt_principal p = { .role = KT_ROLE_SUPPLIER };
+
+	snprintf(p.supplier_id, sizeof(p.supplier_id), "%s", supplier_id);
+	snprintf(p.supplier_key, sizeof(p.supplier_key), "%s", supplier_key);
+	return view(full, &p, leg_id, 1);
 }

@@ -18,8 +18,9 @@
 json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
 		       int with_timeline);
 
-/* The principal a supplier is, for projecting what it is sent. */
-void kt_view_supplier_principal(struct kt_principal *p, const char *supplier_id,
-				const char *supplier_key);
+/* What a supplier is sent about leg leg_id: that supplier's own view,
+ * focused on that leg. NULL when the leg is not the supplier's. */
+json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
+			     const char *supplier_key, const char *leg_id);
 
 #endif
