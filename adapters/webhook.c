@@ -53,14 +53,14 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 	json_t *doc;
 
 	if (!endpoint || !is_https_url(endpoint))
-		return kt_err_set(err, 500, "adapter_build",
+		return kt_err_set(err, 422, "adapter_build",
 				  "supplier \"%s\" has no absolute https endpoint",
 				  key ? key : "");
 	if ((unsigned)msg->op >= KT_OP__COUNT)
-		return kt_err_set(err, 500, "adapter_build",
+		return kt_err_set(err, 422, "adapter_build",
 				  "unknown outbox operation %d", (int)msg->op);
 	if (!json_is_object(msg->leg_view))
-		return kt_err_set(err, 500, "adapter_build",
+		return kt_err_set(err, 422, "adapter_build",
 				  "leg view for supplier \"%s\" is not a JSON object",
 				  key ? key : "");
 	snprintf(type, sizeof(type), "leg.%s", kt_operation_name(msg->op));
@@ -229,7 +229,7 @@ static int is_rfc3339(const char *s)
 	year = number(s, 4);
 	month = number(s + 5, 2);
 	day = number(s + 8, 2);
-	if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1] ||
+	if (year < 1 || month < 1 || month > 12 || day < 1 || day > mdays[month - 1] ||
 	    (month == 2 && day == 29 &&
 	     (year % 4 != 0 || (year % 100 == 0 && year % 400 != 0))))
 		return 0;

@@ -4,19 +4,31 @@
 #include <time.h>
 
 #include "api.h"
+#include "log.h"
 #include "keten/adapter.h"
 #include "secret.h"
 #include "store_inbound.h"
 #include "webhook_sign.h"
+
+#define WEBHOOK_ID_MAX 255
 
 static int verify(const struct kt_request *r, const json_t *supplier, struct kt_err *err)
 {
 	char *secrets = NULL;
 	int rc;
 
+	if (r->webhook_id && strlen(r->webhook_id) > WEBHOOK_ID_MAX)
+		return kt_err_set(err, 400, "invalid_webhook_id",
+				  "webhook-id is longer than %d bytes", WEBHOOK_ID_MAX);
 	if (kt_secret_resolve(json_string_value(json_object_get(supplier, "secret_ref")),
-			      &secrets, err))
-		return KT_ERR;
+			      &secrets, err)) {
+		/* The operator's problem: logged in full, told to nobody else. */
+		kt_log(KT_LOG_ERROR, json_pack("{s:s}", "supplier",
+			json_string_value(json_object_get(supplier, "key"))),
+		       "inbound delivery cannot be verified: %s", err->message);
+		kt_err_release(err);
+		return kt_err_set(err, 500, "internal", "the delivery cannot be verified now");
+	}
 	rc = kt_webhook_verify(secrets, r->webhook_id, r->webhook_timestamp,
 			       r->webhook_signature, r->body, r->body_len,
 			       (long long)time(NULL), r->app->cfg->webhook_tolerance_s, err);

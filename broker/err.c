@@ -5,6 +5,25 @@
 
 #include "keten/err.h"
 
+void kt_utf8_trim(char *s)
+{
+	size_t len = strlen(s), i = len, need;
+	unsigned char lead;
+
+	/* Back over continuation bytes to the last character's lead byte and
+	 * cut that character when it has fewer bytes than its lead promises. */
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0x80)
+		return;
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (len - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 int kt_err_set(struct kt_err *err, int status, const char *code,
 	       const char *fmt, ...)
 {
@@ -17,6 +36,7 @@ int kt_err_set(struct kt_err *err, int status, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+	kt_utf8_trim(err->message);
 	return KT_ERR;
 }
 
@@ -30,6 +50,7 @@ void kt_err_detail(struct kt_err *err, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	kt_utf8_trim(msg);
 	if (!err->details)
 		err->details = json_array();
 	json_array_append_new(err->details,
@@ -56,6 +77,11 @@ json_t *kt_err_to_json(const struct kt_err *err)
 			      "code", err->code[0] ? err->code : "internal",
 			      "message", err->message[0] ? err->message
 							 : "internal error");
+
+	/* A message that is not valid UTF-8 (it cannot be: kt_err_set trims,
+	 * and values come from parsed JSON) still gets an answer. */
+	if (!e)
+		e = json_pack("{s:s, s:s}", "code", "internal", "message", "internal error");
 	if (err->details)
 		json_object_set(e, "details", err->details);
 	return json_pack("{s:o}", "error", e);

@@ -8,6 +8,25 @@ static const char *const known_fields[] = {
 	"service", "type", "summary", "description", "impact", "urgency", "component",
 };
 
+/* "/" + name escaped as a JSON Pointer token (~ -> ~0, / -> ~1), cut to
+ * fit on a character boundary. */
+static void json_pointer_token(const char *name, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	out[o++] = '/';
+	for (; *name && o + 3 < outsz; name++) {
+		if (*name == '~' || *name == '/') {
+			out[o++] = '~';
+			out[o++] = *name == '~' ? '0' : '1';
+		} else {
+			out[o++] = *name;
+		}
+	}
+	out[o] = '\0';
+	kt_utf8_trim(out);
+}
+
 int kt_is_uuid(const char *s)
 {
 	if (!s || strlen(s) != 36)
@@ -78,7 +97,7 @@ int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *er
 		for (i = 0; i < n && strcmp(known_fields[i], key) != 0; i++)
 			;
 		if (i == n) {
-			snprintf(path, sizeof(path), "/%.60s", key);
+			json_pointer_token(key, path, sizeof(path));
 			kt_err_detail(err, path, "is not a ticket field");
 		}
 	}

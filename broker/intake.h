@@ -25,7 +25,7 @@ struct kt_intake {
  * when service is not a uuid (it cannot name a service). */
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err);
 
-/* 1 when s is a canonical lower-case or upper-case uuid string. */
+/* 1 when s has the shape of a uuid: 8-4-4-4-12 hex digits, any case. */
 int kt_is_uuid(const char *s);
 
 #endif

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keten/err.h"
 #include "log.h"
 
 static enum kt_log_level min_level = KT_LOG_INFO;
@@ -32,6 +33,7 @@ void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	kt_utf8_trim(msg);
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);

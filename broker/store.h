@@ -21,6 +21,11 @@ int kt_db_reconnect(struct kt_db *db, struct kt_err *err);
 /* Accepts NULL. */
 void kt_db_free(struct kt_db *db);
 
+/* After a job: a session left inside a transaction (a work function that
+ * forgot its rollback) is rolled back and the slip logged, so the next job
+ * starts clean. Accepts NULL. */
+void kt_db_settle(struct kt_db *db);
+
 /* SELECT 1: for /readyz. */
 int kt_store_ping(struct kt_db *db, struct kt_err *err);
 

@@ -1,6 +1,7 @@
 /* store_db.c - database sessions and the statement helpers every store
  * module uses; maps libpq failures to Keten errors (a lost or refused
  * connection is 503 "database_unavailable"). */
+#include "log.h"
 #include "store_internal.h"
 
 static int map_error(struct kt_db *db, PGresult *res, struct kt_err *err)
@@ -15,14 +16,16 @@ static int map_error(struct kt_db *db, PGresult *res, struct kt_err *err)
 	len = strlen(text);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '.'))
 		text[--len] = '\0';
+	/* The database's own words go to the log, never to an API client. */
+	kt_log(KT_LOG_WARN, json_pack("{s:s}", "sqlstate", state ? state : ""),
+	       "database: %s", text);
 	if (PQstatus(db->conn) != CONNECTION_OK ||
 	    (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
-		return kt_err_set(err, 503, "database_unavailable",
-				  "database unavailable: %s", text);
+		return kt_err_set(err, 503, "database_unavailable", "database unavailable");
 	if (state && strcmp(state, "57014") == 0)
 		return kt_err_set(err, 503, "database_timeout",
 				  "database statement timed out");
-	return kt_err_set(err, 500, "database_error", "database error: %s", text);
+	return kt_err_set(err, 500, "database_error", "database error");
 }
 
 static int connect_db(struct kt_db *db, struct kt_err *err)
@@ -67,6 +70,14 @@ int kt_db_open(const char *conninfo, int statement_timeout_ms,
 	}
 	*out = db;
 	return KT_OK;
+}
+
+void kt_db_settle(struct kt_db *db)
+{
+	if (!kt_db_ok(db) || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return;
+	kt_log(KT_LOG_ERROR, NULL, "a database job left a transaction open: rolled back");
+	kt_db_rollback(db);
 }
 
 int kt_db_ok(const struct kt_db *db)

@@ -62,7 +62,8 @@ struct kt_inbound_update {
 struct kt_adapter {
 	const char *name;
 	/* Build the request for msg into *out (which the caller zeroed).
-	 * KT_ERR with err filled (code "adapter_build") on bad input. */
+	 * KT_ERR with err filled (status 422, code "adapter_build") on input
+	 * it can never send: the dispatcher dead-letters such a message. */
 	int (*build_request)(const struct kt_adapter_msg *msg,
 			     struct kt_http_request *out, struct kt_err *err);
 	/* Read a 2xx answer. body may be NULL when empty. */

@@ -35,6 +35,10 @@ int kt_err_isset(const struct kt_err *err);
 /* Frees err->details and clears the struct; the struct itself is the caller's. */
 void kt_err_release(struct kt_err *err);
 
+/* Cuts a trailing incomplete UTF-8 sequence off s (left by a truncating
+ * snprintf), so that s stays valid for JSON. */
+void kt_utf8_trim(char *s);
+
 /* Builds {"error": {"code", "message", "details"?}}. Returns a new reference. */
 json_t *kt_err_to_json(const struct kt_err *err);
 
