@@ -74,12 +74,12 @@ static const char *const role_names[] = { "integrator", "customer", "supplier" }
 
 const char *kt_role_name(enum kt_role role)
 {
-	return role_names[role];
+	return (unsigned)role < 3 ? role_names[role] : "unknown";
 }
 
 int kt_role_parse(const char *name, enum kt_role *out)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; name && i < 3; i++)
 		if (strcmp(role_names[i], name) == 0) {
 			*out = (enum kt_role)i;
 			return KT_OK;

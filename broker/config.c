@@ -32,6 +32,7 @@ static const struct opt opts[] = {
 	STR(node_name, NULL, "name of this broker node in leases (default host:pid)"),
 	INT(db_pool_size, 4, 1, 64, "database connections serving API requests"),
 	INT(db_deadline_ms, 5000, 100, 600000, "longest an API request waits for the database before 503"),
+	INT(db_queue_max, 1024, 1, 1000000, "API requests waiting for the database at most (503 above it)"),
 	INT(db_statement_timeout_ms, 30000, 100, 3600000, "statement_timeout of the broker's sessions"),
 	INT(max_body_bytes, 1048576, 1024, 67108864, "largest API request body (413 above it)"),
 	INT(dispatch_interval_ms, 1000, 10, 600000, "outbox sweep interval when not woken"),
@@ -130,6 +131,11 @@ int kt_config_load_file(struct kt_config *cfg, const char *path,
 		char *name, *value, *eq;
 
 		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = kt_err_set(err, 400, "bad_config", "%s:%d: line longer than %zu bytes",
+					path, lineno, sizeof(line) - 2);
+			break;
+		}
 		name = trim(line);
 		if (*name == '\0' || *name == '#')
 			continue;

@@ -16,6 +16,7 @@ struct kt_config {
 	char *node_name;             /* lease owner name; defaults to host:pid */
 	int db_pool_size;            /* connections serving API requests */
 	int db_deadline_ms;          /* longest a request waits for the database */
+	int db_queue_max;            /* API requests waiting for the database at most */
 	int db_statement_timeout_ms;
 	int max_body_bytes;          /* API request body limit (413 above it) */
 	int dispatch_interval_ms;    /* sweep of the outbox when not woken */

@@ -21,6 +21,7 @@ struct kt_dbpool {
 	char name[32];
 	char *conninfo;
 	int deadline_ms;
+	int max_queue;
 	int statement_timeout_ms;
 	int size;
 	pthread_t *threads;
@@ -28,7 +29,8 @@ struct kt_dbpool {
 	pthread_cond_t wake;
 	struct job *queue_head, *queue_tail; /* waiting for a worker */
 	struct job *done_head, *done_tail;   /* waiting for the loop */
-	int busy;
+	int busy;                            /* queued or running: loop thread only */
+	int queued;                          /* waiting for a worker: under lock */
 	int stopping;
 	struct event *done_ev;
 };
@@ -116,8 +118,10 @@ static void *worker(void *arg)
 		if (pool->stopping)
 			break;
 		j = pop(&pool->queue_head, &pool->queue_tail);
+		pool->queued--;
 		pthread_mutex_unlock(&pool->lock);
 		run(pool, &db, j);
+		kt_db_settle(db);
 		pthread_mutex_lock(&pool->lock);
 		push(&pool->done_head, &pool->done_tail, j);
 		event_active(pool->done_ev, EV_READ, 0);
@@ -156,7 +160,8 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 
 struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
 				const char *conninfo, int size, int deadline_ms,
-				int statement_timeout_ms, struct kt_err *err)
+				int max_queue, int statement_timeout_ms,
+				struct kt_err *err)
 {
 	struct kt_dbpool *pool = calloc(1, sizeof(*pool));
 
@@ -164,6 +169,7 @@ struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
 		goto oom;
 	snprintf(pool->name, sizeof(pool->name), "%s", name);
 	pool->deadline_ms = deadline_ms;
+	pool->max_queue = max_queue;
 	pool->statement_timeout_ms = statement_timeout_ms;
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->wake, NULL);
@@ -189,10 +195,10 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 		      kt_db_done_fn *done, void *arg)
 {
 	struct job *j = calloc(1, sizeof(*j));
+	struct kt_err err = { 0 };
+	int full;
 
 	if (!j) {
-		struct kt_err err = { 0 };
-
 		kt_err_set(&err, 503, "out_of_memory", "out of memory");
 		done(arg, KT_ERR, &err);
 		return;
@@ -201,11 +207,21 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 	j->done = done;
 	j->arg = arg;
 	j->queued_ms = now_ms();
-	pool->busy++;
 	pthread_mutex_lock(&pool->lock);
-	push(&pool->queue_head, &pool->queue_tail, j);
-	pthread_cond_signal(&pool->wake);
+	full = pool->max_queue > 0 && pool->queued >= pool->max_queue;
+	if (!full) {
+		push(&pool->queue_head, &pool->queue_tail, j);
+		pool->queued++;
+		pthread_cond_signal(&pool->wake);
+	}
 	pthread_mutex_unlock(&pool->lock);
+	if (full) {
+		free(j);
+		kt_err_set(&err, 503, "overloaded", "too many requests wait for the database");
+		done(arg, KT_ERR, &err);
+		return;
+	}
+	pool->busy++;
 }
 
 int kt_dbpool_busy(const struct kt_dbpool *pool)

@@ -24,12 +24,15 @@ typedef void kt_db_done_fn(void *arg, int rc, struct kt_err *err);
 struct kt_dbpool;
 
 /* Starts size workers; sessions connect lazily and reconnect after a loss.
- * deadline_ms bounds how long a job may wait for a worker and session. */
+ * deadline_ms bounds how long a job may wait for a worker and session;
+ * max_queue bounds the jobs waiting (0: no bound). */
 struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
 				const char *conninfo, int size, int deadline_ms,
-				int statement_timeout_ms, struct kt_err *err);
+				int max_queue, int statement_timeout_ms,
+				struct kt_err *err);
 
-/* Queues a job. Never blocks. */
+/* Queues a job. Never blocks. With max_queue jobs already waiting, done
+ * runs at once with 503 "overloaded". */
 void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 		      kt_db_done_fn *done, void *arg);
 

@@ -46,8 +46,8 @@ file() {
 }
 
 case "${1:-}" in
-migrations) out=${2:?usage: embed.sh migrations OUT.c}; migrations >"$out.tmp" ;;
-file) out=${4:?usage: embed.sh file SYMBOL IN OUT.c}; file "$2" "$3" >"$out.tmp" ;;
+migrations) out=${2:?usage: embed.sh migrations OUT.c}; migrations >"$out.tmp" || { rm -f "$out.tmp"; exit 1; } ;;
+file) out=${4:?usage: embed.sh file SYMBOL IN OUT.c}; file "$2" "$3" >"$out.tmp" || { rm -f "$out.tmp"; exit 1; } ;;
 *) echo "usage: embed.sh migrations OUT.c | embed.sh file SYMBOL IN OUT.c" >&2; exit 2 ;;
 esac
 mv "$out.tmp" "$out"
