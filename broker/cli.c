@@ -16,6 +16,42 @@ void kt_cli_print_err(const struct kt_err *err)
 			json_string_value(json_object_get(d, "message")));
 }
 
+static void usage(FILE *to, const char *prog, const struct kt_cli_command *table, size_t n)
+{
+	fprintf(to, "usage: %s <command> [options]   (%s <command> --help)\n\n", prog, prog);
+	for (size_t i = 0; i < n; i++)
+		fprintf(to, "  %-8s %s\n", table[i].name, table[i].help);
+}
+
+int kt_cli_dispatch(const char *prog, const struct kt_cli_command *table, size_t n,
+		    const char *more_help, int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr, prog, table, n);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout, prog, table, n);
+		if (more_help)
+			printf("\n%s", more_help);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(argv[1], table[i].name) == 0)
+			return table[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "%s: unknown command \"%s\"\n", prog, argv[1]);
+	usage(stderr, prog, table, n);
+	return 2;
+}
+
+void kt_cli_release(struct kt_err *err, struct kt_db *db, struct kt_config *cfg)
+{
+	kt_err_release(err);
+	kt_db_free(db);
+	kt_config_release(cfg);
+}
+
 int kt_cli_load_config(struct kt_config *cfg, const char *config_file)
 {
 	struct kt_err err = { 0 };
@@ -86,8 +122,6 @@ int kt_cmd_migrate(int argc, char **argv)
 	printf("migrate: %d migration(s) applied\n", applied);
 	code = 0;
 out:
-	kt_err_release(&err);
-	kt_db_free(db);
-	kt_config_release(&cfg);
+	kt_cli_release(&err, db, &cfg);
 	return code;
 }

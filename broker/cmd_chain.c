@@ -9,6 +9,8 @@
 #include "cli.h"
 
 static const char doc_format[] =
+	"A chain document describes customers, suppliers and the services\n"
+	"with their component trees; `keten chain import` applies one.\n\n"
 	"The chain document (JSON; every object rejects unknown members, the three\n"
 	"lists are optional):\n"
 	"  {\"customers\": [{\"key\": \"acme\", \"name\": \"Acme BV\"}],\n"
@@ -191,40 +193,12 @@ out:
 	return code;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *help;
-} commands[] = {
+static const struct kt_cli_command commands[] = {
 	{ "import", chain_import, "check a chain document and apply it" },
 };
 
-static void usage(FILE *to)
-{
-	fprintf(to, "usage: keten chain <command> [options]   "
-		    "(keten chain <command> --help)\n\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(to, "  %-8s %s\n", commands[i].name, commands[i].help);
-}
-
 int kt_cmd_chain(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		printf("\nA chain document describes customers, suppliers and the services\n"
-		       "with their component trees; `keten chain import` applies one.\n\n%s",
-		       doc_format);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "keten: unknown chain command \"%s\"\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return kt_cli_dispatch("keten chain", commands, sizeof(commands) / sizeof(commands[0]),
+			       doc_format, argc, argv);
 }

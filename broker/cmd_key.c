@@ -1,6 +1,7 @@
 /* cmd_key.c - `keten key create`: makes an API key, stores its hash and
  * prints the token once. */
 #include <getopt.h>
+#include <openssl/crypto.h>
 
 #include "auth.h"
 #include "cli.h"
@@ -81,8 +82,7 @@ int kt_cmd_key(int argc, char **argv)
 	printf("%s\n", token);
 	code = 0;
 out:
-	kt_err_release(&err);
-	kt_db_free(db);
-	kt_config_release(&cfg);
+	OPENSSL_cleanse(token, sizeof(token));
+	kt_cli_release(&err, db, &cfg);
 	return code;
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "keten/adapter.h"
+#include "testutil.h"
 
 #define DATA "tests/unit/data/webhook/"
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -24,28 +25,6 @@ static const struct kt_adapter *webhook(void)
 
 	assert_non_null(a);
 	return a;
-}
-
-/* Reads a whole data file into a malloc'd NUL-terminated buffer. */
-static char *read_data(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long size = 0;
-
-	if (!f)
-		fail_msg("cannot open \"%s\"", path);
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0)
-		fail_msg("cannot size \"%s\"", path);
-	buf = malloc((size_t)size + 1);
-	assert_non_null(buf);
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size)
-		fail_msg("cannot read \"%s\"", path);
-	fclose(f);
-	buf[size] = '\0';
-	*len = (size_t)size;
-	return buf;
 }
 
 static json_t *load_json(const char *path)
@@ -119,8 +98,8 @@ static void test_build_request_golden(void **state)
 		};
 		struct kt_http_request req = { 0 };
 		struct kt_err err = { 0 };
-		size_t want_len;
-		char *want = read_data(cases[i].golden, &want_len);
+		char *want = kt_test_read_file(cases[i].golden);
+		size_t want_len = strlen(want);
 
 		/* golden files end with a newline the body does not have */
 		if (want_len > 0 && want[want_len - 1] == '\n')
@@ -393,7 +372,8 @@ static void test_inbound_case(void **state)
 	snprintf(path, sizeof(path), DATA "inbound/%s.expect.json", name);
 	expect = load_json(path);
 	snprintf(path, sizeof(path), DATA "inbound/%s.body", name);
-	body = read_data(path, &len);
+	body = kt_test_read_file(path);
+	len = strlen(body);
 	rc = webhook()->read_inbound(body, len, NULL, &upd, &err);
 	if (json_is_true(json_object_get(expect, "ok"))) {
 		if (rc != KT_OK)
