@@ -19,7 +19,9 @@ struct kt_config {
 	int db_queue_max;            /* API requests waiting for the database at most */
 	int db_statement_timeout_ms;
 	int max_body_bytes;          /* API request body limit (413 above it) */
+	int dispatch;                /* 1: this node delivers; 0: API only */
 	int dispatch_interval_ms;    /* sweep of the outbox when not woken */
+	int announce_interval_ms;    /* coalescing of NOTIFYs to other nodes */
 	int dispatch_batch;          /* messages claimed per round */
 	int dispatch_max_inflight;   /* supplier calls in flight at most */
 	int lease_ms;                /* outbox lease; outlasts supplier_timeout_ms */

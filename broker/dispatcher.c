@@ -13,6 +13,7 @@
 #include "keten/adapter.h"
 #include "log.h"
 #include "secret.h"
+#include "store_listen.h"
 #include "store_outbox.h"
 #include "store_ticket.h"
 #include "view.h"
@@ -53,6 +54,10 @@ struct kt_dispatcher {
 	int inflight;                /* claimed and not yet recorded */
 	int stopping;
 	struct delivery *sending;    /* handed to curl, newest first */
+	struct kt_listener *listener;
+	struct event *announce;      /* coalesces NOTIFYs */
+	int announce_pending;        /* work to announce once the timer fires */
+	int announcing;              /* a NOTIFY job runs */
 };
 
 static void sending_add(struct kt_dispatcher *d, struct delivery *dl)
@@ -233,7 +238,7 @@ void kt_dispatcher_kick(struct kt_dispatcher *d)
 	int room = cfg->dispatch_max_inflight - d->inflight;
 
 	d->kicked = 1;
-	if (d->stopping || d->claiming || room <= 0)
+	if (!cfg->dispatch || d->stopping || d->claiming || room <= 0)
 		return;
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -571,6 +576,63 @@ static int curl_timer_cb(CURLM *multi, long timeout_ms, void *arg)
 	return 0;
 }
 
+static int announce_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct kt_dispatcher *d = arg;
+
+	return kt_store_announce(db, d->app->node_name, err);
+}
+
+static void arm_announce(struct kt_dispatcher *d)
+{
+	int ms = d->app->cfg->announce_interval_ms;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!evtimer_pending(d->announce, NULL))
+		evtimer_add(d->announce, &tv);
+}
+
+static void announce_done(void *arg, int rc, struct kt_err *err)
+{
+	struct kt_dispatcher *d = arg;
+
+	if (rc != KT_OK)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
+		       "could not announce outbox work: %s (other nodes find it by their sweep)",
+		       err->message);
+	d->announcing = 0;
+	if (d->announce_pending && !d->stopping)
+		arm_announce(d);
+}
+
+static void on_announce(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_dispatcher *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (d->announcing || d->stopping)
+		return; /* announce_done re-arms */
+	d->announce_pending = 0;
+	d->announcing = 1;
+	kt_dbpool_submit(d->app->bg_pool, announce_work, announce_done, d);
+}
+
+void kt_dispatcher_wake(struct kt_dispatcher *d)
+{
+	kt_dispatcher_kick(d);
+	if (d->stopping)
+		return;
+	d->announce_pending = 1;
+	if (!d->announcing)
+		arm_announce(d);
+}
+
+static void on_announced(void *arg)
+{
+	kt_dispatcher_kick(arg);
+}
+
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -592,13 +654,27 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 	d->app = app;
 	d->curl_timer = evtimer_new(app->base, on_curl_timer, d);
 	d->sweep = event_new(app->base, -1, EV_PERSIST, on_sweep, d);
+	d->announce = evtimer_new(app->base, on_announce, d);
+	if (!d->curl_timer || !d->sweep || !d->announce)
+		goto oom;
 	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
 	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
-	event_add(d->sweep, &tv);
-	kt_dispatcher_kick(d);
+	if (app->cfg->dispatch) {
+		d->listener = kt_listener_new(app->base, app->cfg->database_url, app->node_name,
+					      on_announced, d, err);
+		if (!d->listener)
+			goto fail;
+		event_add(d->sweep, &tv);
+		kt_dispatcher_kick(d);
+	}
 	return d;
+oom:
+	kt_err_set(err, 500, "out_of_memory", "out of memory");
+fail:
+	kt_dispatcher_free(d);
+	return NULL;
 }
 
 void kt_dispatcher_stop(struct kt_dispatcher *d)
@@ -606,7 +682,12 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 	if (!d || d->stopping)
 		return;
 	d->stopping = 1;
-	event_del(d->sweep);
+	if (d->sweep)
+		event_del(d->sweep);
+	if (d->announce)
+		event_del(d->announce);
+	kt_listener_free(d->listener);
+	d->listener = NULL;
 	/* Abandon transfers: their deliveries are freed here, their leases
 	 * run out in the database and the messages are claimed again. */
 	while (d->sending) {
@@ -621,7 +702,11 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 		return;
 	kt_dispatcher_stop(d);
 	curl_multi_cleanup(d->multi);
-	event_free(d->curl_timer);
-	event_free(d->sweep);
+	if (d->curl_timer)
+		event_free(d->curl_timer);
+	if (d->sweep)
+		event_free(d->sweep);
+	if (d->announce)
+		event_free(d->announce);
 	free(d);
 }

@@ -10,12 +10,18 @@
 
 struct kt_dispatcher;
 
-/* Needs app->base, app->bg_pool and app->cfg; starts the periodic sweep. */
+/* Needs app->base, app->bg_pool and app->cfg. With cfg->dispatch on, it
+ * starts the periodic sweep and listens for other nodes' announcements. */
 struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err);
 
-/* Asks for a claim round soon (after intake, after an outcome). Coalesced:
- * many kicks while a claim runs make one more round. */
+/* Asks for a claim round soon (after an outcome, on an announcement).
+ * Coalesced: many kicks while a claim runs make one more round. */
 void kt_dispatcher_kick(struct kt_dispatcher *d);
+
+/* New outbox work was committed by this process: kick the local
+ * dispatcher and announce it to the other nodes (one NOTIFY per
+ * announce_interval_ms at most, never inside the intake transaction). */
+void kt_dispatcher_wake(struct kt_dispatcher *d);
 
 /* Stops claiming and abandons calls in flight (their leases run out and
  * any node retries them). Call before freeing the background pool. */

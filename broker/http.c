@@ -106,7 +106,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 			 "error", rc == KT_OK ? NULL : err->code),
 	       "request");
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
-		kt_dispatcher_kick(r->app->dispatcher);
+		kt_dispatcher_wake(r->app->dispatcher);
 	request_free(r);
 }
 
