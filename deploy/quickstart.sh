@@ -4,56 +4,19 @@
 # (deploy/demo-chain.json), API keys, `keten serve` on 127.0.0.1:8443 and one
 # supplier simulator per demo supplier. Ctrl-C stops all of it and exits 0.
 set -euo pipefail
-
-bin=${KETEN_BIN:-}
-case "$bin" in ''|/*) ;; *) bin="$PWD/$bin" ;; esac # relative to the caller
-cd "$(dirname "$0")/.."
-root=$(pwd -P)
-bin=${bin:-$root/build/default/keten}
+# shellcheck source-path=SCRIPTDIR/.. source=tests/lib/procs.sh
+. "$(dirname "$0")/../tests/lib/procs.sh"
+script_init quickstart
 var="$root/var"
 chain="$root/deploy/demo-chain.json"
 listen_port=8443
 url="https://127.0.0.1:$listen_port"
 
-say() { printf 'quickstart: %s\n' "$*"; }
-# die MESSAGE [LOG]: says what failed, shows the end of LOG, cleans up (EXIT trap).
-die() {
-	printf 'quickstart: %s\n' "$1" >&2
-	if [ -n "${2:-}" ] && [ -s "$2" ]; then
-		printf -- '--- last lines of %s ---\n' "${2#"$root/"}" >&2
-		tail -n 25 "$2" >&2
-		printf -- '---\n' >&2
-	fi
-	exit 1
-}
-
 # ---------------------------------------------------------------- cleanup
-pgdir=
-declare -A pids=()   # name -> pid of what this script started
-cleaned=
 owns_var= # set once the ports were free: var/ is ours, not another run's
 # shellcheck disable=SC2317  # cleanup and on_signal run from traps
 cleanup() {
-	[ -n "$cleaned" ] && return 0
-	cleaned=1
-	local name pid i alive
-	for name in "${!pids[@]}"; do kill -TERM "${pids[$name]}" 2>/dev/null || true; done
-	for ((i = 0; i < 100; i++)); do # up to 10 s for a clean exit
-		alive=
-		for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-		[ -z "$alive" ] && break
-		sleep 0.1
-	done
-	for name in "${!pids[@]}"; do
-		if kill -0 "${pids[$name]}" 2>/dev/null; then
-			say "$name did not stop in 10 s; killing it" >&2
-			kill -KILL "${pids[$name]}" 2>/dev/null || true
-		fi
-		wait "${pids[$name]}" 2>/dev/null || true
-	done
-	if [ -n "$pgdir" ]; then
-		tests/lib/pg.sh stop "$pgdir" || true
-	fi
+	stop_all # the broker, the simulators, PostgreSQL
 	if [ -n "$owns_var" ]; then # its keys die with the database
 		rm -f "$var"/*.port "$var/quickstart.env"
 	fi
@@ -124,14 +87,9 @@ set +a
 umask 022
 
 # ---------------------------------------------------------------- PostgreSQL
-pgdir=$(tests/lib/pg.sh start) || die "could not start PostgreSQL (tests/lib/pg.sh start)"
+: >"$var/setup.log"
+start_db keten "$var/setup.log"
 say "throwaway PostgreSQL in $pgdir (removed at exit)"
-psql -h "$pgdir" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 \
-	-c 'CREATE DATABASE keten' >"$var/setup.log" 2>&1 ||
-	die "could not create database keten" "$var/setup.log"
-export KETEN_DATABASE_URL="host=$pgdir user=postgres dbname=keten"
-
-"$bin" migrate >>"$var/setup.log" 2>&1 || die "keten migrate failed" "$var/setup.log"
 import=$("$bin" chain import "$chain" 2>>"$var/setup.log") ||
 	die "keten chain import ${chain#"$root/"} failed" "$var/setup.log"
 printf '%s\n' "$import" >>"$var/setup.log"
@@ -154,54 +112,25 @@ supplier_key=$(newkey supplier --supplier netco)
 say "API keys made: integrator, customer acme, customer globex, supplier netco"
 
 # ---------------------------------------------------------------- processes
-# started NAME LOG: fails with the end of LOG when NAME's process is gone.
-started() {
-	kill -0 "${pids[$1]}" 2>/dev/null && return 0
-	wait "${pids[$1]}" 2>/dev/null && rc=0 || rc=$?
-	unset "pids[$1]"
-	die "$1 exited during start-up (status $rc)" "$2"
-}
-wait_port_file() { # NAME FILE LOG
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ -s "$2" ] && return 0
-		started "$1" "$3"
-		sleep 0.1
-	done
-	die "$1 did not start listening in 20 s" "$3"
-}
-
-env -u KETEN_LOG_LEVEL \
+start broker "$var/keten.log" env -u KETEN_LOG_LEVEL \
 	KETEN_TLS_CERT="$var/certs/server.pem" KETEN_TLS_KEY="$var/certs/server.key" \
 	KETEN_SUPPLIER_CA="$var/certs/ca.pem" \
-	"$bin" serve --listen "127.0.0.1:$listen_port" --port-file "$var/keten.port" \
-	>"$var/keten.log" 2>&1 </dev/null &
-pids[broker]=$!
-wait_port_file broker "$var/keten.port" "$var/keten.log"
+	"$bin" serve --listen "127.0.0.1:$listen_port" --port-file "$var/keten.port"
+wait_port broker "$var/keten.port" "$var/keten.log"
 say "broker listening on $url (log: var/keten.log)"
 
 while read -r key port envname; do
-	SIM_SECRET=${!envname} node tests/sim/supplier-sim.mjs --key "$key" \
+	start "sim-$key" "$var/sim-$key.log" env SIM_SECRET="${!envname}" \
+		node tests/sim/supplier-sim.mjs --key "$key" \
 		--cert "$var/certs/server.pem" --tls-key "$var/certs/server.key" \
 		--listen "127.0.0.1:$port" --port-file "$var/sim-$key.port" \
-		--broker-url "$url" --broker-ca "$var/certs/ca.pem" --advance-ms 3000 \
-		>"$var/sim-$key.log" 2>&1 </dev/null &
-	pids[sim-$key]=$!
+		--broker-url "$url" --broker-ca "$var/certs/ca.pem" --advance-ms 3000
 done <<<"$suppliers"
 while read -r key _; do
-	wait_port_file "sim-$key" "$var/sim-$key.port" "$var/sim-$key.log"
+	wait_port "sim-$key" "$var/sim-$key.port" "$var/sim-$key.log"
 	say "simulator $key listening on 127.0.0.1:$(cat "$var/sim-$key.port") (log: var/sim-$key.log)"
 done <<<"$suppliers"
-
-ready=
-for ((i = 0; i < 300; i++)); do
-	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
-		--cacert "$var/certs/ca.pem" "$url/readyz" || true)
-	[ "$code" = 200 ] && { ready=1; break; }
-	started broker "$var/keten.log"
-	sleep 0.1
-done
-[ -n "$ready" ] || die "$url/readyz did not answer 200 in 30 s (last: $code)" "$var/keten.log"
+wait_ready broker "$url" "$var/certs/ca.pem" 30 "$var/keten.log"
 
 # ---------------------------------------------------------------- next steps
 umask 077
@@ -256,9 +185,7 @@ wait -n "${pids[@]}"
 set -e
 stopped=
 for name in "${!pids[@]}"; do
-	kill -0 "${pids[$name]}" 2>/dev/null && continue
-	wait "${pids[$name]}" 2>/dev/null && rc=0 || rc=$?
-	unset "pids[$name]"
+	gone "$name" || continue
 	if [ "$rc" -ne 0 ]; then
 		log="$var/keten.log"
 		[ "$name" = broker ] || log="$var/$name.log"

@@ -28,12 +28,9 @@
 #                   call in flight at most) stays parked: intake alone
 #   other KETEN_*   pass through to `keten serve` (e.g. KETEN_DB_POOL_SIZE)
 set -euo pipefail
-
-bin=${KETEN_BIN:-}
-case "$bin" in '' | /*) ;; *) bin="$PWD/$bin" ;; esac # relative to the caller
-cd "$(dirname "$0")/../.."
-root=$(pwd -P)
-bin=${bin:-$root/build/default/keten}
+# shellcheck source-path=SCRIPTDIR/../.. source=tests/lib/procs.sh
+. "$(dirname "$0")/../lib/procs.sh"
+script_init bench
 bench="$root/tests/bench"
 seconds=${BENCH_SECONDS:-10}
 deliver=${BENCH_DELIVER:-1}
@@ -42,37 +39,11 @@ warmup=2
 db=keten_bench
 started_at=$SECONDS
 
-say() { printf 'bench: %s\n' "$*"; }
-# die MESSAGE [LOG]: says what failed, shows the end of LOG; cleanup runs at exit.
-die() {
-	printf 'bench: %s\n' "$1" >&2
-	if [ -n "${2:-}" ] && [ -s "$2" ]; then
-		printf -- '--- last lines of %s ---\n' "$(basename "$2")" >&2
-		tail -n 25 "$2" >&2
-		printf -- '---\n' >&2
-	fi
-	exit 1
-}
-
 # ---------------------------------------------------------------- cleanup
 work=
-pgdir=
-declare -A pids=() # name -> pid of what this script started
 # shellcheck disable=SC2317  # runs from the EXIT trap
 cleanup() {
-	local name i alive
-	for name in "${!pids[@]}"; do kill -TERM "${pids[$name]}" 2>/dev/null || true; done
-	for ((i = 0; i < 100; i++)); do # up to 10 s for a clean exit
-		alive=
-		for name in "${!pids[@]}"; do kill -0 "${pids[$name]}" 2>/dev/null && alive=1; done
-		[ -z "$alive" ] && break
-		sleep 0.1
-	done
-	for name in "${!pids[@]}"; do
-		kill -KILL "${pids[$name]}" 2>/dev/null || true
-		wait "${pids[$name]}" 2>/dev/null || true
-	done
-	[ -z "$pgdir" ] || tests/lib/pg.sh stop "$pgdir" || true
+	stop_all # the broker, the simulators, PostgreSQL
 	[ -z "$work" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -95,25 +66,6 @@ setup_log="$work/setup.log"
 
 sql() { # SQL [DB]: runs one statement, prints the rows (unaligned, |)
 	psql -h "$pgdir" -U postgres -d "${2:-$db}" -XAtq -v ON_ERROR_STOP=1 -c "$1"
-}
-
-# start NAME LOG COMMAND...: runs COMMAND in the background, output to LOG.
-start() {
-	local name=$1 log=$2
-	shift 2
-	"$@" >"$log" 2>&1 </dev/null &
-	pids[$name]=$!
-}
-
-# wait_port NAME FILE LOG: waits until NAME wrote its port to FILE; prints it.
-wait_port() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		if [ -s "$2" ]; then cat "$2"; return 0; fi
-		kill -0 "${pids[$1]}" 2>/dev/null || die "$1 exited during start-up" "$3"
-		sleep 0.1
-	done
-	die "$1 did not start listening in 20 s" "$3"
 }
 
 cpu_ticks() { # PID: its user + system time (all threads), in clock ticks
@@ -181,10 +133,7 @@ log_all() {
 
 # ---------------------------------------------------------------- setup
 deploy/certs.sh "$work/certs" >>"$setup_log" 2>&1 || die "deploy/certs.sh failed" "$setup_log"
-pgdir=$(tests/lib/pg.sh start durable) || die "could not start PostgreSQL (tests/lib/pg.sh start durable)"
-sql "CREATE DATABASE $db" postgres
-export KETEN_DATABASE_URL="host=$pgdir user=postgres dbname=$db"
-"$bin" migrate >>"$setup_log" 2>&1 || die "keten migrate failed" "$setup_log"
+start_db "$db" "$setup_log" durable
 
 # The suppliers: one simulator each, and the secret the broker signs with.
 suppliers="netco hostco"
@@ -197,7 +146,8 @@ for key in $suppliers; do
 done
 declare -A sim_port=()
 for key in $suppliers; do
-	sim_port[$key]=$(wait_port "sim-$key" "$work/$key.port" "$work/sim-$key.log")
+	wait_port "sim-$key" "$work/$key.port" "$work/sim-$key.log"
+	sim_port[$key]=$(<"$work/$key.port")
 	if [ "$deliver" = 0 ]; then
 		curl -sSf --cacert "$work/certs/ca.pem" -H 'Content-Type: application/json' \
 			-d '{"mode": "hang"}' "https://127.0.0.1:${sim_port[$key]}/_sim/mode" \
@@ -251,14 +201,9 @@ fi
 start broker "$work/keten.log" env "${serve_env[@]}" \
 	"$bin" serve --listen 127.0.0.1:0 --port-file "$work/keten.port"
 broker=${pids[broker]}
-url="https://127.0.0.1:$(wait_port broker "$work/keten.port" "$work/keten.log")"
-for ((i = 0; ; i++)); do
-	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$work/certs/ca.pem" "$url/readyz" || true)
-	[ "$code" = 200 ] && break
-	[ "$i" -lt 100 ] || die "$url/readyz did not answer 200 in 10 s (last: $code)" "$work/keten.log"
-	kill -0 "$broker" 2>/dev/null || die "keten serve exited during start-up" "$work/keten.log"
-	sleep 0.1
-done
+wait_port broker "$work/keten.port" "$work/keten.log"
+url="https://127.0.0.1:$(<"$work/keten.port")"
+wait_ready broker "$url" "$work/certs/ca.pem" 10 "$work/keten.log"
 say "broker on $url (pid $broker), PostgreSQL in $pgdir (durable), deliveries $([ "$deliver" = 1 ] && echo on || echo off)"
 
 # ---------------------------------------------------------------- warm-up
@@ -307,11 +252,7 @@ IFS='|' read -r tickets1 done1 pending1 <<<"$row"
 
 # The broker stops before pgbench: its dispatcher would otherwise go on
 # delivering (the backlog, and pgbench's own outbox rows) beside pgbench.
-kill -TERM "$broker"
-for ((i = 0; i < 100; i++)); do kill -0 "$broker" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$broker" 2>/dev/null && die "keten serve did not stop in 10 s" "$work/keten.log"
-unset 'pids[broker]'
-wait "$broker" && rc=0 || rc=$?
+stop broker
 [ "$rc" -eq 0 ] || die "keten serve exited with status $rc" "$work/keten.log"
 
 # ---------------------------------------------------------------- pgbench
