@@ -7,22 +7,20 @@
  * two `keten migrate` runs from applying the same migration at once. */
 #define MIGRATE_LOCK "4242001"
 
-static int current_version(struct kt_db *db, int *version, struct kt_err *err)
+/* Whether migration version is recorded as applied. */
+static int applied_already(PGresult *recorded, int version)
 {
-	PGresult *res = kt_db_exec(db,
-		"SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, err);
-
-	if (!res)
-		return KT_ERR;
-	*version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return KT_OK;
+	for (int i = 0; i < PQntuples(recorded); i++)
+		if ((int)strtol(PQgetvalue(recorded, i, 0), NULL, 10) == version)
+			return 1;
+	return 0;
 }
 
 int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err)
 {
 	const char *lock[] = { MIGRATE_LOCK };
-	int version, rc = KT_ERR;
+	PGresult *recorded = NULL;
+	int rc = KT_ERR;
 
 	*applied = 0;
 	if (kt_db_cmd(db, "SELECT pg_advisory_lock($1::bigint)", 1, lock, err) ||
@@ -31,7 +29,10 @@ int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err)
 			  " applied_at timestamptz NOT NULL DEFAULT now())",
 		      0, NULL, err))
 		goto unlock;
-	if (current_version(db, &version, err))
+	/* Every migration not recorded yet, in order: one that arrived with a
+	 * lower number than one already applied is applied too. */
+	recorded = kt_db_exec(db, "SELECT version FROM schema_migrations", 0, NULL, err);
+	if (!recorded)
 		goto unlock;
 	for (int i = 0; i < kt_migrations_count; i++) {
 		const struct kt_migration *m = &kt_migrations[i];
@@ -39,7 +40,7 @@ int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err)
 		const char *rec[] = { num, m->name };
 		PGresult *res;
 
-		if (m->version <= version)
+		if (applied_already(recorded, m->version))
 			continue;
 		snprintf(num, sizeof(num), "%d", m->version);
 		if (kt_db_begin(db, err))
@@ -66,6 +67,7 @@ int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err)
 	}
 	rc = KT_OK;
 unlock:
+	PQclear(recorded);
 	kt_db_cmd(db, "SELECT pg_advisory_unlock($1::bigint)", 1, lock, NULL);
 	return rc;
 }
