@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "keten/err.h"
 #include "store.h"
+#include "store_idempotency.h"
 
 #define KT_ROUTE_MAX_PARAMS 2
 
@@ -24,9 +25,11 @@ struct kt_request {
 	struct kt_principal principal;       /* set before work runs */
 	char *webhook_id, *webhook_timestamp, *webhook_signature; /* owned copies */
 	char *query_limit, *query_cursor;    /* owned copies */
+	char *idempotency_key;               /* owned copy of Idempotency-Key */
 	/* answer */
 	int status;
 	json_t *answer;
+	char *answer_text;          /* owned; when set, sent as is instead of answer */
 	int wake_dispatcher;        /* something was queued for suppliers */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
@@ -54,6 +57,16 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
+/* Runs the work of a creating POST (see store_idempotency.h) in one
+ * transaction guarded by the request's Idempotency-Key, if any, scoped to
+ * the caller's API key; sets r->status and r->answer_text to the answer,
+ * the original one on a replay (work did not run). 400
+ * "invalid_idempotency_key", 409 "idempotency_key_in_flight", 422
+ * "idempotency_key_reused" or work's error. After the commit it may purge
+ * expired answers (at most once a minute per process). */
+int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
+		  void *arg, struct kt_err *err);
 
 /* Parses r->body as a JSON object: 400 "invalid_json" when it is not. */
 json_t *kt_api_body_json(const struct kt_request *r, struct kt_err *err);

@@ -10,42 +10,61 @@
 #define LIST_DEFAULT 50
 #define LIST_MAX 200
 
-/* Reads the full record and answers with p's view of it. */
-static int answer_ticket(struct kt_db *db, struct kt_request *r, const char *id,
-			 int status, struct kt_err *err)
+/* p's view of ticket id, read from the full record. New reference, or
+ * NULL with 404 "not_found". */
+static json_t *ticket_view(struct kt_db *db, const struct kt_principal *p,
+			   const char *id, struct kt_err *err)
 {
-	json_t *full = kt_store_ticket_full(db, id, &r->principal, err);
+	json_t *full = kt_store_ticket_full(db, id, p, err), *view;
 
 	if (!full)
-		return KT_ERR;
-	r->answer = kt_view_ticket(full, &r->principal, 1);
+		return NULL;
+	view = kt_view_ticket(full, p, 1);
 	json_decref(full);
-	if (!r->answer)
-		return kt_err_set(err, 404, "not_found", "no such ticket");
-	r->status = status;
+	if (!view)
+		kt_err_set(err, 404, "not_found", "no such ticket");
+	return view;
+}
+
+struct intake_work {
+	const struct kt_principal *principal;
+	struct kt_intake in;
+	int n_messages;
+};
+
+/* Inside the intake transaction: the ticket and the answer, rendered
+ * before COMMIT so that the text kept for an Idempotency-Key is exactly
+ * the 201 the caller gets. */
+static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
+		  struct kt_err *err)
+{
+	struct intake_work *w = arg;
+	char id[KT_UUID_LEN + 1];
+	json_t *view;
+
+	if (kt_store_ticket_create(db, w->principal, &w->in, id, &w->n_messages, err) ||
+	    !(view = ticket_view(db, w->principal, id, err)))
+		return KT_ERR;
+	out->body = json_dumps(view, JSON_COMPACT);
+	json_decref(view);
+	if (!out->body)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	out->status = 201;
 	return KT_OK;
 }
 
 int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	char id[KT_UUID_LEN + 1];
-	struct kt_intake in;
+	struct intake_work w = { .principal = &r->principal };
 	json_t *body = kt_api_body_json(r, err);
-	int n_messages, rc = KT_ERR;
+	int rc = KT_ERR;
 
 	if (!body)
 		return KT_ERR;
-	if (kt_intake_parse(body, &in, err) ||
-	    kt_store_ticket_create(db, &r->principal, &in, id, &n_messages, err))
+	if (kt_intake_parse(body, &w.in, err) ||
+	    kt_api_create(db, r, intake, &w, err))
 		goto out;
-	r->wake_dispatcher = n_messages > 0;
-	/* Committed: from here a failure to read it back is not a failure of
-	 * the intake, so the 201 is made even from a minimal record. */
-	if (answer_ticket(db, r, id, 201, err) != KT_OK) {
-		kt_err_release(err);
-		r->status = 201;
-		r->answer = json_pack("{s:s}", "id", id);
-	}
+	r->wake_dispatcher = w.n_messages > 0;
 	rc = KT_OK;
 out:
 	json_decref(body);
@@ -56,7 +75,11 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 {
 	if (!kt_is_uuid(r->params[0]))
 		return kt_err_set(err, 404, "not_found", "no such ticket");
-	return answer_ticket(db, r, r->params[0], 200, err);
+	r->answer = ticket_view(db, &r->principal, r->params[0], err);
+	if (!r->answer)
+		return KT_ERR;
+	r->status = 200;
+	return KT_OK;
 }
 
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)

@@ -63,6 +63,8 @@ static void request_free(struct kt_request *r)
 	free(r->webhook_signature);
 	free(r->query_limit);
 	free(r->query_cursor);
+	free(r->idempotency_key);
+	free(r->answer_text);
 	json_decref(r->answer);
 	free(r);
 }
@@ -73,6 +75,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	struct evhttp_request *req = r->http_req;
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evbuffer *buf = evbuffer_new();
+	const char *raw = rc == KT_OK ? r->answer_text : NULL;
 	json_t *body;
 	char *text;
 	int status;
@@ -87,11 +90,14 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 			evhttp_add_header(out, "Retry-After", "1");
 	}
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
+	if (body || raw) {
+		/* Text rendered by the work (an answer kept for idempotent
+		 * replay) goes out as is: first answer and replays are equal. */
+		text = raw ? NULL : json_dumps(body, JSON_COMPACT);
+		raw = raw ? raw : text;
 		evhttp_add_header(out, "Content-Type", "application/json");
-		if (text) {
-			evbuffer_add(buf, text, strlen(text));
+		if (raw) {
+			evbuffer_add(buf, raw, strlen(raw));
 			evbuffer_add(buf, "\n", 1);
 		}
 		free(text);
@@ -318,6 +324,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	r->webhook_id = header_copy(in, "webhook-id");
 	r->webhook_timestamp = header_copy(in, "webhook-timestamp");
 	r->webhook_signature = header_copy(in, "webhook-signature");
+	r->idempotency_key = header_copy(in, "Idempotency-Key");
 	read_query(req, r);
 	kt_dbpool_submit(app->api_pool, request_work, request_done, r);
 }

@@ -58,7 +58,7 @@ int kt_store_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LE
 	hex(hash, KT_KEY_HASH_LEN, h);
 	res = kt_db_exec(db,
 		"SELECT k.role, coalesce(k.customer_id::text, ''),"
-		" coalesce(k.supplier_id::text, ''), coalesce(s.key, ''), k.hash"
+		" coalesce(k.supplier_id::text, ''), coalesce(s.key, ''), k.hash, k.id"
 		" FROM api_keys k LEFT JOIN suppliers s ON s.id = k.supplier_id"
 		" WHERE k.hash = $1::bytea", 1, params, err);
 	if (!res)
@@ -75,6 +75,7 @@ int kt_store_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LE
 		snprintf(out->customer_id, sizeof(out->customer_id), "%s", PQgetvalue(res, 0, 1));
 		snprintf(out->supplier_id, sizeof(out->supplier_id), "%s", PQgetvalue(res, 0, 2));
 		snprintf(out->supplier_key, sizeof(out->supplier_key), "%s", PQgetvalue(res, 0, 3));
+		snprintf(out->key_id, sizeof(out->key_id), "%s", PQgetvalue(res, 0, 5));
 	}
 	PQclear(res);
 	return rc;

@@ -26,7 +26,9 @@
 	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name) END," \
 	"   'delivery', (SELECT json_build_object('state', o.state, 'operation', o.operation," \
 	"       'seq', o.seq, 'attempts', o.attempts, 'due_at', kt_ts(o.due_at), 'outcome', o.outcome)" \
-	"     FROM outbox o WHERE o.leg_id = l.id ORDER BY o.seq DESC LIMIT 1)" \
+	"     FROM outbox o WHERE o.leg_id = l.id" \
+	"     ORDER BY o.state = 'done', CASE WHEN o.state = 'done' THEN -o.seq ELSE o.seq END" \
+	"     LIMIT 1)" \
 	"   ) ORDER BY l.created_at, l.id)" \
 	"   FROM legs l LEFT JOIN suppliers sp ON sp.id = l.supplier_id" \
 	"   WHERE l.ticket_id = t.id), '[]'::json)" \
@@ -134,8 +136,6 @@ int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 	snprintf(urgency, sizeof(urgency), "%d", in->urgency);
 	snprintf(priority, sizeof(priority), "%d", in->priority);
 	kt_principal_actor(p, actor, sizeof(actor));
-	if (kt_db_begin(db, err))
-		return KT_ERR;
 	/* FOR SHARE: a chain import cannot move the version under us. */
 	svc = kt_db_exec(db,
 		"SELECT s.customer_id, s.chain_version, cv.default_component"
@@ -198,14 +198,11 @@ int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 		if (insert_leg(db, id_out, legs[i].supplier_id, legs[i].component_key,
 			       priority, n_messages, err))
 			goto fail;
-	if (kt_db_commit(db, err))
-		goto fail;
 	PQclear(tres);
 	PQclear(svc);
 	chain_release(&chain);
 	return KT_OK;
 fail:
-	kt_db_rollback(db);
 	PQclear(tres);
 	PQclear(svc);
 	chain_release(&chain);

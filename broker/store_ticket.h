@@ -7,11 +7,13 @@
 #include "intake.h"
 #include "store.h"
 
-/* In ONE transaction: checks the service (and that a customer owns it),
- * routes along the chain version in force, inserts the ticket, its legs,
- * their outbox messages and the timeline. Writes the new ticket's id into
- * id_out (KT_UUID_LEN + 1 bytes). *n_messages gets the outbox messages
- * queued. 422 "unknown_service" / "unknown_component". */
+/* Inside the caller's transaction (kt_store_create: the intake and the
+ * answer kept for its Idempotency-Key commit together): checks the service
+ * (and that a customer owns it), routes along the chain version in force,
+ * inserts the ticket, its legs, their outbox messages and the timeline.
+ * Writes the new ticket's id into id_out (KT_UUID_LEN + 1 bytes).
+ * *n_messages gets the outbox messages queued. 422 "unknown_service" /
+ * "unknown_component"; on failure the caller rolls back. */
 int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 			   const struct kt_intake *in, char *id_out,
 			   int *n_messages, struct kt_err *err);

@@ -4,8 +4,7 @@
 // other supplier.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { startStack, eventually, psql, sleep, lockSession } from './lib/harness.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
@@ -13,19 +12,6 @@ after(async () => { await s.stop(); });
 
 const body = (component, summary) => ({ service: s.services['acme-workplace'], type: 'incident',
   summary, description: '', impact: 2, urgency: 2, component });
-
-// A psql session that keeps a transaction (and its lock) open until told.
-function lockSession(db, sql) {
-  const p = spawn('psql', ['-h', process.env.KETEN_TEST_PGHOST, '-U', 'postgres', '-d', db,
-    '-XAtq', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (d) => { out += d; });
-  p.stdin.write(`BEGIN;\n${sql};\nSELECT 'locked';\n`);
-  return {
-    locked: () => out.includes('locked'),
-    release: () => new Promise((r) => { p.once('exit', r); p.stdin.end('COMMIT;\n'); }),
-  };
-}
 
 test('a POST waiting on a table lock blocks neither /healthz nor deliveries', async () => {
   // A ticket whose delivery keeps failing until the lock is in place.

@@ -41,6 +41,21 @@ export function psql(db, sql) {
     'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
 }
 
+// A psql session that keeps a transaction (and the locks sql takes) open
+// until released: holds a request inside PostgreSQL. locked() turns true
+// once sql has run.
+export function lockSession(db, sql) {
+  const p = track(spawn('psql', ['-h', PGHOST, '-U', 'postgres', '-d', db,
+    '-XAtq', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  p.stdin.write(`BEGIN;\n${sql};\nSELECT 'locked';\n`);
+  return {
+    locked: () => out.includes('locked'),
+    release: () => new Promise((r) => { p.once('exit', r); p.stdin.end('COMMIT;\n'); }),
+  };
+}
+
 export function newDatabase() {
   const name = 'kt_' + randomBytes(6).toString('hex');
   psql('postgres', `CREATE DATABASE ${name}`);
