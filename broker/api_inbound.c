@@ -41,7 +41,13 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 	struct kt_inbound_update u = { 0 };
 	const struct kt_adapter *adapter;
 	json_t *supplier = kt_store_supplier_by_key(db, r->params[0], err);
-	int duplicate, rc = KT_ERR;
+	static const char *const results[] = {
+		[KT_INBOUND_APPLIED] = "applied",
+		[KT_INBOUND_DUPLICATE] = "duplicate",
+		[KT_INBOUND_STALE] = "stale",
+	};
+	enum kt_inbound_result result;
+	int rc = KT_ERR;
 
 	if (!supplier)
 		return KT_ERR;
@@ -53,10 +59,11 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 		goto out;
 	}
 	if (adapter->read_inbound(r->body, r->body_len, supplier, &u, err) ||
-	    kt_store_inbound_apply(db, supplier, r->webhook_id, &u, &duplicate, err))
+	    kt_store_inbound_apply(db, supplier, r->webhook_id, &u,
+				   r->app->cfg->webhook_tolerance_s, &result, err))
 		goto out;
 	r->status = 200;
-	r->answer = json_pack("{s:s}", "result", duplicate ? "duplicate" : "applied");
+	r->answer = json_pack("{s:s}", "result", results[result]);
 	rc = KT_OK;
 out:
 	kt_inbound_update_release(&u);

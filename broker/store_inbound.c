@@ -24,22 +24,27 @@ json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 
 int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 			   const char *webhook_id, const struct kt_inbound_update *u,
-			   int *duplicate, struct kt_err *err)
+			   int ahead_s, enum kt_inbound_result *result,
+			   struct kt_err *err)
 {
 	const char *sid = json_string_value(json_object_get(supplier, "id"));
 	const char *skey = json_string_value(json_object_get(supplier, "key"));
 	const char *seen[] = { sid, webhook_id };
-	const char *leg[] = { u->leg_id, sid };
+	char ahead[16];
+	const char *leg[] = { u->leg_id, sid, u->occurred_at, ahead };
 	struct kt_leg_change c = {
 		.external_id = u->external_id, .has_status = u->has_status,
 		.status = u->status, .comment = u->comment,
 		.comment_public = u->comment_public, .occurred_at = u->occurred_at,
+		.webhook_id = webhook_id,
 	};
 	char actor[80], ticket_id[KT_UUID_LEN + 1];
 	PGresult *res;
+	int in_future, stale;
 
-	*duplicate = 0;
+	*result = KT_INBOUND_APPLIED;
 	snprintf(actor, sizeof(actor), "supplier:%s", skey);
+	snprintf(ahead, sizeof(ahead), "%d", ahead_s);
 	if (kt_db_begin(db, err))
 		return KT_ERR;
 	res = kt_db_exec(db,
@@ -47,9 +52,10 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		" VALUES ($1::uuid, $2) ON CONFLICT DO NOTHING RETURNING 1", 2, seen, err);
 	if (!res)
 		goto fail;
-	*duplicate = PQntuples(res) == 0;
+	if (PQntuples(res) == 0)
+		*result = KT_INBOUND_DUPLICATE;
 	PQclear(res);
-	if (*duplicate)
+	if (*result == KT_INBOUND_DUPLICATE)
 		return kt_db_commit(db, err);
 	if (!kt_is_uuid(u->leg_id)) {
 		kt_err_set(err, 404, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
@@ -57,8 +63,9 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		goto fail;
 	}
 	res = kt_db_exec(db,
-		"SELECT ticket_id FROM legs WHERE id = $1::uuid AND supplier_id = $2::uuid",
-		2, leg, err);
+		"SELECT ticket_id, $3::timestamptz > now() + $4::integer * interval '1 second'"
+		" FROM legs WHERE id = $1::uuid AND supplier_id = $2::uuid",
+		4, leg, err);
 	if (!res)
 		goto fail;
 	if (PQntuples(res) != 1) {
@@ -68,11 +75,21 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		goto fail;
 	}
 	snprintf(ticket_id, sizeof(ticket_id), "%s", PQgetvalue(res, 0, 0));
+	in_future = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
+	if (in_future) {
+		kt_err_detail(err, "/occurred_at", "is more than %d s ahead of the broker's clock",
+			      ahead_s);
+		kt_err_set(err, 422, "invalid_update", "occurred_at \"%s\" is in the future",
+			   u->occurred_at);
+		goto fail;
+	}
 	if (kt_store_ticket_lock(db, ticket_id, err) ||
-	    kt_store_leg_apply(db, u->leg_id, ticket_id, actor, &c, err) ||
+	    kt_store_leg_update(db, u->leg_id, ticket_id, actor, &c, &stale, err) ||
 	    kt_db_commit(db, err))
 		goto fail;
+	if (stale)
+		*result = KT_INBOUND_STALE;
 	return KT_OK;
 fail:
 	kt_db_rollback(db);

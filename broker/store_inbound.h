@@ -11,11 +11,23 @@
 json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 				 struct kt_err *err);
 
-/* In one transaction: remembers webhook_id for this supplier (a repeat sets
- * *duplicate and changes nothing), checks that the leg is this supplier's
- * (404 "unknown_leg", nothing kept), applies the update. */
+/* What became of a delivery. */
+enum kt_inbound_result {
+	KT_INBOUND_APPLIED,
+	KT_INBOUND_DUPLICATE,  /* its webhook-id was seen before: nothing changed */
+	KT_INBOUND_STALE,      /* older than the leg's last update: only recorded */
+};
+
+/* In one transaction: remembers webhook_id for this supplier (a repeat is
+ * KT_INBOUND_DUPLICATE and changes nothing), checks that the leg is this
+ * supplier's (404 "unknown_leg", nothing kept) and that u->occurred_at is
+ * at most ahead_s seconds ahead of the database's clock (422
+ * "invalid_update", nothing kept: a time in the future would make every
+ * later update stale), then applies the update in the order of the
+ * supplier's clock (kt_store_leg_update()). *result says what happened. */
 int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 			   const char *webhook_id, const struct kt_inbound_update *u,
-			   int *duplicate, struct kt_err *err);
+			   int ahead_s, enum kt_inbound_result *result,
+			   struct kt_err *err);
 
 #endif

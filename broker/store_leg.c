@@ -1,5 +1,6 @@
-/* store_leg.c - one supplier statement about a leg, turned into row
- * changes and timeline events (see store_leg.h). */
+/* store_leg.c - one supplier statement about a leg, put in the order of
+ * the supplier's clock and turned into row changes and timeline events
+ * (see store_leg.h). */
 #include "store_internal.h"
 #include "store_leg.h"
 #include "store_ticket.h"
@@ -30,52 +31,116 @@ int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_
 	return rc;
 }
 
-int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_id,
-		       const char *actor, const struct kt_leg_change *c,
-		       struct kt_err *err)
-{
-	const char *params[] = { leg_id, c->external_id,
-		c->has_status ? kt_status_name(c->status) : NULL };
-	PGresult *res;
-	int rc = KT_OK;
-	char old_ext_null, old_ack, new_ack;
-	char old_status[32];
+/* The leg as it was before a change, read under its row lock. */
+struct leg_before {
+	int ext_null;
+	int acknowledged;
+	int stale;                /* the change is older than the leg's last update */
+	char status[32];
+	char supplier_time[40];   /* RFC 3339 of the last applied update; "" none */
+};
 
-	/* One statement changes the leg and reports what it was before. */
-	res = kt_db_exec(db,
-		"WITH old AS (SELECT external_id, status, acknowledged FROM legs"
-		"  WHERE id = $1::uuid FOR UPDATE)"
-		" UPDATE legs l SET external_id = coalesce($2, l.external_id),"
-		"  status = coalesce($3, l.status),"
-		"  acknowledged = l.acknowledged OR coalesce($3, l.status) <> 'new',"
-		"  updated_at = now()"
-		" FROM old WHERE l.id = $1::uuid"
-		" RETURNING old.external_id IS NULL, old.status, old.acknowledged, l.acknowledged",
-		3, params, err);
+/* Locks leg_id and reads it, deciding whether c is stale (store_leg.h). */
+static int lock_leg(struct kt_db *db, const char *leg_id,
+		    const struct kt_leg_change *c, const char *status,
+		    struct leg_before *b, struct kt_err *err)
+{
+	const char *params[] = { leg_id, c->webhook_id, c->occurred_at, status };
+	PGresult *res = kt_db_exec(db,
+		"SELECT external_id IS NULL, acknowledged, coalesce(CASE"
+		"   WHEN $2::text IS NOT NULL THEN coalesce($3::timestamptz, now()) < supplier_time"
+		"   ELSE supplier_time IS NOT NULL AND $4::text <> status END, false),"
+		"  status, coalesce(kt_ts(supplier_time), '')"
+		" FROM legs WHERE id = $1::uuid FOR UPDATE", 4, params, err);
+
 	if (!res)
 		return KT_ERR;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		return kt_err_set(err, 404, "unknown_leg", "no such leg");
 	}
-	old_ext_null = PQgetvalue(res, 0, 0)[0] == 't';
-	snprintf(old_status, sizeof(old_status), "%s", PQgetvalue(res, 0, 1));
-	old_ack = PQgetvalue(res, 0, 2)[0] == 't';
-	new_ack = PQgetvalue(res, 0, 3)[0] == 't';
+	b->ext_null = PQgetvalue(res, 0, 0)[0] == 't';
+	b->acknowledged = PQgetvalue(res, 0, 1)[0] == 't';
+	b->stale = PQgetvalue(res, 0, 2)[0] == 't';
+	snprintf(b->status, sizeof(b->status), "%s", PQgetvalue(res, 0, 3));
+	snprintf(b->supplier_time, sizeof(b->supplier_time), "%s", PQgetvalue(res, 0, 4));
 	PQclear(res);
-	if (c->external_id && old_ext_null)
+	return KT_OK;
+}
+
+/* The stale_update event: what the supplier said, and the time of the
+ * update the leg already had. Of an answer only the status is stale. */
+static int record_stale(struct kt_db *db, const char *leg_id, const char *ticket_id,
+			const char *actor, const struct kt_leg_change *c,
+			const struct leg_before *b, struct kt_err *err)
+{
+	int inbound = c->webhook_id != NULL;
+	json_t *comment = inbound && c->comment
+		? json_pack("{s:s, s:b}", "text", c->comment, "public", c->comment_public)
+		: NULL;
+
+	return kt_store_leg_event(db, ticket_id, leg_id, "stale_update", "integrator",
+		actor, NULL, c->occurred_at,
+		json_pack("{s:s, s:s*, s:s*, s:s*, s:o*, s:s*, s:s}",
+			  "source", inbound ? "inbound" : "answer",
+			  "webhook_id", c->webhook_id,
+			  "status", c->has_status ? kt_status_name(c->status) : NULL,
+			  "external_id", inbound ? c->external_id : NULL,
+			  "comment", comment,
+			  "occurred_at", c->occurred_at,
+			  "last_applied_at", b->supplier_time),
+		err);
+}
+
+int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket_id,
+			const char *actor, const struct kt_leg_change *c, int *stale,
+			struct kt_err *err)
+{
+	const char *status = c->has_status ? kt_status_name(c->status) : NULL;
+	const char *params[] = { leg_id, c->external_id, status, c->webhook_id,
+				 c->occurred_at };
+	struct leg_before old;
+	PGresult *res;
+	int rc = KT_OK, new_ack;
+
+	if (stale)
+		*stale = 0;
+	if (lock_leg(db, leg_id, c, status, &old, err))
+		return KT_ERR;
+	if (old.stale) {
+		if (stale)
+			*stale = 1;
+		if (record_stale(db, leg_id, ticket_id, actor, c, &old, err))
+			return KT_ERR;
+		if (c->webhook_id || !c->external_id)
+			return KT_OK;
+		params[2] = status = NULL;  /* an answer's external id still holds */
+	}
+	res = kt_db_exec(db,
+		"UPDATE legs SET external_id = coalesce($2, external_id),"
+		"  status = coalesce($3, status),"
+		"  acknowledged = acknowledged OR coalesce($3, status) <> 'new',"
+		"  supplier_time = CASE WHEN $4::text IS NULL THEN supplier_time"
+		"   ELSE coalesce($5::timestamptz, now()) END,"
+		"  last_webhook_id = coalesce($4, last_webhook_id), updated_at = now()"
+		" WHERE id = $1::uuid RETURNING acknowledged", 5, params, err);
+	if (!res)
+		return KT_ERR;
+	new_ack = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (c->external_id && old.ext_null)
 		rc = kt_store_leg_event(db, ticket_id, leg_id, "accepted", "supplier", actor,
 					NULL, c->occurred_at,
 					json_pack("{s:s}", "external_id", c->external_id), err);
-	if (rc == KT_OK && c->has_status && strcmp(old_status, params[2]) != 0)
+	if (rc == KT_OK && status && strcmp(old.status, status) != 0)
 		rc = kt_store_leg_event(db, ticket_id, leg_id, "supplier_update", "supplier",
 					actor, NULL, c->occurred_at,
-					json_pack("{s:s, s:s}", "from", old_status, "to", params[2]),
+					json_pack("{s:s, s:s}", "from", old.status, "to", status),
 					err);
-	if (rc == KT_OK && !old_ack && new_ack)
+	if (rc == KT_OK && !old.acknowledged && new_ack)
 		rc = kt_store_leg_event(db, ticket_id, leg_id, "acknowledged", "supplier", actor,
 					NULL, c->occurred_at,
-					json_pack("{s:s}", "status", params[2]), err);
+					json_pack("{s:s?}", "status", status), err);
 	if (rc == KT_OK && c->comment)
 		rc = kt_store_leg_event(db, ticket_id, leg_id, "comment",
 					c->comment_public ? "customer" : "supplier", actor, NULL,
@@ -85,4 +150,11 @@ int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_
 	if (rc == KT_OK)
 		rc = kt_store_ticket_refresh_status(db, ticket_id, actor, err);
 	return rc;
+}
+
+int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_id,
+		       const char *actor, const struct kt_leg_change *c,
+		       struct kt_err *err)
+{
+	return kt_store_leg_update(db, leg_id, ticket_id, actor, c, NULL, err);
 }
