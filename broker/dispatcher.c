@@ -1,17 +1,23 @@
 /* dispatcher.c - the outbound state machine of one delivery:
  *   CLAIMED (worker: projection, adapter request, secrets)
  *   -> SENDING (loop: signed, handed to curl multi)
- *   -> RECORDING (worker: outcome under the lease) -> freed.
+ *   -> RECORDING (worker: outcome under the lease) -> freed;
+ * or, when its supplier's gate closed meanwhile, CLAIMED -> RELEASED
+ * (worker: handed back unsent) -> freed.
  * curl runs in multi-socket mode on the broker's libevent loop, so a slow
- * or silent supplier costs one socket and one timer, never the loop. */
+ * or silent supplier costs one socket and one timer, never the loop.
+ * A Retry-After on a 429 or 503 closes that supplier's gate in this
+ * process: the claim skips its messages until the pause runs out. */
 #include <curl/curl.h>
 #include <openssl/rand.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dbpool.h"
 #include "dispatcher.h"
 #include "keten/adapter.h"
 #include "log.h"
+#include "retry.h"
 #include "secret.h"
 #include "store_listen.h"
 #include "store_outbox.h"
@@ -32,6 +38,10 @@ struct delivery {
 	char *resp;                  /* the supplier's answer, bounded */
 	size_t resp_len;
 	int resp_overflow;
+	char retry_after[64];        /* the last answer's Retry-After; "" when none
+				      * or too long to be a valid one */
+	long long claimed_ms;        /* monotonic time the claim returned */
+	long long release_in_ms;     /* > 0: hand back unsent, due again then */
 	char curl_err[CURL_ERROR_SIZE];
 	struct delivery *next;       /* in a claim's lists */
 	struct delivery *prev_sending, *next_sending; /* while curl has it */
@@ -40,6 +50,7 @@ struct delivery {
 struct claim {
 	struct kt_dispatcher *d;
 	int limit;
+	json_t *paused;              /* supplier ids to skip (owned), or NULL */
 	struct delivery *ready;      /* built and ready to send */
 	struct delivery *settled;    /* failed before sending: outcome recorded */
 };
@@ -58,7 +69,75 @@ struct kt_dispatcher {
 	struct event *announce;      /* coalesces NOTIFYs */
 	int announce_pending;        /* work to announce once the timer fires */
 	int announcing;              /* a NOTIFY job runs */
+	struct pause *pauses;        /* suppliers whose gate is closed */
+	size_t n_pauses;
 };
+
+/* A supplier that answered 429 or 503 with a Retry-After. */
+struct pause {
+	char supplier_id[48];
+	long long until_ms;          /* monotonic */
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* How long supplier_id's gate stays closed after now; 0 when open. */
+static long long paused_for(const struct kt_dispatcher *d, const char *supplier_id,
+			    long long now)
+{
+	for (size_t i = 0; i < d->n_pauses; i++)
+		if (strcmp(d->pauses[i].supplier_id, supplier_id) == 0)
+			return d->pauses[i].until_ms > now ? d->pauses[i].until_ms - now : 0;
+	return 0;
+}
+
+/* Closes supplier_id's gate until until_ms (a later pause wins). */
+static int pause_supplier(struct kt_dispatcher *d, const char *supplier_id,
+			  long long until_ms)
+{
+	struct pause *grown;
+
+	for (size_t i = 0; i < d->n_pauses; i++) {
+		if (strcmp(d->pauses[i].supplier_id, supplier_id) == 0) {
+			if (d->pauses[i].until_ms < until_ms)
+				d->pauses[i].until_ms = until_ms;
+			return KT_OK;
+		}
+	}
+	grown = realloc(d->pauses, (d->n_pauses + 1) * sizeof(*grown));
+	if (!grown)
+		return KT_ERR;
+	d->pauses = grown;
+	snprintf(grown[d->n_pauses].supplier_id, sizeof(grown->supplier_id), "%s", supplier_id);
+	grown[d->n_pauses].until_ms = until_ms;
+	d->n_pauses++;
+	return KT_OK;
+}
+
+/* The ids of the suppliers paused at now, as a new JSON array (NULL when
+ * none or out of memory); forgets pauses that ran out. */
+static json_t *paused_list(struct kt_dispatcher *d, long long now)
+{
+	json_t *ids = NULL;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < d->n_pauses; i++) {
+		if (d->pauses[i].until_ms <= now)
+			continue;
+		d->pauses[kept++] = d->pauses[i];
+		if (!ids)
+			ids = json_array();
+		json_array_append_new(ids, json_string(d->pauses[i].supplier_id));
+	}
+	d->n_pauses = kept;
+	return ids;
+}
 
 static void sending_add(struct kt_dispatcher *d, struct delivery *dl)
 {
@@ -117,16 +196,42 @@ static void set_outcome(struct kt_outcome *o, enum kt_outcome_kind kind, long ht
 	snprintf(o->message, sizeof(o->message), "%s", message);
 }
 
-/* Exponential: base, 2 base, 4 base ... capped. Jitter and budgets come
- * with the delivery-guarantees work; this schedule only keeps retries
- * from hammering a failing supplier. */
-static long long retry_delay(const struct kt_config *cfg, long long attempts)
+/* Jitter needs no secrecy, but RAND_bytes is at hand and thread-safe (the
+ * plan is made on the loop and on workers). */
+static uint64_t jitter_rand(void *arg)
 {
-	long long d = cfg->retry_base_ms;
+	uint64_t v;
 
-	for (long long i = 1; i < attempts && d < cfg->retry_max_ms; i++)
-		d *= 2;
-	return d < cfg->retry_max_ms ? d : cfg->retry_max_ms;
+	(void)arg;
+	if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+		v = (uint64_t)mono_ms() * 0x9E3779B97F4A7C15ULL;
+	return v;
+}
+
+/* Fills the retry fields of a failed attempt's outcome from the retry
+ * plan (retry.h): next attempt, budget, 429 credit. Returns how long the
+ * supplier's gate should close; 0: not at all. Touches only dl. */
+static long long plan_retry(struct delivery *dl)
+{
+	const struct kt_config *cfg = dl->d->app->cfg;
+	const struct kt_retry_policy policy = {
+		.base_ms = cfg->retry_base_ms, .cap_ms = cfg->retry_max_ms,
+		.budget_ms = cfg->supplier_retry_budget_s * 1000LL,
+	};
+	const struct kt_retry_answer answer = {
+		.attempt = (int)json_integer_value(json_object_get(dl->msg, "attempts")),
+		.used_ms = json_integer_value(json_object_get(dl->msg, "budget_used_ms")) +
+			   (mono_ms() - dl->claimed_ms),
+		.http_status = dl->outcome.http_status,
+		.retry_after = dl->outcome.retry_after,
+	};
+	struct kt_retry_plan plan;
+
+	kt_retry_plan(&policy, &answer, (long long)time(NULL), jitter_rand, NULL, &plan);
+	dl->outcome.gave_up = plan.give_up;
+	dl->outcome.retry_in_ms = plan.delay_ms;
+	dl->outcome.credit_ms = plan.credit_ms;
+	return plan.pause_ms;
 }
 
 /* ---- worker side: build what will be sent ---- */
@@ -187,7 +292,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	size_t i;
 
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
-				  &msgs, err))
+				  c->paused, &msgs, err))
 		return KT_ERR;
 	json_array_foreach(msgs, i, m) {
 		struct delivery *dl = calloc(1, sizeof(*dl));
@@ -197,6 +302,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 			break;
 		dl->d = c->d;
 		dl->msg = json_incref(m);
+		dl->claimed_ms = mono_ms();
 		if (build(db, dl, &berr) == KT_OK) {
 			dl->next = c->ready;
 			c->ready = dl;
@@ -209,8 +315,8 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 			    berr.status >= 400 && berr.status < 500 ? KT_OUT_PERMANENT
 								    : KT_OUT_NOT_SENT,
 			    0, berr.code, berr.message);
-		dl->outcome.retry_in_ms = retry_delay(cfg,
-			json_integer_value(json_object_get(m, "attempts")));
+		if (dl->outcome.kind != KT_OUT_PERMANENT)
+			plan_retry(dl);
 		kt_err_release(&berr);
 		if (record(db, dl, err) != KT_OK)
 			kt_err_release(err);
@@ -223,7 +329,13 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 
 static int record_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
-	return record(db, arg, err);
+	struct delivery *dl = arg;
+	int stale;
+
+	if (dl->release_in_ms > 0)
+		return kt_store_outbox_release(db, msg_str(dl, "id"), msg_str(dl, "token"),
+					       dl->release_in_ms, &stale, err);
+	return record(db, dl, err);
 }
 
 /* ---- loop side ---- */
@@ -245,6 +357,7 @@ void kt_dispatcher_kick(struct kt_dispatcher *d)
 		return;
 	c->d = d;
 	c->limit = room < cfg->dispatch_batch ? room : cfg->dispatch_batch;
+	c->paused = paused_list(d, mono_ms());
 	d->claiming = 1;
 	d->kicked = 0;
 	d->inflight += c->limit; /* reserved until the claim says how many */
@@ -284,6 +397,7 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 	/* A full batch means more may be waiting. */
 	if (rc == KT_OK && (got == c->limit || d->kicked))
 		kt_dispatcher_kick(d);
+	json_decref(c->paused);
 	free(c);
 }
 
@@ -320,6 +434,30 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	memcpy(dl->resp + dl->resp_len, data, n);
 	dl->resp_len += n;
 	dl->resp[dl->resp_len] = '\0';
+	return n;
+}
+
+/* CURLOPT_HEADERFUNCTION: keeps the last response's Retry-After. */
+static size_t on_header(char *data, size_t size, size_t nitems, void *arg)
+{
+	static const char name[] = "retry-after:";
+	struct delivery *dl = arg;
+	size_t n = size * nitems, len;
+	const char *value = data + sizeof(name) - 1;
+
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		dl->retry_after[0] = '\0'; /* a new response (after a 1xx) */
+		return n;
+	}
+	if (n < sizeof(name) - 1 || strncasecmp(data, name, sizeof(name) - 1) != 0)
+		return n;
+	len = n - (sizeof(name) - 1);
+	while (len > 0 && (value[len - 1] == '\r' || value[len - 1] == '\n'))
+		len--;
+	if (len >= sizeof(dl->retry_after))
+		len = 0; /* no valid value is that long */
+	memcpy(dl->retry_after, value, len);
+	dl->retry_after[len] = '\0';
 	return n;
 }
 
@@ -391,6 +529,8 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "keten/0.1");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, dl);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, dl);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, dl->curl_err);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, dl);
 	if (curl_multi_add_handle(dl->d->multi, e) != CURLM_OK)
@@ -399,9 +539,24 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 	return KT_OK;
 }
 
+/* Closes the supplier's gate for pause_ms from now. */
+static void pause_gate(struct delivery *dl, long long pause_ms)
+{
+	const char *key = supplier_str(dl, "key");
+
+	if (pause_supplier(dl->d, supplier_str(dl, "id"), mono_ms() + pause_ms) != KT_OK) {
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "supplier", key),
+		       "out of memory: supplier \"%s\" asked for a pause that is not kept", key);
+		return;
+	}
+	kt_log(KT_LOG_WARN, json_pack("{s:s, s:I}", "supplier", key, "pause_ms", (json_int_t)pause_ms),
+	       "supplier \"%s\" asked to wait: no call to it for %lld ms", key, pause_ms);
+}
+
 static void finish_delivery(struct delivery *dl)
 {
 	struct kt_dispatcher *d = dl->d;
+	struct kt_outcome *o = &dl->outcome;
 
 	if (dl->easy) {
 		sending_remove(d, dl);
@@ -409,22 +564,39 @@ static void finish_delivery(struct delivery *dl)
 		curl_easy_cleanup(dl->easy);
 		dl->easy = NULL;
 	}
-	if (dl->outcome.kind != KT_OUT_DELIVERED && dl->outcome.kind != KT_OUT_PERMANENT)
-		dl->outcome.retry_in_ms = retry_delay(d->app->cfg,
-			json_integer_value(json_object_get(dl->msg, "attempts")));
-	kt_log(dl->outcome.kind == KT_OUT_DELIVERED ? KT_LOG_INFO : KT_LOG_WARN,
-	       json_pack("{s:s, s:s, s:s, s:s, s:I}", "supplier", supplier_str(dl, "key"),
+	if (o->kind != KT_OUT_DELIVERED) {
+		o->body = dl->resp;
+		o->body_len = dl->resp_len;
+		o->retry_after = dl->retry_after[0] ? dl->retry_after : NULL;
+	}
+	if (o->kind != KT_OUT_DELIVERED && o->kind != KT_OUT_PERMANENT) {
+		long long pause = plan_retry(dl);
+
+		if (pause > 0)
+			pause_gate(dl, pause);
+	}
+	kt_log(o->kind == KT_OUT_DELIVERED ? KT_LOG_INFO : KT_LOG_WARN,
+	       json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "supplier", supplier_str(dl, "key"),
 			 "message", msg_str(dl, "idempotency_key"),
-			 "outcome", kt_outcome_kind_name(dl->outcome.kind),
-			 "code", dl->outcome.code, "http_status", (json_int_t)dl->outcome.http_status),
-	       "delivery: %s", dl->outcome.message);
+			 "outcome", kt_outcome_kind_name(o->kind),
+			 "code", o->code, "http_status", (json_int_t)o->http_status,
+			 "state", kt_outcome_state(o)),
+	       "delivery: %s%s", o->message,
+	       o->gave_up ? " (retry budget spent: dead letter)" : "");
 	kt_dbpool_submit(d->app->bg_pool, record_work, record_done, dl);
 }
 
 static void send_delivery(struct delivery *dl)
 {
 	struct kt_err err = { 0 };
+	long long wait = paused_for(dl->d, supplier_str(dl, "id"), mono_ms());
 
+	if (wait > 0) {
+		/* Claimed before the supplier's gate closed: not sent. */
+		dl->release_in_ms = wait;
+		kt_dbpool_submit(dl->d->app->bg_pool, record_work, record_done, dl);
+		return;
+	}
 	if (prepare_easy(dl, &err) != KT_OK) {
 		set_outcome(&dl->outcome, KT_OUT_NOT_SENT, 0, err.code, err.message);
 		kt_err_release(&err);
@@ -702,6 +874,7 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 		return;
 	kt_dispatcher_stop(d);
 	curl_multi_cleanup(d->multi);
+	free(d->pauses);
 	if (d->curl_timer)
 		event_free(d->curl_timer);
 	if (d->sweep)

@@ -14,34 +14,52 @@ const char *kt_outcome_kind_name(enum kt_outcome_kind kind)
 	return kind_names[kind];
 }
 
+const char *kt_outcome_state(const struct kt_outcome *o)
+{
+	if (o->kind == KT_OUT_DELIVERED)
+		return "done";
+	return o->kind == KT_OUT_PERMANENT || o->gave_up ? "dead" : "pending";
+}
+
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
-			  int lease_ms, json_t **out, struct kt_err *err)
+			  int lease_ms, const json_t *paused, json_t **out,
+			  struct kt_err *err)
 {
 	char lim[16], lease[16];
-	const char *params[] = { lim, owner, lease };
+	char *skip = paused ? json_dumps(paused, JSON_COMPACT) : NULL;
+	const char *params[] = { lim, owner, lease, skip };
 	PGresult *res;
 
+	if (paused && !skip)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
+	/* "p.state <> 'done'": a dead message keeps the rest of its leg back,
+	 * as a pending one does, so a leg's messages never overtake. */
 	res = kt_db_exec(db,
-		"WITH c AS (SELECT o.id FROM outbox o"
+		"WITH c AS (SELECT o.id FROM outbox o JOIN legs l ON l.id = o.leg_id"
 		"  WHERE o.state = 'pending' AND o.due_at <= now()"
 		"   AND (o.lease_until IS NULL OR o.lease_until < now())"
+		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
 		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
 		"     AND p.seq < o.seq AND p.state <> 'done')"
-		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE SKIP LOCKED)"
+		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED)"
 		" UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
-		"  attempts = o.attempts + 1, updated_at = now()"
+		"  attempts = o.attempts + 1, first_attempt_at = coalesce(o.first_attempt_at, now()),"
+		"  updated_at = now()"
 		" FROM c, legs l, suppliers s"
 		" WHERE o.id = c.id AND l.id = o.leg_id AND s.id = l.supplier_id"
 		" RETURNING json_build_object('id', o.id::text, 'token', o.lease_token,"
 		"  'leg_id', o.leg_id, 'ticket_id', l.ticket_id, 'seq', o.seq,"
 		"  'operation', o.operation, 'idempotency_key', o.idempotency_key,"
-		"  'attempts', o.attempts, 'supplier', json_build_object('id', s.id,"
+		"  'attempts', o.attempts, 'budget_used_ms',"
+		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
+		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
 		"  'secret_ref', s.secret_ref))",
-		3, params, err);
+		4, params, err);
+	free(skip);
 	if (!res)
 		return KT_ERR;
 	*out = json_array();
@@ -55,15 +73,89 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 	return KT_OK;
 }
 
+/* Length of the valid UTF-8 character at s (n bytes left), or 0 for an
+ * invalid or cut one, and for NUL (which jsonb refuses). */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len;
+
+	if (s[0] == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xC2 || s[0] > 0xF4)
+		return 0;
+	len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
+	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* A JSON string of the first max bytes of a supplier's text: what is not
+ * valid UTF-8 (a binary body, a character cut at max) becomes '?'. A new
+ * reference, or NULL when out of memory. */
+static json_t *answer_text(const char *s, size_t n, size_t max)
+{
+	char *copy;
+	size_t len = 0;
+	json_t *j;
+
+	if (n > max)
+		n = max;
+	copy = malloc(n + 1);
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t c = utf8_char((const unsigned char *)s + i, n - i);
+
+		if (c == 0) {
+			copy[len++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(copy + len, s + i, c);
+		len += c;
+		i += c;
+	}
+	j = json_stringn(copy, len);
+	free(copy);
+	return j;
+}
+
 static char *outcome_json(const struct kt_outcome *o)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s}", "kind", kt_outcome_kind_name(o->kind),
 			      "code", o->code, "message", o->message);
-	char *text;
+	char *text = NULL;
 
+	if (!j)
+		return NULL;
 	if (o->http_status)
 		json_object_set_new(j, "http_status", json_integer(o->http_status));
+	if (o->retry_after &&
+	    json_object_set_new(j, "retry_after", answer_text(o->retry_after,
+							      strlen(o->retry_after), 256)))
+		goto out;
+	if (o->body && json_object_set_new(j, "body", answer_text(o->body, o->body_len,
+								  KT_OUTCOME_BODY_MAX)))
+		goto out;
+	if (o->gave_up)
+		json_object_set_new(j, "gave_up", json_string("retry_budget"));
 	text = json_dumps(j, JSON_COMPACT);
+out:
 	json_decref(j);
 	return text;
 }
@@ -71,11 +163,10 @@ static char *outcome_json(const struct kt_outcome *o)
 int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 			   const struct kt_outcome *o, int *stale, struct kt_err *err)
 {
-	char delay[24];
+	char delay[24], credit[24];
 	char *outcome = outcome_json(o);
-	const char *state = o->kind == KT_OUT_DELIVERED ? "done"
-			  : o->kind == KT_OUT_PERMANENT ? "dead" : "pending";
-	const char *params[] = { id, token, state, delay, outcome };
+	const char *state = kt_outcome_state(o);
+	const char *params[] = { id, token, state, delay, outcome, credit };
 	PGresult *res = NULL;
 	int rc = KT_ERR;
 
@@ -83,18 +174,20 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 	if (!outcome)
 		return kt_err_set(err, 500, "out_of_memory", "out of memory");
 	snprintf(delay, sizeof(delay), "%lld", o->retry_in_ms);
+	snprintf(credit, sizeof(credit), "%lld", o->credit_ms);
 	if (kt_db_begin(db, err))
 		goto out;
 	res = kt_db_exec(db,
 		"UPDATE outbox o SET state = $3, outcome = $5::jsonb, lease_owner = NULL,"
 		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
+		"  paused_ms = o.paused_ms + $6::bigint,"
 		"  due_at = CASE WHEN $3 = 'pending'"
 		"   THEN now() + $4::bigint * interval '1 millisecond' ELSE o.due_at END"
 		" FROM legs l, suppliers s"
 		" WHERE o.id = $1::bigint AND o.lease_token = $2::uuid"
 		"  AND l.id = o.leg_id AND s.id = l.supplier_id"
 		" RETURNING o.leg_id, l.ticket_id, 'supplier:' || s.key, o.operation, o.attempts",
-		5, params, err);
+		6, params, err);
 	if (!res)
 		goto rollback;
 	if (PQntuples(res) != 1) {
@@ -102,7 +195,7 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 		rc = KT_OK;
 		goto rollback;
 	}
-	if ((o->kind == KT_OUT_DELIVERED || o->kind == KT_OUT_PERMANENT) &&
+	if (strcmp(state, "pending") != 0 &&
 	    (kt_store_ticket_lock(db, PQgetvalue(res, 0, 1), err) ||
 	     kt_store_leg_event(db, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
 		o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead", "integrator",
@@ -132,4 +225,26 @@ out:
 	PQclear(res);
 	free(outcome);
 	return rc;
+}
+
+int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
+			    long long delay_ms, int *stale, struct kt_err *err)
+{
+	char delay[24];
+	const char *params[] = { id, token, delay };
+	PGresult *res;
+
+	snprintf(delay, sizeof(delay), "%lld", delay_ms);
+	res = kt_db_exec(db,
+		"UPDATE outbox o SET attempts = o.attempts - 1,"
+		"  first_attempt_at = CASE WHEN o.attempts <= 1 THEN NULL ELSE o.first_attempt_at END,"
+		"  lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated_at = now(),"
+		"  due_at = now() + $3::bigint * interval '1 millisecond'"
+		" WHERE o.id = $1::bigint AND o.lease_token = $2::uuid RETURNING o.id",
+		3, params, err);
+	if (!res)
+		return KT_ERR;
+	*stale = PQntuples(res) != 1;
+	PQclear(res);
+	return KT_OK;
 }

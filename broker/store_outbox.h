@@ -16,12 +16,22 @@ enum kt_outcome_kind {
 	KT_OUT_PERMANENT,  /* other 4xx, 3xx, or a message no adapter can build */
 };
 
+/* The most of a supplier's answer body an outcome keeps. */
+#define KT_OUTCOME_BODY_MAX 4096
+
 struct kt_outcome {
 	enum kt_outcome_kind kind;
 	long http_status;          /* 0 when no answer came */
 	char code[48];             /* stable: "delivered", "tls_error", "http_503", ... */
 	char message[256];
-	long long retry_in_ms;     /* when not delivered and not permanent */
+	long long retry_in_ms;     /* when the message stays pending */
+	int gave_up;               /* the retry budget is spent: dead letter */
+	long long credit_ms;       /* waited on a 429's Retry-After: not charged to
+				    * the budget (outbox.paused_ms) */
+	const char *retry_after;   /* the answer's Retry-After; may be NULL */
+	const char *body;          /* the answer when not delivered (borrowed); its
+				    * first KT_OUTCOME_BODY_MAX bytes are kept */
+	size_t body_len;
 	const char *external_id;   /* from the supplier's answer; may be NULL */
 	int has_status;
 	enum kt_status status;
@@ -29,17 +39,38 @@ struct kt_outcome {
 
 const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
 
-/* Claims up to limit due messages: per leg only the lowest sequence not yet
- * done, across legs by (priority, due time); each gets a lease of lease_ms
- * for owner and one more attempt. *out gets a new array of
- * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, attempts,
- *  supplier: {id, key, adapter, endpoint, secret_ref}}. */
-int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
-			  int lease_ms, json_t **out, struct kt_err *err);
+/* The state o leaves its message in: "done" (delivered), "dead" (permanent,
+ * or the retry budget spent) or "pending" (tried again). */
+const char *kt_outcome_state(const struct kt_outcome *o);
 
-/* Records o for message id under lease token. A lease that ran out and was
- * taken by another node leaves everything unchanged and sets *stale. */
+/* Claims up to limit due messages: per leg only the lowest sequence not yet
+ * done, so a dead message blocks the later messages of its leg until it is
+ * replayed; across legs by (priority, due time); none of a supplier in
+ * paused (a JSON array of supplier ids; NULL: none). Each gets a lease of
+ * lease_ms for owner and one more attempt; the first claim starts its
+ * retry budget. *out gets a new array of
+ * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, attempts,
+ *  budget_used_ms, supplier: {id, key, adapter, endpoint, secret_ref}};
+ * budget_used_ms is the time since the first attempt, less the waits on a
+ * 429 (by the database's clock). */
+int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
+			  int lease_ms, const json_t *paused, json_t **out,
+			  struct kt_err *err);
+
+/* Records o for message id under lease token: delivered -> done; permanent
+ * or o->gave_up -> dead (with a delivery_dead event); otherwise pending
+ * again in o->retry_in_ms with o->credit_ms added to its paused time. The
+ * outcome kept is {kind, code, message, http_status?, retry_after?, body?,
+ * gave_up?}. A lease that ran out and was taken by another node leaves
+ * everything unchanged and sets *stale. */
 int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 			   const struct kt_outcome *o, int *stale, struct kt_err *err);
+
+/* Hands message id back unsent under lease token: the claim's attempt is
+ * undone (and the budget not started by it) and the message is due again
+ * in delay_ms. For a message whose supplier is paused. A lease that ran out
+ * sets *stale and changes nothing. */
+int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
+			    long long delay_ms, int *stale, struct kt_err *err);
 
 #endif

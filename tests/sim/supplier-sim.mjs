@@ -134,7 +134,7 @@ let records = []; // every hook request
 const tickets = []; // supplier tickets
 const ticketsByIdem = new Map(); // Idempotency-Key -> {ticket, answer}
 let ticketSeq = 0;
-let mode = { mode: 'normal', status: null };
+let mode = { mode: 'normal', status: null, retry_after: null };
 const timers = new Set();
 const outbound = new Set(); // in-flight requests to the broker
 const sockets = new Set();
@@ -395,6 +395,7 @@ async function handleHook(req, res, pathname) {
 	}
 	if (mode.mode === 'status') {
 		const extra = mode.status >= 300 && mode.status < 400 ? { location: '/_sim/redirected' } : {};
+		if (mode.retry_after !== null) extra['retry-after'] = mode.retry_after;
 		answer(mode.status, mode.status < 300 ? {} : { error: `simulated status ${mode.status}` }, extra);
 		return;
 	}
@@ -505,11 +506,15 @@ async function handleControl(req, res, pathname) {
 	if (route === 'POST /_sim/mode') {
 		const m = body.mode;
 		if (m === 'normal' || m === 'hang') {
-			mode = { mode: m, status: null };
+			mode = { mode: m, status: null, retry_after: null };
 		} else if (m === 'status') {
 			const s = body.status;
 			if (!Number.isInteger(s) || s < 200 || s > 599) return send(res, 400, { error: 'status wants an integer 200..599' });
-			mode = { mode: 'status', status: s };
+			const ra = body.retry_after ?? null;
+			if (ra !== null && (typeof ra !== 'string' || !/^[\x20-\x7e]{0,200}$/.test(ra))) {
+				return send(res, 400, { error: 'retry_after wants a string of up to 200 printable ASCII characters' });
+			}
+			mode = { mode: 'status', status: s, retry_after: ra };
 		} else {
 			return send(res, 400, { error: 'mode wants normal, hang or status' });
 		}

@@ -1,0 +1,205 @@
+// delivery.test.mjs - every outcome of a supplier call classified, against
+// the real broker and simulators: a 429's Retry-After closes the supplier's
+// gate (nothing is sent to it before the pause runs out, and the message
+// is delivered once after), a 400 is a dead letter at once with the
+// supplier's answer kept, 503s are retried with jittered backoff until
+// recovery, and the retry budget ends in a dead letter by elapsed time
+// (a 429's pause not counted). Timing is asserted by lower bounds and
+// generous ceilings only.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+
+const body = (s, component, summary) => ({
+  service: s.services['acme-workplace'], type: 'incident', summary,
+  description: 'delivery test', impact: 2, urgency: 2, component,
+});
+
+async function post(s, component, summary) {
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: body(s, component, summary) });
+  assert.equal(r.status, 201, r.text);
+  return r.json.id;
+}
+
+// The requests a simulator received for one ticket, oldest first.
+async function requestsFor(sim, ticketId) {
+  return (await sim.received()).filter((x) => x.json?.data?.id === ticketId);
+}
+
+async function legOf(s, ticketId) {
+  const v = await s.api('GET', `/v1/tickets/${ticketId}`, { key: s.keys.integrator });
+  assert.equal(v.status, 200, v.text);
+  return { leg: v.json.legs[0], ticket: v.json };
+}
+
+function supplierTickets(sim, ticketId) {
+  return sim.tickets().then((all) => all.filter((x) => x.keten_ticket === ticketId));
+}
+
+describe('delivery outcomes', () => {
+  let s;
+  before(async () => {
+    s = await startStack({ config: {
+      KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '3000', KETEN_DISPATCH_INTERVAL_MS: '100',
+    } });
+  });
+  after(async () => { await s.stop(); });
+
+  test('a 429 with Retry-After closes the supplier\'s gate for that long', async () => {
+    const sim = s.sims.netco;
+    await sim.mode({ mode: 'status', status: 429, retry_after: '2' });
+    const first = await post(s, 'vpn', 'throttled');
+    const [limited] = await eventually(async () => {
+      const got = await requestsFor(sim, first);
+      return got.length ? got : null;
+    }, 15000, 'the first attempt');
+    assert.equal(limited.answered, 429);
+    // A second message for the same supplier while its gate is closed.
+    const second = await post(s, 'vpn', 'throttled too');
+    await sim.mode({ mode: 'normal' });
+
+    for (const id of [first, second]) {
+      await eventually(async () => (await supplierTickets(sim, id)).length === 1, 20000,
+        `the delivery of ${id} after the pause`);
+    }
+    const later = (await sim.received()).filter((x) => x.at > limited.at);
+    assert.ok(later.length >= 2);
+    for (const r of later) {
+      assert.ok(r.at >= limited.at + 2000,
+        `a request reached the supplier ${r.at - limited.at} ms after its 429 with Retry-After: 2`);
+    }
+    await sleep(500);
+    for (const id of [first, second]) {
+      assert.equal((await supplierTickets(sim, id)).length, 1, 'one supplier ticket');
+      const { leg } = await legOf(s, id);
+      assert.equal(leg.delivery.state, 'done');
+      assert.ok(leg.external_id);
+    }
+    // The throttled message retried once, after the pause.
+    const got = await requestsFor(sim, first);
+    assert.deepEqual(got.map((x) => x.answered), [429, 201]);
+  });
+
+  test('a 400 is a dead letter at once, with the supplier\'s answer kept', async () => {
+    const sim = s.sims.netco;
+    await sim.mode({ mode: 'status', status: 400 });
+    const id = await post(s, 'vpn', 'refused');
+    const { leg, ticket } = await eventually(async () => {
+      const r = await legOf(s, id);
+      return r.leg.delivery?.state === 'dead' ? r : null;
+    }, 15000, 'the dead letter');
+    assert.equal(leg.delivery.attempts, 1);
+    assert.equal(leg.delivery.outcome.kind, 'permanent');
+    assert.equal(leg.delivery.outcome.code, 'http_400');
+    assert.equal(leg.delivery.outcome.http_status, 400);
+    assert.match(leg.delivery.outcome.body, /simulated status 400/);
+    const dead = ticket.timeline.filter((e) => e.kind === 'delivery_dead');
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0].visibility, 'integrator');
+    assert.equal(dead[0].data.outcome.http_status, 400);
+    // The customer sees neither the leg nor the event.
+    const c = await s.api('GET', `/v1/tickets/${id}`, { key: s.keys.acme });
+    assert.equal(c.status, 200);
+    assert.ok(!c.text.includes('delivery_dead') && !c.text.includes('simulated status'));
+    await sim.mode({ mode: 'normal' });
+    await sleep(3000);
+    assert.equal((await requestsFor(sim, id)).length, 1, 'a dead letter is never retried');
+    assert.equal((await legOf(s, id)).leg.delivery.state, 'dead');
+  });
+
+  test('503s are retried with jittered backoff and delivered once after recovery', async () => {
+    const sim = s.sims.hostco;
+    await sim.mode({ mode: 'status', status: 503 });
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await post(s, 'hosting', `unavailable ${i}`));
+    const attempts = {};
+    for (const id of ids) {
+      attempts[id] = await eventually(async () => {
+        const got = await requestsFor(sim, id);
+        return got.length >= 4 ? got : null;
+      }, 30000, 'four attempts');
+    }
+    await sim.mode({ mode: 'normal' });
+    for (const id of ids) {
+      const got = attempts[id];
+      for (let i = 1; i < got.length; i++) {
+        const gap = got[i].at - got[i - 1].at;
+        assert.ok(gap >= 0, `gap ${gap} ms`);
+        // retry_max_ms 3000 plus the sweep, with room for a slow machine
+        assert.ok(gap < 15000, `gap ${gap} ms`);
+      }
+      assert.ok(got.every((x) => x.answered === 503));
+      assert.equal(new Set(got.map((x) => x.headers['webhook-id'])).size, 1, 'one webhook-id on every retry');
+    }
+    for (const id of ids) {
+      await eventually(async () => (await supplierTickets(sim, id)).length === 1, 20000,
+        'the delivery after recovery');
+      const { leg } = await eventually(async () => {
+        const r = await legOf(s, id);
+        return r.leg.delivery?.state === 'done' ? r : null;
+      }, 10000, 'the outcome recorded');
+      assert.ok(leg.delivery.attempts >= 5);
+    }
+    await sleep(500);
+    for (const id of ids) assert.equal((await supplierTickets(sim, id)).length, 1, 'one supplier ticket');
+  });
+});
+
+describe('the retry budget', () => {
+  let s;
+  before(async () => {
+    s = await startStack({ config: {
+      KETEN_SUPPLIER_RETRY_BUDGET_S: '2', KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '5000',
+      KETEN_DISPATCH_INTERVAL_MS: '100',
+    } });
+  });
+  after(async () => { await s.stop(); });
+
+  test('a supplier stuck at 503 makes a dead letter after the budget, not before', async () => {
+    const sim = s.sims.hostco;
+    await sim.mode({ mode: 'status', status: 503 });
+    const t0 = Date.now();
+    const id = await post(s, 'hosting', 'never up');
+    const { leg, ticket } = await eventually(async () => {
+      const r = await legOf(s, id);
+      return r.leg.delivery?.state === 'dead' ? r : null;
+    }, 30000, 'the dead letter');
+    assert.ok(Date.now() - t0 >= 2000, `dead after ${Date.now() - t0} ms`);
+    const spent = Number(psql(s.db, `SELECT extract(epoch FROM updated_at - first_attempt_at)
+      FROM outbox WHERE leg_id = '${leg.id}'`));
+    assert.ok(spent >= 2, `dead ${spent} s after the first attempt`);
+    assert.equal(leg.delivery.outcome.gave_up, 'retry_budget');
+    assert.equal(leg.delivery.outcome.kind, 'retryable');
+    assert.equal(leg.delivery.outcome.http_status, 503, 'the last answer is kept');
+    assert.match(leg.delivery.outcome.body, /simulated status 503/);
+    assert.ok(leg.delivery.attempts >= 2);
+    assert.equal(ticket.timeline.filter((e) => e.kind === 'delivery_dead').length, 1);
+    const n = (await requestsFor(sim, id)).length;
+    assert.equal(n, leg.delivery.attempts);
+    await sim.mode({ mode: 'normal' });
+    await sleep(2000);
+    assert.equal((await requestsFor(sim, id)).length, n, 'nothing is sent after the dead letter');
+  });
+
+  test('waiting on a 429\'s Retry-After does not use the budget', async () => {
+    const sim = s.sims.netco;
+    await sim.mode({ mode: 'status', status: 429, retry_after: '3' });
+    const id = await post(s, 'vpn', 'throttled for long');
+    // Two 429s: the second attempt comes after a 3 s pause, longer than
+    // the 2 s budget, and the message is still pending.
+    const got = await eventually(async () => {
+      const r = await requestsFor(sim, id);
+      return r.length >= 2 ? r : null;
+    }, 20000, 'a second attempt');
+    assert.ok(got[1].at - got[0].at >= 3000, `second attempt ${got[1].at - got[0].at} ms after the first`);
+    await sim.mode({ mode: 'normal' });
+    const { leg } = await eventually(async () => {
+      const r = await legOf(s, id);
+      return r.leg.delivery?.state !== 'pending' ? r : null;
+    }, 20000, 'the outcome after the pauses');
+    assert.equal(leg.delivery.state, 'done', JSON.stringify(leg.delivery));
+    assert.equal((await supplierTickets(sim, id)).length, 1, 'one supplier ticket');
+    const paused = Number(psql(s.db, `SELECT paused_ms FROM outbox WHERE leg_id = '${leg.id}'`));
+    assert.ok(paused >= 6000, `paused_ms ${paused}`);
+  });
+});
