@@ -245,8 +245,10 @@ static int is_rfc3339(const char *s)
 	}
 	if (*s == 'Z')
 		s++;
+	/* RFC 3339 allows offsets to 23:59; PostgreSQL stores up to 15:59,
+	 * which covers every real time zone. */
 	else if ((*s == '+' || *s == '-') && matches(s + 1, "dd:dd") &&
-		 number(s + 1, 2) <= 23 && number(s + 4, 2) <= 59)
+		 number(s + 1, 2) <= 15 && number(s + 4, 2) <= 59)
 		s += 6;
 	else
 		return 0;

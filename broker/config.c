@@ -45,8 +45,10 @@ static const struct opt opts[] = {
 	INT(supplier_timeout_ms, 30000, 10, 3600000, "total timeout of a supplier call"),
 	INT(supplier_max_response_bytes, 1048576, 1024, 67108864, "largest supplier answer read"),
 	INT(retry_base_ms, 1000, 1, 3600000, "first retry delay of a failed supplier call"),
-	INT(retry_max_ms, 3600000, 1, 86400000, "longest retry delay"),
+	INT(retry_max_ms, 3600000, 1, 86400000, "longest retry delay and longest Retry-After pause"),
+	INT(supplier_retry_budget_s, 86400, 1, 2592000, "seconds from a message's first attempt to its dead letter (429 pauses not counted)"),
 	INT(webhook_tolerance_s, 300, 1, 86400, "accepted clock skew of signed inbound deliveries"),
+	INT(idempotency_ttl_s, 86400, 1, 2592000, "seconds an answer to an Idempotency-Key is kept for replay"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

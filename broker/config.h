@@ -29,8 +29,10 @@ struct kt_config {
 	int supplier_timeout_ms;     /* total time of one supplier call */
 	int supplier_max_response_bytes;
 	int retry_base_ms;           /* first retry delay; doubles per attempt */
-	int retry_max_ms;            /* cap of the retry delay */
+	int retry_max_ms;            /* cap of the retry delay and of a Retry-After pause */
+	int supplier_retry_budget_s; /* time from a message's first attempt to its dead letter */
 	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
+	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
 };
 
 /* Fills cfg with the defaults. */

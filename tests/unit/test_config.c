@@ -27,7 +27,9 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(db_queue_max, 1024, 1, 1000000),
 	INT_OPT(db_statement_timeout_ms, 30000, 100, 3600000),
 	INT_OPT(max_body_bytes, 1048576, 1024, 67108864),
+	INT_OPT(dispatch, 1, 0, 1),
 	INT_OPT(dispatch_interval_ms, 1000, 10, 600000),
+	INT_OPT(announce_interval_ms, 50, 1, 60000),
 	INT_OPT(dispatch_batch, 32, 1, 1000),
 	INT_OPT(dispatch_max_inflight, 64, 1, 10000),
 	INT_OPT(lease_ms, 60000, 100, 86400000),
@@ -36,7 +38,9 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(supplier_max_response_bytes, 1048576, 1024, 67108864),
 	INT_OPT(retry_base_ms, 1000, 1, 3600000),
 	INT_OPT(retry_max_ms, 3600000, 1, 86400000),
+	INT_OPT(supplier_retry_budget_s, 86400, 1, 2592000),
 	INT_OPT(webhook_tolerance_s, 300, 1, 86400),
+	INT_OPT(idempotency_ttl_s, 86400, 1, 2592000),
 };
 
 static const char *const str_opts[] = {
