@@ -25,6 +25,7 @@ struct kt_request {
 	struct kt_principal principal;       /* set before work runs */
 	char *webhook_id, *webhook_timestamp, *webhook_signature; /* owned copies */
 	char *query_limit, *query_cursor;    /* owned copies */
+	char *query_state, *query_supplier;  /* owned copies (GET /v1/deliveries) */
 	char *idempotency_key;               /* owned copy of Idempotency-Key */
 	/* answer */
 	int status;
@@ -57,6 +58,11 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_delivery_replay(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_delivery_discard(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_supplier_replay_dead(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_leg_link(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* Runs the work of a creating POST (see store_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to

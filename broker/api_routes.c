@@ -13,6 +13,14 @@ const struct kt_route kt_routes[] = {
 	{ "GET", "/v1/tickets/{}", KT_ALLOW(KT_ROLE_CUSTOMER) |
 	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
 	  kt_api_ticket_get },
+	{ "GET", "/v1/deliveries", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_delivery_list },
+	{ "POST", "/v1/deliveries/{}/replay", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_delivery_replay },
+	{ "POST", "/v1/deliveries/{}/discard", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_delivery_discard },
+	{ "POST", "/v1/suppliers/{}/replay-dead", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_supplier_replay_dead },
+	{ "POST", "/v1/legs/{}/link", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_leg_link },
 	/* Signed by the supplier, not authorised by an API key. */
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound },
 };
