@@ -34,15 +34,15 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		return kt_err_set(err, 500, "out_of_memory", "out of memory");
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
-	/* "p.state <> 'done'": a dead message keeps the rest of its leg back,
-	 * as a pending one does, so a leg's messages never overtake. */
+	/* A dead message keeps the rest of its leg back, as a pending one
+	 * does, so a leg's messages never overtake; a discarded one does not. */
 	res = kt_db_exec(db,
 		"WITH c AS (SELECT o.id FROM outbox o JOIN legs l ON l.id = o.leg_id"
 		"  WHERE o.state = 'pending' AND o.due_at <= now()"
 		"   AND (o.lease_until IS NULL OR o.lease_until < now())"
 		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
 		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
-		"     AND p.seq < o.seq AND p.state <> 'done')"
+		"     AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
 		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED)"
 		" UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
@@ -247,4 +247,101 @@ int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
 	*stale = PQntuples(res) != 1;
 	PQclear(res);
 	return KT_OK;
+}
+
+int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_err *err)
+{
+	char *text = json_dumps(credits, JSON_COMPACT);
+	const char *params[] = { text };
+	int rc;
+
+	if (!text)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	rc = kt_db_cmd(db,
+		"UPDATE outbox o SET paused_ms = o.paused_ms + LEAST(c.ms::bigint,"
+		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint)"
+		" FROM jsonb_each_text($1::jsonb) c(supplier_id, ms), legs l"
+		" WHERE l.supplier_id = c.supplier_id::uuid AND o.leg_id = l.id"
+		"  AND o.state = 'pending' AND o.first_attempt_at IS NOT NULL",
+		1, params, err);
+	free(text);
+	return rc;
+}
+
+/* Raises one leg found by kt_store_outbox_delayed; *raised++ when this
+ * node was the one. */
+static int raise_delayed(struct kt_db *db, PGresult *found, int row, int *raised,
+			 struct kt_err *err)
+{
+	const char *ticket_id = PQgetvalue(found, row, 1);
+	const char *params[] = { PQgetvalue(found, row, 0) };
+	PGresult *res = NULL;
+
+	if (kt_db_begin(db, err))
+		return KT_ERR;
+	if (kt_store_ticket_lock(db, ticket_id, err))
+		goto rollback;
+	res = kt_db_exec(db,
+		"UPDATE legs SET delivery_delayed_at = now()"
+		" WHERE id = $1::uuid AND delivery_delayed_at IS NULL RETURNING id",
+		1, params, err);
+	if (!res)
+		goto rollback;
+	if (PQntuples(res) == 1 &&
+	    kt_store_leg_event(db, ticket_id, params[0], "delivery_delayed", "integrator",
+		"system", NULL, NULL,
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "operation", "create",
+			  "priority", (json_int_t)strtoll(PQgetvalue(found, row, 2), NULL, 10),
+			  "threshold_ms", (json_int_t)strtoll(PQgetvalue(found, row, 3), NULL, 10),
+			  "waited_ms", (json_int_t)strtoll(PQgetvalue(found, row, 4), NULL, 10),
+			  "attempts", (json_int_t)strtoll(PQgetvalue(found, row, 5), NULL, 10),
+			  "outcome", PQgetisnull(found, row, 6) ? json_null()
+				: json_loads(PQgetvalue(found, row, 6), 0, NULL)),
+		err))
+		goto rollback;
+	if (kt_db_commit(db, err))
+		goto rollback;
+	*raised += PQntuples(res);
+	PQclear(res);
+	return KT_OK;
+rollback:
+	PQclear(res);
+	kt_db_rollback(db);
+	return KT_ERR;
+}
+
+int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
+			    int *raised, struct kt_err *err)
+{
+	char p1[24], p2[24], other[24];
+	const char *params[] = { p1, p2, other };
+	PGresult *res;
+	int rc = KT_OK;
+
+	*raised = 0;
+	snprintf(p1, sizeof(p1), "%lld", p->p1_ms);
+	snprintf(p2, sizeof(p2), "%lld", p->p2_ms);
+	snprintf(other, sizeof(other), "%lld", p->other_ms);
+	/* outbox_create_pending_idx holds only the creates still pending, so
+	 * this reads the few legs not yet delivered, never the history; the
+	 * range on created_at by the smallest threshold bounds it further. */
+	res = kt_db_exec(db,
+		"SELECT l.id, l.ticket_id, o.priority, t.ms,"
+		"  (extract(epoch FROM now() - o.created_at) * 1000)::bigint, o.attempts, o.outcome"
+		" FROM outbox o JOIN legs l ON l.id = o.leg_id,"
+		"  LATERAL (SELECT CASE o.priority WHEN 1 THEN $1::bigint WHEN 2 THEN $2::bigint"
+		"   ELSE $3::bigint END AS ms) t"
+		" WHERE o.operation = 'create' AND o.state = 'pending'"
+		"  AND o.created_at < now() - LEAST($1::bigint, $2::bigint, $3::bigint)"
+		"   * interval '1 millisecond'"
+		"  AND o.created_at < now() - t.ms * interval '1 millisecond'"
+		"  AND l.delivery_delayed_at IS NULL"
+		" ORDER BY o.created_at LIMIT 100",
+		3, params, err);
+	if (!res)
+		return KT_ERR;
+	for (int i = 0; i < PQntuples(res) && rc == KT_OK; i++)
+		rc = raise_delayed(db, res, i, raised, err);
+	PQclear(res);
+	return rc;
 }

@@ -73,4 +73,26 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
 			    long long delay_ms, int *stale, struct kt_err *err);
 
+/* Credits the time a supplier's circuit was open (breaker.h) to the budget
+ * of its messages: credits is a JSON object {supplier id: ms}; each
+ * pending message of such a supplier that was attempted before gets
+ * min(ms, time since its first attempt) added to its paused time, so
+ * waiting on an open circuit does not count toward its dead letter.
+ * Called as the open period ends, before the claim that may probe. */
+int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_err *err);
+
+/* Thresholds of kt_store_outbox_delayed, by the leg's priority. */
+struct kt_delayed_policy {
+	long long p1_ms, p2_ms, other_ms;
+};
+
+/* Finds the legs whose first delivery (the create message) is still
+ * pending longer after it was queued than p allows for its priority, and
+ * raises each once: sets legs.delivery_delayed_at and records an
+ * integrator-only delivery_delayed event, one short transaction per leg
+ * (ticket lock first, as everywhere). *raised gets how many were raised.
+ * Safe to run on several nodes at once: a leg is raised by one of them. */
+int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
+			    int *raised, struct kt_err *err);
+
 #endif

@@ -41,6 +41,8 @@ describe('delivery outcomes', () => {
   before(async () => {
     s = await startStack({ config: {
       KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '3000', KETEN_DISPATCH_INTERVAL_MS: '100',
+      // These tests are about retry timing and the budget, not the breaker.
+      KETEN_BREAKER_FAILURES: '1000',
     } });
   });
   after(async () => { await s.stop(); });
@@ -150,7 +152,7 @@ describe('the retry budget', () => {
   before(async () => {
     s = await startStack({ config: {
       KETEN_SUPPLIER_RETRY_BUDGET_S: '2', KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '5000',
-      KETEN_DISPATCH_INTERVAL_MS: '100',
+      KETEN_DISPATCH_INTERVAL_MS: '100', KETEN_BREAKER_FAILURES: '1000',
     } });
   });
   after(async () => { await s.stop(); });
