@@ -6,6 +6,7 @@
 #include "api.h"
 #include "idempotency.h"
 #include "log.h"
+#include "metrics.h"
 
 #define PURGE_BATCH 1000
 
@@ -39,6 +40,22 @@ static void purge_expired(struct kt_db *db, int ttl_s)
 		kt_idempotency_purge_soon();
 }
 
+/* The route's work, noting that it ran: an answer without it is a replay. */
+struct noted_work {
+	kt_store_create_fn work;
+	void *arg;
+	int ran;
+};
+
+static int run_noted(struct kt_db *db, void *arg, struct kt_store_answer *out,
+		     struct kt_err *err)
+{
+	struct noted_work *w = arg;
+
+	w->ran = 1;
+	return w->work(db, w->arg, out, err);
+}
+
 int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
 		  void *arg, struct kt_err *err)
 {
@@ -46,6 +63,7 @@ int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn wor
 	struct kt_idempotency idem;
 	struct kt_store_answer answer;
 	char target[KT_IDEMPOTENCY_TARGET_MAX + 1];
+	struct noted_work noted = { work, arg, 0 };
 
 	if (r->idempotency_key) {
 		request_target(r, target, sizeof(target));
@@ -53,9 +71,11 @@ int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn wor
 					r->body, r->body_len, err))
 			return KT_ERR;
 	}
-	if (kt_store_create(db, r->idempotency_key ? &idem : NULL, ttl_s, work, arg,
+	if (kt_store_create(db, r->idempotency_key ? &idem : NULL, ttl_s, run_noted, &noted,
 			    &answer, err))
 		return KT_ERR;
+	if (!noted.ran)
+		kt_metrics_idempotent_replay();
 	r->status = answer.status;
 	r->answer_text = answer.body; /* owned by r from here */
 	purge_expired(db, ttl_s);

@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "metrics.h"
 #include "keten/adapter.h"
 #include "secret.h"
 #include "store_inbound.h"
@@ -49,8 +50,10 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 	enum kt_inbound_result result;
 	int rc = KT_ERR;
 
-	if (!supplier)
+	if (!supplier) {
+		kt_metrics_inbound("_unknown", "rejected");
 		return KT_ERR;
+	}
 	if (verify(r, supplier, err))
 		goto out;
 	adapter = kt_adapter_find(json_string_value(json_object_get(supplier, "adapter")));
@@ -66,6 +69,8 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 	r->answer = json_pack("{s:s}", "result", results[result]);
 	rc = KT_OK;
 out:
+	kt_metrics_inbound(json_string_value(json_object_get(supplier, "key")),
+			   rc == KT_OK ? results[result] : "rejected");
 	kt_inbound_update_release(&u);
 	json_decref(supplier);
 	return rc;

@@ -47,6 +47,12 @@ static const struct opt opts[] = {
 	INT(retry_base_ms, 1000, 1, 3600000, "first retry delay of a failed supplier call"),
 	INT(retry_max_ms, 3600000, 1, 86400000, "longest retry delay and longest Retry-After pause"),
 	INT(supplier_retry_budget_s, 86400, 1, 2592000, "seconds from a message's first attempt to its dead letter (429 pauses not counted)"),
+	INT(breaker_failures, 5, 1, 1000, "failed supplier calls in a row that open its circuit in this process"),
+	INT(breaker_open_ms, 30000, 10, 3600000, "how long an open circuit sends nothing before one probe"),
+	INT(breaker_open_max_ms, 300000, 10, 86400000, "longest open period; each failed probe doubles it up to this"),
+	INT(delivery_delayed_p1_ms, 300000, 100, 604800000, "a P1 leg's create not confirmed after this: delivery_delayed"),
+	INT(delivery_delayed_p2_ms, 900000, 100, 604800000, "a P2 leg's create not confirmed after this: delivery_delayed"),
+	INT(delivery_delayed_other_ms, 3600000, 100, 604800000, "a P3-P5 leg's create not confirmed after this: delivery_delayed"),
 	INT(webhook_tolerance_s, 300, 1, 86400, "accepted clock skew of signed inbound deliveries"),
 	INT(idempotency_ttl_s, 86400, 1, 2592000, "seconds an answer to an Idempotency-Key is kept for replay"),
 };
@@ -212,6 +218,9 @@ int kt_config_validate(const struct kt_config *cfg, struct kt_err *err)
 	if (cfg->retry_max_ms < cfg->retry_base_ms)
 		return kt_err_set(err, 400, "bad_config",
 				  "retry_max_ms must not be below retry_base_ms");
+	if (cfg->breaker_open_max_ms < cfg->breaker_open_ms)
+		return kt_err_set(err, 400, "bad_config",
+				  "breaker_open_max_ms must not be below breaker_open_ms");
 	return KT_OK;
 }
 

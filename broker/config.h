@@ -31,6 +31,12 @@ struct kt_config {
 	int retry_base_ms;           /* first retry delay; doubles per attempt */
 	int retry_max_ms;            /* cap of the retry delay and of a Retry-After pause */
 	int supplier_retry_budget_s; /* time from a message's first attempt to its dead letter */
+	int breaker_failures;        /* failures in a row that open a supplier's circuit */
+	int breaker_open_ms;         /* first open period of a circuit */
+	int breaker_open_max_ms;     /* longest open period (doubles per failed probe) */
+	int delivery_delayed_p1_ms;  /* unconfirmed first delivery of a P1 leg: delivery_delayed */
+	int delivery_delayed_p2_ms;  /* the same for P2 */
+	int delivery_delayed_other_ms; /* the same for P3-P5 */
 	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
 	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
 };

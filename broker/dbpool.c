@@ -6,6 +6,7 @@
 
 #include "dbpool.h"
 #include "log.h"
+#include "metrics.h"
 
 struct job {
 	kt_db_work_fn *work;
@@ -68,6 +69,8 @@ static struct job *pop(struct job **head, struct job **tail)
 /* A session that is connected, or 503 once the deadline of the job passed. */
 static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 {
+	const int lost = *db != NULL;
+
 	if (*db && kt_db_ok(*db))
 		return KT_OK;
 	for (;;) {
@@ -77,6 +80,8 @@ static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 				     &j->err) == KT_OK) {
 			kt_log(KT_LOG_INFO, json_pack("{s:s}", "pool", pool->name),
 			       "database session connected");
+			if (lost)
+				kt_metrics_db_reconnect(pool->name);
 			return KT_OK;
 		}
 		if (now_ms() - j->queued_ms >= pool->deadline_ms)
@@ -134,6 +139,7 @@ static void *worker(void *arg)
 static void finish(struct kt_dbpool *pool, struct job *j)
 {
 	pool->busy--;
+	kt_metrics_db_jobs(pool->name, -1);
 	j->done(j->arg, j->rc, &j->err);
 	kt_err_release(&j->err);
 	free(j);
@@ -222,6 +228,7 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 		return;
 	}
 	pool->busy++;
+	kt_metrics_db_jobs(pool->name, 1);
 }
 
 int kt_dbpool_busy(const struct kt_dbpool *pool)

@@ -7,16 +7,21 @@
  * curl runs in multi-socket mode on the broker's libevent loop, so a slow
  * or silent supplier costs one socket and one timer, never the loop.
  * A Retry-After on a 429 or 503 closes that supplier's gate in this
- * process: the claim skips its messages until the pause runs out. */
+ * process, and so does its open circuit (breaker.h): the claim skips its
+ * messages until the pause runs out or the circuit lets a probe through.
+ * The periodic sweep also raises delivery_delayed on legs whose first
+ * delivery is overdue. */
 #include <curl/curl.h>
 #include <openssl/rand.h>
 #include <strings.h>
 #include <time.h>
 
+#include "breaker.h"
 #include "dbpool.h"
 #include "dispatcher.h"
 #include "keten/adapter.h"
 #include "log.h"
+#include "metrics.h"
 #include "retry.h"
 #include "secret.h"
 #include "store_listen.h"
@@ -42,6 +47,7 @@ struct delivery {
 				      * or too long to be a valid one */
 	long long claimed_ms;        /* monotonic time the claim returned */
 	long long release_in_ms;     /* > 0: hand back unsent, due again then */
+	int probe;                   /* the half-open circuit's one probe */
 	char curl_err[CURL_ERROR_SIZE];
 	struct delivery *next;       /* in a claim's lists */
 	struct delivery *prev_sending, *next_sending; /* while curl has it */
@@ -51,6 +57,8 @@ struct claim {
 	struct kt_dispatcher *d;
 	int limit;
 	json_t *paused;              /* supplier ids to skip (owned), or NULL */
+	json_t *credits;             /* {supplier id: ms} of ended open circuits
+				      * (owned), or NULL */
 	struct delivery *ready;      /* built and ready to send */
 	struct delivery *settled;    /* failed before sending: outcome recorded */
 };
@@ -69,15 +77,24 @@ struct kt_dispatcher {
 	struct event *announce;      /* coalesces NOTIFYs */
 	int announce_pending;        /* work to announce once the timer fires */
 	int announcing;              /* a NOTIFY job runs */
-	struct pause *pauses;        /* suppliers whose gate is closed */
-	size_t n_pauses;
+	struct gate *gates;          /* one per supplier called so far */
+	size_t n_gates;
+	int delay_checking;          /* a delivery_delayed sweep runs */
+	long long delay_checked_ms;  /* when the last one started */
 };
 
-/* A supplier that answered 429 or 503 with a Retry-After. */
-struct pause {
+/* What holds a supplier's calls back in this process: a Retry-After
+ * pause, and its circuit breaker. */
+struct gate {
 	char supplier_id[48];
-	long long until_ms;          /* monotonic */
+	char key[64];                /* for logs */
+	long long until_ms;          /* paused until (monotonic); 0: not paused */
+	struct kt_breaker breaker;
+	long long credit_ms;         /* open time not yet credited to budgets */
 };
+
+/* How often the delivery_delayed sweep runs at most. */
+#define DELAY_CHECK_MS 1000
 
 static long long mono_ms(void)
 {
@@ -87,56 +104,109 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* How long supplier_id's gate stays closed after now; 0 when open. */
-static long long paused_for(const struct kt_dispatcher *d, const char *supplier_id,
-			    long long now)
+static struct gate *gate_find(struct kt_dispatcher *d, const char *supplier_id)
 {
-	for (size_t i = 0; i < d->n_pauses; i++)
-		if (strcmp(d->pauses[i].supplier_id, supplier_id) == 0)
-			return d->pauses[i].until_ms > now ? d->pauses[i].until_ms - now : 0;
-	return 0;
+	for (size_t i = 0; i < d->n_gates; i++)
+		if (strcmp(d->gates[i].supplier_id, supplier_id) == 0)
+			return &d->gates[i];
+	return NULL;
+}
+
+/* supplier_id's gate, made open on first use; NULL when out of memory.
+ * The pointer is valid until the next gate_get. */
+static struct gate *gate_get(struct kt_dispatcher *d, const char *supplier_id,
+			     const char *key)
+{
+	struct gate *g = gate_find(d, supplier_id), *grown;
+
+	if (g)
+		return g;
+	grown = realloc(d->gates, (d->n_gates + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	d->gates = grown;
+	g = &grown[d->n_gates++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->supplier_id, sizeof(g->supplier_id), "%s", supplier_id);
+	snprintf(g->key, sizeof(g->key), "%s", key ? key : "");
+	kt_breaker_init(&g->breaker);
+	return g;
+}
+
+static struct kt_breaker_policy breaker_policy(const struct kt_dispatcher *d)
+{
+	const struct kt_config *cfg = d->app->cfg;
+
+	return (struct kt_breaker_policy){
+		.failures = cfg->breaker_failures, .open_ms = cfg->breaker_open_ms,
+		.max_open_ms = cfg->breaker_open_max_ms,
+	};
+}
+
+/* Ends g's open period when it ran out at now: the circuit turns
+ * half-open and the period is kept for the budgets' credit. */
+static void gate_poll(struct gate *g, long long now)
+{
+	long long ended = kt_breaker_poll(&g->breaker, now);
+
+	if (ended <= 0)
+		return;
+	g->credit_ms += ended;
+	kt_log(KT_LOG_INFO, json_pack("{s:s, s:s, s:I}", "supplier", g->key, "circuit",
+				      "half_open", "open_ms", (json_int_t)ended),
+	       "circuit of supplier \"%s\" half-open after %lld ms: one probe may go",
+	       g->key, ended);
+}
+
+/* How long g holds calls back after now; 0 when it does not. */
+static long long gate_wait(const struct kt_dispatcher *d, const struct gate *g,
+			   long long now)
+{
+	long long wait = g->until_ms > now ? g->until_ms - now : 0;
+
+	if (g->breaker.state == KT_BREAKER_OPEN && g->breaker.until_ms - now > wait)
+		wait = g->breaker.until_ms - now;
+	if (wait <= 0 && kt_breaker_blocked(&g->breaker, now))
+		wait = d->app->cfg->dispatch_interval_ms; /* the probe is out */
+	return wait;
 }
 
 /* Closes supplier_id's gate until until_ms (a later pause wins). */
 static int pause_supplier(struct kt_dispatcher *d, const char *supplier_id,
-			  long long until_ms)
+			  const char *key, long long until_ms)
 {
-	struct pause *grown;
+	struct gate *g = gate_get(d, supplier_id, key);
 
-	for (size_t i = 0; i < d->n_pauses; i++) {
-		if (strcmp(d->pauses[i].supplier_id, supplier_id) == 0) {
-			if (d->pauses[i].until_ms < until_ms)
-				d->pauses[i].until_ms = until_ms;
-			return KT_OK;
-		}
-	}
-	grown = realloc(d->pauses, (d->n_pauses + 1) * sizeof(*grown));
-	if (!grown)
+	if (!g)
 		return KT_ERR;
-	d->pauses = grown;
-	snprintf(grown[d->n_pauses].supplier_id, sizeof(grown->supplier_id), "%s", supplier_id);
-	grown[d->n_pauses].until_ms = until_ms;
-	d->n_pauses++;
+	if (g->until_ms < until_ms)
+		g->until_ms = until_ms;
 	return KT_OK;
 }
 
-/* The ids of the suppliers paused at now, as a new JSON array (NULL when
- * none or out of memory); forgets pauses that ran out. */
-static json_t *paused_list(struct kt_dispatcher *d, long long now)
+/* The ids of the suppliers whose gate is closed at now, as a new JSON
+ * array, and the open time to credit, as a new object (each NULL when
+ * none or out of memory). */
+static void gate_lists(struct kt_dispatcher *d, long long now, json_t **paused,
+		       json_t **credits)
 {
-	json_t *ids = NULL;
-	size_t kept = 0;
+	*paused = *credits = NULL;
+	for (size_t i = 0; i < d->n_gates; i++) {
+		struct gate *g = &d->gates[i];
 
-	for (size_t i = 0; i < d->n_pauses; i++) {
-		if (d->pauses[i].until_ms <= now)
+		gate_poll(g, now);
+		if (g->credit_ms > 0) {
+			if (!*credits)
+				*credits = json_object();
+			json_object_set_new(*credits, g->supplier_id, json_integer(g->credit_ms));
+			g->credit_ms = 0;
+		}
+		if (gate_wait(d, g, now) <= 0)
 			continue;
-		d->pauses[kept++] = d->pauses[i];
-		if (!ids)
-			ids = json_array();
-		json_array_append_new(ids, json_string(d->pauses[i].supplier_id));
+		if (!*paused)
+			*paused = json_array();
+		json_array_append_new(*paused, json_string(g->supplier_id));
 	}
-	d->n_pauses = kept;
-	return ids;
 }
 
 static void sending_add(struct kt_dispatcher *d, struct delivery *dl)
@@ -291,6 +361,9 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	json_t *msgs = NULL, *m;
 	size_t i;
 
+	/* Before the claim that may take the probe, so its budget has it. */
+	if (c->credits && kt_store_outbox_credit(db, c->credits, err))
+		return KT_ERR;
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
 				  c->paused, &msgs, err))
 		return KT_ERR;
@@ -317,6 +390,8 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 			    0, berr.code, berr.message);
 		if (dl->outcome.kind != KT_OUT_PERMANENT)
 			plan_retry(dl);
+		kt_metrics_delivery(supplier_str(dl, "key"),
+				    kt_outcome_kind_name(dl->outcome.kind));
 		kt_err_release(&berr);
 		if (record(db, dl, err) != KT_OK)
 			kt_err_release(err);
@@ -357,7 +432,7 @@ void kt_dispatcher_kick(struct kt_dispatcher *d)
 		return;
 	c->d = d;
 	c->limit = room < cfg->dispatch_batch ? room : cfg->dispatch_batch;
-	c->paused = paused_list(d, mono_ms());
+	gate_lists(d, mono_ms(), &c->paused, &c->credits);
 	d->claiming = 1;
 	d->kicked = 0;
 	d->inflight += c->limit; /* reserved until the claim says how many */
@@ -398,6 +473,7 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 	if (rc == KT_OK && (got == c->limit || d->kicked))
 		kt_dispatcher_kick(d);
 	json_decref(c->paused);
+	json_decref(c->credits);
 	free(c);
 }
 
@@ -544,13 +620,46 @@ static void pause_gate(struct delivery *dl, long long pause_ms)
 {
 	const char *key = supplier_str(dl, "key");
 
-	if (pause_supplier(dl->d, supplier_str(dl, "id"), mono_ms() + pause_ms) != KT_OK) {
+	if (pause_supplier(dl->d, supplier_str(dl, "id"), key, mono_ms() + pause_ms) != KT_OK) {
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "supplier", key),
 		       "out of memory: supplier \"%s\" asked for a pause that is not kept", key);
 		return;
 	}
 	kt_log(KT_LOG_WARN, json_pack("{s:s, s:I}", "supplier", key, "pause_ms", (json_int_t)pause_ms),
 	       "supplier \"%s\" asked to wait: no call to it for %lld ms", key, pause_ms);
+}
+
+/* Whether o says the supplier is down (for its circuit): nothing got
+ * through, no answer came, or it answered 408 or 5xx. A 429 is an answer
+ * from a supplier that is up, and so is any other. */
+static int supplier_failed(const struct kt_outcome *o)
+{
+	return o->kind == KT_OUT_NOT_SENT || o->kind == KT_OUT_AMBIGUOUS ||
+	       (o->kind == KT_OUT_RETRYABLE && o->http_status != 429);
+}
+
+/* Tells the supplier's circuit how dl went, and logs a change of state. */
+static void breaker_report(struct delivery *dl)
+{
+	struct kt_dispatcher *d = dl->d;
+	const struct kt_breaker_policy p = breaker_policy(d);
+	struct gate *g = gate_get(d, supplier_str(dl, "id"), supplier_str(dl, "key"));
+	long long now = mono_ms();
+
+	if (!g || !kt_breaker_record(&g->breaker, &p, dl->probe,
+				     !supplier_failed(&dl->outcome), now))
+		return;
+	if (g->breaker.state == KT_BREAKER_CLOSED) {
+		kt_log(KT_LOG_INFO, json_pack("{s:s, s:s}", "supplier", g->key, "circuit", "closed"),
+		       "circuit of supplier \"%s\" closed: the probe got through", g->key);
+		return;
+	}
+	kt_log(KT_LOG_WARN, json_pack("{s:s, s:s, s:I, s:s}", "supplier", g->key,
+				      "circuit", "open", "open_ms",
+				      (json_int_t)g->breaker.period_ms, "code", dl->outcome.code),
+	       "circuit of supplier \"%s\" open: %s; no call to it for %lld ms",
+	       g->key, dl->probe ? "the probe failed" : "too many failures in a row",
+	       g->breaker.period_ms);
 }
 
 static void finish_delivery(struct delivery *dl)
@@ -575,6 +684,8 @@ static void finish_delivery(struct delivery *dl)
 		if (pause > 0)
 			pause_gate(dl, pause);
 	}
+	breaker_report(dl);
+	kt_metrics_delivery(supplier_str(dl, "key"), kt_outcome_kind_name(o->kind));
 	kt_log(o->kind == KT_OUT_DELIVERED ? KT_LOG_INFO : KT_LOG_WARN,
 	       json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "supplier", supplier_str(dl, "key"),
 			 "message", msg_str(dl, "idempotency_key"),
@@ -589,10 +700,18 @@ static void finish_delivery(struct delivery *dl)
 static void send_delivery(struct delivery *dl)
 {
 	struct kt_err err = { 0 };
-	long long wait = paused_for(dl->d, supplier_str(dl, "id"), mono_ms());
+	long long now = mono_ms(), wait = 0;
+	struct gate *g = gate_find(dl->d, supplier_str(dl, "id"));
 
+	if (g) {
+		gate_poll(g, now);
+		wait = gate_wait(dl->d, g, now);
+		if (wait <= 0)
+			dl->probe = kt_breaker_allow(&g->breaker, now) == KT_BREAKER_PROBE;
+	}
 	if (wait > 0) {
-		/* Claimed before the supplier's gate closed: not sent. */
+		/* Claimed before the supplier's gate closed, or behind the
+		 * circuit's one probe: not sent. */
 		dl->release_in_ms = wait;
 		kt_dbpool_submit(dl->d->app->bg_pool, record_work, record_done, dl);
 		return;
@@ -805,11 +924,48 @@ static void on_announced(void *arg)
 	kt_dispatcher_kick(arg);
 }
 
+static int delayed_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct kt_dispatcher *d = arg;
+	const struct kt_config *cfg = d->app->cfg;
+	const struct kt_delayed_policy p = {
+		.p1_ms = cfg->delivery_delayed_p1_ms, .p2_ms = cfg->delivery_delayed_p2_ms,
+		.other_ms = cfg->delivery_delayed_other_ms,
+	};
+	int raised;
+
+	if (kt_store_outbox_delayed(db, &p, &raised, err))
+		return KT_ERR;
+	if (raised)
+		kt_log(KT_LOG_WARN, json_pack("{s:i}", "legs", raised),
+		       "first delivery overdue: delivery_delayed raised on %d leg(s)", raised);
+	return KT_OK;
+}
+
+static void delayed_done(void *arg, int rc, struct kt_err *err)
+{
+	struct kt_dispatcher *d = arg;
+
+	if (rc != KT_OK)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
+		       "could not look for overdue deliveries: %s (tried again at the next sweep)",
+		       err->message);
+	d->delay_checking = 0;
+}
+
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
+	struct kt_dispatcher *d = arg;
+	long long now = mono_ms();
+
 	(void)fd;
 	(void)what;
-	kt_dispatcher_kick(arg);
+	kt_dispatcher_kick(d);
+	if (d->stopping || d->delay_checking || now - d->delay_checked_ms < DELAY_CHECK_MS)
+		return;
+	d->delay_checking = 1;
+	d->delay_checked_ms = now;
+	kt_dbpool_submit(d->app->bg_pool, delayed_work, delayed_done, d);
 }
 
 struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
@@ -874,7 +1030,7 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 		return;
 	kt_dispatcher_stop(d);
 	curl_multi_cleanup(d->multi);
-	free(d->pauses);
+	free(d->gates);
 	if (d->curl_timer)
 		event_free(d->curl_timer);
 	if (d->sweep)

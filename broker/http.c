@@ -22,6 +22,7 @@
 #include "dispatcher.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "store_key.h"
 #include "tls.h"
 
@@ -35,6 +36,12 @@ struct kt_http {
 };
 
 static atomic_ullong request_counter;
+
+/* Answered on the loop without a route of the table; named for logs and
+ * metrics. */
+static const struct kt_route healthz_route = { "GET", "/healthz", 0, 0, NULL };
+static const struct kt_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL };
+static const struct kt_route metrics_route = { "GET", "/metrics", 0, 0, NULL };
 
 static long long now_us(void)
 {
@@ -55,6 +62,15 @@ static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 					      BEV_OPT_CLOSE_ON_FREE);
 }
 
+static const char *method_name(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	default: return "OTHER";
+	}
+}
+
 static void request_free(struct kt_request *r)
 {
 	free(r->body);
@@ -63,6 +79,8 @@ static void request_free(struct kt_request *r)
 	free(r->webhook_signature);
 	free(r->query_limit);
 	free(r->query_cursor);
+	free(r->query_state);
+	free(r->query_supplier);
 	free(r->idempotency_key);
 	free(r->answer_text);
 	json_decref(r->answer);
@@ -105,6 +123,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	}
 	evhttp_send_reply(req, status, NULL, buf);
 	evbuffer_free(buf);
+	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
 	       json_pack("{s:s, s:s, s:i, s:f, s:s?}", "request_id", r->request_id,
 			 "route", r->route ? r->route->pattern : "-", "status", status,
@@ -129,6 +148,7 @@ static void respond_openapi(struct kt_request *r)
 	evbuffer_add_reference(buf, kt_openapi_json, strlen(kt_openapi_json), NULL, NULL);
 	evhttp_send_reply(req, 200, NULL, buf);
 	evbuffer_free(buf);
+	kt_metrics_http_request(openapi_route.pattern, "GET", 200);
 	request_free(r);
 }
 
@@ -140,6 +160,31 @@ static void respond_error(struct kt_request *r, int status, const char *code,
 	kt_err_set(&err, status, code, "%s", msg);
 	respond(r, KT_ERR, &err);
 	kt_err_release(&err);
+}
+
+/* GET /metrics: the process's counters in the Prometheus text format,
+ * rendered on the loop (a short walk of a bounded table under a mutex). */
+static void respond_metrics(struct kt_request *r)
+{
+	struct evhttp_request *req = r->http_req;
+	struct evbuffer *buf;
+	size_t len = 0;
+	char *text = kt_metrics_render(kt_metrics_global(), &len);
+
+	if (!text) {
+		r->route = &metrics_route;
+		respond_error(r, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	buf = evbuffer_new();
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	evbuffer_add(buf, text, len);
+	free(text);
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+	kt_metrics_http_request(metrics_route.pattern, "GET", 200);
+	request_free(r);
 }
 
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
@@ -202,6 +247,8 @@ static void read_query(struct evhttp_request *req, struct kt_request *r)
 		return;
 	r->query_limit = header_copy(&params, "limit");
 	r->query_cursor = header_copy(&params, "cursor");
+	r->query_state = header_copy(&params, "state");
+	r->query_supplier = header_copy(&params, "supplier");
 	evhttp_clear_headers(&params);
 }
 
@@ -263,14 +310,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 	r->started_us = now_us();
 	snprintf(r->request_id, sizeof(r->request_id), "%x-%llx",
 		 (unsigned)getpid(), (unsigned long long)++request_counter);
-	switch (evhttp_request_get_command(req)) {
-	case EVHTTP_REQ_GET: method = "GET"; break;
-	case EVHTTP_REQ_POST: method = "POST"; break;
-	default: method = "OTHER"; break;
-	}
+	method = method_name(req);
 	if (!path)
 		path = "/";
 	if (strcmp(path, "/healthz") == 0) {
+		r->route = &healthz_route;
 		r->status = 200;
 		r->answer = json_pack("{s:s}", "status", "ok");
 		respond(r, KT_OK, NULL);
@@ -278,6 +322,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(path, "/v1/openapi.json") == 0 && strcmp(method, "GET") == 0) {
 		respond_openapi(r);
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+		respond_metrics(r);
 		return;
 	}
 	for (int i = 0; i < kt_routes_count; i++) {

@@ -21,13 +21,15 @@
 	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
 	"   'component_key', l.component_key, 'hops', l.hops," \
+	"   'delivery_delayed_at', kt_ts(l.delivery_delayed_at)," \
 	"   'created_at', kt_ts(l.created_at), 'updated_at', kt_ts(l.updated_at)," \
 	"   'supplier', CASE WHEN sp.id IS NULL THEN NULL ELSE" \
 	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name) END," \
 	"   'delivery', (SELECT json_build_object('state', o.state, 'operation', o.operation," \
 	"       'seq', o.seq, 'attempts', o.attempts, 'due_at', kt_ts(o.due_at), 'outcome', o.outcome)" \
 	"     FROM outbox o WHERE o.leg_id = l.id" \
-	"     ORDER BY o.state = 'done', CASE WHEN o.state = 'done' THEN -o.seq ELSE o.seq END" \
+	"     ORDER BY o.state IN ('done', 'discarded')," \
+	"       CASE WHEN o.state IN ('done', 'discarded') THEN -o.seq ELSE o.seq END" \
 	"     LIMIT 1)" \
 	"   ) ORDER BY l.created_at, l.id)" \
 	"   FROM legs l LEFT JOIN suppliers sp ON sp.id = l.supplier_id" \

@@ -39,6 +39,12 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(retry_base_ms, 1000, 1, 3600000),
 	INT_OPT(retry_max_ms, 3600000, 1, 86400000),
 	INT_OPT(supplier_retry_budget_s, 86400, 1, 2592000),
+	INT_OPT(breaker_failures, 5, 1, 1000),
+	INT_OPT(breaker_open_ms, 30000, 10, 3600000),
+	INT_OPT(breaker_open_max_ms, 300000, 10, 86400000),
+	INT_OPT(delivery_delayed_p1_ms, 300000, 100, 604800000),
+	INT_OPT(delivery_delayed_p2_ms, 900000, 100, 604800000),
+	INT_OPT(delivery_delayed_other_ms, 3600000, 100, 604800000),
 	INT_OPT(webhook_tolerance_s, 300, 1, 86400),
 	INT_OPT(idempotency_ttl_s, 86400, 1, 2592000),
 };

@@ -1,0 +1,288 @@
+/* metrics.c - the counters and gauges behind GET /metrics: a fixed table of
+ * label sets under one mutex (bounded: beyond it, an overflow series per
+ * metric), and its rendering in the Prometheus text format 0.0.4. */
+#include <pthread.h>
+
+#include "metrics.h"
+
+struct metric_def {
+	const char *name;
+	const char *type;
+	const char *help;
+	int nlabels;
+	const char *labels[KT_METRICS_MAX_LABELS];
+};
+
+static const struct metric_def defs[KT_METRIC_COUNT] = {
+	[KT_METRIC_HTTP_REQUESTS] = { "keten_http_requests_total", "counter",
+		"HTTP requests answered, by route pattern, method and status.",
+		3, { "route", "method", "status" } },
+	[KT_METRIC_INBOUND] = { "keten_inbound_deliveries_total", "counter",
+		"Inbound supplier deliveries, by supplier and verdict.",
+		2, { "supplier", "verdict" } },
+	[KT_METRIC_IDEMPOTENT_REPLAYS] = { "keten_idempotent_replays_total", "counter",
+		"Creating requests answered from the answer kept for their Idempotency-Key.",
+		0, { NULL } },
+	[KT_METRIC_DB_RECONNECTS] = { "keten_db_reconnects_total", "counter",
+		"Database sessions connected again after a loss, by pool.",
+		1, { "pool" } },
+	[KT_METRIC_DELIVERIES] = { "keten_deliveries_total", "counter",
+		"Calls to suppliers, by supplier and outcome.",
+		2, { "supplier", "outcome" } },
+	[KT_METRIC_DB_JOBS_IN_FLIGHT] = { "keten_db_jobs_in_flight", "gauge",
+		"Database jobs queued or running, by pool.",
+		1, { "pool" } },
+};
+
+#define OVERFLOW_VALUE "_other"
+
+struct series {
+	enum kt_metric metric;
+	char values[KT_METRICS_MAX_LABELS][KT_METRICS_VALUE_MAX + 1];
+	long long value;
+};
+
+struct kt_metrics {
+	pthread_mutex_t lock;
+	int max_series;
+	int n;
+	struct series series[KT_METRICS_MAX_SERIES];
+	long long overflow[KT_METRIC_COUNT];
+	int overflowed[KT_METRIC_COUNT];
+};
+
+static struct kt_metrics global = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.max_series = KT_METRICS_MAX_SERIES,
+};
+
+struct kt_metrics *kt_metrics_global(void)
+{
+	return &global;
+}
+
+struct kt_metrics *kt_metrics_new(int max_series)
+{
+	struct kt_metrics *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	pthread_mutex_init(&m->lock, NULL);
+	m->max_series = max_series < 1 ? 1 : max_series > KT_METRICS_MAX_SERIES
+			? KT_METRICS_MAX_SERIES : max_series;
+	return m;
+}
+
+void kt_metrics_free(struct kt_metrics *m)
+{
+	if (!m || m == &global)
+		return;
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+/* The series of metric with values, or NULL when there is none (and, with
+ * create, no room or a value too long for one). Under m->lock. */
+static struct series *find(struct kt_metrics *m, enum kt_metric metric,
+			   const char *const *values, int create)
+{
+	const int nl = defs[metric].nlabels;
+	struct series *s;
+
+	for (int i = 0; i < m->n; i++) {
+		int l;
+
+		s = &m->series[i];
+		if (s->metric != metric)
+			continue;
+		for (l = 0; l < nl && strcmp(s->values[l], values[l]) == 0; l++)
+			;
+		if (l == nl)
+			return s;
+	}
+	if (!create || m->n >= m->max_series)
+		return NULL;
+	for (int l = 0; l < nl; l++)
+		if (strlen(values[l]) > KT_METRICS_VALUE_MAX)
+			return NULL;
+	s = &m->series[m->n++];
+	memset(s, 0, sizeof(*s));
+	s->metric = metric;
+	for (int l = 0; l < nl; l++)
+		memcpy(s->values[l], values[l], strlen(values[l]) + 1);
+	return s;
+}
+
+void kt_metrics_add(struct kt_metrics *m, enum kt_metric metric, long long delta,
+		    const char *v1, const char *v2, const char *v3)
+{
+	const char *values[KT_METRICS_MAX_LABELS] = { v1 ? v1 : "", v2 ? v2 : "",
+						       v3 ? v3 : "" };
+	struct series *s;
+
+	if ((unsigned)metric >= KT_METRIC_COUNT)
+		return;
+	pthread_mutex_lock(&m->lock);
+	s = find(m, metric, values, 1);
+	if (s) {
+		s->value += delta;
+	} else {
+		m->overflow[metric] += delta;
+		m->overflowed[metric] = 1;
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+long long kt_metrics_get(struct kt_metrics *m, enum kt_metric metric,
+			 const char *v1, const char *v2, const char *v3)
+{
+	const char *values[KT_METRICS_MAX_LABELS] = { v1 ? v1 : "", v2 ? v2 : "",
+						       v3 ? v3 : "" };
+	struct series *s;
+	long long v;
+
+	if ((unsigned)metric >= KT_METRIC_COUNT)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	s = find(m, metric, values, 0);
+	v = s ? s->value : 0;
+	pthread_mutex_unlock(&m->lock);
+	return v;
+}
+
+/* ---- rendering ---- */
+
+/* The longest line: name, three labels of escaped values (each byte may
+ * become two), the value. HELP and TYPE lines are shorter than this. */
+#define LINE_MAX_BYTES (64 + KT_METRICS_MAX_LABELS * (16 + 4 + 2 * KT_METRICS_VALUE_MAX) + 32)
+
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static void put(struct text *t, const char *s, size_t n)
+{
+	if (t->len + n >= t->cap) /* cannot happen: cap is an upper bound */
+		return;
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	t->p[t->len] = '\0';
+}
+
+static void put_str(struct text *t, const char *s)
+{
+	put(t, s, strlen(s));
+}
+
+/* A label value with \, " and newline escaped as the format asks. */
+static void put_escaped(struct text *t, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			put(t, "\\\\", 2);
+		else if (*v == '"')
+			put(t, "\\\"", 2);
+		else if (*v == '\n')
+			put(t, "\\n", 2);
+		else
+			put(t, v, 1);
+	}
+}
+
+static void put_sample(struct text *t, enum kt_metric metric,
+		       const char (*values)[KT_METRICS_VALUE_MAX + 1], long long value)
+{
+	const struct metric_def *d = &defs[metric];
+	char num[32];
+
+	put_str(t, d->name);
+	for (int l = 0; l < d->nlabels; l++) {
+		put_str(t, l == 0 ? "{" : ",");
+		put_str(t, d->labels[l]);
+		put_str(t, "=\"");
+		put_escaped(t, values ? values[l] : OVERFLOW_VALUE);
+		put_str(t, "\"");
+	}
+	if (d->nlabels > 0)
+		put_str(t, "}");
+	snprintf(num, sizeof(num), " %lld\n", value);
+	put_str(t, num);
+}
+
+char *kt_metrics_render(struct kt_metrics *m, size_t *len)
+{
+	struct text t = { 0 };
+
+	pthread_mutex_lock(&m->lock);
+	/* per metric: HELP, TYPE, overflow or the no-label sample */
+	t.cap = (size_t)(m->n + 3 * KT_METRIC_COUNT) * LINE_MAX_BYTES + 1;
+	t.p = malloc(t.cap);
+	if (!t.p)
+		goto out;
+	t.p[0] = '\0';
+	for (int k = 0; k < KT_METRIC_COUNT; k++) {
+		const struct metric_def *d = &defs[k];
+		int seen = 0;
+
+		put_str(&t, "# HELP ");
+		put_str(&t, d->name);
+		put_str(&t, " ");
+		put_str(&t, d->help);
+		put_str(&t, "\n# TYPE ");
+		put_str(&t, d->name);
+		put_str(&t, " ");
+		put_str(&t, d->type);
+		put_str(&t, "\n");
+		for (int i = 0; i < m->n; i++) {
+			if (m->series[i].metric != (enum kt_metric)k)
+				continue;
+			put_sample(&t, (enum kt_metric)k, m->series[i].values, m->series[i].value);
+			seen = 1;
+		}
+		if (m->overflowed[k])
+			put_sample(&t, (enum kt_metric)k, NULL, m->overflow[k]);
+		else if (d->nlabels == 0 && !seen)
+			put_sample(&t, (enum kt_metric)k, NULL, 0);
+	}
+	if (len)
+		*len = t.len;
+out:
+	pthread_mutex_unlock(&m->lock);
+	return t.p;
+}
+
+/* ---- the process's events ---- */
+
+void kt_metrics_http_request(const char *route, const char *method, int status)
+{
+	char code[16];
+
+	snprintf(code, sizeof(code), "%d", status);
+	kt_metrics_add(&global, KT_METRIC_HTTP_REQUESTS, 1, route, method, code);
+}
+
+void kt_metrics_inbound(const char *supplier, const char *verdict)
+{
+	kt_metrics_add(&global, KT_METRIC_INBOUND, 1, supplier, verdict, NULL);
+}
+
+void kt_metrics_idempotent_replay(void)
+{
+	kt_metrics_add(&global, KT_METRIC_IDEMPOTENT_REPLAYS, 1, NULL, NULL, NULL);
+}
+
+void kt_metrics_db_reconnect(const char *pool)
+{
+	kt_metrics_add(&global, KT_METRIC_DB_RECONNECTS, 1, pool, NULL, NULL);
+}
+
+void kt_metrics_delivery(const char *supplier, const char *outcome)
+{
+	kt_metrics_add(&global, KT_METRIC_DELIVERIES, 1, supplier, outcome, NULL);
+}
+
+void kt_metrics_db_jobs(const char *pool, int delta)
+{
+	kt_metrics_add(&global, KT_METRIC_DB_JOBS_IN_FLIGHT, delta, pool, NULL, NULL);
+}

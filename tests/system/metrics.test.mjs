@@ -1,0 +1,151 @@
+// metrics.test.mjs - GET /metrics in the Prometheus text format, without a
+// key: HTTP answers by route pattern (never the raw path), inbound verdicts
+// through the simulator, idempotent replays, delivery outcomes, database
+// reconnects after PostgreSQL dropped the broker's sessions; counters only
+// go up.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, eventually, psql } from './lib/harness.mjs';
+
+let s;
+before(async () => { s = await startStack(); });
+after(async () => { await s.stop(); });
+
+const ticketBody = () => ({
+  service: s.services['acme-workplace'], type: 'incident', summary: 'printer on fire',
+  description: 'third floor', impact: 3, urgency: 3,
+});
+
+// Every sample of the exposition: [{name, labels, value}].
+function parse(text) {
+  const samples = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+)$/);
+    assert.ok(m, `not a sample line: ${JSON.stringify(line)}`);
+    const labels = {};
+    if (m[2]) {
+      for (const l of m[2].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    }
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+async function scrape() {
+  const r = await s.api('GET', '/metrics');
+  assert.equal(r.status, 200, r.text);
+  return parse(r.text);
+}
+
+// The value of the sample with exactly these labels; 0 when absent.
+function value(samples, name, labels = {}) {
+  const want = JSON.stringify(Object.entries(labels).sort());
+  const hit = samples.find((x) => x.name === name && JSON.stringify(Object.entries(x.labels).sort()) === want);
+  return hit ? hit.value : 0;
+}
+
+const http = (route, method, status) => ['keten_http_requests_total', { route, method, status: String(status) }];
+
+test('GET /metrics needs no key and speaks the text format 0.0.4', async () => {
+  const r = await s.api('GET', '/metrics');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  for (const [name, type] of [['keten_http_requests_total', 'counter'],
+    ['keten_inbound_deliveries_total', 'counter'], ['keten_idempotent_replays_total', 'counter'],
+    ['keten_db_reconnects_total', 'counter'], ['keten_deliveries_total', 'counter'],
+    ['keten_db_jobs_in_flight', 'gauge']]) {
+    assert.match(r.text, new RegExp(`^# HELP ${name} .+$`, 'm'));
+    assert.match(r.text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'));
+  }
+  parse(r.text);
+  const after = await scrape();
+  assert.ok(value(after, ...http('/metrics', 'GET', 200)) >= 1, 'the scrape itself is counted');
+});
+
+test('HTTP answers are counted by route pattern, method and status', async () => {
+  const before = await scrape();
+  assert.equal((await s.api('GET', '/healthz')).status, 200);
+  assert.equal((await s.api('GET', '/v1/tickets')).status, 401);
+  assert.equal((await s.api('GET', '/v1/tickets', { key: s.keys.acme })).status, 200);
+  assert.equal((await s.api('GET', '/no/such/thing-4711')).status, 404);
+  assert.equal((await s.api('GET', '/v1/tickets/00000000-0000-4000-8000-000000000000', { key: s.keys.acme })).status, 404);
+  const after = await scrape();
+  const delta = (route, method, status) => value(after, ...http(route, method, status)) - value(before, ...http(route, method, status));
+  assert.equal(delta('/healthz', 'GET', 200), 1);
+  assert.equal(delta('/v1/tickets', 'GET', 401), 1);
+  assert.equal(delta('/v1/tickets', 'GET', 200), 1);
+  assert.equal(delta('unmatched', 'GET', 404), 1);
+  assert.equal(delta('/v1/tickets/{}', 'GET', 404), 1);
+  const routes = new Set(after.filter((x) => x.name === 'keten_http_requests_total').map((x) => x.labels.route));
+  assert.ok(!routes.has('/no/such/thing-4711'), 'the raw path is never a label');
+  assert.ok(![...routes].some((r) => r.includes('00000000-0000')), 'ids are never labels');
+});
+
+test('an idempotent replay is counted once', async () => {
+  const before = await scrape();
+  const key = `metrics-${Date.now()}`;
+  const body = ticketBody();
+  const a = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body, headers: { 'idempotency-key': key } });
+  assert.equal(a.status, 201, a.text);
+  const b = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body, headers: { 'idempotency-key': key } });
+  assert.equal(b.status, 201, b.text);
+  assert.equal(b.text, a.text);
+  const after = await scrape();
+  assert.equal(value(after, 'keten_idempotent_replays_total') - value(before, 'keten_idempotent_replays_total'), 1);
+  assert.equal(value(after, ...http('/v1/tickets', 'POST', 201)) - value(before, ...http('/v1/tickets', 'POST', 201)), 2);
+});
+
+test('inbound verdicts and delivery outcomes are counted per supplier', async () => {
+  const before = await scrape();
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() })).json;
+  const leg = (await eventually(async () => (await s.sims.netco.tickets()).find((x) => x.keten_ticket === t.id),
+    15000, 'the netco ticket')).leg_id;
+  const r = await s.sims.netco.send({ leg_id: leg, status: 'assigned' });
+  assert.equal(r.body.result, 'applied');
+  const dup = await s.sims.netco.send({ leg_id: leg, status: 'assigned', webhook_id: r.webhook_id });
+  assert.equal(dup.body.result, 'duplicate');
+  const bad = await s.sims.netco.send({ leg_id: leg, status: 'resolved',
+    secret: 'whsec_' + Buffer.from('not the secret at all!!').toString('base64') });
+  assert.equal(bad.status, 401);
+  const after = await eventually(async () => {
+    const m = await scrape();
+    return value(m, 'keten_deliveries_total', { supplier: 'netco', outcome: 'delivered' }) >
+      value(before, 'keten_deliveries_total', { supplier: 'netco', outcome: 'delivered' }) && m;
+  }, 15000, 'the delivery to netco to be counted');
+  const inbound = (verdict) => value(after, 'keten_inbound_deliveries_total', { supplier: 'netco', verdict }) -
+    value(before, 'keten_inbound_deliveries_total', { supplier: 'netco', verdict });
+  assert.equal(inbound('applied'), 1);
+  assert.equal(inbound('duplicate'), 1);
+  assert.equal(inbound('rejected'), 1);
+  assert.equal(inbound('stale'), 0);
+  assert.equal(value(after, ...http('/v1/inbound/{}', 'POST', 200)) - value(before, ...http('/v1/inbound/{}', 'POST', 200)), 2);
+  assert.ok(value(after, 'keten_deliveries_total', { supplier: 'hostco', outcome: 'delivered' }) >= 1);
+  // An unknown supplier in the path is no label of its own.
+  const u = await s.api('POST', '/v1/inbound/nosuchsupplier', { body: {} });
+  assert.equal(u.status, 404);
+  const later = await scrape();
+  assert.ok(!later.some((x) => x.labels.supplier === 'nosuchsupplier'));
+  assert.equal(value(later, 'keten_inbound_deliveries_total', { supplier: '_unknown', verdict: 'rejected' }) -
+    value(after, 'keten_inbound_deliveries_total', { supplier: '_unknown', verdict: 'rejected' }), 1);
+  // Counters never go down between scrapes.
+  for (const x of after) {
+    if (x.name.endsWith('_total')) assert.ok(value(later, x.name, x.labels) >= x.value, JSON.stringify(x));
+  }
+  for (const pool of ['api', 'dispatch']) {
+    assert.ok(later.some((x) => x.name === 'keten_db_jobs_in_flight' && x.labels.pool === pool), pool);
+    assert.ok(value(later, 'keten_db_jobs_in_flight', { pool }) >= 0);
+  }
+});
+
+test('sessions PostgreSQL dropped are counted when they reconnect', async () => {
+  const before = await scrape();
+  psql(s.db, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+  // The first request on a dropped session fails (503); a later one reconnects.
+  await eventually(async () => (await s.api('GET', '/readyz')).status === 200 &&
+    value(await scrape(), 'keten_db_reconnects_total', { pool: 'api' }) >
+      value(before, 'keten_db_reconnects_total', { pool: 'api' }), 15000, 'an api reconnect');
+  await eventually(async () => value(await scrape(), 'keten_db_reconnects_total', { pool: 'dispatch' }) >
+      value(before, 'keten_db_reconnects_total', { pool: 'dispatch' }), 15000, 'a dispatch reconnect');
+});
