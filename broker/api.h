@@ -74,6 +74,9 @@ int kt_api_leg_link(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
 		  void *arg, struct kt_err *err);
 
+/* The ?limit= of a list: 50 when absent, 1..200, else 400 "invalid_limit". */
+int kt_api_list_limit(const struct kt_request *r, int *limit, struct kt_err *err);
+
 /* Parses r->body as a JSON object: 400 "invalid_json" when it is not. */
 json_t *kt_api_body_json(const struct kt_request *r, struct kt_err *err);
 

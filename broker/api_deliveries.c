@@ -2,14 +2,10 @@
  * POST /v1/deliveries/{id}/replay and /discard, POST
  * /v1/suppliers/{key}/replay-dead and POST /v1/legs/{id}/link. The route
  * table admits integrator keys only. */
-#include <errno.h>
-
 #include "api.h"
 #include "intake.h"
 #include "store_delivery.h"
 
-#define LIST_DEFAULT 50
-#define LIST_MAX 200
 #define EXTERNAL_ID_MAX 255
 
 static const char *const list_states[] = {
@@ -18,18 +14,11 @@ static const char *const list_states[] = {
 
 int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	long limit = LIST_DEFAULT;
+	int limit;
 	size_t i;
 
-	if (r->query_limit) {
-		char *end;
-
-		errno = 0;
-		limit = strtol(r->query_limit, &end, 10);
-		if (errno || *end || end == r->query_limit || limit < 1 || limit > LIST_MAX)
-			return kt_err_set(err, 400, "invalid_limit",
-					  "limit must be a whole number from 1 to %d", LIST_MAX);
-	}
+	if (kt_api_list_limit(r, &limit, err))
+		return KT_ERR;
 	if (r->query_state) {
 		for (i = 0; i < sizeof(list_states) / sizeof(list_states[0]); i++)
 			if (strcmp(r->query_state, list_states[i]) == 0)
@@ -38,7 +27,7 @@ int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *
 			return kt_err_set(err, 400, "invalid_state",
 					  "state must be pending, dead, blocked, done or discarded");
 	}
-	r->answer = kt_store_delivery_list(db, r->query_state, r->query_supplier, (int)limit,
+	r->answer = kt_store_delivery_list(db, r->query_state, r->query_supplier, limit,
 					   r->query_cursor, err);
 	if (!r->answer)
 		return KT_ERR;

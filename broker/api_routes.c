@@ -1,5 +1,7 @@
 /* api_routes.c - the route table of the HTTP API and the handlers too small
  * for a file of their own (readiness). */
+#include <errno.h>
+
 #include "api.h"
 
 const struct kt_route kt_routes[] = {
@@ -33,6 +35,26 @@ int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 		return KT_ERR;
 	r->status = 200;
 	r->answer = json_pack("{s:s}", "status", "ready");
+	return KT_OK;
+}
+
+#define LIST_DEFAULT 50
+#define LIST_MAX 200
+
+int kt_api_list_limit(const struct kt_request *r, int *limit, struct kt_err *err)
+{
+	char *end;
+	long v;
+
+	*limit = LIST_DEFAULT;
+	if (!r->query_limit)
+		return KT_OK;
+	errno = 0;
+	v = strtol(r->query_limit, &end, 10);
+	if (errno || *end || end == r->query_limit || v < 1 || v > LIST_MAX)
+		return kt_err_set(err, 400, "invalid_limit",
+				  "limit must be a whole number from 1 to %d", LIST_MAX);
+	*limit = (int)v;
 	return KT_OK;
 }
 

@@ -1,14 +1,9 @@
 /* api_tickets.c - POST /v1/tickets, GET /v1/tickets/{id}, GET /v1/tickets:
  * intake and the caller's views of tickets. */
-#include <errno.h>
-
 #include "api.h"
 #include "intake.h"
 #include "store_ticket.h"
 #include "view.h"
-
-#define LIST_DEFAULT 50
-#define LIST_MAX 200
 
 /* p's view of ticket id, read from the full record. New reference, or
  * NULL with 404 "not_found". */
@@ -84,20 +79,13 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	long limit = LIST_DEFAULT;
+	int limit;
 	json_t *page, *items, *t;
 	size_t i;
 
-	if (r->query_limit) {
-		char *end;
-
-		errno = 0;
-		limit = strtol(r->query_limit, &end, 10);
-		if (errno || *end || end == r->query_limit || limit < 1 || limit > LIST_MAX)
-			return kt_err_set(err, 400, "invalid_limit",
-					  "limit must be a whole number from 1 to %d", LIST_MAX);
-	}
-	page = kt_store_ticket_list(db, &r->principal, (int)limit, r->query_cursor, err);
+	if (kt_api_list_limit(r, &limit, err))
+		return KT_ERR;
+	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, err);
 	if (!page)
 		return KT_ERR;
 	items = json_array();
