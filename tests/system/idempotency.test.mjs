@@ -20,7 +20,10 @@ const post = (key, b, idem, stack = s) => stack.api('POST', '/v1/tickets',
 // What a request may have written, all tables at once.
 const counts = (stack = s) => psql(stack.db,
   'SELECT (SELECT count(*) FROM tickets) || \'/\' || (SELECT count(*) FROM legs) || \'/\' ||' +
-  ' (SELECT count(*) FROM outbox) || \'/\' || (SELECT count(*) FROM events) || \'/\' ||' +
+  // Events written by intake only: the dispatcher adds delivered/accepted
+  // events on its own while the test runs.
+  ' (SELECT count(*) FROM outbox) || \'/\' ||' +
+  ' (SELECT count(*) FROM events WHERE kind IN (\'received\', \'routed\', \'triage\')) || \'/\' ||' +
   ' (SELECT count(*) FROM idempotency_keys)');
 
 test('a retry replays the original status and body and creates nothing', async () => {
