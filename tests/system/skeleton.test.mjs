@@ -89,6 +89,10 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
     await eventually(async () => (await s.sims[me].tickets()).find((x) => x.keten_ticket === t.id), 15000, 'sim ticket');
     legs[me] = (await s.sims[me].tickets()).find((x) => x.keten_ticket === t.id).leg_id;
   }
+  // The outcomes recorded too (delivered + accepted), so the event counts
+  // below see only what the updates do.
+  await eventually(async () => (await s.api('GET', `/v1/tickets/${t.id}`, { key: s.keys.integrator }))
+    .json.legs.every((l) => l.external_id), 15000, 'both deliveries recorded');
   const status = async () => (await s.api('GET', `/v1/tickets/${t.id}`, { key: s.keys.acme })).json.status;
 
   let r = await s.sims.netco.send({ leg_id: legs.netco, status: 'assigned' });
