@@ -11,6 +11,7 @@ work=$(mktemp -d /tmp/ktsys.XXXXXX)
 pgdir=$(tests/lib/pg.sh start)
 cleanup() { tests/lib/pg.sh stop "$pgdir"; rm -rf "$work"; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # so that an interrupted run still cleans up
 deploy/certs.sh "$work/certs"
 chmod 755 "$work"
 
