@@ -80,7 +80,7 @@ test-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
 test-system: $(KETEN)
-	@KETEN_BIN=$(abspath $(KETEN)) tests/system/run.sh
+	@KETEN_BIN=$(abspath $(KETEN)) KETEN_TEST_FILES="$(KETEN_TEST_FILES)" tests/system/run.sh
 
 run: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) deploy/quickstart.sh

@@ -2,7 +2,8 @@
 # run.sh - the system tests: one throwaway PostgreSQL and one set of test
 # certificates for the run, then node's test runner over
 # tests/system/*.test.mjs (each file makes its own database, simulators
-# and broker). KETEN_BIN names the binary under test.
+# and broker). KETEN_BIN names the binary under test; KETEN_TEST_FILES
+# (space-separated paths) runs only those files.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${KETEN_BIN:?KETEN_BIN must name the keten binary}"
@@ -17,5 +18,5 @@ chmod 755 "$work"
 
 export KETEN_BIN KETEN_TEST_PGHOST="$pgdir" KETEN_TEST_WORK="$work"
 export KETEN_TEST_CERTS="$work/certs"
-files=$(ls tests/system/*.test.mjs)
+files=${KETEN_TEST_FILES:-$(ls tests/system/*.test.mjs)}
 node --test --test-reporter=spec $files
