@@ -14,8 +14,10 @@ struct kt_db; /* one database session */
 /* Connects (conninfo may be a URI); sets statement_timeout when > 0. */
 int kt_db_open(const char *conninfo, int statement_timeout_ms,
 	       struct kt_db **out, struct kt_err *err);
-/* 1 while the session is usable. */
-int kt_db_ok(const struct kt_db *db);
+/* 1 while the session is usable. An idle session first reads whatever the
+ * server sent it, so a server that closed it while it sat idle (a restart)
+ * is noticed here, before a job runs on it, and not by the job. */
+int kt_db_ok(struct kt_db *db);
 /* Drops a broken session and connects again. */
 int kt_db_reconnect(struct kt_db *db, struct kt_err *err);
 /* Accepts NULL. */

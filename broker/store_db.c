@@ -7,20 +7,24 @@
 static int map_error(struct kt_db *db, PGresult *res, struct kt_err *err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			      : PQerrorMessage(db->conn);
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	char text[200];
 	size_t len;
 
-	snprintf(text, sizeof(text), "%s", msg ? msg : "unknown error");
+	if (!msg)
+		msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
+	snprintf(text, sizeof(text), "%s", msg && *msg ? msg : "unknown error");
 	len = strlen(text);
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '.'))
 		text[--len] = '\0';
 	/* The database's own words go to the log, never to an API client. */
 	kt_log(KT_LOG_WARN, json_pack("{s:s}", "sqlstate", state ? state : ""),
 	       "database: %s", text);
-	if (PQstatus(db->conn) != CONNECTION_OK ||
-	    (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)))
+	/* An error without a SQLSTATE is libpq's own: the server never
+	 * answered (a connection lost mid-statement, before libpq marks the
+	 * session bad). */
+	if (PQstatus(db->conn) != CONNECTION_OK || !state ||
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		return kt_err_set(err, 503, "database_unavailable", "database unavailable");
 	if (state && strcmp(state, "57014") == 0)
 		return kt_err_set(err, 503, "database_timeout",
@@ -80,9 +84,14 @@ void kt_db_settle(struct kt_db *db)
 	kt_db_rollback(db);
 }
 
-int kt_db_ok(const struct kt_db *db)
+int kt_db_ok(struct kt_db *db)
 {
-	return db && db->conn && PQstatus(db->conn) == CONNECTION_OK;
+	if (!db || !db->conn || PQstatus(db->conn) != CONNECTION_OK)
+		return 0;
+	/* libpq's socket is non-blocking: this never waits. */
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE && !PQconsumeInput(db->conn))
+		return 0;
+	return PQstatus(db->conn) == CONNECTION_OK;
 }
 
 int kt_db_reconnect(struct kt_db *db, struct kt_err *err)

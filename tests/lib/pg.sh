@@ -2,6 +2,8 @@
 # pg.sh - a throwaway PostgreSQL 15 cluster on a unix socket, for tests, the
 # bench and the quick start. `pg.sh start [durable]` prints the cluster's
 # folder (also its socket directory); `pg.sh stop DIR` stops and removes it.
+# `pg.sh crash DIR` stops it the way a crash would (-m immediate: no
+# checkpoint, clients cut off) and `pg.sh resume DIR` starts it again.
 # initdb and pg_ctl refuse root, so as root they run as the postgres user, in
 # a fresh folder under /tmp that user owns (short socket paths, reachable even
 # when the checkout is not).
@@ -30,9 +32,19 @@ start)
 	if [ "${2:-}" != durable ]; then
 		opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	fi
+	echo "$opts" >"$dir/opts"
 	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w \
 		start >/dev/null || fail "$dir/server.log"
 	echo "$dir"
+	;;
+crash)
+	dir=${2:?usage: pg.sh crash DIR}
+	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+	;;
+resume)
+	dir=${2:?usage: pg.sh resume DIR}
+	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$(cat "$dir/opts")" -w \
+		start >/dev/null
 	;;
 stop)
 	dir=${2:?usage: pg.sh stop DIR}
@@ -41,7 +53,7 @@ stop)
 	rm -rf "$dir"
 	;;
 *)
-	echo "usage: pg.sh start [durable] | pg.sh stop DIR" >&2
+	echo "usage: pg.sh start [durable] | pg.sh stop DIR | pg.sh crash DIR | pg.sh resume DIR" >&2
 	exit 2
 	;;
 esac

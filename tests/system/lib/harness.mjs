@@ -11,7 +11,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 
 const BIN = process.env.KETEN_BIN;
-const PGHOST = process.env.KETEN_TEST_PGHOST;
+let PGHOST = process.env.KETEN_TEST_PGHOST;
 const WORK = process.env.KETEN_TEST_WORK;
 const CERTS = process.env.KETEN_TEST_CERTS;
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -27,6 +27,12 @@ function track(proc) {
   return proc;
 }
 process.once('exit', () => { for (const p of children) p.kill('SIGKILL'); });
+
+// Points this test file (its own process) at another PostgreSQL cluster,
+// such as one it starts itself in order to crash it.
+export function usePostgres(host) {
+  PGHOST = host;
+}
 
 export function certs() {
   return {
