@@ -40,34 +40,25 @@ static int is_https_url(const char *url)
 	return 1;
 }
 
-/* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view},
- * serialized compact with sorted keys so that it is stable byte for byte. */
-static int webhook_build_request(const struct kt_adapter_msg *msg,
-				 struct kt_http_request *out,
-				 struct kt_err *err)
+/* The supplier's endpoint, or NULL with err filled when it is not an
+ * absolute https URL. */
+static const char *endpoint_of(const json_t *supplier, struct kt_err *err)
 {
-	const char *endpoint =
-		json_string_value(json_object_get(msg->supplier, "endpoint"));
-	const char *key = json_string_value(json_object_get(msg->supplier, "key"));
-	char type[32];
-	json_t *doc;
+	const char *endpoint = json_string_value(json_object_get(supplier, "endpoint"));
+	const char *key = json_string_value(json_object_get(supplier, "key"));
 
-	if (!endpoint || !is_https_url(endpoint))
-		return kt_err_set(err, 422, "adapter_build",
-				  "supplier \"%s\" has no absolute https endpoint",
-				  key ? key : "");
-	if ((unsigned)msg->op >= KT_OP__COUNT)
-		return kt_err_set(err, 422, "adapter_build",
-				  "unknown outbox operation %d", (int)msg->op);
-	if (!json_is_object(msg->leg_view))
-		return kt_err_set(err, 422, "adapter_build",
-				  "leg view for supplier \"%s\" is not a JSON object",
-				  key ? key : "");
-	snprintf(type, sizeof(type), "leg.%s", kt_operation_name(msg->op));
-	/* "o" steals the fresh deep copy; the caller's leg_view stays const */
-	doc = json_pack("{s:s, s:I, s:o}", "type", type, "sequence",
-			(json_int_t)msg->seq, "data",
-			json_deep_copy(msg->leg_view));
+	if (endpoint && is_https_url(endpoint))
+		return endpoint;
+	kt_err_set(err, 422, "adapter_build",
+		   "supplier \"%s\" has no absolute https endpoint", key ? key : "");
+	return NULL;
+}
+
+/* POST endpoint with doc (stolen; NULL = out of memory), serialized compact
+ * with sorted keys so that it is stable byte for byte. */
+static int post_json(const char *endpoint, json_t *doc, struct kt_http_request *out,
+		     struct kt_err *err)
+{
 	if (!doc)
 		return out_of_memory(err);
 	out->body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
@@ -86,6 +77,52 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 fail_oom:
 	kt_http_request_release(out);
 	return out_of_memory(err);
+}
+
+/* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view}. */
+static int webhook_build_request(const struct kt_adapter_msg *msg,
+				 struct kt_http_request *out,
+				 struct kt_err *err)
+{
+	const char *endpoint = endpoint_of(msg->supplier, err);
+	const char *key = json_string_value(json_object_get(msg->supplier, "key"));
+	char type[32];
+
+	if (!endpoint)
+		return KT_ERR;
+	if ((unsigned)msg->op >= KT_OP__COUNT)
+		return kt_err_set(err, 422, "adapter_build",
+				  "unknown outbox operation %d", (int)msg->op);
+	if (!json_is_object(msg->leg_view))
+		return kt_err_set(err, 422, "adapter_build",
+				  "leg view for supplier \"%s\" is not a JSON object",
+				  key ? key : "");
+	snprintf(type, sizeof(type), "leg.%s", kt_operation_name(msg->op));
+	/* "o" steals the fresh deep copy; the caller's leg_view stays const */
+	return post_json(endpoint,
+			 json_pack("{s:s, s:I, s:o}", "type", type, "sequence",
+				   (json_int_t)msg->seq, "data",
+				   json_deep_copy(msg->leg_view)),
+			 out, err);
+}
+
+/* {"type": "leg.lookup", "data": {"leg": {"id": leg id}}}: the correlation
+ * id the supplier was sent as data.leg.id, and nothing else. */
+static int webhook_build_lookup(const struct kt_adapter_msg *msg,
+				struct kt_http_request *out, struct kt_err *err)
+{
+	const char *endpoint = endpoint_of(msg->supplier, err);
+	const char *leg = json_string_value(
+		json_object_get(json_object_get(msg->leg_view, "leg"), "id"));
+
+	if (!endpoint)
+		return KT_ERR;
+	if (!leg)
+		return kt_err_set(err, 422, "adapter_build", "the leg view names no leg id");
+	return post_json(endpoint,
+			 json_pack("{s:s, s:{s:{s:s}}}", "type", "leg.lookup", "data",
+				   "leg", "id", leg),
+			 out, err);
 }
 
 /* The supplier's own id: "id", else "external_id"; NULL when neither is a
@@ -138,6 +175,27 @@ static int webhook_read_reply(enum kt_operation op, long http_status,
 out:
 	json_decref(doc);
 	return rc;
+}
+
+/* 200 with the supplier's id: found; 404: the supplier holds no ticket
+ * for the leg. */
+static int webhook_read_lookup(long http_status, const char *body, size_t len,
+			       int *found, struct kt_adapter_reply *out,
+			       struct kt_err *err)
+{
+	*found = 0;
+	if (http_status == 404)
+		return KT_OK;
+	if (http_status != 200)
+		return kt_err_set(err, 502, "adapter_reply",
+				  "lookup answered HTTP %ld, not 200 or 404", http_status);
+	if (webhook_read_reply(KT_OP_CREATE, http_status, body, len, out, err))
+		return KT_ERR;
+	if (!out->external_id)
+		return kt_err_set(err, 502, "adapter_reply",
+				  "lookup answered 200 without the supplier's id");
+	*found = 1;
+	return KT_OK;
 }
 
 /* The problems found in one inbound body, recorded as err details. */
@@ -376,4 +434,6 @@ const struct kt_adapter kt_adapter_webhook = {
 	.build_request = webhook_build_request,
 	.read_reply = webhook_read_reply,
 	.read_inbound = webhook_read_inbound,
+	.build_lookup = webhook_build_lookup,
+	.read_lookup = webhook_read_lookup,
 };

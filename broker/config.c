@@ -43,6 +43,7 @@ static const struct opt opts[] = {
 	INT(lease_ms, 60000, 100, 86400000, "outbox lease; must outlast supplier_timeout_ms"),
 	INT(supplier_connect_timeout_ms, 5000, 10, 600000, "connect + TLS handshake timeout of a supplier call"),
 	INT(supplier_timeout_ms, 30000, 10, 3600000, "total timeout of a supplier call"),
+	INT(supplier_search_lag_ms, 5000, 0, 3600000, "how far a supplier's search may lag behind its writes: a lookup before a re-create waits this long"),
 	INT(supplier_max_response_bytes, 1048576, 1024, 67108864, "largest supplier answer read"),
 	INT(retry_base_ms, 1000, 1, 3600000, "first retry delay of a failed supplier call"),
 	INT(retry_max_ms, 3600000, 1, 86400000, "longest retry delay and longest Retry-After pause"),

@@ -27,6 +27,7 @@ struct kt_config {
 	int lease_ms;                /* outbox lease; outlasts supplier_timeout_ms */
 	int supplier_connect_timeout_ms;
 	int supplier_timeout_ms;     /* total time of one supplier call */
+	int supplier_search_lag_ms;  /* a supplier's search lags its writes this much */
 	int supplier_max_response_bytes;
 	int retry_base_ms;           /* first retry delay; doubles per attempt */
 	int retry_max_ms;            /* cap of the retry delay and of a Retry-After pause */

@@ -48,6 +48,7 @@ struct delivery {
 	long long claimed_ms;        /* monotonic time the claim returned */
 	long long release_in_ms;     /* > 0: hand back unsent, due again then */
 	int probe;                   /* the half-open circuit's one probe */
+	int lookup;                  /* this attempt looks up an in-doubt create */
 	char curl_err[CURL_ERROR_SIZE];
 	struct delivery *next;       /* in a claim's lists */
 	struct delivery *prev_sending, *next_sending; /* while curl has it */
@@ -333,7 +334,12 @@ static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 	am.seq = json_integer_value(json_object_get(dl->msg, "seq"));
 	am.leg_view = view;
 	am.supplier = supplier;
-	rc = dl->adapter->build_request(&am, &dl->req, err);
+	/* A create that may have reached the supplier is looked up first;
+	 * without a lookup only the supplier's Idempotency-Key protects it. */
+	dl->lookup = json_is_true(json_object_get(dl->msg, "in_doubt")) &&
+		     dl->adapter->build_lookup;
+	rc = dl->lookup ? dl->adapter->build_lookup(&am, &dl->req, err)
+			: dl->adapter->build_request(&am, &dl->req, err);
 	json_decref(view);
 	if (rc != KT_OK)
 		return KT_ERR;
@@ -365,7 +371,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (c->credits && kt_store_outbox_credit(db, c->credits, err))
 		return KT_ERR;
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
-				  c->paused, &msgs, err))
+				  cfg->supplier_search_lag_ms, c->paused, &msgs, err))
 		return KT_ERR;
 	json_array_foreach(msgs, i, m) {
 		struct delivery *dl = calloc(1, sizeof(*dl));
@@ -551,16 +557,20 @@ static int add_header(struct delivery *dl, const char *name, const char *value)
 }
 
 /* Signs at send time: the timestamp and signature are fresh at every
- * attempt, the webhook-id is the message's idempotency key on every one. */
+ * attempt, the webhook-id is the message's idempotency key on every one;
+ * a lookup is a request of its own, with an id of its own. */
 static int sign_headers(struct delivery *dl, struct kt_err *err)
 {
-	const char *id = msg_str(dl, "idempotency_key");
 	long long now = (long long)time(NULL);
-	char ts[24];
+	char id[300], ts[24];
 	char *sig = NULL;
-
 	int failed;
 
+	if (dl->lookup)
+		snprintf(id, sizeof(id), "%s.lookup.%lld", msg_str(dl, "idempotency_key"),
+			 (long long)json_integer_value(json_object_get(dl->msg, "attempts")));
+	else
+		snprintf(id, sizeof(id), "%s", msg_str(dl, "idempotency_key"));
 	if (kt_webhook_sign(dl->secrets, id, now, dl->req.body, dl->req.body_len, &sig, err))
 		return KT_ERR;
 	snprintf(ts, sizeof(ts), "%lld", now);
@@ -583,7 +593,7 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 	for (size_t i = 0; i < dl->req.n_headers; i++)
 		if (add_header(dl, dl->req.headers[i].name, dl->req.headers[i].value))
 			return kt_err_set(err, 500, "out_of_memory", "could not add a header");
-	if (add_header(dl, "Idempotency-Key", msg_str(dl, "idempotency_key")) ||
+	if ((!dl->lookup && add_header(dl, "Idempotency-Key", msg_str(dl, "idempotency_key"))) ||
 	    add_header(dl, "Expect", ""))
 		return kt_err_set(err, 500, "out_of_memory", "could not add a header");
 	if (sign_headers(dl, err))
@@ -631,11 +641,36 @@ static void pause_gate(struct delivery *dl, long long pause_ms)
 
 /* Whether o says the supplier is down (for its circuit): nothing got
  * through, no answer came, or it answered 408 or 5xx. A 429 is an answer
- * from a supplier that is up, and so is any other. */
+ * from a supplier that is up, and so is any other, such as a lookup's
+ * "not found" (not sent, but answered). */
 static int supplier_failed(const struct kt_outcome *o)
 {
-	return o->kind == KT_OUT_NOT_SENT || o->kind == KT_OUT_AMBIGUOUS ||
+	return (o->kind == KT_OUT_NOT_SENT && o->http_status == 0) ||
+	       o->kind == KT_OUT_AMBIGUOUS ||
 	       (o->kind == KT_OUT_RETRYABLE && o->http_status != 429);
+}
+
+/* A lookup that found nothing: the create goes out next, at once. */
+static int lookup_not_found(const struct delivery *dl)
+{
+	return dl->lookup && dl->outcome.kind == KT_OUT_NOT_SENT &&
+	       dl->outcome.http_status != 0;
+}
+
+/* Whether a create that stays pending may have reached the supplier: the
+ * request may have left (ambiguous), or the supplier failed while handling
+ * it (5xx). A lookup that failed leaves it as it was: in doubt. */
+static void mark_doubt(struct delivery *dl)
+{
+	struct kt_outcome *o = &dl->outcome;
+
+	if (dl->lookup) {
+		o->in_doubt = !lookup_not_found(dl);
+		return;
+	}
+	o->in_doubt = strcmp(msg_str(dl, "operation"), "create") == 0 &&
+		      (o->kind == KT_OUT_AMBIGUOUS ||
+		       (o->kind == KT_OUT_RETRYABLE && o->http_status >= 500));
 }
 
 /* Tells the supplier's circuit how dl went, and logs a change of state. */
@@ -678,11 +713,16 @@ static void finish_delivery(struct delivery *dl)
 		o->body_len = dl->resp_len;
 		o->retry_after = dl->retry_after[0] ? dl->retry_after : NULL;
 	}
-	if (o->kind != KT_OUT_DELIVERED && o->kind != KT_OUT_PERMANENT) {
+	mark_doubt(dl);
+	if (o->kind != KT_OUT_DELIVERED && o->kind != KT_OUT_PERMANENT &&
+	    !lookup_not_found(dl)) {
 		long long pause = plan_retry(dl);
 
 		if (pause > 0)
 			pause_gate(dl, pause);
+		/* The lookup must see what this attempt may have created. */
+		if (o->in_doubt && o->retry_in_ms < dl->d->app->cfg->supplier_search_lag_ms)
+			o->retry_in_ms = dl->d->app->cfg->supplier_search_lag_ms;
 	}
 	breaker_report(dl);
 	kt_metrics_delivery(supplier_str(dl, "key"), kt_outcome_kind_name(o->kind));
@@ -788,6 +828,42 @@ static void classify(struct delivery *dl, CURLcode rc)
 		    why);
 }
 
+/* A lookup's answer: found (delivered: the supplier's id is recorded and
+ * the create never goes out again), not found (not sent, due at once), or
+ * failed, classified like any call. */
+static void classify_lookup(struct delivery *dl, CURLcode rc)
+{
+	struct kt_outcome *o = &dl->outcome;
+	struct kt_err err = { 0 };
+	long http = 0;
+	int found = 0;
+
+	curl_easy_getinfo(dl->easy, CURLINFO_RESPONSE_CODE, &http);
+	if (rc != CURLE_OK || dl->resp_overflow) {
+		classify(dl, rc);
+		return;
+	}
+	if (dl->adapter->read_lookup(http, dl->resp, dl->resp_len, &found, &dl->reply,
+				     &err) != KT_OK) {
+		if (http >= 200 && http < 300)
+			set_outcome(o, KT_OUT_AMBIGUOUS, http, "lookup_unreadable", err.message);
+		else
+			classify(dl, rc);
+		kt_err_release(&err);
+		return;
+	}
+	if (!found) {
+		set_outcome(o, KT_OUT_NOT_SENT, http, "lookup_not_found",
+			    "the supplier holds no ticket for the leg: the create goes out next");
+		return;
+	}
+	set_outcome(o, KT_OUT_DELIVERED, http, "found_by_lookup",
+		    "the supplier already holds the ticket: it is not created again");
+	o->external_id = dl->reply.external_id;
+	o->has_status = dl->reply.has_status;
+	o->status = dl->reply.status;
+}
+
 static void check_done(struct kt_dispatcher *d)
 {
 	CURLMsg *m;
@@ -799,7 +875,10 @@ static void check_done(struct kt_dispatcher *d)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&dl);
-		classify(dl, m->data.result);
+		if (dl->lookup)
+			classify_lookup(dl, m->data.result);
+		else
+			classify(dl, m->data.result);
 		finish_delivery(dl);
 	}
 }

@@ -22,24 +22,27 @@ const char *kt_outcome_state(const struct kt_outcome *o)
 }
 
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
-			  int lease_ms, const json_t *paused, json_t **out,
+			  int lease_ms, int lag_ms, const json_t *paused, json_t **out,
 			  struct kt_err *err)
 {
-	char lim[16], lease[16];
+	char lim[16], lease[16], lag[16];
 	char *skip = paused ? json_dumps(paused, JSON_COMPACT) : NULL;
-	const char *params[] = { lim, owner, lease, skip };
+	const char *params[] = { lim, owner, lease, skip, lag };
 	PGresult *res;
 
 	if (paused && !skip)
 		return kt_err_set(err, 500, "out_of_memory", "out of memory");
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
+	snprintf(lag, sizeof(lag), "%d", lag_ms);
 	/* A dead message keeps the rest of its leg back, as a pending one
 	 * does, so a leg's messages never overtake; a discarded one does not. */
 	res = kt_db_exec(db,
 		"WITH c AS (SELECT o.id FROM outbox o JOIN legs l ON l.id = o.leg_id"
 		"  WHERE o.state = 'pending' AND o.due_at <= now()"
-		"   AND (o.lease_until IS NULL OR o.lease_until < now())"
+		"   AND (o.lease_until IS NULL"
+		"    OR o.lease_until < now() - CASE WHEN o.operation = 'create'"
+		"     THEN $5::integer ELSE 0 END * interval '1 millisecond')"
 		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
 		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
 		"     AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
@@ -47,18 +50,19 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		" UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
 		"  attempts = o.attempts + 1, first_attempt_at = coalesce(o.first_attempt_at, now()),"
+		"  in_doubt = o.in_doubt OR (o.lease_token IS NOT NULL AND o.operation = 'create'),"
 		"  updated_at = now()"
 		" FROM c, legs l, suppliers s"
 		" WHERE o.id = c.id AND l.id = o.leg_id AND s.id = l.supplier_id"
 		" RETURNING json_build_object('id', o.id::text, 'token', o.lease_token,"
 		"  'leg_id', o.leg_id, 'ticket_id', l.ticket_id, 'seq', o.seq,"
 		"  'operation', o.operation, 'idempotency_key', o.idempotency_key,"
-		"  'attempts', o.attempts, 'budget_used_ms',"
+		"  'attempts', o.attempts, 'in_doubt', o.in_doubt, 'budget_used_ms',"
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
 		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
 		"  'secret_ref', s.secret_ref))",
-		4, params, err);
+		5, params, err);
 	free(skip);
 	if (!res)
 		return KT_ERR;
@@ -166,7 +170,8 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 	char delay[24], credit[24];
 	char *outcome = outcome_json(o);
 	const char *state = kt_outcome_state(o);
-	const char *params[] = { id, token, state, delay, outcome, credit };
+	const char *params[] = { id, token, state, delay, outcome, credit,
+				 o->in_doubt ? "true" : "false" };
 	PGresult *res = NULL;
 	int rc = KT_ERR;
 
@@ -180,14 +185,14 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 	res = kt_db_exec(db,
 		"UPDATE outbox o SET state = $3, outcome = $5::jsonb, lease_owner = NULL,"
 		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
-		"  paused_ms = o.paused_ms + $6::bigint,"
+		"  paused_ms = o.paused_ms + $6::bigint, in_doubt = $7::boolean,"
 		"  due_at = CASE WHEN $3 = 'pending'"
 		"   THEN now() + $4::bigint * interval '1 millisecond' ELSE o.due_at END"
 		" FROM legs l, suppliers s"
 		" WHERE o.id = $1::bigint AND o.lease_token = $2::uuid"
 		"  AND l.id = o.leg_id AND s.id = l.supplier_id"
 		" RETURNING o.leg_id, l.ticket_id, 'supplier:' || s.key, o.operation, o.attempts",
-		6, params, err);
+		7, params, err);
 	if (!res)
 		goto rollback;
 	if (PQntuples(res) != 1) {

@@ -35,6 +35,8 @@ struct kt_outcome {
 	const char *external_id;   /* from the supplier's answer; may be NULL */
 	int has_status;
 	enum kt_status status;
+	int in_doubt;              /* a create that stays pending may have reached
+				    * the supplier: look it up before resending */
 };
 
 const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
@@ -48,18 +50,23 @@ const char *kt_outcome_state(const struct kt_outcome *o);
  * replayed; across legs by (priority, due time); none of a supplier in
  * paused (a JSON array of supplier ids; NULL: none). Each gets a lease of
  * lease_ms for owner and one more attempt; the first claim starts its
- * retry budget. *out gets a new array of
+ * retry budget. A create whose lease ran out with no outcome (its node
+ * died during the call) is in doubt, and taken over only lag_ms after the
+ * lease ran out, so that the lookup finds what that call created.
+ * *out gets a new array of
  * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, attempts,
- *  budget_used_ms, supplier: {id, key, adapter, endpoint, secret_ref}};
+ *  in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
+ *  secret_ref}};
  * budget_used_ms is the time since the first attempt, less the waits on a
  * 429 (by the database's clock). */
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
-			  int lease_ms, const json_t *paused, json_t **out,
+			  int lease_ms, int lag_ms, const json_t *paused, json_t **out,
 			  struct kt_err *err);
 
 /* Records o for message id under lease token: delivered -> done; permanent
  * or o->gave_up -> dead (with a delivery_dead event); otherwise pending
- * again in o->retry_in_ms with o->credit_ms added to its paused time. The
+ * again in o->retry_in_ms with o->credit_ms added to its paused time, in
+ * doubt as o->in_doubt says. The
  * outcome kept is {kind, code, message, http_status?, retry_after?, body?,
  * gave_up?}. A lease that ran out and was taken by another node leaves
  * everything unchanged and sets *stale. */

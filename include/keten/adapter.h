@@ -75,6 +75,21 @@ struct kt_adapter {
 	int (*read_inbound)(const char *body, size_t len,
 			    const json_t *supplier,
 			    struct kt_inbound_update *out, struct kt_err *err);
+	/* Optional (NULL: the supplier cannot be searched, and only its
+	 * honouring Idempotency-Key protects a re-sent create). Build the
+	 * request that asks the supplier for the ticket it holds for msg's
+	 * leg, found by the correlation id it was sent (the leg id): the
+	 * dispatcher sends it before a create whose earlier attempt may have
+	 * reached the supplier. */
+	int (*build_lookup)(const struct kt_adapter_msg *msg,
+			    struct kt_http_request *out, struct kt_err *err);
+	/* Read the answer to a lookup: *found = 1 with out->external_id set
+	 * (and the status, if given), or *found = 0 when the supplier holds
+	 * no such ticket. KT_ERR for any other answer: the lookup failed and
+	 * the create stays in doubt. */
+	int (*read_lookup)(long http_status, const char *body, size_t len,
+			   int *found, struct kt_adapter_reply *out,
+			   struct kt_err *err);
 };
 
 /* The adapter registered under name, or NULL. */

@@ -30,6 +30,7 @@ function usage(msg) {
 		'usage: supplier-sim.mjs --key NAME --cert FILE --tls-key FILE [--listen HOST:PORT]\n' +
 		'         [--port-file FILE] [--secret "whsec_... [whsec_...]"] [--broker-url URL]\n' +
 		'         [--broker-ca FILE] [--advance-ms N] [--idempotency honour|ignore]\n' +
+		'         [--search-lag-ms N]\n' +
 		'  the secret may also come from the environment variable SIM_SECRET\n');
 	process.exit(2);
 }
@@ -50,6 +51,7 @@ try {
 			'broker-ca': { type: 'string' },
 			'advance-ms': { type: 'string', default: '0' },
 			idempotency: { type: 'string', default: 'honour' },
+			'search-lag-ms': { type: 'string', default: '0' },
 			help: { type: 'boolean', short: 'h' },
 		},
 	}).values;
@@ -73,6 +75,9 @@ const ADVANCE_MS = Number(args['advance-ms']);
 
 if (args.idempotency !== 'honour' && args.idempotency !== 'ignore') usage('--idempotency wants honour or ignore');
 const IDEMPOTENCY = args.idempotency;
+
+if (!/^\d+$/.test(args['search-lag-ms'])) usage('--search-lag-ms wants a whole number of milliseconds');
+const SEARCH_LAG_MS = Number(args['search-lag-ms']);
 
 // Secrets: "whsec_a whsec_b": verify accepts any, outbound signing uses the first.
 function parseSecrets(text, what) {
@@ -361,7 +366,14 @@ async function handleHook(req, res, pathname) {
 		answered: null,
 	};
 	records.push(rec);
+	// hang with apply: the hook takes effect, and its answer never comes
+	const silent = mode.mode === 'hang' && mode.apply;
 	const answer = (status, obj, extra) => {
+		if (silent) {
+			rec.applied = status;
+			log('hook.hang', { path: pathname, type: rec.json?.type ?? null, applied: status });
+			return;
+		}
 		rec.answered = status;
 		send(res, status, obj, extra);
 		log('hook', {
@@ -389,7 +401,7 @@ async function handleHook(req, res, pathname) {
 	const v = verifySignature(b.raw, req.headers);
 	rec.verified = v.ok;
 
-	if (mode.mode === 'hang') {
+	if (mode.mode === 'hang' && !silent) {
 		log('hook.hang', { path: pathname, webhook_id: rec.headers['webhook-id'] ?? null, verified: rec.verified });
 		return; // never answer; the socket stays open until the client gives up
 	}
@@ -450,6 +462,13 @@ async function handleHook(req, res, pathname) {
 		scheduleAdvance(ticket);
 		return;
 	}
+	if (type === 'leg.lookup') {
+		// search by the correlation id, seeing only what is older than the lag
+		const seen = tickets.find((t) => t.leg_id === legId && t.created_at <= Date.now() - SEARCH_LAG_MS);
+		if (seen) answer(200, { id: seen.id, status: seen.status });
+		else answer(404, { error: 'no ticket for that leg' });
+		return;
+	}
 	if (/^leg\.[a-z_]+$/.test(type)) {
 		const t = ticketForLeg(legId, typeof leg.external_id === 'string' ? leg.external_id : null);
 		if (t) {
@@ -506,7 +525,7 @@ async function handleControl(req, res, pathname) {
 	if (route === 'POST /_sim/mode') {
 		const m = body.mode;
 		if (m === 'normal' || m === 'hang') {
-			mode = { mode: m, status: null, retry_after: null };
+			mode = { mode: m, status: null, retry_after: null, apply: m === 'hang' && body.apply === true };
 		} else if (m === 'status') {
 			const s = body.status;
 			if (!Number.isInteger(s) || s < 200 || s > 599) return send(res, 400, { error: 'status wants an integer 200..599' });

@@ -296,6 +296,83 @@ static void test_read_reply_not_2xx(void **state)
 	}
 }
 
+/* A lookup names only the correlation id: the leg id it was sent. */
+static void test_build_lookup(void **state)
+{
+	json_t *supplier = json_pack("{s:s}", "endpoint", ENDPOINT);
+	json_t *view = json_pack("{s:s, s:{s:s, s:n}}", "summary", "not sent",
+				 "leg", "id", "leg-1", "external_id");
+	json_t *noleg = json_pack("{s:s}", "summary", "no leg");
+	struct kt_adapter_msg msg = {
+		.op = KT_OP_CREATE, .message_id = "msg-1", .seq = 1,
+		.leg_view = view, .supplier = supplier,
+	};
+	struct kt_http_request req = { 0 };
+	struct kt_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(webhook()->build_lookup(&msg, &req, &err), KT_OK);
+	assert_string_equal(req.method, "POST");
+	assert_string_equal(req.url, ENDPOINT);
+	assert_string_equal(req.body, "{\"data\":{\"leg\":{\"id\":\"leg-1\"}},"
+				      "\"type\":\"leg.lookup\"}");
+	assert_int_equal(req.body_len, strlen(req.body));
+	kt_http_request_release(&req);
+
+	msg.leg_view = noleg;
+	assert_int_equal(webhook()->build_lookup(&msg, &req, &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_build");
+	assert_null(req.body);
+	json_decref(supplier);
+	supplier = json_pack("{s:s}", "endpoint", "http://acme.example/");
+	msg.supplier = supplier;
+	msg.leg_view = view;
+	assert_int_equal(webhook()->build_lookup(&msg, &req, &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_build");
+	json_decref(supplier);
+	json_decref(view);
+	json_decref(noleg);
+}
+
+/* 200 with an id: found; 404: not found; anything else fails the lookup. */
+static void test_read_lookup(void **state)
+{
+	static const struct {
+		long http;
+		const char *body;
+		int rc, found;
+		const char *id;
+	} cases[] = {
+		{ 200, "{\"id\": \"SUP-1\", \"status\": \"in_progress\"}", KT_OK, 1, "SUP-1" },
+		{ 200, "{\"external_id\": \"SUP-2\"}", KT_OK, 1, "SUP-2" },
+		{ 404, "{\"error\": \"no ticket\"}", KT_OK, 0, NULL },
+		{ 404, NULL, KT_OK, 0, NULL },
+		{ 200, "{}", KT_ERR, 0, NULL },
+		{ 200, "not json", KT_ERR, 0, NULL },
+		{ 201, "{\"id\": \"SUP-3\"}", KT_ERR, 0, NULL },
+		{ 500, "{\"id\": \"SUP-4\"}", KT_ERR, 0, NULL },
+		{ 410, NULL, KT_ERR, 0, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_adapter_reply reply = { 0 };
+		struct kt_err err = { 0 };
+		int found = -1;
+		const char *b = cases[i].body;
+		int rc = webhook()->read_lookup(cases[i].http, b, b ? strlen(b) : 0,
+						&found, &reply, &err);
+
+		if (rc != cases[i].rc || found != cases[i].found)
+			fail_msg("case %zu: rc %d found %d", i, rc, found);
+		if (cases[i].id)
+			assert_string_equal(reply.external_id, cases[i].id);
+		if (rc == KT_ERR)
+			assert_string_equal(err.code, "adapter_reply");
+		kt_adapter_reply_release(&reply);
+	}
+}
+
 /* A string member of an expectation, NULL for JSON null. */
 static const char *wanted_string(const json_t *obj, const char *key)
 {
@@ -557,6 +634,8 @@ int main(void)
 		cmocka_unit_test(test_read_reply),
 		cmocka_unit_test(test_read_reply_id_limit),
 		cmocka_unit_test(test_read_reply_not_2xx),
+		cmocka_unit_test(test_build_lookup),
+		cmocka_unit_test(test_read_lookup),
 		cmocka_unit_test(test_inbound_occurred_at),
 		cmocka_unit_test(test_inbound_limits),
 		INBOUND_CASE("valid_full"),

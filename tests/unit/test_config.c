@@ -35,6 +35,7 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(lease_ms, 60000, 100, 86400000),
 	INT_OPT(supplier_connect_timeout_ms, 5000, 10, 600000),
 	INT_OPT(supplier_timeout_ms, 30000, 10, 3600000),
+	INT_OPT(supplier_search_lag_ms, 5000, 0, 3600000),
 	INT_OPT(supplier_max_response_bytes, 1048576, 1024, 67108864),
 	INT_OPT(retry_base_ms, 1000, 1, 3600000),
 	INT_OPT(retry_max_ms, 3600000, 1, 86400000),

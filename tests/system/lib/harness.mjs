@@ -109,13 +109,15 @@ export function secret() {
   return 'whsec_' + randomBytes(24).toString('base64');
 }
 
-// One simulator. opts: {key, secret, advanceMs, idempotency, brokerUrl}.
+// One simulator. opts: {key, secret, advanceMs, idempotency, searchLagMs,
+// brokerUrl}.
 export async function startSim(dir, opts) {
   const portFile = path.join(dir, `${opts.key}.port`);
   const args = [path.join(ROOT, 'tests/sim/supplier-sim.mjs'), '--key', opts.key,
     '--cert', opts.cert || certs().cert, '--tls-key', opts.tlsKey || certs().key,
     '--listen', '127.0.0.1:0', '--port-file', portFile,
-    '--idempotency', opts.idempotency || 'honour'];
+    '--idempotency', opts.idempotency || 'honour',
+    '--search-lag-ms', String(opts.searchLagMs || 0)];
   if (opts.brokerUrl) {
     args.push('--broker-url', opts.brokerUrl, '--broker-ca', certs().ca,
       '--advance-ms', String(opts.advanceMs || 0));
