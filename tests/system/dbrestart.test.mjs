@@ -67,7 +67,7 @@ async function postUntilCreated(n, counters) {
   }
 }
 
-test('an immediate PostgreSQL restart under load loses nothing and creates nothing twice', async () => {
+test('an immediate PostgreSQL restart under load loses nothing and creates nothing twice', async (t) => {
   const counters = { resets: 0, 503: 0, 409: 0, readyAt: Infinity, afterReady: [] };
   const created = [];
   let next = 0;
@@ -132,5 +132,5 @@ test('an immediate PostgreSQL restart under load loses nothing and creates nothi
   assert.ok(reconnects >= 1, `database reconnects counted:\n${metrics.text}`);
   // The outage was felt and survived: the client saw 503s or resets.
   assert.ok(counters[503] + counters.resets >= 1, JSON.stringify(counters));
-  test.diagnostic?.(JSON.stringify(counters));
+  t.diagnostic(JSON.stringify(counters));
 });

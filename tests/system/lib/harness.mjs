@@ -282,6 +282,34 @@ async function buildStack(opts) {
   return stack;
 }
 
+// Another `keten serve` on stack s's database, with its own name and
+// settings. stop() expects a clean exit; kill() is a kill -9.
+export async function startNode(s, name, config = {}) {
+  const portFile = path.join(s.dir, `${name}-${randomBytes(4).toString('hex')}.port`);
+  const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
+    env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
+      KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
+      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...config },
+    stdio: ['ignore', 'pipe', 'pipe'] }));
+  const log = collect(proc);
+  const port = Number(await waitFile(portFile, proc, `keten serve ${name}`));
+  return {
+    name, proc, url: `https://127.0.0.1:${port}`,
+    log: () => log.text,
+    api(method, p, options = {}) { return request(this.url, method, p, options); },
+    kill() {
+      proc.kill('SIGKILL');
+      return new Promise((r) => (proc.exitCode !== null || proc.signalCode ? r() : proc.once('exit', r)));
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+      assert.equal(proc.exitCode, 0, log.text.slice(-3000));
+      assert.doesNotMatch(log.text, /Sanitizer|runtime error/);
+    },
+  };
+}
+
 // Polls fn until it returns a truthy value; fails after ms.
 export async function eventually(fn, ms = 15000, what = 'condition') {
   const until = Date.now() + ms;

@@ -1,0 +1,124 @@
+// faults.test.mjs - the outbound fault suite's kill test, which is also the
+// several-nodes test: three `keten serve` processes share one database
+// while a load of 2,000 tickets runs, and one of them is killed with
+// SIGKILL again and again (and replaced), during intake and during
+// delivery. The load client sends an Idempotency-Key on every POST and,
+// after a reset or a 503, retries with the same key at another node. Then:
+// lost = 0 (every key made exactly one ticket, each delivered to each of
+// its suppliers), and every supplier holds exactly one ticket per leg.
+// Run against simulators that honour Idempotency-Key and against ones that
+// ignore it and whose search lags 2 s behind their writes.
+// KETEN_FAULT_TICKETS scales the load (the sanitizer run uses fewer: it
+// looks for memory errors on the same paths, at a fraction of the speed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, startNode, eventually, psql, sleep } from './lib/harness.mjs';
+
+const TICKETS = Number(process.env.KETEN_FAULT_TICKETS || 2000);
+const WORKERS = 8;
+const KILL_EVERY_MS = 1500;
+
+const config = {
+  KETEN_SUPPLIER_TIMEOUT_MS: '1000', KETEN_LEASE_MS: '2000',
+  KETEN_SUPPLIER_SEARCH_LAG_MS: '2500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '1000',
+  KETEN_DISPATCH_INTERVAL_MS: '200',
+};
+
+const variants = [
+  { name: 'suppliers honour Idempotency-Key', sim: { idempotency: 'honour' } },
+  { name: 'suppliers ignore it, search lags 2 s', sim: { idempotency: 'ignore', searchLagMs: 2000 } },
+];
+
+for (const v of variants) {
+  test(`kill -9 of broker nodes under load: nothing lost, nothing twice (${v.name})`, async (t) => {
+    const s = await startStack({ config, sim: { netco: v.sim, hostco: v.sim } });
+    // s itself is never killed (its stop() checks a clean exit); the two
+    // others are the victims, replaced as they die.
+    const victims = [await startNode(s, 'victim-a', config), await startNode(s, 'victim-b', config)];
+    const nodes = () => [s, ...victims];
+    const stats = { kills: 0, resets: 0, retried: 0 };
+    try {
+      const created = new Map();
+      let next = 0;
+      const post = async (n) => {
+        // even numbers: acme's fan-out service (netco + hostco); odd: globex
+        const acme = n % 2 === 0;
+        const body = { service: s.services[acme ? 'acme-workplace' : 'globex-hosting'],
+          type: 'incident', summary: `fault ${n}`, description: 'kill -9', impact: 3, urgency: 3 };
+        const until = Date.now() + 180000;
+        for (let attempt = 0; ; attempt++) {
+          const all = nodes();
+          const node = all[(n + attempt) % all.length];
+          let r = null;
+          try {
+            r = await node.api('POST', '/v1/tickets', { key: acme ? s.keys.acme : s.keys.globex, body,
+              headers: { 'idempotency-key': `fault-${n}` } });
+          } catch {
+            stats.resets++;
+          }
+          if (r?.status === 201) return r.json.id;
+          if (r) assert.ok([503, 409].includes(r.status), `unexpected ${r.status}: ${r.text}`);
+          stats.retried++;
+          assert.ok(Date.now() < until, `ticket ${n} never created`);
+          await sleep(50);
+        }
+      };
+      const worker = async () => {
+        while (next < TICKETS) {
+          const n = next++;
+          created.set(n, await post(n));
+        }
+      };
+      const load = Promise.all(Array.from({ length: WORKERS }, worker));
+
+      // Kill a victim every KILL_EVERY_MS, through intake and delivery.
+      let delivering = true;
+      const killer = (async () => {
+        let i = 0;
+        while (delivering) {
+          await sleep(KILL_EVERY_MS);
+          if (!delivering) break;
+          const k = i++ % victims.length;
+          await victims[k].kill();
+          stats.kills++;
+          victims[k] = await startNode(s, `victim-${k}-${i}`, config);
+        }
+      })();
+      await load;
+
+      const ids = [...created.values()];
+      assert.equal(ids.length, TICKETS);
+      assert.equal(new Set(ids).size, TICKETS, 'one ticket per key');
+      assert.equal(psql(s.db, "SELECT count(*) FROM tickets WHERE summary LIKE 'fault %'"),
+        String(TICKETS), 'no ticket the client was not answered for');
+      const legs = Math.ceil(TICKETS / 2) * 2 + Math.floor(TICKETS / 2);
+      const done = () => psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
+        " JOIN tickets t ON t.id = l.ticket_id WHERE t.summary LIKE 'fault %' AND o.state = 'done'");
+      try {
+        await eventually(() => done() === String(legs), 240000, 'every create delivered');
+      } finally {
+        delivering = false;
+        await killer;
+      }
+      assert.ok(stats.kills >= 3, `killed ${stats.kills} times`);
+
+      // Exactly one supplier ticket per leg, at the right supplier.
+      for (const key of ['netco', 'hostco']) {
+        const want = psql(s.db, 'SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id' +
+          ` JOIN tickets t ON t.id = l.ticket_id WHERE p.key = '${key}' AND t.summary LIKE 'fault %'`)
+          .split('\n').sort();
+        const got = new Map();
+        for (const t of await s.sims[key].tickets()) got.set(t.leg_id, (got.get(t.leg_id) || 0) + 1);
+        const twice = [...got].filter(([, c]) => c > 1);
+        assert.deepEqual(twice, [], `${key}: legs with more than one ticket`);
+        assert.deepEqual([...got.keys()].sort(), want, `${key}: a ticket for every leg, no other`);
+        const creates = (await s.sims[key].received()).filter((r) => r.json?.type === 'leg.create');
+        stats[`${key}_resent`] = creates.length - want.length;
+      }
+      t.diagnostic(JSON.stringify(stats));
+    } finally {
+      for (const n of victims) await n.kill();
+      await s.stop();
+    }
+  });
+}
