@@ -184,9 +184,14 @@ static void test_valid_fixtures(void **state)
 					 json_array_get(err.details, 0), "path")) : "");
 		expect_lines("valid", names.v[i], "ref", &want);
 		for (size_t r = 0; r < doc->n_refs; r++) {
-			snprintf(line, sizeof(line), "%s %s %s",
-				 entity_word(doc->refs[r].entity), doc->refs[r].key,
-				 doc->refs[r].path);
+			const struct kt_chain_ref *ref = &doc->refs[r];
+
+			if (ref->contract)
+				snprintf(line, sizeof(line), "contract %s %s %s",
+					 ref->key, ref->contract, ref->path);
+			else
+				snprintf(line, sizeof(line), "%s %s %s",
+					 entity_word(ref->entity), ref->key, ref->path);
 			strs_add(&got, line);
 		}
 		snprintf(line, sizeof(line), "valid/%s references", names.v[i]);
@@ -453,6 +458,47 @@ static void test_diff(void **state)
 		   "default_component, name, - component hosting");
 }
 
+/* The agreements are part of the chain: a change of the SLA, the rules or
+ * a component's contract, alternates or items makes a new version. */
+static void test_diff_agreements(void **state)
+{
+#define AGREED(sla, rules, vpn_extra) \
+	"{\"key\": \"s\", \"customer\": \"c\", \"name\": \"W\", \"sla\": " sla \
+	", \"rules\": " rules ", \"components\": [{\"key\": \"vpn\", \"name\": \"N\", " \
+	"\"kind\": \"network\", \"supplier\": \"netco\"" vpn_extra "}]}"
+	const char *base = AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\"]");
+
+	(void)state;
+	check_diff(base, base, NULL);
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 30}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\"]"), "sla");
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"category\": \"account\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\"]"), "rules");
+	/* The order of alternates matters: it is the order of the hops. */
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"dataco\", \"hostco\"], "
+		"\"items\": [\"srv-01\"]"), "~ component vpn");
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"silver\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\", \"srv-02\"]"), "~ component vpn");
+	check_diff(base, AGREED("null", "[]", ""), "rules, sla, ~ component vpn");
+#undef AGREED
+}
+
 /* ---- the plan ---------------------------------------------------------- */
 
 static char *print_plan(const struct kt_chain_plan *plan)
@@ -526,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_problem_cap),
 		cmocka_unit_test(test_long_member_path),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_diff_agreements),
 		cmocka_unit_test(test_plan_print),
 	};
 
