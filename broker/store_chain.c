@@ -2,7 +2,8 @@
  * checks that need the database first (references, a service's customer),
  * then customers, suppliers and services upserted by key, and a new chain
  * version (document and component rows) for each service whose chain
- * changed. A dry run is the same transaction, rolled back. */
+ * changed. A dry run is the same transaction, rolled back. Also reads the
+ * document back (export). */
 #include "chain_doc.h"
 #include "store_internal.h"
 
@@ -446,4 +447,41 @@ out:
 		json_decref(st[i].document);
 	free(st);
 	return rc;
+}
+
+json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
+			      struct kt_err *err)
+{
+	/* Keys sort bytewise (COLLATE "C"), whatever the database's locale. */
+	static const char sql[] =
+		"WITH sv AS (SELECT s.id, s.key, s.customer_id, s.chain_version,"
+		"   cv.document FROM services s JOIN chain_versions cv"
+		"   ON cv.service_id = s.id AND cv.version = s.chain_version"
+		"  WHERE $1::text IS NULL OR s.key = $1),"
+		" comps AS (SELECT c.supplier_id, c.alternates FROM components c"
+		"  JOIN sv ON c.service_id = sv.id AND c.chain_version = sv.chain_version),"
+		" used AS (SELECT supplier_id AS id FROM comps"
+		"  UNION SELECT unnest(alternates) FROM comps)"
+		" SELECT json_build_object("
+		"  'customers', coalesce((SELECT json_agg(json_build_object("
+		"     'key', k.key, 'name', k.name) ORDER BY k.key COLLATE \"C\")"
+		"   FROM customers k WHERE $1::text IS NULL"
+		"    OR k.id IN (SELECT customer_id FROM sv)), '[]'),"
+		"  'suppliers', coalesce((SELECT json_agg(json_build_object("
+		"     'key', p.key, 'name', p.name, 'adapter', p.adapter,"
+		"     'endpoint', p.endpoint, 'secret_ref', p.secret_ref,"
+		"     'visibility', p.visibility, 'mapping', p.mapping,"
+		"     'contracts', p.contracts) ORDER BY p.key COLLATE \"C\")"
+		"   FROM suppliers p WHERE $1::text IS NULL"
+		"    OR p.id IN (SELECT id FROM used)), '[]'),"
+		"  'services', coalesce((SELECT json_agg(sv.document"
+		"     ORDER BY sv.key COLLATE \"C\") FROM sv), '[]'))"
+		" WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM sv)";
+	const char *params[] = { service_key };
+	int found = 0;
+	json_t *doc = kt_db_json(db, sql, 1, params, &found, err);
+
+	if (!doc && !found && !kt_err_isset(err))
+		kt_err_set(err, 404, "unknown_service", "no service \"%s\"", service_key);
+	return doc;
 }

@@ -1,13 +1,17 @@
 // chain.test.mjs - the chain document's agreements through `keten chain
-// import` against a real database: every field stored where migration 007
-// puts it, a change of any of them detected (and named) by the next
-// import, contracts of suppliers in the database resolved, and a bad
-// document listing every problem with its JSON path and applying nothing.
+// import` and `keten chain export` against a real database: every field
+// stored where migration 007 puts it, a change of any of them detected (and
+// named) by the next import, --dry-run printing the same plan and changing
+// nothing, contracts of suppliers in the database resolved, a bad document
+// listing every problem with its JSON path and applying nothing, and
+// export -> import -> export a byte-for-byte fixed point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { keten, newDatabase, dbUrl, psql, chainDoc } from './lib/harness.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
 
@@ -170,4 +174,143 @@ test('a bad document lists every problem with its path and applies nothing', () 
   assert.equal(r2.code, 1);
   assert.match(r2.stderr, /^  \/services\/0\/components\/0\/children\/0\/alternates\/1: unknown supplier "nobody"/m);
   assert.equal(psql(db, 'SELECT count(*) FROM suppliers'), '0');
+});
+
+// Everything an import may write, as one comparable text.
+function snapshot(db) {
+  return ['customers', 'suppliers', 'services', 'chain_versions', 'components'].map((t) =>
+    psql(db, `SELECT coalesce(json_agg(t ORDER BY t::text), '[]') FROM ${t} t`)).join('\n');
+}
+
+test('--dry-run prints the changes of agreements and changes nothing', () => {
+  const { db, run } = setup();
+  assert.equal(run(agreedChain()).code, 0);
+  const before = snapshot(db);
+
+  const doc = agreedChain();
+  doc.suppliers[0].contracts.push({ key: 'netco-bronze', name: 'NetCo Bronze UC' });
+  doc.suppliers[0].visibility = { name_to_customer: false };
+  doc.suppliers[1].mapping = { queue: 'hosting' };
+  doc.suppliers.push({ key: 'dataco', name: 'DataCo', adapter: 'webhook',
+    endpoint: 'https://127.0.0.1:1/hooks', secret_ref: 'env:KETEN_SECRET_DATACO' });
+  const svc = doc.services[0];
+  svc.sla.targets.p2 = { response_min: 60 };
+  svc.rules.pop();
+  const [vpn, hosting] = svc.components[0].children;
+  vpn.alternates = ['hostco', 'dataco'];
+  hosting.items = [];
+  svc.components[0].children.push({ key: 'backup', name: 'Backup', kind: 'data', supplier: 'dataco' });
+  doc.services[1].components[0].contract = 'hostco-std';
+
+  const r = run(doc, '--dry-run');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout,
+    '= customer acme: unchanged\n' +
+    '= customer globex: unchanged\n' +
+    '+ supplier dataco\n' +
+    '~ supplier hostco (mapping)\n' +
+    '~ supplier netco (contracts, visibility)\n' +
+    '~ service acme-workplace: chain version 2 (rules, sla, + component backup, ~ component hosting, ~ component vpn)\n' +
+    '~ service globex-hosting: chain version 2 (~ component servers)\n' +
+    `service acme-workplace id ${psql(db, "SELECT id FROM services WHERE key = 'acme-workplace'")}\n` +
+    `service globex-hosting id ${psql(db, "SELECT id FROM services WHERE key = 'globex-hosting'")}\n` +
+    'chain import: 5 change(s) (dry run, nothing applied)\n');
+  assert.equal(snapshot(db), before, 'a dry run changes no row');
+
+  // The real run does exactly what the dry run printed.
+  const real = run(doc);
+  assert.equal(real.code, 0, real.stderr);
+  assert.equal(real.stdout, r.stdout.replace(' (dry run, nothing applied)', ''));
+  assert.notEqual(snapshot(db), before);
+});
+
+function exportChain(env, ...args) {
+  const r = keten(['chain', 'export', ...args], env);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+// JSON with every object's members in byte order, indented by two.
+function sortedText(v) {
+  const sort = (x) => (Array.isArray(x) ? x.map(sort) : x && typeof x === 'object'
+    ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort(x[k])])) : x);
+  return JSON.stringify(sort(v), null, 2) + '\n';
+}
+
+test('export writes every field; export -> import is a no-op and a byte-for-byte fixed point', () => {
+  const { env, run } = setup();
+  const doc = agreedChain();
+  doc.suppliers[0].mapping.ratio = 0.1; // numbers come back as written
+  assert.equal(run(doc).code, 0);
+  const first = exportChain(env);
+  assert.equal(first, sortedText(JSON.parse(first)), 'keys sorted, stable formatting');
+
+  const got = JSON.parse(first);
+  const want = JSON.parse(JSON.stringify(doc));
+  for (const s of want.suppliers) {
+    s.visibility = { name_to_customer: true, public_comments_to_customer: true, ...s.visibility };
+    s.mapping ??= {};
+    s.contracts ??= [];
+  }
+  const byKey = (a, b) => (a.key < b.key ? -1 : 1);
+  for (const list of ['customers', 'suppliers', 'services']) want[list].sort(byKey);
+  assert.deepEqual(got, want, 'the document as imported, defaults filled in, lists in key order');
+  assert.match(first, /"availability_target": 99\.9,/);
+  assert.match(first, /"ratio": 0\.1\b/);
+
+  let r = run(first);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^chain import: 0 change\(s\)$/m);
+  assert.equal(exportChain(env), first);
+
+  // Into an empty database, and out again: the same bytes.
+  const other = setup();
+  r = other.run(first);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(exportChain(other.env), first);
+
+  // A newer chain version is what is exported.
+  doc.services[0].rules = [];
+  assert.equal(run(doc).code, 0);
+  assert.deepEqual(JSON.parse(exportChain(env)).services.find((s) => s.key === 'acme-workplace').rules, []);
+});
+
+test('export --service writes that service with its customer and suppliers, enough to import alone', () => {
+  const { env, run } = setup();
+  const doc = agreedChain();
+  doc.customers.push({ key: 'initech', name: 'Initech' });
+  doc.suppliers.push({ key: 'dataco', name: 'DataCo', adapter: 'webhook',
+    endpoint: 'https://127.0.0.1:1/hooks', secret_ref: 'env:KETEN_SECRET_DATACO' });
+  doc.services[1].components[0].alternates = ['dataco'];
+  assert.equal(run(doc).code, 0);
+
+  let got = JSON.parse(exportChain(env, '--service', 'globex-hosting'));
+  assert.deepEqual(got.customers.map((c) => c.key), ['globex']);
+  assert.deepEqual(got.suppliers.map((s) => s.key), ['dataco', 'hostco'], 'supplier and alternates');
+  assert.deepEqual(got.services.map((s) => s.key), ['globex-hosting']);
+  got = JSON.parse(exportChain(env, '--service', 'acme-workplace'));
+  assert.deepEqual(got.suppliers.map((s) => s.key), ['hostco', 'netco']);
+
+  const alone = setup();
+  const text = exportChain(env, '--service', 'acme-workplace');
+  const r = alone.run(text);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(exportChain(alone.env), text);
+
+  const none = keten(['chain', 'export', '--service', 'nobody'], env);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no service "nobody"/);
+  assert.equal(none.stdout, '');
+  assert.equal(keten(['chain', 'export', 'extra'], env).code, 2);
+  // An empty database exports an empty, importable document.
+  assert.equal(exportChain(setup().env), '{\n  "customers": [],\n  "services": [],\n  "suppliers": []\n}\n');
+});
+
+test('the demo chain imports, exports and imports again as a no-op', () => {
+  const { env, run } = setup();
+  let r = keten(['chain', 'import', path.join(ROOT, 'deploy/demo-chain.json')], env);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\+ service acme-workplace: chain version 1 \(4 components\)/);
+  r = run(exportChain(env));
+  assert.match(r.stdout, /^chain import: 0 change\(s\)$/m);
 });

@@ -278,11 +278,21 @@ static void test_demo_chain(void **state)
 	assert_string_equal(doc->suppliers[0].key, "netco");
 	assert_string_equal(doc->suppliers[1].key, "hostco");
 	assert_int_equal(doc->n_services, 2);
+	/* The agreements the quick start shows: contracts, an SLA, a rule,
+	 * items, alternates and a supplier whose name the customer never sees. */
+	assert_false(json_is_true(json_object_get(json_object_get(
+		doc->suppliers[1].obj, "visibility"), "name_to_customer")));
+	assert_int_equal(json_array_size(json_object_get(doc->suppliers[0].obj,
+							 "contracts")), 1);
 	s = &doc->services[0];
 	assert_string_equal(s->key, "acme-workplace");
 	assert_string_equal(s->customer, "acme");
 	assert_string_equal(s->default_component, "workplace");
-	assert_int_equal(s->n_components, 3);
+	assert_non_null(s->sla);
+	assert_int_equal(json_array_size(s->rules), 1);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(s->rules, 0), "component")), "accounts");
+	assert_int_equal(s->n_components, 4);
 	/* Pre-order, with parents and depths. */
 	assert_string_equal(s->components[0].key, "workplace");
 	assert_null(s->components[0].parent_key);
@@ -293,9 +303,16 @@ static void test_demo_chain(void **state)
 	assert_string_equal(s->components[1].supplier, "netco");
 	assert_string_equal(s->components[1].parent_key, "workplace");
 	assert_int_equal(s->components[1].depth, 2);
+	assert_string_equal(s->components[1].contract, "netco-gold");
+	assert_string_equal(json_string_value(json_array_get(s->components[1].alternates, 0)),
+			    "hostco");
+	assert_string_equal(json_string_value(json_array_get(s->components[1].items, 0)),
+			    "vpn-gw-01");
 	assert_string_equal(s->components[2].key, "hosting");
 	assert_string_equal(s->components[2].kind, "hardware");
 	assert_string_equal(s->components[2].supplier, "hostco");
+	assert_string_equal(s->components[3].key, "accounts");
+	assert_null(s->components[3].parent_key);
 	s = &doc->services[1];
 	assert_string_equal(s->key, "globex-hosting");
 	assert_string_equal(s->customer, "globex");
