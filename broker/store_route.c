@@ -16,20 +16,97 @@
 /* ---- the chain, as routing reads it ---------------------------------- */
 
 struct chain {
-	PGresult *comp;             /* owns the strings tree points into */
+	PGresult *comp, *items, *rules;   /* own the strings the arrays point into */
 	struct kt_component *tree;
+	struct kt_route_item *item;
+	struct kt_route_rule *rule;
 	struct kt_route_chain view;
 };
 
 static void chain_release(struct chain *c)
 {
 	PQclear(c->comp);
+	PQclear(c->items);
+	PQclear(c->rules);
 	free(c->tree);
+	free(c->item);
+	free(c->rule);
 	memset(c, 0, sizeof(*c));
 }
 
+/* A column value, NULL for SQL NULL. */
+static const char *value(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* An array of n elements of size sz (at least one, so never NULL on success). */
+static void *array(size_t n, size_t sz, struct kt_err *err)
+{
+	void *a = calloc(n ? n : 1, sz);
+
+	if (!a)
+		kt_err_set(err, 500, "out_of_memory", "out of memory");
+	return a;
+}
+
+/* The configuration items of the chain version (service $1, version $2). */
+static int chain_load_items(struct kt_db *db, const char *const *params, struct chain *c,
+			    struct kt_err *err)
+{
+	size_t n;
+
+	c->items = kt_db_exec(db,
+		"SELECT i.name, c.key FROM components c, unnest(c.items) i(name)"
+		" WHERE c.service_id = $1::uuid AND c.chain_version = $2::integer",
+		2, params, err);
+	if (!c->items)
+		return KT_ERR;
+	n = (size_t)PQntuples(c->items);
+	if (!(c->item = array(n, sizeof(*c->item), err)))
+		return KT_ERR;
+	for (size_t i = 0; i < n; i++) {
+		c->item[i].name = PQgetvalue(c->items, (int)i, 0);
+		c->item[i].component_key = PQgetvalue(c->items, (int)i, 1);
+	}
+	c->view.items = c->item;
+	c->view.n_items = n;
+	return KT_OK;
+}
+
+/* The routing rules of the chain version, in document order. */
+static int chain_load_rules(struct kt_db *db, const char *const *params, struct chain *c,
+			    struct kt_err *err)
+{
+	size_t n;
+
+	c->rules = kt_db_exec(db,
+		"SELECT r->>'type', r->>'category', r->>'component'"
+		" FROM chain_versions cv, jsonb_array_elements(cv.rules) WITH ORDINALITY x(r, n)"
+		" WHERE cv.service_id = $1::uuid AND cv.version = $2::integer ORDER BY x.n",
+		2, params, err);
+	if (!c->rules)
+		return KT_ERR;
+	n = (size_t)PQntuples(c->rules);
+	if (!(c->rule = array(n, sizeof(*c->rule), err)))
+		return KT_ERR;
+	for (size_t i = 0; i < n; i++) {
+		c->rule[i].type = value(c->rules, (int)i, 0);
+		c->rule[i].category = value(c->rules, (int)i, 1);
+		c->rule[i].component_key = PQgetvalue(c->rules, (int)i, 2);
+	}
+	c->view.rules = c->rule;
+	c->view.n_rules = n;
+	return KT_OK;
+}
+
+/* Loads the component tree of chain version `version` of service_id and,
+ * for a new ticket's ask (NULL: none), what kt_route_decide() will read
+ * of it: the items when the ticket names a CI, the rules when it names
+ * neither a component nor a CI. */
 static int chain_load(struct kt_db *db, const char *service_id, const char *version,
-		      const char *default_component, struct chain *c, struct kt_err *err)
+		      const char *default_component, const struct kt_route_ask *ask,
+		      struct chain *c, struct kt_err *err)
 {
 	const char *params[] = { service_id, version };
 	size_t n;
@@ -42,19 +119,20 @@ static int chain_load(struct kt_db *db, const char *service_id, const char *vers
 	if (!c->comp)
 		return KT_ERR;
 	n = (size_t)PQntuples(c->comp);
-	c->tree = calloc(n ? n : 1, sizeof(*c->tree));
-	if (!c->tree)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	if (!(c->tree = array(n, sizeof(*c->tree), err)))
+		return KT_ERR;
 	for (size_t i = 0; i < n; i++) {
 		c->tree[i].key = PQgetvalue(c->comp, (int)i, 0);
-		c->tree[i].parent_key = PQgetisnull(c->comp, (int)i, 1) ? NULL
-					: PQgetvalue(c->comp, (int)i, 1);
-		c->tree[i].supplier_id = PQgetisnull(c->comp, (int)i, 2) ? NULL
-					 : PQgetvalue(c->comp, (int)i, 2);
+		c->tree[i].parent_key = value(c->comp, (int)i, 1);
+		c->tree[i].supplier_id = value(c->comp, (int)i, 2);
 	}
 	c->view.tree = c->tree;
 	c->view.n = n;
 	c->view.default_component = default_component;
+	if (ask && ask->ci && chain_load_items(db, params, c, err))
+		return KT_ERR;
+	if (ask && !ask->component && !ask->ci && chain_load_rules(db, params, c, err))
+		return KT_ERR;
 	return KT_OK;
 }
 
@@ -309,7 +387,7 @@ int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *ve
 	*out = NULL;
 	if (!p)
 		return kt_err_set(err, 500, "out_of_memory", "out of memory");
-	if (chain_load(db, service_id, version, default_component, &p->chain, err))
+	if (chain_load(db, service_id, version, default_component, ask, &p->chain, err))
 		goto fail;
 	if (kt_route_decide(&p->chain.view, ask, &p->target) == KT_ROUTE_UNKNOWN) {
 		if (p->target.by == KT_ROUTE_BY_CI) {
@@ -432,7 +510,7 @@ static int targets_by_component(struct kt_db *db, const struct ticket_row *t,
 				const char *component, struct targets *tg,
 				struct kt_err *err)
 {
-	if (chain_load(db, t->service_id, t->version, NULL, &tg->chain, err))
+	if (chain_load(db, t->service_id, t->version, NULL, NULL, &tg->chain, err))
 		return KT_ERR;
 	tg->n = kt_route_legs(tg->chain.tree, tg->chain.view.n, component, tg->legs);
 	if (tg->n == KT_ROUTE_UNKNOWN) {
@@ -625,8 +703,8 @@ fail:
 
 /* What a re-routing reads besides the chain; the results own the strings. */
 struct reject_ctx {
-	PGresult *leg, *open, *rejected;
-	const char **open_ids, **rejected_ids;
+	PGresult *leg, *alternates, *open, *rejected;
+	const char **alternate_ids, **open_ids, **rejected_ids;
 	struct kt_route_leg hinted[KT_ROUTE_MAX_LEGS];
 	struct kt_reroute_in in;
 	const char *hint_ignored;
@@ -635,8 +713,10 @@ struct reject_ctx {
 static void reject_ctx_release(struct reject_ctx *x)
 {
 	PQclear(x->leg);
+	PQclear(x->alternates);
 	PQclear(x->open);
 	PQclear(x->rejected);
+	free(x->alternate_ids);
 	free(x->open_ids);
 	free(x->rejected_ids);
 }
@@ -647,6 +727,7 @@ static int reject_read(struct kt_db *db, const char *ticket_id, const char *leg_
 {
 	const char *lp[] = { leg_id };
 	const char *tp[] = { ticket_id };
+	const char *ap[] = { ticket_id, NULL };
 	int n;
 
 	x->leg = kt_db_exec(db, "SELECT l.component_key, s.key FROM legs l"
@@ -656,7 +737,16 @@ static int reject_read(struct kt_db *db, const char *ticket_id, const char *leg_
 		return KT_ERR;
 	if (PQntuples(x->leg) != 1)
 		return kt_err_set(err, 404, "unknown_leg", "no such leg");
-	x->in.component = PQgetisnull(x->leg, 0, 0) ? NULL : PQgetvalue(x->leg, 0, 0);
+	x->in.component = ap[1] = value(x->leg, 0, 0);
+	x->alternates = kt_db_exec(db,
+		"SELECT a.id FROM tickets t JOIN components c ON c.service_id = t.service_id"
+		"  AND c.chain_version = t.chain_version,"
+		" unnest(c.alternates) WITH ORDINALITY a(id, n)"
+		" WHERE t.id = $1::uuid AND c.key = $2 ORDER BY a.n", 2, ap, err);
+	if (!x->alternates ||
+	    column(x->alternates, 0, &x->alternate_ids, &x->in.n_alternates, err))
+		return KT_ERR;
+	x->in.alternates = x->alternate_ids;
 	x->open = kt_db_exec(db, "SELECT DISTINCT l.supplier_id FROM legs l"
 				 " WHERE l.ticket_id = $1::uuid AND l.supplier_id IS NOT NULL"
 				 "  AND " OPEN_LEG, 1, tp, err);
@@ -695,7 +785,7 @@ int kt_store_route_rejected(struct kt_db *db, const char *ticket_id, const char 
 
 	*n_messages = 0;
 	if (ticket_row(db, ticket_id, &t, err) ||
-	    chain_load(db, t.service_id, t.version, NULL, &chain, err) ||
+	    chain_load(db, t.service_id, t.version, NULL, NULL, &chain, err) ||
 	    reject_read(db, ticket_id, leg_id, &chain, rj->component, &x, err))
 		goto out;
 	x.in.hops = t.hops;

@@ -22,7 +22,8 @@ function check(name, value) {
   assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(value)}`);
 }
 
-// The harness chain, plus: "legacy" on acme-workplace (beside "workplace",
+// The harness chain, plus on acme-workplace: routing rules, configuration
+// items, hostco as the VPN's alternate, and "legacy" (beside "workplace",
 // so not part of its fan-out), delivered by deadco, a supplier nobody can
 // reach; and acme-desk, a service with no default component, whose tickets
 // wait in triage unless they name one.
@@ -30,8 +31,17 @@ function chain(sims) {
   const d = chainDoc(sims);
   d.suppliers.push({ key: 'deadco', name: 'DeadCo', adapter: 'webhook',
     endpoint: 'https://127.0.0.1:1/hooks', secret_ref: 'env:KETEN_SECRET_NETCO' });
-  d.services[0].components.push(
-    { key: 'legacy', name: 'Legacy', kind: 'application', supplier: 'deadco' });
+  const w = d.services[0];
+  w.components.push({ key: 'legacy', name: 'Legacy', kind: 'application', supplier: 'deadco' });
+  const [vpn, hosting] = w.components[0].children;
+  Object.assign(vpn, { alternates: ['hostco'], items: ['vpn-gw-01', 'vpn-gw-02'] });
+  Object.assign(hosting, { items: ['srv-web-01'] });
+  w.rules = [
+    { type: 'request', component: 'hosting' },
+    { category: 'remote-access', component: 'vpn' },
+    { type: 'change', category: 'remote-access', component: 'workplace' },
+    { type: 'change', category: 'remote-access', component: 'legacy' },
+  ];
   d.services.push({ key: 'acme-desk', customer: 'acme', name: 'Desk Acme',
     components: [{ key: 'desk', name: 'Desk', kind: 'people', children: [
       { key: 'net', name: 'Network', kind: 'network', supplier: 'netco' },
@@ -386,11 +396,34 @@ describe('rejections', () => {
     assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, creates);
   });
 
+  test('a rejection without a hint goes to the component\'s next alternate, then to triage', async () => {
+    const t = await open({ component: 'vpn' });
+    const netLeg = legOf(await delivered(t.id), 'netco');
+    await reject(s.sims.netco, netLeg.id, { reason: 'not ours' });
+    let i = await view(t.id);
+    const alt = legOf(i, 'hostco');
+    assert.equal(alt.component_key, 'vpn', 'the alternate takes the rejected component');
+    assert.equal(i.hops, 1);
+    assert.equal(events(i, 'rerouted')[0].data.verdict, 'forward');
+    assert.deepEqual(events(i, 'rerouted')[0].data.to, ['hostco']);
+    await eventually(async () => (await hooks(s.sims.hostco, t.id, 'leg.create')).length === 1,
+      15000, 'the alternate\'s create');
+    await delivered(t.id);
+    // hostco, the last alternate, rejects too: nobody left, triage.
+    await reject(s.sims.hostco, alt.id, { reason: 'not ours either' });
+    i = await view(t.id);
+    assert.equal(i.needs_triage, true);
+    assert.equal(i.escalated, false);
+    assert.equal(i.hops, 1);
+    assert.equal(events(i, 'rerouted')[1].data.verdict, 'triage');
+    assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, 1);
+  });
+
   test('no hint and no alternate: triage; a hint the chain lacks is noted and ignored', async () => {
     for (const hint of [undefined, 'nosuch']) {
-      const t = await open({ component: 'vpn' });
-      const leg = legOf(await delivered(t.id), 'netco');
-      await reject(s.sims.netco, leg.id, { reason: 'not ours', ...(hint ? { component: hint } : {}) });
+      const t = await open({ component: 'hosting' });
+      const leg = legOf(await delivered(t.id), 'hostco');
+      await reject(s.sims.hostco, leg.id, { reason: 'not ours', ...(hint ? { component: hint } : {}) });
       const i = await view(t.id);
       assert.equal(i.needs_triage, true);
       assert.equal(i.escalated, false);
@@ -425,6 +458,55 @@ describe('rejections', () => {
     assert.equal(count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), resolved);
     assert.ok(Number(resolved) > Number(before));
     assert.equal(legOf(await view(t.id), 'netco').status, 'resolved');
+  });
+});
+
+describe('routing a new ticket', () => {
+  async function routed(body) {
+    const t = await open(body);
+    const i = await view(t.id);
+    return { by: events(i, 'routed').map((e) => e.data.by + (e.data.rule === undefined ? '' : `#${e.data.rule}`)),
+      legs: i.legs.map((l) => `${l.supplier.key}:${l.component_key}`).sort() };
+  }
+
+  test('category and type rules: the most specific match wins, ties by order', async () => {
+    for (const [body, legs, by] of [
+      [{ type: 'request' }, ['hostco:hosting'], 'rule#0'],
+      [{ type: 'request', category: 'printing' }, ['hostco:hosting'], 'rule#0'],
+      [{ type: 'incident', category: 'remote-access' }, ['netco:vpn'], 'rule#1'],
+      [{ type: 'request', category: 'remote-access' }, ['netco:vpn'], 'rule#1'],
+      [{ type: 'change', category: 'remote-access' }, ['hostco:hosting', 'netco:vpn'], 'rule#2'],
+      [{ type: 'incident', category: 'Remote-Access' }, ['hostco:hosting', 'netco:vpn'], 'default'],
+      [{ type: 'problem' }, ['hostco:hosting', 'netco:vpn'], 'default'],
+      [{ type: 'request', component: 'vpn' }, ['netco:vpn'], 'component'],
+    ]) {
+      const got = await routed(body);
+      assert.deepEqual(got.legs, legs, JSON.stringify(body));
+      assert.ok(got.by.every((b) => b === by), `${JSON.stringify(body)}: ${got.by}`);
+    }
+  });
+
+  test('a CI routes to the component whose items hold it, before any rule', async () => {
+    for (const [body, legs] of [
+      [{ ci: 'vpn-gw-02' }, ['netco:vpn']],
+      [{ ci: 'srv-web-01', type: 'change', category: 'remote-access' }, ['hostco:hosting']],
+      [{ ci: 'srv-web-01', component: 'vpn' }, ['netco:vpn']],
+    ]) {
+      const got = await routed(body);
+      assert.deepEqual(got.legs, legs, JSON.stringify(body));
+    }
+    const t = await open({ ci: 'vpn-gw-01' });
+    assert.equal(t.ci, 'vpn-gw-01');
+    assert.equal(events(await view(t.id), 'routed')[0].data.by, 'ci');
+    // An item name differing in case, or a component key, is no CI.
+    for (const ci of ['VPN-GW-01', 'vpn']) {
+      const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
+        service: s.services['acme-workplace'], type: 'incident', summary: 's', description: 'd',
+        impact: 3, urgency: 3, ci } });
+      assert.equal(r.status, 422);
+      assert.equal(r.json.error.code, 'unknown_ci');
+      assert.deepEqual(r.json.error.details, [{ path: '/ci', message: 'no such configuration item in the service\'s chain' }]);
+    }
   });
 });
 
