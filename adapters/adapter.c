@@ -70,5 +70,7 @@ void kt_inbound_update_release(struct kt_inbound_update *upd)
 	free(upd->external_id);
 	free(upd->comment);
 	free(upd->occurred_at);
+	free(upd->reject_reason);
+	free(upd->reject_component);
 	memset(upd, 0, sizeof(*upd));
 }

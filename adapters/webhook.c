@@ -1,6 +1,7 @@
 /* webhook.c - the generic `webhook` adapter of adapters/webhook.md: builds
  * the JSON delivery of an outbox message, reads the supplier's answer and
- * turns a supplier's "leg.updated" delivery into a canonical update. Pure:
+ * turns a supplier's "leg.updated" delivery (a status, a comment, or a
+ * rejection of the leg) into a canonical update. Pure:
  * the dispatcher adds the webhook-* headers, signs and sends. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -322,6 +323,9 @@ struct inbound_fields {
 	const char *comment;
 	int comment_public;
 	const char *occurred_at;
+	int reject;
+	const char *reject_reason;
+	const char *reject_component;
 };
 
 static void check_comment(const json_t *comment, struct inbound_fields *f,
@@ -341,6 +345,20 @@ static void check_comment(const json_t *comment, struct inbound_fields *f,
 	f->comment_public = json_is_true(pub);
 }
 
+static void check_reject(const json_t *reject, struct inbound_fields *f,
+			 struct problems *pr)
+{
+	if (!json_is_object(reject)) {
+		problem(pr, "/reject", "must be an object");
+		return;
+	}
+	f->reject = 1;
+	f->reject_reason = string_member(reject, "/reject", "reason",
+					 KT_WEBHOOK_REASON_MAX, 1, pr);
+	f->reject_component = string_member(reject, "/reject", "component",
+					    KT_WEBHOOK_KEY_MAX, 0, pr);
+}
+
 /* Checks every member of the update in doc (an object), recording each
  * problem; members the contract does not name are ignored. */
 static void check_update(const json_t *doc, struct inbound_fields *f,
@@ -349,6 +367,7 @@ static void check_update(const json_t *doc, struct inbound_fields *f,
 	const json_t *type = member(doc, "type");
 	const json_t *status = member(doc, "status");
 	const json_t *comment = member(doc, "comment");
+	const json_t *reject = member(doc, "reject");
 
 	if (!type)
 		problem(pr, "/type", "is required");
@@ -373,8 +392,13 @@ static void check_update(const json_t *doc, struct inbound_fields *f,
 	if (f->occurred_at && !is_rfc3339(f->occurred_at))
 		problem(pr, "/occurred_at",
 			"must be an RFC 3339 date-time such as \"2026-11-25T19:40:00Z\"");
-	if (!status && !comment)
-		problem(pr, "", "either status or comment is required");
+	if (reject) {
+		check_reject(reject, f, pr);
+		if (status || comment)
+			problem(pr, "/reject", "cannot be combined with status or comment");
+	} else if (!status && !comment) {
+		problem(pr, "", "one of status, comment or reject is required");
+	}
 }
 
 /* *dst = a copy of src, or stays NULL for a NULL src; -1 out of memory. */
@@ -415,10 +439,13 @@ static int webhook_read_inbound(const char *body, size_t len,
 	out->has_status = f.has_status;
 	out->status = f.status;
 	out->comment_public = f.comment_public;
+	out->reject = f.reject;
 	if (copy_optional(&out->leg_id, f.leg_id) ||
 	    copy_optional(&out->external_id, f.external_id) ||
 	    copy_optional(&out->comment, f.comment) ||
-	    copy_optional(&out->occurred_at, f.occurred_at)) {
+	    copy_optional(&out->occurred_at, f.occurred_at) ||
+	    copy_optional(&out->reject_reason, f.reject_reason) ||
+	    copy_optional(&out->reject_component, f.reject_component)) {
 		kt_inbound_update_release(out);
 		out_of_memory(err);
 		goto out;

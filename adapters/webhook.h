@@ -10,6 +10,10 @@
 #define KT_WEBHOOK_ID_MAX 255
 /* Largest comment text the adapter accepts, in bytes. */
 #define KT_WEBHOOK_COMMENT_MAX (64 * 1024)
+/* Largest reason of a rejection, in bytes. */
+#define KT_WEBHOOK_REASON_MAX 1000
+/* Largest component key a rejection may hint at, in bytes (as a chain's keys). */
+#define KT_WEBHOOK_KEY_MAX 63
 
 extern const struct kt_adapter kt_adapter_webhook;
 

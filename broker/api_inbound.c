@@ -47,8 +47,12 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 		[KT_INBOUND_DUPLICATE] = "duplicate",
 		[KT_INBOUND_STALE] = "stale",
 	};
+	const struct kt_inbound_policy pol = {
+		.ahead_s = r->app->cfg->webhook_tolerance_s,
+		.hop_limit = r->app->cfg->hop_limit,
+	};
 	enum kt_inbound_result result;
-	int rc = KT_ERR;
+	int rc = KT_ERR, n_messages;
 
 	if (!supplier) {
 		kt_metrics_inbound("_unknown", "rejected");
@@ -62,9 +66,10 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 		goto out;
 	}
 	if (adapter->read_inbound(r->body, r->body_len, supplier, &u, err) ||
-	    kt_store_inbound_apply(db, supplier, r->webhook_id, &u,
-				   r->app->cfg->webhook_tolerance_s, &result, err))
+	    kt_store_inbound_apply(db, supplier, r->webhook_id, &u, &pol, &result,
+				   &n_messages, err))
 		goto out;
+	r->wake_dispatcher = n_messages > 0;
 	r->status = 200;
 	r->answer = json_pack("{s:s}", "result", results[result]);
 	rc = KT_OK;

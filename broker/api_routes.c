@@ -23,6 +23,9 @@ const struct kt_route kt_routes[] = {
 	{ "POST", "/v1/suppliers/{}/replay-dead", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_supplier_replay_dead },
 	{ "POST", "/v1/legs/{}/link", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_leg_link },
+	{ "POST", "/v1/tickets/{}/route", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_route },
+	{ "POST", "/v1/tickets/{}/cancel",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_cancel },
 	/* Signed by the supplier, not authorised by an API key. */
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound },
 };

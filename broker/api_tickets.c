@@ -5,9 +5,7 @@
 #include "store_ticket.h"
 #include "view.h"
 
-/* p's view of ticket id, read from the full record. New reference, or
- * NULL with 404 "not_found". */
-static json_t *ticket_view(struct kt_db *db, const struct kt_principal *p,
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
 			   const char *id, struct kt_err *err)
 {
 	json_t *full = kt_store_ticket_full(db, id, p, err), *view;
@@ -38,7 +36,7 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 	json_t *view;
 
 	if (kt_store_ticket_create(db, w->principal, &w->in, id, &w->n_messages, err) ||
-	    !(view = ticket_view(db, w->principal, id, err)))
+	    !(view = kt_api_ticket_view(db, w->principal, id, err)))
 		return KT_ERR;
 	out->body = json_dumps(view, JSON_COMPACT);
 	json_decref(view);
@@ -70,7 +68,7 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 {
 	if (!kt_is_uuid(r->params[0]))
 		return kt_err_set(err, 404, "not_found", "no such ticket");
-	r->answer = ticket_view(db, &r->principal, r->params[0], err);
+	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
 	if (!r->answer)
 		return KT_ERR;
 	r->status = 200;
@@ -85,7 +83,13 @@ int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *er
 
 	if (kt_api_list_limit(r, &limit, err))
 		return KT_ERR;
-	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, err);
+	if (r->query_state && strcmp(r->query_state, "needs_triage") != 0 &&
+	    strcmp(r->query_state, "escalated") != 0)
+		return kt_err_set(err, 400, "invalid_state", "state must be needs_triage or escalated");
+	if (r->query_state && r->principal.role != KT_ROLE_INTEGRATOR)
+		return kt_err_set(err, 403, "forbidden", "only the integrator lists tickets by state");
+	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, r->query_state,
+				    err);
 	if (!page)
 		return KT_ERR;
 	items = json_array();

@@ -2,10 +2,12 @@
  * with its JSON pointer. */
 #include <ctype.h>
 
+#include "chain_doc.h"
 #include "intake.h"
 
 static const char *const known_fields[] = {
 	"service", "type", "summary", "description", "impact", "urgency", "component",
+	"category", "ci",
 };
 
 /* "/" + name escaped as a JSON Pointer token (~ -> ~0, / -> ~1), cut to
@@ -25,6 +27,25 @@ static void json_pointer_token(const char *name, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 	kt_utf8_trim(out);
+}
+
+void kt_json_unknown_members(const json_t *body, const char *const *known, size_t n,
+			     const char *what, struct kt_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)body, key, v) {
+		size_t i;
+		char path[80];
+
+		for (i = 0; i < n && strcmp(known[i], key) != 0; i++)
+			;
+		if (i == n) {
+			json_pointer_token(key, path, sizeof(path));
+			kt_err_detail(err, path, "is not %s", what);
+		}
+	}
 }
 
 int kt_is_uuid(const char *s)
@@ -86,28 +107,21 @@ static int level_field(const json_t *body, const char *name, struct kt_err *err)
 
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err)
 {
-	const char *type, *key;
-	json_t *v;
+	const char *type;
 
 	memset(out, 0, sizeof(*out));
-	json_object_foreach((json_t *)body, key, v) {
-		size_t i, n = sizeof(known_fields) / sizeof(known_fields[0]);
-		char path[80];
-
-		for (i = 0; i < n && strcmp(known_fields[i], key) != 0; i++)
-			;
-		if (i == n) {
-			json_pointer_token(key, path, sizeof(path));
-			kt_err_detail(err, path, "is not a ticket field");
-		}
-	}
+	kt_json_unknown_members(body, known_fields,
+				sizeof(known_fields) / sizeof(known_fields[0]), "a ticket field",
+				err);
 	out->service = text_field(body, "service", 1, 1, 64, err);
 	type = text_field(body, "type", 1, 1, 32, err);
 	if (type && kt_ticket_type_parse(type, &out->type) != 0)
 		kt_err_detail(err, "/type", "must be incident, request, change or problem");
 	out->summary = text_field(body, "summary", 1, 1, KT_SUMMARY_MAX, err);
 	out->description = text_field(body, "description", 1, 0, KT_DESCRIPTION_MAX, err);
-	out->component = text_field(body, "component", 0, 1, 63, err);
+	out->component = text_field(body, "component", 0, 1, KT_CHAIN_KEY_MAX, err);
+	out->category = text_field(body, "category", 0, 1, KT_CHAIN_NAME_MAX, err);
+	out->ci = text_field(body, "ci", 0, 1, KT_CHAIN_NAME_MAX, err);
 	out->impact = level_field(body, "impact", err);
 	out->urgency = level_field(body, "urgency", err);
 	if (err->details)

@@ -15,6 +15,8 @@ struct kt_intake {
 	enum kt_ticket_type type;
 	const char *service;      /* borrowed from the body; a uuid */
 	const char *component;    /* borrowed; NULL when not given */
+	const char *category;     /* borrowed; NULL when not given */
+	const char *ci;           /* borrowed: a configuration item's name; NULL when not given */
 	const char *summary;      /* borrowed */
 	const char *description;  /* borrowed */
 	int impact, urgency, priority;
@@ -24,6 +26,11 @@ struct kt_intake {
  * "invalid_ticket" and one detail per problem, or 422 "unknown_service"
  * when service is not a uuid (it cannot name a service). */
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err);
+
+/* Adds a detail "is not <what>" to err for each member of object body
+ * whose name is not one of known[0..n), at its JSON pointer, in body order. */
+void kt_json_unknown_members(const json_t *body, const char *const *known, size_t n,
+			     const char *what, struct kt_err *err);
 
 /* 1 when s has the shape of a uuid: 8-4-4-4-12 hex digits, any case. */
 int kt_is_uuid(const char *s);

@@ -14,7 +14,7 @@ json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 	int found;
 	json_t *v = kt_db_json(db,
 		"SELECT json_build_object('id', id, 'key', key, 'adapter', adapter,"
-		" 'endpoint', endpoint, 'secret_ref', secret_ref)"
+		" 'endpoint', endpoint, 'secret_ref', secret_ref, 'mapping', mapping)"
 		" FROM suppliers WHERE key = $1", 1, params, &found, err);
 
 	if (!v && !found && !kt_err_isset(err))
@@ -24,9 +24,15 @@ json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 
 int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 			   const char *webhook_id, const struct kt_inbound_update *u,
-			   int ahead_s, enum kt_inbound_result *result,
+			   const struct kt_inbound_policy *pol,
+			   enum kt_inbound_result *result, int *n_messages,
 			   struct kt_err *err)
 {
+	const int ahead_s = pol->ahead_s;
+	const struct kt_leg_reject rj = {
+		.reason = u->reject_reason, .component = u->reject_component,
+		.hop_limit = pol->hop_limit,
+	};
 	const char *sid = json_string_value(json_object_get(supplier, "id"));
 	const char *skey = json_string_value(json_object_get(supplier, "key"));
 	const char *seen[] = { sid, webhook_id };
@@ -43,6 +49,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	int in_future, stale;
 
 	*result = KT_INBOUND_APPLIED;
+	*n_messages = 0;
 	snprintf(actor, sizeof(actor), "supplier:%s", skey);
 	snprintf(ahead, sizeof(ahead), "%d", ahead_s);
 	if (kt_db_begin(db, err))
@@ -85,7 +92,9 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		goto fail;
 	}
 	if (kt_store_ticket_lock(db, ticket_id, err) ||
-	    kt_store_leg_update(db, u->leg_id, ticket_id, actor, &c, &stale, err) ||
+	    (u->reject ? kt_store_leg_reject(db, u->leg_id, ticket_id, actor, &c, &rj, &stale,
+					     n_messages, err)
+		       : kt_store_leg_update(db, u->leg_id, ticket_id, actor, &c, &stale, err)) ||
 	    kt_db_commit(db, err))
 		goto fail;
 	if (stale)
@@ -93,5 +102,6 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	return KT_OK;
 fail:
 	kt_db_rollback(db);
+	*n_messages = 0;
 	return KT_ERR;
 }

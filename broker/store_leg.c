@@ -1,8 +1,10 @@
 /* store_leg.c - one supplier statement about a leg, put in the order of
  * the supplier's clock and turned into row changes and timeline events
- * (see store_leg.h). */
+ * (see store_leg.h): an update, or a rejection handed on to routing. */
 #include "store_internal.h"
 #include "store_leg.h"
+#include "store_outbox.h"
+#include "store_route.h"
 #include "store_ticket.h"
 
 int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
@@ -21,11 +23,13 @@ int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_
 	rc = kt_db_cmd(db,
 		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
 		"  occurred_at, data)"
-		" SELECT $1::uuid, $2::uuid, $3, $4, $5,"
-		"  coalesce($8, CASE WHEN l.status IN ('resolved', 'closed', 'cancelled')"
+		" SELECT $1::uuid, x.id, $3, $4, $5,"
+		"  coalesce($8, CASE WHEN s.key IS NULL"
+		"   OR l.status IN ('resolved', 'closed', 'cancelled')"
 		"   THEN 'integrator' ELSE 'supplier:' || s.key END),"
 		"  coalesce($6::timestamptz, now()), $7::jsonb"
-		" FROM legs l JOIN suppliers s ON s.id = l.supplier_id WHERE l.id = $2::uuid",
+		" FROM (SELECT $2::uuid AS id) x LEFT JOIN legs l ON l.id = x.id"
+		" LEFT JOIN suppliers s ON s.id = l.supplier_id",
 		8, params, err);
 	free(text);
 	return rc;
@@ -35,9 +39,11 @@ int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_
 struct leg_before {
 	int ext_null;
 	int acknowledged;
-	int stale;                /* the change is older than the leg's last update */
+	int stale;                /* the change is older than the leg's last update,
+				   * or an inbound one of a leg the broker ended */
 	char status[32];
 	char supplier_time[40];   /* RFC 3339 of the last applied update; "" none */
+	char ended[16];           /* why the broker ended the leg; "" it did not */
 };
 
 /* Locks leg_id and reads it, deciding whether c is stale (store_leg.h). */
@@ -48,9 +54,10 @@ static int lock_leg(struct kt_db *db, const char *leg_id,
 	const char *params[] = { leg_id, c->webhook_id, c->occurred_at, status };
 	PGresult *res = kt_db_exec(db,
 		"SELECT external_id IS NULL, acknowledged, coalesce(CASE"
+		"   WHEN ended IS NOT NULL THEN $2::text IS NOT NULL"
 		"   WHEN $2::text IS NOT NULL THEN coalesce($3::timestamptz, now()) < supplier_time"
 		"   ELSE supplier_time IS NOT NULL AND $4::text <> status END, false),"
-		"  status, coalesce(kt_ts(supplier_time), '')"
+		"  status, coalesce(kt_ts(supplier_time), ''), coalesce(ended, '')"
 		" FROM legs WHERE id = $1::uuid FOR UPDATE", 4, params, err);
 
 	if (!res)
@@ -64,6 +71,7 @@ static int lock_leg(struct kt_db *db, const char *leg_id,
 	b->stale = PQgetvalue(res, 0, 2)[0] == 't';
 	snprintf(b->status, sizeof(b->status), "%s", PQgetvalue(res, 0, 3));
 	snprintf(b->supplier_time, sizeof(b->supplier_time), "%s", PQgetvalue(res, 0, 4));
+	snprintf(b->ended, sizeof(b->ended), "%s", PQgetvalue(res, 0, 5));
 	PQclear(res);
 	return KT_OK;
 }
@@ -81,14 +89,15 @@ static int record_stale(struct kt_db *db, const char *leg_id, const char *ticket
 
 	return kt_store_leg_event(db, ticket_id, leg_id, "stale_update", "integrator",
 		actor, NULL, c->occurred_at,
-		json_pack("{s:s, s:s*, s:s*, s:s*, s:o*, s:s*, s:s}",
+		json_pack("{s:s, s:s*, s:s*, s:s*, s:o*, s:s*, s:s, s:s*}",
 			  "source", inbound ? "inbound" : "answer",
 			  "webhook_id", c->webhook_id,
 			  "status", c->has_status ? kt_status_name(c->status) : NULL,
 			  "external_id", inbound ? c->external_id : NULL,
 			  "comment", comment,
 			  "occurred_at", c->occurred_at,
-			  "last_applied_at", b->supplier_time),
+			  "last_applied_at", b->supplier_time,
+			  "leg_ended", b->ended[0] ? b->ended : NULL),
 		err);
 }
 
@@ -116,6 +125,8 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 			return KT_OK;
 		params[2] = status = NULL;  /* an answer's external id still holds */
 	}
+	if (old.ended[0])
+		params[2] = status = NULL;  /* an answer's status echoes what we ended */
 	res = kt_db_exec(db,
 		"UPDATE legs SET external_id = coalesce($2, external_id),"
 		"  status = coalesce($3, status),"
@@ -157,4 +168,44 @@ int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_
 		       struct kt_err *err)
 {
 	return kt_store_leg_update(db, leg_id, ticket_id, actor, c, NULL, err);
+}
+
+int kt_store_leg_reject(struct kt_db *db, const char *leg_id, const char *ticket_id,
+			const char *actor, const struct kt_leg_change *c,
+			const struct kt_leg_reject *rj, int *stale, int *n_messages,
+			struct kt_err *err)
+{
+	const char *params[] = { leg_id };
+	struct kt_leg_change ext = {
+		.external_id = c->external_id, .occurred_at = c->occurred_at,
+		.webhook_id = c->webhook_id,
+	};
+	struct leg_before old;
+
+	*stale = 0;
+	if (lock_leg(db, leg_id, c, NULL, &old, err))
+		return KT_ERR;
+	if (old.stale) {
+		*stale = 1;
+		return record_stale(db, leg_id, ticket_id, actor, c, &old, err);
+	}
+	if (strcmp(old.status, "resolved") == 0 || strcmp(old.status, "closed") == 0 ||
+	    strcmp(old.status, "cancelled") == 0) {
+		kt_err_detail(err, "/reject", "the leg is %s; only an open leg can be rejected",
+			      old.status);
+		return kt_err_set(err, 422, "invalid_update", "leg is %s, not open", old.status);
+	}
+	/* The supplier's id and time of the rejection hold like an update's. */
+	if (kt_store_leg_update(db, leg_id, ticket_id, actor, &ext, NULL, err) ||
+	    kt_db_cmd(db, "UPDATE legs SET status = 'cancelled', ended = 'rejected',"
+			  "  ended_at = now(), updated_at = now() WHERE id = $1::uuid",
+		      1, params, err) ||
+	    kt_store_outbox_discard_unsent(db, leg_id, "rejected", actor, err) ||
+	    kt_store_leg_event(db, ticket_id, leg_id, "rejected", "supplier", actor,
+			       "integrator", c->occurred_at,
+			       json_pack("{s:s, s:s*}", "reason", rj->reason,
+					 "component", rj->component), err) ||
+	    kt_store_route_rejected(db, ticket_id, leg_id, rj, actor, n_messages, err))
+		return KT_ERR;
+	return kt_store_ticket_refresh_status(db, ticket_id, actor, err);
 }

@@ -23,6 +23,10 @@ struct kt_leg_change {
 /* Applies c to leg leg_id of ticket ticket_id, in the order of the
  * supplier's clock. actor is "supplier:<key>".
  *
+ * A leg the broker ended (withdrawn, rejected, cancelled) takes no more
+ * status or comment: an inbound delivery about it is stale; an answer's
+ * status is dropped (its external id still applies).
+ *
  * An inbound delivery (c->webhook_id set) happened at c->occurred_at, or
  * now when it gives none. One older than the last update applied to the
  * leg is stale: it changes nothing but a "stale_update" event (integrator
@@ -48,9 +52,32 @@ int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_
 		       const char *actor, const struct kt_leg_change *c,
 		       struct kt_err *err);
 
-/* Appends an event about leg leg_id to the timeline. holder NULL: the
- * leg's supplier while the leg is open, else the integrator. occurred_at
- * NULL: now. data is stolen. */
+/* A supplier's "not ours" about its leg. */
+struct kt_leg_reject {
+	const char *reason;
+	const char *component;  /* the supplier's hint where it belongs; NULL: none */
+	int hop_limit;          /* the hop_limit setting */
+};
+
+/* Applies a rejection of leg leg_id (inbound: c carries webhook_id,
+ * occurred_at and maybe external_id; no status or comment), in the order
+ * of the supplier's clock like kt_store_leg_update(): a stale one, or one
+ * of a leg the broker already ended, sets *stale and is only recorded. A
+ * leg that is resolved, closed or cancelled cannot be rejected (422
+ * "invalid_update"). Otherwise the leg is cancelled and ended "rejected",
+ * its unsent messages discarded (the supplier gets no cancel), a
+ * "rejected" event (the supplier and the integrator see it) recorded, the
+ * ticket re-routed (kt_store_route_rejected(); *n_messages gets the
+ * messages queued) and its consolidated status refreshed. Inside a
+ * transaction holding kt_store_ticket_lock. */
+int kt_store_leg_reject(struct kt_db *db, const char *leg_id, const char *ticket_id,
+			const char *actor, const struct kt_leg_change *c,
+			const struct kt_leg_reject *rj, int *stale, int *n_messages,
+			struct kt_err *err);
+
+/* Appends an event to ticket ticket_id's timeline, about leg leg_id (NULL:
+ * the ticket as a whole). holder NULL: the leg's supplier while the leg is
+ * open, else the integrator. occurred_at NULL: now. data is stolen. */
 int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
 		       const char *kind, const char *visibility, const char *actor,
 		       const char *holder, const char *occurred_at, json_t *data,

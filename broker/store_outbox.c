@@ -61,7 +61,7 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
 		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
-		"  'secret_ref', s.secret_ref))",
+		"  'secret_ref', s.secret_ref, 'mapping', s.mapping))",
 		5, params, err);
 	free(skip);
 	if (!res)
@@ -349,4 +349,62 @@ int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
 		rc = raise_delayed(db, res, i, raised, err);
 	PQclear(res);
 	return rc;
+}
+
+int kt_store_outbox_queue(struct kt_db *db, const char *leg_id, enum kt_operation op,
+			  struct kt_err *err)
+{
+	const char *params[] = { leg_id, kt_operation_name(op) };
+
+	return kt_db_cmd(db,
+		"WITH l AS (UPDATE legs SET next_seq = next_seq + 1 WHERE id = $1::uuid"
+		"  RETURNING id, ticket_id, next_seq - 1 AS seq)"
+		" INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)"
+		" SELECT l.id, l.seq, $2, 'msg_' || replace(gen_random_uuid()::text, '-', ''),"
+		"  t.priority FROM l JOIN tickets t ON t.id = l.ticket_id",
+		2, params, err);
+}
+
+/* Discards the messages of leg $1 that the condition after it selects,
+ * keeping what each replaced in its history ($2 why, $3 actor). A row a
+ * dispatcher holds while it records an outcome is skipped: it waits for
+ * the ticket lock our caller holds, so waiting for it would deadlock. */
+#define DISCARD \
+	"UPDATE outbox SET state = 'discarded', updated_at = now()," \
+	"  lease_owner = NULL, lease_token = NULL, lease_until = NULL," \
+	"  history = history || jsonb_build_array(jsonb_build_object('action', $2::text," \
+	"   'at', kt_ts(now()), 'actor', $3::text, 'state', state, 'attempts', attempts," \
+	"   'outcome', outcome))" \
+	" WHERE id IN (SELECT id FROM outbox WHERE leg_id = $1::uuid AND "
+#define DISCARD_END " FOR UPDATE SKIP LOCKED)"
+
+int kt_store_outbox_discard_unsent(struct kt_db *db, const char *leg_id, const char *why,
+				   const char *actor, struct kt_err *err)
+{
+	const char *params[] = { leg_id, why, actor };
+
+	return kt_db_cmd(db, DISCARD "state IN ('pending', 'dead')"
+			 "  AND (lease_until IS NULL OR lease_until < now())" DISCARD_END,
+			 3, params, err);
+}
+
+int kt_store_outbox_withdraw(struct kt_db *db, const char *leg_id, const char *why,
+			     const char *actor, int *discarded, struct kt_err *err)
+{
+	const char *params[] = { leg_id, why, actor };
+	PGresult *res;
+
+	/* Never left: not claimed since its last outcome, and every attempt
+	 * failed before sending (one that may have arrived left it in doubt,
+	 * until a lookup found nothing). A dead create was refused or given
+	 * up on: the integrator was told, as with a link (store_delivery.h). */
+	res = kt_db_exec(db, DISCARD "operation = 'create' AND (state = 'dead'"
+			 "  OR (state = 'pending' AND lease_token IS NULL AND NOT in_doubt"
+			 "   AND (attempts = 0 OR outcome->>'kind' = 'not_sent')))" DISCARD_END
+			 " RETURNING id", 3, params, err);
+	if (!res)
+		return KT_ERR;
+	*discarded = PQntuples(res) == 1;
+	PQclear(res);
+	return *discarded ? kt_store_outbox_discard_unsent(db, leg_id, why, actor, err) : KT_OK;
 }

@@ -56,7 +56,7 @@ const char *kt_outcome_state(const struct kt_outcome *o);
  * *out gets a new array of
  * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, attempts,
  *  in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
- *  secret_ref}};
+ *  secret_ref, mapping}};
  * budget_used_ms is the time since the first attempt, less the waits on a
  * 429 (by the database's clock). */
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
@@ -101,5 +101,31 @@ struct kt_delayed_policy {
  * Safe to run on several nodes at once: a leg is raised by one of them. */
 int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
 			    int *raised, struct kt_err *err);
+
+/* Queues a message op for leg leg_id, next in the leg's sequence, at the
+ * ticket's priority and due now. Inside the caller's transaction, which
+ * holds kt_store_ticket_lock (store_ticket.h). */
+int kt_store_outbox_queue(struct kt_db *db, const char *leg_id, enum kt_operation op,
+			  struct kt_err *err);
+
+/* Discards every message of leg leg_id that is pending or dead and not
+ * being sent (no running lease, no outcome being recorded), so it never
+ * goes out; each keeps what it replaced in its history as {action: why,
+ * at, actor, state, attempts, outcome}. Inside the caller's transaction
+ * (ticket lock held). */
+int kt_store_outbox_discard_unsent(struct kt_db *db, const char *leg_id, const char *why,
+				   const char *actor, struct kt_err *err);
+
+/* When leg leg_id's create never reached its supplier, discards it and
+ * every later message of the leg (as kt_store_outbox_discard_unsent) and
+ * sets *discarded; else changes nothing and clears it, and the caller
+ * queues a cancel. "Never reached": dead (refused, or given up on, and
+ * already shown to the integrator), or pending, not claimed since its
+ * last outcome, and never attempted or only failing before anything was
+ * sent. A create in flight or being recorded, delivered, or that may have
+ * arrived (timeout, 5xx, an expired lease) is the supplier's: it gets a
+ * cancel after it. */
+int kt_store_outbox_withdraw(struct kt_db *db, const char *leg_id, const char *why,
+			     const char *actor, int *discarded, struct kt_err *err);
 
 #endif

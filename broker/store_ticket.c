@@ -1,9 +1,15 @@
 /* store_ticket.c - the intake transaction, reading tickets (one full
  * record, or a page of the caller's tickets) and the consolidated status
  * kept on the ticket row. */
-#include "routing.h"
 #include "store_internal.h"
+#include "store_route.h"
 #include "store_ticket.h"
+
+/* The ticket waits in the integrator's triage queue: it has a triage leg
+ * (no supplier) the broker did not end. */
+#define NEEDS_TRIAGE \
+	"EXISTS (SELECT 1 FROM legs x WHERE x.ticket_id = t.id" \
+	"  AND x.supplier_id IS NULL AND x.ended IS NULL)"
 
 /* The full record of the tickets selected by the WHERE clause that
  * follows; one json column. Shared by the one-ticket read and the list. */
@@ -13,14 +19,16 @@
 	" 'description', t.description, 'impact', t.impact, 'urgency', t.urgency," \
 	" 'priority', t.priority, 'status', t.consolidated, 'own_status', t.status," \
 	" 'component_key', t.component_key, 'chain_version', t.chain_version," \
+	" 'category', t.category, 'ci', t.ci, 'hops', t.hops," \
+	" 'escalated', t.escalated_at IS NOT NULL, 'escalated_at', kt_ts(t.escalated_at)," \
 	" 'created_at', kt_ts(t.created_at), 'updated_at', kt_ts(t.updated_at)," \
 	" 'customer', json_build_object('id', c.id, 'key', c.key, 'name', c.name)," \
 	" 'service', json_build_object('id', s.id, 'key', s.key, 'name', s.name)," \
-	" 'needs_triage', EXISTS (SELECT 1 FROM legs x WHERE x.ticket_id = t.id" \
-	"   AND x.supplier_id IS NULL AND x.status <> 'cancelled')," \
+	" 'needs_triage', " NEEDS_TRIAGE "," \
 	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
 	"   'component_key', l.component_key, 'hops', l.hops," \
+	"   'ended', l.ended, 'ended_at', kt_ts(l.ended_at)," \
 	"   'delivery_delayed_at', kt_ts(l.delivery_delayed_at)," \
 	"   'created_at', kt_ts(l.created_at), 'updated_at', kt_ts(l.updated_at)," \
 	"   'supplier', CASE WHEN sp.id IS NULL THEN NULL ELSE" \
@@ -57,69 +65,6 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"ticket_number_change", "ticket_number_problem",
 };
 
-struct chain {
-	PGresult *res;   /* owns the strings tree points into */
-	struct kt_component *tree;
-	size_t n;
-};
-
-static void chain_release(struct chain *c)
-{
-	PQclear(c->res);
-	free(c->tree);
-}
-
-static int load_chain(struct kt_db *db, const char *service_id, const char *version,
-		      struct chain *c, struct kt_err *err)
-{
-	const char *params[] = { service_id, version };
-
-	c->res = kt_db_exec(db,
-		"SELECT key, parent_key, supplier_id FROM components"
-		" WHERE service_id = $1::uuid AND chain_version = $2::integer ORDER BY key",
-		2, params, err);
-	if (!c->res)
-		return KT_ERR;
-	c->n = (size_t)PQntuples(c->res);
-	c->tree = calloc(c->n ? c->n : 1, sizeof(*c->tree));
-	if (!c->tree)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
-	for (size_t i = 0; i < c->n; i++) {
-		c->tree[i].key = PQgetvalue(c->res, (int)i, 0);
-		c->tree[i].parent_key = PQgetisnull(c->res, (int)i, 1) ? NULL
-					: PQgetvalue(c->res, (int)i, 1);
-		c->tree[i].supplier_id = PQgetisnull(c->res, (int)i, 2) ? NULL
-					 : PQgetvalue(c->res, (int)i, 2);
-	}
-	return KT_OK;
-}
-
-static int insert_leg(struct kt_db *db, const char *ticket_id, const char *supplier_id,
-		      const char *component, const char *priority, int *n_messages,
-		      struct kt_err *err)
-{
-	const char *params[] = { ticket_id, supplier_id, component, priority };
-
-	/* The leg, its create message and the routed event in one statement. */
-	if (kt_db_cmd(db,
-		"WITH l AS (INSERT INTO legs (ticket_id, supplier_id, component_key, next_seq)"
-		"   VALUES ($1::uuid, $2::uuid, $3, CASE WHEN $2 IS NULL THEN 1 ELSE 2 END)"
-		"   RETURNING id, ticket_id, supplier_id),"
-		" o AS (INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)"
-		"   SELECT id, 1, 'create', 'msg_' || replace(gen_random_uuid()::text, '-', ''),"
-		"   $4::smallint FROM l WHERE l.supplier_id IS NOT NULL)"
-		" INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder, occurred_at, data)"
-		" SELECT l.ticket_id, l.id, CASE WHEN l.supplier_id IS NULL THEN 'triage' ELSE 'routed' END,"
-		"  'integrator', 'system', coalesce('supplier:' || sp.key, 'integrator'), now(),"
-		"  json_build_object('supplier', sp.key, 'component', $3::text)"
-		" FROM l LEFT JOIN suppliers sp ON sp.id = l.supplier_id",
-		4, params, err))
-		return KT_ERR;
-	if (supplier_id)
-		(*n_messages)++;
-	return KT_OK;
-}
-
 int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 			   const struct kt_intake *in, char *id_out,
 			   int *n_messages, struct kt_err *err)
@@ -127,11 +72,13 @@ int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 	char impact[4], urgency[4], priority[4], actor[80];
 	const char *svc_params[] = { in->service,
 		p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL };
-	struct chain chain = { 0 };
-	struct kt_route_leg legs[KT_ROUTE_MAX_LEGS];
-	const char *target, *service_version, *customer_id;
+	struct kt_route_ask ask = {
+		.type = kt_ticket_type_name(in->type), .component = in->component,
+		.category = in->category, .ci = in->ci,
+	};
+	struct kt_route_plan *plan = NULL;
+	const char *service_version, *customer_id;
 	PGresult *svc = NULL, *tres = NULL;
-	int n_legs;
 
 	*n_messages = 0;
 	snprintf(impact, sizeof(impact), "%d", in->impact);
@@ -154,60 +101,44 @@ int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 	}
 	customer_id = PQgetvalue(svc, 0, 0);
 	service_version = PQgetvalue(svc, 0, 1);
-	target = in->component ? in->component
-	       : PQgetisnull(svc, 0, 2) ? NULL : PQgetvalue(svc, 0, 2);
-	if (load_chain(db, in->service, service_version, &chain, err))
+	if (kt_store_route_plan(db, in->service, service_version,
+				PQgetisnull(svc, 0, 2) ? NULL : PQgetvalue(svc, 0, 2),
+				&ask, &plan, err))
 		goto fail;
-	n_legs = kt_route_legs(chain.tree, chain.n, target, legs);
-	if (n_legs == KT_ROUTE_UNKNOWN) {
-		kt_err_detail(err, "/component", "no such component in the service's chain");
-		kt_err_set(err, 422, "unknown_component", "unknown component \"%s\"", target);
-		goto fail;
-	}
-	if (n_legs < 0) {
-		kt_err_detail(err, "/component", "more than %d suppliers deliver it", KT_ROUTE_MAX_LEGS);
-		kt_err_set(err, 422, "too_many_legs", "component \"%s\" needs more than %d suppliers",
-			   target, KT_ROUTE_MAX_LEGS);
-		goto fail;
-	}
 	{
 		const char *params[] = {
 			kt_ticket_type_prefix(in->type), type_sequences[in->type],
 			kt_ticket_type_name(in->type), customer_id, in->service,
 			service_version, in->component, in->summary, in->description,
-			impact, urgency, priority, actor,
+			impact, urgency, priority, actor, in->category, in->ci,
 		};
 
 		tres = kt_db_exec(db,
 			"WITH t AS (INSERT INTO tickets (number, type, customer_id, service_id,"
-			"   chain_version, component_key, summary, description, impact, urgency, priority)"
+			"   chain_version, component_key, summary, description, impact, urgency, priority,"
+			"   category, ci)"
 			"  VALUES ($1 || '-' || lpad(nextval($2::regclass)::text, 6, '0'), $3,"
 			"   $4::uuid, $5::uuid, $6::integer, $7, $8, $9, $10::smallint,"
-			"   $11::smallint, $12::smallint) RETURNING id, number)"
+			"   $11::smallint, $12::smallint, $14, $15) RETURNING id, number)"
 			" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"
 			" SELECT id, 'received', 'customer', $13, 'integrator', now(),"
 			"  json_build_object('text', 'ticket ' || number || ' received')"
 			" FROM t RETURNING ticket_id",
-			13, params, err);
+			15, params, err);
 	}
 	if (!tres)
 		goto fail;
 	snprintf(id_out, KT_UUID_LEN + 1, "%s", PQgetvalue(tres, 0, 0));
-	if (n_legs == 0 &&
-	    insert_leg(db, id_out, NULL, target, priority, n_messages, err))
+	if (kt_store_route_open(db, plan, id_out, priority, n_messages, err))
 		goto fail;
-	for (int i = 0; i < n_legs; i++)
-		if (insert_leg(db, id_out, legs[i].supplier_id, legs[i].component_key,
-			       priority, n_messages, err))
-			goto fail;
 	PQclear(tres);
 	PQclear(svc);
-	chain_release(&chain);
+	kt_store_route_plan_free(plan);
 	return KT_OK;
 fail:
 	PQclear(tres);
 	PQclear(svc);
-	chain_release(&chain);
+	kt_store_route_plan_free(plan);
 	return KT_ERR;
 }
 
@@ -254,7 +185,8 @@ static int parse_cursor(const char *cursor, char *ts, size_t tssz, char *id,
 }
 
 json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
-			     int limit, const char *cursor, struct kt_err *err)
+			     int limit, const char *cursor, const char *state,
+			     struct kt_err *err)
 {
 	char ts[24], cid[KT_UUID_LEN + 1], lim[16];
 	const char *params[7] = { NULL };
@@ -269,10 +201,13 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	params[0] = lim;
 	params[4] = ts[0] ? ts : NULL;
 	params[5] = ts[0] ? cid : NULL;
+	params[6] = state;
 	res = kt_db_exec(db, TICKET_JSON("")
 		" WHERE" ACCESS " AND ($5::bigint IS NULL OR (t.created_at, t.id) <"
 		"  (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))"
-		" ORDER BY t.created_at DESC, t.id DESC LIMIT $1::integer", 6, params, err);
+		" AND ($7::text IS NULL OR ($7 = 'escalated' AND t.escalated_at IS NOT NULL)"
+		"  OR ($7 = 'needs_triage' AND " NEEDS_TRIAGE "))"
+		" ORDER BY t.created_at DESC, t.id DESC LIMIT $1::integer", 7, params, err);
 	if (!res)
 		return NULL;
 	items = json_array();

@@ -9,11 +9,13 @@
 
 /* Inside the caller's transaction (kt_store_create: the intake and the
  * answer kept for its Idempotency-Key commit together): checks the service
- * (and that a customer owns it), routes along the chain version in force,
+ * (and that a customer owns it), routes along the chain version in force
+ * (store_route.h: by component, CI, rules, default, else triage),
  * inserts the ticket, its legs, their outbox messages and the timeline.
  * Writes the new ticket's id into id_out (KT_UUID_LEN + 1 bytes).
  * *n_messages gets the outbox messages queued. 422 "unknown_service" /
- * "unknown_component"; on failure the caller rolls back. */
+ * "unknown_component" / "unknown_ci" / "too_many_legs"; on failure the
+ * caller rolls back. */
 int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 			   const struct kt_intake *in, char *id_out,
 			   int *n_messages, struct kt_err *err);
@@ -24,10 +26,13 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 			     const struct kt_principal *p, struct kt_err *err);
 
 /* Up to limit tickets p may see, newest first, after cursor (NULL: from
- * the start). Returns {"items": [full records without timeline],
- * "next_cursor": string|null}; 400 "invalid_cursor". */
+ * the start); state NULL: all, "needs_triage": those with an open triage
+ * leg, "escalated": those escalated to the integrator. Returns {"items":
+ * [full records without timeline], "next_cursor": string|null}; 400
+ * "invalid_cursor". */
 json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
-			     int limit, const char *cursor, struct kt_err *err);
+			     int limit, const char *cursor, const char *state,
+			     struct kt_err *err);
 
 /* Locks ticket id for the rest of the caller's transaction. Every
  * transaction that changes a ticket's legs or timeline takes this lock

@@ -6,7 +6,7 @@
 /* Ticket fields that every party on the ticket may see. */
 static const char *const common_fields[] = {
 	"id", "number", "type", "summary", "description", "impact", "urgency",
-	"priority", "component_key", "created_at", "updated_at",
+	"priority", "component_key", "category", "ci", "created_at", "updated_at",
 };
 
 /* Keys of an event's data that may leave the integrator. */

@@ -57,6 +57,11 @@ struct kt_inbound_update {
 	char *comment;       /* owned; may be NULL */
 	int comment_public;  /* 1: the customer may see the comment */
 	char *occurred_at;   /* owned RFC 3339; NULL when the supplier gave none */
+	int reject;          /* 1: the supplier rejects the leg ("not ours");
+				no status or comment then */
+	char *reject_reason; /* owned; set when reject */
+	char *reject_component; /* owned; the supplier's hint where the ticket
+				   belongs (a component key); may be NULL */
 };
 
 struct kt_adapter {

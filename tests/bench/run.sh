@@ -261,6 +261,7 @@ pgbench_vars=(-D "key_hash=\\x$(printf '%s' "$BENCH_KEY" | sha256sum | cut -d' '
 	-D type_prefix=INC -D type_seq=ticket_number_incident -D type_name=incident
 	-D "component=$BENCH_COMPONENT" -D "summary=$BENCH_SUMMARY" -D "description=$BENCH_DESCRIPTION"
 	-D actor=customer -D role=customer -D supplier=00000000-0000-0000-0000-000000000000
+	-D category=none -D ci=none -D system=system -D hop=0 -D 'why={"by": "component"}'
 	-D "leg1_supplier=${legs[0]%%|*}" -D "leg1_component=${legs[0]#*|}"
 	-D "leg2_supplier=${legs[1]%%|*}" -D "leg2_component=${legs[1]#*|}")
 pg_tickets0=$(sql "SELECT count(*) FROM tickets")

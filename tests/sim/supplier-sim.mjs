@@ -238,6 +238,7 @@ function sendInbound(opts) {
 			if (opts.comment !== undefined && opts.comment !== null) {
 				body.comment = typeof opts.comment === 'string' ? { text: opts.comment, public: true } : opts.comment;
 			}
+			if (opts.reject !== undefined && opts.reject !== null) body.reject = opts.reject;
 			const occurred = opts.occurred_at === undefined ? isoSeconds() : opts.occurred_at;
 			if (occurred !== null) body.occurred_at = occurred;
 			payload = JSON.stringify(body);
@@ -297,14 +298,27 @@ function sendInbound(opts) {
 	});
 }
 
-// After a successful send, mirror the status on the simulator's own ticket.
+function stopAdvance(t) {
+	if (t.advance_timer) {
+		clearTimeout(t.advance_timer);
+		timers.delete(t.advance_timer);
+		t.advance_timer = null;
+	}
+}
+
+// After a successful send, mirror the status (or the rejection) on the
+// simulator's own ticket.
 function noteSent(opts, r) {
-	if (r.status >= 200 && r.status < 300 && opts.raw === undefined && opts.status) {
-		const t = ticketForLeg(opts.leg_id, null);
-		if (t && STATUSES.has(opts.status)) {
-			t.status = opts.status;
-			t.updated_at = Date.now();
-		}
+	if (!(r.status >= 200 && r.status < 300 && opts.raw === undefined)) return;
+	const t = ticketForLeg(opts.leg_id, null);
+	if (!t) return;
+	if (opts.reject) {
+		t.status = 'rejected';
+		t.updated_at = Date.now();
+		stopAdvance(t);
+	} else if (opts.status && STATUSES.has(opts.status)) {
+		t.status = opts.status;
+		t.updated_at = Date.now();
 	}
 }
 
@@ -329,7 +343,7 @@ function scheduleAdvance(ticket) {
 		if (i >= steps.length || stopping) return;
 		ticket.advance_timer = later(ADVANCE_MS, async () => {
 			ticket.advance_timer = null;
-			if (stopping || ticket.status === 'cancelled') return;
+			if (stopping || ticket.status === 'cancelled' || ticket.status === 'rejected') return;
 			await sendAndLog({ leg_id: ticket.leg_id, external_id: ticket.id, occurred_at: isoSeconds(), ...steps[i] }, 'advance');
 			next(i + 1);
 		});
@@ -476,11 +490,7 @@ async function handleHook(req, res, pathname) {
 			if (type === 'leg.cancel') {
 				t.status = 'cancelled';
 				t.updated_at = Date.now();
-				if (t.advance_timer) {
-					clearTimeout(t.advance_timer);
-					timers.delete(t.advance_timer);
-					t.advance_timer = null;
-				}
+				stopAdvance(t);
 			}
 		}
 		answer(200, { id: t ? t.id : null });

@@ -410,6 +410,13 @@ static void check_update(const char *name, const struct kt_inbound_update *u,
 	if (u->comment_public != pub)
 		fail_msg("%s: comment_public %d, want %d", name,
 			 u->comment_public, pub);
+	/* the rejection members are optional in an expectation: absent, none */
+	if (u->reject != json_is_true(json_object_get(want, "reject")))
+		fail_msg("%s: reject %d", name, u->reject);
+	check_string(name, "reject_reason", u->reject_reason,
+		     json_string_value(json_object_get(want, "reject_reason")));
+	check_string(name, "reject_component", u->reject_component,
+		     json_string_value(json_object_get(want, "reject_component")));
 }
 
 /* err->details must list exactly the expected paths, in order, each with
@@ -621,6 +628,52 @@ static void test_inbound_limits(void **state)
 	}
 }
 
+/* A rejection's reason is 1..1000 bytes, its hint a key of 1..63. */
+static void test_inbound_reject_limits(void **state)
+{
+	static const struct {
+		const char *member, *path;
+		size_t len;
+		int ok;
+	} cases[] = {
+		{ "reason", "/reject/reason", 1000, 1 },
+		{ "reason", "/reject/reason", 1001, 0 },
+		{ "reason", "/reject/reason", 0, 0 },
+		{ "component", "/reject/component", 63, 1 },
+		{ "component", "/reject/component", 64, 0 },
+		{ "component", "/reject/component", 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_inbound_update upd = { 0 };
+		struct kt_err err = { 0 };
+		char *text = malloc(cases[i].len + 1);
+		json_t *reject = json_pack("{s:s}", "reason", "not ours"), *doc;
+		char *body;
+		int rc;
+
+		assert_non_null(text);
+		memset(text, 'x', cases[i].len);
+		text[cases[i].len] = '\0';
+		json_object_set_new(reject, cases[i].member, json_string(text));
+		doc = json_pack("{s:s, s:s, s:o}", "type", "leg.updated", "leg_id", "leg-1",
+				"reject", reject);
+		body = json_dumps(doc, JSON_COMPACT);
+		rc = webhook()->read_inbound(body, strlen(body), NULL, &upd, &err);
+		if (cases[i].ok ? rc != KT_OK || !upd.reject
+				: rc != KT_ERR ||
+					  strcmp(first_path(&err), cases[i].path) != 0)
+			fail_msg("%s of %zu bytes: rc %d", cases[i].member,
+				 cases[i].len, rc);
+		kt_inbound_update_release(&upd);
+		kt_err_release(&err);
+		json_decref(doc);
+		free(body);
+		free(text);
+	}
+}
+
 #define INBOUND_CASE(name)                                                 \
 	{ "inbound/" name, test_inbound_case, NULL, NULL, (void *)name }
 
@@ -638,6 +691,12 @@ int main(void)
 		cmocka_unit_test(test_read_lookup),
 		cmocka_unit_test(test_inbound_occurred_at),
 		cmocka_unit_test(test_inbound_limits),
+		cmocka_unit_test(test_inbound_reject_limits),
+		INBOUND_CASE("valid_reject"),
+		INBOUND_CASE("valid_reject_no_hint"),
+		INBOUND_CASE("invalid_reject_with_status"),
+		INBOUND_CASE("invalid_reject_not_object"),
+		INBOUND_CASE("invalid_reject_fields"),
 		INBOUND_CASE("valid_full"),
 		INBOUND_CASE("valid_status_only"),
 		INBOUND_CASE("valid_comment_only"),

@@ -48,6 +48,7 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(delivery_delayed_other_ms, 3600000, 100, 604800000),
 	INT_OPT(webhook_tolerance_s, 300, 1, 86400),
 	INT_OPT(idempotency_ttl_s, 86400, 1, 2592000),
+	INT_OPT(hop_limit, 3, 0, 100),
 };
 
 static const char *const str_opts[] = {

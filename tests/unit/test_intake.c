@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "chain_doc.h"
 #include "intake.h"
 
 #define SERVICE "5e000000-0000-4000-8000-000000000005"
@@ -171,6 +172,12 @@ static void test_valid_edges(void **state)
 		{ "component of 63 bytes", "component", repeat("c", 63) },
 		{ "component of 1 byte", "component", json_string("c") },
 		{ "summary of 1 byte", "summary", json_string("s") },
+		{ "category", "category", json_string("account") },
+		{ "category of 200 bytes", "category", repeat("k", KT_CHAIN_NAME_MAX) },
+		{ "null category", "category", json_null() },
+		{ "ci", "ci", json_string("srv-web-01") },
+		{ "ci of 200 bytes", "ci", repeat("i", KT_CHAIN_NAME_MAX) },
+		{ "null ci", "ci", json_null() },
 	};
 
 	(void)state;
@@ -191,6 +198,13 @@ static void test_valid_edges(void **state)
 			assert_string_equal(in.summary, want);
 		} else if (strcmp(cases[i].field, "description") == 0) {
 			assert_string_equal(in.description, want);
+		} else if (strcmp(cases[i].field, "category") == 0 ||
+			   strcmp(cases[i].field, "ci") == 0) {
+			const char *got = cases[i].field[1] == 'a' ? in.category : in.ci;
+
+			if (want ? !got || strcmp(got, want) != 0 : got != NULL)
+				fail_msg("%s: %s \"%s\"", cases[i].name, cases[i].field,
+					 got ? got : "NULL");
 		}
 		json_decref(body);
 	}
@@ -247,6 +261,11 @@ static const struct field_case field_cases[] = {
 	{ "component empty", "component", "\"\"", "/component",
 	  "must be 1 to 63 bytes long" },
 	{ "component a number", "component", "7", "/component", NOT_STRING },
+	{ "category empty", "category", "\"\"", "/category",
+	  "must be 1 to 200 bytes long" },
+	{ "category an array", "category", "[\"account\"]", "/category", NOT_STRING },
+	{ "ci empty", "ci", "\"\"", "/ci", "must be 1 to 200 bytes long" },
+	{ "ci a number", "ci", "42", "/ci", NOT_STRING },
 	{ "impact missing", "impact", NULL, "/impact", REQUIRED },
 	{ "impact 0", "impact", "0", "/impact", LEVEL },
 	{ "impact 4", "impact", "4", "/impact", LEVEL },
@@ -302,6 +321,10 @@ static void test_length_limits(void **state)
 		  "must be 0 to 65536 bytes long" },
 		{ "component of 64 bytes", "component", repeat("c", 64),
 		  "must be 1 to 63 bytes long" },
+		{ "category of 201 bytes", "category", repeat("k", KT_CHAIN_NAME_MAX + 1),
+		  "must be 1 to 200 bytes long" },
+		{ "ci of 201 bytes", "ci", repeat("i", KT_CHAIN_NAME_MAX + 1),
+		  "must be 1 to 200 bytes long" },
 	};
 	int bad = 0;
 
