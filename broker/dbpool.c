@@ -66,7 +66,19 @@ static struct job *pop(struct job **head, struct job **tail)
 	return j;
 }
 
-/* A session that is connected, or 503 once the deadline of the job passed. */
+static int stopping(struct kt_dbpool *pool)
+{
+	int v;
+
+	pthread_mutex_lock(&pool->lock);
+	v = pool->stopping;
+	pthread_mutex_unlock(&pool->lock);
+	return v;
+}
+
+/* A session that is connected, or 503 once the deadline of the job passed
+ * or the pool is stopping (a job waiting for a database that is down must
+ * not hold up the broker's exit). */
 static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 {
 	const int lost = *db != NULL;
@@ -83,6 +95,10 @@ static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 			if (lost)
 				kt_metrics_db_reconnect(pool->name);
 			return KT_OK;
+		}
+		if (stopping(pool)) {
+			kt_err_release(&j->err);
+			return kt_err_set(&j->err, 503, "shutting_down", "broker is shutting down");
 		}
 		if (now_ms() - j->queued_ms >= pool->deadline_ms)
 			return KT_ERR;
