@@ -21,9 +21,13 @@ async function post(s, component, summary) {
   return r.json.id;
 }
 
-// The requests a simulator received for one ticket, oldest first.
+// The requests a simulator received for one ticket, oldest first: its
+// messages, and the lookups of its legs (which name only the leg).
 async function requestsFor(sim, ticketId) {
-  return (await sim.received()).filter((x) => x.json?.data?.id === ticketId);
+  const all = await sim.received();
+  const legs = new Set(all.filter((x) => x.json?.data?.id === ticketId).map((x) => x.json.data.leg?.id));
+  return all.filter((x) => x.json?.data?.id === ticketId ||
+    (x.json?.type === 'leg.lookup' && legs.has(x.json.data?.leg?.id)));
 }
 
 async function legOf(s, ticketId) {
@@ -41,8 +45,9 @@ describe('delivery outcomes', () => {
   before(async () => {
     s = await startStack({ config: {
       KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '3000', KETEN_DISPATCH_INTERVAL_MS: '100',
-      // These tests are about retry timing and the budget, not the breaker.
-      KETEN_BREAKER_FAILURES: '1000',
+      // These tests are about retry timing and the budget, not the breaker,
+      // nor the wait for a lagging search (lookup.test.mjs).
+      KETEN_BREAKER_FAILURES: '1000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
     } });
   });
   after(async () => { await s.stop(); });
@@ -114,6 +119,9 @@ describe('delivery outcomes', () => {
     await sim.mode({ mode: 'status', status: 503 });
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await post(s, 'hosting', `unavailable ${i}`));
+    // A create answered 503 may have been made before the supplier failed:
+    // every later attempt first looks it up (leg.lookup, an id of its own
+    // each time) until a lookup answers; only then may the create go again.
     const attempts = {};
     for (const id of ids) {
       attempts[id] = await eventually(async () => {
@@ -131,7 +139,11 @@ describe('delivery outcomes', () => {
         assert.ok(gap < 15000, `gap ${gap} ms`);
       }
       assert.ok(got.every((x) => x.answered === 503));
-      assert.equal(new Set(got.map((x) => x.headers['webhook-id'])).size, 1, 'one webhook-id on every retry');
+      assert.equal(got[0].json.type, 'leg.create');
+      assert.ok(got.slice(1).every((x) => x.json.type === 'leg.lookup'), 'looked up, not re-created');
+      const creates = got.filter((x) => x.json.type === 'leg.create');
+      assert.equal(new Set(creates.map((x) => x.headers['webhook-id'])).size, 1,
+        'one webhook-id on every retry of the create');
     }
     for (const id of ids) {
       await eventually(async () => (await supplierTickets(sim, id)).length === 1, 20000,
@@ -153,6 +165,7 @@ describe('the retry budget', () => {
     s = await startStack({ config: {
       KETEN_SUPPLIER_RETRY_BUDGET_S: '2', KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '5000',
       KETEN_DISPATCH_INTERVAL_MS: '100', KETEN_BREAKER_FAILURES: '1000',
+      KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
     } });
   });
   after(async () => { await s.stop(); });
