@@ -697,6 +697,14 @@ static const struct list_rule lists[DOC__N] = {
 			   service_members, SV__N },
 };
 
+const char *kt_chain_doc_member(enum kt_chain_entity entity, size_t i)
+{
+	for (size_t l = 0; l < DOC__N; l++)
+		if (lists[l].entity == entity)
+			return i < lists[l].n_members ? lists[l].members[i].name : NULL;
+	return NULL;
+}
+
 static void check_list(struct ctx *c, const struct list_rule *rule, json_t *arr)
 {
 	json_t *obj, *v[MAX_MEMBERS];
