@@ -54,7 +54,8 @@ static const struct table tables[] = {
 		SUPPLIER_ROW PAGE_WHERE,
 		"SELECT 1 FROM suppliers WHERE id = $1::uuid FOR UPDATE",
 		"SELECT json_build_object("
-		" 'component', (SELECT count(*) FROM components WHERE supplier_id = $1::uuid),"
+		" 'component', (SELECT count(*) FROM components"
+		"   WHERE supplier_id = $1::uuid OR $1::uuid = ANY (alternates)),"
 		" 'ticket', (SELECT count(DISTINCT ticket_id) FROM legs"
 		"   WHERE supplier_id = $1::uuid))",
 		{ "DELETE FROM api_keys WHERE supplier_id = $1::uuid",

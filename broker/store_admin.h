@@ -41,7 +41,8 @@ json_t *kt_store_admin_list(struct kt_db *db, enum kt_chain_entity entity,
  * with it go a customer's or supplier's API keys (and a supplier's seen
  * inbound deliveries), a service's chain versions and components. While
  * anything refers to it - a customer's services or tickets, a supplier's
- * components (in any chain version) or legs, a service's tickets -
+ * components (in any chain version, also as an alternate) or legs, a
+ * service's tickets -
  * nothing is deleted: 409 "in_use" with one detail per kind of reference,
  * counted. 404 "not_found" when it is gone. */
 int kt_store_admin_delete(struct kt_db *db, enum kt_chain_entity entity,

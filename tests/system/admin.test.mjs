@@ -241,6 +241,116 @@ describe('integrator API', () => {
     assert.equal(count("services WHERE key = 'orphan'"), 0);
   });
 
+  test('agreements, settings and routing round-trip, as export shows them', async () => {
+    const sup = { key: 'cloudco', name: 'CloudCo', adapter: 'webhook',
+      endpoint: 'https://127.0.0.1:1/hooks', secret_ref: 'file:/etc/keten/cloudco.whsec',
+      visibility: { name_to_customer: false, public_comments_to_customer: true },
+      mapping: { status: { open: 'in_progress' }, queue: 'L2' },
+      contracts: [{ key: 'cloudco-gold', name: 'CloudCo Gold UC',
+        targets: { p1: { acknowledge_min: 15, resolve_min: 240 }, p3: { acknowledge_min: 60, resolve_min: 1440 } } }] };
+    const c = await as('POST', '/v1/suppliers', sup);
+    assert.equal(c.status, 201, c.text);
+    check('Supplier', c.json);
+    assert.deepEqual(c.json, { id: c.json.id, ...sup });
+    assert.deepEqual((await as('GET', '/v1/suppliers/cloudco')).json, c.json);
+    // The defaults of what a body leaves out are stored and shown.
+    const plain = (await as('GET', '/v1/suppliers/hostco')).json;
+    check('Supplier', plain);
+    assert.deepEqual(plain.visibility, { name_to_customer: true, public_comments_to_customer: true });
+    assert.deepEqual(plain.mapping, {});
+    assert.deepEqual(plain.contracts, []);
+
+    const svc = { key: 'globex-cloud', customer: 'globex', name: 'Cloud Globex',
+      default_component: 'compute',
+      sla: { service_hours: { timezone: 'Europe/Amsterdam', days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        from: '08:00', to: '18:00' }, availability_target: 99.9,
+      targets: { p1: { response_min: 15, resolution_min: 240 } } },
+      rules: [{ type: 'request', category: 'account', component: 'storage' }],
+      components: [
+        { key: 'compute', name: 'Compute', kind: 'hardware', supplier: 'cloudco',
+          contract: 'cloudco-gold', alternates: ['hostco'], items: ['vm-01', 'vm-02'] },
+        { key: 'storage', name: 'Storage', kind: 'data', supplier: 'hostco', items: ['san-01'] }] };
+    const v1 = await as('POST', '/v1/services', svc);
+    assert.equal(v1.status, 201, v1.text);
+    check('Service', v1.json);
+    assert.deepEqual(v1.json, { id: v1.json.id, chain_version: 1, ...svc });
+
+    // What the API shows is what `keten chain export` writes.
+    const exported = JSON.parse(keten(['chain', 'export', '--service', 'globex-cloud'], s.env).stdout);
+    assert.deepEqual(exported.services, [svc]);
+    const strip = ({ id, ...rest }) => rest;
+    assert.deepEqual(exported.suppliers.find((x) => x.key === 'cloudco'), strip(c.json));
+    assert.deepEqual(exported.suppliers.find((x) => x.key === 'hostco'), strip(plain));
+
+    // Each kind of agreement or routing change is a new chain version.
+    const changes = [
+      { ...svc, sla: { ...svc.sla, availability_target: 99.5 } },
+      { ...svc, rules: [{ category: 'backup', component: 'storage' }] },
+      { ...svc, components: [{ ...svc.components[0], items: ['vm-01'] }, svc.components[1]] },
+      { ...svc, components: [{ ...svc.components[0], alternates: [] }, svc.components[1]] },
+    ];
+    let version = 1;
+    for (const body of changes) {
+      const r = await as('PUT', '/v1/services/globex-cloud', body);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.chain_version, ++version);
+      assert.deepEqual(r.json, { id: v1.json.id, chain_version: version, ...body });
+    }
+    const first = await as('GET', '/v1/services/globex-cloud/chain?version=1');
+    assert.deepEqual(first.json.document, svc);
+    assert.equal((await as('GET', '/v1/services/globex-cloud/chain?version=2')).json.document
+      .sla.availability_target, 99.5);
+
+    // A supplier's settings change in place, no chain version.
+    const u = await as('PUT', '/v1/suppliers/cloudco', { ...sup, visibility: { name_to_customer: true },
+      contracts: [...sup.contracts, { key: 'cloudco-silver', name: 'CloudCo Silver UC' }] });
+    assert.equal(u.status, 200, u.text);
+    // The stored object: what the body left out of visibility is its default.
+    assert.deepEqual(u.json.visibility, { name_to_customer: true, public_comments_to_customer: true });
+    assert.deepEqual(u.json.contracts.map((x) => x.key), ['cloudco-gold', 'cloudco-silver']);
+    assert.equal((await as('GET', '/v1/services/globex-cloud')).json.chain_version, version);
+
+    // The checks of the new members, with their paths; nothing changes.
+    const before = (await as('GET', '/v1/services/globex-cloud')).json;
+    const bad = await as('PUT', '/v1/services/globex-cloud', { ...svc,
+      sla: { service_hours: 'always', availability_target: 120 },
+      rules: [{ component: 'nowhere' }],
+      components: [svc.components[0], { ...svc.components[1], items: ['vm-01'] }] });
+    assert.equal(bad.status, 422, bad.text);
+    const got = paths(bad);
+    for (const want of ['/sla/service_hours', '/sla/availability_target', '/rules/0',
+      '/components/1/items/0']) {
+      assert.ok(got.some((x) => x.startsWith(want)), `${want} not in ${got}`);
+    }
+    assert.ok(got.every((x) => !x.startsWith('/services')), got.join(' '));
+    // What only the database can tell: a contract the supplier lacks, an
+    // unknown alternate.
+    const bad2 = await as('PUT', '/v1/services/globex-cloud', { ...svc,
+      components: [{ ...svc.components[0], contract: 'cloudco-platinum', alternates: ['ghostco'] },
+        svc.components[1]] });
+    assert.equal(bad2.status, 422, bad2.text);
+    assert.deepEqual(paths(bad2), ['/components/0/alternates/0', '/components/0/contract']);
+    assert.deepEqual((await as('GET', '/v1/services/globex-cloud')).json, before);
+    const badSup = await as('PUT', '/v1/suppliers/cloudco', { ...sup,
+      visibility: { name_to_customer: 'no' }, mapping: [], contracts: [{ key: 'x', name: 'X',
+        targets: { p9: {}, p1: { acknowledge_min: -1 } } }] });
+    assert.equal(badSup.status, 422, badSup.text);
+    for (const want of ['/visibility/name_to_customer', '/mapping', '/contracts/0/targets']) {
+      assert.ok(paths(badSup).some((x) => x.startsWith(want)), `${want} not in ${paths(badSup)}`);
+    }
+    assert.deepEqual((await as('GET', '/v1/suppliers/cloudco')).json, u.json);
+
+    // An alternate is a reference too: hostco's only other use here.
+    const alt = await as('POST', '/v1/suppliers', { ...sup, key: 'spareco', contracts: [] });
+    assert.equal(alt.status, 201, alt.text);
+    const withSpare = { ...svc, components: [{ ...svc.components[0], alternates: ['spareco'] },
+      svc.components[1]] };
+    assert.equal((await as('PUT', '/v1/services/globex-cloud', withSpare)).status, 200);
+    const inUse = await as('DELETE', '/v1/suppliers/spareco');
+    assert.equal(inUse.status, 409, inUse.text);
+    assert.equal(inUse.json.error.code, 'in_use');
+  });
+
   test('deleting what is in use is 409 and deletes nothing', async () => {
     const t = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
       service: s.services['acme-workplace'], type: 'incident', summary: 'in use',
