@@ -842,7 +842,10 @@ static const struct member component_members[CO__N] = {
 
 _Static_assert(SU__N <= MAX_MEMBERS && SV__N <= MAX_MEMBERS &&
 	       CO__N <= MAX_MEMBERS && CU__N <= MAX_MEMBERS &&
-	       DOC__N <= MAX_MEMBERS, "raise MAX_MEMBERS");
+	       DOC__N <= MAX_MEMBERS && VI__N <= MAX_MEMBERS &&
+	       CT__N <= MAX_MEMBERS && HO__N <= MAX_MEMBERS &&
+	       SL__N <= MAX_MEMBERS && RU__N <= MAX_MEMBERS &&
+	       N_PRIORITIES <= MAX_MEMBERS, "raise MAX_MEMBERS");
 
 /* Checks obj (at c->path) against a member table: an object, no unknown
  * member, every required member there, every member's value passing its
