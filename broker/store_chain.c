@@ -413,13 +413,8 @@ int kt_store_chain_lock(struct kt_db *db, struct kt_err *err)
 static int check_want(struct kt_db *db, const struct kt_chain_doc *doc,
 		      enum kt_chain_want want, struct kt_err *err)
 {
-	enum kt_chain_entity entity = doc->n_customers ? KT_CHAIN_CUSTOMER
-				    : doc->n_suppliers ? KT_CHAIN_SUPPLIER
-						       : KT_CHAIN_SERVICE;
-	const char *key = doc->n_customers ? doc->customers[0].key
-			: doc->n_suppliers ? doc->suppliers[0].key
-					   : doc->services[0].key;
-	const char *params[] = { key };
+	enum kt_chain_entity entity;
+	const char *params[1];
 	PGresult *res;
 	int found;
 
@@ -429,13 +424,17 @@ static int check_want(struct kt_db *db, const struct kt_chain_doc *doc,
 		return kt_err_set(err, 500, "internal",
 				  "a write of one entity got %zu", doc->n_customers +
 				  doc->n_suppliers + doc->n_services);
+	entity = doc->n_customers ? KT_CHAIN_CUSTOMER
+	       : doc->n_suppliers ? KT_CHAIN_SUPPLIER : KT_CHAIN_SERVICE;
+	params[0] = doc->n_customers ? doc->customers[0].key
+		  : doc->n_suppliers ? doc->suppliers[0].key : doc->services[0].key;
 	if (!(res = kt_db_exec(db, ref_sql[entity], 1, params, err)))
 		return KT_ERR;
 	found = PQntuples(res) > 0;
 	PQclear(res);
 	if (want == KT_CHAIN_CREATE && found)
 		return kt_err_set(err, 409, "already_exists", "%s \"%s\" already exists",
-				  entity_word[entity], key);
+				  entity_word[entity], params[0]);
 	if (want == KT_CHAIN_REPLACE && !found)
 		return kt_err_set(err, 404, "not_found", "no such %s", entity_word[entity]);
 	return KT_OK;
