@@ -26,6 +26,7 @@ struct kt_request {
 	char *webhook_id, *webhook_timestamp, *webhook_signature; /* owned copies */
 	char *query_limit, *query_cursor;    /* owned copies */
 	char *query_state, *query_supplier;  /* owned copies (GET /v1/deliveries) */
+	char *query_version;                 /* owned copy (GET /v1/services/{}/chain) */
 	char *idempotency_key;               /* owned copy of Idempotency-Key */
 	/* answer */
 	int status;
@@ -70,6 +71,15 @@ int kt_api_ticket_cancel(struct kt_db *db, struct kt_request *r, struct kt_err *
  * reference, or NULL with 404 "not_found". */
 json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
 			   const char *id, struct kt_err *err);
+/* api_admin.c: customers, suppliers and services; the route's pattern
+ * ("/v1/customers...") says which. */
+int kt_api_admin_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_get(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* Runs the work of a creating POST (see store_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to

@@ -842,7 +842,10 @@ static const struct member component_members[CO__N] = {
 
 _Static_assert(SU__N <= MAX_MEMBERS && SV__N <= MAX_MEMBERS &&
 	       CO__N <= MAX_MEMBERS && CU__N <= MAX_MEMBERS &&
-	       DOC__N <= MAX_MEMBERS, "raise MAX_MEMBERS");
+	       DOC__N <= MAX_MEMBERS && VI__N <= MAX_MEMBERS &&
+	       CT__N <= MAX_MEMBERS && HO__N <= MAX_MEMBERS &&
+	       SL__N <= MAX_MEMBERS && RU__N <= MAX_MEMBERS &&
+	       N_PRIORITIES <= MAX_MEMBERS, "raise MAX_MEMBERS");
 
 /* Checks obj (at c->path) against a member table: an object, no unknown
  * member, every required member there, every member's value passing its
@@ -1180,6 +1183,14 @@ static const struct list_rule lists[DOC__N] = {
 	[DOC_SERVICES] = { "services", "service", KT_CHAIN_SERVICE,
 			   service_members, SV__N },
 };
+
+const char *kt_chain_doc_member(enum kt_chain_entity entity, size_t i)
+{
+	for (size_t l = 0; l < DOC__N; l++)
+		if (lists[l].entity == entity)
+			return i < lists[l].n_members ? lists[l].members[i].name : NULL;
+	return NULL;
+}
 
 static void check_list(struct ctx *c, const struct list_rule *rule, json_t *arr)
 {

@@ -108,6 +108,10 @@ int kt_chain_doc_check(json_t *root, struct kt_chain_doc **out,
 /* Accepts NULL. */
 void kt_chain_doc_free(struct kt_chain_doc *doc);
 
+/* The name of member i (0 = "key") of a customer, supplier or service
+ * object, in the order of the rules; NULL past the last. Borrowed, static. */
+const char *kt_chain_doc_member(enum kt_chain_entity entity, size_t i);
+
 /* Compares the chain part of two service objects: every member except
  * "key" and "customer", with the component trees compared node by node.
  * old_service may be NULL (no stored version: everything differs).

@@ -67,6 +67,8 @@ static const char *method_name(struct evhttp_request *req)
 	switch (evhttp_request_get_command(req)) {
 	case EVHTTP_REQ_GET: return "GET";
 	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
 	default: return "OTHER";
 	}
 }
@@ -81,6 +83,7 @@ static void request_free(struct kt_request *r)
 	free(r->query_cursor);
 	free(r->query_state);
 	free(r->query_supplier);
+	free(r->query_version);
 	free(r->idempotency_key);
 	free(r->answer_text);
 	json_decref(r->answer);
@@ -249,6 +252,7 @@ static void read_query(struct evhttp_request *req, struct kt_request *r)
 	r->query_cursor = header_copy(&params, "cursor");
 	r->query_state = header_copy(&params, "state");
 	r->query_supplier = header_copy(&params, "supplier");
+	r->query_version = header_copy(&params, "version");
 	evhttp_clear_headers(&params);
 }
 

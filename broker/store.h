@@ -54,6 +54,22 @@ int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
 			  int dry_run, struct kt_chain_plan *plan,
 			  struct kt_err *err);
 
+/* What a write of ONE entity through the integrator API expects of it. */
+enum kt_chain_want {
+	KT_CHAIN_UPSERT,               /* the import's way: create or update */
+	KT_CHAIN_CREATE,               /* must be new: 409 "already_exists" */
+	KT_CHAIN_REPLACE,              /* must exist: 404 "not_found" */
+};
+
+/* The steps of kt_store_chain_import inside the caller's transaction
+ * (begins, commits and rolls back nothing; the caller rolls back on
+ * failure): takes the import lock, checks want (doc must then hold exactly
+ * one customer, supplier or service), then checks and applies doc as the
+ * import does. dry_run only leaves new services' ids out of the plan. */
+int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
+			 enum kt_chain_want want, int dry_run,
+			 struct kt_chain_plan *plan, struct kt_err *err);
+
 /* The chain document of what the database holds, read in one statement:
  * every customer and supplier (each supplier with its visibility, mapping
  * and contracts) and every service as its current chain version's

@@ -2,12 +2,14 @@
  * checks that need the database first (references, a service's customer),
  * then customers, suppliers and services upserted by key, and a new chain
  * version (document and component rows) for each service whose chain
- * changed. A dry run is the same transaction, rolled back. Also reads the
- * document back (export). */
+ * changed. A dry run is the same transaction, rolled back. The integrator
+ * API writes one entity through the same steps (kt_store_chain_apply).
+ * Also reads the document back (export). */
 #include "chain_doc.h"
 #include "store_internal.h"
 
-/* Imports run one at a time, so the plan each prints is exact. */
+/* Imports, and the integrator API's writes and deletes, run one at a time,
+ * so the plan each prints is exact. */
 #define IMPORT_LOCK "keten.chain_import"
 
 /* A document member of a customer or supplier, stored in the column of the
@@ -66,6 +68,7 @@ static const struct entry_table supplier_table = {
 static const char *const ref_sql[] = {
 	[KT_CHAIN_CUSTOMER] = "SELECT 1 FROM customers WHERE key = $1",
 	[KT_CHAIN_SUPPLIER] = "SELECT 1 FROM suppliers WHERE key = $1",
+	[KT_CHAIN_SERVICE] = "SELECT 1 FROM services WHERE key = $1",
 };
 
 /* $1 supplier key, $2 contract key. */
@@ -396,11 +399,51 @@ fail:
 	return KT_ERR;
 }
 
-int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
-			  int dry_run, struct kt_chain_plan *plan,
-			  struct kt_err *err)
+int kt_store_chain_lock(struct kt_db *db, struct kt_err *err)
 {
 	const char *lock[] = { IMPORT_LOCK };
+
+	return kt_db_cmd(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+			 1, lock, err);
+}
+
+/* For a write of the integrator API: doc's one entity must be new
+ * (KT_CHAIN_CREATE, else 409 "already_exists") or exist (KT_CHAIN_REPLACE,
+ * else 404 "not_found"). */
+static int check_want(struct kt_db *db, const struct kt_chain_doc *doc,
+		      enum kt_chain_want want, struct kt_err *err)
+{
+	enum kt_chain_entity entity;
+	const char *params[1];
+	PGresult *res;
+	int found;
+
+	if (want == KT_CHAIN_UPSERT)
+		return KT_OK;
+	if (doc->n_customers + doc->n_suppliers + doc->n_services != 1)
+		return kt_err_set(err, 500, "internal",
+				  "a write of one entity got %zu", doc->n_customers +
+				  doc->n_suppliers + doc->n_services);
+	entity = doc->n_customers ? KT_CHAIN_CUSTOMER
+	       : doc->n_suppliers ? KT_CHAIN_SUPPLIER : KT_CHAIN_SERVICE;
+	params[0] = doc->n_customers ? doc->customers[0].key
+		  : doc->n_suppliers ? doc->suppliers[0].key : doc->services[0].key;
+	if (!(res = kt_db_exec(db, ref_sql[entity], 1, params, err)))
+		return KT_ERR;
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	if (want == KT_CHAIN_CREATE && found)
+		return kt_err_set(err, 409, "already_exists", "%s \"%s\" already exists",
+				  entity_word[entity], params[0]);
+	if (want == KT_CHAIN_REPLACE && !found)
+		return kt_err_set(err, 404, "not_found", "no such %s", entity_word[entity]);
+	return KT_OK;
+}
+
+int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
+			 enum kt_chain_want want, int dry_run,
+			 struct kt_chain_plan *plan, struct kt_err *err)
+{
 	struct stored_service *st;
 	size_t i, problems = 0;
 	int rc = KT_ERR;
@@ -410,43 +453,54 @@ int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
 	st = calloc(doc->n_services ? doc->n_services : 1, sizeof(*st));
 	if (!st)
 		return oom(err);
-	if (kt_db_begin(db, err))
-		goto out;
-	if (kt_db_cmd(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-		      1, lock, err) ||
+	if (kt_store_chain_lock(db, err) || check_want(db, doc, want, err) ||
 	    check_refs(db, doc, &problems, err) ||
 	    load_services(db, doc, st, &problems, err))
-		goto rollback;
+		goto fail;
 	if (problems > 0) {
 		kt_err_set(err, 422, "invalid_chain",
 			   "invalid chain document: %zu problem(s)", problems);
-		goto rollback;
+		goto fail;
 	}
 	for (i = 0; i < doc->n_customers; i++)
 		if (upsert_entry(db, &customer_table, &doc->customers[i], plan, err))
-			goto rollback;
+			goto fail;
 	for (i = 0; i < doc->n_suppliers; i++)
 		if (upsert_entry(db, &supplier_table, &doc->suppliers[i], plan, err))
-			goto rollback;
+			goto fail;
 	for (i = 0; i < doc->n_services; i++)
 		if (apply_service(db, &doc->services[i], &st[i], dry_run, plan, err))
-			goto rollback;
+			goto fail;
 	kt_chain_plan_sort(plan);
-	if (dry_run)
-		kt_db_rollback(db);
-	else if (kt_db_commit(db, err))
-		goto release;
 	rc = KT_OK;
 	goto out;
-rollback:
-	kt_db_rollback(db);
-release:
+fail:
 	kt_chain_plan_release(plan);
 out:
 	for (i = 0; i < doc->n_services; i++)
 		json_decref(st[i].document);
 	free(st);
 	return rc;
+}
+
+int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
+			  int dry_run, struct kt_chain_plan *plan,
+			  struct kt_err *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (kt_db_begin(db, err))
+		return KT_ERR;
+	if (kt_store_chain_apply(db, doc, KT_CHAIN_UPSERT, dry_run, plan, err)) {
+		kt_db_rollback(db);
+		return KT_ERR;
+	}
+	if (dry_run) {
+		kt_db_rollback(db);
+	} else if (kt_db_commit(db, err)) {
+		kt_chain_plan_release(plan);
+		return KT_ERR;
+	}
+	return KT_OK;
 }
 
 json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,

@@ -33,4 +33,9 @@ int kt_db_commit(struct kt_db *db, struct kt_err *err);
 /* Rolls back and ignores any error (the caller is already failing). */
 void kt_db_rollback(struct kt_db *db);
 
+/* Takes the transaction-level lock that chain imports hold
+ * (store_chain.c): whatever changes customers, suppliers or services
+ * takes it, so one such change runs at a time. */
+int kt_store_chain_lock(struct kt_db *db, struct kt_err *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* store_ticket.c - the intake transaction, reading tickets (one full
- * record, or a page of the caller's tickets) and the consolidated status
- * kept on the ticket row. */
+ * record, a page of the caller's tickets, or a service's tickets of some
+ * kinds) and the consolidated status kept on the ticket row. */
+#include "routing.h"
 #include "store_internal.h"
 #include "store_route.h"
 #include "store_ticket.h"
@@ -232,6 +233,31 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	}
 	PQclear(res);
 	return out;
+}
+
+json_t *kt_store_ticket_of_service(struct kt_db *db, const char *service_id,
+				   const char *kinds, int limit, struct kt_err *err)
+{
+	char lim[16];
+	const char *params[] = { service_id, kinds, lim };
+	PGresult *res;
+	json_t *items, *t;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	res = kt_db_exec(db, TICKET_JSON("")
+		" WHERE t.service_id = $1::uuid AND (t.type, t.consolidated) IN"
+		"  (SELECT split_part(k, '/', 1), split_part(k, '/', 2)"
+		"   FROM unnest($2::text[]) AS k)"
+		" ORDER BY t.priority, t.created_at DESC, t.id DESC LIMIT $3::integer",
+		3, params, err);
+	if (!res)
+		return NULL;
+	items = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		if ((t = json_loads(PQgetvalue(res, i, 0), 0, NULL)))
+			json_array_append_new(items, t);
+	PQclear(res);
+	return items;
 }
 
 int kt_store_ticket_lock(struct kt_db *db, const char *ticket_id, struct kt_err *err)

@@ -34,6 +34,14 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 			     int limit, const char *cursor, const char *state,
 			     struct kt_err *err);
 
+/* Up to limit full records (without timeline) of the tickets of service
+ * service_id whose "type/consolidated status" is one of kinds (a
+ * PostgreSQL text array literal such as "{incident/new,incident/assigned}"),
+ * the most urgent first: by priority, then newest. New reference to a JSON
+ * array. */
+json_t *kt_store_ticket_of_service(struct kt_db *db, const char *service_id,
+				   const char *kinds, int limit, struct kt_err *err);
+
 /* Locks ticket id for the rest of the caller's transaction. Every
  * transaction that changes a ticket's legs or timeline takes this lock
  * first, before any leg: changes to one ticket take turns (so the
