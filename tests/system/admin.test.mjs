@@ -6,19 +6,8 @@
 // integrator keys get in.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { startStack, eventually, psql, keten } from './lib/harness.mjs';
-
-const doc = JSON.parse(readFileSync(new URL('../../schemas/openapi.json', import.meta.url)));
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'openapi', components: doc.components });
-function check(name, value) {
-  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
-  assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(value)}`);
-}
+import { checkSchema as check } from './lib/schema-check.mjs';
 
 const paths = (r) => r.json.error.details.map((d) => d.path).sort();
 

@@ -7,19 +7,8 @@
 // band keeps its create from ever reaching the supplier.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-
-const doc = JSON.parse(readFileSync(new URL('../../schemas/openapi.json', import.meta.url)));
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'openapi', components: doc.components });
-function check(name, value) {
-  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
-  assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(value)}`);
-}
+import { checkSchema as check } from './lib/schema-check.mjs';
 
 async function post(s, component, summary) {
   const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {

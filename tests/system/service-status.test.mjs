@@ -6,19 +6,8 @@
 // only the service's customer and the integrator get an answer.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import { startStack, eventually } from './lib/harness.mjs';
-
-const doc = JSON.parse(readFileSync(new URL('../../schemas/openapi.json', import.meta.url)));
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'openapi', components: doc.components });
-function check(name, value) {
-  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
-  assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(value)}`);
-}
+import { checkSchema as check } from './lib/schema-check.mjs';
 
 // impact and urgency for each priority (priority = impact + urgency - 1)
 const P = { 1: [1, 1], 2: [1, 2], 3: [2, 2], 4: [2, 3], 5: [3, 3] };
