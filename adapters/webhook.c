@@ -40,7 +40,8 @@ static int is_https_url(const char *url)
 	return 1;
 }
 
-/* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view},
+/* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view}
+ * plus the members of the message's payload ("comment", "reopen"),
  * serialized compact with sorted keys so that it is stable byte for byte. */
 static int webhook_build_request(const struct kt_adapter_msg *msg,
 				 struct kt_http_request *out,
@@ -63,6 +64,10 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 		return kt_err_set(err, 422, "adapter_build",
 				  "leg view for supplier \"%s\" is not a JSON object",
 				  key ? key : "");
+	if (msg->payload && !json_is_object(msg->payload))
+		return kt_err_set(err, 422, "adapter_build",
+				  "payload for supplier \"%s\" is not a JSON object",
+				  key ? key : "");
 	snprintf(type, sizeof(type), "leg.%s", kt_operation_name(msg->op));
 	/* "o" steals the fresh deep copy; the caller's leg_view stays const */
 	doc = json_pack("{s:s, s:I, s:o}", "type", type, "sequence",
@@ -70,6 +75,11 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 			json_deep_copy(msg->leg_view));
 	if (!doc)
 		return out_of_memory(err);
+	/* the envelope's own members win over a payload's */
+	if (msg->payload && json_object_update_missing(doc, (json_t *)msg->payload) != 0) {
+		json_decref(doc);
+		return out_of_memory(err);
+	}
 	out->body = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(doc);
 	if (!out->body)
@@ -263,6 +273,7 @@ struct inbound_fields {
 	enum kt_status status;
 	const char *comment;
 	int comment_public;
+	const char *comment_origin;
 	const char *occurred_at;
 };
 
@@ -281,6 +292,8 @@ static void check_comment(const json_t *comment, struct inbound_fields *f,
 	if (pub && !json_is_boolean(pub))
 		problem(pr, "/comment/public", "must be true or false");
 	f->comment_public = json_is_true(pub);
+	f->comment_origin = string_member(comment, "/comment", "origin",
+					  KT_WEBHOOK_ID_MAX, 0, pr);
 }
 
 /* Checks every member of the update in doc (an object), recording each
@@ -360,6 +373,7 @@ static int webhook_read_inbound(const char *body, size_t len,
 	if (copy_optional(&out->leg_id, f.leg_id) ||
 	    copy_optional(&out->external_id, f.external_id) ||
 	    copy_optional(&out->comment, f.comment) ||
+	    copy_optional(&out->comment_origin, f.comment_origin) ||
 	    copy_optional(&out->occurred_at, f.occurred_at)) {
 		kt_inbound_update_release(out);
 		out_of_memory(err);

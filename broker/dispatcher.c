@@ -333,6 +333,9 @@ static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 	am.seq = json_integer_value(json_object_get(dl->msg, "seq"));
 	am.leg_view = view;
 	am.supplier = supplier;
+	am.payload = json_object_get(dl->msg, "payload");
+	if (json_is_null(am.payload))
+		am.payload = NULL; /* the column is NULL: none */
 	rc = dl->adapter->build_request(&am, &dl->req, err);
 	json_decref(view);
 	if (rc != KT_OK)
