@@ -63,6 +63,14 @@ int kt_api_delivery_replay(struct kt_db *db, struct kt_request *r, struct kt_err
 int kt_api_delivery_discard(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_supplier_replay_dead(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_leg_link(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_close(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
+/* p's view of ticket id (view.h), read from its full record. New
+ * reference, or NULL with 404 "not_found". */
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
+			   const char *id, struct kt_err *err);
 
 /* Runs the work of a creating POST (see store_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to

@@ -5,9 +5,7 @@
 #include "store_ticket.h"
 #include "view.h"
 
-/* p's view of ticket id, read from the full record. New reference, or
- * NULL with 404 "not_found". */
-static json_t *ticket_view(struct kt_db *db, const struct kt_principal *p,
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
 			   const char *id, struct kt_err *err)
 {
 	json_t *full = kt_store_ticket_full(db, id, p, err), *view;
@@ -38,7 +36,7 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 	json_t *view;
 
 	if (kt_store_ticket_create(db, w->principal, &w->in, id, &w->n_messages, err) ||
-	    !(view = ticket_view(db, w->principal, id, err)))
+	    !(view = kt_api_ticket_view(db, w->principal, id, err)))
 		return KT_ERR;
 	out->body = json_dumps(view, JSON_COMPACT);
 	json_decref(view);
@@ -70,7 +68,7 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 {
 	if (!kt_is_uuid(r->params[0]))
 		return kt_err_set(err, 404, "not_found", "no such ticket");
-	r->answer = ticket_view(db, &r->principal, r->params[0], err);
+	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
 	if (!r->answer)
 		return KT_ERR;
 	r->status = 200;

@@ -55,6 +55,7 @@ static const struct opt opts[] = {
 	INT(delivery_delayed_other_ms, 3600000, 100, 604800000, "a P3-P5 leg's create not confirmed after this: delivery_delayed"),
 	INT(webhook_tolerance_s, 300, 1, 86400, "accepted clock skew of signed inbound deliveries"),
 	INT(idempotency_ttl_s, 86400, 1, 2592000, "seconds an answer to an Idempotency-Key is kept for replay"),
+	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

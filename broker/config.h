@@ -39,6 +39,7 @@ struct kt_config {
 	int delivery_delayed_other_ms; /* the same for P3-P5 */
 	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
 	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
+	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 };
 
 /* Fills cfg with the defaults. */

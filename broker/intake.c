@@ -1,5 +1,6 @@
 /* intake.c - validation of a new ticket's fields, every problem reported
- * with its JSON pointer. */
+ * with its JSON pointer, and the readers of body members other request
+ * bodies share. */
 #include <ctype.h>
 
 #include "intake.h"
@@ -42,8 +43,8 @@ int kt_is_uuid(const char *s)
 	return 1;
 }
 
-static const char *text_field(const json_t *body, const char *name, int required,
-			      size_t min, size_t max, struct kt_err *err)
+const char *kt_body_text(const json_t *body, const char *name, int required,
+			 size_t min, size_t max, struct kt_err *err)
 {
 	const json_t *v = json_object_get(body, name);
 	char path[40];
@@ -84,30 +85,39 @@ static int level_field(const json_t *body, const char *name, struct kt_err *err)
 	return (int)json_integer_value(v);
 }
 
-int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err)
+void kt_body_only(const json_t *body, const char *const *known, size_t n,
+		  const char *why, struct kt_err *err)
 {
-	const char *type, *key;
+	const char *key;
 	json_t *v;
 
-	memset(out, 0, sizeof(*out));
 	json_object_foreach((json_t *)body, key, v) {
-		size_t i, n = sizeof(known_fields) / sizeof(known_fields[0]);
+		size_t i;
 		char path[80];
 
-		for (i = 0; i < n && strcmp(known_fields[i], key) != 0; i++)
+		for (i = 0; i < n && strcmp(known[i], key) != 0; i++)
 			;
 		if (i == n) {
 			json_pointer_token(key, path, sizeof(path));
-			kt_err_detail(err, path, "is not a ticket field");
+			kt_err_detail(err, path, "%s", why);
 		}
 	}
-	out->service = text_field(body, "service", 1, 1, 64, err);
-	type = text_field(body, "type", 1, 1, 32, err);
+}
+
+int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err)
+{
+	const char *type;
+
+	memset(out, 0, sizeof(*out));
+	kt_body_only(body, known_fields, sizeof(known_fields) / sizeof(known_fields[0]),
+		     "is not a ticket field", err);
+	out->service = kt_body_text(body, "service", 1, 1, 64, err);
+	type = kt_body_text(body, "type", 1, 1, 32, err);
 	if (type && kt_ticket_type_parse(type, &out->type) != 0)
 		kt_err_detail(err, "/type", "must be incident, request, change or problem");
-	out->summary = text_field(body, "summary", 1, 1, KT_SUMMARY_MAX, err);
-	out->description = text_field(body, "description", 1, 0, KT_DESCRIPTION_MAX, err);
-	out->component = text_field(body, "component", 0, 1, 63, err);
+	out->summary = kt_body_text(body, "summary", 1, 1, KT_SUMMARY_MAX, err);
+	out->description = kt_body_text(body, "description", 1, 0, KT_DESCRIPTION_MAX, err);
+	out->component = kt_body_text(body, "component", 0, 1, 63, err);
 	out->impact = level_field(body, "impact", err);
 	out->urgency = level_field(body, "urgency", err);
 	if (err->details)
