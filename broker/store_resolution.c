@@ -151,7 +151,7 @@ int kt_store_ticket_autoclose(struct kt_db *db, int after_s, int batch, int *clo
 	if (!res)
 		goto fail;
 	for (int i = 0; i < PQntuples(res); i++)
-		if (close_locked(db, PQgetvalue(res, i, 0), "system", 1, err))
+		if (close_locked(db, PQgetvalue(res, i, 0), "integrator", 1, err))
 			goto fail;
 	if (kt_db_commit(db, err))
 		goto fail;

@@ -28,7 +28,8 @@ int kt_store_ticket_reopen(struct kt_db *db, const char *id,
 
 /* Closes, in one short transaction, up to batch tickets whose
  * consolidated status has been resolved for more than after_s seconds,
- * as kt_store_ticket_close would (actor "system"; the "closed" event says
+ * as kt_store_ticket_close would (actor "integrator", whose policy it
+ * is: "system" never reaches the customer; the "closed" event says
  * automatic). Tickets another transaction holds are skipped, so several
  * broker processes may sweep at once. *closed gets how many. */
 int kt_store_ticket_autoclose(struct kt_db *db, int after_s, int batch, int *closed,

@@ -132,6 +132,7 @@ export async function startSim(dir, opts) {
     tickets() { return this.control('GET', '/_sim/tickets'); },
     send(body) { return this.control('POST', '/_sim/send', body); },
     mode(body) { return this.control('POST', '/_sim/mode', body); },
+    echo(setting) { return this.control('POST', '/_sim/echo', { echo: setting }); },
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');
@@ -272,6 +273,32 @@ async function buildStack(opts) {
     },
   };
   return stack;
+}
+
+// A second `keten serve` named name on stack s's database, with its own
+// settings (config: KETEN_* env). Returns {url, log(), stop()}; stop
+// checks that it exited cleanly.
+export async function startNode(s, name, config = {}) {
+  const portFile = path.join(s.dir, `${name}.port`);
+  const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
+    env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
+      KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
+      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...config },
+    stdio: ['ignore', 'pipe', 'pipe'] }));
+  const out = collect(proc);
+  const port = await waitFile(portFile, proc, `keten serve ${name}`);
+  return {
+    url: `https://127.0.0.1:${port}`,
+    log: () => out.text,
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        await new Promise((r) => proc.once('exit', r));
+      }
+      assert.equal(proc.exitCode, 0, out.text.slice(-3000));
+      assert.doesNotMatch(out.text, /Sanitizer|runtime error/);
+    },
+  };
 }
 
 // Polls fn until it returns a truthy value; fails after ms.
