@@ -6,6 +6,7 @@
 
 #include "chain_doc.h"
 #include "keten/adapter.h"
+#include "keten/model.h"
 
 /* ---- JSON pointers ------------------------------------------------- */
 
@@ -425,6 +426,363 @@ static int check_components(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
+static int check_object(struct ctx *c, json_t *obj, const struct member *m,
+			size_t n, json_t **vals);
+static void claim_key(struct ctx *c, json_t *set, const char *member,
+		      const char *key, const char *what);
+
+/* An object checked against a member table, when no caller needs its
+ * values. KT_ERR only when v is not an object. */
+static int check_members(struct ctx *c, json_t *v, const struct member *m,
+			 size_t n)
+{
+	json_t *vals[MAX_MEMBERS];
+
+	return check_object(c, v, m, n, vals);
+}
+
+static int check_bool(struct ctx *c, json_t *v)
+{
+	if (json_is_boolean(v))
+		return KT_OK;
+	problem(c, "must be true or false");
+	return KT_ERR;
+}
+
+/* Free-form data, such as a supplier's mapping, which its adapter reads. */
+static int check_any_object(struct ctx *c, json_t *v)
+{
+	if (json_is_object(v))
+		return KT_OK;
+	problem(c, "must be an object");
+	return KT_ERR;
+}
+
+/* A target of an agreement: a whole number of minutes, written without a
+ * fraction (15, not 15.0), so that the database reads it as an integer. */
+static int check_minutes(struct ctx *c, json_t *v)
+{
+	json_int_t n = json_integer_value(v);
+
+	if (json_is_integer(v) && n >= 1 && n <= KT_CHAIN_MINUTES_MAX)
+		return KT_OK;
+	problem(c, "must be a whole number of minutes from 1 to %d",
+		KT_CHAIN_MINUTES_MAX);
+	return KT_ERR;
+}
+
+/* A list of keys (a component's alternates): each valid, none twice. */
+static int check_key_list(struct ctx *c, json_t *v)
+{
+	json_t *seen, *k;
+	size_t i, mark;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (!(seen = json_object())) {
+		c->oom = 1;
+		return KT_ERR;
+	}
+	json_array_foreach(v, i, k) {
+		mark = jptr_index(&c->path, i);
+		if (check_key(c, k) == KT_OK)
+			claim_key(c, seen, NULL, json_string_value(k), "supplier");
+		jptr_pop(&c->path, mark);
+	}
+	json_decref(seen);
+	return KT_OK;
+}
+
+/* A component's configuration items; their uniqueness in the whole
+ * service is checked with the tree. */
+static int check_items(struct ctx *c, json_t *v)
+{
+	json_t *item;
+	size_t i, mark;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	json_array_foreach(v, i, item) {
+		mark = jptr_index(&c->path, i);
+		check_name(c, item);
+		jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+/* A supplier's visibility settings; both default to true. */
+enum { VI_NAME, VI_COMMENTS, VI__N };
+static const struct member visibility_members[VI__N] = {
+	[VI_NAME] = { "name_to_customer", 0, check_bool },
+	[VI_COMMENTS] = { "public_comments_to_customer", 0, check_bool },
+};
+
+static int check_visibility(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, visibility_members, VI__N);
+}
+
+/* Per-priority targets: "p1" (highest) to "p5", each optional. */
+#define PRIORITY_MEMBERS(check) {                                        \
+	{ "p1", 0, check }, { "p2", 0, check }, { "p3", 0, check },      \
+	{ "p4", 0, check }, { "p5", 0, check },                          \
+}
+#define N_PRIORITIES 5
+
+/* An underpinning contract's target for one priority. */
+static const struct member uc_target_members[] = {
+	{ "acknowledge_min", 0, check_minutes },
+	{ "resolve_min", 0, check_minutes },
+};
+
+static int check_uc_target(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, uc_target_members, 2);
+}
+
+static const struct member uc_targets_members[N_PRIORITIES] =
+	PRIORITY_MEMBERS(check_uc_target);
+
+static int check_uc_targets(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, uc_targets_members, N_PRIORITIES);
+}
+
+enum { CT_KEY, CT_NAME, CT_TARGETS, CT__N };
+static const struct member contract_members[CT__N] = {
+	[CT_KEY] = { "key", 1, check_key },
+	[CT_NAME] = { "name", 1, check_name },
+	[CT_TARGETS] = { "targets", 0, check_uc_targets },
+};
+
+/* A supplier's underpinning contracts, keys unique within the supplier. */
+static int check_contracts(struct ctx *c, json_t *v)
+{
+	json_t *keys, *ct, *vals[CT__N];
+	size_t i, mark;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (!(keys = json_object())) {
+		c->oom = 1;
+		return KT_ERR;
+	}
+	json_array_foreach(v, i, ct) {
+		mark = jptr_index(&c->path, i);
+		if (check_object(c, ct, contract_members, CT__N, vals) == KT_OK &&
+		    vals[CT_KEY])
+			claim_key(c, keys, "key", json_string_value(vals[CT_KEY]),
+				  "contract");
+		jptr_pop(&c->path, mark);
+	}
+	json_decref(keys);
+	return KT_OK;
+}
+
+/* The customer SLA's target for one priority. */
+static const struct member sla_target_members[] = {
+	{ "response_min", 0, check_minutes },
+	{ "resolution_min", 0, check_minutes },
+};
+
+static int check_sla_target(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, sla_target_members, 2);
+}
+
+static const struct member sla_targets_members[N_PRIORITIES] =
+	PRIORITY_MEMBERS(check_sla_target);
+
+static int check_sla_targets(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, sla_targets_members, N_PRIORITIES);
+}
+
+static int tz_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_' || ch == '+' || ch == '-';
+}
+
+/* An IANA time zone name such as "Europe/Amsterdam": its shape only, so
+ * that the verdict does not depend on this machine's zone files. */
+static int check_timezone(struct ctx *c, json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v), i;
+	int ok;
+
+	if (want_string(c, v))
+		return KT_ERR;
+	ok = len > 0 && len <= KT_CHAIN_TIMEZONE_MAX &&
+	     ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')) &&
+	     s[len - 1] != '/';
+	for (i = 1; ok && i < len; i++)
+		ok = tz_char(s[i]) || (s[i] == '/' && s[i - 1] != '/');
+	if (ok)
+		return KT_OK;
+	problem(c, "must be a time zone name such as \"Europe/Amsterdam\" (at most "
+		   "%d characters)", KT_CHAIN_TIMEZONE_MAX);
+	return KT_ERR;
+}
+
+static const char *const day_names[] = {
+	"mon", "tue", "wed", "thu", "fri", "sat", "sun",
+};
+
+static int check_days(struct ctx *c, json_t *v)
+{
+	size_t i, d, mark, n = sizeof(day_names) / sizeof(day_names[0]);
+	unsigned seen = 0;
+	json_t *day;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (json_array_size(v) == 0) {
+		problem(c, "must list at least one day");
+		return KT_ERR;
+	}
+	json_array_foreach(v, i, day) {
+		mark = jptr_index(&c->path, i);
+		for (d = 0; d < n && !(json_is_string(day) &&
+				       strcmp(json_string_value(day), day_names[d]) == 0); d++)
+			;
+		if (d == n)
+			problem(c, "must be mon, tue, wed, thu, fri, sat or sun");
+		else if (seen & (1u << d))
+			problem(c, "duplicate day \"%s\"", day_names[d]);
+		seen |= d < n ? 1u << d : 0;
+		jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+/* "HH:MM" from 00:00 to 23:59, and "24:00" when end_of_day is allowed. */
+static int valid_clock(const char *s, size_t len, int end_of_day)
+{
+	if (len != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' ||
+	    s[1] > '9' || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return 0;
+	if (s[0] < '2' || s[1] < '4')
+		return 1;
+	return end_of_day && strcmp(s, "24:00") == 0;
+}
+
+static int check_clock(struct ctx *c, json_t *v, int end_of_day)
+{
+	if (want_string(c, v))
+		return KT_ERR;
+	if (valid_clock(json_string_value(v), json_string_length(v), end_of_day))
+		return KT_OK;
+	problem(c, "must be a time of day \"HH:MM\" from 00:00 to %s",
+		end_of_day ? "24:00" : "23:59");
+	return KT_ERR;
+}
+
+static int check_from(struct ctx *c, json_t *v)
+{
+	return check_clock(c, v, 0);
+}
+
+static int check_to(struct ctx *c, json_t *v)
+{
+	return check_clock(c, v, 1);
+}
+
+enum { HO_TIMEZONE, HO_DAYS, HO_FROM, HO_TO, HO__N };
+static const struct member hours_members[HO__N] = {
+	[HO_TIMEZONE] = { "timezone", 1, check_timezone },
+	[HO_DAYS] = { "days", 1, check_days },
+	[HO_FROM] = { "from", 1, check_from },
+	[HO_TO] = { "to", 1, check_to },
+};
+
+/* "24x7", or office hours: the same hours on each of the days listed. */
+static int check_service_hours(struct ctx *c, json_t *v)
+{
+	json_t *vals[HO__N];
+	size_t mark;
+
+	if (json_is_string(v) && strcmp(json_string_value(v), "24x7") == 0)
+		return KT_OK;
+	if (!json_is_object(v)) {
+		problem(c, "must be \"24x7\" or an object with timezone, days, from "
+			   "and to");
+		return KT_ERR;
+	}
+	check_object(c, v, hours_members, HO__N, vals);
+	if (vals[HO_FROM] && vals[HO_TO] &&
+	    strcmp(json_string_value(vals[HO_FROM]),
+		   json_string_value(vals[HO_TO])) >= 0) {
+		mark = jptr_push(&c->path, "to");
+		problem(c, "must be later than from");
+		jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+static int check_availability(struct ctx *c, json_t *v)
+{
+	double pct = json_number_value(v);
+
+	if (json_is_number(v) && pct > 0 && pct <= 100)
+		return KT_OK;
+	problem(c, "must be a percentage above 0 and at most 100");
+	return KT_ERR;
+}
+
+/* The customer SLA: every member optional (service_hours: "24x7"). */
+enum { SL_HOURS, SL_AVAILABILITY, SL_TARGETS, SL__N };
+static const struct member sla_members[SL__N] = {
+	[SL_HOURS] = { "service_hours", 0, check_service_hours },
+	[SL_AVAILABILITY] = { "availability_target", 0, check_availability },
+	[SL_TARGETS] = { "targets", 0, check_sla_targets },
+};
+
+static int check_sla(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, sla_members, SL__N);
+}
+
+static int check_ticket_type(struct ctx *c, json_t *v)
+{
+	enum kt_ticket_type t;
+	char q[72];
+
+	if (want_string(c, v))
+		return KT_ERR;
+	if (kt_ticket_type_parse(json_string_value(v), &t) == KT_OK)
+		return KT_OK;
+	problem(c, "unknown ticket type \"%s\": use incident, request, change or "
+		   "problem", shown(q, sizeof(q), json_string_value(v)));
+	return KT_ERR;
+}
+
+/* A routing rule; its component is checked against the tree. */
+enum { RU_TYPE, RU_CATEGORY, RU_COMPONENT, RU__N };
+static const struct member rule_members[RU__N] = {
+	[RU_TYPE] = { "type", 0, check_ticket_type },
+	[RU_CATEGORY] = { "category", 0, check_name },
+	[RU_COMPONENT] = { "component", 1, check_key },
+};
+
+static int check_rules(struct ctx *c, json_t *v)
+{
+	json_t *rule;
+	size_t i, mark;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	json_array_foreach(v, i, rule) {
+		mark = jptr_index(&c->path, i);
+		if (check_members(c, rule, rule_members, RU__N) == KT_OK &&
+		    !json_object_get(rule, "type") && !json_object_get(rule, "category"))
+			problem(c, "a rule needs a type, a category or both");
+		jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
 /* The document's own members; each array is optional. */
 enum { DOC_CUSTOMERS, DOC_SUPPLIERS, DOC_SERVICES, DOC__N };
 static const struct member doc_members[DOC__N] = {
@@ -440,31 +798,45 @@ static const struct member customer_members[CU__N] = {
 	[CU_NAME] = { "name", 1, check_name },
 };
 
-enum { SU_KEY, SU_NAME, SU_ADAPTER, SU_ENDPOINT, SU_SECRET_REF, SU__N };
+enum { SU_KEY, SU_NAME, SU_ADAPTER, SU_ENDPOINT, SU_SECRET_REF, SU_VISIBILITY,
+       SU_MAPPING, SU_CONTRACTS, SU__N };
 static const struct member supplier_members[SU__N] = {
 	[SU_KEY] = { "key", 1, check_key },
 	[SU_NAME] = { "name", 1, check_name },
 	[SU_ADAPTER] = { "adapter", 1, check_adapter },
 	[SU_ENDPOINT] = { "endpoint", 1, check_endpoint },
 	[SU_SECRET_REF] = { "secret_ref", 1, check_secret_ref },
+	[SU_VISIBILITY] = { "visibility", 0, check_visibility },
+	[SU_MAPPING] = { "mapping", 0, check_any_object },
+	[SU_CONTRACTS] = { "contracts", 0, check_contracts },
 };
 
-/* default_component is checked against the tree once the tree is known. */
-enum { SV_KEY, SV_CUSTOMER, SV_NAME, SV_DEFAULT, SV_COMPONENTS, SV__N };
+/* default_component and the rules' components are checked against the
+ * tree once the tree is known. */
+enum { SV_KEY, SV_CUSTOMER, SV_NAME, SV_DEFAULT, SV_SLA, SV_RULES,
+       SV_COMPONENTS, SV__N };
 static const struct member service_members[SV__N] = {
 	[SV_KEY] = { "key", 1, check_key },
 	[SV_CUSTOMER] = { "customer", 1, check_key },
 	[SV_NAME] = { "name", 1, check_name },
 	[SV_DEFAULT] = { "default_component", 0, want_string },
+	[SV_SLA] = { "sla", 0, check_sla },
+	[SV_RULES] = { "rules", 0, check_rules },
 	[SV_COMPONENTS] = { "components", 1, check_components },
 };
 
-enum { CO_KEY, CO_NAME, CO_KIND, CO_SUPPLIER, CO_CHILDREN, CO__N };
+/* A contract and alternates are checked against the suppliers, items
+ * against the rest of the service, in check_component. */
+enum { CO_KEY, CO_NAME, CO_KIND, CO_SUPPLIER, CO_CONTRACT, CO_ALTERNATES,
+       CO_ITEMS, CO_CHILDREN, CO__N };
 static const struct member component_members[CO__N] = {
 	[CO_KEY] = { "key", 1, check_key },
 	[CO_NAME] = { "name", 1, check_name },
 	[CO_KIND] = { "kind", 1, check_kind },
 	[CO_SUPPLIER] = { "supplier", 0, check_key },
+	[CO_CONTRACT] = { "contract", 0, check_key },
+	[CO_ALTERNATES] = { "alternates", 0, check_key_list },
+	[CO_ITEMS] = { "items", 0, check_items },
 	[CO_CHILDREN] = { "children", 0, check_array },
 };
 
@@ -512,32 +884,37 @@ static int check_object(struct ctx *c, json_t *obj, const struct member *m,
 	return KT_OK;
 }
 
-/* Records the key of an entry of a list, at c->path + member. A second
- * entry with the same key is a problem. */
+/* Records a key (or another value that must be unique in set) at c->path
+ * + member (member NULL: at c->path). A second one is a problem. */
 static void claim_key(struct ctx *c, json_t *set, const char *member,
 		      const char *key, const char *what)
 {
-	size_t mark = jptr_push(&c->path, member);
+	size_t mark = member ? jptr_push(&c->path, member) : c->path.len;
 	json_t *first = json_object_get(set, key);
+	char q[72];
 
 	if (first)
-		problem(c, "duplicate %s key \"%s\" (first at %s)", what, key,
+		problem(c, "duplicate %s%s \"%s\" (first at %s)", what,
+			member ? " key" : "", shown(q, sizeof(q), key),
 			json_string_value(first));
 	else if (json_object_set_new(set, key, json_string(c->path.buf)))
 		c->oom = 1;
 	jptr_pop(&c->path, mark);
 }
 
-/* A customer or supplier key used at c->path + member: fine when the
- * document defines it, else a reference for the store to resolve. */
+/* A customer or supplier key used at c->path + member (member NULL: at
+ * c->path): fine when the document defines it, else a reference for the
+ * store to resolve. With
+ * contract, a reference to that contract of a supplier the document does
+ * not define. */
 static void use_ref(struct ctx *c, enum kt_chain_entity entity,
-		    const char *member, const char *key)
+		    const char *member, const char *key, const char *contract)
 {
 	struct kt_chain_doc *doc = c->doc;
 	struct kt_chain_ref *refs;
 	size_t mark;
 
-	if (json_object_get(c->keys[entity], key))
+	if (!contract && json_object_get(c->keys[entity], key))
 		return;
 	refs = grow(doc->refs, &c->refs_cap, doc->n_refs, sizeof(*refs));
 	if (!refs) {
@@ -545,9 +922,10 @@ static void use_ref(struct ctx *c, enum kt_chain_entity entity,
 		return;
 	}
 	doc->refs = refs;
-	mark = jptr_push(&c->path, member);
+	mark = member ? jptr_push(&c->path, member) : c->path.len;
 	refs[doc->n_refs].entity = entity;
 	refs[doc->n_refs].key = key;
+	refs[doc->n_refs].contract = contract;
 	refs[doc->n_refs].path = strdup(c->path.buf);
 	jptr_pop(&c->path, mark);
 	if (!refs[doc->n_refs].path) {
@@ -557,13 +935,87 @@ static void use_ref(struct ctx *c, enum kt_chain_entity entity,
 	doc->n_refs++;
 }
 
+/* Whether supplier (a document's supplier object) has a contract key. */
+static int has_contract(json_t *supplier, const char *key)
+{
+	json_t *ct;
+	size_t i;
+
+	json_array_foreach(json_object_get(supplier, "contracts"), i, ct)
+		if (json_is_string(json_object_get(ct, "key")) &&
+		    strcmp(json_string_value(json_object_get(ct, "key")), key) == 0)
+			return 1;
+	return 0;
+}
+
+/* The document's supplier entry of key, or NULL. */
+static json_t *doc_supplier(const struct kt_chain_doc *doc, const char *key)
+{
+	for (size_t i = 0; i < doc->n_suppliers; i++)
+		if (strcmp(doc->suppliers[i].key, key) == 0)
+			return doc->suppliers[i].obj;
+	return NULL;
+}
+
 /* Where one service's component walk keeps its state. */
 struct tree_check {
 	struct ctx *c;
 	struct kt_chain_service *svc;
 	size_t cap;                     /* of svc->components */
 	json_t *keys;                   /* owned: component key -> its path */
+	json_t *items;                  /* owned: item name -> its path */
 };
+
+/* A component's contract, alternates and items, once its own members
+ * passed check_object (v as check_object filled it). */
+static void check_agreements(struct tree_check *t, json_t *node, json_t **v)
+{
+	struct ctx *c = t->c;
+	const char *supplier = json_string_value(v[CO_SUPPLIER]);
+	const char *contract = json_string_value(v[CO_CONTRACT]);
+	json_t *sup, *k;
+	size_t i, mark, item;
+	char q[72], q2[72];
+
+	mark = jptr_push(&c->path, "contract");
+	if (json_object_get(node, "contract") && !json_object_get(node, "supplier"))
+		problem(c, "a component with a contract must name its supplier");
+	else if (contract && supplier && (sup = doc_supplier(c->doc, supplier))) {
+		if (!has_contract(sup, contract))
+			problem(c, "unknown contract \"%s\": supplier \"%s\" has no "
+				   "such contract", shown(q, sizeof(q), contract),
+				shown(q2, sizeof(q2), supplier));
+	} else if (contract && supplier && !json_object_get(c->keys[KT_CHAIN_SUPPLIER],
+							    supplier)) {
+		use_ref(c, KT_CHAIN_SUPPLIER, NULL, supplier, contract);
+	}
+	jptr_pop(&c->path, mark);
+
+	mark = jptr_push(&c->path, "alternates");
+	if (json_object_get(node, "alternates") && !json_object_get(node, "supplier"))
+		problem(c, "a component with alternates must name its supplier");
+	json_array_foreach(v[CO_ALTERNATES], i, k) {
+		if (!valid_key(json_string_value(k), json_string_length(k)))
+			continue;
+		item = jptr_index(&c->path, i);
+		if (supplier && strcmp(supplier, json_string_value(k)) == 0)
+			problem(c, "is the component's own supplier");
+		else
+			use_ref(c, KT_CHAIN_SUPPLIER, NULL, json_string_value(k), NULL);
+		jptr_pop(&c->path, item);
+	}
+	jptr_pop(&c->path, mark);
+
+	mark = jptr_push(&c->path, "items");
+	json_array_foreach(v[CO_ITEMS], i, k) {
+		if (!json_is_string(k))
+			continue;
+		item = jptr_index(&c->path, i);
+		claim_key(c, t->items, NULL, json_string_value(k), "item");
+		jptr_pop(&c->path, item);
+	}
+	jptr_pop(&c->path, mark);
+}
 
 static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
 				      int depth, struct jptr *path)
@@ -587,7 +1039,8 @@ static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
 			  "component");
 	if (v[CO_SUPPLIER])
 		use_ref(c, KT_CHAIN_SUPPLIER, "supplier",
-			json_string_value(v[CO_SUPPLIER]));
+			json_string_value(v[CO_SUPPLIER]), NULL);
+	check_agreements(t, node, v);
 	kids = json_object_get(node, "children");
 	if (!json_object_get(node, "supplier") &&
 	    (!kids || (json_is_array(kids) && json_array_size(kids) == 0))) {
@@ -607,10 +1060,35 @@ static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
 		.name = json_string_value(v[CO_NAME]),
 		.kind = json_string_value(v[CO_KIND]),
 		.supplier = json_string_value(v[CO_SUPPLIER]),
+		.contract = json_string_value(v[CO_CONTRACT]),
+		.alternates = v[CO_ALTERNATES],
+		.items = v[CO_ITEMS],
 		.parent_key = json_string_value(json_object_get(parent, "key")),
 		.depth = depth,
 	};
 	return c->oom ? WALK_STOP : WALK_DESCEND;
+}
+
+/* Every rule's component must be one of the service's (keys: key -> path). */
+static void check_rule_components(struct ctx *c, json_t *rules, json_t *keys)
+{
+	size_t i, mark, item;
+	json_t *rule, *comp;
+	char q[72];
+
+	mark = jptr_push(&c->path, "rules");
+	json_array_foreach(rules, i, rule) {
+		comp = json_object_get(rule, "component");
+		if (!valid_key(json_string_value(comp), json_string_length(comp)) ||
+		    json_object_get(keys, json_string_value(comp)))
+			continue;
+		item = jptr_index(&c->path, i);
+		jptr_push(&c->path, "component");
+		problem(c, "unknown component \"%s\": a rule must name a component "
+			   "of this service", shown(q, sizeof(q), json_string_value(comp)));
+		jptr_pop(&c->path, item);
+	}
+	jptr_pop(&c->path, mark);
 }
 
 /* The rest of a service once its own members passed check_object. */
@@ -636,20 +1114,24 @@ static void check_service(struct ctx *c, json_t *obj, json_t **v)
 		.customer = json_string_value(v[SV_CUSTOMER]),
 		.name = json_string_value(v[SV_NAME]),
 		.default_component = json_string_value(v[SV_DEFAULT]),
+		.sla = v[SV_SLA],
+		.rules = v[SV_RULES],
 	};
 	if (svc->customer)
-		use_ref(c, KT_CHAIN_CUSTOMER, "customer", svc->customer);
+		use_ref(c, KT_CHAIN_CUSTOMER, "customer", svc->customer, NULL);
 	if (!v[SV_COMPONENTS])
 		return;
 	t.svc = svc;
 	t.keys = json_object();
-	if (!t.keys) {
+	t.items = json_object();
+	if (!t.keys || !t.items) {
 		c->oom = 1;
-		return;
+		goto out;
 	}
 	mark = jptr_push(&c->path, "components");
 	walk_tree(v[SV_COMPONENTS], NULL, 1, &c->path, check_component, &t);
 	jptr_pop(&c->path, mark);
+	check_rule_components(c, svc->rules, t.keys);
 	if (svc->default_component &&
 	    !json_object_get(t.keys, svc->default_component)) {
 		mark = jptr_push(&c->path, "default_component");
@@ -658,7 +1140,9 @@ static void check_service(struct ctx *c, json_t *obj, json_t **v)
 			shown(q, sizeof(q), svc->default_component));
 		jptr_pop(&c->path, mark);
 	}
+out:
 	json_decref(t.keys);
+	json_decref(t.items);
 }
 
 static void add_entry(struct ctx *c, enum kt_chain_entity entity, json_t *obj,
@@ -938,6 +1422,23 @@ out:
 	json_decref(members);
 	json_decref(empty);
 	return rc;
+}
+
+char *kt_chain_dumps(const json_t *v, size_t flags)
+{
+	char *text = json_dumps(v, flags | JSON_REAL_PRECISION(15));
+	json_t *back;
+
+	if (!text)
+		return NULL;
+	back = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (back && json_equal(back, v)) {
+		json_decref(back);
+		return text;
+	}
+	json_decref(back);
+	free(text);
+	return json_dumps(v, flags);
 }
 
 /* ---- the plan ------------------------------------------------------ */

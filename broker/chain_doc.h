@@ -18,6 +18,8 @@
 #define KT_CHAIN_ENDPOINT_MAX 2048    /* bytes of a supplier endpoint */
 #define KT_CHAIN_MAX_DEPTH 16         /* nesting levels of a component tree */
 #define KT_CHAIN_MAX_PROBLEMS 100     /* details kept in one error */
+#define KT_CHAIN_MINUTES_MAX 527040   /* a target: at most a (leap) year */
+#define KT_CHAIN_TIMEZONE_MAX 64      /* bytes of an SLA's timezone */
 #define KT_CHAIN_DOC_MAX_BYTES (16 * 1024 * 1024)
 
 /* What a key or a plan line is about. The order is the order of the plan. */
@@ -36,14 +38,18 @@ struct kt_chain_entry {
 };
 
 /* One node of a service's component tree, flattened in document order
- * (pre-order). All pointers borrow from the document; supplier and
- * parent_key are NULL when absent (parent_key NULL = a root component). */
+ * (pre-order). All pointers borrow from the document; supplier, contract,
+ * alternates, items and parent_key are NULL when absent (parent_key NULL =
+ * a root component). */
 struct kt_chain_component {
 	json_t *obj;
 	const char *key;
 	const char *name;
 	const char *kind;
 	const char *supplier;
+	const char *contract;          /* a key of the supplier's contracts */
+	json_t *alternates;            /* array of supplier keys, in order */
+	json_t *items;                 /* array of configuration item names */
 	const char *parent_key;
 	int depth;                     /* 1 for a root component */
 };
@@ -54,15 +60,20 @@ struct kt_chain_service {
 	const char *customer;
 	const char *name;
 	const char *default_component; /* NULL when absent */
+	json_t *sla;                   /* the customer SLA object, or NULL */
+	json_t *rules;                 /* the routing rules array, or NULL */
 	struct kt_chain_component *components; /* owned array */
 	size_t n_components;
 };
 
 /* A customer or supplier key that the document uses but does not define:
- * the store must find it in the database. */
+ * the store must find it in the database. With contract set, the reference
+ * is to that contract of the supplier key (a component's "contract" whose
+ * supplier is not in the document): the stored supplier must have it. */
 struct kt_chain_ref {
 	enum kt_chain_entity entity;   /* KT_CHAIN_CUSTOMER or KT_CHAIN_SUPPLIER */
 	const char *key;               /* borrowed from the document */
+	const char *contract;          /* borrowed; NULL for a plain reference */
 	char *path;                    /* owned JSON pointer of the reference */
 };
 
@@ -106,6 +117,12 @@ void kt_chain_doc_free(struct kt_chain_doc *doc);
  * when out of memory. Reads both objects, changes neither. */
 int kt_chain_service_diff(json_t *old_service, json_t *new_service,
 			  char **what);
+
+/* v as JSON text with Jansson's flags, its numbers written as people wrote
+ * them (99.9, not 99.900000000000006) whenever 15 significant digits read
+ * back the same value, else with 17. Returns a new string for free(), or
+ * NULL when out of memory. */
+char *kt_chain_dumps(const json_t *v, size_t flags);
 
 /* ---- the import plan ---------------------------------------------- */
 

@@ -1,7 +1,9 @@
 /* cmd_chain.c - `keten chain`: the subcommands on chain documents (config as
  * code). `chain import [--dry-run] [--config FILE] FILE` reads a document,
  * checks it (chain_doc.c), applies it in one transaction (store_chain.c)
- * and prints the plan. A new subcommand is one entry in the table below. */
+ * and prints the plan; `chain export [--service KEY]` writes what the
+ * database holds as a document. A new subcommand is one entry in the table
+ * below. */
 #include <errno.h>
 #include <getopt.h>
 
@@ -10,31 +12,61 @@
 
 static const char doc_format[] =
 	"A chain document describes customers, suppliers and the services\n"
-	"with their component trees; `keten chain import` applies one.\n\n"
+	"with their component trees and agreements; `keten chain import` applies\n"
+	"one, `keten chain export` writes one.\n\n"
 	"The chain document (JSON; every object rejects unknown members, the three\n"
 	"lists are optional):\n"
 	"  {\"customers\": [{\"key\": \"acme\", \"name\": \"Acme BV\"}],\n"
 	"   \"suppliers\": [{\"key\": \"netco\", \"name\": \"NetCo\", \"adapter\": \"webhook\",\n"
 	"                  \"endpoint\": \"https://127.0.0.1:9101/hooks\",\n"
-	"                  \"secret_ref\": \"env:KETEN_SECRET_NETCO\"}],\n"
+	"                  \"secret_ref\": \"env:KETEN_SECRET_NETCO\",\n"
+	"                  \"visibility\": {\"name_to_customer\": true,\n"
+	"                                 \"public_comments_to_customer\": true},\n"
+	"                  \"mapping\": {},\n"
+	"                  \"contracts\": [{\"key\": \"netco-gold\", \"name\": \"NetCo Gold UC\",\n"
+	"                    \"targets\": {\"p1\": {\"acknowledge_min\": 15, \"resolve_min\": 240}}}]}],\n"
 	"   \"services\": [{\"key\": \"acme-workplace\", \"customer\": \"acme\",\n"
 	"                 \"name\": \"Workplace Acme\", \"default_component\": \"workplace\",\n"
+	"                 \"sla\": {\"service_hours\": \"24x7\", \"availability_target\": 99.9,\n"
+	"                   \"targets\": {\"p1\": {\"response_min\": 15, \"resolution_min\": 240}}},\n"
+	"                 \"rules\": [{\"type\": \"request\", \"category\": \"account\",\n"
+	"                   \"component\": \"vpn\"}],\n"
 	"                 \"components\": [{\"key\": \"workplace\", \"name\": \"Workplace\",\n"
 	"                   \"kind\": \"application\", \"children\": [{\"key\": \"vpn\",\n"
-	"                   \"name\": \"VPN\", \"kind\": \"network\", \"supplier\": \"netco\"}]}]}]}\n"
+	"                   \"name\": \"VPN\", \"kind\": \"network\", \"supplier\": \"netco\",\n"
+	"                   \"contract\": \"netco-gold\", \"alternates\": [\"hostco\"],\n"
+	"                   \"items\": [\"vpn-gw-01\"]}]}]}]}\n"
 	"Rules:\n"
 	"  key         1 to 63 of a-z, 0-9 and -, not starting with -; unique in its\n"
 	"              list (component keys: in their service's whole tree)\n"
-	"  name        1 to 200 bytes\n"
+	"  name        1 to 200 bytes (also a category and an item)\n"
 	"  adapter     a supplier adapter keten has (webhook, ...)\n"
 	"  endpoint    https://..., at most 2048 bytes\n"
 	"  secret_ref  where keten reads the supplier's secret: env:NAME or\n"
 	"              file:/absolute/path (never the secret itself)\n"
+	"  visibility  may the customer see the supplier's name, its public\n"
+	"              comments (both default true)\n"
+	"  mapping     free-form object for the supplier's adapter (default {})\n"
+	"  contracts   the supplier's UCs: key and name required; targets p1..p5,\n"
+	"              each {acknowledge_min, resolve_min}\n"
+	"  minutes     whole numbers from 1 to 527040 (a year)\n"
+	"  sla         service_hours (\"24x7\", the default, or {timezone, days of\n"
+	"              mon..sun, from, to as HH:MM, to later than from}),\n"
+	"              availability_target (percent, above 0, at most 100),\n"
+	"              targets p1..p5, each {response_min, resolution_min}\n"
+	"  rules       {type?, category?, component}: a type (incident, request,\n"
+	"              change, problem), a category or both; a component of the\n"
+	"              service. Most specific match wins, then document order\n"
 	"  kind        hardware, system_software, network, application, data,\n"
 	"              facilities or people\n"
 	"  supplier    the supplier delivering a component: required on a component\n"
 	"              without children, allowed on any\n"
-	"  customer, supplier  keys defined in this document or in the database\n"
+	"  contract    one of the component's supplier's contracts\n"
+	"  alternates  suppliers a rejected leg goes to next, in order; not the\n"
+	"              component's own; contract and alternates need a supplier\n"
+	"  items       configuration item names, unique in the service\n"
+	"  customer, supplier, alternates  keys defined in this document or in the\n"
+	"              database\n"
 	"  default_component   a component of that service (optional)\n"
 	"  children    nest components at most 16 deep; components: at least one\n"
 	"JSON Schema: schemas/chain.schema.json; example: deploy/demo-chain.json.\n";
@@ -45,8 +77,8 @@ static void import_help(FILE *to)
 		"usage: keten chain import [--dry-run] [--config FILE] FILE\n\n"
 		"Checks the chain document FILE (\"-\" reads standard input) and applies it\n"
 		"in one transaction: customers and suppliers are created or updated by key;\n"
-		"a service whose chain (name, default_component, component tree) differs\n"
-		"from its current version gets a new chain version. What FILE does not\n"
+		"a service whose chain (name, default_component, sla, rules, component tree)\n"
+		"differs from its current version gets a new chain version. What FILE does not\n"
 		"name is left as it is; importing the same file again changes nothing.\n\n"
 		"  -n, --dry-run      run the same transaction, print the plan, roll it back\n"
 		"  -c, --config FILE  settings file (the database: database_url, or\n"
@@ -193,8 +225,89 @@ out:
 	return code;
 }
 
+static void export_help(FILE *to)
+{
+	fprintf(to,
+		"usage: keten chain export [--service KEY] [--config FILE]\n\n"
+		"Writes the chain document of what the database holds to standard output:\n"
+		"every customer, every supplier (with visibility, mapping and contracts)\n"
+		"and every service as its current chain version, each list in key order,\n"
+		"object members sorted, indented by two spaces. Importing the output\n"
+		"changes nothing, and exporting again gives the same bytes.\n\n"
+		"  -s, --service KEY  only that service, its customer and the suppliers its\n"
+		"                     chain names (components' suppliers and alternates)\n"
+		"  -c, --config FILE  settings file (the database: database_url, or\n"
+		"                     KETEN_DATABASE_URL)\n"
+		"  -h, --help         this text\n\n"
+		"Exit status: 0 done, 1 no such service or database error, 2 usage.\n");
+}
+
+static int chain_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "service", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_file = NULL, *service = NULL;
+	struct kt_config cfg = { 0 }; /* kt_config_release()d on every path */
+	struct kt_err err = { 0 };
+	struct kt_db *db = NULL;
+	json_t *doc = NULL;
+	char *text = NULL;
+	int c, code = 1;
+
+	while ((c = getopt_long(argc, argv, "s:c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			service = optarg;
+			break;
+		case 'c':
+			config_file = optarg;
+			break;
+		case 'h':
+			export_help(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "usage: keten chain export [--service KEY] "
+					"[--config FILE]\n");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: keten chain export [--service KEY] "
+				"[--config FILE]\n");
+		return 2;
+	}
+	if (kt_cli_load_config(&cfg, config_file) || kt_cli_open_db(&cfg, &db))
+		goto out;
+	if (!(doc = kt_store_chain_export(db, service, &err))) {
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	if (!(text = kt_chain_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2)))) {
+		kt_err_set(&err, 500, "out_of_memory", "out of memory");
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
+		kt_err_set(&err, 500, "write_failed", "could not write the document: %s",
+			   strerror(errno));
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	code = 0;
+out:
+	free(text);
+	json_decref(doc);
+	kt_cli_release(&err, db, &cfg);
+	return code;
+}
+
 static const struct kt_cli_command commands[] = {
 	{ "import", chain_import, "check a chain document and apply it" },
+	{ "export", chain_export, "write what the database holds as a chain document" },
 };
 
 int kt_cmd_chain(int argc, char **argv)

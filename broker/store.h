@@ -34,7 +34,7 @@ int kt_store_ping(struct kt_db *db, struct kt_err *err);
  * gets the number applied (0 when already current). */
 int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err);
 
-/* ---- chain import (store_chain.c) -----------------------------------
+/* ---- chain import and export (store_chain.c) ------------------------
  * The types live in chain_doc.h, which checks documents without a database. */
 struct kt_chain_doc;
 struct kt_chain_plan;
@@ -51,5 +51,16 @@ struct kt_chain_plan;
 int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
 			  int dry_run, struct kt_chain_plan *plan,
 			  struct kt_err *err);
+
+/* The chain document of what the database holds, read in one statement:
+ * every customer and supplier (each supplier with its visibility, mapping
+ * and contracts) and every service as its current chain version's
+ * document, each list in key order. With service_key (else NULL): only that
+ * service, its customer and the suppliers its chain names (components'
+ * suppliers and alternates), so that the document imports on its own.
+ * Returns a new reference, or NULL with err set: 404 "unknown_service", or
+ * a database error. */
+json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
+			      struct kt_err *err);
 
 #endif

@@ -2,49 +2,76 @@
  * checks that need the database first (references, a service's customer),
  * then customers, suppliers and services upserted by key, and a new chain
  * version (document and component rows) for each service whose chain
- * changed. A dry run is the same transaction, rolled back. */
+ * changed. A dry run is the same transaction, rolled back. Also reads the
+ * document back (export). */
 #include "chain_doc.h"
 #include "store_internal.h"
 
 /* Imports run one at a time, so the plan each prints is exact. */
 #define IMPORT_LOCK "keten.chain_import"
 
-/* How customer and supplier entries map onto their tables: members[] are
- * document members stored in columns of the same name, in the order of the
- * statements' parameters after the key ($1), sorted so that the "(what)" of
- * an update reads in a stable order. */
+/* A document member of a customer or supplier, stored in the column of the
+ * same name: text, or jsonb (passed as JSON text; json_default when the
+ * document leaves the member out). */
+struct entry_member {
+	const char *name;
+	const char *json_default;       /* NULL: a text member, always there */
+};
+
+/* How customer and supplier entries map onto their tables: members[] in
+ * the order of the statements' parameters after the key ($1), sorted so
+ * that the "(what)" of an update reads in a stable order. */
 struct entry_table {
 	enum kt_chain_entity entity;
-	const char *select_sql;         /* $1 key -> id, then members[] */
+	const char *select_sql;         /* $1 key, $2.. members[] -> id, then
+					   per member whether it differs */
 	const char *insert_sql;         /* $1 key, $2.. members[] -> id */
 	const char *update_sql;         /* $1 key, $2.. members[] */
-	const char *members[4];
+	struct entry_member members[7];
 	size_t n_members;
 };
 
 static const struct entry_table customer_table = {
 	KT_CHAIN_CUSTOMER,
-	"SELECT id, name FROM customers WHERE key = $1 FOR UPDATE",
+	"SELECT id, name IS DISTINCT FROM $2 FROM customers WHERE key = $1"
+	" FOR UPDATE",
 	"INSERT INTO customers (key, name) VALUES ($1, $2) RETURNING id",
 	"UPDATE customers SET name = $2 WHERE key = $1",
-	{ "name" }, 1,
+	{ { "name", NULL } }, 1,
 };
+
+/* A supplier's visibility: what the document says over the defaults. */
+#define VISIBILITY(param) \
+	"('{\"name_to_customer\": true, \"public_comments_to_customer\": true}'" \
+	"::jsonb || " param "::jsonb)"
 
 static const struct entry_table supplier_table = {
 	KT_CHAIN_SUPPLIER,
-	"SELECT id, adapter, endpoint, name, secret_ref FROM suppliers"
-	" WHERE key = $1 FOR UPDATE",
-	"INSERT INTO suppliers (key, adapter, endpoint, name, secret_ref)"
-	" VALUES ($1, $2, $3, $4, $5) RETURNING id",
-	"UPDATE suppliers SET adapter = $2, endpoint = $3, name = $4,"
-	" secret_ref = $5 WHERE key = $1",
-	{ "adapter", "endpoint", "name", "secret_ref" }, 4,
+	"SELECT id, adapter IS DISTINCT FROM $2, contracts IS DISTINCT FROM $3::jsonb,"
+	" endpoint IS DISTINCT FROM $4, mapping IS DISTINCT FROM $5::jsonb,"
+	" name IS DISTINCT FROM $6, secret_ref IS DISTINCT FROM $7,"
+	" visibility IS DISTINCT FROM " VISIBILITY("$8")
+	" FROM suppliers WHERE key = $1 FOR UPDATE",
+	"INSERT INTO suppliers (key, adapter, contracts, endpoint, mapping, name,"
+	" secret_ref, visibility) VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, "
+	VISIBILITY("$8") ") RETURNING id",
+	"UPDATE suppliers SET adapter = $2, contracts = $3::jsonb, endpoint = $4,"
+	" mapping = $5::jsonb, name = $6, secret_ref = $7, visibility = "
+	VISIBILITY("$8") " WHERE key = $1",
+	{ { "adapter", NULL }, { "contracts", "[]" }, { "endpoint", NULL },
+	  { "mapping", "{}" }, { "name", NULL }, { "secret_ref", NULL },
+	  { "visibility", "{}" } }, 7,
 };
 
 static const char *const ref_sql[] = {
 	[KT_CHAIN_CUSTOMER] = "SELECT 1 FROM customers WHERE key = $1",
 	[KT_CHAIN_SUPPLIER] = "SELECT 1 FROM suppliers WHERE key = $1",
 };
+
+/* $1 supplier key, $2 contract key. */
+static const char contract_ref_sql[] =
+	"SELECT 1 FROM suppliers WHERE key = $1"
+	" AND contracts @> jsonb_build_array(jsonb_build_object('key', $2::text))";
 
 static const char *const entity_word[] = {
 	[KT_CHAIN_CUSTOMER] = "customer",
@@ -71,19 +98,27 @@ static void copy_id(char *dst, size_t size, PGresult *res)
 	snprintf(dst, size, "%s", PQgetvalue(res, 0, 0));
 }
 
-/* Every customer or supplier key the document uses without defining it
- * must exist; each one missing is a detail at the reference's path. */
+/* Every customer or supplier key (or supplier's contract) the document
+ * uses without defining it must exist; each one missing is a detail at the
+ * reference's path. */
 static int check_refs(struct kt_db *db, const struct kt_chain_doc *doc,
 		      size_t *problems, struct kt_err *err)
 {
 	for (size_t i = 0; i < doc->n_refs; i++) {
 		const struct kt_chain_ref *ref = &doc->refs[i];
-		const char *params[] = { ref->key };
-		PGresult *res = kt_db_exec(db, ref_sql[ref->entity], 1, params, err);
+		const char *params[] = { ref->key, ref->contract };
+		PGresult *res = ref->contract
+			? kt_db_exec(db, contract_ref_sql, 2, params, err)
+			: kt_db_exec(db, ref_sql[ref->entity], 1, params, err);
 
 		if (!res)
 			return KT_ERR;
-		if (PQntuples(res) == 0) {
+		if (PQntuples(res) == 0 && ref->contract) {
+			kt_err_detail(err, ref->path, "unknown contract \"%s\": supplier "
+				      "\"%s\" in the database has no such contract",
+				      ref->contract, ref->key);
+			(*problems)++;
+		} else if (PQntuples(res) == 0) {
 			kt_err_detail(err, ref->path, "unknown %s \"%s\": not in this "
 				      "document nor in the database",
 				      entity_word[ref->entity], ref->key);
@@ -145,39 +180,64 @@ static int load_services(struct kt_db *db, const struct kt_chain_doc *doc,
 	return KT_OK;
 }
 
-/* Inserts or updates one customer or supplier and records what it did. */
+/* The statement parameters of entry e: the key, then members[] as text.
+ * json[] gets what was allocated here (dumped JSON) for the caller to
+ * free(), NULL elsewhere. KT_ERR when out of memory. */
+static int entry_params(const struct entry_table *t, const struct kt_chain_entry *e,
+			const char **params, char **json)
+{
+	json_t *v;
+
+	params[0] = e->key;
+	for (size_t i = 0; i < t->n_members; i++) {
+		v = json_object_get(e->obj, t->members[i].name);
+		json[i] = NULL;
+		if (!t->members[i].json_default)
+			params[1 + i] = json_string_value(v);
+		else if (!v)
+			params[1 + i] = t->members[i].json_default;
+		else if (!(params[1 + i] = json[i] = kt_chain_dumps(v, JSON_COMPACT)))
+			return KT_ERR;
+	}
+	return KT_OK;
+}
+
+/* Inserts or updates one customer or supplier and records what it did:
+ * the "(what)" of an update lists the members that differ. */
 static int upsert_entry(struct kt_db *db, const struct entry_table *t,
 			const struct kt_chain_entry *e, struct kt_chain_plan *plan,
 			struct kt_err *err)
 {
-	const char *params[1 + sizeof(t->members) / sizeof(t->members[0])];
+	enum { N = sizeof(t->members) / sizeof(t->members[0]) };
+	const char *params[1 + N];
+	char *json[N] = { NULL };
+	int n_params = (int)(1 + t->n_members);
 	enum kt_chain_op op = KT_CHAIN_SAME;
 	struct kt_chain_change *ch;
 	char what[128] = "", id[37] = "";
+	PGresult *res = NULL;
 	size_t i, len = 0;
-	PGresult *res;
 	int rc = KT_ERR;
 
-	params[0] = e->key;
-	for (i = 0; i < t->n_members; i++)
-		params[1 + i] = json_string_value(json_object_get(e->obj, t->members[i]));
-	if (!(res = kt_db_exec(db, t->select_sql, 1, params, err)))
-		return KT_ERR;
+	if (entry_params(t, e, params, json)) {
+		oom(err);
+		goto out;
+	}
+	if (!(res = kt_db_exec(db, t->select_sql, n_params, params, err)))
+		goto out;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		op = KT_CHAIN_ADD;
-		if (!(res = kt_db_exec(db, t->insert_sql, (int)(1 + t->n_members),
-				       params, err)))
-			return KT_ERR;
+		if (!(res = kt_db_exec(db, t->insert_sql, n_params, params, err)))
+			goto out;
 	} else {
 		for (i = 0; i < t->n_members; i++)
-			if (strcmp(PQgetvalue(res, 0, (int)(1 + i)), params[1 + i]) != 0)
+			if (strcmp(PQgetvalue(res, 0, (int)(1 + i)), "t") == 0)
 				len += (size_t)snprintf(what + len, sizeof(what) - len, "%s%s",
-							len ? ", " : "", t->members[i]);
+							len ? ", " : "", t->members[i].name);
 		if (len > 0) {
 			op = KT_CHAIN_UPDATE;
-			if (kt_db_cmd(db, t->update_sql, (int)(1 + t->n_members),
-				      params, err))
+			if (kt_db_cmd(db, t->update_sql, n_params, params, err))
 				goto out;
 		}
 	}
@@ -191,6 +251,8 @@ static int upsert_entry(struct kt_db *db, const struct entry_table *t,
 	rc = KT_OK;
 out:
 	PQclear(res);
+	for (i = 0; i < t->n_members; i++)
+		free(json[i]);
 	return rc;
 }
 
@@ -206,48 +268,64 @@ static char *component_rows(const struct kt_chain_service *svc)
 	for (size_t i = 0; i < svc->n_components; i++) {
 		const struct kt_chain_component *c = &svc->components[i];
 
-		if (json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s?, s:s?}",
-							  "key", c->key, "name", c->name,
-							  "kind", c->kind,
-							  "parent_key", c->parent_key,
-							  "supplier", c->supplier)))
+		if (json_array_append_new(rows, json_pack(
+				"{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:O?, s:O?}",
+				"key", c->key, "name", c->name, "kind", c->kind,
+				"parent_key", c->parent_key, "supplier", c->supplier,
+				"contract", c->contract, "alternates", c->alternates,
+				"items", c->items)))
 			goto out;
 	}
-	text = json_dumps(rows, JSON_COMPACT);
+	text = kt_chain_dumps(rows, JSON_COMPACT);
 out:
 	json_decref(rows);
 	return text;
 }
 
-/* Writes version `version` of svc's chain: the document and its rows. */
+/* Writes version `version` of svc's chain: the document, its SLA and
+ * rules, and its component rows (alternates resolved to supplier ids, in
+ * order). */
 static int insert_version(struct kt_db *db, const struct kt_chain_service *svc,
 			  const char *service_id, int version, struct kt_err *err)
 {
 	static const char version_sql[] =
 		"INSERT INTO chain_versions"
-		" (service_id, version, document, default_component)"
-		" VALUES ($1, $2::integer, $3::jsonb, $4)";
+		" (service_id, version, document, default_component, sla, rules)"
+		" VALUES ($1, $2::integer, $3::jsonb, $4, $5::jsonb,"
+		"  coalesce($6::jsonb, '[]'))";
 	static const char components_sql[] =
 		"INSERT INTO components (service_id, chain_version, key, name, kind,"
-		" parent_key, supplier_id)"
-		" SELECT $1, $2::integer, c.key, c.name, c.kind, c.parent_key, s.id"
+		" parent_key, supplier_id, contract, alternates, items)"
+		" SELECT $1, $2::integer, c.key, c.name, c.kind, c.parent_key, s.id,"
+		"  c.contract,"
+		"  ARRAY(SELECT a.id FROM jsonb_array_elements_text("
+		"     coalesce(c.alternates, '[]')) WITH ORDINALITY AS k(key, n)"
+		"   JOIN suppliers a ON a.key = k.key ORDER BY k.n),"
+		"  ARRAY(SELECT i.name FROM jsonb_array_elements_text("
+		"     coalesce(c.items, '[]')) WITH ORDINALITY AS i(name, n) ORDER BY i.n)"
 		" FROM jsonb_to_recordset($3::jsonb) AS c(key text, name text,"
-		"   kind text, parent_key text, supplier text)"
+		"   kind text, parent_key text, supplier text, contract text,"
+		"   alternates jsonb, items jsonb)"
 		" LEFT JOIN suppliers s ON s.key = c.supplier";
-	char num[16], *document = json_dumps(svc->obj, JSON_COMPACT);
+	char num[16], *document = kt_chain_dumps(svc->obj, JSON_COMPACT);
 	char *rows = component_rows(svc);
-	const char *vparams[] = { service_id, num, document, svc->default_component };
+	char *sla = svc->sla ? kt_chain_dumps(svc->sla, JSON_COMPACT) : NULL;
+	char *rules = svc->rules ? kt_chain_dumps(svc->rules, JSON_COMPACT) : NULL;
+	const char *vparams[] = { service_id, num, document, svc->default_component,
+				  sla, rules };
 	const char *cparams[] = { service_id, num, rows };
 	int rc = KT_ERR;
 
 	snprintf(num, sizeof(num), "%d", version);
-	if (!document || !rows)
+	if (!document || !rows || (svc->sla && !sla) || (svc->rules && !rules))
 		oom(err);
-	else if (kt_db_cmd(db, version_sql, 4, vparams, err) == KT_OK &&
+	else if (kt_db_cmd(db, version_sql, 6, vparams, err) == KT_OK &&
 		 kt_db_cmd(db, components_sql, 3, cparams, err) == KT_OK)
 		rc = KT_OK;
 	free(document);
 	free(rows);
+	free(sla);
+	free(rules);
 	return rc;
 }
 
@@ -369,4 +447,41 @@ out:
 		json_decref(st[i].document);
 	free(st);
 	return rc;
+}
+
+json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
+			      struct kt_err *err)
+{
+	/* Keys sort bytewise (COLLATE "C"), whatever the database's locale. */
+	static const char sql[] =
+		"WITH sv AS (SELECT s.id, s.key, s.customer_id, s.chain_version,"
+		"   cv.document FROM services s JOIN chain_versions cv"
+		"   ON cv.service_id = s.id AND cv.version = s.chain_version"
+		"  WHERE $1::text IS NULL OR s.key = $1),"
+		" comps AS (SELECT c.supplier_id, c.alternates FROM components c"
+		"  JOIN sv ON c.service_id = sv.id AND c.chain_version = sv.chain_version),"
+		" used AS (SELECT supplier_id AS id FROM comps"
+		"  UNION SELECT unnest(alternates) FROM comps)"
+		" SELECT json_build_object("
+		"  'customers', coalesce((SELECT json_agg(json_build_object("
+		"     'key', k.key, 'name', k.name) ORDER BY k.key COLLATE \"C\")"
+		"   FROM customers k WHERE $1::text IS NULL"
+		"    OR k.id IN (SELECT customer_id FROM sv)), '[]'),"
+		"  'suppliers', coalesce((SELECT json_agg(json_build_object("
+		"     'key', p.key, 'name', p.name, 'adapter', p.adapter,"
+		"     'endpoint', p.endpoint, 'secret_ref', p.secret_ref,"
+		"     'visibility', p.visibility, 'mapping', p.mapping,"
+		"     'contracts', p.contracts) ORDER BY p.key COLLATE \"C\")"
+		"   FROM suppliers p WHERE $1::text IS NULL"
+		"    OR p.id IN (SELECT id FROM used)), '[]'),"
+		"  'services', coalesce((SELECT json_agg(sv.document"
+		"     ORDER BY sv.key COLLATE \"C\") FROM sv), '[]'))"
+		" WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM sv)";
+	const char *params[] = { service_key };
+	int found = 0;
+	json_t *doc = kt_db_json(db, sql, 1, params, &found, err);
+
+	if (!doc && !found && !kt_err_isset(err))
+		kt_err_set(err, 404, "unknown_service", "no service \"%s\"", service_key);
+	return doc;
 }

@@ -14,7 +14,7 @@ json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 	int found;
 	json_t *v = kt_db_json(db,
 		"SELECT json_build_object('id', id, 'key', key, 'adapter', adapter,"
-		" 'endpoint', endpoint, 'secret_ref', secret_ref)"
+		" 'endpoint', endpoint, 'secret_ref', secret_ref, 'mapping', mapping)"
 		" FROM suppliers WHERE key = $1", 1, params, &found, err);
 
 	if (!v && !found && !kt_err_isset(err))

@@ -83,7 +83,7 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
 		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
-		"  'secret_ref', s.secret_ref))",
+		"  'secret_ref', s.secret_ref, 'mapping', s.mapping))",
 		4, params, err);
 	free(skip);
 	if (!res)

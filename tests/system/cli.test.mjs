@@ -13,7 +13,7 @@ const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'htt
 
 test('every subcommand has --help', () => {
   for (const args of [['--help'], ['serve', '--help'], ['migrate', '--help'], ['chain', '--help'],
-    ['chain', 'import', '--help'], ['key', '--help'], ['key', 'create', '--help']]) {
+    ['chain', 'import', '--help'], ['chain', 'export', '--help'], ['key', '--help'], ['key', 'create', '--help']]) {
     const r = keten(args);
     assert.equal(r.code, 0, args.join(' '));
     assert.match(r.stdout, /usage/i, args.join(' '));

@@ -184,9 +184,14 @@ static void test_valid_fixtures(void **state)
 					 json_array_get(err.details, 0), "path")) : "");
 		expect_lines("valid", names.v[i], "ref", &want);
 		for (size_t r = 0; r < doc->n_refs; r++) {
-			snprintf(line, sizeof(line), "%s %s %s",
-				 entity_word(doc->refs[r].entity), doc->refs[r].key,
-				 doc->refs[r].path);
+			const struct kt_chain_ref *ref = &doc->refs[r];
+
+			if (ref->contract)
+				snprintf(line, sizeof(line), "contract %s %s %s",
+					 ref->key, ref->contract, ref->path);
+			else
+				snprintf(line, sizeof(line), "%s %s %s",
+					 entity_word(ref->entity), ref->key, ref->path);
 			strs_add(&got, line);
 		}
 		snprintf(line, sizeof(line), "valid/%s references", names.v[i]);
@@ -273,11 +278,21 @@ static void test_demo_chain(void **state)
 	assert_string_equal(doc->suppliers[0].key, "netco");
 	assert_string_equal(doc->suppliers[1].key, "hostco");
 	assert_int_equal(doc->n_services, 2);
+	/* The agreements the quick start shows: contracts, an SLA, a rule,
+	 * items, alternates and a supplier whose name the customer never sees. */
+	assert_false(json_is_true(json_object_get(json_object_get(
+		doc->suppliers[1].obj, "visibility"), "name_to_customer")));
+	assert_int_equal(json_array_size(json_object_get(doc->suppliers[0].obj,
+							 "contracts")), 1);
 	s = &doc->services[0];
 	assert_string_equal(s->key, "acme-workplace");
 	assert_string_equal(s->customer, "acme");
 	assert_string_equal(s->default_component, "workplace");
-	assert_int_equal(s->n_components, 3);
+	assert_non_null(s->sla);
+	assert_int_equal(json_array_size(s->rules), 1);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(s->rules, 0), "component")), "accounts");
+	assert_int_equal(s->n_components, 4);
 	/* Pre-order, with parents and depths. */
 	assert_string_equal(s->components[0].key, "workplace");
 	assert_null(s->components[0].parent_key);
@@ -288,9 +303,16 @@ static void test_demo_chain(void **state)
 	assert_string_equal(s->components[1].supplier, "netco");
 	assert_string_equal(s->components[1].parent_key, "workplace");
 	assert_int_equal(s->components[1].depth, 2);
+	assert_string_equal(s->components[1].contract, "netco-gold");
+	assert_string_equal(json_string_value(json_array_get(s->components[1].alternates, 0)),
+			    "hostco");
+	assert_string_equal(json_string_value(json_array_get(s->components[1].items, 0)),
+			    "vpn-gw-01");
 	assert_string_equal(s->components[2].key, "hosting");
 	assert_string_equal(s->components[2].kind, "hardware");
 	assert_string_equal(s->components[2].supplier, "hostco");
+	assert_string_equal(s->components[3].key, "accounts");
+	assert_null(s->components[3].parent_key);
 	s = &doc->services[1];
 	assert_string_equal(s->key, "globex-hosting");
 	assert_string_equal(s->customer, "globex");
@@ -453,6 +475,47 @@ static void test_diff(void **state)
 		   "default_component, name, - component hosting");
 }
 
+/* The agreements are part of the chain: a change of the SLA, the rules or
+ * a component's contract, alternates or items makes a new version. */
+static void test_diff_agreements(void **state)
+{
+#define AGREED(sla, rules, vpn_extra) \
+	"{\"key\": \"s\", \"customer\": \"c\", \"name\": \"W\", \"sla\": " sla \
+	", \"rules\": " rules ", \"components\": [{\"key\": \"vpn\", \"name\": \"N\", " \
+	"\"kind\": \"network\", \"supplier\": \"netco\"" vpn_extra "}]}"
+	const char *base = AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\"]");
+
+	(void)state;
+	check_diff(base, base, NULL);
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 30}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\"]"), "sla");
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"category\": \"account\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\"]"), "rules");
+	/* The order of alternates matters: it is the order of the hops. */
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"gold\", \"alternates\": [\"dataco\", \"hostco\"], "
+		"\"items\": [\"srv-01\"]"), "~ component vpn");
+	check_diff(base, AGREED(
+		"{\"service_hours\": \"24x7\", \"targets\": {\"p1\": {\"response_min\": 15}}}",
+		"[{\"type\": \"request\", \"component\": \"vpn\"}]",
+		", \"contract\": \"silver\", \"alternates\": [\"hostco\", \"dataco\"], "
+		"\"items\": [\"srv-01\", \"srv-02\"]"), "~ component vpn");
+	check_diff(base, AGREED("null", "[]", ""), "rules, sla, ~ component vpn");
+#undef AGREED
+}
+
 /* ---- the plan ---------------------------------------------------------- */
 
 static char *print_plan(const struct kt_chain_plan *plan)
@@ -526,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_problem_cap),
 		cmocka_unit_test(test_long_member_path),
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_diff_agreements),
 		cmocka_unit_test(test_plan_print),
 	};
 
