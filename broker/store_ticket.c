@@ -24,7 +24,8 @@
 	"   'delivery_delayed_at', kt_ts(l.delivery_delayed_at)," \
 	"   'created_at', kt_ts(l.created_at), 'updated_at', kt_ts(l.updated_at)," \
 	"   'supplier', CASE WHEN sp.id IS NULL THEN NULL ELSE" \
-	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name) END," \
+	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name," \
+	"       'visibility', sp.visibility) END," \
 	"   'delivery', (SELECT json_build_object('state', o.state, 'operation', o.operation," \
 	"       'seq', o.seq, 'attempts', o.attempts, 'due_at', kt_ts(o.due_at), 'outcome', o.outcome)" \
 	"     FROM outbox o WHERE o.leg_id = l.id" \
