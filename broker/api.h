@@ -67,7 +67,7 @@ int kt_api_ticket_close(struct kt_db *db, struct kt_request *r, struct kt_err *e
 int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
-/* p's view of ticket id (view.h), read from its full record. New
+/* p's view of ticket id (view.h), read from the full record. New
  * reference, or NULL with 404 "not_found". */
 json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
 			   const char *id, struct kt_err *err);

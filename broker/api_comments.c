@@ -17,14 +17,14 @@ static int parse(const json_t *body, const struct kt_principal *p, struct kt_com
 	const char *to, *leg;
 
 	c->to = p->role == KT_ROLE_CUSTOMER ? KT_COMMENT_TO_CUSTOMER : KT_COMMENT_TO_INTEGRATOR;
-	kt_body_only(body, known, 3, "is not a member of a comment", err);
-	c->text = kt_body_text(body, "text", 1, 1, KT_COMMENT_TEXT_MAX, err);
-	to = kt_body_text(body, "visibility", 0, 1, 16, err);
+	kt_json_unknown_members(body, known, 3, "a member of a comment", err);
+	c->text = kt_json_text_member(body, "text", 1, 1, KT_COMMENT_TEXT_MAX, err);
+	to = kt_json_text_member(body, "visibility", 0, 1, 16, err);
 	if (to && kt_comment_to_parse(to, &c->to) != 0)
 		kt_err_detail(err, "/visibility", "must be customer, supplier or integrator");
 	else if (p->role == KT_ROLE_CUSTOMER && c->to != KT_COMMENT_TO_CUSTOMER)
 		kt_err_detail(err, "/visibility", "a customer's comments are for the customer's timeline");
-	leg = kt_body_text(body, "leg", 0, 1, 64, err);
+	leg = kt_json_text_member(body, "leg", 0, 1, 64, err);
 	if (c->to == KT_COMMENT_TO_SUPPLIER && !leg && !json_object_get(body, "leg"))
 		kt_err_detail(err, "/leg", "is required with visibility supplier");
 	else if (leg && c->to != KT_COMMENT_TO_SUPPLIER)

@@ -31,8 +31,8 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 
 	if (!body)
 		return KT_ERR;
-	kt_body_only(body, known, 1, "is not a member of a reopen", err);
-	reason = kt_body_text(body, "reason", 1, 1, KT_COMMENT_TEXT_MAX, err);
+	kt_json_unknown_members(body, known, 1, "a member of a reopen", err);
+	reason = kt_json_text_member(body, "reason", 1, 1, KT_COMMENT_TEXT_MAX, err);
 	if (err->details) {
 		kt_err_set(err, 422, "invalid_reopen", "the reopen is not valid");
 		goto out;

@@ -1,6 +1,5 @@
 /* intake.c - validation of a new ticket's fields, every problem reported
- * with its JSON pointer, and the readers of body members other request
- * bodies share. */
+ * with its JSON pointer. */
 #include <ctype.h>
 
 #include "intake.h"
@@ -28,6 +27,25 @@ static void json_pointer_token(const char *name, char *out, size_t outsz)
 	kt_utf8_trim(out);
 }
 
+void kt_json_unknown_members(const json_t *body, const char *const *known, size_t n,
+			     const char *what, struct kt_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)body, key, v) {
+		size_t i;
+		char path[80];
+
+		for (i = 0; i < n && strcmp(known[i], key) != 0; i++)
+			;
+		if (i == n) {
+			json_pointer_token(key, path, sizeof(path));
+			kt_err_detail(err, path, "is not %s", what);
+		}
+	}
+}
+
 int kt_is_uuid(const char *s)
 {
 	if (!s || strlen(s) != 36)
@@ -43,8 +61,8 @@ int kt_is_uuid(const char *s)
 	return 1;
 }
 
-const char *kt_body_text(const json_t *body, const char *name, int required,
-			 size_t min, size_t max, struct kt_err *err)
+static const char *text_field(const json_t *body, const char *name, int required,
+			      size_t min, size_t max, struct kt_err *err)
 {
 	const json_t *v = json_object_get(body, name);
 	char path[40];
@@ -85,39 +103,21 @@ static int level_field(const json_t *body, const char *name, struct kt_err *err)
 	return (int)json_integer_value(v);
 }
 
-void kt_body_only(const json_t *body, const char *const *known, size_t n,
-		  const char *why, struct kt_err *err)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)body, key, v) {
-		size_t i;
-		char path[80];
-
-		for (i = 0; i < n && strcmp(known[i], key) != 0; i++)
-			;
-		if (i == n) {
-			json_pointer_token(key, path, sizeof(path));
-			kt_err_detail(err, path, "%s", why);
-		}
-	}
-}
-
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err)
 {
 	const char *type;
 
 	memset(out, 0, sizeof(*out));
-	kt_body_only(body, known_fields, sizeof(known_fields) / sizeof(known_fields[0]),
-		     "is not a ticket field", err);
-	out->service = kt_body_text(body, "service", 1, 1, 64, err);
-	type = kt_body_text(body, "type", 1, 1, 32, err);
+	kt_json_unknown_members(body, known_fields,
+				sizeof(known_fields) / sizeof(known_fields[0]), "a ticket field",
+				err);
+	out->service = text_field(body, "service", 1, 1, 64, err);
+	type = text_field(body, "type", 1, 1, 32, err);
 	if (type && kt_ticket_type_parse(type, &out->type) != 0)
 		kt_err_detail(err, "/type", "must be incident, request, change or problem");
-	out->summary = kt_body_text(body, "summary", 1, 1, KT_SUMMARY_MAX, err);
-	out->description = kt_body_text(body, "description", 1, 0, KT_DESCRIPTION_MAX, err);
-	out->component = kt_body_text(body, "component", 0, 1, 63, err);
+	out->summary = text_field(body, "summary", 1, 1, KT_SUMMARY_MAX, err);
+	out->description = text_field(body, "description", 1, 0, KT_DESCRIPTION_MAX, err);
+	out->component = text_field(body, "component", 0, 1, 63, err);
 	out->impact = level_field(body, "impact", err);
 	out->urgency = level_field(body, "urgency", err);
 	if (err->details)
@@ -129,4 +129,11 @@ int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *er
 	}
 	out->priority = kt_priority(out->impact, out->urgency);
 	return KT_OK;
+}
+
+/* Other request bodies read their text members as a ticket's are read. */
+const char *kt_json_text_member(const json_t *body, const char *name, int required,
+				size_t min, size_t max, struct kt_err *err)
+{
+	return text_field(body, name, required, min, max, err);
 }

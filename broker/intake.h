@@ -25,18 +25,18 @@ struct kt_intake {
  * when service is not a uuid (it cannot name a service). */
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err);
 
-/* The string member name of body, of min..max bytes; NULL (JSON null
- * counts as absent) with a detail "/name" added to err when it is
- * required and absent, or not such a string. Borrowed from body. */
-const char *kt_body_text(const json_t *body, const char *name, int required,
-			 size_t min, size_t max, struct kt_err *err);
-
-/* Adds a detail "/member" with the message why to err for each member
- * of body not among the n names in known. */
-void kt_body_only(const json_t *body, const char *const *known, size_t n,
-		  const char *why, struct kt_err *err);
+/* Adds a detail "is not <what>" to err for each member of object body
+ * whose name is not one of known[0..n), at its JSON pointer, in body order. */
+void kt_json_unknown_members(const json_t *body, const char *const *known, size_t n,
+			     const char *what, struct kt_err *err);
 
 /* 1 when s has the shape of a uuid: 8-4-4-4-12 hex digits, any case. */
 int kt_is_uuid(const char *s);
+
+/* The string member name of body, of min..max bytes; NULL (JSON null
+ * counts as absent) with a detail "/name" added to err when it is
+ * required and absent, or not such a string. Borrowed from body. */
+const char *kt_json_text_member(const json_t *body, const char *name, int required,
+				size_t min, size_t max, struct kt_err *err);
 
 #endif
