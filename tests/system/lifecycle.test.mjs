@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-import { deliveredTicket, resolvedTicket, update, view, sent, snapshot } from './lib/tickets.mjs';
+import { deliveredTicket, resolvedTicket, update, view, sent, settled, snapshot } from './lib/tickets.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
@@ -88,6 +88,7 @@ test('reopen: the ticket and the legs that resolved it go back in progress, and 
   assert.ok(!JSON.stringify(await view(s, t, 'hostco')).includes('leg_reopened'));
 
   // Not resolved any more: a second reopen is 409 and changes nothing.
+  await settled(s, t);
   const before = snapshot(s, t);
   const again = await post(t, 'reopen', 'acme', { body: { reason } });
   assert.equal(again.status, 409);

@@ -56,6 +56,13 @@ export async function sent(s, t, who, op) {
     (!op || x.json.type === `leg.${op}`));
 }
 
+// Waits until every outbox message of ticket t is done (its outcome and
+// delivered event recorded), so event counts stand still.
+export async function settled(s, t) {
+  await eventually(async () => psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+    WHERE l.ticket_id = '${t.id}' AND o.state <> 'done'`) === '0', 20000, 'every message delivered');
+}
+
 // A fingerprint of everything a request could change about ticket t.
 export function snapshot(s, t) {
   return psql(s.db, `SELECT t.status || '/' || t.consolidated || '/' || coalesce(t.resolved_at::text, '-')
