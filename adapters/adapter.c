@@ -69,6 +69,7 @@ void kt_inbound_update_release(struct kt_inbound_update *upd)
 	free(upd->leg_id);
 	free(upd->external_id);
 	free(upd->comment);
+	free(upd->comment_origin);
 	free(upd->occurred_at);
 	free(upd->reject_reason);
 	free(upd->reject_component);

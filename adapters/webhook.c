@@ -80,7 +80,8 @@ fail_oom:
 	return out_of_memory(err);
 }
 
-/* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view}. */
+/* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view}
+ * plus the members of the message's payload ("comment", "reopen"). */
 static int webhook_build_request(const struct kt_adapter_msg *msg,
 				 struct kt_http_request *out,
 				 struct kt_err *err)
@@ -88,6 +89,7 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 	const char *endpoint = endpoint_of(msg->supplier, err);
 	const char *key = json_string_value(json_object_get(msg->supplier, "key"));
 	char type[32];
+	json_t *doc;
 
 	if (!endpoint)
 		return KT_ERR;
@@ -98,13 +100,22 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 		return kt_err_set(err, 422, "adapter_build",
 				  "leg view for supplier \"%s\" is not a JSON object",
 				  key ? key : "");
+	if (msg->payload && !json_is_object(msg->payload))
+		return kt_err_set(err, 422, "adapter_build",
+				  "payload for supplier \"%s\" is not a JSON object",
+				  key ? key : "");
 	snprintf(type, sizeof(type), "leg.%s", kt_operation_name(msg->op));
 	/* "o" steals the fresh deep copy; the caller's leg_view stays const */
-	return post_json(endpoint,
-			 json_pack("{s:s, s:I, s:o}", "type", type, "sequence",
-				   (json_int_t)msg->seq, "data",
-				   json_deep_copy(msg->leg_view)),
-			 out, err);
+	doc = json_pack("{s:s, s:I, s:o}", "type", type, "sequence",
+			(json_int_t)msg->seq, "data",
+			json_deep_copy(msg->leg_view));
+	/* the envelope's own members win over a payload's */
+	if (doc && msg->payload &&
+	    json_object_update_missing(doc, (json_t *)msg->payload) != 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return post_json(endpoint, doc, out, err);
 }
 
 /* {"type": "leg.lookup", "data": {"leg": {"id": leg id}}}: the correlation
@@ -322,6 +333,7 @@ struct inbound_fields {
 	enum kt_status status;
 	const char *comment;
 	int comment_public;
+	const char *comment_origin;
 	const char *occurred_at;
 	int reject;
 	const char *reject_reason;
@@ -343,6 +355,8 @@ static void check_comment(const json_t *comment, struct inbound_fields *f,
 	if (pub && !json_is_boolean(pub))
 		problem(pr, "/comment/public", "must be true or false");
 	f->comment_public = json_is_true(pub);
+	f->comment_origin = string_member(comment, "/comment", "origin",
+					  KT_WEBHOOK_ID_MAX, 0, pr);
 }
 
 static void check_reject(const json_t *reject, struct inbound_fields *f,
@@ -443,6 +457,7 @@ static int webhook_read_inbound(const char *body, size_t len,
 	if (copy_optional(&out->leg_id, f.leg_id) ||
 	    copy_optional(&out->external_id, f.external_id) ||
 	    copy_optional(&out->comment, f.comment) ||
+	    copy_optional(&out->comment_origin, f.comment_origin) ||
 	    copy_optional(&out->occurred_at, f.occurred_at) ||
 	    copy_optional(&out->reject_reason, f.reject_reason) ||
 	    copy_optional(&out->reject_component, f.reject_component)) {

@@ -66,6 +66,9 @@ int kt_api_supplier_replay_dead(struct kt_db *db, struct kt_request *r, struct k
 int kt_api_leg_link(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_route(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_cancel(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_close(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* p's view of ticket id (view.h), read from the full record. New
  * reference, or NULL with 404 "not_found". */

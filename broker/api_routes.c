@@ -47,6 +47,12 @@ const struct kt_route kt_routes[] = {
 	{ "GET", "/v1/services/{}/status",
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_service_status },
+	{ "POST", "/v1/tickets/{}/close",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_ticket_close },
+	{ "POST", "/v1/tickets/{}/reopen",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_reopen },
+	{ "POST", "/v1/tickets/{}/comments",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_comment_create },
 	/* Signed by the supplier, not authorised by an API key. */
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound },
 };

@@ -1,5 +1,5 @@
 /* cmd_serve.c - `keten serve`: builds the broker (loop, database pools,
- * HTTPS server, dispatcher), runs it until SIGINT/SIGTERM, and tears it
+ * HTTPS server, dispatcher, auto-close sweep), runs it until SIGINT/SIGTERM, and tears it
  * down in the order that lets every pending job finish cleanly. */
 #include <curl/curl.h>
 #include <event2/thread.h>
@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "autoclose.h"
 #include "cli.h"
 #include "dbpool.h"
 #include "dispatcher.h"
@@ -33,6 +34,7 @@ static void usage(FILE *to)
 struct drain {
 	struct kt_app *app;
 	struct kt_http *http;
+	struct kt_autoclose *autoclose;
 	struct event *tick;
 	int signals;
 	int waited_ms;
@@ -69,6 +71,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	       "shutting down: answering the requests in flight");
 	kt_http_stop_accepting(dr->http);
 	kt_dispatcher_stop(dr->app->dispatcher);
+	kt_autoclose_stop(dr->autoclose);
 	event_add(dr->tick, &every);
 }
 
@@ -94,6 +97,8 @@ static int run(struct kt_app *app)
 	if (!app->bg_pool)
 		goto out;
 	if (!(app->dispatcher = kt_dispatcher_new(app, &err)))
+		goto out;
+	if (!(dr.autoclose = kt_autoclose_new(app, &err)))
 		goto out;
 	if (!(http = kt_http_start(app, &err)))
 		goto out;
@@ -122,9 +127,11 @@ out:
 	 * out), then the pools run their last done callbacks, which may still
 	 * kick the stopped dispatcher, which is freed only after them. */
 	kt_dispatcher_stop(app->dispatcher);
+	kt_autoclose_stop(dr.autoclose);
 	kt_dbpool_free(app->bg_pool);
 	kt_dbpool_free(app->api_pool);
 	kt_dispatcher_free(app->dispatcher);
+	kt_autoclose_free(dr.autoclose);
 	kt_http_free(http);
 	return code;
 }

@@ -57,6 +57,7 @@ static const struct opt opts[] = {
 	INT(webhook_tolerance_s, 300, 1, 86400, "accepted clock skew of signed inbound deliveries"),
 	INT(idempotency_ttl_s, 86400, 1, 2592000, "seconds an answer to an Idempotency-Key is kept for replay"),
 	INT(hop_limit, 3, 0, 100, "re-routings of a ticket after which a supplier's rejection escalates it to the integrator"),
+	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

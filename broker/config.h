@@ -41,6 +41,7 @@ struct kt_config {
 	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
 	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
 	int hop_limit;               /* re-routings before a rejection escalates */
+	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 };
 
 /* Fills cfg with the defaults. */

@@ -334,6 +334,9 @@ static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 	am.seq = json_integer_value(json_object_get(dl->msg, "seq"));
 	am.leg_view = view;
 	am.supplier = supplier;
+	am.payload = json_object_get(dl->msg, "payload");
+	if (json_is_null(am.payload))
+		am.payload = NULL; /* the column is NULL: none */
 	/* A create that may have reached the supplier is looked up first;
 	 * without a lookup only the supplier's Idempotency-Key protects it. */
 	dl->lookup = json_is_true(json_object_get(dl->msg, "in_doubt")) &&

@@ -134,3 +134,10 @@ int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *er
 	out->priority = kt_priority(out->impact, out->urgency);
 	return KT_OK;
 }
+
+/* Other request bodies read their text members as a ticket's are read. */
+const char *kt_json_text_member(const json_t *body, const char *name, int required,
+				size_t min, size_t max, struct kt_err *err)
+{
+	return text_field(body, name, required, min, max, err);
+}

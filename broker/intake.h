@@ -35,4 +35,10 @@ void kt_json_unknown_members(const json_t *body, const char *const *known, size_
 /* 1 when s has the shape of a uuid: 8-4-4-4-12 hex digits, any case. */
 int kt_is_uuid(const char *s);
 
+/* The string member name of body, of min..max bytes; NULL (JSON null
+ * counts as absent) with a detail "/name" added to err when it is
+ * required and absent, or not such a string. Borrowed from body. */
+const char *kt_json_text_member(const json_t *body, const char *name, int required,
+				size_t min, size_t max, struct kt_err *err);
+
 #endif

@@ -41,7 +41,8 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	struct kt_leg_change c = {
 		.external_id = u->external_id, .has_status = u->has_status,
 		.status = u->status, .comment = u->comment,
-		.comment_public = u->comment_public, .occurred_at = u->occurred_at,
+		.comment_public = u->comment_public, .comment_origin = u->comment_origin,
+		.occurred_at = u->occurred_at,
 		.webhook_id = webhook_id,
 	};
 	char actor[80], ticket_id[KT_UUID_LEN + 1];

@@ -1,6 +1,7 @@
 /* store_leg.c - one supplier statement about a leg, put in the order of
  * the supplier's clock and turned into row changes and timeline events
  * (see store_leg.h): an update, or a rejection handed on to routing. */
+#include "store_comment.h"
 #include "store_internal.h"
 #include "store_leg.h"
 #include "store_outbox.h"
@@ -152,12 +153,14 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 		rc = kt_store_leg_event(db, ticket_id, leg_id, "acknowledged", "supplier", actor,
 					NULL, c->occurred_at,
 					json_pack("{s:s?}", "status", status), err);
-	if (rc == KT_OK && c->comment)
-		rc = kt_store_leg_event(db, ticket_id, leg_id, "comment",
-					c->comment_public ? "customer" : "supplier", actor, NULL,
-					c->occurred_at,
-					json_pack("{s:s, s:b}", "text", c->comment,
-						  "public", c->comment_public), err);
+	if (rc == KT_OK && c->comment) {
+		const struct kt_supplier_comment sc = {
+			.text = c->comment, .public = c->comment_public,
+			.origin = c->comment_origin, .occurred_at = c->occurred_at,
+		};
+
+		rc = kt_store_comment_from_supplier(db, ticket_id, leg_id, actor, &sc, err);
+	}
 	if (rc == KT_OK)
 		rc = kt_store_ticket_refresh_status(db, ticket_id, actor, err);
 	return rc;

@@ -15,6 +15,7 @@ struct kt_leg_change {
 	enum kt_status status;
 	const char *comment;      /* NULL: none */
 	int comment_public;       /* the customer may see the comment */
+	const char *comment_origin; /* the origin marker it carries; NULL: none */
 	const char *occurred_at;  /* RFC 3339 from the supplier; NULL: now */
 	const char *webhook_id;   /* the inbound delivery that says this; NULL:
 				   * the supplier's answer to our delivery */
@@ -40,7 +41,8 @@ struct kt_leg_change {
  * webhook); a differing status after that is recorded as stale.
  *
  * Records accepted (first external id), supplier_update, acknowledged
- * (first status past new), comment events, then refreshes the ticket's
+ * (first status past new), the comment (kt_store_comment_from_supplier:
+ * relayed, or recognised as an echo), then refreshes the ticket's
  * consolidated status. *stale (may be NULL) is set when c was stale. Call
  * inside a transaction that holds kt_store_ticket_lock on the ticket. */
 int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket_id,

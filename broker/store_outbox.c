@@ -21,6 +21,32 @@ const char *kt_outcome_state(const struct kt_outcome *o)
 	return o->kind == KT_OUT_PERMANENT || o->gave_up ? "dead" : "pending";
 }
 
+int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
+			    const json_t *payload, struct kt_err *err)
+{
+	char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+	const char *params[] = { leg_id, kt_operation_name(op), text };
+	PGresult *res;
+	int n;
+
+	if (payload && !text)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	res = kt_db_exec(db,
+		"WITH l AS (UPDATE legs SET next_seq = next_seq + 1"
+		"  WHERE id = $1::uuid AND supplier_id IS NOT NULL"
+		"  RETURNING id, ticket_id, next_seq - 1 AS seq)"
+		" INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, payload)"
+		" SELECT l.id, l.seq, $2, 'msg_' || replace(gen_random_uuid()::text, '-', ''),"
+		"  t.priority, $3::jsonb FROM l JOIN tickets t ON t.id = l.ticket_id"
+		" RETURNING id", 3, params, err);
+	free(text);
+	if (!res)
+		return KT_ERR;
+	n = PQntuples(res);
+	PQclear(res);
+	return n == 1 ? KT_OK : kt_err_set(err, 404, "unknown_leg", "no such leg with a supplier");
+}
+
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 			  int lease_ms, int lag_ms, const json_t *paused, json_t **out,
 			  struct kt_err *err)
@@ -57,7 +83,8 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		" RETURNING json_build_object('id', o.id::text, 'token', o.lease_token,"
 		"  'leg_id', o.leg_id, 'ticket_id', l.ticket_id, 'seq', o.seq,"
 		"  'operation', o.operation, 'idempotency_key', o.idempotency_key,"
-		"  'attempts', o.attempts, 'in_doubt', o.in_doubt, 'budget_used_ms',"
+		"  'payload', o.payload, 'attempts', o.attempts, 'in_doubt', o.in_doubt,"
+		"  'budget_used_ms',"
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
 		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"

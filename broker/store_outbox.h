@@ -45,6 +45,14 @@ const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
  * or the retry budget spent) or "pending" (tried again). */
 const char *kt_outcome_state(const struct kt_outcome *o);
 
+/* Queues a message op for leg leg_id in the caller's transaction (which
+ * holds the ticket's lock): the leg's next sequence number, its ticket's
+ * priority, due now. payload (borrowed; NULL: none) is an object whose
+ * members the adapter adds to what it sends. 404 "unknown_leg" for a leg
+ * without a supplier. */
+int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
+			    const json_t *payload, struct kt_err *err);
+
 /* Claims up to limit due messages: per leg only the lowest sequence not yet
  * done, so a dead message blocks the later messages of its leg until it is
  * replayed; across legs by (priority, due time); none of a supplier in
@@ -54,8 +62,8 @@ const char *kt_outcome_state(const struct kt_outcome *o);
  * died during the call) is in doubt, and taken over only lag_ms after the
  * lease ran out, so that the lookup finds what that call created.
  * *out gets a new array of
- * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, attempts,
- *  in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
+ * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, payload,
+ *  attempts, in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
  *  secret_ref, mapping}};
  * budget_used_ms is the time since the first attempt, less the waits on a
  * 429 (by the database's clock). */

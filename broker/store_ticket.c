@@ -33,7 +33,8 @@
 	"   'delivery_delayed_at', kt_ts(l.delivery_delayed_at)," \
 	"   'created_at', kt_ts(l.created_at), 'updated_at', kt_ts(l.updated_at)," \
 	"   'supplier', CASE WHEN sp.id IS NULL THEN NULL ELSE" \
-	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name) END," \
+	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name," \
+	"       'visibility', sp.visibility) END," \
 	"   'delivery', (SELECT json_build_object('state', o.state, 'operation', o.operation," \
 	"       'seq', o.seq, 'attempts', o.attempts, 'due_at', kt_ts(o.due_at), 'outcome', o.outcome)" \
 	"     FROM outbox o WHERE o.leg_id = l.id" \
@@ -274,6 +275,30 @@ int kt_store_ticket_lock(struct kt_db *db, const char *ticket_id, struct kt_err 
 	return n == 1 ? KT_OK : kt_err_set(err, 404, "not_found", "no such ticket");
 }
 
+int kt_store_ticket_lock_for(struct kt_db *db, const char *ticket_id,
+			     const struct kt_principal *p, char *status,
+			     struct kt_err *err)
+{
+	const char *params[] = { ticket_id,
+		p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL };
+	PGresult *res;
+	int n;
+
+	if (p->role == KT_ROLE_SUPPLIER || !kt_is_uuid(ticket_id))
+		return kt_err_set(err, 404, "not_found", "no such ticket");
+	res = kt_db_exec(db,
+		"SELECT consolidated FROM tickets WHERE id = $1::uuid"
+		" AND ($2::uuid IS NULL OR customer_id = $2::uuid) FOR UPDATE",
+		2, params, err);
+	if (!res)
+		return KT_ERR;
+	n = PQntuples(res);
+	if (n == 1)
+		snprintf(status, 32, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return n == 1 ? KT_OK : kt_err_set(err, 404, "not_found", "no such ticket");
+}
+
 int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,
 				   const char *actor, struct kt_err *err)
 {
@@ -303,7 +328,10 @@ int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,
 	if (strcmp(was, params[1]) == 0)
 		return KT_OK;
 	return kt_db_cmd(db,
-		"WITH u AS (UPDATE tickets SET consolidated = $2, updated_at = now()"
+		"WITH u AS (UPDATE tickets SET consolidated = $2, updated_at = now(),"
+		"   resolved_at = CASE WHEN $2 = 'resolved' THEN now()"
+		"    WHEN $2 = 'closed' THEN resolved_at END,"
+		"   closed_at = CASE WHEN $2 = 'closed' THEN now() END"
 		"  WHERE id = $1::uuid RETURNING id)"
 		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"
 		" SELECT id, 'status_changed', 'customer', $3,"

@@ -49,9 +49,17 @@ json_t *kt_store_ticket_of_service(struct kt_db *db, const char *service_id,
  * the lock order is the same on every path (no deadlock). */
 int kt_store_ticket_lock(struct kt_db *db, const char *ticket_id, struct kt_err *err);
 
+/* kt_store_ticket_lock() for a change p asks for: only a ticket p may
+ * change (the integrator: any; a customer: its own), else 404
+ * "not_found". Writes the consolidated status into status (32 bytes). */
+int kt_store_ticket_lock_for(struct kt_db *db, const char *ticket_id,
+			     const struct kt_principal *p, char *status,
+			     struct kt_err *err);
+
 /* Recomputes the consolidated status of ticket id from its legs and
- * records a customer-visible status_changed event when it moved. The
- * caller holds kt_store_ticket_lock. */
+ * records a customer-visible status_changed event when it moved; keeps
+ * resolved_at (set on becoming resolved, kept on closing, cleared on
+ * anything else) and closed_at. The caller holds kt_store_ticket_lock. */
 int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,
 				   const char *actor, struct kt_err *err);
 

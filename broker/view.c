@@ -55,7 +55,44 @@ static const json_t *supplier_leg(const json_t *full, const char *supplier_id,
 	return found;
 }
 
-static int visible(const json_t *ev, const struct kt_principal *p, const char *own_leg)
+/* The supplier of the leg leg_id, or the supplier with key key (one of
+ * them NULL), as the full record names it on a leg. Borrowed, or NULL. */
+static const json_t *find_supplier(const json_t *full, const char *leg_id,
+				   const char *key)
+{
+	size_t i;
+	json_t *leg;
+
+	json_array_foreach(json_object_get(full, "legs"), i, leg) {
+		const json_t *sp = json_object_get(leg, "supplier");
+		const char *id = str(leg, "id"), *k = str(sp, "key");
+
+		if ((leg_id && id && strcmp(id, leg_id) == 0) ||
+		    (key && k && strcmp(k, key) == 0))
+			return sp;
+	}
+	return NULL;
+}
+
+/* Whether supplier sp's chain setting visibility.<what> lets the customer
+ * see it; a record without the setting gives dflt. */
+static int lets_customer(const json_t *sp, const char *what, int dflt)
+{
+	const json_t *v = json_object_get(json_object_get(sp, "visibility"), what);
+
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+/* The rule of who sees a timeline entry, by its visibility class:
+ * customer - everyone on the ticket, except that a supplier's public
+ *            comment (on its leg) reaches the customer only where that
+ *            supplier's public_comments_to_customer allows, and reaches
+ *            no other supplier (they are sent it as a comment instead);
+ * supplier - the supplier of the entry's leg (an entry on no leg: nobody
+ *            but the integrator);
+ * integrator - the integrator alone. */
+static int visible(const json_t *full, const json_t *ev, const struct kt_principal *p,
+		   const char *own_leg)
 {
 	const char *vis = str(ev, "visibility");
 	const char *leg = str(ev, "leg_id");
@@ -64,7 +101,11 @@ static int visible(const json_t *ev, const struct kt_principal *p, const char *o
 	case KT_ROLE_INTEGRATOR:
 		return 1;
 	case KT_ROLE_CUSTOMER:
-		return strcmp(vis, "customer") == 0;
+		if (strcmp(vis, "customer") != 0)
+			return 0;
+		return !leg || strcmp(str(ev, "kind"), "comment") != 0 ||
+		       lets_customer(find_supplier(full, leg, NULL),
+				     "public_comments_to_customer", 1);
 	case KT_ROLE_SUPPLIER:
 		if (!leg)
 			return strcmp(vis, "customer") == 0;
@@ -74,16 +115,25 @@ static int visible(const json_t *ev, const struct kt_principal *p, const char *o
 	return 0;
 }
 
-/* A supplier's name on the timeline is shown to that supplier only: the
- * customer and every other supplier see "supplier". */
-static json_t *actor_for(const json_t *ev, const struct kt_principal *p)
+/* Sets the entry's actor. A supplier's key on the timeline is shown to
+ * that supplier only: the customer and every other supplier see
+ * "supplier"; the customer also gets its name as actor_name where the
+ * supplier's name_to_customer allows (a record without the setting: not). */
+static void set_actor(json_t *e, const json_t *full, const json_t *ev,
+		      const struct kt_principal *p)
 {
 	const char *actor = str(ev, "actor");
+	const json_t *sp;
 
-	if (strncmp(actor, "supplier:", 9) == 0 &&
-	    (p->role != KT_ROLE_SUPPLIER || strcmp(actor + 9, p->supplier_key) != 0))
-		return json_string("supplier");
-	return json_string(actor);
+	if (strncmp(actor, "supplier:", 9) != 0 ||
+	    (p->role == KT_ROLE_SUPPLIER && strcmp(actor + 9, p->supplier_key) == 0)) {
+		json_object_set_new(e, "actor", json_string(actor));
+		return;
+	}
+	json_object_set_new(e, "actor", json_string("supplier"));
+	sp = p->role == KT_ROLE_CUSTOMER ? find_supplier(full, NULL, actor + 9) : NULL;
+	if (sp && str(sp, "name") && lets_customer(sp, "name_to_customer", 0))
+		json_object_set(e, "actor_name", json_object_get(sp, "name"));
 }
 
 static json_t *timeline(const json_t *full, const struct kt_principal *p,
@@ -95,7 +145,7 @@ static json_t *timeline(const json_t *full, const struct kt_principal *p,
 	json_array_foreach(json_object_get(full, "timeline"), i, ev) {
 		json_t *e, *data;
 
-		if (!visible(ev, p, own_leg))
+		if (!visible(full, ev, p, own_leg))
 			continue;
 		if (p->role == KT_ROLE_INTEGRATOR) {
 			json_array_append(out, ev);
@@ -103,7 +153,7 @@ static json_t *timeline(const json_t *full, const struct kt_principal *p,
 		}
 		e = json_object();
 		copy_fields(e, ev, (const char *const[]){ "kind", "occurred_at", "recorded_at" }, 3);
-		json_object_set_new(e, "actor", actor_for(ev, p));
+		set_actor(e, full, ev, p);
 		data = json_object();
 		copy_fields(data, json_object_get(ev, "data"), shared_data_keys,
 			    sizeof(shared_data_keys) / sizeof(shared_data_keys[0]));

@@ -21,6 +21,9 @@ struct kt_adapter_msg {
 	const json_t *leg_view;   /* the supplier's own projection of the ticket
 				     (kt_view_ticket for that supplier) */
 	const json_t *supplier;   /* {"key", "endpoint", "mapping"?} */
+	const json_t *payload;    /* NULL, or what the message carries beyond
+				     the view: {"comment": {"text", "author",
+				     "origin"}} or {"reopen": {"reason"}} */
 };
 
 #define KT_ADAPTER_MAX_HEADERS 8
@@ -56,6 +59,8 @@ struct kt_inbound_update {
 	enum kt_status status;
 	char *comment;       /* owned; may be NULL */
 	int comment_public;  /* 1: the customer may see the comment */
+	char *comment_origin; /* owned; the origin marker Keten sent with a
+				 comment the supplier echoes back; may be NULL */
 	char *occurred_at;   /* owned RFC 3339; NULL when the supplier gave none */
 	int reject;          /* 1: the supplier rejects the leg ("not ours");
 				no status or comment then */

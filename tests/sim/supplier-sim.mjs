@@ -140,6 +140,10 @@ const tickets = []; // supplier tickets
 const ticketsByIdem = new Map(); // Idempotency-Key -> {ticket, answer}
 let ticketSeq = 0;
 let mode = { mode: 'normal', status: null, retry_after: null };
+// 'off', or echo every leg.comment back as a public comment: 'marker'
+// with the comment's origin marker, 'text' with its text alone.
+let echo = 'off';
+let echoesSent = 0;
 const timers = new Set();
 const outbound = new Set(); // in-flight requests to the broker
 const sockets = new Set();
@@ -494,6 +498,12 @@ async function handleHook(req, res, pathname) {
 			}
 		}
 		answer(200, { id: t ? t.id : null });
+		if (type === 'leg.comment' && echo !== 'off' && legId && typeof msg.comment?.text === 'string') {
+			const comment = { text: msg.comment.text, public: true };
+			if (echo === 'marker' && typeof msg.comment.origin === 'string') comment.origin = msg.comment.origin;
+			echoesSent += 1;
+			later(0, () => sendAndLog({ leg_id: legId, comment }, 'echo'));
+		}
 		return;
 	}
 	answer(422, { error: `unknown type ${JSON.stringify(type)}` });
@@ -510,8 +520,9 @@ async function handleControl(req, res, pathname) {
 	const route = `${req.method} ${pathname}`;
 	if (route === 'GET /_sim/received') return send(res, 200, records);
 	if (route === 'GET /_sim/tickets') return send(res, 200, tickets.map(ticketView));
-	if (!['POST /_sim/mode', 'POST /_sim/send', 'POST /_sim/reset'].includes(route)) {
-		return send(res, pathname.startsWith('/_sim/') && ['received', 'tickets', 'mode', 'send', 'reset'].includes(pathname.slice(6)) ? 405 : 404,
+	if (route === 'GET /_sim/echo') return send(res, 200, { echo, sent: echoesSent });
+	if (!['POST /_sim/mode', 'POST /_sim/send', 'POST /_sim/reset', 'POST /_sim/echo'].includes(route)) {
+		return send(res, pathname.startsWith('/_sim/') && ['received', 'tickets', 'mode', 'send', 'reset', 'echo'].includes(pathname.slice(6)) ? 405 : 404,
 			{ error: `no route ${route}` });
 	}
 	const b = await readBody(req, CONTROL_BODY_LIMIT);
@@ -531,6 +542,12 @@ async function handleControl(req, res, pathname) {
 		records = [];
 		log('reset', { cleared: n });
 		return send(res, 200, { cleared: n });
+	}
+	if (route === 'POST /_sim/echo') {
+		if (!['off', 'marker', 'text'].includes(body.echo)) return send(res, 400, { error: 'echo wants off, marker or text' });
+		echo = body.echo;
+		log('echo', { echo });
+		return send(res, 200, { echo, sent: echoesSent });
 	}
 	if (route === 'POST /_sim/mode') {
 		const m = body.mode;

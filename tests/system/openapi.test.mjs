@@ -65,3 +65,30 @@ test('real answers validate against the documented schemas', async () => {
   check('Error', bad.json);
   check('Health', (await s.api('GET', '/readyz')).json);
 });
+
+test('answers of comments, close and reopen validate against the documented schemas', async () => {
+  const t = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
+    service: s.services['acme-workplace'], type: 'incident', summary: 'portal slow',
+    description: '', impact: 2, urgency: 2, component: 'vpn' } });
+  assert.equal(t.status, 201);
+  const leg = await eventually(async () => (await s.api('GET', `/v1/tickets/${t.json.id}`,
+    { key: s.keys.integrator })).json.legs.find((l) => l.external_id), 15000, 'delivery');
+  const comments = [
+    ['acme', { text: 'any news?' }],
+    ['integrator', { text: 'a note' }],
+    ['integrator', { text: 'to netco', visibility: 'supplier', leg: leg.id }],
+  ];
+  for (const [who, body] of comments) {
+    const c = await s.api('POST', `/v1/tickets/${t.json.id}/comments`, { key: s.keys[who], body });
+    assert.equal(c.status, 201, c.text);
+    check('Comment', c.json);
+  }
+  await s.sims.netco.send({ leg_id: leg.id, status: 'resolved', comment: 'fixed' });
+  for (const [action, body] of [['reopen', { reason: 'not fixed' }], ['close', undefined]]) {
+    if (action === 'close') await s.sims.netco.send({ leg_id: leg.id, status: 'resolved' });
+    const r = await s.api('POST', `/v1/tickets/${t.json.id}/${action}`, { key: s.keys.acme, body });
+    assert.equal(r.status, 200, r.text);
+    check('Ticket', r.json);
+    for (const e of r.json.timeline) check('Event', e);
+  }
+});

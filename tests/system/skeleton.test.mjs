@@ -103,6 +103,12 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   r = await s.sims.netco.send({ leg_id: legs.netco, status: 'in_progress', comment: 'engineer on site' });
   assert.equal(r.status, 200);
   assert.equal(await status(), 'in_progress');
+  // The public comment is relayed to hostco: its delivery recorded too, so
+  // the counts below see only what the deliveries under test do.
+  await eventually(async () => psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+    WHERE l.ticket_id = '${t.id}' AND o.state <> 'done'`) === '0' &&
+    psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND kind = 'delivered'`) === '3',
+  15000, 'the relayed comment delivered and recorded');
 
   // The same delivery again: 200, nothing changes.
   const before = psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);

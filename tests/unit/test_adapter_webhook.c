@@ -75,14 +75,25 @@ struct build_case {
 	enum kt_operation op;
 	long long seq;
 	const char *golden;
+	const char *payload;  /* JSON text; NULL: none */
 };
 
 static void test_build_request_golden(void **state)
 {
 	static const struct build_case cases[] = {
-		{ KT_OP_CREATE, 1, DATA "request_create.json" },
-		{ KT_OP_COMMENT, 7, DATA "request_comment.json" },
-		{ KT_OP_CANCEL, 123456789012LL, DATA "request_cancel.json" },
+		{ KT_OP_CREATE, 1, DATA "request_create.json", NULL },
+		{ KT_OP_COMMENT, 7, DATA "request_comment.json", NULL },
+		{ KT_OP_CANCEL, 123456789012LL, DATA "request_cancel.json", NULL },
+		/* a payload's members join the envelope's */
+		{ KT_OP_COMMENT, 8, DATA "request_comment_relayed.json",
+		  "{\"comment\": {\"text\": \"Any news? \u2014 the caf\u00e9 is still"
+		  " offline\", \"author\": \"customer\", \"origin\": \"keten:event:4711\"}}" },
+		{ KT_OP_UPDATE, 9, DATA "request_reopen.json",
+		  "{\"reopen\": {\"reason\": \"still no VPN after the \\\"fix\\\"\"}}" },
+		/* ... but never replace them */
+		{ KT_OP_COMMENT, 7, DATA "request_comment.json",
+		  "{\"type\": \"leg.create\", \"sequence\": 1, \"data\": {}}" },
+		{ KT_OP_CREATE, 1, DATA "request_create.json", "{}" },
 	};
 	json_t *leg_view = load_json(DATA "leg_view.json");
 	json_t *supplier = json_pack("{s:s, s:s}", "key", "acme-net",
@@ -91,10 +102,13 @@ static void test_build_request_golden(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		json_t *payload = cases[i].payload
+					  ? json_loads(cases[i].payload, 0, NULL)
+					  : NULL;
 		struct kt_adapter_msg msg = {
 			.op = cases[i].op, .message_id = "msg-1",
 			.seq = cases[i].seq, .leg_view = leg_view,
-			.supplier = supplier,
+			.supplier = supplier, .payload = payload,
 		};
 		struct kt_http_request req = { 0 };
 		struct kt_err err = { 0 };
@@ -104,6 +118,8 @@ static void test_build_request_golden(void **state)
 		/* golden files end with a newline the body does not have */
 		if (want_len > 0 && want[want_len - 1] == '\n')
 			want[--want_len] = '\0';
+		if (cases[i].payload && !payload)
+			fail_msg("%s: the payload is not JSON", cases[i].golden);
 		if (webhook()->build_request(&msg, &req, &err) != KT_OK)
 			fail_msg("%s: %s", cases[i].golden, err.message);
 		assert_string_equal(req.method, "POST");
@@ -117,6 +133,9 @@ static void test_build_request_golden(void **state)
 				 req.body, want);
 		kt_http_request_release(&req);
 		free(want);
+		if (payload)
+			assert_int_equal(payload->refcount, 1);
+		json_decref(payload);
 	}
 	/* the borrowed leg view is left as it was */
 	{
@@ -136,35 +155,40 @@ static void test_build_request_refused(void **state)
 	static const struct {
 		const char *name, *supplier, *leg_view;
 		int op;
+		const char *payload;
 	} cases[] = {
 		{ "http endpoint", "{\"endpoint\": \"http://acme.example/\"}",
-		  "{}", KT_OP_CREATE },
-		{ "no endpoint", "{\"key\": \"acme-net\"}", "{}", KT_OP_CREATE },
+		  "{}", KT_OP_CREATE, NULL },
+		{ "no endpoint", "{\"key\": \"acme-net\"}", "{}", KT_OP_CREATE, NULL },
 		{ "endpoint not a string", "{\"endpoint\": 443}", "{}",
-		  KT_OP_CREATE },
-		{ "empty endpoint", "{\"endpoint\": \"\"}", "{}", KT_OP_CREATE },
+		  KT_OP_CREATE, NULL },
+		{ "empty endpoint", "{\"endpoint\": \"\"}", "{}", KT_OP_CREATE, NULL },
 		{ "scheme only", "{\"endpoint\": \"https://\"}", "{}",
-		  KT_OP_CREATE },
+		  KT_OP_CREATE, NULL },
 		{ "no host", "{\"endpoint\": \"https:///hook\"}", "{}",
-		  KT_OP_CREATE },
+		  KT_OP_CREATE, NULL },
 		{ "blank in url", "{\"endpoint\": \"https://acme.example/a b\"}",
-		  "{}", KT_OP_CREATE },
+		  "{}", KT_OP_CREATE, NULL },
 		{ "newline in url",
 		  "{\"endpoint\": \"https://acme.example/\\r\\nx: y\"}", "{}",
-		  KT_OP_CREATE },
+		  KT_OP_CREATE, NULL },
 		{ "other scheme", "{\"endpoint\": \"ftp://acme.example/\"}",
-		  "{}", KT_OP_CREATE },
+		  "{}", KT_OP_CREATE, NULL },
 		{ "relative", "{\"endpoint\": \"/v1/hook\"}", "{}",
-		  KT_OP_CREATE },
-		{ "no supplier", NULL, "{}", KT_OP_CREATE },
+		  KT_OP_CREATE, NULL },
+		{ "no supplier", NULL, "{}", KT_OP_CREATE, NULL },
 		{ "unknown operation", "{\"endpoint\": \"" ENDPOINT "\"}", "{}",
-		  KT_OP__COUNT },
+		  KT_OP__COUNT, NULL },
 		{ "negative operation", "{\"endpoint\": \"" ENDPOINT "\"}",
-		  "{}", -1 },
+		  "{}", -1, NULL },
 		{ "leg view not an object", "{\"endpoint\": \"" ENDPOINT "\"}",
-		  "[]", KT_OP_UPDATE },
+		  "[]", KT_OP_UPDATE, NULL },
 		{ "no leg view", "{\"endpoint\": \"" ENDPOINT "\"}", NULL,
-		  KT_OP_UPDATE },
+		  KT_OP_UPDATE, NULL },
+		{ "payload not an object", "{\"endpoint\": \"" ENDPOINT "\"}",
+		  "{}", KT_OP_COMMENT, "[\"text\"]" },
+		{ "payload a string", "{\"endpoint\": \"" ENDPOINT "\"}",
+		  "{}", KT_OP_UPDATE, "\"reopen\"" },
 	};
 
 	(void)state;
@@ -175,10 +199,13 @@ static void test_build_request_refused(void **state)
 		json_t *view = cases[i].leg_view
 				       ? json_loads(cases[i].leg_view, 0, NULL)
 				       : NULL;
+		json_t *payload = cases[i].payload
+					  ? json_loads(cases[i].payload, JSON_DECODE_ANY, NULL)
+					  : NULL;
 		struct kt_adapter_msg msg = {
 			.op = (enum kt_operation)cases[i].op,
 			.message_id = "msg-1", .seq = 1, .leg_view = view,
-			.supplier = supplier,
+			.supplier = supplier, .payload = payload,
 		};
 		struct kt_http_request req = { 0 };
 		struct kt_err err = { 0 };
@@ -193,6 +220,7 @@ static void test_build_request_refused(void **state)
 		assert_int_equal(req.n_headers, 0);
 		json_decref(supplier);
 		json_decref(view);
+		json_decref(payload);
 	}
 }
 
@@ -407,6 +435,8 @@ static void check_update(const char *name, const struct kt_inbound_update *u,
 		     wanted_string(want, "comment"));
 	check_string(name, "occurred_at", u->occurred_at,
 		     wanted_string(want, "occurred_at"));
+	check_string(name, "comment_origin", u->comment_origin,
+		     json_string_value(json_object_get(want, "comment_origin")));
 	if (u->comment_public != pub)
 		fail_msg("%s: comment_public %d, want %d", name,
 			 u->comment_public, pub);
@@ -701,6 +731,7 @@ int main(void)
 		INBOUND_CASE("valid_status_only"),
 		INBOUND_CASE("valid_comment_only"),
 		INBOUND_CASE("valid_nulls_and_extras"),
+		INBOUND_CASE("valid_comment_echo"),
 		INBOUND_CASE("invalid_empty"),
 		INBOUND_CASE("invalid_not_json"),
 		INBOUND_CASE("invalid_truncated"),
@@ -715,6 +746,7 @@ int main(void)
 		INBOUND_CASE("invalid_comment"),
 		INBOUND_CASE("invalid_comment_no_text"),
 		INBOUND_CASE("invalid_comment_not_object"),
+		INBOUND_CASE("invalid_comment_origin"),
 		INBOUND_CASE("invalid_occurred_at_no_zone"),
 	};
 

@@ -49,6 +49,7 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(webhook_tolerance_s, 300, 1, 86400),
 	INT_OPT(idempotency_ttl_s, 86400, 1, 2592000),
 	INT_OPT(hop_limit, 3, 0, 100),
+	INT_OPT(auto_close_s, 432000, 1, 31536000),
 };
 
 static const char *const str_opts[] = {

@@ -107,6 +107,45 @@ static const struct consolidated_case consolidated_cases[] = {
 	{ "9: one new leg", KT_ST_NEW, 1, { KT_ST_NEW }, KT_ST_NEW },
 	{ "9: new legs beside a cancelled one", KT_ST_ASSIGNED, 3,
 	  { KT_ST_NEW, KT_ST_CANCELLED, KT_ST_NEW }, KT_ST_NEW },
+	/* edges of the rules above */
+	{ "1: cancelled ticket without legs", KT_ST_CANCELLED, 0, { 0 },
+	  KT_ST_CANCELLED },
+	{ "1: closed ticket wins over a pending_customer leg", KT_ST_CLOSED, 2,
+	  { KT_ST_PENDING_CUSTOMER, KT_ST_RESOLVED }, KT_ST_CLOSED },
+	{ "1: cancelled ticket wins over new legs", KT_ST_CANCELLED, 3,
+	  { KT_ST_NEW, KT_ST_NEW, KT_ST_ASSIGNED }, KT_ST_CANCELLED },
+	{ "2: no legs, ticket in_progress", KT_ST_IN_PROGRESS, 0, { 0 },
+	  KT_ST_IN_PROGRESS },
+	{ "2: only cancelled legs, ticket pending_customer",
+	  KT_ST_PENDING_CUSTOMER, 1, { KT_ST_CANCELLED },
+	  KT_ST_PENDING_CUSTOMER },
+	{ "3: every leg closed", KT_ST_NEW, 2,
+	  { KT_ST_CLOSED, KT_ST_CLOSED }, KT_ST_RESOLVED },
+	{ "3: four legs resolved, one cancelled", KT_ST_ASSIGNED, 4,
+	  { KT_ST_RESOLVED, KT_ST_CANCELLED, KT_ST_RESOLVED, KT_ST_RESOLVED },
+	  KT_ST_RESOLVED },
+	{ "4: a leg pending_customer beside a resolved one", KT_ST_NEW, 2,
+	  { KT_ST_RESOLVED, KT_ST_PENDING_CUSTOMER }, KT_ST_PENDING_CUSTOMER },
+	{ "4: a leg pending_customer beside pending_supplier", KT_ST_NEW, 2,
+	  { KT_ST_PENDING_SUPPLIER, KT_ST_PENDING_CUSTOMER },
+	  KT_ST_PENDING_CUSTOMER },
+	{ "5: in progress beats pending_supplier", KT_ST_NEW, 2,
+	  { KT_ST_PENDING_SUPPLIER, KT_ST_IN_PROGRESS }, KT_ST_IN_PROGRESS },
+	{ "5: in progress beside a cancelled leg", KT_ST_NEW, 2,
+	  { KT_ST_CANCELLED, KT_ST_IN_PROGRESS }, KT_ST_IN_PROGRESS },
+	/* resolution confirmation: a reopen puts the ticket's own status and
+	 * the legs that resolved it back to in_progress */
+	{ "reopened: every leg back in progress", KT_ST_IN_PROGRESS, 2,
+	  { KT_ST_IN_PROGRESS, KT_ST_IN_PROGRESS }, KT_ST_IN_PROGRESS },
+	{ "reopened: one leg back in progress, one still resolved",
+	  KT_ST_IN_PROGRESS, 2, { KT_ST_RESOLVED, KT_ST_IN_PROGRESS },
+	  KT_ST_IN_PROGRESS },
+	{ "reopened: resolved again by every leg", KT_ST_IN_PROGRESS, 2,
+	  { KT_ST_RESOLVED, KT_ST_RESOLVED }, KT_ST_RESOLVED },
+	{ "reopened: the supplier asks the customer", KT_ST_IN_PROGRESS, 2,
+	  { KT_ST_RESOLVED, KT_ST_PENDING_CUSTOMER }, KT_ST_PENDING_CUSTOMER },
+	{ "a supplier reopens its leg of a resolved ticket", KT_ST_NEW, 2,
+	  { KT_ST_RESOLVED, KT_ST_ASSIGNED }, KT_ST_IN_PROGRESS },
 };
 
 static void test_consolidated_status(void **state)
@@ -117,8 +156,17 @@ static void test_consolidated_status(void **state)
 		enum kt_status got =
 			kt_consolidated_status(c->ticket, c->legs, c->n_legs);
 
+		enum kt_status reversed[MAX_LEGS];
+
 		if (got != c->want)
 			fail_msg("rule %s: got %s, want %s", c->rule,
+				 kt_status_name(got), kt_status_name(c->want));
+		/* the order of the legs never matters */
+		for (size_t j = 0; j < c->n_legs; j++)
+			reversed[j] = c->legs[c->n_legs - 1 - j];
+		got = kt_consolidated_status(c->ticket, reversed, c->n_legs);
+		if (got != c->want)
+			fail_msg("rule %s, legs reversed: got %s, want %s", c->rule,
 				 kt_status_name(got), kt_status_name(c->want));
 	}
 }

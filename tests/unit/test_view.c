@@ -100,7 +100,7 @@ static const char *const leg_keys[] = {
 /* The first four are always there; the rest come from the entry's data. */
 static const char *const entry_keys[] = {
 	"kind", "actor", "occurred_at", "recorded_at",
-	"text", "from", "to", "status",
+	"text", "from", "to", "status", "actor_name",
 };
 #define ENTRY_REQUIRED 4
 
@@ -501,6 +501,112 @@ static void test_triage_leg_is_nobodys(void **state)
 	json_decref(full);
 }
 
+/* Sets the chain's visibility settings of the supplier of leg index i. */
+static void set_visibility(json_t *full, size_t i, int name, int comments)
+{
+	json_t *sp = json_object_get(json_array_get(json_object_get(full, "legs"), i),
+				     "supplier");
+
+	json_object_set_new(sp, "visibility",
+			    json_pack("{s:b, s:b}", "name_to_customer", name,
+				      "public_comments_to_customer", comments));
+}
+
+static void add_entry(json_t *full, const char *leg, const char *kind,
+		      const char *visibility, const char *actor, const char *text)
+{
+	json_array_append_new(json_object_get(full, "timeline"), json_pack(
+		"{s:i, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "id", 99,
+		"leg_id", leg, "kind", kind, "visibility", visibility, "actor", actor,
+		"holder", "integrator", "occurred_at", "2026-11-25T11:00:00Z",
+		"recorded_at", "2026-11-25T11:00:00Z", "data", "text", text));
+}
+
+/* The chain's visibility settings (alpha-net: name and public comments
+ * shown to the customer; beta-soft: neither) and the comment classes of
+ * the comments API: a message to one supplier, a note, an echo. */
+static void test_chain_visibility(void **state)
+{
+	static const char *const customer_must[] = {
+		"\"actor_name\":\"Alpha Networks\"", "ALPHA-PUBLIC", "CUSTOMER-SAYS",
+		"INTEGRATOR-PUBLIC",
+	};
+	static const char *const customer_never2[] = {
+		"Beta Software", "BETA-PUBLIC", "beta-soft", "alpha-net",
+		"TO-ALPHA-ONLY", "ECHO-MARKER", "NOTE-MARKER", "ALPHA-WORK-NOTE",
+		"BETA-WORK-NOTE",
+	};
+	static const char *const alpha_must2[] = {
+		"TO-ALPHA-ONLY", "CUSTOMER-SAYS", "ALPHA-PUBLIC",
+	};
+	static const char *const alpha_never2[] = {
+		"actor_name", "Alpha Networks", "Beta Software", "BETA-PUBLIC",
+		"BETA-WORK-NOTE", "ECHO-MARKER", "NOTE-MARKER",
+	};
+	static const char *const beta_must2[] = { "CUSTOMER-SAYS", "BETA-PUBLIC" };
+	static const char *const beta_never2[] = {
+		"actor_name", "Alpha Networks", "ALPHA-PUBLIC", "ALPHA-WORK-NOTE",
+		"TO-ALPHA-ONLY", "ECHO-MARKER", "NOTE-MARKER",
+	};
+	const struct {
+		const char *name;
+		struct kt_principal p;
+		const char *const *must, *const *never;
+		size_t n_must, n_never;
+	} cases[] = {
+		{ "customer", customer(CUSTOMER_ID), customer_must, customer_never2,
+		  N_ELEMS(customer_must), N_ELEMS(customer_never2) },
+		{ "alpha-net", supplier(ALPHA_ID, "alpha-net"), alpha_must2,
+		  alpha_never2, N_ELEMS(alpha_must2), N_ELEMS(alpha_never2) },
+		{ "beta-soft", supplier(BETA_ID, "beta-soft"), beta_must2, beta_never2,
+		  N_ELEMS(beta_must2), N_ELEMS(beta_never2) },
+	};
+	json_t *full = load_full();
+	int bad = 0;
+
+	(void)state;
+	set_visibility(full, 0, 1, 1);
+	set_visibility(full, 1, 0, 0);
+	add_entry(full, NULL, "comment", "customer", "customer", "CUSTOMER-SAYS hello");
+	add_entry(full, ALPHA_LEG, "comment", "supplier", "integrator", "TO-ALPHA-ONLY");
+	add_entry(full, NULL, "note", "integrator", "integrator", "NOTE-MARKER");
+	add_entry(full, BETA_LEG, "echo", "integrator", "supplier:beta-soft", "ECHO-MARKER");
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		json_t *v = view_of(full, &cases[i].p, 1);
+		char *text = dump(v);
+
+		check_shape(cases[i].name, v, i == 0 ? customer_keys : supplier_keys, 2, 1);
+		bad += scan(cases[i].name, text, never_outside, N_ELEMS(never_outside), 0);
+		bad += scan(cases[i].name, text, cases[i].never, cases[i].n_never, 0);
+		bad += scan(cases[i].name, text, cases[i].must, cases[i].n_must, 1);
+		free(text);
+		json_decref(v);
+	}
+	/* the name only on alpha-net's own entries: its public comment and
+	 * the status change it caused */
+	{
+		struct kt_principal p = customer(CUSTOMER_ID);
+		json_t *v = view_of(full, &p, 1), *e;
+		size_t i, named = 0;
+
+		json_array_foreach(json_object_get(v, "timeline"), i, e) {
+			const char *name = json_string_value(json_object_get(e, "actor_name"));
+
+			if (!name)
+				continue;
+			named++;
+			assert_string_equal(name, "Alpha Networks");
+			assert_string_equal(json_string_value(json_object_get(e, "actor")),
+					    "supplier");
+		}
+		assert_int_equal(named, 2);
+		json_decref(v);
+	}
+	json_decref(full);
+	if (bad)
+		fail_msg("%d leak(s) or omission(s), listed above", bad);
+}
+
 /* A supplier with several legs on one ticket (re-routed) sees the newest
  * that is not cancelled, or else the newest. */
 static void test_supplier_leg_choice(void **state)
@@ -701,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_not_on_ticket),
 		cmocka_unit_test(test_triage_leg_is_nobodys),
 		cmocka_unit_test(test_supplier_leg_choice),
+		cmocka_unit_test(test_chain_visibility),
 		cmocka_unit_test(test_integrator_sees_all),
 		cmocka_unit_test(test_without_timeline),
 		cmocka_unit_test(test_record_untouched),

@@ -140,6 +140,7 @@ export async function startSim(dir, opts) {
     tickets() { return this.control('GET', '/_sim/tickets'); },
     send(body) { return this.control('POST', '/_sim/send', body); },
     mode(body) { return this.control('POST', '/_sim/mode', body); },
+    echo(setting) { return this.control('POST', '/_sim/echo', { echo: setting }); },
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');

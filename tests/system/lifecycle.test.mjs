@@ -1,0 +1,186 @@
+// lifecycle.test.mjs - resolution confirmation: the customer (or the
+// integrator) closes a resolved ticket or reopens it with a reason; a
+// reopen puts the legs that resolved it back in progress and tells
+// exactly their suppliers why; anything but a resolved ticket is 409;
+// other tenants get 404, suppliers 403; bad bodies change nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { deliveredTicket, resolvedTicket, update, view, sent, settled, snapshot } from './lib/tickets.mjs';
+
+let s;
+before(async () => { s = await startStack(); });
+after(async () => { await s.stop(); });
+
+const post = (t, action, who, opts = {}) =>
+  s.api('POST', `/v1/tickets/${t.id}/${action}`, { key: s.keys[who], ...opts });
+
+test('close confirms a resolved ticket: closed for good, on the timeline', async () => {
+  const t = await resolvedTicket(s);
+  assert.notEqual(psql(s.db, `SELECT resolved_at IS NOT NULL FROM tickets WHERE id = '${t.id}'`), 'f');
+  const r = await post(t, 'close', 'acme');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'closed');
+  assert.equal(r.json.legs, undefined, 'the answer is the customer\'s view');
+  const closed = r.json.timeline.filter((e) => e.kind === 'closed');
+  assert.equal(closed.length, 1);
+  assert.equal(closed[0].text, 'resolution confirmed');
+  assert.equal(closed[0].actor, 'customer');
+  assert.ok(r.json.timeline.some((e) => e.kind === 'status_changed' && e.from === 'resolved' && e.to === 'closed'));
+  assert.equal(psql(s.db, `SELECT status || ',' || consolidated || ',' || (closed_at IS NOT NULL)
+    || ',' || (resolved_at IS NOT NULL) FROM tickets WHERE id = '${t.id}'`), 'closed,closed,true,true');
+  // Closed is final: neither close nor reopen again, nothing changes.
+  const before = snapshot(s, t);
+  for (const [action, body] of [['close', undefined], ['reopen', { reason: 'too late' }]]) {
+    const again = await post(t, action, 'acme', { body });
+    assert.equal(again.status, 409, again.text);
+    assert.equal(again.json.error.code, 'not_resolved');
+    assert.match(again.json.error.message, /closed/);
+  }
+  assert.equal(snapshot(s, t), before);
+  // A supplier's later update does not bring a closed ticket back.
+  await update(s, t, 'netco', { status: 'in_progress' });
+  assert.equal((await view(s, t, 'acme')).status, 'closed');
+});
+
+test('reopen: the ticket and the legs that resolved it go back in progress, and exactly their suppliers hear why', async () => {
+  const t = await deliveredTicket(s);
+  // hostco drops out (its leg cancelled), netco resolves: resolved by netco alone.
+  await update(s, t, 'hostco', { status: 'cancelled' });
+  await update(s, t, 'netco', { status: 'resolved', comment: 'replaced the VPN concentrator' });
+  assert.equal((await view(s, t, 'acme')).status, 'resolved');
+  const updatesBefore = { netco: (await sent(s, t, 'netco', 'update')).length,
+    hostco: (await sent(s, t, 'hostco')).length };
+
+  const reason = 'still no VPN from the Utrecht office — tested 10:15';
+  const r = await post(t, 'reopen', 'acme', { body: { reason } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'in_progress');
+  const reopened = r.json.timeline.filter((e) => e.kind === 'reopened');
+  assert.equal(reopened.length, 1);
+  assert.equal(reopened[0].text, reason);
+  assert.equal(psql(s.db, `SELECT status || ',' || consolidated || ',' || (resolved_at IS NULL)
+    FROM tickets WHERE id = '${t.id}'`), 'in_progress,in_progress,true');
+  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.netco}'`), 'in_progress');
+  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.hostco}'`), 'cancelled');
+
+  // netco gets one update carrying the reason; hostco gets nothing at all.
+  const got = await eventually(async () => {
+    const u = await sent(s, t, 'netco', 'update');
+    return u.length > updatesBefore.netco && u;
+  }, 15000, 'netco to be told');
+  const msg = got[got.length - 1];
+  assert.equal(msg.verified, true);
+  assert.deepEqual(msg.json.reopen, { reason });
+  assert.equal(msg.json.data.leg.id, t.legs.netco);
+  assert.equal(msg.json.data.leg.status, 'in_progress');
+  assert.ok(msg.json.data.timeline.some((e) => e.kind === 'leg_reopened' && e.text === reason));
+  await sleep(1500); // the dispatcher sweeps every 200 ms: ample time for a stray message
+  assert.equal((await sent(s, t, 'netco', 'update')).length, updatesBefore.netco + 1);
+  assert.equal((await sent(s, t, 'hostco')).length, updatesBefore.hostco, 'hostco did not resolve it');
+  assert.equal(psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${t.legs.hostco}'
+    AND payload ? 'reopen'`), '0');
+
+  // netco sees its leg reopened with the reason; hostco sees no reason.
+  const n = await view(s, t, 'netco');
+  assert.equal(n.leg.status, 'in_progress');
+  assert.ok(n.timeline.some((e) => e.kind === 'leg_reopened' && e.text === reason && e.from === 'resolved'));
+  assert.ok(!JSON.stringify(await view(s, t, 'hostco')).includes('leg_reopened'));
+
+  // Not resolved any more: a second reopen is 409 and changes nothing.
+  await settled(s, t);
+  const before = snapshot(s, t);
+  const again = await post(t, 'reopen', 'acme', { body: { reason } });
+  assert.equal(again.status, 409);
+  assert.equal(again.json.error.code, 'not_resolved');
+  assert.equal(snapshot(s, t), before);
+
+  // netco resolves again: resolved (with a new resolved_at), and it may be closed.
+  await update(s, t, 'netco', { status: 'resolved' });
+  assert.equal((await view(s, t, 'acme')).status, 'resolved');
+  assert.equal(psql(s.db, `SELECT resolved_at IS NOT NULL FROM tickets WHERE id = '${t.id}'`), 't');
+  assert.equal((await post(t, 'close', 'acme')).status, 200);
+});
+
+test('a reopen of a ticket both suppliers resolved tells both, once each', async () => {
+  const t = await resolvedTicket(s);
+  const r = await post(t, 'reopen', 'integrator', { body: { reason: 'monitoring still red' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.status, 'in_progress');
+  assert.ok(Array.isArray(r.json.legs), 'the integrator\'s view');
+  assert.ok(r.json.legs.every((l) => l.status === 'in_progress'));
+  for (const who of ['netco', 'hostco']) {
+    await eventually(async () => (await sent(s, t, who, 'update'))
+      .filter((x) => x.json.reopen?.reason === 'monitoring still red').length === 1, 15000, `${who} told`);
+  }
+  const c = await view(s, t, 'acme');
+  const ev = c.timeline.find((e) => e.kind === 'reopened');
+  assert.equal(ev.actor, 'integrator');
+  assert.equal(ev.text, 'monitoring still red');
+});
+
+test('only a resolved ticket can be closed or reopened: 409 with a JSON error, nothing changed', async () => {
+  const t = await deliveredTicket(s);
+  await update(s, t, 'netco', { status: 'resolved' });
+  await update(s, t, 'hostco', { status: 'in_progress' });
+  assert.equal((await view(s, t, 'acme')).status, 'in_progress');
+  const before = snapshot(s, t);
+  for (const [action, body] of [['close', undefined], ['reopen', { reason: 'x' }]]) {
+    for (const who of ['acme', 'integrator']) {
+      const r = await post(t, action, who, { body });
+      assert.equal(r.status, 409, `${action} by ${who}: ${r.text}`);
+      assert.equal(r.json.error.code, 'not_resolved');
+      assert.match(r.json.error.message, /in_progress/);
+    }
+  }
+  assert.equal(snapshot(s, t), before);
+});
+
+test('other tenants get 404, suppliers 403, and the ticket stays as it was', async () => {
+  const t = await resolvedTicket(s);
+  const before = snapshot(s, t);
+  for (const [action, body] of [['close', undefined], ['reopen', { reason: 'not yours' }]]) {
+    const g = await post(t, action, 'globex', { body });
+    assert.equal(g.status, 404, g.text);
+    assert.equal(g.json.error.code, 'not_found');
+    for (const who of ['netco', 'hostco']) {
+      const r = await post(t, action, who, { body });
+      assert.equal(r.status, 403, r.text);
+      assert.equal(r.json.error.code, 'forbidden');
+    }
+    const none = await s.api('POST', `/v1/tickets/00000000-0000-4000-8000-000000000000/${action}`,
+      { key: s.keys.acme, body });
+    assert.equal(none.status, 404);
+    const bad = await s.api('POST', `/v1/tickets/not-a-ticket/${action}`, { key: s.keys.acme, body });
+    assert.equal(bad.status, 404);
+    assert.equal(bad.json.error.code, 'not_found');
+  }
+  assert.equal(snapshot(s, t), before);
+  assert.equal((await view(s, t, 'acme')).status, 'resolved');
+});
+
+test('a reopen needs a reason: bad bodies are 4xx JSON errors and change nothing', async () => {
+  const t = await resolvedTicket(s);
+  const before = snapshot(s, t);
+  const cases = [
+    [{ body: {} }, 422, 'invalid_reopen', ['/reason']],
+    [{ body: { reason: '' } }, 422, 'invalid_reopen', ['/reason']],
+    [{ body: { reason: 42 } }, 422, 'invalid_reopen', ['/reason']],
+    [{ body: { reason: null } }, 422, 'invalid_reopen', ['/reason']],
+    [{ body: { reason: 'x'.repeat(65537) } }, 422, 'invalid_reopen', ['/reason']],
+    [{ body: { reason: 'ok', status: 'new' } }, 422, 'invalid_reopen', ['/status']],
+    [{ raw: '{"reason": ' }, 400, 'invalid_json'],
+    [{ raw: '["reason"]' }, 400, 'invalid_json'],
+    [{ raw: '' }, 400, 'invalid_json'],
+    [{ body: { reason: 'x' }, headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
+  ];
+  for (const [opts, status, code, paths] of cases) {
+    const r = await post(t, 'reopen', 'acme', opts);
+    assert.equal(r.status, status, `${JSON.stringify(opts).slice(0, 80)}: ${r.text.slice(0, 200)}`);
+    assert.equal(r.json.error.code, code);
+    assert.equal(typeof r.json.error.message, 'string');
+    if (paths) assert.deepEqual(r.json.error.details.map((d) => d.path), paths);
+  }
+  assert.equal(snapshot(s, t), before);
+  assert.equal((await view(s, t, 'acme')).status, 'resolved');
+});
