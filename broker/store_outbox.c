@@ -378,20 +378,6 @@ int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
 	return rc;
 }
 
-int kt_store_outbox_queue(struct kt_db *db, const char *leg_id, enum kt_operation op,
-			  struct kt_err *err)
-{
-	const char *params[] = { leg_id, kt_operation_name(op) };
-
-	return kt_db_cmd(db,
-		"WITH l AS (UPDATE legs SET next_seq = next_seq + 1 WHERE id = $1::uuid"
-		"  RETURNING id, ticket_id, next_seq - 1 AS seq)"
-		" INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)"
-		" SELECT l.id, l.seq, $2, 'msg_' || replace(gen_random_uuid()::text, '-', ''),"
-		"  t.priority FROM l JOIN tickets t ON t.id = l.ticket_id",
-		2, params, err);
-}
-
 /* Discards the messages of leg $1 that the condition after it selects,
  * keeping what each replaced in its history ($2 why, $3 actor). A row a
  * dispatcher holds while it records an outcome is skipped: it waits for

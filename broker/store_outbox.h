@@ -110,12 +110,6 @@ struct kt_delayed_policy {
 int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
 			    int *raised, struct kt_err *err);
 
-/* Queues a message op for leg leg_id, next in the leg's sequence, at the
- * ticket's priority and due now. Inside the caller's transaction, which
- * holds kt_store_ticket_lock (store_ticket.h). */
-int kt_store_outbox_queue(struct kt_db *db, const char *leg_id, enum kt_operation op,
-			  struct kt_err *err);
-
 /* Discards every message of leg leg_id that is pending or dead and not
  * being sent (no running lease, no outcome being recorded), so it never
  * goes out; each keeps what it replaced in its history as {action: why,

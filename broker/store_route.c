@@ -348,7 +348,7 @@ static int end_leg(struct kt_db *db, const char *ticket_id, const char *leg_id,
 	if (supplier[0]) {
 		if (kt_store_outbox_withdraw(db, leg_id, ended, actor, &discarded, err))
 			return KT_ERR;
-		if (!discarded && kt_store_outbox_queue(db, leg_id, KT_OP_CANCEL, err))
+		if (!discarded && kt_store_outbox_enqueue(db, leg_id, KT_OP_CANCEL, NULL, err))
 			return KT_ERR;
 		cancel = discarded ? "create_discarded" : "queued";
 		*n_messages += !discarded;
