@@ -58,7 +58,12 @@ export function lockSession(db, sql) {
   p.stdin.write(`BEGIN;\n${sql};\nSELECT 'locked';\n`);
   return {
     locked: () => out.includes('locked'),
-    release: () => new Promise((r) => { p.once('exit', r); p.stdin.end('COMMIT;\n'); }),
+    // Commits and ends the session; again once it ended, does nothing.
+    release: () => new Promise((r) => {
+      if (p.exitCode !== null || p.signalCode) return r();
+      p.once('exit', r);
+      if (!p.stdin.writableEnded) p.stdin.end('COMMIT;\n');
+    }),
   };
 }
 
