@@ -66,7 +66,8 @@ struct claim {
 	json_t *busy;                /* {supplier id: calls in flight} (owned), or NULL */
 	json_t *credits;             /* {supplier id: ms} of ended open circuits
 				      * (owned), or NULL */
-	struct delivery *ready;      /* built and ready to send */
+	struct delivery *ready;      /* built and ready to send, in claim order */
+	struct delivery **ready_end; /* where the next one is linked */
 	struct delivery *settled;    /* failed before sending: outcome recorded */
 };
 
@@ -400,6 +401,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
 				  cfg->supplier_search_lag_ms, &gates, &msgs, err))
 		return KT_ERR;
+	c->ready_end = &c->ready;
 	json_array_foreach(msgs, i, m) {
 		struct delivery *dl = calloc(1, sizeof(*dl));
 		struct kt_err berr = { 0 };
@@ -410,8 +412,8 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		dl->msg = json_incref(m);
 		dl->claimed_ms = mono_ms();
 		if (build(db, dl, &berr) == KT_OK) {
-			dl->next = c->ready;
-			c->ready = dl;
+			*c->ready_end = dl;
+			c->ready_end = &dl->next;
 			continue;
 		}
 		/* A message that cannot be built now: a missing secret may be

@@ -43,7 +43,9 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 	/* A dead message keeps the rest of its leg back, as a pending one
 	 * does, so a leg's messages never overtake; a discarded one does not.
 	 * Of the rows locked, a supplier gets only as many as it has room for
-	 * ($6 less its calls in flight, $7); the rest stay unclaimed. */
+	 * ($6 less its calls in flight, $7); the rest stay unclaimed. The
+	 * claimed come back in claim order, so the most urgent goes first
+	 * (and is the probe of a half-open circuit). */
 	res = kt_db_exec(db,
 		"WITH c AS (SELECT o.id, l.supplier_id, o.priority, o.due_at"
 		"  FROM outbox o JOIN legs l ON l.id = o.leg_id"
@@ -58,8 +60,8 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		" r AS (SELECT c.id FROM (SELECT id, supplier_id, row_number() OVER"
 		"   (PARTITION BY supplier_id ORDER BY priority, due_at) AS n FROM c) c"
 		"  WHERE c.n <= $6::integer"
-		"   - coalesce(($7::jsonb ->> c.supplier_id::text)::integer, 0))"
-		" UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
+		"   - coalesce(($7::jsonb ->> c.supplier_id::text)::integer, 0)),"
+		" u AS (UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
 		"  attempts = o.attempts + 1, first_attempt_at = coalesce(o.first_attempt_at, now()),"
 		"  in_doubt = o.in_doubt OR (o.lease_token IS NOT NULL AND o.operation = 'create'),"
@@ -74,7 +76,9 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
 		"  'secret_ref', s.secret_ref, 'mapping', s.mapping),"
-		"  'queued_ms', (extract(epoch FROM now() - o.created_at) * 1000)::bigint)",
+		"  'queued_ms', (extract(epoch FROM now() - o.created_at) * 1000)::bigint) AS m,"
+		"  o.priority, o.due_at)"
+		" SELECT m FROM u ORDER BY priority, due_at",
 		7, params, err);
 	free(skip);
 	free(busy);

@@ -68,6 +68,7 @@ struct kt_claim_gates {
  * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, attempts,
  *  in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
  *  secret_ref, mapping}, queued_ms};
+ * in claim order (priority, due time);
  * budget_used_ms is the time since the first attempt, less the waits on a
  * 429 (by the database's clock); queued_ms the time since it was queued. */
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
