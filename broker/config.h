@@ -29,6 +29,9 @@ struct kt_config {
 	int supplier_timeout_ms;     /* total time of one supplier call */
 	int supplier_search_lag_ms;  /* a supplier's search lags its writes this much */
 	int supplier_max_response_bytes;
+	int supplier_max_inflight;   /* calls in flight to one supplier at most */
+	int supplier_low_speed_bytes; /* below this many bytes a second ... */
+	int supplier_low_speed_time_s; /* ... for this long, a call is cut */
 	int retry_base_ms;           /* first retry delay; doubles per attempt */
 	int retry_max_ms;            /* cap of the retry delay and of a Retry-After pause */
 	int supplier_retry_budget_s; /* time from a message's first attempt to its dead letter */

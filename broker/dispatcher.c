@@ -9,8 +9,12 @@
  * A Retry-After on a 429 or 503 closes that supplier's gate in this
  * process, and so does its open circuit (breaker.h): the claim skips its
  * messages until the pause runs out or the circuit lets a probe through.
+ * The gate also counts the supplier's calls in flight: the claim takes no
+ * more of its messages than supplier_max_inflight allows, so one slow
+ * supplier never holds every slot (curl's own per-host limits would queue
+ * calls inside curl, where the wait counts toward their timeout).
  * The periodic sweep also raises delivery_delayed on legs whose first
- * delivery is overdue. */
+ * delivery is overdue, and refreshes the outbox gauges of GET /metrics. */
 #include <curl/curl.h>
 #include <openssl/rand.h>
 #include <strings.h>
@@ -49,6 +53,7 @@ struct delivery {
 	long long release_in_ms;     /* > 0: hand back unsent, due again then */
 	int probe;                   /* the half-open circuit's one probe */
 	int lookup;                  /* this attempt looks up an in-doubt create */
+	int counted;                 /* in its supplier gate's calls in flight */
 	char curl_err[CURL_ERROR_SIZE];
 	struct delivery *next;       /* in a claim's lists */
 	struct delivery *prev_sending, *next_sending; /* while curl has it */
@@ -58,9 +63,11 @@ struct claim {
 	struct kt_dispatcher *d;
 	int limit;
 	json_t *paused;              /* supplier ids to skip (owned), or NULL */
+	json_t *busy;                /* {supplier id: calls in flight} (owned), or NULL */
 	json_t *credits;             /* {supplier id: ms} of ended open circuits
 				      * (owned), or NULL */
-	struct delivery *ready;      /* built and ready to send */
+	struct delivery *ready;      /* built and ready to send, in claim order */
+	struct delivery **ready_end; /* where the next one is linked */
 	struct delivery *settled;    /* failed before sending: outcome recorded */
 };
 
@@ -80,22 +87,23 @@ struct kt_dispatcher {
 	int announcing;              /* a NOTIFY job runs */
 	struct gate *gates;          /* one per supplier called so far */
 	size_t n_gates;
-	int delay_checking;          /* a delivery_delayed sweep runs */
-	long long delay_checked_ms;  /* when the last one started */
+	int sweeping;                /* a delivery_delayed and gauge sweep runs */
+	long long swept_ms;          /* when the last one started */
 };
 
 /* What holds a supplier's calls back in this process: a Retry-After
- * pause, and its circuit breaker. */
+ * pause, its circuit breaker, and its calls in flight. */
 struct gate {
 	char supplier_id[48];
-	char key[64];                /* for logs */
+	char key[64];                /* for logs and metrics */
 	long long until_ms;          /* paused until (monotonic); 0: not paused */
 	struct kt_breaker breaker;
 	long long credit_ms;         /* open time not yet credited to budgets */
+	int inflight;                /* claimed and not yet recorded */
 };
 
-/* How often the delivery_delayed sweep runs at most. */
-#define DELAY_CHECK_MS 1000
+/* How often the delivery_delayed and gauge sweep runs at most. */
+#define SWEEP_MS 1000
 
 static long long mono_ms(void)
 {
@@ -103,6 +111,13 @@ static long long mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Shows g's circuit in GET /metrics: 0 closed, 1 half-open, 2 open. */
+static void gate_publish(const struct gate *g)
+{
+	kt_metrics_circuit(g->key, g->breaker.state == KT_BREAKER_CLOSED ? 0 :
+			   g->breaker.state == KT_BREAKER_HALF_OPEN ? 1 : 2);
 }
 
 static struct gate *gate_find(struct kt_dispatcher *d, const char *supplier_id)
@@ -131,6 +146,7 @@ static struct gate *gate_get(struct kt_dispatcher *d, const char *supplier_id,
 	snprintf(g->supplier_id, sizeof(g->supplier_id), "%s", supplier_id);
 	snprintf(g->key, sizeof(g->key), "%s", key ? key : "");
 	kt_breaker_init(&g->breaker);
+	gate_publish(g);
 	return g;
 }
 
@@ -152,6 +168,7 @@ static void gate_poll(struct gate *g, long long now)
 
 	if (ended <= 0)
 		return;
+	gate_publish(g);
 	g->credit_ms += ended;
 	kt_log(KT_LOG_INFO, json_pack("{s:s, s:s, s:I}", "supplier", g->key, "circuit",
 				      "half_open", "open_ms", (json_int_t)ended),
@@ -185,13 +202,16 @@ static int pause_supplier(struct kt_dispatcher *d, const char *supplier_id,
 	return KT_OK;
 }
 
-/* The ids of the suppliers whose gate is closed at now, as a new JSON
- * array, and the open time to credit, as a new object (each NULL when
- * none or out of memory). */
+/* The ids of the suppliers whose gate is closed at now or whose calls in
+ * flight are at the limit, as a new JSON array; the calls in flight of the
+ * others that have some, as a new object {id: calls}; and the open time to
+ * credit, as a new object (each NULL when none or out of memory). */
 static void gate_lists(struct kt_dispatcher *d, long long now, json_t **paused,
-		       json_t **credits)
+		       json_t **busy, json_t **credits)
 {
-	*paused = *credits = NULL;
+	const int most = d->app->cfg->supplier_max_inflight;
+
+	*paused = *busy = *credits = NULL;
 	for (size_t i = 0; i < d->n_gates; i++) {
 		struct gate *g = &d->gates[i];
 
@@ -202,7 +222,12 @@ static void gate_lists(struct kt_dispatcher *d, long long now, json_t **paused,
 			json_object_set_new(*credits, g->supplier_id, json_integer(g->credit_ms));
 			g->credit_ms = 0;
 		}
-		if (gate_wait(d, g, now) <= 0)
+		if (g->inflight > 0 && g->inflight < most) {
+			if (!*busy)
+				*busy = json_object();
+			json_object_set_new(*busy, g->supplier_id, json_integer(g->inflight));
+		}
+		if (g->inflight < most && gate_wait(d, g, now) <= 0)
 			continue;
 		if (!*paused)
 			*paused = json_array();
@@ -367,6 +392,9 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct claim *c = arg;
 	const struct kt_config *cfg = c->d->app->cfg;
+	const struct kt_claim_gates gates = {
+		.paused = c->paused, .busy = c->busy, .max_inflight = cfg->supplier_max_inflight,
+	};
 	json_t *msgs = NULL, *m;
 	size_t i;
 
@@ -374,8 +402,9 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (c->credits && kt_store_outbox_credit(db, c->credits, err))
 		return KT_ERR;
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
-				  cfg->supplier_search_lag_ms, c->paused, &msgs, err))
+				  cfg->supplier_search_lag_ms, &gates, &msgs, err))
 		return KT_ERR;
+	c->ready_end = &c->ready;
 	json_array_foreach(msgs, i, m) {
 		struct delivery *dl = calloc(1, sizeof(*dl));
 		struct kt_err berr = { 0 };
@@ -386,8 +415,8 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		dl->msg = json_incref(m);
 		dl->claimed_ms = mono_ms();
 		if (build(db, dl, &berr) == KT_OK) {
-			dl->next = c->ready;
-			c->ready = dl;
+			*c->ready_end = dl;
+			c->ready_end = &dl->next;
 			continue;
 		}
 		/* A message that cannot be built now: a missing secret may be
@@ -441,18 +470,42 @@ void kt_dispatcher_kick(struct kt_dispatcher *d)
 		return;
 	c->d = d;
 	c->limit = room < cfg->dispatch_batch ? room : cfg->dispatch_batch;
-	gate_lists(d, mono_ms(), &c->paused, &c->credits);
+	gate_lists(d, mono_ms(), &c->paused, &c->busy, &c->credits);
 	d->claiming = 1;
 	d->kicked = 0;
 	d->inflight += c->limit; /* reserved until the claim says how many */
 	kt_dbpool_submit(d->app->bg_pool, claim_work, claim_done, c);
 }
 
+/* Counts dl among its supplier's calls in flight; 1 when that reached the
+ * limit. Out of memory for the gate, dl goes uncounted (and unlimited). */
+static int count_call(struct delivery *dl)
+{
+	struct gate *g = gate_get(dl->d, supplier_str(dl, "id"), supplier_str(dl, "key"));
+
+	if (!g)
+		return 0;
+	dl->counted = 1;
+	return ++g->inflight >= dl->d->app->cfg->supplier_max_inflight;
+}
+
+/* Frees dl, a claimed delivery that is over, and gives its slots back. */
+static void delivery_settle(struct delivery *dl)
+{
+	struct kt_dispatcher *d = dl->d;
+	struct gate *g = dl->counted ? gate_find(d, supplier_str(dl, "id")) : NULL;
+
+	if (g && g->inflight > 0)
+		g->inflight--;
+	delivery_free(dl);
+	d->inflight--;
+}
+
 static void claim_done(void *arg, int rc, struct kt_err *err)
 {
 	struct claim *c = arg;
 	struct kt_dispatcher *d = c->d;
-	int got = 0;
+	int got = 0, filled = 0;
 
 	if (rc != KT_OK)
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
@@ -475,13 +528,16 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 			continue;
 		}
 		d->inflight++;
+		filled |= count_call(dl);
 		send_delivery(dl);
 	}
 	d->claiming = 0;
-	/* A full batch means more may be waiting. */
-	if (rc == KT_OK && (got == c->limit || d->kicked))
+	/* A full batch means more may be waiting, and so does a supplier that
+	 * reached its limit: the claim may have left others' messages. */
+	if (rc == KT_OK && (got == c->limit || filled || d->kicked))
 		kt_dispatcher_kick(d);
 	json_decref(c->paused);
+	json_decref(c->busy);
 	json_decref(c->credits);
 	free(c);
 }
@@ -496,8 +552,7 @@ static void record_done(void *arg, int rc, struct kt_err *err)
 					      "error", err->code),
 		       "could not record a delivery outcome: %s (the lease will expire "
 		       "and the message be retried)", err->message);
-	delivery_free(dl);
-	d->inflight--;
+	delivery_settle(dl);
 	kt_dispatcher_kick(d);
 }
 
@@ -614,6 +669,8 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->supplier_ca);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->supplier_connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->supplier_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)cfg->supplier_low_speed_bytes);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)cfg->supplier_low_speed_time_s);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "keten/0.1");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -687,6 +744,7 @@ static void breaker_report(struct delivery *dl)
 	if (!g || !kt_breaker_record(&g->breaker, &p, dl->probe,
 				     !supplier_failed(&dl->outcome), now))
 		return;
+	gate_publish(g);
 	if (g->breaker.state == KT_BREAKER_CLOSED) {
 		kt_log(KT_LOG_INFO, json_pack("{s:s, s:s}", "supplier", g->key, "circuit", "closed"),
 		       "circuit of supplier \"%s\" closed: the probe got through", g->key);
@@ -729,6 +787,10 @@ static void finish_delivery(struct delivery *dl)
 	}
 	breaker_report(dl);
 	kt_metrics_delivery(supplier_str(dl, "key"), kt_outcome_kind_name(o->kind));
+	if (o->kind == KT_OUT_DELIVERED)
+		kt_metrics_delivered_after(supplier_str(dl, "key"),
+			json_integer_value(json_object_get(dl->msg, "queued_ms")) +
+			mono_ms() - dl->claimed_ms);
 	kt_log(o->kind == KT_OUT_DELIVERED ? KT_LOG_INFO : KT_LOG_WARN,
 	       json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "supplier", supplier_str(dl, "key"),
 			 "message", msg_str(dl, "idempotency_key"),
@@ -749,8 +811,10 @@ static void send_delivery(struct delivery *dl)
 	if (g) {
 		gate_poll(g, now);
 		wait = gate_wait(dl->d, g, now);
-		if (wait <= 0)
+		if (wait <= 0) {
 			dl->probe = kt_breaker_allow(&g->breaker, now) == KT_BREAKER_PROBE;
+			gate_publish(g);
+		}
 	}
 	if (wait > 0) {
 		/* Claimed before the supplier's gate closed, or behind the
@@ -763,7 +827,10 @@ static void send_delivery(struct delivery *dl)
 		set_outcome(&dl->outcome, KT_OUT_NOT_SENT, 0, err.code, err.message);
 		kt_err_release(&err);
 		finish_delivery(dl);
+		return;
 	}
+	if (!dl->lookup && json_integer_value(json_object_get(dl->msg, "attempts")) > 1)
+		kt_metrics_resend(supplier_str(dl, "key"));
 }
 
 static int is_tls_error(CURLcode rc)
@@ -1006,7 +1073,9 @@ static void on_announced(void *arg)
 	kt_dispatcher_kick(arg);
 }
 
-static int delayed_work(struct kt_db *db, void *arg, struct kt_err *err)
+/* The periodic sweep's job: raises delivery_delayed on overdue legs, then
+ * refreshes the outbox gauges with one grouped query. */
+static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_dispatcher *d = arg;
 	const struct kt_config *cfg = d->app->cfg;
@@ -1014,25 +1083,35 @@ static int delayed_work(struct kt_db *db, void *arg, struct kt_err *err)
 		.p1_ms = cfg->delivery_delayed_p1_ms, .p2_ms = cfg->delivery_delayed_p2_ms,
 		.other_ms = cfg->delivery_delayed_other_ms,
 	};
+	json_t *depths = NULL, *row;
+	size_t i;
 	int raised;
 
 	if (kt_store_outbox_delayed(db, &p, &raised, err))
 		return KT_ERR;
-	if (raised)
+	if (raised) {
+		kt_metrics_delivery_delayed(raised);
 		kt_log(KT_LOG_WARN, json_pack("{s:i}", "legs", raised),
 		       "first delivery overdue: delivery_delayed raised on %d leg(s)", raised);
+	}
+	if (kt_store_outbox_depths(db, &depths, err))
+		return KT_ERR;
+	json_array_foreach(depths, i, row)
+		kt_metrics_outbox(json_string_value(json_object_get(row, "supplier")),
+				  json_integer_value(json_object_get(row, "depth")),
+				  json_integer_value(json_object_get(row, "oldest_ms")));
+	json_decref(depths);
 	return KT_OK;
 }
 
-static void delayed_done(void *arg, int rc, struct kt_err *err)
+static void sweep_done(void *arg, int rc, struct kt_err *err)
 {
 	struct kt_dispatcher *d = arg;
 
 	if (rc != KT_OK)
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
-		       "could not look for overdue deliveries: %s (tried again at the next sweep)",
-		       err->message);
-	d->delay_checking = 0;
+		       "outbox sweep failed: %s (tried again at the next one)", err->message);
+	d->sweeping = 0;
 }
 
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
@@ -1043,11 +1122,11 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	kt_dispatcher_kick(d);
-	if (d->stopping || d->delay_checking || now - d->delay_checked_ms < DELAY_CHECK_MS)
+	if (d->stopping || d->sweeping || now - d->swept_ms < SWEEP_MS)
 		return;
-	d->delay_checking = 1;
-	d->delay_checked_ms = now;
-	kt_dbpool_submit(d->app->bg_pool, delayed_work, delayed_done, d);
+	d->sweeping = 1;
+	d->swept_ms = now;
+	kt_dbpool_submit(d->app->bg_pool, sweep_work, sweep_done, d);
 }
 
 struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
@@ -1100,10 +1179,8 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 	d->listener = NULL;
 	/* Abandon transfers: their deliveries are freed here, their leases
 	 * run out in the database and the messages are claimed again. */
-	while (d->sending) {
-		delivery_free(d->sending);
-		d->inflight--;
-	}
+	while (d->sending)
+		delivery_settle(d->sending);
 }
 
 void kt_dispatcher_free(struct kt_dispatcher *d)

@@ -1,7 +1,9 @@
-/* metrics.c - the counters and gauges behind GET /metrics: a fixed table of
- * label sets under one mutex (bounded: beyond it, an overflow series per
- * metric), and its rendering in the Prometheus text format 0.0.4. */
+/* metrics.c - the counters, gauges and histograms behind GET /metrics: a
+ * fixed table of label sets under one mutex (bounded: beyond it, an
+ * overflow series per metric), and its rendering in the Prometheus text
+ * format 0.0.4. */
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "metrics.h"
 
@@ -11,7 +13,15 @@ struct metric_def {
 	const char *help;
 	int nlabels;
 	const char *labels[KT_METRICS_MAX_LABELS];
+	int milli;                   /* kept in thousandths, rendered in units */
 };
+
+/* The latency histogram's upper bounds in ms, from 50 ms to an hour: what
+ * a healthy supplier shows, and what a backlog or an outage does. */
+static const long long buckets_ms[] = {
+	50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000,
+};
+#define N_BUCKETS (sizeof(buckets_ms) / sizeof(buckets_ms[0]))
 
 static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_HTTP_REQUESTS] = { "keten_http_requests_total", "counter",
@@ -32,14 +42,39 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_DB_JOBS_IN_FLIGHT] = { "keten_db_jobs_in_flight", "gauge",
 		"Database jobs queued or running, by pool.",
 		1, { "pool" } },
+	[KT_METRIC_RESENDS] = { "keten_resends_total", "counter",
+		"Messages sent to their supplier again (attempt 2 or later), by supplier.",
+		1, { "supplier" } },
+	[KT_METRIC_DELIVERY_LATENCY] = { "keten_delivery_latency_seconds", "histogram",
+		"Time from a message's queueing to its delivery, by supplier.",
+		1, { "supplier" }, 1 },
+	[KT_METRIC_OUTBOX_DEPTH] = { "keten_outbox_depth", "gauge",
+		"Messages waiting to go out, by supplier (refreshed by the dispatcher's sweep).",
+		1, { "supplier" } },
+	[KT_METRIC_OUTBOX_OLDEST] = { "keten_outbox_oldest_age_seconds", "gauge",
+		"Age of the oldest message waiting to go out, by supplier (refreshed by the sweep).",
+		1, { "supplier" }, 1 },
+	[KT_METRIC_CIRCUIT_STATE] = { "keten_circuit_state", "gauge",
+		"Circuit of a supplier in this process: 0 closed, 1 half-open, 2 open.",
+		1, { "supplier" } },
+	[KT_METRIC_DELIVERY_DELAYED] = { "keten_delivery_delayed_total", "counter",
+		"Legs whose first delivery was overdue for their priority (delivery_delayed).",
+		0, { NULL } },
 };
+
+static int is_histogram(enum kt_metric metric)
+{
+	return strcmp(defs[metric].type, "histogram") == 0;
+}
 
 #define OVERFLOW_VALUE "_other"
 
 struct series {
 	enum kt_metric metric;
 	char values[KT_METRICS_MAX_LABELS][KT_METRICS_VALUE_MAX + 1];
-	long long value;
+	long long value;             /* a histogram's count */
+	long long bucket[N_BUCKETS]; /* a histogram's cumulative buckets */
+	long long sum;               /* a histogram's sum */
 };
 
 struct kt_metrics {
@@ -47,7 +82,7 @@ struct kt_metrics {
 	int max_series;
 	int n;
 	struct series series[KT_METRICS_MAX_SERIES];
-	long long overflow[KT_METRIC_COUNT];
+	struct series overflow[KT_METRIC_COUNT];
 	int overflowed[KT_METRIC_COUNT];
 };
 
@@ -113,8 +148,12 @@ static struct series *find(struct kt_metrics *m, enum kt_metric metric,
 	return s;
 }
 
-void kt_metrics_add(struct kt_metrics *m, enum kt_metric metric, long long delta,
-		    const char *v1, const char *v2, const char *v3)
+enum change { ADD, SET, OBSERVE };
+
+/* Applies one change to the series of metric with the given values, or
+ * to its overflow series. */
+static void change(struct kt_metrics *m, enum kt_metric metric, enum change how,
+		   long long v, const char *v1, const char *v2, const char *v3)
 {
 	const char *values[KT_METRICS_MAX_LABELS] = { v1 ? v1 : "", v2 ? v2 : "",
 						       v3 ? v3 : "" };
@@ -124,13 +163,40 @@ void kt_metrics_add(struct kt_metrics *m, enum kt_metric metric, long long delta
 		return;
 	pthread_mutex_lock(&m->lock);
 	s = find(m, metric, values, 1);
-	if (s) {
-		s->value += delta;
-	} else {
-		m->overflow[metric] += delta;
+	if (!s) {
+		s = &m->overflow[metric];
 		m->overflowed[metric] = 1;
 	}
+	if (how == SET) {
+		s->value = v;
+	} else if (how == ADD) {
+		s->value += v;
+	} else {
+		s->value++;
+		s->sum += v;
+		for (size_t b = 0; b < N_BUCKETS; b++)
+			if (v <= buckets_ms[b])
+				s->bucket[b]++;
+	}
 	pthread_mutex_unlock(&m->lock);
+}
+
+void kt_metrics_add(struct kt_metrics *m, enum kt_metric metric, long long delta,
+		    const char *v1, const char *v2, const char *v3)
+{
+	change(m, metric, ADD, delta, v1, v2, v3);
+}
+
+void kt_metrics_set(struct kt_metrics *m, enum kt_metric metric, long long value,
+		    const char *v1, const char *v2, const char *v3)
+{
+	change(m, metric, SET, value, v1, v2, v3);
+}
+
+void kt_metrics_observe(struct kt_metrics *m, enum kt_metric metric, long long value,
+			const char *v1, const char *v2, const char *v3)
+{
+	change(m, metric, OBSERVE, value, v1, v2, v3);
 }
 
 long long kt_metrics_get(struct kt_metrics *m, enum kt_metric metric,
@@ -190,13 +256,29 @@ static void put_escaped(struct text *t, const char *v)
 	}
 }
 
-static void put_sample(struct text *t, enum kt_metric metric,
-		       const char (*values)[KT_METRICS_VALUE_MAX + 1], long long value)
+/* A number, in thousandths when milli (as 1.234). */
+static void put_number(struct text *t, long long v, int milli)
 {
-	const struct metric_def *d = &defs[metric];
 	char num[32];
 
+	if (milli)
+		snprintf(num, sizeof(num), "%s%lld.%03lld", v < 0 ? "-" : "",
+			 llabs(v) / 1000, llabs(v) % 1000);
+	else
+		snprintf(num, sizeof(num), "%lld", v);
+	put_str(t, num);
+}
+
+/* One sample line: name, suffix, the series' labels (all "_other" when
+ * values is NULL) and le when not NULL, value. */
+static void put_sample(struct text *t, enum kt_metric metric, const char *suffix,
+		       const char (*values)[KT_METRICS_VALUE_MAX + 1], const char *le,
+		       long long value, int milli)
+{
+	const struct metric_def *d = &defs[metric];
+
 	put_str(t, d->name);
+	put_str(t, suffix);
 	for (int l = 0; l < d->nlabels; l++) {
 		put_str(t, l == 0 ? "{" : ",");
 		put_str(t, d->labels[l]);
@@ -204,10 +286,42 @@ static void put_sample(struct text *t, enum kt_metric metric,
 		put_escaped(t, values ? values[l] : OVERFLOW_VALUE);
 		put_str(t, "\"");
 	}
-	if (d->nlabels > 0)
+	if (le) {
+		put_str(t, d->nlabels > 0 ? ",le=\"" : "{le=\"");
+		put_str(t, le);
+		put_str(t, "\"");
+	}
+	if (d->nlabels > 0 || le)
 		put_str(t, "}");
-	snprintf(num, sizeof(num), " %lld\n", value);
-	put_str(t, num);
+	put_str(t, " ");
+	put_number(t, value, milli);
+	put_str(t, "\n");
+}
+
+/* All samples of series s (values NULL: the overflow series). */
+static void put_series(struct text *t, enum kt_metric metric, const struct series *s,
+		       const char (*values)[KT_METRICS_VALUE_MAX + 1])
+{
+	const int milli = defs[metric].milli;
+	char le[32];
+
+	if (!is_histogram(metric)) {
+		put_sample(t, metric, "", values, NULL, s->value, milli);
+		return;
+	}
+	for (size_t b = 0; b < N_BUCKETS; b++) {
+		snprintf(le, sizeof(le), "%lld.%03lld", buckets_ms[b] / 1000, buckets_ms[b] % 1000);
+		put_sample(t, metric, "_bucket", values, le, s->bucket[b], 0);
+	}
+	put_sample(t, metric, "_bucket", values, "+Inf", s->value, 0);
+	put_sample(t, metric, "_sum", values, NULL, s->sum, milli);
+	put_sample(t, metric, "_count", values, NULL, s->value, 0);
+}
+
+/* Lines one series of metric renders to. */
+static size_t lines_of(enum kt_metric metric)
+{
+	return is_histogram(metric) ? N_BUCKETS + 3 : 1;
 }
 
 char *kt_metrics_render(struct kt_metrics *m, size_t *len)
@@ -215,8 +329,13 @@ char *kt_metrics_render(struct kt_metrics *m, size_t *len)
 	struct text t = { 0 };
 
 	pthread_mutex_lock(&m->lock);
-	/* per metric: HELP, TYPE, overflow or the no-label sample */
-	t.cap = (size_t)(m->n + 3 * KT_METRIC_COUNT) * LINE_MAX_BYTES + 1;
+	/* per metric: HELP, TYPE, then its series, its overflow or the
+	 * no-label sample */
+	t.cap = 1;
+	for (int k = 0; k < KT_METRIC_COUNT; k++)
+		t.cap += (2 + lines_of((enum kt_metric)k)) * LINE_MAX_BYTES;
+	for (int i = 0; i < m->n; i++)
+		t.cap += lines_of(m->series[i].metric) * LINE_MAX_BYTES;
 	t.p = malloc(t.cap);
 	if (!t.p)
 		goto out;
@@ -237,13 +356,11 @@ char *kt_metrics_render(struct kt_metrics *m, size_t *len)
 		for (int i = 0; i < m->n; i++) {
 			if (m->series[i].metric != (enum kt_metric)k)
 				continue;
-			put_sample(&t, (enum kt_metric)k, m->series[i].values, m->series[i].value);
+			put_series(&t, (enum kt_metric)k, &m->series[i], m->series[i].values);
 			seen = 1;
 		}
-		if (m->overflowed[k])
-			put_sample(&t, (enum kt_metric)k, NULL, m->overflow[k]);
-		else if (d->nlabels == 0 && !seen)
-			put_sample(&t, (enum kt_metric)k, NULL, 0);
+		if (m->overflowed[k] || (d->nlabels == 0 && !seen))
+			put_series(&t, (enum kt_metric)k, &m->overflow[k], NULL);
 	}
 	if (len)
 		*len = t.len;
@@ -285,4 +402,30 @@ void kt_metrics_delivery(const char *supplier, const char *outcome)
 void kt_metrics_db_jobs(const char *pool, int delta)
 {
 	kt_metrics_add(&global, KT_METRIC_DB_JOBS_IN_FLIGHT, delta, pool, NULL, NULL);
+}
+
+void kt_metrics_resend(const char *supplier)
+{
+	kt_metrics_add(&global, KT_METRIC_RESENDS, 1, supplier, NULL, NULL);
+}
+
+void kt_metrics_delivered_after(const char *supplier, long long latency_ms)
+{
+	kt_metrics_observe(&global, KT_METRIC_DELIVERY_LATENCY, latency_ms, supplier, NULL, NULL);
+}
+
+void kt_metrics_outbox(const char *supplier, long long depth, long long oldest_ms)
+{
+	kt_metrics_set(&global, KT_METRIC_OUTBOX_DEPTH, depth, supplier, NULL, NULL);
+	kt_metrics_set(&global, KT_METRIC_OUTBOX_OLDEST, oldest_ms, supplier, NULL, NULL);
+}
+
+void kt_metrics_circuit(const char *supplier, int state)
+{
+	kt_metrics_set(&global, KT_METRIC_CIRCUIT_STATE, state, supplier, NULL, NULL);
+}
+
+void kt_metrics_delivery_delayed(int legs)
+{
+	kt_metrics_add(&global, KT_METRIC_DELIVERY_DELAYED, legs, NULL, NULL, NULL);
 }

@@ -25,6 +25,12 @@ enum kt_metric {
 	KT_METRIC_DB_RECONNECTS,     /* counter {pool} */
 	KT_METRIC_DELIVERIES,        /* counter {supplier, outcome} */
 	KT_METRIC_DB_JOBS_IN_FLIGHT, /* gauge {pool} */
+	KT_METRIC_RESENDS,           /* counter {supplier} */
+	KT_METRIC_DELIVERY_LATENCY,  /* histogram {supplier}, observed in ms */
+	KT_METRIC_OUTBOX_DEPTH,      /* gauge {supplier} */
+	KT_METRIC_OUTBOX_OLDEST,     /* gauge {supplier}, set in ms */
+	KT_METRIC_CIRCUIT_STATE,     /* gauge {supplier} */
+	KT_METRIC_DELIVERY_DELAYED,  /* counter, no labels */
 	KT_METRIC_COUNT
 };
 
@@ -46,7 +52,18 @@ struct kt_metrics *kt_metrics_global(void);
 void kt_metrics_add(struct kt_metrics *m, enum kt_metric metric, long long delta,
 		    const char *v1, const char *v2, const char *v3);
 
-/* The current value of one series (0 when absent); for tests. */
+/* Sets the series of a gauge to value (arguments as kt_metrics_add). */
+void kt_metrics_set(struct kt_metrics *m, enum kt_metric metric, long long value,
+		    const char *v1, const char *v2, const char *v3);
+
+/* Counts value in the series of a histogram: in each bucket whose upper
+ * bound is at least value, in its count and in its sum. A metric kept in
+ * milliseconds (the latency, the oldest age) is rendered in seconds. */
+void kt_metrics_observe(struct kt_metrics *m, enum kt_metric metric, long long value,
+			const char *v1, const char *v2, const char *v3);
+
+/* The current value of one series (0 when absent; a histogram's count);
+ * for tests. */
 long long kt_metrics_get(struct kt_metrics *m, enum kt_metric metric,
 			 const char *v1, const char *v2, const char *v3);
 
@@ -77,5 +94,20 @@ void kt_metrics_delivery(const char *supplier, const char *outcome);
 
 /* Jobs of pool queued or running went up (+1) or down (-1). */
 void kt_metrics_db_jobs(const char *pool, int delta);
+
+/* A message went to its supplier again (its attempt 2 or later). */
+void kt_metrics_resend(const char *supplier);
+
+/* A message was delivered latency_ms after it was queued. */
+void kt_metrics_delivered_after(const char *supplier, long long latency_ms);
+
+/* supplier's messages waiting to go out, and the age of its oldest. */
+void kt_metrics_outbox(const char *supplier, long long depth, long long oldest_ms);
+
+/* supplier's circuit in this process: 0 closed, 1 half-open, 2 open. */
+void kt_metrics_circuit(const char *supplier, int state);
+
+/* legs whose first delivery was raised as overdue (delivery_delayed). */
+void kt_metrics_delivery_delayed(int legs);
 
 #endif

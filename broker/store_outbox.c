@@ -48,23 +48,33 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
 }
 
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
-			  int lease_ms, int lag_ms, const json_t *paused, json_t **out,
-			  struct kt_err *err)
+			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
+			  json_t **out, struct kt_err *err)
 {
-	char lim[16], lease[16], lag[16];
-	char *skip = paused ? json_dumps(paused, JSON_COMPACT) : NULL;
-	const char *params[] = { lim, owner, lease, skip, lag };
+	char lim[16], lease[16], lag[16], most[16];
+	char *skip = gates->paused ? json_dumps(gates->paused, JSON_COMPACT) : NULL;
+	char *busy = gates->busy ? json_dumps(gates->busy, JSON_COMPACT) : NULL;
+	const char *params[] = { lim, owner, lease, skip, lag, most, busy };
 	PGresult *res;
 
-	if (paused && !skip)
+	if ((gates->paused && !skip) || (gates->busy && !busy)) {
+		free(skip);
+		free(busy);
 		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	}
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
 	snprintf(lag, sizeof(lag), "%d", lag_ms);
+	snprintf(most, sizeof(most), "%d", gates->max_inflight);
 	/* A dead message keeps the rest of its leg back, as a pending one
-	 * does, so a leg's messages never overtake; a discarded one does not. */
+	 * does, so a leg's messages never overtake; a discarded one does not.
+	 * Of the rows locked, a supplier gets only as many as it has room for
+	 * ($6 less its calls in flight, $7); the rest stay unclaimed. The
+	 * claimed come back in claim order, so the most urgent goes first
+	 * (and is the probe of a half-open circuit). */
 	res = kt_db_exec(db,
-		"WITH c AS (SELECT o.id FROM outbox o JOIN legs l ON l.id = o.leg_id"
+		"WITH c AS (SELECT o.id, l.supplier_id, o.priority, o.due_at"
+		"  FROM outbox o JOIN legs l ON l.id = o.leg_id"
 		"  WHERE o.state = 'pending' AND o.due_at <= now()"
 		"   AND (o.lease_until IS NULL"
 		"    OR o.lease_until < now() - CASE WHEN o.operation = 'create'"
@@ -72,14 +82,18 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
 		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
 		"     AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
-		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED)"
-		" UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
+		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED),"
+		" r AS (SELECT c.id FROM (SELECT id, supplier_id, row_number() OVER"
+		"   (PARTITION BY supplier_id ORDER BY priority, due_at) AS n FROM c) c"
+		"  WHERE c.n <= $6::integer"
+		"   - coalesce(($7::jsonb ->> c.supplier_id::text)::integer, 0)),"
+		" u AS (UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
 		"  attempts = o.attempts + 1, first_attempt_at = coalesce(o.first_attempt_at, now()),"
 		"  in_doubt = o.in_doubt OR (o.lease_token IS NOT NULL AND o.operation = 'create'),"
 		"  updated_at = now()"
-		" FROM c, legs l, suppliers s"
-		" WHERE o.id = c.id AND l.id = o.leg_id AND s.id = l.supplier_id"
+		" FROM r, legs l, suppliers s"
+		" WHERE o.id = r.id AND l.id = o.leg_id AND s.id = l.supplier_id"
 		" RETURNING json_build_object('id', o.id::text, 'token', o.lease_token,"
 		"  'leg_id', o.leg_id, 'ticket_id', l.ticket_id, 'seq', o.seq,"
 		"  'operation', o.operation, 'idempotency_key', o.idempotency_key,"
@@ -88,9 +102,13 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
 		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
-		"  'secret_ref', s.secret_ref, 'mapping', s.mapping))",
-		5, params, err);
+		"  'secret_ref', s.secret_ref, 'mapping', s.mapping),"
+		"  'queued_ms', (extract(epoch FROM now() - o.created_at) * 1000)::bigint) AS m,"
+		"  o.priority, o.due_at)"
+		" SELECT m FROM u ORDER BY priority, due_at",
+		7, params, err);
 	free(skip);
+	free(busy);
 	if (!res)
 		return KT_ERR;
 	*out = json_array();
@@ -376,6 +394,33 @@ int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
 		rc = raise_delayed(db, res, i, raised, err);
 	PQclear(res);
 	return rc;
+}
+
+int kt_store_outbox_depths(struct kt_db *db, json_t **out, struct kt_err *err)
+{
+	PGresult *res;
+
+	/* outbox_due_idx holds only pending messages: the backlog, never the
+	 * history. */
+	res = kt_db_exec(db,
+		"SELECT json_build_object('supplier', s.key, 'depth', coalesce(q.n, 0),"
+		"  'oldest_ms', coalesce(q.ms, 0))"
+		" FROM suppliers s LEFT JOIN (SELECT l.supplier_id, count(*) AS n,"
+		"   (extract(epoch FROM now() - min(o.created_at)) * 1000)::bigint AS ms"
+		"  FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE o.state = 'pending'"
+		"  GROUP BY l.supplier_id) q ON q.supplier_id = s.id ORDER BY s.key",
+		0, NULL, err);
+	if (!res)
+		return KT_ERR;
+	*out = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *row = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+
+		if (row)
+			json_array_append_new(*out, row);
+	}
+	PQclear(res);
+	return KT_OK;
 }
 
 /* Discards the messages of leg $1 that the condition after it selects,

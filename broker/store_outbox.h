@@ -53,10 +53,21 @@ const char *kt_outcome_state(const struct kt_outcome *o);
 int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
 			    const json_t *payload, struct kt_err *err);
 
+/* What holds a claim back per supplier: paused, a JSON array of supplier
+ * ids none of whose messages are claimed (NULL: none); busy, a JSON object
+ * {supplier id: calls in flight} (NULL: none); max_inflight, the calls in
+ * flight one supplier may have: a claim takes at most max_inflight less its
+ * busy count of a supplier's messages. */
+struct kt_claim_gates {
+	const json_t *paused;
+	const json_t *busy;
+	int max_inflight;
+};
+
 /* Claims up to limit due messages: per leg only the lowest sequence not yet
  * done, so a dead message blocks the later messages of its leg until it is
- * replayed; across legs by (priority, due time); none of a supplier in
- * paused (a JSON array of supplier ids; NULL: none). Each gets a lease of
+ * replayed; across legs by (priority, due time); per supplier as gates
+ * allows (the rest are left unclaimed). Each gets a lease of
  * lease_ms for owner and one more attempt; the first claim starts its
  * retry budget. A create whose lease ran out with no outcome (its node
  * died during the call) is in doubt, and taken over only lag_ms after the
@@ -64,12 +75,13 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
  * *out gets a new array of
  * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, payload,
  *  attempts, in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
- *  secret_ref, mapping}};
+ *  secret_ref, mapping}, queued_ms};
+ * in claim order (priority, due time);
  * budget_used_ms is the time since the first attempt, less the waits on a
- * 429 (by the database's clock). */
+ * 429 (by the database's clock); queued_ms the time since it was queued. */
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
-			  int lease_ms, int lag_ms, const json_t *paused, json_t **out,
-			  struct kt_err *err);
+			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
+			  json_t **out, struct kt_err *err);
 
 /* Records o for message id under lease token: delivered -> done; permanent
  * or o->gave_up -> dead (with a delivery_dead event); otherwise pending
@@ -109,6 +121,12 @@ struct kt_delayed_policy {
  * Safe to run on several nodes at once: a leg is raised by one of them. */
 int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
 			    int *raised, struct kt_err *err);
+
+/* The backlog per supplier, for the gauges of GET /metrics: *out gets a
+ * new array with one {supplier: key, depth, oldest_ms} per supplier:
+ * its messages pending (due or not, blocked or not) and the age of the
+ * oldest of them since it was queued (0 when none). One grouped query. */
+int kt_store_outbox_depths(struct kt_db *db, json_t **out, struct kt_err *err);
 
 /* Discards every message of leg leg_id that is pending or dead and not
  * being sent (no running lease, no outcome being recorded), so it never

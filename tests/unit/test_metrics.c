@@ -1,8 +1,8 @@
 /* test_metrics.c - unit tests of broker/metrics.c: counting by label set,
  * the exact text rendering (HELP/TYPE, order, the label-less counter at
  * 0), escaping of label values, the bound on label sets (overflow into
- * "_other", also for values too long to keep), and counting from several
- * threads at once. */
+ * "_other", also for values too long to keep), gauges set and histograms
+ * observed, and counting from several threads at once. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -26,6 +26,21 @@
 	"# TYPE keten_deliveries_total counter\n"
 #define H_JOBS "# HELP keten_db_jobs_in_flight Database jobs queued or running, by pool.\n" \
 	"# TYPE keten_db_jobs_in_flight gauge\n"
+#define H_RESENDS "# HELP keten_resends_total Messages sent to their supplier again (attempt 2 or later), by supplier.\n" \
+	"# TYPE keten_resends_total counter\n"
+#define H_LATENCY "# HELP keten_delivery_latency_seconds Time from a message's queueing to its delivery, by supplier.\n" \
+	"# TYPE keten_delivery_latency_seconds histogram\n"
+#define H_DEPTH "# HELP keten_outbox_depth Messages waiting to go out, by supplier (refreshed by the dispatcher's sweep).\n" \
+	"# TYPE keten_outbox_depth gauge\n"
+#define H_OLDEST "# HELP keten_outbox_oldest_age_seconds Age of the oldest message waiting to go out, by supplier (refreshed by the sweep).\n" \
+	"# TYPE keten_outbox_oldest_age_seconds gauge\n"
+#define H_CIRCUIT "# HELP keten_circuit_state Circuit of a supplier in this process: 0 closed, 1 half-open, 2 open.\n" \
+	"# TYPE keten_circuit_state gauge\n"
+#define H_DELAYED "# HELP keten_delivery_delayed_total Legs whose first delivery was overdue for their priority (delivery_delayed).\n" \
+	"# TYPE keten_delivery_delayed_total counter\n"
+/* The metrics after keten_db_jobs_in_flight, with no series. */
+#define H_OUTBOUND H_RESENDS H_LATENCY H_DEPTH H_OLDEST H_CIRCUIT H_DELAYED \
+	"keten_delivery_delayed_total 0\n"
 
 static void assert_renders(struct kt_metrics *m, const char *want)
 {
@@ -45,7 +60,7 @@ static void test_empty(void **state)
 	(void)state;
 	assert_renders(m, H_HTTP H_INBOUND H_REPLAYS
 		       "keten_idempotent_replays_total 0\n"
-		       H_RECONNECTS H_DELIVERIES H_JOBS);
+		       H_RECONNECTS H_DELIVERIES H_JOBS H_OUTBOUND);
 	kt_metrics_free(m);
 }
 
@@ -84,7 +99,8 @@ static void test_counts_and_renders(void **state)
 		"keten_deliveries_total{supplier=\"hostco\",outcome=\"retryable\"} 1\n"
 		H_JOBS
 		"keten_db_jobs_in_flight{pool=\"api\"} 1\n"
-		"keten_db_jobs_in_flight{pool=\"dispatch\"} 0\n");
+		"keten_db_jobs_in_flight{pool=\"dispatch\"} 0\n"
+		H_OUTBOUND);
 	kt_metrics_free(m);
 }
 
@@ -100,7 +116,7 @@ static void test_escaping(void **state)
 		       "keten_inbound_deliveries_total{supplier=\"a\\\\b\\\"c\\nd\",verdict=\"applied\"} 3\n"
 		       "keten_inbound_deliveries_total{supplier=\"\",verdict=\"\"} 1\n"
 		       H_REPLAYS "keten_idempotent_replays_total 0\n"
-		       H_RECONNECTS H_DELIVERIES H_JOBS);
+		       H_RECONNECTS H_DELIVERIES H_JOBS H_OUTBOUND);
 	kt_metrics_free(m);
 }
 
@@ -126,7 +142,7 @@ static void test_bound(void **state)
 		       "keten_deliveries_total{supplier=\"s0\",outcome=\"delivered\"} 2\n"
 		       "keten_deliveries_total{supplier=\"s1\",outcome=\"delivered\"} 1\n"
 		       "keten_deliveries_total{supplier=\"_other\",outcome=\"_other\"} 1000\n"
-		       H_JOBS);
+		       H_JOBS H_OUTBOUND);
 	kt_metrics_free(m);
 
 	/* A value too long to keep is counted in the overflow, never cut. */
@@ -178,9 +194,77 @@ static void test_full_table_renders_within_bounds(void **state)
 
 		for (const char *p = text; *p; p++)
 			lines += *p == '\n';
-		/* 12 header lines, replays at 0, the full table, the overflow */
-		assert_int_equal(lines, 12 + 1 + KT_METRICS_MAX_SERIES + 1);
+		/* 24 header lines, two label-less counters at 0, the full
+		 * table, the overflow */
+		assert_int_equal(lines, 24 + 2 + KT_METRICS_MAX_SERIES + 1);
 	}
+	free(text);
+	kt_metrics_free(m);
+}
+
+/* Gauges are set, not added; a histogram counts each value in every
+ * bucket it fits, renders cumulative buckets, +Inf, sum and count, and the
+ * millisecond metrics in seconds. */
+static void test_gauges_and_histograms(void **state)
+{
+	struct kt_metrics *m = kt_metrics_new(8);
+	char *text;
+
+	(void)state;
+	kt_metrics_set(m, KT_METRIC_OUTBOX_DEPTH, 7, "netco", NULL, NULL);
+	kt_metrics_set(m, KT_METRIC_OUTBOX_DEPTH, 3, "netco", NULL, NULL);
+	kt_metrics_set(m, KT_METRIC_OUTBOX_OLDEST, 1500, "netco", NULL, NULL);
+	kt_metrics_set(m, KT_METRIC_CIRCUIT_STATE, 2, "netco", NULL, NULL);
+	kt_metrics_observe(m, KT_METRIC_DELIVERY_LATENCY, 40, "netco", NULL, NULL);
+	kt_metrics_observe(m, KT_METRIC_DELIVERY_LATENCY, 100, "netco", NULL, NULL);
+	kt_metrics_observe(m, KT_METRIC_DELIVERY_LATENCY, 7200000, "netco", NULL, NULL);
+	kt_metrics_add(m, KT_METRIC_RESENDS, 2, "netco", NULL, NULL);
+	kt_metrics_add(m, KT_METRIC_DELIVERY_DELAYED, 1, NULL, NULL, NULL);
+	assert_int_equal(kt_metrics_get(m, KT_METRIC_OUTBOX_DEPTH, "netco", NULL, NULL), 3);
+	assert_int_equal(kt_metrics_get(m, KT_METRIC_DELIVERY_LATENCY, "netco", NULL, NULL), 3);
+	assert_renders(m, H_HTTP H_INBOUND H_REPLAYS "keten_idempotent_replays_total 0\n"
+		H_RECONNECTS H_DELIVERIES H_JOBS
+		H_RESENDS "keten_resends_total{supplier=\"netco\"} 2\n"
+		H_LATENCY
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"0.050\"} 1\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"0.100\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"0.250\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"0.500\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"1.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"2.500\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"5.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"10.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"30.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"60.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"300.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"900.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"3600.000\"} 2\n"
+		"keten_delivery_latency_seconds_bucket{supplier=\"netco\",le=\"+Inf\"} 3\n"
+		"keten_delivery_latency_seconds_sum{supplier=\"netco\"} 7200.140\n"
+		"keten_delivery_latency_seconds_count{supplier=\"netco\"} 3\n"
+		H_DEPTH "keten_outbox_depth{supplier=\"netco\"} 3\n"
+		H_OLDEST "keten_outbox_oldest_age_seconds{supplier=\"netco\"} 1.500\n"
+		H_CIRCUIT "keten_circuit_state{supplier=\"netco\"} 2\n"
+		H_DELAYED "keten_delivery_delayed_total 1\n");
+	kt_metrics_free(m);
+
+	/* A full table of histograms with the longest labels renders whole,
+	 * and their overflow is a histogram too. */
+	m = kt_metrics_new(KT_METRICS_MAX_SERIES);
+	for (int i = 0; i < KT_METRICS_MAX_SERIES + 2; i++) {
+		char v[KT_METRICS_VALUE_MAX + 1];
+
+		memset(v, '\\', KT_METRICS_VALUE_MAX);
+		v[KT_METRICS_VALUE_MAX] = '\0';
+		snprintf(v, 8, "%d", i);
+		v[strlen(v)] = '\\';
+		kt_metrics_observe(m, KT_METRIC_DELIVERY_LATENCY, 999999999999LL, v, NULL, NULL);
+	}
+	text = kt_metrics_render(m, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "keten_delivery_latency_seconds_count{supplier=\"_other\"} 2\n"));
+	assert_non_null(strstr(text, "keten_delivery_latency_seconds_sum{supplier=\"_other\"} 1999999999.998\n"));
+	assert_non_null(strstr(text, "keten_delivery_delayed_total 0\n"));
 	free(text);
 	kt_metrics_free(m);
 }
@@ -243,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_bound),
 		cmocka_unit_test(test_full_table_renders_within_bounds),
+		cmocka_unit_test(test_gauges_and_histograms),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_global_helpers),
 	};
