@@ -1,8 +1,7 @@
 /* dispatcher.c - the outbound state machine of one delivery:
  *   CLAIMED (worker: projection, adapter request, secrets)
  *   -> SENDING (loop: signed, handed to curl multi)
- *   -> RECORDING (worker: outcome under the lease, with every other
- *      outcome that finished meanwhile, in one transaction) -> freed;
+ *   -> RECORDING (worker: outcome under the lease) -> freed;
  * or, when its supplier's gate closed meanwhile, CLAIMED -> RELEASED
  * (worker: handed back unsent) -> freed.
  * curl runs in multi-socket mode on the broker's libevent loop, so a slow
@@ -51,7 +50,7 @@ struct delivery {
 	int probe;                   /* the half-open circuit's one probe */
 	int lookup;                  /* this attempt looks up an in-doubt create */
 	char curl_err[CURL_ERROR_SIZE];
-	struct delivery *next;       /* in a claim's lists, or to_record */
+	struct delivery *next;       /* in a claim's lists */
 	struct delivery *prev_sending, *next_sending; /* while curl has it */
 };
 
@@ -75,8 +74,6 @@ struct kt_dispatcher {
 	int inflight;                /* claimed and not yet recorded */
 	int stopping;
 	struct delivery *sending;    /* handed to curl, newest first */
-	struct delivery *to_record;  /* finished, waiting for the next batch */
-	int recording;               /* a batch of outcomes is being recorded */
 	struct kt_listener *listener;
 	struct event *announce;      /* coalesces NOTIFYs */
 	int announce_pending;        /* work to announce once the timer fires */
@@ -310,40 +307,20 @@ static long long plan_retry(struct delivery *dl)
 
 /* ---- worker side: build what will be sent ---- */
 
-/* The full record of dl's ticket, read once per claim: the legs of one
- * ticket are usually claimed together. seen: {ticket id: record} of the
- * claim. Borrowed from seen; NULL on error. */
-static const json_t *ticket_full(struct kt_db *db, const struct delivery *dl, json_t *seen,
-				 struct kt_err *err)
-{
-	struct kt_principal integrator = { .role = KT_ROLE_INTEGRATOR };
-	const char *ticket_id = msg_str(dl, "ticket_id");
-	json_t *full = ticket_id ? json_object_get(seen, ticket_id) : NULL;
-
-	if (full)
-		return full;
-	full = kt_store_ticket_full(db, ticket_id, &integrator, err);
-	if (!full)
-		return NULL;
-	if (json_object_set_new(seen, ticket_id, full)) { /* takes full even then */
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
-		return NULL;
-	}
-	return full;
-}
-
-static int build(struct kt_db *db, struct delivery *dl, json_t *seen, struct kt_err *err)
+static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 {
 	const json_t *supplier = json_object_get(dl->msg, "supplier");
+	struct kt_principal integrator = { .role = KT_ROLE_INTEGRATOR };
 	struct kt_adapter_msg am = { 0 };
-	const json_t *ticket = ticket_full(db, dl, seen, err);
-	json_t *view;
+	json_t *full, *view;
 	int rc;
 
-	if (!ticket)
+	full = kt_store_ticket_full(db, msg_str(dl, "ticket_id"), &integrator, err);
+	if (!full)
 		return KT_ERR;
-	view = kt_view_supplier_leg(ticket, supplier_str(dl, "id"), supplier_str(dl, "key"),
+	view = kt_view_supplier_leg(full, supplier_str(dl, "id"), supplier_str(dl, "key"),
 				    msg_str(dl, "leg_id"));
+	json_decref(full);
 	if (!view)
 		return kt_err_set(err, 422, "unroutable", "the leg is not the supplier's");
 	dl->adapter = kt_adapter_find(supplier_str(dl, "adapter"));
@@ -390,7 +367,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct claim *c = arg;
 	const struct kt_config *cfg = c->d->app->cfg;
-	json_t *msgs = NULL, *m, *seen = json_object();
+	json_t *msgs = NULL, *m;
 	size_t i;
 
 	/* Before the claim that may take the probe, so its budget has it. */
@@ -408,7 +385,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		dl->d = c->d;
 		dl->msg = json_incref(m);
 		dl->claimed_ms = mono_ms();
-		if (build(db, dl, seen, &berr) == KT_OK) {
+		if (build(db, dl, &berr) == KT_OK) {
 			dl->next = c->ready;
 			c->ready = dl;
 			continue;
@@ -430,7 +407,6 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		dl->next = c->settled;
 		c->settled = dl;
 	}
-	json_decref(seen);
 	json_decref(msgs);
 	return KT_OK;
 }
@@ -446,112 +422,10 @@ static int record_work(struct kt_db *db, void *arg, struct kt_err *err)
 	return record(db, dl, err);
 }
 
-/* Outcomes recorded together: one commit for all, so a supplier that
- * answers fast is not held back by one commit per message. */
-struct batch {
-	struct kt_dispatcher *d;
-	struct delivery *list;
-	size_t n;
-	struct kt_outbox_record *r;
-};
-
-static int batch_work(struct kt_db *db, void *arg, struct kt_err *err)
-{
-	struct batch *b = arg;
-	size_t i = 0;
-
-	for (struct delivery *dl = b->list; dl; dl = dl->next, i++)
-		b->r[i] = (struct kt_outbox_record){
-			.id = msg_str(dl, "id"), .token = msg_str(dl, "token"),
-			.ticket_id = msg_str(dl, "ticket_id"), .outcome = &dl->outcome,
-		};
-	if (kt_store_outbox_finish_many(db, b->r, b->n, err))
-		return KT_ERR;
-	for (i = 0; i < b->n; i++) {
-		if (b->r[i].failed)
-			kt_log(KT_LOG_WARN, json_pack("{s:s}", "message", b->r[i].id),
-			       "could not record a delivery outcome: %s (the lease will expire "
-			       "and the message be retried)", b->r[i].why);
-		else if (b->r[i].stale)
-			kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", b->r[i].id,
-						      "outcome", b->r[i].outcome->code),
-			       "outcome dropped: the lease had passed to another node");
-	}
-	return KT_OK;
-}
-
 /* ---- loop side ---- */
 
 static void claim_done(void *arg, int rc, struct kt_err *err);
 static void send_delivery(struct delivery *dl);
-static void record_done(void *arg, int rc, struct kt_err *err);
-static void record_flush(struct kt_dispatcher *d);
-
-static void batch_done(void *arg, int rc, struct kt_err *err)
-{
-	struct batch *b = arg;
-	struct kt_dispatcher *d = b->d;
-
-	if (rc != KT_OK)
-		kt_log(KT_LOG_WARN, json_pack("{s:s, s:I}", "error", err->code,
-					      "messages", (json_int_t)b->n),
-		       "could not record %zu delivery outcome(s): %s (the leases will expire "
-		       "and the messages be retried)", b->n, err->message);
-	while (b->list) {
-		struct delivery *dl = b->list;
-
-		b->list = dl->next;
-		delivery_free(dl);
-		d->inflight--;
-	}
-	free(b->r);
-	free(b);
-	d->recording = 0;
-	if (d->to_record && !d->stopping)
-		record_flush(d);
-	kt_dispatcher_kick(d);
-}
-
-/* Hands every outcome waiting in to_record to one batch job; when that
- * cannot be allocated, each goes alone. */
-static void record_flush(struct kt_dispatcher *d)
-{
-	struct batch *b = calloc(1, sizeof(*b));
-
-	for (struct delivery *dl = d->to_record; b && dl; dl = dl->next)
-		b->n++;
-	if (b && !(b->r = calloc(b->n, sizeof(*b->r)))) {
-		free(b);
-		b = NULL;
-	}
-	if (!b) {
-		while (d->to_record) {
-			struct delivery *dl = d->to_record;
-
-			d->to_record = dl->next;
-			dl->next = NULL;
-			kt_dbpool_submit(d->app->bg_pool, record_work, record_done, dl);
-		}
-		return;
-	}
-	b->d = d;
-	b->list = d->to_record;
-	d->to_record = NULL;
-	d->recording = 1;
-	kt_dbpool_submit(d->app->bg_pool, batch_work, batch_done, b);
-}
-
-/* Queues dl's outcome; it goes with the next batch, at once when none is
- * being recorded. */
-static void record_queue(struct delivery *dl)
-{
-	struct kt_dispatcher *d = dl->d;
-
-	dl->next = d->to_record;
-	d->to_record = dl;
-	if (!d->recording)
-		record_flush(d);
-}
 
 void kt_dispatcher_kick(struct kt_dispatcher *d)
 {
@@ -863,7 +737,7 @@ static void finish_delivery(struct delivery *dl)
 			 "state", kt_outcome_state(o)),
 	       "delivery: %s%s", o->message,
 	       o->gave_up ? " (retry budget spent: dead letter)" : "");
-	record_queue(dl);
+	kt_dbpool_submit(d->app->bg_pool, record_work, record_done, dl);
 }
 
 static void send_delivery(struct delivery *dl)
@@ -1230,9 +1104,6 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 		delivery_free(d->sending);
 		d->inflight--;
 	}
-	/* Outcomes behind a running batch go now, beside it. */
-	if (d->to_record)
-		record_flush(d);
 }
 
 void kt_dispatcher_free(struct kt_dispatcher *d)

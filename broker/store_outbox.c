@@ -191,10 +191,8 @@ out:
 	return text;
 }
 
-/* Records o for message id under lease token inside the caller's
- * transaction; *stale when the lease token no longer matches. */
-static int finish_in_tx(struct kt_db *db, const char *id, const char *token,
-			const struct kt_outcome *o, int *stale, struct kt_err *err)
+int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
+			   const struct kt_outcome *o, int *stale, struct kt_err *err)
 {
 	char delay[24], credit[24];
 	char *outcome = outcome_json(o);
@@ -209,6 +207,8 @@ static int finish_in_tx(struct kt_db *db, const char *id, const char *token,
 		return kt_err_set(err, 500, "out_of_memory", "out of memory");
 	snprintf(delay, sizeof(delay), "%lld", o->retry_in_ms);
 	snprintf(credit, sizeof(credit), "%lld", o->credit_ms);
+	if (kt_db_begin(db, err))
+		goto out;
 	res = kt_db_exec(db,
 		"UPDATE outbox o SET state = $3, outcome = $5::jsonb, lease_owner = NULL,"
 		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
@@ -221,11 +221,11 @@ static int finish_in_tx(struct kt_db *db, const char *id, const char *token,
 		" RETURNING o.leg_id, l.ticket_id, 'supplier:' || s.key, o.operation, o.attempts",
 		7, params, err);
 	if (!res)
-		goto out;
+		goto rollback;
 	if (PQntuples(res) != 1) {
 		*stale = 1;
 		rc = KT_OK;
-		goto out;
+		goto rollback;
 	}
 	if (strcmp(state, "pending") != 0 &&
 	    (kt_store_ticket_lock(db, PQgetvalue(res, 0, 1), err) ||
@@ -236,7 +236,7 @@ static int finish_in_tx(struct kt_db *db, const char *id, const char *token,
 			  "attempts", (json_int_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10),
 			  "outcome", json_loads(outcome, 0, NULL)),
 		err)))
-		goto out;
+		goto rollback;
 	if (o->kind == KT_OUT_DELIVERED && (o->external_id || o->has_status)) {
 		struct kt_leg_change c = {
 			.external_id = o->external_id, .has_status = o->has_status,
@@ -245,66 +245,18 @@ static int finish_in_tx(struct kt_db *db, const char *id, const char *token,
 
 		if (kt_store_leg_apply(db, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
 				       PQgetvalue(res, 0, 2), &c, err))
-			goto out;
+			goto rollback;
 	}
+	if (kt_db_commit(db, err))
+		goto rollback;
 	rc = KT_OK;
+	goto out;
+rollback:
+	kt_db_rollback(db);
 out:
 	PQclear(res);
 	free(outcome);
 	return rc;
-}
-
-int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
-			   const struct kt_outcome *o, int *stale, struct kt_err *err)
-{
-	*stale = 0;
-	if (kt_db_begin(db, err))
-		return KT_ERR;
-	if (finish_in_tx(db, id, token, o, stale, err) || *stale || kt_db_commit(db, err)) {
-		kt_db_rollback(db);
-		return *stale ? KT_OK : KT_ERR;
-	}
-	return KT_OK;
-}
-
-static int by_ticket(const void *a, const void *b)
-{
-	const struct kt_outbox_record *x = a, *y = b;
-
-	return strcmp(x->ticket_id, y->ticket_id);
-}
-
-int kt_store_outbox_finish_many(struct kt_db *db, struct kt_outbox_record *r, size_t n,
-				struct kt_err *err)
-{
-	size_t i;
-
-	/* Ticket locks in one order, so two batches never wait on each other
-	 * in a circle. */
-	qsort(r, n, sizeof(*r), by_ticket);
-	if (kt_db_begin(db, err))
-		return KT_ERR;
-	for (i = 0; i < n; i++) {
-		r[i].failed = 0;
-		if (finish_in_tx(db, r[i].id, r[i].token, r[i].outcome, &r[i].stale, err))
-			break;
-	}
-	if (i == n && kt_db_commit(db, err) == KT_OK)
-		return KT_OK;
-	kt_db_rollback(db);
-	kt_err_release(err);
-	/* One of them failed (or a deadlock with an API transaction chose us):
-	 * each in a transaction of its own, so it costs only itself. */
-	for (i = 0; i < n; i++) {
-		struct kt_err one = { 0 };
-
-		r[i].failed = kt_store_outbox_finish(db, r[i].id, r[i].token, r[i].outcome,
-						     &r[i].stale, &one) != KT_OK;
-		if (r[i].failed)
-			snprintf(r[i].why, sizeof(r[i].why), "%s", one.message);
-		kt_err_release(&one);
-	}
-	return KT_OK;
 }
 
 int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,

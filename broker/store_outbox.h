@@ -81,25 +81,6 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 			   const struct kt_outcome *o, int *stale, struct kt_err *err);
 
-/* One outcome of kt_store_outbox_finish_many: the message, its lease
- * token, its ticket (for the lock order) and what happened to it. */
-struct kt_outbox_record {
-	const char *id, *token, *ticket_id;
-	const struct kt_outcome *outcome;
-	int stale;                 /* out: as kt_store_outbox_finish's */
-	int failed;                /* out: not recorded; why says why */
-	char why[256];
-};
-
-/* kt_store_outbox_finish for n messages at once, in one transaction (one
- * commit for all), each under its own lease token check; r is sorted by
- * ticket id, the order the ticket locks are taken in. When that
- * transaction fails, each is recorded in a transaction of its own and
- * sets its failed and why when that fails too. KT_ERR only when no
- * transaction could be begun. */
-int kt_store_outbox_finish_many(struct kt_db *db, struct kt_outbox_record *r, size_t n,
-				struct kt_err *err);
-
 /* Hands message id back unsent under lease token: the claim's attempt is
  * undone (and the budget not started by it) and the message is due again
  * in delay_ms. For a message whose supplier is paused. A lease that ran out
