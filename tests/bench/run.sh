@@ -13,7 +13,11 @@
 #   3. broker: wrk -t2 -c16 over HTTPS with keep-alive and post_ticket.lua;
 #      tickets are counted in the database, non-201 answers by the script,
 #      the broker's CPU time is read from /proc/<pid>/stat;
-#   4. database: the broker stopped (its dispatcher would go on delivering),
+#   4. end to end (BENCH_DELIVER=1): tests/bench/e2e.mjs's sink becomes
+#      both suppliers; the sustained rate (accepted and delivered, backlog
+#      bounded, outbox depth sampled at both ends) and the open-loop
+#      POST -> supplier-received latency at half that rate;
+#   5. database: the broker stopped (its dispatcher would go on delivering),
 #      pgbench -c16 -j2 -M extended with intake.pgbench on the same database
 #      (extended protocol, as the broker's PQexecParams);
 # and prints a report. The numbers are only reported: the exit status is
