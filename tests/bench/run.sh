@@ -13,7 +13,11 @@
 #   3. broker: wrk -t2 -c16 over HTTPS with keep-alive and post_ticket.lua;
 #      tickets are counted in the database, non-201 answers by the script,
 #      the broker's CPU time is read from /proc/<pid>/stat;
-#   4. database: the broker stopped (its dispatcher would go on delivering),
+#   4. end to end (BENCH_DELIVER=1): tests/bench/e2e.mjs's sink becomes
+#      both suppliers; the sustained rate (accepted and delivered, backlog
+#      bounded, outbox depth sampled at both ends) and the open-loop
+#      POST -> supplier-received latency at half that rate;
+#   5. database: the broker stopped (its dispatcher would go on delivering),
 #      pgbench -c16 -j2 -M extended with intake.pgbench on the same database
 #      (extended protocol, as the broker's PQexecParams);
 # and prints a report. The numbers are only reported: the exit status is
@@ -242,13 +246,58 @@ counts="SELECT (SELECT count(*) FROM tickets), count(*) FILTER (WHERE state = 'd
 	count(*) FILTER (WHERE state = 'pending') FROM outbox" # tickets, deliveries done, waiting
 row=$(sql "$counts")
 IFS='|' read -r tickets0 done0 _ <<<"$row"
-cpu0=$(cpu_ticks "$broker")
+sims_cpu() { # the simulators' CPU time together, in clock ticks
+	local key sum=0
+	for key in $suppliers; do sum=$((sum + $(cpu_ticks "${pids[sim-$key]}"))); done
+	echo "$sum"
+}
+cpu0=$(cpu_ticks "$broker") sim0=$(sims_cpu)
 t0=$(now_ms)
 wrk_run "$seconds" "$work/wrk.out"
 t1=$(now_ms)
-cpu1=$(cpu_ticks "$broker")
+cpu1=$(cpu_ticks "$broker") sim1=$(sims_cpu)
 row=$(sql "$counts")
 IFS='|' read -r tickets1 done1 pending1 <<<"$row"
+
+# ---------------------------------------------------------------- end to end
+# e2e.mjs's sink becomes both suppliers (the claim reads the endpoint from
+# the database each time); the intake run's backlog drains into it first,
+# timed, and the sustained and latency phases follow (e2e.mjs says how).
+# At each of its marks the outbox depth (pending messages, in flight
+# included) and the broker's CPU time are sampled.
+declare -A mark_depth=() mark_cpu=()
+drained=0 drain_ms=0 e2e=0
+if [ "$deliver" = 1 ]; then
+	e2e=1
+	start e2e "$work/e2e.out" node "$bench/e2e.mjs" --url "$url" --ca "$work/certs/ca.pem" \
+		--cert "$work/certs/server.pem" --key "$work/certs/server.key" \
+		--port-file "$work/sink.port" --go-file "$work/go" --warmup "$warmup" --seconds "$seconds"
+	wait_port e2e "$work/sink.port" "$work/e2e.out"
+	sql "UPDATE suppliers SET endpoint = 'https://127.0.0.1:$(<"$work/sink.port")/hooks'" >/dev/null
+	drained=$(sql "SELECT count(*) FROM outbox WHERE state = 'pending'")
+	d0=$(now_ms)
+	until [ "$(sql "SELECT count(*) FROM outbox WHERE state = 'pending'")" = 0 ]; do
+		(($(now_ms) - d0 < 300000)) || die "the intake run's backlog did not drain in 300 s" "$work/keten.log"
+		sleep 0.1
+	done
+	drain_ms=$(($(now_ms) - d0))
+	touch "$work/go"
+	seen=0 e2e_from=$SECONDS
+	while :; do
+		finished=0
+		gone e2e && finished=1
+		mapfile -t marks < <(sed -n 's/^mark //p' "$work/e2e.out")
+		while ((seen < ${#marks[@]})); do
+			mark_depth[${marks[seen]}]=$(sql "SELECT count(*) FROM outbox WHERE state = 'pending'")
+			mark_cpu[${marks[seen]}]=$(cpu_ticks "$broker")
+			seen=$((seen + 1))
+		done
+		((finished)) && break
+		((SECONDS - e2e_from < warmup + 2 * seconds + 60)) || die "e2e.mjs did not finish" "$work/e2e.out"
+		sleep 0.05
+	done
+	[ "$rc" -eq 0 ] || die "e2e.mjs exited with status $rc" "$work/e2e.out"
+fi
 
 # The broker stops before pgbench: its dispatcher would otherwise go on
 # delivering (the backlog, and pgbench's own outbox rows) beside pgbench.
@@ -286,7 +335,7 @@ awk -v tickets="$tickets" -v ms=$((t1 - t0)) -v cpu=$((cpu1 - cpu0)) -v hz="$(ge
 	-v p99="$(wrk_value p99_us "$work/wrk.out")" -v requests="$(wrk_value requests "$work/wrk.out")" \
 	-v non201="$non201" -v sock="$socket_errors" -v delivered=$((done1 - done0)) \
 	-v pending="$pending1" -v deliver="$deliver" -v clients="$clients" -v seconds="$seconds" \
-	-v drift="$drift" -v cores="$(nproc)" -v wall=$((SECONDS - started_at)) '
+	-v drift="$drift" -v cores="$(nproc)" -v wall=$((SECONDS - started_at)) -v sim_cpu=$((sim1 - sim0)) '
 	BEGIN {
 		rate = tickets / (ms / 1000)
 		ratio = pg_tps > 0 ? rate / pg_tps : 0
@@ -305,7 +354,43 @@ awk -v tickets="$tickets" -v ms=$((t1 - t0)) -v cpu=$((cpu1 - cpu0)) -v hz="$(ge
 				" they share the cores with intake (BENCH_DELIVER=0: intake alone)\n", delivered, pending
 		else
 			printf "; deliveries off)\n"
+		if (deliver == 1)
+			printf "  simulators %8.2f s CPU per 1,000 deliveries (both together, in the run)\n",
+				(delivered > 0 ? sim_cpu / hz / delivered * 1000 : 0)
 		printf "  statements %s\n", drift
 		printf "  wall time  %d s\n", wall
 	}'
 [ -z "$first_error" ] || say "first non-201 answer: $first_error"
+((e2e)) || exit 0
+e2e_value() { wrk_value "$1" "$work/e2e.out"; }
+awk -v pg_tps="$pg_tps" -v hz="$(getconf CLK_TCK)" -v window=64 \
+	-v rate="$(e2e_value sustained_rate)" -v n="$(e2e_value sustained_tickets)" \
+	-v ms="$(e2e_value sustained_ms)" -v sink_ms="$(e2e_value sink_cpu_ms)" \
+	-v d0="${mark_depth[sustained_start]}" -v d1="${mark_depth[sustained_end]}" \
+	-v c0="${mark_cpu[sustained_start]}" -v c1="${mark_cpu[sustained_end]}" \
+	-v l0="${mark_depth[latency_start]}" -v l1="${mark_depth[latency_end]}" \
+	-v half="$(e2e_value latency_rate)" -v achieved="$(e2e_value latency_achieved)" \
+	-v offered="$(e2e_value latency_offered)" -v accepted="$(e2e_value latency_accepted)" \
+	-v deliveries="$(e2e_value latency_deliveries)" -v missing="$(e2e_value latency_missing)" \
+	-v p50="$(e2e_value latency_p50_ms)" -v p99="$(e2e_value latency_p99_ms)" \
+	-v a50="$(e2e_value answer_p50_ms)" -v a99="$(e2e_value answer_p99_ms)" \
+	-v failures="$(e2e_value failures)" -v drained="$drained" -v drain_ms="$drain_ms" '
+	BEGIN {
+		printf "\nEnd to end: customer POST -> delivered to a minimal HTTPS sink (tests/bench/e2e.mjs) as both suppliers\n"
+		printf "  sustained  %8.1f tickets/s accepted and delivered (%d in %.1f s, at most %d tickets open);" \
+			" outbox depth %d -> %d\n", rate, n, ms / 1000, window, d0, d1
+		printf "  ratio      %8.2f sustained/pgbench\n", (pg_tps > 0 ? rate / pg_tps : 0)
+		printf "  broker CPU %8.2f s per 1,000 tickets delivered (sustained phase; the sink process: %.2f)\n",
+			(n > 0 ? (c1 - c0) / hz / n * 1000 : 0), (n > 0 ? sink_ms / n : 0)
+		printf "  latency    POST -> supplier received p50 %.1f ms, p99 %.1f ms, open loop at %.1f tickets/s" \
+			" (%.2f of pgbench; achieved %.1f)\n", p50, p99, half, (pg_tps > 0 ? half / pg_tps : 0), achieved
+		printf "             %d deliveries of %d accepted of %d offered, %d missing after the drain;" \
+			" 201 answer p50 %.1f ms, p99 %.1f ms; outbox depth %d -> %d\n",
+			deliveries, accepted, offered, missing, a50, a99, l0, l1
+		printf "  backlog    the intake run left %d deliveries: drained into the sink in %.1f s (%.0f deliveries/s, no intake)\n",
+			drained, drain_ms / 1000, (drain_ms > 0 ? drained / (drain_ms / 1000) : 0)
+		if (failures > 0)
+			printf "  errors     %d POSTs not accepted\n", failures
+	}'
+first_failure=$(sed -n 's/^bench first_failure //p' "$work/e2e.out")
+[ -z "$first_failure" ] || say "first POST not accepted end to end: $first_failure"
