@@ -80,9 +80,10 @@ test-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
 # The sanitizer run drives the kill -9 fault suite with fewer tickets.
+FAULT_TICKETS ?= $(if $(SANITIZE),500,2000)
 test-system: $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) KETEN_TEST_FILES="$(KETEN_TEST_FILES)" \
-		KETEN_FAULT_TICKETS=$(if $(SANITIZE),500,2000) tests/system/run.sh
+		KETEN_FAULT_TICKETS=$(FAULT_TICKETS) tests/system/run.sh
 
 run: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) deploy/quickstart.sh

@@ -5,7 +5,10 @@
 // delivery. The load client sends an Idempotency-Key on every POST and,
 // after a reset or a 503, retries with the same key at another node. Then:
 // lost = 0 (every key made exactly one ticket, each delivered to each of
-// its suppliers), and every supplier holds exactly one ticket per leg.
+// its suppliers), every supplier holds exactly one ticket per leg, and the
+// order of each leg is kept: every tenth ticket gets a customer comment
+// right after it is created, which must reach each supplier after the
+// create it follows.
 // Run against simulators that honour Idempotency-Key and against ones that
 // ignore it and whose search lags 2 s behind their writes.
 // KETEN_FAULT_TICKETS scales the load (the sanitizer run uses fewer: it
@@ -40,33 +43,42 @@ for (const v of variants) {
     try {
       const created = new Map();
       let next = 0;
-      const post = async (n) => {
-        // even numbers: acme's fan-out service (netco + hostco); odd: globex
-        const acme = n % 2 === 0;
-        const body = { service: s.services[acme ? 'acme-workplace' : 'globex-hosting'],
-          type: 'incident', summary: `fault ${n}`, description: 'kill -9', impact: 3, urgency: 3 };
+      // A creating POST at any live node, retried with the same key after
+      // a reset or a 503 until it is answered 201.
+      const postUntil201 = async (n, p, key, body, idem) => {
         const until = Date.now() + 180000;
         for (let attempt = 0; ; attempt++) {
           const all = nodes();
           const node = all[(n + attempt) % all.length];
           let r = null;
           try {
-            r = await node.api('POST', '/v1/tickets', { key: acme ? s.keys.acme : s.keys.globex, body,
-              headers: { 'idempotency-key': `fault-${n}` } });
+            r = await node.api('POST', p, { key, body, headers: { 'idempotency-key': idem } });
           } catch {
             stats.resets++;
           }
           if (r?.status === 201) return r.json.id;
           if (r) assert.ok([503, 409].includes(r.status), `unexpected ${r.status}: ${r.text}`);
           stats.retried++;
-          assert.ok(Date.now() < until, `ticket ${n} never created`);
+          assert.ok(Date.now() < until, `${idem} never created`);
           await sleep(50);
         }
       };
+      const commented = [];
       const worker = async () => {
         while (next < TICKETS) {
           const n = next++;
-          created.set(n, await post(n));
+          // even numbers: acme's fan-out service (netco + hostco); odd: globex
+          const acme = n % 2 === 0;
+          const key = acme ? s.keys.acme : s.keys.globex;
+          const id = await postUntil201(n, '/v1/tickets', key, {
+            service: s.services[acme ? 'acme-workplace' : 'globex-hosting'], type: 'incident',
+            summary: `fault ${n}`, description: 'kill -9', impact: 3, urgency: 3 }, `fault-${n}`);
+          created.set(n, id);
+          if (n % 10 === 0) {
+            await postUntil201(n, `/v1/tickets/${id}/comments`, key, { text: `after ${n}` },
+              `fault-comment-${n}`);
+            commented.push(id);
+          }
         }
       };
       const load = Promise.all(Array.from({ length: WORKERS }, worker));
@@ -92,10 +104,13 @@ for (const v of variants) {
       assert.equal(psql(s.db, "SELECT count(*) FROM tickets WHERE summary LIKE 'fault %'"),
         String(TICKETS), 'no ticket the client was not answered for');
       const legs = Math.ceil(TICKETS / 2) * 2 + Math.floor(TICKETS / 2);
-      const done = () => psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
-        " JOIN tickets t ON t.id = l.ticket_id WHERE t.summary LIKE 'fault %' AND o.state = 'done'");
+      const outbox = (where) => psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
+        ` JOIN tickets t ON t.id = l.ticket_id WHERE t.summary LIKE 'fault %' AND ${where}`);
+      assert.equal(outbox("o.operation = 'create'"), String(legs), 'one create per leg');
+      assert.equal(outbox("o.operation = 'comment'"), String(commented.length * 2),
+        'one comment message per leg of each commented acme ticket');
       try {
-        await eventually(() => done() === String(legs), 240000, 'every create delivered');
+        await eventually(() => outbox("o.state <> 'done'") === '0', 240000, 'every message delivered');
       } finally {
         delivering = false;
         await killer;
@@ -112,8 +127,21 @@ for (const v of variants) {
         const twice = [...got].filter(([, c]) => c > 1);
         assert.deepEqual(twice, [], `${key}: legs with more than one ticket`);
         assert.deepEqual([...got.keys()].sort(), want, `${key}: a ticket for every leg, no other`);
-        const creates = (await s.sims[key].received()).filter((r) => r.json?.type === 'leg.create');
+        const received = await s.sims[key].received();
+        const creates = received.filter((r) => r.json?.type === 'leg.create');
         stats[`${key}_resent`] = creates.length - want.length;
+        // per-leg order: each comment after the create it follows
+        const firstCreate = new Map();
+        received.forEach((r, i) => {
+          if (r.json?.type === 'leg.create' && !firstCreate.has(r.json.data.leg.id)) firstCreate.set(r.json.data.leg.id, i);
+        });
+        const comments = received.map((r, i) => [r, i]).filter(([r]) => r.json?.type === 'leg.comment');
+        // commented tickets are acme's, whose legs are at both suppliers
+        assert.equal(new Set(comments.map(([r]) => r.json.data.leg.id)).size, commented.length,
+          `${key}: every commented ticket's leg got its comment`);
+        for (const [r, i] of comments) {
+          assert.ok(firstCreate.get(r.json.data.leg.id) < i, `${key}: a comment overtook its create`);
+        }
       }
       t.diagnostic(JSON.stringify(stats));
     } finally {
