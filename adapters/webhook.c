@@ -81,7 +81,7 @@ fail_oom:
 }
 
 /* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view}
- * plus the members of the message's payload ("comment", "reopen"). */
+ * plus the members of the message's payload ("comment", "reopen", "close"). */
 static int webhook_build_request(const struct kt_adapter_msg *msg,
 				 struct kt_http_request *out,
 				 struct kt_err *err)

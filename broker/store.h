@@ -49,7 +49,10 @@ struct kt_chain_plan;
  * (the caller's struct; kt_chain_plan_release() it) with one change per
  * entry of doc, sorted. Fails, applying nothing, with 422 "invalid_chain"
  * and a detail per problem (a customer or supplier found neither in doc nor
- * in the database, a service changing customer), or a database error. */
+ * in the database, a service changing customer, a contract a supplier of
+ * doc no longer has while a component of a service's current chain
+ * version still names it: at "/suppliers/N/contracts"), or a database
+ * error. */
 int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
 			  int dry_run, struct kt_chain_plan *plan,
 			  struct kt_err *err);

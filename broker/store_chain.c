@@ -2,7 +2,8 @@
  * checks that need the database first (references, a service's customer),
  * then customers, suppliers and services upserted by key, and a new chain
  * version (document and component rows) for each service whose chain
- * changed. A dry run is the same transaction, rolled back. The integrator
+ * changed; last, that no current chain names a contract a supplier lost
+ * (any failed check: the caller rolls the whole transaction back). A dry run is the same transaction, rolled back. The integrator
  * API writes one entity through the same steps (kt_store_chain_apply).
  * Also reads the document back (export). */
 #include "chain_doc.h"
@@ -399,6 +400,43 @@ fail:
 	return KT_ERR;
 }
 
+/* After the writes, inside the same transaction: a contract the document
+ * took away from one of its suppliers must not be named by a component
+ * of any service's current chain version, whether this document wrote
+ * that version or an earlier change did. Each such component is a detail
+ * at the supplier's "contracts". */
+static int check_contracts_kept(struct kt_db *db, const struct kt_chain_doc *doc,
+				size_t *problems, struct kt_err *err)
+{
+	static const char sql[] =
+		"SELECT c.contract, c.key, s.key FROM suppliers p"
+		" JOIN components c ON c.supplier_id = p.id"
+		" JOIN services s ON s.id = c.service_id AND s.chain_version = c.chain_version"
+		" WHERE p.key = $1 AND c.contract IS NOT NULL"
+		"  AND NOT p.contracts @> jsonb_build_array(jsonb_build_object('key', c.contract))"
+		" ORDER BY s.key COLLATE \"C\", c.key COLLATE \"C\" LIMIT $2::integer";
+	char path[64], limit[16];
+
+	snprintf(limit, sizeof(limit), "%d", KT_CHAIN_MAX_PROBLEMS);
+	for (size_t i = 0; i < doc->n_suppliers; i++) {
+		const char *params[] = { doc->suppliers[i].key, limit };
+		PGresult *res = kt_db_exec(db, sql, 2, params, err);
+
+		if (!res)
+			return KT_ERR;
+		/* A valid document's suppliers are its "suppliers" array. */
+		snprintf(path, sizeof(path), "/suppliers/%zu/contracts", i);
+		for (int r = 0; r < PQntuples(res); r++) {
+			kt_err_detail(err, path, "contract \"%s\" is still named by component "
+				      "\"%s\" of service \"%s\"", PQgetvalue(res, r, 0),
+				      PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
+			(*problems)++;
+		}
+		PQclear(res);
+	}
+	return KT_OK;
+}
+
 int kt_store_chain_lock(struct kt_db *db, struct kt_err *err)
 {
 	const char *lock[] = { IMPORT_LOCK };
@@ -471,6 +509,13 @@ int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
 	for (i = 0; i < doc->n_services; i++)
 		if (apply_service(db, &doc->services[i], &st[i], dry_run, plan, err))
 			goto fail;
+	if (check_contracts_kept(db, doc, &problems, err))
+		goto fail;
+	if (problems > 0) {
+		kt_err_set(err, 422, "invalid_chain",
+			   "invalid chain document: %zu problem(s)", problems);
+		goto fail;
+	}
 	kt_chain_plan_sort(plan);
 	rc = KT_OK;
 	goto out;

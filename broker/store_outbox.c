@@ -318,6 +318,13 @@ int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_er
 	return rc;
 }
 
+/* A leg (l) of ticket (t) whose late create is still worth raising: not
+ * raised yet, not ended by the broker (withdrawn, rejected, cancelled),
+ * and its ticket neither closed nor cancelled. */
+#define STILL_AWAITED \
+	"l.delivery_delayed_at IS NULL AND l.ended IS NULL" \
+	" AND t.status NOT IN ('closed', 'cancelled')"
+
 /* Raises one leg found by kt_store_outbox_delayed; *raised++ when this
  * node was the one. */
 static int raise_delayed(struct kt_db *db, PGresult *found, int row, int *raised,
@@ -331,10 +338,12 @@ static int raise_delayed(struct kt_db *db, PGresult *found, int row, int *raised
 		return KT_ERR;
 	if (kt_store_ticket_lock(db, ticket_id, err))
 		goto rollback;
+	/* Checked again under the lock: the leg may have ended, or its ticket
+	 * closed, since the sweep found it. */
 	res = kt_db_exec(db,
-		"UPDATE legs SET delivery_delayed_at = now()"
-		" WHERE id = $1::uuid AND delivery_delayed_at IS NULL RETURNING id",
-		1, params, err);
+		"UPDATE legs l SET delivery_delayed_at = now() FROM tickets t"
+		" WHERE l.id = $1::uuid AND t.id = l.ticket_id AND " STILL_AWAITED
+		" RETURNING l.id", 1, params, err);
 	if (!res)
 		goto rollback;
 	if (PQntuples(res) == 1 &&
@@ -376,16 +385,16 @@ int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
 	 * this reads the few legs not yet delivered, never the history; the
 	 * range on created_at by the smallest threshold bounds it further. */
 	res = kt_db_exec(db,
-		"SELECT l.id, l.ticket_id, o.priority, t.ms,"
+		"SELECT l.id, l.ticket_id, o.priority, th.ms,"
 		"  (extract(epoch FROM now() - o.created_at) * 1000)::bigint, o.attempts, o.outcome"
-		" FROM outbox o JOIN legs l ON l.id = o.leg_id,"
+		" FROM outbox o JOIN legs l ON l.id = o.leg_id JOIN tickets t ON t.id = l.ticket_id,"
 		"  LATERAL (SELECT CASE o.priority WHEN 1 THEN $1::bigint WHEN 2 THEN $2::bigint"
-		"   ELSE $3::bigint END AS ms) t"
+		"   ELSE $3::bigint END AS ms) th"
 		" WHERE o.operation = 'create' AND o.state = 'pending'"
 		"  AND o.created_at < now() - LEAST($1::bigint, $2::bigint, $3::bigint)"
 		"   * interval '1 millisecond'"
-		"  AND o.created_at < now() - t.ms * interval '1 millisecond'"
-		"  AND l.delivery_delayed_at IS NULL"
+		"  AND o.created_at < now() - th.ms * interval '1 millisecond'"
+		"  AND " STILL_AWAITED
 		" ORDER BY o.created_at LIMIT 100",
 		3, params, err);
 	if (!res)

@@ -115,7 +115,8 @@ struct kt_delayed_policy {
 
 /* Finds the legs whose first delivery (the create message) is still
  * pending longer after it was queued than p allows for its priority, and
- * raises each once: sets legs.delivery_delayed_at and records an
+ * raises each once, unless the leg ended (withdrawn, rejected, cancelled)
+ * or its ticket is closed or cancelled, when nobody waits for it any more: sets legs.delivery_delayed_at and records an
  * integrator-only delivery_delayed event, one short transaction per leg
  * (ticket lock first, as everywhere). *raised gets how many were raised.
  * Safe to run on several nodes at once: a leg is raised by one of them. */

@@ -16,14 +16,55 @@ static int not_resolved(struct kt_err *err, const char *status)
 			  "the ticket is %s, not resolved", status);
 }
 
-/* Closes ticket id, locked by the caller and resolved. */
+/* Closes the supplier legs of ticket id (locked by the caller) that are
+ * open or resolved and that the broker did not end, and queues each
+ * supplier the update that tells it the ticket is closed:
+ * {"close": {"automatic"}}. */
+static int close_legs(struct kt_db *db, const char *id, const char *actor,
+		      int automatic, struct kt_err *err)
+{
+	const char *params[] = { id };
+	json_t *payload = json_pack("{s:{s:b}}", "close", "automatic", automatic);
+	PGresult *legs = NULL;
+	int rc = KT_ERR;
+
+	if (!payload)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	legs = kt_db_exec(db,
+		"SELECT id, status FROM legs WHERE ticket_id = $1::uuid"
+		" AND supplier_id IS NOT NULL AND ended IS NULL"
+		" AND status NOT IN ('closed', 'cancelled')"
+		" ORDER BY created_at, id FOR UPDATE", 1, params, err);
+	if (!legs)
+		goto out;
+	for (int i = 0; i < PQntuples(legs); i++) {
+		const char *leg[] = { PQgetvalue(legs, i, 0) };
+
+		if (kt_db_cmd(db, "UPDATE legs SET status = 'closed', updated_at = now()"
+				  " WHERE id = $1::uuid", 1, leg, err) ||
+		    kt_store_leg_event(db, id, leg[0], "leg_closed", "supplier", actor, "nobody",
+				       NULL, json_pack("{s:s, s:s, s:b}", "from",
+						       PQgetvalue(legs, i, 1), "to", "closed",
+						       "automatic", automatic), err) ||
+		    kt_store_outbox_enqueue(db, leg[0], KT_OP_UPDATE, payload, err))
+			goto out;
+	}
+	rc = KT_OK;
+out:
+	PQclear(legs);
+	json_decref(payload);
+	return rc;
+}
+
+/* Closes ticket id, locked by the caller and resolved, and its legs. */
 static int close_locked(struct kt_db *db, const char *id, const char *actor,
 			int automatic, struct kt_err *err)
 {
 	const char *params[] = { id, actor, automatic ? AUTOMATIC_TEXT : CONFIRMED_TEXT,
 				 automatic ? "true" : "false" };
 
-	if (kt_db_cmd(db,
+	if (close_legs(db, id, actor, automatic, err) ||
+	    kt_db_cmd(db,
 		"WITH t AS (UPDATE tickets SET status = 'closed', updated_at = now()"
 		"  WHERE id = $1::uuid RETURNING id)"
 		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"

@@ -11,7 +11,10 @@
 
 /* Closes ticket id for p, who confirms its resolution: the ticket's own
  * status becomes closed (so is the consolidated one, with closed_at), and
- * the timeline gets "closed" and status_changed. 404 "not_found" (not p's
+ * the timeline gets "closed" and status_changed. Every supplier leg still
+ * open or resolved (and not ended by the broker) becomes closed, with a
+ * "leg_closed" event {from, to, automatic}, and its supplier is sent an
+ * update carrying {"close": {"automatic": false}}. 404 "not_found" (not p's
  * ticket), 409 "not_resolved" (its consolidated status is not resolved). */
 int kt_store_ticket_close(struct kt_db *db, const char *id,
 			  const struct kt_principal *p, struct kt_err *err);
@@ -29,8 +32,8 @@ int kt_store_ticket_reopen(struct kt_db *db, const char *id,
 /* Closes, in one short transaction, up to batch tickets whose
  * consolidated status has been resolved for more than after_s seconds,
  * as kt_store_ticket_close would (actor "integrator", whose policy it
- * is: "system" never reaches the customer; the "closed" event says
- * automatic). Tickets another transaction holds are skipped, so several
+ * is: "system" never reaches the customer; the "closed" event, the
+ * "leg_closed" events and the suppliers' updates say automatic). Tickets another transaction holds are skipped, so several
  * broker processes may sweep at once. *closed gets how many. */
 int kt_store_ticket_autoclose(struct kt_db *db, int after_s, int batch, int *closed,
 			      struct kt_err *err);

@@ -119,12 +119,23 @@ start broker "$var/keten.log" env -u KETEN_LOG_LEVEL \
 wait_port broker "$var/keten.port" "$var/keten.log"
 say "broker listening on $url (log: var/keten.log)"
 
+# The demo's rejection: HostCo says "not ours" to every new leg of the
+# component "accounts" (account requests), 2 s after it got it, and the
+# broker moves the ticket to NetCo, the component's alternate.
+sim_flags() { # key: that supplier simulator's own flags, one a line
+	case $1 in
+	hostco) printf '%s\n' --reject-component accounts --reject-after-ms 2000 \
+		--reject-reason "not ours: accounts are NetCo's" ;;
+	esac
+}
 while read -r key port envname; do
+	mapfile -t flags < <(sim_flags "$key")
 	start "sim-$key" "$var/sim-$key.log" env SIM_SECRET="${!envname}" \
 		node tests/sim/supplier-sim.mjs --key "$key" \
 		--cert "$var/certs/server.pem" --tls-key "$var/certs/server.key" \
 		--listen "127.0.0.1:$port" --port-file "$var/sim-$key.port" \
-		--broker-url "$url" --broker-ca "$var/certs/ca.pem" --advance-ms 3000
+		--broker-url "$url" --broker-ca "$var/certs/ca.pem" --advance-ms 3000 \
+		${flags[@]+"${flags[@]}"}
 done <<<"$suppliers"
 while read -r key _; do
 	wait_port "sim-$key" "$var/sim-$key.port" "$var/sim-$key.log"
@@ -167,6 +178,23 @@ Keten is ready at $url. In another terminal:
   # the integrator sees the legs per supplier; supplier netco only its own leg
   curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" "\$KETEN_URL/v1/tickets/\$T"
   curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_SUPPLIER_KEY" "\$KETEN_URL/v1/tickets/\$T"
+
+  # as customer acme: request an account. HostCo, whose component "accounts" routes it,
+  # rejects it by itself after 2 s ("not ours") and the broker re-routes it to NetCo
+  A=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
+    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "request", "category": "account",
+         "summary": "Account for a new colleague", "description": "J. Jansen starts Monday.",
+         "impact": 3, "urgency": 3}' |
+    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$A"
+
+  # a few seconds later, as the integrator: HostCo's leg ended "rejected", NetCo's is open,
+  # and the timeline says why (rejected, rerouted with the reason and the hop)
+  sleep 4; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$A" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      t.legs.map((l) => "leg " + l.supplier.key + ": " + l.status + " " + (l.ended || ""))
+       .concat(t.timeline.filter((e) => ["rejected", "rerouted"].includes(e.kind))
+         .map((e) => e.kind + ": " + e.data.reason)).join("\n")'
 
   # the other customer (globex) does not see it: 404
   curl -sS -w ' HTTP %{http_code}\n' --cacert "\$KETEN_CACERT" \\

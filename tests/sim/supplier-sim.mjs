@@ -30,7 +30,8 @@ function usage(msg) {
 		'usage: supplier-sim.mjs --key NAME --cert FILE --tls-key FILE [--listen HOST:PORT]\n' +
 		'         [--port-file FILE] [--secret "whsec_... [whsec_...]"] [--broker-url URL]\n' +
 		'         [--broker-ca FILE] [--advance-ms N] [--idempotency honour|ignore]\n' +
-		'         [--search-lag-ms N]\n' +
+		'         [--search-lag-ms N] [--reject-component KEY [--reject-reason TEXT]\n' +
+		'         [--reject-hint COMPONENT] [--reject-after-ms N]]\n' +
 		'  the secret may also come from the environment variable SIM_SECRET\n');
 	process.exit(2);
 }
@@ -52,6 +53,10 @@ try {
 			'advance-ms': { type: 'string', default: '0' },
 			idempotency: { type: 'string', default: 'honour' },
 			'search-lag-ms': { type: 'string', default: '0' },
+			'reject-component': { type: 'string' },
+			'reject-reason': { type: 'string' },
+			'reject-hint': { type: 'string' },
+			'reject-after-ms': { type: 'string', default: '1000' },
 			help: { type: 'boolean', short: 'h' },
 		},
 	}).values;
@@ -78,6 +83,19 @@ const IDEMPOTENCY = args.idempotency;
 
 if (!/^\d+$/.test(args['search-lag-ms'])) usage('--search-lag-ms wants a whole number of milliseconds');
 const SEARCH_LAG_MS = Number(args['search-lag-ms']);
+
+// --reject-component: every new leg of that component is rejected, the way
+// a supplier says "not ours", after --reject-after-ms.
+const REJECT_COMPONENT = args['reject-component'] ?? null;
+if (REJECT_COMPONENT !== null && REJECT_COMPONENT === '') usage('--reject-component wants a component key');
+if (!/^\d+$/.test(args['reject-after-ms'])) usage('--reject-after-ms wants a whole number of milliseconds');
+const REJECT_AFTER_MS = Number(args['reject-after-ms']);
+const REJECT_REASON = args['reject-reason'] ?? 'not ours';
+if (REJECT_REASON === '') usage('--reject-reason wants a text');
+const REJECT_HINT = args['reject-hint'] ?? null;
+if (REJECT_COMPONENT === null && (args['reject-hint'] !== undefined || args['reject-reason'] !== undefined)) {
+	usage('--reject-reason and --reject-hint need --reject-component');
+}
 
 // Secrets: "whsec_a whsec_b": verify accepts any, outbound signing uses the first.
 function parseSecrets(text, what) {
@@ -118,6 +136,7 @@ if (args['broker-ca']) {
 }
 if (BROKER_URL && !BROKER_CA) usage('--broker-url needs --broker-ca (the simulator trusts nothing else)');
 if (ADVANCE_MS > 0 && !BROKER_URL) usage('--advance-ms needs --broker-url');
+if (REJECT_COMPONENT !== null && !BROKER_URL) usage('--reject-component needs --broker-url');
 
 let TLS;
 try {
@@ -355,6 +374,19 @@ function scheduleAdvance(ticket) {
 	next(0);
 }
 
+// --reject-component: the new ticket of such a leg is rejected after
+// REJECT_AFTER_MS (with the hint when one was given), and never advanced.
+// A leg.cancel before then stops it, as it stops --advance-ms.
+function scheduleReject(ticket) {
+	const reject = { reason: REJECT_REASON };
+	if (REJECT_HINT !== null) reject.component = REJECT_HINT;
+	ticket.advance_timer = later(REJECT_AFTER_MS, async () => {
+		ticket.advance_timer = null;
+		if (stopping || ticket.status === 'cancelled') return;
+		await sendAndLog({ leg_id: ticket.leg_id, external_id: ticket.id, reject }, 'reject');
+	});
+}
+
 // ---------------------------------------------------------------- hooks (Keten -> supplier)
 
 function verifySignature(raw, headers) {
@@ -477,7 +509,8 @@ async function handleHook(req, res, pathname) {
 		const body = { id: ticket.id, status: 'new' };
 		if (IDEMPOTENCY === 'honour' && idem) ticketsByIdem.set(idem, { ticket, answer: body });
 		answer(201, body);
-		scheduleAdvance(ticket);
+		if (REJECT_COMPONENT !== null && leg.component_key === REJECT_COMPONENT) scheduleReject(ticket);
+		else scheduleAdvance(ticket);
 		return;
 	}
 	if (type === 'leg.lookup') {
@@ -612,6 +645,7 @@ server.listen(LISTEN_PORT, LISTEN_HOST, () => {
 	log('listening', {
 		host: LISTEN_HOST, port, secrets: SECRETS.length, idempotency: IDEMPOTENCY,
 		advance_ms: ADVANCE_MS, broker: BROKER_URL ? BROKER_URL.origin : null,
+		reject_component: REJECT_COMPONENT,
 	});
 });
 

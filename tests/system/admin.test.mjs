@@ -2,7 +2,8 @@
 // against the real broker: create, read, list, update and delete each kind
 // with chain-document objects; a changed chain makes a new version and the
 // old one stays readable; a bad body is 422 with every problem's path and
-// changes nothing; deleting what is in use is 409 and deletes nothing; only
+// changes nothing (so is a supplier PUT dropping a contract a current chain
+// still names); deleting what is in use is 409 and deletes nothing; only
 // integrator keys get in.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -390,5 +391,35 @@ describe('integrator API', () => {
     assert.equal(count("customers WHERE key = 'hooli'"), 0);
     // Its API keys went with it.
     assert.equal((await s.api('GET', '/v1/tickets', { key: k.stdout.trim() })).status, 401);
+  });
+
+  test('a PUT cannot take a contract from a supplier while a current chain names it', async () => {
+    const gold = { key: 'up-gold', name: 'UplinkCo Gold' };
+    const body = { key: 'uplinkco', name: 'UplinkCo', adapter: 'webhook', endpoint: 'https://127.0.0.1:1/hooks',
+      secret_ref: 'env:KETEN_SECRET_UPLINKCO', contracts: [gold] };
+    const sup = await as('POST', '/v1/suppliers', body);
+    assert.equal(sup.status, 201, sup.text);
+    const svc = await as('POST', '/v1/services', { key: 'acme-uplink', customer: 'acme', name: 'Uplink Acme',
+      components: [{ key: 'uplink', name: 'Uplink', kind: 'network', supplier: 'uplinkco', contract: 'up-gold' }] });
+    assert.equal(svc.status, 201, svc.text);
+
+    const bad = await as('PUT', '/v1/suppliers/uplinkco', { ...sup.json, name: 'UplinkCo 2', contracts: [] });
+    assert.equal(bad.status, 422, bad.text);
+    check('Error', bad.json);
+    assert.equal(bad.json.error.code, 'invalid_chain');
+    assert.deepEqual(bad.json.error.details, [{ path: '/contracts',
+      message: 'contract "up-gold" is still named by component "uplink" of service "acme-uplink"' }]);
+    assert.deepEqual((await as('GET', '/v1/suppliers/uplinkco')).json, sup.json, 'nothing applied');
+
+    // Adding one keeps what is named: fine. A new chain version without it frees it.
+    const more = await as('PUT', '/v1/suppliers/uplinkco', { ...body, contracts: [gold, { key: 'up-silver', name: 'S' }] });
+    assert.equal(more.status, 200, more.text);
+    const moved = await as('PUT', '/v1/services/acme-uplink', { ...svc.json,
+      components: [{ ...svc.json.components[0], contract: 'up-silver' }] });
+    assert.equal(moved.status, 200, moved.text);
+    const dropped = await as('PUT', '/v1/suppliers/uplinkco', { ...body, contracts: [{ key: 'up-silver', name: 'S' }] });
+    assert.equal(dropped.status, 200, dropped.text);
+    assert.equal((await as('DELETE', '/v1/services/acme-uplink')).status, 204);
+    assert.equal((await as('DELETE', '/v1/suppliers/uplinkco')).status, 204);
   });
 });

@@ -1,11 +1,11 @@
 // autoclose.test.mjs - a resolved ticket nobody confirms closes by itself
-// after auto_close_s (shrunk to 2 s here), never earlier; a reopened or
-// confirmed ticket is left alone; and two broker processes sweeping the
-// same database close each ticket exactly once.
+// after auto_close_s (shrunk to 2 s here), never earlier, and its suppliers
+// are told; a reopened or confirmed ticket is left alone; and two broker
+// processes sweeping the same database close each ticket exactly once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, startNode, eventually, psql, sleep } from './lib/harness.mjs';
-import { resolvedTicket, view } from './lib/tickets.mjs';
+import { resolvedTicket, view, sent } from './lib/tickets.mjs';
 
 const AUTO_CLOSE_S = 2;
 let s;
@@ -36,6 +36,15 @@ test('an unconfirmed resolved ticket closes by itself, not before auto_close_s',
   const r = await s.api('POST', `/v1/tickets/${t.id}/reopen`, { key: s.keys.acme, body: { reason: 'late' } });
   assert.equal(r.status, 409);
   assert.equal(r.json.error.code, 'not_resolved');
+  // Its legs closed too, and each supplier was told: automatically.
+  assert.equal(psql(s.db, `SELECT string_agg(status, ',') FROM legs WHERE ticket_id = '${t.id}'`), 'closed,closed');
+  for (const who of ['netco', 'hostco']) {
+    const got = await eventually(async () => (await sent(s, t, who, 'update'))
+      .filter((x) => x.json.close), 15000, `${who} told of the auto-close`);
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0].json.close, { automatic: true });
+    assert.equal(got[0].json.data.leg.status, 'closed');
+  }
 });
 
 test('a reopened ticket and a confirmed one are not closed by the sweep', async () => {

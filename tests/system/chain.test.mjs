@@ -2,7 +2,8 @@
 // import` and `keten chain export` against a real database: every field
 // stored where migration 007 puts it, a change of any of them detected (and
 // named) by the next import, --dry-run printing the same plan and changing
-// nothing, contracts of suppliers in the database resolved, a bad document
+// nothing, contracts of suppliers in the database resolved, a contract a
+// current chain still names kept from being removed, a bad document
 // listing every problem with its JSON path and applying nothing, and
 // export -> import -> export a byte-for-byte fixed point.
 import { test } from 'node:test';
@@ -143,6 +144,58 @@ test('a contract of a supplier in the database must exist there', () => {
   assert.equal(r.code, 1);
   assert.match(r.stderr, /\/services\/0\/components\/0\/contract: unknown contract "netco-gold"/);
   assert.equal(psql(db, "SELECT chain_version FROM services WHERE key = 'acme-extra'"), '1', 'nothing applied');
+});
+
+test('a contract still named by a current chain cannot be taken from its supplier', () => {
+  const { db, run } = setup();
+  assert.equal(run(agreedChain()).code, 0);
+  // acme-lab, only in the database from here on, names netco-silver.
+  const lab = { key: 'acme-lab', customer: 'acme', name: 'Lab',
+    components: [{ key: 'lab-net', name: 'Lab network', kind: 'network', supplier: 'netco', contract: 'netco-silver' }] };
+  let r = run({ services: [lab] });
+  assert.equal(r.code, 0, r.stderr);
+  const stored = () => psql(db, "SELECT contracts::text FROM suppliers WHERE key = 'netco'");
+  const before = stored();
+  const versions = () => psql(db, "SELECT string_agg(key || '=' || chain_version, ',' ORDER BY key) FROM services");
+  const versionsBefore = versions();
+
+  // netco without netco-silver, in a document that leaves acme-lab out;
+  // dry run or not, refused at the supplier's contracts, nothing applied.
+  const doc = agreedChain();
+  doc.suppliers[0].contracts.splice(1, 1);
+  doc.suppliers[0].name = 'NetCo Renamed';
+  for (const opts of [['--dry-run'], []]) {
+    r = run(doc, ...opts);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /^  \/suppliers\/0\/contracts: contract "netco-silver" is still named by component "lab-net" of service "acme-lab"$/m, r.stderr);
+    assert.equal(stored(), before);
+    assert.equal(psql(db, "SELECT name FROM suppliers WHERE key = 'netco'"), 'NetCo');
+    assert.equal(versions(), versionsBefore);
+  }
+
+  // A service of the document still naming it, as its current version does
+  // in the database: refused too (at the component, by the document's rules).
+  doc.suppliers[0].contracts = [{ key: 'netco-silver', name: 'NetCo Silver UC' }];
+  r = run(doc);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\/services\/0\/components\/0\/children\/0\/contract: unknown contract "netco-gold"/);
+  assert.equal(stored(), before);
+
+  // The same document moving its own component off it: accepted, though
+  // an earlier version of acme-workplace still names it (not current).
+  delete doc.services[0].components[0].children[0].contract;
+  r = run(doc);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(stored()).map((c) => c.key), ['netco-silver']);
+  assert.equal(psql(db, `SELECT count(*) FROM components c JOIN services v ON v.id = c.service_id
+    WHERE v.key = 'acme-workplace' AND c.contract = 'netco-gold' AND c.chain_version < v.chain_version`), '1');
+  // And once acme-lab lets go of netco-silver, netco may drop it.
+  delete lab.components[0].contract;
+  assert.equal(run({ services: [lab] }).code, 0);
+  doc.suppliers[0].contracts = [];
+  r = run(doc);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(stored(), '[]');
 });
 
 test('a bad document lists every problem with its path and applies nothing', () => {

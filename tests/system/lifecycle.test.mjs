@@ -1,8 +1,9 @@
 // lifecycle.test.mjs - resolution confirmation: the customer (or the
-// integrator) closes a resolved ticket or reopens it with a reason; a
-// reopen puts the legs that resolved it back in progress and tells
-// exactly their suppliers why; anything but a resolved ticket is 409;
-// other tenants get 404, suppliers 403; bad bodies change nothing.
+// integrator) closes a resolved ticket (its legs close and their suppliers
+// are told) or reopens it with a reason; a reopen puts the legs that
+// resolved it back in progress and tells exactly their suppliers why;
+// anything but a resolved ticket is 409; other tenants get 404, suppliers
+// 403; bad bodies change nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
@@ -29,7 +30,9 @@ test('close confirms a resolved ticket: closed for good, on the timeline', async
   assert.ok(r.json.timeline.some((e) => e.kind === 'status_changed' && e.from === 'resolved' && e.to === 'closed'));
   assert.equal(psql(s.db, `SELECT status || ',' || consolidated || ',' || (closed_at IS NOT NULL)
     || ',' || (resolved_at IS NOT NULL) FROM tickets WHERE id = '${t.id}'`), 'closed,closed,true,true');
-  // Closed is final: neither close nor reopen again, nothing changes.
+  // Closed is final: neither close nor reopen again, nothing changes
+  // (once the close's own updates to the suppliers were delivered).
+  await settled(s, t);
   const before = snapshot(s, t);
   for (const [action, body] of [['close', undefined], ['reopen', { reason: 'too late' }]]) {
     const again = await post(t, action, 'acme', { body });
@@ -41,6 +44,42 @@ test('close confirms a resolved ticket: closed for good, on the timeline', async
   // A supplier's later update does not bring a closed ticket back.
   await update(s, t, 'netco', { status: 'in_progress' });
   assert.equal((await view(s, t, 'acme')).status, 'closed');
+});
+
+test('close closes the legs and tells each supplier of a leg still there that the customer confirmed', async () => {
+  const t = await resolvedTicket(s);
+  const r = await post(t, 'close', 'acme');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(psql(s.db, `SELECT string_agg(status, ',') FROM legs WHERE ticket_id = '${t.id}'`), 'closed,closed');
+  for (const who of ['netco', 'hostco']) {
+    const got = await eventually(async () => (await sent(s, t, who, 'update'))
+      .filter((x) => x.json.close), 15000, `${who} told of the close`);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].verified, true);
+    assert.deepEqual(got[0].json.close, { automatic: false });
+    assert.equal(got[0].json.data.leg.id, t.legs[who]);
+    assert.equal(got[0].json.data.leg.status, 'closed');
+    const own = (await view(s, t, who)).timeline.filter((e) => e.kind === 'leg_closed');
+    assert.equal(own.length, 1);
+    assert.equal(own[0].from, 'resolved');
+  }
+  const i = (await view(s, t, 'integrator')).timeline.filter((e) => e.kind === 'leg_closed');
+  assert.deepEqual(i.map((e) => e.data.automatic), [false, false]);
+  assert.ok(!(await view(s, t, 'acme')).timeline.some((e) => e.kind === 'leg_closed'));
+
+  // A leg its supplier cancelled is left alone, and that supplier told nothing.
+  const c = await deliveredTicket(s);
+  await update(s, c, 'hostco', { status: 'cancelled' });
+  await update(s, c, 'netco', { status: 'resolved' });
+  const hostcoBefore = (await sent(s, c, 'hostco')).length;
+  assert.equal((await post(c, 'close', 'integrator')).status, 200);
+  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${c.legs.hostco}'`), 'cancelled');
+  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${c.legs.netco}'`), 'closed');
+  await eventually(async () => (await sent(s, c, 'netco', 'update')).some((x) => x.json.close),
+    15000, 'netco told of the close');
+  await settled(s, c);
+  assert.equal((await sent(s, c, 'hostco')).length, hostcoBefore);
+  assert.equal(psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${c.legs.hostco}' AND payload ? 'close'`), '0');
 });
 
 test('reopen: the ticket and the legs that resolved it go back in progress, and exactly their suppliers hear why', async () => {

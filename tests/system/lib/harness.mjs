@@ -115,7 +115,7 @@ export function secret() {
 }
 
 // One simulator. opts: {key, secret, advanceMs, idempotency, searchLagMs,
-// brokerUrl}.
+// brokerUrl, args (more flags, such as ['--reject-component', 'vpn'])}.
 export async function startSim(dir, opts) {
   const portFile = path.join(dir, `${opts.key}.port`);
   const args = [path.join(ROOT, 'tests/sim/supplier-sim.mjs'), '--key', opts.key,
@@ -127,6 +127,7 @@ export async function startSim(dir, opts) {
     args.push('--broker-url', opts.brokerUrl, '--broker-ca', certs().ca,
       '--advance-ms', String(opts.advanceMs || 0));
   }
+  if (opts.args) args.push(...opts.args);
   const proc = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SIM_SECRET: opts.secret } }));
   const log = collect(proc);
