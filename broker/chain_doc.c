@@ -5,6 +5,7 @@
 #include <stdarg.h>
 
 #include "chain_doc.h"
+#include "config.h"
 #include "keten/adapter.h"
 #include "keten/model.h"
 
@@ -275,7 +276,7 @@ struct member {
 	int (*check)(struct ctx *c, json_t *v);
 };
 
-#define MAX_MEMBERS 8
+#define MAX_MEMBERS 9
 
 static int want_string(struct ctx *c, json_t *v)
 {
@@ -520,6 +521,54 @@ static const struct member visibility_members[VI__N] = {
 static int check_visibility(struct ctx *c, json_t *v)
 {
 	return check_members(c, v, visibility_members, VI__N);
+}
+
+/* One of a supplier's own delivery limits: a whole number within the
+ * bounds of the node's setting of the same name (config.c), which it
+ * replaces for this supplier. */
+static int check_setting(struct ctx *c, json_t *v, const char *setting)
+{
+	json_int_t n = json_integer_value(v);
+	long min = 0, max = 0;
+
+	kt_config_bounds(setting, &min, &max);
+	if (json_is_integer(v) && n >= min && n <= max)
+		return KT_OK;
+	problem(c, "must be a whole number from %ld to %ld (as the setting %s)",
+		min, max, setting);
+	return KT_ERR;
+}
+
+#define DELIVERY_CHECK(name)                                          \
+	static int check_##name(struct ctx *c, json_t *v)             \
+	{                                                             \
+		return check_setting(c, v, "supplier_" #name);        \
+	}
+DELIVERY_CHECK(max_inflight)
+DELIVERY_CHECK(connect_timeout_ms)
+DELIVERY_CHECK(timeout_ms)
+DELIVERY_CHECK(low_speed_bytes)
+DELIVERY_CHECK(low_speed_time_s)
+DELIVERY_CHECK(max_response_bytes)
+DELIVERY_CHECK(retry_budget_s)
+DELIVERY_CHECK(search_lag_ms)
+
+/* A supplier's own delivery limits; each one left out is the node's. */
+static const struct member delivery_members[] = {
+	{ "max_inflight", 0, check_max_inflight },
+	{ "connect_timeout_ms", 0, check_connect_timeout_ms },
+	{ "timeout_ms", 0, check_timeout_ms },
+	{ "low_speed_bytes", 0, check_low_speed_bytes },
+	{ "low_speed_time_s", 0, check_low_speed_time_s },
+	{ "max_response_bytes", 0, check_max_response_bytes },
+	{ "retry_budget_s", 0, check_retry_budget_s },
+	{ "search_lag_ms", 0, check_search_lag_ms },
+};
+#define N_DELIVERY (sizeof(delivery_members) / sizeof(delivery_members[0]))
+
+static int check_delivery(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, delivery_members, N_DELIVERY);
 }
 
 /* Per-priority targets: "p1" (highest) to "p5", each optional. */
@@ -799,7 +848,7 @@ static const struct member customer_members[CU__N] = {
 };
 
 enum { SU_KEY, SU_NAME, SU_ADAPTER, SU_ENDPOINT, SU_SECRET_REF, SU_VISIBILITY,
-       SU_MAPPING, SU_CONTRACTS, SU__N };
+       SU_MAPPING, SU_CONTRACTS, SU_DELIVERY, SU__N };
 static const struct member supplier_members[SU__N] = {
 	[SU_KEY] = { "key", 1, check_key },
 	[SU_NAME] = { "name", 1, check_name },
@@ -809,6 +858,7 @@ static const struct member supplier_members[SU__N] = {
 	[SU_VISIBILITY] = { "visibility", 0, check_visibility },
 	[SU_MAPPING] = { "mapping", 0, check_any_object },
 	[SU_CONTRACTS] = { "contracts", 0, check_contracts },
+	[SU_DELIVERY] = { "delivery", 0, check_delivery },
 };
 
 /* default_component and the rules' components are checked against the
@@ -845,7 +895,8 @@ _Static_assert(SU__N <= MAX_MEMBERS && SV__N <= MAX_MEMBERS &&
 	       DOC__N <= MAX_MEMBERS && VI__N <= MAX_MEMBERS &&
 	       CT__N <= MAX_MEMBERS && HO__N <= MAX_MEMBERS &&
 	       SL__N <= MAX_MEMBERS && RU__N <= MAX_MEMBERS &&
-	       N_PRIORITIES <= MAX_MEMBERS, "raise MAX_MEMBERS");
+	       N_PRIORITIES <= MAX_MEMBERS && N_DELIVERY <= MAX_MEMBERS,
+	       "raise MAX_MEMBERS");
 
 /* Checks obj (at c->path) against a member table: an object, no unknown
  * member, every required member there, every member's value passing its

@@ -120,6 +120,17 @@ int kt_config_set(struct kt_config *cfg, const char *name, const char *value,
 	return set_opt(cfg, o, value, err);
 }
 
+int kt_config_bounds(const char *name, long *min, long *max)
+{
+	const struct opt *o = find(name);
+
+	if (!o || o->type != OPT_INT)
+		return KT_ERR;
+	*min = o->min;
+	*max = o->max;
+	return KT_OK;
+}
+
 static char *trim(char *s)
 {
 	char *e;

@@ -58,6 +58,11 @@ int kt_config_load_file(struct kt_config *cfg, const char *path,
 /* Applies every KETEN_<NAME> variable that is set. */
 int kt_config_load_env(struct kt_config *cfg, struct kt_err *err);
 
+/* The bounds of integer setting name (as in the file): KT_OK with *min
+ * and *max set, KT_ERR for an unknown or non-integer setting. For checks
+ * elsewhere that must agree with the table (a supplier's own limits). */
+int kt_config_bounds(const char *name, long *min, long *max);
+
 /* Sets one setting by its name (as in the file). */
 int kt_config_set(struct kt_config *cfg, const char *name, const char *value,
 		  struct kt_err *err);

@@ -13,6 +13,9 @@
  * more of its messages than supplier_max_inflight allows, so one slow
  * supplier never holds every slot (curl's own per-host limits would queue
  * calls inside curl, where the wait counts toward their timeout).
+ * Every limit of a call is the supplier's own when its chain document
+ * entry has one (its "delivery", claimed with each message), else the
+ * node's setting; a supplier's own timeout never outlasts the lease.
  * The periodic sweep also raises delivery_delayed on legs whose first
  * delivery is overdue, and refreshes the outbox gauges of GET /metrics. */
 #include <curl/curl.h>
@@ -47,6 +50,7 @@ struct delivery {
 	char *resp;                  /* the supplier's answer, bounded */
 	size_t resp_len;
 	int resp_overflow;
+	size_t max_response;         /* the most of the answer read */
 	char retry_after[64];        /* the last answer's Retry-After; "" when none
 				      * or too long to be a valid one */
 	long long claimed_ms;        /* monotonic time the claim returned */
@@ -100,6 +104,9 @@ struct gate {
 	struct kt_breaker breaker;
 	long long credit_ms;         /* open time not yet credited to budgets */
 	int inflight;                /* claimed and not yet recorded */
+	int most;                    /* calls in flight at most, as the
+				      * supplier's last claimed message said */
+	int clamp_logged;            /* its timeout was cut to the lease, said */
 };
 
 /* How often the delivery_delayed and gauge sweep runs at most. */
@@ -209,11 +216,10 @@ static int pause_supplier(struct kt_dispatcher *d, const char *supplier_id,
 static void gate_lists(struct kt_dispatcher *d, long long now, json_t **paused,
 		       json_t **busy, json_t **credits)
 {
-	const int most = d->app->cfg->supplier_max_inflight;
-
 	*paused = *busy = *credits = NULL;
 	for (size_t i = 0; i < d->n_gates; i++) {
 		struct gate *g = &d->gates[i];
+		const int most = g->most ? g->most : d->app->cfg->supplier_max_inflight;
 
 		gate_poll(g, now);
 		if (g->credit_ms > 0) {
@@ -283,6 +289,16 @@ static const char *supplier_str(const struct delivery *dl, const char *key)
 	return json_string_value(json_object_get(json_object_get(dl->msg, "supplier"), key));
 }
 
+/* Delivery limit name of dl's supplier: its own (the chain document's
+ * supplier.delivery) when it has one, else node, the node's setting. */
+static long long limit_of(const struct delivery *dl, const char *name, long long node)
+{
+	json_t *v = json_object_get(json_object_get(json_object_get(dl->msg, "supplier"),
+						    "delivery"), name);
+
+	return json_is_integer(v) ? json_integer_value(v) : node;
+}
+
 static void set_outcome(struct kt_outcome *o, enum kt_outcome_kind kind, long http,
 			const char *code, const char *message)
 {
@@ -312,7 +328,7 @@ static long long plan_retry(struct delivery *dl)
 	const struct kt_config *cfg = dl->d->app->cfg;
 	const struct kt_retry_policy policy = {
 		.base_ms = cfg->retry_base_ms, .cap_ms = cfg->retry_max_ms,
-		.budget_ms = cfg->supplier_retry_budget_s * 1000LL,
+		.budget_ms = limit_of(dl, "retry_budget_s", cfg->supplier_retry_budget_s) * 1000,
 	};
 	const struct kt_retry_answer answer = {
 		.attempt = (int)json_integer_value(json_object_get(dl->msg, "attempts")),
@@ -486,7 +502,8 @@ static int count_call(struct delivery *dl)
 	if (!g)
 		return 0;
 	dl->counted = 1;
-	return ++g->inflight >= dl->d->app->cfg->supplier_max_inflight;
+	g->most = (int)limit_of(dl, "max_inflight", dl->d->app->cfg->supplier_max_inflight);
+	return ++g->inflight >= g->most;
 }
 
 /* Frees dl, a claimed delivery that is over, and gives its slots back. */
@@ -560,10 +577,9 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct delivery *dl = arg;
 	size_t n = size * nmemb;
-	size_t max = (size_t)dl->d->app->cfg->supplier_max_response_bytes;
 	char *grown;
 
-	if (dl->resp_len + n > max) {
+	if (dl->resp_len + n > dl->max_response) {
 		dl->resp_overflow = 1;
 		return 0; /* a short count makes curl stop the transfer */
 	}
@@ -640,6 +656,32 @@ static int sign_headers(struct delivery *dl, struct kt_err *err)
 	return KT_OK;
 }
 
+/* The total timeout of dl's call: the supplier's own, but never past the
+ * lease less a second (nor below the node's timeout, which the settings
+ * keep inside the lease), so that no other node takes the message over
+ * while the call may still go on. The cut is logged once per supplier. */
+static long call_timeout(struct delivery *dl)
+{
+	const struct kt_config *cfg = dl->d->app->cfg;
+	long long ms = limit_of(dl, "timeout_ms", cfg->supplier_timeout_ms);
+	long long most = cfg->lease_ms - 1000LL;
+	struct gate *g = gate_find(dl->d, supplier_str(dl, "id"));
+
+	if (most < cfg->supplier_timeout_ms)
+		most = cfg->supplier_timeout_ms;
+	if (ms <= most)
+		return (long)ms;
+	if (g && !g->clamp_logged) {
+		g->clamp_logged = 1;
+		kt_log(KT_LOG_WARN, json_pack("{s:s, s:I, s:I}", "supplier", g->key,
+					      "timeout_ms", (json_int_t)ms,
+					      "used_ms", (json_int_t)most),
+		       "supplier \"%s\": its timeout_ms %lld outlasts the lease "
+		       "(lease_ms %d): %lld ms used", g->key, ms, cfg->lease_ms, most);
+	}
+	return (long)most;
+}
+
 static int prepare_easy(struct delivery *dl, struct kt_err *err)
 {
 	const struct kt_config *cfg = dl->d->app->cfg;
@@ -667,10 +709,15 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (cfg->supplier_ca)
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->supplier_ca);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)cfg->supplier_connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)cfg->supplier_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)cfg->supplier_low_speed_bytes);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)cfg->supplier_low_speed_time_s);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)limit_of(dl, "connect_timeout_ms", cfg->supplier_connect_timeout_ms));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, call_timeout(dl));
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
+			 (long)limit_of(dl, "low_speed_bytes", cfg->supplier_low_speed_bytes));
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+			 (long)limit_of(dl, "low_speed_time_s", cfg->supplier_low_speed_time_s));
+	dl->max_response = (size_t)limit_of(dl, "max_response_bytes",
+					    cfg->supplier_max_response_bytes);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "keten/0.1");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -778,12 +825,14 @@ static void finish_delivery(struct delivery *dl)
 	if (o->kind != KT_OUT_DELIVERED && o->kind != KT_OUT_PERMANENT &&
 	    !lookup_not_found(dl)) {
 		long long pause = plan_retry(dl);
+		long long lag = limit_of(dl, "search_lag_ms",
+					 dl->d->app->cfg->supplier_search_lag_ms);
 
 		if (pause > 0)
 			pause_gate(dl, pause);
 		/* The lookup must see what this attempt may have created. */
-		if (o->in_doubt && o->retry_in_ms < dl->d->app->cfg->supplier_search_lag_ms)
-			o->retry_in_ms = dl->d->app->cfg->supplier_search_lag_ms;
+		if (o->in_doubt && o->retry_in_ms < lag)
+			o->retry_in_ms = lag;
 	}
 	breaker_report(dl);
 	kt_metrics_delivery(supplier_str(dl, "key"), kt_outcome_kind_name(o->kind));

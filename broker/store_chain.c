@@ -30,7 +30,7 @@ struct entry_table {
 					   per member whether it differs */
 	const char *insert_sql;         /* $1 key, $2.. members[] -> id */
 	const char *update_sql;         /* $1 key, $2.. members[] */
-	struct entry_member members[7];
+	struct entry_member members[8];
 	size_t n_members;
 };
 
@@ -51,19 +51,20 @@ static const struct entry_table customer_table = {
 static const struct entry_table supplier_table = {
 	KT_CHAIN_SUPPLIER,
 	"SELECT id, adapter IS DISTINCT FROM $2, contracts IS DISTINCT FROM $3::jsonb,"
-	" endpoint IS DISTINCT FROM $4, mapping IS DISTINCT FROM $5::jsonb,"
-	" name IS DISTINCT FROM $6, secret_ref IS DISTINCT FROM $7,"
-	" visibility IS DISTINCT FROM " VISIBILITY("$8")
+	" delivery IS DISTINCT FROM $4::jsonb,"
+	" endpoint IS DISTINCT FROM $5, mapping IS DISTINCT FROM $6::jsonb,"
+	" name IS DISTINCT FROM $7, secret_ref IS DISTINCT FROM $8,"
+	" visibility IS DISTINCT FROM " VISIBILITY("$9")
 	" FROM suppliers WHERE key = $1 FOR UPDATE",
-	"INSERT INTO suppliers (key, adapter, contracts, endpoint, mapping, name,"
-	" secret_ref, visibility) VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, "
-	VISIBILITY("$8") ") RETURNING id",
-	"UPDATE suppliers SET adapter = $2, contracts = $3::jsonb, endpoint = $4,"
-	" mapping = $5::jsonb, name = $6, secret_ref = $7, visibility = "
-	VISIBILITY("$8") " WHERE key = $1",
-	{ { "adapter", NULL }, { "contracts", "[]" }, { "endpoint", NULL },
-	  { "mapping", "{}" }, { "name", NULL }, { "secret_ref", NULL },
-	  { "visibility", "{}" } }, 7,
+	"INSERT INTO suppliers (key, adapter, contracts, delivery, endpoint, mapping,"
+	" name, secret_ref, visibility) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5,"
+	" $6::jsonb, $7, $8, " VISIBILITY("$9") ") RETURNING id",
+	"UPDATE suppliers SET adapter = $2, contracts = $3::jsonb, delivery = $4::jsonb,"
+	" endpoint = $5, mapping = $6::jsonb, name = $7, secret_ref = $8, visibility = "
+	VISIBILITY("$9") " WHERE key = $1",
+	{ { "adapter", NULL }, { "contracts", "[]" }, { "delivery", "{}" },
+	  { "endpoint", NULL }, { "mapping", "{}" }, { "name", NULL },
+	  { "secret_ref", NULL }, { "visibility", "{}" } }, 8,
 };
 
 static const char *const ref_sql[] = {
@@ -570,7 +571,8 @@ json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
 		"     'key', p.key, 'name', p.name, 'adapter', p.adapter,"
 		"     'endpoint', p.endpoint, 'secret_ref', p.secret_ref,"
 		"     'visibility', p.visibility, 'mapping', p.mapping,"
-		"     'contracts', p.contracts) ORDER BY p.key COLLATE \"C\")"
+		"     'contracts', p.contracts, 'delivery', p.delivery)"
+		"    ORDER BY p.key COLLATE \"C\")"
 		"   FROM suppliers p WHERE $1::text IS NULL"
 		"    OR p.id IN (SELECT id FROM used)), '[]'),"
 		"  'services', coalesce((SELECT json_agg(sv.document"

@@ -69,23 +69,28 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 	/* A dead message keeps the rest of its leg back, as a pending one
 	 * does, so a leg's messages never overtake; a discarded one does not.
 	 * Of the rows locked, a supplier gets only as many as it has room for
-	 * ($6 less its calls in flight, $7); the rest stay unclaimed. The
+	 * (its own max_inflight, else $6, less its calls in flight, $7); the
+	 * rest stay unclaimed. An in-doubt create waits out the supplier's own
+	 * search_lag_ms, else $5. The
 	 * claimed come back in claim order, so the most urgent goes first
 	 * (and is the probe of a half-open circuit). */
 	res = kt_db_exec(db,
-		"WITH c AS (SELECT o.id, l.supplier_id, o.priority, o.due_at"
+		"WITH c AS (SELECT o.id, l.supplier_id, o.priority, o.due_at,"
+		"  coalesce((s.delivery ->> 'max_inflight')::integer, $6::integer) AS most"
 		"  FROM outbox o JOIN legs l ON l.id = o.leg_id"
+		"  JOIN suppliers s ON s.id = l.supplier_id"
 		"  WHERE o.state = 'pending' AND o.due_at <= now()"
 		"   AND (o.lease_until IS NULL"
 		"    OR o.lease_until < now() - CASE WHEN o.operation = 'create'"
-		"     THEN $5::integer ELSE 0 END * interval '1 millisecond')"
+		"     THEN coalesce((s.delivery ->> 'search_lag_ms')::integer, $5::integer)"
+		"     ELSE 0 END * interval '1 millisecond')"
 		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
 		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
 		"     AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
 		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED),"
-		" r AS (SELECT c.id FROM (SELECT id, supplier_id, row_number() OVER"
+		" r AS (SELECT c.id FROM (SELECT id, supplier_id, most, row_number() OVER"
 		"   (PARTITION BY supplier_id ORDER BY priority, due_at) AS n FROM c) c"
-		"  WHERE c.n <= $6::integer"
+		"  WHERE c.n <= c.most"
 		"   - coalesce(($7::jsonb ->> c.supplier_id::text)::integer, 0)),"
 		" u AS (UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
@@ -102,7 +107,7 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
 		"  'supplier', json_build_object('id', s.id,"
 		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
-		"  'secret_ref', s.secret_ref, 'mapping', s.mapping),"
+		"  'secret_ref', s.secret_ref, 'mapping', s.mapping, 'delivery', s.delivery),"
 		"  'queued_ms', (extract(epoch FROM now() - o.created_at) * 1000)::bigint) AS m,"
 		"  o.priority, o.due_at)"
 		" SELECT m FROM u ORDER BY priority, due_at",

@@ -57,7 +57,8 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
  * ids none of whose messages are claimed (NULL: none); busy, a JSON object
  * {supplier id: calls in flight} (NULL: none); max_inflight, the calls in
  * flight one supplier may have: a claim takes at most max_inflight less its
- * busy count of a supplier's messages. */
+ * busy count of a supplier's messages; a supplier's own max_inflight
+ * (its delivery) replaces it for that supplier. */
 struct kt_claim_gates {
 	const json_t *paused;
 	const json_t *busy;
@@ -70,12 +71,13 @@ struct kt_claim_gates {
  * allows (the rest are left unclaimed). Each gets a lease of
  * lease_ms for owner and one more attempt; the first claim starts its
  * retry budget. A create whose lease ran out with no outcome (its node
- * died during the call) is in doubt, and taken over only lag_ms after the
- * lease ran out, so that the lookup finds what that call created.
+ * died during the call) is in doubt, and taken over only lag_ms (the
+ * supplier's own search_lag_ms when it has one) after the lease ran out,
+ * so that the lookup finds what that call created.
  * *out gets a new array of
  * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, payload,
  *  attempts, in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
- *  secret_ref, mapping}, queued_ms};
+ *  secret_ref, mapping, delivery}, queued_ms};
  * in claim order (priority, due time);
  * budget_used_ms is the time since the first attempt, less the waits on a
  * 429 (by the database's clock); queued_ms the time since it was queued. */

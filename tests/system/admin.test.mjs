@@ -237,7 +237,8 @@ describe('integrator API', () => {
       visibility: { name_to_customer: false, public_comments_to_customer: true },
       mapping: { status: { open: 'in_progress' }, queue: 'L2' },
       contracts: [{ key: 'cloudco-gold', name: 'CloudCo Gold UC',
-        targets: { p1: { acknowledge_min: 15, resolve_min: 240 }, p3: { acknowledge_min: 60, resolve_min: 1440 } } }] };
+        targets: { p1: { acknowledge_min: 15, resolve_min: 240 }, p3: { acknowledge_min: 60, resolve_min: 1440 } } }],
+      delivery: { max_inflight: 4, timeout_ms: 2000 } };
     const c = await as('POST', '/v1/suppliers', sup);
     assert.equal(c.status, 201, c.text);
     check('Supplier', c.json);
@@ -249,6 +250,7 @@ describe('integrator API', () => {
     assert.deepEqual(plain.visibility, { name_to_customer: true, public_comments_to_customer: true });
     assert.deepEqual(plain.mapping, {});
     assert.deepEqual(plain.contracts, []);
+    assert.deepEqual(plain.delivery, {});
 
     const svc = { key: 'globex-cloud', customer: 'globex', name: 'Cloud Globex',
       default_component: 'compute',
@@ -323,9 +325,10 @@ describe('integrator API', () => {
     assert.deepEqual((await as('GET', '/v1/services/globex-cloud')).json, before);
     const badSup = await as('PUT', '/v1/suppliers/cloudco', { ...sup,
       visibility: { name_to_customer: 'no' }, mapping: [], contracts: [{ key: 'x', name: 'X',
-        targets: { p9: {}, p1: { acknowledge_min: -1 } } }] });
+        targets: { p9: {}, p1: { acknowledge_min: -1 } } }], delivery: { max_inflight: 0 } });
     assert.equal(badSup.status, 422, badSup.text);
-    for (const want of ['/visibility/name_to_customer', '/mapping', '/contracts/0/targets']) {
+    for (const want of ['/visibility/name_to_customer', '/mapping', '/contracts/0/targets',
+      '/delivery/max_inflight']) {
       assert.ok(paths(badSup).some((x) => x.startsWith(want)), `${want} not in ${paths(badSup)}`);
     }
     assert.deepEqual((await as('GET', '/v1/suppliers/cloudco')).json, u.json);

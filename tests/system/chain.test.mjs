@@ -1,6 +1,6 @@
 // chain.test.mjs - the chain document's agreements through `keten chain
 // import` and `keten chain export` against a real database: every field
-// stored where migration 007 puts it, a change of any of them detected (and
+// stored where migrations 007 and 014 put it, a change of any of them detected (and
 // named) by the next import, --dry-run printing the same plan and changing
 // nothing, contracts of suppliers in the database resolved, a contract a
 // current chain still names kept from being removed, a bad document
@@ -25,6 +25,7 @@ export function agreedChain() {
       targets: { p1: { acknowledge_min: 15, resolve_min: 240 }, p2: { acknowledge_min: 30 } } },
     { key: 'netco-silver', name: 'NetCo Silver UC' }];
   netco.mapping = { queue: 'broker', priority: { 1: 'P1' } };
+  netco.delivery = { max_inflight: 2, timeout_ms: 1500, search_lag_ms: 0 };
   hostco.visibility = { name_to_customer: false };
   hostco.contracts = [{ key: 'hostco-std', name: 'HostCo Standard', targets: { p5: { resolve_min: 10080 } } }];
   const svc = doc.services[0];
@@ -67,6 +68,9 @@ test('every agreement field is stored where migration 007 puts it', () => {
     { queue: 'broker', priority: { 1: 'P1' } });
   assert.deepEqual(one(db, "SELECT mapping FROM suppliers WHERE key = 'hostco'"), {});
   assert.deepEqual(one(db, "SELECT contracts FROM suppliers WHERE key = 'netco'"), agreedChain().suppliers[0].contracts);
+  assert.deepEqual(one(db, "SELECT delivery FROM suppliers WHERE key = 'netco'"),
+    { max_inflight: 2, timeout_ms: 1500, search_lag_ms: 0 });
+  assert.deepEqual(one(db, "SELECT delivery FROM suppliers WHERE key = 'hostco'"), {});
 
   const comp = (key) => one(db, `SELECT json_build_object('contract', c.contract, 'items', c.items,
       'alternates', (SELECT coalesce(json_agg(s.key ORDER BY a.n), '[]') FROM unnest(c.alternates)
@@ -88,6 +92,7 @@ test('every agreement field is stored where migration 007 puts it', () => {
   assert.equal(run2(chainDoc(unreachable)).code, 0);
   assert.equal(psql(db2, "SELECT count(*) FROM chain_versions WHERE sla IS NULL AND rules = '[]'"), '2');
   assert.equal(psql(db2, `SELECT count(*) FROM suppliers WHERE mapping = '{}' AND contracts = '[]'
+    AND delivery = '{}'
     AND visibility = '{"name_to_customer": true, "public_comments_to_customer": true}'`), '2');
 });
 
@@ -101,10 +106,21 @@ test('a change of any agreement is detected, named, and makes a new chain versio
   doc.suppliers[0].contracts[1].name = 'NetCo Silver UC (2025)';
   doc.suppliers[0].visibility = { public_comments_to_customer: false };
   doc.suppliers[1].mapping = { queue: 'x' };
+  doc.suppliers[1].delivery = { retry_budget_s: 3600 };
   r = run(doc);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^~ supplier netco \(contracts, visibility\)$/m);
-  assert.match(r.stdout, /^~ supplier hostco \(mapping\)$/m);
+  assert.match(r.stdout, /^~ supplier hostco \(delivery, mapping\)$/m);
+  assert.match(r.stdout, /^= service acme-workplace: unchanged$/m);
+  // A supplier's own limit alone, and back to the node's.
+  doc.suppliers[0].delivery.max_inflight = 3;
+  delete doc.suppliers[1].delivery;
+  r = run(doc);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^~ supplier netco \(delivery\)$/m);
+  assert.match(r.stdout, /^~ supplier hostco \(delivery\)$/m);
+  assert.equal(psql(db, "SELECT delivery->>'max_inflight' FROM suppliers WHERE key = 'netco'"), '3');
+  assert.equal(psql(db, "SELECT delivery FROM suppliers WHERE key = 'hostco'"), '{}');
   assert.match(r.stdout, /^= service acme-workplace: unchanged$/m);
 
   // Each chain field alone makes a new version.
@@ -304,6 +320,7 @@ test('export writes every field; export -> import is a no-op and a byte-for-byte
     s.visibility = { name_to_customer: true, public_comments_to_customer: true, ...s.visibility };
     s.mapping ??= {};
     s.contracts ??= [];
+    s.delivery ??= {};
   }
   const byKey = (a, b) => (a.key < b.key ? -1 : 1);
   for (const list of ['customers', 'suppliers', 'services']) want[list].sort(byKey);

@@ -105,6 +105,8 @@ static void test_defaults(void **state)
  * refused value leaves the setting as it was. */
 static void test_int_bounds(void **state)
 {
+	long lo, hi;
+
 	(void)state;
 	for (size_t i = 0; i < N_ELEMS(int_opts); i++) {
 		const struct int_opt *o = &int_opts[i];
@@ -135,7 +137,13 @@ static void test_int_bounds(void **state)
 			   msg);
 		assert_int_equal(int_of(&cfg, o), o->max);
 		kt_config_release(&cfg);
+		/* The bounds others check against (a supplier's own limits). */
+		assert_int_equal(kt_config_bounds(o->name, &lo, &hi), KT_OK);
+		assert_int_equal(lo, o->min);
+		assert_int_equal(hi, o->max);
 	}
+	assert_int_equal(kt_config_bounds("no_such_setting", &lo, &hi), KT_ERR);
+	assert_int_equal(kt_config_bounds("listen", &lo, &hi), KT_ERR);
 }
 
 static void test_int_not_a_number(void **state)
