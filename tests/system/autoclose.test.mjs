@@ -39,8 +39,11 @@ test('an unconfirmed resolved ticket closes by itself, not before auto_close_s',
   // Its legs closed too, and each supplier was told: automatically.
   assert.equal(psql(s.db, `SELECT string_agg(status, ',') FROM legs WHERE ticket_id = '${t.id}'`), 'closed,closed');
   for (const who of ['netco', 'hostco']) {
-    const got = await eventually(async () => (await sent(s, t, who, 'update'))
-      .filter((x) => x.json.close), 15000, `${who} told of the auto-close`);
+    // (an empty list is truthy: wait for the first one)
+    const got = await eventually(async () => {
+      const told = (await sent(s, t, who, 'update')).filter((x) => x.json.close);
+      return told.length > 0 && told;
+    }, 15000, `${who} told of the auto-close`);
     assert.equal(got.length, 1);
     assert.deepEqual(got[0].json.close, { automatic: true });
     assert.equal(got[0].json.data.leg.status, 'closed');

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-import { deliveredTicket, update, view, sent, snapshot } from './lib/tickets.mjs';
+import { deliveredTicket, update, view, sent, snapshot, settled } from './lib/tickets.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
@@ -172,6 +172,7 @@ test('comments on another tenant\'s ticket are 404, suppliers may not post (403)
 
   for (const who of ['netco', 'hostco']) await update(s, t, who, { status: 'resolved' });
   assert.equal((await s.api('POST', `/v1/tickets/${t.id}/close`, { key: s.keys.acme })).status, 200);
+  await settled(s, t); // the close's own messages to the suppliers, delivered
   const closed = snapshot(s, t);
   for (const [who, body] of [['acme', { text: 'one more thing' }],
     ['integrator', { text: 'to the customer', visibility: 'customer' }],
