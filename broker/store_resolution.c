@@ -10,10 +10,26 @@
 #define CONFIRMED_TEXT "resolution confirmed"
 #define AUTOMATIC_TEXT "closed automatically: the resolution was not confirmed in time"
 
-static int not_resolved(struct kt_err *err, const char *status)
+/* Begins the transaction of a close or a reopen with ticket id locked for
+ * p; the ticket must be resolved (409 "not_resolved" otherwise). On
+ * failure nothing stays open. */
+static int begin_resolved(struct kt_db *db, const char *id, const struct kt_principal *p,
+			  struct kt_err *err)
 {
-	return kt_err_set(err, 409, "not_resolved",
-			  "the ticket is %s, not resolved", status);
+	char status[32];
+
+	if (kt_db_begin(db, err))
+		return KT_ERR;
+	if (kt_store_ticket_lock_for(db, id, p, status, err))
+		goto fail;
+	if (strcmp(status, "resolved") != 0) {
+		kt_err_set(err, 409, "not_resolved", "the ticket is %s, not resolved", status);
+		goto fail;
+	}
+	return KT_OK;
+fail:
+	kt_db_rollback(db);
+	return KT_ERR;
 }
 
 /* Closes the supplier legs of ticket id (locked by the caller) that are
@@ -78,17 +94,11 @@ static int close_locked(struct kt_db *db, const char *id, const char *actor,
 int kt_store_ticket_close(struct kt_db *db, const char *id,
 			  const struct kt_principal *p, struct kt_err *err)
 {
-	char status[32], actor[80];
+	char actor[80];
 
 	kt_principal_actor(p, actor, sizeof(actor));
-	if (kt_db_begin(db, err))
+	if (begin_resolved(db, id, p, err))
 		return KT_ERR;
-	if (kt_store_ticket_lock_for(db, id, p, status, err))
-		goto fail;
-	if (strcmp(status, "resolved") != 0) {
-		not_resolved(err, status);
-		goto fail;
-	}
 	if (close_locked(db, id, actor, 0, err) || kt_db_commit(db, err))
 		goto fail;
 	return KT_OK;
@@ -126,20 +136,14 @@ int kt_store_ticket_reopen(struct kt_db *db, const char *id,
 			   int *n_messages, struct kt_err *err)
 {
 	const char *params[] = { id, NULL, reason };
-	char status[32], actor[80];
+	char actor[80];
 	PGresult *legs = NULL;
 
 	*n_messages = 0;
 	kt_principal_actor(p, actor, sizeof(actor));
 	params[1] = actor;
-	if (kt_db_begin(db, err))
+	if (begin_resolved(db, id, p, err))
 		return KT_ERR;
-	if (kt_store_ticket_lock_for(db, id, p, status, err))
-		goto fail;
-	if (strcmp(status, "resolved") != 0) {
-		not_resolved(err, status);
-		goto fail;
-	}
 	if (kt_db_cmd(db,
 		"WITH t AS (UPDATE tickets SET status = 'in_progress', updated_at = now()"
 		"  WHERE id = $1::uuid RETURNING id)"
