@@ -15,11 +15,11 @@ endif
 CC ?= cc
 CFLAGS ?= -O2 -g
 KT_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -MMD -MP \
-	-Iinclude -Ibroker -include broker/banned.h $(SANFLAGS) \
+	-Iinclude -Ibroker -include broker/base/banned.h $(SANFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 KT_LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
-LIB_SRCS := $(filter-out broker/main.c,$(wildcard broker/*.c)) $(wildcard adapters/*.c)
+LIB_SRCS := $(filter-out broker/cli/main.c,$(wildcard broker/*/*.c)) $(wildcard adapters/*.c)
 GEN_OBJS := $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_OBJS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -65,7 +65,7 @@ $(BUILD)/libketen.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(KETEN): $(BUILD)/obj/broker/main.o $(BUILD)/libketen.a
+$(KETEN): $(BUILD)/obj/broker/cli/main.o $(BUILD)/libketen.a
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(KT_LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libketen.a
@@ -94,4 +94,4 @@ bench: deps $(KETEN)
 clean:
 	rm -rf build var
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/obj/broker/main.d
+-include $(LIB_OBJS:.o=.d) $(BUILD)/obj/broker/cli/main.d

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "breaker.h"
+#include "dispatch/breaker.h"
 
 static const struct kt_breaker_policy policy = {
 	.failures = 3, .open_ms = 1000, .max_open_ms = 3000,

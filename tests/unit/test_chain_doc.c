@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "chain_doc.h"
+#include "model/chain_doc.h"
 
 #define MAX_LINES 128
 

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "config.h"
+#include "base/config.h"
 
 struct int_opt {
 	const char *name;
@@ -20,7 +20,7 @@ struct int_opt {
 
 #define INT_OPT(f, def, lo, hi) { #f, offsetof(struct kt_config, f), def, lo, hi }
 
-/* The integer settings as documented (config.h and `keten serve --help`). */
+/* The integer settings as documented (broker/base/config.h and `keten serve --help`). */
 static const struct int_opt int_opts[] = {
 	INT_OPT(db_pool_size, 4, 1, 64),
 	INT_OPT(db_deadline_ms, 5000, 100, 600000),

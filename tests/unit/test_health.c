@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "health.h"
+#include "model/health.h"
 
 #define MAX_TICKETS 6
 

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "idempotency.h"
+#include "http/idempotency.h"
 
 static const struct {
 	const char *header, *key;    /* key NULL: refused */

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "chain_doc.h"
-#include "intake.h"
+#include "model/chain_doc.h"
+#include "intake/intake.h"
 
 #define SERVICE "5e000000-0000-4000-8000-000000000005"
 #define VALID                                                              \

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "metrics.h"
+#include "base/metrics.h"
 
 /* The HELP and TYPE lines of each metric, in rendering order. */
 #define H_HTTP "# HELP keten_http_requests_total HTTP requests answered, by route pattern, method and status.\n" \

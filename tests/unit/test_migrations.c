@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
-#include "migrations.h"
+#include "store/migrations.h"
 
 #define MIGRATIONS "schemas/migrations"
 #define EMBED "schemas/embed.sh"

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "retry.h"
+#include "dispatch/retry.h"
 
 /* splitmix64: a deterministic source, so every run draws the same values. */
 static uint64_t seeded(void *arg)

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "chain_doc.h"
-#include "routing.h"
+#include "model/chain_doc.h"
+#include "routing/routing.h"
 
 #define MAX_NODES 40
 

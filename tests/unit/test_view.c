@@ -1,5 +1,5 @@
 /* test_view.c - unit tests of broker/view.c: what each party sees of the
- * record in data/view/full.json (shaped like store_ticket.c's TICKET_JSON:
+ * record in data/view/full.json (shaped like broker/store/ticket.c's TICKET_JSON:
  * legs of alpha-net and beta-soft, a timeline of every visibility). Views
  * are searched for marker strings (BETA-WORK-NOTE, OUTCOME-MARKER, ...) and
  * held to lists of allowed keys, so a new field cannot leak unnoticed. */
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "testutil.h"
-#include "view.h"
+#include "model/view.h"
 
 #define FULL "tests/unit/data/view/full.json"
 

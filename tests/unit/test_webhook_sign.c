@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "webhook_sign.h"
+#include "base/webhook_sign.h"
 
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define MSG_ID "msg_p5jXN8AQM9LWM0D4loKWxJek"

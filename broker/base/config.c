@@ -1,0 +1,257 @@
+/* config.c - the one table of broker settings, with types, defaults, bounds
+ * and help, and the readers of files and environment built on it. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <unistd.h>
+
+#include "base/config.h"
+
+enum opt_type { OPT_STR, OPT_INT };
+
+struct opt {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+	const char *def;
+	long min, max;
+	const char *help;
+};
+
+#define STR(f, def, help) { #f, OPT_STR, offsetof(struct kt_config, f), def, 0, 0, help }
+#define INT(f, def, lo, hi, help) { #f, OPT_INT, offsetof(struct kt_config, f), #def, lo, hi, help }
+
+static const struct opt opts[] = {
+	STR(database_url, NULL, "libpq conninfo or URI of the database (required)"),
+	STR(listen, "127.0.0.1:8443", "address:port of the HTTPS API; port 0 picks a free one"),
+	STR(port_file, NULL, "file to write the bound port to once listening"),
+	STR(tls_cert, NULL, "PEM certificate (chain) of the API server (required to serve)"),
+	STR(tls_key, NULL, "PEM private key of the API server (required to serve)"),
+	STR(supplier_ca, NULL, "CA bundle for supplier certificates (default: the system's)"),
+	STR(node_name, NULL, "name of this broker node in leases (default host:pid)"),
+	INT(db_pool_size, 4, 1, 64, "database connections serving API requests"),
+	INT(db_deadline_ms, 5000, 100, 600000, "longest an API request waits for the database before 503"),
+	INT(db_queue_max, 1024, 1, 1000000, "API requests waiting for the database at most (503 above it)"),
+	INT(db_statement_timeout_ms, 30000, 100, 3600000, "statement_timeout of the broker's sessions"),
+	INT(max_body_bytes, 1048576, 1024, 67108864, "largest API request body (413 above it)"),
+	INT(dispatch, 1, 0, 1, "1: this node delivers to suppliers; 0: it serves the API only"),
+	INT(dispatch_interval_ms, 1000, 10, 600000, "outbox sweep interval when not woken"),
+	INT(announce_interval_ms, 50, 1, 60000, "new work is announced to other nodes at most this often"),
+	INT(dispatch_batch, 32, 1, 1000, "outbox messages claimed per round"),
+	INT(dispatch_max_inflight, 64, 1, 10000, "supplier calls in flight at most"),
+	INT(lease_ms, 60000, 100, 86400000, "outbox lease; must outlast supplier_timeout_ms"),
+	INT(supplier_connect_timeout_ms, 5000, 10, 600000, "connect + TLS handshake timeout of a supplier call"),
+	INT(supplier_timeout_ms, 30000, 10, 3600000, "total timeout of a supplier call"),
+	INT(supplier_search_lag_ms, 5000, 0, 3600000, "how far a supplier's search may lag behind its writes: a lookup before a re-create waits this long"),
+	INT(supplier_max_response_bytes, 1048576, 1024, 67108864, "largest supplier answer read"),
+	INT(supplier_max_inflight, 8, 1, 10000, "calls in flight to one supplier at most (per broker process)"),
+	INT(supplier_low_speed_bytes, 1, 0, 1048576, "a supplier call moving fewer bytes a second than this for supplier_low_speed_time_s is cut; 0: off"),
+	INT(supplier_low_speed_time_s, 20, 1, 3600, "seconds below supplier_low_speed_bytes a second that cut a supplier call"),
+	INT(retry_base_ms, 1000, 1, 3600000, "first retry delay of a failed supplier call"),
+	INT(retry_max_ms, 3600000, 1, 86400000, "longest retry delay and longest Retry-After pause"),
+	INT(supplier_retry_budget_s, 86400, 1, 2592000, "seconds from a message's first attempt to its dead letter (429 pauses not counted)"),
+	INT(breaker_failures, 5, 1, 1000, "failed supplier calls in a row that open its circuit in this process"),
+	INT(breaker_open_ms, 30000, 10, 3600000, "how long an open circuit sends nothing before one probe"),
+	INT(breaker_open_max_ms, 300000, 10, 86400000, "longest open period; each failed probe doubles it up to this"),
+	INT(delivery_delayed_p1_ms, 300000, 100, 604800000, "a P1 leg's create not confirmed after this: delivery_delayed"),
+	INT(delivery_delayed_p2_ms, 900000, 100, 604800000, "a P2 leg's create not confirmed after this: delivery_delayed"),
+	INT(delivery_delayed_other_ms, 3600000, 100, 604800000, "a P3-P5 leg's create not confirmed after this: delivery_delayed"),
+	INT(webhook_tolerance_s, 300, 1, 86400, "accepted clock skew of signed inbound deliveries"),
+	INT(idempotency_ttl_s, 86400, 1, 2592000, "seconds an answer to an Idempotency-Key is kept for replay"),
+	INT(hop_limit, 3, 0, 100, "re-routings of a ticket after which a supplier's rejection escalates it to the integrator"),
+	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+static const struct opt *find(const char *name)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int set_opt(struct kt_config *cfg, const struct opt *o, const char *value,
+		   struct kt_err *err)
+{
+	char *field = (char *)cfg + o->offset;
+
+	if (o->type == OPT_STR) {
+		char **s = (char **)(void *)field;
+		free(*s);
+		*s = value ? strdup(value) : NULL;
+		return KT_OK;
+	} else {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno || end == value || *end != '\0')
+			return kt_err_set(err, 400, "bad_config",
+					  "setting \"%s\" needs a whole number, not \"%s\"",
+					  o->name, value);
+		if (v < o->min || v > o->max)
+			return kt_err_set(err, 400, "bad_config",
+					  "setting \"%s\" must be between %ld and %ld",
+					  o->name, o->min, o->max);
+		*(int *)(void *)field = (int)v;
+		return KT_OK;
+	}
+}
+
+void kt_config_init(struct kt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].def)
+			set_opt(cfg, &opts[i], opts[i].def, NULL);
+}
+
+int kt_config_set(struct kt_config *cfg, const char *name, const char *value,
+		  struct kt_err *err)
+{
+	const struct opt *o = find(name);
+
+	if (!o)
+		return kt_err_set(err, 400, "bad_config", "unknown setting \"%s\"", name);
+	return set_opt(cfg, o, value, err);
+}
+
+int kt_config_bounds(const char *name, long *min, long *max)
+{
+	const struct opt *o = find(name);
+
+	if (!o || o->type != OPT_INT)
+		return KT_ERR;
+	*min = o->min;
+	*max = o->max;
+	return KT_OK;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int kt_config_load_file(struct kt_config *cfg, const char *path,
+			struct kt_err *err)
+{
+	char line[4096];
+	int lineno = 0, rc = KT_OK;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return kt_err_set(err, 400, "bad_config",
+				  "could not open config file \"%s\": %s",
+				  path, strerror(errno));
+	while (rc == KT_OK && fgets(line, sizeof(line), f)) {
+		char *name, *value, *eq;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = kt_err_set(err, 400, "bad_config", "%s:%d: line longer than %zu bytes",
+					path, lineno, sizeof(line) - 2);
+			break;
+		}
+		name = trim(line);
+		if (*name == '\0' || *name == '#')
+			continue;
+		eq = strchr(name, '=');
+		if (!eq) {
+			rc = kt_err_set(err, 400, "bad_config",
+					"%s:%d: expected name = value", path, lineno);
+			break;
+		}
+		*eq = '\0';
+		name = trim(name);
+		value = trim(eq + 1);
+		rc = kt_config_set(cfg, name, value, err);
+		if (rc != KT_OK) {
+			char msg[sizeof(err->message)];
+
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			kt_err_set(err, 400, "bad_config", "%s:%d: %s", path, lineno, msg);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int kt_config_load_env(struct kt_config *cfg, struct kt_err *err)
+{
+	for (size_t i = 0; i < N_OPTS; i++) {
+		char var[64];
+		const char *v;
+		size_t j;
+
+		snprintf(var, sizeof(var), "KETEN_%s", opts[i].name);
+		for (j = 6; var[j]; j++)
+			var[j] = (char)toupper((unsigned char)var[j]);
+		v = getenv(var);
+		if (v && set_opt(cfg, &opts[i], v, err) != KT_OK)
+			return KT_ERR;
+	}
+	return KT_OK;
+}
+
+static int readable(const char *what, const char *path, struct kt_err *err)
+{
+	if (!path || !*path)
+		return kt_err_set(err, 400, "bad_config", "setting \"%s\" is required", what);
+	if (access(path, R_OK) != 0)
+		return kt_err_set(err, 400, "bad_config",
+				  "%s file \"%s\" is not readable: %s",
+				  what, path, strerror(errno));
+	return KT_OK;
+}
+
+int kt_config_validate(const struct kt_config *cfg, struct kt_err *err)
+{
+	if (!cfg->database_url || !*cfg->database_url)
+		return kt_err_set(err, 400, "bad_config",
+				  "setting \"database_url\" is required (KETEN_DATABASE_URL)");
+	if (readable("tls_cert", cfg->tls_cert, err) ||
+	    readable("tls_key", cfg->tls_key, err))
+		return KT_ERR;
+	if (cfg->supplier_ca && readable("supplier_ca", cfg->supplier_ca, err))
+		return KT_ERR;
+	if (!strchr(cfg->listen, ':'))
+		return kt_err_set(err, 400, "bad_config",
+				  "setting \"listen\" needs host:port, not \"%s\"", cfg->listen);
+	if (cfg->lease_ms <= cfg->supplier_timeout_ms)
+		return kt_err_set(err, 400, "bad_config",
+				  "lease_ms (%d) must be longer than supplier_timeout_ms (%d)",
+				  cfg->lease_ms, cfg->supplier_timeout_ms);
+	if (cfg->retry_max_ms < cfg->retry_base_ms)
+		return kt_err_set(err, 400, "bad_config",
+				  "retry_max_ms must not be below retry_base_ms");
+	if (cfg->breaker_open_max_ms < cfg->breaker_open_ms)
+		return kt_err_set(err, 400, "bad_config",
+				  "breaker_open_max_ms must not be below breaker_open_ms");
+	return KT_OK;
+}
+
+void kt_config_print_help(void)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		printf("  %-28s %s (default %s)\n", opts[i].name, opts[i].help,
+		       opts[i].def ? opts[i].def : "none");
+}
+
+void kt_config_release(struct kt_config *cfg)
+{
+	for (size_t i = 0; i < N_OPTS; i++)
+		if (opts[i].type == OPT_STR)
+			free(*(char **)(void *)((char *)cfg + opts[i].offset));
+	memset(cfg, 0, sizeof(*cfg));
+}

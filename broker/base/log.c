@@ -1,0 +1,56 @@
+/* log.c - one JSON object per line on stderr, written with one write(2) so
+ * lines from several threads never interleave. */
+#include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "keten/err.h"
+#include "base/log.h"
+
+static enum kt_log_level min_level = KT_LOG_INFO;
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void kt_log_set_level(enum kt_log_level level)
+{
+	min_level = level;
+}
+
+void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
+{
+	char msg[1024], ts[40];
+	struct timespec now;
+	struct tm tm;
+	va_list ap;
+	json_t *line;
+	char *text;
+	size_t len;
+	ssize_t written;
+
+	if (level < min_level) {
+		json_decref(fields);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kt_utf8_trim(msg);
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + 19, sizeof(ts) - 19, ".%03ldZ", now.tv_nsec / 1000000);
+	line = json_pack("{s:s, s:s, s:s}", "ts", ts, "level", level_names[level],
+			 "msg", msg);
+	if (fields) {
+		json_object_update_missing(line, fields);
+		json_decref(fields);
+	}
+	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(line);
+	if (!text)
+		return;
+	len = strlen(text);
+	text[len] = '\n'; /* over the NUL: one write(2) carries the whole line */
+	written = write(STDERR_FILENO, text, len + 1);
+	(void)written; /* nowhere left to report a failing stderr */
+	free(text);
+}

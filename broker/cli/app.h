@@ -1,0 +1,20 @@
+/* app.h - what one running broker process is made of; built and torn down
+ * by cli/cmd_serve.c, borrowed by the HTTP layer and the dispatcher. */
+#ifndef KETEN_APP_H
+#define KETEN_APP_H
+
+#include <event2/event.h>
+
+#include "base/config.h"
+
+struct kt_app {
+	const struct kt_config *cfg;
+	struct event_base *base;
+	struct kt_dbpool *api_pool;  /* sessions for API requests */
+	struct kt_dbpool *bg_pool;   /* sessions for the dispatcher: a flood of
+					requests never starves deliveries */
+	struct kt_dispatcher *dispatcher;
+	char node_name[128];
+};
+
+#endif

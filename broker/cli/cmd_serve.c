@@ -1,0 +1,208 @@
+/* cmd_serve.c - `keten serve`: builds the broker (loop, database pools,
+ * HTTPS server, dispatcher, auto-close sweep), runs it until SIGINT/SIGTERM, and tears it
+ * down in the order that lets every pending job finish cleanly. */
+#include <curl/curl.h>
+#include <event2/thread.h>
+#include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "lifecycle/autoclose.h"
+#include "cli/cli.h"
+#include "store/dbpool.h"
+#include "dispatch/dispatcher.h"
+#include "http/server.h"
+#include "base/log.h"
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: keten serve [--config FILE] [--listen HOST:PORT] [--port-file F]\n"
+		"                   [--check-config]\n\n"
+		"Runs the broker: the HTTPS API, the dispatcher that delivers to\n"
+		"suppliers and the inbound channel. --check-config validates the\n"
+		"configuration and exits. Settings (file: name = value; environment:\n"
+		"KETEN_<NAME>; the command line wins):\n\n");
+	kt_config_print_help();
+}
+
+#define DRAIN_MS 10000     /* longest wait for API requests in flight */
+#define FLUSH_MS 200       /* time for the last answers to leave */
+
+/* The shutdown in progress: no new connections, no new deliveries, and
+ * the loop runs on until every API request in flight has its answer. */
+struct drain {
+	struct kt_app *app;
+	struct kt_http *http;
+	struct kt_autoclose *autoclose;
+	struct event *tick;
+	int signals;
+	int waited_ms;
+};
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain *dr = arg;
+	struct timeval flush = { 0, FLUSH_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	dr->waited_ms += 50;
+	if (kt_dbpool_busy(dr->app->api_pool) > 0 && dr->waited_ms < DRAIN_MS)
+		return;
+	event_del(dr->tick);
+	event_base_loopexit(dr->app->base, &flush);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct drain *dr = arg;
+	struct timeval every = { 0, 50 * 1000 };
+
+	(void)what;
+	if (dr->signals++ > 0) {
+		kt_log(KT_LOG_WARN, json_pack("{s:i}", "signal", (int)sig),
+		       "second signal: stopping without waiting");
+		event_base_loopbreak(dr->app->base);
+		return;
+	}
+	kt_log(KT_LOG_INFO, json_pack("{s:i, s:i}", "signal", (int)sig, "in_flight",
+				      kt_dbpool_busy(dr->app->api_pool)),
+	       "shutting down: answering the requests in flight");
+	kt_http_stop_accepting(dr->http);
+	kt_dispatcher_stop(dr->app->dispatcher);
+	kt_autoclose_stop(dr->autoclose);
+	event_add(dr->tick, &every);
+}
+
+static int run(struct kt_app *app)
+{
+	struct kt_err err = { 0 };
+	struct kt_http *http = NULL;
+	struct event *sigint = NULL, *sigterm = NULL;
+	struct drain dr = { .app = app };
+	int code = 1;
+
+	app->api_pool = kt_dbpool_new(app->base, "api", app->cfg->database_url,
+				      app->cfg->db_pool_size, app->cfg->db_deadline_ms,
+				      app->cfg->db_queue_max,
+				      app->cfg->db_statement_timeout_ms, &err);
+	if (!app->api_pool)
+		goto out;
+	/* The dispatcher's jobs are never refused and may wait as long as a
+	 * lease lasts: an outcome recorded late is still worth recording. */
+	app->bg_pool = kt_dbpool_new(app->base, "dispatch", app->cfg->database_url, 2,
+				     app->cfg->lease_ms, 0,
+				     app->cfg->db_statement_timeout_ms, &err);
+	if (!app->bg_pool)
+		goto out;
+	if (!(app->dispatcher = kt_dispatcher_new(app, &err)))
+		goto out;
+	if (!(dr.autoclose = kt_autoclose_new(app, &err)))
+		goto out;
+	if (!(http = kt_http_start(app, &err)))
+		goto out;
+	dr.http = http;
+	dr.tick = event_new(app->base, -1, EV_PERSIST, on_drain_tick, &dr);
+	sigint = evsignal_new(app->base, SIGINT, on_signal, &dr);
+	sigterm = evsignal_new(app->base, SIGTERM, on_signal, &dr);
+	event_add(sigint, NULL);
+	event_add(sigterm, NULL);
+	kt_log(KT_LOG_INFO, json_pack("{s:s, s:i, s:s}", "listen", app->cfg->listen,
+				      "port", kt_http_port(http), "node", app->node_name),
+	       "keten serving");
+	event_base_dispatch(app->base);
+	code = 0;
+out:
+	if (kt_err_isset(&err))
+		kt_log(KT_LOG_ERROR, json_pack("{s:s}", "error", err.code), "%s", err.message);
+	kt_err_release(&err);
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	if (dr.tick)
+		event_free(dr.tick);
+	/* The dispatcher stops first (abandons transfers; their leases run
+	 * out), then the pools run their last done callbacks, which may still
+	 * kick the stopped dispatcher, which is freed only after them. */
+	kt_dispatcher_stop(app->dispatcher);
+	kt_autoclose_stop(dr.autoclose);
+	kt_dbpool_free(app->bg_pool);
+	kt_dbpool_free(app->api_pool);
+	kt_dispatcher_free(app->dispatcher);
+	kt_autoclose_free(dr.autoclose);
+	kt_http_free(http);
+	return code;
+}
+
+int kt_cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "port-file", required_argument, NULL, 'p' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_file = NULL, *listen = NULL, *port_file = NULL;
+	struct kt_app app = { 0 };
+	struct kt_config cfg;
+	struct kt_err err = { 0 };
+	int c, check = 0, code = 1;
+	const char *level = getenv("KETEN_LOG_LEVEL");
+
+	while ((c = getopt_long(argc, argv, "c:l:p:kh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config_file = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'p': port_file = optarg; break;
+		case 'k': check = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (level && strcmp(level, "debug") == 0)
+		kt_log_set_level(KT_LOG_DEBUG);
+	if (kt_cli_load_config(&cfg, config_file))
+		return 1;
+	if ((listen && kt_config_set(&cfg, "listen", listen, &err)) ||
+	    (port_file && kt_config_set(&cfg, "port_file", port_file, &err)) ||
+	    kt_config_validate(&cfg, &err)) {
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	if (check) {
+		printf("configuration ok\n");
+		code = 0;
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg.node_name)
+		snprintf(app.node_name, sizeof(app.node_name), "%s", cfg.node_name);
+	else {
+		char host[64] = "localhost";
+
+		gethostname(host, sizeof(host) - 1);
+		snprintf(app.node_name, sizeof(app.node_name), "%s:%d", host, (int)getpid());
+	}
+	/* Before any thread starts: curl's globals and libevent's locking. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	evthread_use_pthreads();
+	app.cfg = &cfg;
+	app.base = event_base_new();
+	if (!app.base) {
+		fprintf(stderr, "keten: could not create the event loop\n");
+		goto cleanup;
+	}
+	code = run(&app);
+	event_base_free(app.base);
+cleanup:
+	curl_global_cleanup();
+	libevent_global_shutdown();
+out:
+	kt_err_release(&err);
+	kt_config_release(&cfg);
+	return code;
+}

@@ -1,0 +1,33 @@
+/* dispatcher.h - delivers outbox messages to suppliers from the event loop:
+ * claims (on the background database pool), the adapter's request, signing
+ * at send time, libcurl's multi-socket interface on the same loop, and the
+ * outcome written back under the lease. */
+#ifndef KETEN_DISPATCHER_H
+#define KETEN_DISPATCHER_H
+
+#include "cli/app.h"
+#include "keten/err.h"
+
+struct kt_dispatcher;
+
+/* Needs app->base, app->bg_pool and app->cfg. With cfg->dispatch on, it
+ * starts the periodic sweep and listens for other nodes' announcements. */
+struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err);
+
+/* Asks for a claim round soon (after an outcome, on an announcement).
+ * Coalesced: many kicks while a claim runs make one more round. */
+void kt_dispatcher_kick(struct kt_dispatcher *d);
+
+/* New outbox work was committed by this process: kick the local
+ * dispatcher and announce it to the other nodes (one NOTIFY per
+ * announce_interval_ms at most, never inside the intake transaction). */
+void kt_dispatcher_wake(struct kt_dispatcher *d);
+
+/* Stops claiming and abandons calls in flight (their leases run out and
+ * any node retries them). Call before freeing the background pool. */
+void kt_dispatcher_stop(struct kt_dispatcher *d);
+
+/* Frees what is left; accepts NULL. */
+void kt_dispatcher_free(struct kt_dispatcher *d);
+
+#endif

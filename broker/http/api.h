@@ -1,0 +1,103 @@
+/* api.h - one API request as the HTTP layer hands it to a route, and the
+ * route table. A route's work function runs on a database worker: it may
+ * read everything in the request but touches no libevent object; it sets
+ * status and answer (a new reference) or fills err. */
+#ifndef KETEN_API_H
+#define KETEN_API_H
+
+#include <jansson.h>
+
+#include "cli/app.h"
+#include "http/auth.h"
+#include "keten/err.h"
+#include "store/store.h"
+#include "store/idempotency.h"
+
+#define KT_ROUTE_MAX_PARAMS 2
+
+struct kt_request {
+	struct kt_app *app;
+	const struct kt_route *route;
+	char params[KT_ROUTE_MAX_PARAMS][72];  /* {id}-style path segments */
+	char *body;                 /* owned, NUL-terminated; NULL when none */
+	size_t body_len;
+	unsigned char key_hash[KT_KEY_HASH_LEN];
+	struct kt_principal principal;       /* set before work runs */
+	char *webhook_id, *webhook_timestamp, *webhook_signature; /* owned copies */
+	char *query_limit, *query_cursor;    /* owned copies */
+	char *query_state, *query_supplier;  /* owned copies (GET /v1/deliveries) */
+	char *query_version;                 /* owned copy (GET /v1/services/{}/chain) */
+	char *idempotency_key;               /* owned copy of Idempotency-Key */
+	/* answer */
+	int status;
+	json_t *answer;
+	char *answer_text;          /* owned; when set, sent as is instead of answer */
+	int wake_dispatcher;        /* something was queued for suppliers */
+	/* bookkeeping of the HTTP layer */
+	void *http_req;
+	long long started_us;
+	char request_id[24];
+};
+
+/* Roles allowed on a route: bits (1 << KT_ROLE_x). 0 = no API key needed. */
+#define KT_ALLOW(role) (1u << (role))
+
+struct kt_route {
+	const char *method;
+	const char *pattern;        /* "/v1/tickets/{}"; {} is a parameter */
+	unsigned roles;
+	int json_body;              /* needs an application/json body */
+	int (*work)(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+};
+
+extern const struct kt_route kt_routes[];
+extern const int kt_routes_count;
+
+/* The route handlers (api_*.c). */
+int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_delivery_replay(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_delivery_discard(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_supplier_replay_dead(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_leg_link(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_route(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_cancel(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_close(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
+/* p's view of ticket id (model/view.h), read from the full record. New
+ * reference, or NULL with 404 "not_found". */
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
+			   const char *id, struct kt_err *err);
+/* admin/api_admin.c: customers, suppliers and services; the route's pattern
+ * ("/v1/customers...") says which. */
+int kt_api_admin_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_get(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
+/* Runs the work of a creating POST (see store/idempotency.h) in one
+ * transaction guarded by the request's Idempotency-Key, if any, scoped to
+ * the caller's API key; sets r->status and r->answer_text to the answer,
+ * the original one on a replay (work did not run). 400
+ * "invalid_idempotency_key", 409 "idempotency_key_in_flight", 422
+ * "idempotency_key_reused" or work's error. After the commit it may purge
+ * expired answers (at most once a minute per process). */
+int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
+		  void *arg, struct kt_err *err);
+
+/* The ?limit= of a list: 50 when absent, 1..200, else 400 "invalid_limit". */
+int kt_api_list_limit(const struct kt_request *r, int *limit, struct kt_err *err);
+
+/* Parses r->body as a JSON object: 400 "invalid_json" when it is not. */
+json_t *kt_api_body_json(const struct kt_request *r, struct kt_err *err);
+
+#endif

@@ -1,0 +1,112 @@
+/* routes.c - the route table of the HTTP API and the handlers too small
+ * for a file of their own (readiness). */
+#include <errno.h>
+
+#include "http/api.h"
+
+const struct kt_route kt_routes[] = {
+	{ "GET", "/readyz", 0, 0, kt_api_ready },
+	{ "POST", "/v1/tickets",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1,
+	  kt_api_ticket_create },
+	{ "GET", "/v1/tickets", KT_ALLOW(KT_ROLE_CUSTOMER) |
+	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
+	  kt_api_ticket_list },
+	{ "GET", "/v1/tickets/{}", KT_ALLOW(KT_ROLE_CUSTOMER) |
+	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
+	  kt_api_ticket_get },
+	{ "GET", "/v1/deliveries", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_delivery_list },
+	{ "POST", "/v1/deliveries/{}/replay", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_delivery_replay },
+	{ "POST", "/v1/deliveries/{}/discard", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_delivery_discard },
+	{ "POST", "/v1/suppliers/{}/replay-dead", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_supplier_replay_dead },
+	{ "POST", "/v1/legs/{}/link", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_leg_link },
+	{ "POST", "/v1/tickets/{}/route", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_route },
+	{ "POST", "/v1/tickets/{}/cancel",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_cancel },
+	/* The integrator API (admin/api_admin.c): the route's pattern names the kind. */
+	{ "GET", "/v1/customers", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_list },
+	{ "POST", "/v1/customers", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_admin_create },
+	{ "GET", "/v1/customers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_get },
+	{ "PUT", "/v1/customers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_admin_update },
+	{ "DELETE", "/v1/customers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_delete },
+	{ "GET", "/v1/suppliers", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_list },
+	{ "POST", "/v1/suppliers", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_admin_create },
+	{ "GET", "/v1/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_get },
+	{ "PUT", "/v1/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_admin_update },
+	{ "DELETE", "/v1/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_delete },
+	{ "GET", "/v1/services", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_list },
+	{ "POST", "/v1/services", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_admin_create },
+	{ "GET", "/v1/services/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_get },
+	{ "PUT", "/v1/services/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_admin_update },
+	{ "DELETE", "/v1/services/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_admin_delete },
+	{ "GET", "/v1/services/{}/chain", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_service_chain },
+	{ "GET", "/v1/services/{}/status",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_service_status },
+	{ "POST", "/v1/tickets/{}/close",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_ticket_close },
+	{ "POST", "/v1/tickets/{}/reopen",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_reopen },
+	{ "POST", "/v1/tickets/{}/comments",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_comment_create },
+	/* Signed by the supplier, not authorised by an API key. */
+	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound },
+};
+
+const int kt_routes_count = (int)(sizeof(kt_routes) / sizeof(kt_routes[0]));
+
+int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	if (kt_store_ping(db, err))
+		return KT_ERR;
+	r->status = 200;
+	r->answer = json_pack("{s:s}", "status", "ready");
+	return KT_OK;
+}
+
+#define LIST_DEFAULT 50
+#define LIST_MAX 200
+
+int kt_api_list_limit(const struct kt_request *r, int *limit, struct kt_err *err)
+{
+	char *end;
+	long v;
+
+	*limit = LIST_DEFAULT;
+	if (!r->query_limit)
+		return KT_OK;
+	errno = 0;
+	v = strtol(r->query_limit, &end, 10);
+	if (errno || *end || end == r->query_limit || v < 1 || v > LIST_MAX)
+		return kt_err_set(err, 400, "invalid_limit",
+				  "limit must be a whole number from 1 to %d", LIST_MAX);
+	*limit = (int)v;
+	return KT_OK;
+}
+
+json_t *kt_api_body_json(const struct kt_request *r, struct kt_err *err)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (!r->body || r->body_len == 0) {
+		kt_err_set(err, 400, "invalid_json", "request body is empty");
+		return NULL;
+	}
+	v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v) {
+		kt_err_set(err, 400, "invalid_json", "malformed JSON at line %d, column %d: %s",
+			   jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		kt_err_set(err, 400, "invalid_json", "request body must be a JSON object");
+		return NULL;
+	}
+	return v;
+}

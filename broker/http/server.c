@@ -1,0 +1,513 @@
+/* server.c - the HTTPS server: one listener, evhttp with a TLS bufferevent
+ * per connection, request checks that need no database (route, media type,
+ * size, bearer key), then the route's work on the API pool and the answer
+ * from the loop thread. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <stdatomic.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/api.h"
+#include "store/dbpool.h"
+#include "dispatch/dispatcher.h"
+#include "http/server.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "store/key.h"
+#include "http/tls.h"
+
+struct kt_http {
+	struct kt_app *app;
+	struct evhttp *evhttp;
+	struct evconnlistener *listener;           /* until evhttp owns it */
+	struct evhttp_bound_socket *bound;
+	struct kt_tls *tls;
+	int port;
+};
+
+static atomic_ullong request_counter;
+
+/* Answered on the loop without a route of the table; named for logs and
+ * metrics. */
+static const struct kt_route healthz_route = { "GET", "/healthz", 0, 0, NULL };
+static const struct kt_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL };
+static const struct kt_route metrics_route = { "GET", "/metrics", 0, 0, NULL };
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct bufferevent *tls_bev(struct event_base *base, void *arg)
+{
+	struct kt_http *http = arg;
+	SSL *ssl = kt_tls_session_new(http->tls);
+
+	if (!ssl)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
+}
+
+static const char *method_name(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	default: return "OTHER";
+	}
+}
+
+static void request_free(struct kt_request *r)
+{
+	free(r->body);
+	free(r->webhook_id);
+	free(r->webhook_timestamp);
+	free(r->webhook_signature);
+	free(r->query_limit);
+	free(r->query_cursor);
+	free(r->query_state);
+	free(r->query_supplier);
+	free(r->query_version);
+	free(r->idempotency_key);
+	free(r->answer_text);
+	json_decref(r->answer);
+	free(r);
+}
+
+/* Sends r's answer (or err) and frees r. Loop thread only. */
+static void respond(struct kt_request *r, int rc, const struct kt_err *err)
+{
+	struct evhttp_request *req = r->http_req;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evbuffer_new();
+	const char *raw = rc == KT_OK ? r->answer_text : NULL;
+	json_t *body;
+	char *text;
+	int status;
+
+	if (rc == KT_OK) {
+		status = r->status ? r->status : 200;
+		body = json_incref(r->answer);
+	} else {
+		status = err->status ? err->status : 500;
+		body = kt_err_to_json(err);
+		if (status == 503)
+			evhttp_add_header(out, "Retry-After", "1");
+	}
+	evhttp_add_header(out, "X-Request-Id", r->request_id);
+	if (body || raw) {
+		/* Text rendered by the work (an answer kept for idempotent
+		 * replay) goes out as is: first answer and replays are equal. */
+		text = raw ? NULL : json_dumps(body, JSON_COMPACT);
+		raw = raw ? raw : text;
+		evhttp_add_header(out, "Content-Type", "application/json");
+		if (raw) {
+			evbuffer_add(buf, raw, strlen(raw));
+			evbuffer_add(buf, "\n", 1);
+		}
+		free(text);
+		json_decref(body);
+	}
+	evhttp_send_reply(req, status, NULL, buf);
+	evbuffer_free(buf);
+	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
+	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
+	       json_pack("{s:s, s:s, s:i, s:f, s:s?}", "request_id", r->request_id,
+			 "route", r->route ? r->route->pattern : "-", "status", status,
+			 "ms", (double)(now_us() - r->started_us) / 1000.0,
+			 "error", rc == KT_OK ? NULL : err->code),
+	       "request");
+	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
+		kt_dispatcher_wake(r->app->dispatcher);
+	request_free(r);
+}
+
+/* The OpenAPI document, compiled in from schemas/openapi.json. */
+extern const char kt_openapi_json[];
+
+static void respond_openapi(struct kt_request *r)
+{
+	struct evhttp_request *req = r->http_req;
+	struct evbuffer *buf = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "application/json");
+	evbuffer_add_reference(buf, kt_openapi_json, strlen(kt_openapi_json), NULL, NULL);
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+	kt_metrics_http_request(openapi_route.pattern, "GET", 200);
+	request_free(r);
+}
+
+static void respond_error(struct kt_request *r, int status, const char *code,
+			  const char *msg)
+{
+	struct kt_err err = { 0 };
+
+	kt_err_set(&err, status, code, "%s", msg);
+	respond(r, KT_ERR, &err);
+	kt_err_release(&err);
+}
+
+/* GET /metrics: the process's counters in the Prometheus text format,
+ * rendered on the loop (a short walk of a bounded table under a mutex). */
+static void respond_metrics(struct kt_request *r)
+{
+	struct evhttp_request *req = r->http_req;
+	struct evbuffer *buf;
+	size_t len = 0;
+	char *text = kt_metrics_render(kt_metrics_global(), &len);
+
+	if (!text) {
+		r->route = &metrics_route;
+		respond_error(r, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	buf = evbuffer_new();
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	evbuffer_add(buf, text, len);
+	free(text);
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+	kt_metrics_http_request(metrics_route.pattern, "GET", 200);
+	request_free(r);
+}
+
+static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct kt_request *r = arg;
+
+	if (r->route->roles) {
+		if (kt_store_principal(db, r->key_hash, &r->principal, err))
+			return KT_ERR;
+		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
+			return kt_err_set(err, 403, "forbidden",
+					  "a %s key cannot use %s %s",
+					  kt_role_name(r->principal.role),
+					  r->route->method, r->route->pattern);
+	}
+	return r->route->work(db, r, err);
+}
+
+static void request_done(void *arg, int rc, struct kt_err *err)
+{
+	respond(arg, rc, err);
+}
+
+/* Matches path against pattern, filling params. Segments of parameters are
+ * limited to [A-Za-z0-9_-]: anything else cannot be an id or a key. */
+static int match(const char *pattern, const char *path, struct kt_request *r)
+{
+	int np = 0;
+
+	while (*pattern && *path) {
+		if (pattern[0] == '{' && pattern[1] == '}') {
+			size_t n = strspn(path, "abcdefghijklmnopqrstuvwxyz"
+						"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+			if (n == 0 || n >= sizeof(r->params[0]) || np >= KT_ROUTE_MAX_PARAMS)
+				return 0;
+			memcpy(r->params[np], path, n);
+			r->params[np++][n] = '\0';
+			path += n;
+			pattern += 2;
+		} else if (*pattern++ != *path++) {
+			return 0;
+		}
+	}
+	return *pattern == '\0' && (*path == '\0' || (path[0] == '/' && path[1] == '\0'));
+}
+
+static char *header_copy(struct evkeyvalq *h, const char *name)
+{
+	const char *v = evhttp_find_header(h, name);
+
+	return v ? strdup(v) : NULL;
+}
+
+static void read_query(struct evhttp_request *req, struct kt_request *r)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params;
+
+	if (!q || evhttp_parse_query_str(q, &params) != 0)
+		return;
+	r->query_limit = header_copy(&params, "limit");
+	r->query_cursor = header_copy(&params, "cursor");
+	r->query_state = header_copy(&params, "state");
+	r->query_supplier = header_copy(&params, "supplier");
+	r->query_version = header_copy(&params, "version");
+	evhttp_clear_headers(&params);
+}
+
+/* Content-Type must be application/json, parameters allowed. */
+static int is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return ct && strncasecmp(ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static int read_body(struct evhttp_request *req, struct kt_request *r,
+		     size_t max)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *cl = evhttp_find_header(in, "Content-Length");
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(body);
+
+	if (cl) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(cl, &end, 10);
+		if (errno || *end != '\0' || v > max)
+			return -1;
+	}
+	if (len > max)
+		return -1;
+	r->body = malloc(len + 1);
+	if (!r->body)
+		return -1;
+	evbuffer_remove(body, r->body, len);
+	r->body[len] = '\0';
+	r->body_len = len;
+	return 0;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct kt_http *http = arg;
+	struct kt_app *app = http->app;
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const char *method;
+	struct kt_request *r = calloc(1, sizeof(*r));
+	int path_matched = 0;
+	struct kt_err err = { 0 };
+	char token[KT_TOKEN_MAX];
+
+	if (!r) {
+		evhttp_send_error(req, 503, NULL);
+		return;
+	}
+	r->app = app;
+	r->http_req = req;
+	r->started_us = now_us();
+	snprintf(r->request_id, sizeof(r->request_id), "%x-%llx",
+		 (unsigned)getpid(), (unsigned long long)++request_counter);
+	method = method_name(req);
+	if (!path)
+		path = "/";
+	if (strcmp(path, "/healthz") == 0) {
+		r->route = &healthz_route;
+		r->status = 200;
+		r->answer = json_pack("{s:s}", "status", "ok");
+		respond(r, KT_OK, NULL);
+		return;
+	}
+	if (strcmp(path, "/v1/openapi.json") == 0 && strcmp(method, "GET") == 0) {
+		respond_openapi(r);
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) {
+		respond_metrics(r);
+		return;
+	}
+	for (int i = 0; i < kt_routes_count; i++) {
+		if (!match(kt_routes[i].pattern, path, r))
+			continue;
+		path_matched = 1;
+		if (strcmp(kt_routes[i].method, method) == 0) {
+			r->route = &kt_routes[i];
+			break;
+		}
+	}
+	if (!r->route) {
+		if (path_matched)
+			respond_error(r, 405, "method_not_allowed", "method not allowed here");
+		else
+			respond_error(r, 404, "not_found", "no such resource");
+		return;
+	}
+	if (r->route->json_body) {
+		if (!is_json_type(evhttp_find_header(in, "Content-Type"))) {
+			respond_error(r, 415, "unsupported_media_type",
+				      "Content-Type must be application/json");
+			return;
+		}
+		if (read_body(req, r, (size_t)app->cfg->max_body_bytes) != 0) {
+			char msg[80];
+
+			snprintf(msg, sizeof(msg), "request body is larger than %d bytes",
+				 app->cfg->max_body_bytes);
+			respond_error(r, 413, "body_too_large", msg);
+			return;
+		}
+	}
+	if (r->route->roles) {
+		if (kt_auth_bearer(evhttp_find_header(in, "Authorization"), token,
+				   sizeof(token), &err) != KT_OK) {
+			respond(r, KT_ERR, &err);
+			kt_err_release(&err);
+			return;
+		}
+		kt_auth_hash(token, r->key_hash);
+		memset(token, 0, sizeof(token));
+	}
+	r->webhook_id = header_copy(in, "webhook-id");
+	r->webhook_timestamp = header_copy(in, "webhook-timestamp");
+	r->webhook_signature = header_copy(in, "webhook-signature");
+	r->idempotency_key = header_copy(in, "Idempotency-Key");
+	read_query(req, r);
+	kt_dbpool_submit(app->api_pool, request_work, request_done, r);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss,
+			socklen_t *len, struct kt_err *err)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	char *end;
+	long port;
+	size_t hl;
+
+	if (!colon || (hl = (size_t)(colon - listen)) >= sizeof(host))
+		return kt_err_set(err, 400, "bad_config", "bad listen address \"%s\"", listen);
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || end == colon + 1 || port < 0 || port > 65535)
+		return kt_err_set(err, 400, "bad_config", "bad port in \"%s\"", listen);
+	memset(ss, 0, sizeof(*ss));
+	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		host[hl - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return kt_err_set(err, 400, "bad_config", "bad address in \"%s\"", listen);
+		*len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((unsigned short)port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			return kt_err_set(err, 400, "bad_config", "bad address in \"%s\"", listen);
+		*len = sizeof(*s4);
+	}
+	return KT_OK;
+}
+
+static int write_port_file(const char *path, int port, struct kt_err *err)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+		return kt_err_set(err, 500, "port_file", "could not write port file \"%s\": %s",
+				  path, strerror(errno));
+	return KT_OK;
+}
+
+struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
+{
+	const struct kt_config *cfg = app->cfg;
+	struct kt_http *http = calloc(1, sizeof(*http));
+	struct sockaddr_storage ss, bound;
+	socklen_t len = 0, blen = sizeof(bound);
+
+	if (!http) {
+		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	http->app = app;
+	if (parse_listen(cfg->listen, &ss, &len, err))
+		goto fail;
+	if (!(http->tls = kt_tls_server_new(cfg->tls_cert, cfg->tls_key, err)))
+		goto fail;
+	http->listener = evconnlistener_new_bind(app->base, NULL, NULL,
+		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+		(struct sockaddr *)&ss, (int)len);
+	if (!http->listener) {
+		kt_err_set(err, 500, "listen", "could not listen on \"%s\": %s",
+			   cfg->listen, strerror(errno));
+		goto fail;
+	}
+	getsockname(evconnlistener_get_fd(http->listener), (struct sockaddr *)&bound, &blen);
+	http->port = ntohs(bound.ss_family == AF_INET6
+			   ? ((struct sockaddr_in6 *)&bound)->sin6_port
+			   : ((struct sockaddr_in *)&bound)->sin_port);
+	http->evhttp = evhttp_new(app->base);
+	if (!http->evhttp) {
+		kt_err_set(err, 500, "internal", "could not create the HTTP server");
+		goto fail;
+	}
+	evhttp_set_bevcb(http->evhttp, tls_bev, http);
+	/* evhttp's own hard limit sits above ours so that our handler answers
+	 * 413 in JSON for everything up to it. */
+	evhttp_set_max_body_size(http->evhttp, (ev_ssize_t)cfg->max_body_bytes + 65536);
+	evhttp_set_max_headers_size(http->evhttp, 65536);
+	evhttp_set_timeout(http->evhttp, 60);
+	evhttp_set_allowed_methods(http->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+				   EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(http->evhttp, on_request, http);
+	http->bound = evhttp_bind_listener(http->evhttp, http->listener);
+	if (!http->bound) {
+		kt_err_set(err, 500, "listen", "could not bind the HTTP server");
+		goto fail;
+	}
+	http->listener = NULL; /* evhttp owns it now */
+	if (cfg->port_file && write_port_file(cfg->port_file, http->port, err))
+		goto fail;
+	return http;
+fail:
+	kt_http_free(http);
+	return NULL;
+}
+
+void kt_http_stop_accepting(struct kt_http *http)
+{
+	if (http && http->bound)
+		evconnlistener_disable(evhttp_bound_socket_get_listener(http->bound));
+}
+
+int kt_http_port(const struct kt_http *http)
+{
+	return http->port;
+}
+
+void kt_http_free(struct kt_http *http)
+{
+	if (!http)
+		return;
+	if (http->listener)
+		evconnlistener_free(http->listener);
+	if (http->evhttp)
+		evhttp_free(http->evhttp);
+	kt_tls_free(http->tls);
+	free(http);
+}

@@ -1,0 +1,106 @@
+/* api_tickets.c - POST /v1/tickets, GET /v1/tickets/{id}, GET /v1/tickets:
+ * intake and the caller's views of tickets. */
+#include "http/api.h"
+#include "intake/intake.h"
+#include "store/ticket.h"
+#include "model/view.h"
+
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
+			   const char *id, struct kt_err *err)
+{
+	json_t *full = kt_store_ticket_full(db, id, p, err), *view;
+
+	if (!full)
+		return NULL;
+	view = kt_view_ticket(full, p, 1);
+	json_decref(full);
+	if (!view)
+		kt_err_set(err, 404, "not_found", "no such ticket");
+	return view;
+}
+
+struct intake_work {
+	const struct kt_principal *principal;
+	struct kt_intake in;
+	int n_messages;
+};
+
+/* Inside the intake transaction: the ticket and the answer, rendered
+ * before COMMIT so that the text kept for an Idempotency-Key is exactly
+ * the 201 the caller gets. */
+static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
+		  struct kt_err *err)
+{
+	struct intake_work *w = arg;
+	char id[KT_UUID_LEN + 1];
+	json_t *view;
+
+	if (kt_store_ticket_create(db, w->principal, &w->in, id, &w->n_messages, err) ||
+	    !(view = kt_api_ticket_view(db, w->principal, id, err)))
+		return KT_ERR;
+	out->body = json_dumps(view, JSON_COMPACT);
+	json_decref(view);
+	if (!out->body)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	out->status = 201;
+	return KT_OK;
+}
+
+int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	struct intake_work w = { .principal = &r->principal };
+	json_t *body = kt_api_body_json(r, err);
+	int rc = KT_ERR;
+
+	if (!body)
+		return KT_ERR;
+	if (kt_intake_parse(body, &w.in, err) ||
+	    kt_api_create(db, r, intake, &w, err))
+		goto out;
+	r->wake_dispatcher = w.n_messages > 0;
+	rc = KT_OK;
+out:
+	json_decref(body);
+	return rc;
+}
+
+int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	if (!kt_is_uuid(r->params[0]))
+		return kt_err_set(err, 404, "not_found", "no such ticket");
+	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
+	if (!r->answer)
+		return KT_ERR;
+	r->status = 200;
+	return KT_OK;
+}
+
+int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	int limit;
+	json_t *page, *items, *t;
+	size_t i;
+
+	if (kt_api_list_limit(r, &limit, err))
+		return KT_ERR;
+	if (r->query_state && strcmp(r->query_state, "needs_triage") != 0 &&
+	    strcmp(r->query_state, "escalated") != 0)
+		return kt_err_set(err, 400, "invalid_state", "state must be needs_triage or escalated");
+	if (r->query_state && r->principal.role != KT_ROLE_INTEGRATOR)
+		return kt_err_set(err, 403, "forbidden", "only the integrator lists tickets by state");
+	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, r->query_state,
+				    err);
+	if (!page)
+		return KT_ERR;
+	items = json_array();
+	json_array_foreach(json_object_get(page, "items"), i, t) {
+		json_t *v = kt_view_ticket(t, &r->principal, 0);
+
+		if (v)
+			json_array_append_new(items, v);
+	}
+	json_object_set_new(page, "items", items);
+	r->answer = page;
+	r->status = 200;
+	return KT_OK;
+}

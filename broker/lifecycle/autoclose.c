@@ -1,0 +1,95 @@
+/* autoclose.c - the auto-close sweep (see autoclose.h): every tick, while
+ * no sweep runs, one background job closes overdue resolved tickets in
+ * batches of BATCH, each batch its own short transaction. */
+#include "lifecycle/autoclose.h"
+#include "store/dbpool.h"
+#include "base/log.h"
+#include "store/resolution.h"
+
+#define BATCH 50
+#define MAX_BATCHES 20    /* per tick: a backlog is worked off over ticks */
+#define TICK_MIN_MS 1000
+#define TICK_MAX_MS 60000
+
+struct kt_autoclose {
+	struct kt_app *app;
+	struct event *tick;
+	int running;
+	int closed;          /* by the running sweep */
+};
+
+static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct kt_autoclose *a = arg;
+	int n = BATCH;
+
+	a->closed = 0;
+	for (int i = 0; i < MAX_BATCHES && n == BATCH; i++) {
+		if (kt_store_ticket_autoclose(db, a->app->cfg->auto_close_s, BATCH, &n, err))
+			return KT_ERR;
+		a->closed += n;
+	}
+	return KT_OK;
+}
+
+static void sweep_done(void *arg, int rc, struct kt_err *err)
+{
+	struct kt_autoclose *a = arg;
+
+	if (rc != KT_OK)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
+		       "auto-close sweep failed: %s (tried again at the next tick)", err->message);
+	else if (a->closed > 0)
+		kt_log(KT_LOG_INFO, json_pack("{s:i}", "tickets", a->closed),
+		       "auto-closed %d resolved ticket(s) nobody confirmed", a->closed);
+	a->running = 0;
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_autoclose *a = arg;
+
+	(void)fd;
+	(void)what;
+	if (a->running)
+		return;
+	a->running = 1;
+	kt_dbpool_submit(a->app->bg_pool, sweep_work, sweep_done, a);
+}
+
+struct kt_autoclose *kt_autoclose_new(struct kt_app *app, struct kt_err *err)
+{
+	struct kt_autoclose *a = calloc(1, sizeof(*a));
+	/* A tenth of the wait, so a ticket closes at most 10% late. */
+	long long ms = (long long)app->cfg->auto_close_s * 100;
+	struct timeval tv;
+
+	if (ms < TICK_MIN_MS)
+		ms = TICK_MIN_MS;
+	if (ms > TICK_MAX_MS)
+		ms = TICK_MAX_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if (!a || !(a->tick = event_new(app->base, -1, EV_PERSIST, on_tick, a))) {
+		free(a);
+		kt_err_set(err, 500, "out_of_memory", "could not start the auto-close sweep");
+		return NULL;
+	}
+	a->app = app;
+	event_add(a->tick, &tv);
+	return a;
+}
+
+void kt_autoclose_stop(struct kt_autoclose *a)
+{
+	if (a)
+		event_del(a->tick);
+}
+
+void kt_autoclose_free(struct kt_autoclose *a)
+{
+	if (!a)
+		return;
+	event_free(a->tick);
+	free(a);
+}

@@ -1,0 +1,30 @@
+/* view.h - who may see what of a ticket: the one place where every view
+ * (customer, supplier, integrator, and what a supplier is sent) is cut out
+ * of the full ticket record. Pure functions over JSON; no I/O. */
+#ifndef KETEN_VIEW_H
+#define KETEN_VIEW_H
+
+#include <jansson.h>
+
+#include "http/auth.h"
+
+/* The full record (as store/ticket.c loads it: ticket fields, customer,
+ * service, legs[], timeline[]) seen by p. For a supplier: only its own leg
+ * (as "leg") and the timeline entries meant for that leg or for everyone;
+ * for a customer: the consolidated status ("status"), no legs, only
+ * customer-visible entries (a supplier's public comments only where its
+ * visibility.public_comments_to_customer is not false), a supplier's name
+ * (as an entry's actor_name) only where its visibility.name_to_customer
+ * is true; for the integrator: everything. Other suppliers are "supplier"
+ * to everyone but the integrator. The visibility settings come with each
+ * leg's supplier in the full record. with_timeline = 0 leaves the timeline out (lists).
+ * Returns a new reference, or NULL when p may not see the ticket at all. */
+json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
+		       int with_timeline);
+
+/* What a supplier is sent about leg leg_id: that supplier's own view,
+ * focused on that leg. NULL when the leg is not the supplier's. */
+json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
+			     const char *supplier_key, const char *leg_id);
+
+#endif

@@ -1,0 +1,280 @@
+/* dbpool.c - worker threads, each with its own database session, fed from
+ * one queue; finished jobs go back to the loop through one event made
+ * active from the worker (libevent's pthread locking is on). */
+#include <pthread.h>
+#include <time.h>
+
+#include "store/dbpool.h"
+#include "base/log.h"
+#include "base/metrics.h"
+
+struct job {
+	kt_db_work_fn *work;
+	kt_db_done_fn *done;
+	void *arg;
+	long long queued_ms;
+	int rc;
+	struct kt_err err;
+	struct job *next;
+};
+
+struct kt_dbpool {
+	char name[32];
+	char *conninfo;
+	int deadline_ms;
+	int max_queue;
+	int statement_timeout_ms;
+	int size;
+	pthread_t *threads;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct job *queue_head, *queue_tail; /* waiting for a worker */
+	struct job *done_head, *done_tail;   /* waiting for the loop */
+	int busy;                            /* queued or running: loop thread only */
+	int queued;                          /* waiting for a worker: under lock */
+	int stopping;
+	struct event *done_ev;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void push(struct job **head, struct job **tail, struct job *j)
+{
+	j->next = NULL;
+	if (*tail)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
+static struct job *pop(struct job **head, struct job **tail)
+{
+	struct job *j = *head;
+
+	if (j) {
+		*head = j->next;
+		if (!*head)
+			*tail = NULL;
+	}
+	return j;
+}
+
+static int stopping(struct kt_dbpool *pool)
+{
+	int v;
+
+	pthread_mutex_lock(&pool->lock);
+	v = pool->stopping;
+	pthread_mutex_unlock(&pool->lock);
+	return v;
+}
+
+/* A session that is connected, or 503 once the deadline of the job passed
+ * or the pool is stopping (a job waiting for a database that is down must
+ * not hold up the broker's exit). */
+static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
+{
+	const int lost = *db != NULL;
+
+	if (*db && kt_db_ok(*db))
+		return KT_OK;
+	for (;;) {
+		kt_err_release(&j->err);
+		if (*db ? kt_db_reconnect(*db, &j->err) == KT_OK
+			: kt_db_open(pool->conninfo, pool->statement_timeout_ms, db,
+				     &j->err) == KT_OK) {
+			kt_log(KT_LOG_INFO, json_pack("{s:s}", "pool", pool->name),
+			       "database session connected");
+			if (lost)
+				kt_metrics_db_reconnect(pool->name);
+			return KT_OK;
+		}
+		if (stopping(pool)) {
+			kt_err_release(&j->err);
+			return kt_err_set(&j->err, 503, "shutting_down", "broker is shutting down");
+		}
+		if (now_ms() - j->queued_ms >= pool->deadline_ms)
+			return KT_ERR;
+		struct timespec pause = { 0, 100 * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+}
+
+static void run(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
+{
+	if (now_ms() - j->queued_ms > pool->deadline_ms) {
+		j->rc = kt_err_set(&j->err, 503, "database_unavailable",
+				   "database busy: request waited longer than %d ms",
+				   pool->deadline_ms);
+		return;
+	}
+	if (session(pool, db, j) != KT_OK) {
+		j->rc = KT_ERR;
+		return;
+	}
+	/* A session lost during the work is not retried here: the loss may
+	 * have come after the server committed, and running the work again
+	 * could write twice. The caller answers 503; the next job reconnects. */
+	j->rc = j->work(*db, j->arg, &j->err);
+}
+
+static void *worker(void *arg)
+{
+	struct kt_dbpool *pool = arg;
+	struct kt_db *db = NULL;
+
+	pthread_mutex_lock(&pool->lock);
+	for (;;) {
+		struct job *j;
+
+		while (!pool->stopping && !pool->queue_head)
+			pthread_cond_wait(&pool->wake, &pool->lock);
+		if (pool->stopping)
+			break;
+		j = pop(&pool->queue_head, &pool->queue_tail);
+		pool->queued--;
+		pthread_mutex_unlock(&pool->lock);
+		run(pool, &db, j);
+		kt_db_settle(db);
+		pthread_mutex_lock(&pool->lock);
+		push(&pool->done_head, &pool->done_tail, j);
+		event_active(pool->done_ev, EV_READ, 0);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	kt_db_free(db);
+	return NULL;
+}
+
+static void finish(struct kt_dbpool *pool, struct job *j)
+{
+	pool->busy--;
+	kt_metrics_db_jobs(pool->name, -1);
+	j->done(j->arg, j->rc, &j->err);
+	kt_err_release(&j->err);
+	free(j);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_dbpool *pool = arg;
+	struct job *list;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&pool->lock);
+	list = pool->done_head;
+	pool->done_head = pool->done_tail = NULL;
+	pthread_mutex_unlock(&pool->lock);
+	while (list) {
+		struct job *next = list->next;
+
+		finish(pool, list);
+		list = next;
+	}
+}
+
+struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
+				const char *conninfo, int size, int deadline_ms,
+				int max_queue, int statement_timeout_ms,
+				struct kt_err *err)
+{
+	struct kt_dbpool *pool = calloc(1, sizeof(*pool));
+
+	if (!pool)
+		goto oom;
+	snprintf(pool->name, sizeof(pool->name), "%s", name);
+	pool->deadline_ms = deadline_ms;
+	pool->max_queue = max_queue;
+	pool->statement_timeout_ms = statement_timeout_ms;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->wake, NULL);
+	pool->conninfo = strdup(conninfo);
+	pool->threads = calloc((size_t)size, sizeof(pthread_t));
+	pool->done_ev = event_new(base, -1, 0, on_done, pool);
+	if (!pool->conninfo || !pool->threads || !pool->done_ev)
+		goto oom;
+	for (; pool->size < size; pool->size++)
+		if (pthread_create(&pool->threads[pool->size], NULL, worker, pool) != 0) {
+			kt_err_set(err, 500, "internal", "could not start database worker");
+			kt_dbpool_free(pool);
+			return NULL;
+		}
+	return pool;
+oom:
+	kt_err_set(err, 500, "out_of_memory", "out of memory");
+	kt_dbpool_free(pool);
+	return NULL;
+}
+
+void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
+		      kt_db_done_fn *done, void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	struct kt_err err = { 0 };
+	int full;
+
+	if (!j) {
+		kt_err_set(&err, 503, "out_of_memory", "out of memory");
+		done(arg, KT_ERR, &err);
+		return;
+	}
+	j->work = work;
+	j->done = done;
+	j->arg = arg;
+	j->queued_ms = now_ms();
+	pthread_mutex_lock(&pool->lock);
+	full = pool->max_queue > 0 && pool->queued >= pool->max_queue;
+	if (!full) {
+		push(&pool->queue_head, &pool->queue_tail, j);
+		pool->queued++;
+		pthread_cond_signal(&pool->wake);
+	}
+	pthread_mutex_unlock(&pool->lock);
+	if (full) {
+		free(j);
+		kt_err_set(&err, 503, "overloaded", "too many requests wait for the database");
+		done(arg, KT_ERR, &err);
+		return;
+	}
+	pool->busy++;
+	kt_metrics_db_jobs(pool->name, 1);
+}
+
+int kt_dbpool_busy(const struct kt_dbpool *pool)
+{
+	return pool->busy;
+}
+
+void kt_dbpool_free(struct kt_dbpool *pool)
+{
+	struct job *j;
+
+	if (!pool)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->stopping = 1;
+	pthread_cond_broadcast(&pool->wake);
+	pthread_mutex_unlock(&pool->lock);
+	for (int i = 0; i < pool->size; i++)
+		pthread_join(pool->threads[i], NULL);
+	if (pool->done_ev)
+		on_done(-1, 0, pool);
+	while ((j = pop(&pool->queue_head, &pool->queue_tail))) {
+		j->rc = kt_err_set(&j->err, 503, "shutting_down", "broker is shutting down");
+		finish(pool, j);
+	}
+	if (pool->done_ev)
+		event_free(pool->done_ev);
+	pthread_cond_destroy(&pool->wake);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool->threads);
+	free(pool->conninfo);
+	free(pool);
+}

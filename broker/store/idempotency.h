@@ -1,0 +1,41 @@
+/* idempotency.h - the transaction of a creating request and the
+ * answers kept for its Idempotency-Key (store/idempotency.c). */
+#ifndef KETEN_STORE_IDEMPOTENCY_H
+#define KETEN_STORE_IDEMPOTENCY_H
+
+#include "http/idempotency.h"
+#include "store/store.h"
+
+/* The answer of a creating request: its status and its body exactly as
+ * sent. body is owned (malloc'd text; free()). */
+struct kt_store_answer {
+	int status;
+	char *body;
+};
+
+/* The writes of one creating request, run inside the transaction that
+ * kt_store_create opens: does them and renders the answer into out (body
+ * malloc'd, owned by out). Begins, commits and rolls back nothing. */
+typedef int (*kt_store_create_fn)(struct kt_db *db, void *arg,
+				  struct kt_store_answer *out, struct kt_err *err);
+
+/* Runs work in ONE transaction and fills out (the caller's struct; free
+ * out->body) with its answer. With idem (NULL: no key, just the
+ * transaction), first takes the transaction-level advisory lock on
+ * scope:key without waiting - 409 "idempotency_key_in_flight" while
+ * another transaction holds it - then reads the answer kept for the key
+ * (answers older than ttl_s count as absent): the same target and body
+ * hash -> that answer, work does not run, nothing is written; another ->
+ * 422 "idempotency_key_reused". Otherwise work runs and a 2xx answer is
+ * kept beside its writes before COMMIT, so a retry after a lost COMMIT
+ * answer finds it. On failure everything is rolled back. */
+int kt_store_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,
+		    kt_store_create_fn work, void *arg, struct kt_store_answer *out,
+		    struct kt_err *err);
+
+/* Deletes up to batch answers older than ttl_s in its own short
+ * statement; *deleted gets how many. */
+int kt_store_idempotency_purge(struct kt_db *db, int ttl_s, int batch,
+			       int *deleted, struct kt_err *err);
+
+#endif

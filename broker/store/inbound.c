@@ -1,0 +1,108 @@
+/* inbound.c - the supplier lookup of the inbound channel and the
+ * exactly-once application of a supplier's delivery. */
+#include "http/auth.h"
+#include "intake/intake.h"
+#include "store/inbound.h"
+#include "store/internal.h"
+#include "store/leg.h"
+#include "store/ticket.h"
+
+json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
+				 struct kt_err *err)
+{
+	const char *params[] = { key };
+	int found;
+	json_t *v = kt_db_json(db,
+		"SELECT json_build_object('id', id, 'key', key, 'adapter', adapter,"
+		" 'endpoint', endpoint, 'secret_ref', secret_ref, 'mapping', mapping)"
+		" FROM suppliers WHERE key = $1", 1, params, &found, err);
+
+	if (!v && !found && !kt_err_isset(err))
+		kt_err_set(err, 404, "unknown_supplier", "no supplier \"%s\"", key);
+	return v;
+}
+
+int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
+			   const char *webhook_id, const struct kt_inbound_update *u,
+			   const struct kt_inbound_policy *pol,
+			   enum kt_inbound_result *result, int *n_messages,
+			   struct kt_err *err)
+{
+	const int ahead_s = pol->ahead_s;
+	const struct kt_leg_reject rj = {
+		.reason = u->reject_reason, .component = u->reject_component,
+		.hop_limit = pol->hop_limit,
+	};
+	const char *sid = json_string_value(json_object_get(supplier, "id"));
+	const char *skey = json_string_value(json_object_get(supplier, "key"));
+	const char *seen[] = { sid, webhook_id };
+	char ahead[16];
+	const char *leg[] = { u->leg_id, sid, u->occurred_at, ahead };
+	struct kt_leg_change c = {
+		.external_id = u->external_id, .has_status = u->has_status,
+		.status = u->status, .comment = u->comment,
+		.comment_public = u->comment_public, .comment_origin = u->comment_origin,
+		.occurred_at = u->occurred_at,
+		.webhook_id = webhook_id,
+	};
+	char actor[80], ticket_id[KT_UUID_LEN + 1];
+	PGresult *res;
+	int in_future, stale;
+
+	*result = KT_INBOUND_APPLIED;
+	*n_messages = 0;
+	snprintf(actor, sizeof(actor), "supplier:%s", skey);
+	snprintf(ahead, sizeof(ahead), "%d", ahead_s);
+	if (kt_db_begin(db, err))
+		return KT_ERR;
+	res = kt_db_exec(db,
+		"INSERT INTO inbound_deliveries (supplier_id, webhook_id)"
+		" VALUES ($1::uuid, $2) ON CONFLICT DO NOTHING RETURNING 1", 2, seen, err);
+	if (!res)
+		goto fail;
+	if (PQntuples(res) == 0)
+		*result = KT_INBOUND_DUPLICATE;
+	PQclear(res);
+	if (*result == KT_INBOUND_DUPLICATE)
+		return kt_db_commit(db, err);
+	if (!kt_is_uuid(u->leg_id)) {
+		kt_err_set(err, 404, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
+			   u->leg_id, skey);
+		goto fail;
+	}
+	res = kt_db_exec(db,
+		"SELECT ticket_id, $3::timestamptz > now() + $4::integer * interval '1 second'"
+		" FROM legs WHERE id = $1::uuid AND supplier_id = $2::uuid",
+		4, leg, err);
+	if (!res)
+		goto fail;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		kt_err_set(err, 404, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
+			   u->leg_id, skey);
+		goto fail;
+	}
+	snprintf(ticket_id, sizeof(ticket_id), "%s", PQgetvalue(res, 0, 0));
+	in_future = PQgetvalue(res, 0, 1)[0] == 't';
+	PQclear(res);
+	if (in_future) {
+		kt_err_detail(err, "/occurred_at", "is more than %d s ahead of the broker's clock",
+			      ahead_s);
+		kt_err_set(err, 422, "invalid_update", "occurred_at \"%s\" is in the future",
+			   u->occurred_at);
+		goto fail;
+	}
+	if (kt_store_ticket_lock(db, ticket_id, err) ||
+	    (u->reject ? kt_store_leg_reject(db, u->leg_id, ticket_id, actor, &c, &rj, &stale,
+					     n_messages, err)
+		       : kt_store_leg_update(db, u->leg_id, ticket_id, actor, &c, &stale, err)) ||
+	    kt_db_commit(db, err))
+		goto fail;
+	if (stale)
+		*result = KT_INBOUND_STALE;
+	return KT_OK;
+fail:
+	kt_db_rollback(db);
+	*n_messages = 0;
+	return KT_ERR;
+}

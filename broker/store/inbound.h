@@ -1,0 +1,43 @@
+/* inbound.h - suppliers as the inbound channel sees them, and the
+ * transaction that applies one verified supplier delivery exactly once. */
+#ifndef KETEN_STORE_INBOUND_H
+#define KETEN_STORE_INBOUND_H
+
+#include "keten/adapter.h"
+#include "store/store.h"
+
+/* {id, key, adapter, endpoint, secret_ref} of the supplier with this key;
+ * NULL with 404 "unknown_supplier". New reference. */
+json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
+				 struct kt_err *err);
+
+/* What became of a delivery. */
+enum kt_inbound_result {
+	KT_INBOUND_APPLIED,
+	KT_INBOUND_DUPLICATE,  /* its webhook-id was seen before: nothing changed */
+	KT_INBOUND_STALE,      /* older than the leg's last update: only recorded */
+};
+
+/* How an inbound delivery is applied: the clock tolerance and the hop
+ * limit of re-routing (base/config.h). */
+struct kt_inbound_policy {
+	int ahead_s;
+	int hop_limit;
+};
+
+/* In one transaction: remembers webhook_id for this supplier (a repeat is
+ * KT_INBOUND_DUPLICATE and changes nothing), checks that the leg is this
+ * supplier's (404 "unknown_leg", nothing kept) and that u->occurred_at is
+ * at most pol->ahead_s seconds ahead of the database's clock (422
+ * "invalid_update", nothing kept: a time in the future would make every
+ * later update stale), then applies the update in the order of the
+ * supplier's clock (kt_store_leg_update(), or kt_store_leg_reject() for a
+ * rejection, which may re-route the ticket). *result says what happened;
+ * *n_messages gets the outbox messages a re-routing queued. */
+int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
+			   const char *webhook_id, const struct kt_inbound_update *u,
+			   const struct kt_inbound_policy *pol,
+			   enum kt_inbound_result *result, int *n_messages,
+			   struct kt_err *err);
+
+#endif

@@ -1,0 +1,88 @@
+/* leg.h - applying what a supplier says about its leg (from an
+ * inbound delivery or from the answer to a delivery) inside the caller's
+ * transaction: external id, status, comment, and their timeline events. */
+#ifndef KETEN_STORE_LEG_H
+#define KETEN_STORE_LEG_H
+
+#include <jansson.h>
+
+#include "keten/model.h"
+#include "store/store.h"
+
+struct kt_leg_change {
+	const char *external_id;  /* NULL: unchanged */
+	int has_status;
+	enum kt_status status;
+	const char *comment;      /* NULL: none */
+	int comment_public;       /* the customer may see the comment */
+	const char *comment_origin; /* the origin marker it carries; NULL: none */
+	const char *occurred_at;  /* RFC 3339 from the supplier; NULL: now */
+	const char *webhook_id;   /* the inbound delivery that says this; NULL:
+				   * the supplier's answer to our delivery */
+};
+
+/* Applies c to leg leg_id of ticket ticket_id, in the order of the
+ * supplier's clock. actor is "supplier:<key>".
+ *
+ * A leg the broker ended (withdrawn, rejected, cancelled) takes no more
+ * status or comment: an inbound delivery about it is stale; an answer's
+ * status is dropped (its external id still applies).
+ *
+ * An inbound delivery (c->webhook_id set) happened at c->occurred_at, or
+ * now when it gives none. One older than the last update applied to the
+ * leg is stale: it changes nothing but a "stale_update" event (integrator
+ * only) holding what it said. Otherwise it is applied, even when it moves
+ * the leg back (a supplier reopening its ticket), and the leg keeps its
+ * time and webhook id. Equal times apply in arrival order.
+ *
+ * An answer to our delivery (c->webhook_id NULL) carries no supplier time:
+ * its external id always applies, its status only while the supplier has
+ * sent no update of the leg (an answer may cross the supplier's first
+ * webhook); a differing status after that is recorded as stale.
+ *
+ * Records accepted (first external id), supplier_update, acknowledged
+ * (first status past new), the comment (kt_store_comment_from_supplier:
+ * relayed, or recognised as an echo), then refreshes the ticket's
+ * consolidated status. *stale (may be NULL) is set when c was stale. Call
+ * inside a transaction that holds kt_store_ticket_lock on the ticket. */
+int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket_id,
+			const char *actor, const struct kt_leg_change *c, int *stale,
+			struct kt_err *err);
+
+/* kt_store_leg_update() for a caller that need not know whether c was stale. */
+int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_id,
+		       const char *actor, const struct kt_leg_change *c,
+		       struct kt_err *err);
+
+/* A supplier's "not ours" about its leg. */
+struct kt_leg_reject {
+	const char *reason;
+	const char *component;  /* the supplier's hint where it belongs; NULL: none */
+	int hop_limit;          /* the hop_limit setting */
+};
+
+/* Applies a rejection of leg leg_id (inbound: c carries webhook_id,
+ * occurred_at and maybe external_id; no status or comment), in the order
+ * of the supplier's clock like kt_store_leg_update(): a stale one, or one
+ * of a leg the broker already ended, sets *stale and is only recorded. A
+ * leg that is resolved, closed or cancelled cannot be rejected (422
+ * "invalid_update"). Otherwise the leg is cancelled and ended "rejected",
+ * its unsent messages discarded (the supplier gets no cancel), a
+ * "rejected" event (the supplier and the integrator see it) recorded, the
+ * ticket re-routed (kt_store_route_rejected(); *n_messages gets the
+ * messages queued) and its consolidated status refreshed. Inside a
+ * transaction holding kt_store_ticket_lock. */
+int kt_store_leg_reject(struct kt_db *db, const char *leg_id, const char *ticket_id,
+			const char *actor, const struct kt_leg_change *c,
+			const struct kt_leg_reject *rj, int *stale, int *n_messages,
+			struct kt_err *err);
+
+/* Appends an event to ticket ticket_id's timeline, about leg leg_id (NULL:
+ * the ticket as a whole). holder NULL: the leg's supplier while the leg is
+ * open, else the integrator. occurred_at NULL: now. data is stolen. */
+int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
+		       const char *kind, const char *visibility, const char *actor,
+		       const char *holder, const char *occurred_at, json_t *data,
+		       struct kt_err *err);
+
+#endif

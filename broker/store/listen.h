@@ -1,0 +1,36 @@
+/* listen.h - one non-blocking LISTEN session on the event loop:
+ * other broker processes announce new outbox work with a coalesced NOTIFY,
+ * and this wakes the local dispatcher. The connection state machine runs
+ * on the loop (libpq's non-blocking calls); it reconnects by itself. */
+#ifndef KETEN_STORE_LISTEN_H
+#define KETEN_STORE_LISTEN_H
+
+#include <event2/event.h>
+
+#include "keten/err.h"
+
+/* The channel outbox work is announced on. */
+#define KT_OUTBOX_CHANNEL "keten_outbox"
+
+/* Called on the loop when another process announced work (own
+ * announcements, whose payload is self, are ignored), and after every
+ * (re)connection, since announcements may have been missed meanwhile. */
+typedef void kt_listener_fn(void *arg);
+
+struct kt_listener;
+
+/* Starts listening on KT_OUTBOX_CHANNEL. Returns NULL only when out of
+ * memory: an unreachable database is retried every second. */
+struct kt_listener *kt_listener_new(struct event_base *base, const char *conninfo,
+				    const char *self, kt_listener_fn *cb, void *arg,
+				    struct kt_err *err);
+
+/* Accepts NULL. */
+void kt_listener_free(struct kt_listener *l);
+
+/* Announces new outbox work to every listening process (payload: self).
+ * Runs on a worker's session. */
+struct kt_db;
+int kt_store_announce(struct kt_db *db, const char *self, struct kt_err *err);
+
+#endif

@@ -1,0 +1,482 @@
+/* outbox.c - claiming outbox messages and recording outcomes (see
+ * store/outbox.h), with the delivered / dead events on the timeline. */
+#include "store/internal.h"
+#include "store/leg.h"
+#include "store/outbox.h"
+#include "store/ticket.h"
+
+static const char *const kind_names[] = {
+	"delivered", "not_sent", "ambiguous", "retryable", "permanent",
+};
+
+const char *kt_outcome_kind_name(enum kt_outcome_kind kind)
+{
+	return kind_names[kind];
+}
+
+const char *kt_outcome_state(const struct kt_outcome *o)
+{
+	if (o->kind == KT_OUT_DELIVERED)
+		return "done";
+	return o->kind == KT_OUT_PERMANENT || o->gave_up ? "dead" : "pending";
+}
+
+int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
+			    const json_t *payload, struct kt_err *err)
+{
+	char *text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+	const char *params[] = { leg_id, kt_operation_name(op), text };
+	PGresult *res;
+	int n;
+
+	if (payload && !text)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	res = kt_db_exec(db,
+		"WITH l AS (UPDATE legs SET next_seq = next_seq + 1"
+		"  WHERE id = $1::uuid AND supplier_id IS NOT NULL"
+		"  RETURNING id, ticket_id, next_seq - 1 AS seq)"
+		" INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, payload)"
+		" SELECT l.id, l.seq, $2, 'msg_' || replace(gen_random_uuid()::text, '-', ''),"
+		"  t.priority, $3::jsonb FROM l JOIN tickets t ON t.id = l.ticket_id"
+		" RETURNING id", 3, params, err);
+	free(text);
+	if (!res)
+		return KT_ERR;
+	n = PQntuples(res);
+	PQclear(res);
+	return n == 1 ? KT_OK : kt_err_set(err, 404, "unknown_leg", "no such leg with a supplier");
+}
+
+int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
+			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
+			  json_t **out, struct kt_err *err)
+{
+	char lim[16], lease[16], lag[16], most[16];
+	char *skip = gates->paused ? json_dumps(gates->paused, JSON_COMPACT) : NULL;
+	char *busy = gates->busy ? json_dumps(gates->busy, JSON_COMPACT) : NULL;
+	const char *params[] = { lim, owner, lease, skip, lag, most, busy };
+	PGresult *res;
+
+	if ((gates->paused && !skip) || (gates->busy && !busy)) {
+		free(skip);
+		free(busy);
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	}
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(lease, sizeof(lease), "%d", lease_ms);
+	snprintf(lag, sizeof(lag), "%d", lag_ms);
+	snprintf(most, sizeof(most), "%d", gates->max_inflight);
+	/* A dead message keeps the rest of its leg back, as a pending one
+	 * does, so a leg's messages never overtake; a discarded one does not.
+	 * Of the rows locked, a supplier gets only as many as it has room for
+	 * (its own max_inflight, else $6, less its calls in flight, $7); the
+	 * rest stay unclaimed. An in-doubt create waits out the supplier's own
+	 * search_lag_ms, else $5. The
+	 * claimed come back in claim order, so the most urgent goes first
+	 * (and is the probe of a half-open circuit). */
+	res = kt_db_exec(db,
+		"WITH c AS (SELECT o.id, l.supplier_id, o.priority, o.due_at,"
+		"  coalesce((s.delivery ->> 'max_inflight')::integer, $6::integer) AS most"
+		"  FROM outbox o JOIN legs l ON l.id = o.leg_id"
+		"  JOIN suppliers s ON s.id = l.supplier_id"
+		"  WHERE o.state = 'pending' AND o.due_at <= now()"
+		"   AND (o.lease_until IS NULL"
+		"    OR o.lease_until < now() - CASE WHEN o.operation = 'create'"
+		"     THEN coalesce((s.delivery ->> 'search_lag_ms')::integer, $5::integer)"
+		"     ELSE 0 END * interval '1 millisecond')"
+		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
+		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
+		"     AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
+		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED),"
+		" r AS (SELECT c.id FROM (SELECT id, supplier_id, most, row_number() OVER"
+		"   (PARTITION BY supplier_id ORDER BY priority, due_at) AS n FROM c) c"
+		"  WHERE c.n <= c.most"
+		"   - coalesce(($7::jsonb ->> c.supplier_id::text)::integer, 0)),"
+		" u AS (UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
+		"  lease_until = now() + $3::integer * interval '1 millisecond',"
+		"  attempts = o.attempts + 1, first_attempt_at = coalesce(o.first_attempt_at, now()),"
+		"  in_doubt = o.in_doubt OR (o.lease_token IS NOT NULL AND o.operation = 'create'),"
+		"  updated_at = now()"
+		" FROM r, legs l, suppliers s"
+		" WHERE o.id = r.id AND l.id = o.leg_id AND s.id = l.supplier_id"
+		" RETURNING json_build_object('id', o.id::text, 'token', o.lease_token,"
+		"  'leg_id', o.leg_id, 'ticket_id', l.ticket_id, 'seq', o.seq,"
+		"  'operation', o.operation, 'idempotency_key', o.idempotency_key,"
+		"  'payload', o.payload, 'attempts', o.attempts, 'in_doubt', o.in_doubt,"
+		"  'budget_used_ms',"
+		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
+		"  'supplier', json_build_object('id', s.id,"
+		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
+		"  'secret_ref', s.secret_ref, 'mapping', s.mapping, 'delivery', s.delivery),"
+		"  'queued_ms', (extract(epoch FROM now() - o.created_at) * 1000)::bigint) AS m,"
+		"  o.priority, o.due_at)"
+		" SELECT m FROM u ORDER BY priority, due_at",
+		7, params, err);
+	free(skip);
+	free(busy);
+	if (!res)
+		return KT_ERR;
+	*out = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *m = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+
+		if (m)
+			json_array_append_new(*out, m);
+	}
+	PQclear(res);
+	return KT_OK;
+}
+
+/* Length of the valid UTF-8 character at s (n bytes left), or 0 for an
+ * invalid or cut one, and for NUL (which jsonb refuses). */
+static size_t utf8_char(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len;
+
+	if (s[0] == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xC2 || s[0] > 0xF4)
+		return 0;
+	len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
+	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* A JSON string of the first max bytes of a supplier's text: what is not
+ * valid UTF-8 (a binary body, a character cut at max) becomes '?'. A new
+ * reference, or NULL when out of memory. */
+static json_t *answer_text(const char *s, size_t n, size_t max)
+{
+	char *copy;
+	size_t len = 0;
+	json_t *j;
+
+	if (n > max)
+		n = max;
+	copy = malloc(n + 1);
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t c = utf8_char((const unsigned char *)s + i, n - i);
+
+		if (c == 0) {
+			copy[len++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(copy + len, s + i, c);
+		len += c;
+		i += c;
+	}
+	j = json_stringn(copy, len);
+	free(copy);
+	return j;
+}
+
+static char *outcome_json(const struct kt_outcome *o)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s}", "kind", kt_outcome_kind_name(o->kind),
+			      "code", o->code, "message", o->message);
+	char *text = NULL;
+
+	if (!j)
+		return NULL;
+	if (o->http_status)
+		json_object_set_new(j, "http_status", json_integer(o->http_status));
+	if (o->retry_after &&
+	    json_object_set_new(j, "retry_after", answer_text(o->retry_after,
+							      strlen(o->retry_after), 256)))
+		goto out;
+	if (o->body && json_object_set_new(j, "body", answer_text(o->body, o->body_len,
+								  KT_OUTCOME_BODY_MAX)))
+		goto out;
+	if (o->gave_up)
+		json_object_set_new(j, "gave_up", json_string("retry_budget"));
+	text = json_dumps(j, JSON_COMPACT);
+out:
+	json_decref(j);
+	return text;
+}
+
+int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
+			   const struct kt_outcome *o, int *stale, struct kt_err *err)
+{
+	char delay[24], credit[24];
+	char *outcome = outcome_json(o);
+	const char *state = kt_outcome_state(o);
+	const char *params[] = { id, token, state, delay, outcome, credit,
+				 o->in_doubt ? "true" : "false" };
+	PGresult *res = NULL;
+	int rc = KT_ERR;
+
+	*stale = 0;
+	if (!outcome)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	snprintf(delay, sizeof(delay), "%lld", o->retry_in_ms);
+	snprintf(credit, sizeof(credit), "%lld", o->credit_ms);
+	if (kt_db_begin(db, err))
+		goto out;
+	res = kt_db_exec(db,
+		"UPDATE outbox o SET state = $3, outcome = $5::jsonb, lease_owner = NULL,"
+		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
+		"  paused_ms = o.paused_ms + $6::bigint, in_doubt = $7::boolean,"
+		"  due_at = CASE WHEN $3 = 'pending'"
+		"   THEN now() + $4::bigint * interval '1 millisecond' ELSE o.due_at END"
+		" FROM legs l, suppliers s"
+		" WHERE o.id = $1::bigint AND o.lease_token = $2::uuid"
+		"  AND l.id = o.leg_id AND s.id = l.supplier_id"
+		" RETURNING o.leg_id, l.ticket_id, 'supplier:' || s.key, o.operation, o.attempts",
+		7, params, err);
+	if (!res)
+		goto rollback;
+	if (PQntuples(res) != 1) {
+		*stale = 1;
+		rc = KT_OK;
+		goto rollback;
+	}
+	if (strcmp(state, "pending") != 0 &&
+	    (kt_store_ticket_lock(db, PQgetvalue(res, 0, 1), err) ||
+	     kt_store_leg_event(db, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
+		o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead", "integrator",
+		"system", o->kind == KT_OUT_DELIVERED ? NULL : "integrator", NULL,
+		json_pack("{s:s, s:I, s:o}", "operation", PQgetvalue(res, 0, 3),
+			  "attempts", (json_int_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10),
+			  "outcome", json_loads(outcome, 0, NULL)),
+		err)))
+		goto rollback;
+	if (o->kind == KT_OUT_DELIVERED && (o->external_id || o->has_status)) {
+		struct kt_leg_change c = {
+			.external_id = o->external_id, .has_status = o->has_status,
+			.status = o->status,
+		};
+
+		if (kt_store_leg_apply(db, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				       PQgetvalue(res, 0, 2), &c, err))
+			goto rollback;
+	}
+	if (kt_db_commit(db, err))
+		goto rollback;
+	rc = KT_OK;
+	goto out;
+rollback:
+	kt_db_rollback(db);
+out:
+	PQclear(res);
+	free(outcome);
+	return rc;
+}
+
+int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
+			    long long delay_ms, int *stale, struct kt_err *err)
+{
+	char delay[24];
+	const char *params[] = { id, token, delay };
+	PGresult *res;
+
+	snprintf(delay, sizeof(delay), "%lld", delay_ms);
+	res = kt_db_exec(db,
+		"UPDATE outbox o SET attempts = o.attempts - 1,"
+		"  first_attempt_at = CASE WHEN o.attempts <= 1 THEN NULL ELSE o.first_attempt_at END,"
+		"  lease_owner = NULL, lease_token = NULL, lease_until = NULL, updated_at = now(),"
+		"  due_at = now() + $3::bigint * interval '1 millisecond'"
+		" WHERE o.id = $1::bigint AND o.lease_token = $2::uuid RETURNING o.id",
+		3, params, err);
+	if (!res)
+		return KT_ERR;
+	*stale = PQntuples(res) != 1;
+	PQclear(res);
+	return KT_OK;
+}
+
+int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_err *err)
+{
+	char *text = json_dumps(credits, JSON_COMPACT);
+	const char *params[] = { text };
+	int rc;
+
+	if (!text)
+		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	rc = kt_db_cmd(db,
+		"UPDATE outbox o SET paused_ms = o.paused_ms + LEAST(c.ms::bigint,"
+		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint)"
+		" FROM jsonb_each_text($1::jsonb) c(supplier_id, ms), legs l"
+		" WHERE l.supplier_id = c.supplier_id::uuid AND o.leg_id = l.id"
+		"  AND o.state = 'pending' AND o.first_attempt_at IS NOT NULL",
+		1, params, err);
+	free(text);
+	return rc;
+}
+
+/* A leg (l) of ticket (t) whose late create is still worth raising: not
+ * raised yet, not ended by the broker (withdrawn, rejected, cancelled),
+ * and its ticket neither closed nor cancelled. */
+#define STILL_AWAITED \
+	"l.delivery_delayed_at IS NULL AND l.ended IS NULL" \
+	" AND t.status NOT IN ('closed', 'cancelled')"
+
+/* Raises one leg found by kt_store_outbox_delayed; *raised++ when this
+ * node was the one. */
+static int raise_delayed(struct kt_db *db, PGresult *found, int row, int *raised,
+			 struct kt_err *err)
+{
+	const char *ticket_id = PQgetvalue(found, row, 1);
+	const char *params[] = { PQgetvalue(found, row, 0) };
+	PGresult *res = NULL;
+
+	if (kt_db_begin(db, err))
+		return KT_ERR;
+	if (kt_store_ticket_lock(db, ticket_id, err))
+		goto rollback;
+	/* Checked again under the lock: the leg may have ended, or its ticket
+	 * closed, since the sweep found it. */
+	res = kt_db_exec(db,
+		"UPDATE legs l SET delivery_delayed_at = now() FROM tickets t"
+		" WHERE l.id = $1::uuid AND t.id = l.ticket_id AND " STILL_AWAITED
+		" RETURNING l.id", 1, params, err);
+	if (!res)
+		goto rollback;
+	if (PQntuples(res) == 1 &&
+	    kt_store_leg_event(db, ticket_id, params[0], "delivery_delayed", "integrator",
+		"system", NULL, NULL,
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:o}", "operation", "create",
+			  "priority", (json_int_t)strtoll(PQgetvalue(found, row, 2), NULL, 10),
+			  "threshold_ms", (json_int_t)strtoll(PQgetvalue(found, row, 3), NULL, 10),
+			  "waited_ms", (json_int_t)strtoll(PQgetvalue(found, row, 4), NULL, 10),
+			  "attempts", (json_int_t)strtoll(PQgetvalue(found, row, 5), NULL, 10),
+			  "outcome", PQgetisnull(found, row, 6) ? json_null()
+				: json_loads(PQgetvalue(found, row, 6), 0, NULL)),
+		err))
+		goto rollback;
+	if (kt_db_commit(db, err))
+		goto rollback;
+	*raised += PQntuples(res);
+	PQclear(res);
+	return KT_OK;
+rollback:
+	PQclear(res);
+	kt_db_rollback(db);
+	return KT_ERR;
+}
+
+int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
+			    int *raised, struct kt_err *err)
+{
+	char p1[24], p2[24], other[24];
+	const char *params[] = { p1, p2, other };
+	PGresult *res;
+	int rc = KT_OK;
+
+	*raised = 0;
+	snprintf(p1, sizeof(p1), "%lld", p->p1_ms);
+	snprintf(p2, sizeof(p2), "%lld", p->p2_ms);
+	snprintf(other, sizeof(other), "%lld", p->other_ms);
+	/* outbox_create_pending_idx holds only the creates still pending, so
+	 * this reads the few legs not yet delivered, never the history; the
+	 * range on created_at by the smallest threshold bounds it further. */
+	res = kt_db_exec(db,
+		"SELECT l.id, l.ticket_id, o.priority, th.ms,"
+		"  (extract(epoch FROM now() - o.created_at) * 1000)::bigint, o.attempts, o.outcome"
+		" FROM outbox o JOIN legs l ON l.id = o.leg_id JOIN tickets t ON t.id = l.ticket_id,"
+		"  LATERAL (SELECT CASE o.priority WHEN 1 THEN $1::bigint WHEN 2 THEN $2::bigint"
+		"   ELSE $3::bigint END AS ms) th"
+		" WHERE o.operation = 'create' AND o.state = 'pending'"
+		"  AND o.created_at < now() - LEAST($1::bigint, $2::bigint, $3::bigint)"
+		"   * interval '1 millisecond'"
+		"  AND o.created_at < now() - th.ms * interval '1 millisecond'"
+		"  AND " STILL_AWAITED
+		" ORDER BY o.created_at LIMIT 100",
+		3, params, err);
+	if (!res)
+		return KT_ERR;
+	for (int i = 0; i < PQntuples(res) && rc == KT_OK; i++)
+		rc = raise_delayed(db, res, i, raised, err);
+	PQclear(res);
+	return rc;
+}
+
+int kt_store_outbox_depths(struct kt_db *db, json_t **out, struct kt_err *err)
+{
+	PGresult *res;
+
+	/* outbox_due_idx holds only pending messages: the backlog, never the
+	 * history. */
+	res = kt_db_exec(db,
+		"SELECT json_build_object('supplier', s.key, 'depth', coalesce(q.n, 0),"
+		"  'oldest_ms', coalesce(q.ms, 0))"
+		" FROM suppliers s LEFT JOIN (SELECT l.supplier_id, count(*) AS n,"
+		"   (extract(epoch FROM now() - min(o.created_at)) * 1000)::bigint AS ms"
+		"  FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE o.state = 'pending'"
+		"  GROUP BY l.supplier_id) q ON q.supplier_id = s.id ORDER BY s.key",
+		0, NULL, err);
+	if (!res)
+		return KT_ERR;
+	*out = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_t *row = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+
+		if (row)
+			json_array_append_new(*out, row);
+	}
+	PQclear(res);
+	return KT_OK;
+}
+
+/* Discards the messages of leg $1 that the condition after it selects,
+ * keeping what each replaced in its history ($2 why, $3 actor). A row a
+ * dispatcher holds while it records an outcome is skipped: it waits for
+ * the ticket lock our caller holds, so waiting for it would deadlock. */
+#define DISCARD \
+	"UPDATE outbox SET state = 'discarded', updated_at = now()," \
+	"  lease_owner = NULL, lease_token = NULL, lease_until = NULL," \
+	"  history = history || jsonb_build_array(jsonb_build_object('action', $2::text," \
+	"   'at', kt_ts(now()), 'actor', $3::text, 'state', state, 'attempts', attempts," \
+	"   'outcome', outcome))" \
+	" WHERE id IN (SELECT id FROM outbox WHERE leg_id = $1::uuid AND "
+#define DISCARD_END " FOR UPDATE SKIP LOCKED)"
+
+int kt_store_outbox_discard_unsent(struct kt_db *db, const char *leg_id, const char *why,
+				   const char *actor, struct kt_err *err)
+{
+	const char *params[] = { leg_id, why, actor };
+
+	return kt_db_cmd(db, DISCARD "state IN ('pending', 'dead')"
+			 "  AND (lease_until IS NULL OR lease_until < now())" DISCARD_END,
+			 3, params, err);
+}
+
+int kt_store_outbox_withdraw(struct kt_db *db, const char *leg_id, const char *why,
+			     const char *actor, int *discarded, struct kt_err *err)
+{
+	const char *params[] = { leg_id, why, actor };
+	PGresult *res;
+
+	/* Never left: not claimed since its last outcome, and every attempt
+	 * failed before sending (one that may have arrived left it in doubt,
+	 * until a lookup found nothing). A dead create was refused or given
+	 * up on: the integrator was told, as with a link (store/delivery.h). */
+	res = kt_db_exec(db, DISCARD "operation = 'create' AND (state = 'dead'"
+			 "  OR (state = 'pending' AND lease_token IS NULL AND NOT in_doubt"
+			 "   AND (attempts = 0 OR outcome->>'kind' = 'not_sent')))" DISCARD_END
+			 " RETURNING id", 3, params, err);
+	if (!res)
+		return KT_ERR;
+	*discarded = PQntuples(res) == 1;
+	PQclear(res);
+	return *discarded ? kt_store_outbox_discard_unsent(db, leg_id, why, actor, err) : KT_OK;
+}

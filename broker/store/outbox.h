@@ -1,0 +1,154 @@
+/* outbox.h - the outbox contract: claiming due messages under a
+ * lease, and recording each attempt's outcome only while the lease token
+ * still matches. Both are short committed transactions; no transaction is
+ * open while a supplier is called. */
+#ifndef KETEN_STORE_OUTBOX_H
+#define KETEN_STORE_OUTBOX_H
+
+#include "keten/model.h"
+#include "store/store.h"
+
+enum kt_outcome_kind {
+	KT_OUT_DELIVERED,  /* 2xx */
+	KT_OUT_NOT_SENT,   /* DNS, connect or TLS failed: nothing left us */
+	KT_OUT_AMBIGUOUS,  /* the request may have left: timeout, reset after sending */
+	KT_OUT_RETRYABLE,  /* 408, 429, 5xx */
+	KT_OUT_PERMANENT,  /* other 4xx, 3xx, or a message no adapter can build */
+};
+
+/* The most of a supplier's answer body an outcome keeps. */
+#define KT_OUTCOME_BODY_MAX 4096
+
+struct kt_outcome {
+	enum kt_outcome_kind kind;
+	long http_status;          /* 0 when no answer came */
+	char code[48];             /* stable: "delivered", "tls_error", "http_503", ... */
+	char message[256];
+	long long retry_in_ms;     /* when the message stays pending */
+	int gave_up;               /* the retry budget is spent: dead letter */
+	long long credit_ms;       /* waited on a 429's Retry-After: not charged to
+				    * the budget (outbox.paused_ms) */
+	const char *retry_after;   /* the answer's Retry-After; may be NULL */
+	const char *body;          /* the answer when not delivered (borrowed); its
+				    * first KT_OUTCOME_BODY_MAX bytes are kept */
+	size_t body_len;
+	const char *external_id;   /* from the supplier's answer; may be NULL */
+	int has_status;
+	enum kt_status status;
+	int in_doubt;              /* a create that stays pending may have reached
+				    * the supplier: look it up before resending */
+};
+
+const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
+
+/* The state o leaves its message in: "done" (delivered), "dead" (permanent,
+ * or the retry budget spent) or "pending" (tried again). */
+const char *kt_outcome_state(const struct kt_outcome *o);
+
+/* Queues a message op for leg leg_id in the caller's transaction (which
+ * holds the ticket's lock): the leg's next sequence number, its ticket's
+ * priority, due now. payload (borrowed; NULL: none) is an object whose
+ * members the adapter adds to what it sends. 404 "unknown_leg" for a leg
+ * without a supplier. */
+int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
+			    const json_t *payload, struct kt_err *err);
+
+/* What holds a claim back per supplier: paused, a JSON array of supplier
+ * ids none of whose messages are claimed (NULL: none); busy, a JSON object
+ * {supplier id: calls in flight} (NULL: none); max_inflight, the calls in
+ * flight one supplier may have: a claim takes at most max_inflight less its
+ * busy count of a supplier's messages; a supplier's own max_inflight
+ * (its delivery) replaces it for that supplier. */
+struct kt_claim_gates {
+	const json_t *paused;
+	const json_t *busy;
+	int max_inflight;
+};
+
+/* Claims up to limit due messages: per leg only the lowest sequence not yet
+ * done, so a dead message blocks the later messages of its leg until it is
+ * replayed; across legs by (priority, due time); per supplier as gates
+ * allows (the rest are left unclaimed). Each gets a lease of
+ * lease_ms for owner and one more attempt; the first claim starts its
+ * retry budget. A create whose lease ran out with no outcome (its node
+ * died during the call) is in doubt, and taken over only lag_ms (the
+ * supplier's own search_lag_ms when it has one) after the lease ran out,
+ * so that the lookup finds what that call created.
+ * *out gets a new array of
+ * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, payload,
+ *  attempts, in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
+ *  secret_ref, mapping, delivery}, queued_ms};
+ * in claim order (priority, due time);
+ * budget_used_ms is the time since the first attempt, less the waits on a
+ * 429 (by the database's clock); queued_ms the time since it was queued. */
+int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
+			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
+			  json_t **out, struct kt_err *err);
+
+/* Records o for message id under lease token: delivered -> done; permanent
+ * or o->gave_up -> dead (with a delivery_dead event); otherwise pending
+ * again in o->retry_in_ms with o->credit_ms added to its paused time, in
+ * doubt as o->in_doubt says. The
+ * outcome kept is {kind, code, message, http_status?, retry_after?, body?,
+ * gave_up?}. A lease that ran out and was taken by another node leaves
+ * everything unchanged and sets *stale. */
+int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
+			   const struct kt_outcome *o, int *stale, struct kt_err *err);
+
+/* Hands message id back unsent under lease token: the claim's attempt is
+ * undone (and the budget not started by it) and the message is due again
+ * in delay_ms. For a message whose supplier is paused. A lease that ran out
+ * sets *stale and changes nothing. */
+int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
+			    long long delay_ms, int *stale, struct kt_err *err);
+
+/* Credits the time a supplier's circuit was open (dispatch/breaker.h) to the budget
+ * of its messages: credits is a JSON object {supplier id: ms}; each
+ * pending message of such a supplier that was attempted before gets
+ * min(ms, time since its first attempt) added to its paused time, so
+ * waiting on an open circuit does not count toward its dead letter.
+ * Called as the open period ends, before the claim that may probe. */
+int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_err *err);
+
+/* Thresholds of kt_store_outbox_delayed, by the leg's priority. */
+struct kt_delayed_policy {
+	long long p1_ms, p2_ms, other_ms;
+};
+
+/* Finds the legs whose first delivery (the create message) is still
+ * pending longer after it was queued than p allows for its priority, and
+ * raises each once, unless the leg ended (withdrawn, rejected, cancelled)
+ * or its ticket is closed or cancelled, when nobody waits for it any more: sets legs.delivery_delayed_at and records an
+ * integrator-only delivery_delayed event, one short transaction per leg
+ * (ticket lock first, as everywhere). *raised gets how many were raised.
+ * Safe to run on several nodes at once: a leg is raised by one of them. */
+int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
+			    int *raised, struct kt_err *err);
+
+/* The backlog per supplier, for the gauges of GET /metrics: *out gets a
+ * new array with one {supplier: key, depth, oldest_ms} per supplier:
+ * its messages pending (due or not, blocked or not) and the age of the
+ * oldest of them since it was queued (0 when none). One grouped query. */
+int kt_store_outbox_depths(struct kt_db *db, json_t **out, struct kt_err *err);
+
+/* Discards every message of leg leg_id that is pending or dead and not
+ * being sent (no running lease, no outcome being recorded), so it never
+ * goes out; each keeps what it replaced in its history as {action: why,
+ * at, actor, state, attempts, outcome}. Inside the caller's transaction
+ * (ticket lock held). */
+int kt_store_outbox_discard_unsent(struct kt_db *db, const char *leg_id, const char *why,
+				   const char *actor, struct kt_err *err);
+
+/* When leg leg_id's create never reached its supplier, discards it and
+ * every later message of the leg (as kt_store_outbox_discard_unsent) and
+ * sets *discarded; else changes nothing and clears it, and the caller
+ * queues a cancel. "Never reached": dead (refused, or given up on, and
+ * already shown to the integrator), or pending, not claimed since its
+ * last outcome, and never attempted or only failing before anything was
+ * sent. A create in flight or being recorded, delivered, or that may have
+ * arrived (timeout, 5xx, an expired lease) is the supplier's: it gets a
+ * cancel after it. */
+int kt_store_outbox_withdraw(struct kt_db *db, const char *leg_id, const char *why,
+			     const char *actor, int *discarded, struct kt_err *err);
+
+#endif

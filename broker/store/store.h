@@ -1,0 +1,87 @@
+/* store.h - every SQL statement of Keten lives behind this header (the
+ * store_*.c files); nothing else sees PGconn. All functions block: they run
+ * on a dbpool worker thread or in a command-line subcommand, never on the
+ * event loop. Errors: database down -> 503 "database_unavailable". */
+#ifndef KETEN_STORE_H
+#define KETEN_STORE_H
+
+#include <jansson.h>
+
+#include "keten/err.h"
+
+struct kt_db; /* one database session */
+
+/* Connects (conninfo may be a URI); sets statement_timeout when > 0. */
+int kt_db_open(const char *conninfo, int statement_timeout_ms,
+	       struct kt_db **out, struct kt_err *err);
+/* 1 while the session is usable. An idle session first reads whatever the
+ * server sent it, so a server that closed it while it sat idle (a restart)
+ * is noticed here, before a job runs on it, and not by the job. */
+int kt_db_ok(struct kt_db *db);
+/* Drops a broken session and connects again. */
+int kt_db_reconnect(struct kt_db *db, struct kt_err *err);
+/* Accepts NULL. */
+void kt_db_free(struct kt_db *db);
+
+/* After a job: a session left inside a transaction (a work function that
+ * forgot its rollback) is rolled back and the slip logged, so the next job
+ * starts clean. Accepts NULL. */
+void kt_db_settle(struct kt_db *db);
+
+/* SELECT 1: for /readyz. */
+int kt_store_ping(struct kt_db *db, struct kt_err *err);
+
+/* Applies the embedded migrations not yet recorded, each in its own
+ * transaction, under an advisory lock so two nodes never race. *applied
+ * gets the number applied (0 when already current). */
+int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err);
+
+/* ---- chain import and export (store/chain.c) ------------------------
+ * The types live in model/chain_doc.h, which checks documents without a database. */
+struct kt_chain_doc;
+struct kt_chain_plan;
+
+/* Applies doc, a document kt_chain_doc_parse() accepted, in ONE transaction:
+ * customers and suppliers upserted by key; services upserted by key, each
+ * getting a new chain version (document and component rows) when its chain
+ * differs from its current version. With dry_run the same transaction is
+ * rolled back, so the plan is exactly what a real run would do. Fills plan
+ * (the caller's struct; kt_chain_plan_release() it) with one change per
+ * entry of doc, sorted. Fails, applying nothing, with 422 "invalid_chain"
+ * and a detail per problem (a customer or supplier found neither in doc nor
+ * in the database, a service changing customer, a contract a supplier of
+ * doc no longer has while a component of a service's current chain
+ * version still names it: at "/suppliers/N/contracts"), or a database
+ * error. */
+int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
+			  int dry_run, struct kt_chain_plan *plan,
+			  struct kt_err *err);
+
+/* What a write of ONE entity through the integrator API expects of it. */
+enum kt_chain_want {
+	KT_CHAIN_UPSERT,               /* the import's way: create or update */
+	KT_CHAIN_CREATE,               /* must be new: 409 "already_exists" */
+	KT_CHAIN_REPLACE,              /* must exist: 404 "not_found" */
+};
+
+/* The steps of kt_store_chain_import inside the caller's transaction
+ * (begins, commits and rolls back nothing; the caller rolls back on
+ * failure): takes the import lock, checks want (doc must then hold exactly
+ * one customer, supplier or service), then checks and applies doc as the
+ * import does. dry_run only leaves new services' ids out of the plan. */
+int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
+			 enum kt_chain_want want, int dry_run,
+			 struct kt_chain_plan *plan, struct kt_err *err);
+
+/* The chain document of what the database holds, read in one statement:
+ * every customer and supplier (each supplier with its visibility, mapping
+ * and contracts) and every service as its current chain version's
+ * document, each list in key order. With service_key (else NULL): only that
+ * service, its customer and the suppliers its chain names (components'
+ * suppliers and alternates), so that the document imports on its own.
+ * Returns a new reference, or NULL with err set: 404 "unknown_service", or
+ * a database error. */
+json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
+			      struct kt_err *err);
+
+#endif
