@@ -17,7 +17,7 @@
 
 static int out_of_memory(struct kt_err *err)
 {
-	return kt_err_set(err, 500, "internal", "out of memory");
+	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
 }
 
 /* A JSON string of 1..max bytes. */
@@ -50,7 +50,7 @@ static const char *endpoint_of(const json_t *supplier, struct kt_err *err)
 
 	if (endpoint && is_https_url(endpoint))
 		return endpoint;
-	kt_err_set(err, 422, "adapter_build",
+	kt_err_set(err, KT_EC_INVALID, "adapter_build",
 		   "supplier \"%s\" has no absolute https endpoint", key ? key : "");
 	return NULL;
 }
@@ -94,14 +94,14 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 	if (!endpoint)
 		return KT_ERR;
 	if ((unsigned)msg->op >= KT_OP__COUNT)
-		return kt_err_set(err, 422, "adapter_build",
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
 				  "unknown outbox operation %d", (int)msg->op);
 	if (!json_is_object(msg->leg_view))
-		return kt_err_set(err, 422, "adapter_build",
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
 				  "leg view for supplier \"%s\" is not a JSON object",
 				  key ? key : "");
 	if (msg->payload && !json_is_object(msg->payload))
-		return kt_err_set(err, 422, "adapter_build",
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
 				  "payload for supplier \"%s\" is not a JSON object",
 				  key ? key : "");
 	snprintf(type, sizeof(type), "leg.%s", kt_operation_name(msg->op));
@@ -130,7 +130,7 @@ static int webhook_build_lookup(const struct kt_adapter_msg *msg,
 	if (!endpoint)
 		return KT_ERR;
 	if (!leg)
-		return kt_err_set(err, 422, "adapter_build", "the leg view names no leg id");
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build", "the leg view names no leg id");
 	return post_json(endpoint,
 			 json_pack("{s:s, s:{s:{s:s}}}", "type", "leg.lookup", "data",
 				   "leg", "id", leg),
@@ -166,7 +166,7 @@ static int webhook_read_reply(enum kt_operation op, long http_status,
 
 	(void)op;
 	if (http_status < 200 || http_status > 299)
-		return kt_err_set(err, 502, "adapter_reply",
+		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
 				  "supplier answered HTTP %ld, not 2xx",
 				  http_status);
 	if (!body || len == 0)
@@ -199,12 +199,12 @@ static int webhook_read_lookup(long http_status, const char *body, size_t len,
 	if (http_status == 404)
 		return KT_OK;
 	if (http_status != 200)
-		return kt_err_set(err, 502, "adapter_reply",
+		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
 				  "lookup answered HTTP %ld, not 200 or 404", http_status);
 	if (webhook_read_reply(KT_OP_CREATE, http_status, body, len, out, err))
 		return KT_ERR;
 	if (!out->external_id)
-		return kt_err_set(err, 502, "adapter_reply",
+		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
 				  "lookup answered 200 without the supplier's id");
 	*found = 1;
 	return KT_OK;
@@ -446,7 +446,7 @@ static int webhook_read_inbound(const char *body, size_t len,
 	else
 		check_update(doc, &f, &pr);
 	if (pr.n > 0) {
-		kt_err_set(err, 422, "invalid_update",
+		kt_err_set(err, KT_EC_INVALID, "invalid_update",
 			   "body is not a valid leg update");
 		goto out;
 	}

@@ -73,8 +73,8 @@ static void unwrap_details(struct kt_err *err, enum kt_chain_entity e)
 			free(u);
 		}
 	}
-	if (err->status == 422)
-		kt_err_set(err, 422, "invalid_chain", "invalid %s: see details", words[e]);
+	if (err->cls == KT_EC_INVALID)
+		kt_err_set(err, KT_EC_INVALID, "invalid_chain", "invalid %s: see details", words[e]);
 }
 
 /* The body as a one-entity chain document, checked. key: the stored key
@@ -100,7 +100,7 @@ static int body_doc(const struct kt_request *r, enum kt_chain_entity e,
 		renamed = !json_is_string(k) || strcmp(json_string_value(k), key) != 0;
 	root = json_pack("{s:[o]}", list_names[e], body); /* takes body */
 	if (!root)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	rc = kt_chain_doc_check(root, doc, err);
 	json_decref(root);
 	if (renamed) {
@@ -108,7 +108,7 @@ static int body_doc(const struct kt_request *r, enum kt_chain_entity e,
 		kt_chain_doc_free(*doc);
 		*doc = NULL;
 		if (rc == KT_OK)
-			kt_err_set(err, 422, "invalid_chain", "invalid %s", words[e]);
+			kt_err_set(err, KT_EC_INVALID, "invalid_chain", "invalid %s", words[e]);
 		rc = KT_ERR;
 	}
 	if (rc)
@@ -142,7 +142,7 @@ static int write_entity(struct kt_db *db, void *arg, struct kt_store_answer *out
 	out->body = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	if (!out->body)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	out->status = w->want == KT_CHAIN_CREATE ? 201 : 200;
 	return KT_OK;
 }
@@ -228,7 +228,7 @@ int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *
 		errno = 0;
 		version = strtol(r->query_version, &end, 10);
 		if (errno || *end || end == r->query_version || version < 1 || version > INT_MAX)
-			return kt_err_set(err, 400, "invalid_version",
+			return kt_err_set(err, KT_EC_MALFORMED, "invalid_version",
 					  "version must be a whole number from 1");
 	}
 	if (kt_store_admin_find(db, KT_CHAIN_SERVICE, r->params[0], &svc, err) ||

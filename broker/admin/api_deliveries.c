@@ -24,7 +24,7 @@ int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *
 			if (strcmp(r->query_state, list_states[i]) == 0)
 				break;
 		if (i == sizeof(list_states) / sizeof(list_states[0]))
-			return kt_err_set(err, 400, "invalid_state",
+			return kt_err_set(err, KT_EC_MALFORMED, "invalid_state",
 					  "state must be pending, dead, blocked, done or discarded");
 	}
 	r->answer = kt_store_delivery_list(db, r->query_state, r->query_supplier, limit,
@@ -91,18 +91,18 @@ int kt_api_leg_link(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 	id = json_string_value(ext);
 	n = id ? json_string_length(ext) : 0;
 	if (!id || n == 0 || n > EXTERNAL_ID_MAX || strlen(id) != n) {
-		kt_err_set(err, 422, "invalid_link", "the link is not valid");
+		kt_err_set(err, KT_EC_INVALID, "invalid_link", "the link is not valid");
 		kt_err_detail(err, "/external_id", "must be a string of 1 to %d bytes",
 			      EXTERNAL_ID_MAX);
 		goto out;
 	}
 	if (json_object_size(body) != 1) {
-		kt_err_set(err, 422, "invalid_link", "the link is not valid");
+		kt_err_set(err, KT_EC_INVALID, "invalid_link", "the link is not valid");
 		kt_err_detail(err, "", "only external_id is allowed");
 		goto out;
 	}
 	if (!kt_is_uuid(r->params[0])) {
-		kt_err_set(err, 404, "unknown_leg", "no such leg");
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
 		goto out;
 	}
 	kt_principal_actor(&r->principal, actor, sizeof(actor));

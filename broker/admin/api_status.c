@@ -54,7 +54,7 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
 		return KT_ERR;
 	if (r->principal.role == KT_ROLE_CUSTOMER &&
 	    strcmp(svc.customer_id, r->principal.customer_id) != 0)
-		return kt_err_set(err, 404, "not_found", "no such service");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such service");
 	counted_kinds(kinds, sizeof(kinds));
 	if (!(fulls = kt_store_ticket_of_service(db, svc.id, kinds, STATUS_INCIDENTS, err)))
 		return KT_ERR;
@@ -73,7 +73,7 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
 			      "status", kt_health_name(kt_health_of(tickets, n)),
 			      "incidents", incidents);
 	if (!r->answer)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	r->status = 200;
 	return KT_OK;
 }

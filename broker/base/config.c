@@ -90,11 +90,11 @@ static int set_opt(struct kt_config *cfg, const struct opt *o, const char *value
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (errno || end == value || *end != '\0')
-			return kt_err_set(err, 400, "bad_config",
+			return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 					  "setting \"%s\" needs a whole number, not \"%s\"",
 					  o->name, value);
 		if (v < o->min || v > o->max)
-			return kt_err_set(err, 400, "bad_config",
+			return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 					  "setting \"%s\" must be between %ld and %ld",
 					  o->name, o->min, o->max);
 		*(int *)(void *)field = (int)v;
@@ -116,7 +116,7 @@ int kt_config_set(struct kt_config *cfg, const char *name, const char *value,
 	const struct opt *o = find(name);
 
 	if (!o)
-		return kt_err_set(err, 400, "bad_config", "unknown setting \"%s\"", name);
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config", "unknown setting \"%s\"", name);
 	return set_opt(cfg, o, value, err);
 }
 
@@ -151,7 +151,7 @@ int kt_config_load_file(struct kt_config *cfg, const char *path,
 	FILE *f = fopen(path, "r");
 
 	if (!f)
-		return kt_err_set(err, 400, "bad_config",
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "could not open config file \"%s\": %s",
 				  path, strerror(errno));
 	while (rc == KT_OK && fgets(line, sizeof(line), f)) {
@@ -159,7 +159,7 @@ int kt_config_load_file(struct kt_config *cfg, const char *path,
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			rc = kt_err_set(err, 400, "bad_config", "%s:%d: line longer than %zu bytes",
+			rc = kt_err_set(err, KT_EC_MALFORMED, "bad_config", "%s:%d: line longer than %zu bytes",
 					path, lineno, sizeof(line) - 2);
 			break;
 		}
@@ -168,7 +168,7 @@ int kt_config_load_file(struct kt_config *cfg, const char *path,
 			continue;
 		eq = strchr(name, '=');
 		if (!eq) {
-			rc = kt_err_set(err, 400, "bad_config",
+			rc = kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 					"%s:%d: expected name = value", path, lineno);
 			break;
 		}
@@ -180,7 +180,7 @@ int kt_config_load_file(struct kt_config *cfg, const char *path,
 			char msg[sizeof(err->message)];
 
 			snprintf(msg, sizeof(msg), "%s", err->message);
-			kt_err_set(err, 400, "bad_config", "%s:%d: %s", path, lineno, msg);
+			kt_err_set(err, KT_EC_MALFORMED, "bad_config", "%s:%d: %s", path, lineno, msg);
 		}
 	}
 	fclose(f);
@@ -207,9 +207,9 @@ int kt_config_load_env(struct kt_config *cfg, struct kt_err *err)
 static int readable(const char *what, const char *path, struct kt_err *err)
 {
 	if (!path || !*path)
-		return kt_err_set(err, 400, "bad_config", "setting \"%s\" is required", what);
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config", "setting \"%s\" is required", what);
 	if (access(path, R_OK) != 0)
-		return kt_err_set(err, 400, "bad_config",
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "%s file \"%s\" is not readable: %s",
 				  what, path, strerror(errno));
 	return KT_OK;
@@ -218,7 +218,7 @@ static int readable(const char *what, const char *path, struct kt_err *err)
 int kt_config_validate(const struct kt_config *cfg, struct kt_err *err)
 {
 	if (!cfg->database_url || !*cfg->database_url)
-		return kt_err_set(err, 400, "bad_config",
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "setting \"database_url\" is required (KETEN_DATABASE_URL)");
 	if (readable("tls_cert", cfg->tls_cert, err) ||
 	    readable("tls_key", cfg->tls_key, err))
@@ -226,17 +226,17 @@ int kt_config_validate(const struct kt_config *cfg, struct kt_err *err)
 	if (cfg->supplier_ca && readable("supplier_ca", cfg->supplier_ca, err))
 		return KT_ERR;
 	if (!strchr(cfg->listen, ':'))
-		return kt_err_set(err, 400, "bad_config",
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "setting \"listen\" needs host:port, not \"%s\"", cfg->listen);
 	if (cfg->lease_ms <= cfg->supplier_timeout_ms)
-		return kt_err_set(err, 400, "bad_config",
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "lease_ms (%d) must be longer than supplier_timeout_ms (%d)",
 				  cfg->lease_ms, cfg->supplier_timeout_ms);
 	if (cfg->retry_max_ms < cfg->retry_base_ms)
-		return kt_err_set(err, 400, "bad_config",
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "retry_max_ms must not be below retry_base_ms");
 	if (cfg->breaker_open_max_ms < cfg->breaker_open_ms)
-		return kt_err_set(err, 400, "bad_config",
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "breaker_open_max_ms must not be below breaker_open_ms");
 	return KT_OK;
 }

@@ -24,14 +24,35 @@ void kt_utf8_trim(char *s)
 		s[i - 1] = '\0';
 }
 
-int kt_err_set(struct kt_err *err, int status, const char *code,
+static const char *const class_names[KT_EC__COUNT] = {
+	[KT_EC_INTERNAL] = "internal",       [KT_EC_MALFORMED] = "malformed",
+	[KT_EC_UNAUTHENTICATED] = "unauthenticated",
+	[KT_EC_FORBIDDEN] = "forbidden",     [KT_EC_NOT_FOUND] = "not_found",
+	[KT_EC_METHOD] = "method",           [KT_EC_CONFLICT] = "conflict",
+	[KT_EC_TOO_LARGE] = "too_large",     [KT_EC_MEDIA_TYPE] = "media_type",
+	[KT_EC_INVALID] = "invalid",         [KT_EC_SUPPLIER] = "supplier",
+	[KT_EC_UNAVAILABLE] = "unavailable", [KT_EC_CONFIG] = "config",
+};
+
+const char *kt_err_class_name(enum kt_err_class cls)
+{
+	return (unsigned)cls < KT_EC__COUNT ? class_names[cls] : "internal";
+}
+
+int kt_err_class_retryable(enum kt_err_class cls)
+{
+	return cls == KT_EC_INTERNAL || cls == KT_EC_UNAVAILABLE ||
+	       cls == KT_EC_CONFIG || cls == KT_EC_SUPPLIER;
+}
+
+int kt_err_set(struct kt_err *err, enum kt_err_class cls, const char *code,
 	       const char *fmt, ...)
 {
 	va_list ap;
 
 	if (!err)
 		return KT_ERR;
-	err->status = status;
+	err->cls = cls;
 	snprintf(err->code, sizeof(err->code), "%s", code);
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);

@@ -33,7 +33,7 @@ int kt_secret_resolve(const char *ref, char **out, struct kt_err *err)
 		const char *v = getenv(ref + 4);
 
 		if (!v || trimmed_copy(v, strlen(v), out) != KT_OK)
-			return kt_err_set(err, 500, "secret_unavailable",
+			return kt_err_set(err, KT_EC_CONFIG, "secret_unavailable",
 					  "secret \"%s\" is not set", ref);
 		return KT_OK;
 	}
@@ -44,18 +44,18 @@ int kt_secret_resolve(const char *ref, char **out, struct kt_err *err)
 		int rc;
 
 		if (!f)
-			return kt_err_set(err, 500, "secret_unavailable",
+			return kt_err_set(err, KT_EC_CONFIG, "secret_unavailable",
 					  "could not read secret \"%s\": %s", ref, strerror(errno));
 		n = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
 		rc = n < sizeof(buf) ? trimmed_copy(buf, n, out) : KT_ERR;
 		OPENSSL_cleanse(buf, sizeof(buf));
 		if (rc != KT_OK)
-			return kt_err_set(err, 500, "secret_unavailable",
+			return kt_err_set(err, KT_EC_CONFIG, "secret_unavailable",
 					  "secret file \"%s\" is empty or too large", ref);
 		return KT_OK;
 	}
-	return kt_err_set(err, 500, "secret_unavailable",
+	return kt_err_set(err, KT_EC_CONFIG, "secret_unavailable",
 			  "secret reference \"%s\" must start with env: or file:", ref ? ref : "");
 }
 

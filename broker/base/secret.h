@@ -6,7 +6,7 @@
 #include "keten/err.h"
 
 /* *out gets a malloc'd copy (trimmed of surrounding white space); the
- * caller wipes and frees it with kt_secret_free. 500 "secret_unavailable"
+ * caller wipes and frees it with kt_secret_free. config "secret_unavailable"
  * names the reference, never the value. */
 int kt_secret_resolve(const char *ref, char **out, struct kt_err *err);
 

@@ -118,19 +118,19 @@ static int secret_mac(const char *tok, size_t len, int index,
 
 	if (len < SECRET_PREFIX_LEN ||
 	    memcmp(tok, SECRET_PREFIX, SECRET_PREFIX_LEN) != 0)
-		return kt_err_set(err, 500, "bad_secret",
+		return kt_err_set(err, KT_EC_CONFIG, "bad_secret",
 				  "webhook secret %d does not start with \"%s\"",
 				  index, SECRET_PREFIX);
 	key_len = b64_decode(tok + SECRET_PREFIX_LEN, len - SECRET_PREFIX_LEN,
 			     key, sizeof(key));
 	if (key_len <= 0 || key_len > KT_WEBHOOK_SECRET_MAX)
-		rc = kt_err_set(err, 500, "bad_secret",
+		rc = kt_err_set(err, KT_EC_CONFIG, "bad_secret",
 				"webhook secret %d is not padded base64 of 1 to %d bytes",
 				index, KT_WEBHOOK_SECRET_MAX);
 	else if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key,
 			    (size_t)key_len, content, content_len, mac, MAC_LEN,
 			    &mac_len) || mac_len != MAC_LEN)
-		rc = kt_err_set(err, 500, "internal",
+		rc = kt_err_set(err, KT_EC_INTERNAL, "internal",
 				"could not compute a webhook signature");
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
@@ -148,17 +148,17 @@ int kt_webhook_sign(const char *secrets, const char *msg_id,
 
 	*out_header = NULL;
 	if (!msg_id)
-		return kt_err_set(err, 500, "internal",
+		return kt_err_set(err, KT_EC_INTERNAL, "internal",
 				  "webhook message id is missing");
 	if (n_secrets == 0)
-		return kt_err_set(err, 500, "bad_secret",
+		return kt_err_set(err, KT_EC_CONFIG, "bad_secret",
 				  "no webhook secret is configured");
 	snprintf(ts, sizeof(ts), "%lld", timestamp);
 	content = signed_content(msg_id, ts, body, body_len, &content_len);
 	/* each entry is "v1," + base64 and a space or the final NUL */
 	header = malloc(n_secrets * (SIG_PREFIX_LEN + MAC_B64_LEN + 1));
 	if (!content || !header) {
-		kt_err_set(err, 500, "internal", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
 		goto fail;
 	}
 	while (next_token(&p, &tok, &len)) {
@@ -222,12 +222,12 @@ static int parse_timestamp(const char *s, long long *out, struct kt_err *err)
 	char *end;
 
 	if (!s || *s == '\0')
-		return kt_err_set(err, 401, "bad_signature",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "bad_signature",
 				  "missing webhook-timestamp header");
 	errno = 0;
 	*out = strtoll(s, &end, 10);
 	if (*s < '0' || *s > '9' || errno == ERANGE || *end != '\0')
-		return kt_err_set(err, 401, "bad_signature",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "bad_signature",
 				  "webhook-timestamp header is not a number of Unix seconds");
 	return KT_OK;
 }
@@ -251,28 +251,28 @@ int kt_webhook_verify(const char *secrets, const char *msg_id,
 	int index = 0, matched = 0, rc = KT_ERR;
 
 	if (!msg_id || *msg_id == '\0')
-		return kt_err_set(err, 401, "bad_signature",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "bad_signature",
 				  "missing webhook-id header");
 	if (parse_timestamp(timestamp, &ts, err) != KT_OK)
 		return KT_ERR;
 	if (count_tokens(signature_header) == 0)
-		return kt_err_set(err, 401, "bad_signature",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "bad_signature",
 				  "missing webhook-signature header");
 	if (!has_v1_entry(signature_header))
-		return kt_err_set(err, 401, "bad_signature",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "bad_signature",
 				  "webhook-signature header has no \"v1,\" signature");
 	if (distance(ts, now) >
 	    (unsigned long long)(tolerance_s > 0 ? tolerance_s : 0))
-		return kt_err_set(err, 401, "stale_timestamp",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "stale_timestamp",
 				  "webhook-timestamp is more than %d seconds away from now",
 				  tolerance_s);
 	if (count_tokens(secrets) == 0)
-		return kt_err_set(err, 500, "bad_secret",
+		return kt_err_set(err, KT_EC_CONFIG, "bad_secret",
 				  "no webhook secret is configured");
 	content = signed_content(msg_id, timestamp, body, body_len,
 				 &content_len);
 	if (!content)
-		return kt_err_set(err, 500, "internal", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
 	/* every secret is checked, so that a broken one shows at once and
 	 * not only when no earlier secret matches */
 	while (next_token(&p, &tok, &len)) {
@@ -282,7 +282,7 @@ int kt_webhook_verify(const char *secrets, const char *msg_id,
 		matched |= header_has_mac(signature_header, mac);
 	}
 	rc = matched ? KT_OK
-		     : kt_err_set(err, 401, "bad_signature",
+		     : kt_err_set(err, KT_EC_UNAUTHENTICATED, "bad_signature",
 				  "no signature in the webhook-signature header matches");
 out:
 	free(content);

@@ -17,9 +17,9 @@
  * given: the webhook-signature header value. body may be NULL when body_len
  * is 0. *out_header is malloc'd and the caller's to free; it is left NULL
  * on failure.
- * Fails with KT_ERR: status 500 code "bad_secret" when secrets holds no
+ * Fails with KT_ERR: class config, code "bad_secret" when secrets holds no
  * secret or one that is not whsec_ + valid base64 (the message names the
- * secret's position, never its text); status 500 code "internal" when
+ * secret's position, never its text); class internal code "internal" when
  * msg_id is NULL or memory or OpenSSL fails. */
 int kt_webhook_sign(const char *secrets, const char *msg_id,
 		    long long timestamp, const char *body, size_t body_len,
@@ -32,10 +32,10 @@ int kt_webhook_sign(const char *secrets, const char *msg_id,
  * Returns KT_OK when any v1 signature of the header matches any secret;
  * entries with another version prefix are ignored. All comparisons of
  * signatures are constant-time. Borrows everything.
- * Fails with KT_ERR and status 401: code "bad_signature" for a missing or
+ * Fails with KT_ERR and class unauthenticated: code "bad_signature" for a missing or
  * unparseable header (the message names it) or no matching signature, code
  * "stale_timestamp" when the timestamp is more than tolerance_s away from
- * now. A broken secret is a configuration fault: status 500 "bad_secret". */
+ * now. A broken secret is a configuration fault: class config "bad_secret". */
 int kt_webhook_verify(const char *secrets, const char *msg_id,
 		      const char *timestamp, const char *signature_header,
 		      const char *body, size_t body_len, long long now,

@@ -116,7 +116,7 @@ static int read_doc(const char *path, char **buf, size_t *len, struct kt_err *er
 	*buf = NULL;
 	*len = 0;
 	if (!f)
-		return kt_err_set(err, 400, "unreadable_document",
+		return kt_err_set(err, KT_EC_MALFORMED, "unreadable_document",
 				  "could not open chain document \"%s\": %s", path,
 				  strerror(errno));
 	do {
@@ -125,7 +125,7 @@ static int read_doc(const char *path, char **buf, size_t *len, struct kt_err *er
 			if (cap > max)
 				cap = max;
 			if (!(p = realloc(data, cap))) {
-				kt_err_set(err, 500, "out_of_memory", "out of memory");
+				kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 				goto out;
 			}
 			data = p;
@@ -134,7 +134,7 @@ static int read_doc(const char *path, char **buf, size_t *len, struct kt_err *er
 		n += got;
 	} while (got > 0 && n < max);
 	if (ferror(f)) {
-		kt_err_set(err, 400, "unreadable_document",
+		kt_err_set(err, KT_EC_MALFORMED, "unreadable_document",
 			   "could not read chain document \"%s\": %s", path,
 			   strerror(errno));
 		goto out;
@@ -156,7 +156,7 @@ static void name_document(struct kt_err *err, const char *path)
 	char msg[sizeof(err->message)];
 
 	snprintf(msg, sizeof(msg), "%s", err->message);
-	kt_err_set(err, err->status, err->code, "\"%s\": %s", path, msg);
+	kt_err_set(err, err->cls, err->code, "\"%s\": %s", path, msg);
 }
 
 static int chain_import(int argc, char **argv)
@@ -213,7 +213,7 @@ static int chain_import(int argc, char **argv)
 	if (kt_cli_load_config(&cfg, config_file) || kt_cli_open_db(&cfg, &db))
 		goto out;
 	if (kt_store_chain_import(db, doc, dry_run, &plan, &err)) {
-		if (err.status == 422)
+		if (err.cls == KT_EC_INVALID)
 			name_document(&err, path);
 		kt_cli_print_err(&err);
 		goto out;
@@ -292,12 +292,12 @@ static int chain_export(int argc, char **argv)
 		goto out;
 	}
 	if (!(text = kt_chain_dumps(doc, JSON_SORT_KEYS | JSON_INDENT(2)))) {
-		kt_err_set(&err, 500, "out_of_memory", "out of memory");
+		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		kt_cli_print_err(&err);
 		goto out;
 	}
 	if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
-		kt_err_set(&err, 500, "write_failed", "could not write the document: %s",
+		kt_err_set(&err, KT_EC_INTERNAL, "write_failed", "could not write the document: %s",
 			   strerror(errno));
 		kt_cli_print_err(&err);
 		goto out;

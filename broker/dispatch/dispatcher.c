@@ -363,11 +363,11 @@ static int build(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 				    msg_str(dl, "leg_id"));
 	json_decref(full);
 	if (!view)
-		return kt_err_set(err, 422, "unroutable", "the leg is not the supplier's");
+		return kt_err_set(err, KT_EC_INVALID, "unroutable", "the leg is not the supplier's");
 	dl->adapter = kt_adapter_find(supplier_str(dl, "adapter"));
 	if (!dl->adapter) {
 		json_decref(view);
-		return kt_err_set(err, 422, "adapter_build", "no adapter \"%s\"",
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build", "no adapter \"%s\"",
 				  supplier_str(dl, "adapter"));
 	}
 	kt_operation_parse(msg_str(dl, "operation"), &am.op);
@@ -436,11 +436,11 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 			continue;
 		}
 		/* A message that cannot be built now: a missing secret may be
-		 * fixed by the operator (retry); what the adapter refuses (4xx)
+		 * fixed by the operator (retry); what the adapter refuses
 		 * can never be sent (dead letter). */
 		set_outcome(&dl->outcome,
-			    berr.status >= 400 && berr.status < 500 ? KT_OUT_PERMANENT
-								    : KT_OUT_NOT_SENT,
+			    kt_err_class_retryable(berr.cls) ? KT_OUT_NOT_SENT
+							     : KT_OUT_PERMANENT,
 			    0, berr.code, berr.message);
 		if (dl->outcome.kind != KT_OUT_PERMANENT)
 			plan_retry(dl);
@@ -652,7 +652,7 @@ static int sign_headers(struct delivery *dl, struct kt_err *err)
 		 add_header(dl, "webhook-signature", sig);
 	free(sig);
 	if (failed)
-		return kt_err_set(err, 500, "out_of_memory", "could not add the signature headers");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "could not add the signature headers");
 	return KT_OK;
 }
 
@@ -688,14 +688,14 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 	CURL *e = curl_easy_init();
 
 	if (!e)
-		return kt_err_set(err, 500, "internal", "could not create a transfer");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "could not create a transfer");
 	dl->easy = e;
 	for (size_t i = 0; i < dl->req.n_headers; i++)
 		if (add_header(dl, dl->req.headers[i].name, dl->req.headers[i].value))
-			return kt_err_set(err, 500, "out_of_memory", "could not add a header");
+			return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "could not add a header");
 	if ((!dl->lookup && add_header(dl, "Idempotency-Key", msg_str(dl, "idempotency_key"))) ||
 	    add_header(dl, "Expect", ""))
-		return kt_err_set(err, 500, "out_of_memory", "could not add a header");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "could not add a header");
 	if (sign_headers(dl, err))
 		return KT_ERR;
 	curl_easy_setopt(e, CURLOPT_URL, dl->req.url);
@@ -727,7 +727,7 @@ static int prepare_easy(struct delivery *dl, struct kt_err *err)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, dl->curl_err);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, dl);
 	if (curl_multi_add_handle(dl->d->multi, e) != CURLM_OK)
-		return kt_err_set(err, 500, "internal", "could not start a transfer");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "could not start a transfer");
 	sending_add(dl->d, dl);
 	return KT_OK;
 }
@@ -1186,7 +1186,7 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 
 	if (!d || !(d->multi = curl_multi_init())) {
 		free(d);
-		kt_err_set(err, 500, "internal", "could not start the dispatcher");
+		kt_err_set(err, KT_EC_INTERNAL, "internal", "could not start the dispatcher");
 		return NULL;
 	}
 	d->app = app;
@@ -1209,7 +1209,7 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 	}
 	return d;
 oom:
-	kt_err_set(err, 500, "out_of_memory", "out of memory");
+	kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 fail:
 	kt_dispatcher_free(d);
 	return NULL;

@@ -15,9 +15,9 @@ int kt_auth_token_new(char *out, size_t outsz, struct kt_err *err)
 	size_t o = 0;
 
 	if (outsz < KT_TOKEN_MAX)
-		return kt_err_set(err, 500, "internal", "token buffer too small");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "token buffer too small");
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return kt_err_set(err, 500, "internal", "could not get random bytes");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "could not get random bytes");
 	out[o++] = 'k';
 	out[o++] = 't';
 	out[o++] = '_';
@@ -49,10 +49,10 @@ int kt_auth_bearer(const char *header, char *out, size_t outsz,
 	size_t len;
 
 	if (!header || !*header)
-		return kt_err_set(err, 401, "unauthorized",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "unauthorized",
 				  "missing Authorization header with a bearer key");
 	if (strncasecmp(header, "Bearer ", 7) != 0)
-		return kt_err_set(err, 401, "unauthorized",
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "unauthorized",
 				  "Authorization must be \"Bearer <key>\"");
 	header += 7;
 	while (*header == ' ')
@@ -61,10 +61,10 @@ int kt_auth_bearer(const char *header, char *out, size_t outsz,
 	while (len > 0 && header[len - 1] == ' ')
 		len--;
 	if (len == 0 || len >= outsz || len >= KT_TOKEN_MAX)
-		return kt_err_set(err, 401, "unauthorized", "malformed bearer key");
+		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "unauthorized", "malformed bearer key");
 	for (size_t i = 0; i < len; i++)
 		if (!strchr(b64url, header[i]))
-			return kt_err_set(err, 401, "unauthorized", "malformed bearer key");
+			return kt_err_set(err, KT_EC_UNAUTHENTICATED, "unauthorized", "malformed bearer key");
 	memcpy(out, header, len);
 	out[len] = '\0';
 	return KT_OK;

@@ -14,7 +14,7 @@ static atomic_llong purge_next_s;
 
 static int bad_key(struct kt_err *err, const char *why)
 {
-	return kt_err_set(err, 400, "invalid_idempotency_key",
+	return kt_err_set(err, KT_EC_MALFORMED, "invalid_idempotency_key",
 			  "Idempotency-Key %s", why);
 }
 
@@ -75,10 +75,10 @@ int kt_idempotency_init(struct kt_idempotency *idem, const char *scope,
 		return KT_ERR;
 	n = snprintf(idem->scope, sizeof(idem->scope), "%s", scope);
 	if (n <= 0 || (size_t)n >= sizeof(idem->scope))
-		return kt_err_set(err, 500, "internal", "idempotency scope does not fit");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "idempotency scope does not fit");
 	n = snprintf(idem->target, sizeof(idem->target), "%s", target);
 	if (n <= 0 || (size_t)n >= sizeof(idem->target))
-		return kt_err_set(err, 500, "internal", "idempotency target does not fit");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "idempotency target does not fit");
 	kt_idempotency_body_hash(body, body_len, idem->request_hash);
 	return KT_OK;
 }

@@ -82,7 +82,7 @@ int kt_api_list_limit(const struct kt_request *r, int *limit, struct kt_err *err
 	errno = 0;
 	v = strtol(r->query_limit, &end, 10);
 	if (errno || *end || end == r->query_limit || v < 1 || v > LIST_MAX)
-		return kt_err_set(err, 400, "invalid_limit",
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_limit",
 				  "limit must be a whole number from 1 to %d", LIST_MAX);
 	*limit = (int)v;
 	return KT_OK;
@@ -94,18 +94,18 @@ json_t *kt_api_body_json(const struct kt_request *r, struct kt_err *err)
 	json_t *v;
 
 	if (!r->body || r->body_len == 0) {
-		kt_err_set(err, 400, "invalid_json", "request body is empty");
+		kt_err_set(err, KT_EC_MALFORMED, "invalid_json", "request body is empty");
 		return NULL;
 	}
 	v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!v) {
-		kt_err_set(err, 400, "invalid_json", "malformed JSON at line %d, column %d: %s",
+		kt_err_set(err, KT_EC_MALFORMED, "invalid_json", "malformed JSON at line %d, column %d: %s",
 			   jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
 		json_decref(v);
-		kt_err_set(err, 400, "invalid_json", "request body must be a JSON object");
+		kt_err_set(err, KT_EC_MALFORMED, "invalid_json", "request body must be a JSON object");
 		return NULL;
 	}
 	return v;

@@ -21,6 +21,7 @@
 #include "store/dbpool.h"
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
+#include "http/status.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "store/key.h"
@@ -105,7 +106,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		status = r->status ? r->status : 200;
 		body = json_incref(r->answer);
 	} else {
-		status = err->status ? err->status : 500;
+		status = kt_http_status_of(err->cls);
 		body = kt_err_to_json(err);
 		if (status == 503)
 			evhttp_add_header(out, "Retry-After", "1");
@@ -155,12 +156,12 @@ static void respond_openapi(struct kt_request *r)
 	request_free(r);
 }
 
-static void respond_error(struct kt_request *r, int status, const char *code,
-			  const char *msg)
+static void respond_error(struct kt_request *r, enum kt_err_class cls,
+			  const char *code, const char *msg)
 {
 	struct kt_err err = { 0 };
 
-	kt_err_set(&err, status, code, "%s", msg);
+	kt_err_set(&err, cls, code, "%s", msg);
 	respond(r, KT_ERR, &err);
 	kt_err_release(&err);
 }
@@ -176,7 +177,7 @@ static void respond_metrics(struct kt_request *r)
 
 	if (!text) {
 		r->route = &metrics_route;
-		respond_error(r, 503, "out_of_memory", "out of memory");
+		respond_error(r, KT_EC_UNAVAILABLE, "out_of_memory", "out of memory");
 		return;
 	}
 	buf = evbuffer_new();
@@ -198,7 +199,7 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 		if (kt_store_principal(db, r->key_hash, &r->principal, err))
 			return KT_ERR;
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
-			return kt_err_set(err, 403, "forbidden",
+			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",
 					  "a %s key cannot use %s %s",
 					  kt_role_name(r->principal.role),
 					  r->route->method, r->route->pattern);
@@ -343,14 +344,14 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	if (!r->route) {
 		if (path_matched)
-			respond_error(r, 405, "method_not_allowed", "method not allowed here");
+			respond_error(r, KT_EC_METHOD, "method_not_allowed", "method not allowed here");
 		else
-			respond_error(r, 404, "not_found", "no such resource");
+			respond_error(r, KT_EC_NOT_FOUND, "not_found", "no such resource");
 		return;
 	}
 	if (r->route->json_body) {
 		if (!is_json_type(evhttp_find_header(in, "Content-Type"))) {
-			respond_error(r, 415, "unsupported_media_type",
+			respond_error(r, KT_EC_MEDIA_TYPE, "unsupported_media_type",
 				      "Content-Type must be application/json");
 			return;
 		}
@@ -359,7 +360,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 			snprintf(msg, sizeof(msg), "request body is larger than %d bytes",
 				 app->cfg->max_body_bytes);
-			respond_error(r, 413, "body_too_large", msg);
+			respond_error(r, KT_EC_TOO_LARGE, "body_too_large", msg);
 			return;
 		}
 	}
@@ -391,12 +392,12 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss,
 	size_t hl;
 
 	if (!colon || (hl = (size_t)(colon - listen)) >= sizeof(host))
-		return kt_err_set(err, 400, "bad_config", "bad listen address \"%s\"", listen);
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config", "bad listen address \"%s\"", listen);
 	memcpy(host, listen, hl);
 	host[hl] = '\0';
 	port = strtol(colon + 1, &end, 10);
 	if (*end != '\0' || end == colon + 1 || port < 0 || port > 65535)
-		return kt_err_set(err, 400, "bad_config", "bad port in \"%s\"", listen);
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config", "bad port in \"%s\"", listen);
 	memset(ss, 0, sizeof(*ss));
 	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -405,7 +406,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss,
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((unsigned short)port);
 		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
-			return kt_err_set(err, 400, "bad_config", "bad address in \"%s\"", listen);
+			return kt_err_set(err, KT_EC_MALFORMED, "bad_config", "bad address in \"%s\"", listen);
 		*len = sizeof(*s6);
 	} else {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
@@ -413,7 +414,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss,
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons((unsigned short)port);
 		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
-			return kt_err_set(err, 400, "bad_config", "bad address in \"%s\"", listen);
+			return kt_err_set(err, KT_EC_MALFORMED, "bad_config", "bad address in \"%s\"", listen);
 		*len = sizeof(*s4);
 	}
 	return KT_OK;
@@ -427,7 +428,7 @@ static int write_port_file(const char *path, int port, struct kt_err *err)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
-		return kt_err_set(err, 500, "port_file", "could not write port file \"%s\": %s",
+		return kt_err_set(err, KT_EC_INTERNAL, "port_file", "could not write port file \"%s\": %s",
 				  path, strerror(errno));
 	return KT_OK;
 }
@@ -440,7 +441,7 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 	socklen_t len = 0, blen = sizeof(bound);
 
 	if (!http) {
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
 	http->app = app;
@@ -452,7 +453,7 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 		LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
 		(struct sockaddr *)&ss, (int)len);
 	if (!http->listener) {
-		kt_err_set(err, 500, "listen", "could not listen on \"%s\": %s",
+		kt_err_set(err, KT_EC_INTERNAL, "listen", "could not listen on \"%s\": %s",
 			   cfg->listen, strerror(errno));
 		goto fail;
 	}
@@ -462,7 +463,7 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 			   : ((struct sockaddr_in *)&bound)->sin_port);
 	http->evhttp = evhttp_new(app->base);
 	if (!http->evhttp) {
-		kt_err_set(err, 500, "internal", "could not create the HTTP server");
+		kt_err_set(err, KT_EC_INTERNAL, "internal", "could not create the HTTP server");
 		goto fail;
 	}
 	evhttp_set_bevcb(http->evhttp, tls_bev, http);
@@ -477,7 +478,7 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 	evhttp_set_gencb(http->evhttp, on_request, http);
 	http->bound = evhttp_bind_listener(http->evhttp, http->listener);
 	if (!http->bound) {
-		kt_err_set(err, 500, "listen", "could not bind the HTTP server");
+		kt_err_set(err, KT_EC_INTERNAL, "listen", "could not bind the HTTP server");
 		goto fail;
 	}
 	http->listener = NULL; /* evhttp owns it now */

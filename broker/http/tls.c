@@ -14,7 +14,7 @@ static int ssl_fail(struct kt_err *err, const char *what, const char *file)
 
 	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
 	ERR_clear_error();
-	return kt_err_set(err, 500, "tls_setup", "could not load %s \"%s\": %s",
+	return kt_err_set(err, KT_EC_CONFIG, "tls_setup", "could not load %s \"%s\": %s",
 			  what, file, buf);
 }
 
@@ -24,7 +24,7 @@ struct kt_tls *kt_tls_server_new(const char *cert_file, const char *key_file,
 	struct kt_tls *tls = calloc(1, sizeof(*tls));
 
 	if (!tls || !(tls->ctx = SSL_CTX_new(TLS_server_method()))) {
-		kt_err_set(err, 500, "tls_setup", "could not create a TLS context");
+		kt_err_set(err, KT_EC_CONFIG, "tls_setup", "could not create a TLS context");
 		goto fail;
 	}
 	SSL_CTX_set_min_proto_version(tls->ctx, TLS1_2_VERSION);

@@ -19,7 +19,7 @@ static int verify(const struct kt_request *r, const json_t *supplier, struct kt_
 	int rc;
 
 	if (r->webhook_id && strlen(r->webhook_id) > WEBHOOK_ID_MAX)
-		return kt_err_set(err, 400, "invalid_webhook_id",
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_webhook_id",
 				  "webhook-id is longer than %d bytes", WEBHOOK_ID_MAX);
 	if (kt_secret_resolve(json_string_value(json_object_get(supplier, "secret_ref")),
 			      &secrets, err)) {
@@ -28,7 +28,7 @@ static int verify(const struct kt_request *r, const json_t *supplier, struct kt_
 			json_string_value(json_object_get(supplier, "key"))),
 		       "inbound delivery cannot be verified: %s", err->message);
 		kt_err_release(err);
-		return kt_err_set(err, 500, "internal", "the delivery cannot be verified now");
+		return kt_err_set(err, KT_EC_INTERNAL, "internal", "the delivery cannot be verified now");
 	}
 	rc = kt_webhook_verify(secrets, r->webhook_id, r->webhook_timestamp,
 			       r->webhook_signature, r->body, r->body_len,
@@ -62,7 +62,7 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 		goto out;
 	adapter = kt_adapter_find(json_string_value(json_object_get(supplier, "adapter")));
 	if (!adapter) {
-		kt_err_set(err, 500, "internal", "supplier has no known adapter");
+		kt_err_set(err, KT_EC_INTERNAL, "internal", "supplier has no known adapter");
 		goto out;
 	}
 	if (adapter->read_inbound(r->body, r->body_len, supplier, &u, err) ||

@@ -15,7 +15,7 @@ json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
 	view = kt_view_ticket(full, p, 1);
 	json_decref(full);
 	if (!view)
-		kt_err_set(err, 404, "not_found", "no such ticket");
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	return view;
 }
 
@@ -41,7 +41,7 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 	out->body = json_dumps(view, JSON_COMPACT);
 	json_decref(view);
 	if (!out->body)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	out->status = 201;
 	return KT_OK;
 }
@@ -67,7 +67,7 @@ out:
 int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
 	if (!kt_is_uuid(r->params[0]))
-		return kt_err_set(err, 404, "not_found", "no such ticket");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
 	if (!r->answer)
 		return KT_ERR;
@@ -85,9 +85,9 @@ int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *er
 		return KT_ERR;
 	if (r->query_state && strcmp(r->query_state, "needs_triage") != 0 &&
 	    strcmp(r->query_state, "escalated") != 0)
-		return kt_err_set(err, 400, "invalid_state", "state must be needs_triage or escalated");
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_state", "state must be needs_triage or escalated");
 	if (r->query_state && r->principal.role != KT_ROLE_INTEGRATOR)
-		return kt_err_set(err, 403, "forbidden", "only the integrator lists tickets by state");
+		return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden", "only the integrator lists tickets by state");
 	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, r->query_state,
 				    err);
 	if (!page)

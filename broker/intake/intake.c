@@ -125,10 +125,10 @@ int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *er
 	out->impact = level_field(body, "impact", err);
 	out->urgency = level_field(body, "urgency", err);
 	if (err->details)
-		return kt_err_set(err, 422, "invalid_ticket", "the ticket is not valid");
+		return kt_err_set(err, KT_EC_INVALID, "invalid_ticket", "the ticket is not valid");
 	if (!kt_is_uuid(out->service)) {
 		kt_err_detail(err, "/service", "no such service");
-		return kt_err_set(err, 422, "unknown_service", "unknown service \"%s\"",
+		return kt_err_set(err, KT_EC_INVALID, "unknown_service", "unknown service \"%s\"",
 				  out->service);
 	}
 	out->priority = kt_priority(out->impact, out->urgency);

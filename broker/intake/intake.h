@@ -23,7 +23,7 @@ struct kt_intake {
 };
 
 /* Fills out from body (which must outlive out). KT_ERR with 422
- * "invalid_ticket" and one detail per problem, or 422 "unknown_service"
+ * "invalid_ticket" and one detail per problem, or invalid "unknown_service"
  * when service is not a uuid (it cannot name a service). */
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err);
 

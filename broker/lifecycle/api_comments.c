@@ -9,7 +9,7 @@
 /* Fills c from body for p: text; visibility (default: customer for a
  * customer, integrator for the integrator; a customer may only write to
  * the customer-visible timeline); leg with visibility supplier only.
- * 422 "invalid_comment" with a detail per problem. */
+ * invalid "invalid_comment" with a detail per problem. */
 static int parse(const json_t *body, const struct kt_principal *p, struct kt_comment *c,
 		 struct kt_err *err)
 {
@@ -33,7 +33,7 @@ static int parse(const json_t *body, const struct kt_principal *p, struct kt_com
 		kt_err_detail(err, "/leg", "is not a live supplier leg of this ticket");
 	c->leg_id = leg;
 	if (err->details)
-		return kt_err_set(err, 422, "invalid_comment", "the comment is not valid");
+		return kt_err_set(err, KT_EC_INVALID, "invalid_comment", "the comment is not valid");
 	return KT_OK;
 }
 
@@ -56,7 +56,7 @@ static int add(struct kt_db *db, void *arg, struct kt_store_answer *out, struct 
 	out->body = json_dumps(answer, JSON_COMPACT);
 	json_decref(answer);
 	if (!out->body)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	out->status = 201;
 	return KT_OK;
 }
@@ -70,7 +70,7 @@ int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err 
 	if (!body)
 		return KT_ERR;
 	if (!kt_is_uuid(r->params[0])) {
-		kt_err_set(err, 404, "not_found", "no such ticket");
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 		goto out;
 	}
 	if (parse(body, &r->principal, &w.c, err) || kt_api_create(db, r, add, &w, err))

@@ -34,7 +34,7 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 	kt_json_unknown_members(body, known, 1, "a member of a reopen", err);
 	reason = kt_json_text_member(body, "reason", 1, 1, KT_COMMENT_TEXT_MAX, err);
 	if (err->details) {
-		kt_err_set(err, 422, "invalid_reopen", "the reopen is not valid");
+		kt_err_set(err, KT_EC_INVALID, "invalid_reopen", "the reopen is not valid");
 		goto out;
 	}
 	if (kt_store_ticket_reopen(db, r->params[0], &r->principal, reason, &n, err))

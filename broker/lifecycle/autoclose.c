@@ -72,7 +72,7 @@ struct kt_autoclose *kt_autoclose_new(struct kt_app *app, struct kt_err *err)
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	if (!a || !(a->tick = event_new(app->base, -1, EV_PERSIST, on_tick, a))) {
 		free(a);
-		kt_err_set(err, 500, "out_of_memory", "could not start the auto-close sweep");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "could not start the auto-close sweep");
 		return NULL;
 	}
 	a->app = app;

@@ -1294,7 +1294,7 @@ int kt_chain_doc_check(json_t *root, struct kt_chain_doc **out,
 		if (c.problems > KT_CHAIN_MAX_PROBLEMS)
 			kt_err_detail(err, "", "%zu more problem(s) not shown",
 				      c.problems - KT_CHAIN_MAX_PROBLEMS);
-		kt_err_set(err, 422, "invalid_chain",
+		kt_err_set(err, KT_EC_INVALID, "invalid_chain",
 			   "invalid chain document: %zu problem(s)", c.problems);
 		goto fail;
 	}
@@ -1304,7 +1304,7 @@ int kt_chain_doc_check(json_t *root, struct kt_chain_doc **out,
 	rc = KT_OK;
 	goto out;
 oom:
-	kt_err_set(err, 500, "out_of_memory", "out of memory");
+	kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 fail:
 	kt_chain_doc_free(c.doc);
 out:
@@ -1322,12 +1322,12 @@ int kt_chain_doc_parse(const char *buf, size_t len, struct kt_chain_doc **out,
 
 	*out = NULL;
 	if (len > KT_CHAIN_DOC_MAX_BYTES)
-		return kt_err_set(err, 413, "document_too_large",
+		return kt_err_set(err, KT_EC_TOO_LARGE, "document_too_large",
 				  "chain document is larger than %d MiB",
 				  KT_CHAIN_DOC_MAX_BYTES / (1024 * 1024));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return kt_err_set(err, 400, "invalid_json",
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_json",
 				  "invalid JSON at line %d, column %d: %s",
 				  jerr.line, jerr.column, jerr.text);
 	rc = kt_chain_doc_check(root, out, err);

@@ -93,7 +93,7 @@ struct kt_chain_doc {
 
 /* Parses and checks len bytes of JSON. On success *out is a new document
  * for the caller to kt_chain_doc_free(). On failure *out is NULL and err
- * says why: 400 "invalid_json" (line and column in the message), or 422
+ * says why: malformed "invalid_json" (line and column in the message), or 422
  * "invalid_chain" with one {path, message} detail per problem (at most
  * KT_CHAIN_MAX_PROBLEMS, then one detail counting the rest), or 500
  * "out_of_memory". */

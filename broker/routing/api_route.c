@@ -83,7 +83,7 @@ static int route_request(const json_t *body, struct kt_route_request *rq,
 	rq->component = json_string_value(component);
 	rq->reason = reason_of(body, 1, err);
 	if (err->details)
-		return kt_err_set(err, 422, "invalid_route", "the route is not valid");
+		return kt_err_set(err, KT_EC_INVALID, "invalid_route", "the route is not valid");
 	return KT_OK;
 }
 
@@ -110,7 +110,7 @@ int kt_api_ticket_route(struct kt_db *db, struct kt_request *r, struct kt_err *e
 	if (!body)
 		return KT_ERR;
 	if (!kt_is_uuid(r->params[0])) {
-		kt_err_set(err, 404, "not_found", "no such ticket");
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 		goto out;
 	}
 	kt_principal_actor(&r->principal, actor, sizeof(actor));
@@ -134,13 +134,13 @@ int kt_api_ticket_cancel(struct kt_db *db, struct kt_request *r, struct kt_err *
 	if (!body)
 		return KT_ERR;
 	if (!kt_is_uuid(r->params[0])) {
-		kt_err_set(err, 404, "not_found", "no such ticket");
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 		goto out;
 	}
 	kt_json_unknown_members(body, known, 1, "a cancel field", err);
 	reason = reason_of(body, 0, err);
 	if (err->details) {
-		kt_err_set(err, 422, "invalid_cancel", "the cancel is not valid");
+		kt_err_set(err, KT_EC_INVALID, "invalid_cancel", "the cancel is not valid");
 		goto out;
 	}
 	kt_principal_actor(&r->principal, actor, sizeof(actor));

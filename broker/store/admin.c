@@ -78,7 +78,7 @@ static const struct table tables[] = {
 
 static int not_found(enum kt_chain_entity entity, struct kt_err *err)
 {
-	return kt_err_set(err, 404, "not_found", "no such %s", tables[entity].word);
+	return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such %s", tables[entity].word);
 }
 
 static void copy_col(char *dst, size_t size, PGresult *res, int row, int col)
@@ -145,7 +145,7 @@ json_t *kt_store_admin_get(struct kt_db *db, enum kt_chain_entity entity,
 	if (PQntuples(res) == 0)
 		not_found(entity, err);
 	else if (!(obj = shape(entity, PQgetvalue(res, 0, 0))))
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	PQclear(res);
 	return obj;
 }
@@ -168,7 +168,7 @@ json_t *kt_store_admin_list(struct kt_db *db, enum kt_chain_entity entity,
 		    json_array_append_new(items, obj))
 			break;
 	if (i < rows && i < limit)
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	else
 		out = json_pack("{s:O, s:s?}", "items", items, "next_cursor",
 				rows > limit ? PQgetvalue(res, limit - 1, 1) : NULL);
@@ -176,11 +176,11 @@ json_t *kt_store_admin_list(struct kt_db *db, enum kt_chain_entity entity,
 out:
 	json_decref(items);
 	if (!out && !kt_err_isset(err))
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	return out;
 }
 
-/* 409 "in_use" with a detail per kind of reference when anything refers
+/* conflict "in_use" with a detail per kind of reference when anything refers
  * to entity id; KT_OK when nothing does. */
 static int check_unused(struct kt_db *db, enum kt_chain_entity entity,
 			const char *id, struct kt_err *err)
@@ -201,7 +201,7 @@ static int check_unused(struct kt_db *db, enum kt_chain_entity entity,
 	}
 	json_decref(refs);
 	if (used)
-		return kt_err_set(err, 409, "in_use", "%s is in use: nothing was deleted",
+		return kt_err_set(err, KT_EC_CONFLICT, "in_use", "%s is in use: nothing was deleted",
 				  tables[entity].word);
 	return KT_OK;
 }
@@ -256,6 +256,6 @@ json_t *kt_store_admin_chain_version(struct kt_db *db, const char *service_id,
 		"  AND cv.version = coalesce($2::integer, s.chain_version)"
 		" WHERE s.id = $1::uuid", 2, params, &found, err);
 	if (!v && !found && !kt_err_isset(err))
-		kt_err_set(err, 404, "unknown_version", "no such chain version");
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_version", "no such chain version");
 	return v;
 }

@@ -18,7 +18,7 @@ struct kt_store_entity {
 };
 
 /* Finds the customer, supplier or service that ref names: its id, or its
- * key. Fills *out; 404 "not_found" when there is none. */
+ * key. Fills *out; not_found "not_found" when there is none. */
 int kt_store_admin_find(struct kt_db *db, enum kt_chain_entity entity,
 			const char *ref, struct kt_store_entity *out,
 			struct kt_err *err);
@@ -27,7 +27,7 @@ int kt_store_admin_find(struct kt_db *db, enum kt_chain_entity entity,
  * members the document's rules name (customers and suppliers: from their
  * columns; services: from the document of their current chain version),
  * plus "id" and, for a service, "chain_version". New reference, or NULL
- * with 404 "not_found". */
+ * with not_found "not_found". */
 json_t *kt_store_admin_get(struct kt_db *db, enum kt_chain_entity entity,
 			   const char *id, struct kt_err *err);
 
@@ -43,14 +43,14 @@ json_t *kt_store_admin_list(struct kt_db *db, enum kt_chain_entity entity,
  * anything refers to it - a customer's services or tickets, a supplier's
  * components (in any chain version, also as an alternate) or legs, a
  * service's tickets -
- * nothing is deleted: 409 "in_use" with one detail per kind of reference,
- * counted. 404 "not_found" when it is gone. */
+ * nothing is deleted: conflict "in_use" with one detail per kind of reference,
+ * counted. not_found "not_found" when it is gone. */
 int kt_store_admin_delete(struct kt_db *db, enum kt_chain_entity entity,
 			  const char *id, struct kt_err *err);
 
 /* Version `version` of service id's chain (0: the current one):
  * {"service": {id, key, name}, "version", "current", "created_at",
- * "document"}. New reference, or NULL with 404 "unknown_version". */
+ * "document"}. New reference, or NULL with not_found "unknown_version". */
 json_t *kt_store_admin_chain_version(struct kt_db *db, const char *service_id,
 				     int version, struct kt_err *err);
 

@@ -95,7 +95,7 @@ struct stored_service {
 
 static int oom(struct kt_err *err)
 {
-	return kt_err_set(err, 500, "out_of_memory", "out of memory");
+	return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 }
 
 static void copy_id(char *dst, size_t size, PGresult *res)
@@ -168,7 +168,7 @@ static int load_services(struct kt_db *db, const struct kt_chain_doc *doc,
 		if (!PQgetisnull(res, 0, 3) &&
 		    !(st[i].document = json_loads(PQgetvalue(res, 0, 3), 0, &jerr))) {
 			PQclear(res);
-			return kt_err_set(err, 500, "database_error",
+			return kt_err_set(err, KT_EC_INTERNAL, "database_error",
 					  "could not read chain version %d of service "
 					  "\"%s\": %s", st[i].version, svc->key, jerr.text);
 		}
@@ -447,8 +447,8 @@ int kt_store_chain_lock(struct kt_db *db, struct kt_err *err)
 }
 
 /* For a write of the integrator API: doc's one entity must be new
- * (KT_CHAIN_CREATE, else 409 "already_exists") or exist (KT_CHAIN_REPLACE,
- * else 404 "not_found"). */
+ * (KT_CHAIN_CREATE, else conflict "already_exists") or exist (KT_CHAIN_REPLACE,
+ * else not_found "not_found"). */
 static int check_want(struct kt_db *db, const struct kt_chain_doc *doc,
 		      enum kt_chain_want want, struct kt_err *err)
 {
@@ -460,7 +460,7 @@ static int check_want(struct kt_db *db, const struct kt_chain_doc *doc,
 	if (want == KT_CHAIN_UPSERT)
 		return KT_OK;
 	if (doc->n_customers + doc->n_suppliers + doc->n_services != 1)
-		return kt_err_set(err, 500, "internal",
+		return kt_err_set(err, KT_EC_INTERNAL, "internal",
 				  "a write of one entity got %zu", doc->n_customers +
 				  doc->n_suppliers + doc->n_services);
 	entity = doc->n_customers ? KT_CHAIN_CUSTOMER
@@ -472,10 +472,10 @@ static int check_want(struct kt_db *db, const struct kt_chain_doc *doc,
 	found = PQntuples(res) > 0;
 	PQclear(res);
 	if (want == KT_CHAIN_CREATE && found)
-		return kt_err_set(err, 409, "already_exists", "%s \"%s\" already exists",
+		return kt_err_set(err, KT_EC_CONFLICT, "already_exists", "%s \"%s\" already exists",
 				  entity_word[entity], params[0]);
 	if (want == KT_CHAIN_REPLACE && !found)
-		return kt_err_set(err, 404, "not_found", "no such %s", entity_word[entity]);
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such %s", entity_word[entity]);
 	return KT_OK;
 }
 
@@ -497,7 +497,7 @@ int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
 	    load_services(db, doc, st, &problems, err))
 		goto fail;
 	if (problems > 0) {
-		kt_err_set(err, 422, "invalid_chain",
+		kt_err_set(err, KT_EC_INVALID, "invalid_chain",
 			   "invalid chain document: %zu problem(s)", problems);
 		goto fail;
 	}
@@ -513,7 +513,7 @@ int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
 	if (check_contracts_kept(db, doc, &problems, err))
 		goto fail;
 	if (problems > 0) {
-		kt_err_set(err, 422, "invalid_chain",
+		kt_err_set(err, KT_EC_INVALID, "invalid_chain",
 			   "invalid chain document: %zu problem(s)", problems);
 		goto fail;
 	}
@@ -583,6 +583,6 @@ json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
 	json_t *doc = kt_db_json(db, sql, 1, params, &found, err);
 
 	if (!doc && !found && !kt_err_isset(err))
-		kt_err_set(err, 404, "unknown_service", "no service \"%s\"", service_key);
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_service", "no service \"%s\"", service_key);
 	return doc;
 }

@@ -25,7 +25,7 @@ static int add_event(struct kt_db *db, const char *ticket_id, const char *leg_id
 
 	json_decref(data);
 	if (!text)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	res = kt_db_exec(db,
 		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
 		"  occurred_at, data)"
@@ -58,7 +58,7 @@ static int queue_comment(struct kt_db *db, const char *leg_id, const char *event
 	payload = json_pack("{s:{s:s, s:s, s:s}}", "comment", "text", text,
 			    "author", author, "origin", origin);
 	if (!payload)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	rc = kt_store_outbox_enqueue(db, leg_id, KT_OP_COMMENT, payload, err);
 	json_decref(payload);
 	return rc;
@@ -94,7 +94,7 @@ static int relay(struct kt_db *db, const char *ticket_id, const char *but_leg,
 }
 
 /* A leg of ticket_id that a comment may be addressed to: a supplier's,
- * not cancelled. Locks it (after the ticket). 422 "invalid_comment". */
+ * not cancelled. Locks it (after the ticket). invalid "invalid_comment". */
 static int check_leg(struct kt_db *db, const char *ticket_id, const char *leg_id,
 		     struct kt_err *err)
 {
@@ -112,7 +112,7 @@ static int check_leg(struct kt_db *db, const char *ticket_id, const char *leg_id
 	if (n == 1)
 		return KT_OK;
 	kt_err_detail(err, "/leg", "is not a live supplier leg of this ticket");
-	return kt_err_set(err, 422, "invalid_comment", "the comment is not valid");
+	return kt_err_set(err, KT_EC_INVALID, "invalid_comment", "the comment is not valid");
 }
 
 static const char *const to_names[] = {
@@ -150,7 +150,7 @@ int kt_store_comment_add(struct kt_db *db, const struct kt_principal *p,
 		return KT_ERR;
 	if (c->to != KT_COMMENT_TO_INTEGRATOR &&
 	    (strcmp(status, "closed") == 0 || strcmp(status, "cancelled") == 0))
-		return kt_err_set(err, 409, "ticket_closed", "the ticket is %s", status);
+		return kt_err_set(err, KT_EC_CONFLICT, "ticket_closed", "the ticket is %s", status);
 	if (leg && check_leg(db, ticket_id, leg, err))
 		return KT_ERR;
 	if (add_event(db, ticket_id, leg, kind, to_names[c->to], actor, NULL,
@@ -170,7 +170,7 @@ int kt_store_comment_add(struct kt_db *db, const struct kt_principal *p,
 			 "actor", actor, "occurred_at", at);
 	if (*out && leg)
 		json_object_set_new(*out, "leg_id", json_string(leg));
-	return *out ? KT_OK : kt_err_set(err, 500, "out_of_memory", "out of memory");
+	return *out ? KT_OK : kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 }
 
 /* Whether c is an echo of a comment sent to leg_id: by its origin marker

@@ -37,9 +37,9 @@ struct kt_comment {
  * sent to it; to integrator -> a "note" nobody else sees. Locks the
  * ticket first. *out gets the comment as its author sees it (new
  * reference): {id, ticket_id, kind, visibility, text, leg_id?,
- * occurred_at}; *n_messages the messages queued. 404 "not_found" (not p's
- * ticket), 409 "ticket_closed" (closed or cancelled, for all but notes),
- * 422 "invalid_comment" (leg not a live supplier leg of the ticket). */
+ * occurred_at}; *n_messages the messages queued. not_found "not_found" (not p's
+ * ticket), conflict "ticket_closed" (closed or cancelled, for all but notes),
+ * invalid "invalid_comment" (leg not a live supplier leg of the ticket). */
 int kt_store_comment_add(struct kt_db *db, const struct kt_principal *p,
 			 const char *ticket_id, const struct kt_comment *c,
 			 json_t **out, int *n_messages, struct kt_err *err);

@@ -1,6 +1,6 @@
 /* db.c - database sessions and the statement helpers every store
  * module uses; maps libpq failures to Keten errors (a lost or refused
- * connection is 503 "database_unavailable"). */
+ * connection is unavailable "database_unavailable"). */
 #include "base/log.h"
 #include "store/internal.h"
 
@@ -25,11 +25,11 @@ static int map_error(struct kt_db *db, PGresult *res, struct kt_err *err)
 	 * session bad). */
 	if (PQstatus(db->conn) != CONNECTION_OK || !state ||
 	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
-		return kt_err_set(err, 503, "database_unavailable", "database unavailable");
+		return kt_err_set(err, KT_EC_UNAVAILABLE, "database_unavailable", "database unavailable");
 	if (state && strcmp(state, "57014") == 0)
-		return kt_err_set(err, 503, "database_timeout",
+		return kt_err_set(err, KT_EC_UNAVAILABLE, "database_timeout",
 				  "database statement timed out");
-	return kt_err_set(err, 500, "database_error", "database error");
+	return kt_err_set(err, KT_EC_INTERNAL, "database_error", "database error");
 }
 
 static int connect_db(struct kt_db *db, struct kt_err *err)
@@ -41,7 +41,7 @@ static int connect_db(struct kt_db *db, struct kt_err *err)
 
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (!db->conn)
-		return kt_err_set(err, 503, "database_unavailable",
+		return kt_err_set(err, KT_EC_UNAVAILABLE, "database_unavailable",
 				  "could not allocate a database connection");
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return map_error(db, NULL, err);
@@ -65,7 +65,7 @@ int kt_db_open(const char *conninfo, int statement_timeout_ms,
 	*out = NULL;
 	if (!db || !(db->conninfo = strdup(conninfo))) {
 		free(db);
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	}
 	db->statement_timeout_ms = statement_timeout_ms;
 	if (connect_db(db, err) != KT_OK) {
@@ -148,7 +148,7 @@ json_t *kt_db_json(struct kt_db *db, const char *sql, int n,
 	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
 		v = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
 		if (!v)
-			kt_err_set(err, 500, "database_error",
+			kt_err_set(err, KT_EC_INTERNAL, "database_error",
 				   "could not read json from the database: %s", jerr.text);
 		else if (found)
 			*found = 1;

@@ -76,7 +76,7 @@ static int stopping(struct kt_dbpool *pool)
 	return v;
 }
 
-/* A session that is connected, or 503 once the deadline of the job passed
+/* A session that is connected, or class unavailable once the deadline of the job passed
  * or the pool is stopping (a job waiting for a database that is down must
  * not hold up the broker's exit). */
 static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
@@ -98,7 +98,7 @@ static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 		}
 		if (stopping(pool)) {
 			kt_err_release(&j->err);
-			return kt_err_set(&j->err, 503, "shutting_down", "broker is shutting down");
+			return kt_err_set(&j->err, KT_EC_UNAVAILABLE, "shutting_down", "broker is shutting down");
 		}
 		if (now_ms() - j->queued_ms >= pool->deadline_ms)
 			return KT_ERR;
@@ -110,7 +110,7 @@ static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 static void run(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 {
 	if (now_ms() - j->queued_ms > pool->deadline_ms) {
-		j->rc = kt_err_set(&j->err, 503, "database_unavailable",
+		j->rc = kt_err_set(&j->err, KT_EC_UNAVAILABLE, "database_unavailable",
 				   "database busy: request waited longer than %d ms",
 				   pool->deadline_ms);
 		return;
@@ -121,7 +121,7 @@ static void run(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 	}
 	/* A session lost during the work is not retried here: the loss may
 	 * have come after the server committed, and running the work again
-	 * could write twice. The caller answers 503; the next job reconnects. */
+	 * could write twice. The caller answers unavailable (503); the next job reconnects. */
 	j->rc = j->work(*db, j->arg, &j->err);
 }
 
@@ -202,13 +202,13 @@ struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
 		goto oom;
 	for (; pool->size < size; pool->size++)
 		if (pthread_create(&pool->threads[pool->size], NULL, worker, pool) != 0) {
-			kt_err_set(err, 500, "internal", "could not start database worker");
+			kt_err_set(err, KT_EC_INTERNAL, "internal", "could not start database worker");
 			kt_dbpool_free(pool);
 			return NULL;
 		}
 	return pool;
 oom:
-	kt_err_set(err, 500, "out_of_memory", "out of memory");
+	kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	kt_dbpool_free(pool);
 	return NULL;
 }
@@ -221,7 +221,7 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 	int full;
 
 	if (!j) {
-		kt_err_set(&err, 503, "out_of_memory", "out of memory");
+		kt_err_set(&err, KT_EC_UNAVAILABLE, "out_of_memory", "out of memory");
 		done(arg, KT_ERR, &err);
 		return;
 	}
@@ -239,7 +239,7 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 	pthread_mutex_unlock(&pool->lock);
 	if (full) {
 		free(j);
-		kt_err_set(&err, 503, "overloaded", "too many requests wait for the database");
+		kt_err_set(&err, KT_EC_UNAVAILABLE, "overloaded", "too many requests wait for the database");
 		done(arg, KT_ERR, &err);
 		return;
 	}
@@ -267,7 +267,7 @@ void kt_dbpool_free(struct kt_dbpool *pool)
 	if (pool->done_ev)
 		on_done(-1, 0, pool);
 	while ((j = pop(&pool->queue_head, &pool->queue_tail))) {
-		j->rc = kt_err_set(&j->err, 503, "shutting_down", "broker is shutting down");
+		j->rc = kt_err_set(&j->err, KT_EC_UNAVAILABLE, "shutting_down", "broker is shutting down");
 		finish(pool, j);
 	}
 	if (pool->done_ev)

@@ -32,7 +32,7 @@ struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
 				struct kt_err *err);
 
 /* Queues a job. Never blocks. With max_queue jobs already waiting, done
- * runs at once with 503 "overloaded". */
+ * runs at once with unavailable "overloaded". */
 void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 		      kt_db_done_fn *done, void *arg);
 
@@ -40,7 +40,7 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 int kt_dbpool_busy(const struct kt_dbpool *pool);
 
 /* Stops the workers after their current job, runs the done functions of
- * every finished or dropped job (dropped: 503), frees everything. Call on
+ * every finished or dropped job (dropped: class unavailable), frees everything. Call on
  * the loop thread; accepts NULL. */
 void kt_dbpool_free(struct kt_dbpool *pool);
 

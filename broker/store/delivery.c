@@ -37,7 +37,7 @@ static json_t *message(struct kt_db *db, const char *id, struct kt_err *err)
 	json_t *m = kt_db_json(db, MSG_JSON " WHERE o.id = $1::bigint", 1, params, &found, err);
 
 	if (!m && !found && !kt_err_isset(err))
-		kt_err_set(err, 404, "not_found", "no such delivery");
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such delivery");
 	return m;
 }
 
@@ -52,7 +52,7 @@ json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
 	int rows;
 
 	if (cursor && !is_msg_id(cursor)) {
-		kt_err_set(err, 400, "invalid_cursor", "cursor is not valid");
+		kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor", "cursor is not valid");
 		return NULL;
 	}
 	if (supplier) {
@@ -62,7 +62,7 @@ json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
 		rows = PQntuples(res);
 		PQclear(res);
 		if (rows != 1) {
-			kt_err_set(err, 404, "unknown_supplier", "no supplier \"%s\"", supplier);
+			kt_err_set(err, KT_EC_NOT_FOUND, "unknown_supplier", "no supplier \"%s\"", supplier);
 			return NULL;
 		}
 	}
@@ -88,7 +88,7 @@ json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
 		json_object_set_new(out, "next_cursor", json_string(PQgetvalue(res, limit - 1, 1)));
 	PQclear(res);
 	if (!out)
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	return out;
 }
 
@@ -100,7 +100,7 @@ struct locked_msg {
 };
 
 /* Inside the caller's transaction: locks the ticket of message id, then
- * the message. 404 "not_found"; 409 "delivery_in_flight" when a
+ * the message. not_found "not_found"; conflict "delivery_in_flight" when a
  * dispatcher is recording its outcome right now (it holds the row and
  * waits for the ticket we hold: skipping it avoids a deadlock). */
 static int lock_message(struct kt_db *db, const char *id, struct locked_msg *m,
@@ -110,14 +110,14 @@ static int lock_message(struct kt_db *db, const char *id, struct locked_msg *m,
 	PGresult *res;
 
 	if (!is_msg_id(id))
-		return kt_err_set(err, 404, "not_found", "no such delivery");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such delivery");
 	res = kt_db_exec(db, "SELECT l.ticket_id FROM outbox o JOIN legs l ON l.id = o.leg_id"
 			     " WHERE o.id = $1::bigint", 1, params, err);
 	if (!res)
 		return KT_ERR;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return kt_err_set(err, 404, "not_found", "no such delivery");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such delivery");
 	}
 	snprintf(m->ticket_id, sizeof(m->ticket_id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -130,7 +130,7 @@ static int lock_message(struct kt_db *db, const char *id, struct locked_msg *m,
 		return KT_ERR;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return kt_err_set(err, 409, "delivery_in_flight",
+		return kt_err_set(err, KT_EC_CONFLICT, "delivery_in_flight",
 				  "delivery %s is being recorded; try again", id);
 	}
 	snprintf(m->state, sizeof(m->state), "%s", PQgetvalue(res, 0, 0));
@@ -168,7 +168,7 @@ static int act(struct kt_db *db, const char *id, const struct locked_msg *m,
 		return KT_ERR;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return kt_err_set(err, 404, "not_found", "no such delivery");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such delivery");
 	}
 	data = json_pack("{s:s, s:s, s:I}", "delivery_id", id, "operation", PQgetvalue(res, 0, 0),
 			 "attempts", (json_int_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10));
@@ -190,7 +190,7 @@ static int act_one(struct kt_db *db, const char *id, int discard, const char *ac
 	if (lock_message(db, id, &m, err))
 		goto fail;
 	if (strcmp(m.state, "dead") != 0) {
-		kt_err_set(err, 409, "not_dead", "delivery %s is %s, not dead", id, m.state);
+		kt_err_set(err, KT_EC_CONFLICT, "not_dead", "delivery %s is %s, not dead", id, m.state);
 		goto fail;
 	}
 	if (act(db, id, &m, discard, discard ? "discarded" : "replayed", NULL, actor, err) ||
@@ -230,7 +230,7 @@ int kt_store_delivery_replay_supplier(struct kt_db *db, const char *key,
 	if (!res)
 		goto fail;
 	if (PQntuples(res) != 1) {
-		kt_err_set(err, 404, "unknown_supplier", "no supplier \"%s\"", key);
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_supplier", "no supplier \"%s\"", key);
 		goto fail;
 	}
 	snprintf(sid, sizeof(sid), "%s", PQgetvalue(res, 0, 0));
@@ -289,7 +289,7 @@ int kt_store_delivery_link(struct kt_db *db, const char *leg_id,
 	if (!res)
 		goto fail;
 	if (PQntuples(res) != 1) {
-		kt_err_set(err, 404, "unknown_leg", "no such leg");
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
 		goto fail;
 	}
 	snprintf(ticket_id, sizeof(ticket_id), "%s", PQgetvalue(res, 0, 0));
@@ -302,11 +302,11 @@ int kt_store_delivery_link(struct kt_db *db, const char *leg_id,
 	if (!res)
 		goto fail;
 	if (PQntuples(res) != 1) {
-		kt_err_set(err, 404, "unknown_leg", "no such leg");
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
 		goto fail;
 	}
 	if (PQgetvalue(res, 0, 0)[0] == 't') {
-		kt_err_set(err, 409, "external_id_conflict",
+		kt_err_set(err, KT_EC_CONFLICT, "external_id_conflict",
 			   "leg already has external id \"%s\"", PQgetvalue(res, 0, 2));
 		goto fail;
 	}
@@ -332,7 +332,7 @@ int kt_store_delivery_link(struct kt_db *db, const char *leg_id,
 		if (lock_message(db, msg_id, &m, err))
 			goto fail_clear;
 		if (m.leased) {
-			kt_err_set(err, 409, "delivery_in_flight",
+			kt_err_set(err, KT_EC_CONFLICT, "delivery_in_flight",
 				   "the create of this leg is being sent; try again");
 			goto fail_clear;
 		}
@@ -342,7 +342,7 @@ int kt_store_delivery_link(struct kt_db *db, const char *leg_id,
 		outcome = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		json_decref(o);
 		if (!outcome) {
-			kt_err_set(err, 500, "out_of_memory", "out of memory");
+			kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 			goto fail_clear;
 		}
 		rc = act(db, msg_id, &m, 1, "linked", outcome, actor, err);
@@ -368,7 +368,7 @@ int kt_store_delivery_link(struct kt_db *db, const char *leg_id,
 			 "external_id", external_id,
 			 "discarded", discarded ? discarded : json_null());
 	if (!*out) {
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto fail_clear;
 	}
 	if (kt_db_commit(db, err))

@@ -21,7 +21,7 @@
  * "dead", "done", "discarded", or "blocked" (pending behind a dead
  * message). supplier NULL: any; else a supplier key. Returns a new
  * {"items": [...], "next_cursor": string|null}, or NULL with 400
- * "invalid_cursor" or 404 "unknown_supplier". */
+ * "invalid_cursor" or not_found "unknown_supplier". */
 json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
 			       const char *supplier, int limit, const char *cursor,
 			       struct kt_err *err);
@@ -29,19 +29,19 @@ json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
 /* Makes dead message id pending again, due now, with a fresh retry budget
  * and its attempts kept; its outcome stays until the next attempt and is
  * copied to its history. Records delivery_replayed (integrator only),
- * actor as given. *out gets the message (new reference). 404 "not_found",
- * 409 "not_dead". */
+ * actor as given. *out gets the message (new reference). not_found "not_found",
+ * conflict "not_dead". */
 int kt_store_delivery_replay(struct kt_db *db, const char *id, const char *actor,
 			     json_t **out, struct kt_err *err);
 
 /* Marks dead message id discarded, so that the later messages of its leg
- * go out; records delivery_discarded. *out as above. 404 "not_found", 409
+ * go out; records delivery_discarded. *out as above. not_found "not_found", 409
  * "not_dead". */
 int kt_store_delivery_discard(struct kt_db *db, const char *id, const char *actor,
 			      json_t **out, struct kt_err *err);
 
 /* kt_store_delivery_replay() of every dead message of supplier key, in one
- * transaction; *n gets their number. 404 "unknown_supplier". */
+ * transaction; *n gets their number. not_found "unknown_supplier". */
 int kt_store_delivery_replay_supplier(struct kt_db *db, const char *key,
 				      const char *actor, int *n, struct kt_err *err);
 
@@ -49,8 +49,8 @@ int kt_store_delivery_replay_supplier(struct kt_db *db, const char *key,
  * sets the leg's external id (accepted event), discards its pending or
  * dead create message so it is never sent, and records linked. Linking
  * again to the same id changes nothing. *out gets {leg_id, ticket_id,
- * external_id, discarded: message|null} (new reference). 404 "unknown_leg",
- * 409 "external_id_conflict" (the leg has another external id) or
+ * external_id, discarded: message|null} (new reference). not_found "unknown_leg",
+ * conflict "external_id_conflict" (the leg has another external id) or
  * "delivery_in_flight" (the create is being sent: try again). */
 int kt_store_delivery_link(struct kt_db *db, const char *leg_id,
 			   const char *external_id, const char *actor, json_t **out,

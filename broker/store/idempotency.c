@@ -21,7 +21,7 @@ static int lookup(struct kt_db *db, const struct kt_idempotency *idem, const cha
 	locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!locked)
-		return kt_err_set(err, 409, "idempotency_key_in_flight",
+		return kt_err_set(err, KT_EC_CONFLICT, "idempotency_key_in_flight",
 				  "a request with this idempotency key is still in progress");
 	res = kt_db_exec(db,
 		"SELECT target, encode(request_hash, 'hex'), status, body FROM idempotency_keys"
@@ -34,10 +34,10 @@ static int lookup(struct kt_db *db, const struct kt_idempotency *idem, const cha
 		rc = KT_OK;
 	} else if (strcmp(PQgetvalue(res, 0, 0), idem->target) != 0 ||
 		   strcmp(PQgetvalue(res, 0, 1), idem->request_hash) != 0) {
-		kt_err_set(err, 422, "idempotency_key_reused",
+		kt_err_set(err, KT_EC_INVALID, "idempotency_key_reused",
 			   "idempotency key was already used for a different request");
 	} else if (!(out->body = strdup(PQgetvalue(res, 0, 3)))) {
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	} else {
 		out->status = (int)strtol(PQgetvalue(res, 0, 2), NULL, 10);
 		rc = KT_OK;

@@ -22,11 +22,11 @@ typedef int (*kt_store_create_fn)(struct kt_db *db, void *arg,
 /* Runs work in ONE transaction and fills out (the caller's struct; free
  * out->body) with its answer. With idem (NULL: no key, just the
  * transaction), first takes the transaction-level advisory lock on
- * scope:key without waiting - 409 "idempotency_key_in_flight" while
+ * scope:key without waiting - conflict "idempotency_key_in_flight" while
  * another transaction holds it - then reads the answer kept for the key
  * (answers older than ttl_s count as absent): the same target and body
  * hash -> that answer, work does not run, nothing is written; another ->
- * 422 "idempotency_key_reused". Otherwise work runs and a 2xx answer is
+ * invalid "idempotency_key_reused". Otherwise work runs and a 2xx answer is
  * kept beside its writes before COMMIT, so a retry after a lost COMMIT
  * answer finds it. On failure everything is rolled back. */
 int kt_store_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,

@@ -18,7 +18,7 @@ json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 		" FROM suppliers WHERE key = $1", 1, params, &found, err);
 
 	if (!v && !found && !kt_err_isset(err))
-		kt_err_set(err, 404, "unknown_supplier", "no supplier \"%s\"", key);
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_supplier", "no supplier \"%s\"", key);
 	return v;
 }
 
@@ -66,7 +66,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	if (*result == KT_INBOUND_DUPLICATE)
 		return kt_db_commit(db, err);
 	if (!kt_is_uuid(u->leg_id)) {
-		kt_err_set(err, 404, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
 			   u->leg_id, skey);
 		goto fail;
 	}
@@ -78,7 +78,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		goto fail;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		kt_err_set(err, 404, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
+		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
 			   u->leg_id, skey);
 		goto fail;
 	}
@@ -88,7 +88,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	if (in_future) {
 		kt_err_detail(err, "/occurred_at", "is more than %d s ahead of the broker's clock",
 			      ahead_s);
-		kt_err_set(err, 422, "invalid_update", "occurred_at \"%s\" is in the future",
+		kt_err_set(err, KT_EC_INVALID, "invalid_update", "occurred_at \"%s\" is in the future",
 			   u->occurred_at);
 		goto fail;
 	}

@@ -7,7 +7,7 @@
 #include "store/store.h"
 
 /* {id, key, adapter, endpoint, secret_ref} of the supplier with this key;
- * NULL with 404 "unknown_supplier". New reference. */
+ * NULL with not_found "unknown_supplier". New reference. */
 json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 				 struct kt_err *err);
 
@@ -27,7 +27,7 @@ struct kt_inbound_policy {
 
 /* In one transaction: remembers webhook_id for this supplier (a repeat is
  * KT_INBOUND_DUPLICATE and changes nothing), checks that the leg is this
- * supplier's (404 "unknown_leg", nothing kept) and that u->occurred_at is
+ * supplier's (not_found "unknown_leg", nothing kept) and that u->occurred_at is
  * at most pol->ahead_s seconds ahead of the database's clock (422
  * "invalid_update", nothing kept: a time in the future would make every
  * later update stale), then applies the update in the order of the

@@ -41,7 +41,7 @@ int kt_store_key_create(struct kt_db *db, enum kt_role role, const char *scope,
 	if (!res)
 		return KT_ERR;
 	if (PQntuples(res) != 1)
-		rc = kt_err_set(err, 422, "unknown_scope", "no %s \"%s\"",
+		rc = kt_err_set(err, KT_EC_INVALID, "unknown_scope", "no %s \"%s\"",
 				kt_role_name(role), scope ? scope : "");
 	PQclear(res);
 	return rc;
@@ -70,7 +70,7 @@ int kt_store_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LE
 	    strlen(PQgetvalue(res, 0, 4)) != strlen(h) ||
 	    CRYPTO_memcmp(PQgetvalue(res, 0, 4), h, strlen(h)) != 0 ||
 	    kt_role_parse(PQgetvalue(res, 0, 0), &out->role) != KT_OK) {
-		rc = kt_err_set(err, 401, "unauthorized", "unknown API key");
+		rc = kt_err_set(err, KT_EC_UNAUTHENTICATED, "unauthorized", "unknown API key");
 	} else {
 		snprintf(out->customer_id, sizeof(out->customer_id), "%s", PQgetvalue(res, 0, 1));
 		snprintf(out->supplier_id, sizeof(out->supplier_id), "%s", PQgetvalue(res, 0, 2));

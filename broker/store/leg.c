@@ -20,7 +20,7 @@ int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_
 
 	json_decref(data);
 	if (!text)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	rc = kt_db_cmd(db,
 		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
 		"  occurred_at, data)"
@@ -65,7 +65,7 @@ static int lock_leg(struct kt_db *db, const char *leg_id,
 		return KT_ERR;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return kt_err_set(err, 404, "unknown_leg", "no such leg");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
 	}
 	b->ext_null = PQgetvalue(res, 0, 0)[0] == 't';
 	b->acknowledged = PQgetvalue(res, 0, 1)[0] == 't';
@@ -196,7 +196,7 @@ int kt_store_leg_reject(struct kt_db *db, const char *leg_id, const char *ticket
 	    strcmp(old.status, "cancelled") == 0) {
 		kt_err_detail(err, "/reject", "the leg is %s; only an open leg can be rejected",
 			      old.status);
-		return kt_err_set(err, 422, "invalid_update", "leg is %s, not open", old.status);
+		return kt_err_set(err, KT_EC_INVALID, "invalid_update", "leg is %s, not open", old.status);
 	}
 	/* The supplier's id and time of the rejection hold like an update's. */
 	if (kt_store_leg_update(db, leg_id, ticket_id, actor, &ext, NULL, err) ||

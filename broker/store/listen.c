@@ -146,7 +146,7 @@ struct kt_listener *kt_listener_new(struct event_base *base, const char *conninf
 	if (!l || !(l->conninfo = strdup(conninfo)) || !(l->self = strdup(self)) ||
 	    !(l->retry = evtimer_new(base, on_retry, l))) {
 		kt_listener_free(l);
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
 	l->base = base;

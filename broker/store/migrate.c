@@ -49,7 +49,7 @@ int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err)
 		res = PQexec(db->conn, m->sql);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 		    PQresultStatus(res) != PGRES_TUPLES_OK) {
-			kt_err_set(err, 500, "migration_failed",
+			kt_err_set(err, KT_EC_INTERNAL, "migration_failed",
 				   "migration \"%s\" failed: %s", m->name,
 				   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 			PQclear(res);

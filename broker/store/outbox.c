@@ -30,7 +30,7 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
 	int n;
 
 	if (payload && !text)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	res = kt_db_exec(db,
 		"WITH l AS (UPDATE legs SET next_seq = next_seq + 1"
 		"  WHERE id = $1::uuid AND supplier_id IS NOT NULL"
@@ -44,7 +44,7 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
 		return KT_ERR;
 	n = PQntuples(res);
 	PQclear(res);
-	return n == 1 ? KT_OK : kt_err_set(err, 404, "unknown_leg", "no such leg with a supplier");
+	return n == 1 ? KT_OK : kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg with a supplier");
 }
 
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
@@ -60,7 +60,7 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 	if ((gates->paused && !skip) || (gates->busy && !busy)) {
 		free(skip);
 		free(busy);
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	}
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
@@ -227,7 +227,7 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 
 	*stale = 0;
 	if (!outcome)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	snprintf(delay, sizeof(delay), "%lld", o->retry_in_ms);
 	snprintf(credit, sizeof(credit), "%lld", o->credit_ms);
 	if (kt_db_begin(db, err))
@@ -311,7 +311,7 @@ int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_er
 	int rc;
 
 	if (!text)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	rc = kt_db_cmd(db,
 		"UPDATE outbox o SET paused_ms = o.paused_ms + LEAST(c.ms::bigint,"
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint)"

@@ -48,7 +48,7 @@ const char *kt_outcome_state(const struct kt_outcome *o);
 /* Queues a message op for leg leg_id in the caller's transaction (which
  * holds the ticket's lock): the leg's next sequence number, its ticket's
  * priority, due now. payload (borrowed; NULL: none) is an object whose
- * members the adapter adds to what it sends. 404 "unknown_leg" for a leg
+ * members the adapter adds to what it sends. not_found "unknown_leg" for a leg
  * without a supplier. */
 int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
 			    const json_t *payload, struct kt_err *err);

@@ -11,7 +11,7 @@
 #define AUTOMATIC_TEXT "closed automatically: the resolution was not confirmed in time"
 
 /* Begins the transaction of a close or a reopen with ticket id locked for
- * p; the ticket must be resolved (409 "not_resolved" otherwise). On
+ * p; the ticket must be resolved (conflict "not_resolved" otherwise). On
  * failure nothing stays open. */
 static int begin_resolved(struct kt_db *db, const char *id, const struct kt_principal *p,
 			  struct kt_err *err)
@@ -23,7 +23,7 @@ static int begin_resolved(struct kt_db *db, const char *id, const struct kt_prin
 	if (kt_store_ticket_lock_for(db, id, p, status, err))
 		goto fail;
 	if (strcmp(status, "resolved") != 0) {
-		kt_err_set(err, 409, "not_resolved", "the ticket is %s, not resolved", status);
+		kt_err_set(err, KT_EC_CONFLICT, "not_resolved", "the ticket is %s, not resolved", status);
 		goto fail;
 	}
 	return KT_OK;
@@ -45,7 +45,7 @@ static int close_legs(struct kt_db *db, const char *id, const char *actor,
 	int rc = KT_ERR;
 
 	if (!payload)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	legs = kt_db_exec(db,
 		"SELECT id, status FROM legs WHERE ticket_id = $1::uuid"
 		" AND supplier_id IS NOT NULL AND ended IS NULL"
@@ -125,7 +125,7 @@ static int reopen_leg(struct kt_db *db, const char *ticket_id, const char *leg_i
 		return KT_ERR;
 	payload = json_pack("{s:{s:s}}", "reopen", "reason", reason);
 	if (!payload)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	rc = kt_store_outbox_enqueue(db, leg_id, KT_OP_UPDATE, payload, err);
 	json_decref(payload);
 	return rc;

@@ -14,8 +14,8 @@
  * the timeline gets "closed" and status_changed. Every supplier leg still
  * open or resolved (and not ended by the broker) becomes closed, with a
  * "leg_closed" event {from, to, automatic}, and its supplier is sent an
- * update carrying {"close": {"automatic": false}}. 404 "not_found" (not p's
- * ticket), 409 "not_resolved" (its consolidated status is not resolved). */
+ * update carrying {"close": {"automatic": false}}. not_found "not_found" (not p's
+ * ticket), conflict "not_resolved" (its consolidated status is not resolved). */
 int kt_store_ticket_close(struct kt_db *db, const char *id,
 			  const struct kt_principal *p, struct kt_err *err);
 
@@ -24,7 +24,7 @@ int kt_store_ticket_close(struct kt_db *db, const char *id,
  * supplier of each such leg is sent an update carrying
  * {"reopen": {"reason"}}. Records "reopened" (customer-visible, the
  * reason as text), "leg_reopened" per leg and status_changed. *n_messages
- * gets the messages queued. 404 "not_found", 409 "not_resolved". */
+ * gets the messages queued. not_found "not_found", conflict "not_resolved". */
 int kt_store_ticket_reopen(struct kt_db *db, const char *id,
 			   const struct kt_principal *p, const char *reason,
 			   int *n_messages, struct kt_err *err);

@@ -46,7 +46,7 @@ static void *array(size_t n, size_t sz, struct kt_err *err)
 	void *a = calloc(n ? n : 1, sz);
 
 	if (!a)
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	return a;
 }
 
@@ -147,7 +147,7 @@ static int column(PGresult *res, int col, const char ***out, size_t *n, struct k
 		return KT_OK;
 	*out = calloc(*n, sizeof(**out));
 	if (!*out)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	for (size_t i = 0; i < *n; i++)
 		(*out)[i] = PQgetvalue(res, (int)i, col);
 	return KT_OK;
@@ -168,7 +168,7 @@ static json_t *supplier_keys(struct kt_db *db, const struct kt_route_leg *legs, 
 	text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
 	json_decref(ids);
 	if (!text) {
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
 	params[0] = text;
@@ -202,7 +202,7 @@ static int ticket_row(struct kt_db *db, const char *ticket_id, struct ticket_row
 		return KT_ERR;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return kt_err_set(err, 404, "not_found", "no such ticket");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	}
 	snprintf(t->service_id, sizeof(t->service_id), "%s", PQgetvalue(res, 0, 0));
 	snprintf(t->version, sizeof(t->version), "%s", PQgetvalue(res, 0, 1));
@@ -218,7 +218,7 @@ static int is_closed(const struct ticket_row *t, struct kt_err *err)
 {
 	if (strcmp(t->status, "closed") != 0 && strcmp(t->status, "cancelled") != 0)
 		return 0;
-	kt_err_set(err, 409, "ticket_closed", "the ticket is %s", t->status);
+	kt_err_set(err, KT_EC_CONFLICT, "ticket_closed", "the ticket is %s", t->status);
 	return 1;
 }
 
@@ -276,7 +276,7 @@ static int open_leg(struct kt_db *db, const char *ticket_id, const char *supplie
 	int rc;
 
 	if (!data)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	snprintf(hops, sizeof(hops), "%d", hop);
 	/* The leg, its create message and the routed event in one statement. */
 	rc = kt_db_cmd(db,
@@ -386,17 +386,17 @@ int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *ve
 
 	*out = NULL;
 	if (!p)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	if (chain_load(db, service_id, version, default_component, ask, &p->chain, err))
 		goto fail;
 	if (kt_route_decide(&p->chain.view, ask, &p->target) == KT_ROUTE_UNKNOWN) {
 		if (p->target.by == KT_ROUTE_BY_CI) {
 			kt_err_detail(err, "/ci", "no such configuration item in the service's chain");
-			kt_err_set(err, 422, "unknown_ci", "unknown configuration item \"%s\"",
+			kt_err_set(err, KT_EC_INVALID, "unknown_ci", "unknown configuration item \"%s\"",
 				   ask->ci);
 		} else {
 			kt_err_detail(err, "/component", "no such component in the service's chain");
-			kt_err_set(err, 422, "unknown_component", "unknown component \"%s\"",
+			kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
 				   ask->component);
 		}
 		goto fail;
@@ -407,13 +407,13 @@ int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *ve
 	if (p->n_legs == KT_ROUTE_UNKNOWN) {
 		/* a rule or the default naming what the chain lacks */
 		kt_err_detail(err, path, "no such component in the service's chain");
-		kt_err_set(err, 422, "unknown_component", "unknown component \"%s\"",
+		kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
 			   p->target.component_key);
 		goto fail;
 	}
 	if (p->n_legs < 0) {
 		kt_err_detail(err, path, "more than %d suppliers deliver it", KT_ROUTE_MAX_LEGS);
-		kt_err_set(err, 422, "too_many_legs", "component \"%s\" needs more than %d suppliers",
+		kt_err_set(err, KT_EC_INVALID, "too_many_legs", "component \"%s\" needs more than %d suppliers",
 			   p->target.component_key, KT_ROUTE_MAX_LEGS);
 		goto fail;
 	}
@@ -432,7 +432,7 @@ int kt_store_route_open(struct kt_db *db, const struct kt_route_plan *plan,
 	int rc = KT_OK;
 
 	if (!why)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	if (plan->target.rule >= 0)
 		json_object_set_new(why, "rule", json_integer(plan->target.rule));
 	if (plan->n_legs == 0)
@@ -477,7 +477,7 @@ static int targets_by_key(struct kt_db *db, const struct ticket_row *t,
 	text = keys ? json_dumps(keys, JSON_COMPACT) : NULL;
 	json_decref(keys);
 	if (!text)
-		return kt_err_set(err, 500, "out_of_memory", "out of memory");
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	params[0] = text;
 	tg->res = kt_db_exec(db,
 		"SELECT k.key, s.id, (SELECT c.key FROM components c"
@@ -502,7 +502,7 @@ static int targets_by_key(struct kt_db *db, const struct ticket_row *t,
 		tg->n++;
 	}
 	if (err->details)
-		return kt_err_set(err, 422, "unknown_supplier", "the route names unknown suppliers");
+		return kt_err_set(err, KT_EC_INVALID, "unknown_supplier", "the route names unknown suppliers");
 	return KT_OK;
 }
 
@@ -515,19 +515,19 @@ static int targets_by_component(struct kt_db *db, const struct ticket_row *t,
 	tg->n = kt_route_legs(tg->chain.tree, tg->chain.view.n, component, tg->legs);
 	if (tg->n == KT_ROUTE_UNKNOWN) {
 		kt_err_detail(err, "/component", "no such component in the ticket's chain");
-		return kt_err_set(err, 422, "unknown_component", "unknown component \"%s\"",
+		return kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
 				  component);
 	}
 	if (tg->n < 0) {
 		kt_err_detail(err, "/component", "more than %d suppliers deliver it",
 			      KT_ROUTE_MAX_LEGS);
-		return kt_err_set(err, 422, "too_many_legs",
+		return kt_err_set(err, KT_EC_INVALID, "too_many_legs",
 				  "component \"%s\" needs more than %d suppliers", component,
 				  KT_ROUTE_MAX_LEGS);
 	}
 	if (tg->n == 0) {
 		kt_err_detail(err, "/component", "no supplier delivers it");
-		return kt_err_set(err, 422, "invalid_route", "component \"%s\" has no supplier",
+		return kt_err_set(err, KT_EC_INVALID, "invalid_route", "component \"%s\" has no supplier",
 				  component);
 	}
 	return KT_OK;
@@ -634,7 +634,7 @@ done:
 	targets_release(&tg);
 	return KT_OK;
 oom:
-	kt_err_set(err, 500, "out_of_memory", "out of memory");
+	kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 fail:
 	kt_db_rollback(db);
 	json_decref(why);
@@ -660,7 +660,7 @@ int kt_store_route_cancel(struct kt_db *db, const char *ticket_id,
 
 	*n_messages = 0;
 	if (p->role != KT_ROLE_CUSTOMER && p->role != KT_ROLE_INTEGRATOR)
-		return kt_err_set(err, 404, "not_found", "no such ticket");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	if (kt_db_begin(db, err))
 		return KT_ERR;
 	res = kt_db_exec(db, "SELECT 1 FROM tickets WHERE id = $1::uuid"
@@ -671,7 +671,7 @@ int kt_store_route_cancel(struct kt_db *db, const char *ticket_id,
 	PQclear(res);
 	res = NULL;
 	if (!mine) {
-		kt_err_set(err, 404, "not_found", "no such ticket");
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 		goto fail;
 	}
 	if (kt_store_ticket_lock(db, ticket_id, err) || ticket_row(db, ticket_id, &t, err) ||
@@ -736,7 +736,7 @@ static int reject_read(struct kt_db *db, const char *ticket_id, const char *leg_
 	if (!x->leg)
 		return KT_ERR;
 	if (PQntuples(x->leg) != 1)
-		return kt_err_set(err, 404, "unknown_leg", "no such leg");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
 	x->in.component = ap[1] = value(x->leg, 0, 0);
 	x->alternates = kt_db_exec(db,
 		"SELECT a.id FROM tickets t JOIN components c ON c.service_id = t.service_id"
@@ -806,7 +806,7 @@ int kt_store_route_rejected(struct kt_db *db, const char *ticket_id, const char 
 		   out.verdict == KT_REROUTE_ESCALATE_HOPS;
 	why = json_pack("{s:s}", "by", escalate ? "escalated" : "reject");
 	if (!why) {
-		kt_err_set(err, 500, "out_of_memory", "out of memory");
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
 	if ((escalate && set_escalated(db, ticket_id, 1, err)) ||

@@ -19,7 +19,7 @@ struct kt_route_plan;
  * ticket asking ask goes (kt_route_decide, kt_route_legs).
  * default_component is the version's (NULL: none); it and ask are
  * borrowed and must outlive the plan. *out gets a new plan
- * (kt_store_route_plan_free()). 422 "unknown_component" (/component),
+ * (kt_store_route_plan_free()). invalid "unknown_component" (/component),
  * "unknown_ci" (/ci) or "too_many_legs". */
 int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *version,
 			const char *default_component, const struct kt_route_ask *ask,
@@ -52,8 +52,8 @@ struct kt_route_request {
  * escalation cleared. When the suppliers changed the ticket's hop count
  * grows by one (no limit applies to the integrator) and a "rerouted"
  * event records the reason. The same route again changes nothing.
- * *n_messages gets the messages queued. 404 "not_found", 409
- * "ticket_closed", 422 "unknown_supplier" (/suppliers/i),
+ * *n_messages gets the messages queued. not_found "not_found", 409
+ * "ticket_closed", invalid "unknown_supplier" (/suppliers/i),
  * "unknown_component", "invalid_route" (no supplier delivers the
  * component) or "too_many_legs". */
 int kt_store_route_manual(struct kt_db *db, const char *ticket_id,
@@ -61,11 +61,11 @@ int kt_store_route_manual(struct kt_db *db, const char *ticket_id,
 			  int *n_messages, struct kt_err *err);
 
 /* Cancels ticket ticket_id for p (its customer or the integrator; anyone
- * else gets 404 "not_found"), in one transaction: the ticket cancelled
+ * else gets not_found "not_found"), in one transaction: the ticket cancelled
  * (a customer-visible "cancelled" event with reason, NULL: none), every
  * open leg ended "cancelled" with a cancel to its supplier (or its create
  * discarded if it never left), the triage leg closed, the escalation
- * cleared. *n_messages gets the messages queued. 409 "ticket_closed" when
+ * cleared. *n_messages gets the messages queued. conflict "ticket_closed" when
  * it is closed or cancelled already. */
 int kt_store_route_cancel(struct kt_db *db, const char *ticket_id,
 			  const struct kt_principal *p, const char *reason,

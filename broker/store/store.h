@@ -1,7 +1,7 @@
 /* store.h - every SQL statement of Keten lives behind this header (the
  * store_*.c files); nothing else sees PGconn. All functions block: they run
  * on a dbpool worker thread or in a command-line subcommand, never on the
- * event loop. Errors: database down -> 503 "database_unavailable". */
+ * event loop. Errors: database down -> unavailable "database_unavailable". */
 #ifndef KETEN_STORE_H
 #define KETEN_STORE_H
 
@@ -47,7 +47,7 @@ struct kt_chain_plan;
  * differs from its current version. With dry_run the same transaction is
  * rolled back, so the plan is exactly what a real run would do. Fills plan
  * (the caller's struct; kt_chain_plan_release() it) with one change per
- * entry of doc, sorted. Fails, applying nothing, with 422 "invalid_chain"
+ * entry of doc, sorted. Fails, applying nothing, with invalid "invalid_chain"
  * and a detail per problem (a customer or supplier found neither in doc nor
  * in the database, a service changing customer, a contract a supplier of
  * doc no longer has while a component of a service's current chain
@@ -60,8 +60,8 @@ int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
 /* What a write of ONE entity through the integrator API expects of it. */
 enum kt_chain_want {
 	KT_CHAIN_UPSERT,               /* the import's way: create or update */
-	KT_CHAIN_CREATE,               /* must be new: 409 "already_exists" */
-	KT_CHAIN_REPLACE,              /* must exist: 404 "not_found" */
+	KT_CHAIN_CREATE,               /* must be new: conflict "already_exists" */
+	KT_CHAIN_REPLACE,              /* must exist: not_found "not_found" */
 };
 
 /* The steps of kt_store_chain_import inside the caller's transaction
@@ -79,7 +79,7 @@ int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
  * document, each list in key order. With service_key (else NULL): only that
  * service, its customer and the suppliers its chain names (components'
  * suppliers and alternates), so that the document imports on its own.
- * Returns a new reference, or NULL with err set: 404 "unknown_service", or
+ * Returns a new reference, or NULL with err set: not_found "unknown_service", or
  * a database error. */
 json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
 			      struct kt_err *err);

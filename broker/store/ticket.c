@@ -98,7 +98,7 @@ int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 		goto fail;
 	if (PQntuples(svc) != 1) {
 		kt_err_detail(err, "/service", "no such service");
-		kt_err_set(err, 422, "unknown_service", "unknown service \"%s\"", in->service);
+		kt_err_set(err, KT_EC_INVALID, "unknown_service", "unknown service \"%s\"", in->service);
 		goto fail;
 	}
 	customer_id = PQgetvalue(svc, 0, 0);
@@ -162,7 +162,7 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 	v = kt_db_json(db, TICKET_JSON(TIMELINE_JSON)
 			   " WHERE t.id = $1::uuid AND" ACCESS, 4, params, &found, err);
 	if (!v && !found && !kt_err_isset(err))
-		kt_err_set(err, 404, "not_found", "no such ticket");
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	return v;
 }
 
@@ -179,7 +179,7 @@ static int parse_cursor(const char *cursor, char *ts, size_t tssz, char *id,
 	}
 	if (!us || n == 0 || n >= tssz || strspn(cursor, "0123456789") != n ||
 	    strlen(us + 1) != KT_UUID_LEN || strspn(us + 1, "0123456789abcdef-") != KT_UUID_LEN)
-		return kt_err_set(err, 400, "invalid_cursor", "cursor is not valid");
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor", "cursor is not valid");
 	memcpy(ts, cursor, n);
 	ts[n] = '\0';
 	memcpy(id, us + 1, KT_UUID_LEN + 1);
@@ -272,7 +272,7 @@ int kt_store_ticket_lock(struct kt_db *db, const char *ticket_id, struct kt_err 
 		return KT_ERR;
 	n = PQntuples(res);
 	PQclear(res);
-	return n == 1 ? KT_OK : kt_err_set(err, 404, "not_found", "no such ticket");
+	return n == 1 ? KT_OK : kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 }
 
 int kt_store_ticket_lock_for(struct kt_db *db, const char *ticket_id,
@@ -285,7 +285,7 @@ int kt_store_ticket_lock_for(struct kt_db *db, const char *ticket_id,
 	int n;
 
 	if (p->role == KT_ROLE_SUPPLIER || !kt_is_uuid(ticket_id))
-		return kt_err_set(err, 404, "not_found", "no such ticket");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	res = kt_db_exec(db,
 		"SELECT consolidated FROM tickets WHERE id = $1::uuid"
 		" AND ($2::uuid IS NULL OR customer_id = $2::uuid) FOR UPDATE",
@@ -296,7 +296,7 @@ int kt_store_ticket_lock_for(struct kt_db *db, const char *ticket_id,
 	if (n == 1)
 		snprintf(status, 32, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return n == 1 ? KT_OK : kt_err_set(err, 404, "not_found", "no such ticket");
+	return n == 1 ? KT_OK : kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 }
 
 int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,
@@ -316,7 +316,7 @@ int kt_store_ticket_refresh_status(struct kt_db *db, const char *ticket_id,
 		return KT_ERR;
 	if (PQntuples(res) == 0 || kt_status_parse(PQgetvalue(res, 0, 0), &own) != 0) {
 		PQclear(res);
-		return kt_err_set(err, 404, "not_found", "no such ticket");
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	}
 	snprintf(was, sizeof(was), "%s", PQgetvalue(res, 0, 1));
 	for (int i = 0; i < PQntuples(res) && n < 64; i++)

@@ -13,7 +13,7 @@
  * (store/route.h: by component, CI, rules, default, else triage),
  * inserts the ticket, its legs, their outbox messages and the timeline.
  * Writes the new ticket's id into id_out (KT_UUID_LEN + 1 bytes).
- * *n_messages gets the outbox messages queued. 422 "unknown_service" /
+ * *n_messages gets the outbox messages queued. invalid "unknown_service" /
  * "unknown_component" / "unknown_ci" / "too_many_legs"; on failure the
  * caller rolls back. */
 int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
@@ -21,7 +21,7 @@ int kt_store_ticket_create(struct kt_db *db, const struct kt_principal *p,
 			   int *n_messages, struct kt_err *err);
 
 /* The full record of ticket id (see model/view.h), if p may see it at all;
- * NULL with 404 "not_found" otherwise. New reference. */
+ * NULL with not_found "not_found" otherwise. New reference. */
 json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 			     const struct kt_principal *p, struct kt_err *err);
 

@@ -72,7 +72,7 @@ struct kt_inbound_update {
 struct kt_adapter {
 	const char *name;
 	/* Build the request for msg into *out (which the caller zeroed).
-	 * KT_ERR with err filled (status 422, code "adapter_build") on input
+	 * KT_ERR with err filled (class invalid, code "adapter_build") on input
 	 * it can never send: the dispatcher dead-letters such a message. */
 	int (*build_request)(const struct kt_adapter_msg *msg,
 			     struct kt_http_request *out, struct kt_err *err);
@@ -81,7 +81,7 @@ struct kt_adapter {
 			  const char *body, size_t len,
 			  struct kt_adapter_reply *out, struct kt_err *err);
 	/* Read an inbound delivery whose signature the broker already
-	 * verified. KT_ERR with err->status 422 for a body it cannot use. */
+	 * verified. KT_ERR with class invalid for a body it cannot use. */
 	int (*read_inbound)(const char *body, size_t len,
 			    const json_t *supplier,
 			    struct kt_inbound_update *out, struct kt_err *err);

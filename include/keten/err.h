@@ -13,16 +13,36 @@ enum kt_rc {
 	KT_AGAIN = -2,
 };
 
+/* What kind of failure an error is. The class says who must act and
+ * whether trying again can help; the HTTP status (and an exit code, or a
+ * delivery outcome) is chosen from it once, at the edge. */
+enum kt_err_class {
+	KT_EC_INTERNAL = 0,    /* a fault of ours (out of memory, a bug) */
+	KT_EC_MALFORMED,       /* the input cannot be read at all */
+	KT_EC_UNAUTHENTICATED, /* no credentials, or wrong ones */
+	KT_EC_FORBIDDEN,       /* known caller, not allowed to do this */
+	KT_EC_NOT_FOUND,       /* absent, or not the caller's to see */
+	KT_EC_METHOD,          /* the resource does not take this method */
+	KT_EC_CONFLICT,        /* the current state forbids it now */
+	KT_EC_TOO_LARGE,       /* over a documented size limit */
+	KT_EC_MEDIA_TYPE,      /* a body of a type we do not read */
+	KT_EC_INVALID,         /* well-formed, but breaks a rule */
+	KT_EC_SUPPLIER,        /* a supplier's answer we cannot use */
+	KT_EC_UNAVAILABLE,     /* a dependency is down: try again later */
+	KT_EC_CONFIG,          /* this node's configuration or a secret */
+	KT_EC__COUNT
+};
+
 struct kt_err {
-	int status;        /* HTTP status this error maps to; 500 when unset */
+	enum kt_err_class cls; /* KT_EC_INTERNAL when unset */
 	char code[48];     /* stable machine code, e.g. "unknown_service" */
 	char message[256]; /* for people, PostgreSQL style: lower case, no full stop */
 	json_t *details;   /* owned; NULL or an array of {path, message} */
 };
 
-/* Sets status, code and a printf-style message; keeps details. Returns KT_ERR
+/* Sets class, code and a printf-style message; keeps details. Returns KT_ERR
  * so that callers can write `return kt_err_set(err, ...);`. err may be NULL. */
-int kt_err_set(struct kt_err *err, int status, const char *code,
+int kt_err_set(struct kt_err *err, enum kt_err_class cls, const char *code,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Appends {path, message} to err->details (creating the array). */
@@ -34,6 +54,14 @@ int kt_err_isset(const struct kt_err *err);
 
 /* Frees err->details and clears the struct; the struct itself is the caller's. */
 void kt_err_release(struct kt_err *err);
+
+/* The class's stable name ("not_found"), for logs and tests. */
+const char *kt_err_class_name(enum kt_err_class cls);
+
+/* 1 when the same work may succeed later without any change to its input
+ * (internal, unavailable, configuration and supplier faults); 0 when only
+ * other input can help. */
+int kt_err_class_retryable(enum kt_err_class cls);
 
 /* Cuts a trailing incomplete UTF-8 sequence off s (left by a truncating
  * snprintf), so that s stays valid for JSON. */

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "keten/adapter.h"
+#include "http/status.h"
 #include "testutil.h"
 
 #define DATA "tests/unit/data/webhook/"
@@ -494,10 +495,10 @@ static void test_inbound_case(void **state)
 			fail_msg("%s: rc %d, %s", name, rc, err.message);
 		check_update(name, &upd, json_object_get(expect, "update"));
 	} else {
-		if (rc != KT_ERR || err.status != 422 ||
+		if (rc != KT_ERR || kt_http_status_of(err.cls) != 422 ||
 		    strcmp(err.code, "invalid_update") != 0)
 			fail_msg("%s: rc %d, status %d, code \"%s\"", name, rc,
-				 err.status, err.code);
+				 kt_http_status_of(err.cls), err.code);
 		check_details(name, &err, json_object_get(expect, "paths"));
 		assert_null(upd.leg_id);
 	}
@@ -611,7 +612,7 @@ static void test_inbound_occurred_at(void **state)
 		assert_int_equal(inbound_with("occurred_at", json_integer(1764099600),
 					      &upd, &err),
 				 KT_ERR);
-		assert_int_equal(err.status, 422);
+		assert_int_equal(kt_http_status_of(err.cls), 422);
 		kt_err_release(&err);
 	}
 }

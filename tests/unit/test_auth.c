@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "http/status.h"
 #include "testutil.h"
 #include "http/auth.h"
 
@@ -83,7 +84,7 @@ static void test_token_buffer_too_small(void **state)
 	(void)state;
 	memset(tok, '#', sizeof(tok));
 	assert_int_equal(kt_auth_token_new(tok, KT_TOKEN_MAX - 1, &err), KT_ERR);
-	assert_int_equal(err.status, 500);
+	assert_int_equal(kt_http_status_of(err.cls), 500);
 	assert_string_equal(err.code, "internal");
 	assert_int_equal(tok[0], '#');
 	assert_int_equal(kt_auth_token_new(tok, 0, NULL), KT_ERR);
@@ -180,10 +181,10 @@ static void test_bearer(void **state)
 		} else {
 			if (rc != KT_ERR)
 				fail_msg("\"%s\" accepted as \"%s\"", h, out);
-			if (err.status != 401 || strcmp(err.code, "unauthorized") != 0 ||
+			if (kt_http_status_of(err.cls) != 401 || strcmp(err.code, "unauthorized") != 0 ||
 			    strcmp(err.message, cases[i].message) != 0)
 				fail_msg("\"%s\": %d %s \"%s\", want 401 unauthorized \"%s\"",
-					 h, err.status, err.code, err.message,
+					 h, kt_http_status_of(err.cls), err.code, err.message,
 					 cases[i].message);
 		}
 	}

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "http/status.h"
 #include "model/chain_doc.h"
 
 #define MAX_LINES 128
@@ -241,10 +242,10 @@ static void test_invalid_fixtures(void **state)
 		if (status.n != 1 || code.n != 1)
 			fail_msg("invalid/%s.expect: needs one status and one code line",
 				 names.v[i]);
-		if (err.status != (int)strtol(status.v[0], NULL, 10) ||
+		if (kt_http_status_of(err.cls) != (int)strtol(status.v[0], NULL, 10) ||
 		    strcmp(err.code, code.v[0]) != 0)
 			fail_msg("invalid/%s: got %d %s (%s), expected %s %s", names.v[i],
-				 err.status, err.code, err.message, status.v[0], code.v[0]);
+				 kt_http_status_of(err.cls), err.code, err.message, status.v[0], code.v[0]);
 		expect_lines("invalid", names.v[i], "path", &want);
 		json_array_foreach(err.details, k, d)
 			strs_add(&got, json_string_value(json_object_get(d, "path")));
@@ -330,7 +331,7 @@ static void test_invalid_json_position(void **state)
 
 	(void)state;
 	assert_int_equal(kt_chain_doc_parse(text, strlen(text), &doc, &err), KT_ERR);
-	assert_int_equal(err.status, 400);
+	assert_int_equal(kt_http_status_of(err.cls), 400);
 	assert_string_equal(err.code, "invalid_json");
 	assert_non_null(strstr(err.message, "line 3, column"));
 	kt_err_release(&err);
@@ -347,7 +348,7 @@ static void test_too_large(void **state)
 	assert_non_null(buf);
 	memset(buf, ' ', len);
 	assert_int_equal(kt_chain_doc_parse(buf, len, &doc, &err), KT_ERR);
-	assert_int_equal(err.status, 413);
+	assert_int_equal(kt_http_status_of(err.cls), 413);
 	assert_null(doc);
 	kt_err_release(&err);
 	free(buf);
@@ -367,7 +368,7 @@ static void test_problem_cap(void **state)
 		json_array_append_new(json_object_get(root, "customers"),
 				      json_pack("{s:s, s:s}", "key", "BAD", "name", "n"));
 	assert_int_equal(kt_chain_doc_check(root, &doc, &err), KT_ERR);
-	assert_int_equal(err.status, 422);
+	assert_int_equal(kt_http_status_of(err.cls), 422);
 	assert_int_equal(json_array_size(err.details), KT_CHAIN_MAX_PROBLEMS + 1);
 	last = json_array_get(err.details, KT_CHAIN_MAX_PROBLEMS);
 	assert_string_equal(json_string_value(json_object_get(last, "message")),

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "http/status.h"
 #include "testutil.h"
 #include "base/config.h"
 
@@ -71,10 +72,10 @@ static void expect_bad(const char *what, int rc, struct kt_err *err,
 {
 	if (rc != KT_ERR)
 		fail_msg("%s: accepted", what);
-	if (err->status != 400 || strcmp(err->code, "bad_config") != 0 ||
+	if (kt_http_status_of(err->cls) != 400 || strcmp(err->code, "bad_config") != 0 ||
 	    strcmp(err->message, message) != 0)
 		fail_msg("%s: %d %s \"%s\", want 400 bad_config \"%s\"", what,
-			 err->status, err->code, err->message, message);
+			 kt_http_status_of(err->cls), err->code, err->message, message);
 	kt_err_release(err);
 }
 

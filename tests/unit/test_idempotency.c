@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "http/status.h"
 #include "testutil.h"
 #include "http/idempotency.h"
 
@@ -46,7 +47,7 @@ static void test_key_parse(void **state)
 		} else {
 			if (rc != KT_ERR)
 				fail_msg("\"%s\" accepted as \"%s\"", keys[i].header, out);
-			assert_int_equal(err.status, 400);
+			assert_int_equal(kt_http_status_of(err.cls), 400);
 			assert_string_equal(err.code, "invalid_idempotency_key");
 		}
 		kt_err_release(&err);
@@ -80,7 +81,7 @@ static void test_key_length(void **state)
 	header[KT_IDEMPOTENCY_KEY_MAX + 2] = '"';
 	header[KT_IDEMPOTENCY_KEY_MAX + 3] = '\0';
 	assert_int_equal(kt_idempotency_key_parse(header, out, &err), KT_ERR);
-	assert_int_equal(err.status, 400);
+	assert_int_equal(kt_http_status_of(err.cls), 400);
 	kt_err_release(&err);
 }
 
@@ -125,14 +126,14 @@ static void test_init(void **state)
 
 	assert_int_equal(kt_idempotency_init(&idem, "s", "POST /v1/tickets", "", "abc", 3, &err),
 			 KT_ERR);
-	assert_int_equal(err.status, 400);
+	assert_int_equal(kt_http_status_of(err.cls), 400);
 	assert_string_equal(err.code, "invalid_idempotency_key");
 	kt_err_release(&err);
 
 	memset(big, 't', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(kt_idempotency_init(&idem, "s", big, "k", "", 0, &err), KT_ERR);
-	assert_int_equal(err.status, 500);
+	assert_int_equal(kt_http_status_of(err.cls), 500);
 	kt_err_release(&err);
 	assert_int_equal(kt_idempotency_init(&idem, "", "POST /v1/tickets", "k", "", 0, &err),
 			 KT_ERR);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "http/status.h"
 #include "testutil.h"
 #include "model/chain_doc.h"
 #include "intake/intake.h"
@@ -107,10 +108,10 @@ static int expect_invalid(const char *name, json_t *body,
 	if (kt_intake_parse(body, &in, &err) != KT_ERR) {
 		print_error("%s: accepted\n", name);
 		bad = 1;
-	} else if (err.status != 422 || strcmp(err.code, "invalid_ticket") != 0 ||
+	} else if (kt_http_status_of(err.cls) != 422 || strcmp(err.code, "invalid_ticket") != 0 ||
 		   strcmp(err.message, MSG_INVALID) != 0) {
 		print_error("%s: %d %s \"%s\", want 422 invalid_ticket\n", name,
-			    err.status, err.code, err.message);
+			    kt_http_status_of(err.cls), err.code, err.message);
 		bad = 1;
 	} else {
 		bad = check_details(name, &err, want, n);
@@ -512,10 +513,10 @@ static void test_unknown_service(void **state)
 
 		snprintf(msg, sizeof(msg), "unknown service \"%s\"", services[i]);
 		if (kt_intake_parse(body, &in, &err) != KT_ERR ||
-		    err.status != 422 || strcmp(err.code, "unknown_service") != 0 ||
+		    kt_http_status_of(err.cls) != 422 || strcmp(err.code, "unknown_service") != 0 ||
 		    strcmp(err.message, msg) != 0) {
 			print_error("service \"%s\": %d %s \"%s\"\n", services[i],
-				    err.status, err.code, err.message);
+				    kt_http_status_of(err.cls), err.code, err.message);
 			bad++;
 		} else {
 			bad += check_details(services[i], &err, &want, 1);

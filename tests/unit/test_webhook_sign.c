@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "http/status.h"
 #include "base/webhook_sign.h"
 
 #define SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -47,10 +48,10 @@ static void expect_ok(const char *label, int rc, const struct kt_err *err)
 static void expect_err(const char *label, int rc, const struct kt_err *err,
 		       int status, const char *code)
 {
-	if (rc != KT_ERR || err->status != status ||
+	if (rc != KT_ERR || kt_http_status_of(err->cls) != status ||
 	    strcmp(err->code, code) != 0 || err->message[0] == '\0')
 		fail_msg("%s: rc %d, status %d, code \"%s\" (%s); want %d \"%s\"",
-			 label, rc, err->status, err->code, err->message,
+			 label, rc, kt_http_status_of(err->cls), err->code, err->message,
 			 status, code);
 }
 
