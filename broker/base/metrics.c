@@ -60,6 +60,9 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_DELIVERY_DELAYED] = { "keten_delivery_delayed_total", "counter",
 		"Legs whose first delivery was overdue for their priority (delivery_delayed).",
 		0, { NULL } },
+	[KT_METRIC_DISPATCH_ROUNDS] = { "keten_dispatch_rounds_total", "counter",
+		"Claims of due outbox messages this process finished (each a dispatch round).",
+		0, { NULL } },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -428,4 +431,9 @@ void kt_metrics_circuit(const char *supplier, int state)
 void kt_metrics_delivery_delayed(int legs)
 {
 	kt_metrics_add(&global, KT_METRIC_DELIVERY_DELAYED, legs, NULL, NULL, NULL);
+}
+
+void kt_metrics_dispatch_round(void)
+{
+	kt_metrics_add(&global, KT_METRIC_DISPATCH_ROUNDS, 1, NULL, NULL, NULL);
 }

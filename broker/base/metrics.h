@@ -31,6 +31,7 @@ enum kt_metric {
 	KT_METRIC_OUTBOX_OLDEST,     /* gauge {supplier}, set in ms */
 	KT_METRIC_CIRCUIT_STATE,     /* gauge {supplier} */
 	KT_METRIC_DELIVERY_DELAYED,  /* counter, no labels */
+	KT_METRIC_DISPATCH_ROUNDS,   /* counter, no labels */
 	KT_METRIC_COUNT
 };
 
@@ -109,5 +110,8 @@ void kt_metrics_circuit(const char *supplier, int state);
 
 /* legs whose first delivery was raised as overdue (delivery_delayed). */
 void kt_metrics_delivery_delayed(int legs);
+/* One claim of the dispatcher finished (tests wait on it to see that a
+ * round passed and nothing more happened). */
+void kt_metrics_dispatch_round(void);
 
 #endif

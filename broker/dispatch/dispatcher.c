@@ -549,6 +549,7 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 		send_delivery(dl);
 	}
 	d->claiming = 0;
+	kt_metrics_dispatch_round();
 	/* A full batch means more may be waiting, and so does a supplier that
 	 * reached its limit: the claim may have left others' messages. */
 	if (rc == KT_OK && (got == c->limit || filled || d->kicked))

@@ -38,9 +38,11 @@
 	"# TYPE keten_circuit_state gauge\n"
 #define H_DELAYED "# HELP keten_delivery_delayed_total Legs whose first delivery was overdue for their priority (delivery_delayed).\n" \
 	"# TYPE keten_delivery_delayed_total counter\n"
+#define H_ROUNDS "# HELP keten_dispatch_rounds_total Claims of due outbox messages this process finished (each a dispatch round).\n" \
+	"# TYPE keten_dispatch_rounds_total counter\n"
 /* The metrics after keten_db_jobs_in_flight, with no series. */
 #define H_OUTBOUND H_RESENDS H_LATENCY H_DEPTH H_OLDEST H_CIRCUIT H_DELAYED \
-	"keten_delivery_delayed_total 0\n"
+	"keten_delivery_delayed_total 0\n" H_ROUNDS "keten_dispatch_rounds_total 0\n"
 
 static void assert_renders(struct kt_metrics *m, const char *want)
 {
@@ -194,9 +196,9 @@ static void test_full_table_renders_within_bounds(void **state)
 
 		for (const char *p = text; *p; p++)
 			lines += *p == '\n';
-		/* 24 header lines, two label-less counters at 0, the full
+		/* 26 header lines, three label-less counters at 0, the full
 		 * table, the overflow */
-		assert_int_equal(lines, 24 + 2 + KT_METRICS_MAX_SERIES + 1);
+		assert_int_equal(lines, 26 + 3 + KT_METRICS_MAX_SERIES + 1);
 	}
 	free(text);
 	kt_metrics_free(m);
@@ -245,7 +247,8 @@ static void test_gauges_and_histograms(void **state)
 		H_DEPTH "keten_outbox_depth{supplier=\"netco\"} 3\n"
 		H_OLDEST "keten_outbox_oldest_age_seconds{supplier=\"netco\"} 1.500\n"
 		H_CIRCUIT "keten_circuit_state{supplier=\"netco\"} 2\n"
-		H_DELAYED "keten_delivery_delayed_total 1\n");
+		H_DELAYED "keten_delivery_delayed_total 1\n"
+		H_ROUNDS "keten_dispatch_rounds_total 0\n");
 	kt_metrics_free(m);
 
 	/* A full table of histograms with the longest labels renders whole,
