@@ -2,8 +2,8 @@
  * file, at the moment they are needed. */
 #include <ctype.h>
 #include <errno.h>
-#include <openssl/crypto.h>
 
+#include "base/crypto.h"
 #include "base/secret.h"
 
 #define SECRET_MAX 4096
@@ -49,7 +49,7 @@ int kt_secret_resolve(const char *ref, char **out, struct kt_err *err)
 		n = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
 		rc = n < sizeof(buf) ? trimmed_copy(buf, n, out) : KT_ERR;
-		OPENSSL_cleanse(buf, sizeof(buf));
+		kt_crypto_wipe(buf, sizeof(buf));
 		if (rc != KT_OK)
 			return kt_err_set(err, KT_EC_CONFIG, "secret_unavailable",
 					  "secret file \"%s\" is empty or too large", ref);
@@ -63,6 +63,6 @@ void kt_secret_free(char *secret)
 {
 	if (!secret)
 		return;
-	OPENSSL_cleanse(secret, strlen(secret));
+	kt_crypto_wipe(secret, strlen(secret));
 	free(secret);
 }

@@ -1,20 +1,17 @@
 /* webhook_sign.c - Standard Webhooks signing and verification (see
  * base/webhook_sign.h): secret decoding, the signed content
- * "id.timestamp.body", HMAC-SHA256 and base64 through OpenSSL 3, and the
+ * "id.timestamp.body", HMAC-SHA256 and base64 through base/crypto.h, and the
  * constant-time match of a webhook-signature header. */
 #include <errno.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
+#include "base/crypto.h"
 #include "base/webhook_sign.h"
 
-#define MAC_LEN 32		/* HMAC-SHA256 */
-#define MAC_B64_LEN 44		/* padded base64 of MAC_LEN bytes */
+#define MAC_LEN KT_SHA256_LEN		/* HMAC-SHA256 */
+#define MAC_B64_LEN KT_BASE64_LEN(MAC_LEN)
 #define SIG_PREFIX "v1,"
 #define SIG_PREFIX_LEN (sizeof(SIG_PREFIX) - 1)
 #define SECRET_PREFIX "whsec_"
@@ -49,33 +46,6 @@ static size_t count_tokens(const char *s)
 	while (s && next_token(&s, &tok, &len))
 		n++;
 	return n;
-}
-
-static int is_b64_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-/* Decodes len characters of padded standard base64 into out (cap bytes).
- * Returns the number of bytes decoded, or -1 for anything else. The checks
- * are ours because EVP_DecodeBlock skips surrounding whitespace and '-',
- * and counts the padding as decoded bytes. */
-static int b64_decode(const char *s, size_t len, unsigned char *out,
-		      size_t cap)
-{
-	size_t pad = 0;
-	int n;
-
-	if (len == 0 || len % 4 != 0 || len > INT_MAX || len / 4 * 3 > cap)
-		return -1;
-	if (s[len - 1] == '=')
-		pad = s[len - 2] == '=' ? 2 : 1;
-	for (size_t i = 0; i < len - pad; i++)
-		if (!is_b64_char(s[i]))
-			return -1;
-	n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
-	return n < 0 ? -1 : n - (int)pad;
 }
 
 /* Returns "msg_id.timestamp.body" in a malloc'd buffer of *out_len bytes,
@@ -113,7 +83,6 @@ static int secret_mac(const char *tok, size_t len, int index,
 		      unsigned char mac[MAC_LEN], struct kt_err *err)
 {
 	unsigned char key[KT_WEBHOOK_SECRET_MAX + 2];
-	size_t mac_len = 0;
 	int key_len, rc = KT_OK;
 
 	if (len < SECRET_PREFIX_LEN ||
@@ -121,18 +90,17 @@ static int secret_mac(const char *tok, size_t len, int index,
 		return kt_err_set(err, KT_EC_CONFIG, "bad_secret",
 				  "webhook secret %d does not start with \"%s\"",
 				  index, SECRET_PREFIX);
-	key_len = b64_decode(tok + SECRET_PREFIX_LEN, len - SECRET_PREFIX_LEN,
+	key_len = kt_crypto_base64_decode(tok + SECRET_PREFIX_LEN, len - SECRET_PREFIX_LEN,
 			     key, sizeof(key));
 	if (key_len <= 0 || key_len > KT_WEBHOOK_SECRET_MAX)
 		rc = kt_err_set(err, KT_EC_CONFIG, "bad_secret",
 				"webhook secret %d is not padded base64 of 1 to %d bytes",
 				index, KT_WEBHOOK_SECRET_MAX);
-	else if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key,
-			    (size_t)key_len, content, content_len, mac, MAC_LEN,
-			    &mac_len) || mac_len != MAC_LEN)
+	else if (kt_crypto_hmac_sha256(key, (size_t)key_len, content,
+				       content_len, mac))
 		rc = kt_err_set(err, KT_EC_INTERNAL, "internal",
 				"could not compute a webhook signature");
-	OPENSSL_cleanse(key, sizeof(key));
+	kt_crypto_wipe(key, sizeof(key));
 	return rc;
 }
 
@@ -170,8 +138,7 @@ int kt_webhook_sign(const char *secrets, const char *msg_id,
 		memcpy(header + used, SIG_PREFIX, SIG_PREFIX_LEN);
 		used += SIG_PREFIX_LEN;
 		/* writes MAC_B64_LEN characters and a NUL */
-		EVP_EncodeBlock((unsigned char *)header + used, mac, MAC_LEN);
-		used += MAC_B64_LEN;
+		used += kt_crypto_base64_encode(mac, MAC_LEN, header + used);
 	}
 	free(content);
 	*out_header = header;
@@ -209,9 +176,9 @@ static int header_has_mac(const char *header, const unsigned char mac[MAC_LEN])
 
 	while (next_token(&header, &tok, &len))
 		if (is_v1(tok, len) &&
-		    b64_decode(tok + SIG_PREFIX_LEN, len - SIG_PREFIX_LEN, sig,
+		    kt_crypto_base64_decode(tok + SIG_PREFIX_LEN, len - SIG_PREFIX_LEN, sig,
 			       sizeof(sig)) == MAC_LEN &&
-		    CRYPTO_memcmp(sig, mac, MAC_LEN) == 0)
+		    kt_crypto_equal(sig, mac, MAC_LEN))
 			return 1;
 	return 0;
 }

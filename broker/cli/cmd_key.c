@@ -1,10 +1,10 @@
 /* cmd_key.c - `keten key create`: makes an API key, stores its hash and
  * prints the token once. */
 #include <getopt.h>
-#include <openssl/crypto.h>
 
-#include "http/auth.h"
+#include "base/crypto.h"
 #include "cli/cli.h"
+#include "http/auth.h"
 #include "store/key.h"
 
 static void usage(FILE *to)
@@ -82,7 +82,7 @@ int kt_cmd_key(int argc, char **argv)
 	printf("%s\n", token);
 	code = 0;
 out:
-	OPENSSL_cleanse(token, sizeof(token));
+	kt_crypto_wipe(token, sizeof(token));
 	kt_cli_release(&err, db, &cfg);
 	return code;
 }

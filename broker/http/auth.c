@@ -1,9 +1,8 @@
 /* auth.c - making, hashing and reading API keys (pure; the lookup of a
  * key's principal is in store/key.c). */
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <strings.h>
 
+#include "base/crypto.h"
 #include "http/auth.h"
 
 static const char b64url[] =
@@ -16,7 +15,7 @@ int kt_auth_token_new(char *out, size_t outsz, struct kt_err *err)
 
 	if (outsz < KT_TOKEN_MAX)
 		return kt_err_set(err, KT_EC_INTERNAL, "internal", "token buffer too small");
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (kt_crypto_random(raw, sizeof(raw)))
 		return kt_err_set(err, KT_EC_INTERNAL, "internal", "could not get random bytes");
 	out[o++] = 'k';
 	out[o++] = 't';
@@ -38,9 +37,7 @@ int kt_auth_token_new(char *out, size_t outsz, struct kt_err *err)
 
 void kt_auth_hash(const char *token, unsigned char out[KT_KEY_HASH_LEN])
 {
-	unsigned int len = KT_KEY_HASH_LEN;
-
-	EVP_Digest(token, strlen(token), out, &len, EVP_sha256(), NULL);
+	kt_crypto_sha256(token, strlen(token), out);
 }
 
 int kt_auth_bearer(const char *header, char *out, size_t outsz,

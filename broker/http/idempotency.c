@@ -1,10 +1,10 @@
 /* idempotency.c - the Idempotency-Key header, the body fingerprint and the
  * pacing of the purge; no I/O (see http/idempotency.h). */
-#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/crypto.h"
 #include "http/idempotency.h"
 
 #define PURGE_INTERVAL_MAX_S 60
@@ -52,16 +52,7 @@ int kt_idempotency_key_parse(const char *header, char *out, struct kt_err *err)
 
 void kt_idempotency_body_hash(const void *body, size_t len, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-	unsigned char md[32];
-	unsigned int mdlen = 0;
-
-	EVP_Digest(len ? body : "", len, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < 32; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[KT_IDEMPOTENCY_HASH_HEX] = '\0';
+	kt_crypto_sha256_hex(body, len, out);
 }
 
 int kt_idempotency_init(struct kt_idempotency *idem, const char *scope,
