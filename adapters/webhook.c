@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json_field.h"
 #include "keten/adapter.h"
 #include "webhook.h"
 
@@ -18,13 +19,6 @@
 static int out_of_memory(struct kt_err *err)
 {
 	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
-}
-
-/* A JSON string of 1..max bytes. */
-static int is_bounded_string(const json_t *v, size_t max)
-{
-	return json_is_string(v) && json_string_length(v) > 0 &&
-	       json_string_length(v) <= max;
 }
 
 /* An absolute https URL with a host and no blanks or control characters. */
@@ -146,7 +140,7 @@ static const char *reply_external_id(const json_t *doc)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const json_t *v = json_object_get(doc, names[i]);
 
-		if (is_bounded_string(v, KT_WEBHOOK_ID_MAX))
+		if (kt_json_is_text(v, 1, KT_WEBHOOK_ID_MAX))
 			return json_string_value(v);
 	}
 	return NULL;
@@ -255,7 +249,7 @@ static const char *string_member(const json_t *obj, const char *parent,
 			problem(pr, path, "is required");
 		return NULL;
 	}
-	if (!is_bounded_string(v, max)) {
+	if (!kt_json_is_text(v, 1, max)) {
 		problem(pr, path, "must be a non-empty string of at most %zu bytes",
 			max);
 		return NULL;

@@ -3,7 +3,7 @@
  * /v1/suppliers/{key}/replay-dead and POST /v1/legs/{id}/link. The route
  * table admits integrator keys only. */
 #include "http/api.h"
-#include "intake/intake.h"
+#include "base/json_field.h"
 #include "store/delivery.h"
 
 #define EXTERNAL_ID_MAX 255
@@ -82,15 +82,13 @@ int kt_api_leg_link(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 	json_t *body = kt_api_body_json(r, err), *ext;
 	const char *id;
 	char actor[80];
-	size_t n;
 	int rc = KT_ERR;
 
 	if (!body)
 		return KT_ERR;
 	ext = json_object_get(body, "external_id");
 	id = json_string_value(ext);
-	n = id ? json_string_length(ext) : 0;
-	if (!id || n == 0 || n > EXTERNAL_ID_MAX || strlen(id) != n) {
+	if (!kt_json_is_text(ext, 1, EXTERNAL_ID_MAX) || strlen(id) != json_string_length(ext)) {
 		kt_err_set(err, KT_EC_INVALID, "invalid_link", "the link is not valid");
 		kt_err_detail(err, "/external_id", "must be a string of 1 to %d bytes",
 			      EXTERNAL_ID_MAX);

@@ -3,26 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "keten/err.h"
-
-void kt_utf8_trim(char *s)
-{
-	size_t len = strlen(s), i = len, need;
-	unsigned char lead;
-
-	/* Back over continuation bytes to the last character's lead byte and
-	 * cut that character when it has fewer bytes than its lead promises. */
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--;
-	if (i == 0)
-		return;
-	lead = (unsigned char)s[i - 1];
-	if (lead < 0x80)
-		return;
-	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-	if (len - (i - 1) < need)
-		s[i - 1] = '\0';
-}
 
 static const char *const class_names[KT_EC__COUNT] = {
 	[KT_EC_INTERNAL] = "internal",       [KT_EC_MALFORMED] = "malformed",

@@ -1,11 +1,11 @@
 /* log.c - one JSON object per line on stderr, written with one write(2) so
  * lines from several threads never interleave. */
 #include <stdarg.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "keten/err.h"
+#include "base/clock.h"
 #include "base/log.h"
+#include "base/utf8.h"
 
 static enum kt_log_level min_level = KT_LOG_INFO;
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -17,9 +17,7 @@ void kt_log_set_level(enum kt_log_level level)
 
 void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 {
-	char msg[1024], ts[40];
-	struct timespec now;
-	struct tm tm;
+	char msg[1024], ts[KT_CLOCK_ISO_LEN + 1];
 	va_list ap;
 	json_t *line;
 	char *text;
@@ -34,10 +32,7 @@ void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	kt_utf8_trim(msg);
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + 19, sizeof(ts) - 19, ".%03ldZ", now.tv_nsec / 1000000);
+	kt_clock_wall_iso(ts);
 	line = json_pack("{s:s, s:s, s:s}", "ts", ts, "level", level_names[level],
 			 "msg", msg);
 	if (fields) {

@@ -1,11 +1,10 @@
 /* api_idempotency.c - the API side of a creating POST: its Idempotency-Key
  * scoped to the caller's API key, one transaction through the store, the
  * answer text kept for replay, and the paced purge of expired answers. */
-#include <time.h>
-
+#include "base/clock.h"
+#include "base/log.h"
 #include "http/api.h"
 #include "http/idempotency.h"
-#include "base/log.h"
 #include "base/metrics.h"
 
 #define PURGE_BATCH 1000
@@ -23,12 +22,10 @@ static void request_target(const struct kt_request *r, char *out, size_t outsz)
  * runs after the intake committed, so it never holds the intake's locks. */
 static void purge_expired(struct kt_db *db, int ttl_s)
 {
-	struct timespec ts;
 	struct kt_err err = { 0 };
 	int deleted;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!kt_idempotency_purge_due((long long)ts.tv_sec, ttl_s))
+	if (!kt_idempotency_purge_due(kt_clock_mono_ms() / 1000, ttl_s))
 		return;
 	if (kt_store_idempotency_purge(db, ttl_s, PURGE_BATCH, &deleted, &err)) {
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err.code),

@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "http/api.h"
@@ -22,6 +21,7 @@
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
 #include "http/status.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "store/key.h"
@@ -43,14 +43,6 @@ static atomic_ullong request_counter;
 static const struct kt_route healthz_route = { "GET", "/healthz", 0, 0, NULL };
 static const struct kt_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL };
 static const struct kt_route metrics_route = { "GET", "/metrics", 0, 0, NULL };
-
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 {
@@ -131,7 +123,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
 	       json_pack("{s:s, s:s, s:i, s:f, s:s?}", "request_id", r->request_id,
 			 "route", r->route ? r->route->pattern : "-", "status", status,
-			 "ms", (double)(now_us() - r->started_us) / 1000.0,
+			 "ms", (double)(kt_clock_mono_us() - r->started_us) / 1000.0,
 			 "error", rc == KT_OK ? NULL : err->code),
 	       "request");
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
@@ -312,7 +304,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	r->app = app;
 	r->http_req = req;
-	r->started_us = now_us();
+	r->started_us = kt_clock_mono_us();
 	snprintf(r->request_id, sizeof(r->request_id), "%x-%llx",
 		 (unsigned)getpid(), (unsigned long long)++request_counter);
 	method = method_name(req);

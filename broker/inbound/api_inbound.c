@@ -1,9 +1,9 @@
 /* api_inbound.c - POST /v1/inbound/{supplier}: a supplier's signed update
  * of one of its legs. Verified first (signature, clock skew), then read by
  * the supplier's adapter, then applied exactly once. */
-#include <time.h>
 
 #include "http/api.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "keten/adapter.h"
@@ -32,7 +32,7 @@ static int verify(const struct kt_request *r, const json_t *supplier, struct kt_
 	}
 	rc = kt_webhook_verify(secrets, r->webhook_id, r->webhook_timestamp,
 			       r->webhook_signature, r->body, r->body_len,
-			       (long long)time(NULL), r->app->cfg->webhook_tolerance_s, err);
+			       kt_clock_wall_s(), r->app->cfg->webhook_tolerance_s, err);
 	kt_secret_free(secrets);
 	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "base/json_field.h"
 #include "keten/err.h"
 #include "keten/model.h"
 
@@ -26,19 +27,5 @@ struct kt_intake {
  * "invalid_ticket" and one detail per problem, or invalid "unknown_service"
  * when service is not a uuid (it cannot name a service). */
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err);
-
-/* Adds a detail "is not <what>" to err for each member of object body
- * whose name is not one of known[0..n), at its JSON pointer, in body order. */
-void kt_json_unknown_members(const json_t *body, const char *const *known, size_t n,
-			     const char *what, struct kt_err *err);
-
-/* 1 when s has the shape of a uuid: 8-4-4-4-12 hex digits, any case. */
-int kt_is_uuid(const char *s);
-
-/* The string member name of body, of min..max bytes; NULL (JSON null
- * counts as absent) with a detail "/name" added to err when it is
- * required and absent, or not such a string. Borrowed from body. */
-const char *kt_json_text_member(const json_t *body, const char *name, int required,
-				size_t min, size_t max, struct kt_err *err);
 
 #endif

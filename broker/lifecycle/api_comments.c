@@ -3,7 +3,7 @@
  * the integrator's reply to the customer, message to one leg's supplier,
  * or note nobody else sees. Honours Idempotency-Key. */
 #include "http/api.h"
-#include "intake/intake.h"
+#include "base/json_field.h"
 #include "store/comment.h"
 
 /* Fills c from body for p: text; visibility (default: customer for a

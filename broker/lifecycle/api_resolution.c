@@ -2,7 +2,7 @@
  * customer (or the integrator) confirms a resolved ticket or reopens it
  * with a reason. Both answer with the caller's view of the ticket. */
 #include "http/api.h"
-#include "intake/intake.h"
+#include "base/json_field.h"
 #include "store/comment.h"
 #include "store/resolution.h"
 

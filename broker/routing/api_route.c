@@ -4,7 +4,7 @@
  * pointer, and answering with the caller's view of the ticket. */
 #include "http/api.h"
 #include "model/chain_doc.h"
-#include "intake/intake.h"
+#include "base/json_field.h"
 #include "routing/routing.h"
 #include "store/route.h"
 
@@ -18,8 +18,7 @@ static const char *reason_of(const json_t *body, int required, struct kt_err *er
 
 	if (!v && !required)
 		return NULL;
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    json_string_length(v) > REASON_MAX) {
+	if (!kt_json_is_text(v, 1, REASON_MAX)) {
 		kt_err_detail(err, "/reason", "must be a string of 1 to %d bytes", REASON_MAX);
 		return NULL;
 	}
@@ -44,8 +43,7 @@ static void suppliers_of(const json_t *v, const char **keys, size_t *n, struct k
 		size_t j;
 
 		snprintf(path, sizeof(path), "/suppliers/%zu", i);
-		if (!json_is_string(k) || json_string_length(k) == 0 ||
-		    json_string_length(k) > KT_CHAIN_KEY_MAX) {
+		if (!kt_json_is_text(k, 1, KT_CHAIN_KEY_MAX)) {
 			kt_err_detail(err, path, "must be a supplier key of 1 to %d bytes",
 				      KT_CHAIN_KEY_MAX);
 			continue;
@@ -75,8 +73,7 @@ static int route_request(const json_t *body, struct kt_route_request *rq,
 		kt_err_detail(err, "", "exactly one of suppliers and component is required");
 	else if (suppliers)
 		suppliers_of(suppliers, keys, &rq->n_suppliers, err);
-	else if (!json_is_string(component) || json_string_length(component) == 0 ||
-		 json_string_length(component) > KT_CHAIN_KEY_MAX)
+	else if (!kt_json_is_text(component, 1, KT_CHAIN_KEY_MAX))
 		kt_err_detail(err, "/component", "must be a component key of 1 to %d bytes",
 			      KT_CHAIN_KEY_MAX);
 	rq->suppliers = keys;

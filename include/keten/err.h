@@ -1,7 +1,6 @@
 /* keten/err.h - the one status type and the error detail that travels with it.
- * A failing function returns KT_ERR (or KT_AGAIN for "try again later") and
- * fills a struct kt_err; the top of the call chain logs it or turns it into an
- * HTTP answer, once. */
+ * A failing function returns KT_ERR and fills a struct kt_err; the top of the
+ * call chain logs it or turns it into an HTTP answer, once. */
 #ifndef KETEN_ERR_H
 #define KETEN_ERR_H
 
@@ -10,7 +9,6 @@
 enum kt_rc {
 	KT_OK = 0,
 	KT_ERR = -1,
-	KT_AGAIN = -2,
 };
 
 /* What kind of failure an error is. The class says who must act and
@@ -62,10 +60,6 @@ const char *kt_err_class_name(enum kt_err_class cls);
  * (internal, unavailable, configuration and supplier faults); 0 when only
  * other input can help. */
 int kt_err_class_retryable(enum kt_err_class cls);
-
-/* Cuts a trailing incomplete UTF-8 sequence off s (left by a truncating
- * snprintf), so that s stays valid for JSON. */
-void kt_utf8_trim(char *s);
 
 /* Builds {"error": {"code", "message", "details"?}}. Returns a new reference. */
 json_t *kt_err_to_json(const struct kt_err *err);

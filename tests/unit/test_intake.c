@@ -1,7 +1,7 @@
 /* test_intake.c - unit tests of broker/intake.c: a new ticket's body read
  * into struct kt_intake, every problem named by its JSON pointer (one table
  * row per field and rule), several problems at once, unknown fields, the
- * unknown_service answer, the priority matrix, and kt_is_uuid. */
+ * unknown_service answer and the priority matrix (kt_is_uuid: test_json_field.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -552,43 +552,6 @@ static void test_priority_matrix(void **state)
 		}
 }
 
-static void test_is_uuid(void **state)
-{
-	static const struct {
-		const char *s;
-		int want;
-	} cases[] = {
-		{ "5e000000-0000-4000-8000-000000000005", 1 },
-		{ "00000000-0000-0000-0000-000000000000", 1 },
-		{ "ffffffff-ffff-ffff-ffff-ffffffffffff", 1 },
-		{ "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", 1 },
-		{ "0123abcd-89ef-4567-89ab-cdef01234567", 1 },
-		{ "", 0 },
-		{ "5e000000-0000-4000-8000-00000000000", 0 },
-		{ "5e000000-0000-4000-8000-0000000000055", 0 },
-		{ "5e000000000040008000000000000005abcd", 0 },
-		{ "5e0000000-000-4000-8000-000000000005", 0 },
-		{ "5e000000-00000-400-8000-000000000005", 0 },
-		{ "5e000000-0000-40000-800-000000000005", 0 },
-		{ "5e000000-0000-4000-80000-00000000005", 0 },
-		{ "5e000000_0000_4000_8000_000000000005", 0 },
-		{ "5e000000-0000-4000-8000-00000000000g", 0 },
-		{ "g5e00000-0000-4000-8000-000000000005", 0 },
-		{ " 5e00000-0000-4000-8000-000000000005", 0 },
-		{ "5e000000-0000-4000-8000-00000000000 ", 0 },
-		{ "{e000000-0000-4000-8000-000000000005", 0 },
-		{ "5e000000-0000-4000-8000-0000000000\xc3\xa9", 0 },
-		{ "------------------------------------", 0 },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < N_ELEMS(cases); i++)
-		if (kt_is_uuid(cases[i].s) != cases[i].want)
-			fail_msg("kt_is_uuid(\"%s\") = %d, want %d", cases[i].s,
-				 kt_is_uuid(cases[i].s), cases[i].want);
-	assert_int_equal(kt_is_uuid(NULL), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,7 +565,6 @@ int main(void)
 		cmocka_unit_test(test_unknown_field_long_name),
 		cmocka_unit_test(test_unknown_service),
 		cmocka_unit_test(test_priority_matrix),
-		cmocka_unit_test(test_is_uuid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
