@@ -1,249 +1,26 @@
 /* chain_doc.c - the rules of the chain document (one member table per kind
- * of object), the flat view a valid document gets, the comparison of a
- * service's chain with a stored version, and the import plan. Pure: no
- * database and no globals; see model/chain_doc.h. */
+ * of object) and the flat view a valid document gets. Pure: no database
+ * and no globals; see model/chain_doc.h. */
 #include <stdarg.h>
 
-#include "model/chain_doc.h"
+#include "base/buf.h"
 #include "base/config.h"
+#include "base/utf8.h"
 #include "keten/adapter.h"
 #include "keten/model.h"
-
-/* ---- JSON pointers ------------------------------------------------- */
-
-#define PATH_BYTES 1024
-
-/* A JSON pointer under construction. A segment that does not fit is cut at
- * a character boundary and ends in "..."; later segments are then dropped. */
-struct jptr {
-	char buf[PATH_BYTES];
-	size_t len;
-};
-
-/* Appends "/" and seg (escaped: ~ as ~0, / as ~1). Returns the length to
- * hand back to jptr_pop. */
-static size_t jptr_push(struct jptr *p, const char *seg)
-{
-	const size_t end = sizeof(p->buf) - sizeof("...");
-	size_t mark = p->len;
-	const char *s = seg;
-
-	if (p->len >= end)
-		return mark;
-	p->buf[p->len++] = '/';
-	for (; *s && p->len + 2 <= end; s++) {
-		if (*s == '~' || *s == '/') {
-			p->buf[p->len++] = '~';
-			p->buf[p->len++] = *s == '~' ? '0' : '1';
-		} else {
-			p->buf[p->len++] = *s;
-		}
-	}
-	if (*s) {
-		/* Drop a partly copied UTF-8 character so the path stays text. */
-		while (p->len > mark + 1 &&
-		       ((unsigned char)p->buf[p->len - 1] & 0xC0) == 0x80)
-			p->len--;
-		if (p->len > mark + 1 && (unsigned char)p->buf[p->len - 1] >= 0xC0)
-			p->len--;
-		memcpy(p->buf + p->len, "...", 3);
-		p->len += 3;
-	}
-	p->buf[p->len] = '\0';
-	return mark;
-}
-
-static size_t jptr_index(struct jptr *p, size_t i)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%zu", i);
-	return jptr_push(p, num);
-}
-
-static void jptr_pop(struct jptr *p, size_t mark)
-{
-	p->len = mark;
-	p->buf[mark] = '\0';
-}
-
-/* ---- the walk over a component tree -------------------------------- */
-
-enum walk_next { WALK_DESCEND, WALK_SKIP, WALK_STOP };
-
-/* Sees one node (any JSON value) of a component tree; parent is NULL for a
- * root component; path points at the node. */
-typedef enum walk_next (*visit_fn)(void *arg, json_t *node,
-					    json_t *parent, int depth,
-					    struct jptr *path);
-
-/* Visits every element of tree (an array; anything else has no elements)
- * in document order, and the elements of its "children" arrays when the
- * visitor says so. Both the checks and the comparison walk trees this way;
- * their visitors stop descending past KT_CHAIN_MAX_DEPTH, which bounds the
- * recursion. KT_ERR when a visitor said stop. */
-static int walk_tree(json_t *tree, json_t *parent, int depth, struct jptr *path,
-		     visit_fn visit, void *arg)
-{
-	size_t i, mark, kids_mark;
-	json_t *node, *kids;
-	enum walk_next next;
-	int rc = KT_OK;
-
-	json_array_foreach(tree, i, node) {
-		mark = jptr_index(path, i);
-		next = visit(arg, node, parent, depth, path);
-		kids = json_object_get(node, "children");
-		if (next == WALK_STOP) {
-			rc = KT_ERR;
-		} else if (next == WALK_DESCEND && json_is_array(kids)) {
-			kids_mark = jptr_push(path, "children");
-			rc = walk_tree(kids, node, depth + 1, path, visit, arg);
-			jptr_pop(path, kids_mark);
-		}
-		jptr_pop(path, mark);
-		if (rc != KT_OK)
-			break;
-	}
-	return rc;
-}
-
-/* ---- small helpers ------------------------------------------------- */
-
-/* Makes room for element n of an array of size-byte elements with *cap
- * allocated. Returns the (maybe moved) array, or NULL with arr untouched. */
-static void *grow(void *arr, size_t *cap, size_t n, size_t size)
-{
-	size_t want;
-	void *p;
-
-	if (n < *cap)
-		return arr;
-	want = *cap ? *cap * 2 : 8;
-	if (want > (size_t)-1 / size)
-		return NULL;
-	p = realloc(arr, want * size);
-	if (p)
-		*cap = want;
-	return p;
-}
+#include "model/chain_doc.h"
+#include "model/chain_walk.h"
 
 /* A user value fit for a message: at most 64 bytes, cut at a character
  * boundary and ended with "..." when longer. Returns buf. */
 static const char *shown(char *buf, size_t size, const char *s)
 {
-	size_t len = strlen(s), max = size - sizeof("...");
-
-	if (max > 64)
-		max = 64;
-	if (len <= max) {
-		snprintf(buf, size, "%s", s);
-		return buf;
-	}
-	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-		max--;
-	snprintf(buf, size, "%.*s...", (int)max, s);
-	return buf;
+	return kt_utf8_shown(buf, size, s, 64);
 }
-
-/* A growing ", "-separated list of words, for the change summaries. */
-struct words {
-	char *s;      /* owned; NULL until the first word */
-	size_t len;
-	size_t cap;
-	int oom;
-};
-
-static void words_add(struct words *w, const char *prefix, const char *word)
-{
-	size_t sep = w->len ? 2 : 0, plen = strlen(prefix), wlen = strlen(word);
-	size_t need = w->len + sep + plen + wlen + 1;
-	char *p;
-
-	if (w->oom)
-		return;
-	if (need > w->cap) {
-		p = realloc(w->s, need * 2);
-		if (!p) {
-			w->oom = 1;
-			return;
-		}
-		w->s = p;
-		w->cap = need * 2;
-	}
-	memcpy(w->s + w->len, ", ", sep);
-	memcpy(w->s + w->len + sep, prefix, plen);
-	memcpy(w->s + w->len + sep + plen, word, wlen + 1);
-	w->len += sep + plen + wlen;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Adds prefix + each member name of set to w, in byte order. */
-static void words_add_sorted(struct words *w, const char *prefix, json_t *set)
-{
-	size_t n = json_object_size(set), i = 0;
-	const char **names;
-	const char *name;
-	json_t *v;
-
-	if (n == 0)
-		return;
-	names = malloc(n * sizeof(*names));
-	if (!names) {
-		w->oom = 1;
-		return;
-	}
-	json_object_foreach(set, name, v)
-		names[i++] = name;
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++)
-		words_add(w, prefix, names[i]);
-	free(names);
-}
-
-static int skipped(const char *name, const char *const *skip)
-{
-	for (; skip && *skip; skip++)
-		if (strcmp(name, *skip) == 0)
-			return 1;
-	return 0;
-}
-
-/* Counts the members of a or b (objects, or NULL for none) not in skip whose
- * values differ, and puts their names in set when set is not NULL. */
-static size_t differing_members(json_t *a, json_t *b, const char *const *skip,
-				json_t *set, int *oom)
-{
-	const char *name;
-	json_t *v;
-	size_t n = 0;
-
-	json_object_foreach(a, name, v) {
-		if (skipped(name, skip) || json_equal(v, json_object_get(b, name)))
-			continue;
-		n++;
-		if (set && json_object_set_new(set, name, json_true()))
-			*oom = 1;
-	}
-	json_object_foreach(b, name, v) {
-		if (skipped(name, skip) || json_object_get(a, name))
-			continue;
-		n++;
-		if (set && json_object_set_new(set, name, json_true()))
-			*oom = 1;
-	}
-	return n;
-}
-
-/* ---- checking a document ------------------------------------------- */
 
 struct ctx {
 	struct kt_err *err;
-	struct jptr path;               /* where the check is */
+	struct kt_jptr path;               /* where the check is */
 	size_t problems;                /* found so far, also those not kept */
 	int oom;
 	struct kt_chain_doc *doc;
@@ -485,10 +262,10 @@ static int check_key_list(struct ctx *c, json_t *v)
 		return KT_ERR;
 	}
 	json_array_foreach(v, i, k) {
-		mark = jptr_index(&c->path, i);
+		mark = kt_jptr_index(&c->path, i);
 		if (check_key(c, k) == KT_OK)
 			claim_key(c, seen, NULL, json_string_value(k), "supplier");
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	json_decref(seen);
 	return KT_OK;
@@ -504,9 +281,9 @@ static int check_items(struct ctx *c, json_t *v)
 	if (check_array(c, v))
 		return KT_ERR;
 	json_array_foreach(v, i, item) {
-		mark = jptr_index(&c->path, i);
+		mark = kt_jptr_index(&c->path, i);
 		check_name(c, item);
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	return KT_OK;
 }
@@ -617,12 +394,12 @@ static int check_contracts(struct ctx *c, json_t *v)
 		return KT_ERR;
 	}
 	json_array_foreach(v, i, ct) {
-		mark = jptr_index(&c->path, i);
+		mark = kt_jptr_index(&c->path, i);
 		if (check_object(c, ct, contract_members, CT__N, vals) == KT_OK &&
 		    vals[CT_KEY])
 			claim_key(c, keys, "key", json_string_value(vals[CT_KEY]),
 				  "contract");
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	json_decref(keys);
 	return KT_OK;
@@ -692,7 +469,7 @@ static int check_days(struct ctx *c, json_t *v)
 		return KT_ERR;
 	}
 	json_array_foreach(v, i, day) {
-		mark = jptr_index(&c->path, i);
+		mark = kt_jptr_index(&c->path, i);
 		for (d = 0; d < n && !(json_is_string(day) &&
 				       strcmp(json_string_value(day), day_names[d]) == 0); d++)
 			;
@@ -701,7 +478,7 @@ static int check_days(struct ctx *c, json_t *v)
 		else if (seen & (1u << d))
 			problem(c, "duplicate day \"%s\"", day_names[d]);
 		seen |= d < n ? 1u << d : 0;
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	return KT_OK;
 }
@@ -763,9 +540,9 @@ static int check_service_hours(struct ctx *c, json_t *v)
 	if (vals[HO_FROM] && vals[HO_TO] &&
 	    strcmp(json_string_value(vals[HO_FROM]),
 		   json_string_value(vals[HO_TO])) >= 0) {
-		mark = jptr_push(&c->path, "to");
+		mark = kt_jptr_push(&c->path, "to");
 		problem(c, "must be later than from");
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	return KT_OK;
 }
@@ -823,11 +600,11 @@ static int check_rules(struct ctx *c, json_t *v)
 	if (check_array(c, v))
 		return KT_ERR;
 	json_array_foreach(v, i, rule) {
-		mark = jptr_index(&c->path, i);
+		mark = kt_jptr_index(&c->path, i);
 		if (check_members(c, rule, rule_members, RU__N) == KT_OK &&
 		    !json_object_get(rule, "type") && !json_object_get(rule, "category"))
 			problem(c, "a rule needs a type, a category or both");
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	return KT_OK;
 }
@@ -920,20 +697,20 @@ static int check_object(struct ctx *c, json_t *obj, const struct member *m,
 			;
 		if (i < n)
 			continue;
-		mark = jptr_push(&c->path, name);
+		mark = kt_jptr_push(&c->path, name);
 		problem(c, "unknown member");
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	for (i = 0; i < n; i++) {
 		v = json_object_get(obj, m[i].name);
-		mark = jptr_push(&c->path, m[i].name);
+		mark = kt_jptr_push(&c->path, m[i].name);
 		if (!v) {
 			if (m[i].required)
 				problem(c, "required member is missing");
 		} else if (m[i].check(c, v) == KT_OK) {
 			vals[i] = v;
 		}
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 	return KT_OK;
 }
@@ -943,7 +720,7 @@ static int check_object(struct ctx *c, json_t *obj, const struct member *m,
 static void claim_key(struct ctx *c, json_t *set, const char *member,
 		      const char *key, const char *what)
 {
-	size_t mark = member ? jptr_push(&c->path, member) : c->path.len;
+	size_t mark = member ? kt_jptr_push(&c->path, member) : c->path.len;
 	json_t *first = json_object_get(set, key);
 	char q[72];
 
@@ -953,7 +730,7 @@ static void claim_key(struct ctx *c, json_t *set, const char *member,
 			json_string_value(first));
 	else if (json_object_set_new(set, key, json_string(c->path.buf)))
 		c->oom = 1;
-	jptr_pop(&c->path, mark);
+	kt_jptr_pop(&c->path, mark);
 }
 
 /* A customer or supplier key used at c->path + member (member NULL: at
@@ -970,18 +747,18 @@ static void use_ref(struct ctx *c, enum kt_chain_entity entity,
 
 	if (!contract && json_object_get(c->keys[entity], key))
 		return;
-	refs = grow(doc->refs, &c->refs_cap, doc->n_refs, sizeof(*refs));
+	refs = kt_array_grow(doc->refs, &c->refs_cap, doc->n_refs, sizeof(*refs));
 	if (!refs) {
 		c->oom = 1;
 		return;
 	}
 	doc->refs = refs;
-	mark = member ? jptr_push(&c->path, member) : c->path.len;
+	mark = member ? kt_jptr_push(&c->path, member) : c->path.len;
 	refs[doc->n_refs].entity = entity;
 	refs[doc->n_refs].key = key;
 	refs[doc->n_refs].contract = contract;
 	refs[doc->n_refs].path = strdup(c->path.buf);
-	jptr_pop(&c->path, mark);
+	kt_jptr_pop(&c->path, mark);
 	if (!refs[doc->n_refs].path) {
 		c->oom = 1;
 		return;
@@ -1031,7 +808,7 @@ static void check_agreements(struct tree_check *t, json_t *node, json_t **v)
 	size_t i, mark, item;
 	char q[72], q2[72];
 
-	mark = jptr_push(&c->path, "contract");
+	mark = kt_jptr_push(&c->path, "contract");
 	if (json_object_get(node, "contract") && !json_object_get(node, "supplier"))
 		problem(c, "a component with a contract must name its supplier");
 	else if (contract && supplier && (sup = doc_supplier(c->doc, supplier))) {
@@ -1043,36 +820,36 @@ static void check_agreements(struct tree_check *t, json_t *node, json_t **v)
 							    supplier)) {
 		use_ref(c, KT_CHAIN_SUPPLIER, NULL, supplier, contract);
 	}
-	jptr_pop(&c->path, mark);
+	kt_jptr_pop(&c->path, mark);
 
-	mark = jptr_push(&c->path, "alternates");
+	mark = kt_jptr_push(&c->path, "alternates");
 	if (json_object_get(node, "alternates") && !json_object_get(node, "supplier"))
 		problem(c, "a component with alternates must name its supplier");
 	json_array_foreach(v[CO_ALTERNATES], i, k) {
 		if (!valid_key(json_string_value(k), json_string_length(k)))
 			continue;
-		item = jptr_index(&c->path, i);
+		item = kt_jptr_index(&c->path, i);
 		if (supplier && strcmp(supplier, json_string_value(k)) == 0)
 			problem(c, "is the component's own supplier");
 		else
 			use_ref(c, KT_CHAIN_SUPPLIER, NULL, json_string_value(k), NULL);
-		jptr_pop(&c->path, item);
+		kt_jptr_pop(&c->path, item);
 	}
-	jptr_pop(&c->path, mark);
+	kt_jptr_pop(&c->path, mark);
 
-	mark = jptr_push(&c->path, "items");
+	mark = kt_jptr_push(&c->path, "items");
 	json_array_foreach(v[CO_ITEMS], i, k) {
 		if (!json_is_string(k))
 			continue;
-		item = jptr_index(&c->path, i);
+		item = kt_jptr_index(&c->path, i);
 		claim_key(c, t->items, NULL, json_string_value(k), "item");
-		jptr_pop(&c->path, item);
+		kt_jptr_pop(&c->path, item);
 	}
-	jptr_pop(&c->path, mark);
+	kt_jptr_pop(&c->path, mark);
 }
 
-static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
-				      int depth, struct jptr *path)
+static enum kt_walk_next check_component(void *arg, json_t *node, json_t *parent,
+				      int depth, struct kt_jptr *path)
 {
 	struct tree_check *t = arg;
 	struct ctx *c = t->c;
@@ -1084,10 +861,10 @@ static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
 	(void)path; /* it is c->path */
 	if (depth > KT_CHAIN_MAX_DEPTH) {
 		problem(c, "components nest at most %d deep", KT_CHAIN_MAX_DEPTH);
-		return WALK_SKIP;
+		return KT_WALK_SKIP;
 	}
 	if (check_object(c, node, component_members, CO__N, v))
-		return WALK_SKIP;
+		return KT_WALK_SKIP;
 	if (v[CO_KEY])
 		claim_key(c, t->keys, "key", json_string_value(v[CO_KEY]),
 			  "component");
@@ -1098,14 +875,14 @@ static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
 	kids = json_object_get(node, "children");
 	if (!json_object_get(node, "supplier") &&
 	    (!kids || (json_is_array(kids) && json_array_size(kids) == 0))) {
-		mark = jptr_push(&c->path, "supplier");
+		mark = kt_jptr_push(&c->path, "supplier");
 		problem(c, "a component without children must name a supplier");
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
-	comp = grow(svc->components, &t->cap, svc->n_components, sizeof(*comp));
+	comp = kt_array_grow(svc->components, &t->cap, svc->n_components, sizeof(*comp));
 	if (!comp) {
 		c->oom = 1;
-		return WALK_STOP;
+		return KT_WALK_STOP;
 	}
 	svc->components = comp;
 	comp[svc->n_components++] = (struct kt_chain_component){
@@ -1120,7 +897,7 @@ static enum walk_next check_component(void *arg, json_t *node, json_t *parent,
 		.parent_key = json_string_value(json_object_get(parent, "key")),
 		.depth = depth,
 	};
-	return c->oom ? WALK_STOP : WALK_DESCEND;
+	return c->oom ? KT_WALK_STOP : KT_WALK_DESCEND;
 }
 
 /* Every rule's component must be one of the service's (keys: key -> path). */
@@ -1130,19 +907,19 @@ static void check_rule_components(struct ctx *c, json_t *rules, json_t *keys)
 	json_t *rule, *comp;
 	char q[72];
 
-	mark = jptr_push(&c->path, "rules");
+	mark = kt_jptr_push(&c->path, "rules");
 	json_array_foreach(rules, i, rule) {
 		comp = json_object_get(rule, "component");
 		if (!valid_key(json_string_value(comp), json_string_length(comp)) ||
 		    json_object_get(keys, json_string_value(comp)))
 			continue;
-		item = jptr_index(&c->path, i);
-		jptr_push(&c->path, "component");
+		item = kt_jptr_index(&c->path, i);
+		kt_jptr_push(&c->path, "component");
 		problem(c, "unknown component \"%s\": a rule must name a component "
 			   "of this service", shown(q, sizeof(q), json_string_value(comp)));
-		jptr_pop(&c->path, item);
+		kt_jptr_pop(&c->path, item);
 	}
-	jptr_pop(&c->path, mark);
+	kt_jptr_pop(&c->path, mark);
 }
 
 /* The rest of a service once its own members passed check_object. */
@@ -1154,8 +931,8 @@ static void check_service(struct ctx *c, json_t *obj, json_t **v)
 	size_t mark;
 	char q[72];
 
-	svc = grow(doc->services, &c->cap[KT_CHAIN_SERVICE], doc->n_services,
-		   sizeof(*svc));
+	svc = kt_array_grow(doc->services, &c->cap[KT_CHAIN_SERVICE], doc->n_services,
+			    sizeof(*svc));
 	if (!svc) {
 		c->oom = 1;
 		return;
@@ -1182,17 +959,17 @@ static void check_service(struct ctx *c, json_t *obj, json_t **v)
 		c->oom = 1;
 		goto out;
 	}
-	mark = jptr_push(&c->path, "components");
-	walk_tree(v[SV_COMPONENTS], NULL, 1, &c->path, check_component, &t);
-	jptr_pop(&c->path, mark);
+	mark = kt_jptr_push(&c->path, "components");
+	kt_chain_walk(v[SV_COMPONENTS], NULL, 1, &c->path, check_component, &t);
+	kt_jptr_pop(&c->path, mark);
 	check_rule_components(c, svc->rules, t.keys);
 	if (svc->default_component &&
 	    !json_object_get(t.keys, svc->default_component)) {
-		mark = jptr_push(&c->path, "default_component");
+		mark = kt_jptr_push(&c->path, "default_component");
 		problem(c, "unknown component \"%s\": default_component must name "
 			   "a component of this service",
 			shown(q, sizeof(q), svc->default_component));
-		jptr_pop(&c->path, mark);
+		kt_jptr_pop(&c->path, mark);
 	}
 out:
 	json_decref(t.keys);
@@ -1207,7 +984,7 @@ static void add_entry(struct ctx *c, enum kt_chain_entity entity, json_t *obj,
 								  : &doc->suppliers;
 	size_t *n = entity == KT_CHAIN_CUSTOMER ? &doc->n_customers
 						: &doc->n_suppliers;
-	struct kt_chain_entry *p = grow(*arr, &c->cap[entity], *n, sizeof(**arr));
+	struct kt_chain_entry *p = kt_array_grow(*arr, &c->cap[entity], *n, sizeof(**arr));
 
 	if (!p) {
 		c->oom = 1;
@@ -1248,9 +1025,9 @@ static void check_list(struct ctx *c, const struct list_rule *rule, json_t *arr)
 	json_t *obj, *v[MAX_MEMBERS];
 	size_t i, mark, item;
 
-	mark = jptr_push(&c->path, rule->member);
+	mark = kt_jptr_push(&c->path, rule->member);
 	json_array_foreach(arr, i, obj) {
-		item = jptr_index(&c->path, i);
+		item = kt_jptr_index(&c->path, i);
 		if (check_object(c, obj, rule->members, rule->n_members, v) == KT_OK) {
 			if (v[0])
 				claim_key(c, c->keys[rule->entity], "key",
@@ -1261,11 +1038,11 @@ static void check_list(struct ctx *c, const struct list_rule *rule, json_t *arr)
 				add_entry(c, rule->entity, obj,
 					  json_string_value(v[0]));
 		}
-		jptr_pop(&c->path, item);
+		kt_jptr_pop(&c->path, item);
 		if (c->oom)
 			break;
 	}
-	jptr_pop(&c->path, mark);
+	kt_jptr_pop(&c->path, mark);
 }
 
 int kt_chain_doc_check(json_t *root, struct kt_chain_doc **out,
@@ -1351,242 +1128,4 @@ void kt_chain_doc_free(struct kt_chain_doc *doc)
 	free(doc->refs);
 	json_decref(doc->root);
 	free(doc);
-}
-
-/* ---- comparing chains ---------------------------------------------- */
-
-struct flat {
-	json_t *map;                    /* key -> [node, parent key or null] */
-	int oom;
-};
-
-/* Lenient: a stored document of an older version need not pass today's
- * rules, so nodes without a string key are passed over. */
-static enum walk_next flatten_node(void *arg, json_t *node, json_t *parent,
-				   int depth, struct jptr *path)
-{
-	struct flat *f = arg;
-	const char *key = json_string_value(json_object_get(node, "key"));
-	const char *parent_key = json_string_value(json_object_get(parent, "key"));
-
-	(void)path;
-	if (depth > KT_CHAIN_MAX_DEPTH)
-		return WALK_SKIP;
-	if (key && json_object_set_new(f->map, key,
-				       json_pack("[O, s?]", node, parent_key))) {
-		f->oom = 1;
-		return WALK_STOP;
-	}
-	return WALK_DESCEND;
-}
-
-static int flatten(json_t *tree, struct flat *f)
-{
-	struct jptr path = { .len = 0 };
-
-	f->map = json_object();
-	if (!f->map)
-		return KT_ERR;
-	path.buf[0] = '\0';
-	walk_tree(tree, NULL, 1, &path, flatten_node, f);
-	return f->oom ? KT_ERR : KT_OK;
-}
-
-/* Adds "+ component k", "- component k", "~ component k" (each group in
- * key order) to w; "component order" when only the order of nodes differs. */
-static void diff_components(json_t *old_tree, json_t *new_tree, struct words *w)
-{
-	static const char *const not_children[] = { "children", NULL };
-	struct flat a = { 0 }, b = { 0 };
-	json_t *added = json_object(), *removed = json_object(),
-	       *changed = json_object();
-	const char *key;
-	json_t *nb, *na;
-	int oom = 0;
-
-	if (!added || !removed || !changed || flatten(old_tree, &a) ||
-	    flatten(new_tree, &b))
-		goto oom;
-	json_object_foreach(b.map, key, nb) {
-		na = json_object_get(a.map, key);
-		if (!na)
-			oom |= json_object_set_new(added, key, json_true());
-		else if (!json_equal(json_array_get(na, 1), json_array_get(nb, 1)) ||
-			 differing_members(json_array_get(na, 0), json_array_get(nb, 0),
-					   not_children, NULL, &oom) > 0)
-			oom |= json_object_set_new(changed, key, json_true());
-	}
-	json_object_foreach(a.map, key, na)
-		if (!json_object_get(b.map, key))
-			oom |= json_object_set_new(removed, key, json_true());
-	if (oom)
-		goto oom;
-	words_add_sorted(w, "+ component ", added);
-	words_add_sorted(w, "- component ", removed);
-	words_add_sorted(w, "~ component ", changed);
-	if (json_object_size(added) + json_object_size(removed) +
-	    json_object_size(changed) == 0)
-		words_add(w, "", "component order");
-	goto out;
-oom:
-	w->oom = 1;
-out:
-	json_decref(a.map);
-	json_decref(b.map);
-	json_decref(added);
-	json_decref(removed);
-	json_decref(changed);
-}
-
-int kt_chain_service_diff(json_t *old_service, json_t *new_service, char **what)
-{
-	static const char *const identity[] = { "key", "customer", NULL };
-	json_t *members = json_object(), *empty = json_object();
-	struct words w = { 0 };
-	const char **names = NULL;
-	const char *name;
-	json_t *v;
-	size_t n, i = 0;
-	int oom = 0, rc = KT_ERR;
-
-	*what = NULL;
-	if (!members || !empty)
-		goto out;
-	if (!old_service)
-		old_service = empty;
-	n = differing_members(old_service, new_service, identity, members, &oom);
-	if (oom)
-		goto out;
-	if (n == 0) {
-		rc = 0;
-		goto out;
-	}
-	if (!(names = malloc(n * sizeof(*names))))
-		goto out;
-	/* The service's own members by name, then its components. */
-	json_object_foreach(members, name, v)
-		names[i++] = name;
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], "components") != 0)
-			words_add(&w, "", names[i]);
-	if (json_object_get(members, "components"))
-		diff_components(json_object_get(old_service, "components"),
-				json_object_get(new_service, "components"), &w);
-	if (w.oom)
-		goto out;
-	*what = w.s;
-	w.s = NULL;
-	rc = 1;
-out:
-	free(names);
-	free(w.s);
-	json_decref(members);
-	json_decref(empty);
-	return rc;
-}
-
-char *kt_chain_dumps(const json_t *v, size_t flags)
-{
-	char *text = json_dumps(v, flags | JSON_REAL_PRECISION(15));
-	json_t *back;
-
-	if (!text)
-		return NULL;
-	back = json_loads(text, JSON_DECODE_ANY, NULL);
-	if (back && json_equal(back, v)) {
-		json_decref(back);
-		return text;
-	}
-	json_decref(back);
-	free(text);
-	return json_dumps(v, flags);
-}
-
-/* ---- the plan ------------------------------------------------------ */
-
-static const char *const entity_names[] = {
-	[KT_CHAIN_CUSTOMER] = "customer",
-	[KT_CHAIN_SUPPLIER] = "supplier",
-	[KT_CHAIN_SERVICE] = "service",
-};
-
-struct kt_chain_change *kt_chain_plan_add(struct kt_chain_plan *plan,
-					  enum kt_chain_entity entity,
-					  enum kt_chain_op op, const char *key)
-{
-	struct kt_chain_change *p = grow(plan->changes, &plan->cap, plan->n,
-					 sizeof(*p));
-
-	if (!p)
-		return NULL;
-	plan->changes = p;
-	p += plan->n++;
-	memset(p, 0, sizeof(*p));
-	p->entity = entity;
-	p->op = op;
-	snprintf(p->key, sizeof(p->key), "%s", key);
-	return p;
-}
-
-static int cmp_change(const void *a, const void *b)
-{
-	const struct kt_chain_change *x = a, *y = b;
-
-	if (x->entity != y->entity)
-		return x->entity < y->entity ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-void kt_chain_plan_sort(struct kt_chain_plan *plan)
-{
-	if (plan->n > 1)
-		qsort(plan->changes, plan->n, sizeof(*plan->changes), cmp_change);
-}
-
-size_t kt_chain_plan_count(const struct kt_chain_plan *plan)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < plan->n; i++)
-		n += plan->changes[i].op != KT_CHAIN_SAME;
-	return n;
-}
-
-void kt_chain_plan_print(const struct kt_chain_plan *plan, FILE *out)
-{
-	const struct kt_chain_change *ch;
-	size_t i;
-
-	for (i = 0; i < plan->n; i++) {
-		ch = &plan->changes[i];
-		fprintf(out, "%c %s %s", (int)ch->op, entity_names[ch->entity], ch->key);
-		if (ch->op == KT_CHAIN_SAME)
-			fputs(": unchanged", out);
-		else if (ch->entity == KT_CHAIN_SERVICE)
-			fprintf(out, ": chain version %d", ch->version);
-		if (ch->op == KT_CHAIN_ADD && ch->entity == KT_CHAIN_SERVICE)
-			fprintf(out, " (%zu component%s)", ch->n_components,
-				ch->n_components == 1 ? "" : "s");
-		else if (ch->op == KT_CHAIN_UPDATE && ch->what)
-			fprintf(out, " (%s)", ch->what);
-		fputc('\n', out);
-	}
-	for (i = 0; i < plan->n; i++) {
-		ch = &plan->changes[i];
-		if (ch->entity == KT_CHAIN_SERVICE && ch->id[0])
-			fprintf(out, "service %s id %s\n", ch->key, ch->id);
-	}
-	fprintf(out, "chain import: %zu change(s)%s\n", kt_chain_plan_count(plan),
-		plan->dry_run ? " (dry run, nothing applied)" : "");
-}
-
-void kt_chain_plan_release(struct kt_chain_plan *plan)
-{
-	if (!plan)
-		return;
-	for (size_t i = 0; i < plan->n; i++)
-		free(plan->changes[i].what);
-	free(plan->changes);
-	memset(plan, 0, sizeof(*plan));
 }
