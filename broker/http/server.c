@@ -5,12 +5,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
-#include <openssl/ssl.h>
 #include <stdatomic.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -47,12 +45,8 @@ static const struct kt_route metrics_route = { "GET", "/metrics", 0, 0, NULL };
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 {
 	struct kt_http *http = arg;
-	SSL *ssl = kt_tls_session_new(http->tls);
 
-	if (!ssl)
-		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					      BEV_OPT_CLOSE_ON_FREE);
+	return kt_tls_bufferevent_new(http->tls, base);
 }
 
 static const char *method_name(struct evhttp_request *req)

@@ -1,4 +1,6 @@
-/* tls.c - the API server's SSL_CTX: protocol floor, certificate, key. */
+/* tls.c - the API server's SSL_CTX (protocol floor, certificate, key) and
+ * the SSL object and bufferevent of each connection. */
+#include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -44,9 +46,15 @@ fail:
 	return NULL;
 }
 
-void *kt_tls_session_new(struct kt_tls *tls)
+struct bufferevent *kt_tls_bufferevent_new(struct kt_tls *tls,
+					   struct event_base *base)
 {
-	return SSL_new(tls->ctx);
+	SSL *ssl = SSL_new(tls->ctx);
+
+	if (!ssl)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
 }
 
 void kt_tls_free(struct kt_tls *tls)
