@@ -9,16 +9,15 @@
 
 #include "cli/app.h"
 #include "http/auth.h"
+#include "http/router.h"
 #include "keten/err.h"
 #include "store/store.h"
 #include "store/idempotency.h"
 
-#define KT_ROUTE_MAX_PARAMS 2
-
 struct kt_request {
 	struct kt_app *app;
-	const struct kt_route *route;
-	char params[KT_ROUTE_MAX_PARAMS][72];  /* {id}-style path segments */
+	const struct kt_http_route *route;
+	char params[KT_HTTP_MAX_PARAMS][KT_HTTP_PARAM_BYTES]; /* {id}-style path segments */
 	char *body;                 /* owned, NUL-terminated; NULL when none */
 	size_t body_len;
 	unsigned char key_hash[KT_KEY_HASH_LEN];
@@ -39,19 +38,9 @@ struct kt_request {
 	char request_id[24];
 };
 
-/* Roles allowed on a route: bits (1 << KT_ROLE_x). 0 = no API key needed. */
-#define KT_ALLOW(role) (1u << (role))
-
-struct kt_route {
-	const char *method;
-	const char *pattern;        /* "/v1/tickets/{}"; {} is a parameter */
-	unsigned roles;
-	int json_body;              /* needs an application/json body */
-	int (*work)(struct kt_db *db, struct kt_request *r, struct kt_err *err);
-};
-
-extern const struct kt_route kt_routes[];
-extern const int kt_routes_count;
+/* The route table of the API (http/routes.c), matched by http/router.h. */
+extern const struct kt_http_route kt_http_routes[];
+extern const int kt_http_routes_count;
 
 /* The route handlers (api_*.c). */
 int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);

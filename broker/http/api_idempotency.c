@@ -14,7 +14,7 @@ static void request_target(const struct kt_request *r, char *out, size_t outsz)
 {
 	size_t n = (size_t)snprintf(out, outsz, "%s %s", r->route->method, r->route->pattern);
 
-	for (int i = 0; i < KT_ROUTE_MAX_PARAMS && n < outsz && r->params[i][0]; i++)
+	for (int i = 0; i < KT_HTTP_MAX_PARAMS && n < outsz && r->params[i][0]; i++)
 		n += (size_t)snprintf(out + n, outsz - n, " %s", r->params[i]);
 }
 

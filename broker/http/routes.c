@@ -4,7 +4,7 @@
 
 #include "http/api.h"
 
-const struct kt_route kt_routes[] = {
+const struct kt_http_route kt_http_routes[] = {
 	{ "GET", "/readyz", 0, 0, kt_api_ready },
 	{ "POST", "/v1/tickets",
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1,
@@ -57,7 +57,7 @@ const struct kt_route kt_routes[] = {
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound },
 };
 
-const int kt_routes_count = (int)(sizeof(kt_routes) / sizeof(kt_routes[0]));
+const int kt_http_routes_count = (int)(sizeof(kt_http_routes) / sizeof(kt_http_routes[0]));
 
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {

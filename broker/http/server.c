@@ -38,9 +38,9 @@ static atomic_ullong request_counter;
 
 /* Answered on the loop without a route of the table; named for logs and
  * metrics. */
-static const struct kt_route healthz_route = { "GET", "/healthz", 0, 0, NULL };
-static const struct kt_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL };
-static const struct kt_route metrics_route = { "GET", "/metrics", 0, 0, NULL };
+static const struct kt_http_route healthz_route = { "GET", "/healthz", 0, 0, NULL };
+static const struct kt_http_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL };
+static const struct kt_http_route metrics_route = { "GET", "/metrics", 0, 0, NULL };
 
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 {
@@ -198,29 +198,6 @@ static void request_done(void *arg, int rc, struct kt_err *err)
 	respond(arg, rc, err);
 }
 
-/* Matches path against pattern, filling params. Segments of parameters are
- * limited to [A-Za-z0-9_-]: anything else cannot be an id or a key. */
-static int match(const char *pattern, const char *path, struct kt_request *r)
-{
-	int np = 0;
-
-	while (*pattern && *path) {
-		if (pattern[0] == '{' && pattern[1] == '}') {
-			size_t n = strspn(path, "abcdefghijklmnopqrstuvwxyz"
-						"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
-			if (n == 0 || n >= sizeof(r->params[0]) || np >= KT_ROUTE_MAX_PARAMS)
-				return 0;
-			memcpy(r->params[np], path, n);
-			r->params[np++][n] = '\0';
-			path += n;
-			pattern += 2;
-		} else if (*pattern++ != *path++) {
-			return 0;
-		}
-	}
-	return *pattern == '\0' && (*path == '\0' || (path[0] == '/' && path[1] == '\0'));
-}
-
 static char *header_copy(struct evkeyvalq *h, const char *name)
 {
 	const char *v = evhttp_find_header(h, name);
@@ -288,7 +265,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	const char *method;
 	struct kt_request *r = calloc(1, sizeof(*r));
-	int path_matched = 0;
 	struct kt_err err = { 0 };
 	char token[KT_TOKEN_MAX];
 
@@ -319,20 +295,15 @@ static void on_request(struct evhttp_request *req, void *arg)
 		respond_metrics(r);
 		return;
 	}
-	for (int i = 0; i < kt_routes_count; i++) {
-		if (!match(kt_routes[i].pattern, path, r))
-			continue;
-		path_matched = 1;
-		if (strcmp(kt_routes[i].method, method) == 0) {
-			r->route = &kt_routes[i];
-			break;
-		}
-	}
-	if (!r->route) {
-		if (path_matched)
-			respond_error(r, KT_EC_METHOD, "method_not_allowed", "method not allowed here");
-		else
-			respond_error(r, KT_EC_NOT_FOUND, "not_found", "no such resource");
+	switch (kt_router_match(kt_http_routes, kt_http_routes_count, method, path,
+				&r->route, r->params)) {
+	case KT_ROUTER_FOUND:
+		break;
+	case KT_ROUTER_METHOD:
+		respond_error(r, KT_EC_METHOD, "method_not_allowed", "method not allowed here");
+		return;
+	case KT_ROUTER_NOT_FOUND:
+		respond_error(r, KT_EC_NOT_FOUND, "not_found", "no such resource");
 		return;
 	}
 	if (r->route->json_body) {
