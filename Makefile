@@ -27,16 +27,18 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 KETEN := $(BUILD)/keten
 
-.PHONY: all deps test test-unit test-system run bench clean help
+.PHONY: all deps test test-unit test-system check-walls run bench clean help
 
 all: $(KETEN)
 
 help:
 	@echo "make              build $(KETEN)"
 	@echo "make deps         install what building and testing need (apt-get, npm)"
-	@echo "make test         deps, build, unit tests, system tests (own PostgreSQL)"
+	@echo "make test         deps, check-walls, build, unit tests, system tests (own PostgreSQL)"
 	@echo "make test-unit    only the C unit tests"
 	@echo "make test-system  only the system tests"
+	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
+	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
 	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443"
 	@echo "make bench        intake throughput against pgbench on the same statements"
 	@echo "make SANITIZE=address,undefined test   the same under ASan + UBSan"
@@ -73,8 +75,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libketen.a
 	$(CC) $(CFLAGS) $(KT_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libketen.a \
 		$(KT_LDLIBS) -lcmocka
 
-test: deps
+test: deps check-walls
 	@$(MAKE) --no-print-directory test-unit test-system
+
+check-walls:
+	@tests/walls.sh
 
 test-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
