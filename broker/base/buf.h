@@ -32,8 +32,8 @@ int kt_buf_addf(struct kt_buf *b, const char *fmt, ...)
 /* The content ("" when empty). Borrowed: valid until the next add. */
 const char *kt_buf_str(const struct kt_buf *b);
 
-/* Hands the content to the caller (free() it; NULL when empty or after a
- * failure) and leaves b empty, with the same max. */
+/* Hands the content to the caller (free() it; NULL when nothing was ever
+ * added, or after a failure) and leaves b empty, with the same max. */
 char *kt_buf_detach(struct kt_buf *b);
 
 /* Frees the content; b itself is the caller's and stays usable as empty. */

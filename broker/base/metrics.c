@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "base/buf.h"
 #include "base/metrics.h"
 
 struct metric_def {
@@ -225,42 +226,23 @@ long long kt_metrics_get(struct kt_metrics *m, enum kt_metric metric,
  * become two), the value. HELP and TYPE lines are shorter than this. */
 #define LINE_MAX_BYTES (64 + KT_METRICS_MAX_LABELS * (16 + 4 + 2 * KT_METRICS_VALUE_MAX) + 32)
 
-struct text {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct text *t, const char *s, size_t n)
-{
-	if (t->len + n >= t->cap) /* cannot happen: cap is an upper bound */
-		return;
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
-}
-
-static void put_str(struct text *t, const char *s)
-{
-	put(t, s, strlen(s));
-}
-
 /* A label value with \, " and newline escaped as the format asks. */
-static void put_escaped(struct text *t, const char *v)
+static void put_escaped(struct kt_buf *t, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\')
-			put(t, "\\\\", 2);
+			kt_buf_add(t, "\\\\", 2);
 		else if (*v == '"')
-			put(t, "\\\"", 2);
+			kt_buf_add(t, "\\\"", 2);
 		else if (*v == '\n')
-			put(t, "\\n", 2);
+			kt_buf_add(t, "\\n", 2);
 		else
-			put(t, v, 1);
+			kt_buf_add(t, v, 1);
 	}
 }
 
 /* A number, in thousandths when milli (as 1.234). */
-static void put_number(struct text *t, long long v, int milli)
+static void put_number(struct kt_buf *t, long long v, int milli)
 {
 	char num[32];
 
@@ -269,40 +251,40 @@ static void put_number(struct text *t, long long v, int milli)
 			 llabs(v) / 1000, llabs(v) % 1000);
 	else
 		snprintf(num, sizeof(num), "%lld", v);
-	put_str(t, num);
+	kt_buf_adds(t, num);
 }
 
 /* One sample line: name, suffix, the series' labels (all "_other" when
  * values is NULL) and le when not NULL, value. */
-static void put_sample(struct text *t, enum kt_metric metric, const char *suffix,
+static void put_sample(struct kt_buf *t, enum kt_metric metric, const char *suffix,
 		       const char (*values)[KT_METRICS_VALUE_MAX + 1], const char *le,
 		       long long value, int milli)
 {
 	const struct metric_def *d = &defs[metric];
 
-	put_str(t, d->name);
-	put_str(t, suffix);
+	kt_buf_adds(t, d->name);
+	kt_buf_adds(t, suffix);
 	for (int l = 0; l < d->nlabels; l++) {
-		put_str(t, l == 0 ? "{" : ",");
-		put_str(t, d->labels[l]);
-		put_str(t, "=\"");
+		kt_buf_adds(t, l == 0 ? "{" : ",");
+		kt_buf_adds(t, d->labels[l]);
+		kt_buf_adds(t, "=\"");
 		put_escaped(t, values ? values[l] : OVERFLOW_VALUE);
-		put_str(t, "\"");
+		kt_buf_adds(t, "\"");
 	}
 	if (le) {
-		put_str(t, d->nlabels > 0 ? ",le=\"" : "{le=\"");
-		put_str(t, le);
-		put_str(t, "\"");
+		kt_buf_adds(t, d->nlabels > 0 ? ",le=\"" : "{le=\"");
+		kt_buf_adds(t, le);
+		kt_buf_adds(t, "\"");
 	}
 	if (d->nlabels > 0 || le)
-		put_str(t, "}");
-	put_str(t, " ");
+		kt_buf_adds(t, "}");
+	kt_buf_adds(t, " ");
 	put_number(t, value, milli);
-	put_str(t, "\n");
+	kt_buf_adds(t, "\n");
 }
 
 /* All samples of series s (values NULL: the overflow series). */
-static void put_series(struct text *t, enum kt_metric metric, const struct series *s,
+static void put_series(struct kt_buf *t, enum kt_metric metric, const struct series *s,
 		       const char (*values)[KT_METRICS_VALUE_MAX + 1])
 {
 	const int milli = defs[metric].milli;
@@ -329,33 +311,30 @@ static size_t lines_of(enum kt_metric metric)
 
 char *kt_metrics_render(struct kt_metrics *m, size_t *len)
 {
-	struct text t = { 0 };
+	struct kt_buf t;
+	size_t max = 0;
 
 	pthread_mutex_lock(&m->lock);
 	/* per metric: HELP, TYPE, then its series, its overflow or the
 	 * no-label sample */
-	t.cap = 1;
 	for (int k = 0; k < KT_METRIC_COUNT; k++)
-		t.cap += (2 + lines_of((enum kt_metric)k)) * LINE_MAX_BYTES;
+		max += (2 + lines_of((enum kt_metric)k)) * LINE_MAX_BYTES;
 	for (int i = 0; i < m->n; i++)
-		t.cap += lines_of(m->series[i].metric) * LINE_MAX_BYTES;
-	t.p = malloc(t.cap);
-	if (!t.p)
-		goto out;
-	t.p[0] = '\0';
+		max += lines_of(m->series[i].metric) * LINE_MAX_BYTES;
+	kt_buf_init(&t, max);
 	for (int k = 0; k < KT_METRIC_COUNT; k++) {
 		const struct metric_def *d = &defs[k];
 		int seen = 0;
 
-		put_str(&t, "# HELP ");
-		put_str(&t, d->name);
-		put_str(&t, " ");
-		put_str(&t, d->help);
-		put_str(&t, "\n# TYPE ");
-		put_str(&t, d->name);
-		put_str(&t, " ");
-		put_str(&t, d->type);
-		put_str(&t, "\n");
+		kt_buf_adds(&t, "# HELP ");
+		kt_buf_adds(&t, d->name);
+		kt_buf_adds(&t, " ");
+		kt_buf_adds(&t, d->help);
+		kt_buf_adds(&t, "\n# TYPE ");
+		kt_buf_adds(&t, d->name);
+		kt_buf_adds(&t, " ");
+		kt_buf_adds(&t, d->type);
+		kt_buf_adds(&t, "\n");
 		for (int i = 0; i < m->n; i++) {
 			if (m->series[i].metric != (enum kt_metric)k)
 				continue;
@@ -365,11 +344,11 @@ char *kt_metrics_render(struct kt_metrics *m, size_t *len)
 		if (m->overflowed[k] || (d->nlabels == 0 && !seen))
 			put_series(&t, (enum kt_metric)k, &m->overflow[k], NULL);
 	}
+	pthread_mutex_unlock(&m->lock);
 	if (len)
 		*len = t.len;
-out:
-	pthread_mutex_unlock(&m->lock);
-	return t.p;
+	/* NULL when out of memory: the bound itself cannot be passed. */
+	return kt_buf_detach(&t);
 }
 
 /* ---- the process's events ---- */

@@ -7,8 +7,9 @@
 #include <errno.h>
 #include <getopt.h>
 
-#include "model/chain_doc.h"
+#include "base/buf.h"
 #include "cli/cli.h"
+#include "model/chain_doc.h"
 
 static const char doc_format[] =
 	"A chain document describes customers, suppliers and the services\n"
@@ -109,8 +110,9 @@ static int read_doc(const char *path, char **buf, size_t *len, struct kt_err *er
 {
 	const size_t max = (size_t)KT_CHAIN_DOC_MAX_BYTES + 1;
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t cap = 0, n = 0, got;
-	char *p, *data = NULL;
+	char chunk[64 * 1024];
+	struct kt_buf b;
+	size_t got;
 	int rc = KT_ERR;
 
 	*buf = NULL;
@@ -119,32 +121,25 @@ static int read_doc(const char *path, char **buf, size_t *len, struct kt_err *er
 		return kt_err_set(err, KT_EC_MALFORMED, "unreadable_document",
 				  "could not open chain document \"%s\": %s", path,
 				  strerror(errno));
+	kt_buf_init(&b, max);
 	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64 * 1024;
-			if (cap > max)
-				cap = max;
-			if (!(p = realloc(data, cap))) {
-				kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-				goto out;
-			}
-			data = p;
+		got = fread(chunk, 1, max - b.len < sizeof(chunk) ? max - b.len : sizeof(chunk), f);
+		if (kt_buf_add(&b, chunk, got)) {
+			kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+			goto out;
 		}
-		got = fread(data + n, 1, cap - n, f);
-		n += got;
-	} while (got > 0 && n < max);
+	} while (got > 0 && b.len < max);
 	if (ferror(f)) {
 		kt_err_set(err, KT_EC_MALFORMED, "unreadable_document",
 			   "could not read chain document \"%s\": %s", path,
 			   strerror(errno));
 		goto out;
 	}
-	*buf = data;
-	*len = n;
-	data = NULL;
+	*len = b.len;
+	*buf = kt_buf_detach(&b);
 	rc = KT_OK;
 out:
-	free(data);
+	kt_buf_release(&b);
 	if (f != stdin)
 		fclose(f);
 	return rc;
