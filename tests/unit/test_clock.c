@@ -31,7 +31,8 @@ static void test_wall(void **state)
 	long long before = (long long)time(NULL), now = kt_clock_wall_s();
 
 	(void)state;
-	assert_true(now >= before && now <= (long long)time(NULL));
+	/* time(2) may read a coarse clock a tick behind: allow its second. */
+	assert_true(now >= before && now <= (long long)time(NULL) + 1);
 }
 
 static void test_iso(void **state)
