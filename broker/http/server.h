@@ -1,8 +1,8 @@
 /* server.h - the HTTPS API server on the event loop: TLS per connection,
  * limits, routing to http/api.h handlers through the API database pool, JSON
  * answers and one log line per request. */
-#ifndef KETEN_HTTP_H
-#define KETEN_HTTP_H
+#ifndef KETEN_SERVER_H
+#define KETEN_SERVER_H
 
 #include "cli/app.h"
 #include "keten/err.h"
