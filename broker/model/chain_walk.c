@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model/chain_walk.h"
+#include "base/utf8.h"
 #include "keten/err.h"
+#include "model/chain_walk.h"
 
 size_t kt_jptr_push(struct kt_jptr *p, const char *seg)
 {
@@ -26,11 +27,9 @@ size_t kt_jptr_push(struct kt_jptr *p, const char *seg)
 	}
 	if (*s) {
 		/* Drop a partly copied UTF-8 character so the path stays text. */
-		while (p->len > mark + 1 &&
-		       ((unsigned char)p->buf[p->len - 1] & 0xC0) == 0x80)
-			p->len--;
-		if (p->len > mark + 1 && (unsigned char)p->buf[p->len - 1] >= 0xC0)
-			p->len--;
+		p->buf[p->len] = '\0';
+		kt_utf8_trim(p->buf + mark + 1);
+		p->len = mark + 1 + strlen(p->buf + mark + 1);
 		memcpy(p->buf + p->len, "...", 3);
 		p->len += 3;
 	}
