@@ -354,6 +354,7 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 		"UPDATE outbox o SET state = $3, outcome = $5::jsonb, lease_owner = NULL,"
 		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
 		"  paused_ms = o.paused_ms + $6::bigint, in_doubt = $7::boolean,"
+		"  credited_until = now(),"
 		"  due_at = CASE WHEN $3 = 'pending'"
 		"   THEN now() + $4::bigint * interval '1 millisecond' ELSE o.due_at END"
 		" FROM legs l, suppliers s"
@@ -430,12 +431,22 @@ int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_er
 
 	if (!text)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	/* The period is [now - ms, now]; of it, a message gets what lies after
+	 * its first attempt and after credited_until (its last outcome or
+	 * credit), so another node's credit of the same instants, and time
+	 * the message spent being tried, are not credited again. A node whose
+	 * transaction began before another's credit committed credits only
+	 * what lies after that one (the row is re-read once its lock is). */
 	rc = kt_db_cmd(db,
-		"UPDATE outbox o SET paused_ms = o.paused_ms + LEAST(c.ms::bigint,"
-		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint)"
+		"UPDATE outbox o SET paused_ms = o.paused_ms + (extract(epoch FROM now() -"
+		"   greatest(now() - c.ms::bigint * interval '1 millisecond',"
+		"    o.first_attempt_at, o.credited_until)) * 1000)::bigint,"
+		"  credited_until = now()"
 		" FROM jsonb_each_text($1::jsonb) c(supplier_id, ms), legs l"
 		" WHERE l.supplier_id = c.supplier_id::uuid AND o.leg_id = l.id"
-		"  AND o.state = 'pending' AND o.first_attempt_at IS NOT NULL",
+		"  AND o.state = 'pending' AND o.first_attempt_at IS NOT NULL"
+		"  AND greatest(now() - c.ms::bigint * interval '1 millisecond',"
+		"   o.first_attempt_at, o.credited_until) < now()",
 		1, params, err);
 	free(text);
 	return rc;

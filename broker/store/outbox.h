@@ -106,11 +106,14 @@ int kt_store_outbox_unlease(struct kt_db *db, const char *id, const char *token,
 			    long long delay_ms, int *stale, struct kt_err *err);
 
 /* Credits the time a supplier's circuit was open (dispatch/breaker.h) to the budget
- * of its messages: credits is a JSON object {supplier id: ms}; each
- * pending message of such a supplier that was attempted before gets
- * min(ms, time since its first attempt) added to its paused time, so
- * waiting on an open circuit does not count toward its dead letter.
- * Called as the open period ends, before the claim that may probe. */
+ * of its messages: credits is a JSON object {supplier id: ms}, each an
+ * open period that ends now. Each pending message of such a supplier
+ * that was attempted before gets the part of the period after its first
+ * attempt, its last outcome and its last credit (outbox.credited_until)
+ * added to its paused time, so waiting on an open circuit does not count
+ * toward its dead letter, and an instant is credited once however many
+ * nodes' circuits were open at it. Called as the open period ends, before
+ * the claim that may probe. */
 int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_err *err);
 
 /* Thresholds of kt_store_outbox_delayed, by the leg's priority. */
