@@ -1,16 +1,21 @@
 /* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h):
- * delivery_delayed and the outbox gauges, as one job on the background
- * pool. */
+ * delivery_delayed, the outbox gauges and the paced purge of expired
+ * idempotency answers, as one job on the background pool. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "base/metrics.h"
 #include "dispatch/sweep.h"
+#include "http/idempotency.h"
 #include "store/dbpool.h"
+#include "store/idempotency.h"
 #include "store/outbox.h"
 
 /* How often the sweep runs at most. */
 #define SWEEP_MS 1000
+/* The most expired answers one sweep deletes. */
+#define PURGE_BATCH 1000
 
 struct kt_sweep {
 	struct kt_app *app;
@@ -48,11 +53,30 @@ static int sweep_outbox(struct kt_db *db, const struct kt_config *cfg, struct kt
 	return KT_OK;
 }
 
+/* Deletes a batch of expired idempotency answers when this process's turn
+ * has come (a full batch lets the next sweep go on at once). */
+static int purge_answers(struct kt_db *db, int ttl_s, struct kt_err *err)
+{
+	struct timespec ts;
+	int deleted;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!kt_idempotency_purge_due((long long)ts.tv_sec, ttl_s))
+		return KT_OK;
+	if (kt_store_idempotency_purge(db, ttl_s, PURGE_BATCH, &deleted, err))
+		return KT_ERR;
+	if (deleted == PURGE_BATCH)
+		kt_idempotency_purge_soon();
+	return KT_OK;
+}
+
 static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_sweep *s = arg;
 	const struct kt_config *cfg = s->app->cfg;
 
+	if (purge_answers(db, cfg->idempotency_ttl_s, err))
+		return KT_ERR;
 	return cfg->dispatch ? sweep_outbox(db, cfg, err) : KT_OK;
 }
 

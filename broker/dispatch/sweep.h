@@ -1,7 +1,8 @@
 /* sweep.h - the background housekeeping of one node, off every request's
- * path: about once a second (or at the dispatch interval when longer) it
- * raises delivery_delayed on overdue legs and refreshes the outbox gauges
- * of GET /metrics (on a delivering node), one job at a time on the
+ * path: about once a second (never more often than the dispatch interval
+ * allows) it raises delivery_delayed on overdue legs and refreshes the
+ * outbox gauges of GET /metrics (on a delivering node), and purges
+ * expired idempotency answers (on every node), one job at a time on the
  * background pool. */
 #ifndef KETEN_DISPATCH_SWEEP_H
 #define KETEN_DISPATCH_SWEEP_H
