@@ -205,6 +205,16 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *arg)
 	return 0;
 }
 
+void kt_transport_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void kt_transport_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 struct kt_transport *kt_transport_new(struct event_base *base, struct kt_err *err)
 {
 	struct kt_transport *t = calloc(1, sizeof(*t));

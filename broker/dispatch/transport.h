@@ -45,6 +45,12 @@ struct kt_transport_answer {
  * returns (and a body it did not take with it). */
 typedef void kt_transfer_done_fn(void *arg, struct kt_transport_answer *answer);
 
+/* The process's transport globals: call kt_transport_global_init once,
+ * before any thread starts, and kt_transport_global_cleanup once at the
+ * end. */
+void kt_transport_global_init(void);
+void kt_transport_global_cleanup(void);
+
 /* A transport on base; NULL with err filled when curl cannot start. */
 struct kt_transport *kt_transport_new(struct event_base *base, struct kt_err *err);
 
