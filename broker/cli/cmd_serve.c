@@ -1,7 +1,6 @@
 /* cmd_serve.c - `keten serve`: builds the broker (loop, database pools,
  * HTTPS server, dispatcher, auto-close sweep), runs it until SIGINT/SIGTERM, and tears it
  * down in the order that lets every pending job finish cleanly. */
-#include <curl/curl.h>
 #include <event2/thread.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +10,7 @@
 #include "cli/cli.h"
 #include "store/dbpool.h"
 #include "dispatch/dispatcher.h"
+#include "dispatch/transport.h"
 #include "http/server.h"
 #include "base/log.h"
 
@@ -188,7 +188,7 @@ int kt_cmd_serve(int argc, char **argv)
 		snprintf(app.node_name, sizeof(app.node_name), "%s:%d", host, (int)getpid());
 	}
 	/* Before any thread starts: curl's globals and libevent's locking. */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	kt_transport_global_init();
 	evthread_use_pthreads();
 	app.cfg = &cfg;
 	app.base = event_base_new();
@@ -199,7 +199,7 @@ int kt_cmd_serve(int argc, char **argv)
 	code = run(&app);
 	event_base_free(app.base);
 cleanup:
-	curl_global_cleanup();
+	kt_transport_global_cleanup();
 	libevent_global_shutdown();
 out:
 	kt_err_release(&err);

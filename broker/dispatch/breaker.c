@@ -49,6 +49,12 @@ enum kt_breaker_verdict kt_breaker_allow(struct kt_breaker *b, long long now_ms)
 	}
 }
 
+void kt_breaker_forget_probe(struct kt_breaker *b)
+{
+	if (b->state == KT_BREAKER_HALF_OPEN)
+		b->probing = 0;
+}
+
 static void open_for(struct kt_breaker *b, long long period_ms, long long now_ms)
 {
 	b->state = KT_BREAKER_OPEN;

@@ -42,6 +42,10 @@ long long kt_breaker_poll(struct kt_breaker *b, long long now_ms);
  * the probe is reported. */
 enum kt_breaker_verdict kt_breaker_allow(struct kt_breaker *b, long long now_ms);
 
+/* Gives back a probe that was not made (the broker failed before the
+ * call): a half-open circuit lets the next caller probe. */
+void kt_breaker_forget_probe(struct kt_breaker *b);
+
 /* Whether kt_breaker_allow would block at now_ms without changing b. */
 int kt_breaker_blocked(const struct kt_breaker *b, long long now_ms);
 

@@ -1,7 +1,9 @@
 /* dispatcher.h - delivers outbox messages to suppliers from the event loop:
- * claims (on the background database pool), the adapter's request, signing
- * at send time, libcurl's multi-socket interface on the same loop, and the
- * outcome written back under the lease. */
+ * claims on the background database pool, builds and signs each request
+ * (dispatch/build.h), holds suppliers back at their gates (dispatch/gate.h),
+ * sends through dispatch/transport.h, classifies (dispatch/classify.h) and
+ * records each outcome under the lease. Owns the node's announcements
+ * (dispatch/wake.h) and background sweep (dispatch/sweep.h). */
 #ifndef KETEN_DISPATCHER_H
 #define KETEN_DISPATCHER_H
 
@@ -10,8 +12,9 @@
 
 struct kt_dispatcher;
 
-/* Needs app->base, app->bg_pool and app->cfg. With cfg->dispatch on, it
- * starts the periodic sweep and listens for other nodes' announcements. */
+/* Needs app->base, app->bg_pool and app->cfg. Starts the background sweep
+ * (on every node); with cfg->dispatch on, also the claim timer and the
+ * listening for other nodes' announcements. */
 struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err);
 
 /* Asks for a claim round soon (after an outcome, on an announcement).
@@ -23,8 +26,9 @@ void kt_dispatcher_kick(struct kt_dispatcher *d);
  * announce_interval_ms at most, never inside the intake transaction). */
 void kt_dispatcher_wake(struct kt_dispatcher *d);
 
-/* Stops claiming and abandons calls in flight (their leases run out and
- * any node retries them). Call before freeing the background pool. */
+/* Stops claiming, sweeping and announcing, and abandons calls in flight
+ * (their leases run out and any node retries them). Call before freeing
+ * the background pool. */
 void kt_dispatcher_stop(struct kt_dispatcher *d);
 
 /* Frees what is left; accepts NULL. */

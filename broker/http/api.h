@@ -78,8 +78,7 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
  * the caller's API key; sets r->status and r->answer_text to the answer,
  * the original one on a replay (work did not run). 400
  * "invalid_idempotency_key", 409 "idempotency_key_in_flight", 422
- * "idempotency_key_reused" or work's error. After the commit it may purge
- * expired answers (at most once a minute per process). */
+ * "idempotency_key_reused" or work's error. */
 int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
 		  void *arg, struct kt_err *err);
 

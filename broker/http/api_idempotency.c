@@ -1,13 +1,10 @@
 /* api_idempotency.c - the API side of a creating POST: its Idempotency-Key
  * scoped to the caller's API key, one transaction through the store, the
- * answer text kept for replay, and the paced purge of expired answers. */
-#include "base/clock.h"
-#include "base/log.h"
+ * answer text kept for replay. Expired answers are purged by the
+ * background sweep (dispatch/sweep.h), never on a request's path. */
 #include "http/api.h"
 #include "http/idempotency.h"
 #include "base/metrics.h"
-
-#define PURGE_BATCH 1000
 
 /* "POST /v1/tickets/{}/comments <param>...": a key names one request. */
 static void request_target(const struct kt_request *r, char *out, size_t outsz)
@@ -16,25 +13,6 @@ static void request_target(const struct kt_request *r, char *out, size_t outsz)
 
 	for (int i = 0; i < KT_HTTP_MAX_PARAMS && n < outsz && r->params[i][0]; i++)
 		n += (size_t)snprintf(out + n, outsz - n, " %s", r->params[i]);
-}
-
-/* Deletes a batch of expired answers when this process's turn has come;
- * runs after the intake committed, so it never holds the intake's locks. */
-static void purge_expired(struct kt_db *db, int ttl_s)
-{
-	struct kt_err err = { 0 };
-	int deleted;
-
-	if (!kt_idempotency_purge_due(kt_clock_mono_ms() / 1000, ttl_s))
-		return;
-	if (kt_store_idempotency_purge(db, ttl_s, PURGE_BATCH, &deleted, &err)) {
-		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err.code),
-		       "could not purge expired idempotency keys: %s", err.message);
-		kt_err_release(&err);
-		return;
-	}
-	if (deleted == PURGE_BATCH)
-		kt_idempotency_purge_soon();
 }
 
 /* The route's work, noting that it ran: an answer without it is a replay. */
@@ -75,6 +53,5 @@ int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn wor
 		kt_metrics_idempotent_replay();
 	r->status = answer.status;
 	r->answer_text = answer.body; /* owned by r from here */
-	purge_expired(db, ttl_s);
 	return KT_OK;
 }

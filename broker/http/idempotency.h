@@ -48,8 +48,8 @@ int kt_idempotency_init(struct kt_idempotency *idem, const char *scope,
 int kt_idempotency_purge_due(long long now_s, int ttl_s);
 
 /* Lets the next kt_idempotency_purge_due() purge again at once: called
- * after a purge that filled its batch, so a backlog drains at the pace of
- * intake instead of one batch a minute. */
+ * after a purge that filled its batch, so a backlog drains one batch per
+ * background sweep instead of one batch a minute. */
 void kt_idempotency_purge_soon(void);
 
 #endif

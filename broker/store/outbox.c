@@ -1,5 +1,6 @@
 /* outbox.c - claiming outbox messages and recording outcomes (see
  * store/outbox.h), with the delivered / dead events on the timeline. */
+#include "base/utf8.h"
 #include "store/internal.h"
 #include "store/leg.h"
 #include "store/outbox.h"
@@ -47,16 +48,141 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
 	return n == 1 ? KT_OK : kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg with a supplier");
 }
 
+void kt_claimed_msg_release(struct kt_claimed_msg *m)
+{
+	struct kt_claimed_supplier *s = &m->supplier;
+
+	free(m->id);
+	free(m->token);
+	free(m->leg_id);
+	free(m->ticket_id);
+	free(m->idempotency_key);
+	json_decref(m->payload);
+	free(s->id);
+	free(s->key);
+	free(s->adapter);
+	free(s->endpoint);
+	free(s->secret_ref);
+	json_decref(s->mapping);
+	json_decref(s->delivery);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The columns of kt_store_outbox_claim's answer, in order. */
+enum claim_col {
+	C_ID, C_TOKEN, C_LEG, C_TICKET, C_SEQ, C_OPERATION, C_IDEM, C_PAYLOAD,
+	C_ATTEMPTS, C_IN_DOUBT, C_USED, C_SID, C_KEY, C_ADAPTER, C_ENDPOINT,
+	C_SECRET_REF, C_MAPPING, C_DELIVERY, C_QUEUED,
+};
+
+/* A copy of text column col of row i, or NULL when it is NULL; sets *oom
+ * when out of memory. */
+static char *col_str(PGresult *res, int i, int col, int *oom)
+{
+	char *s;
+
+	if (PQgetisnull(res, i, col))
+		return NULL;
+	s = strdup(PQgetvalue(res, i, col));
+	if (!s)
+		*oom = 1;
+	return s;
+}
+
+static long long col_int(PGresult *res, int i, int col)
+{
+	return PQgetisnull(res, i, col) ? 0 : strtoll(PQgetvalue(res, i, col), NULL, 10);
+}
+
+/* Document column col of row i (NULL when the column is); a document
+ * Jansson cannot read (such as an integer beyond 64 bits) sets m's
+ * unreadable reason, naming the column. */
+static json_t *col_json(PGresult *res, int i, int col, const char *name,
+			struct kt_claimed_msg *m)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if (PQgetisnull(res, i, col))
+		return NULL;
+	v = json_loads(PQgetvalue(res, i, col), JSON_DECODE_ANY, &jerr);
+	if (!v && !m->unreadable[0]) {
+		snprintf(m->unreadable, sizeof(m->unreadable), "the message's %s cannot be read: %s",
+			 name, jerr.text);
+		kt_utf8_trim(m->unreadable);
+	}
+	return v;
+}
+
+/* Fills m from row i of a claim's answer. */
+static int claimed_row(PGresult *res, int i, struct kt_claimed_msg *m, struct kt_err *err)
+{
+	struct kt_claimed_supplier *s = &m->supplier;
+	int oom = 0;
+
+	m->id = col_str(res, i, C_ID, &oom);
+	m->token = col_str(res, i, C_TOKEN, &oom);
+	m->leg_id = col_str(res, i, C_LEG, &oom);
+	m->ticket_id = col_str(res, i, C_TICKET, &oom);
+	m->seq = col_int(res, i, C_SEQ);
+	m->idempotency_key = col_str(res, i, C_IDEM, &oom);
+	m->attempts = (int)col_int(res, i, C_ATTEMPTS);
+	m->in_doubt = PQgetvalue(res, i, C_IN_DOUBT)[0] == 't';
+	m->budget_used_ms = col_int(res, i, C_USED);
+	m->queued_ms = col_int(res, i, C_QUEUED);
+	s->id = col_str(res, i, C_SID, &oom);
+	s->key = col_str(res, i, C_KEY, &oom);
+	s->adapter = col_str(res, i, C_ADAPTER, &oom);
+	s->endpoint = col_str(res, i, C_ENDPOINT, &oom);
+	s->secret_ref = col_str(res, i, C_SECRET_REF, &oom);
+	if (oom)
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	if (kt_operation_parse(PQgetvalue(res, i, C_OPERATION), &m->op) != KT_OK)
+		snprintf(m->unreadable, sizeof(m->unreadable), "the message's operation "
+			 "\"%.40s\" is not one the broker knows", PQgetvalue(res, i, C_OPERATION));
+	m->payload = col_json(res, i, C_PAYLOAD, "payload", m);
+	s->mapping = col_json(res, i, C_MAPPING, "supplier mapping", m);
+	s->delivery = col_json(res, i, C_DELIVERY, "supplier delivery limits", m);
+	return KT_OK;
+}
+
+/* Fills a new array of the claim's messages from its answer. */
+static int claimed_read(PGresult *res, struct kt_claimed_msg **out, size_t *n,
+			struct kt_err *err)
+{
+	int rows = PQntuples(res);
+
+	if (rows == 0)
+		return KT_OK;
+	*out = calloc((size_t)rows, sizeof(**out));
+	if (!*out)
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	for (int i = 0; i < rows; i++) {
+		if (claimed_row(res, i, &(*out)[i], err) == KT_OK)
+			continue;
+		for (int j = 0; j <= i; j++)
+			kt_claimed_msg_release(&(*out)[j]);
+		free(*out);
+		*out = NULL;
+		return KT_ERR;
+	}
+	*n = (size_t)rows;
+	return KT_OK;
+}
+
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
-			  json_t **out, struct kt_err *err)
+			  struct kt_claimed_msg **out, size_t *n, struct kt_err *err)
 {
 	char lim[16], lease[16], lag[16], most[16];
 	char *skip = gates->paused ? json_dumps(gates->paused, JSON_COMPACT) : NULL;
 	char *busy = gates->busy ? json_dumps(gates->busy, JSON_COMPACT) : NULL;
 	const char *params[] = { lim, owner, lease, skip, lag, most, busy };
 	PGresult *res;
+	int rc;
 
+	*out = NULL;
+	*n = 0;
 	if ((gates->paused && !skip) || (gates->busy && !busy)) {
 		free(skip);
 		free(busy);
@@ -99,32 +225,25 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"  updated_at = now()"
 		" FROM r, legs l, suppliers s"
 		" WHERE o.id = r.id AND l.id = o.leg_id AND s.id = l.supplier_id"
-		" RETURNING json_build_object('id', o.id::text, 'token', o.lease_token,"
-		"  'leg_id', o.leg_id, 'ticket_id', l.ticket_id, 'seq', o.seq,"
-		"  'operation', o.operation, 'idempotency_key', o.idempotency_key,"
-		"  'payload', o.payload, 'attempts', o.attempts, 'in_doubt', o.in_doubt,"
-		"  'budget_used_ms',"
-		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
-		"  'supplier', json_build_object('id', s.id,"
-		"  'key', s.key, 'adapter', s.adapter, 'endpoint', s.endpoint,"
-		"  'secret_ref', s.secret_ref, 'mapping', s.mapping, 'delivery', s.delivery),"
-		"  'queued_ms', (extract(epoch FROM now() - o.created_at) * 1000)::bigint) AS m,"
+		" RETURNING o.id::text AS id, o.lease_token::text AS token, o.leg_id::text AS leg,"
+		"  l.ticket_id::text AS ticket, o.seq, o.operation, o.idempotency_key,"
+		"  o.payload::text AS payload, o.attempts, o.in_doubt,"
+		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms"
+		"   AS used, s.id::text AS sid, s.key, s.adapter, s.endpoint, s.secret_ref,"
+		"  s.mapping::text AS mapping, s.delivery::text AS delivery,"
+		"  (extract(epoch FROM now() - o.created_at) * 1000)::bigint AS queued,"
 		"  o.priority, o.due_at)"
-		" SELECT m FROM u ORDER BY priority, due_at",
+		" SELECT id, token, leg, ticket, seq, operation, idempotency_key, payload,"
+		"  attempts, in_doubt, used, sid, key, adapter, endpoint, secret_ref, mapping,"
+		"  delivery, queued FROM u ORDER BY priority, due_at",
 		7, params, err);
 	free(skip);
 	free(busy);
 	if (!res)
 		return KT_ERR;
-	*out = json_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		json_t *m = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-
-		if (m)
-			json_array_append_new(*out, m);
-	}
+	rc = claimed_read(res, out, n, err);
 	PQclear(res);
-	return KT_OK;
+	return rc;
 }
 
 /* Length of the valid UTF-8 character at s (n bytes left), or 0 for an
@@ -236,6 +355,7 @@ int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 		"UPDATE outbox o SET state = $3, outcome = $5::jsonb, lease_owner = NULL,"
 		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
 		"  paused_ms = o.paused_ms + $6::bigint, in_doubt = $7::boolean,"
+		"  credited_until = now(),"
 		"  due_at = CASE WHEN $3 = 'pending'"
 		"   THEN now() + $4::bigint * interval '1 millisecond' ELSE o.due_at END"
 		" FROM legs l, suppliers s"
@@ -282,7 +402,7 @@ out:
 	return rc;
 }
 
-int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
+int kt_store_outbox_unlease(struct kt_db *db, const char *id, const char *token,
 			    long long delay_ms, int *stale, struct kt_err *err)
 {
 	char delay[24];
@@ -312,12 +432,22 @@ int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_er
 
 	if (!text)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	/* The period is [now - ms, now]; of it, a message gets what lies after
+	 * its first attempt and after credited_until (its last outcome or
+	 * credit), so another node's credit of the same instants, and time
+	 * the message spent being tried, are not credited again. A node whose
+	 * transaction began before another's credit committed credits only
+	 * what lies after that one (the row is re-read once its lock is). */
 	rc = kt_db_cmd(db,
-		"UPDATE outbox o SET paused_ms = o.paused_ms + LEAST(c.ms::bigint,"
-		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint)"
+		"UPDATE outbox o SET paused_ms = o.paused_ms + (extract(epoch FROM now() -"
+		"   greatest(now() - c.ms::bigint * interval '1 millisecond',"
+		"    o.first_attempt_at, o.credited_until)) * 1000)::bigint,"
+		"  credited_until = now()"
 		" FROM jsonb_each_text($1::jsonb) c(supplier_id, ms), legs l"
 		" WHERE l.supplier_id = c.supplier_id::uuid AND o.leg_id = l.id"
-		"  AND o.state = 'pending' AND o.first_attempt_at IS NOT NULL",
+		"  AND o.state = 'pending' AND o.first_attempt_at IS NOT NULL"
+		"  AND greatest(now() - c.ms::bigint * interval '1 millisecond',"
+		"   o.first_attempt_at, o.credited_until) < now()",
 		1, params, err);
 	free(text);
 	return rc;

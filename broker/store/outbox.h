@@ -6,6 +6,7 @@
 #define KETEN_STORE_OUTBOX_H
 
 #include "keten/model.h"
+#include "store/claimed.h"
 #include "store/store.h"
 
 enum kt_outcome_kind {
@@ -37,6 +38,8 @@ struct kt_outcome {
 	enum kt_status status;
 	int in_doubt;              /* a create that stays pending may have reached
 				    * the supplier: look it up before resending */
+	int broker_fault;          /* the broker failed (a secret, out of memory),
+				    * not the supplier: its circuit is not moved */
 };
 
 const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
@@ -74,16 +77,16 @@ struct kt_claim_gates {
  * died during the call) is in doubt, and taken over only lag_ms (the
  * supplier's own search_lag_ms when it has one) after the lease ran out,
  * so that the lookup finds what that call created.
- * *out gets a new array of
- * {id, token, leg_id, ticket_id, seq, operation, idempotency_key, payload,
- *  attempts, in_doubt, budget_used_ms, supplier: {id, key, adapter, endpoint,
- *  secret_ref, mapping, delivery}, queued_ms};
- * in claim order (priority, due time);
- * budget_used_ms is the time since the first attempt, less the waits on a
- * 429 (by the database's clock); queued_ms the time since it was queued. */
+ * *out gets a new array of *n messages (free each with
+ * kt_claimed_msg_release, then the array; NULL when none), filled from
+ * the result's columns, in claim order (priority, due time);
+ * budget_used_ms is the time since the first attempt, less the credited
+ * waits (by the database's clock); queued_ms the time since it was queued.
+ * A row whose data cannot be read (a document Jansson refuses) still comes
+ * back, with its unreadable reason set, so that it is recorded as dead. */
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
-			  json_t **out, struct kt_err *err);
+			  struct kt_claimed_msg **out, size_t *n, struct kt_err *err);
 
 /* Records o for message id under lease token: delivered -> done; permanent
  * or o->gave_up -> dead (with a delivery_dead event); otherwise pending
@@ -95,19 +98,22 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
 			   const struct kt_outcome *o, int *stale, struct kt_err *err);
 
-/* Hands message id back unsent under lease token: the claim's attempt is
- * undone (and the budget not started by it) and the message is due again
- * in delay_ms. For a message whose supplier is paused. A lease that ran out
- * sets *stale and changes nothing. */
-int kt_store_outbox_release(struct kt_db *db, const char *id, const char *token,
+/* Takes the lease back from message id (lease token) unsent: the claim's
+ * attempt is undone (and the budget not started by it) and the message is
+ * due again in delay_ms. For a message whose supplier is paused. A lease
+ * that ran out sets *stale and changes nothing. */
+int kt_store_outbox_unlease(struct kt_db *db, const char *id, const char *token,
 			    long long delay_ms, int *stale, struct kt_err *err);
 
 /* Credits the time a supplier's circuit was open (dispatch/breaker.h) to the budget
- * of its messages: credits is a JSON object {supplier id: ms}; each
- * pending message of such a supplier that was attempted before gets
- * min(ms, time since its first attempt) added to its paused time, so
- * waiting on an open circuit does not count toward its dead letter.
- * Called as the open period ends, before the claim that may probe. */
+ * of its messages: credits is a JSON object {supplier id: ms}, each an
+ * open period that ends now. Each pending message of such a supplier
+ * that was attempted before gets the part of the period after its first
+ * attempt, its last outcome and its last credit (outbox.credited_until)
+ * added to its paused time, so waiting on an open circuit does not count
+ * toward its dead letter, and an instant is credited once however many
+ * nodes' circuits were open at it. Called as the open period ends, before
+ * the claim that may probe. */
 int kt_store_outbox_credit(struct kt_db *db, const json_t *credits, struct kt_err *err);
 
 /* Thresholds of kt_store_outbox_delayed, by the leg's priority. */

@@ -155,3 +155,44 @@ describe('delivery_delayed', () => {
     assert.equal(v.json.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
   });
 });
+
+// Issue 9, bug 4: a secret the broker cannot sign with is the broker's
+// failure, not the supplier's: its messages are retried and dead-lettered
+// by their budget as any failure before sending, and the supplier's
+// circuit stays closed however often it happens.
+describe('a broker-side secret failure', () => {
+  let s;
+  before(async () => {
+    s = await startStack({ config: {
+      KETEN_SECRET_NETCO: 'not-a-signing-secret',
+      KETEN_BREAKER_FAILURES: '2', KETEN_BREAKER_OPEN_MS: '60000',
+      KETEN_BREAKER_OPEN_MAX_MS: '60000', KETEN_SUPPLIER_RETRY_BUDGET_S: '2',
+      KETEN_RETRY_BASE_MS: '50', KETEN_RETRY_MAX_MS: '200', KETEN_DISPATCH_INTERVAL_MS: '100',
+    } });
+  });
+  after(async () => { await s.stop(); });
+
+  test('does not open the supplier\'s circuit', async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await post(s, 'vpn', `unsigned ${i}`));
+    const legs = await eventually(async () => {
+      const all = [];
+      for (const id of ids) {
+        const leg = (await view(s, id, s.keys.integrator)).json.legs[0];
+        if (leg.delivery?.state !== 'dead') return null;
+        all.push(leg);
+      }
+      return all;
+    }, 20000, 'every message dead by its budget');
+    const [failed, tries] = psql(s.db, `SELECT count(*), min(o.attempts) FROM outbox o
+      JOIN legs l ON l.id = o.leg_id JOIN suppliers sp ON sp.id = l.supplier_id
+      WHERE sp.key = 'netco' AND o.state = 'dead'
+      AND o.outcome->>'code' = 'bad_secret'`).split('|').map(Number);
+    assert.equal(failed, ids.length, `dead with bad_secret: ${JSON.stringify(legs)}`);
+    assert.ok(tries >= 2, `each retried before its dead letter (${tries} attempts)`);
+    const m = (await s.api('GET', '/metrics')).text;
+    assert.match(m, /^keten_circuit_state\{supplier="netco"\} 0$/m, 'the circuit stays closed');
+    assert.doesNotMatch(s.log.text, /circuit of supplier \\?"netco\\?" open/);
+    assert.equal((await s.sims.netco.received()).length, 0, 'nothing reached the supplier');
+  });
+});

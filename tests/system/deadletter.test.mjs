@@ -266,3 +266,34 @@ describe('dead letters', () => {
     assert.equal(cust.status, 403);
   });
 });
+
+// Issue 9, bug 5: a claimed row whose data the broker cannot read was
+// dropped after its attempt counter went up, and claimed again forever;
+// it is a dead letter, shown with its reason.
+describe('an unreadable outbox row', () => {
+  let s;
+  before(async () => {
+    s = await startStack({ config: { KETEN_DISPATCH_INTERVAL_MS: '100' } });
+  });
+  after(async () => { await s.stop(); });
+
+  test('becomes a visible dead letter with the reason', async () => {
+    const t = await post(s, 'vpn', 'then an unreadable update');
+    const leg = await eventually(async () => {
+      const l = (await ticketOf(s, t.id)).legs[0];
+      return l.delivery?.state === 'done' ? l : null;
+    }, 15000, 'the create delivered');
+    // An integer PostgreSQL keeps but no 64-bit reader can.
+    const id = psql(s.db, `WITH l AS (UPDATE legs SET next_seq = next_seq + 1
+        WHERE id = '${leg.id}' RETURNING id, next_seq - 1 AS seq)
+      INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, payload)
+      SELECT id, seq, 'update', 'test-unreadable-' || id, 2,
+        '{"n": 100000000000000000000000000000}'::jsonb FROM l RETURNING id`).trim();
+    const dead = await eventually(async () => (await deliveries(s, 'state=dead&supplier=netco'))
+      .items.find((m) => m.id === id), 15000, 'the unreadable row as a dead letter');
+    assert.equal(dead.outcome.code, 'unreadable_message');
+    assert.match(dead.outcome.message, /payload cannot be read/);
+    assert.equal(psql(s.db, `SELECT state || '|' || attempts FROM outbox WHERE id = ${id}`), 'dead|1');
+    assert.equal((await forLeg(s.sims.netco, leg.id)).length, 1, 'only the create reached the supplier');
+  });
+});

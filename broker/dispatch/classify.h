@@ -1,0 +1,84 @@
+/* classify.h - what an attempt's result means, as pure functions: the
+ * transport's facts (how the call ended, the HTTP status, whether the
+ * request started to leave), a lookup's answer or a broker-side error ->
+ * the outcome class (store/outbox.h), whether a create may have reached
+ * the supplier (in doubt), and what the supplier's circuit hears. No I/O,
+ * no curl: the transport translates its codes into these facts. */
+#ifndef KETEN_DISPATCH_CLASSIFY_H
+#define KETEN_DISPATCH_CLASSIFY_H
+
+#include "keten/err.h"
+#include "keten/model.h"
+#include "store/outbox.h"
+
+/* How a call ended, in the transport's terms. */
+enum kt_transport_end {
+	KT_TX_DONE,        /* an answer came (any HTTP status) */
+	KT_TX_DNS,         /* the supplier's name did not resolve */
+	KT_TX_CONNECT,     /* no connection */
+	KT_TX_TIMEOUT,     /* a time limit ran out (connect, total or low speed) */
+	KT_TX_TLS,         /* the TLS handshake or the certificate failed */
+	KT_TX_TOO_LARGE,   /* the answer exceeded the response limit */
+	KT_TX_FAILED,      /* any other failure of the call */
+};
+
+/* What the transport knows about a finished call. */
+struct kt_transport_facts {
+	enum kt_transport_end end;
+	long http_status;     /* 0 when no answer came */
+	int sent;             /* the request started to leave (curl's pretransfer
+			       * time is set): the supplier may have it */
+	const char *why;      /* the transport's own words; may be NULL */
+};
+
+/* What a lookup's answer said, as the adapter read it. */
+enum kt_lookup_answer {
+	KT_LOOKUP_FOUND,      /* the supplier holds the ticket */
+	KT_LOOKUP_NOT_FOUND,  /* it does not: the create goes out next */
+	KT_LOOKUP_UNREADABLE, /* the adapter could not read the answer */
+};
+
+/* What a finished attempt tells the supplier's circuit. */
+enum kt_breaker_report {
+	KT_REPORT_OK,      /* the supplier answered: it is up */
+	KT_REPORT_FAILED,  /* the supplier failed: counts toward opening */
+	KT_REPORT_NONE,    /* the broker failed: the circuit hears nothing */
+};
+
+/* Sorts a finished call into o's kind, http_status, code and message:
+ * 2xx delivered; other answers permanent but 408, 429 and 5xx retryable;
+ * no answer: ambiguous when the request may have left (a timeout or
+ * failure after sending, or an answer over the limit), else not sent (DNS,
+ * connect, TLS, a connect timeout). Clears everything else in o. */
+void kt_classify_call(const struct kt_transport_facts *f, struct kt_outcome *o);
+
+/* Sorts a lookup's call: a failed call or one whose answer is not 2xx and
+ * unreadable is classified as kt_classify_call does; found is delivered
+ * ("found_by_lookup"); not found is not sent, answered
+ * ("lookup_not_found"); a 2xx that cannot be read is ambiguous
+ * ("lookup_unreadable", with reason, which may be NULL). */
+void kt_classify_lookup(const struct kt_transport_facts *f, enum kt_lookup_answer answer,
+			const char *reason, struct kt_outcome *o);
+
+/* Sorts a failure of the broker's own before anything was sent (building
+ * the request, resolving or using a secret): by err's class, not sent when
+ * trying again may help (kt_err_class_retryable), else permanent; with
+ * err's code and message; marked as the broker's fault. */
+void kt_classify_broker(const struct kt_err *err, struct kt_outcome *o);
+
+/* Whether a lookup found nothing: the create goes out next, at once. */
+int kt_classify_lookup_not_found(const struct kt_outcome *o, int lookup);
+
+/* Whether a message of operation op that stays pending after outcome o
+ * may have reached the supplier: the request may have left (ambiguous) or
+ * the supplier failed while handling it (5xx), for a create. After a
+ * lookup: in doubt unless it found nothing. */
+int kt_classify_in_doubt(const struct kt_outcome *o, enum kt_operation op, int lookup);
+
+/* What o tells the supplier's circuit: failed when nothing got through,
+ * no answer came or it answered 408 or 5xx; ok for any other answer (a
+ * 429 is from a supplier that is up, and so is a lookup's "not found");
+ * nothing when the broker failed. */
+enum kt_breaker_report kt_classify_breaker(const struct kt_outcome *o);
+
+#endif

@@ -1,0 +1,135 @@
+/* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h):
+ * delivery_delayed, the outbox gauges and the paced purge of expired
+ * idempotency answers, as one job on the background pool. */
+#include <stdlib.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "dispatch/sweep.h"
+#include "http/idempotency.h"
+#include "store/dbpool.h"
+#include "store/idempotency.h"
+#include "store/outbox.h"
+
+/* How often the sweep runs at most. */
+#define SWEEP_MS 1000
+/* The most expired answers one sweep deletes. */
+#define PURGE_BATCH 1000
+
+struct kt_sweep {
+	struct kt_app *app;
+	struct event *timer;
+	int sweeping;               /* a sweep job runs */
+	int stopping;
+};
+
+/* Raises delivery_delayed on overdue legs, then refreshes the outbox
+ * gauges with one grouped query. */
+static int sweep_outbox(struct kt_db *db, const struct kt_config *cfg, struct kt_err *err)
+{
+	const struct kt_delayed_policy p = {
+		.p1_ms = cfg->delivery_delayed_p1_ms, .p2_ms = cfg->delivery_delayed_p2_ms,
+		.other_ms = cfg->delivery_delayed_other_ms,
+	};
+	json_t *depths = NULL, *row;
+	size_t i;
+	int raised;
+
+	if (kt_store_outbox_delayed(db, &p, &raised, err))
+		return KT_ERR;
+	if (raised) {
+		kt_metrics_delivery_delayed(raised);
+		kt_log(KT_LOG_WARN, json_pack("{s:i}", "legs", raised),
+		       "first delivery overdue: delivery_delayed raised on %d leg(s)", raised);
+	}
+	if (kt_store_outbox_depths(db, &depths, err))
+		return KT_ERR;
+	json_array_foreach(depths, i, row)
+		kt_metrics_outbox(json_string_value(json_object_get(row, "supplier")),
+				  json_integer_value(json_object_get(row, "depth")),
+				  json_integer_value(json_object_get(row, "oldest_ms")));
+	json_decref(depths);
+	return KT_OK;
+}
+
+/* Deletes a batch of expired idempotency answers when this process's turn
+ * has come (a full batch lets the next sweep go on at once). */
+static int purge_answers(struct kt_db *db, int ttl_s, struct kt_err *err)
+{
+	int deleted;
+
+	if (!kt_idempotency_purge_due(kt_clock_mono_ms() / 1000, ttl_s))
+		return KT_OK;
+	if (kt_store_idempotency_purge(db, ttl_s, PURGE_BATCH, &deleted, err))
+		return KT_ERR;
+	if (deleted == PURGE_BATCH)
+		kt_idempotency_purge_soon();
+	return KT_OK;
+}
+
+static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct kt_sweep *s = arg;
+	const struct kt_config *cfg = s->app->cfg;
+
+	if (purge_answers(db, cfg->idempotency_ttl_s, err))
+		return KT_ERR;
+	return cfg->dispatch ? sweep_outbox(db, cfg, err) : KT_OK;
+}
+
+static void sweep_done(void *arg, int rc, struct kt_err *err)
+{
+	struct kt_sweep *s = arg;
+
+	if (rc != KT_OK)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
+		       "background sweep failed: %s (tried again at the next one)", err->message);
+	s->sweeping = 0;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_sweep *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->stopping || s->sweeping)
+		return;
+	s->sweeping = 1;
+	kt_dbpool_submit(s->app->bg_pool, sweep_work, sweep_done, s);
+}
+
+struct kt_sweep *kt_sweep_new(struct kt_app *app, struct kt_err *err)
+{
+	struct kt_sweep *s = calloc(1, sizeof(*s));
+	int ms = app->cfg->dispatch_interval_ms > SWEEP_MS ? app->cfg->dispatch_interval_ms
+							   : SWEEP_MS;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!s || !(s->timer = event_new(app->base, -1, EV_PERSIST, on_timer, s))) {
+		free(s);
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	s->app = app;
+	event_add(s->timer, &tv);
+	return s;
+}
+
+void kt_sweep_stop(struct kt_sweep *s)
+{
+	if (!s || s->stopping)
+		return;
+	s->stopping = 1;
+	event_del(s->timer);
+}
+
+void kt_sweep_free(struct kt_sweep *s)
+{
+	if (!s)
+		return;
+	kt_sweep_stop(s);
+	event_free(s->timer);
+	free(s);
+}
