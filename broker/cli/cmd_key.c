@@ -5,7 +5,7 @@
 
 #include "http/auth.h"
 #include "cli/cli.h"
-#include "store/key.h"
+#include "store/row_key.h"
 
 static void usage(FILE *to)
 {

@@ -33,7 +33,7 @@
 #include "base/secret.h"
 #include "store/listen.h"
 #include "store/outbox.h"
-#include "store/ticket.h"
+#include "store/rule_ticket.h"
 #include "model/view.h"
 #include "base/webhook_sign.h"
 

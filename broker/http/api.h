@@ -11,7 +11,7 @@
 #include "http/auth.h"
 #include "keten/err.h"
 #include "store/store.h"
-#include "store/idempotency.h"
+#include "store/tx_idempotency.h"
 
 #define KT_ROUTE_MAX_PARAMS 2
 
@@ -84,7 +84,7 @@ int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *e
 int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
-/* Runs the work of a creating POST (see store/idempotency.h) in one
+/* Runs the work of a creating POST (see store/tx_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to
  * the caller's API key; sets r->status and r->answer_text to the answer,
  * the original one on a replay (work did not run). 400

@@ -1,10 +1,10 @@
 /* autoclose.c - the auto-close sweep (see autoclose.h): every tick, while
  * no sweep runs, one background job closes overdue resolved tickets in
  * batches of BATCH, each batch its own short transaction. */
+#include "base/log.h"
 #include "lifecycle/autoclose.h"
 #include "store/dbpool.h"
-#include "base/log.h"
-#include "store/resolution.h"
+#include "store/tx_resolution.h"
 
 #define BATCH 50
 #define MAX_BATCHES 20    /* per tick: a backlog is worked off over ticks */
@@ -16,18 +16,22 @@ struct kt_autoclose {
 	struct event *tick;
 	int running;
 	int closed;          /* by the running sweep */
+	int queued;          /* messages its commits queued */
 };
 
 static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_autoclose *a = arg;
-	int n = BATCH;
+	int n = BATCH, queued;
 
 	a->closed = 0;
+	a->queued = 0;
 	for (int i = 0; i < MAX_BATCHES && n == BATCH; i++) {
-		if (kt_store_ticket_autoclose(db, a->app->cfg->auto_close_s, BATCH, &n, err))
+		if (kt_store_resolution_autoclose(db, a->app->cfg->auto_close_s, BATCH, &n,
+						  &queued, err))
 			return KT_ERR;
 		a->closed += n;
+		a->queued += queued;
 	}
 	return KT_OK;
 }

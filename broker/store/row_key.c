@@ -1,10 +1,10 @@
-/* key.c - API keys in the database: creating one (its hash only) and
+/* row_key.c - API keys in the database (a row file: the api_keys table): creating one (its hash only) and
  * finding the principal behind a presented key. */
 #include <openssl/crypto.h>
 
 #include "http/auth.h"
 #include "store/internal.h"
-#include "store/key.h"
+#include "store/row_key.h"
 
 static void hex(const unsigned char *in, size_t n, char *out)
 {
@@ -47,8 +47,8 @@ int kt_store_key_create(struct kt_db *db, enum kt_role role, const char *scope,
 	return rc;
 }
 
-int kt_store_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LEN],
-		       struct kt_principal *out, struct kt_err *err)
+int kt_store_key_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LEN],
+			   struct kt_principal *out, struct kt_err *err)
 {
 	char h[2 * KT_KEY_HASH_LEN + 3];
 	const char *params[] = { h };
