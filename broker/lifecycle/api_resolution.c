@@ -21,6 +21,7 @@ int kt_api_ticket_close(struct kt_db *db, struct kt_request *r, struct kt_err *e
 
 	if (kt_store_resolution_close(db, r->params[0], &r->principal, &n, err))
 		return KT_ERR;
+	r->wake_dispatcher = n > 0;
 	return answer_view(db, r, err);
 }
 

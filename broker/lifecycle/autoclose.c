@@ -1,7 +1,10 @@
 /* autoclose.c - the auto-close sweep (see autoclose.h): every tick, while
  * no sweep runs, one background job closes overdue resolved tickets in
- * batches of BATCH, each batch its own short transaction. */
+ * batches of BATCH, each batch its own short transaction; the updates it
+ * queued for the suppliers wake the dispatcher (and, through it, the
+ * other nodes) as an API request's do. */
 #include "base/log.h"
+#include "dispatch/dispatcher.h"
 #include "lifecycle/autoclose.h"
 #include "store/dbpool.h"
 #include "store/tx_resolution.h"
@@ -40,6 +43,9 @@ static void sweep_done(void *arg, int rc, struct kt_err *err)
 {
 	struct kt_autoclose *a = arg;
 
+	/* What earlier batches committed is queued even when a later one failed. */
+	if (a->queued > 0 && a->app->dispatcher)
+		kt_dispatcher_wake(a->app->dispatcher);
 	if (rc != KT_OK)
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
 		       "auto-close sweep failed: %s (tried again at the next tick)", err->message);
