@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 KETEN := $(BUILD)/keten
 
-.PHONY: all deps test test-unit test-system run bench clean help
+.PHONY: all deps test test-unit test-system check-levels run bench clean help
 
 all: $(KETEN)
 
@@ -37,6 +37,7 @@ help:
 	@echo "make test         deps, build, unit tests, system tests (own PostgreSQL)"
 	@echo "make test-unit    only the C unit tests"
 	@echo "make test-system  only the system tests"
+	@echo "make check-levels the store's one-way levels (row -> rule -> tx)"
 	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443"
 	@echo "make bench        intake throughput against pgbench on the same statements"
 	@echo "make SANITIZE=address,undefined test   the same under ASan + UBSan"
@@ -76,8 +77,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libketen.a
 test: deps
 	@$(MAKE) --no-print-directory test-unit test-system
 
-test-unit: $(UNIT_BINS)
+test-unit: $(UNIT_BINS) check-levels
 	@tests/unit/run.sh $(UNIT_BINS)
+
+check-levels:
+	@tests/lint/store-levels.sh
 
 # The sanitizer run drives the kill -9 fault suite with fewer tickets.
 FAULT_TICKETS ?= $(if $(SANITIZE),500,2000)
