@@ -1,5 +1,6 @@
 /* outbox.c - claiming outbox messages and recording outcomes (see
- * store/outbox.h), with the delivered / dead events on the timeline. */
+ * store/outbox.h), with the delivered / dead events on the timeline. A
+ * transaction file: the dispatcher's transactions on the outbox. */
 #include "store/internal.h"
 #include "store/outbox.h"
 #include "store/row_ticket.h"

@@ -1,7 +1,8 @@
 /* outbox.h - the outbox contract: claiming due messages under a
  * lease, and recording each attempt's outcome only while the lease token
  * still matches. Both are short committed transactions; no transaction is
- * open while a supplier is called. */
+ * open while a supplier is called. A transaction file (store/store.h);
+ * queuing a message inside a change is store/row_outbox.h's. */
 #ifndef KETEN_STORE_OUTBOX_H
 #define KETEN_STORE_OUTBOX_H
 
