@@ -82,9 +82,11 @@ int kt_store_leg_end(struct kt_db *db, const char *leg_id, const char *ended,
 
 	if (!res)
 		return KT_ERR;
-	supplier[0] = '\0';
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		snprintf(supplier, 72, "%s", PQgetvalue(res, 0, 0));
+	if (supplier) {
+		supplier[0] = '\0';
+		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+			snprintf(supplier, 72, "%s", PQgetvalue(res, 0, 0));
+	}
 	PQclear(res);
 	return KT_OK;
 }

@@ -49,7 +49,7 @@ int kt_store_leg_set_status(struct kt_db *db, const char *leg_id, const char *st
 /* The broker ends leg leg_id, if it did not already: ended "withdrawn",
  * "cancelled", "rejected" (status cancelled) or, for a triage leg,
  * "routed" (status closed). Writes the key of its supplier into supplier
- * (72 bytes; "" for a triage leg or a leg already ended). */
+ * (72 bytes; "" for a triage leg or a leg already ended; may be NULL). */
 int kt_store_leg_end(struct kt_db *db, const char *leg_id, const char *ended,
 		     char *supplier, struct kt_err *err);
 

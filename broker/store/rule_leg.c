@@ -134,7 +134,6 @@ int kt_store_leg_reject(struct kt_db *db, const char *leg_id, const char *ticket
 	};
 	struct kt_leg_row old;
 	enum kt_status status;
-	char supplier[72];
 
 	*stale = 0;
 	if (kt_store_leg_lock(db, leg_id, c->webhook_id, c->occurred_at, NULL, &old, err))
@@ -151,7 +150,7 @@ int kt_store_leg_reject(struct kt_db *db, const char *leg_id, const char *ticket
 	}
 	/* The supplier's id and time of the rejection hold like an update's. */
 	if (kt_store_leg_update(db, leg_id, ticket_id, actor, &ext, NULL, n_messages, err) ||
-	    kt_store_leg_end(db, leg_id, "rejected", supplier, err) ||
+	    kt_store_leg_end(db, leg_id, "rejected", NULL, err) ||
 	    kt_store_outbox_discard_unsent(db, leg_id, "rejected", actor, err) ||
 	    kt_store_leg_event(db, ticket_id, leg_id, "rejected", "supplier", actor,
 			       "integrator", c->occurred_at,
