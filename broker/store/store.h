@@ -11,7 +11,8 @@
  *                   migrate.c: call nothing else in store/.
  *   row_*.c         one table each (row_ticket: tickets, row_leg: legs,
  *                   row_event: events, row_outbox: outbox, ...): write only
- *                   that table (reading a name or key beside it) and call
+ *                   that table (reading a name or key beside it; a message
+ *                   also takes its leg's next sequence number) and call
  *                   only the database layer.
  *   rule_*.c        span tables (routing, the consolidated status, a
  *                   supplier's word on a leg, comments, a new ticket, the
