@@ -1,5 +1,6 @@
-/* row_key.c - API keys in the database (a row file: the api_keys table): creating one (its hash only) and
- * finding the principal behind a presented key. */
+/* row_key.c - API keys in the database: creating one (its hash only) and
+ * finding the principal behind a presented key. A row file: the api_keys
+ * table (a customer's or supplier's id read beside it). */
 #include <openssl/crypto.h>
 
 #include "http/auth.h"

@@ -2,8 +2,8 @@
  * suppliers and services (one table of statements per kind), and the
  * versions of a service's chain. Objects are shown in the chain document's
  * format: the members its rules name (model/chain_doc.c), so a member added to
- * the document shows here without a change. A transaction
- * file: the delete is one BEGIN..COMMIT; the reads are single statements. */
+ * the document shows here without a change. A transaction file: the
+ * delete is one BEGIN..COMMIT; the reads are single statements. */
 #include "store/internal.h"
 #include "store/tx_admin.h"
 

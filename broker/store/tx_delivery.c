@@ -1,7 +1,8 @@
 /* tx_delivery.c - the integrator's dead-letter actions on outbox
- * messages (see store/tx_delivery.h): list, replay, discard, replay all of a
- * supplier's, and link a leg to a supplier ticket raised out of band. A transaction file:
- * each action runs one BEGIN..COMMIT and calls rules and rows. */
+ * messages (see store/tx_delivery.h): list, replay, discard, replay all of
+ * a supplier's, and link a leg to a supplier ticket raised out of band. A
+ * transaction file: each action runs one BEGIN..COMMIT and calls rules
+ * and rows. */
 #include "store/internal.h"
 #include "store/row_ticket.h"
 #include "store/rule_leg.h"
