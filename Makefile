@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 KETEN := $(BUILD)/keten
 
-.PHONY: all deps test test-unit test-system check-walls run bench clean help
+.PHONY: all deps test test-unit test-system check-walls check-levels run bench clean help
 
 all: $(KETEN)
 
@@ -39,6 +39,7 @@ help:
 	@echo "make test-system  only the system tests"
 	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
+	@echo "make check-levels the store's one-way levels (row -> rule -> tx)"
 	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443"
 	@echo "make bench        intake throughput against pgbench on the same statements"
 	@echo "make SANITIZE=address,undefined test   the same under ASan + UBSan"
@@ -81,8 +82,11 @@ test: deps check-walls
 check-walls:
 	@tests/walls.sh
 
-test-unit: $(UNIT_BINS)
+test-unit: $(UNIT_BINS) check-levels
 	@tests/unit/run.sh $(UNIT_BINS)
+
+check-levels:
+	@tests/lint/store-levels.sh
 
 # The sanitizer run drives the kill -9 fault suite with fewer tickets.
 FAULT_TICKETS ?= $(if $(SANITIZE),500,2000)

@@ -8,7 +8,7 @@
 #include <limits.h>
 
 #include "http/api.h"
-#include "store/admin.h"
+#include "store/tx_admin.h"
 
 static const char *const list_names[] = {
 	[KT_CHAIN_CUSTOMER] = "customers",

@@ -4,7 +4,7 @@
  * table admits integrator keys only. */
 #include "http/api.h"
 #include "base/json_field.h"
-#include "store/delivery.h"
+#include "store/tx_delivery.h"
 
 #define EXTERNAL_ID_MAX 255
 

@@ -3,8 +3,8 @@
  * customer sees them (model/view.c), for that customer and the integrator. */
 #include "http/api.h"
 #include "model/health.h"
-#include "store/admin.h"
-#include "store/ticket.h"
+#include "store/tx_admin.h"
+#include "store/rule_ticket.h"
 #include "model/view.h"
 
 /* The incidents listed: the most urgent first. The health is right even

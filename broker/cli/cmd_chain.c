@@ -1,6 +1,6 @@
 /* cmd_chain.c - `keten chain`: the subcommands on chain documents (config as
  * code). `chain import [--dry-run] [--config FILE] FILE` reads a document,
- * checks it (model/chain_doc.c), applies it in one transaction (store/chain.c)
+ * checks it (model/chain_doc.c), applies it in one transaction (store/tx_chain.c)
  * and prints the plan; `chain export [--service KEY]` writes what the
  * database holds as a document. A new subcommand is one entry in the table
  * below. */

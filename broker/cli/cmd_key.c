@@ -5,7 +5,7 @@
 #include "base/crypto.h"
 #include "cli/cli.h"
 #include "http/auth.h"
-#include "store/key.h"
+#include "store/row_key.h"
 
 static void usage(FILE *to)
 {

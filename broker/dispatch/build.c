@@ -9,7 +9,7 @@
 #include "base/webhook_sign.h"
 #include "dispatch/build.h"
 #include "model/view.h"
-#include "store/ticket.h"
+#include "store/rule_ticket.h"
 
 int kt_build(struct kt_db *db, const struct kt_claimed_msg *m, struct kt_outbound *ob,
 	     struct kt_err *err)

@@ -9,7 +9,7 @@
 #include "dispatch/sweep.h"
 #include "http/idempotency.h"
 #include "store/dbpool.h"
-#include "store/idempotency.h"
+#include "store/tx_idempotency.h"
 #include "store/outbox.h"
 
 /* How often the sweep runs at most. */

@@ -12,7 +12,7 @@
 #include "http/router.h"
 #include "keten/err.h"
 #include "store/store.h"
-#include "store/idempotency.h"
+#include "store/tx_idempotency.h"
 
 struct kt_request {
 	struct kt_app *app;
@@ -73,7 +73,7 @@ int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *e
 int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
-/* Runs the work of a creating POST (see store/idempotency.h) in one
+/* Runs the work of a creating POST (see store/tx_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to
  * the caller's API key; sets r->status and r->answer_text to the answer,
  * the original one on a replay (work did not run). 400

@@ -1,5 +1,5 @@
 /* auth.c - making, hashing and reading API keys (pure; the lookup of a
- * key's principal is in store/key.c). */
+ * key's principal is in store/row_key.c). */
 #include <strings.h>
 
 #include "base/crypto.h"

@@ -1,7 +1,7 @@
 /* idempotency.h - the pure part of idempotent creating POSTs (IETF draft
  * httpapi-idempotency-key): reading the Idempotency-Key header, the SHA-256
  * of the raw request body, and the pacing of the purge of old answers. The
- * SQL is in store/idempotency.c, the API glue in http/api_idempotency.c. */
+ * SQL is in store/tx_idempotency.c, the API glue in http/api_idempotency.c. */
 #ifndef KETEN_IDEMPOTENCY_H
 #define KETEN_IDEMPOTENCY_H
 

@@ -22,7 +22,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "store/key.h"
+#include "store/row_key.h"
 #include "http/tls.h"
 
 struct kt_http {
@@ -182,7 +182,7 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct kt_request *r = arg;
 
 	if (r->route->roles) {
-		if (kt_store_principal(db, r->key_hash, &r->principal, err))
+		if (kt_store_key_principal(db, r->key_hash, &r->principal, err))
 			return KT_ERR;
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
 			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",

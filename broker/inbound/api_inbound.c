@@ -8,7 +8,8 @@
 #include "base/metrics.h"
 #include "keten/adapter.h"
 #include "base/secret.h"
-#include "store/inbound.h"
+#include "store/row_supplier.h"
+#include "store/tx_inbound.h"
 #include "base/webhook_sign.h"
 
 #define WEBHOOK_ID_MAX 255

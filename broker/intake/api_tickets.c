@@ -2,7 +2,8 @@
  * intake and the caller's views of tickets. */
 #include "http/api.h"
 #include "intake/intake.h"
-#include "store/ticket.h"
+#include "store/rule_intake.h"
+#include "store/rule_ticket.h"
 #include "model/view.h"
 
 json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
@@ -35,7 +36,7 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 	char id[KT_UUID_LEN + 1];
 	json_t *view;
 
-	if (kt_store_ticket_create(db, w->principal, &w->in, id, &w->n_messages, err) ||
+	if (kt_store_intake_ticket(db, w->principal, &w->in, id, &w->n_messages, err) ||
 	    !(view = kt_api_ticket_view(db, w->principal, id, err)))
 		return KT_ERR;
 	out->body = json_dumps(view, JSON_COMPACT);

@@ -4,7 +4,7 @@
  * or note nobody else sees. Honours Idempotency-Key. */
 #include "http/api.h"
 #include "base/json_field.h"
-#include "store/comment.h"
+#include "store/rule_comment.h"
 
 /* Fills c from body for p: text; visibility (default: customer for a
  * customer, integrator for the integrator; a customer may only write to

@@ -3,8 +3,8 @@
  * with a reason. Both answer with the caller's view of the ticket. */
 #include "http/api.h"
 #include "base/json_field.h"
-#include "store/comment.h"
-#include "store/resolution.h"
+#include "store/rule_comment.h"
+#include "store/tx_resolution.h"
 
 static int answer_view(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
@@ -17,8 +17,11 @@ static int answer_view(struct kt_db *db, struct kt_request *r, struct kt_err *er
 
 int kt_api_ticket_close(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	if (kt_store_ticket_close(db, r->params[0], &r->principal, err))
+	int n = 0;
+
+	if (kt_store_resolution_close(db, r->params[0], &r->principal, &n, err))
 		return KT_ERR;
+	r->wake_dispatcher = n > 0;
 	return answer_view(db, r, err);
 }
 
@@ -37,7 +40,7 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 		kt_err_set(err, KT_EC_INVALID, "invalid_reopen", "the reopen is not valid");
 		goto out;
 	}
-	if (kt_store_ticket_reopen(db, r->params[0], &r->principal, reason, &n, err))
+	if (kt_store_resolution_reopen(db, r->params[0], &r->principal, reason, &n, err))
 		goto out;
 	r->wake_dispatcher = n > 0;
 	rc = answer_view(db, r, err);

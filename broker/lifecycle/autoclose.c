@@ -1,10 +1,13 @@
 /* autoclose.c - the auto-close sweep (see autoclose.h): every tick, while
  * no sweep runs, one background job closes overdue resolved tickets in
- * batches of BATCH, each batch its own short transaction. */
+ * batches of BATCH, each batch its own short transaction; the updates it
+ * queued for the suppliers wake the dispatcher (and, through it, the
+ * other nodes) as an API request's do. */
+#include "base/log.h"
+#include "dispatch/dispatcher.h"
 #include "lifecycle/autoclose.h"
 #include "store/dbpool.h"
-#include "base/log.h"
-#include "store/resolution.h"
+#include "store/tx_resolution.h"
 
 #define BATCH 50
 #define MAX_BATCHES 20    /* per tick: a backlog is worked off over ticks */
@@ -16,18 +19,22 @@ struct kt_autoclose {
 	struct event *tick;
 	int running;
 	int closed;          /* by the running sweep */
+	int queued;          /* messages its commits queued */
 };
 
 static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_autoclose *a = arg;
-	int n = BATCH;
+	int n = BATCH, queued;
 
 	a->closed = 0;
+	a->queued = 0;
 	for (int i = 0; i < MAX_BATCHES && n == BATCH; i++) {
-		if (kt_store_ticket_autoclose(db, a->app->cfg->auto_close_s, BATCH, &n, err))
+		if (kt_store_resolution_autoclose(db, a->app->cfg->auto_close_s, BATCH, &n,
+						  &queued, err))
 			return KT_ERR;
 		a->closed += n;
+		a->queued += queued;
 	}
 	return KT_OK;
 }
@@ -36,6 +43,9 @@ static void sweep_done(void *arg, int rc, struct kt_err *err)
 {
 	struct kt_autoclose *a = arg;
 
+	/* What earlier batches committed is queued even when a later one failed. */
+	if (a->queued > 0 && a->app->dispatcher)
+		kt_dispatcher_wake(a->app->dispatcher);
 	if (rc != KT_OK)
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
 		       "auto-close sweep failed: %s (tried again at the next tick)", err->message);

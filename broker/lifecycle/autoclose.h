@@ -1,7 +1,7 @@
 /* autoclose.h - the sweep of `keten serve` that closes resolved tickets
  * nobody confirmed within auto_close_s: a timer on the loop, the work in
  * small batches on the background database pool. Safe with several
- * broker processes (store/resolution.h skips tickets another holds). */
+ * broker processes (store/tx_resolution.h skips tickets another holds). */
 #ifndef KETEN_AUTOCLOSE_H
 #define KETEN_AUTOCLOSE_H
 

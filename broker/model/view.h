@@ -8,7 +8,7 @@
 
 #include "http/auth.h"
 
-/* The full record (as store/ticket.c loads it: ticket fields, customer,
+/* The full record (as store/rule_ticket.c loads it: ticket fields, customer,
  * service, legs[], timeline[]) seen by p. For a supplier: only its own leg
  * (as "leg") and the timeline entries meant for that leg or for everyone;
  * for a customer: the consolidated status ("status"), no legs, only

@@ -6,7 +6,7 @@
 #include "model/chain_doc.h"
 #include "base/json_field.h"
 #include "routing/routing.h"
-#include "store/route.h"
+#include "store/tx_route.h"
 
 #define REASON_MAX 1000
 

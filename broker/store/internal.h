@@ -1,4 +1,4 @@
-/* internal.h - what the store_*.c files share: the session struct
+/* internal.h - what the store/ files share: the session struct
  * and small helpers around parameterised statements. Not for other modules. */
 #ifndef KETEN_STORE_INTERNAL_H
 #define KETEN_STORE_INTERNAL_H
@@ -34,7 +34,7 @@ int kt_db_commit(struct kt_db *db, struct kt_err *err);
 void kt_db_rollback(struct kt_db *db);
 
 /* Takes the transaction-level lock that chain imports hold
- * (store/chain.c): whatever changes customers, suppliers or services
+ * (store/rule_chain.c): whatever changes customers, suppliers or services
  * takes it, so one such change runs at a time. */
 int kt_store_chain_lock(struct kt_db *db, struct kt_err *err);
 

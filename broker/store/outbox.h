@@ -1,7 +1,8 @@
 /* outbox.h - the outbox contract: claiming due messages under a
  * lease, and recording each attempt's outcome only while the lease token
  * still matches. Both are short committed transactions; no transaction is
- * open while a supplier is called. */
+ * open while a supplier is called. A transaction file (store/store.h);
+ * queuing a message inside a change is store/row_outbox.h's. */
 #ifndef KETEN_STORE_OUTBOX_H
 #define KETEN_STORE_OUTBOX_H
 
@@ -47,14 +48,6 @@ const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
 /* The state o leaves its message in: "done" (delivered), "dead" (permanent,
  * or the retry budget spent) or "pending" (tried again). */
 const char *kt_outcome_state(const struct kt_outcome *o);
-
-/* Queues a message op for leg leg_id in the caller's transaction (which
- * holds the ticket's lock): the leg's next sequence number, its ticket's
- * priority, due now. payload (borrowed; NULL: none) is an object whose
- * members the adapter adds to what it sends. not_found "unknown_leg" for a leg
- * without a supplier. */
-int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
-			    const json_t *payload, struct kt_err *err);
 
 /* What holds a claim back per supplier: paused, a JSON array of supplier
  * ids none of whose messages are claimed (NULL: none); busy, a JSON object
@@ -136,25 +129,5 @@ int kt_store_outbox_delayed(struct kt_db *db, const struct kt_delayed_policy *p,
  * its messages pending (due or not, blocked or not) and the age of the
  * oldest of them since it was queued (0 when none). One grouped query. */
 int kt_store_outbox_depths(struct kt_db *db, json_t **out, struct kt_err *err);
-
-/* Discards every message of leg leg_id that is pending or dead and not
- * being sent (no running lease, no outcome being recorded), so it never
- * goes out; each keeps what it replaced in its history as {action: why,
- * at, actor, state, attempts, outcome}. Inside the caller's transaction
- * (ticket lock held). */
-int kt_store_outbox_discard_unsent(struct kt_db *db, const char *leg_id, const char *why,
-				   const char *actor, struct kt_err *err);
-
-/* When leg leg_id's create never reached its supplier, discards it and
- * every later message of the leg (as kt_store_outbox_discard_unsent) and
- * sets *discarded; else changes nothing and clears it, and the caller
- * queues a cancel. "Never reached": dead (refused, or given up on, and
- * already shown to the integrator), or pending, not claimed since its
- * last outcome, and never attempted or only failing before anything was
- * sent. A create in flight or being recorded, delivered, or that may have
- * arrived (timeout, 5xx, an expired lease) is the supplier's: it gets a
- * cancel after it. */
-int kt_store_outbox_withdraw(struct kt_db *db, const char *leg_id, const char *why,
-			     const char *actor, int *discarded, struct kt_err *err);
 
 #endif

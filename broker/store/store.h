@@ -1,7 +1,31 @@
-/* store.h - every SQL statement of Keten lives behind this header (the
- * store_*.c files); nothing else sees PGconn. All functions block: they run
- * on a dbpool worker thread or in a command-line subcommand, never on the
- * event loop. Errors: database down -> unavailable "database_unavailable". */
+/* store.h - every SQL statement of Keten lives behind this header and the
+ * store/ files' own headers; nothing else sees PGconn. All functions
+ * block: they run on a dbpool worker thread or in a command-line
+ * subcommand, never on the event loop. Errors: database down ->
+ * unavailable "database_unavailable".
+ *
+ * The store is built in one-way levels, named by file so that
+ * `ls broker/store` shows them:
+ *
+ *   database layer  db.c (sessions, statements), dbpool.c, listen.c,
+ *                   migrate.c: call nothing else in store/.
+ *   row_*.c         one table each (row_ticket: tickets, row_leg: legs,
+ *                   row_event: events, row_outbox: outbox, ...): write only
+ *                   that table (reading a name or key beside it; a message
+ *                   also takes its leg's next sequence number) and call
+ *                   only the database layer.
+ *   rule_*.c        span tables (routing, the consolidated status, a
+ *                   supplier's word on a leg, comments, a new ticket, the
+ *                   ticket reads); run inside the caller's transaction and
+ *                   call rows, the database layer and rules below them.
+ *   tx_*.c          each function runs one BEGIN..COMMIT (outbox.c too: the
+ *                   dispatcher's transactions); they call rules and rows,
+ *                   never another transaction file.
+ *
+ * Calls only go down (tx -> rule -> row -> database layer), so no two
+ * store files call each other; `make check-levels` (tests/lint/
+ * store-levels.sh) checks it. Names follow files: kt_store_<noun>_<verb>
+ * lives in <level>_<noun>.c. */
 #ifndef KETEN_STORE_H
 #define KETEN_STORE_H
 
@@ -36,7 +60,7 @@ int kt_store_ping(struct kt_db *db, struct kt_err *err);
  * gets the number applied (0 when already current). */
 int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err);
 
-/* ---- chain import and export (store/chain.c) ------------------------
+/* ---- chain import and export (store/tx_chain.c, store/rule_chain.c) --
  * The types live in model/chain_doc.h, which checks documents without a database. */
 struct kt_chain_doc;
 struct kt_chain_plan;

@@ -98,12 +98,13 @@ normalise() {
 		s/[[:space:]]+/ /g; s/ ?([(),]) ?/\1/g; s/ ?;? ?$//; s/^ //; s/,/,\n/g; G'
 }
 # The SQL statements of a pgbench script (comments and \set lines dropped;
-# a statement ends with ; or \gset).
+# a statement ends with ; or \gset, which may name a prefix).
 script_statements() {
 	awk '/^[[:space:]]*(--|$)/ { next }
 		/^\\/ && buf == "" { next }
 		{ buf = buf " " $0 }
-		/(;|\\gset)[[:space:]]*$/ { sub(/\\gset[[:space:]]*$/, "", buf); print buf; buf = "" }' "$1"
+		/(;|\\gset([[:space:]]+[A-Za-z0-9_]+)?)[[:space:]]*$/ {
+			sub(/\\gset([[:space:]]+[A-Za-z0-9_]+)?[[:space:]]*$/, "", buf); print buf; buf = "" }' "$1"
 }
 # The statements the session that inserted the ticket ran, from the key
 # lookup on, in a slice of server.log (log_line_prefix '%m [%p] ').
@@ -311,6 +312,7 @@ pgbench_vars=(-D "key_hash=\\x$(printf '%s' "$BENCH_KEY" | sha256sum | cut -d' '
 	-D "component=$BENCH_COMPONENT" -D "summary=$BENCH_SUMMARY" -D "description=$BENCH_DESCRIPTION"
 	-D actor=customer -D role=customer -D supplier=00000000-0000-0000-0000-000000000000
 	-D category=none -D ci=none -D system=system -D hop=0 -D 'why={"by": "component"}'
+	-D operation=create -D payload=null
 	-D "leg1_supplier=${legs[0]%%|*}" -D "leg1_component=${legs[0]#*|}"
 	-D "leg2_supplier=${legs[1]%%|*}" -D "leg2_component=${legs[1]#*|}")
 pg_tickets0=$(sql "SELECT count(*) FROM tickets")

@@ -1,12 +1,15 @@
-/* leg.h - applying what a supplier says about its leg (from an
+/* rule_leg.h - applying what a supplier says about its leg (from an
  * inbound delivery or from the answer to a delivery) inside the caller's
- * transaction: external id, status, comment, and their timeline events. */
-#ifndef KETEN_STORE_LEG_H
-#define KETEN_STORE_LEG_H
+ * transaction: external id, status, comment, rejection, and their
+ * timeline events. A rule file: spans legs, events, outbox and tickets;
+ * calls rules below it (comment, route, status) and rows. */
+#ifndef KETEN_STORE_RULE_LEG_H
+#define KETEN_STORE_RULE_LEG_H
 
 #include <jansson.h>
 
 #include "keten/model.h"
+#include "store/rule_route.h"
 #include "store/store.h"
 
 struct kt_leg_change {
@@ -43,43 +46,40 @@ struct kt_leg_change {
  * Records accepted (first external id), supplier_update, acknowledged
  * (first status past new), the comment (kt_store_comment_from_supplier:
  * relayed, or recognised as an echo), then refreshes the ticket's
- * consolidated status. *stale (may be NULL) is set when c was stale. Call
+ * consolidated status. *stale (may be NULL) is set when c was stale;
+ * *n_messages is increased by the messages a relayed comment queued. Call
  * inside a transaction that holds kt_store_ticket_lock on the ticket. */
 int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket_id,
 			const char *actor, const struct kt_leg_change *c, int *stale,
-			struct kt_err *err);
+			int *n_messages, struct kt_err *err);
 
-/* kt_store_leg_update() for a caller that need not know whether c was stale. */
+/* kt_store_leg_update() of a change without a comment (an answer's
+ * external id and status, a link), which queues nothing, for a caller
+ * that need not know whether c was stale. */
 int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_id,
 		       const char *actor, const struct kt_leg_change *c,
 		       struct kt_err *err);
-
-/* A supplier's "not ours" about its leg. */
-struct kt_leg_reject {
-	const char *reason;
-	const char *component;  /* the supplier's hint where it belongs; NULL: none */
-	int hop_limit;          /* the hop_limit setting */
-};
 
 /* Applies a rejection of leg leg_id (inbound: c carries webhook_id,
  * occurred_at and maybe external_id; no status or comment), in the order
  * of the supplier's clock like kt_store_leg_update(): a stale one, or one
  * of a leg the broker already ended, sets *stale and is only recorded. A
- * leg that is resolved, closed or cancelled cannot be rejected (422
+ * leg that is not open (kt_store_leg_is_open) cannot be rejected (422
  * "invalid_update"). Otherwise the leg is cancelled and ended "rejected",
  * its unsent messages discarded (the supplier gets no cancel), a
  * "rejected" event (the supplier and the integrator see it) recorded, the
- * ticket re-routed (kt_store_route_rejected(); *n_messages gets the
- * messages queued) and its consolidated status refreshed. Inside a
+ * ticket re-routed (kt_store_route_rejected(); *n_messages is increased
+ * by the messages queued) and its consolidated status refreshed. Inside a
  * transaction holding kt_store_ticket_lock. */
 int kt_store_leg_reject(struct kt_db *db, const char *leg_id, const char *ticket_id,
 			const char *actor, const struct kt_leg_change *c,
 			const struct kt_leg_reject *rj, int *stale, int *n_messages,
 			struct kt_err *err);
 
-/* Appends an event to ticket ticket_id's timeline, about leg leg_id (NULL:
- * the ticket as a whole). holder NULL: the leg's supplier while the leg is
- * open, else the integrator. occurred_at NULL: now. data is stolen. */
+/* Appends an event to ticket ticket_id's timeline (kt_store_event_add),
+ * about leg leg_id (NULL: the ticket as a whole). holder NULL: the leg's
+ * supplier while the leg is open (keten_leg_is_open), else the
+ * integrator. occurred_at NULL: now. data is stolen. */
 int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
 		       const char *kind, const char *visibility, const char *actor,
 		       const char *holder, const char *occurred_at, json_t *data,

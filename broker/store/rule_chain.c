@@ -1,4 +1,5 @@
-/* chain.c - applies a checked chain document in ONE transaction: the
+/* rule_chain.c - applies a checked chain document inside the caller's
+ * transaction (a rule file; tx_chain.c is the import's transaction): the
  * checks that need the database first (references, a service's customer),
  * then customers, suppliers and services upserted by key, and a new chain
  * version (document and component rows) for each service whose chain
@@ -527,26 +528,6 @@ out:
 		json_decref(st[i].document);
 	free(st);
 	return rc;
-}
-
-int kt_store_chain_import(struct kt_db *db, const struct kt_chain_doc *doc,
-			  int dry_run, struct kt_chain_plan *plan,
-			  struct kt_err *err)
-{
-	memset(plan, 0, sizeof(*plan));
-	if (kt_db_begin(db, err))
-		return KT_ERR;
-	if (kt_store_chain_apply(db, doc, KT_CHAIN_UPSERT, dry_run, plan, err)) {
-		kt_db_rollback(db);
-		return KT_ERR;
-	}
-	if (dry_run) {
-		kt_db_rollback(db);
-	} else if (kt_db_commit(db, err)) {
-		kt_chain_plan_release(plan);
-		return KT_ERR;
-	}
-	return KT_OK;
 }
 
 json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,

@@ -1,9 +1,10 @@
-/* admin.h - the integrator API's reads and deletes of customers,
+/* tx_admin.h - the integrator API's reads and deletes of customers,
  * suppliers and services, and the versions of a service's chain. Their
  * creates and updates are chain imports of one entity (store/store.h,
- * kt_store_chain_apply), so they pass the same checks. */
-#ifndef KETEN_STORE_ADMIN_H
-#define KETEN_STORE_ADMIN_H
+ * kt_store_chain_apply), so they pass the same checks. A
+ * transaction file. */
+#ifndef KETEN_STORE_TX_ADMIN_H
+#define KETEN_STORE_TX_ADMIN_H
 
 #include "http/auth.h"
 #include "model/chain_doc.h"

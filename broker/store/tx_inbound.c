@@ -1,26 +1,11 @@
-/* inbound.c - the supplier lookup of the inbound channel and the
- * exactly-once application of a supplier's delivery. */
+/* tx_inbound.c - the exactly-once application of a supplier's delivery
+ * (see store/tx_inbound.h). A transaction file: one BEGIN..COMMIT. */
 #include "http/auth.h"
 #include "intake/intake.h"
-#include "store/inbound.h"
 #include "store/internal.h"
-#include "store/leg.h"
-#include "store/ticket.h"
-
-json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
-				 struct kt_err *err)
-{
-	const char *params[] = { key };
-	int found;
-	json_t *v = kt_db_json(db,
-		"SELECT json_build_object('id', id, 'key', key, 'adapter', adapter,"
-		" 'endpoint', endpoint, 'secret_ref', secret_ref, 'mapping', mapping)"
-		" FROM suppliers WHERE key = $1", 1, params, &found, err);
-
-	if (!v && !found && !kt_err_isset(err))
-		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_supplier", "no supplier \"%s\"", key);
-	return v;
-}
+#include "store/row_ticket.h"
+#include "store/rule_leg.h"
+#include "store/tx_inbound.h"
 
 int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 			   const char *webhook_id, const struct kt_inbound_update *u,
@@ -95,7 +80,8 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	if (kt_store_ticket_lock(db, ticket_id, err) ||
 	    (u->reject ? kt_store_leg_reject(db, u->leg_id, ticket_id, actor, &c, &rj, &stale,
 					     n_messages, err)
-		       : kt_store_leg_update(db, u->leg_id, ticket_id, actor, &c, &stale, err)) ||
+		       : kt_store_leg_update(db, u->leg_id, ticket_id, actor, &c, &stale,
+					     n_messages, err)) ||
 	    kt_db_commit(db, err))
 		goto fail;
 	if (stale)

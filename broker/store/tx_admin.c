@@ -1,10 +1,11 @@
-/* admin.c - what the integrator API reads and deletes of customers,
+/* tx_admin.c - what the integrator API reads and deletes of customers,
  * suppliers and services (one table of statements per kind), and the
  * versions of a service's chain. Objects are shown in the chain document's
  * format: the members its rules name (model/chain_doc.c), so a member added to
- * the document shows here without a change. */
-#include "store/admin.h"
+ * the document shows here without a change. A transaction file: the
+ * delete is one BEGIN..COMMIT; the reads are single statements. */
 #include "store/internal.h"
+#include "store/tx_admin.h"
 
 /* One row as JSON (first column) and its key (second), per kind. */
 #define CUSTOMER_ROW "SELECT to_jsonb(x), x.key FROM customers x"

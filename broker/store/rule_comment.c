@@ -1,54 +1,21 @@
-/* comment.c - comments on tickets (see store_comment.h): their
+/* rule_comment.c - comments on tickets (see store/rule_comment.h): their
  * timeline events, the outbox comment messages that carry them to
  * suppliers with an origin marker, and the echo check of supplier
- * comments against what was sent to the same leg. */
-#include "store/comment.h"
+ * comments against what was sent to the same leg. A rule file. */
 #include "store/internal.h"
-#include "store/outbox.h"
-#include "store/ticket.h"
+#include "store/row_event.h"
+#include "store/row_outbox.h"
+#include "store/row_ticket.h"
+#include "store/rule_comment.h"
 
 #define ORIGIN_PREFIX "keten:event:"
-
-/* Appends an event to the timeline of ticket_id (leg_id may be NULL). A
- * comment does not change who holds the ticket: the holder is the last
- * event's. data is stolen. Writes the event's id into id (24 bytes) and
- * its time into at (40 bytes), either may be NULL. */
-static int add_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
-		     const char *kind, const char *visibility, const char *actor,
-		     const char *occurred_at, json_t *data, char *id, char *at,
-		     struct kt_err *err)
-{
-	char *text = json_dumps(data, JSON_COMPACT);
-	const char *params[] = { ticket_id, leg_id, kind, visibility, actor,
-				 occurred_at, text };
-	PGresult *res;
-
-	json_decref(data);
-	if (!text)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	res = kt_db_exec(db,
-		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
-		"  occurred_at, data)"
-		" VALUES ($1::uuid, $2::uuid, $3, $4, $5, coalesce((SELECT holder FROM events"
-		"   WHERE ticket_id = $1::uuid ORDER BY id DESC LIMIT 1), 'integrator'),"
-		"  coalesce($6::timestamptz, now()), $7::jsonb)"
-		" RETURNING id, kt_ts(occurred_at)", 7, params, err);
-	free(text);
-	if (!res)
-		return KT_ERR;
-	if (id)
-		snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
-	if (at)
-		snprintf(at, 40, "%s", PQgetvalue(res, 0, 1));
-	PQclear(res);
-	return KT_OK;
-}
 
 /* Queues the comment of event event_id for the supplier of leg leg_id:
  * {"comment": {"text", "author", "origin"}}; the origin marker names the
  * event, so that an echo of it is recognised. */
 static int queue_comment(struct kt_db *db, const char *leg_id, const char *event_id,
-			 const char *text, const char *author, struct kt_err *err)
+			 const char *text, const char *author, int *n_messages,
+			 struct kt_err *err)
 {
 	char origin[64];
 	json_t *payload;
@@ -59,36 +26,32 @@ static int queue_comment(struct kt_db *db, const char *leg_id, const char *event
 			    "author", author, "origin", origin);
 	if (!payload)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	rc = kt_store_outbox_enqueue(db, leg_id, KT_OP_COMMENT, payload, err);
+	rc = kt_store_outbox_enqueue(db, leg_id, KT_OP_COMMENT, payload, n_messages, err);
 	json_decref(payload);
 	return rc;
 }
 
 /* Queues the comment of event event_id for the supplier of every open leg
- * of ticket_id, except the suppliers of leg but_leg (NULL: none). *n gets
- * the messages queued. */
+ * of ticket_id, except the suppliers of leg but_leg (NULL: none). */
 static int relay(struct kt_db *db, const char *ticket_id, const char *but_leg,
-		 const char *event_id, const char *text, const char *author, int *n,
-		 struct kt_err *err)
+		 const char *event_id, const char *text, const char *author,
+		 int *n_messages, struct kt_err *err)
 {
 	const char *params[] = { ticket_id, but_leg };
 	PGresult *res = kt_db_exec(db,
 		"SELECT l.id FROM legs l WHERE l.ticket_id = $1::uuid"
 		" AND l.supplier_id IS NOT NULL"
-		" AND l.status NOT IN ('resolved', 'closed', 'cancelled')"
+		" AND keten_leg_is_open(l.status, l.ended)"
 		" AND ($2::uuid IS NULL OR l.supplier_id IS DISTINCT FROM"
 		"  (SELECT supplier_id FROM legs WHERE id = $2::uuid))"
 		" ORDER BY l.created_at, l.id", 2, params, err);
 	int rc = KT_OK;
 
-	*n = 0;
 	if (!res)
 		return KT_ERR;
-	for (int i = 0; i < PQntuples(res) && rc == KT_OK; i++) {
-		rc = queue_comment(db, PQgetvalue(res, i, 0), event_id, text, author, err);
-		if (rc == KT_OK)
-			(*n)++;
-	}
+	for (int i = 0; i < PQntuples(res) && rc == KT_OK; i++)
+		rc = queue_comment(db, PQgetvalue(res, i, 0), event_id, text, author, n_messages,
+				   err);
 	PQclear(res);
 	return rc;
 }
@@ -121,11 +84,6 @@ static const char *const to_names[] = {
 	[KT_COMMENT_TO_INTEGRATOR] = "integrator",
 };
 
-const char *kt_comment_to_name(enum kt_comment_to to)
-{
-	return to_names[to];
-}
-
 int kt_comment_to_parse(const char *name, enum kt_comment_to *out)
 {
 	for (size_t i = 0; i < sizeof(to_names) / sizeof(to_names[0]); i++)
@@ -153,17 +111,14 @@ int kt_store_comment_add(struct kt_db *db, const struct kt_principal *p,
 		return kt_err_set(err, KT_EC_CONFLICT, "ticket_closed", "the ticket is %s", status);
 	if (leg && check_leg(db, ticket_id, leg, err))
 		return KT_ERR;
-	if (add_event(db, ticket_id, leg, kind, to_names[c->to], actor, NULL,
-		      json_pack("{s:s}", "text", c->text), id, at, err))
+	if (kt_store_event_add(db, ticket_id, leg, kind, to_names[c->to], actor, NULL, NULL,
+			       json_pack("{s:s}", "text", c->text), id, at, err))
 		return KT_ERR;
 	if (c->to == KT_COMMENT_TO_CUSTOMER &&
 	    relay(db, ticket_id, NULL, id, c->text, actor, n_messages, err))
 		return KT_ERR;
-	if (leg) {
-		if (queue_comment(db, leg, id, c->text, actor, err))
-			return KT_ERR;
-		*n_messages = 1;
-	}
+	if (leg && queue_comment(db, leg, id, c->text, actor, n_messages, err))
+		return KT_ERR;
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id,
 			 "ticket_id", ticket_id, "kind", kind,
 			 "visibility", to_names[c->to], "text", c->text,
@@ -203,27 +158,26 @@ static int find_echo(struct kt_db *db, const char *leg_id,
 int kt_store_comment_from_supplier(struct kt_db *db, const char *ticket_id,
 				   const char *leg_id, const char *actor,
 				   const struct kt_supplier_comment *c,
-				   struct kt_err *err)
+				   int *n_messages, struct kt_err *err)
 {
 	const char *how;
 	char of[64], id[24];
-	int n;
 
 	if (find_echo(db, leg_id, c, &how, of, err))
 		return KT_ERR;
 	if (how)
-		return add_event(db, ticket_id, leg_id, "echo", "integrator", actor,
-				 c->occurred_at,
-				 json_pack("{s:s, s:b, s:s*, s:s, s:s}", "text", c->text,
-					   "public", c->public, "origin", c->origin,
-					   "matched", how, "of", of),
-				 NULL, NULL, err);
-	if (add_event(db, ticket_id, leg_id, "comment", c->public ? "customer" : "supplier",
-		      actor, c->occurred_at,
-		      json_pack("{s:s, s:b}", "text", c->text, "public", c->public),
-		      id, NULL, err))
+		return kt_store_event_add(db, ticket_id, leg_id, "echo", "integrator", actor,
+					  NULL, c->occurred_at,
+					  json_pack("{s:s, s:b, s:s*, s:s, s:s}", "text", c->text,
+						    "public", c->public, "origin", c->origin,
+						    "matched", how, "of", of),
+					  NULL, NULL, err);
+	if (kt_store_event_add(db, ticket_id, leg_id, "comment",
+			       c->public ? "customer" : "supplier", actor, NULL, c->occurred_at,
+			       json_pack("{s:s, s:b}", "text", c->text, "public", c->public),
+			       id, NULL, err))
 		return KT_ERR;
 	/* Other suppliers never learn who wrote it. */
-	return c->public ? relay(db, ticket_id, leg_id, id, c->text, "supplier", &n, err)
+	return c->public ? relay(db, ticket_id, leg_id, id, c->text, "supplier", n_messages, err)
 			 : KT_OK;
 }

@@ -1,17 +1,14 @@
-/* route.c - routing in the database (see store_route.h): reading a
- * chain version for routing, opening and ending legs, and the transactions
- * of routing by hand, cancelling a ticket and re-routing after a supplier
- * rejected a leg. */
+/* rule_route.c - routing in the database (see store/rule_route.h):
+ * reading a chain version for routing, opening and ending legs, the
+ * targets of a route by hand, and re-routing after a supplier rejected a
+ * leg. Decisions are routing/routing.h's; this file reads the chain and
+ * writes what they decide. A rule file: calls rows and the database layer. */
 #include "store/internal.h"
-#include "store/outbox.h"
-#include "store/route.h"
-#include "store/ticket.h"
-
-/* A leg is open while the broker did not end it and, for a supplier's leg,
- * while the supplier did not finish or cancel it. */
-#define OPEN_LEG \
-	"l.ended IS NULL AND (l.supplier_id IS NULL" \
-	" OR l.status NOT IN ('resolved', 'closed', 'cancelled'))"
+#include "store/row_event.h"
+#include "store/row_leg.h"
+#include "store/row_outbox.h"
+#include "store/row_ticket.h"
+#include "store/rule_route.h"
 
 /* ---- the chain, as routing reads it ---------------------------------- */
 
@@ -153,10 +150,8 @@ static int column(PGresult *res, int col, const char ***out, size_t *n, struct k
 	return KT_OK;
 }
 
-/* The keys of the suppliers whose ids are in legs[0..n), in that order, as
- * a new JSON array (NULL when out of memory or on error). */
-static json_t *supplier_keys(struct kt_db *db, const struct kt_route_leg *legs, size_t n,
-			     struct kt_err *err)
+json_t *kt_store_route_supplier_keys(struct kt_db *db, const struct kt_route_leg *legs,
+				    size_t n, struct kt_err *err)
 {
 	json_t *ids = json_array(), *keys;
 	char *text;
@@ -180,184 +175,82 @@ static json_t *supplier_keys(struct kt_db *db, const struct kt_route_leg *legs, 
 	return keys;
 }
 
-/* The ticket's row as routing needs it, read under kt_store_ticket_lock. */
-struct ticket_row {
-	char service_id[KT_UUID_LEN + 1];
-	char version[16];
-	char priority[4];
-	char status[32];
-	int hops;
-	int escalated;
-};
-
-static int ticket_row(struct kt_db *db, const char *ticket_id, struct ticket_row *t,
-		      struct kt_err *err)
-{
-	const char *params[] = { ticket_id };
-	PGresult *res = kt_db_exec(db,
-		"SELECT service_id, chain_version, priority, status, hops, escalated_at IS NOT NULL"
-		" FROM tickets WHERE id = $1::uuid", 1, params, err);
-
-	if (!res)
-		return KT_ERR;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
-	}
-	snprintf(t->service_id, sizeof(t->service_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(t->version, sizeof(t->version), "%s", PQgetvalue(res, 0, 1));
-	snprintf(t->priority, sizeof(t->priority), "%s", PQgetvalue(res, 0, 2));
-	snprintf(t->status, sizeof(t->status), "%s", PQgetvalue(res, 0, 3));
-	t->hops = (int)strtol(PQgetvalue(res, 0, 4), NULL, 10);
-	t->escalated = PQgetvalue(res, 0, 5)[0] == 't';
-	PQclear(res);
-	return KT_OK;
-}
-
-static int is_closed(const struct ticket_row *t, struct kt_err *err)
-{
-	if (strcmp(t->status, "closed") != 0 && strcmp(t->status, "cancelled") != 0)
-		return 0;
-	kt_err_set(err, KT_EC_CONFLICT, "ticket_closed", "the ticket is %s", t->status);
-	return 1;
-}
-
-/* The ticket's open legs: id, supplier id (NULL: triage), supplier key. */
-static PGresult *open_legs(struct kt_db *db, const char *ticket_id, struct kt_err *err)
-{
-	const char *params[] = { ticket_id };
-
-	return kt_db_exec(db,
-		"SELECT l.id, l.supplier_id, s.key FROM legs l"
-		" LEFT JOIN suppliers s ON s.id = l.supplier_id"
-		" WHERE l.ticket_id = $1::uuid AND " OPEN_LEG
-		" ORDER BY l.created_at, l.id", 1, params, err);
-}
-
-/* Adds one to the ticket's hops; *hops gets the new count. */
-static int count_hop(struct kt_db *db, const char *ticket_id, int *hops, struct kt_err *err)
-{
-	const char *params[] = { ticket_id };
-	PGresult *res = kt_db_exec(db,
-		"UPDATE tickets SET hops = hops + 1, updated_at = now()"
-		" WHERE id = $1::uuid RETURNING hops", 1, params, err);
-
-	if (!res)
-		return KT_ERR;
-	*hops = PQntuples(res) == 1 ? (int)strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
-	PQclear(res);
-	return KT_OK;
-}
-
-/* escalated 1: the ticket waits on the integrator from now; 0: no more. */
-static int set_escalated(struct kt_db *db, const char *ticket_id, int escalated,
-			 struct kt_err *err)
-{
-	const char *params[] = { ticket_id, escalated ? "t" : "f" };
-
-	return kt_db_cmd(db,
-		"UPDATE tickets SET escalated_at = CASE WHEN $2::boolean THEN now() END,"
-		"  updated_at = now() WHERE id = $1::uuid", 2, params, err);
-}
-
 /* ---- opening and ending legs ----------------------------------------- */
 
-/* Opens a leg of ticket_id to supplier_id (NULL: a triage leg) for
- * component, with its create message, at hop `hop`, and records "routed"
- * (or "triage") with why (borrowed) merged into its data. */
-static int open_leg(struct kt_db *db, const char *ticket_id, const char *supplier_id,
-		    const char *component, const char *priority, int hop,
-		    const char *actor, const json_t *why, int *n_messages,
-		    struct kt_err *err)
+int kt_store_route_open_leg(struct kt_db *db, const char *ticket_id, const char *supplier_id,
+			    const char *component, int hop,
+			    const char *actor, const json_t *why, int *n_messages,
+			    struct kt_err *err)
 {
 	char hops[16], *data = json_dumps(why, JSON_COMPACT);
-	const char *params[] = { ticket_id, supplier_id, component, priority, hops, data,
-				 actor };
-	int rc;
+	const char *params[] = { ticket_id, supplier_id, component, hops, data, actor };
+	PGresult *res;
+	int rc = KT_OK;
 
 	if (!data)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	snprintf(hops, sizeof(hops), "%d", hop);
-	/* The leg, its create message and the routed event in one statement. */
-	rc = kt_db_cmd(db,
-		"WITH l AS (INSERT INTO legs (ticket_id, supplier_id, component_key, next_seq, hops)"
-		"   VALUES ($1::uuid, $2::uuid, $3, CASE WHEN $2 IS NULL THEN 1 ELSE 2 END,"
-		"    $5::integer)"
-		"   RETURNING id, ticket_id, supplier_id),"
-		" o AS (INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)"
-		"   SELECT id, 1, 'create', 'msg_' || replace(gen_random_uuid()::text, '-', ''),"
-		"   $4::smallint FROM l WHERE l.supplier_id IS NOT NULL)"
+	/* The leg and the routed event in one statement; its create is
+	 * queued (and counted) like every other message. */
+	res = kt_db_exec(db,
+		"WITH l AS (INSERT INTO legs (ticket_id, supplier_id, component_key, hops)"
+		"   VALUES ($1::uuid, $2::uuid, $3, $4::integer)"
+		"   RETURNING id, ticket_id, supplier_id)"
 		" INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder, occurred_at, data)"
 		" SELECT l.ticket_id, l.id, CASE WHEN l.supplier_id IS NULL THEN 'triage' ELSE 'routed' END,"
-		"  'integrator', $7, coalesce('supplier:' || sp.key, 'integrator'), now(),"
-		"  jsonb_build_object('supplier', sp.key, 'component', $3::text, 'hop', $5::integer)"
-		"   || $6::jsonb"
-		" FROM l LEFT JOIN suppliers sp ON sp.id = l.supplier_id",
-		7, params, err);
+		"  'integrator', $6, coalesce('supplier:' || sp.key, 'integrator'), now(),"
+		"  jsonb_build_object('supplier', sp.key, 'component', $3::text, 'hop', $4::integer)"
+		"   || $5::jsonb"
+		" FROM l LEFT JOIN suppliers sp ON sp.id = l.supplier_id RETURNING leg_id",
+		6, params, err);
 	free(data);
-	if (rc == KT_OK && supplier_id)
-		(*n_messages)++;
+	if (!res)
+		return KT_ERR;
+	if (supplier_id)
+		rc = kt_store_outbox_enqueue(db, PQgetvalue(res, 0, 0), KT_OP_CREATE, NULL,
+					     n_messages, err);
+	PQclear(res);
 	return rc;
 }
 
 /* Opens a triage leg unless one is open already. */
 static int open_triage(struct kt_db *db, const char *ticket_id, const char *component,
-		       const char *priority, int hop, const char *actor, const json_t *why,
+		       int hop, const char *actor, const json_t *why,
 		       struct kt_err *err)
 {
-	const char *params[] = { ticket_id };
-	PGresult *res = kt_db_exec(db,
-		"SELECT 1 FROM legs WHERE ticket_id = $1::uuid AND supplier_id IS NULL"
-		" AND ended IS NULL", 1, params, err);
-	int open, unused = 0;
+	int open, none = 0;
 
-	if (!res)
+	if (kt_store_leg_triage_open(db, ticket_id, &open, err))
 		return KT_ERR;
-	open = PQntuples(res) > 0;
-	PQclear(res);
-	return open ? KT_OK : open_leg(db, ticket_id, NULL, component, priority, hop, actor,
-				       why, &unused, err);
+	return open ? KT_OK : kt_store_route_open_leg(db, ticket_id, NULL, component, hop, actor,
+						      why, &none, err);
 }
 
-/* Ends open leg leg_id: "withdrawn", "cancelled" or (a triage leg)
- * "routed". Its supplier gets a cancel unless the create never left, in
- * which case it is discarded with the rest of the leg's messages. */
-static int end_leg(struct kt_db *db, const char *ticket_id, const char *leg_id,
-		   const char *ended, const char *reason, const char *actor,
-		   int *n_messages, struct kt_err *err)
+int kt_store_route_end_leg(struct kt_db *db, const char *ticket_id, const char *leg_id,
+			   const char *ended, const char *reason, const char *actor,
+			   int *n_messages, struct kt_err *err)
 {
-	const char *params[] = { leg_id, ended };
 	const char *kind = strcmp(ended, "routed") == 0 ? "triage_closed"
 			 : strcmp(ended, "withdrawn") == 0 ? "withdrawn" : "leg_cancelled";
 	const char *cancel = NULL;
-	char supplier[72] = "";
-	PGresult *res;
+	char supplier[72];
 	int discarded;
 
-	res = kt_db_exec(db,
-		"UPDATE legs SET status = CASE WHEN $2 = 'routed' THEN 'closed' ELSE 'cancelled' END,"
-		"  ended = $2, ended_at = now(), updated_at = now()"
-		" WHERE id = $1::uuid AND ended IS NULL"
-		" RETURNING (SELECT s.key FROM suppliers s WHERE s.id = supplier_id)",
-		2, params, err);
-	if (!res)
+	if (kt_store_leg_end(db, leg_id, ended, supplier, err))
 		return KT_ERR;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		snprintf(supplier, sizeof(supplier), "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
 	if (supplier[0]) {
 		if (kt_store_outbox_withdraw(db, leg_id, ended, actor, &discarded, err))
 			return KT_ERR;
-		if (!discarded && kt_store_outbox_enqueue(db, leg_id, KT_OP_CANCEL, NULL, err))
+		if (!discarded &&
+		    kt_store_outbox_enqueue(db, leg_id, KT_OP_CANCEL, NULL, n_messages, err))
 			return KT_ERR;
 		cancel = discarded ? "create_discarded" : "queued";
-		*n_messages += !discarded;
 	}
-	return kt_store_leg_event(db, ticket_id, leg_id, kind, "integrator", actor, NULL, NULL,
-				  json_pack("{s:s*, s:s*, s:s*}", "supplier",
-					    supplier[0] ? supplier : NULL, "reason", reason,
-					    "cancel", cancel),
-				  err);
+	return kt_store_event_add(db, ticket_id, leg_id, kind, "integrator", actor, "integrator",
+				  NULL, json_pack("{s:s*, s:s*, s:s*}", "supplier",
+						  supplier[0] ? supplier : NULL, "reason", reason,
+						  "cancel", cancel),
+				  NULL, NULL, err);
 }
 
 /* ---- a new ticket ----------------------------------------------------- */
@@ -425,8 +318,7 @@ fail:
 }
 
 int kt_store_route_open(struct kt_db *db, const struct kt_route_plan *plan,
-			const char *ticket_id, const char *priority, int *n_messages,
-			struct kt_err *err)
+			const char *ticket_id, int *n_messages, struct kt_err *err)
 {
 	json_t *why = json_pack("{s:s}", "by", kt_route_by_name(plan->target.by));
 	int rc = KT_OK;
@@ -436,36 +328,36 @@ int kt_store_route_open(struct kt_db *db, const struct kt_route_plan *plan,
 	if (plan->target.rule >= 0)
 		json_object_set_new(why, "rule", json_integer(plan->target.rule));
 	if (plan->n_legs == 0)
-		rc = open_leg(db, ticket_id, NULL, plan->target.component_key, priority, 0,
-			      "system", why, n_messages, err);
+		rc = kt_store_route_open_leg(db, ticket_id, NULL, plan->target.component_key, 0,
+					     "system", why, n_messages, err);
 	for (int i = 0; rc == KT_OK && i < plan->n_legs; i++)
-		rc = open_leg(db, ticket_id, plan->legs[i].supplier_id,
-			      plan->legs[i].component_key, priority, 0, "system", why,
-			      n_messages, err);
+		rc = kt_store_route_open_leg(db, ticket_id, plan->legs[i].supplier_id,
+					     plan->legs[i].component_key, 0, "system", why,
+					     n_messages, err);
 	json_decref(why);
 	return rc;
 }
 
 /* ---- routing by hand -------------------------------------------------- */
 
-/* The targets of rq: suppliers by key (each with its first component in
- * the ticket's chain version, or none) or the legs of a component. *keep
- * owns what targets point into. */
-struct targets {
+/* What the targets of a route by hand point into. */
+struct kt_route_rows {
 	PGresult *res;
 	struct chain chain;
-	struct kt_route_leg legs[KT_ROUTE_MAX_LEGS];
-	int n;
 };
 
-static void targets_release(struct targets *tg)
+void kt_store_route_targets_release(struct kt_route_targets *tg)
 {
-	PQclear(tg->res);
-	chain_release(&tg->chain);
+	if (!tg->rows)
+		return;
+	PQclear(tg->rows->res);
+	chain_release(&tg->rows->chain);
+	free(tg->rows);
+	tg->rows = NULL;
 }
 
-static int targets_by_key(struct kt_db *db, const struct ticket_row *t,
-			  const struct kt_route_request *rq, struct targets *tg,
+static int targets_by_key(struct kt_db *db, const struct kt_ticket_row *t,
+			  const struct kt_route_request *rq, struct kt_route_targets *tg,
 			  struct kt_err *err)
 {
 	json_t *keys = json_array();
@@ -479,26 +371,26 @@ static int targets_by_key(struct kt_db *db, const struct ticket_row *t,
 	if (!text)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	params[0] = text;
-	tg->res = kt_db_exec(db,
+	tg->rows->res = kt_db_exec(db,
 		"SELECT k.key, s.id, (SELECT c.key FROM components c"
 		"   WHERE c.service_id = $2::uuid AND c.chain_version = $3::integer"
 		"    AND c.supplier_id = s.id ORDER BY c.key LIMIT 1)"
 		" FROM json_array_elements_text($1::json) WITH ORDINALITY k(key, n)"
 		" LEFT JOIN suppliers s ON s.key = k.key ORDER BY k.n", 3, params, err);
 	free(text);
-	if (!tg->res)
+	if (!tg->rows->res)
 		return KT_ERR;
-	for (int i = 0; i < PQntuples(tg->res) && i < KT_ROUTE_MAX_LEGS; i++) {
+	for (int i = 0; i < PQntuples(tg->rows->res) && i < KT_ROUTE_MAX_LEGS; i++) {
 		char path[32];
 
-		if (PQgetisnull(tg->res, i, 1)) {
+		if (PQgetisnull(tg->rows->res, i, 1)) {
 			snprintf(path, sizeof(path), "/suppliers/%d", i);
 			kt_err_detail(err, path, "no such supplier");
 			continue;
 		}
-		tg->legs[tg->n].supplier_id = PQgetvalue(tg->res, i, 1);
-		tg->legs[tg->n].component_key = PQgetisnull(tg->res, i, 2) ? NULL
-						: PQgetvalue(tg->res, i, 2);
+		tg->legs[tg->n].supplier_id = PQgetvalue(tg->rows->res, i, 1);
+		tg->legs[tg->n].component_key = PQgetisnull(tg->rows->res, i, 2) ? NULL
+						: PQgetvalue(tg->rows->res, i, 2);
 		tg->n++;
 	}
 	if (err->details)
@@ -506,13 +398,13 @@ static int targets_by_key(struct kt_db *db, const struct ticket_row *t,
 	return KT_OK;
 }
 
-static int targets_by_component(struct kt_db *db, const struct ticket_row *t,
-				const char *component, struct targets *tg,
+static int targets_by_component(struct kt_db *db, const struct kt_ticket_row *t,
+				const char *component, struct kt_route_targets *tg,
 				struct kt_err *err)
 {
-	if (chain_load(db, t->service_id, t->version, NULL, NULL, &tg->chain, err))
+	if (chain_load(db, t->service_id, t->version, NULL, NULL, &tg->rows->chain, err))
 		return KT_ERR;
-	tg->n = kt_route_legs(tg->chain.tree, tg->chain.view.n, component, tg->legs);
+	tg->n = kt_route_legs(tg->rows->chain.tree, tg->rows->chain.view.n, component, tg->legs);
 	if (tg->n == KT_ROUTE_UNKNOWN) {
 		kt_err_detail(err, "/component", "no such component in the ticket's chain");
 		return kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
@@ -533,170 +425,15 @@ static int targets_by_component(struct kt_db *db, const struct ticket_row *t,
 	return KT_OK;
 }
 
-static int has_supplier(const struct kt_route_leg *legs, int n, const char *supplier_id)
+int kt_store_route_targets(struct kt_db *db, const struct kt_ticket_row *t,
+			   const struct kt_route_request *rq, struct kt_route_targets *tg,
+			   struct kt_err *err)
 {
-	for (int i = 0; i < n; i++)
-		if (strcmp(legs[i].supplier_id, supplier_id) == 0)
-			return 1;
-	return 0;
-}
-
-static int on_open_leg(PGresult *open, const char *supplier_id)
-{
-	for (int i = 0; i < PQntuples(open); i++)
-		if (!PQgetisnull(open, i, 1) && strcmp(PQgetvalue(open, i, 1), supplier_id) == 0)
-			return 1;
-	return 0;
-}
-
-/* The legs of tg that have no open leg yet, into add; returns how many. */
-static int new_targets(const struct targets *tg, PGresult *open, struct kt_route_leg *add)
-{
-	int n = 0;
-
-	for (int i = 0; i < tg->n; i++)
-		if (!on_open_leg(open, tg->legs[i].supplier_id))
-			add[n++] = tg->legs[i];
-	return n;
-}
-
-int kt_store_route_manual(struct kt_db *db, const char *ticket_id,
-			  const struct kt_route_request *rq, const char *actor,
-			  int *n_messages, struct kt_err *err)
-{
-	struct ticket_row t;
-	struct targets tg = { 0 };
-	struct kt_route_leg add[KT_ROUTE_MAX_LEGS];
-	PGresult *open = NULL;
-	json_t *from = NULL, *to = NULL, *why = NULL;
-	int n_add, n_withdraw = 0, has_triage = 0, hop;
-
-	*n_messages = 0;
-	if (kt_db_begin(db, err))
-		return KT_ERR;
-	if (kt_store_ticket_lock(db, ticket_id, err) || ticket_row(db, ticket_id, &t, err) ||
-	    is_closed(&t, err))
-		goto fail;
-	if (rq->component ? targets_by_component(db, &t, rq->component, &tg, err)
-			  : targets_by_key(db, &t, rq, &tg, err))
-		goto fail;
-	if (!(open = open_legs(db, ticket_id, err)))
-		goto fail;
-	n_add = new_targets(&tg, open, add);
-	from = json_array();
-	if (!from)
-		goto oom;
-	for (int i = 0; i < PQntuples(open); i++) {
-		if (PQgetisnull(open, i, 1)) {
-			has_triage = 1;
-		} else if (!has_supplier(tg.legs, tg.n, PQgetvalue(open, i, 1))) {
-			n_withdraw++;
-			json_array_append_new(from, json_string(PQgetvalue(open, i, 2)));
-		}
-	}
-	hop = t.hops;
-	if (n_add + n_withdraw == 0 && !has_triage && !t.escalated)
-		goto done;
-	if (n_add + n_withdraw > 0 && count_hop(db, ticket_id, &hop, err))
-		goto fail;
-	if (!(to = supplier_keys(db, add, (size_t)n_add, err)))
-		goto fail;
-	if (set_escalated(db, ticket_id, 0, err) ||
-	    kt_store_leg_event(db, ticket_id, NULL, "rerouted", "integrator", actor, NULL, NULL,
-			       json_pack("{s:s, s:s, s:O, s:O, s:i, s:s*}", "by", "integrator",
-					 "reason", rq->reason, "from", from, "to", to, "hop", hop,
-					 "component", rq->component), err))
-		goto fail;
-	for (int i = 0; i < PQntuples(open); i++) {
-		const char *sid = PQgetisnull(open, i, 1) ? NULL : PQgetvalue(open, i, 1);
-
-		if ((!sid || !has_supplier(tg.legs, tg.n, sid)) &&
-		    end_leg(db, ticket_id, PQgetvalue(open, i, 0), sid ? "withdrawn" : "routed",
-			    rq->reason, actor, n_messages, err))
-			goto fail;
-	}
-	why = json_pack("{s:s}", "by", "integrator");
-	if (!why)
-		goto oom;
-	for (int i = 0; i < n_add; i++)
-		if (open_leg(db, ticket_id, add[i].supplier_id, add[i].component_key, t.priority,
-			     hop, actor, why, n_messages, err))
-			goto fail;
-	if (kt_store_ticket_refresh_status(db, ticket_id, actor, err))
-		goto fail;
-done:
-	if (kt_db_commit(db, err))
-		goto fail;
-	json_decref(why);
-	json_decref(from);
-	json_decref(to);
-	PQclear(open);
-	targets_release(&tg);
-	return KT_OK;
-oom:
-	kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-fail:
-	kt_db_rollback(db);
-	json_decref(why);
-	json_decref(from);
-	json_decref(to);
-	PQclear(open);
-	targets_release(&tg);
-	*n_messages = 0;
-	return KT_ERR;
-}
-
-/* ---- cancelling ------------------------------------------------------- */
-
-int kt_store_route_cancel(struct kt_db *db, const char *ticket_id,
-			  const struct kt_principal *p, const char *reason,
-			  const char *actor, int *n_messages, struct kt_err *err)
-{
-	const char *params[] = { ticket_id,
-		p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL };
-	struct ticket_row t;
-	PGresult *res = NULL;
-	int mine;
-
-	*n_messages = 0;
-	if (p->role != KT_ROLE_CUSTOMER && p->role != KT_ROLE_INTEGRATOR)
-		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
-	if (kt_db_begin(db, err))
-		return KT_ERR;
-	res = kt_db_exec(db, "SELECT 1 FROM tickets WHERE id = $1::uuid"
-			     " AND ($2::uuid IS NULL OR customer_id = $2::uuid)", 2, params, err);
-	if (!res)
-		goto fail;
-	mine = PQntuples(res) == 1;
-	PQclear(res);
-	res = NULL;
-	if (!mine) {
-		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
-		goto fail;
-	}
-	if (kt_store_ticket_lock(db, ticket_id, err) || ticket_row(db, ticket_id, &t, err) ||
-	    is_closed(&t, err) ||
-	    kt_db_cmd(db, "UPDATE tickets SET status = 'cancelled', escalated_at = NULL,"
-			  "  updated_at = now() WHERE id = $1::uuid", 1, params, err) ||
-	    kt_store_leg_event(db, ticket_id, NULL, "cancelled", "customer", actor, "nobody",
-			       NULL, json_pack("{s:s}", "text",
-					       reason ? reason : "ticket cancelled"), err) ||
-	    !(res = open_legs(db, ticket_id, err)))
-		goto fail;
-	for (int i = 0; i < PQntuples(res); i++)
-		if (end_leg(db, ticket_id, PQgetvalue(res, i, 0), "cancelled", reason, actor,
-			    n_messages, err))
-			goto fail;
-	PQclear(res);
-	res = NULL;
-	if (kt_store_ticket_refresh_status(db, ticket_id, actor, err) || kt_db_commit(db, err))
-		goto fail;
-	return KT_OK;
-fail:
-	PQclear(res);
-	kt_db_rollback(db);
-	*n_messages = 0;
-	return KT_ERR;
+	memset(tg, 0, sizeof(*tg));
+	if (!(tg->rows = calloc(1, sizeof(*tg->rows))))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	return rq->component ? targets_by_component(db, t, rq->component, tg, err)
+			     : targets_by_key(db, t, rq, tg, err);
 }
 
 /* ---- after a rejection ------------------------------------------------ */
@@ -749,7 +486,7 @@ static int reject_read(struct kt_db *db, const char *ticket_id, const char *leg_
 	x->in.alternates = x->alternate_ids;
 	x->open = kt_db_exec(db, "SELECT DISTINCT l.supplier_id FROM legs l"
 				 " WHERE l.ticket_id = $1::uuid AND l.supplier_id IS NOT NULL"
-				 "  AND " OPEN_LEG, 1, tp, err);
+				 "  AND keten_leg_is_open(l.status, l.ended)", 1, tp, err);
 	if (!x->open || column(x->open, 0, &x->open_ids, &x->in.n_open, err))
 		return KT_ERR;
 	x->rejected = kt_db_exec(db, "SELECT DISTINCT supplier_id FROM legs"
@@ -776,15 +513,14 @@ int kt_store_route_rejected(struct kt_db *db, const char *ticket_id, const char 
 			    const struct kt_leg_reject *rj, const char *actor,
 			    int *n_messages, struct kt_err *err)
 {
-	struct ticket_row t;
+	struct kt_ticket_row t;
 	struct chain chain = { 0 };
 	struct reject_ctx x = { 0 };
 	struct kt_reroute_out out;
 	json_t *to = NULL, *why = NULL, *returned = NULL;
 	int hop, rc = KT_ERR, escalate;
 
-	*n_messages = 0;
-	if (ticket_row(db, ticket_id, &t, err) ||
+	if (kt_store_ticket_read(db, ticket_id, &t, err) ||
 	    chain_load(db, t.service_id, t.version, NULL, NULL, &chain, err) ||
 	    reject_read(db, ticket_id, leg_id, &chain, rj->component, &x, err))
 		goto out;
@@ -792,14 +528,14 @@ int kt_store_route_rejected(struct kt_db *db, const char *ticket_id, const char 
 	x.in.hop_limit = rj->hop_limit;
 	kt_route_after_reject(&x.in, &out);
 	hop = t.hops;
-	if (out.verdict == KT_REROUTE_FORWARD && count_hop(db, ticket_id, &hop, err))
+	if (out.verdict == KT_REROUTE_FORWARD && kt_store_ticket_count_hop(db, ticket_id, &hop, err))
 		goto out;
-	if (!(to = supplier_keys(db, out.legs, out.n_legs, err)))
+	if (!(to = kt_store_route_supplier_keys(db, out.legs, out.n_legs, err)))
 		goto out;
 	if (out.returned_to) {
 		struct kt_route_leg r = { out.returned_to, NULL };
 
-		if (!(returned = supplier_keys(db, &r, 1, err)))
+		if (!(returned = kt_store_route_supplier_keys(db, &r, 1, err)))
 			goto out;
 	}
 	escalate = out.verdict == KT_REROUTE_ESCALATE_RETURN ||
@@ -809,24 +545,24 @@ int kt_store_route_rejected(struct kt_db *db, const char *ticket_id, const char 
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
-	if ((escalate && set_escalated(db, ticket_id, 1, err)) ||
-	    kt_store_leg_event(db, ticket_id, NULL, escalate ? "escalated" : "rerouted",
-		"integrator", actor, escalate || out.verdict == KT_REROUTE_TRIAGE
-			? "integrator" : NULL, NULL,
+	if ((escalate && kt_store_ticket_set_escalated(db, ticket_id, 1, err)) ||
+	    kt_store_event_add(db, ticket_id, NULL, escalate ? "escalated" : "rerouted",
+		"integrator", actor, "integrator", NULL,
 		json_pack("{s:s, s:s, s:s, s:s, s:s*, s:s*, s:O, s:o*, s:i, s:i}",
 			  "by", "reject", "verdict", kt_reroute_verdict_name(out.verdict),
 			  "reason", rj->reason, "from", PQgetvalue(x.leg, 0, 1),
 			  "hint", rj->component, "hint_ignored", x.hint_ignored, "to", to,
 			  "returned_to", json_incref(json_array_get(returned, 0)),
-			  "hop", hop, "hop_limit", rj->hop_limit), err))
+			  "hop", hop, "hop_limit", rj->hop_limit), NULL, NULL, err))
 		goto out;
 	if (escalate || out.verdict == KT_REROUTE_TRIAGE)
-		rc = open_triage(db, ticket_id, x.in.component, t.priority, hop, actor, why, err);
+		rc = open_triage(db, ticket_id, x.in.component, hop, actor, why, err);
 	else
 		rc = KT_OK;
 	for (size_t i = 0; rc == KT_OK && i < out.n_legs; i++)
-		rc = open_leg(db, ticket_id, out.legs[i].supplier_id, out.legs[i].component_key,
-			      t.priority, hop, actor, why, n_messages, err);
+		rc = kt_store_route_open_leg(db, ticket_id, out.legs[i].supplier_id,
+					     out.legs[i].component_key, hop, actor, why,
+					     n_messages, err);
 out:
 	json_decref(to);
 	json_decref(why);

@@ -1,15 +1,10 @@
-/* inbound.h - suppliers as the inbound channel sees them, and the
- * transaction that applies one verified supplier delivery exactly once. */
-#ifndef KETEN_STORE_INBOUND_H
-#define KETEN_STORE_INBOUND_H
+/* tx_inbound.h - the transaction that applies one verified supplier
+ * delivery exactly once. A transaction file. */
+#ifndef KETEN_STORE_TX_INBOUND_H
+#define KETEN_STORE_TX_INBOUND_H
 
 #include "keten/adapter.h"
 #include "store/store.h"
-
-/* {id, key, adapter, endpoint, secret_ref} of the supplier with this key;
- * NULL with not_found "unknown_supplier". New reference. */
-json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
-				 struct kt_err *err);
 
 /* What became of a delivery. */
 enum kt_inbound_result {
@@ -33,7 +28,8 @@ struct kt_inbound_policy {
  * later update stale), then applies the update in the order of the
  * supplier's clock (kt_store_leg_update(), or kt_store_leg_reject() for a
  * rejection, which may re-route the ticket). *result says what happened;
- * *n_messages gets the outbox messages a re-routing queued. */
+ * *n_messages gets the outbox messages queued (a re-routing's, a public
+ * comment relayed to the ticket's other suppliers). */
 int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 			   const char *webhook_id, const struct kt_inbound_update *u,
 			   const struct kt_inbound_policy *pol,

@@ -1,10 +1,11 @@
-/* delivery.h - the integrator's hold on outbox messages: listing
+/* tx_delivery.h - the integrator's hold on outbox messages: listing
  * them (dead letters and what they block), replaying or discarding a dead
  * one, replaying all of a supplier's, and linking a leg to a supplier
  * ticket raised out of band. Each action is one transaction that locks
- * the ticket before its leg and messages (the order of store/ticket.h). */
-#ifndef KETEN_STORE_DELIVERY_H
-#define KETEN_STORE_DELIVERY_H
+ * the ticket before its leg and messages (the order of
+ * store/row_ticket.h). A transaction file. */
+#ifndef KETEN_STORE_TX_DELIVERY_H
+#define KETEN_STORE_TX_DELIVERY_H
 
 #include <jansson.h>
 

@@ -1,7 +1,8 @@
-/* idempotency.h - the transaction of a creating request and the
- * answers kept for its Idempotency-Key (store/idempotency.c). */
-#ifndef KETEN_STORE_IDEMPOTENCY_H
-#define KETEN_STORE_IDEMPOTENCY_H
+/* tx_idempotency.h - the transaction of a creating request and the
+ * answers kept for its Idempotency-Key (store/tx_idempotency.c).
+ * A transaction file. */
+#ifndef KETEN_STORE_TX_IDEMPOTENCY_H
+#define KETEN_STORE_TX_IDEMPOTENCY_H
 
 #include "http/idempotency.h"
 #include "store/store.h"

@@ -1,8 +1,10 @@
-/* idempotency.c - the transaction of a creating request guarded by
+/* tx_idempotency.c - the transaction of a creating request guarded by
  * its Idempotency-Key: the advisory lock on caller + key, the kept answer
- * (table idempotency_keys) and the purge of expired ones. */
-#include "store/idempotency.h"
+ * (table idempotency_keys) and the purge of expired ones. A
+ * transaction file: kt_store_create runs one BEGIN..COMMIT around the
+ * caller's work (a rule such as kt_store_intake_ticket). */
 #include "store/internal.h"
+#include "store/tx_idempotency.h"
 
 /* Takes the lock and, in a later statement (so its snapshot sees whatever
  * the previous holder committed), reads the kept answer into out;

@@ -1,10 +1,10 @@
-/* key.c - API keys in the database: creating one (its hash only) and
- * finding the principal behind a presented key. */
-#include <openssl/crypto.h>
-
+/* row_key.c - API keys in the database: creating one (its hash only) and
+ * finding the principal behind a presented key. A row file: the api_keys
+ * table (a customer's or supplier's id read beside it). */
+#include "base/crypto.h"
 #include "http/auth.h"
 #include "store/internal.h"
-#include "store/key.h"
+#include "store/row_key.h"
 
 static void hex(const unsigned char *in, size_t n, char *out)
 {
@@ -47,8 +47,8 @@ int kt_store_key_create(struct kt_db *db, enum kt_role role, const char *scope,
 	return rc;
 }
 
-int kt_store_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LEN],
-		       struct kt_principal *out, struct kt_err *err)
+int kt_store_key_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LEN],
+			   struct kt_principal *out, struct kt_err *err)
 {
 	char h[2 * KT_KEY_HASH_LEN + 3];
 	const char *params[] = { h };
@@ -68,7 +68,7 @@ int kt_store_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HASH_LE
 	 * so that no byte-by-byte comparison of key material is observable. */
 	if (PQntuples(res) != 1 ||
 	    strlen(PQgetvalue(res, 0, 4)) != strlen(h) ||
-	    CRYPTO_memcmp(PQgetvalue(res, 0, 4), h, strlen(h)) != 0 ||
+	    !kt_crypto_equal(PQgetvalue(res, 0, 4), h, strlen(h)) ||
 	    kt_role_parse(PQgetvalue(res, 0, 0), &out->role) != KT_OK) {
 		rc = kt_err_set(err, KT_EC_UNAUTHENTICATED, "unauthorized", "unknown API key");
 	} else {

@@ -1,10 +1,13 @@
-/* resolution.c - closing, reopening and auto-closing resolved
- * tickets (see store/resolution.h). */
+/* tx_resolution.c - closing, reopening and auto-closing resolved
+ * tickets (see store/tx_resolution.h). A transaction file: each function
+ * runs one BEGIN..COMMIT and calls rules and rows. */
 #include "store/internal.h"
-#include "store/leg.h"
-#include "store/outbox.h"
-#include "store/resolution.h"
-#include "store/ticket.h"
+#include "store/row_leg.h"
+#include "store/row_outbox.h"
+#include "store/row_ticket.h"
+#include "store/rule_leg.h"
+#include "store/rule_status.h"
+#include "store/tx_resolution.h"
 
 /* The "closed" event's words for the customer. */
 #define CONFIRMED_TEXT "resolution confirmed"
@@ -37,7 +40,7 @@ fail:
  * supplier the update that tells it the ticket is closed:
  * {"close": {"automatic"}}. */
 static int close_legs(struct kt_db *db, const char *id, const char *actor,
-		      int automatic, struct kt_err *err)
+		      int automatic, int *n_messages, struct kt_err *err)
 {
 	const char *params[] = { id };
 	json_t *payload = json_pack("{s:{s:b}}", "close", "automatic", automatic);
@@ -54,15 +57,14 @@ static int close_legs(struct kt_db *db, const char *id, const char *actor,
 	if (!legs)
 		goto out;
 	for (int i = 0; i < PQntuples(legs); i++) {
-		const char *leg[] = { PQgetvalue(legs, i, 0) };
+		const char *leg = PQgetvalue(legs, i, 0);
 
-		if (kt_db_cmd(db, "UPDATE legs SET status = 'closed', updated_at = now()"
-				  " WHERE id = $1::uuid", 1, leg, err) ||
-		    kt_store_leg_event(db, id, leg[0], "leg_closed", "supplier", actor, "nobody",
+		if (kt_store_leg_set_status(db, leg, "closed", err) ||
+		    kt_store_leg_event(db, id, leg, "leg_closed", "supplier", actor, "nobody",
 				       NULL, json_pack("{s:s, s:s, s:b}", "from",
 						       PQgetvalue(legs, i, 1), "to", "closed",
 						       "automatic", automatic), err) ||
-		    kt_store_outbox_enqueue(db, leg[0], KT_OP_UPDATE, payload, err))
+		    kt_store_outbox_enqueue(db, leg, KT_OP_UPDATE, payload, n_messages, err))
 			goto out;
 	}
 	rc = KT_OK;
@@ -74,12 +76,12 @@ out:
 
 /* Closes ticket id, locked by the caller and resolved, and its legs. */
 static int close_locked(struct kt_db *db, const char *id, const char *actor,
-			int automatic, struct kt_err *err)
+			int automatic, int *n_messages, struct kt_err *err)
 {
 	const char *params[] = { id, actor, automatic ? AUTOMATIC_TEXT : CONFIRMED_TEXT,
 				 automatic ? "true" : "false" };
 
-	if (close_legs(db, id, actor, automatic, err) ||
+	if (close_legs(db, id, actor, automatic, n_messages, err) ||
 	    kt_db_cmd(db,
 		"WITH t AS (UPDATE tickets SET status = 'closed', updated_at = now()"
 		"  WHERE id = $1::uuid RETURNING id)"
@@ -88,22 +90,25 @@ static int close_locked(struct kt_db *db, const char *id, const char *actor,
 		"  json_build_object('text', $3::text, 'automatic', $4::boolean) FROM t",
 		4, params, err))
 		return KT_ERR;
-	return kt_store_ticket_refresh_status(db, id, actor, err);
+	return kt_store_status_refresh(db, id, actor, err);
 }
 
-int kt_store_ticket_close(struct kt_db *db, const char *id,
-			  const struct kt_principal *p, struct kt_err *err)
+int kt_store_resolution_close(struct kt_db *db, const char *id,
+			      const struct kt_principal *p, int *n_messages,
+			      struct kt_err *err)
 {
 	char actor[80];
 
+	*n_messages = 0;
 	kt_principal_actor(p, actor, sizeof(actor));
 	if (begin_resolved(db, id, p, err))
 		return KT_ERR;
-	if (close_locked(db, id, actor, 0, err) || kt_db_commit(db, err))
+	if (close_locked(db, id, actor, 0, n_messages, err) || kt_db_commit(db, err))
 		goto fail;
 	return KT_OK;
 fail:
 	kt_db_rollback(db);
+	*n_messages = 0;
 	return KT_ERR;
 }
 
@@ -111,14 +116,12 @@ fail:
  * the timeline and queues the update that tells its supplier why. */
 static int reopen_leg(struct kt_db *db, const char *ticket_id, const char *leg_id,
 		      const char *was, const char *actor, const char *reason,
-		      struct kt_err *err)
+		      int *n_messages, struct kt_err *err)
 {
-	const char *params[] = { leg_id };
 	json_t *payload;
 	int rc;
 
-	if (kt_db_cmd(db, "UPDATE legs SET status = 'in_progress', updated_at = now()"
-			  " WHERE id = $1::uuid", 1, params, err) ||
+	if (kt_store_leg_set_status(db, leg_id, "in_progress", err) ||
 	    kt_store_leg_event(db, ticket_id, leg_id, "leg_reopened", "supplier", actor, NULL,
 			       NULL, json_pack("{s:s, s:s, s:s}", "from", was,
 					       "to", "in_progress", "text", reason), err))
@@ -126,14 +129,14 @@ static int reopen_leg(struct kt_db *db, const char *ticket_id, const char *leg_i
 	payload = json_pack("{s:{s:s}}", "reopen", "reason", reason);
 	if (!payload)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	rc = kt_store_outbox_enqueue(db, leg_id, KT_OP_UPDATE, payload, err);
+	rc = kt_store_outbox_enqueue(db, leg_id, KT_OP_UPDATE, payload, n_messages, err);
 	json_decref(payload);
 	return rc;
 }
 
-int kt_store_ticket_reopen(struct kt_db *db, const char *id,
-			   const struct kt_principal *p, const char *reason,
-			   int *n_messages, struct kt_err *err)
+int kt_store_resolution_reopen(struct kt_db *db, const char *id,
+			       const struct kt_principal *p, const char *reason,
+			       int *n_messages, struct kt_err *err)
 {
 	const char *params[] = { id, NULL, reason };
 	char actor[80];
@@ -158,13 +161,11 @@ int kt_store_ticket_reopen(struct kt_db *db, const char *id,
 		" ORDER BY created_at, id FOR UPDATE", 1, params, err);
 	if (!legs)
 		goto fail;
-	for (int i = 0; i < PQntuples(legs); i++) {
+	for (int i = 0; i < PQntuples(legs); i++)
 		if (reopen_leg(db, id, PQgetvalue(legs, i, 0), PQgetvalue(legs, i, 1), actor,
-			       reason, err))
+			       reason, n_messages, err))
 			goto fail;
-		(*n_messages)++;
-	}
-	if (kt_store_ticket_refresh_status(db, id, actor, err) || kt_db_commit(db, err))
+	if (kt_store_status_refresh(db, id, actor, err) || kt_db_commit(db, err))
 		goto fail;
 	PQclear(legs);
 	return KT_OK;
@@ -175,14 +176,15 @@ fail:
 	return KT_ERR;
 }
 
-int kt_store_ticket_autoclose(struct kt_db *db, int after_s, int batch, int *closed,
-			      struct kt_err *err)
+int kt_store_resolution_autoclose(struct kt_db *db, int after_s, int batch, int *closed,
+				  int *n_messages, struct kt_err *err)
 {
 	char after[16], lim[16];
 	const char *params[] = { after, lim };
 	PGresult *res = NULL;
 
 	*closed = 0;
+	*n_messages = 0;
 	snprintf(after, sizeof(after), "%d", after_s);
 	snprintf(lim, sizeof(lim), "%d", batch);
 	if (kt_db_begin(db, err))
@@ -196,7 +198,7 @@ int kt_store_ticket_autoclose(struct kt_db *db, int after_s, int batch, int *clo
 	if (!res)
 		goto fail;
 	for (int i = 0; i < PQntuples(res); i++)
-		if (close_locked(db, PQgetvalue(res, i, 0), "integrator", 1, err))
+		if (close_locked(db, PQgetvalue(res, i, 0), "integrator", 1, n_messages, err))
 			goto fail;
 	if (kt_db_commit(db, err))
 		goto fail;
@@ -206,5 +208,6 @@ int kt_store_ticket_autoclose(struct kt_db *db, int after_s, int batch, int *clo
 fail:
 	PQclear(res);
 	kt_db_rollback(db);
+	*n_messages = 0;
 	return KT_ERR;
 }

@@ -1,10 +1,11 @@
-/* comment.h - comments on a ticket in the database: what the
+/* rule_comment.h - comments on a ticket in the database: what the
  * customer and the integrator post through the API, what a supplier says
  * on its leg, which suppliers each one is relayed to (as outbox comment
  * messages carrying an origin marker), and the echo check that keeps a
- * relayed comment coming back from a supplier from going round again. */
-#ifndef KETEN_STORE_COMMENT_H
-#define KETEN_STORE_COMMENT_H
+ * relayed comment coming back from a supplier from going round again.
+ * A rule file: spans tickets, legs, events and outbox; calls rows. */
+#ifndef KETEN_STORE_RULE_COMMENT_H
+#define KETEN_STORE_RULE_COMMENT_H
 
 #include "http/auth.h"
 #include "store/store.h"
@@ -19,9 +20,8 @@ enum kt_comment_to {
 	KT_COMMENT_TO_INTEGRATOR, /* a note for the integrator alone */
 };
 
-/* "customer", "supplier", "integrator". */
-const char *kt_comment_to_name(enum kt_comment_to to);
-/* Parses such a name into *out: 0, or -1 for an unknown one. */
+/* Parses "customer", "supplier" or "integrator" into *out: 0, or -1 for
+ * an unknown name. */
 int kt_comment_to_parse(const char *name, enum kt_comment_to *out);
 
 struct kt_comment {
@@ -58,10 +58,11 @@ struct kt_supplier_comment {
  * one - becomes an integrator-only "echo" event and goes no further.
  * Otherwise a "comment" event: public -> customer-visible and queued for
  * the suppliers of the ticket's other open legs; else a work note for the
- * integrator and this supplier. actor is "supplier:<key>". */
+ * integrator and this supplier. actor is "supplier:<key>". *n_messages
+ * is increased by the messages queued. */
 int kt_store_comment_from_supplier(struct kt_db *db, const char *ticket_id,
 				   const char *leg_id, const char *actor,
 				   const struct kt_supplier_comment *c,
-				   struct kt_err *err);
+				   int *n_messages, struct kt_err *err);
 
 #endif

@@ -1,10 +1,12 @@
-/* delivery.c - the integrator's dead-letter actions on outbox
- * messages (see store/delivery.h): list, replay, discard, replay all of a
- * supplier's, and link a leg to a supplier ticket raised out of band. */
-#include "store/delivery.h"
+/* tx_delivery.c - the integrator's dead-letter actions on outbox
+ * messages (see store/tx_delivery.h): list, replay, discard, replay all of
+ * a supplier's, and link a leg to a supplier ticket raised out of band. A
+ * transaction file: each action runs one BEGIN..COMMIT and calls rules
+ * and rows. */
 #include "store/internal.h"
-#include "store/leg.h"
-#include "store/ticket.h"
+#include "store/row_ticket.h"
+#include "store/rule_leg.h"
+#include "store/tx_delivery.h"
 
 /* A message's id: a positive bigint in decimal. */
 #define MSG_ID_MAX 18

@@ -1,0 +1,35 @@
+/* row_event.c - appending to a ticket's timeline (see store/row_event.h).
+ * A row file: the events table only. */
+#include "store/internal.h"
+#include "store/row_event.h"
+
+int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_id,
+		       const char *kind, const char *visibility, const char *actor,
+		       const char *holder, const char *occurred_at, json_t *data,
+		       char *id, char *at, struct kt_err *err)
+{
+	char *text = json_dumps(data, JSON_COMPACT);
+	const char *params[] = { ticket_id, leg_id, kind, visibility, actor,
+				 occurred_at, text, holder };
+	PGresult *res;
+
+	json_decref(data);
+	if (!text)
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	res = kt_db_exec(db,
+		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
+		"  occurred_at, data)"
+		" VALUES ($1::uuid, $2::uuid, $3, $4, $5, coalesce($8, (SELECT holder FROM events"
+		"   WHERE ticket_id = $1::uuid ORDER BY id DESC LIMIT 1), 'integrator'),"
+		"  coalesce($6::timestamptz, now()), $7::jsonb)"
+		" RETURNING id, kt_ts(occurred_at)", 8, params, err);
+	free(text);
+	if (!res)
+		return KT_ERR;
+	if (id)
+		snprintf(id, 24, "%s", PQgetvalue(res, 0, 0));
+	if (at)
+		snprintf(at, 40, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return KT_OK;
+}

@@ -1,0 +1,20 @@
+/* row_event.h - the events table (a ticket's timeline): appending one
+ * entry. A row file: one table, calls only the database layer. */
+#ifndef KETEN_STORE_ROW_EVENT_H
+#define KETEN_STORE_ROW_EVENT_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+/* Appends an event to ticket ticket_id's timeline, about leg leg_id (NULL:
+ * the ticket as a whole). holder NULL: the holder stays the last event's
+ * (the integrator when there is none). occurred_at NULL: now. data is
+ * stolen. Writes the event's id into id (24 bytes) and its time into at
+ * (40 bytes); either may be NULL. Inside the caller's transaction. */
+int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_id,
+		       const char *kind, const char *visibility, const char *actor,
+		       const char *holder, const char *occurred_at, json_t *data,
+		       char *id, char *at, struct kt_err *err);
+
+#endif

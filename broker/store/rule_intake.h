@@ -1,0 +1,23 @@
+/* rule_intake.h - a new ticket in the database, inside the transaction of
+ * its creating request (store/tx_idempotency.h: the ticket and the answer
+ * kept for its Idempotency-Key commit together). A rule file: spans
+ * services, tickets, legs, outbox and events; calls rules and rows. */
+#ifndef KETEN_STORE_RULE_INTAKE_H
+#define KETEN_STORE_RULE_INTAKE_H
+
+#include "http/auth.h"
+#include "intake/intake.h"
+#include "store/store.h"
+
+/* Checks the service (and that a customer owns it), routes along the
+ * chain version in force (store/rule_route.h: by component, CI, rules,
+ * default, else triage), inserts the ticket, its legs, their outbox
+ * messages and the timeline. Writes the new ticket's id into id_out
+ * (KT_UUID_LEN + 1 bytes). *n_messages gets the outbox messages queued.
+ * invalid "unknown_service" / "unknown_component" / "unknown_ci" /
+ * "too_many_legs"; on failure the caller rolls back. */
+int kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
+			   const struct kt_intake *in, char *id_out,
+			   int *n_messages, struct kt_err *err);
+
+#endif

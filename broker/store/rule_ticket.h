@@ -1,0 +1,32 @@
+/* rule_ticket.h - reading tickets: the full record of one ticket, the
+ * caller's list, and a service's tickets of some kinds (for its status).
+ * A rule file: one statement over several tables each. */
+#ifndef KETEN_STORE_RULE_TICKET_H
+#define KETEN_STORE_RULE_TICKET_H
+
+#include "http/auth.h"
+#include "store/store.h"
+
+/* The full record of ticket id (see model/view.h), if p may see it at all;
+ * NULL with not_found "not_found" otherwise. New reference. */
+json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
+			     const struct kt_principal *p, struct kt_err *err);
+
+/* Up to limit tickets p may see, newest first, after cursor (NULL: from
+ * the start); state NULL: all, "needs_triage": those with an open triage
+ * leg, "escalated": those escalated to the integrator. Returns {"items":
+ * [full records without timeline], "next_cursor": string|null}; 400
+ * "invalid_cursor". */
+json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
+			     int limit, const char *cursor, const char *state,
+			     struct kt_err *err);
+
+/* Up to limit full records (without timeline) of the tickets of service
+ * service_id whose "type/consolidated status" is one of kinds (a
+ * PostgreSQL text array literal such as "{incident/new,incident/assigned}"),
+ * the most urgent first: by priority, then newest. New reference to a JSON
+ * array. */
+json_t *kt_store_ticket_of_service(struct kt_db *db, const char *service_id,
+				   const char *kinds, int limit, struct kt_err *err);
+
+#endif
