@@ -2,9 +2,10 @@
  * one queue; finished jobs go back to the loop through one event made
  * active from the worker (libevent's pthread locking is on). */
 #include <pthread.h>
-#include <time.h>
+#include <sys/queue.h>
 
 #include "store/dbpool.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
 
@@ -15,8 +16,10 @@ struct job {
 	long long queued_ms;
 	int rc;
 	struct kt_err err;
-	struct job *next;
+	STAILQ_ENTRY(job) next;
 };
+
+STAILQ_HEAD(job_list, job);
 
 struct kt_dbpool {
 	char name[32];
@@ -28,41 +31,21 @@ struct kt_dbpool {
 	pthread_t *threads;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct job *queue_head, *queue_tail; /* waiting for a worker */
-	struct job *done_head, *done_tail;   /* waiting for the loop */
+	struct job_list queue;               /* waiting for a worker */
+	struct job_list done;                /* waiting for the loop */
 	int busy;                            /* queued or running: loop thread only */
 	int queued;                          /* waiting for a worker: under lock */
 	int stopping;
 	struct event *done_ev;
 };
 
-static long long now_ms(void)
+/* The first job of list, taken off it; NULL when it is empty. */
+static struct job *pop(struct job_list *list)
 {
-	struct timespec ts;
+	struct job *j = STAILQ_FIRST(list);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void push(struct job **head, struct job **tail, struct job *j)
-{
-	j->next = NULL;
-	if (*tail)
-		(*tail)->next = j;
-	else
-		*head = j;
-	*tail = j;
-}
-
-static struct job *pop(struct job **head, struct job **tail)
-{
-	struct job *j = *head;
-
-	if (j) {
-		*head = j->next;
-		if (!*head)
-			*tail = NULL;
-	}
+	if (j)
+		STAILQ_REMOVE_HEAD(list, next);
 	return j;
 }
 
@@ -100,7 +83,7 @@ static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 			kt_err_release(&j->err);
 			return kt_err_set(&j->err, KT_EC_UNAVAILABLE, "shutting_down", "broker is shutting down");
 		}
-		if (now_ms() - j->queued_ms >= pool->deadline_ms)
+		if (kt_clock_mono_ms() - j->queued_ms >= pool->deadline_ms)
 			return KT_ERR;
 		struct timespec pause = { 0, 100 * 1000000L };
 		nanosleep(&pause, NULL);
@@ -109,7 +92,7 @@ static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 
 static void run(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 {
-	if (now_ms() - j->queued_ms > pool->deadline_ms) {
+	if (kt_clock_mono_ms() - j->queued_ms > pool->deadline_ms) {
 		j->rc = kt_err_set(&j->err, KT_EC_UNAVAILABLE, "database_unavailable",
 				   "database busy: request waited longer than %d ms",
 				   pool->deadline_ms);
@@ -134,17 +117,17 @@ static void *worker(void *arg)
 	for (;;) {
 		struct job *j;
 
-		while (!pool->stopping && !pool->queue_head)
+		while (!pool->stopping && STAILQ_EMPTY(&pool->queue))
 			pthread_cond_wait(&pool->wake, &pool->lock);
 		if (pool->stopping)
 			break;
-		j = pop(&pool->queue_head, &pool->queue_tail);
+		j = pop(&pool->queue);
 		pool->queued--;
 		pthread_mutex_unlock(&pool->lock);
 		run(pool, &db, j);
 		kt_db_settle(db);
 		pthread_mutex_lock(&pool->lock);
-		push(&pool->done_head, &pool->done_tail, j);
+		STAILQ_INSERT_TAIL(&pool->done, j, next);
 		event_active(pool->done_ev, EV_READ, 0);
 	}
 	pthread_mutex_unlock(&pool->lock);
@@ -164,20 +147,16 @@ static void finish(struct kt_dbpool *pool, struct job *j)
 static void on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct kt_dbpool *pool = arg;
-	struct job *list;
+	struct job_list list = STAILQ_HEAD_INITIALIZER(list);
+	struct job *j;
 
 	(void)fd;
 	(void)what;
 	pthread_mutex_lock(&pool->lock);
-	list = pool->done_head;
-	pool->done_head = pool->done_tail = NULL;
+	STAILQ_CONCAT(&list, &pool->done);
 	pthread_mutex_unlock(&pool->lock);
-	while (list) {
-		struct job *next = list->next;
-
-		finish(pool, list);
-		list = next;
-	}
+	while ((j = pop(&list)))
+		finish(pool, j);
 }
 
 struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
@@ -194,6 +173,8 @@ struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
 	pool->max_queue = max_queue;
 	pool->statement_timeout_ms = statement_timeout_ms;
 	pthread_mutex_init(&pool->lock, NULL);
+	STAILQ_INIT(&pool->queue);
+	STAILQ_INIT(&pool->done);
 	pthread_cond_init(&pool->wake, NULL);
 	pool->conninfo = strdup(conninfo);
 	pool->threads = calloc((size_t)size, sizeof(pthread_t));
@@ -228,11 +209,11 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 	j->work = work;
 	j->done = done;
 	j->arg = arg;
-	j->queued_ms = now_ms();
+	j->queued_ms = kt_clock_mono_ms();
 	pthread_mutex_lock(&pool->lock);
 	full = pool->max_queue > 0 && pool->queued >= pool->max_queue;
 	if (!full) {
-		push(&pool->queue_head, &pool->queue_tail, j);
+		STAILQ_INSERT_TAIL(&pool->queue, j, next);
 		pool->queued++;
 		pthread_cond_signal(&pool->wake);
 	}
@@ -266,7 +247,7 @@ void kt_dbpool_free(struct kt_dbpool *pool)
 		pthread_join(pool->threads[i], NULL);
 	if (pool->done_ev)
 		on_done(-1, 0, pool);
-	while ((j = pop(&pool->queue_head, &pool->queue_tail))) {
+	while ((j = pop(&pool->queue))) {
 		j->rc = kt_err_set(&j->err, KT_EC_UNAVAILABLE, "shutting_down", "broker is shutting down");
 		finish(pool, j);
 	}

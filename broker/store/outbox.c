@@ -221,37 +221,6 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 	return rc;
 }
 
-/* Length of the valid UTF-8 character at s (n bytes left), or 0 for an
- * invalid or cut one, and for NUL (which jsonb refuses). */
-static size_t utf8_char(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t len;
-
-	if (s[0] == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
-	/* No overlong forms, no surrogates, nothing above U+10FFFF. */
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* A JSON string of the first max bytes of a supplier's text: what is not
  * valid UTF-8 (a binary body, a character cut at max) becomes '?'. A new
  * reference, or NULL when out of memory. */
@@ -267,7 +236,7 @@ static json_t *answer_text(const char *s, size_t n, size_t max)
 	if (!copy)
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		size_t c = utf8_char((const unsigned char *)s + i, n - i);
+		size_t c = kt_utf8_char((const unsigned char *)s + i, n - i);
 
 		if (c == 0) {
 			copy[len++] = '?';

@@ -1,6 +1,6 @@
 /* row_ticket.c - the ticket lock and the routing columns of a ticket
  * (see store/row_ticket.h). A row file: the tickets table only. */
-#include "intake/intake.h"
+#include "base/json_field.h"
 #include "store/internal.h"
 #include "store/row_ticket.h"
 

@@ -1,7 +1,7 @@
 /* tx_inbound.c - the exactly-once application of a supplier's delivery
  * (see store/tx_inbound.h). A transaction file: one BEGIN..COMMIT. */
 #include "http/auth.h"
-#include "intake/intake.h"
+#include "base/json_field.h"
 #include "store/internal.h"
 #include "store/row_ticket.h"
 #include "store/rule_leg.h"
