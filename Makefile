@@ -39,7 +39,7 @@ help:
 	@echo "make test-system  only the system tests"
 	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
-	@echo "make check-levels the store's one-way levels (row -> rule -> tx)"
+	@echo "make check-levels the store's one-way levels (row -> rule -> tx); part of check-walls"
 	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443"
 	@echo "make bench        intake throughput against pgbench on the same statements"
 	@echo "make SANITIZE=address,undefined test   the same under ASan + UBSan"
@@ -79,10 +79,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libketen.a
 test: deps check-walls
 	@$(MAKE) --no-print-directory test-unit test-system
 
-check-walls:
-	@tests/walls.sh
+check-walls: check-levels
+	@tests/lint/walls.sh
 
-test-unit: $(UNIT_BINS) check-levels
+test-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
 check-levels:

@@ -174,7 +174,7 @@ int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *e
 		return KT_ERR;
 	w.doc = doc;
 	/* A PUT repeats safely by itself: one transaction, no kept answer. */
-	rc = kt_store_create(db, NULL, 0, write_entity, &w, &answer, err);
+	rc = kt_store_idempotency_create(db, NULL, 0, write_entity, &w, &answer, err);
 	kt_chain_doc_free(doc);
 	if (rc)
 		return KT_ERR;

@@ -1,4 +1,4 @@
-/* dispatcher.c - the cycle of one delivery: claim (worker: store/outbox.h,
+/* dispatcher.c - the cycle of one delivery: claim (worker: store/tx_outbox.h,
  * then dispatch/build.h) -> admit (loop: dispatch/gate.h) -> sign and send
  * (loop: dispatch/transport.h) -> classify (dispatch/classify.h) ->
  * record (worker: the outcome under the lease) -> freed; or, when its
@@ -25,7 +25,7 @@
 #include "dispatch/transport.h"
 #include "dispatch/wake.h"
 #include "store/dbpool.h"
-#include "store/outbox.h"
+#include "store/tx_outbox.h"
 
 struct delivery {
 	struct kt_dispatcher *d;

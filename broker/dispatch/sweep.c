@@ -10,7 +10,7 @@
 #include "http/idempotency.h"
 #include "store/dbpool.h"
 #include "store/tx_idempotency.h"
-#include "store/outbox.h"
+#include "store/tx_outbox.h"
 
 /* How often the sweep runs at most. */
 #define SWEEP_MS 1000

@@ -46,7 +46,7 @@ int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn wor
 					r->body, r->body_len, err))
 			return KT_ERR;
 	}
-	if (kt_store_create(db, r->idempotency_key ? &idem : NULL, ttl_s, run_noted, &noted,
+	if (kt_store_idempotency_create(db, r->idempotency_key ? &idem : NULL, ttl_s, run_noted, &noted,
 			    &answer, err))
 		return KT_ERR;
 	if (!noted.ran)

@@ -1,7 +1,7 @@
 /* claimed.h - the type of an outbox message claimed for delivery: what
  * kt_store_outbox_claim fills from its result columns and the dispatcher
  * builds, sends and records. A type header: it drags in no module's
- * functions but the struct's own release (in store/outbox.c). */
+ * functions but the struct's own release (in store/tx_outbox.c). */
 #ifndef KETEN_STORE_CLAIMED_H
 #define KETEN_STORE_CLAIMED_H
 

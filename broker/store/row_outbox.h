@@ -3,7 +3,7 @@
  * is queued, so the caller knows to wake the dispatcher) and discarding
  * the messages of a leg that must never go out. A row file: one table,
  * calls only the database layer. The dispatcher's transactions on the
- * outbox are store/outbox.h's. */
+ * outbox are store/tx_outbox.h's. */
 #ifndef KETEN_STORE_ROW_OUTBOX_H
 #define KETEN_STORE_ROW_OUTBOX_H
 

@@ -18,7 +18,7 @@
  *                   supplier's word on a leg, comments, a new ticket, the
  *                   ticket reads); run inside the caller's transaction and
  *                   call rows, the database layer and rules below them.
- *   tx_*.c          each function runs one BEGIN..COMMIT (outbox.c too: the
+ *   tx_*.c          each function runs one BEGIN..COMMIT (tx_outbox.c: the
  *                   dispatcher's transactions); they call rules and rows,
  *                   never another transaction file.
  *

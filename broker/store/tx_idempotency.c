@@ -1,7 +1,7 @@
 /* tx_idempotency.c - the transaction of a creating request guarded by
  * its Idempotency-Key: the advisory lock on caller + key, the kept answer
  * (table idempotency_keys) and the purge of expired ones. A
- * transaction file: kt_store_create runs one BEGIN..COMMIT around the
+ * transaction file: kt_store_idempotency_create runs one BEGIN..COMMIT around the
  * caller's work (a rule such as kt_store_intake_ticket). */
 #include "store/internal.h"
 #include "store/tx_idempotency.h"
@@ -67,7 +67,7 @@ static int keep(struct kt_db *db, const struct kt_idempotency *idem,
 		6, params, err);
 }
 
-int kt_store_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,
+int kt_store_idempotency_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,
 		    kt_store_create_fn work, void *arg, struct kt_store_answer *out,
 		    struct kt_err *err)
 {

@@ -15,7 +15,7 @@ struct kt_store_answer {
 };
 
 /* The writes of one creating request, run inside the transaction that
- * kt_store_create opens: does them and renders the answer into out (body
+ * kt_store_idempotency_create opens: does them and renders the answer into out (body
  * malloc'd, owned by out). Begins, commits and rolls back nothing. */
 typedef int (*kt_store_create_fn)(struct kt_db *db, void *arg,
 				  struct kt_store_answer *out, struct kt_err *err);
@@ -30,7 +30,7 @@ typedef int (*kt_store_create_fn)(struct kt_db *db, void *arg,
  * invalid "idempotency_key_reused". Otherwise work runs and a 2xx answer is
  * kept beside its writes before COMMIT, so a retry after a lost COMMIT
  * answer finds it. On failure everything is rolled back. */
-int kt_store_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,
+int kt_store_idempotency_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,
 		    kt_store_create_fn work, void *arg, struct kt_store_answer *out,
 		    struct kt_err *err);
 

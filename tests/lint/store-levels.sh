@@ -3,9 +3,9 @@
 # broker/store/store.h): the database layer (db.c, dbpool.c, listen.c,
 # migrate.c) calls only itself; a row file (row_*.c) calls only
 # the database layer; a rule file (rule_*.c) calls rows, the database
-# layer and other rules, never a transaction; a transaction file (tx_*.c,
-# and outbox.c) calls rules, rows and the database layer, never another
-# transaction file. Prints each call that breaks a level and exits 1, or
+# layer and other rules, never a transaction; a transaction file (tx_*.c)
+# calls rules, rows and the database layer, never another transaction
+# file. Prints each call that breaks a level and exits 1, or
 # prints nothing. Run from the repository root.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +16,7 @@ level() {
 	db.c | dbpool.c | listen.c | migrate.c) echo db ;;
 	row_*) echo row ;;
 	rule_*) echo rule ;;
-	tx_* | outbox.c) echo tx ;;
+	tx_*) echo tx ;;
 	*) echo unknown ;;
 	esac
 }

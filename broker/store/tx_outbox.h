@@ -1,10 +1,10 @@
-/* outbox.h - the outbox contract: claiming due messages under a
+/* tx_outbox.h - the outbox contract: claiming due messages under a
  * lease, and recording each attempt's outcome only while the lease token
  * still matches. Both are short committed transactions; no transaction is
  * open while a supplier is called. A transaction file (store/store.h);
  * queuing a message inside a change is store/row_outbox.h's. */
-#ifndef KETEN_STORE_OUTBOX_H
-#define KETEN_STORE_OUTBOX_H
+#ifndef KETEN_STORE_TX_OUTBOX_H
+#define KETEN_STORE_TX_OUTBOX_H
 
 #include "keten/model.h"
 #include "store/claimed.h"

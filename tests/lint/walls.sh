@@ -4,7 +4,7 @@
 # in the TLS file, and any other OpenSSL header only in the crypto wrapper.
 # Prints each offending file:line and fails; run by `make check-walls`.
 set -u
-cd "$(dirname "$0")/.." || exit 2
+cd "$(dirname "$0")/../.." || exit 2
 
 # Where each library may be seen. A line each, so that moving a wall is a
 # one-line change.

@@ -1,9 +1,9 @@
-/* outbox.c - claiming outbox messages and recording outcomes (see
- * store/outbox.h), with the delivered / dead events on the timeline. A
+/* tx_outbox.c - claiming outbox messages and recording outcomes (see
+ * store/tx_outbox.h), with the delivered / dead events on the timeline. A
  * transaction file: the dispatcher's transactions on the outbox. */
 #include "base/utf8.h"
 #include "store/internal.h"
-#include "store/outbox.h"
+#include "store/tx_outbox.h"
 #include "store/row_ticket.h"
 #include "store/rule_leg.h"
 
