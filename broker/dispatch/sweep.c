@@ -19,9 +19,7 @@
 
 struct kt_sweep {
 	struct kt_app *app;
-	struct event *timer;
-	int sweeping;               /* a sweep job runs */
-	int stopping;
+	struct kt_dbpool_timer *timer;
 };
 
 /* Raises delivery_delayed on overdue legs, then refreshes the outbox
@@ -80,24 +78,10 @@ static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 
 static void sweep_done(void *arg, int rc, struct kt_err *err)
 {
-	struct kt_sweep *s = arg;
-
+	(void)arg;
 	if (rc != KT_OK)
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
 		       "background sweep failed: %s (tried again at the next one)", err->message);
-	s->sweeping = 0;
-}
-
-static void on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct kt_sweep *s = arg;
-
-	(void)fd;
-	(void)what;
-	if (s->stopping || s->sweeping)
-		return;
-	s->sweeping = 1;
-	kt_dbpool_submit(s->app->bg_pool, sweep_work, sweep_done, s);
 }
 
 struct kt_sweep *kt_sweep_new(struct kt_app *app, struct kt_err *err)
@@ -105,31 +89,30 @@ struct kt_sweep *kt_sweep_new(struct kt_app *app, struct kt_err *err)
 	struct kt_sweep *s = calloc(1, sizeof(*s));
 	int ms = app->cfg->dispatch_interval_ms > SWEEP_MS ? app->cfg->dispatch_interval_ms
 							   : SWEEP_MS;
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	if (!s || !(s->timer = event_new(app->base, -1, EV_PERSIST, on_timer, s))) {
-		free(s);
+	if (!s) {
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
 	s->app = app;
-	event_add(s->timer, &tv);
+	s->timer = kt_dbpool_every(app->bg_pool, app->base, ms, sweep_work, sweep_done, s, err);
+	if (!s->timer) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
 void kt_sweep_stop(struct kt_sweep *s)
 {
-	if (!s || s->stopping)
-		return;
-	s->stopping = 1;
-	event_del(s->timer);
+	if (s)
+		kt_dbpool_timer_stop(s->timer);
 }
 
 void kt_sweep_free(struct kt_sweep *s)
 {
 	if (!s)
 		return;
-	kt_sweep_stop(s);
-	event_free(s->timer);
+	kt_dbpool_timer_free(s->timer);
 	free(s);
 }

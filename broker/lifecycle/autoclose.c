@@ -16,8 +16,7 @@
 
 struct kt_autoclose {
 	struct kt_app *app;
-	struct event *tick;
-	int running;
+	struct kt_dbpool_timer *tick;
 	int closed;          /* by the running sweep */
 	int queued;          /* messages its commits queued */
 };
@@ -52,19 +51,6 @@ static void sweep_done(void *arg, int rc, struct kt_err *err)
 	else if (a->closed > 0)
 		kt_log(KT_LOG_INFO, json_pack("{s:i}", "tickets", a->closed),
 		       "auto-closed %d resolved ticket(s) nobody confirmed", a->closed);
-	a->running = 0;
-}
-
-static void on_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct kt_autoclose *a = arg;
-
-	(void)fd;
-	(void)what;
-	if (a->running)
-		return;
-	a->running = 1;
-	kt_dbpool_submit(a->app->bg_pool, sweep_work, sweep_done, a);
 }
 
 struct kt_autoclose *kt_autoclose_new(struct kt_app *app, struct kt_err *err)
@@ -72,34 +58,31 @@ struct kt_autoclose *kt_autoclose_new(struct kt_app *app, struct kt_err *err)
 	struct kt_autoclose *a = calloc(1, sizeof(*a));
 	/* A tenth of the wait, so a ticket closes at most 10% late. */
 	long long ms = (long long)app->cfg->auto_close_s * 100;
-	struct timeval tv;
 
 	if (ms < TICK_MIN_MS)
 		ms = TICK_MIN_MS;
 	if (ms > TICK_MAX_MS)
 		ms = TICK_MAX_MS;
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	if (!a || !(a->tick = event_new(app->base, -1, EV_PERSIST, on_tick, a))) {
+	if (!a || !(a->tick = kt_dbpool_every(app->bg_pool, app->base, ms, sweep_work,
+					      sweep_done, a, err))) {
 		free(a);
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "could not start the auto-close sweep");
 		return NULL;
 	}
 	a->app = app;
-	event_add(a->tick, &tv);
 	return a;
 }
 
 void kt_autoclose_stop(struct kt_autoclose *a)
 {
 	if (a)
-		event_del(a->tick);
+		kt_dbpool_timer_stop(a->tick);
 }
 
 void kt_autoclose_free(struct kt_autoclose *a)
 {
 	if (!a)
 		return;
-	event_free(a->tick);
+	kt_dbpool_timer_free(a->tick);
 	free(a);
 }

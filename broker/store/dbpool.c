@@ -259,3 +259,78 @@ void kt_dbpool_free(struct kt_dbpool *pool)
 	free(pool->conninfo);
 	free(pool);
 }
+
+struct kt_dbpool_timer {
+	struct kt_dbpool *pool;
+	struct event *ev;
+	kt_db_work_fn *work;
+	kt_db_done_fn *done;
+	void *arg;
+	int running;
+	int stopping;
+};
+
+static int timer_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct kt_dbpool_timer *t = arg;
+
+	return t->work(db, t->arg, err);
+}
+
+static void timer_done(void *arg, int rc, struct kt_err *err)
+{
+	struct kt_dbpool_timer *t = arg;
+
+	t->done(t->arg, rc, err);
+	t->running = 0;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_dbpool_timer *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (t->stopping || t->running)
+		return;
+	t->running = 1;
+	kt_dbpool_submit(t->pool, timer_work, timer_done, t);
+}
+
+struct kt_dbpool_timer *kt_dbpool_every(struct kt_dbpool *pool, struct event_base *base,
+					long long interval_ms, kt_db_work_fn *work,
+					kt_db_done_fn *done, void *arg, struct kt_err *err)
+{
+	struct kt_dbpool_timer *t = calloc(1, sizeof(*t));
+	struct timeval tv = { (time_t)(interval_ms / 1000),
+			      (suseconds_t)(interval_ms % 1000) * 1000 };
+
+	if (!t || !(t->ev = event_new(base, -1, EV_PERSIST, on_timer, t))) {
+		free(t);
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	t->pool = pool;
+	t->work = work;
+	t->done = done;
+	t->arg = arg;
+	event_add(t->ev, &tv);
+	return t;
+}
+
+void kt_dbpool_timer_stop(struct kt_dbpool_timer *t)
+{
+	if (!t || t->stopping)
+		return;
+	t->stopping = 1;
+	event_del(t->ev);
+}
+
+void kt_dbpool_timer_free(struct kt_dbpool_timer *t)
+{
+	if (!t)
+		return;
+	kt_dbpool_timer_stop(t);
+	event_free(t->ev);
+	free(t);
+}

@@ -36,6 +36,19 @@ struct kt_dbpool *kt_dbpool_new(struct event_base *base, const char *name,
 void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 		      kt_db_done_fn *done, void *arg);
 
+/* A job submitted every interval_ms while the previous one is not still
+ * running (a slow sweep never piles up behind itself). done runs on the
+ * loop as for kt_dbpool_submit. NULL with err set when out of memory. */
+struct kt_dbpool_timer;
+struct kt_dbpool_timer *kt_dbpool_every(struct kt_dbpool *pool, struct event_base *base,
+					long long interval_ms, kt_db_work_fn *work,
+					kt_db_done_fn *done, void *arg, struct kt_err *err);
+/* No more submissions; a job already running still finishes. Accepts NULL. */
+void kt_dbpool_timer_stop(struct kt_dbpool_timer *t);
+/* Stops and frees t; call once its last job's done ran (after the pool
+ * was freed, or when none runs). Accepts NULL. */
+void kt_dbpool_timer_free(struct kt_dbpool_timer *t);
+
 /* Jobs queued or running. */
 int kt_dbpool_busy(const struct kt_dbpool *pool);
 
