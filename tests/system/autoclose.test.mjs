@@ -21,9 +21,9 @@ test('an unconfirmed resolved ticket closes by itself, not before auto_close_s',
     return v.status === 'closed' && v;
   }, 30000, 'the auto-close');
   // Lower bound by the database's own clock.
-  assert.equal(psql(s.db, `SELECT closed_at - resolved_at >= interval '${AUTO_CLOSE_S} seconds'
+  assert.equal(await psql(s.db, `SELECT closed_at - resolved_at >= interval '${AUTO_CLOSE_S} seconds'
     FROM tickets WHERE id = '${t.id}'`), 't');
-  assert.equal(psql(s.db, `SELECT status FROM tickets WHERE id = '${t.id}'`), 'closed');
+  assert.equal(await psql(s.db, `SELECT status FROM tickets WHERE id = '${t.id}'`), 'closed');
   const closed = c.timeline.filter((e) => e.kind === 'closed');
   assert.equal(closed.length, 1);
   assert.match(closed[0].text, /closed automatically/);
@@ -37,7 +37,7 @@ test('an unconfirmed resolved ticket closes by itself, not before auto_close_s',
   assert.equal(r.status, 409);
   assert.equal(r.json.error.code, 'not_resolved');
   // Its legs closed too, and each supplier was told: automatically.
-  assert.equal(psql(s.db, `SELECT string_agg(status, ',') FROM legs WHERE ticket_id = '${t.id}'`), 'closed,closed');
+  assert.equal(await psql(s.db, `SELECT string_agg(status, ',') FROM legs WHERE ticket_id = '${t.id}'`), 'closed,closed');
   for (const who of ['netco', 'hostco']) {
     // (an empty list is truthy: wait for the first one)
     const got = await eventually(async () => {
@@ -61,8 +61,8 @@ test('a reopened ticket and a confirmed one are not closed by the sweep', async 
   // Well past auto_close_s and several sweeps.
   await sleep(AUTO_CLOSE_S * 1000 * 3);
   assert.equal((await view(s, reopened, 'acme')).status, 'in_progress');
-  assert.equal(closedEvents(reopened), '0');
-  assert.equal(closedEvents(confirmed), '1');
+  assert.equal(await closedEvents(reopened), '0');
+  assert.equal(await closedEvents(confirmed), '1');
   const v = await view(s, confirmed, 'integrator');
   assert.equal(v.timeline.find((e) => e.kind === 'closed').data.automatic, false);
 });
@@ -78,8 +78,8 @@ test('two broker processes sweeping one database close each ticket exactly once'
     // Sweeps keep running on both nodes: still exactly one close each.
     await sleep(AUTO_CLOSE_S * 1000);
     for (const t of ts) {
-      assert.equal(closedEvents(t), '1', t.number);
-      assert.equal(psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'
+      assert.equal(await closedEvents(t), '1', t.number);
+      assert.equal(await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'
         AND kind = 'status_changed' AND data->>'to' = 'closed'`), '1', t.number);
     }
   } finally {

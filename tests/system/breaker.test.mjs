@@ -9,21 +9,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-
-async function post(s, component, summary, impact = 2, urgency = 2) {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-    service: s.services['acme-workplace'], type: 'incident', summary,
-    description: 'breaker test', impact, urgency, component,
-  } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.id;
-}
-
-const forTickets = (ids) => (x) => ids.includes(x.json?.data?.id);
-
-async function supplierTickets(sim, id) {
-  return (await sim.tickets()).filter((x) => x.keten_ticket === id);
-}
+import { fileTicketId, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 async function view(s, id, key) {
   const r = await s.api('GET', `/v1/tickets/${id}`, { key });
@@ -45,7 +31,7 @@ describe('circuit breaker', () => {
     const down = s.sims.hostco, up = s.sims.netco;
     await down.mode({ mode: 'status', status: 503 });
     const ids = [];
-    for (let i = 0; i < 20; i++) ids.push(await post(s, 'hosting', `down ${i}`));
+    for (let i = 0; i < 20; i++) ids.push(await fileTicketId(s, 'hosting', `down ${i}`));
     await eventually(async () => (await down.received()).filter(forTickets(ids)).length >= 3,
       15000, 'the failures that open the circuit');
     await eventually(() => /circuit of supplier \\?"hostco\\?" open/.test(s.log.text), 15000,
@@ -56,7 +42,7 @@ describe('circuit breaker', () => {
     // The other supplier meanwhile: each ticket delivered promptly.
     for (let i = 0; i < 4; i++) {
       const t0 = Date.now();
-      const id = await post(s, 'vpn', `up ${i}`);
+      const id = await fileTicketId(s, 'vpn', `up ${i}`);
       await eventually(async () => (await supplierTickets(up, id)).length === 1, 5000,
         `the other supplier's ticket ${i}`);
       assert.ok(Date.now() - t0 < 5000);
@@ -74,10 +60,10 @@ describe('circuit breaker', () => {
     // Waiting on the open circuit is credited to the messages' budgets as
     // each open period ends: a message first tried more than two periods
     // ago has seen at least one end.
-    const [n, paused] = psql(s.db, `SELECT count(*), min(o.paused_ms) FROM outbox o
+    const [n, paused] = (await psql(s.db, `SELECT count(*), min(o.paused_ms) FROM outbox o
       JOIN legs l ON l.id = o.leg_id JOIN suppliers sp ON sp.id = l.supplier_id
       WHERE sp.key = 'hostco' AND o.state = 'pending'
-      AND o.first_attempt_at < now() - interval '4500 milliseconds'`).split('|').map(Number);
+      AND o.first_attempt_at < now() - interval '4500 milliseconds'`)).split('|').map(Number);
     assert.ok(n >= 1, 'messages tried before the circuit opened');
     assert.ok(paused >= 1000, `paused_ms ${paused}`);
 
@@ -119,8 +105,8 @@ describe('delivery_delayed', () => {
     const hung = s.sims.netco;
     await hung.mode({ mode: 'hang' });
     const t0 = Date.now();
-    const id = await post(s, 'vpn', 'stuck', 1, 1);
-    const prompt = await post(s, 'hosting', 'prompt', 1, 1);
+    const id = await fileTicketId(s, 'vpn', 'stuck', 1, 1);
+    const prompt = await fileTicketId(s, 'hosting', 'prompt', 1, 1);
     const delayed = await eventually(async () => {
       const t = (await view(s, id, s.keys.integrator)).json.timeline
         .filter((e) => e.kind === 'delivery_delayed');
@@ -132,7 +118,7 @@ describe('delivery_delayed', () => {
     assert.equal(delayed[0].data.operation, 'create');
     assert.equal(delayed[0].data.priority, 1);
     assert.ok(delayed[0].data.waited_ms >= 1000);
-    assert.equal(psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${id}'
+    assert.equal(await psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${id}'
       AND delivery_delayed_at IS NOT NULL`), '1');
 
     // Still once after more sweeps, and never for the customer.

@@ -21,8 +21,8 @@ test('every subcommand has --help', () => {
   assert.equal(keten(['nonsense']).code, 2);
 });
 
-test('migrations apply once; re-running is a no-op', () => {
-  const env = { KETEN_DATABASE_URL: dbUrl(newDatabase()) };
+test('migrations apply once; re-running is a no-op', async () => {
+  const env = { KETEN_DATABASE_URL: dbUrl(await newDatabase()) };
   let r = keten(['migrate'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /[1-9]\d* migration\(s\) applied/);
@@ -31,8 +31,8 @@ test('migrations apply once; re-running is a no-op', () => {
   assert.match(r.stdout, /^migrate: 0 migration\(s\) applied/);
 });
 
-test('chain import --dry-run changes nothing; keys need a scope that exists', () => {
-  const db = newDatabase();
+test('chain import --dry-run changes nothing; keys need a scope that exists', async () => {
+  const db = await newDatabase();
   const env = { KETEN_DATABASE_URL: dbUrl(db) };
   assert.equal(keten(['migrate'], env).code, 0);
   const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'cli-'));
@@ -42,7 +42,7 @@ test('chain import --dry-run changes nothing; keys need a scope that exists', ()
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\+ customer acme/);
   assert.match(r.stdout, /dry run/);
-  assert.equal(psql(db, 'SELECT count(*) FROM customers'), '0');
+  assert.equal(await psql(db, 'SELECT count(*) FROM customers'), '0');
   r = keten(['chain', 'import', file], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /service acme-workplace id [0-9a-f-]{36}/);
@@ -63,8 +63,8 @@ test('chain import --dry-run changes nothing; keys need a scope that exists', ()
   r = keten(['key', 'create', '--role', 'supplier', '--supplier', 'netco'], env);
   assert.equal(r.code, 0);
   assert.match(r.stdout.trim(), /^kt_[A-Za-z0-9_-]{43}$/);
-  assert.equal(psql(db, 'SELECT count(*) FROM api_keys'), '1');
-  assert.equal(psql(db, `SELECT count(*) FROM api_keys WHERE hash = sha256('${r.stdout.trim()}'::bytea)`), '1',
+  assert.equal(await psql(db, 'SELECT count(*) FROM api_keys'), '1');
+  assert.equal(await psql(db, `SELECT count(*) FROM api_keys WHERE hash = sha256('${r.stdout.trim()}'::bytea)`), '1',
     'only the hash is stored');
 });
 

@@ -39,7 +39,7 @@ async function whileLocked(t1, lock) {
   let answered = null;
   const pending = s.api('POST', '/v1/tickets', { key: s.keys.acme, body: body('hosting', 'during the lock') })
     .then((r) => { answered = r; return r; });
-  await eventually(async () => psql(s.db,
+  await eventually(async () => await psql(s.db,
     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO tickets%'") === '1',
   10000, 'the intake to wait on the lock');
 

@@ -135,12 +135,12 @@ describe('triage and routing by hand', () => {
     assert.ok(!JSON.stringify(c).includes('clearly'));
     assert.ok(!c.timeline.some((e) => ['rerouted', 'triage', 'triage_closed'].includes(e.kind)));
     // The same route again changes nothing.
-    const before = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    const before = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     const again = await route(t.id, { suppliers: ['netco'], reason: 'again' });
     assert.equal(again.status, 200);
     assert.equal(again.json.hops, 1);
-    assert.equal(count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
-    assert.equal(count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}'`), '2');
+    assert.equal(await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+    assert.equal(await count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}'`), '2');
   });
 
   test('re-routing by hand withdraws the old leg: its supplier gets a cancel', async () => {
@@ -181,7 +181,7 @@ describe('triage and routing by hand', () => {
     const old = r.json.legs.find((l) => l.id === leg.id);
     assert.equal(old.ended, 'withdrawn');
     assert.equal(events(r.json, 'withdrawn')[0].data.cancel, 'create_discarded');
-    const rows = count(`SELECT operation || ':' || state || ':' || (history->-1->>'action')
+    const rows = await count(`SELECT operation || ':' || state || ':' || (history->-1->>'action')
       FROM outbox WHERE leg_id = '${leg.id}' ORDER BY seq`);
     assert.equal(rows, 'create:discarded:withdrawn');
   });
@@ -193,7 +193,7 @@ describe('triage and routing by hand', () => {
       || '/' || (SELECT count(*) FROM legs WHERE ticket_id = '${t.id}')
       || '/' || (SELECT hops FROM tickets WHERE id = '${t.id}')
       || '/' || (SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = '${t.id}')`);
-    const before = snapshot();
+    const before = await snapshot();
     const cases = [
       [{}, 422, 'invalid_route', ''],
       [{ reason: 'x' }, 422, 'invalid_route', ''],
@@ -227,7 +227,7 @@ describe('triage and routing by hand', () => {
     r = await route('00000000-0000-4000-8000-000000000000', { suppliers: ['hostco'], reason: 'x' });
     assert.equal(r.status, 404);
     assert.equal(r.json.error.code, 'not_found');
-    assert.equal(snapshot(), before);
+    assert.equal(await snapshot(), before);
   });
 });
 
@@ -252,7 +252,7 @@ describe('cancelling', () => {
     assert.ok(i.legs.every((l) => l.status === 'cancelled' && l.ended === 'cancelled'));
     assert.equal(i.own_status, 'cancelled');
     // Cancelled is final: cancel and route again are 409 and change nothing.
-    const before = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    const before = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     let again = await s.api('POST', `/v1/tickets/${t.id}/cancel`, { key: s.keys.acme, body: {} });
     assert.equal(again.status, 409);
     check('Error', again.json);
@@ -260,7 +260,7 @@ describe('cancelling', () => {
     again = await route(t.id, { suppliers: ['netco'], reason: 'x' });
     assert.equal(again.status, 409);
     assert.equal(again.json.error.code, 'ticket_closed');
-    assert.equal(count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+    assert.equal(await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
   });
 
   test('another tenant gets 404, a supplier 403; bad bodies change nothing', async () => {
@@ -350,7 +350,7 @@ describe('rejections', () => {
     assert.ok(q.json.items.some((x) => x.id === t.id));
     assert.ok(q.json.items.every((x) => x.escalated));
     // Give the dispatcher time to do anything it wrongly queued.
-    await eventually(async () => count(`SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+    await eventually(async () => await count(`SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
       WHERE l.ticket_id = '${t.id}' AND o.state = 'pending'`) === '0', 15000, 'outbox drained');
     assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, 1, 'netco never gets a second create');
     assert.equal((await view(t.id, s.keys.acme)).status, 'new');
@@ -381,7 +381,7 @@ describe('rejections', () => {
     const [ev] = events(i, 'escalated');
     assert.equal(ev.data.verdict, 'hop_limit');
     assert.equal(ev.data.hop_limit, 3);
-    assert.equal(count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}' AND supplier_id IS NOT NULL`), '4');
+    assert.equal(await count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}' AND supplier_id IS NOT NULL`), '4');
     assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, creates);
   });
 
@@ -427,7 +427,7 @@ describe('rejections', () => {
   test('bad rejections are refused and change nothing', async () => {
     const t = await open({ component: 'vpn' });
     const leg = legOf(await delivered(t.id), 'netco');
-    const before = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    const before = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     for (const body of [{ reject: { reason: 'x' }, status: 'in_progress' }, { reject: {} },
       { reject: 'not ours' }, { reject: { reason: 'x', component: 'y'.repeat(64) } }]) {
       const r = await s.sims.netco.send({ leg_id: leg.id, ...body });
@@ -440,11 +440,11 @@ describe('rejections', () => {
     assert.equal(r.status, 404);
     // A resolved leg cannot be rejected.
     await s.sims.netco.send({ leg_id: leg.id, status: 'resolved' });
-    const resolved = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    const resolved = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     r = await s.sims.netco.send({ leg_id: leg.id, reject: { reason: 'x' } });
     assert.equal(r.status, 422);
     assert.equal(r.body.error.details[0].path, '/reject');
-    assert.equal(count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), resolved);
+    assert.equal(await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), resolved);
     assert.ok(Number(resolved) > Number(before));
     assert.equal(legOf(await view(t.id), 'netco').status, 'resolved');
   });

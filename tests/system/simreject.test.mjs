@@ -54,7 +54,7 @@ test('--reject-component: the leg is rejected by itself after the delay and goes
   const [rej] = events(t, 'rejected');
   assert.equal(rej.actor, 'supplier:hostco');
   assert.equal(rej.data.reason, 'not ours');
-  assert.equal(psql(s.db, `SELECT e.recorded_at - l.created_at >= interval '${REJECT_AFTER_MS} ms'
+  assert.equal(await psql(s.db, `SELECT e.recorded_at - l.created_at >= interval '${REJECT_AFTER_MS} ms'
     FROM events e JOIN legs l ON l.id = e.leg_id WHERE e.leg_id = '${first.id}' AND e.kind = 'rejected'`),
   't', 'not before --reject-after-ms');
   const [rr] = events(t, 'rerouted');

@@ -46,7 +46,7 @@ test('a fan-out incident reaches both suppliers, each seeing only its own leg', 
   assert.equal(t.status, 'new');
   assert.equal(t.legs, undefined, 'a customer sees no legs');
 
-  const rows = psql(s.db, `SELECT s.key || ':' || l.id FROM legs l JOIN suppliers s ON s.id = l.supplier_id WHERE l.ticket_id = '${t.id}' ORDER BY s.key`).split('\n');
+  const rows = (await psql(s.db, `SELECT s.key || ':' || l.id FROM legs l JOIN suppliers s ON s.id = l.supplier_id WHERE l.ticket_id = '${t.id}' ORDER BY s.key`)).split('\n');
   assert.equal(rows.length, 2);
   const legOf = Object.fromEntries(rows.map((x) => x.split(':')));
 
@@ -105,17 +105,17 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   assert.equal(await status(), 'in_progress');
   // The public comment is relayed to hostco: its delivery recorded too, so
   // the counts below see only what the deliveries under test do.
-  await eventually(async () => psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+  await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
     WHERE l.ticket_id = '${t.id}' AND o.state <> 'done'`) === '0' &&
-    psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND kind = 'delivered'`) === '3',
+    await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND kind = 'delivered'`) === '3',
   15000, 'the relayed comment delivered and recorded');
 
   // The same delivery again: 200, nothing changes.
-  const before = psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+  const before = await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
   const dup = await s.sims.netco.send({ leg_id: legs.netco, status: 'resolved', webhook_id: r.webhook_id });
   assert.equal(dup.status, 200);
   assert.equal(dup.body.result, 'duplicate');
-  assert.equal(psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+  assert.equal(await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
   assert.equal(await status(), 'in_progress');
 
   // Bad signature, stale timestamp: 401, nothing changes.
@@ -129,9 +129,9 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   r = await s.sims.netco.send({ leg_id: legs.hostco, status: 'resolved', webhook_id: 'msg_cross' });
   assert.equal(r.status, 404);
   assert.equal(r.body.error.code, 'unknown_leg');
-  assert.equal(psql(s.db, `SELECT count(*) FROM inbound_deliveries WHERE webhook_id = 'msg_cross'`), '0');
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${legs.hostco}'`), 'new');
-  assert.equal(psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+  assert.equal(await psql(s.db, `SELECT count(*) FROM inbound_deliveries WHERE webhook_id = 'msg_cross'`), '0');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${legs.hostco}'`), 'new');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
 
   r = await s.sims.netco.send({ leg_id: legs.netco, status: 'resolved' });
   assert.equal(r.status, 200);
@@ -152,7 +152,7 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   assert.ok(!n.includes('internal: rebooted'));
   assert.ok(!n.includes(legs.hostco));
   // The acknowledged event is separate from delivered and accepted.
-  const kinds = psql(s.db, `SELECT string_agg(DISTINCT kind, ',') FROM events WHERE ticket_id = '${t.id}'`).split(',');
+  const kinds = (await psql(s.db, `SELECT string_agg(DISTINCT kind, ',') FROM events WHERE ticket_id = '${t.id}'`)).split(',');
   assert.ok(kinds.includes('acknowledged'));
 });
 
@@ -183,7 +183,7 @@ test('tenants are isolated: another customer gets 404, a supplier sees only its 
 
 test('bad input gets a clear JSON error and leaves no rows behind', async () => {
   const count = () => psql(s.db, 'SELECT (SELECT count(*) FROM tickets) || \'/\' || (SELECT count(*) FROM legs) || \'/\' || (SELECT count(*) FROM outbox) || \'/\' || (SELECT count(*) FROM events WHERE kind IN (\'received\', \'routed\', \'triage\'))');
-  const before = count();
+  const before = await count();
   const cases = [
     [{ raw: '{"service": ', headers: {} }, 400, 'invalid_json'],
     [{ raw: '[1,2]' }, 400, 'invalid_json'],
@@ -204,7 +204,7 @@ test('bad input gets a clear JSON error and leaves no rows behind', async () => 
   const inv = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ impact: 4, bogus: 1 }) });
   const paths = inv.json.error.details.map((d) => d.path).sort();
   assert.deepEqual(paths, ['/bogus', '/impact']);
-  assert.equal(count(), before);
+  assert.equal(await count(), before);
   const nf = await s.api('GET', '/v1/nothing', { key: s.keys.acme });
   assert.equal(nf.status, 404);
   assert.equal(nf.json.error.code, 'not_found');
@@ -273,5 +273,5 @@ test('inbound bodies the database could not store are refused up front', async (
   r = await s.sims.netco.send({ leg_id: 'é'.repeat(120), status: 'assigned' });
   assert.ok([404, 422].includes(r.status));
   assert.equal(typeof r.body.error.message, 'string', 'the error is JSON even with multi-byte input');
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${leg}'`), 'new');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${leg}'`), 'new');
 });
