@@ -9,6 +9,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { fileTicketId, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 async function view(s, id, key) {
@@ -36,8 +37,11 @@ describe('circuit breaker', () => {
       15000, 'the failures that open the circuit');
     await eventually(() => /circuit of supplier \\?"hostco\\?" open/.test(s.log.text), 15000,
       'the circuit opening in the log');
-    // Let the calls that were in flight when it opened come back.
-    await sleep(1000);
+    // The calls that were in flight when it opened came back: no message
+    // of the supplier is leased (its next probe is an open period away).
+    await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox o
+      JOIN legs l ON l.id = o.leg_id JOIN suppliers sp ON sp.id = l.supplier_id
+      WHERE sp.key = 'hostco' AND o.lease_token IS NOT NULL`) === '0', 15000, 'the calls in flight back');
     const from = Date.now();
     // The other supplier meanwhile: each ticket delivered promptly.
     for (let i = 0; i < 4; i++) {
@@ -80,7 +84,7 @@ describe('circuit breaker', () => {
         return leg.delivery?.state === 'done';
       }, 10000, 'the outcome recorded');
     }
-    await sleep(1000);
+    await dispatchRounds(s);
     for (const id of ids) {
       assert.equal((await supplierTickets(down, id)).length, 1, 'one supplier ticket');
     }
@@ -96,7 +100,7 @@ describe('delivery_delayed', () => {
     s = await startStack({ config: {
       KETEN_DELIVERY_DELAYED_P1_MS: '1000', KETEN_DELIVERY_DELAYED_P2_MS: '1000',
       KETEN_DELIVERY_DELAYED_OTHER_MS: '1000', KETEN_DISPATCH_INTERVAL_MS: '100',
-      KETEN_BREAKER_OPEN_MS: '1000',
+      KETEN_BREAKER_OPEN_MS: '1000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
     } });
   });
   after(async () => { await s.stop(); });

@@ -6,7 +6,8 @@
 // work notes only the integrator. Leak cases, tenants and bad bodies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { startStack, eventually, psql } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { deliveredTicket, update, view, sent, snapshot, settled } from './lib/tickets.mjs';
 
 let s;
@@ -32,10 +33,11 @@ async function oneCommentTo(t, who, text) {
   return got[0];
 }
 
-// Gives the dispatcher (200 ms sweeps) ample time, then checks that
-// simulator `who` got nothing with this text.
+// Once every message of t is done and the dispatcher claimed twice more,
+// checks that simulator `who` got nothing with this text.
 async function neverTo(t, who, text) {
-  await sleep(1500);
+  await settled(s, t);
+  await dispatchRounds(s);
   assert.deepEqual(await commentsTo(t, who, text), [], `${who} must not get "${text}"`);
 }
 

@@ -10,7 +10,8 @@
 // generous ceilings only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, sleep } from './lib/harness.mjs';
+import { startStack, eventually } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { fileTicketId } from './lib/tickets.mjs';
 
 const BACKLOG = 30;
@@ -56,7 +57,8 @@ for (const v of variants) {
       for (let i = 0; i < BACKLOG; i++) backlog.push(await fileTicketId(s, 'hosting', `backlog ${i}`, 3, 2));
       await checkFlowing('the outage');
       await eventually(async () => (await sick.received()).length >= 3, 15000, 'calls to the down supplier');
-      await sleep(1000);
+      await eventually(() => /circuit of supplier \\?"hostco\\?" open/.test(s.log.text), 15000,
+        'the circuit opening on the outage');
 
       // Rate-limited: every answer asks for RETRY_AFTER_S seconds.
       await sick.mode({ mode: 'status', status: 429, retry_after: String(RETRY_AFTER_S) });
@@ -85,7 +87,7 @@ for (const v of variants) {
           `the delivery of ${id} after recovery`);
       }
       await checkFlowing('the drain');
-      await sleep(1500);
+      await dispatchRounds(s);
 
       const received = await sick.received();
       // Retry-After honoured: after each 429 (asking for RETRY_AFTER_S), no

@@ -6,7 +6,8 @@
 // 403; bad bodies change nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { startStack, eventually, psql } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { deliveredTicket, resolvedTicket, update, view, sent, settled, snapshot } from './lib/tickets.mjs';
 
 let s;
@@ -117,7 +118,8 @@ test('reopen: the ticket and the legs that resolved it go back in progress, and 
   assert.equal(msg.json.data.leg.id, t.legs.netco);
   assert.equal(msg.json.data.leg.status, 'in_progress');
   assert.ok(msg.json.data.timeline.some((e) => e.kind === 'leg_reopened' && e.text === reason));
-  await sleep(1500); // the dispatcher sweeps every 200 ms: ample time for a stray message
+  await settled(s, t);
+  await dispatchRounds(s); // a stray message would have gone out by now
   assert.equal((await sent(s, t, 'netco', 'update')).length, updatesBefore.netco + 1);
   assert.equal((await sent(s, t, 'hostco')).length, updatesBefore.hostco, 'hostco did not resolve it');
   assert.equal(await psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${t.legs.hostco}'

@@ -10,7 +10,8 @@
 // Lower bounds and generous ceilings only.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep, chainDoc } from './lib/harness.mjs';
+import { startStack, eventually, psql, chainDoc } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { fileTicketId, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 describe('supplier_max_inflight', () => {
@@ -18,7 +19,7 @@ describe('supplier_max_inflight', () => {
   let s;
   before(async () => {
     s = await startStack({ config: {
-      KETEN_SUPPLIER_MAX_INFLIGHT: String(MAX), KETEN_SUPPLIER_TIMEOUT_MS: '6000',
+      KETEN_SUPPLIER_MAX_INFLIGHT: String(MAX), KETEN_SUPPLIER_TIMEOUT_MS: '4000',
       KETEN_LEASE_MS: '8000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0', KETEN_DISPATCH_INTERVAL_MS: '100',
       // a hung supplier is not down: keep its circuit out of this test
       KETEN_BREAKER_FAILURES: '1000',
@@ -44,10 +45,11 @@ describe('supplier_max_inflight', () => {
         `the other supplier's ticket ${i}`);
       assert.ok(Date.now() - t < 5000);
     }
-    await sleep(Math.max(0, t0 + 3000 - Date.now()));
-    // Well before the hung calls time out (6 s): exactly the limit arrived.
+    // Two more claims: nothing beyond the limit went out meanwhile.
+    await dispatchRounds(s);
+    // Well before the hung calls time out (4 s): exactly the limit arrived.
     const during = (await hung.received()).filter(forTickets(ids));
-    assert.ok(Date.now() - t0 < 5500, 'checked before the hung calls timed out');
+    assert.ok(Date.now() - t0 < 3500, 'checked before the hung calls timed out');
     assert.equal(during.length, MAX, `${during.length} calls to the hung supplier at once`);
     assert.ok(during.every((x) => x.answered === null));
     const left = Number(await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
@@ -60,7 +62,7 @@ describe('supplier_max_inflight', () => {
       await eventually(async () => (await supplierTickets(hung, id)).length === 1, 40000,
         `the delivery of ${id} after recovery`);
     }
-    await sleep(1000);
+    await dispatchRounds(s);
     for (const id of ids) assert.equal((await supplierTickets(hung, id)).length, 1, 'one supplier ticket');
   });
 });
@@ -71,7 +73,7 @@ describe('low-speed limit', () => {
     s = await startStack({ config: {
       KETEN_SUPPLIER_TIMEOUT_MS: '30000', KETEN_LEASE_MS: '35000',
       KETEN_SUPPLIER_LOW_SPEED_BYTES: '1', KETEN_SUPPLIER_LOW_SPEED_TIME_S: '1',
-      KETEN_DISPATCH_INTERVAL_MS: '100',
+      KETEN_DISPATCH_INTERVAL_MS: '100', KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
     } });
   });
   after(async () => { await s.stop(); });
@@ -116,7 +118,7 @@ describe('a supplier\'s own max_inflight', () => {
     s = await startStack({
       chain: withDelivery({ max_inflight: OWN.netco }, { max_inflight: OWN.hostco }),
       config: {
-        KETEN_SUPPLIER_MAX_INFLIGHT: '3', KETEN_SUPPLIER_TIMEOUT_MS: '6000',
+        KETEN_SUPPLIER_MAX_INFLIGHT: '3', KETEN_SUPPLIER_TIMEOUT_MS: '4000',
         KETEN_LEASE_MS: '8000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0', KETEN_DISPATCH_INTERVAL_MS: '100',
         KETEN_BREAKER_FAILURES: '1000',
       },
@@ -140,13 +142,14 @@ describe('a supplier\'s own max_inflight', () => {
       }, 10000, `the first calls to ${key}`);
       t0 = Math.min(t0, ...first.map((x) => x.at));
     }
-    await sleep(Math.max(0, t0 + 3000 - Date.now()));
-    // Well before the hung calls time out (6 s): each supplier got its own limit.
+    // Two more claims: nothing beyond the limit went out meanwhile.
+    await dispatchRounds(s);
+    // Well before the hung calls time out (4 s): each supplier got its own limit.
     const during = {};
     for (const key of ['netco', 'hostco']) {
       during[key] = (await sims[key].received()).filter(forTickets(ids[key]));
     }
-    assert.ok(Date.now() - t0 < 5500, 'checked before the hung calls timed out');
+    assert.ok(Date.now() - t0 < 3500, 'checked before the hung calls timed out');
     for (const key of ['netco', 'hostco']) {
       assert.equal(during[key].length, OWN[key], `${during[key].length} calls to ${key} at once`);
       assert.ok(during[key].every((x) => x.answered === null));
