@@ -352,7 +352,7 @@ describe('integrator API', () => {
     await eventually(async () => (await s.sims.netco.tickets()).some((x) => x.keten_ticket === t.json.id),
       15000, 'delivery');
     const tables = ['customers', 'suppliers', 'services', 'chain_versions', 'components', 'api_keys'];
-    const counts = () => tables.map(count);
+    const counts = () => Promise.all(tables.map(count));
     const was = await counts();
     for (const [p, kinds] of [['/v1/suppliers/netco', /ticket/],
       ['/v1/customers/acme', /service/], [`/v1/services/${s.services['acme-workplace']}`, /ticket/],

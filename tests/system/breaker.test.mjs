@@ -100,7 +100,7 @@ describe('delivery_delayed', () => {
     s = await startStack({ config: {
       KETEN_DELIVERY_DELAYED_P1_MS: '1000', KETEN_DELIVERY_DELAYED_P2_MS: '1000',
       KETEN_DELIVERY_DELAYED_OTHER_MS: '1000', KETEN_DISPATCH_INTERVAL_MS: '100',
-      KETEN_BREAKER_OPEN_MS: '1000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
+      KETEN_BREAKER_OPEN_MS: '1000',
     } });
   });
   after(async () => { await s.stop(); });

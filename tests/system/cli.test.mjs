@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, sleep } from './lib/harness.mjs';
+import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually } from './lib/harness.mjs';
 
 const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
 
@@ -95,9 +95,9 @@ test('with the database unreachable, /readyz and the API answer 503 in JSON with
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
   try {
-    while (!existsSync(portFile)) await sleep(25);
-    await sleep(50);
-    const url = `https://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+    const port = await eventually(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(),
+      20000, 'the port file written');
+    const url = `https://127.0.0.1:${port}`;
     const h = await request(url, 'GET', '/healthz');
     assert.equal(h.status, 200, 'the process is up');
     for (const [method, p, opts] of [['GET', '/readyz', {}],

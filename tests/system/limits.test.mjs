@@ -73,7 +73,7 @@ describe('low-speed limit', () => {
     s = await startStack({ config: {
       KETEN_SUPPLIER_TIMEOUT_MS: '30000', KETEN_LEASE_MS: '35000',
       KETEN_SUPPLIER_LOW_SPEED_BYTES: '1', KETEN_SUPPLIER_LOW_SPEED_TIME_S: '1',
-      KETEN_DISPATCH_INTERVAL_MS: '100', KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
+      KETEN_DISPATCH_INTERVAL_MS: '100',
     } });
   });
   after(async () => { await s.stop(); });

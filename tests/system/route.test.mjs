@@ -10,6 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, chainDoc } from './lib/harness.mjs';
 import { checkSchema as check } from './lib/schema-check.mjs';
+import { settled } from './lib/tickets.mjs';
 
 // The harness chain, plus on acme-workplace: routing rules, configuration
 // items, hostco as the VPN's alternate, and "legacy" (beside "workplace",
@@ -251,7 +252,9 @@ describe('cancelling', () => {
     const i = await view(t.id);
     assert.ok(i.legs.every((l) => l.status === 'cancelled' && l.ended === 'cancelled'));
     assert.equal(i.own_status, 'cancelled');
-    // Cancelled is final: cancel and route again are 409 and change nothing.
+    // Cancelled is final: cancel and route again are 409 and change nothing
+    // (counted once the cancels' outcomes are recorded).
+    await settled(s, t);
     const before = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     let again = await s.api('POST', `/v1/tickets/${t.id}/cancel`, { key: s.keys.acme, body: {} });
     assert.equal(again.status, 409);

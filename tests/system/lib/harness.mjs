@@ -291,6 +291,9 @@ async function buildStack(opts) {
     KETEN_SECRET_NETCO: secrets.netco, KETEN_SECRET_HOSTCO: secrets.hostco,
     KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '1000',
     KETEN_SUPPLIER_TIMEOUT_MS: '3000', KETEN_LEASE_MS: '5000',
+    // The simulators' search does not lag unless a test says so (and then
+    // sets this too): a lookup need not wait the production default.
+    KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
     ...(opts.config || {}),
   };
   const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
