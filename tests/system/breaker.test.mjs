@@ -10,13 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
 import { dispatchRounds } from './lib/metrics.mjs';
-import { fileTicketId, supplierTickets, forTickets } from './lib/tickets.mjs';
-
-async function view(s, id, key) {
-  const r = await s.api('GET', `/v1/tickets/${id}`, { key });
-  assert.equal(r.status, 200, r.text);
-  return r;
-}
+import { fileTicketId, ticketOf, view, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 describe('circuit breaker', () => {
   let s;
@@ -80,7 +74,7 @@ describe('circuit breaker', () => {
       'the circuit closing in the log');
     for (const id of ids) {
       await eventually(async () => {
-        const leg = (await view(s, id, s.keys.integrator)).json.legs[0];
+        const leg = (await ticketOf(s, id)).legs[0];
         return leg.delivery?.state === 'done';
       }, 10000, 'the outcome recorded');
     }
@@ -112,7 +106,7 @@ describe('delivery_delayed', () => {
     const id = await fileTicketId(s, 'vpn', 'stuck', 1, 1);
     const prompt = await fileTicketId(s, 'hosting', 'prompt', 1, 1);
     const delayed = await eventually(async () => {
-      const t = (await view(s, id, s.keys.integrator)).json.timeline
+      const t = (await ticketOf(s, id)).timeline
         .filter((e) => e.kind === 'delivery_delayed');
       return t.length ? t : null;
     }, 15000, 'delivery_delayed on the timeline');
@@ -127,21 +121,21 @@ describe('delivery_delayed', () => {
 
     // Still once after more sweeps, and never for the customer.
     await sleep(2500);
-    let v = await view(s, id, s.keys.integrator);
-    assert.equal(v.json.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
-    const c = await view(s, id, s.keys.acme);
-    assert.ok(!c.text.includes('delivery_delayed'), c.text);
+    let v = await ticketOf(s, id);
+    assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
+    const c = JSON.stringify(await view(s, { id }, 'acme'));
+    assert.ok(!c.includes('delivery_delayed'), c);
 
     // A leg delivered in time raises nothing.
-    v = await view(s, prompt, s.keys.integrator);
-    assert.equal(v.json.timeline.filter((e) => e.kind === 'delivery_delayed').length, 0);
-    assert.equal(v.json.legs[0].delivery.state, 'done');
+    v = await ticketOf(s, prompt);
+    assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 0);
+    assert.equal(v.legs[0].delivery.state, 'done');
 
     await hung.mode({ mode: 'normal' });
     await eventually(async () => (await supplierTickets(hung, id)).length === 1, 30000,
       'the delivery after the hang');
     await sleep(1000);
-    v = await view(s, id, s.keys.integrator);
-    assert.equal(v.json.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
+    v = await ticketOf(s, id);
+    assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
   });
 });

@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startStack, usePostgres, eventually, psql, sleep } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 
 const PG_SH = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../lib/pg.sh');
 const pg = (...args) => execFileSync(PG_SH, args, { encoding: 'utf8' }).trim();
@@ -37,8 +38,8 @@ after(async () => {
   }
 });
 
-const body = (n) => ({ service: s.services['acme-workplace'], type: 'incident',
-  summary: `load ${n}`, description: 'database restart', impact: 3, urgency: 3 });
+const body = (n) => ticketBody(s, { summary: `load ${n}`, description: 'database restart',
+  impact: 3, urgency: 3 });
 
 // One POST, retried with the same key after a reset, a timeout, a 503 or a
 // 409 (the first attempt may still hold the key) until it gets its 201.

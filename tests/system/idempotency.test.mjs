@@ -7,13 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep, lockSession } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
 after(async () => { await s.stop(); });
 
-const body = (summary, extra = {}) => ({ service: s.services['acme-workplace'], type: 'incident',
-  summary, description: 'idempotency', impact: 2, urgency: 2, ...extra });
+const body = (summary, extra = {}) => ticketBody(s, { summary, description: 'idempotency', ...extra });
 const post = (key, b, idem, stack = s) => stack.api('POST', '/v1/tickets',
   { key, body: b, headers: idem === undefined ? {} : { 'idempotency-key': idem } });
 

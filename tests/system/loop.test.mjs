@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep, lockSession } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 
 let s;
 // Retries here are about the loop, not the wait for a lagging search
@@ -16,8 +17,7 @@ before(async () => {
 });
 after(async () => { await s.stop(); });
 
-const body = (component, summary) => ({ service: s.services['acme-workplace'], type: 'incident',
-  summary, description: '', impact: 2, urgency: 2, component });
+const body = (component, summary) => ticketBody(s, { summary, description: '', component });
 
 test('a POST waiting on a table lock blocks neither /healthz nor deliveries', async () => {
   // A ticket whose delivery keeps failing until the lock is in place.

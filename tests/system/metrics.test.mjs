@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 import { parse, scrape, value } from './lib/metrics.mjs';
 
 let s;
@@ -20,10 +21,8 @@ before(async () => {
 });
 after(async () => { await s.stop(); });
 
-const ticketBody = () => ({
-  service: s.services['acme-workplace'], type: 'incident', summary: 'printer on fire',
-  description: 'third floor', impact: 3, urgency: 3,
-});
+const incident = () => ticketBody(s, { summary: 'printer on fire', description: 'third floor',
+  impact: 3, urgency: 3 });
 
 const http = (route, method, status) => ['keten_http_requests_total', { route, method, status: String(status) }];
 
@@ -68,7 +67,7 @@ test('HTTP answers are counted by route pattern, method and status', async () =>
 test('an idempotent replay is counted once', async () => {
   const before = await scrape(s);
   const key = `metrics-${Date.now()}`;
-  const body = ticketBody();
+  const body = incident();
   const a = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body, headers: { 'idempotency-key': key } });
   assert.equal(a.status, 201, a.text);
   const b = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body, headers: { 'idempotency-key': key } });
@@ -81,7 +80,7 @@ test('an idempotent replay is counted once', async () => {
 
 test('inbound verdicts and delivery outcomes are counted per supplier', async () => {
   const before = await scrape(s);
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() })).json;
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() })).json;
   const leg = (await eventually(async () => (await s.sims.netco.tickets()).find((x) => x.keten_ticket === t.id),
     15000, 'the netco ticket')).leg_id;
   const r = await s.sims.netco.send({ leg_id: leg, status: 'assigned' });

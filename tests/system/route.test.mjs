@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, chainDoc } from './lib/harness.mjs';
 import { checkSchema as check } from './lib/schema-check.mjs';
-import { settled } from './lib/tickets.mjs';
+import { settled, eventsOf } from './lib/tickets.mjs';
 
 // The harness chain, plus on acme-workplace: routing rules, configuration
 // items, hostco as the VPN's alternate, and "legacy" (beside "workplace",
@@ -83,7 +83,6 @@ async function reject(sim, legId, reject) {
   return r.body;
 }
 
-const events = (t, kind) => t.timeline.filter((e) => e.kind === kind);
 const count = (sql) => psql(s.db, sql);
 
 describe('triage and routing by hand', () => {
@@ -97,7 +96,7 @@ describe('triage and routing by hand', () => {
     assert.equal(i.escalated, false);
     assert.equal(i.legs.length, 1);
     assert.equal(i.legs[0].supplier, null);
-    assert.deepEqual(events(i, 'triage').map((e) => e.data.by), ['triage']);
+    assert.deepEqual(eventsOf(i, 'triage').map((e) => e.data.by), ['triage']);
     // The queue: the integrator's list by state; others may not ask.
     const q = await s.api('GET', '/v1/tickets?state=needs_triage&limit=200', { key: s.keys.integrator });
     assert.equal(q.status, 200);
@@ -124,7 +123,7 @@ describe('triage and routing by hand', () => {
     assert.equal(leg.component_key, 'net', 'the supplier\'s component in the ticket\'s chain');
     assert.equal(leg.hops, 1);
     assert.equal(r.json.legs.find((l) => !l.supplier).ended, 'routed');
-    const ev = events(r.json, 'rerouted');
+    const ev = eventsOf(r.json, 'rerouted');
     assert.equal(ev.length, 1);
     assert.deepEqual(ev[0].data.to, ['netco']);
     assert.equal(ev[0].data.reason, 'network outage, clearly');
@@ -153,7 +152,7 @@ describe('triage and routing by hand', () => {
     assert.equal(old.ended, 'withdrawn');
     assert.equal(old.status, 'cancelled');
     assert.equal(legOf(r.json, 'hostco').component_key, 'hosting');
-    assert.equal(events(r.json, 'withdrawn')[0].data.cancel, 'queued');
+    assert.equal(eventsOf(r.json, 'withdrawn')[0].data.cancel, 'queued');
     const cancel = await eventually(async () => {
       const c = await hooks(s.sims.netco, t.id, 'leg.cancel');
       return c.length ? c : null;
@@ -169,7 +168,7 @@ describe('triage and routing by hand', () => {
     assert.equal(u.body.result, 'stale');
     const after = await view(t.id);
     assert.equal(after.legs.find((l) => l.id === old.id).status, 'cancelled');
-    assert.equal(events(after, 'stale_update').at(-1).data.leg_ended, 'withdrawn');
+    assert.equal(eventsOf(after, 'stale_update').at(-1).data.leg_ended, 'withdrawn');
   });
 
   test('a create that never left is discarded, not followed by a cancel', async () => {
@@ -181,7 +180,7 @@ describe('triage and routing by hand', () => {
     assert.equal(r.status, 200, r.text);
     const old = r.json.legs.find((l) => l.id === leg.id);
     assert.equal(old.ended, 'withdrawn');
-    assert.equal(events(r.json, 'withdrawn')[0].data.cancel, 'create_discarded');
+    assert.equal(eventsOf(r.json, 'withdrawn')[0].data.cancel, 'create_discarded');
     const rows = await count(`SELECT operation || ':' || state || ':' || (history->-1->>'action')
       FROM outbox WHERE leg_id = '${leg.id}' ORDER BY seq`);
     assert.equal(rows, 'create:discarded:withdrawn');
@@ -306,13 +305,13 @@ describe('rejections', () => {
     const next = legOf(i, 'hostco');
     assert.equal(next.component_key, 'hosting');
     assert.equal(next.hops, 1);
-    const [ev] = events(i, 'rerouted');
+    const [ev] = eventsOf(i, 'rerouted');
     assert.equal(ev.data.verdict, 'forward');
     assert.equal(ev.data.reason, 'not ours: the host is down');
     assert.equal(ev.data.from, 'netco');
     assert.deepEqual(ev.data.to, ['hostco']);
     assert.equal(ev.data.hop, 1);
-    assert.equal(events(i, 'rejected')[0].actor, 'supplier:netco');
+    assert.equal(eventsOf(i, 'rejected')[0].actor, 'supplier:netco');
     await eventually(async () => (await hooks(s.sims.hostco, t.id, 'leg.create')).length === 1,
       15000, 'hostco create');
     // netco is not sent a cancel for the leg it rejected.
@@ -344,7 +343,7 @@ describe('rejections', () => {
     assert.equal(i.needs_triage, true);
     assert.equal(i.hops, 1, 'an escalation is not a hop');
     assert.equal(i.legs.filter((l) => l.supplier && !l.ended).length, 0);
-    const [ev] = events(i, 'escalated');
+    const [ev] = eventsOf(i, 'escalated');
     assert.equal(ev.data.verdict, 'returned');
     assert.equal(ev.data.returned_to, 'netco');
     assert.equal(ev.data.from, 'hostco');
@@ -381,7 +380,7 @@ describe('rejections', () => {
     const i = await view(t.id);
     assert.equal(i.escalated, true);
     assert.equal(i.hops, 3);
-    const [ev] = events(i, 'escalated');
+    const [ev] = eventsOf(i, 'escalated');
     assert.equal(ev.data.verdict, 'hop_limit');
     assert.equal(ev.data.hop_limit, 3);
     assert.equal(await count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}' AND supplier_id IS NOT NULL`), '4');
@@ -396,8 +395,8 @@ describe('rejections', () => {
     const alt = legOf(i, 'hostco');
     assert.equal(alt.component_key, 'vpn', 'the alternate takes the rejected component');
     assert.equal(i.hops, 1);
-    assert.equal(events(i, 'rerouted')[0].data.verdict, 'forward');
-    assert.deepEqual(events(i, 'rerouted')[0].data.to, ['hostco']);
+    assert.equal(eventsOf(i, 'rerouted')[0].data.verdict, 'forward');
+    assert.deepEqual(eventsOf(i, 'rerouted')[0].data.to, ['hostco']);
     await eventually(async () => (await hooks(s.sims.hostco, t.id, 'leg.create')).length === 1,
       15000, 'the alternate\'s create');
     await delivered(t.id);
@@ -407,7 +406,7 @@ describe('rejections', () => {
     assert.equal(i.needs_triage, true);
     assert.equal(i.escalated, false);
     assert.equal(i.hops, 1);
-    assert.equal(events(i, 'rerouted')[1].data.verdict, 'triage');
+    assert.equal(eventsOf(i, 'rerouted')[1].data.verdict, 'triage');
     assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, 1);
   });
 
@@ -420,10 +419,10 @@ describe('rejections', () => {
       assert.equal(i.needs_triage, true);
       assert.equal(i.escalated, false);
       assert.equal(i.hops, 0);
-      const [ev] = events(i, 'rerouted');
+      const [ev] = eventsOf(i, 'rerouted');
       assert.equal(ev.data.verdict, 'triage');
       assert.equal(ev.data.hint_ignored, hint ? 'no such component in the ticket\'s chain' : undefined);
-      assert.equal(events(i, 'triage').at(-1).data.by, 'reject');
+      assert.equal(eventsOf(i, 'triage').at(-1).data.by, 'reject');
     }
   });
 
@@ -457,7 +456,7 @@ describe('routing a new ticket', () => {
   async function routed(body) {
     const t = await open(body);
     const i = await view(t.id);
-    return { by: events(i, 'routed').map((e) => e.data.by + (e.data.rule === undefined ? '' : `#${e.data.rule}`)),
+    return { by: eventsOf(i, 'routed').map((e) => e.data.by + (e.data.rule === undefined ? '' : `#${e.data.rule}`)),
       legs: i.legs.map((l) => `${l.supplier.key}:${l.component_key}`).sort() };
   }
 
@@ -489,7 +488,7 @@ describe('routing a new ticket', () => {
     }
     const t = await open({ ci: 'vpn-gw-01' });
     assert.equal(t.ci, 'vpn-gw-01');
-    assert.equal(events(await view(t.id), 'routed')[0].data.by, 'ci');
+    assert.equal(eventsOf(await view(t.id), 'routed')[0].data.by, 'ci');
     // An item name differing in case, or a component key, is no CI.
     for (const ci of ['VPN-GW-01', 'vpn']) {
       const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
@@ -522,6 +521,6 @@ describe('intake', () => {
     const i = await view(t.id);
     assert.equal(i.category, 'printing');
     assert.equal(i.ci, null);
-    assert.deepEqual(events(i, 'routed').map((e) => e.data.by), ['default', 'default']);
+    assert.deepEqual(eventsOf(i, 'routed').map((e) => e.data.by), ['default', 'default']);
   });
 });

@@ -5,15 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
 after(async () => { await s.stop(); });
 
-const ticketBody = (extra = {}) => ({
-  service: s.services['acme-workplace'], type: 'incident', summary: 'VPN down in Utrecht',
-  description: 'Nobody on site can reach the VPN since 09:00.', impact: 2, urgency: 1, ...extra,
-});
+const incident = (extra = {}) => ticketBody(s, { summary: 'VPN down in Utrecht',
+  description: 'Nobody on site can reach the VPN since 09:00.', urgency: 1, ...extra });
 
 async function creates(sim) {
   return (await sim.received()).filter((r) => r.json?.type === 'leg.create');
@@ -38,7 +37,7 @@ test('a missing, malformed or unknown key is 401 with a JSON error', async () =>
 });
 
 test('a fan-out incident reaches both suppliers, each seeing only its own leg', async () => {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() });
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() });
   assert.equal(r.status, 201, r.text);
   const t = r.json;
   assert.match(t.number, /^INC-\d{6}$/);
@@ -83,7 +82,7 @@ test('a fan-out incident reaches both suppliers, each seeing only its own leg', 
 });
 
 test('supplier updates move the consolidated status; duplicates and bad deliveries change nothing', async () => {
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() })).json;
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() })).json;
   const legs = {};
   for (const me of ['netco', 'hostco']) {
     await eventually(async () => (await s.sims[me].tickets()).find((x) => x.keten_ticket === t.id), 15000, 'sim ticket');
@@ -157,7 +156,7 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
 });
 
 test('tenants are isolated: another customer gets 404, a supplier sees only its legs', async () => {
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() })).json;
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() })).json;
   const g = await s.api('GET', `/v1/tickets/${t.id}`, { key: s.keys.globex });
   assert.equal(g.status, 404);
   assert.equal(g.json.error.code, 'not_found');
@@ -173,11 +172,11 @@ test('tenants are isolated: another customer gets 404, a supplier sees only its 
   assert.equal((await s.api('GET', `/v1/tickets/${gt.json.id}`, { key: s.keys.netco })).status, 404);
   assert.equal((await s.api('GET', `/v1/tickets/${gt.json.id}`, { key: s.keys.hostco })).status, 200);
   // A customer cannot file on another customer's service.
-  const x = await s.api('POST', '/v1/tickets', { key: s.keys.globex, body: ticketBody() });
+  const x = await s.api('POST', '/v1/tickets', { key: s.keys.globex, body: incident() });
   assert.equal(x.status, 422);
   assert.equal(x.json.error.code, 'unknown_service');
   // A supplier key cannot file tickets.
-  const y = await s.api('POST', '/v1/tickets', { key: s.keys.netco, body: ticketBody() });
+  const y = await s.api('POST', '/v1/tickets', { key: s.keys.netco, body: incident() });
   assert.equal(y.status, 403);
 });
 
@@ -187,13 +186,13 @@ test('bad input gets a clear JSON error and leaves no rows behind', async () => 
   const cases = [
     [{ raw: '{"service": ', headers: {} }, 400, 'invalid_json'],
     [{ raw: '[1,2]' }, 400, 'invalid_json'],
-    [{ body: ticketBody(), headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
-    [{ body: ticketBody({ service: '00000000-0000-0000-0000-000000000000' }) }, 422, 'unknown_service'],
-    [{ body: ticketBody({ service: 'not-a-uuid' }) }, 422, 'unknown_service'],
-    [{ body: ticketBody({ component: 'nope' }) }, 422, 'unknown_component'],
-    [{ body: ticketBody({ impact: 4, urgency: 0, type: 'outage', bogus: 1 }) }, 422, 'invalid_ticket'],
-    [{ body: ticketBody({ summary: 'x'.repeat(201) }) }, 422, 'invalid_ticket'],
-    [{ raw: JSON.stringify(ticketBody({ description: 'x'.repeat(1100000) })) }, 413, 'body_too_large'],
+    [{ body: incident(), headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
+    [{ body: incident({ service: '00000000-0000-0000-0000-000000000000' }) }, 422, 'unknown_service'],
+    [{ body: incident({ service: 'not-a-uuid' }) }, 422, 'unknown_service'],
+    [{ body: incident({ component: 'nope' }) }, 422, 'unknown_component'],
+    [{ body: incident({ impact: 4, urgency: 0, type: 'outage', bogus: 1 }) }, 422, 'invalid_ticket'],
+    [{ body: incident({ summary: 'x'.repeat(201) }) }, 422, 'invalid_ticket'],
+    [{ raw: JSON.stringify(incident({ description: 'x'.repeat(1100000) })) }, 413, 'body_too_large'],
   ];
   for (const [opts, status, code] of cases) {
     const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, ...opts });
@@ -201,7 +200,7 @@ test('bad input gets a clear JSON error and leaves no rows behind', async () => 
     assert.equal(r.json.error.code, code);
     assert.equal(typeof r.json.error.message, 'string');
   }
-  const inv = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ impact: 4, bogus: 1 }) });
+  const inv = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident({ impact: 4, bogus: 1 }) });
   const paths = inv.json.error.details.map((d) => d.path).sort();
   assert.deepEqual(paths, ['/bogus', '/impact']);
   assert.equal(await count(), before);
@@ -241,7 +240,7 @@ test('lists are paginated with a cursor', async () => {
 test('two suppliers resolving at the same moment always leave the ticket resolved', async () => {
   const ids = [];
   for (let i = 0; i < 15; i++) {
-    ids.push((await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ summary: `race ${i}` }) })).json.id);
+    ids.push((await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident({ summary: `race ${i}` }) })).json.id);
   }
   const legOf = async (sim, id) => eventually(async () =>
     (await sim.tickets()).find((x) => x.keten_ticket === id)?.leg_id, 15000, 'delivery');
@@ -259,7 +258,7 @@ test('two suppliers resolving at the same moment always leave the ticket resolve
 });
 
 test('inbound bodies the database could not store are refused up front', async () => {
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ component: 'vpn' }) })).json;
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident({ component: 'vpn' }) })).json;
   const leg = await eventually(async () => (await s.sims.netco.tickets()).find((x) => x.keten_ticket === t.id)?.leg_id,
     15000, 'delivery');
   let r = await s.sims.netco.send({ leg_id: leg, status: 'assigned', occurred_at: '0000-01-01T00:00:00Z' });

@@ -41,6 +41,9 @@ export async function supplierTickets(sim, id) {
   return (await sim.tickets()).filter((x) => x.keten_ticket === id);
 }
 
+// The events of a ticket view's timeline of this kind.
+export const eventsOf = (view, kind) => view.timeline.filter((e) => e.kind === kind);
+
 // A filter of a simulator's received requests: those about one of ids.
 export const forTickets = (ids) => (x) => ids.includes(x.json?.data?.id);
 
