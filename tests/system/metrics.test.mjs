@@ -137,7 +137,7 @@ test('re-sends, latency, backlog, circuit and delayed legs after a supplier fail
   const lat = (m, suffix, labels = {}) => value(m, `keten_delivery_latency_seconds${suffix}`, { ...sup, ...labels });
   const before = await scrape(s);
   await s.sims.hostco.mode({ mode: 'status', status: 503 });
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: { ...ticketBody(), component: 'hosting' } });
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: { ...incident(), component: 'hosting' } });
   assert.equal(r.status, 201, r.text);
   const t0 = Date.now();
   // Down: two failures open its circuit; the backlog shows in the gauges
