@@ -9,7 +9,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-import { dispatchRounds } from './lib/metrics.mjs';
+import { dispatchRounds, refreshed } from './lib/metrics.mjs';
 import { fileTicketId, ticketOf, view, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 describe('circuit breaker', () => {
@@ -119,8 +119,9 @@ describe('delivery_delayed', () => {
     assert.equal(await psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${id}'
       AND delivery_delayed_at IS NOT NULL`), '1');
 
-    // Still once after more sweeps, and never for the customer.
-    await sleep(2500);
+    // Still once after two more sweeps (each refreshes the age of netco's
+    // oldest pending message: the hung one), and never for the customer.
+    await refreshed(s, 'keten_outbox_oldest_age_seconds', { supplier: 'netco' }, 2);
     let v = await ticketOf(s, id);
     assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
     const c = JSON.stringify(await view(s, { id }, 'acme'));

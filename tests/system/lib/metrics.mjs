@@ -44,3 +44,18 @@ export async function dispatchRounds(node, n = 2, ms = 15000) {
   const from = await rounds();
   await eventually(async () => (await rounds()) >= from + n, ms, `${n} dispatch rounds after ${from}`);
 }
+
+// Waits until the sample name{labels} of node took n new values since the
+// call: a gauge the sweep refreshes (such as the age of a supplier's
+// oldest pending message) changes once per sweep.
+export async function refreshed(node, name, labels, n = 2, ms = 15000) {
+  let last = value(await scrape(node), name, labels), changes = 0;
+  await eventually(async () => {
+    const now = value(await scrape(node), name, labels);
+    if (now !== last) {
+      changes++;
+      last = now;
+    }
+    return changes >= n;
+  }, ms, `${n} refreshes of ${name}`);
+}
