@@ -119,8 +119,8 @@ for (const v of variants) {
 
       // Exactly one supplier ticket per leg, at the right supplier.
       for (const key of ['netco', 'hostco']) {
-        const want = await psql(s.db, 'SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id' +
-          ` JOIN tickets t ON t.id = l.ticket_id WHERE p.key = '${key}' AND t.summary LIKE 'fault %'`)
+        const want = (await psql(s.db, 'SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id' +
+          ` JOIN tickets t ON t.id = l.ticket_id WHERE p.key = '${key}' AND t.summary LIKE 'fault %'`))
           .split('\n').sort();
         const got = new Map();
         for (const t of await s.sims[key].tickets()) got.set(t.leg_id, (got.get(t.leg_id) || 0) + 1);
