@@ -6,7 +6,7 @@
 // expire after idempotency_ttl_s and are purged.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep, lockSession } from './lib/harness.mjs';
+import { startStack, eventually, psql, lockSession } from './lib/harness.mjs';
 import { ticketBody } from './lib/tickets.mjs';
 
 let s;
@@ -166,5 +166,4 @@ test('answers expire after idempotency_ttl_s and are purged', async () => {
   } finally {
     await t.stop();
   }
-  await sleep(0);
 });
