@@ -15,7 +15,7 @@ const paths = (r) => r.json.error.details.map((d) => d.path).sort();
 describe('integrator API', () => {
   let s;
   const as = (method, p, body, key) => s.api(method, p, { key: key ?? s.keys.integrator, body });
-  const count = (table) => Number(psql(s.db, `SELECT count(*) FROM ${table}`));
+  const count = async (table) => Number(await psql(s.db, `SELECT count(*) FROM ${table}`));
 
   before(async () => { s = await startStack(); });
   after(async () => { await s.stop(); });
@@ -36,7 +36,7 @@ describe('integrator API', () => {
       const r = await s.api(method, p, { body });
       assert.equal(r.status, 401, `${method} ${p} without a key`);
     }
-    assert.equal(count("customers WHERE key = 'x'"), 0);
+    assert.equal(await count("customers WHERE key = 'x'"), 0);
     assert.equal((await as('GET', '/v1/suppliers/netco')).json.name, 'NetCo');
   });
 
@@ -78,7 +78,7 @@ describe('integrator API', () => {
     const renamed = await as('PUT', '/v1/customers/initech', { key: 'initrode', name: '' });
     assert.equal(renamed.status, 422, renamed.text);
     assert.deepEqual(paths(renamed), ['/key', '/name']);
-    assert.equal(count("customers WHERE key IN ('initech', 'initrode') AND name = 'Initech BV'"), 1);
+    assert.equal(await count("customers WHERE key IN ('initech', 'initrode') AND name = 'Initech BV'"), 1);
 
     const d = await as('DELETE', '/v1/customers/initech');
     assert.equal(d.status, 204, d.text);
@@ -87,7 +87,7 @@ describe('integrator API', () => {
     assert.equal((await as('GET', `/v1/customers/${c.json.id}`)).status, 404);
     assert.equal((await as('DELETE', '/v1/customers/initech')).status, 404);
     assert.equal((await as('PUT', '/v1/customers/initech', { name: 'x' })).status, 404);
-    assert.equal(count("customers WHERE key = 'initech'"), 0);
+    assert.equal(await count("customers WHERE key = 'initech'"), 0);
   });
 
   test('suppliers: secrets stay references; every problem listed, nothing changed', async () => {
@@ -104,14 +104,14 @@ describe('integrator API', () => {
     assert.equal(netco.json.secret_ref, 'env:KETEN_SECRET_NETCO');
     assert.ok(!netco.text.includes(s.secrets.netco), 'a secret never leaves');
 
-    const before = count('suppliers');
+    const before = await count('suppliers');
     const bad = await as('POST', '/v1/suppliers', { key: 'Bad Key', name: '', adapter: 'nope',
       endpoint: 'http://plain', secret_ref: 'whsec_inline', colour: 'red' });
     assert.equal(bad.status, 422, bad.text);
     assert.equal(bad.json.error.code, 'invalid_chain');
     check('Error', bad.json);
     assert.deepEqual(paths(bad), ['/adapter', '/colour', '/endpoint', '/key', '/name', '/secret_ref']);
-    assert.equal(count('suppliers'), before);
+    assert.equal(await count('suppliers'), before);
 
     const badPut = await as('PUT', '/v1/suppliers/dataco', { ...body, endpoint: 'ftp://x', adapter: 'nope' });
     assert.equal(badPut.status, 422, badPut.text);
@@ -130,7 +130,7 @@ describe('integrator API', () => {
 
     const d = await as('DELETE', '/v1/suppliers/dataco');
     assert.equal(d.status, 204, d.text);
-    assert.equal(count("suppliers WHERE key = 'dataco'"), 0);
+    assert.equal(await count("suppliers WHERE key = 'dataco'"), 0);
   });
 
   test('services: a changed chain is a new version, the old one stays readable', async () => {
@@ -206,7 +206,7 @@ describe('integrator API', () => {
   test('services: 422 lists every problem with its path and changes nothing', async () => {
     const id = s.services['globex-hosting'];
     const before = await as('GET', `/v1/services/${id}`);
-    const versions = count(`chain_versions WHERE service_id = '${id}'`);
+    const versions = await count(`chain_versions WHERE service_id = '${id}'`);
     const bad = await as('PUT', `/v1/services/${id}`, { ...before.json, customer: 'acme',
       default_component: 'nowhere',
       components: [{ key: 'servers', name: 'Servers', kind: 'hardware', supplier: 'ghostco' },
@@ -227,8 +227,8 @@ describe('integrator API', () => {
     assert.deepEqual(paths(bad3), ['/customer']);
 
     assert.deepEqual((await as('GET', `/v1/services/${id}`)).json, before.json);
-    assert.equal(count(`chain_versions WHERE service_id = '${id}'`), versions);
-    assert.equal(count("services WHERE key = 'orphan'"), 0);
+    assert.equal(await count(`chain_versions WHERE service_id = '${id}'`), versions);
+    assert.equal(await count("services WHERE key = 'orphan'"), 0);
   });
 
   test('agreements, settings and routing round-trip, as export shows them', async () => {
@@ -352,8 +352,8 @@ describe('integrator API', () => {
     await eventually(async () => (await s.sims.netco.tickets()).some((x) => x.keten_ticket === t.json.id),
       15000, 'delivery');
     const tables = ['customers', 'suppliers', 'services', 'chain_versions', 'components', 'api_keys'];
-    const counts = () => tables.map(count);
-    const was = counts();
+    const counts = () => Promise.all(tables.map(count));
+    const was = await counts();
     for (const [p, kinds] of [['/v1/suppliers/netco', /ticket/],
       ['/v1/customers/acme', /service/], [`/v1/services/${s.services['acme-workplace']}`, /ticket/],
       ['/v1/suppliers/hostco', /component/]]) {
@@ -365,9 +365,9 @@ describe('integrator API', () => {
     }
     const netco = await as('DELETE', '/v1/suppliers/netco');
     assert.deepEqual(netco.json.error.details.map((d) => d.message).sort(),
-      [`${count("components WHERE supplier_id = (SELECT id FROM suppliers WHERE key = 'netco')")} component(s) refer to it`,
-        `${count("(SELECT DISTINCT ticket_id FROM legs WHERE supplier_id = (SELECT id FROM suppliers WHERE key = 'netco')) x")} ticket(s) refer to it`].sort());
-    assert.deepEqual(counts(), was);
+      [`${await count("components WHERE supplier_id = (SELECT id FROM suppliers WHERE key = 'netco')")} component(s) refer to it`,
+        `${await count("(SELECT DISTINCT ticket_id FROM legs WHERE supplier_id = (SELECT id FROM suppliers WHERE key = 'netco')) x")} ticket(s) refer to it`].sort());
+    assert.deepEqual(await counts(), was);
     // The supplier and customer keys still work.
     assert.equal((await s.api('GET', `/v1/tickets/${t.json.id}`, { key: s.keys.netco })).status, 200);
     assert.equal((await s.api('GET', `/v1/tickets/${t.json.id}`, { key: s.keys.acme })).status, 200);
@@ -385,13 +385,13 @@ describe('integrator API', () => {
     const d = await as('DELETE', '/v1/services/hooli-data');
     assert.equal(d.status, 204, d.text);
     assert.equal((await as('GET', `/v1/services/${svc.json.id}/chain?version=1`)).status, 404);
-    assert.equal(count(`chain_versions WHERE service_id = '${svc.json.id}'`), 0);
-    assert.equal(count(`components WHERE service_id = '${svc.json.id}'`), 0);
+    assert.equal(await count(`chain_versions WHERE service_id = '${svc.json.id}'`), 0);
+    assert.equal(await count(`components WHERE service_id = '${svc.json.id}'`), 0);
     const k = keten(['key', 'create', '--role', 'customer', '--customer', 'hooli'], s.env);
     assert.equal(k.code, 0, k.stderr);
     assert.equal((await s.api('GET', '/v1/tickets', { key: k.stdout.trim() })).status, 200);
     assert.equal((await as('DELETE', '/v1/customers/hooli')).status, 204);
-    assert.equal(count("customers WHERE key = 'hooli'"), 0);
+    assert.equal(await count("customers WHERE key = 'hooli'"), 0);
     // Its API keys went with it.
     assert.equal((await s.api('GET', '/v1/tickets', { key: k.stdout.trim() })).status, 401);
   });

@@ -9,27 +9,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-
-async function post(s, component, summary, impact = 2, urgency = 2) {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-    service: s.services['acme-workplace'], type: 'incident', summary,
-    description: 'breaker test', impact, urgency, component,
-  } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.id;
-}
-
-const forTickets = (ids) => (x) => ids.includes(x.json?.data?.id);
-
-async function supplierTickets(sim, id) {
-  return (await sim.tickets()).filter((x) => x.keten_ticket === id);
-}
-
-async function view(s, id, key) {
-  const r = await s.api('GET', `/v1/tickets/${id}`, { key });
-  assert.equal(r.status, 200, r.text);
-  return r;
-}
+import { dispatchRounds, refreshed } from './lib/metrics.mjs';
+import { fileTicketId, ticketOf, view, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 describe('circuit breaker', () => {
   let s;
@@ -45,18 +26,21 @@ describe('circuit breaker', () => {
     const down = s.sims.hostco, up = s.sims.netco;
     await down.mode({ mode: 'status', status: 503 });
     const ids = [];
-    for (let i = 0; i < 20; i++) ids.push(await post(s, 'hosting', `down ${i}`));
+    for (let i = 0; i < 20; i++) ids.push(await fileTicketId(s, 'hosting', `down ${i}`));
     await eventually(async () => (await down.received()).filter(forTickets(ids)).length >= 3,
       15000, 'the failures that open the circuit');
     await eventually(() => /circuit of supplier \\?"hostco\\?" open/.test(s.log.text), 15000,
       'the circuit opening in the log');
-    // Let the calls that were in flight when it opened come back.
-    await sleep(1000);
+    // The calls that were in flight when it opened came back: no message
+    // of the supplier is leased (its next probe is an open period away).
+    await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox o
+      JOIN legs l ON l.id = o.leg_id JOIN suppliers sp ON sp.id = l.supplier_id
+      WHERE sp.key = 'hostco' AND o.lease_token IS NOT NULL`) === '0', 15000, 'the calls in flight back');
     const from = Date.now();
     // The other supplier meanwhile: each ticket delivered promptly.
     for (let i = 0; i < 4; i++) {
       const t0 = Date.now();
-      const id = await post(s, 'vpn', `up ${i}`);
+      const id = await fileTicketId(s, 'vpn', `up ${i}`);
       await eventually(async () => (await supplierTickets(up, id)).length === 1, 5000,
         `the other supplier's ticket ${i}`);
       assert.ok(Date.now() - t0 < 5000);
@@ -74,10 +58,10 @@ describe('circuit breaker', () => {
     // Waiting on the open circuit is credited to the messages' budgets as
     // each open period ends: a message first tried more than two periods
     // ago has seen at least one end.
-    const [n, paused] = psql(s.db, `SELECT count(*), min(o.paused_ms) FROM outbox o
+    const [n, paused] = (await psql(s.db, `SELECT count(*), min(o.paused_ms) FROM outbox o
       JOIN legs l ON l.id = o.leg_id JOIN suppliers sp ON sp.id = l.supplier_id
       WHERE sp.key = 'hostco' AND o.state = 'pending'
-      AND o.first_attempt_at < now() - interval '4500 milliseconds'`).split('|').map(Number);
+      AND o.first_attempt_at < now() - interval '4500 milliseconds'`)).split('|').map(Number);
     assert.ok(n >= 1, 'messages tried before the circuit opened');
     assert.ok(paused >= 1000, `paused_ms ${paused}`);
 
@@ -90,11 +74,11 @@ describe('circuit breaker', () => {
       'the circuit closing in the log');
     for (const id of ids) {
       await eventually(async () => {
-        const leg = (await view(s, id, s.keys.integrator)).json.legs[0];
+        const leg = (await ticketOf(s, id)).legs[0];
         return leg.delivery?.state === 'done';
       }, 10000, 'the outcome recorded');
     }
-    await sleep(1000);
+    await dispatchRounds(s);
     for (const id of ids) {
       assert.equal((await supplierTickets(down, id)).length, 1, 'one supplier ticket');
     }
@@ -119,10 +103,10 @@ describe('delivery_delayed', () => {
     const hung = s.sims.netco;
     await hung.mode({ mode: 'hang' });
     const t0 = Date.now();
-    const id = await post(s, 'vpn', 'stuck', 1, 1);
-    const prompt = await post(s, 'hosting', 'prompt', 1, 1);
+    const id = await fileTicketId(s, 'vpn', 'stuck', 1, 1);
+    const prompt = await fileTicketId(s, 'hosting', 'prompt', 1, 1);
     const delayed = await eventually(async () => {
-      const t = (await view(s, id, s.keys.integrator)).json.timeline
+      const t = (await ticketOf(s, id)).timeline
         .filter((e) => e.kind === 'delivery_delayed');
       return t.length ? t : null;
     }, 15000, 'delivery_delayed on the timeline');
@@ -132,27 +116,28 @@ describe('delivery_delayed', () => {
     assert.equal(delayed[0].data.operation, 'create');
     assert.equal(delayed[0].data.priority, 1);
     assert.ok(delayed[0].data.waited_ms >= 1000);
-    assert.equal(psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${id}'
+    assert.equal(await psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${id}'
       AND delivery_delayed_at IS NOT NULL`), '1');
 
-    // Still once after more sweeps, and never for the customer.
-    await sleep(2500);
-    let v = await view(s, id, s.keys.integrator);
-    assert.equal(v.json.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
-    const c = await view(s, id, s.keys.acme);
-    assert.ok(!c.text.includes('delivery_delayed'), c.text);
+    // Still once after two more sweeps (each refreshes the age of netco's
+    // oldest pending message: the hung one), and never for the customer.
+    await refreshed(s, 'keten_outbox_oldest_age_seconds', { supplier: 'netco' }, 2);
+    let v = await ticketOf(s, id);
+    assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
+    const c = JSON.stringify(await view(s, { id }, 'acme'));
+    assert.ok(!c.includes('delivery_delayed'), c);
 
     // A leg delivered in time raises nothing.
-    v = await view(s, prompt, s.keys.integrator);
-    assert.equal(v.json.timeline.filter((e) => e.kind === 'delivery_delayed').length, 0);
-    assert.equal(v.json.legs[0].delivery.state, 'done');
+    v = await ticketOf(s, prompt);
+    assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 0);
+    assert.equal(v.legs[0].delivery.state, 'done');
 
     await hung.mode({ mode: 'normal' });
     await eventually(async () => (await supplierTickets(hung, id)).length === 1, 30000,
       'the delivery after the hang');
     await sleep(1000);
-    v = await view(s, id, s.keys.integrator);
-    assert.equal(v.json.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
+    v = await ticketOf(s, id);
+    assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
   });
 });
 
@@ -174,20 +159,20 @@ describe('a broker-side secret failure', () => {
 
   test('does not open the supplier\'s circuit', async () => {
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(await post(s, 'vpn', `unsigned ${i}`));
+    for (let i = 0; i < 3; i++) ids.push(await fileTicketId(s, 'vpn', `unsigned ${i}`));
     const legs = await eventually(async () => {
       const all = [];
       for (const id of ids) {
-        const leg = (await view(s, id, s.keys.integrator)).json.legs[0];
+        const leg = (await ticketOf(s, id)).legs[0];
         if (leg.delivery?.state !== 'dead') return null;
         all.push(leg);
       }
       return all;
     }, 20000, 'every message dead by its budget');
-    const [failed, tries] = psql(s.db, `SELECT count(*), min(o.attempts) FROM outbox o
+    const [failed, tries] = (await psql(s.db, `SELECT count(*), min(o.attempts) FROM outbox o
       JOIN legs l ON l.id = o.leg_id JOIN suppliers sp ON sp.id = l.supplier_id
       WHERE sp.key = 'netco' AND o.state = 'dead'
-      AND o.outcome->>'code' = 'bad_secret'`).split('|').map(Number);
+      AND o.outcome->>'code' = 'bad_secret'`)).split('|').map(Number);
     assert.equal(failed, ids.length, `dead with bad_secret: ${JSON.stringify(legs)}`);
     assert.ok(tries >= 2, `each retried before its dead letter (${tries} attempts)`);
     const m = (await s.api('GET', '/metrics')).text;

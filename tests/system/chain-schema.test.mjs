@@ -30,9 +30,9 @@ const files = (dir) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort(
 // The JSON pointers of keten's problem lines ("  /a/b: message").
 const ketenPaths = (stderr) => [...stderr.matchAll(/^ {2}((?:\/[^:\n]*)?): /gm)].map((m) => m[1]);
 
-test('every fixture gets the same verdict from keten and from the JSON Schema', () => {
+test('every fixture gets the same verdict from keten and from the JSON Schema', async () => {
   const validate = schemaValidator();
-  const db = newDatabase();
+  const db = await newDatabase();
   const env = { KETEN_DATABASE_URL: dbUrl(db) };
   assert.equal(keten(['migrate'], env).code, 0);
   const counts = {};
@@ -59,7 +59,7 @@ test('every fixture gets the same verdict from keten and from the JSON Schema', 
     }
   }
   assert.ok(counts.valid >= 10 && counts.invalid >= 25, JSON.stringify(counts));
-  assert.equal(psql(db, 'SELECT count(*) FROM customers') + psql(db, 'SELECT count(*) FROM suppliers'), '00',
+  assert.equal(await psql(db, 'SELECT count(*) FROM customers') + await psql(db, 'SELECT count(*) FROM suppliers'), '00',
     'dry runs applied nothing');
 });
 

@@ -40,8 +40,8 @@ export function agreedChain() {
   return doc;
 }
 
-function setup() {
-  const db = newDatabase();
+async function setup() {
+  const db = await newDatabase();
   const env = { KETEN_DATABASE_URL: dbUrl(db) };
   assert.equal(keten(['migrate'], env).code, 0);
   const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'chain-'));
@@ -53,51 +53,51 @@ function setup() {
   return { db, env, run };
 }
 
-const one = (db, sql) => JSON.parse(psql(db, sql));
+const one = async (db, sql) => JSON.parse(await psql(db, sql));
 
-test('every agreement field is stored where migration 007 puts it', () => {
-  const { db, run } = setup();
+test('every agreement field is stored where migration 007 puts it', async () => {
+  const { db, run } = await setup();
   const r = run(agreedChain());
   assert.equal(r.code, 0, r.stderr);
 
-  assert.deepEqual(one(db, "SELECT visibility FROM suppliers WHERE key = 'hostco'"),
+  assert.deepEqual(await one(db, "SELECT visibility FROM suppliers WHERE key = 'hostco'"),
     { name_to_customer: false, public_comments_to_customer: true }, 'defaults filled in');
-  assert.deepEqual(one(db, "SELECT visibility FROM suppliers WHERE key = 'netco'"),
+  assert.deepEqual(await one(db, "SELECT visibility FROM suppliers WHERE key = 'netco'"),
     { name_to_customer: true, public_comments_to_customer: true });
-  assert.deepEqual(one(db, "SELECT mapping FROM suppliers WHERE key = 'netco'"),
+  assert.deepEqual(await one(db, "SELECT mapping FROM suppliers WHERE key = 'netco'"),
     { queue: 'broker', priority: { 1: 'P1' } });
-  assert.deepEqual(one(db, "SELECT mapping FROM suppliers WHERE key = 'hostco'"), {});
-  assert.deepEqual(one(db, "SELECT contracts FROM suppliers WHERE key = 'netco'"), agreedChain().suppliers[0].contracts);
-  assert.deepEqual(one(db, "SELECT delivery FROM suppliers WHERE key = 'netco'"),
+  assert.deepEqual(await one(db, "SELECT mapping FROM suppliers WHERE key = 'hostco'"), {});
+  assert.deepEqual(await one(db, "SELECT contracts FROM suppliers WHERE key = 'netco'"), agreedChain().suppliers[0].contracts);
+  assert.deepEqual(await one(db, "SELECT delivery FROM suppliers WHERE key = 'netco'"),
     { max_inflight: 2, timeout_ms: 1500, search_lag_ms: 0 });
-  assert.deepEqual(one(db, "SELECT delivery FROM suppliers WHERE key = 'hostco'"), {});
+  assert.deepEqual(await one(db, "SELECT delivery FROM suppliers WHERE key = 'hostco'"), {});
 
   const comp = (key) => one(db, `SELECT json_build_object('contract', c.contract, 'items', c.items,
       'alternates', (SELECT coalesce(json_agg(s.key ORDER BY a.n), '[]') FROM unnest(c.alternates)
         WITH ORDINALITY a(id, n) JOIN suppliers s ON s.id = a.id))
     FROM components c JOIN services v ON v.id = c.service_id
     WHERE v.key = 'acme-workplace' AND c.chain_version = v.chain_version AND c.key = '${key}'`);
-  assert.deepEqual(comp('vpn'), { contract: 'netco-gold', items: ['vpn-gw-01', 'vpn-gw-02'], alternates: ['hostco'] });
-  assert.deepEqual(comp('hosting'), { contract: 'hostco-std', items: ['srv-web-01'], alternates: [] });
-  assert.deepEqual(comp('workplace'), { contract: null, items: [], alternates: [] });
+  assert.deepEqual(await comp('vpn'), { contract: 'netco-gold', items: ['vpn-gw-01', 'vpn-gw-02'], alternates: ['hostco'] });
+  assert.deepEqual(await comp('hosting'), { contract: 'hostco-std', items: ['srv-web-01'], alternates: [] });
+  assert.deepEqual(await comp('workplace'), { contract: null, items: [], alternates: [] });
 
   const version = (svc) => one(db, `SELECT json_build_object('sla', cv.sla, 'rules', cv.rules)
     FROM chain_versions cv JOIN services v ON v.id = cv.service_id AND cv.version = v.chain_version
     WHERE v.key = '${svc}'`);
-  assert.deepEqual(version('acme-workplace'), { sla: agreedChain().services[0].sla, rules: agreedChain().services[0].rules });
-  assert.deepEqual(version('globex-hosting'), { sla: { service_hours: '24x7' }, rules: [] });
+  assert.deepEqual(await version('acme-workplace'), { sla: agreedChain().services[0].sla, rules: agreedChain().services[0].rules });
+  assert.deepEqual(await version('globex-hosting'), { sla: { service_hours: '24x7' }, rules: [] });
 
   // Without the new fields: the columns' defaults.
-  const { db: db2, run: run2 } = setup();
+  const { db: db2, run: run2 } = await setup();
   assert.equal(run2(chainDoc(unreachable)).code, 0);
-  assert.equal(psql(db2, "SELECT count(*) FROM chain_versions WHERE sla IS NULL AND rules = '[]'"), '2');
-  assert.equal(psql(db2, `SELECT count(*) FROM suppliers WHERE mapping = '{}' AND contracts = '[]'
+  assert.equal(await psql(db2, "SELECT count(*) FROM chain_versions WHERE sla IS NULL AND rules = '[]'"), '2');
+  assert.equal(await psql(db2, `SELECT count(*) FROM suppliers WHERE mapping = '{}' AND contracts = '[]'
     AND delivery = '{}'
     AND visibility = '{"name_to_customer": true, "public_comments_to_customer": true}'`), '2');
 });
 
-test('a change of any agreement is detected, named, and makes a new chain version', () => {
-  const { db, run } = setup();
+test('a change of any agreement is detected, named, and makes a new chain version', async () => {
+  const { db, run } = await setup();
   assert.equal(run(agreedChain()).code, 0);
   let r = run(agreedChain());
   assert.match(r.stdout, /chain import: 0 change\(s\)/, r.stdout);
@@ -119,8 +119,8 @@ test('a change of any agreement is detected, named, and makes a new chain versio
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^~ supplier netco \(delivery\)$/m);
   assert.match(r.stdout, /^~ supplier hostco \(delivery\)$/m);
-  assert.equal(psql(db, "SELECT delivery->>'max_inflight' FROM suppliers WHERE key = 'netco'"), '3');
-  assert.equal(psql(db, "SELECT delivery FROM suppliers WHERE key = 'hostco'"), '{}');
+  assert.equal(await psql(db, "SELECT delivery->>'max_inflight' FROM suppliers WHERE key = 'netco'"), '3');
+  assert.equal(await psql(db, "SELECT delivery FROM suppliers WHERE key = 'hostco'"), '{}');
   assert.match(r.stdout, /^= service acme-workplace: unchanged$/m);
 
   // Each chain field alone makes a new version.
@@ -139,17 +139,17 @@ test('a change of any agreement is detected, named, and makes a new chain versio
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`~ service acme-workplace: chain version ${i + 2} ${want.source}`), r.stdout);
   }
-  assert.equal(psql(db, "SELECT chain_version FROM services WHERE key = 'acme-workplace'"), String(edits.length + 1));
-  assert.equal(psql(db, `SELECT s.key FROM components c JOIN suppliers s ON s.id = ANY (c.alternates)
+  assert.equal(await psql(db, "SELECT chain_version FROM services WHERE key = 'acme-workplace'"), String(edits.length + 1));
+  assert.equal(await psql(db, `SELECT s.key FROM components c JOIN suppliers s ON s.id = ANY (c.alternates)
     JOIN services v ON v.id = c.service_id AND v.chain_version = c.chain_version
     WHERE v.key = 'acme-workplace' AND c.key = 'hosting'`), 'netco');
   // Earlier versions keep their own agreements.
-  assert.equal(psql(db, `SELECT cv.sla->>'availability_target' FROM chain_versions cv
+  assert.equal(await psql(db, `SELECT cv.sla->>'availability_target' FROM chain_versions cv
     JOIN services v ON v.id = cv.service_id WHERE v.key = 'acme-workplace' AND cv.version = 1`), '99.9');
 });
 
-test('a contract of a supplier in the database must exist there', () => {
-  const { db, run } = setup();
+test('a contract of a supplier in the database must exist there', async () => {
+  const { db, run } = await setup();
   assert.equal(run(agreedChain()).code, 0);
   const svc = (contract) => ({ services: [{ key: 'acme-extra', customer: 'acme', name: 'Extra',
     components: [{ key: 'x', name: 'X', kind: 'hardware', supplier: 'hostco', contract, alternates: ['netco'] }] }] });
@@ -159,11 +159,11 @@ test('a contract of a supplier in the database must exist there', () => {
   r = run(svc('netco-gold'));
   assert.equal(r.code, 1);
   assert.match(r.stderr, /\/services\/0\/components\/0\/contract: unknown contract "netco-gold"/);
-  assert.equal(psql(db, "SELECT chain_version FROM services WHERE key = 'acme-extra'"), '1', 'nothing applied');
+  assert.equal(await psql(db, "SELECT chain_version FROM services WHERE key = 'acme-extra'"), '1', 'nothing applied');
 });
 
-test('a contract still named by a current chain cannot be taken from its supplier', () => {
-  const { db, run } = setup();
+test('a contract still named by a current chain cannot be taken from its supplier', async () => {
+  const { db, run } = await setup();
   assert.equal(run(agreedChain()).code, 0);
   // acme-lab, only in the database from here on, names netco-silver.
   const lab = { key: 'acme-lab', customer: 'acme', name: 'Lab',
@@ -171,9 +171,9 @@ test('a contract still named by a current chain cannot be taken from its supplie
   let r = run({ services: [lab] });
   assert.equal(r.code, 0, r.stderr);
   const stored = () => psql(db, "SELECT contracts::text FROM suppliers WHERE key = 'netco'");
-  const before = stored();
+  const before = await stored();
   const versions = () => psql(db, "SELECT string_agg(key || '=' || chain_version, ',' ORDER BY key) FROM services");
-  const versionsBefore = versions();
+  const versionsBefore = await versions();
 
   // netco without netco-silver, in a document that leaves acme-lab out;
   // dry run or not, refused at the supplier's contracts, nothing applied.
@@ -184,9 +184,9 @@ test('a contract still named by a current chain cannot be taken from its supplie
     r = run(doc, ...opts);
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /^  \/suppliers\/0\/contracts: contract "netco-silver" is still named by component "lab-net" of service "acme-lab"$/m, r.stderr);
-    assert.equal(stored(), before);
-    assert.equal(psql(db, "SELECT name FROM suppliers WHERE key = 'netco'"), 'NetCo');
-    assert.equal(versions(), versionsBefore);
+    assert.equal(await stored(), before);
+    assert.equal(await psql(db, "SELECT name FROM suppliers WHERE key = 'netco'"), 'NetCo');
+    assert.equal(await versions(), versionsBefore);
   }
 
   // A service of the document still naming it, as its current version does
@@ -195,15 +195,15 @@ test('a contract still named by a current chain cannot be taken from its supplie
   r = run(doc);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /\/services\/0\/components\/0\/children\/0\/contract: unknown contract "netco-gold"/);
-  assert.equal(stored(), before);
+  assert.equal(await stored(), before);
 
   // The same document moving its own component off it: accepted, though
   // an earlier version of acme-workplace still names it (not current).
   delete doc.services[0].components[0].children[0].contract;
   r = run(doc);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(stored()).map((c) => c.key), ['netco-silver']);
-  assert.equal(psql(db, `SELECT count(*) FROM components c JOIN services v ON v.id = c.service_id
+  assert.deepEqual(JSON.parse(await stored()).map((c) => c.key), ['netco-silver']);
+  assert.equal(await psql(db, `SELECT count(*) FROM components c JOIN services v ON v.id = c.service_id
     WHERE v.key = 'acme-workplace' AND c.contract = 'netco-gold' AND c.chain_version < v.chain_version`), '1');
   // And once acme-lab lets go of netco-silver, netco may drop it.
   delete lab.components[0].contract;
@@ -211,11 +211,11 @@ test('a contract still named by a current chain cannot be taken from its supplie
   doc.suppliers[0].contracts = [];
   r = run(doc);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(stored(), '[]');
+  assert.equal(await stored(), '[]');
 });
 
-test('a bad document lists every problem with its path and applies nothing', () => {
-  const { db, run } = setup();
+test('a bad document lists every problem with its path and applies nothing', async () => {
+  const { db, run } = await setup();
   const doc = agreedChain();
   doc.suppliers[0].visibility = { name_to_customer: 'no' };
   doc.suppliers[0].contracts[0].targets.p1.resolve_min = 0;
@@ -230,7 +230,7 @@ test('a bad document lists every problem with its path and applies nothing', () 
     '/services/0/sla/service_hours/days/1', '/services/0/rules/2', '/services/0/rules/3/component',
     '/services/0/components/0/children/0/contract', '/services/0/components/0/children/1/items/0'])
     assert.match(r.stderr, new RegExp(`^  ${p}: `, 'm'), `${p} in\n${r.stderr}`);
-  assert.equal(psql(db, 'SELECT count(*) FROM suppliers'), '0');
+  assert.equal(await psql(db, 'SELECT count(*) FROM suppliers'), '0');
 
   // Only the database knows "nobody": the same rule, after the document's.
   doc.suppliers[0].visibility = {};
@@ -242,19 +242,19 @@ test('a bad document lists every problem with its path and applies nothing', () 
   const r2 = run(doc);
   assert.equal(r2.code, 1);
   assert.match(r2.stderr, /^  \/services\/0\/components\/0\/children\/0\/alternates\/1: unknown supplier "nobody"/m);
-  assert.equal(psql(db, 'SELECT count(*) FROM suppliers'), '0');
+  assert.equal(await psql(db, 'SELECT count(*) FROM suppliers'), '0');
 });
 
 // Everything an import may write, as one comparable text.
-function snapshot(db) {
-  return ['customers', 'suppliers', 'services', 'chain_versions', 'components'].map((t) =>
-    psql(db, `SELECT coalesce(json_agg(t ORDER BY t::text), '[]') FROM ${t} t`)).join('\n');
+async function snapshot(db) {
+  return (await Promise.all(['customers', 'suppliers', 'services', 'chain_versions', 'components'].map((t) =>
+    psql(db, `SELECT coalesce(json_agg(t ORDER BY t::text), '[]') FROM ${t} t`)))).join('\n');
 }
 
-test('--dry-run prints the changes of agreements and changes nothing', () => {
-  const { db, run } = setup();
+test('--dry-run prints the changes of agreements and changes nothing', async () => {
+  const { db, run } = await setup();
   assert.equal(run(agreedChain()).code, 0);
-  const before = snapshot(db);
+  const before = await snapshot(db);
 
   const doc = agreedChain();
   doc.suppliers[0].contracts.push({ key: 'netco-bronze', name: 'NetCo Bronze UC' });
@@ -281,16 +281,16 @@ test('--dry-run prints the changes of agreements and changes nothing', () => {
     '~ supplier netco (contracts, visibility)\n' +
     '~ service acme-workplace: chain version 2 (rules, sla, + component backup, ~ component hosting, ~ component vpn)\n' +
     '~ service globex-hosting: chain version 2 (~ component servers)\n' +
-    `service acme-workplace id ${psql(db, "SELECT id FROM services WHERE key = 'acme-workplace'")}\n` +
-    `service globex-hosting id ${psql(db, "SELECT id FROM services WHERE key = 'globex-hosting'")}\n` +
+    `service acme-workplace id ${await psql(db, "SELECT id FROM services WHERE key = 'acme-workplace'")}\n` +
+    `service globex-hosting id ${await psql(db, "SELECT id FROM services WHERE key = 'globex-hosting'")}\n` +
     'chain import: 5 change(s) (dry run, nothing applied)\n');
-  assert.equal(snapshot(db), before, 'a dry run changes no row');
+  assert.equal(await snapshot(db), before, 'a dry run changes no row');
 
   // The real run does exactly what the dry run printed.
   const real = run(doc);
   assert.equal(real.code, 0, real.stderr);
   assert.equal(real.stdout, r.stdout.replace(' (dry run, nothing applied)', ''));
-  assert.notEqual(snapshot(db), before);
+  assert.notEqual(await snapshot(db), before);
 });
 
 function exportChain(env, ...args) {
@@ -306,8 +306,8 @@ function sortedText(v) {
   return JSON.stringify(sort(v), null, 2) + '\n';
 }
 
-test('export writes every field; export -> import is a no-op and a byte-for-byte fixed point', () => {
-  const { env, run } = setup();
+test('export writes every field; export -> import is a no-op and a byte-for-byte fixed point', async () => {
+  const { env, run } = await setup();
   const doc = agreedChain();
   doc.suppliers[0].mapping.ratio = 0.1; // numbers come back as written
   assert.equal(run(doc).code, 0);
@@ -334,7 +334,7 @@ test('export writes every field; export -> import is a no-op and a byte-for-byte
   assert.equal(exportChain(env), first);
 
   // Into an empty database, and out again: the same bytes.
-  const other = setup();
+  const other = await setup();
   r = other.run(first);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(exportChain(other.env), first);
@@ -345,8 +345,8 @@ test('export writes every field; export -> import is a no-op and a byte-for-byte
   assert.deepEqual(JSON.parse(exportChain(env)).services.find((s) => s.key === 'acme-workplace').rules, []);
 });
 
-test('export --service writes that service with its customer and suppliers, enough to import alone', () => {
-  const { env, run } = setup();
+test('export --service writes that service with its customer and suppliers, enough to import alone', async () => {
+  const { env, run } = await setup();
   const doc = agreedChain();
   doc.customers.push({ key: 'initech', name: 'Initech' });
   doc.suppliers.push({ key: 'dataco', name: 'DataCo', adapter: 'webhook',
@@ -361,7 +361,7 @@ test('export --service writes that service with its customer and suppliers, enou
   got = JSON.parse(exportChain(env, '--service', 'acme-workplace'));
   assert.deepEqual(got.suppliers.map((s) => s.key), ['hostco', 'netco']);
 
-  const alone = setup();
+  const alone = await setup();
   const text = exportChain(env, '--service', 'acme-workplace');
   const r = alone.run(text);
   assert.equal(r.code, 0, r.stderr);
@@ -373,11 +373,11 @@ test('export --service writes that service with its customer and suppliers, enou
   assert.equal(none.stdout, '');
   assert.equal(keten(['chain', 'export', 'extra'], env).code, 2);
   // An empty database exports an empty, importable document.
-  assert.equal(exportChain(setup().env), '{\n  "customers": [],\n  "services": [],\n  "suppliers": []\n}\n');
+  assert.equal(exportChain((await setup()).env), '{\n  "customers": [],\n  "services": [],\n  "suppliers": []\n}\n');
 });
 
-test('the demo chain imports, exports and imports again as a no-op', () => {
-  const { env, run } = setup();
+test('the demo chain imports, exports and imports again as a no-op', async () => {
+  const { env, run } = await setup();
   let r = keten(['chain', 'import', path.join(ROOT, 'deploy/demo-chain.json')], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\+ service acme-workplace: chain version 1 \(4 components\)/);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, sleep } from './lib/harness.mjs';
+import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually } from './lib/harness.mjs';
 
 const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
 
@@ -21,8 +21,8 @@ test('every subcommand has --help', () => {
   assert.equal(keten(['nonsense']).code, 2);
 });
 
-test('migrations apply once; re-running is a no-op', () => {
-  const env = { KETEN_DATABASE_URL: dbUrl(newDatabase()) };
+test('migrations apply once; re-running is a no-op', async () => {
+  const env = { KETEN_DATABASE_URL: dbUrl(await newDatabase()) };
   let r = keten(['migrate'], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /[1-9]\d* migration\(s\) applied/);
@@ -31,8 +31,8 @@ test('migrations apply once; re-running is a no-op', () => {
   assert.match(r.stdout, /^migrate: 0 migration\(s\) applied/);
 });
 
-test('chain import --dry-run changes nothing; keys need a scope that exists', () => {
-  const db = newDatabase();
+test('chain import --dry-run changes nothing; keys need a scope that exists', async () => {
+  const db = await newDatabase();
   const env = { KETEN_DATABASE_URL: dbUrl(db) };
   assert.equal(keten(['migrate'], env).code, 0);
   const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'cli-'));
@@ -42,7 +42,7 @@ test('chain import --dry-run changes nothing; keys need a scope that exists', ()
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\+ customer acme/);
   assert.match(r.stdout, /dry run/);
-  assert.equal(psql(db, 'SELECT count(*) FROM customers'), '0');
+  assert.equal(await psql(db, 'SELECT count(*) FROM customers'), '0');
   r = keten(['chain', 'import', file], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /service acme-workplace id [0-9a-f-]{36}/);
@@ -63,8 +63,8 @@ test('chain import --dry-run changes nothing; keys need a scope that exists', ()
   r = keten(['key', 'create', '--role', 'supplier', '--supplier', 'netco'], env);
   assert.equal(r.code, 0);
   assert.match(r.stdout.trim(), /^kt_[A-Za-z0-9_-]{43}$/);
-  assert.equal(psql(db, 'SELECT count(*) FROM api_keys'), '1');
-  assert.equal(psql(db, `SELECT count(*) FROM api_keys WHERE hash = sha256('${r.stdout.trim()}'::bytea)`), '1',
+  assert.equal(await psql(db, 'SELECT count(*) FROM api_keys'), '1');
+  assert.equal(await psql(db, `SELECT count(*) FROM api_keys WHERE hash = sha256('${r.stdout.trim()}'::bytea)`), '1',
     'only the hash is stored');
 });
 
@@ -95,9 +95,9 @@ test('with the database unreachable, /readyz and the API answer 503 in JSON with
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
   try {
-    while (!existsSync(portFile)) await sleep(25);
-    await sleep(50);
-    const url = `https://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
+    const port = await eventually(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(),
+      20000, 'the port file written');
+    const url = `https://127.0.0.1:${port}`;
     const h = await request(url, 'GET', '/healthz');
     assert.equal(h.status, 200, 'the process is up');
     for (const [method, p, opts] of [['GET', '/readyz', {}],

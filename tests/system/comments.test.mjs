@@ -6,7 +6,8 @@
 // work notes only the integrator. Leak cases, tenants and bad bodies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { startStack, eventually, psql } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { deliveredTicket, update, view, sent, snapshot, settled } from './lib/tickets.mjs';
 
 let s;
@@ -32,10 +33,11 @@ async function oneCommentTo(t, who, text) {
   return got[0];
 }
 
-// Gives the dispatcher (200 ms sweeps) ample time, then checks that
-// simulator `who` got nothing with this text.
+// Once every message of t is done and the dispatcher claimed twice more,
+// checks that simulator `who` got nothing with this text.
 async function neverTo(t, who, text) {
-  await sleep(1500);
+  await settled(s, t);
+  await dispatchRounds(s);
   assert.deepEqual(await commentsTo(t, who, text), [], `${who} must not get "${text}"`);
 }
 
@@ -70,13 +72,13 @@ test('a customer comment reaches the supplier of every open leg, and everyone on
 
 test('the integrator: a note nobody else sees, a reply the customer sees, a message to one supplier', async () => {
   const t = await deliveredTicket(s);
-  const outboxBefore = psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = '${t.id}'`);
+  const outboxBefore = await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = '${t.id}'`);
   // A note: no message to anyone.
   const note = 'INTEGRATOR-NOTE: netco is behind on its UC this month';
   let r = await comment(t, 'integrator', { text: note, visibility: 'integrator' });
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.kind, 'note');
-  assert.equal(psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = '${t.id}'`), outboxBefore);
+  assert.equal(await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = '${t.id}'`), outboxBefore);
   // Without a visibility the integrator writes a note too (the safe default).
   r = await comment(t, 'integrator', { text: 'INTEGRATOR-NOTE-2' });
   assert.equal(r.status, 201);
@@ -156,7 +158,7 @@ test('a supplier\'s public comment reaches the customer and the other open legs;
 
 test('comments on another tenant\'s ticket are 404, suppliers may not post (403), a closed ticket takes only notes (409)', async () => {
   const t = await deliveredTicket(s);
-  const before = snapshot(s, t);
+  const before = await snapshot(s, t);
   const g = await comment(t, 'globex', { text: 'hello' });
   assert.equal(g.status, 404);
   assert.equal(g.json.error.code, 'not_found');
@@ -168,12 +170,12 @@ test('comments on another tenant\'s ticket are 404, suppliers may not post (403)
   const none = await s.api('POST', '/v1/tickets/00000000-0000-4000-8000-000000000000/comments',
     { key: s.keys.acme, body: { text: 'hello' } });
   assert.equal(none.status, 404);
-  assert.equal(snapshot(s, t), before);
+  assert.equal(await snapshot(s, t), before);
 
   for (const who of ['netco', 'hostco']) await update(s, t, who, { status: 'resolved' });
   assert.equal((await s.api('POST', `/v1/tickets/${t.id}/close`, { key: s.keys.acme })).status, 200);
   await settled(s, t); // the close's own messages to the suppliers, delivered
-  const closed = snapshot(s, t);
+  const closed = await snapshot(s, t);
   for (const [who, body] of [['acme', { text: 'one more thing' }],
     ['integrator', { text: 'to the customer', visibility: 'customer' }],
     ['integrator', { text: 'to netco', visibility: 'supplier', leg: t.legs.netco }]]) {
@@ -181,14 +183,14 @@ test('comments on another tenant\'s ticket are 404, suppliers may not post (403)
     assert.equal(r.status, 409, r.text);
     assert.equal(r.json.error.code, 'ticket_closed');
   }
-  assert.equal(snapshot(s, t), closed);
+  assert.equal(await snapshot(s, t), closed);
   assert.equal((await comment(t, 'integrator', { text: 'post-mortem: see PRB-7', visibility: 'integrator' })).status, 201);
 });
 
 test('bad comment bodies are 4xx JSON errors and change nothing', async () => {
   const t = await deliveredTicket(s);
   const other = await deliveredTicket(s, { component: 'vpn' });
-  const before = snapshot(s, t);
+  const before = await snapshot(s, t);
   const cases = [
     ['acme', { body: {} }, 422, 'invalid_comment', ['/text']],
     ['acme', { body: { text: '' } }, 422, 'invalid_comment', ['/text']],
@@ -214,7 +216,7 @@ test('bad comment bodies are 4xx JSON errors and change nothing', async () => {
     assert.equal(typeof r.json.error.message, 'string');
     if (paths) assert.deepEqual(r.json.error.details.map((d) => d.path), paths, JSON.stringify(opts).slice(0, 100));
   }
-  assert.equal(snapshot(s, t), before);
+  assert.equal(await snapshot(s, t), before);
   const bad = await s.api('POST', '/v1/tickets/not-a-ticket/comments', { key: s.keys.acme, body: { text: 'hi' } });
   assert.equal(bad.status, 404);
 });
@@ -231,6 +233,6 @@ test('a comment POST honours Idempotency-Key: a retry makes no second comment', 
   const c = await comment(t, 'acme', { text: 'another text' }, { headers });
   assert.equal(c.status, 422);
   assert.equal(c.json.error.code, 'idempotency_key_reused');
-  assert.equal(psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND data->>'text' = '${text}'`), '1');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND data->>'text' = '${text}'`), '1');
   await oneCommentTo(t, 'netco', text);
 });

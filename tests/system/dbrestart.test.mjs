@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startStack, usePostgres, eventually, psql, sleep } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 
 const PG_SH = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../lib/pg.sh');
 const pg = (...args) => execFileSync(PG_SH, args, { encoding: 'utf8' }).trim();
@@ -37,8 +38,8 @@ after(async () => {
   }
 });
 
-const body = (n) => ({ service: s.services['acme-workplace'], type: 'incident',
-  summary: `load ${n}`, description: 'database restart', impact: 3, urgency: 3 });
+const body = (n) => ticketBody(s, { summary: `load ${n}`, description: 'database restart',
+  impact: 3, urgency: 3 });
 
 // One POST, retried with the same key after a reset, a timeout, a 503 or a
 // 409 (the first attempt may still hold the key) until it gets its 201.
@@ -106,24 +107,24 @@ test('an immediate PostgreSQL restart under load loses nothing and creates nothi
   // Each key maps to exactly one ticket, and every 2xx ticket exists.
   assert.equal(created.length, TICKETS);
   assert.equal(new Set(created.map((c) => c.id)).size, TICKETS, 'one ticket per key');
-  assert.equal(psql(s.db, "SELECT count(*) FROM tickets WHERE summary LIKE 'load %'"),
+  assert.equal(await psql(s.db, "SELECT count(*) FROM tickets WHERE summary LIKE 'load %'"),
     String(TICKETS), 'no ticket beyond the ones the client was answered for');
   const ids = created.map((c) => `'${c.id}'`).join(',');
-  assert.equal(psql(s.db, `SELECT count(*) FROM tickets WHERE id IN (${ids})`), String(TICKETS));
+  assert.equal(await psql(s.db, `SELECT count(*) FROM tickets WHERE id IN (${ids})`), String(TICKETS));
 
   // Every one is delivered: each leg's create reached its supplier exactly
   // once (the simulators honour Idempotency-Key, so a re-send makes no
   // second ticket there).
-  const legs = Number(psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id IN (${ids})`));
+  const legs = Number(await psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id IN (${ids})`));
   assert.equal(legs, TICKETS * 2, 'acme-workplace fans out to two suppliers');
-  await eventually(() => psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
+  await eventually(async () => await psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
     ` WHERE l.ticket_id IN (${ids}) AND o.state = 'done'`) === String(legs), 90000,
   'every create delivered');
   const simTickets = [];
   for (const sim of Object.values(s.sims)) simTickets.push(...(await sim.tickets()));
   const byLeg = new Map();
   for (const t of simTickets) byLeg.set(t.leg_id, (byLeg.get(t.leg_id) || 0) + 1);
-  const legIds = psql(s.db, `SELECT id FROM legs WHERE ticket_id IN (${ids})`).split('\n');
+  const legIds = (await psql(s.db, `SELECT id FROM legs WHERE ticket_id IN (${ids})`)).split('\n');
   for (const leg of legIds) assert.equal(byLeg.get(leg), 1, `leg ${leg} at its supplier once`);
 
   const metrics = await s.api('GET', '/metrics');

@@ -7,22 +7,10 @@
 // band keeps its create from ever reaching the supplier.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { startStack, eventually, psql } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { checkSchema as check } from './lib/schema-check.mjs';
-
-async function post(s, component, summary) {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-    service: s.services['acme-workplace'], type: 'incident', summary,
-    description: 'dead-letter test', impact: 2, urgency: 2, component } });
-  assert.equal(r.status, 201, r.text);
-  return r.json;
-}
-
-async function ticketOf(s, id) {
-  const v = await s.api('GET', `/v1/tickets/${id}`, { key: s.keys.integrator });
-  assert.equal(v.status, 200, v.text);
-  return v.json;
-}
+import { fileTicket, ticketOf, supplierTickets } from './lib/tickets.mjs';
 
 async function deadLeg(s, ticketId) {
   return eventually(async () => {
@@ -40,17 +28,14 @@ async function deliveries(s, query) {
 
 const forLeg = (sim, legId) => sim.received()
   .then((all) => all.filter((x) => x.json?.data?.leg?.id === legId));
-const supplierTickets = (sim, ticketId) => sim.tickets()
-  .then((all) => all.filter((x) => x.keten_ticket === ticketId));
-
 // A second message on a leg. Nothing in the API queues one yet (updates
 // and comments towards suppliers come later), so the test writes the row
 // the way intake does: the leg's next sequence, in the same statement.
-function queueUpdate(s, legId) {
-  return psql(s.db, `WITH l AS (UPDATE legs SET next_seq = next_seq + 1 WHERE id = '${legId}'
+async function queueUpdate(s, legId) {
+  return (await psql(s.db, `WITH l AS (UPDATE legs SET next_seq = next_seq + 1 WHERE id = '${legId}'
       RETURNING id, next_seq - 1 AS seq)
     INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)
-    SELECT id, seq, 'update', 'test-update-' || id, 2 FROM l RETURNING id`).trim();
+    SELECT id, seq, 'update', 'test-update-' || id, 2 FROM l RETURNING id`)).trim();
 }
 
 describe('dead letters', () => {
@@ -63,9 +48,9 @@ describe('dead letters', () => {
   test('a dead create blocks its leg; replay delivers it once and the leg flows', async () => {
     const sim = s.sims.netco;
     await sim.mode({ mode: 'status', status: 400 });
-    const t = await post(s, 'vpn', 'refused then replayed');
+    const t = await fileTicket(s, 'vpn', 'refused then replayed');
     const leg = await deadLeg(s, t.id);
-    const updateId = queueUpdate(s, leg.id);
+    const updateId = await queueUpdate(s, leg.id);
 
     const dead = (await deliveries(s, 'state=dead&supplier=netco')).items
       .find((m) => m.leg_id === leg.id);
@@ -96,7 +81,7 @@ describe('dead letters', () => {
     }
     // Held back: the later message does not overtake the dead one.
     await sim.mode({ mode: 'normal' });
-    await sleep(1500);
+    await dispatchRounds(s);
     assert.equal((await forLeg(sim, leg.id)).length, 1, 'only the refused create reached the supplier');
 
     const r = await s.api('POST', `/v1/deliveries/${dead.id}/replay`, { key: s.keys.integrator });
@@ -112,7 +97,7 @@ describe('dead letters', () => {
       'the replayed create delivered');
     await eventually(async () => (await forLeg(sim, leg.id)).some((x) => x.json?.type === 'leg.update'),
       15000, 'the held-back update delivered after it');
-    await sleep(1000);
+    await dispatchRounds(s);
     assert.equal((await supplierTickets(sim, t.id)).length, 1, 'exactly one supplier ticket');
     const got = await forLeg(sim, leg.id);
     assert.deepEqual(got.map((x) => [x.json?.type, x.answered]),
@@ -139,9 +124,9 @@ describe('dead letters', () => {
   test('discard lets the later messages of the leg go', async () => {
     const sim = s.sims.netco;
     await sim.mode({ mode: 'status', status: 400 });
-    const t = await post(s, 'vpn', 'refused then discarded');
+    const t = await fileTicket(s, 'vpn', 'refused then discarded');
     const leg = await deadLeg(s, t.id);
-    const updateId = queueUpdate(s, leg.id);
+    const updateId = await queueUpdate(s, leg.id);
     await sim.mode({ mode: 'normal' });
     const dead = (await deliveries(s, 'state=dead')).items.find((m) => m.leg_id === leg.id);
     const r = await s.api('POST', `/v1/deliveries/${dead.id}/discard`, { key: s.keys.integrator });
@@ -164,7 +149,7 @@ describe('dead letters', () => {
   test('replay-dead replays every dead letter of one supplier', async () => {
     const sim = s.sims.netco;
     await sim.mode({ mode: 'status', status: 400 });
-    const ts = [await post(s, 'vpn', 'bulk 1'), await post(s, 'vpn', 'bulk 2')];
+    const ts = [await fileTicket(s, 'vpn', 'bulk 1'), await fileTicket(s, 'vpn', 'bulk 2')];
     for (const t of ts) await deadLeg(s, t.id);
     const before = (await deliveries(s, 'state=dead&supplier=netco')).items.length;
     assert.ok(before >= 2);
@@ -214,7 +199,7 @@ describe('dead letters', () => {
   test('link ties a leg to a supplier ticket raised out of band: its create never goes out', async () => {
     const sim = s.sims.netco;
     await sim.mode({ mode: 'status', status: 503 });
-    const t = await post(s, 'vpn', 'raised by phone');
+    const t = await fileTicket(s, 'vpn', 'raised by phone');
     const legId = (await ticketOf(s, t.id)).legs[0].id;
     await eventually(async () => (await forLeg(sim, legId)).length > 0, 15000, 'a refused attempt');
     // The create may be on its way at this instant: 409, try again.
@@ -231,7 +216,7 @@ describe('dead letters', () => {
     assert.equal(r.json.discarded.outcome.kind, 'linked');
     const linkedAt = Date.now();
     await sim.mode({ mode: 'normal' });
-    await sleep(2000);
+    await dispatchRounds(s);
     const creates = (await forLeg(sim, legId)).filter((x) => x.json?.type === 'leg.create');
     assert.ok(creates.every((x) => x.answered === 503), 'no create was accepted');
     assert.ok(creates.every((x) => x.at < linkedAt + 200), 'no create after the link');
@@ -278,22 +263,22 @@ describe('an unreadable outbox row', () => {
   after(async () => { await s.stop(); });
 
   test('becomes a visible dead letter with the reason', async () => {
-    const t = await post(s, 'vpn', 'then an unreadable update');
+    const t = await fileTicket(s, 'vpn', 'then an unreadable update');
     const leg = await eventually(async () => {
       const l = (await ticketOf(s, t.id)).legs[0];
       return l.delivery?.state === 'done' ? l : null;
     }, 15000, 'the create delivered');
     // An integer PostgreSQL keeps but no 64-bit reader can.
-    const id = psql(s.db, `WITH l AS (UPDATE legs SET next_seq = next_seq + 1
+    const id = (await psql(s.db, `WITH l AS (UPDATE legs SET next_seq = next_seq + 1
         WHERE id = '${leg.id}' RETURNING id, next_seq - 1 AS seq)
       INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, payload)
       SELECT id, seq, 'update', 'test-unreadable-' || id, 2,
-        '{"n": 100000000000000000000000000000}'::jsonb FROM l RETURNING id`).trim();
+        '{"n": 100000000000000000000000000000}'::jsonb FROM l RETURNING id`)).trim();
     const dead = await eventually(async () => (await deliveries(s, 'state=dead&supplier=netco'))
       .items.find((m) => m.id === id), 15000, 'the unreadable row as a dead letter');
     assert.equal(dead.outcome.code, 'unreadable_message');
     assert.match(dead.outcome.message, /payload cannot be read/);
-    assert.equal(psql(s.db, `SELECT state || '|' || attempts FROM outbox WHERE id = ${id}`), 'dead|1');
+    assert.equal(await psql(s.db, `SELECT state || '|' || attempts FROM outbox WHERE id = ${id}`), 'dead|1');
     assert.equal((await forLeg(s.sims.netco, leg.id)).length, 1, 'only the create reached the supplier');
   });
 });

@@ -31,8 +31,8 @@ async function open(summary) {
 const tried = (t) => eventually(async () => (await s.sims.netco.received())
   .some((x) => x.json?.type === 'leg.create' && x.json.data?.id === t.id), 15000, 'the create tried');
 
-const raised = (t) => psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'
-  AND kind = 'delivery_delayed'`) + '/' + psql(s.db, `SELECT count(*) FROM legs
+const raised = async (t) => await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'
+  AND kind = 'delivery_delayed'`) + '/' + await psql(s.db, `SELECT count(*) FROM legs
   WHERE ticket_id = '${t.id}' AND delivery_delayed_at IS NOT NULL`);
 const createState = (t) => psql(s.db, `SELECT state FROM outbox WHERE leg_id = '${t.leg}'
   AND operation = 'create'`);
@@ -63,13 +63,13 @@ test('ended legs and closed or cancelled tickets are not raised; a waiting leg i
 
   // Still waited for: raised, after the others were overdue as well.
   const waiting = await open('waiting');
-  await eventually(() => raised(waiting) === '1/1', 20000, 'the waiting leg raised');
+  await eventually(async () => await raised(waiting) === '1/1', 20000, 'the waiting leg raised');
   for (const t of [cancelled, withdrawn, closed]) {
-    assert.equal(createState(t), 'pending', 'its create is still pending');
-    assert.equal(raised(t), '0/0');
+    assert.equal(await createState(t), 'pending', 'its create is still pending');
+    assert.equal(await raised(t), '0/0');
   }
-  assert.equal(psql(s.db, `SELECT ended FROM legs WHERE id = '${cancelled.leg}'`), 'cancelled');
-  assert.equal(psql(s.db, `SELECT ended FROM legs WHERE id = '${withdrawn.leg}'`), 'withdrawn');
-  assert.equal(psql(s.db, `SELECT coalesce(ended, '-') FROM legs WHERE id = '${closed.leg}'`), '-');
+  assert.equal(await psql(s.db, `SELECT ended FROM legs WHERE id = '${cancelled.leg}'`), 'cancelled');
+  assert.equal(await psql(s.db, `SELECT ended FROM legs WHERE id = '${withdrawn.leg}'`), 'withdrawn');
+  assert.equal(await psql(s.db, `SELECT coalesce(ended, '-') FROM legs WHERE id = '${closed.leg}'`), '-');
   await s.sims.netco.mode({ mode: 'normal' });
 });

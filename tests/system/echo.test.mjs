@@ -6,17 +6,22 @@
 // a supplier's own new comment is still relayed.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-import { deliveredTicket, update, view, sent } from './lib/tickets.mjs';
+import { startStack, eventually, psql } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
+import { deliveredTicket, update, view, sent, settled } from './lib/tickets.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
 after(async () => { await s.stop(); });
 afterEach(async () => { for (const sim of Object.values(s.sims)) await sim.echo('off'); });
 
-// Long enough for several more rounds of a loop (sweeps every 200 ms, a
-// delivery and an echo take a few ms each).
-const QUIET_MS = 4000;
+// The loop had its chance to go on: every message of ticket t is done (a
+// relayed echo would be one of them, queued with the echo) and the
+// dispatcher claimed twice more.
+async function quiet(t) {
+  await settled(s, t);
+  await dispatchRounds(s);
+}
 
 const commentCount = async (t, who) => (await sent(s, t, who, 'comment')).length;
 const echoEvents = (t) => psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND kind = 'echo'`);
@@ -30,13 +35,13 @@ for (const mode of ['marker', 'text']) {
     const r = await s.api('POST', `/v1/tickets/${t.id}/comments`, { key: s.keys.acme, body: { text } });
     assert.equal(r.status, 201, r.text);
 
-    await eventually(async () => echoEvents(t) === '2', 20000, 'both echoes recorded');
-    await sleep(QUIET_MS);
+    await eventually(async () => await echoEvents(t) === '2', 20000, 'both echoes recorded');
+    await quiet(t);
     assert.equal(await commentCount(t, 'netco'), 1, 'netco was sent the comment once');
     assert.equal(await commentCount(t, 'hostco'), 1, 'hostco was sent the comment once');
-    assert.equal(echoEvents(t), '2');
-    assert.equal(commentEvents(t), '1', 'the echoes are no comments');
-    assert.equal(psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+    assert.equal(await echoEvents(t), '2');
+    assert.equal(await commentEvents(t), '1', 'the echoes are no comments');
+    assert.equal(await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
       WHERE l.ticket_id = '${t.id}' AND o.operation = 'comment'`), '2');
     for (const who of ['netco', 'hostco']) {
       const echoed = (await s.sims[who].received()).filter((x) => x.json?.data?.id === t.id);
@@ -66,8 +71,8 @@ test('a supplier\'s public comment relayed to the other supplier and echoed back
   for (const sim of Object.values(s.sims)) await sim.echo('marker');
   const text = 'NETCO: maintenance window tonight 22:00-23:00';
   await update(s, t, 'netco', { comment: { text, public: true } });
-  await eventually(async () => echoEvents(t) === '1', 20000, 'hostco\'s echo recorded');
-  await sleep(QUIET_MS);
+  await eventually(async () => await echoEvents(t) === '1', 20000, 'hostco\'s echo recorded');
+  await quiet(t);
   assert.equal(await commentCount(t, 'hostco'), 1);
   assert.equal(await commentCount(t, 'netco'), 0, 'netco never gets its own comment back');
   const e = (await view(s, t, 'integrator')).timeline.find((x) => x.kind === 'echo');
@@ -81,8 +86,8 @@ test('a supplier\'s public comment relayed to the other supplier and echoed back
   await update(s, t, 'hostco', { comment: { text: own, public: true } });
   await eventually(async () => (await sent(s, t, 'netco', 'comment')).some((x) => x.json.comment.text === own),
     15000, 'netco to get hostco\'s own comment');
-  await eventually(async () => echoEvents(t) === '2', 15000, 'netco\'s echo recorded');
-  await sleep(QUIET_MS);
+  await eventually(async () => await echoEvents(t) === '2', 15000, 'netco\'s echo recorded');
+  await quiet(t);
   assert.equal(await commentCount(t, 'netco'), 1);
   assert.equal(await commentCount(t, 'hostco'), 1);
 });
@@ -96,7 +101,7 @@ test('an origin marker that is not ours for that leg does not make an echo', asy
   // netco quotes a marker it was never sent, with a new text: a real comment.
   const text = 'NETCO: the VPN is back';
   await update(s, t, 'netco', { comment: { text, public: true, origin: `keten:event:${r.json.id}` } });
-  assert.equal(echoEvents(t), '0');
+  assert.equal(await echoEvents(t), '0');
   assert.ok((await view(s, t, 'acme')).timeline.some((e) => e.text === text));
   await eventually(async () => (await sent(s, t, 'hostco', 'comment')).some((x) => x.json.comment.text === text),
     15000, 'the comment relayed to hostco');

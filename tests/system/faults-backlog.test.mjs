@@ -10,7 +10,9 @@
 // generous ceilings only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, sleep } from './lib/harness.mjs';
+import { startStack, eventually } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
+import { fileTicketId } from './lib/tickets.mjs';
 
 const BACKLOG = 30;
 const RETRY_AFTER_S = 3;
@@ -22,15 +24,6 @@ const variants = [
   { name: 'supplier honours Idempotency-Key', sim: { idempotency: 'honour' }, lag: '0' },
   { name: 'supplier ignores it, search lags 2 s', sim: { idempotency: 'ignore', searchLagMs: 2000 }, lag: '2500' },
 ];
-
-async function post(s, component, summary, impact, urgency) {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-    service: s.services['acme-workplace'], type: 'incident', summary,
-    description: 'backlog fault run', impact, urgency, component,
-  } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.id;
-}
 
 const ticketOf = (x) => x.json?.data?.id;
 const isCreate = (x) => x.json?.type === 'leg.create';
@@ -51,7 +44,7 @@ for (const v of variants) {
       let flowing = 0;
       const checkFlowing = async (phase) => {
         const t0 = Date.now();
-        const id = await post(s, 'vpn', `flowing ${phase}`, 3, 2);
+        const id = await fileTicketId(s, 'vpn', `flowing ${phase}`, 3, 2);
         await eventually(async () => (await well.tickets()).some((x) => x.keten_ticket === id), 5000,
           `netco's ticket during ${phase}`);
         assert.ok(Date.now() - t0 < 5000);
@@ -61,10 +54,11 @@ for (const v of variants) {
       // Down.
       await sick.mode({ mode: 'status', status: 503 });
       const backlog = [];
-      for (let i = 0; i < BACKLOG; i++) backlog.push(await post(s, 'hosting', `backlog ${i}`, 3, 2));
+      for (let i = 0; i < BACKLOG; i++) backlog.push(await fileTicketId(s, 'hosting', `backlog ${i}`, 3, 2));
       await checkFlowing('the outage');
       await eventually(async () => (await sick.received()).length >= 3, 15000, 'calls to the down supplier');
-      await sleep(1000);
+      await eventually(() => /circuit of supplier \\?"hostco\\?" open/.test(s.log.text), 15000,
+        'the circuit opening on the outage');
 
       // Rate-limited: every answer asks for RETRY_AFTER_S seconds.
       await sick.mode({ mode: 'status', status: 429, retry_after: String(RETRY_AFTER_S) });
@@ -83,7 +77,7 @@ for (const v of variants) {
       await eventually(() => (s.log.text.match(/circuit of supplier \\?"hostco\\?" open/g)?.length || 0) > opened,
         20000, 'the circuit opening on the 500s');
       await checkFlowing('the 500s');
-      const p1 = await post(s, 'hosting', 'urgent during the backlog', 1, 1);
+      const p1 = await fileTicketId(s, 'hosting', 'urgent during the backlog', 1, 1);
 
       // Recovery.
       const recovered = Date.now();
@@ -93,7 +87,7 @@ for (const v of variants) {
           `the delivery of ${id} after recovery`);
       }
       await checkFlowing('the drain');
-      await sleep(1500);
+      await dispatchRounds(s);
 
       const received = await sick.received();
       // Retry-After honoured: after each 429 (asking for RETRY_AFTER_S), no

@@ -101,16 +101,16 @@ for (const v of variants) {
       const ids = [...created.values()];
       assert.equal(ids.length, TICKETS);
       assert.equal(new Set(ids).size, TICKETS, 'one ticket per key');
-      assert.equal(psql(s.db, "SELECT count(*) FROM tickets WHERE summary LIKE 'fault %'"),
+      assert.equal(await psql(s.db, "SELECT count(*) FROM tickets WHERE summary LIKE 'fault %'"),
         String(TICKETS), 'no ticket the client was not answered for');
       const legs = Math.ceil(TICKETS / 2) * 2 + Math.floor(TICKETS / 2);
       const outbox = (where) => psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
         ` JOIN tickets t ON t.id = l.ticket_id WHERE t.summary LIKE 'fault %' AND ${where}`);
-      assert.equal(outbox("o.operation = 'create'"), String(legs), 'one create per leg');
-      assert.equal(outbox("o.operation = 'comment'"), String(commented.length * 2),
+      assert.equal(await outbox("o.operation = 'create'"), String(legs), 'one create per leg');
+      assert.equal(await outbox("o.operation = 'comment'"), String(commented.length * 2),
         'one comment message per leg of each commented acme ticket');
       try {
-        await eventually(() => outbox("o.state <> 'done'") === '0', 240000, 'every message delivered');
+        await eventually(async () => await outbox("o.state <> 'done'") === '0', 240000, 'every message delivered');
       } finally {
         delivering = false;
         await killer;
@@ -119,8 +119,8 @@ for (const v of variants) {
 
       // Exactly one supplier ticket per leg, at the right supplier.
       for (const key of ['netco', 'hostco']) {
-        const want = psql(s.db, 'SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id' +
-          ` JOIN tickets t ON t.id = l.ticket_id WHERE p.key = '${key}' AND t.summary LIKE 'fault %'`)
+        const want = (await psql(s.db, 'SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id' +
+          ` JOIN tickets t ON t.id = l.ticket_id WHERE p.key = '${key}' AND t.summary LIKE 'fault %'`))
           .split('\n').sort();
         const got = new Map();
         for (const t of await s.sims[key].tickets()) got.set(t.leg_id, (got.get(t.leg_id) || 0) + 1);

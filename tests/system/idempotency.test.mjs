@@ -6,14 +6,14 @@
 // expire after idempotency_ttl_s and are purged.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep, lockSession } from './lib/harness.mjs';
+import { startStack, eventually, psql, lockSession } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
 after(async () => { await s.stop(); });
 
-const body = (summary, extra = {}) => ({ service: s.services['acme-workplace'], type: 'incident',
-  summary, description: 'idempotency', impact: 2, urgency: 2, ...extra });
+const body = (summary, extra = {}) => ticketBody(s, { summary, description: 'idempotency', ...extra });
 const post = (key, b, idem, stack = s) => stack.api('POST', '/v1/tickets',
   { key, body: b, headers: idem === undefined ? {} : { 'idempotency-key': idem } });
 
@@ -31,7 +31,7 @@ test('a retry replays the original status and body and creates nothing', async (
   const first = await post(s.keys.acme, b, 'replay-1');
   assert.equal(first.status, 201, first.text);
   assert.equal(first.json.summary, 'replayed');
-  const before = counts();
+  const before = await counts();
   // also the Structured Field form of the same key
   for (const idem of ['replay-1', '"replay-1"']) {
     const again = await post(s.keys.acme, b, idem);
@@ -39,10 +39,10 @@ test('a retry replays the original status and body and creates nothing', async (
     assert.equal(again.text, first.text, 'the body byte for byte');
     assert.equal(again.headers['content-type'], 'application/json');
   }
-  assert.equal(counts(), before, 'no second ticket, leg, outbox message, event or key');
-  assert.equal(psql(s.db, `SELECT count(*) FROM tickets WHERE summary = 'replayed'`), '1');
-  assert.equal(psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${first.json.id}'`), '2');
-  assert.equal(psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
+  assert.equal(await counts(), before, 'no second ticket, leg, outbox message, event or key');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM tickets WHERE summary = 'replayed'`), '1');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${first.json.id}'`), '2');
+  assert.equal(await psql(s.db, 'SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id' +
     ` WHERE l.ticket_id = '${first.json.id}'`), '2');
   // the ticket itself has moved on (delivered); the replay is the original answer
   const now = await s.api('GET', `/v1/tickets/${first.json.id}`, { key: s.keys.acme });
@@ -56,7 +56,7 @@ test('a retry replays the original status and body and creates nothing', async (
 test('the same key with another body is 422 and writes nothing', async () => {
   const first = await post(s.keys.acme, body('original'), 'reused-1');
   assert.equal(first.status, 201);
-  const before = counts();
+  const before = await counts();
   for (const b of [body('changed'), { ...body('original'), urgency: 3 }]) {
     const r = await post(s.keys.acme, b, 'reused-1');
     assert.equal(r.status, 422, r.text);
@@ -66,7 +66,7 @@ test('the same key with another body is 422 and writes nothing', async () => {
   const spaced = await s.api('POST', '/v1/tickets', { key: s.keys.acme,
     raw: JSON.stringify(body('original'), null, 1), headers: { 'idempotency-key': 'reused-1' } });
   assert.equal(spaced.status, 422);
-  assert.equal(counts(), before);
+  assert.equal(await counts(), before);
   const again = await post(s.keys.acme, body('original'), 'reused-1');
   assert.equal(again.text, first.text, 'the original answer is still there');
 });
@@ -77,7 +77,7 @@ test('a second request while the first is in flight is 409 at once; later retrie
   await eventually(async () => lock.locked(), 10000, 'the lock');
   let answered = null;
   const pending = post(s.keys.acme, b, 'flight-1').then((r) => { answered = r; return r; });
-  await eventually(async () => psql(s.db,
+  await eventually(async () => await psql(s.db,
     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO tickets%'") === '1',
   10000, 'the first request to wait on the lock');
 
@@ -98,7 +98,7 @@ test('a second request while the first is in flight is 409 at once; later retrie
   const retry = await post(s.keys.acme, b, 'flight-1');
   assert.equal(retry.status, 201);
   assert.equal(retry.text, first.text);
-  assert.equal(psql(s.db, `SELECT count(*) FROM tickets WHERE summary = 'in flight'`), '1');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM tickets WHERE summary = 'in flight'`), '1');
 });
 
 test('keys are per caller: another caller\'s identical key makes its own ticket', async () => {
@@ -112,7 +112,7 @@ test('keys are per caller: another caller\'s identical key makes its own ticket'
     service: s.services['globex-hosting'] }, 'shared-key');
   assert.equal(globex.status, 201, globex.text);
   assert.notEqual(globex.json.id, acme.json.id);
-  assert.equal(psql(s.db, `SELECT count(*) FROM tickets WHERE summary = 'per caller'`), '3');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM tickets WHERE summary = 'per caller'`), '3');
   // and each caller's retry replays its own answer
   assert.equal((await post(s.keys.globex, { ...body('per caller'),
     service: s.services['globex-hosting'] }, 'shared-key')).text, globex.text);
@@ -126,20 +126,20 @@ test('errors are not kept: a refused request then a valid one with the same key 
   const unknown = await post(s.keys.acme, body('not kept', { component: 'nope' }), 'errors-1');
   assert.equal(unknown.status, 422);
   assert.equal(unknown.json.error.code, 'unknown_component');
-  assert.equal(psql(s.db, `SELECT count(*) FROM idempotency_keys WHERE key = 'errors-1'`), '0');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM idempotency_keys WHERE key = 'errors-1'`), '0');
   const good = await post(s.keys.acme, body('not kept'), 'errors-1');
   assert.equal(good.status, 201, good.text);
-  assert.equal(psql(s.db, `SELECT status FROM idempotency_keys WHERE key = 'errors-1'`), '201');
+  assert.equal(await psql(s.db, `SELECT status FROM idempotency_keys WHERE key = 'errors-1'`), '201');
 });
 
 test('an empty or over-long key is 400 and writes nothing', async () => {
-  const before = counts();
+  const before = await counts();
   for (const idem of ['', '""', 'k'.repeat(256), '"unterminated']) {
     const r = await post(s.keys.acme, body('bad key'), idem);
     assert.equal(r.status, 400, `${idem.slice(0, 20)}: ${r.text}`);
     assert.equal(r.json.error.code, 'invalid_idempotency_key');
   }
-  assert.equal(counts(), before);
+  assert.equal(await counts(), before);
   const longest = await post(s.keys.acme, body('longest key'), 'k'.repeat(255));
   assert.equal(longest.status, 201);
 });
@@ -152,7 +152,7 @@ test('answers expire after idempotency_ttl_s and are purged', async () => {
     assert.equal(first.status, 201);
     assert.equal((await post(t.keys.acme, b, 'ttl-1', t)).text, first.text, 'replayed while fresh');
     // older than the ttl, or already purged by the background sweep
-    await eventually(async () => psql(t.db, "SELECT count(*) FROM idempotency_keys" +
+    await eventually(async () => await psql(t.db, "SELECT count(*) FROM idempotency_keys" +
       " WHERE key = 'ttl-1' AND created_at >= now() - interval '1.5 seconds'") === '0',
     10000, 'the answer to be older than the ttl');
     // expired: the key is free again
@@ -161,10 +161,9 @@ test('answers expire after idempotency_ttl_s and are purged', async () => {
     assert.notEqual(again.json.id, first.json.id);
     // the background sweep purges expired answers with no request to
     // carry it, and empties the table
-    await eventually(async () => psql(t.db, 'SELECT count(*) FROM idempotency_keys') === '0',
+    await eventually(async () => await psql(t.db, 'SELECT count(*) FROM idempotency_keys') === '0',
       20000, 'the background purge of expired answers');
   } finally {
     await t.stop();
   }
-  await sleep(0);
 });

@@ -6,7 +6,8 @@
 // 403; bad bodies change nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
+import { startStack, eventually, psql } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
 import { deliveredTicket, resolvedTicket, update, view, sent, settled, snapshot } from './lib/tickets.mjs';
 
 let s;
@@ -18,7 +19,7 @@ const post = (t, action, who, opts = {}) =>
 
 test('close confirms a resolved ticket: closed for good, on the timeline', async () => {
   const t = await resolvedTicket(s);
-  assert.notEqual(psql(s.db, `SELECT resolved_at IS NOT NULL FROM tickets WHERE id = '${t.id}'`), 'f');
+  assert.notEqual(await psql(s.db, `SELECT resolved_at IS NOT NULL FROM tickets WHERE id = '${t.id}'`), 'f');
   const r = await post(t, 'close', 'acme');
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.status, 'closed');
@@ -28,19 +29,19 @@ test('close confirms a resolved ticket: closed for good, on the timeline', async
   assert.equal(closed[0].text, 'resolution confirmed');
   assert.equal(closed[0].actor, 'customer');
   assert.ok(r.json.timeline.some((e) => e.kind === 'status_changed' && e.from === 'resolved' && e.to === 'closed'));
-  assert.equal(psql(s.db, `SELECT status || ',' || consolidated || ',' || (closed_at IS NOT NULL)
+  assert.equal(await psql(s.db, `SELECT status || ',' || consolidated || ',' || (closed_at IS NOT NULL)
     || ',' || (resolved_at IS NOT NULL) FROM tickets WHERE id = '${t.id}'`), 'closed,closed,true,true');
   // Closed is final: neither close nor reopen again, nothing changes
   // (once the close's own updates to the suppliers were delivered).
   await settled(s, t);
-  const before = snapshot(s, t);
+  const before = await snapshot(s, t);
   for (const [action, body] of [['close', undefined], ['reopen', { reason: 'too late' }]]) {
     const again = await post(t, action, 'acme', { body });
     assert.equal(again.status, 409, again.text);
     assert.equal(again.json.error.code, 'not_resolved');
     assert.match(again.json.error.message, /closed/);
   }
-  assert.equal(snapshot(s, t), before);
+  assert.equal(await snapshot(s, t), before);
   // A supplier's later update does not bring a closed ticket back.
   await update(s, t, 'netco', { status: 'in_progress' });
   assert.equal((await view(s, t, 'acme')).status, 'closed');
@@ -50,7 +51,7 @@ test('close closes the legs and tells each supplier of a leg still there that th
   const t = await resolvedTicket(s);
   const r = await post(t, 'close', 'acme');
   assert.equal(r.status, 200, r.text);
-  assert.equal(psql(s.db, `SELECT string_agg(status, ',') FROM legs WHERE ticket_id = '${t.id}'`), 'closed,closed');
+  assert.equal(await psql(s.db, `SELECT string_agg(status, ',') FROM legs WHERE ticket_id = '${t.id}'`), 'closed,closed');
   for (const who of ['netco', 'hostco']) {
     // (an empty list is truthy: wait for the first one)
     const got = await eventually(async () => {
@@ -76,13 +77,13 @@ test('close closes the legs and tells each supplier of a leg still there that th
   await update(s, c, 'netco', { status: 'resolved' });
   const hostcoBefore = (await sent(s, c, 'hostco')).length;
   assert.equal((await post(c, 'close', 'integrator')).status, 200);
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${c.legs.hostco}'`), 'cancelled');
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${c.legs.netco}'`), 'closed');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${c.legs.hostco}'`), 'cancelled');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${c.legs.netco}'`), 'closed');
   await eventually(async () => (await sent(s, c, 'netco', 'update')).some((x) => x.json.close),
     15000, 'netco told of the close');
   await settled(s, c);
   assert.equal((await sent(s, c, 'hostco')).length, hostcoBefore);
-  assert.equal(psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${c.legs.hostco}' AND payload ? 'close'`), '0');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${c.legs.hostco}' AND payload ? 'close'`), '0');
 });
 
 test('reopen: the ticket and the legs that resolved it go back in progress, and exactly their suppliers hear why', async () => {
@@ -101,10 +102,10 @@ test('reopen: the ticket and the legs that resolved it go back in progress, and 
   const reopened = r.json.timeline.filter((e) => e.kind === 'reopened');
   assert.equal(reopened.length, 1);
   assert.equal(reopened[0].text, reason);
-  assert.equal(psql(s.db, `SELECT status || ',' || consolidated || ',' || (resolved_at IS NULL)
+  assert.equal(await psql(s.db, `SELECT status || ',' || consolidated || ',' || (resolved_at IS NULL)
     FROM tickets WHERE id = '${t.id}'`), 'in_progress,in_progress,true');
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.netco}'`), 'in_progress');
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.hostco}'`), 'cancelled');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.netco}'`), 'in_progress');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.hostco}'`), 'cancelled');
 
   // netco gets one update carrying the reason; hostco gets nothing at all.
   const got = await eventually(async () => {
@@ -117,10 +118,11 @@ test('reopen: the ticket and the legs that resolved it go back in progress, and 
   assert.equal(msg.json.data.leg.id, t.legs.netco);
   assert.equal(msg.json.data.leg.status, 'in_progress');
   assert.ok(msg.json.data.timeline.some((e) => e.kind === 'leg_reopened' && e.text === reason));
-  await sleep(1500); // the dispatcher sweeps every 200 ms: ample time for a stray message
+  await settled(s, t);
+  await dispatchRounds(s); // a stray message would have gone out by now
   assert.equal((await sent(s, t, 'netco', 'update')).length, updatesBefore.netco + 1);
   assert.equal((await sent(s, t, 'hostco')).length, updatesBefore.hostco, 'hostco did not resolve it');
-  assert.equal(psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${t.legs.hostco}'
+  assert.equal(await psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${t.legs.hostco}'
     AND payload ? 'reopen'`), '0');
 
   // netco sees its leg reopened with the reason; hostco sees no reason.
@@ -131,16 +133,16 @@ test('reopen: the ticket and the legs that resolved it go back in progress, and 
 
   // Not resolved any more: a second reopen is 409 and changes nothing.
   await settled(s, t);
-  const before = snapshot(s, t);
+  const before = await snapshot(s, t);
   const again = await post(t, 'reopen', 'acme', { body: { reason } });
   assert.equal(again.status, 409);
   assert.equal(again.json.error.code, 'not_resolved');
-  assert.equal(snapshot(s, t), before);
+  assert.equal(await snapshot(s, t), before);
 
   // netco resolves again: resolved (with a new resolved_at), and it may be closed.
   await update(s, t, 'netco', { status: 'resolved' });
   assert.equal((await view(s, t, 'acme')).status, 'resolved');
-  assert.equal(psql(s.db, `SELECT resolved_at IS NOT NULL FROM tickets WHERE id = '${t.id}'`), 't');
+  assert.equal(await psql(s.db, `SELECT resolved_at IS NOT NULL FROM tickets WHERE id = '${t.id}'`), 't');
   assert.equal((await post(t, 'close', 'acme')).status, 200);
 });
 
@@ -166,7 +168,7 @@ test('only a resolved ticket can be closed or reopened: 409 with a JSON error, n
   await update(s, t, 'netco', { status: 'resolved' });
   await update(s, t, 'hostco', { status: 'in_progress' });
   assert.equal((await view(s, t, 'acme')).status, 'in_progress');
-  const before = snapshot(s, t);
+  const before = await snapshot(s, t);
   for (const [action, body] of [['close', undefined], ['reopen', { reason: 'x' }]]) {
     for (const who of ['acme', 'integrator']) {
       const r = await post(t, action, who, { body });
@@ -175,12 +177,12 @@ test('only a resolved ticket can be closed or reopened: 409 with a JSON error, n
       assert.match(r.json.error.message, /in_progress/);
     }
   }
-  assert.equal(snapshot(s, t), before);
+  assert.equal(await snapshot(s, t), before);
 });
 
 test('other tenants get 404, suppliers 403, and the ticket stays as it was', async () => {
   const t = await resolvedTicket(s);
-  const before = snapshot(s, t);
+  const before = await snapshot(s, t);
   for (const [action, body] of [['close', undefined], ['reopen', { reason: 'not yours' }]]) {
     const g = await post(t, action, 'globex', { body });
     assert.equal(g.status, 404, g.text);
@@ -197,13 +199,13 @@ test('other tenants get 404, suppliers 403, and the ticket stays as it was', asy
     assert.equal(bad.status, 404);
     assert.equal(bad.json.error.code, 'not_found');
   }
-  assert.equal(snapshot(s, t), before);
+  assert.equal(await snapshot(s, t), before);
   assert.equal((await view(s, t, 'acme')).status, 'resolved');
 });
 
 test('a reopen needs a reason: bad bodies are 4xx JSON errors and change nothing', async () => {
   const t = await resolvedTicket(s);
-  const before = snapshot(s, t);
+  const before = await snapshot(s, t);
   const cases = [
     [{ body: {} }, 422, 'invalid_reopen', ['/reason']],
     [{ body: { reason: '' } }, 422, 'invalid_reopen', ['/reason']],
@@ -223,6 +225,6 @@ test('a reopen needs a reason: bad bodies are 4xx JSON errors and change nothing
     assert.equal(typeof r.json.error.message, 'string');
     if (paths) assert.deepEqual(r.json.error.details.map((d) => d.path), paths);
   }
-  assert.equal(snapshot(s, t), before);
+  assert.equal(await snapshot(s, t), before);
   assert.equal((await view(s, t, 'acme')).status, 'resolved');
 });

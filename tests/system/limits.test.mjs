@@ -10,29 +10,16 @@
 // Lower bounds and generous ceilings only.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, psql, sleep, chainDoc } from './lib/harness.mjs';
-
-async function post(s, component, summary) {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-    service: s.services['acme-workplace'], type: 'incident', summary,
-    description: 'limits test', impact: 3, urgency: 3, component,
-  } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.id;
-}
-
-const forTickets = (ids) => (x) => ids.includes(x.json?.data?.id);
-
-async function supplierTickets(sim, id) {
-  return (await sim.tickets()).filter((x) => x.keten_ticket === id);
-}
+import { startStack, eventually, psql, chainDoc } from './lib/harness.mjs';
+import { dispatchRounds } from './lib/metrics.mjs';
+import { fileTicketId, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 describe('supplier_max_inflight', () => {
   const MAX = 3;
   let s;
   before(async () => {
     s = await startStack({ config: {
-      KETEN_SUPPLIER_MAX_INFLIGHT: String(MAX), KETEN_SUPPLIER_TIMEOUT_MS: '6000',
+      KETEN_SUPPLIER_MAX_INFLIGHT: String(MAX), KETEN_SUPPLIER_TIMEOUT_MS: '4000',
       KETEN_LEASE_MS: '8000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0', KETEN_DISPATCH_INTERVAL_MS: '100',
       // a hung supplier is not down: keep its circuit out of this test
       KETEN_BREAKER_FAILURES: '1000',
@@ -44,7 +31,7 @@ describe('supplier_max_inflight', () => {
     const hung = s.sims.hostco, up = s.sims.netco;
     await hung.mode({ mode: 'hang' });
     const ids = [];
-    for (let i = 0; i < 12; i++) ids.push(await post(s, 'hosting', `hung ${i}`));
+    for (let i = 0; i < 12; i++) ids.push(await fileTicketId(s, 'hosting', `hung ${i}`, 3, 3));
     const first = await eventually(async () => {
       const got = (await hung.received()).filter(forTickets(ids));
       return got.length >= MAX && got;
@@ -53,18 +40,19 @@ describe('supplier_max_inflight', () => {
     // The other supplier meanwhile: each ticket delivered promptly.
     for (let i = 0; i < 3; i++) {
       const t = Date.now();
-      const id = await post(s, 'vpn', `flowing ${i}`);
+      const id = await fileTicketId(s, 'vpn', `flowing ${i}`, 3, 3);
       await eventually(async () => (await supplierTickets(up, id)).length === 1, 5000,
         `the other supplier's ticket ${i}`);
       assert.ok(Date.now() - t < 5000);
     }
-    await sleep(Math.max(0, t0 + 3000 - Date.now()));
-    // Well before the hung calls time out (6 s): exactly the limit arrived.
+    // Two more claims: nothing beyond the limit went out meanwhile.
+    await dispatchRounds(s);
+    // Well before the hung calls time out (4 s): exactly the limit arrived.
     const during = (await hung.received()).filter(forTickets(ids));
-    assert.ok(Date.now() - t0 < 5500, 'checked before the hung calls timed out');
+    assert.ok(Date.now() - t0 < 3500, 'checked before the hung calls timed out');
     assert.equal(during.length, MAX, `${during.length} calls to the hung supplier at once`);
     assert.ok(during.every((x) => x.answered === null));
-    const left = Number(psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+    const left = Number(await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
       JOIN suppliers sp ON sp.id = l.supplier_id
       WHERE sp.key = 'hostco' AND o.state = 'pending' AND o.lease_token IS NULL`));
     assert.equal(left, ids.length - MAX, 'the rest of the backlog stays unclaimed');
@@ -74,7 +62,7 @@ describe('supplier_max_inflight', () => {
       await eventually(async () => (await supplierTickets(hung, id)).length === 1, 40000,
         `the delivery of ${id} after recovery`);
     }
-    await sleep(1000);
+    await dispatchRounds(s);
     for (const id of ids) assert.equal((await supplierTickets(hung, id)).length, 1, 'one supplier ticket');
   });
 });
@@ -93,11 +81,11 @@ describe('low-speed limit', () => {
   test('a call that moves nothing is cut by the low-speed limit, not the total timeout', async () => {
     const hung = s.sims.netco;
     await hung.mode({ mode: 'hang' });
-    const id = await post(s, 'vpn', 'silent');
+    const id = await fileTicketId(s, 'vpn', 'silent', 3, 3);
     const rec = await eventually(async () => (await hung.received()).find(forTickets([id])),
       10000, 'the call to the silent supplier');
-    const outcome = await eventually(() => {
-      const o = psql(s.db, `SELECT o.outcome::text FROM outbox o JOIN legs l ON l.id = o.leg_id
+    const outcome = await eventually(async () => {
+      const o = await psql(s.db, `SELECT o.outcome::text FROM outbox o JOIN legs l ON l.id = o.leg_id
         WHERE l.ticket_id = '${id}' AND o.outcome IS NOT NULL`);
       return o && JSON.parse(o);
     }, 15000, 'the outcome of the silent call');
@@ -119,7 +107,7 @@ const withDelivery = (netco, hostco) => (sims) => {
   return doc;
 };
 
-const unclaimed = (s, key) => Number(psql(s.db, `SELECT count(*) FROM outbox o
+const unclaimed = async (s, key) => Number(await psql(s.db, `SELECT count(*) FROM outbox o
   JOIN legs l ON l.id = o.leg_id JOIN suppliers sp ON sp.id = l.supplier_id
   WHERE sp.key = '${key}' AND o.state = 'pending' AND o.lease_token IS NULL`));
 
@@ -130,7 +118,7 @@ describe('a supplier\'s own max_inflight', () => {
     s = await startStack({
       chain: withDelivery({ max_inflight: OWN.netco }, { max_inflight: OWN.hostco }),
       config: {
-        KETEN_SUPPLIER_MAX_INFLIGHT: '3', KETEN_SUPPLIER_TIMEOUT_MS: '6000',
+        KETEN_SUPPLIER_MAX_INFLIGHT: '3', KETEN_SUPPLIER_TIMEOUT_MS: '4000',
         KETEN_LEASE_MS: '8000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0', KETEN_DISPATCH_INTERVAL_MS: '100',
         KETEN_BREAKER_FAILURES: '1000',
       },
@@ -144,7 +132,7 @@ describe('a supplier\'s own max_inflight', () => {
     const ids = { netco: [], hostco: [] };
     for (const sim of Object.values(sims)) await sim.mode({ mode: 'hang' });
     for (let i = 0; i < 10; i++) {
-      for (const key of ['netco', 'hostco']) ids[key].push(await post(s, component[key], `${key} ${i}`));
+      for (const key of ['netco', 'hostco']) ids[key].push(await fileTicketId(s, component[key], `${key} ${i}`, 3, 3));
     }
     let t0 = Infinity;
     for (const key of ['netco', 'hostco']) {
@@ -154,17 +142,18 @@ describe('a supplier\'s own max_inflight', () => {
       }, 10000, `the first calls to ${key}`);
       t0 = Math.min(t0, ...first.map((x) => x.at));
     }
-    await sleep(Math.max(0, t0 + 3000 - Date.now()));
-    // Well before the hung calls time out (6 s): each supplier got its own limit.
+    // Two more claims: nothing beyond the limit went out meanwhile.
+    await dispatchRounds(s);
+    // Well before the hung calls time out (4 s): each supplier got its own limit.
     const during = {};
     for (const key of ['netco', 'hostco']) {
       during[key] = (await sims[key].received()).filter(forTickets(ids[key]));
     }
-    assert.ok(Date.now() - t0 < 5500, 'checked before the hung calls timed out');
+    assert.ok(Date.now() - t0 < 3500, 'checked before the hung calls timed out');
     for (const key of ['netco', 'hostco']) {
       assert.equal(during[key].length, OWN[key], `${during[key].length} calls to ${key} at once`);
       assert.ok(during[key].every((x) => x.answered === null));
-      assert.equal(unclaimed(s, key), ids[key].length - OWN[key], `the rest of ${key}'s backlog stays unclaimed`);
+      assert.equal(await unclaimed(s, key), ids[key].length - OWN[key], `the rest of ${key}'s backlog stays unclaimed`);
     }
 
     for (const sim of Object.values(sims)) await sim.mode({ mode: 'normal' });
@@ -195,11 +184,11 @@ describe('a supplier\'s own timeout_ms', () => {
   test('cuts a hung call long before the node\'s timeout', async () => {
     const hung = s.sims.netco;
     await hung.mode({ mode: 'hang' });
-    const id = await post(s, 'vpn', 'own timeout');
+    const id = await fileTicketId(s, 'vpn', 'own timeout', 3, 3);
     const rec = await eventually(async () => (await hung.received()).find(forTickets([id])),
       10000, 'the call to the hung supplier');
-    const outcome = await eventually(() => {
-      const o = psql(s.db, `SELECT o.outcome::text FROM outbox o JOIN legs l ON l.id = o.leg_id
+    const outcome = await eventually(async () => {
+      const o = await psql(s.db, `SELECT o.outcome::text FROM outbox o JOIN legs l ON l.id = o.leg_id
         WHERE l.ticket_id = '${id}' AND o.outcome IS NOT NULL`);
       return o && JSON.parse(o);
     }, 15000, 'the outcome of the hung call');
@@ -214,7 +203,7 @@ describe('a supplier\'s own timeout_ms', () => {
   });
 
   test('a timeout longer than the lease is cut to it, and said once', async () => {
-    const ids = [await post(s, 'hosting', 'long timeout 1'), await post(s, 'hosting', 'long timeout 2')];
+    const ids = [await fileTicketId(s, 'hosting', 'long timeout 1', 3, 3), await fileTicketId(s, 'hosting', 'long timeout 2', 3, 3)];
     for (const id of ids) {
       await eventually(async () => (await supplierTickets(s.sims.hostco, id)).length === 1, 15000,
         `the delivery of ${id}`);

@@ -36,13 +36,13 @@ for (const v of variants) {
       await s.sims.netco.mode({ mode: 'hang', apply: true });
       const r = await post(s, 'hung create');
       assert.equal(r.status, 201, r.text);
-      const leg = netcoLeg(s, r.json.id);
+      const leg = await netcoLeg(s, r.json.id);
       const created = await eventually(async () => ofLeg(await s.sims.netco.received(), leg,
         'leg.create')[0], 15000, 'the create reached netco');
       assert.equal(created.applied, 201, 'netco made its ticket; the answer never came');
       await s.sims.netco.mode({ mode: 'normal' });
 
-      await eventually(() => psql(s.db, `SELECT state FROM outbox WHERE leg_id = '${leg}'`) === 'done',
+      await eventually(async () => await psql(s.db, `SELECT state FROM outbox WHERE leg_id = '${leg}'`) === 'done',
         30000, 'the create settled');
       const records = await s.sims.netco.received();
       assert.equal(ofLeg(records, leg, 'leg.create').length, 1, 'the create went out once');
@@ -53,8 +53,8 @@ for (const v of variants) {
       assert.notEqual(lookup.headers['webhook-id'], created.headers['webhook-id']);
       const mine = (await s.sims.netco.tickets()).filter((t) => t.leg_id === leg);
       assert.equal(mine.length, 1, 'one supplier ticket');
-      assert.equal(psql(s.db, `SELECT external_id FROM legs WHERE id = '${leg}'`), mine[0].id);
-      const ev = psql(s.db, `SELECT data->'outcome'->>'code' FROM events WHERE leg_id = '${leg}'` +
+      assert.equal(await psql(s.db, `SELECT external_id FROM legs WHERE id = '${leg}'`), mine[0].id);
+      const ev = await psql(s.db, `SELECT data->'outcome'->>'code' FROM events WHERE leg_id = '${leg}'` +
         " AND kind = 'delivered'");
       assert.equal(ev, 'found_by_lookup');
     } finally {
@@ -68,11 +68,11 @@ for (const v of variants) {
       await s.sims.netco.mode({ mode: 'status', status: 503 });
       const r = await post(s, 'refused create');
       assert.equal(r.status, 201, r.text);
-      const leg = netcoLeg(s, r.json.id);
+      const leg = await netcoLeg(s, r.json.id);
       await eventually(async () => ofLeg(await s.sims.netco.received(), leg, 'leg.create').length > 0,
         15000, 'the create reached netco');
       await s.sims.netco.mode({ mode: 'normal' });
-      await eventually(() => psql(s.db, `SELECT state FROM outbox WHERE leg_id = '${leg}'`) === 'done',
+      await eventually(async () => await psql(s.db, `SELECT state FROM outbox WHERE leg_id = '${leg}'`) === 'done',
         30000, 'the create settled');
       const records = await s.sims.netco.received();
       const lookups = ofLeg(records, leg, 'leg.lookup');
@@ -82,7 +82,7 @@ for (const v of variants) {
       assert.equal(creates.at(-1).answered, 201);
       assert.ok(creates.at(-1).at > lookups.at(-1).at, 'the create went out after the lookup');
       assert.equal((await s.sims.netco.tickets()).filter((t) => t.leg_id === leg).length, 1);
-      assert.equal(psql(s.db, `SELECT in_doubt FROM outbox WHERE leg_id = '${leg}'`), 'f');
+      assert.equal(await psql(s.db, `SELECT in_doubt FROM outbox WHERE leg_id = '${leg}'`), 'f');
     } finally {
       await s.stop();
     }

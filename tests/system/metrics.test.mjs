@@ -8,6 +8,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
+import { parse, scrape, value } from './lib/metrics.mjs';
 
 let s;
 before(async () => {
@@ -19,39 +21,8 @@ before(async () => {
 });
 after(async () => { await s.stop(); });
 
-const ticketBody = () => ({
-  service: s.services['acme-workplace'], type: 'incident', summary: 'printer on fire',
-  description: 'third floor', impact: 3, urgency: 3,
-});
-
-// Every sample of the exposition: [{name, labels, value}].
-function parse(text) {
-  const samples = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+)$/);
-    assert.ok(m, `not a sample line: ${JSON.stringify(line)}`);
-    const labels = {};
-    if (m[2]) {
-      for (const l of m[2].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
-    }
-    samples.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
-async function scrape() {
-  const r = await s.api('GET', '/metrics');
-  assert.equal(r.status, 200, r.text);
-  return parse(r.text);
-}
-
-// The value of the sample with exactly these labels; 0 when absent.
-function value(samples, name, labels = {}) {
-  const want = JSON.stringify(Object.entries(labels).sort());
-  const hit = samples.find((x) => x.name === name && JSON.stringify(Object.entries(x.labels).sort()) === want);
-  return hit ? hit.value : 0;
-}
+const incident = () => ticketBody(s, { summary: 'printer on fire', description: 'third floor',
+  impact: 3, urgency: 3 });
 
 const http = (route, method, status) => ['keten_http_requests_total', { route, method, status: String(status) }];
 
@@ -70,18 +41,18 @@ test('GET /metrics needs no key and speaks the text format 0.0.4', async () => {
     assert.match(r.text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'));
   }
   parse(r.text);
-  const after = await scrape();
+  const after = await scrape(s);
   assert.ok(value(after, ...http('/metrics', 'GET', 200)) >= 1, 'the scrape itself is counted');
 });
 
 test('HTTP answers are counted by route pattern, method and status', async () => {
-  const before = await scrape();
+  const before = await scrape(s);
   assert.equal((await s.api('GET', '/healthz')).status, 200);
   assert.equal((await s.api('GET', '/v1/tickets')).status, 401);
   assert.equal((await s.api('GET', '/v1/tickets', { key: s.keys.acme })).status, 200);
   assert.equal((await s.api('GET', '/no/such/thing-4711')).status, 404);
   assert.equal((await s.api('GET', '/v1/tickets/00000000-0000-4000-8000-000000000000', { key: s.keys.acme })).status, 404);
-  const after = await scrape();
+  const after = await scrape(s);
   const delta = (route, method, status) => value(after, ...http(route, method, status)) - value(before, ...http(route, method, status));
   assert.equal(delta('/healthz', 'GET', 200), 1);
   assert.equal(delta('/v1/tickets', 'GET', 401), 1);
@@ -94,22 +65,22 @@ test('HTTP answers are counted by route pattern, method and status', async () =>
 });
 
 test('an idempotent replay is counted once', async () => {
-  const before = await scrape();
+  const before = await scrape(s);
   const key = `metrics-${Date.now()}`;
-  const body = ticketBody();
+  const body = incident();
   const a = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body, headers: { 'idempotency-key': key } });
   assert.equal(a.status, 201, a.text);
   const b = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body, headers: { 'idempotency-key': key } });
   assert.equal(b.status, 201, b.text);
   assert.equal(b.text, a.text);
-  const after = await scrape();
+  const after = await scrape(s);
   assert.equal(value(after, 'keten_idempotent_replays_total') - value(before, 'keten_idempotent_replays_total'), 1);
   assert.equal(value(after, ...http('/v1/tickets', 'POST', 201)) - value(before, ...http('/v1/tickets', 'POST', 201)), 2);
 });
 
 test('inbound verdicts and delivery outcomes are counted per supplier', async () => {
-  const before = await scrape();
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() })).json;
+  const before = await scrape(s);
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() })).json;
   const leg = (await eventually(async () => (await s.sims.netco.tickets()).find((x) => x.keten_ticket === t.id),
     15000, 'the netco ticket')).leg_id;
   const r = await s.sims.netco.send({ leg_id: leg, status: 'assigned' });
@@ -120,7 +91,7 @@ test('inbound verdicts and delivery outcomes are counted per supplier', async ()
     secret: 'whsec_' + Buffer.from('not the secret at all!!').toString('base64') });
   assert.equal(bad.status, 401);
   const after = await eventually(async () => {
-    const m = await scrape();
+    const m = await scrape(s);
     return value(m, 'keten_deliveries_total', { supplier: 'netco', outcome: 'delivered' }) >
       value(before, 'keten_deliveries_total', { supplier: 'netco', outcome: 'delivered' }) && m;
   }, 15000, 'the delivery to netco to be counted');
@@ -135,7 +106,7 @@ test('inbound verdicts and delivery outcomes are counted per supplier', async ()
   // An unknown supplier in the path is no label of its own.
   const u = await s.api('POST', '/v1/inbound/nosuchsupplier', { body: {} });
   assert.equal(u.status, 404);
-  const later = await scrape();
+  const later = await scrape(s);
   assert.ok(!later.some((x) => x.labels.supplier === 'nosuchsupplier'));
   assert.equal(value(later, 'keten_inbound_deliveries_total', { supplier: '_unknown', verdict: 'rejected' }) -
     value(after, 'keten_inbound_deliveries_total', { supplier: '_unknown', verdict: 'rejected' }), 1);
@@ -150,29 +121,29 @@ test('inbound verdicts and delivery outcomes are counted per supplier', async ()
 });
 
 test('sessions PostgreSQL dropped are counted when they reconnect', async () => {
-  const before = await scrape();
-  psql(s.db, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+  const before = await scrape(s);
+  await psql(s.db, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
               WHERE datname = current_database() AND pid <> pg_backend_pid()`);
   // The first request on a dropped session fails (503); a later one reconnects.
   await eventually(async () => (await s.api('GET', '/readyz')).status === 200 &&
-    value(await scrape(), 'keten_db_reconnects_total', { pool: 'api' }) >
+    value(await scrape(s), 'keten_db_reconnects_total', { pool: 'api' }) >
       value(before, 'keten_db_reconnects_total', { pool: 'api' }), 15000, 'an api reconnect');
-  await eventually(async () => value(await scrape(), 'keten_db_reconnects_total', { pool: 'dispatch' }) >
+  await eventually(async () => value(await scrape(s), 'keten_db_reconnects_total', { pool: 'dispatch' }) >
       value(before, 'keten_db_reconnects_total', { pool: 'dispatch' }), 15000, 'a dispatch reconnect');
 });
 
 test('re-sends, latency, backlog, circuit and delayed legs after a supplier failed and recovered', async () => {
   const sup = { supplier: 'hostco' };
   const lat = (m, suffix, labels = {}) => value(m, `keten_delivery_latency_seconds${suffix}`, { ...sup, ...labels });
-  const before = await scrape();
+  const before = await scrape(s);
   await s.sims.hostco.mode({ mode: 'status', status: 503 });
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: { ...ticketBody(), component: 'hosting' } });
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: { ...incident(), component: 'hosting' } });
   assert.equal(r.status, 201, r.text);
   const t0 = Date.now();
   // Down: two failures open its circuit; the backlog shows in the gauges
   // (refreshed by the sweep), and the create overdue after 1 s is raised.
   const down = await eventually(async () => {
-    const m = await scrape();
+    const m = await scrape(s);
     return value(m, 'keten_circuit_state', sup) === 2 && value(m, 'keten_outbox_depth', sup) >= 1 &&
       value(m, 'keten_outbox_oldest_age_seconds', sup) >= 1 &&
       value(m, 'keten_delivery_delayed_total') > value(before, 'keten_delivery_delayed_total') && m;
@@ -183,7 +154,7 @@ test('re-sends, latency, backlog, circuit and delayed legs after a supplier fail
   await eventually(async () => (await s.sims.hostco.tickets()).some((x) => x.keten_ticket === r.json.id),
     15000, 'the delivery after recovery');
   const after = await eventually(async () => {
-    const m = await scrape();
+    const m = await scrape(s);
     return value(m, 'keten_outbox_depth', sup) === 0 && value(m, 'keten_circuit_state', sup) === 0 &&
       lat(m, '_count') > lat(before, '_count') && m;
   }, 15000, 'the drained backlog and the closed circuit');

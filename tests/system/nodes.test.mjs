@@ -47,13 +47,13 @@ test('two nodes credit an open circuit once: the budget still ends', async () =>
       service: s.services['acme-workplace'], type: 'incident', summary: 'down on two nodes',
       description: '', impact: 2, urgency: 2, component: 'hosting' } });
     assert.equal(r.status, 201, r.text);
-    const row = () => psql(s.db, `SELECT o.state, o.paused_ms,
+    const row = async () => (await psql(s.db, `SELECT o.state, o.paused_ms,
         (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint
       FROM outbox o JOIN legs l ON l.id = o.leg_id
-      WHERE l.ticket_id = '${r.json.id}' AND o.operation = 'create'`).split('|');
+      WHERE l.ticket_id = '${r.json.id}' AND o.operation = 'create'`)).split('|');
     let most = 0;
     const state = await eventually(async () => {
-      const [st, paused, since] = row();
+      const [st, paused, since] = await row();
       if (since) {
         most = Math.max(most, Number(paused) - Number(since));
         assert.ok(Number(paused) <= Number(since) + 500,

@@ -10,6 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, chainDoc } from './lib/harness.mjs';
 import { checkSchema as check } from './lib/schema-check.mjs';
+import { settled, eventsOf } from './lib/tickets.mjs';
 
 // The harness chain, plus on acme-workplace: routing rules, configuration
 // items, hostco as the VPN's alternate, and "legacy" (beside "workplace",
@@ -82,7 +83,6 @@ async function reject(sim, legId, reject) {
   return r.body;
 }
 
-const events = (t, kind) => t.timeline.filter((e) => e.kind === kind);
 const count = (sql) => psql(s.db, sql);
 
 describe('triage and routing by hand', () => {
@@ -96,7 +96,7 @@ describe('triage and routing by hand', () => {
     assert.equal(i.escalated, false);
     assert.equal(i.legs.length, 1);
     assert.equal(i.legs[0].supplier, null);
-    assert.deepEqual(events(i, 'triage').map((e) => e.data.by), ['triage']);
+    assert.deepEqual(eventsOf(i, 'triage').map((e) => e.data.by), ['triage']);
     // The queue: the integrator's list by state; others may not ask.
     const q = await s.api('GET', '/v1/tickets?state=needs_triage&limit=200', { key: s.keys.integrator });
     assert.equal(q.status, 200);
@@ -123,7 +123,7 @@ describe('triage and routing by hand', () => {
     assert.equal(leg.component_key, 'net', 'the supplier\'s component in the ticket\'s chain');
     assert.equal(leg.hops, 1);
     assert.equal(r.json.legs.find((l) => !l.supplier).ended, 'routed');
-    const ev = events(r.json, 'rerouted');
+    const ev = eventsOf(r.json, 'rerouted');
     assert.equal(ev.length, 1);
     assert.deepEqual(ev[0].data.to, ['netco']);
     assert.equal(ev[0].data.reason, 'network outage, clearly');
@@ -135,12 +135,12 @@ describe('triage and routing by hand', () => {
     assert.ok(!JSON.stringify(c).includes('clearly'));
     assert.ok(!c.timeline.some((e) => ['rerouted', 'triage', 'triage_closed'].includes(e.kind)));
     // The same route again changes nothing.
-    const before = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    const before = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     const again = await route(t.id, { suppliers: ['netco'], reason: 'again' });
     assert.equal(again.status, 200);
     assert.equal(again.json.hops, 1);
-    assert.equal(count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
-    assert.equal(count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}'`), '2');
+    assert.equal(await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+    assert.equal(await count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}'`), '2');
   });
 
   test('re-routing by hand withdraws the old leg: its supplier gets a cancel', async () => {
@@ -152,7 +152,7 @@ describe('triage and routing by hand', () => {
     assert.equal(old.ended, 'withdrawn');
     assert.equal(old.status, 'cancelled');
     assert.equal(legOf(r.json, 'hostco').component_key, 'hosting');
-    assert.equal(events(r.json, 'withdrawn')[0].data.cancel, 'queued');
+    assert.equal(eventsOf(r.json, 'withdrawn')[0].data.cancel, 'queued');
     const cancel = await eventually(async () => {
       const c = await hooks(s.sims.netco, t.id, 'leg.cancel');
       return c.length ? c : null;
@@ -168,7 +168,7 @@ describe('triage and routing by hand', () => {
     assert.equal(u.body.result, 'stale');
     const after = await view(t.id);
     assert.equal(after.legs.find((l) => l.id === old.id).status, 'cancelled');
-    assert.equal(events(after, 'stale_update').at(-1).data.leg_ended, 'withdrawn');
+    assert.equal(eventsOf(after, 'stale_update').at(-1).data.leg_ended, 'withdrawn');
   });
 
   test('a create that never left is discarded, not followed by a cancel', async () => {
@@ -180,8 +180,8 @@ describe('triage and routing by hand', () => {
     assert.equal(r.status, 200, r.text);
     const old = r.json.legs.find((l) => l.id === leg.id);
     assert.equal(old.ended, 'withdrawn');
-    assert.equal(events(r.json, 'withdrawn')[0].data.cancel, 'create_discarded');
-    const rows = count(`SELECT operation || ':' || state || ':' || (history->-1->>'action')
+    assert.equal(eventsOf(r.json, 'withdrawn')[0].data.cancel, 'create_discarded');
+    const rows = await count(`SELECT operation || ':' || state || ':' || (history->-1->>'action')
       FROM outbox WHERE leg_id = '${leg.id}' ORDER BY seq`);
     assert.equal(rows, 'create:discarded:withdrawn');
   });
@@ -193,7 +193,7 @@ describe('triage and routing by hand', () => {
       || '/' || (SELECT count(*) FROM legs WHERE ticket_id = '${t.id}')
       || '/' || (SELECT hops FROM tickets WHERE id = '${t.id}')
       || '/' || (SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = '${t.id}')`);
-    const before = snapshot();
+    const before = await snapshot();
     const cases = [
       [{}, 422, 'invalid_route', ''],
       [{ reason: 'x' }, 422, 'invalid_route', ''],
@@ -227,7 +227,7 @@ describe('triage and routing by hand', () => {
     r = await route('00000000-0000-4000-8000-000000000000', { suppliers: ['hostco'], reason: 'x' });
     assert.equal(r.status, 404);
     assert.equal(r.json.error.code, 'not_found');
-    assert.equal(snapshot(), before);
+    assert.equal(await snapshot(), before);
   });
 });
 
@@ -251,8 +251,10 @@ describe('cancelling', () => {
     const i = await view(t.id);
     assert.ok(i.legs.every((l) => l.status === 'cancelled' && l.ended === 'cancelled'));
     assert.equal(i.own_status, 'cancelled');
-    // Cancelled is final: cancel and route again are 409 and change nothing.
-    const before = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    // Cancelled is final: cancel and route again are 409 and change nothing
+    // (counted once the cancels' outcomes are recorded).
+    await settled(s, t);
+    const before = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     let again = await s.api('POST', `/v1/tickets/${t.id}/cancel`, { key: s.keys.acme, body: {} });
     assert.equal(again.status, 409);
     check('Error', again.json);
@@ -260,7 +262,7 @@ describe('cancelling', () => {
     again = await route(t.id, { suppliers: ['netco'], reason: 'x' });
     assert.equal(again.status, 409);
     assert.equal(again.json.error.code, 'ticket_closed');
-    assert.equal(count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+    assert.equal(await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
   });
 
   test('another tenant gets 404, a supplier 403; bad bodies change nothing', async () => {
@@ -303,13 +305,13 @@ describe('rejections', () => {
     const next = legOf(i, 'hostco');
     assert.equal(next.component_key, 'hosting');
     assert.equal(next.hops, 1);
-    const [ev] = events(i, 'rerouted');
+    const [ev] = eventsOf(i, 'rerouted');
     assert.equal(ev.data.verdict, 'forward');
     assert.equal(ev.data.reason, 'not ours: the host is down');
     assert.equal(ev.data.from, 'netco');
     assert.deepEqual(ev.data.to, ['hostco']);
     assert.equal(ev.data.hop, 1);
-    assert.equal(events(i, 'rejected')[0].actor, 'supplier:netco');
+    assert.equal(eventsOf(i, 'rejected')[0].actor, 'supplier:netco');
     await eventually(async () => (await hooks(s.sims.hostco, t.id, 'leg.create')).length === 1,
       15000, 'hostco create');
     // netco is not sent a cancel for the leg it rejected.
@@ -341,7 +343,7 @@ describe('rejections', () => {
     assert.equal(i.needs_triage, true);
     assert.equal(i.hops, 1, 'an escalation is not a hop');
     assert.equal(i.legs.filter((l) => l.supplier && !l.ended).length, 0);
-    const [ev] = events(i, 'escalated');
+    const [ev] = eventsOf(i, 'escalated');
     assert.equal(ev.data.verdict, 'returned');
     assert.equal(ev.data.returned_to, 'netco');
     assert.equal(ev.data.from, 'hostco');
@@ -350,7 +352,7 @@ describe('rejections', () => {
     assert.ok(q.json.items.some((x) => x.id === t.id));
     assert.ok(q.json.items.every((x) => x.escalated));
     // Give the dispatcher time to do anything it wrongly queued.
-    await eventually(async () => count(`SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+    await eventually(async () => await count(`SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
       WHERE l.ticket_id = '${t.id}' AND o.state = 'pending'`) === '0', 15000, 'outbox drained');
     assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, 1, 'netco never gets a second create');
     assert.equal((await view(t.id, s.keys.acme)).status, 'new');
@@ -378,10 +380,10 @@ describe('rejections', () => {
     const i = await view(t.id);
     assert.equal(i.escalated, true);
     assert.equal(i.hops, 3);
-    const [ev] = events(i, 'escalated');
+    const [ev] = eventsOf(i, 'escalated');
     assert.equal(ev.data.verdict, 'hop_limit');
     assert.equal(ev.data.hop_limit, 3);
-    assert.equal(count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}' AND supplier_id IS NOT NULL`), '4');
+    assert.equal(await count(`SELECT count(*) FROM legs WHERE ticket_id = '${t.id}' AND supplier_id IS NOT NULL`), '4');
     assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, creates);
   });
 
@@ -393,8 +395,8 @@ describe('rejections', () => {
     const alt = legOf(i, 'hostco');
     assert.equal(alt.component_key, 'vpn', 'the alternate takes the rejected component');
     assert.equal(i.hops, 1);
-    assert.equal(events(i, 'rerouted')[0].data.verdict, 'forward');
-    assert.deepEqual(events(i, 'rerouted')[0].data.to, ['hostco']);
+    assert.equal(eventsOf(i, 'rerouted')[0].data.verdict, 'forward');
+    assert.deepEqual(eventsOf(i, 'rerouted')[0].data.to, ['hostco']);
     await eventually(async () => (await hooks(s.sims.hostco, t.id, 'leg.create')).length === 1,
       15000, 'the alternate\'s create');
     await delivered(t.id);
@@ -404,7 +406,7 @@ describe('rejections', () => {
     assert.equal(i.needs_triage, true);
     assert.equal(i.escalated, false);
     assert.equal(i.hops, 1);
-    assert.equal(events(i, 'rerouted')[1].data.verdict, 'triage');
+    assert.equal(eventsOf(i, 'rerouted')[1].data.verdict, 'triage');
     assert.equal((await hooks(s.sims.netco, t.id, 'leg.create')).length, 1);
   });
 
@@ -417,17 +419,17 @@ describe('rejections', () => {
       assert.equal(i.needs_triage, true);
       assert.equal(i.escalated, false);
       assert.equal(i.hops, 0);
-      const [ev] = events(i, 'rerouted');
+      const [ev] = eventsOf(i, 'rerouted');
       assert.equal(ev.data.verdict, 'triage');
       assert.equal(ev.data.hint_ignored, hint ? 'no such component in the ticket\'s chain' : undefined);
-      assert.equal(events(i, 'triage').at(-1).data.by, 'reject');
+      assert.equal(eventsOf(i, 'triage').at(-1).data.by, 'reject');
     }
   });
 
   test('bad rejections are refused and change nothing', async () => {
     const t = await open({ component: 'vpn' });
     const leg = legOf(await delivered(t.id), 'netco');
-    const before = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    const before = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     for (const body of [{ reject: { reason: 'x' }, status: 'in_progress' }, { reject: {} },
       { reject: 'not ours' }, { reject: { reason: 'x', component: 'y'.repeat(64) } }]) {
       const r = await s.sims.netco.send({ leg_id: leg.id, ...body });
@@ -440,11 +442,11 @@ describe('rejections', () => {
     assert.equal(r.status, 404);
     // A resolved leg cannot be rejected.
     await s.sims.netco.send({ leg_id: leg.id, status: 'resolved' });
-    const resolved = count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+    const resolved = await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
     r = await s.sims.netco.send({ leg_id: leg.id, reject: { reason: 'x' } });
     assert.equal(r.status, 422);
     assert.equal(r.body.error.details[0].path, '/reject');
-    assert.equal(count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), resolved);
+    assert.equal(await count(`SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), resolved);
     assert.ok(Number(resolved) > Number(before));
     assert.equal(legOf(await view(t.id), 'netco').status, 'resolved');
   });
@@ -454,7 +456,7 @@ describe('routing a new ticket', () => {
   async function routed(body) {
     const t = await open(body);
     const i = await view(t.id);
-    return { by: events(i, 'routed').map((e) => e.data.by + (e.data.rule === undefined ? '' : `#${e.data.rule}`)),
+    return { by: eventsOf(i, 'routed').map((e) => e.data.by + (e.data.rule === undefined ? '' : `#${e.data.rule}`)),
       legs: i.legs.map((l) => `${l.supplier.key}:${l.component_key}`).sort() };
   }
 
@@ -486,7 +488,7 @@ describe('routing a new ticket', () => {
     }
     const t = await open({ ci: 'vpn-gw-01' });
     assert.equal(t.ci, 'vpn-gw-01');
-    assert.equal(events(await view(t.id), 'routed')[0].data.by, 'ci');
+    assert.equal(eventsOf(await view(t.id), 'routed')[0].data.by, 'ci');
     // An item name differing in case, or a component key, is no CI.
     for (const ci of ['VPN-GW-01', 'vpn']) {
       const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
@@ -519,6 +521,6 @@ describe('intake', () => {
     const i = await view(t.id);
     assert.equal(i.category, 'printing');
     assert.equal(i.ci, null);
-    assert.deepEqual(events(i, 'routed').map((e) => e.data.by), ['default', 'default']);
+    assert.deepEqual(eventsOf(i, 'routed').map((e) => e.data.by), ['default', 'default']);
   });
 });

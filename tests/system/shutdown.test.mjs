@@ -19,7 +19,7 @@ test('SIGTERM answers the requests in flight, then exits 0', async () => {
     const pending = s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
       service: s.services['acme-workplace'], type: 'incident', summary: 'in flight at shutdown',
       description: '', impact: 1, urgency: 1 } });
-    await eventually(async () => psql(s.db,
+    await eventually(async () => await psql(s.db,
       "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") === '1', 10000, 'the wait');
     s.proc.kill('SIGTERM');
     await eventually(async () => /shutting down/.test(s.log.text), 10000, 'the drain to start');
@@ -28,7 +28,7 @@ test('SIGTERM answers the requests in flight, then exits 0', async () => {
     assert.equal(r.status, 201, r.text);
     await new Promise((res) => (s.proc.exitCode !== null ? res() : s.proc.once('exit', res)));
     assert.equal(s.proc.exitCode, 0, s.log.text.slice(-3000));
-    assert.equal(psql(s.db, `SELECT count(*) FROM tickets WHERE id = '${r.json.id}'`), '1');
+    assert.equal(await psql(s.db, `SELECT count(*) FROM tickets WHERE id = '${r.json.id}'`), '1');
   } finally {
     lock?.kill();
     await s.stop();

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, chainDoc, psql } from './lib/harness.mjs';
+import { ticketOf, eventsOf } from './lib/tickets.mjs';
 
 const REJECT_AFTER_MS = 500;
 
@@ -38,26 +39,24 @@ async function open(component) {
   return r.json.id;
 }
 
-const view = async (id) => (await s.api('GET', `/v1/tickets/${id}`, { key: s.keys.integrator })).json;
-const events = (t, kind) => t.timeline.filter((e) => e.kind === kind);
 const simTicket = async (sim, legId) => (await sim.tickets()).find((x) => x.leg_id === legId);
 
 test('--reject-component: the leg is rejected by itself after the delay and goes to the alternate', async () => {
   const id = await open('mail');
-  const first = (await view(id)).legs.find((l) => l.supplier?.key === 'hostco');
+  const first = (await ticketOf(s, id)).legs.find((l) => l.supplier?.key === 'hostco');
   const t = await eventually(async () => {
-    const v = await view(id);
-    return events(v, 'rerouted').length === 1 && v;
+    const v = await ticketOf(s, id);
+    return eventsOf(v, 'rerouted').length === 1 && v;
   }, 15000, 'the rejection and re-route');
   const gone = t.legs.find((l) => l.id === first.id);
   assert.equal(gone.ended, 'rejected');
-  const [rej] = events(t, 'rejected');
+  const [rej] = eventsOf(t, 'rejected');
   assert.equal(rej.actor, 'supplier:hostco');
   assert.equal(rej.data.reason, 'not ours');
-  assert.equal(psql(s.db, `SELECT e.recorded_at - l.created_at >= interval '${REJECT_AFTER_MS} ms'
+  assert.equal(await psql(s.db, `SELECT e.recorded_at - l.created_at >= interval '${REJECT_AFTER_MS} ms'
     FROM events e JOIN legs l ON l.id = e.leg_id WHERE e.leg_id = '${first.id}' AND e.kind = 'rejected'`),
   't', 'not before --reject-after-ms');
-  const [rr] = events(t, 'rerouted');
+  const [rr] = eventsOf(t, 'rerouted');
   assert.equal(rr.data.verdict, 'forward');
   assert.deepEqual(rr.data.to, ['netco']);
   const next = t.legs.find((l) => l.supplier?.key === 'netco' && !l.ended);
@@ -67,18 +66,18 @@ test('--reject-component: the leg is rejected by itself after the delay and goes
   assert.equal((await simTicket(s.sims.hostco, first.id)).status, 'rejected');
   await eventually(async () => (await simTicket(s.sims.netco, next.id)) !== undefined, 15000,
     'netco\'s create');
-  const again = await view(id);
-  assert.equal(events(again, 'rejected').length, 1);
+  const again = await ticketOf(s, id);
+  assert.equal(eventsOf(again, 'rejected').length, 1);
   assert.equal(again.legs.find((l) => l.id === next.id).ended, null);
 });
 
 test('--reject-hint sends the ticket to the hinted component; other components are not rejected', async () => {
   const id = await open('wan');
   const t = await eventually(async () => {
-    const v = await view(id);
-    return events(v, 'rerouted').length === 1 && v;
+    const v = await ticketOf(s, id);
+    return eventsOf(v, 'rerouted').length === 1 && v;
   }, 15000, 'the rejection and re-route');
-  const [rej] = events(t, 'rejected');
+  const [rej] = eventsOf(t, 'rejected');
   assert.equal(rej.actor, 'supplier:netco');
   assert.equal(rej.data.reason, 'not the WAN: the servers are down');
   assert.equal(rej.data.component, 'hosting');
@@ -86,11 +85,11 @@ test('--reject-hint sends the ticket to the hinted component; other components a
   assert.equal(next.component_key, 'hosting');
   // A leg of a component nobody rejects stays, here and in the fan-out.
   const fan = await open(undefined);
-  await eventually(async () => (await view(fan)).legs.every((l) => l.external_id), 15000, 'fan-out delivered');
+  await eventually(async () => (await ticketOf(s, fan)).legs.every((l) => l.external_id), 15000, 'fan-out delivered');
   await new Promise((r) => setTimeout(r, REJECT_AFTER_MS * 3));
-  for (const v of [await view(id), await view(fan)]) {
-    assert.equal(events(v, 'rejected').length, v.id === id ? 1 : 0);
+  for (const v of [await ticketOf(s, id), await ticketOf(s, fan)]) {
+    assert.equal(eventsOf(v, 'rejected').length, v.id === id ? 1 : 0);
   }
-  const f = await view(fan);
+  const f = await ticketOf(s, fan);
   assert.deepEqual(f.legs.map((l) => [l.supplier.key, l.ended]).sort(), [['hostco', null], ['netco', null]]);
 });

@@ -5,15 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql } from './lib/harness.mjs';
+import { ticketBody } from './lib/tickets.mjs';
 
 let s;
 before(async () => { s = await startStack(); });
 after(async () => { await s.stop(); });
 
-const ticketBody = (extra = {}) => ({
-  service: s.services['acme-workplace'], type: 'incident', summary: 'VPN down in Utrecht',
-  description: 'Nobody on site can reach the VPN since 09:00.', impact: 2, urgency: 1, ...extra,
-});
+const incident = (extra = {}) => ticketBody(s, { summary: 'VPN down in Utrecht',
+  description: 'Nobody on site can reach the VPN since 09:00.', urgency: 1, ...extra });
 
 async function creates(sim) {
   return (await sim.received()).filter((r) => r.json?.type === 'leg.create');
@@ -38,7 +37,7 @@ test('a missing, malformed or unknown key is 401 with a JSON error', async () =>
 });
 
 test('a fan-out incident reaches both suppliers, each seeing only its own leg', async () => {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() });
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() });
   assert.equal(r.status, 201, r.text);
   const t = r.json;
   assert.match(t.number, /^INC-\d{6}$/);
@@ -46,7 +45,7 @@ test('a fan-out incident reaches both suppliers, each seeing only its own leg', 
   assert.equal(t.status, 'new');
   assert.equal(t.legs, undefined, 'a customer sees no legs');
 
-  const rows = psql(s.db, `SELECT s.key || ':' || l.id FROM legs l JOIN suppliers s ON s.id = l.supplier_id WHERE l.ticket_id = '${t.id}' ORDER BY s.key`).split('\n');
+  const rows = (await psql(s.db, `SELECT s.key || ':' || l.id FROM legs l JOIN suppliers s ON s.id = l.supplier_id WHERE l.ticket_id = '${t.id}' ORDER BY s.key`)).split('\n');
   assert.equal(rows.length, 2);
   const legOf = Object.fromEntries(rows.map((x) => x.split(':')));
 
@@ -83,7 +82,7 @@ test('a fan-out incident reaches both suppliers, each seeing only its own leg', 
 });
 
 test('supplier updates move the consolidated status; duplicates and bad deliveries change nothing', async () => {
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() })).json;
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() })).json;
   const legs = {};
   for (const me of ['netco', 'hostco']) {
     await eventually(async () => (await s.sims[me].tickets()).find((x) => x.keten_ticket === t.id), 15000, 'sim ticket');
@@ -105,17 +104,17 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   assert.equal(await status(), 'in_progress');
   // The public comment is relayed to hostco: its delivery recorded too, so
   // the counts below see only what the deliveries under test do.
-  await eventually(async () => psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+  await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
     WHERE l.ticket_id = '${t.id}' AND o.state <> 'done'`) === '0' &&
-    psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND kind = 'delivered'`) === '3',
+    await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}' AND kind = 'delivered'`) === '3',
   15000, 'the relayed comment delivered and recorded');
 
   // The same delivery again: 200, nothing changes.
-  const before = psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
+  const before = await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`);
   const dup = await s.sims.netco.send({ leg_id: legs.netco, status: 'resolved', webhook_id: r.webhook_id });
   assert.equal(dup.status, 200);
   assert.equal(dup.body.result, 'duplicate');
-  assert.equal(psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+  assert.equal(await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
   assert.equal(await status(), 'in_progress');
 
   // Bad signature, stale timestamp: 401, nothing changes.
@@ -129,9 +128,9 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   r = await s.sims.netco.send({ leg_id: legs.hostco, status: 'resolved', webhook_id: 'msg_cross' });
   assert.equal(r.status, 404);
   assert.equal(r.body.error.code, 'unknown_leg');
-  assert.equal(psql(s.db, `SELECT count(*) FROM inbound_deliveries WHERE webhook_id = 'msg_cross'`), '0');
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${legs.hostco}'`), 'new');
-  assert.equal(psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
+  assert.equal(await psql(s.db, `SELECT count(*) FROM inbound_deliveries WHERE webhook_id = 'msg_cross'`), '0');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${legs.hostco}'`), 'new');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
 
   r = await s.sims.netco.send({ leg_id: legs.netco, status: 'resolved' });
   assert.equal(r.status, 200);
@@ -152,12 +151,12 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   assert.ok(!n.includes('internal: rebooted'));
   assert.ok(!n.includes(legs.hostco));
   // The acknowledged event is separate from delivered and accepted.
-  const kinds = psql(s.db, `SELECT string_agg(DISTINCT kind, ',') FROM events WHERE ticket_id = '${t.id}'`).split(',');
+  const kinds = (await psql(s.db, `SELECT string_agg(DISTINCT kind, ',') FROM events WHERE ticket_id = '${t.id}'`)).split(',');
   assert.ok(kinds.includes('acknowledged'));
 });
 
 test('tenants are isolated: another customer gets 404, a supplier sees only its legs', async () => {
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody() })).json;
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident() })).json;
   const g = await s.api('GET', `/v1/tickets/${t.id}`, { key: s.keys.globex });
   assert.equal(g.status, 404);
   assert.equal(g.json.error.code, 'not_found');
@@ -173,27 +172,27 @@ test('tenants are isolated: another customer gets 404, a supplier sees only its 
   assert.equal((await s.api('GET', `/v1/tickets/${gt.json.id}`, { key: s.keys.netco })).status, 404);
   assert.equal((await s.api('GET', `/v1/tickets/${gt.json.id}`, { key: s.keys.hostco })).status, 200);
   // A customer cannot file on another customer's service.
-  const x = await s.api('POST', '/v1/tickets', { key: s.keys.globex, body: ticketBody() });
+  const x = await s.api('POST', '/v1/tickets', { key: s.keys.globex, body: incident() });
   assert.equal(x.status, 422);
   assert.equal(x.json.error.code, 'unknown_service');
   // A supplier key cannot file tickets.
-  const y = await s.api('POST', '/v1/tickets', { key: s.keys.netco, body: ticketBody() });
+  const y = await s.api('POST', '/v1/tickets', { key: s.keys.netco, body: incident() });
   assert.equal(y.status, 403);
 });
 
 test('bad input gets a clear JSON error and leaves no rows behind', async () => {
   const count = () => psql(s.db, 'SELECT (SELECT count(*) FROM tickets) || \'/\' || (SELECT count(*) FROM legs) || \'/\' || (SELECT count(*) FROM outbox) || \'/\' || (SELECT count(*) FROM events WHERE kind IN (\'received\', \'routed\', \'triage\'))');
-  const before = count();
+  const before = await count();
   const cases = [
     [{ raw: '{"service": ', headers: {} }, 400, 'invalid_json'],
     [{ raw: '[1,2]' }, 400, 'invalid_json'],
-    [{ body: ticketBody(), headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
-    [{ body: ticketBody({ service: '00000000-0000-0000-0000-000000000000' }) }, 422, 'unknown_service'],
-    [{ body: ticketBody({ service: 'not-a-uuid' }) }, 422, 'unknown_service'],
-    [{ body: ticketBody({ component: 'nope' }) }, 422, 'unknown_component'],
-    [{ body: ticketBody({ impact: 4, urgency: 0, type: 'outage', bogus: 1 }) }, 422, 'invalid_ticket'],
-    [{ body: ticketBody({ summary: 'x'.repeat(201) }) }, 422, 'invalid_ticket'],
-    [{ raw: JSON.stringify(ticketBody({ description: 'x'.repeat(1100000) })) }, 413, 'body_too_large'],
+    [{ body: incident(), headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
+    [{ body: incident({ service: '00000000-0000-0000-0000-000000000000' }) }, 422, 'unknown_service'],
+    [{ body: incident({ service: 'not-a-uuid' }) }, 422, 'unknown_service'],
+    [{ body: incident({ component: 'nope' }) }, 422, 'unknown_component'],
+    [{ body: incident({ impact: 4, urgency: 0, type: 'outage', bogus: 1 }) }, 422, 'invalid_ticket'],
+    [{ body: incident({ summary: 'x'.repeat(201) }) }, 422, 'invalid_ticket'],
+    [{ raw: JSON.stringify(incident({ description: 'x'.repeat(1100000) })) }, 413, 'body_too_large'],
   ];
   for (const [opts, status, code] of cases) {
     const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, ...opts });
@@ -201,10 +200,10 @@ test('bad input gets a clear JSON error and leaves no rows behind', async () => 
     assert.equal(r.json.error.code, code);
     assert.equal(typeof r.json.error.message, 'string');
   }
-  const inv = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ impact: 4, bogus: 1 }) });
+  const inv = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident({ impact: 4, bogus: 1 }) });
   const paths = inv.json.error.details.map((d) => d.path).sort();
   assert.deepEqual(paths, ['/bogus', '/impact']);
-  assert.equal(count(), before);
+  assert.equal(await count(), before);
   const nf = await s.api('GET', '/v1/nothing', { key: s.keys.acme });
   assert.equal(nf.status, 404);
   assert.equal(nf.json.error.code, 'not_found');
@@ -241,7 +240,7 @@ test('lists are paginated with a cursor', async () => {
 test('two suppliers resolving at the same moment always leave the ticket resolved', async () => {
   const ids = [];
   for (let i = 0; i < 15; i++) {
-    ids.push((await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ summary: `race ${i}` }) })).json.id);
+    ids.push((await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident({ summary: `race ${i}` }) })).json.id);
   }
   const legOf = async (sim, id) => eventually(async () =>
     (await sim.tickets()).find((x) => x.keten_ticket === id)?.leg_id, 15000, 'delivery');
@@ -259,7 +258,7 @@ test('two suppliers resolving at the same moment always leave the ticket resolve
 });
 
 test('inbound bodies the database could not store are refused up front', async () => {
-  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody({ component: 'vpn' }) })).json;
+  const t = (await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident({ component: 'vpn' }) })).json;
   const leg = await eventually(async () => (await s.sims.netco.tickets()).find((x) => x.keten_ticket === t.id)?.leg_id,
     15000, 'delivery');
   let r = await s.sims.netco.send({ leg_id: leg, status: 'assigned', occurred_at: '0000-01-01T00:00:00Z' });
@@ -273,5 +272,5 @@ test('inbound bodies the database could not store are refused up front', async (
   r = await s.sims.netco.send({ leg_id: 'é'.repeat(120), status: 'assigned' });
   assert.ok([404, 422].includes(r.status));
   assert.equal(typeof r.body.error.message, 'string', 'the error is JSON even with multi-byte input');
-  assert.equal(psql(s.db, `SELECT status FROM legs WHERE id = '${leg}'`), 'new');
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${leg}'`), 'new');
 });

@@ -66,23 +66,23 @@ test('the consolidated status counts every leg, also past the 64th', async () =>
   const t = await deliveredTicket(s);
   // 70 legs ended by re-routing, then one more still in progress: the
   // status depends on that last leg.
-  psql(s.db, `INSERT INTO legs (ticket_id, supplier_id, component_key, status, ended, ended_at, created_at)
+  await psql(s.db, `INSERT INTO legs (ticket_id, supplier_id, component_key, status, ended, ended_at, created_at)
     SELECT '${t.id}', (SELECT id FROM suppliers WHERE key = 'hostco'), 'hosting', 'cancelled',
       'withdrawn', now(), now() + n * interval '1 millisecond' FROM generate_series(1, 70) n`);
-  psql(s.db, `INSERT INTO legs (ticket_id, supplier_id, component_key, status, created_at)
+  await psql(s.db, `INSERT INTO legs (ticket_id, supplier_id, component_key, status, created_at)
     VALUES ('${t.id}', (SELECT id FROM suppliers WHERE key = 'hostco'), 'hosting', 'in_progress',
       now() + interval '1 second')`);
-  assert.equal(psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${t.id}'`), '73');
+  assert.equal(await psql(s.db, `SELECT count(*) FROM legs WHERE ticket_id = '${t.id}'`), '73');
   for (const who of ['netco', 'hostco']) await update(s, t, who, { status: 'resolved' });
   assert.equal((await view(s, t, 'acme')).status, 'in_progress');
-  assert.equal(psql(s.db, `SELECT consolidated FROM tickets WHERE id = '${t.id}'`), 'in_progress');
+  assert.equal(await psql(s.db, `SELECT consolidated FROM tickets WHERE id = '${t.id}'`), 'in_progress');
 });
 
 test('the open-leg rule of SQL and of C agree on every leg status', async () => {
   for (const status of STATUSES) {
     const t = await deliveredTicket(s, { summary: `open rule: ${status}` });
-    psql(s.db, `UPDATE legs SET status = '${status}' WHERE id = '${t.legs.netco}'`);
-    const sql = psql(s.db, `SELECT keten_leg_is_open('${status}', NULL)`) === 't';
+    await psql(s.db, `UPDATE legs SET status = '${status}' WHERE id = '${t.legs.netco}'`);
+    const sql = await psql(s.db, `SELECT keten_leg_is_open('${status}', NULL)`) === 't';
     // A rejection is applied to an open leg, refused for any other.
     const r = await s.sims.netco.send({ leg_id: t.legs.netco, reject: { reason: 'not ours' } });
     let c;
@@ -91,9 +91,9 @@ test('the open-leg rule of SQL and of C agree on every leg status', async () => 
     else assert.fail(`status ${status}: unexpected answer ${JSON.stringify(r)}`);
     assert.equal(c, sql, `status ${status}: C says ${c ? 'open' : 'not open'}, SQL ${sql ? 'open' : 'not open'}`);
     // An ended leg is never open.
-    assert.equal(psql(s.db, `SELECT keten_leg_is_open('${status}', 'withdrawn')`), 'f');
+    assert.equal(await psql(s.db, `SELECT keten_leg_is_open('${status}', 'withdrawn')`), 'f');
   }
   // Sanity: both see both verdicts (the comparison is not vacuous).
-  assert.equal(psql(s.db, `SELECT string_agg(s, ',' ORDER BY s) FROM unnest(ARRAY['${STATUSES.join("','")}']) s
+  assert.equal(await psql(s.db, `SELECT string_agg(s, ',' ORDER BY s) FROM unnest(ARRAY['${STATUSES.join("','")}']) s
     WHERE keten_leg_is_open(s, NULL)`), 'assigned,in_progress,new,pending_customer,pending_supplier');
 });

@@ -2,13 +2,15 @@
 // its own in the run's PostgreSQL, migrated by `keten migrate`; one supplier
 // simulator per supplier; the chain imported with `keten chain import`; API
 // keys from `keten key create`; and `keten serve` on a free loopback port.
-// Stopping checks that keten exited cleanly (no sanitizer report).
+// Stopping checks that keten exited cleanly (no sanitizer report). The
+// test's own SQL goes through one long-lived client per database.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import path from 'node:path';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 
 const BIN = process.env.KETEN_BIN;
 let PGHOST = process.env.KETEN_TEST_PGHOST;
@@ -42,9 +44,41 @@ export function certs() {
   };
 }
 
-export function psql(db, sql) {
-  return execFileSync('psql', ['-h', PGHOST, '-U', 'postgres', '-d', db, '-XAtq', '-v',
-    'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' }).trim();
+// One pool of a single client per cluster and database, opened on first
+// use and closed by closeDatabase (a stack's stop). Values stay the text
+// PostgreSQL sends, as psql prints them ('t', '42', '{"a": 1}').
+const pools = new Map();
+function pool(db) {
+  const id = `${PGHOST}\0${db}`;
+  let p = pools.get(id);
+  if (!p) {
+    p = new pg.Pool({ host: PGHOST, user: 'postgres', database: db, max: 1,
+      allowExitOnIdle: true, types: { getTypeParser: () => (text) => text } });
+    // A session PostgreSQL dropped (a restart, a terminated backend) leaves
+    // the pool; the next query opens another.
+    p.on('error', () => {});
+    pools.set(id, p);
+  }
+  return p;
+}
+
+// Runs sql (one statement or several) on db and resolves to what
+// `psql -XAt` prints: rows on lines, columns joined by '|', NULL as '',
+// trimmed. Rejects with PostgreSQL's error.
+export async function psql(db, sql) {
+  const res = await pool(db).query({ text: sql, rowMode: 'array' });
+  const rows = (Array.isArray(res) ? res : [res]).flatMap((r) => r.rows || []);
+  return rows.map((row) => row.map((v) => (v === null ? '' : v)).join('|')).join('\n').trim();
+}
+
+// Closes the test's client of db on the current cluster, if it has one.
+export async function closeDatabase(db) {
+  const id = `${PGHOST}\0${db}`;
+  const p = pools.get(id);
+  if (p) {
+    pools.delete(id);
+    await p.end();
+  }
 }
 
 // A psql session that keeps a transaction (and the locks sql takes) open
@@ -67,9 +101,9 @@ export function lockSession(db, sql) {
   };
 }
 
-export function newDatabase() {
+export async function newDatabase() {
   const name = 'kt_' + randomBytes(6).toString('hex');
-  psql('postgres', `CREATE DATABASE ${name}`);
+  await psql('postgres', `CREATE DATABASE ${name}`);
   return name;
 }
 
@@ -219,7 +253,7 @@ export async function startStack(opts = {}) {
 
 async function buildStack(opts) {
   const dir = mkdtempSync(path.join(WORK, 'stack-'));
-  const db = newDatabase();
+  const db = await newDatabase();
   const env = { KETEN_DATABASE_URL: dbUrl(db) };
   const secrets = { netco: secret(), hostco: secret() };
   let r = keten(['migrate'], env);
@@ -247,7 +281,7 @@ async function buildStack(opts) {
     keys[name] = r.stdout.trim();
   }
   const services = {};
-  for (const line of psql(db, 'SELECT key, id FROM services').split('\n')) {
+  for (const line of (await psql(db, 'SELECT key, id FROM services')).split('\n')) {
     const [k, id] = line.split('|');
     services[k] = id;
   }
@@ -257,6 +291,9 @@ async function buildStack(opts) {
     KETEN_SECRET_NETCO: secrets.netco, KETEN_SECRET_HOSTCO: secrets.hostco,
     KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '1000',
     KETEN_SUPPLIER_TIMEOUT_MS: '3000', KETEN_LEASE_MS: '5000',
+    // The simulators' search does not lag unless a test says so (and then
+    // sets this too): a lookup need not wait the production default.
+    KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
     ...(opts.config || {}),
   };
   const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
@@ -282,6 +319,7 @@ async function buildStack(opts) {
         proc.kill('SIGTERM');
         await new Promise((res) => proc.once('exit', res));
       }
+      await closeDatabase(db);
       assert.equal(proc.exitCode, 0, `keten exited with ${proc.exitCode}:\n${log.text.slice(-4000)}`);
       assert.doesNotMatch(log.text, /Sanitizer|runtime error/, log.text.slice(-4000));
     },

@@ -1,7 +1,8 @@
-// tickets.mjs - what the resolution, comment and echo tests share on top
-// of harness.mjs: a fan-out incident of customer acme whose legs are
-// delivered and accepted, moving its legs through the simulators, the
-// caller's view, and what a simulator was sent about one ticket.
+// tickets.mjs - what the system tests share about tickets on top of
+// harness.mjs: an acme-workplace incident's body, filing one (to a
+// component or fanned out, its legs delivered and accepted), moving its
+// legs through the simulators, the caller's view, and what a simulator was
+// sent or holds about one ticket.
 import assert from 'node:assert/strict';
 import { eventually, psql } from './harness.mjs';
 
@@ -11,6 +12,40 @@ export const ticketBody = (s, extra = {}) => ({
   service: s.services['acme-workplace'], type: 'incident', summary: 'VPN and portal down',
   description: 'Nobody can log in since 09:00.', impact: 2, urgency: 2, ...extra,
 });
+
+// Files an acme-workplace incident as acme, to component (a supplier's
+// part: 'vpn' is netco's, 'hosting' hostco's); must be created. Returns
+// the new ticket as the API answered it ({id, number, ...}).
+export async function fileTicket(s, component, summary, impact = 2, urgency = 2) {
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme,
+    body: ticketBody(s, { summary, description: 'system test', impact, urgency, component }) });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+// The id of a new ticket filed as fileTicket does.
+export async function fileTicketId(s, component, summary, impact = 2, urgency = 2) {
+  return (await fileTicket(s, component, summary, impact, urgency)).id;
+}
+
+// The integrator's view of ticket id (a JSON body; must be found).
+export async function ticketOf(s, id) {
+  const v = await s.api('GET', `/v1/tickets/${id}`, { key: s.keys.integrator });
+  assert.equal(v.status, 200, v.text);
+  return v.json;
+}
+
+// The tickets simulator sim holds for Keten ticket id (its creates that
+// made one).
+export async function supplierTickets(sim, id) {
+  return (await sim.tickets()).filter((x) => x.keten_ticket === id);
+}
+
+// The events of a ticket view's timeline of this kind.
+export const eventsOf = (view, kind) => view.timeline.filter((e) => e.kind === kind);
+
+// A filter of a simulator's received requests: those about one of ids.
+export const forTickets = (ids) => (x) => ids.includes(x.json?.data?.id);
 
 // Files a ticket as acme and waits until each leg's create is delivered
 // and its answer applied, so that no answer crosses a later update.
@@ -59,13 +94,13 @@ export async function sent(s, t, who, op) {
 // Waits until every outbox message of ticket t is done (its outcome and
 // delivered event recorded), so event counts stand still.
 export async function settled(s, t) {
-  await eventually(async () => psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
+  await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id
     WHERE l.ticket_id = '${t.id}' AND o.state <> 'done'`) === '0', 20000, 'every message delivered');
 }
 
 // A fingerprint of everything a request could change about ticket t.
-export function snapshot(s, t) {
-  return psql(s.db, `SELECT t.status || '/' || t.consolidated || '/' || coalesce(t.resolved_at::text, '-')
+export async function snapshot(s, t) {
+  return await psql(s.db, `SELECT t.status || '/' || t.consolidated || '/' || coalesce(t.resolved_at::text, '-')
     || '/' || (SELECT count(*) FROM events WHERE ticket_id = t.id)
     || '/' || (SELECT count(*) FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = t.id)
     || '/' || (SELECT string_agg(status, ',' ORDER BY id) FROM legs WHERE ticket_id = t.id)
