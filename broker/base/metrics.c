@@ -64,6 +64,9 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_DISPATCH_ROUNDS] = { "keten_dispatch_rounds_total", "counter",
 		"Claims of due outbox messages this process finished (each a dispatch round).",
 		0, { NULL } },
+	[KT_METRIC_SWEEPS] = { "keten_sweeps_total", "counter",
+		"Runs of a background sweep this process finished, by sweep.",
+		1, { "sweep" } },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -415,4 +418,9 @@ void kt_metrics_delivery_delayed(int legs)
 void kt_metrics_dispatch_round(void)
 {
 	kt_metrics_add(&global, KT_METRIC_DISPATCH_ROUNDS, 1, NULL, NULL, NULL);
+}
+
+void kt_metrics_sweep(const char *sweep)
+{
+	kt_metrics_add(&global, KT_METRIC_SWEEPS, 1, sweep, NULL, NULL);
 }

@@ -32,6 +32,7 @@ enum kt_metric {
 	KT_METRIC_CIRCUIT_STATE,     /* gauge {supplier} */
 	KT_METRIC_DELIVERY_DELAYED,  /* counter, no labels */
 	KT_METRIC_DISPATCH_ROUNDS,   /* counter, no labels */
+	KT_METRIC_SWEEPS,            /* counter {sweep} */
 	KT_METRIC_COUNT
 };
 
@@ -113,5 +114,8 @@ void kt_metrics_delivery_delayed(int legs);
 /* One claim of the dispatcher finished (tests wait on it to see that a
  * round passed and nothing more happened). */
 void kt_metrics_dispatch_round(void);
+/* One run of a background sweep (kt_dbpool_every) finished, whatever its
+ * result; sweep names the sweep ("housekeeping", "autoclose"). */
+void kt_metrics_sweep(const char *sweep);
 
 #endif

@@ -95,7 +95,7 @@ struct kt_sweep *kt_sweep_new(struct kt_app *app, struct kt_err *err)
 		return NULL;
 	}
 	s->app = app;
-	s->timer = kt_dbpool_every(app->bg_pool, app->base, ms, sweep_work, sweep_done, s, err);
+	s->timer = kt_dbpool_every(app->bg_pool, app->base, "housekeeping", ms, sweep_work, sweep_done, s, err);
 	if (!s->timer) {
 		free(s);
 		return NULL;

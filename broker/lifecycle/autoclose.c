@@ -63,7 +63,7 @@ struct kt_autoclose *kt_autoclose_new(struct kt_app *app, struct kt_err *err)
 		ms = TICK_MIN_MS;
 	if (ms > TICK_MAX_MS)
 		ms = TICK_MAX_MS;
-	if (!a || !(a->tick = kt_dbpool_every(app->bg_pool, app->base, ms, sweep_work,
+	if (!a || !(a->tick = kt_dbpool_every(app->bg_pool, app->base, "autoclose", ms, sweep_work,
 					      sweep_done, a, err))) {
 		free(a);
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "could not start the auto-close sweep");

@@ -263,6 +263,7 @@ void kt_dbpool_free(struct kt_dbpool *pool)
 struct kt_dbpool_timer {
 	struct kt_dbpool *pool;
 	struct event *ev;
+	const char *name;
 	kt_db_work_fn *work;
 	kt_db_done_fn *done;
 	void *arg;
@@ -283,6 +284,7 @@ static void timer_done(void *arg, int rc, struct kt_err *err)
 
 	t->done(t->arg, rc, err);
 	t->running = 0;
+	kt_metrics_sweep(t->name);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
@@ -298,7 +300,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 struct kt_dbpool_timer *kt_dbpool_every(struct kt_dbpool *pool, struct event_base *base,
-					long long interval_ms, kt_db_work_fn *work,
+					const char *name, long long interval_ms, kt_db_work_fn *work,
 					kt_db_done_fn *done, void *arg, struct kt_err *err)
 {
 	struct kt_dbpool_timer *t = calloc(1, sizeof(*t));
@@ -311,6 +313,7 @@ struct kt_dbpool_timer *kt_dbpool_every(struct kt_dbpool *pool, struct event_bas
 		return NULL;
 	}
 	t->pool = pool;
+	t->name = name;
 	t->work = work;
 	t->done = done;
 	t->arg = arg;

@@ -38,9 +38,12 @@ void kt_dbpool_submit(struct kt_dbpool *pool, kt_db_work_fn *work,
 
 /* A job submitted every interval_ms while the previous one is not still
  * running (a slow sweep never piles up behind itself). done runs on the
- * loop as for kt_dbpool_submit. NULL with err set when out of memory. */
+ * loop as for kt_dbpool_submit; then the run is counted under name in
+ * keten_sweeps_total (name: a static string). NULL with err set when out
+ * of memory. */
 struct kt_dbpool_timer;
 struct kt_dbpool_timer *kt_dbpool_every(struct kt_dbpool *pool, struct event_base *base,
+					const char *name,
 					long long interval_ms, kt_db_work_fn *work,
 					kt_db_done_fn *done, void *arg, struct kt_err *err);
 /* No more submissions; a job already running still finishes. Accepts NULL. */

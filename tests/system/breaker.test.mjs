@@ -9,7 +9,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, psql, sleep } from './lib/harness.mjs';
-import { dispatchRounds, refreshed } from './lib/metrics.mjs';
+import { dispatchRounds, refreshed, sweeps } from './lib/metrics.mjs';
 import { fileTicketId, ticketOf, view, supplierTickets, forTickets } from './lib/tickets.mjs';
 
 describe('circuit breaker', () => {
@@ -135,7 +135,7 @@ describe('delivery_delayed', () => {
     await hung.mode({ mode: 'normal' });
     await eventually(async () => (await supplierTickets(hung, id)).length === 1, 30000,
       'the delivery after the hang');
-    await sleep(1000);
+    await sweeps(s, 'housekeeping');
     v = await ticketOf(s, id);
     assert.equal(v.timeline.filter((e) => e.kind === 'delivery_delayed').length, 1);
   });

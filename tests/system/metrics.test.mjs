@@ -36,7 +36,7 @@ test('GET /metrics needs no key and speaks the text format 0.0.4', async () => {
     ['keten_db_jobs_in_flight', 'gauge'], ['keten_resends_total', 'counter'],
     ['keten_delivery_latency_seconds', 'histogram'], ['keten_outbox_depth', 'gauge'],
     ['keten_outbox_oldest_age_seconds', 'gauge'], ['keten_circuit_state', 'gauge'],
-    ['keten_delivery_delayed_total', 'counter'], ['keten_dispatch_rounds_total', 'counter']]) {
+    ['keten_delivery_delayed_total', 'counter'], ['keten_dispatch_rounds_total', 'counter'], ['keten_sweeps_total', 'counter']]) {
     assert.match(r.text, new RegExp(`^# HELP ${name} .+$`, 'm'));
     assert.match(r.text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'));
   }

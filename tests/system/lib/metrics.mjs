@@ -45,6 +45,15 @@ export async function dispatchRounds(node, n = 2, ms = 15000) {
   await eventually(async () => (await rounds()) >= from + n, ms, `${n} dispatch rounds after ${from}`);
 }
 
+// Waits until n runs of node's background sweep (keten_sweeps_total
+// {sweep}: "housekeeping" or "autoclose") finished after the call: with
+// n >= 2 one whole run began after it.
+export async function sweeps(node, sweep, n = 2, ms = 15000) {
+  const runs = async () => value(await scrape(node), 'keten_sweeps_total', { sweep });
+  const from = await runs();
+  await eventually(async () => (await runs()) >= from + n, ms, `${n} ${sweep} sweeps after ${from}`);
+}
+
 // Waits until the sample name{labels} of node took n new values since the
 // call: a gauge the sweep refreshes (such as the age of a supplier's
 // oldest pending message) changes once per sweep.
