@@ -31,6 +31,7 @@ static const struct opt opts[] = {
 	STR(supplier_ca, NULL, "CA bundle for supplier certificates (default: the system's)"),
 	STR(node_name, NULL, "name of this broker node in leases (default host:pid)"),
 	INT(db_pool_size, 4, 1, 64, "database connections serving API requests"),
+	INT(dispatch_db_pool_size, 2, 1, 64, "database connections of the dispatcher and the sweeps"),
 	INT(db_deadline_ms, 5000, 100, 600000, "longest an API request waits for the database before 503"),
 	INT(db_queue_max, 1024, 1, 1000000, "API requests waiting for the database at most (503 above it)"),
 	INT(db_statement_timeout_ms, 30000, 100, 3600000, "statement_timeout of the broker's sessions"),

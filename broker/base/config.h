@@ -15,6 +15,7 @@ struct kt_config {
 	char *supplier_ca;           /* CA bundle that supplier certificates must chain to */
 	char *node_name;             /* lease owner name; defaults to host:pid */
 	int db_pool_size;            /* connections serving API requests */
+	int dispatch_db_pool_size;   /* connections of the dispatcher and sweeps */
 	int db_deadline_ms;          /* longest a request waits for the database */
 	int db_queue_max;            /* API requests waiting for the database at most */
 	int db_statement_timeout_ms;

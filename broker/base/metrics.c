@@ -67,6 +67,9 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_SWEEPS] = { "keten_sweeps_total", "counter",
 		"Runs of a background sweep this process finished, by sweep.",
 		1, { "sweep" } },
+	[KT_METRIC_DB_PREPARED] = { "keten_db_prepared_statements", "gauge",
+		"Statements prepared on the database sessions, by pool.",
+		1, { "pool" } },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -387,6 +390,11 @@ void kt_metrics_delivery(const char *supplier, const char *outcome)
 void kt_metrics_db_jobs(const char *pool, int delta)
 {
 	kt_metrics_add(&global, KT_METRIC_DB_JOBS_IN_FLIGHT, delta, pool, NULL, NULL);
+}
+
+void kt_metrics_db_prepared(const char *pool, int delta)
+{
+	kt_metrics_add(&global, KT_METRIC_DB_PREPARED, delta, pool, NULL, NULL);
 }
 
 void kt_metrics_resend(const char *supplier)

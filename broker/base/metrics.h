@@ -33,6 +33,7 @@ enum kt_metric {
 	KT_METRIC_DELIVERY_DELAYED,  /* counter, no labels */
 	KT_METRIC_DISPATCH_ROUNDS,   /* counter, no labels */
 	KT_METRIC_SWEEPS,            /* counter {sweep} */
+	KT_METRIC_DB_PREPARED,       /* gauge {pool} */
 	KT_METRIC_COUNT
 };
 
@@ -96,6 +97,10 @@ void kt_metrics_delivery(const char *supplier, const char *outcome);
 
 /* Jobs of pool queued or running went up (+1) or down (-1). */
 void kt_metrics_db_jobs(const char *pool, int delta);
+
+/* Statements prepared on the sessions of pool went up or down by delta
+ * (a session prepared more, or reconnected and lost its own). */
+void kt_metrics_db_prepared(const char *pool, int delta);
 
 /* A message went to its supplier again (its attempt 2 or later). */
 void kt_metrics_resend(const char *supplier);

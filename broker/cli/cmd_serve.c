@@ -91,7 +91,8 @@ static int run(struct kt_app *app)
 		goto out;
 	/* The dispatcher's jobs are never refused and may wait as long as a
 	 * lease lasts: an outcome recorded late is still worth recording. */
-	app->bg_pool = kt_dbpool_new(app->base, "dispatch", app->cfg->database_url, 2,
+	app->bg_pool = kt_dbpool_new(app->base, "dispatch", app->cfg->database_url,
+				     app->cfg->dispatch_db_pool_size,
 				     app->cfg->lease_ms, 0,
 				     app->cfg->db_statement_timeout_ms, &err);
 	if (!app->bg_pool)

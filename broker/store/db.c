@@ -1,6 +1,7 @@
 /* db.c - database sessions and the statement helpers every store
- * module uses; maps libpq failures to Keten errors (a lost or refused
- * connection is unavailable "database_unavailable"). */
+ * module uses: a pool's session prepares each statement once per
+ * connection (a bounded cache keyed by the SQL text); maps libpq failures
+ * to Keten errors (a lost or refused connection is "database_unavailable"). */
 #include "base/log.h"
 #include "store/internal.h"
 
@@ -76,12 +77,36 @@ int kt_db_open(const char *conninfo, int statement_timeout_ms,
 	return KT_OK;
 }
 
+/* A cached statement's name on the server, from its slot. */
+#define STMT_NAME "kt_%d"
+
+/* Deallocates the statements whose plans were refused, so that their
+ * next run prepares them again. Outside any transaction: a DEALLOCATE
+ * that failed there would abort the caller's work. */
+static void drop_stale(struct kt_db *db)
+{
+	char sql[32];
+
+	for (int i = 0; db->stale > 0 && i < KT_DB_STMT_SLOTS; i++) {
+		if (db->stmts[i].state != KT_STMT_STALE)
+			continue;
+		snprintf(sql, sizeof(sql), "DEALLOCATE " STMT_NAME, i);
+		PQclear(PQexec(db->conn, sql));
+		db->stmts[i].state = KT_STMT_NEW;
+		db->stale--;
+		db->prepared--;
+	}
+}
+
 void kt_db_settle(struct kt_db *db)
 {
-	if (!kt_db_ok(db) || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+	if (!kt_db_ok(db))
 		return;
-	kt_log(KT_LOG_ERROR, NULL, "a database job left a transaction open: rolled back");
-	kt_db_rollback(db);
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		kt_log(KT_LOG_ERROR, NULL, "a database job left a transaction open: rolled back");
+		kt_db_rollback(db);
+	}
+	drop_stale(db);
 }
 
 int kt_db_ok(struct kt_db *db)
@@ -94,11 +119,35 @@ int kt_db_ok(struct kt_db *db)
 	return PQstatus(db->conn) == CONNECTION_OK;
 }
 
+/* Empties the statement cache: a new connection has none prepared. */
+static void forget_statements(struct kt_db *db)
+{
+	if (db->stmts)
+		for (int i = 0; i < KT_DB_STMT_SLOTS; i++)
+			free(db->stmts[i].sql);
+	free(db->stmts);
+	db->stmts = NULL;
+	db->filled = 0;
+	db->prepared = 0;
+	db->stale = 0;
+}
+
 int kt_db_reconnect(struct kt_db *db, struct kt_err *err)
 {
 	PQfinish(db->conn);
 	db->conn = NULL;
+	forget_statements(db);
 	return connect_db(db, err);
+}
+
+void kt_db_prepare_statements(struct kt_db *db)
+{
+	db->prepare = 1;
+}
+
+int kt_db_prepared_count(const struct kt_db *db)
+{
+	return db ? db->prepared : 0;
 }
 
 void kt_db_free(struct kt_db *db)
@@ -106,14 +155,109 @@ void kt_db_free(struct kt_db *db)
 	if (!db)
 		return;
 	PQfinish(db->conn);
+	forget_statements(db);
 	free(db->conninfo);
 	free(db);
 }
 
-PGresult *kt_db_exec(struct kt_db *db, const char *sql, int n,
-		     const char *const *params, struct kt_err *err)
+/* FNV-1a over the SQL text. */
+static unsigned long hash_sql(const char *sql)
 {
-	PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	unsigned long h = 2166136261UL;
+
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619UL;
+	return h;
+}
+
+/* The slot of sql in the cache, taken now if sql is new and there is
+ * room; -1 when sql is to run unnamed (a full cache, no memory). */
+static int find_slot(struct kt_db *db, const char *sql)
+{
+	unsigned long hash = hash_sql(sql);
+
+	if (!db->stmts && !(db->stmts = calloc(KT_DB_STMT_SLOTS, sizeof(*db->stmts))))
+		return -1;
+	for (int i = 0; i < KT_DB_STMT_SLOTS; i++) {
+		int slot = (int)((hash + (unsigned long)i) % KT_DB_STMT_SLOTS);
+		struct kt_db_stmt *s = &db->stmts[slot];
+
+		if (s->sql && s->hash == hash && strcmp(s->sql, sql) == 0)
+			return slot;
+		if (s->sql)
+			continue;
+		/* Slots are filled for the connection's life (never emptied
+		 * one by one), so the first free slot ends the probe. */
+		if (db->filled >= KT_DB_STMT_MAX || !(s->sql = strdup(sql)))
+			return -1;
+		db->filled++;
+		s->hash = hash;
+		s->state = KT_STMT_NEW;
+		return slot;
+	}
+	return -1;
+}
+
+/* Runs sql by name from slot, preparing it first when it is new; a
+ * failed PREPARE's result is returned as the statement's. */
+static PGresult *exec_prepared(struct kt_db *db, int slot, const char *sql, int n,
+			       const char *const *params)
+{
+	struct kt_db_stmt *s = &db->stmts[slot];
+	char name[16];
+	PGresult *res;
+
+	snprintf(name, sizeof(name), STMT_NAME, slot);
+	if (s->state == KT_STMT_NEW) {
+		res = PQprepare(db->conn, name, sql, n, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			return res;
+		PQclear(res);
+		s->state = KT_STMT_READY;
+		db->prepared++;
+	}
+	return PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+}
+
+/* 1 when res is PostgreSQL refusing a prepared statement's plan because
+ * a schema change altered its result columns ("cached plan must not
+ * change result type", SQLSTATE 0A000, raised before it runs). */
+static int plan_refused(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return state && strcmp(state, "0A000") == 0;
+}
+
+/* sql through the cache when the session has one: by name, or unnamed
+ * (PQexecParams) when the cache is full or the statement is stale. A
+ * refused plan makes the slot stale; outside a transaction the slot is
+ * dropped and the statement run again once, prepared afresh. Inside one,
+ * the transaction is already aborted: the error goes to the caller (its
+ * work fails once) and kt_db_settle drops the slot after the rollback. */
+static PGresult *run(struct kt_db *db, const char *sql, int n, const char *const *params)
+{
+	PGresult *res;
+	int slot;
+
+	if (!db->prepare || (slot = find_slot(db, sql)) < 0 ||
+	    db->stmts[slot].state == KT_STMT_STALE)
+		return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	res = exec_prepared(db, slot, sql, n, params);
+	if (db->stmts[slot].state != KT_STMT_READY || !plan_refused(res))
+		return res;
+	db->stmts[slot].state = KT_STMT_STALE;
+	db->stale++;
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return res;
+	PQclear(res);
+	drop_stale(db);
+	return exec_prepared(db, slot, sql, n, params);
+}
+
+/* sql's result, or NULL with err filled. */
+static PGresult *checked(struct kt_db *db, PGresult *res, struct kt_err *err)
+{
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
@@ -121,6 +265,23 @@ PGresult *kt_db_exec(struct kt_db *db, const char *sql, int n,
 	map_error(db, res, err);
 	PQclear(res);
 	return NULL;
+}
+
+PGresult *kt_db_exec(struct kt_db *db, const char *sql, int n,
+		     const char *const *params, struct kt_err *err)
+{
+	return checked(db, run(db, sql, n, params), err);
+}
+
+/* A transaction command: unnamed, never cached (one word to parse). */
+static int plain_cmd(struct kt_db *db, const char *sql, struct kt_err *err)
+{
+	PGresult *res = checked(db, PQexec(db->conn, sql), err);
+
+	if (!res)
+		return KT_ERR;
+	PQclear(res);
+	return KT_OK;
 }
 
 int kt_db_cmd(struct kt_db *db, const char *sql, int n,
@@ -159,12 +320,12 @@ json_t *kt_db_json(struct kt_db *db, const char *sql, int n,
 
 int kt_db_begin(struct kt_db *db, struct kt_err *err)
 {
-	return kt_db_cmd(db, "BEGIN", 0, NULL, err);
+	return plain_cmd(db, "BEGIN", err);
 }
 
 int kt_db_commit(struct kt_db *db, struct kt_err *err)
 {
-	return kt_db_cmd(db, "COMMIT", 0, NULL, err);
+	return plain_cmd(db, "COMMIT", err);
 }
 
 void kt_db_rollback(struct kt_db *db)

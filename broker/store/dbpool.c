@@ -1,6 +1,7 @@
-/* dbpool.c - worker threads, each with its own database session, fed from
- * one queue; finished jobs go back to the loop through one event made
- * active from the worker (libevent's pthread locking is on). */
+/* dbpool.c - worker threads, each with its own database session (which
+ * prepares its statements once), fed from one queue; finished jobs go back
+ * to the loop through one event made active from the worker (libevent's
+ * pthread locking is on). */
 #include <pthread.h>
 #include <sys/queue.h>
 
@@ -73,6 +74,7 @@ static int session(struct kt_dbpool *pool, struct kt_db **db, struct job *j)
 		if (*db ? kt_db_reconnect(*db, &j->err) == KT_OK
 			: kt_db_open(pool->conninfo, pool->statement_timeout_ms, db,
 				     &j->err) == KT_OK) {
+			kt_db_prepare_statements(*db);
 			kt_log(KT_LOG_INFO, json_pack("{s:s}", "pool", pool->name),
 			       "database session connected");
 			if (lost)
@@ -112,6 +114,7 @@ static void *worker(void *arg)
 {
 	struct kt_dbpool *pool = arg;
 	struct kt_db *db = NULL;
+	int prepared = 0; /* this session's part of the pool's gauge */
 
 	pthread_mutex_lock(&pool->lock);
 	for (;;) {
@@ -126,6 +129,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&pool->lock);
 		run(pool, &db, j);
 		kt_db_settle(db);
+		kt_metrics_db_prepared(pool->name, kt_db_prepared_count(db) - prepared);
+		prepared = kt_db_prepared_count(db);
 		pthread_mutex_lock(&pool->lock);
 		STAILQ_INSERT_TAIL(&pool->done, j, next);
 		event_active(pool->done_ev, EV_READ, 0);

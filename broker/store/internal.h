@@ -1,5 +1,6 @@
-/* internal.h - what the store/ files share: the session struct
- * and small helpers around parameterised statements. Not for other modules. */
+/* internal.h - what the store/ files share: the session struct (with its
+ * cache of prepared statements) and small helpers around parameterised
+ * statements. Not for other modules. */
 #ifndef KETEN_STORE_INTERNAL_H
 #define KETEN_STORE_INTERNAL_H
 
@@ -7,14 +8,45 @@
 
 #include "store/store.h"
 
+/* Slots of a session's statement cache, and how many of them may be
+ * filled (the rest keeps linear probing short). The broker has about a
+ * hundred distinct statements; SQL beyond the bound runs unnamed. */
+#define KT_DB_STMT_SLOTS 256
+#define KT_DB_STMT_MAX 192
+
+/* A slot of the cache: its statement is named "kt_<slot>" on the server. */
+enum kt_db_stmt_state {
+	KT_STMT_NEW,      /* sql known, not prepared on this connection */
+	KT_STMT_READY,    /* prepared: run by name */
+	KT_STMT_STALE,    /* prepared, but its plan was refused ("cached plan
+			   * must not change result type" after a schema
+			   * change): runs unnamed until kt_db_settle, outside
+			   * any transaction, deallocates it */
+};
+
+struct kt_db_stmt {
+	char *sql;       /* owned; NULL: the slot is free */
+	unsigned long hash;
+	enum kt_db_stmt_state state;
+};
+
 struct kt_db {
 	PGconn *conn;
 	char *conninfo;
 	int statement_timeout_ms;
+	int prepare;                /* kt_db_prepare_statements was called */
+	int filled;                 /* slots holding a statement */
+	int prepared;               /* slots READY or STALE: on the server */
+	int stale;                  /* slots STALE */
+	struct kt_db_stmt *stmts;   /* KT_DB_STMT_SLOTS, owned; NULL until used */
 };
 
-/* Runs sql with n text parameters (NULL = SQL NULL). Returns the result
- * (caller PQclear()s it) or NULL with err filled. */
+/* Runs sql with n text parameters (NULL = SQL NULL). On a session of a
+ * pool (kt_db_prepare_statements) sql is prepared on its first run and
+ * executed by name afterwards; sql must then be one statement that
+ * PostgreSQL can prepare (not BEGIN, COMMIT, SET or DDL: those go
+ * through sessions without the cache, or kt_db_begin/kt_db_commit).
+ * Returns the result (caller PQclear()s it) or NULL with err filled. */
 PGresult *kt_db_exec(struct kt_db *db, const char *sql, int n,
 		     const char *const *params, struct kt_err *err);
 

@@ -38,6 +38,13 @@ struct kt_db; /* one database session */
 /* Connects (conninfo may be a URI); sets statement_timeout when > 0. */
 int kt_db_open(const char *conninfo, int statement_timeout_ms,
 	       struct kt_db **out, struct kt_err *err);
+/* From now on every statement of the session's kt_db_exec/cmd/json is
+ * prepared once per connection and run by name (PQexecPrepared) after
+ * that; a reconnect starts over. For the pools' sessions: CLI sessions
+ * (migrations among them) run their statements unnamed. */
+void kt_db_prepare_statements(struct kt_db *db);
+/* Statements prepared on the session's current connection. */
+int kt_db_prepared_count(const struct kt_db *db);
 /* 1 while the session is usable. An idle session first reads whatever the
  * server sent it, so a server that closed it while it sat idle (a restart)
  * is noticed here, before a job runs on it, and not by the job. */

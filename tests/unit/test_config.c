@@ -24,6 +24,7 @@ struct int_opt {
 /* The integer settings as documented (broker/base/config.h and `keten serve --help`). */
 static const struct int_opt int_opts[] = {
 	INT_OPT(db_pool_size, 4, 1, 64),
+	INT_OPT(dispatch_db_pool_size, 2, 1, 64),
 	INT_OPT(db_deadline_ms, 5000, 100, 600000),
 	INT_OPT(db_queue_max, 1024, 1, 1000000),
 	INT_OPT(db_statement_timeout_ms, 30000, 100, 3600000),
