@@ -552,7 +552,7 @@ awk -v ref="$ref_tps" -v ref_first="$ref_first" -v ref_last="$ref_last" -v secon
 		drt = drained > 0 ? dcalls / drained : 0
 		printf "\nKeten bench: %d s runs, %d connections / clients, durable PostgreSQL with pg_stat_statements, %d cores\n",
 			seconds, clients, cores
-		printf "  %-20s %6s %9s %-13s %-8s %-8s %s\n", "", "ratio", "", "", "target", "", ""
+		printf "  %-20s %6s %9s %-13s %s\n", "", "ratio", "", "", "target"
 		line("reference", 1, sprintf("%.1f", ref), "tx/s", "", "",
 			sprintf("pgbench -M prepared, reference.pgbench (a ~1 KB ticket, an outbox row, a counter):" \
 				" %.1f first, %.1f last", ref_first, ref_last))
