@@ -129,12 +129,15 @@ script_statements() {
 			sub(/\\gset([[:space:]]+[A-Za-z0-9_]+)?[[:space:]]*$/, "", buf); print buf; buf = "" }' "$1"
 }
 # The statements the session that inserted the ticket ran, from the key
-# lookup on, in a slice of server.log (log_line_prefix '%m [%p] ').
+# lookup on (all of them when a cache answered it), in a slice of
+# server.log (log_line_prefix '%m [%p] ').
 captured_statements() {
 	local pid
-	pid=$(sed -nE 's/^.* \[([0-9]+)\] LOG:  execute [^:]*: WITH t AS \(INSERT INTO tickets .*/\1/p' "$1" | head -n 1)
+	pid=$(sed -nE 's/^.* \[([0-9]+)\] LOG:  (statement|execute [^:]*): .*INSERT INTO tickets .*/\1/p' "$1" | head -n 1)
 	[ -n "$pid" ] || return 0
-	sed -nE "s/^.* \[$pid\] LOG:  (statement|execute [^:]*): //p" "$1" | awk '/ FROM api_keys / { on = 1 } on'
+	sed -nE "s/^.* \[$pid\] LOG:  (statement|execute [^:]*): //p" "$1" |
+		awk '{ line[NR] = $0 } / FROM api_keys / && !from { from = NR }
+			END { for (i = from ? from : 1; i <= NR; i++) print line[i] }'
 }
 
 # log_all on|off: statement logging of every session, existing ones included
