@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 KETEN := $(BUILD)/keten
 
-.PHONY: all deps test test-unit test-system check-walls check-levels run bench clean help
+.PHONY: all deps test test-unit test-system check-walls check-levels run bench bench-soak bench-growth clean help
 
 all: $(KETEN)
 
@@ -41,7 +41,12 @@ help:
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
 	@echo "make check-levels the store's one-way levels (row -> rule -> tx); part of check-walls"
 	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443"
-	@echo "make bench        intake throughput against pgbench on the same statements"
+	@echo "make bench        intake, end to end, drain, round trips, CPU and RSS, each against"
+	@echo "                  a pgbench reference in the same run (BENCH_SECONDS, default 10)"
+	@echo "make bench-soak   10 min at half the sustained rate: RSS, p99, outbox depth flat?"
+	@echo "                  (BENCH_SOAK_SECONDS)"
+	@echo "make bench-growth intake rate at 10,000 and 1,000,000 stored tickets, median of 3"
+	@echo "                  (BENCH_GROWTH_ROWS)"
 	@echo "make SANITIZE=address,undefined test   the same under ASan + UBSan"
 	@echo "make clean        remove build/ and var/"
 
@@ -98,7 +103,13 @@ run: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) deploy/quickstart.sh
 
 bench: deps $(KETEN)
-	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/run.sh
+	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/run.sh bench
+
+bench-soak: deps $(KETEN)
+	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/run.sh soak
+
+bench-growth: deps $(KETEN)
+	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/run.sh growth
 
 clean:
 	rm -rf build var

@@ -1,10 +1,12 @@
-// e2e.mjs - the end-to-end phases of `make bench` (tests/bench/run.sh): a
-// minimal HTTPS supplier sink and the customer load, in one process, so
-// that a POST and the supplier's receipt of its deliveries are timed on one
-// clock. The sink answers every leg.create as the simulator does (201,
-// {"id", "status": "new"}) without checking signatures or keeping history,
-// so that it is not what limits the rate; it records when each ticket's
-// creates arrive. Phases, in order:
+// e2e.mjs - the end-to-end phases of `make bench` and `make bench-soak`
+// (tests/bench/run.sh): a minimal HTTPS supplier sink and the customer load,
+// in one process, so that a POST and the supplier's receipt of its
+// deliveries are timed on one clock. The sink answers every leg.create as
+// the simulator does (201, {"id", "status": "new"}) without checking
+// signatures or keeping history, so that it is not what limits the rate; it
+// records when each ticket's creates arrive. Modes (--mode):
+//   sink: the sink alone, until killed (the backlog drain and bench-growth);
+//   bench (default), after --go-file exists:
 //   1. sustained: a closed loop end to end: WINDOW tickets at a time, a
 //      new POST as soon as both creates of one arrived, so the backlog
 //      can never grow past WINDOW tickets; WARMUP seconds, then SECONDS
@@ -13,13 +15,19 @@
 //      a schedule, whatever the answers do) for SECONDS; latency is
 //      counted from each POST's scheduled time (no coordinated omission)
 //      to the arrival of each of its creates at the sink; then up to DRAIN
-//      seconds for the last deliveries.
-// It prints "mark NAME" at each phase boundary (run.sh samples the outbox
-// and the broker's CPU there) and "bench NAME VALUE" results.
-// Usage: node e2e.mjs --url URL --ca FILE --cert FILE --key FILE
-//   --port-file FILE --go-file FILE [--window N --warmup S --seconds S --drain S]
+//      seconds for the last deliveries;
+//   soak: phase 1, then phase 2 for --soak seconds instead, cut into
+//      periods of --period seconds, each reported on its own ("period N
+//      ...") and marked at its end ("mark period_N").
+// It prints "mark NAME" at each phase boundary (run.sh samples the outbox,
+// the broker's CPU and memory there) and "bench NAME VALUE" results.
+// Usage: node e2e.mjs --port-file FILE --cert FILE --key FILE [--mode sink]
+//   node e2e.mjs [--url URL] --ca FILE --cert FILE --key FILE --port-file FILE
+//   --go-file FILE [--mode bench|soak --window N --warmup S --seconds S
+//   --drain S --soak S --period S]
 // It writes the sink's port to --port-file, then waits for --go-file to
-// exist (run.sh points the suppliers at the sink in between).
+// exist (run.sh points the suppliers at the sink in between); the broker's
+// URL is --url, or else what --go-file holds.
 // Environment: BENCH_KEY, BENCH_SERVICE, BENCH_COMPONENT, BENCH_SUMMARY,
 // BENCH_DESCRIPTION, as post_ticket.lua; BENCH_LEGS: creates per ticket.
 import fs from 'node:fs';
@@ -33,9 +41,13 @@ const { values: opt } = parseArgs({
 		key: { type: 'string' }, 'port-file': { type: 'string' }, 'go-file': { type: 'string' },
 		window: { type: 'string', default: '64' }, warmup: { type: 'string', default: '2' },
 		seconds: { type: 'string', default: '10' }, drain: { type: 'string', default: '10' },
+		mode: { type: 'string', default: 'bench' }, soak: { type: 'string', default: '600' },
+		period: { type: 'string', default: '60' },
 	},
 });
-for (const k of ['url', 'ca', 'cert', 'key', 'port-file', 'go-file']) {
+if (!['bench', 'soak', 'sink'].includes(opt.mode)) throw new Error(`e2e.mjs: no mode ${opt.mode}`);
+const needed = opt.mode === 'sink' ? ['cert', 'key', 'port-file'] : ['ca', 'cert', 'key', 'port-file', 'go-file'];
+for (const k of needed) {
 	if (!opt[k]) throw new Error(`e2e.mjs: --${k} is required`);
 }
 const env = (name) => {
@@ -87,11 +99,12 @@ const sink = https.createServer({ cert: fs.readFileSync(opt.cert), key: fs.readF
 sink.keepAliveTimeout = 60000;
 await new Promise((r) => sink.listen(0, '127.0.0.1', r));
 fs.writeFileSync(opt['port-file'], `${sink.address().port}\n`);
+if (opt.mode === 'sink') await new Promise(() => {}); // serves until killed
 while (!fs.existsSync(opt['go-file'])) await sleep(50);
 
 // ---------------------------------------------------------------- customer
 const agent = new https.Agent({ keepAlive: true, maxSockets: 64, ca: fs.readFileSync(opt.ca) });
-const target = new URL('/v1/tickets', opt.url);
+const target = new URL('/v1/tickets', opt.url || fs.readFileSync(opt['go-file'], 'utf8').trim());
 const head = {
 	service: env('BENCH_SERVICE'), type: 'incident', component: env('BENCH_COMPONENT'),
 	summary: env('BENCH_SUMMARY'), description: env('BENCH_DESCRIPTION'),
@@ -175,50 +188,77 @@ say(`bench sustained_ms ${Math.round(sustainedMs)}`);
 say(`bench sustained_rate ${rate.toFixed(1)}`);
 say(`bench sink_cpu_ms ${Math.round((cpu1.user + cpu1.system) / 1000)}`);
 
-// ---------------------------------------------------------------- 2. latency
-const half = rate / 2;
-const sent = []; // {at: scheduled ms, id}
-const posts = [];
-say('mark latency_start');
-t0 = performance.now();
-const total = Math.floor((half * STEADY_MS) / 1000);
-for (let i = 0; i < total; i++) {
-	const at = t0 + (i * 1000) / half;
-	const wait = at - performance.now();
+// ---------------------------------------------------------------- 2. open loop
+// POSTs at `perSecond` on a schedule for `ms`, each entry tagged with its
+// period (of periodMs); marks each period's end; waits for the answers and
+// up to DRAIN_MS for the last deliveries. Returns the entries.
+async function openLoop(perSecond, ms, periodMs) {
+	const sent = []; // {at: scheduled ms, period, id, answered}
+	const posts = [];
+	const begin = performance.now();
+	const total = Math.floor((perSecond * ms) / 1000);
+	let period = 0;
+	for (let i = 0; i < total; i++) {
+		const at = begin + (i * 1000) / perSecond;
+		while (at - begin >= (period + 1) * periodMs) say(`mark period_${++period}`);
+		const wait = at - performance.now();
+		if (wait > 1) await sleep(wait);
+		const entry = { at, period, id: null, answered: 0 };
+		sent.push(entry);
+		posts.push(post().then((id) => {
+			entry.id = id;
+			entry.answered = performance.now();
+		}));
+	}
+	const wait = begin + ms - performance.now();
 	if (wait > 1) await sleep(wait);
-	const entry = { at, id: null, answered: 0 };
-	sent.push(entry);
-	posts.push(post().then((id) => {
-		entry.id = id;
-		entry.answered = performance.now();
-	}));
+	while (period < Math.ceil(ms / periodMs)) say(`mark period_${++period}`);
+	sent.elapsed = performance.now() - begin;
+	await Promise.all(posts);
+	const deadline = performance.now() + DRAIN_MS;
+	while (performance.now() < deadline && sent.some((s) => s.id !== null && (arrivals.get(s.id) || []).length < LEGS)) await sleep(50);
+	return sent;
 }
-const latencyMs = performance.now() - t0;
+
+// The latencies of entries: POST -> each create at the sink, POST -> 201.
+function latencies(entries) {
+	const lat = [], answer = [];
+	let missing = 0, accepted = 0;
+	for (const s of entries) {
+		if (s.id === null) continue;
+		accepted++;
+		const got = arrivals.get(s.id) || [];
+		missing += LEGS - Math.min(LEGS, got.length);
+		for (const t of got) lat.push(t - s.at);
+		answer.push(s.answered - s.at);
+	}
+	lat.sort((a, b) => a - b);
+	answer.sort((a, b) => a - b);
+	return { lat, answer, missing, accepted };
+}
+
+const half = rate / 2;
+say('mark latency_start');
+const soak = opt.mode === 'soak';
+const openMs = soak ? Number(opt.soak) * 1000 : STEADY_MS;
+const sent = await openLoop(half, openMs, soak ? Number(opt.period) * 1000 : openMs);
 say('mark latency_end');
-await Promise.all(posts);
-const deadline = performance.now() + DRAIN_MS;
-const ids = sent.filter((s) => s.id !== null);
-while (performance.now() < deadline && ids.some((s) => (arrivals.get(s.id) || []).length < LEGS)) await sleep(50);
-const lat = [], answer = [];
-let missing = 0;
-for (const s of ids) {
-	const got = arrivals.get(s.id) || [];
-	missing += LEGS - Math.min(LEGS, got.length);
-	for (const t of got) lat.push(t - s.at);
-	answer.push(s.answered - s.at);
-}
-lat.sort((a, b) => a - b);
-answer.sort((a, b) => a - b);
+const all = latencies(sent);
 say(`bench latency_rate ${half.toFixed(1)}`);
-say(`bench latency_offered ${total}`);
-say(`bench latency_achieved ${((total * 1000) / latencyMs).toFixed(1)}`);
-say(`bench latency_accepted ${ids.length}`);
-say(`bench latency_deliveries ${lat.length}`);
-say(`bench latency_missing ${missing}`);
-say(`bench latency_p50_ms ${percentile(lat, 50).toFixed(1)}`);
-say(`bench latency_p99_ms ${percentile(lat, 99).toFixed(1)}`);
-say(`bench answer_p50_ms ${percentile(answer, 50).toFixed(1)}`);
-say(`bench answer_p99_ms ${percentile(answer, 99).toFixed(1)}`);
+say(`bench latency_offered ${sent.length}`);
+say(`bench latency_achieved ${((sent.length * 1000) / sent.elapsed).toFixed(1)}`);
+say(`bench latency_accepted ${all.accepted}`);
+say(`bench latency_deliveries ${all.lat.length}`);
+say(`bench latency_missing ${all.missing}`);
+say(`bench latency_p50_ms ${percentile(all.lat, 50).toFixed(1)}`);
+say(`bench latency_p99_ms ${percentile(all.lat, 99).toFixed(1)}`);
+say(`bench answer_p50_ms ${percentile(all.answer, 50).toFixed(1)}`);
+say(`bench answer_p99_ms ${percentile(all.answer, 99).toFixed(1)}`);
+for (let p = 0; soak && p < Math.ceil(openMs / (Number(opt.period) * 1000)); p++) {
+	const one = latencies(sent.filter((s) => s.period === p));
+	say(`period ${p + 1} ${one.accepted} ${percentile(one.answer, 99).toFixed(1)} ` +
+		`${percentile(one.lat, 99).toFixed(1)} ${one.missing}`);
+}
 say(`bench failures ${failures.count}`);
 if (failures.first) say(`bench first_failure ${failures.first.replace(/\s+/g, ' ')}`);
 agent.destroy();

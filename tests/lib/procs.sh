@@ -78,10 +78,11 @@ wait_ready() {
 	die "$2/readyz did not answer 200 in $4 s (last: $code)" "$5"
 }
 
-# start_db DB LOG [durable]: a throwaway PostgreSQL (pgdir) with database DB migrated; exports KETEN_DATABASE_URL.
+# start_db DB LOG [durable] [stats]: a throwaway PostgreSQL (pgdir, pg.sh says what durable and stats do)
+# with database DB migrated; exports KETEN_DATABASE_URL.
 start_db() {
-	pgdir=$("$root/tests/lib/pg.sh" start ${3:+"$3"}) ||
-		die "could not start PostgreSQL (tests/lib/pg.sh start${3:+ $3})"
+	pgdir=$("$root/tests/lib/pg.sh" start "${@:3}") ||
+		die "could not start PostgreSQL (tests/lib/pg.sh start ${*:3})"
 	psql -h "$pgdir" -U postgres -d postgres -XAtq -v ON_ERROR_STOP=1 \
 		-c "CREATE DATABASE $1" >>"$2" 2>&1 || die "could not create database $1" "$2"
 	export KETEN_DATABASE_URL="host=$pgdir user=postgres dbname=$1"
