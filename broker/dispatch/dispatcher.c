@@ -25,6 +25,7 @@
 #include "dispatch/transport.h"
 #include "dispatch/wake.h"
 #include "store/dbpool.h"
+#include "store/rule_ticket.h"
 #include "store/tx_outbox.h"
 
 struct delivery {
@@ -135,6 +136,28 @@ static long long plan_retry(struct delivery *dl)
 
 /* ---- worker side: claim, build, record ---- */
 
+/* The full records of the tickets of the n claimed msgs, read in one
+ * statement (see kt_build); NULL, logged, when they could not be. */
+static json_t *claimed_tickets(struct kt_db *db, const struct kt_claimed_msg *msgs, size_t n)
+{
+	json_t *ids = json_array(), *tickets = NULL;
+	struct kt_err err = { 0 };
+
+	for (size_t i = 0; ids && i < n; i++)
+		if (msgs[i].ticket_id && json_array_append_new(ids, json_string(msgs[i].ticket_id)))
+			json_decref(ids), ids = NULL;
+	if (ids)
+		tickets = kt_store_ticket_full_of(db, ids, &err);
+	else
+		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	if (!tickets)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err.code),
+		       "the claimed tickets could not be read: %s", err.message);
+	kt_err_release(&err);
+	json_decref(ids);
+	return tickets;
+}
+
 static int record(struct kt_db *db, struct delivery *dl, struct kt_err *err)
 {
 	int stale;
@@ -152,7 +175,7 @@ static int record(struct kt_db *db, struct delivery *dl, struct kt_err *err)
  * be read, or what the adapter refuses, can never be sent (dead letter);
  * a missing secret may be fixed by the operator (retry). KT_ERR when dl's
  * outcome is set instead. */
-static int build(struct kt_db *db, struct delivery *dl)
+static int build(const json_t *tickets, struct delivery *dl)
 {
 	struct kt_err err = { 0 };
 
@@ -161,7 +184,7 @@ static int build(struct kt_db *db, struct delivery *dl)
 		kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", dl->msg.id,
 					      "supplier", dl->msg.supplier.key),
 		       "outbox message cannot be read: %s (dead letter)", dl->msg.unreadable);
-	} else if (kt_build(db, &dl->msg, &dl->ob, &err) == KT_OK) {
+	} else if (kt_build(tickets, &dl->msg, &dl->ob, &err) == KT_OK) {
 		return KT_OK;
 	}
 	kt_classify_broker(&err, &dl->outcome);
@@ -180,6 +203,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		.paused = c->paused, .busy = c->busy, .max_inflight = cfg->supplier_max_inflight,
 	};
 	struct kt_claimed_msg *msgs = NULL;
+	json_t *tickets;
 	size_t n = 0, i;
 
 	/* Before the claim that may take the probe, so its budget has it. */
@@ -188,6 +212,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
 				  cfg->supplier_search_lag_ms, &gates, &msgs, &n, err))
 		return KT_ERR;
+	tickets = n ? claimed_tickets(db, msgs, n) : NULL;
 	for (i = 0; i < n; i++) {
 		struct delivery *dl = calloc(1, sizeof(*dl));
 
@@ -197,7 +222,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		dl->msg = msgs[i];
 		memset(&msgs[i], 0, sizeof(msgs[i]));
 		dl->claimed_ms = kt_clock_mono_ms();
-		if (build(db, dl) == KT_OK) {
+		if (build(tickets, dl) == KT_OK) {
 			STAILQ_INSERT_TAIL(&c->ready, dl, link);
 			continue;
 		}
@@ -209,6 +234,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	for (; i < n; i++)
 		kt_claimed_msg_release(&msgs[i]);
 	free(msgs);
+	json_decref(tickets);
 	return KT_OK;
 }
 
