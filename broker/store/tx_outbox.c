@@ -363,12 +363,85 @@ static PGresult *update_batch(struct kt_db *db, json_t *rows, struct kt_err *err
 		rows, err);
 }
 
+/* The round of each outcome of rs that ends its message (-1: none, or
+ * stale): how many such earlier ones of rs are of its ticket. */
+static void end_rounds(const struct kt_outbox_result *rs, size_t n, const int *row_of,
+		       int *round)
+{
+	for (size_t i = 0; i < n; i++) {
+		round[i] = -1;
+		if (row_of[i] < 0 || strcmp(kt_outcome_state(rs[i].o), "pending") == 0)
+			continue;
+		round[i] = 0;
+		for (size_t j = 0; j < i; j++)
+			if (round[j] >= 0 && strcmp(rs[j].ticket_id, rs[i].ticket_id) == 0)
+				round[i]++;
+	}
+}
+
+/* The events and leg changes of the outcomes of rs that end their
+ * message (res: the update's answer, row_of: each one's row in it). A
+ * ticket's own entries come in the order of rs, each message's event
+ * before what its leg's change records; so a round takes each ticket's
+ * next message: its events in one statement, then its leg changes. */
+static int record_ends(struct kt_db *db, const struct kt_outbox_result *rs, json_t **docs,
+		       size_t n, PGresult *res, const int *row_of, struct kt_err *err)
+{
+	int *round = calloc(n ? n : 1, sizeof(*round));
+	json_t *events = json_array();
+	int rc = KT_OK, more = 1;
+
+	if (!round || !events) {
+		free(round);
+		json_decref(events);
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	}
+	end_rounds(rs, n, row_of, round);
+	for (int k = 0; rc == KT_OK && more; k++) {
+		more = 0;
+		for (size_t i = 0; rc == KT_OK && i < n; i++) {
+			const struct kt_outcome *o = rs[i].o;
+			int r = row_of[i];
+
+			if (round[i] != k)
+				continue;
+			more = 1;
+			if (json_array_append_new(events, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:I, s:O}}",
+				"i", (json_int_t)i, "ticket_id", PQgetvalue(res, r, 2),
+				"leg_id", PQgetvalue(res, r, 1),
+				"kind", o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead",
+				"data", "operation", PQgetvalue(res, r, 4),
+				"attempts", (json_int_t)strtoll(PQgetvalue(res, r, 5), NULL, 10),
+				"outcome", docs[i])))
+				rc = kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		}
+		if (rc == KT_OK)
+			rc = add_events(db, &events, err);
+		for (size_t i = 0; rc == KT_OK && i < n; i++) {
+			const struct kt_outcome *o = rs[i].o;
+			struct kt_leg_change c = {
+				.external_id = o->external_id, .has_status = o->has_status,
+				.status = o->status,
+			};
+
+			if (round[i] == k && o->kind == KT_OUT_DELIVERED &&
+			    (o->external_id || o->has_status))
+				rc = kt_store_leg_apply(db, PQgetvalue(res, row_of[i], 1),
+							PQgetvalue(res, row_of[i], 2),
+							PQgetvalue(res, row_of[i], 3), &c, err);
+		}
+	}
+	free(round);
+	json_decref(events);
+	return rc;
+}
+
 /* Records rs in one transaction (kt_store_outbox_finish_all without the
  * fallback); docs[i] is outcome i's document. */
 static int finish_batch(struct kt_db *db, struct kt_outbox_result *rs, json_t **docs, size_t n,
 			int *row_of, struct kt_err *err)
 {
-	json_t *rows = json_array(), *events = json_array();
+	json_t *rows = json_array();
 	PGresult *res = NULL;
 
 	for (size_t i = 0; rows && i < n; i++) {
@@ -382,14 +455,10 @@ static int finish_batch(struct kt_db *db, struct kt_outbox_result *rs, json_t **
 			json_decref(rows), rows = NULL;
 		row_of[i] = -1;
 	}
-	if (!rows || !events) {
-		json_decref(rows);
-		json_decref(events);
+	if (!rows)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	}
 	if (kt_db_begin(db, err)) {
 		json_decref(rows);
-		json_decref(events);
 		return KT_ERR;
 	}
 	if (lock_ending(db, rs, n, err)) {
@@ -404,46 +473,17 @@ static int finish_batch(struct kt_db *db, struct kt_outbox_result *rs, json_t **
 		if (i >= 0 && (size_t)i < n)
 			row_of[i] = r;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct kt_outcome *o = rs[i].o;
-		int r = row_of[i];
-
-		if (r < 0 || strcmp(kt_outcome_state(o), "pending") == 0)
-			continue;
-		if (json_array_append_new(events, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:I, s:O}}",
-			"i", (json_int_t)i, "ticket_id", PQgetvalue(res, r, 2),
-			"leg_id", PQgetvalue(res, r, 1),
-			"kind", o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead",
-			"data", "operation", PQgetvalue(res, r, 4),
-			"attempts", (json_int_t)strtoll(PQgetvalue(res, r, 5), NULL, 10),
-			"outcome", docs[i]))) {
-			kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-			goto rollback;
-		}
-		if (o->kind == KT_OUT_DELIVERED && (o->external_id || o->has_status)) {
-			struct kt_leg_change c = {
-				.external_id = o->external_id, .has_status = o->has_status,
-				.status = o->status,
-			};
-
-			/* Its event goes before what the leg's change records. */
-			if (add_events(db, &events, err) ||
-			    kt_store_leg_apply(db, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
-					       PQgetvalue(res, r, 3), &c, err))
-				goto rollback;
-		}
-	}
-	if (add_events(db, &events, err) || kt_db_commit(db, err))
+	if (record_ends(db, rs, docs, n, res, row_of, err))
+		goto rollback;
+	if (kt_db_commit(db, err))
 		goto rollback;
 	for (size_t i = 0; i < n; i++)
 		rs[i].stale = row_of[i] < 0;
 	PQclear(res);
-	json_decref(events);
 	return KT_OK;
 rollback:
 	kt_db_rollback(db);
 	PQclear(res);
-	json_decref(events);
 	return KT_ERR;
 }
 

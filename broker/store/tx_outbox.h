@@ -103,7 +103,9 @@ struct kt_outbox_result {
  * (kt_store_leg_apply), in the order of rs. The tickets of those are
  * locked first, once, in the order of their ids (so that batches on
  * several nodes never wait on each other in a circle); the messages are
- * updated in one statement and their events inserted a run at a time.
+ * updated in one statement, and the events of each ticket's first (then
+ * next) message of rs inserted in one statement before their legs'
+ * changes, so that each ticket's timeline has them in the order of rs.
  * A lease that ran out and was taken by another node leaves that message
  * unchanged and sets its stale. When the batch fails as a whole, each is
  * recorded alone, so that one that cannot be never holds the others back;
