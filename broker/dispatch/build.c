@@ -9,23 +9,23 @@
 #include "base/webhook_sign.h"
 #include "dispatch/build.h"
 #include "model/view.h"
-#include "store/rule_ticket.h"
 
-int kt_build(struct kt_db *db, const struct kt_claimed_msg *m, struct kt_outbound *ob,
+int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_outbound *ob,
 	     struct kt_err *err)
 {
 	const struct kt_claimed_supplier *s = &m->supplier;
-	struct kt_principal integrator = { .role = KT_ROLE_INTEGRATOR };
 	struct kt_adapter_msg am = { 0 };
-	json_t *full, *view, *supplier;
+	const json_t *full = json_object_get(tickets, m->ticket_id);
+	json_t *view, *supplier;
 	int rc;
 
 	memset(ob, 0, sizeof(*ob));
-	full = kt_store_ticket_full(db, m->ticket_id, &integrator, err);
+	if (!tickets)
+		return kt_err_set(err, KT_EC_INTERNAL, "tickets_unread",
+				  "the claimed tickets could not be read");
 	if (!full)
-		return KT_ERR;
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	view = kt_view_supplier_leg(full, s->id, s->key, m->leg_id);
-	json_decref(full);
 	if (!view)
 		return kt_err_set(err, KT_EC_INVALID, "unroutable", "the leg is not the supplier's");
 	ob->adapter = kt_adapter_find(s->adapter);

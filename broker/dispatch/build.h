@@ -7,7 +7,6 @@
 
 #include "keten/adapter.h"
 #include "store/claimed.h"
-#include "store/store.h"
 
 #define KT_OUTBOUND_MAX_HEADERS (KT_ADAPTER_MAX_HEADERS + 5)
 
@@ -22,13 +21,17 @@ struct kt_outbound {
 	size_t n_headers;
 };
 
-/* On a worker: reads m's ticket as the integrator, projects the supplier's
- * leg and has m's adapter build its request (or its lookup, when m is in
- * doubt and the adapter can search), then resolves the supplier's secret.
- * Fills ob (which the caller releases even on failure). Fails with the
- * adapter's error, invalid "unroutable" (the leg is not the supplier's)
- * or "adapter_build" (no such adapter), or config "secret_unavailable". */
-int kt_build(struct kt_db *db, const struct kt_claimed_msg *m, struct kt_outbound *ob,
+/* On a worker: projects the supplier's leg out of m's ticket, taken from
+ * tickets (the claim's full records, {ticket id: record}, as
+ * kt_store_ticket_full_of reads them; NULL: they could not be read), and
+ * has m's adapter build its request (or its lookup, when m is in doubt
+ * and the adapter can search), then resolves the supplier's secret.
+ * Fills ob (which the caller releases even on failure). Fails with
+ * internal "tickets_unread" (tickets NULL), not_found "not_found" (no
+ * such ticket), the adapter's error, invalid "unroutable" (the leg is not
+ * the supplier's) or "adapter_build" (no such adapter), or config
+ * "secret_unavailable". */
+int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_outbound *ob,
 	     struct kt_err *err);
 
 /* At send time now_s (Unix seconds): ob's header lines, the adapter's,

@@ -1,8 +1,8 @@
 /* dispatcher.c - the cycle of one delivery: claim (worker: store/tx_outbox.h,
  * then dispatch/build.h) -> admit (loop: dispatch/gate.h) -> sign and send
  * (loop: dispatch/transport.h) -> classify (dispatch/classify.h) ->
- * record (worker: the outcome under the lease) -> freed; or, when its
- * supplier's gate closed meanwhile, claim -> unlease (worker: handed back
+ * record (worker: the outcomes that finished together, in one
+ * transaction) -> freed; or, when its supplier's gate closed meanwhile, claim -> unlease (worker: handed back
  * unsent) -> freed. Also the kick and wake entry points, and the timer
  * that kicks every dispatch_interval_ms. Every limit of a call is the
  * supplier's own when its chain document entry has one (its "delivery",
@@ -25,6 +25,7 @@
 #include "dispatch/transport.h"
 #include "dispatch/wake.h"
 #include "store/dbpool.h"
+#include "store/rule_ticket.h"
 #include "store/tx_outbox.h"
 
 struct delivery {
@@ -68,6 +69,9 @@ struct kt_dispatcher {
 	int claiming;
 	int kicked;
 	int inflight;                /* claimed and not yet recorded */
+	struct delivery_list finished; /* outcomes waiting for a record job */
+	int n_finished;
+	int recording;               /* record jobs submitted and not done */
 	int stopping;
 	LIST_HEAD(, delivery) sending; /* handed to the transport */
 };
@@ -135,24 +139,73 @@ static long long plan_retry(struct delivery *dl)
 
 /* ---- worker side: claim, build, record ---- */
 
-static int record(struct kt_db *db, struct delivery *dl, struct kt_err *err)
+/* The full records of the tickets of the n claimed msgs, read in one
+ * statement (see kt_build); NULL, logged, when they could not be. */
+static json_t *claimed_tickets(struct kt_db *db, const struct kt_claimed_msg *msgs, size_t n)
 {
-	int stale;
+	json_t *ids = json_array(), *tickets = NULL;
+	struct kt_err err = { 0 };
 
-	if (kt_store_outbox_finish(db, dl->msg.id, dl->msg.token, &dl->outcome, &stale, err))
-		return KT_ERR;
-	if (stale)
-		kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", dl->msg.id,
-					      "outcome", dl->outcome.code),
-		       "outcome dropped: the lease had passed to another node");
-	return KT_OK;
+	for (size_t i = 0; ids && i < n; i++)
+		if (msgs[i].ticket_id && json_array_append_new(ids, json_string(msgs[i].ticket_id)))
+			json_decref(ids), ids = NULL;
+	if (ids)
+		tickets = kt_store_ticket_full_of(db, ids, &err);
+	else
+		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	if (!tickets)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err.code),
+		       "the claimed tickets could not be read: %s", err.message);
+	kt_err_release(&err);
+	json_decref(ids);
+	return tickets;
+}
+
+/* Records the outcomes of the deliveries on list in one transaction
+ * (kt_store_outbox_finish_all) and logs those dropped or not recorded:
+ * the leases of those run out and their messages are tried again. */
+static void record_all(struct kt_db *db, struct delivery_list *list)
+{
+	struct kt_outbox_result *rs;
+	struct kt_err err = { 0 };
+	struct delivery *dl;
+	size_t n = 0, i = 0;
+
+	STAILQ_FOREACH(dl, list, link)
+		n++;
+	if (n == 0)
+		return;
+	if (!(rs = calloc(n, sizeof(*rs)))) {
+		kt_log(KT_LOG_WARN, NULL, "out of memory: %zu delivery outcomes not recorded "
+		       "(the leases will expire and the messages be retried)", n);
+		return;
+	}
+	STAILQ_FOREACH(dl, list, link)
+		rs[i++] = (struct kt_outbox_result){ .id = dl->msg.id, .token = dl->msg.token,
+			.ticket_id = dl->msg.ticket_id, .o = &dl->outcome };
+	kt_store_outbox_finish_all(db, rs, n, &err);
+	i = 0;
+	STAILQ_FOREACH(dl, list, link) {
+		if (rs[i].stale)
+			kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", dl->msg.id,
+						      "outcome", dl->outcome.code),
+			       "outcome dropped: the lease had passed to another node");
+		else if (rs[i].failed)
+			kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", dl->msg.id,
+						      "error", err.code),
+			       "could not record a delivery outcome: %s (the lease will expire "
+			       "and the message be retried)", err.message);
+		i++;
+	}
+	kt_err_release(&err);
+	free(rs);
 }
 
 /* Builds dl's request, or sorts why it cannot be: a row whose data cannot
  * be read, or what the adapter refuses, can never be sent (dead letter);
  * a missing secret may be fixed by the operator (retry). KT_ERR when dl's
  * outcome is set instead. */
-static int build(struct kt_db *db, struct delivery *dl)
+static int build(const json_t *tickets, struct delivery *dl)
 {
 	struct kt_err err = { 0 };
 
@@ -161,7 +214,7 @@ static int build(struct kt_db *db, struct delivery *dl)
 		kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", dl->msg.id,
 					      "supplier", dl->msg.supplier.key),
 		       "outbox message cannot be read: %s (dead letter)", dl->msg.unreadable);
-	} else if (kt_build(db, &dl->msg, &dl->ob, &err) == KT_OK) {
+	} else if (kt_build(tickets, &dl->msg, &dl->ob, &err) == KT_OK) {
 		return KT_OK;
 	}
 	kt_classify_broker(&err, &dl->outcome);
@@ -180,6 +233,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		.paused = c->paused, .busy = c->busy, .max_inflight = cfg->supplier_max_inflight,
 	};
 	struct kt_claimed_msg *msgs = NULL;
+	json_t *tickets;
 	size_t n = 0, i;
 
 	/* Before the claim that may take the probe, so its budget has it. */
@@ -188,6 +242,7 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
 				  cfg->supplier_search_lag_ms, &gates, &msgs, &n, err))
 		return KT_ERR;
+	tickets = n ? claimed_tickets(db, msgs, n) : NULL;
 	for (i = 0; i < n; i++) {
 		struct delivery *dl = calloc(1, sizeof(*dl));
 
@@ -197,30 +252,42 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		dl->msg = msgs[i];
 		memset(&msgs[i], 0, sizeof(msgs[i]));
 		dl->claimed_ms = kt_clock_mono_ms();
-		if (build(db, dl) == KT_OK) {
+		if (build(tickets, dl) == KT_OK)
 			STAILQ_INSERT_TAIL(&c->ready, dl, link);
-			continue;
-		}
-		if (record(db, dl, err) != KT_OK)
-			kt_err_release(err);
-		STAILQ_INSERT_TAIL(&c->settled, dl, link);
+		else
+			STAILQ_INSERT_TAIL(&c->settled, dl, link);
 	}
+	record_all(db, &c->settled);
 	/* Those not taken for want of memory: their leases run out. */
 	for (; i < n; i++)
 		kt_claimed_msg_release(&msgs[i]);
 	free(msgs);
+	json_decref(tickets);
 	return KT_OK;
 }
 
-static int record_work(struct kt_db *db, void *arg, struct kt_err *err)
+static int unlease_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct delivery *dl = arg;
 	int stale;
 
-	if (dl->unlease_in_ms > 0)
-		return kt_store_outbox_unlease(db, dl->msg.id, dl->msg.token,
-					       dl->unlease_in_ms, &stale, err);
-	return record(db, dl, err);
+	return kt_store_outbox_unlease(db, dl->msg.id, dl->msg.token, dl->unlease_in_ms,
+				       &stale, err);
+}
+
+/* The outcomes of one record job (owned, with their deliveries). */
+struct record_batch {
+	struct kt_dispatcher *d;
+	struct delivery_list list;
+};
+
+static int record_work(struct kt_db *db, void *arg, struct kt_err *err)
+{
+	struct record_batch *b = arg;
+
+	(void)err;
+	record_all(db, &b->list);
+	return KT_OK;
 }
 
 /* ---- loop side ---- */
@@ -323,7 +390,7 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 	free(c);
 }
 
-static void record_done(void *arg, int rc, struct kt_err *err)
+static void unlease_done(void *arg, int rc, struct kt_err *err)
 {
 	struct delivery *dl = arg;
 	struct kt_dispatcher *d = dl->d;
@@ -331,9 +398,52 @@ static void record_done(void *arg, int rc, struct kt_err *err)
 	if (rc != KT_OK)
 		kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "message", dl->msg.id,
 					      "error", err->code),
-		       "could not record a delivery outcome: %s (the lease will expire "
+		       "could not hand back an unsent message: %s (the lease will expire "
 		       "and the message be retried)", err->message);
 	delivery_settle(dl);
+	kt_dispatcher_kick(d);
+}
+
+static void record_done(void *arg, int rc, struct kt_err *err);
+
+/* Submits the outcomes of the finished deliveries as one record job: at
+ * once when no record job runs (a lone outcome never waits), else once
+ * dispatch_batch of them have gathered, or when now is set; otherwise
+ * they wait for the running job's end (record_done). */
+static void flush_finished(struct kt_dispatcher *d, int now)
+{
+	struct record_batch *b;
+
+	if (STAILQ_EMPTY(&d->finished) ||
+	    (d->recording && d->n_finished < d->app->cfg->dispatch_batch && !now))
+		return;
+	if (!(b = calloc(1, sizeof(*b))))
+		return; /* tried again at the next outcome or job's end */
+	b->d = d;
+	STAILQ_INIT(&b->list);
+	STAILQ_CONCAT(&b->list, &d->finished);
+	d->n_finished = 0;
+	d->recording++;
+	kt_dbpool_submit(d->app->bg_pool, record_work, record_done, b);
+}
+
+static void record_done(void *arg, int rc, struct kt_err *err)
+{
+	struct record_batch *b = arg;
+	struct kt_dispatcher *d = b->d;
+	struct delivery *dl;
+
+	if (rc != KT_OK)
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
+		       "could not record delivery outcomes: %s (the leases will expire "
+		       "and the messages be retried)", err->message);
+	while ((dl = STAILQ_FIRST(&b->list))) {
+		STAILQ_REMOVE_HEAD(&b->list, link);
+		delivery_settle(dl);
+	}
+	free(b);
+	d->recording--;
+	flush_finished(d, 0);
 	kt_dispatcher_kick(d);
 }
 
@@ -424,7 +534,9 @@ static void finish_delivery(struct delivery *dl)
 			 "state", kt_outcome_state(o)),
 	       "delivery: %s%s", o->message,
 	       o->gave_up ? " (retry budget spent: dead letter)" : "");
-	kt_dbpool_submit(d->app->bg_pool, record_work, record_done, dl);
+	STAILQ_INSERT_TAIL(&d->finished, dl, link);
+	d->n_finished++;
+	flush_finished(d, 0);
 }
 
 /* The transport's answer: what the supplier said, as an outcome. */
@@ -505,7 +617,7 @@ static void send_delivery(struct delivery *dl)
 		/* Claimed before the supplier's gate closed, or behind the
 		 * circuit's one probe: not sent. */
 		dl->unlease_in_ms = wait;
-		kt_dbpool_submit(dl->d->app->bg_pool, record_work, record_done, dl);
+		kt_dbpool_submit(dl->d->app->bg_pool, unlease_work, unlease_done, dl);
 		return;
 	}
 	if (start_call(dl, &err) != KT_OK) {
@@ -549,6 +661,7 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 	}
 	d->app = app;
 	LIST_INIT(&d->sending);
+	STAILQ_INIT(&d->finished);
 	kt_gates_init(&d->gates, &policy, cfg->supplier_max_inflight, cfg->dispatch_interval_ms);
 	if (!(d->transport = kt_transport_new(app->base, err)) ||
 	    !(d->wake = kt_wake_new(app, cfg->dispatch ? on_announced : NULL, d, err)) ||
@@ -578,6 +691,7 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 		event_del(d->tick);
 	kt_wake_stop(d->wake);
 	kt_sweep_stop(d->sweep);
+	flush_finished(d, 1);
 	/* Abandon transfers: their deliveries are freed here, their leases
 	 * run out in the database and the messages are claimed again. */
 	while (!LIST_EMPTY(&d->sending))

@@ -83,6 +83,36 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 	return v;
 }
 
+json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_err *err)
+{
+	char *text = json_dumps(ids, JSON_COMPACT);
+	const char *params[] = { text };
+	PGresult *res;
+	json_t *out;
+
+	if (!text) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	res = kt_db_exec(db, TICKET_JSON(TIMELINE_JSON)
+		" WHERE t.id IN (SELECT i::uuid FROM jsonb_array_elements_text($1::jsonb) i)",
+		1, params, err);
+	free(text);
+	if (!res)
+		return NULL;
+	out = json_object();
+	for (int i = 0; out && i < PQntuples(res); i++) {
+		json_t *t = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+
+		if (t)
+			json_object_set_new(out, PQgetvalue(res, i, 3), t);
+	}
+	PQclear(res);
+	if (!out)
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	return out;
+}
+
 /* A cursor is "<microseconds since the epoch>_<uuid>" of the last item. */
 static int parse_cursor(const char *cursor, char *ts, size_t tssz, char *id,
 			struct kt_err *err)

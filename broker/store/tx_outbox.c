@@ -4,7 +4,6 @@
 #include "base/utf8.h"
 #include "store/internal.h"
 #include "store/tx_outbox.h"
-#include "store/row_ticket.h"
 #include "store/rule_leg.h"
 
 static const char *const kind_names[] = {
@@ -252,97 +251,279 @@ static json_t *answer_text(const char *s, size_t n, size_t max)
 	return j;
 }
 
-static char *outcome_json(const struct kt_outcome *o)
+/* The outcome kept for o; a new reference, or NULL when out of memory. */
+static json_t *outcome_doc(const struct kt_outcome *o)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s}", "kind", kt_outcome_kind_name(o->kind),
 			      "code", o->code, "message", o->message);
-	char *text = NULL;
 
 	if (!j)
 		return NULL;
 	if (o->http_status)
 		json_object_set_new(j, "http_status", json_integer(o->http_status));
-	if (o->retry_after &&
-	    json_object_set_new(j, "retry_after", answer_text(o->retry_after,
-							      strlen(o->retry_after), 256)))
-		goto out;
-	if (o->body && json_object_set_new(j, "body", answer_text(o->body, o->body_len,
-								  KT_OUTCOME_BODY_MAX)))
-		goto out;
-	if (o->gave_up)
-		json_object_set_new(j, "gave_up", json_string("retry_budget"));
-	text = json_dumps(j, JSON_COMPACT);
-out:
-	json_decref(j);
-	return text;
+	if ((o->retry_after &&
+	     json_object_set_new(j, "retry_after", answer_text(o->retry_after,
+							       strlen(o->retry_after), 256))) ||
+	    (o->body && json_object_set_new(j, "body", answer_text(o->body, o->body_len,
+								   KT_OUTCOME_BODY_MAX))) ||
+	    (o->gave_up && json_object_set_new(j, "gave_up", json_string("retry_budget")))) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }
 
-int kt_store_outbox_finish(struct kt_db *db, const char *id, const char *token,
-			   const struct kt_outcome *o, int *stale, struct kt_err *err)
+/* Runs sql with one parameter, the JSON text of doc (which it frees). */
+static PGresult *exec_doc(struct kt_db *db, const char *sql, json_t *doc, struct kt_err *err)
 {
-	char delay[24], credit[24];
-	char *outcome = outcome_json(o);
-	const char *state = kt_outcome_state(o);
-	const char *params[] = { id, token, state, delay, outcome, credit,
-				 o->in_doubt ? "true" : "false" };
-	PGresult *res = NULL;
-	int rc = KT_ERR;
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	const char *params[] = { text };
+	PGresult *res;
 
-	*stale = 0;
-	if (!outcome)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	snprintf(delay, sizeof(delay), "%lld", o->retry_in_ms);
-	snprintf(credit, sizeof(credit), "%lld", o->credit_ms);
-	if (kt_db_begin(db, err))
-		goto out;
-	res = kt_db_exec(db,
-		"UPDATE outbox o SET state = $3, outcome = $5::jsonb, lease_owner = NULL,"
-		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
-		"  paused_ms = o.paused_ms + $6::bigint, in_doubt = $7::boolean,"
-		"  credited_until = now(),"
-		"  due_at = CASE WHEN $3 = 'pending'"
-		"   THEN now() + $4::bigint * interval '1 millisecond' ELSE o.due_at END"
-		" FROM legs l, suppliers s"
-		" WHERE o.id = $1::bigint AND o.lease_token = $2::uuid"
-		"  AND l.id = o.leg_id AND s.id = l.supplier_id"
-		" RETURNING o.leg_id, l.ticket_id, 'supplier:' || s.key, o.operation, o.attempts",
-		7, params, err);
+	json_decref(doc);
+	if (!text) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	res = kt_db_exec(db, sql, 1, params, err);
+	free(text);
+	return res;
+}
+
+/* Locks the tickets of the outcomes of rs that end their message, in the
+ * order of their ids. */
+static int lock_ending(struct kt_db *db, const struct kt_outbox_result *rs, size_t n,
+		       struct kt_err *err)
+{
+	json_t *ids = json_array();
+	PGresult *res;
+
+	for (size_t i = 0; ids && i < n; i++)
+		if (strcmp(kt_outcome_state(rs[i].o), "pending") != 0 &&
+		    json_array_append_new(ids, json_string(rs[i].ticket_id)))
+			json_decref(ids), ids = NULL;
+	if (json_array_size(ids) == 0 && ids) {
+		json_decref(ids);
+		return KT_OK;
+	}
+	res = exec_doc(db,
+		"SELECT 1 FROM tickets WHERE id IN"
+		"  (SELECT x::uuid FROM jsonb_array_elements_text($1::jsonb) x)"
+		" ORDER BY id FOR UPDATE", ids, err);
+	PQclear(res);
+	return res ? KT_OK : KT_ERR;
+}
+
+/* Inserts the delivered / delivery_dead events of *events (a JSON array of
+ * {i, ticket_id, leg_id, kind, data}), in order, and empties it. A
+ * delivered event's holder is the leg's supplier while the leg is open
+ * (as kt_store_leg_event), a dead letter's the integrator. */
+static int add_events(struct kt_db *db, json_t **events, struct kt_err *err)
+{
+	PGresult *res;
+
+	if (json_array_size(*events) == 0)
+		return KT_OK;
+	res = exec_doc(db,
+		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
+		"  occurred_at, data)"
+		" SELECT e.ticket_id, e.leg_id, e.kind, 'integrator', 'system',"
+		"  CASE WHEN e.kind = 'delivered' THEN coalesce((SELECT 'supplier:' || s.key"
+		"   FROM legs l JOIN suppliers s ON s.id = l.supplier_id"
+		"   WHERE l.id = e.leg_id AND keten_leg_is_open(l.status, l.ended)),"
+		"   'integrator') ELSE 'integrator' END, now(), e.data"
+		" FROM jsonb_to_recordset($1::jsonb)"
+		"  AS e(i integer, ticket_id uuid, leg_id uuid, kind text, data jsonb)"
+		" ORDER BY e.i", *events, err);
+	*events = json_array();
+	PQclear(res);
 	if (!res)
-		goto rollback;
-	if (PQntuples(res) != 1) {
-		*stale = 1;
-		rc = KT_OK;
-		goto rollback;
-	}
-	if (strcmp(state, "pending") != 0 &&
-	    (kt_store_ticket_lock(db, PQgetvalue(res, 0, 1), err) ||
-	     kt_store_leg_event(db, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0),
-		o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead", "integrator",
-		"system", o->kind == KT_OUT_DELIVERED ? NULL : "integrator", NULL,
-		json_pack("{s:s, s:I, s:o}", "operation", PQgetvalue(res, 0, 3),
-			  "attempts", (json_int_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10),
-			  "outcome", json_loads(outcome, 0, NULL)),
-		err)))
-		goto rollback;
-	if (o->kind == KT_OUT_DELIVERED && (o->external_id || o->has_status)) {
-		struct kt_leg_change c = {
-			.external_id = o->external_id, .has_status = o->has_status,
-			.status = o->status,
-		};
+		return KT_ERR;
+	return *events ? KT_OK : kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+}
 
-		if (kt_store_leg_apply(db, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-				       PQgetvalue(res, 0, 2), &c, err))
-			goto rollback;
+/* The update of a batch's outcomes: rows is [{i, id, token, state, delay,
+ * outcome, credit, in_doubt}]; one answer row per message whose lease
+ * token still matched. */
+static PGresult *update_batch(struct kt_db *db, json_t *rows, struct kt_err *err)
+{
+	return exec_doc(db,
+		"UPDATE outbox o SET state = b.state, outcome = b.outcome, lease_owner = NULL,"
+		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
+		"  paused_ms = o.paused_ms + b.credit, in_doubt = b.in_doubt,"
+		"  credited_until = now(),"
+		"  due_at = CASE WHEN b.state = 'pending'"
+		"   THEN now() + b.delay * interval '1 millisecond' ELSE o.due_at END"
+		" FROM jsonb_to_recordset($1::jsonb) AS b(i integer, id bigint, token uuid,"
+		"   state text, delay bigint, outcome jsonb, credit bigint, in_doubt boolean),"
+		"  legs l, suppliers s"
+		" WHERE o.id = b.id AND o.lease_token = b.token"
+		"  AND l.id = o.leg_id AND s.id = l.supplier_id"
+		" RETURNING b.i, o.leg_id, l.ticket_id, 'supplier:' || s.key, o.operation, o.attempts",
+		rows, err);
+}
+
+/* The round of each outcome of rs that ends its message (-1: none, or
+ * stale): how many such earlier ones of rs are of its ticket. */
+static void end_rounds(const struct kt_outbox_result *rs, size_t n, const int *row_of,
+		       int *round)
+{
+	for (size_t i = 0; i < n; i++) {
+		round[i] = -1;
+		if (row_of[i] < 0 || strcmp(kt_outcome_state(rs[i].o), "pending") == 0)
+			continue;
+		round[i] = 0;
+		for (size_t j = 0; j < i; j++)
+			if (round[j] >= 0 && strcmp(rs[j].ticket_id, rs[i].ticket_id) == 0)
+				round[i]++;
 	}
+}
+
+/* The events and leg changes of the outcomes of rs that end their
+ * message (res: the update's answer, row_of: each one's row in it). A
+ * ticket's own entries come in the order of rs, each message's event
+ * before what its leg's change records; so a round takes each ticket's
+ * next message: its events in one statement, then its leg changes. */
+static int record_ends(struct kt_db *db, const struct kt_outbox_result *rs, json_t **docs,
+		       size_t n, PGresult *res, const int *row_of, struct kt_err *err)
+{
+	int *round = calloc(n ? n : 1, sizeof(*round));
+	json_t *events = json_array();
+	int rc = KT_OK, more = 1;
+
+	if (!round || !events) {
+		free(round);
+		json_decref(events);
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	}
+	end_rounds(rs, n, row_of, round);
+	for (int k = 0; rc == KT_OK && more; k++) {
+		more = 0;
+		for (size_t i = 0; rc == KT_OK && i < n; i++) {
+			const struct kt_outcome *o = rs[i].o;
+			int r = row_of[i];
+
+			if (round[i] != k)
+				continue;
+			more = 1;
+			if (json_array_append_new(events, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:I, s:O}}",
+				"i", (json_int_t)i, "ticket_id", PQgetvalue(res, r, 2),
+				"leg_id", PQgetvalue(res, r, 1),
+				"kind", o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead",
+				"data", "operation", PQgetvalue(res, r, 4),
+				"attempts", (json_int_t)strtoll(PQgetvalue(res, r, 5), NULL, 10),
+				"outcome", docs[i])))
+				rc = kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		}
+		if (rc == KT_OK)
+			rc = add_events(db, &events, err);
+		for (size_t i = 0; rc == KT_OK && i < n; i++) {
+			const struct kt_outcome *o = rs[i].o;
+			struct kt_leg_change c = {
+				.external_id = o->external_id, .has_status = o->has_status,
+				.status = o->status,
+			};
+
+			if (round[i] == k && o->kind == KT_OUT_DELIVERED &&
+			    (o->external_id || o->has_status))
+				rc = kt_store_leg_apply(db, PQgetvalue(res, row_of[i], 1),
+							PQgetvalue(res, row_of[i], 2),
+							PQgetvalue(res, row_of[i], 3), &c, err);
+		}
+	}
+	free(round);
+	json_decref(events);
+	return rc;
+}
+
+/* Records rs in one transaction (kt_store_outbox_finish_all without the
+ * fallback); docs[i] is outcome i's document. */
+static int finish_batch(struct kt_db *db, struct kt_outbox_result *rs, json_t **docs, size_t n,
+			int *row_of, struct kt_err *err)
+{
+	json_t *rows = json_array();
+	PGresult *res = NULL;
+
+	for (size_t i = 0; rows && i < n; i++) {
+		const struct kt_outcome *o = rs[i].o;
+
+		if (json_array_append_new(rows, json_pack("{s:I, s:s, s:s, s:s, s:I, s:O, s:I, s:b}",
+			"i", (json_int_t)i, "id", rs[i].id, "token", rs[i].token,
+			"state", kt_outcome_state(o), "delay", (json_int_t)o->retry_in_ms,
+			"outcome", docs[i], "credit", (json_int_t)o->credit_ms,
+			"in_doubt", o->in_doubt)))
+			json_decref(rows), rows = NULL;
+		row_of[i] = -1;
+	}
+	if (!rows)
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	if (kt_db_begin(db, err)) {
+		json_decref(rows);
+		return KT_ERR;
+	}
+	if (lock_ending(db, rs, n, err)) {
+		json_decref(rows);
+		goto rollback;
+	}
+	if (!(res = update_batch(db, rows, err)))
+		goto rollback;
+	for (int r = 0; r < PQntuples(res); r++) {
+		long long i = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+
+		if (i >= 0 && (size_t)i < n)
+			row_of[i] = r;
+	}
+	if (record_ends(db, rs, docs, n, res, row_of, err))
+		goto rollback;
 	if (kt_db_commit(db, err))
 		goto rollback;
-	rc = KT_OK;
-	goto out;
+	for (size_t i = 0; i < n; i++)
+		rs[i].stale = row_of[i] < 0;
+	PQclear(res);
+	return KT_OK;
 rollback:
 	kt_db_rollback(db);
-out:
 	PQclear(res);
-	free(outcome);
+	return KT_ERR;
+}
+
+int kt_store_outbox_finish_all(struct kt_db *db, struct kt_outbox_result *rs, size_t n,
+			       struct kt_err *err)
+{
+	json_t **docs = calloc(n ? n : 1, sizeof(*docs));
+	int *row_of = calloc(n ? n : 1, sizeof(*row_of));
+	int rc = KT_ERR;
+
+	for (size_t i = 0; i < n; i++)
+		rs[i].stale = rs[i].failed = 0;
+	for (size_t i = 0; docs && i < n; i++)
+		if (!(docs[i] = outcome_doc(rs[i].o)))
+			break;
+	if (!docs || !row_of || (n && !docs[n - 1])) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		for (size_t i = 0; i < n; i++)
+			rs[i].failed = 1;
+	} else if (n == 0 || finish_batch(db, rs, docs, n, row_of, err) == KT_OK) {
+		rc = KT_OK;
+	} else if (n == 1) {
+		rs[0].failed = 1;
+	} else {
+		/* One that cannot be recorded must not hold back the rest. */
+		rc = KT_OK;
+		for (size_t i = 0; i < n; i++) {
+			kt_err_release(err);
+			if (finish_batch(db, &rs[i], &docs[i], 1, &row_of[i], err) != KT_OK) {
+				rs[i].failed = 1;
+				rc = KT_ERR;
+			}
+		}
+		if (rc == KT_OK)
+			kt_err_release(err);
+	}
+	for (size_t i = 0; docs && i < n; i++)
+		json_decref(docs[i]);
+	free(docs);
+	free(row_of);
 	return rc;
 }
 
