@@ -317,25 +317,27 @@ fail:
 	return KT_ERR;
 }
 
-int kt_store_route_open(struct kt_db *db, const struct kt_route_plan *plan,
-			const char *ticket_id, int *n_messages, struct kt_err *err)
+json_t *kt_store_route_plan_legs(const struct kt_route_plan *plan)
 {
 	json_t *why = json_pack("{s:s}", "by", kt_route_by_name(plan->target.by));
-	int rc = KT_OK;
+	json_t *legs = json_array(), *out = json_pack("{s:o, s:o}", "legs", legs, "why", why);
 
-	if (!why)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	if (!out)
+		return NULL;
 	if (plan->target.rule >= 0)
 		json_object_set_new(why, "rule", json_integer(plan->target.rule));
 	if (plan->n_legs == 0)
-		rc = kt_store_route_open_leg(db, ticket_id, NULL, plan->target.component_key, 0,
-					     "system", why, n_messages, err);
-	for (int i = 0; rc == KT_OK && i < plan->n_legs; i++)
-		rc = kt_store_route_open_leg(db, ticket_id, plan->legs[i].supplier_id,
-					     plan->legs[i].component_key, 0, "system", why,
-					     n_messages, err);
-	json_decref(why);
-	return rc;
+		json_array_append_new(legs, json_pack("{s:n, s:s?}", "supplier",
+						      "component", plan->target.component_key));
+	for (int i = 0; i < plan->n_legs; i++)
+		json_array_append_new(legs, json_pack("{s:s, s:s?}",
+			"supplier", plan->legs[i].supplier_id,
+			"component", plan->legs[i].component_key));
+	if (json_array_size(legs) != (size_t)(plan->n_legs ? plan->n_legs : 1)) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* ---- routing by hand -------------------------------------------------- */

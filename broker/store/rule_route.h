@@ -32,11 +32,13 @@ int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *ve
 /* Accepts NULL. */
 void kt_store_route_plan_free(struct kt_route_plan *plan);
 
-/* Opens the legs of plan on new ticket ticket_id (one per supplier, each
- * with its create message and a routed event saying what decided; none:
- * a triage leg), in the intake's transaction. */
-int kt_store_route_open(struct kt_db *db, const struct kt_route_plan *plan,
-			const char *ticket_id, int *n_messages, struct kt_err *err);
+/* The legs plan opens on a new ticket, for the intake's one statement
+ * (store/rule_intake.c): {"legs": [{"supplier": id or null, "component":
+ * key or null}, ...], "why": {"by": ..., "rule": n}}; one leg per
+ * supplier in plan order, or one triage leg (supplier null) when no
+ * supplier delivers the target. Every leg's routed (or triage) event
+ * carries why. Returns a new reference, NULL when out of memory. */
+json_t *kt_store_route_plan_legs(const struct kt_route_plan *plan);
 
 /* Opens a leg of ticket_id to supplier_id (NULL: a triage leg) for
  * component, with its create message, at hop `hop`, and records "routed"
