@@ -1,5 +1,5 @@
 /* rule_intake.c - a new ticket in the database (see store/rule_intake.h):
- * its service and routing, then one statement for the ticket row, its
+ * its service and routing (one statement), then one for the ticket row, its
  * legs, their create messages and the timeline, and the full record
  * built from what that statement returns. A rule file: runs in the
  * caller's transaction. */
@@ -166,15 +166,13 @@ json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
 			       const struct kt_intake *in, int *n_messages, struct kt_err *err)
 {
 	char impact[4], urgency[4], priority[4], actor[80];
-	const char *svc_params[] = { in->service,
-		p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL };
 	struct kt_route_ask ask = {
 		.type = kt_ticket_type_name(in->type), .component = in->component,
 		.category = in->category, .ci = in->ci,
 	};
 	struct kt_route_plan *plan = NULL;
 	const char *service_version, *customer_id;
-	PGresult *svc = NULL, *tres = NULL;
+	PGresult *tres = NULL;
 	json_t *legs = NULL, *full = NULL;
 	char *legs_text = NULL;
 
@@ -183,26 +181,10 @@ json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
 	snprintf(urgency, sizeof(urgency), "%d", in->urgency);
 	snprintf(priority, sizeof(priority), "%d", in->priority);
 	kt_principal_actor(p, actor, sizeof(actor));
-	/* FOR SHARE: a chain import cannot move the version under us. */
-	svc = kt_db_exec(db,
-		"SELECT s.customer_id, s.chain_version, cv.default_component"
-		" FROM services s JOIN chain_versions cv"
-		"  ON cv.service_id = s.id AND cv.version = s.chain_version"
-		" WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.customer_id = $2::uuid)"
-		" FOR SHARE OF s", 2, svc_params, err);
-	if (!svc)
+	if (kt_store_route_plan(db, in->service,
+				p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL, &ask, &plan, err))
 		goto out;
-	if (PQntuples(svc) != 1) {
-		kt_err_detail(err, "/service", "no such service");
-		kt_err_set(err, KT_EC_INVALID, "unknown_service", "unknown service \"%s\"", in->service);
-		goto out;
-	}
-	customer_id = PQgetvalue(svc, 0, 0);
-	service_version = PQgetvalue(svc, 0, 1);
-	if (kt_store_route_plan(db, in->service, service_version,
-				PQgetisnull(svc, 0, 2) ? NULL : PQgetvalue(svc, 0, 2),
-				&ask, &plan, err))
-		goto out;
+	kt_store_route_plan_service(plan, &customer_id, &service_version);
 	if (!(legs = kt_store_route_plan_legs(plan)) ||
 	    !(legs_text = json_dumps(legs, JSON_COMPACT))) {
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
@@ -226,7 +208,6 @@ out:
 	free(legs_text);
 	json_decref(legs);
 	PQclear(tres);
-	PQclear(svc);
 	kt_store_route_plan_free(plan);
 	return full;
 }
