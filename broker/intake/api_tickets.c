@@ -27,19 +27,19 @@ struct intake_work {
 };
 
 /* Inside the intake transaction: the ticket and the answer, rendered
- * before COMMIT so that the text kept for an Idempotency-Key is exactly
- * the 201 the caller gets. */
+ * before COMMIT from what the inserts returned (no read-back) so that the
+ * text kept for an Idempotency-Key is exactly the 201 the caller gets. */
 static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 		  struct kt_err *err)
 {
 	struct intake_work *w = arg;
-	char id[KT_UUID_LEN + 1];
-	json_t *view;
+	json_t *full, *view;
 
-	if (kt_store_intake_ticket(db, w->principal, &w->in, id, &w->n_messages, err) ||
-	    !(view = kt_api_ticket_view(db, w->principal, id, err)))
+	if (!(full = kt_store_intake_ticket(db, w->principal, &w->in, &w->n_messages, err)))
 		return KT_ERR;
-	out->body = json_dumps(view, JSON_COMPACT);
+	view = kt_view_ticket(full, w->principal, 1);
+	json_decref(full);
+	out->body = view ? json_dumps(view, JSON_COMPACT) : NULL;
 	json_decref(view);
 	if (!out->body)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");

@@ -14,11 +14,32 @@
  * holds the ticket's lock): the leg's next sequence number, its ticket's
  * priority, due now. payload (borrowed; NULL: none) is an object whose
  * members the adapter adds to what it sends. Adds one to *n_messages
- * (never NULL): every message queued is counted here, and a caller that
- * commits a count above zero wakes the dispatcher. not_found
+ * (never NULL): every message queued is counted here (or, for a new
+ * ticket's creates, from the rows KT_STORE_OUTBOX_CREATES returns), and a
+ * caller that commits a count above zero wakes the dispatcher. not_found
  * "unknown_leg" for a leg without a supplier. */
 int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operation op,
 			    const json_t *payload, int *n_messages, struct kt_err *err);
+
+/* A message's idempotency key, as SQL: fresh per message, sent with every
+ * attempt so the supplier can drop a repeat. */
+#define KT_STORE_OUTBOX_MSG_KEY "'msg_' || replace(gen_random_uuid()::text, '-', '')"
+
+/* For a statement that inserts a new ticket and its legs at once
+ * (store/rule_intake.c), where kt_store_outbox_enqueue cannot run (a leg
+ * inserted by the same statement is not visible to an UPDATE in it): a
+ * data-modifying CTE body queuing the create of every leg with a supplier
+ * in CTE `legs` (columns id, supplier_id) of the ticket in CTE `ticket`
+ * (column priority). Those legs must be inserted with next_seq 2: their
+ * create takes sequence number 1, as kt_store_outbox_enqueue would give
+ * it. RETURNING leg_id, state, operation, seq, attempts, due_at, outcome:
+ * the caller adds the rows it returns to its *n_messages, as
+ * kt_store_outbox_enqueue does. */
+#define KT_STORE_OUTBOX_CREATES(legs, ticket) \
+	"INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)" \
+	" SELECT " legs ".id, 1, 'create', " KT_STORE_OUTBOX_MSG_KEY ", " ticket ".priority" \
+	" FROM " ticket ", " legs " WHERE " legs ".supplier_id IS NOT NULL" \
+	" RETURNING leg_id, state, operation, seq, attempts, due_at, outcome"
 
 /* Discards every message of leg leg_id that is pending or dead and not
  * being sent (no running lease, no outcome being recorded), so it never

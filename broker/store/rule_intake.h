@@ -11,13 +11,15 @@
 
 /* Checks the service (and that a customer owns it), routes along the
  * chain version in force (store/rule_route.h: by component, CI, rules,
- * default, else triage), inserts the ticket, its legs, their outbox
- * messages and the timeline. Writes the new ticket's id into id_out
- * (KT_UUID_LEN + 1 bytes). *n_messages gets the outbox messages queued.
+ * default, else triage), then inserts the ticket, its legs, their outbox
+ * messages and the timeline in one statement. Returns the new ticket's
+ * full record, the same members in the same order as
+ * store/rule_ticket.h's kt_store_ticket_full would read them now, built
+ * from the request and what the inserts returned (a new reference).
+ * *n_messages gets the outbox messages queued. NULL with err set:
  * invalid "unknown_service" / "unknown_component" / "unknown_ci" /
  * "too_many_legs"; on failure the caller rolls back. */
-int kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
-			   const struct kt_intake *in, char *id_out,
-			   int *n_messages, struct kt_err *err);
+json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
+			       const struct kt_intake *in, int *n_messages, struct kt_err *err);
 
 #endif

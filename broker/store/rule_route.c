@@ -13,7 +13,7 @@
 /* ---- the chain, as routing reads it ---------------------------------- */
 
 struct chain {
-	PGresult *comp, *items, *rules;   /* own the strings the arrays point into */
+	PGresult *res;                    /* owns the strings the arrays point into */
 	struct kt_component *tree;
 	struct kt_route_item *item;
 	struct kt_route_rule *rule;
@@ -22,9 +22,7 @@ struct chain {
 
 static void chain_release(struct chain *c)
 {
-	PQclear(c->comp);
-	PQclear(c->items);
-	PQclear(c->rules);
+	PQclear(c->res);
 	free(c->tree);
 	free(c->item);
 	free(c->rule);
@@ -47,90 +45,53 @@ static void *array(size_t n, size_t sz, struct kt_err *err)
 	return a;
 }
 
-/* The configuration items of the chain version (service $1, version $2). */
-static int chain_load_items(struct kt_db *db, const char *const *params, struct chain *c,
-			    struct kt_err *err)
+/* Fills c's arrays from res (which c then owns), rows tagged in column 0:
+ * 'c' a component (key, parent_key, supplier_id), 'i' a configuration
+ * item (name, component_key), 'r' a rule (type, category, component_key),
+ * each kind in order; other tags are skipped. */
+static int chain_rows(PGresult *res, struct chain *c, struct kt_err *err)
 {
-	size_t n;
+	int rows = PQntuples(res);
 
-	c->items = kt_db_exec(db,
-		"SELECT i.name, c.key FROM components c, unnest(c.items) i(name)"
-		" WHERE c.service_id = $1::uuid AND c.chain_version = $2::integer",
-		2, params, err);
-	if (!c->items)
+	c->res = res;
+	if (!(c->tree = array((size_t)rows, sizeof(*c->tree), err)) ||
+	    !(c->item = array((size_t)rows, sizeof(*c->item), err)) ||
+	    !(c->rule = array((size_t)rows, sizeof(*c->rule), err)))
 		return KT_ERR;
-	n = (size_t)PQntuples(c->items);
-	if (!(c->item = array(n, sizeof(*c->item), err)))
-		return KT_ERR;
-	for (size_t i = 0; i < n; i++) {
-		c->item[i].name = PQgetvalue(c->items, (int)i, 0);
-		c->item[i].component_key = PQgetvalue(c->items, (int)i, 1);
+	for (int i = 0; i < rows; i++) {
+		const char *a = value(res, i, 1), *b = value(res, i, 2), *d = value(res, i, 3);
+
+		switch (PQgetvalue(res, i, 0)[0]) {
+		case 'c':
+			c->tree[c->view.n++] = (struct kt_component){ a, b, d };
+			break;
+		case 'i':
+			c->item[c->view.n_items++] = (struct kt_route_item){ a, b };
+			break;
+		case 'r':
+			c->rule[c->view.n_rules++] = (struct kt_route_rule){ a, b, d };
+			break;
+		}
 	}
+	c->view.tree = c->tree;
 	c->view.items = c->item;
-	c->view.n_items = n;
-	return KT_OK;
-}
-
-/* The routing rules of the chain version, in document order. */
-static int chain_load_rules(struct kt_db *db, const char *const *params, struct chain *c,
-			    struct kt_err *err)
-{
-	size_t n;
-
-	c->rules = kt_db_exec(db,
-		"SELECT r->>'type', r->>'category', r->>'component'"
-		" FROM chain_versions cv, jsonb_array_elements(cv.rules) WITH ORDINALITY x(r, n)"
-		" WHERE cv.service_id = $1::uuid AND cv.version = $2::integer ORDER BY x.n",
-		2, params, err);
-	if (!c->rules)
-		return KT_ERR;
-	n = (size_t)PQntuples(c->rules);
-	if (!(c->rule = array(n, sizeof(*c->rule), err)))
-		return KT_ERR;
-	for (size_t i = 0; i < n; i++) {
-		c->rule[i].type = value(c->rules, (int)i, 0);
-		c->rule[i].category = value(c->rules, (int)i, 1);
-		c->rule[i].component_key = PQgetvalue(c->rules, (int)i, 2);
-	}
 	c->view.rules = c->rule;
-	c->view.n_rules = n;
 	return KT_OK;
 }
 
-/* Loads the component tree of chain version `version` of service_id and,
- * for a new ticket's ask (NULL: none), what kt_route_decide() will read
- * of it: the items when the ticket names a CI, the rules when it names
- * neither a component nor a CI. */
+/* Loads the component tree of chain version `version` of service_id. */
 static int chain_load(struct kt_db *db, const char *service_id, const char *version,
-		      const char *default_component, const struct kt_route_ask *ask,
 		      struct chain *c, struct kt_err *err)
 {
 	const char *params[] = { service_id, version };
-	size_t n;
+	PGresult *res;
 
 	memset(c, 0, sizeof(*c));
-	c->comp = kt_db_exec(db,
-		"SELECT key, parent_key, supplier_id FROM components"
+	res = kt_db_exec(db,
+		"SELECT 'c', key, parent_key, supplier_id FROM components"
 		" WHERE service_id = $1::uuid AND chain_version = $2::integer ORDER BY key",
 		2, params, err);
-	if (!c->comp)
-		return KT_ERR;
-	n = (size_t)PQntuples(c->comp);
-	if (!(c->tree = array(n, sizeof(*c->tree), err)))
-		return KT_ERR;
-	for (size_t i = 0; i < n; i++) {
-		c->tree[i].key = PQgetvalue(c->comp, (int)i, 0);
-		c->tree[i].parent_key = value(c->comp, (int)i, 1);
-		c->tree[i].supplier_id = value(c->comp, (int)i, 2);
-	}
-	c->view.tree = c->tree;
-	c->view.n = n;
-	c->view.default_component = default_component;
-	if (ask && ask->ci && chain_load_items(db, params, c, err))
-		return KT_ERR;
-	if (ask && !ask->component && !ask->ci && chain_load_rules(db, params, c, err))
-		return KT_ERR;
-	return KT_OK;
+	return res ? chain_rows(res, c, err) : KT_ERR;
 }
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -257,6 +218,7 @@ int kt_store_route_end_leg(struct kt_db *db, const char *ticket_id, const char *
 
 struct kt_route_plan {
 	struct chain chain;
+	const char *customer_id, *version;   /* borrowed from chain.res */
 	struct kt_route_target target;
 	struct kt_route_leg legs[KT_ROUTE_MAX_LEGS];
 	int n_legs;
@@ -270,9 +232,61 @@ void kt_store_route_plan_free(struct kt_route_plan *plan)
 	free(plan);
 }
 
-int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *version,
-			const char *default_component, const struct kt_route_ask *ask,
-			struct kt_route_plan **out, struct kt_err *err)
+void kt_store_route_plan_service(const struct kt_route_plan *plan, const char **customer_id,
+				 const char **version)
+{
+	*customer_id = plan->customer_id;
+	*version = plan->version;
+}
+
+/* The service (row 's': customer_id, chain_version, default_component),
+ * locked FOR SHARE so that a chain import cannot move its version under
+ * the new ticket, and what kt_route_decide() will read of the chain
+ * version in force: its components, its items when the ticket names a CI
+ * ($3), its rules when it names neither a component nor a CI ($4). One
+ * statement. */
+static int plan_load(struct kt_db *db, const char *service_id, const char *customer_id,
+		     const struct kt_route_ask *ask, struct kt_route_plan *p,
+		     struct kt_err *err)
+{
+	const char *params[] = { service_id, customer_id, ask->ci ? "t" : "f",
+				 !ask->component && !ask->ci ? "t" : "f" };
+	PGresult *res;
+	int rows;
+
+	res = kt_db_exec(db,
+		"WITH sv AS (SELECT s.customer_id, s.chain_version, cv.default_component, cv.rules"
+		"  FROM services s JOIN chain_versions cv"
+		"   ON cv.service_id = s.id AND cv.version = s.chain_version"
+		"  WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.customer_id = $2::uuid)"
+		"  FOR SHARE OF s)"
+		" SELECT 'c' AS tag, c.key AS a, c.parent_key AS b, c.supplier_id::text AS d,"
+		"  0::bigint AS n FROM sv, components c"
+		"  WHERE c.service_id = $1::uuid AND c.chain_version = sv.chain_version"
+		" UNION ALL SELECT 'i', i.name, c.key, NULL, 0 FROM sv, components c, unnest(c.items) i(name)"
+		"  WHERE $3::boolean AND c.service_id = $1::uuid AND c.chain_version = sv.chain_version"
+		" UNION ALL SELECT 'r', x.r->>'type', x.r->>'category', x.r->>'component', x.n"
+		"  FROM sv, jsonb_array_elements(sv.rules) WITH ORDINALITY x(r, n) WHERE $4::boolean"
+		" UNION ALL SELECT 's', sv.customer_id::text, sv.chain_version::text,"
+		"  sv.default_component, 0 FROM sv"
+		" ORDER BY 1, 5, 2", 4, params, err);
+	if (!res || chain_rows(res, &p->chain, err))
+		return KT_ERR;
+	rows = PQntuples(res);
+	if (rows == 0 || PQgetvalue(res, rows - 1, 0)[0] != 's') {
+		kt_err_detail(err, "/service", "no such service");
+		return kt_err_set(err, KT_EC_INVALID, "unknown_service", "unknown service \"%s\"",
+				  service_id);
+	}
+	p->customer_id = PQgetvalue(res, rows - 1, 1);
+	p->version = PQgetvalue(res, rows - 1, 2);
+	p->chain.view.default_component = value(res, rows - 1, 3);
+	return KT_OK;
+}
+
+int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *customer_id,
+			const struct kt_route_ask *ask, struct kt_route_plan **out,
+			struct kt_err *err)
 {
 	struct kt_route_plan *p = calloc(1, sizeof(*p));
 	const char *path;
@@ -280,7 +294,7 @@ int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *ve
 	*out = NULL;
 	if (!p)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	if (chain_load(db, service_id, version, default_component, ask, &p->chain, err))
+	if (plan_load(db, service_id, customer_id, ask, p, err))
 		goto fail;
 	if (kt_route_decide(&p->chain.view, ask, &p->target) == KT_ROUTE_UNKNOWN) {
 		if (p->target.by == KT_ROUTE_BY_CI) {
@@ -317,25 +331,27 @@ fail:
 	return KT_ERR;
 }
 
-int kt_store_route_open(struct kt_db *db, const struct kt_route_plan *plan,
-			const char *ticket_id, int *n_messages, struct kt_err *err)
+json_t *kt_store_route_plan_legs(const struct kt_route_plan *plan)
 {
 	json_t *why = json_pack("{s:s}", "by", kt_route_by_name(plan->target.by));
-	int rc = KT_OK;
+	json_t *legs = json_array(), *out = json_pack("{s:o, s:o}", "legs", legs, "why", why);
 
-	if (!why)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	if (!out)
+		return NULL;
 	if (plan->target.rule >= 0)
 		json_object_set_new(why, "rule", json_integer(plan->target.rule));
 	if (plan->n_legs == 0)
-		rc = kt_store_route_open_leg(db, ticket_id, NULL, plan->target.component_key, 0,
-					     "system", why, n_messages, err);
-	for (int i = 0; rc == KT_OK && i < plan->n_legs; i++)
-		rc = kt_store_route_open_leg(db, ticket_id, plan->legs[i].supplier_id,
-					     plan->legs[i].component_key, 0, "system", why,
-					     n_messages, err);
-	json_decref(why);
-	return rc;
+		json_array_append_new(legs, json_pack("{s:n, s:s?}", "supplier",
+						      "component", plan->target.component_key));
+	for (int i = 0; i < plan->n_legs; i++)
+		json_array_append_new(legs, json_pack("{s:s, s:s?}",
+			"supplier", plan->legs[i].supplier_id,
+			"component", plan->legs[i].component_key));
+	if (json_array_size(legs) != (size_t)(plan->n_legs ? plan->n_legs : 1)) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
 }
 
 /* ---- routing by hand -------------------------------------------------- */
@@ -402,7 +418,7 @@ static int targets_by_component(struct kt_db *db, const struct kt_ticket_row *t,
 				const char *component, struct kt_route_targets *tg,
 				struct kt_err *err)
 {
-	if (chain_load(db, t->service_id, t->version, NULL, NULL, &tg->rows->chain, err))
+	if (chain_load(db, t->service_id, t->version, &tg->rows->chain, err))
 		return KT_ERR;
 	tg->n = kt_route_legs(tg->rows->chain.tree, tg->rows->chain.view.n, component, tg->legs);
 	if (tg->n == KT_ROUTE_UNKNOWN) {
@@ -521,7 +537,7 @@ int kt_store_route_rejected(struct kt_db *db, const char *ticket_id, const char 
 	int hop, rc = KT_ERR, escalate;
 
 	if (kt_store_ticket_read(db, ticket_id, &t, err) ||
-	    chain_load(db, t.service_id, t.version, NULL, NULL, &chain, err) ||
+	    chain_load(db, t.service_id, t.version, &chain, err) ||
 	    reject_read(db, ticket_id, leg_id, &chain, rj->component, &x, err))
 		goto out;
 	x.in.hops = t.hops;

@@ -19,24 +19,34 @@
 /* A new ticket's routing: the chain it was decided on and the legs. */
 struct kt_route_plan;
 
-/* Reads chain version `version` of service service_id and decides where a
- * ticket asking ask goes (kt_route_decide, kt_route_legs).
- * default_component is the version's (NULL: none); it and ask are
+/* Reads service service_id (owned by customer customer_id; NULL: any
+ * customer) and the chain version in force, in one statement that locks
+ * the service FOR SHARE until the caller's transaction ends (a chain
+ * import cannot move the version under a new ticket), and decides where a
+ * ticket asking ask goes (kt_route_decide, kt_route_legs). ask is
  * borrowed and must outlive the plan. *out gets a new plan
- * (kt_store_route_plan_free()). invalid "unknown_component" (/component),
- * "unknown_ci" (/ci) or "too_many_legs". */
-int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *version,
-			const char *default_component, const struct kt_route_ask *ask,
-			struct kt_route_plan **out, struct kt_err *err);
+ * (kt_store_route_plan_free()). invalid "unknown_service" (/service),
+ * "unknown_component" (/component), "unknown_ci" (/ci) or
+ * "too_many_legs". */
+int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *customer_id,
+			const struct kt_route_ask *ask, struct kt_route_plan **out,
+			struct kt_err *err);
+
+/* The service's customer and the chain version plan was decided on
+ * (borrowed from plan). */
+void kt_store_route_plan_service(const struct kt_route_plan *plan, const char **customer_id,
+				 const char **version);
 
 /* Accepts NULL. */
 void kt_store_route_plan_free(struct kt_route_plan *plan);
 
-/* Opens the legs of plan on new ticket ticket_id (one per supplier, each
- * with its create message and a routed event saying what decided; none:
- * a triage leg), in the intake's transaction. */
-int kt_store_route_open(struct kt_db *db, const struct kt_route_plan *plan,
-			const char *ticket_id, int *n_messages, struct kt_err *err);
+/* The legs plan opens on a new ticket, for the intake's one statement
+ * (store/rule_intake.c): {"legs": [{"supplier": id or null, "component":
+ * key or null}, ...], "why": {"by": ..., "rule": n}}; one leg per
+ * supplier in plan order, or one triage leg (supplier null) when no
+ * supplier delivers the target. Every leg's routed (or triage) event
+ * carries why. Returns a new reference, NULL when out of memory. */
+json_t *kt_store_route_plan_legs(const struct kt_route_plan *plan);
 
 /* Opens a leg of ticket_id to supplier_id (NULL: a triage leg) for
  * component, with its create message, at hop `hop`, and records "routed"
