@@ -40,6 +40,11 @@ for (const v of variants) {
     const victims = [await startNode(s, 'victim-a', config), await startNode(s, 'victim-b', config)];
     const nodes = () => [s, ...victims];
     const stats = { kills: 0, resets: 0, retried: 0 };
+    // The killer runs until delivering turns false, whichever way the test
+    // ends: a failure while loading must end the test, not leave the
+    // killer replacing victims for ever.
+    let delivering = true;
+    let killer = Promise.resolve();
     try {
       const created = new Map();
       let next = 0;
@@ -57,7 +62,7 @@ for (const v of variants) {
             stats.resets++;
           }
           if (r?.status === 201) return r.json.id;
-          if (r) assert.ok([503, 409].includes(r.status), `unexpected ${r.status}: ${r.text}`);
+          if (r) assert.ok([503, 409].includes(r.status), `unexpected ${r.status} from ${node.name || 'the first node'} for ${p}: ${r.text}`);
           stats.retried++;
           assert.ok(Date.now() < until, `${idem} never created`);
           await sleep(50);
@@ -84,8 +89,7 @@ for (const v of variants) {
       const load = Promise.all(Array.from({ length: WORKERS }, worker));
 
       // Kill a victim every KILL_EVERY_MS, through intake and delivery.
-      let delivering = true;
-      const killer = (async () => {
+      killer = (async () => {
         let i = 0;
         while (delivering) {
           await sleep(KILL_EVERY_MS);
@@ -145,6 +149,8 @@ for (const v of variants) {
       }
       t.diagnostic(JSON.stringify(stats));
     } finally {
+      delivering = false;
+      await killer;
       for (const n of victims) await n.kill();
       await s.stop();
     }
