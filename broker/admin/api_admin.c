@@ -139,12 +139,7 @@ static int write_entity(struct kt_db *db, void *arg, struct kt_store_answer *out
 	kt_chain_plan_release(&plan);
 	if (!obj)
 		return KT_ERR;
-	out->body = json_dumps(obj, JSON_COMPACT);
-	json_decref(obj);
-	if (!out->body)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	out->status = w->want == KT_CHAIN_CREATE ? 201 : 200;
-	return KT_OK;
+	return kt_api_answer_set(out, w->want == KT_CHAIN_CREATE ? 201 : 200, obj, err);
 }
 
 int kt_api_admin_create(struct kt_db *db, struct kt_request *r, struct kt_err *err)

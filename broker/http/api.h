@@ -82,6 +82,12 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
 int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
 		  void *arg, struct kt_err *err);
 
+/* Renders answer (a reference it takes, and frees; NULL counts as out of
+ * memory) as the creating request's answer with status. KT_OK, or KT_ERR
+ * with err internal "out_of_memory". */
+int kt_api_answer_set(struct kt_store_answer *out, int status, json_t *answer,
+		      struct kt_err *err);
+
 /* The ?limit= of a list: 50 when absent, 1..200, else 400 "invalid_limit". */
 int kt_api_list_limit(const struct kt_request *r, int *limit, struct kt_err *err);
 

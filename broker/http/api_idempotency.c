@@ -55,3 +55,14 @@ int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn wor
 	r->answer_text = answer.body; /* owned by r from here */
 	return KT_OK;
 }
+
+int kt_api_answer_set(struct kt_store_answer *out, int status, json_t *answer,
+		      struct kt_err *err)
+{
+	out->body = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+	json_decref(answer);
+	if (!out->body)
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	out->status = status;
+	return KT_OK;
+}

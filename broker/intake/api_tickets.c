@@ -39,12 +39,7 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 		return KT_ERR;
 	view = kt_view_ticket(full, w->principal, 1);
 	json_decref(full);
-	out->body = view ? json_dumps(view, JSON_COMPACT) : NULL;
-	json_decref(view);
-	if (!out->body)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	out->status = 201;
-	return KT_OK;
+	return kt_api_answer_set(out, 201, view, err);
 }
 
 int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err)

@@ -53,12 +53,7 @@ static int add(struct kt_db *db, void *arg, struct kt_store_answer *out, struct 
 	if (kt_store_comment_add(db, w->principal, w->ticket_id, &w->c, &answer,
 				 &w->n_messages, err))
 		return KT_ERR;
-	out->body = json_dumps(answer, JSON_COMPACT);
-	json_decref(answer);
-	if (!out->body)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	out->status = 201;
-	return KT_OK;
+	return kt_api_answer_set(out, 201, answer, err);
 }
 
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err)
