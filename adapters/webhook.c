@@ -149,8 +149,7 @@ static const char *reply_external_id(const json_t *doc)
 /* Any 2xx means delivered, so an answer we cannot read is no error: it
  * just names no id. The contract mentions the id for leg.create, but any
  * operation's answer may carry one, hence op is not consulted. */
-static int webhook_read_reply(enum kt_operation op, long http_status,
-			      const char *body, size_t len,
+static int webhook_read_reply(const struct kt_adapter_msg *msg, const struct kt_answer *a,
 			      struct kt_adapter_reply *out, struct kt_err *err)
 {
 	const char *id, *status;
@@ -158,14 +157,14 @@ static int webhook_read_reply(enum kt_operation op, long http_status,
 	json_t *doc;
 	int rc = KT_OK;
 
-	(void)op;
-	if (http_status < 200 || http_status > 299)
+	(void)msg;
+	if (a->http_status < 200 || a->http_status > 299)
 		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
 				  "supplier answered HTTP %ld, not 2xx",
-				  http_status);
-	if (!body || len == 0)
+				  a->http_status);
+	if (!a->body || a->len == 0)
 		return KT_OK;
-	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+	doc = json_loadb(a->body, a->len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(doc))
 		goto out;
 	id = reply_external_id(doc);
@@ -185,17 +184,16 @@ out:
 
 /* 200 with the supplier's id: found; 404: the supplier holds no ticket
  * for the leg. */
-static int webhook_read_lookup(long http_status, const char *body, size_t len,
-			       int *found, struct kt_adapter_reply *out,
-			       struct kt_err *err)
+static int webhook_read_lookup(const struct kt_adapter_msg *msg, const struct kt_answer *a,
+			       int *found, struct kt_adapter_reply *out, struct kt_err *err)
 {
 	*found = 0;
-	if (http_status == 404)
+	if (a->http_status == 404)
 		return KT_OK;
-	if (http_status != 200)
+	if (a->http_status != 200)
 		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-				  "lookup answered HTTP %ld, not 200 or 404", http_status);
-	if (webhook_read_reply(KT_OP_CREATE, http_status, body, len, out, err))
+				  "lookup answered HTTP %ld, not 200 or 404", a->http_status);
+	if (webhook_read_reply(msg, a, out, err))
 		return KT_ERR;
 	if (!out->external_id)
 		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
@@ -418,21 +416,21 @@ static int copy_optional(char **dst, const char *src)
 	return *dst ? 0 : -1;
 }
 
-static int webhook_read_inbound(const char *body, size_t len,
-				const json_t *supplier,
-				struct kt_inbound_update *out,
-				struct kt_err *err)
+/* One update, applied once under the push's webhook-id. */
+static int webhook_read_inbound(const json_t *supplier, const struct kt_answer *push,
+				struct kt_inbound_list *list, struct kt_err *err)
 {
 	struct inbound_fields f = { 0 };
 	struct problems pr = { err, 0 };
+	struct kt_inbound_update *out;
 	json_error_t jerr;
 	json_t *doc = NULL;
 	int rc = KT_ERR;
 
 	(void)supplier;
-	if (!body || len == 0)
+	if (!push->body || push->len == 0)
 		problem(&pr, "", "body is empty");
-	else if (!(doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr)))
+	else if (!(doc = json_loadb(push->body, push->len, JSON_REJECT_DUPLICATES, &jerr)))
 		problem(&pr, "", "not valid JSON at line %d, column %d: %s",
 			jerr.line, jerr.column, jerr.text);
 	else if (!json_is_object(doc))
@@ -442,6 +440,10 @@ static int webhook_read_inbound(const char *body, size_t len,
 	if (pr.n > 0) {
 		kt_err_set(err, KT_EC_INVALID, "invalid_update",
 			   "body is not a valid leg update");
+		goto out;
+	}
+	if (!(out = kt_inbound_list_add(list))) {
+		out_of_memory(err);
 		goto out;
 	}
 	out->has_status = f.has_status;
@@ -455,7 +457,7 @@ static int webhook_read_inbound(const char *body, size_t len,
 	    copy_optional(&out->occurred_at, f.occurred_at) ||
 	    copy_optional(&out->reject_reason, f.reject_reason) ||
 	    copy_optional(&out->reject_component, f.reject_component)) {
-		kt_inbound_update_release(out);
+		kt_inbound_list_release(list);
 		out_of_memory(err);
 		goto out;
 	}
@@ -465,11 +467,22 @@ out:
 	return rc;
 }
 
+/* The webhook mapping is free-form: the supplier's own script reads it. */
+static int webhook_check_mapping(const json_t *mapping, struct kt_err *err)
+{
+	if (mapping && !json_is_object(mapping))
+		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping", "mapping must be an object");
+	return KT_OK;
+}
+
 const struct kt_adapter kt_adapter_webhook = {
 	.name = "webhook",
+	.mapping_schema = "schemas/adapters/webhook.json",
+	.check_mapping = webhook_check_mapping,
 	.build_request = webhook_build_request,
 	.read_reply = webhook_read_reply,
-	.read_inbound = webhook_read_inbound,
 	.build_lookup = webhook_build_lookup,
 	.read_lookup = webhook_read_lookup,
+	.push = { KT_PUSH_STANDARD_WEBHOOKS, NULL, "webhook-id" },
+	.read_inbound = webhook_read_inbound,
 };

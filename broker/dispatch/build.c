@@ -14,10 +14,9 @@ int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_ou
 	     struct kt_err *err)
 {
 	const struct kt_claimed_supplier *s = &m->supplier;
-	struct kt_adapter_msg am = { 0 };
+	struct kt_adapter_msg *am = &ob->msg;
 	const json_t *full = json_object_get(tickets, m->ticket_id);
 	json_t *view, *supplier;
-	int rc;
 
 	memset(ob, 0, sizeof(*ob));
 	if (!tickets)
@@ -41,20 +40,20 @@ int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_ou
 		json_decref(view);
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	}
-	am.op = m->op;
-	am.message_id = m->idempotency_key;
-	am.seq = m->seq;
-	am.leg_view = view;
-	am.supplier = supplier;
-	am.payload = json_is_null(m->payload) ? NULL : m->payload;
+	ob->view = view;
+	ob->supplier = supplier;
+	am->op = m->op;
+	am->message_id = m->idempotency_key;
+	am->seq = m->seq;
+	am->attempt = m->attempts;
+	am->leg_view = view;
+	am->supplier = supplier;
+	am->payload = json_is_null(m->payload) ? NULL : m->payload;
 	/* A create that may have reached the supplier is looked up first;
 	 * without a lookup only the supplier's Idempotency-Key protects it. */
 	ob->lookup = m->in_doubt && ob->adapter->build_lookup;
-	rc = ob->lookup ? ob->adapter->build_lookup(&am, &ob->req, err)
-			: ob->adapter->build_request(&am, &ob->req, err);
-	json_decref(view);
-	json_decref(supplier);
-	if (rc != KT_OK)
+	if ((ob->lookup ? ob->adapter->build_lookup(am, &ob->req, err)
+			: ob->adapter->build_request(am, &ob->req, err)) != KT_OK)
 		return KT_ERR;
 	return kt_secret_resolve(s->secret_ref, &ob->secrets, err);
 }
@@ -103,6 +102,8 @@ int kt_build_sign(struct kt_outbound *ob, const struct kt_claimed_msg *m, long l
 void kt_outbound_release(struct kt_outbound *ob)
 {
 	kt_http_request_release(&ob->req);
+	json_decref(ob->view);
+	json_decref(ob->supplier);
 	kt_secret_free(ob->secrets);
 	for (size_t i = 0; i < ob->n_headers; i++)
 		free(ob->headers[i]);

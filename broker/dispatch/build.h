@@ -14,6 +14,11 @@
 struct kt_outbound {
 	const struct kt_adapter *adapter;
 	int lookup;                 /* it looks up an in-doubt create */
+	struct kt_adapter_msg msg;  /* what the adapter built from, and reads
+				     * the answer with; borrows from view,
+				     * supplier and the claimed message */
+	json_t *view;               /* owned: the supplier's view of the leg */
+	json_t *supplier;           /* owned: {"key", "endpoint", "mapping"} */
 	struct kt_http_request req; /* the adapter's */
 	char *secrets;              /* owned; wiped on release */
 	char *headers[KT_OUTBOUND_MAX_HEADERS]; /* "Name: value", owned; set by

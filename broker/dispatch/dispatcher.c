@@ -546,6 +546,7 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	const struct kt_adapter *ad = dl->ob.adapter;
 	struct kt_outcome *o = &dl->outcome;
 	struct kt_err err = { 0 };
+	struct kt_answer ans;
 
 	LIST_REMOVE(dl, sending);
 	dl->xfer = NULL;
@@ -553,20 +554,21 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	dl->resp_len = a->body_len;
 	a->body = NULL;
 	memcpy(dl->retry_after, a->retry_after, sizeof(dl->retry_after));
+	ans = (struct kt_answer){ .http_status = a->facts.http_status, .body = dl->resp,
+				  .len = dl->resp_len, .headers = a->headers,
+				  .n_headers = a->n_headers };
 	if (dl->ob.lookup) {
 		enum kt_lookup_answer found = KT_LOOKUP_UNREADABLE;
 		int yes = 0;
 
 		if (a->facts.end == KT_TX_DONE &&
-		    ad->read_lookup(a->facts.http_status, dl->resp, dl->resp_len, &yes,
-				    &dl->reply, &err) == KT_OK)
+		    ad->read_lookup(&dl->ob.msg, &ans, &yes, &dl->reply, &err) == KT_OK)
 			found = yes ? KT_LOOKUP_FOUND : KT_LOOKUP_NOT_FOUND;
 		kt_classify_lookup(&a->facts, found, err.message[0] ? err.message : NULL, o);
 	} else {
 		kt_classify_call(&a->facts, o);
 		if (o->kind == KT_OUT_DELIVERED &&
-		    ad->read_reply(dl->msg.op, a->facts.http_status, dl->resp, dl->resp_len,
-				   &dl->reply, &err) != KT_OK)
+		    ad->read_reply(&dl->ob.msg, &ans, &dl->reply, &err) != KT_OK)
 			kt_adapter_reply_release(&dl->reply);
 	}
 	kt_err_release(&err);

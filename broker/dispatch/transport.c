@@ -22,6 +22,9 @@ struct kt_transfer {
 	size_t max_response;
 	int overflow;                /* the answer exceeded max_response */
 	char retry_after[64];
+	struct kt_header headers_in[KT_TRANSPORT_MAX_HEADERS]; /* the last
+						* response's, bounded */
+	size_t n_headers_in;
 	char curl_err[CURL_ERROR_SIZE];
 	LIST_ENTRY(kt_transfer) link;
 };
@@ -33,8 +36,18 @@ struct kt_transport {
 	LIST_HEAD(, kt_transfer) transfers;
 };
 
+static void headers_in_clear(struct kt_transfer *x)
+{
+	for (size_t i = 0; i < x->n_headers_in; i++) {
+		free(x->headers_in[i].name);
+		free(x->headers_in[i].value);
+	}
+	x->n_headers_in = 0;
+}
+
 static void transfer_free(struct kt_transfer *x)
 {
+	headers_in_clear(x);
 	LIST_REMOVE(x, link);
 	curl_multi_remove_handle(x->t->multi, x->easy);
 	curl_easy_cleanup(x->easy);
@@ -69,7 +82,35 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* CURLOPT_HEADERFUNCTION: keeps the last response's Retry-After. */
+/* Keeps the header line data (n bytes, with its line end) among x's
+ * answer headers while there is room: a longer or later one is dropped. */
+static void keep_header(struct kt_transfer *x, const char *data, size_t n)
+{
+	const char *colon = memchr(data, ':', n);
+	const char *v, *end = data + n;
+	struct kt_header *h;
+
+	if (!colon || x->n_headers_in == KT_TRANSPORT_MAX_HEADERS ||
+	    n > KT_TRANSPORT_MAX_HEADER_BYTES)
+		return;
+	for (v = colon + 1; v < end && (*v == ' ' || *v == '\t'); v++)
+		;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	h = &x->headers_in[x->n_headers_in];
+	h->name = strndup(data, (size_t)(colon - data));
+	h->value = strndup(v, (size_t)(end - v));
+	if (!h->name || !h->value) {
+		free(h->name);
+		free(h->value);
+		h->name = h->value = NULL;
+		return;
+	}
+	x->n_headers_in++;
+}
+
+/* CURLOPT_HEADERFUNCTION: keeps the last response's headers and its
+ * Retry-After. */
 static size_t on_header(char *data, size_t size, size_t nitems, void *arg)
 {
 	static const char name[] = "retry-after:";
@@ -79,8 +120,10 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *arg)
 
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		x->retry_after[0] = '\0'; /* a new response (after a 1xx) */
+		headers_in_clear(x);
 		return n;
 	}
+	keep_header(x, data, n);
 	if (n < sizeof(name) - 1 || strncasecmp(data, name, sizeof(name) - 1) != 0)
 		return n;
 	len = n - (sizeof(name) - 1);
@@ -135,6 +178,8 @@ static void check_done(struct kt_transport *t)
 		a.body = x->resp;
 		a.body_len = x->resp_len;
 		memcpy(a.retry_after, x->retry_after, sizeof(a.retry_after));
+		a.headers = x->headers_in;
+		a.n_headers = x->n_headers_in;
 		x->resp = NULL;
 		x->done(x->arg, &a);
 		free(a.body);
@@ -249,9 +294,17 @@ static int setup(struct kt_transfer *x, const struct kt_transport_call *c, struc
 		x->headers = l;
 	}
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body ? c->body : "");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+	/* A call without a body sends none (a GET is a GET, not an empty
+	 * POST); one with a body sends it whatever its method. */
+	if (strcmp(c->method, "GET") == 0 && !c->body) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
+		if (c->body) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+		}
+	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);

@@ -10,7 +10,12 @@
 #include <stddef.h>
 
 #include "dispatch/classify.h"
+#include "keten/adapter.h"
 #include "keten/err.h"
+
+/* The most answer headers kept, and the longest line kept. */
+#define KT_TRANSPORT_MAX_HEADERS 32
+#define KT_TRANSPORT_MAX_HEADER_BYTES 1024
 
 struct kt_transport;
 struct kt_transfer;
@@ -19,7 +24,7 @@ struct kt_transfer;
 struct kt_transport_call {
 	const char *method;
 	const char *url;            /* absolute https URL */
-	const char *body;           /* may be NULL when body_len is 0 */
+	const char *body;           /* NULL: none is sent */
 	size_t body_len;
 	char *const *headers;       /* "Name: value" lines */
 	size_t n_headers;
@@ -39,6 +44,10 @@ struct kt_transport_answer {
 	size_t body_len;
 	char retry_after[64];       /* the last answer's Retry-After; "" when
 				     * none or too long to be a valid one */
+	const struct kt_header *headers; /* the last answer's first
+				     * KT_TRANSPORT_MAX_HEADERS headers,
+				     * borrowed for the callback */
+	size_t n_headers;
 };
 
 /* Called on the loop once a call finished. The transfer is freed after it

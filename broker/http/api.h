@@ -10,6 +10,7 @@
 #include "cli/app.h"
 #include "http/auth.h"
 #include "http/router.h"
+#include "keten/adapter.h"
 #include "keten/err.h"
 #include "store/store.h"
 #include "store/tx_idempotency.h"
@@ -22,7 +23,9 @@ struct kt_request {
 	size_t body_len;
 	unsigned char key_hash[KT_KEY_HASH_LEN];
 	struct kt_principal principal;       /* set before work runs */
-	char *webhook_id, *webhook_timestamp, *webhook_signature; /* owned copies */
+	struct kt_header *headers;           /* owned copies, when the route
+					      * keeps_headers; else NULL */
+	size_t n_headers;
 	char *query_limit, *query_cursor;    /* owned copies */
 	char *query_state, *query_supplier;  /* owned copies (GET /v1/deliveries) */
 	char *query_version;                 /* owned copy (GET /v1/services/{}/chain) */

@@ -20,6 +20,9 @@ struct kt_http_route {
 	unsigned roles;
 	int json_body;              /* needs an application/json body */
 	int (*work)(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+	int keeps_headers;          /* the work reads the request's headers
+				     * (a supplier's push: its adapter says
+				     * which) */
 };
 
 enum kt_router_result {

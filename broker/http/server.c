@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <strings.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,9 +41,9 @@ static atomic_ullong request_counter;
 
 /* Answered on the loop without a route of the table; named for logs and
  * metrics. */
-static const struct kt_http_route healthz_route = { "GET", "/healthz", 0, 0, NULL };
-static const struct kt_http_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL };
-static const struct kt_http_route metrics_route = { "GET", "/metrics", 0, 0, NULL };
+static const struct kt_http_route healthz_route = { "GET", "/healthz", 0, 0, NULL, 0 };
+static const struct kt_http_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL, 0 };
+static const struct kt_http_route metrics_route = { "GET", "/metrics", 0, 0, NULL, 0 };
 
 static struct bufferevent *tls_bev(struct event_base *base, void *arg)
 {
@@ -65,9 +66,11 @@ static const char *method_name(struct evhttp_request *req)
 static void request_free(struct kt_request *r)
 {
 	free(r->body);
-	free(r->webhook_id);
-	free(r->webhook_timestamp);
-	free(r->webhook_signature);
+	for (size_t i = 0; i < r->n_headers; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	free(r->headers);
 	free(r->query_limit);
 	free(r->query_cursor);
 	free(r->query_state);
@@ -205,6 +208,30 @@ static char *header_copy(struct evkeyvalq *h, const char *name)
 	const char *v = evhttp_find_header(h, name);
 
 	return v ? strdup(v) : NULL;
+}
+
+/* Copies every header of in into r (evhttp bounds their count and size). */
+static int copy_headers(struct evkeyvalq *in, struct kt_request *r)
+{
+	struct evkeyval *h;
+	size_t n = 0;
+
+	TAILQ_FOREACH(h, in, next)
+		n++;
+	if (n == 0)
+		return 0;
+	if (!(r->headers = calloc(n, sizeof(*r->headers))))
+		return -1;
+	TAILQ_FOREACH(h, in, next) {
+		struct kt_header *c = &r->headers[r->n_headers];
+
+		c->name = strdup(h->key);
+		c->value = strdup(h->value);
+		r->n_headers++;
+		if (!c->name || !c->value)
+			return -1;
+	}
+	return 0;
 }
 
 static void read_query(struct evhttp_request *req, struct kt_request *r)
@@ -349,9 +376,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		kt_auth_hash(token, r->key_hash);
 		memset(token, 0, sizeof(token));
 	}
-	r->webhook_id = header_copy(in, "webhook-id");
-	r->webhook_timestamp = header_copy(in, "webhook-timestamp");
-	r->webhook_signature = header_copy(in, "webhook-signature");
+	if (r->route->keeps_headers && copy_headers(in, r) != 0) {
+		respond_error(r, KT_EC_INTERNAL, "internal", "out of memory");
+		return;
+	}
 	r->idempotency_key = header_copy(in, "Idempotency-Key");
 	read_query(req, r);
 	kt_dbpool_submit(app->api_pool, request_work, request_done, r);

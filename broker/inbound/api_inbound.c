@@ -1,6 +1,7 @@
 /* api_inbound.c - POST /v1/inbound/{supplier}: a supplier's signed update
- * of one of its legs. Verified first (signature, clock skew), then read by
- * the supplier's adapter, then applied exactly once. */
+ * of its legs. Verified first by the scheme its adapter names
+ * (inbound/push_verify.h), then read by the adapter into updates, each
+ * applied exactly once under its delivery id. */
 
 #include "http/api.h"
 #include "base/clock.h"
@@ -10,20 +11,35 @@
 #include "base/secret.h"
 #include "store/row_supplier.h"
 #include "store/tx_inbound.h"
-#include "base/webhook_sign.h"
+#include "inbound/push_verify.h"
 
-#define WEBHOOK_ID_MAX 255
-
-static int verify(const struct kt_request *r, const json_t *supplier, struct kt_err *err)
+/* The push's answer-shaped view: its headers and body. */
+static struct kt_answer push_of(const struct kt_request *r)
 {
+	return (struct kt_answer){ .body = r->body, .len = r->body_len,
+				   .headers = r->headers, .n_headers = r->n_headers };
+}
+
+/* Checks the push by the scheme of the supplier's adapter, with its
+ * inbound secret ("inbound": {"secret_ref", "username"} of its chain
+ * entry, else its secret_ref). */
+static int verify(const struct kt_request *r, const struct kt_adapter *adapter,
+		  const json_t *supplier, struct kt_err *err)
+{
+	const json_t *in = json_object_get(supplier, "inbound");
+	const char *ref = json_string_value(json_object_get(in, "secret_ref"));
+	struct kt_answer push = push_of(r);
+	struct kt_push_check c = {
+		.username = json_string_value(json_object_get(in, "username")),
+		.now_s = kt_clock_wall_s(),
+		.tolerance_s = r->app->cfg->webhook_tolerance_s,
+	};
 	char *secrets = NULL;
 	int rc;
 
-	if (r->webhook_id && strlen(r->webhook_id) > WEBHOOK_ID_MAX)
-		return kt_err_set(err, KT_EC_MALFORMED, "invalid_webhook_id",
-				  "webhook-id is longer than %d bytes", WEBHOOK_ID_MAX);
-	if (kt_secret_resolve(json_string_value(json_object_get(supplier, "secret_ref")),
-			      &secrets, err)) {
+	if (!ref)
+		ref = json_string_value(json_object_get(supplier, "secret_ref"));
+	if (adapter->push.scheme != KT_PUSH_NONE && kt_secret_resolve(ref, &secrets, err)) {
 		/* The operator's problem: logged in full, told to nobody else. */
 		kt_log(KT_LOG_ERROR, json_pack("{s:s}", "supplier",
 			json_string_value(json_object_get(supplier, "key"))),
@@ -31,53 +47,86 @@ static int verify(const struct kt_request *r, const json_t *supplier, struct kt_
 		kt_err_release(err);
 		return kt_err_set(err, KT_EC_INTERNAL, "internal", "the delivery cannot be verified now");
 	}
-	rc = kt_webhook_verify(secrets, r->webhook_id, r->webhook_timestamp,
-			       r->webhook_signature, r->body, r->body_len,
-			       kt_clock_wall_s(), r->app->cfg->webhook_tolerance_s, err);
+	c.secrets = secrets;
+	rc = kt_push_verify(&adapter->push, &c, &push, err);
 	kt_secret_free(secrets);
 	return rc;
 }
 
-int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+static const char *const results[] = {
+	[KT_INBOUND_APPLIED] = "applied",
+	[KT_INBOUND_DUPLICATE] = "duplicate",
+	[KT_INBOUND_STALE] = "stale",
+};
+
+/* Applies each update of list once, under its own delivery id or the
+ * push's (header_id). The answer names the result of a single update, or
+ * "applied" when any of several applied. */
+static int apply_all(struct kt_db *db, struct kt_request *r, const json_t *supplier,
+		     const char *header_id, const struct kt_inbound_list *list,
+		     const char **result, struct kt_err *err)
 {
-	struct kt_inbound_update u = { 0 };
-	const struct kt_adapter *adapter;
-	json_t *supplier = kt_store_supplier_by_key(db, r->params[0], err);
-	static const char *const results[] = {
-		[KT_INBOUND_APPLIED] = "applied",
-		[KT_INBOUND_DUPLICATE] = "duplicate",
-		[KT_INBOUND_STALE] = "stale",
-	};
 	const struct kt_inbound_policy pol = {
 		.ahead_s = r->app->cfg->webhook_tolerance_s,
 		.hop_limit = r->app->cfg->hop_limit,
 	};
-	enum kt_inbound_result result;
-	int rc = KT_ERR, n_messages;
+	int any_applied = 0, queued = 0;
+
+	if (list->n == 0)
+		return kt_err_set(err, KT_EC_INVALID, "invalid_update", "the push carries no update");
+	for (size_t i = 0; i < list->n; i++) {
+		const struct kt_inbound_update *u = &list->items[i];
+		const char *id = u->delivery_id ? u->delivery_id : header_id;
+		enum kt_inbound_result res;
+		int n_messages;
+
+		if (!id)
+			return kt_err_set(err, KT_EC_MALFORMED, "invalid_delivery_id",
+					  "the push names no delivery id");
+		if (kt_store_inbound_apply(db, supplier, id, u, &pol, &res, &n_messages, err))
+			return KT_ERR;
+		queued += n_messages;
+		any_applied |= res == KT_INBOUND_APPLIED;
+		*result = results[res];
+	}
+	if (list->n > 1 && any_applied)
+		*result = results[KT_INBOUND_APPLIED];
+	r->wake_dispatcher = queued > 0;
+	return KT_OK;
+}
+
+int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	struct kt_inbound_list list = { 0 };
+	struct kt_answer push = push_of(r);
+	const struct kt_adapter *adapter;
+	json_t *supplier = kt_store_supplier_by_key(db, r->params[0], err);
+	const char *result = "rejected";
+	int rc = KT_ERR;
 
 	if (!supplier) {
 		kt_metrics_inbound("_unknown", "rejected");
 		return KT_ERR;
 	}
-	if (verify(r, supplier, err))
-		goto out;
 	adapter = kt_adapter_find(json_string_value(json_object_get(supplier, "adapter")));
 	if (!adapter) {
 		kt_err_set(err, KT_EC_INTERNAL, "internal", "supplier has no known adapter");
 		goto out;
 	}
-	if (adapter->read_inbound(r->body, r->body_len, supplier, &u, err) ||
-	    kt_store_inbound_apply(db, supplier, r->webhook_id, &u, &pol, &result,
-				   &n_messages, err))
+	if (verify(r, adapter, supplier, err) ||
+	    adapter->read_inbound(supplier, &push, &list, err) ||
+	    apply_all(db, r, supplier,
+		      adapter->push.delivery_header
+			      ? kt_answer_header(&push, adapter->push.delivery_header) : NULL,
+		      &list, &result, err))
 		goto out;
-	r->wake_dispatcher = n_messages > 0;
 	r->status = 200;
-	r->answer = json_pack("{s:s}", "result", results[result]);
+	r->answer = json_pack("{s:s}", "result", result);
 	rc = KT_OK;
 out:
 	kt_metrics_inbound(json_string_value(json_object_get(supplier, "key")),
-			   rc == KT_OK ? results[result] : "rejected");
-	kt_inbound_update_release(&u);
+			   rc == KT_OK ? result : "rejected");
+	kt_inbound_list_release(&list);
 	json_decref(supplier);
 	return rc;
 }

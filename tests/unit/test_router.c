@@ -155,9 +155,9 @@ static void test_param_length(void **state)
 static void test_two_params(void **state)
 {
 	static const struct kt_http_route table[] = {
-		{ "GET", "/a/{}/b/{}", 0, 0, NULL },
-		{ "PUT", "/a/{}", 0, 0, NULL },
-		{ "GET", "/a/{}", 0, 0, NULL },
+		{ "GET", "/a/{}/b/{}", 0, 0, NULL, 0 },
+		{ "PUT", "/a/{}", 0, 0, NULL, 0 },
+		{ "GET", "/a/{}", 0, 0, NULL, 0 },
 	};
 	const struct kt_http_route *got = NULL;
 	params_t params;
