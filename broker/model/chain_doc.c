@@ -53,7 +53,7 @@ struct member {
 	int (*check)(struct ctx *c, json_t *v);
 };
 
-#define MAX_MEMBERS 9
+#define MAX_MEMBERS 12
 
 static int want_string(struct ctx *c, json_t *v)
 {
@@ -624,8 +624,128 @@ static const struct member customer_members[CU__N] = {
 	[CU_NAME] = { "name", 1, check_name },
 };
 
+/* How Keten authenticates to the supplier (dispatch/auth.h): kind, and
+ * what that kind needs; every secret through a secret_ref (the entry's own
+ * when left out). */
+static const char *const auth_kinds[] = {
+	"standard-webhooks", "basic", "bearer", "header", "oauth2-client-credentials",
+};
+
+static int check_auth_kind(struct ctx *c, json_t *v)
+{
+	for (size_t i = 0; json_is_string(v) && i < sizeof(auth_kinds) / sizeof(*auth_kinds); i++)
+		if (strcmp(json_string_value(v), auth_kinds[i]) == 0)
+			return KT_OK;
+	problem(c, "must be one of standard-webhooks, basic, bearer, header, "
+		   "oauth2-client-credentials");
+	return KT_ERR;
+}
+
+/* A header name: a token of RFC 9110 (letters, digits, '-'), 1..64 bytes. */
+static int check_header_name(struct ctx *c, json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+
+	for (size_t i = 0; s && i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			n = 0;
+	if (n >= 1 && n <= 64)
+		return KT_OK;
+	problem(c, "must be a header name of 1 to 64 letters, digits and '-'");
+	return KT_ERR;
+}
+
+enum { AU_KIND, AU_USERNAME, AU_HEADER, AU_SCHEME, AU_TOKEN_URL, AU_CLIENT_ID, AU_SCOPE,
+       AU_SECRET_REF, AU__N };
+static const struct member auth_members[AU__N] = {
+	[AU_KIND] = { "kind", 1, check_auth_kind },
+	[AU_USERNAME] = { "username", 0, check_name },
+	[AU_HEADER] = { "header", 0, check_header_name },
+	[AU_SCHEME] = { "scheme", 0, check_header_name },
+	[AU_TOKEN_URL] = { "token_url", 0, check_endpoint },
+	[AU_CLIENT_ID] = { "client_id", 0, check_name },
+	[AU_SCOPE] = { "scope", 0, check_name },
+	[AU_SECRET_REF] = { "secret_ref", 0, check_secret_ref },
+};
+
+/* The members each kind needs. */
+static void check_auth_needs(struct ctx *c, json_t *v, json_t **vals)
+{
+	const char *kind = json_string_value(vals[AU_KIND]);
+
+	if (!kind)
+		return;
+	if (strcmp(kind, "basic") == 0 && !json_object_get(v, "username"))
+		problem(c, "kind basic needs a username");
+	if (strcmp(kind, "header") == 0 && !json_object_get(v, "header"))
+		problem(c, "kind header needs the header's name");
+	if (strcmp(kind, "oauth2-client-credentials") == 0 &&
+	    (!json_object_get(v, "token_url") || !json_object_get(v, "client_id")))
+		problem(c, "kind oauth2-client-credentials needs token_url and client_id");
+}
+
+static int check_auth(struct ctx *c, json_t *v)
+{
+	json_t *vals[AU__N];
+
+	if (check_object(c, v, auth_members, AU__N, vals))
+		return KT_ERR;
+	check_auth_needs(c, v, vals);
+	return KT_OK;
+}
+
+/* How the supplier's pushes are checked: the secret (the entry's own
+ * when left out) and, for basic auth, the user. */
+static const struct member inbound_members[] = {
+	{ "secret_ref", 0, check_secret_ref },
+	{ "username", 0, check_name },
+};
+
+static int check_inbound(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, inbound_members, 2);
+}
+
+/* A whole number within [min, max]. */
+static int check_range(struct ctx *c, json_t *v, json_int_t min, json_int_t max)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max)
+		return KT_OK;
+	problem(c, "must be a whole number from %lld to %lld", (long long)min, (long long)max);
+	return KT_ERR;
+}
+
+static int check_poll_interval(struct ctx *c, json_t *v)
+{
+	return check_range(c, v, 100, 86400000);
+}
+
+static int check_poll_overlap(struct ctx *c, json_t *v)
+{
+	return check_range(c, v, 0, 86400000);
+}
+
+static int check_poll_page(struct ctx *c, json_t *v)
+{
+	return check_range(c, v, 1, 1000);
+}
+
+/* Polling (dispatch/poll.h): present means the supplier is polled. */
+static const struct member poll_members[] = {
+	{ "interval_ms", 1, check_poll_interval },
+	{ "overlap_ms", 0, check_poll_overlap },
+	{ "page_size", 0, check_poll_page },
+};
+
+static int check_poll(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, poll_members, 3);
+}
+
 enum { SU_KEY, SU_NAME, SU_ADAPTER, SU_ENDPOINT, SU_SECRET_REF, SU_VISIBILITY,
-       SU_MAPPING, SU_CONTRACTS, SU_DELIVERY, SU__N };
+       SU_MAPPING, SU_CONTRACTS, SU_DELIVERY, SU_AUTH, SU_INBOUND, SU_POLL, SU__N };
 static const struct member supplier_members[SU__N] = {
 	[SU_KEY] = { "key", 1, check_key },
 	[SU_NAME] = { "name", 1, check_name },
@@ -636,6 +756,9 @@ static const struct member supplier_members[SU__N] = {
 	[SU_MAPPING] = { "mapping", 0, check_any_object },
 	[SU_CONTRACTS] = { "contracts", 0, check_contracts },
 	[SU_DELIVERY] = { "delivery", 0, check_delivery },
+	[SU_AUTH] = { "auth", 0, check_auth },
+	[SU_INBOUND] = { "inbound", 0, check_inbound },
+	[SU_POLL] = { "poll", 0, check_poll },
 };
 
 /* default_component and the rules' components are checked against the
@@ -1020,6 +1143,39 @@ const char *kt_chain_doc_member(enum kt_chain_entity entity, size_t i)
 	return NULL;
 }
 
+/* What the supplier's adapter says of the entry: its mapping, checked by
+ * the adapter (each of its problems under /mapping), and polling only
+ * where the adapter can poll. */
+static void check_supplier(struct ctx *c, json_t **v)
+{
+	const struct kt_adapter *a = kt_adapter_find(json_string_value(v[SU_ADAPTER]));
+	struct kt_err e = { 0 };
+	size_t mark, i;
+	json_t *d;
+
+	if (!a)
+		return;
+	if (v[SU_POLL] && !a->poll_feeds) {
+		mark = kt_jptr_push(&c->path, "poll");
+		problem(c, "adapter %s cannot be polled", a->name);
+		kt_jptr_pop(&c->path, mark);
+	}
+	if (a->check_mapping(v[SU_MAPPING], &e) == KT_OK)
+		return;
+	mark = kt_jptr_push(&c->path, "mapping");
+	if (!json_array_size(e.details))
+		problem(c, "%s", e.message);
+	json_array_foreach(e.details, i, d) {
+		const char *sub = json_string_value(json_object_get(d, "path"));
+		size_t len = kt_jptr_append(&c->path, sub ? sub : "");
+
+		problem(c, "%s", json_string_value(json_object_get(d, "message")));
+		kt_jptr_pop(&c->path, len);
+	}
+	kt_jptr_pop(&c->path, mark);
+	kt_err_release(&e);
+}
+
 static void check_list(struct ctx *c, const struct list_rule *rule, json_t *arr)
 {
 	json_t *obj, *v[MAX_MEMBERS];
@@ -1032,6 +1188,8 @@ static void check_list(struct ctx *c, const struct list_rule *rule, json_t *arr)
 			if (v[0])
 				claim_key(c, c->keys[rule->entity], "key",
 					  json_string_value(v[0]), rule->what);
+			if (rule->entity == KT_CHAIN_SUPPLIER)
+				check_supplier(c, v);
 			if (rule->entity == KT_CHAIN_SERVICE)
 				check_service(c, obj, v);
 			else if (v[0])

@@ -45,6 +45,24 @@ size_t kt_jptr_index(struct kt_jptr *p, size_t i)
 	return kt_jptr_push(p, num);
 }
 
+size_t kt_jptr_append(struct kt_jptr *p, const char *ptr)
+{
+	size_t mark = p->len, room = sizeof(p->buf) - 1 - p->len;
+	size_t n = strlen(ptr);
+
+	if (n > room) {
+		n = room;
+		memcpy(p->buf + p->len, ptr, n);
+		p->buf[p->len + n] = '\0';
+		kt_utf8_trim(p->buf + mark);
+		p->len = strlen(p->buf);
+		return mark;
+	}
+	memcpy(p->buf + p->len, ptr, n + 1);
+	p->len += n;
+	return mark;
+}
+
 void kt_jptr_pop(struct kt_jptr *p, size_t mark)
 {
 	p->len = mark;

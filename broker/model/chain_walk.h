@@ -26,6 +26,11 @@ size_t kt_jptr_push(struct kt_jptr *p, const char *seg);
 /* Appends "/" and the array index i; as kt_jptr_push. */
 size_t kt_jptr_index(struct kt_jptr *p, size_t i);
 
+/* Appends ptr, a JSON pointer already escaped (as an err detail's path),
+ * as it is; cut at a character boundary when it does not fit. As
+ * kt_jptr_push. */
+size_t kt_jptr_append(struct kt_jptr *p, const char *ptr);
+
 /* Cuts p back to mark, a length kt_jptr_push or kt_jptr_index returned. */
 void kt_jptr_pop(struct kt_jptr *p, size_t mark);
 

@@ -31,7 +31,7 @@ struct entry_table {
 					   per member whether it differs */
 	const char *insert_sql;         /* $1 key, $2.. members[] -> id */
 	const char *update_sql;         /* $1 key, $2.. members[] */
-	struct entry_member members[8];
+	struct entry_member members[12];
 	size_t n_members;
 };
 
@@ -49,23 +49,30 @@ static const struct entry_table customer_table = {
 	"('{\"name_to_customer\": true, \"public_comments_to_customer\": true}'" \
 	"::jsonb || " param "::jsonb)"
 
+/* A supplier's auth when its entry names none: today's signed webhooks. */
+#define AUTH_DEFAULT "{\"kind\": \"standard-webhooks\"}"
+
 static const struct entry_table supplier_table = {
 	KT_CHAIN_SUPPLIER,
-	"SELECT id, adapter IS DISTINCT FROM $2, contracts IS DISTINCT FROM $3::jsonb,"
-	" delivery IS DISTINCT FROM $4::jsonb,"
-	" endpoint IS DISTINCT FROM $5, mapping IS DISTINCT FROM $6::jsonb,"
-	" name IS DISTINCT FROM $7, secret_ref IS DISTINCT FROM $8,"
-	" visibility IS DISTINCT FROM " VISIBILITY("$9")
+	"SELECT id, adapter IS DISTINCT FROM $2, auth IS DISTINCT FROM $3::jsonb,"
+	" contracts IS DISTINCT FROM $4::jsonb, delivery IS DISTINCT FROM $5::jsonb,"
+	" endpoint IS DISTINCT FROM $6, inbound IS DISTINCT FROM $7::jsonb,"
+	" mapping IS DISTINCT FROM $8::jsonb, name IS DISTINCT FROM $9,"
+	" poll IS DISTINCT FROM NULLIF($10::jsonb, 'null'), secret_ref IS DISTINCT FROM $11,"
+	" visibility IS DISTINCT FROM " VISIBILITY("$12")
 	" FROM suppliers WHERE key = $1 FOR UPDATE",
-	"INSERT INTO suppliers (key, adapter, contracts, delivery, endpoint, mapping,"
-	" name, secret_ref, visibility) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5,"
-	" $6::jsonb, $7, $8, " VISIBILITY("$9") ") RETURNING id",
-	"UPDATE suppliers SET adapter = $2, contracts = $3::jsonb, delivery = $4::jsonb,"
-	" endpoint = $5, mapping = $6::jsonb, name = $7, secret_ref = $8, visibility = "
-	VISIBILITY("$9") " WHERE key = $1",
-	{ { "adapter", NULL }, { "contracts", "[]" }, { "delivery", "{}" },
-	  { "endpoint", NULL }, { "mapping", "{}" }, { "name", NULL },
-	  { "secret_ref", NULL }, { "visibility", "{}" } }, 8,
+	"INSERT INTO suppliers (key, adapter, auth, contracts, delivery, endpoint, inbound,"
+	" mapping, name, poll, secret_ref, visibility) VALUES ($1, $2, $3::jsonb, $4::jsonb,"
+	" $5::jsonb, $6, $7::jsonb, $8::jsonb, $9, NULLIF($10::jsonb, 'null'), $11, "
+	VISIBILITY("$12") ") RETURNING id",
+	"UPDATE suppliers SET adapter = $2, auth = $3::jsonb, contracts = $4::jsonb,"
+	" delivery = $5::jsonb, endpoint = $6, inbound = $7::jsonb, mapping = $8::jsonb,"
+	" name = $9, poll = NULLIF($10::jsonb, 'null'), secret_ref = $11, visibility = "
+	VISIBILITY("$12") " WHERE key = $1",
+	{ { "adapter", NULL }, { "auth", AUTH_DEFAULT }, { "contracts", "[]" },
+	  { "delivery", "{}" }, { "endpoint", NULL }, { "inbound", "{}" },
+	  { "mapping", "{}" }, { "name", NULL }, { "poll", "null" },
+	  { "secret_ref", NULL }, { "visibility", "{}" } }, 11,
 };
 
 static const char *const ref_sql[] = {
@@ -548,11 +555,13 @@ json_t *kt_store_chain_export(struct kt_db *db, const char *service_key,
 		"     'key', k.key, 'name', k.name) ORDER BY k.key COLLATE \"C\")"
 		"   FROM customers k WHERE $1::text IS NULL"
 		"    OR k.id IN (SELECT customer_id FROM sv)), '[]'),"
-		"  'suppliers', coalesce((SELECT json_agg(json_build_object("
+		"  'suppliers', coalesce((SELECT json_agg(jsonb_build_object("
 		"     'key', p.key, 'name', p.name, 'adapter', p.adapter,"
 		"     'endpoint', p.endpoint, 'secret_ref', p.secret_ref,"
 		"     'visibility', p.visibility, 'mapping', p.mapping,"
-		"     'contracts', p.contracts, 'delivery', p.delivery)"
+		"     'contracts', p.contracts, 'delivery', p.delivery, 'auth', p.auth,"
+		"     'inbound', p.inbound) || CASE WHEN p.poll IS NULL THEN '{}'::jsonb"
+		"     ELSE jsonb_build_object('poll', p.poll) END"
 		"    ORDER BY p.key COLLATE \"C\")"
 		"   FROM suppliers p WHERE $1::text IS NULL"
 		"    OR p.id IN (SELECT id FROM used)), '[]'),"

@@ -321,6 +321,8 @@ test('export writes every field; export -> import is a no-op and a byte-for-byte
     s.mapping ??= {};
     s.contracts ??= [];
     s.delivery ??= {};
+    s.auth ??= { kind: 'standard-webhooks' };
+    s.inbound ??= {};
   }
   const byKey = (a, b) => (a.key < b.key ? -1 : 1);
   for (const list of ['customers', 'suppliers', 'services']) want[list].sort(byKey);

@@ -1,0 +1,15 @@
+-- 017_adapter_v2.sql - adapter interface v2 (issue 11). A supplier's
+-- auth (how Keten authenticates to it: {"kind", ...}, secrets through
+-- secret_ref), inbound (how its pushes are checked: {"secret_ref"?,
+-- "username"?}) and poll ({"interval_ms", "overlap_ms"?, "page_size"?};
+-- NULL: not polled), as its chain document entry gives them. An outbox
+-- message's step and the state the previous step kept, so that a crash
+-- between the steps of one operation resumes at the step it reached.
+ALTER TABLE suppliers
+    ADD COLUMN auth    jsonb NOT NULL DEFAULT '{"kind": "standard-webhooks"}',
+    ADD COLUMN inbound jsonb NOT NULL DEFAULT '{}',
+    ADD COLUMN poll    jsonb;
+
+ALTER TABLE outbox
+    ADD COLUMN step       integer NOT NULL DEFAULT 0 CHECK (step >= 0),
+    ADD COLUMN step_state jsonb;
