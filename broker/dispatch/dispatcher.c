@@ -16,11 +16,13 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/utf8.h"
 #include "dispatch/build.h"
 #include "dispatch/caller.h"
 #include "dispatch/classify.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/gate.h"
+#include "dispatch/rate_limit.h"
 #include "dispatch/retry.h"
 #include "dispatch/sweep.h"
 #include "dispatch/transport.h"
@@ -39,6 +41,7 @@ struct delivery {
 	char *resp;                  /* the supplier's answer (owned), bounded */
 	size_t resp_len;
 	char retry_after[64];        /* the answer's Retry-After, or "" */
+	char supplier_says[200];     /* the supplier's own error message, or "" */
 	long long claimed_ms;        /* monotonic time the claim returned */
 	long long unlease_in_ms;     /* > 0: hand back unsent, due again then */
 	int probe;                   /* the half-open circuit's one probe */
@@ -507,6 +510,13 @@ static void finish_delivery(struct delivery *dl)
 	struct kt_outcome *o = &dl->outcome;
 	const char *key = dl->msg.supplier.key;
 
+	if (o->kind != KT_OUT_DELIVERED && dl->supplier_says[0]) {
+		size_t len = strlen(o->message);
+
+		snprintf(o->message + len, sizeof(o->message) - len, " (the supplier says: %s)",
+			 dl->supplier_says);
+		kt_utf8_trim(o->message);
+	}
 	if (o->kind != KT_OUT_DELIVERED) {
 		o->body = dl->resp;
 		o->body_len = dl->resp_len;
@@ -541,6 +551,23 @@ static void finish_delivery(struct delivery *dl)
 	flush_finished(d, 0);
 }
 
+/* What a refusal carries beyond the status: a wait in the supplier's
+ * own rate-limit header when it sent no Retry-After (as a Retry-After
+ * then), and the supplier's own message in its error body. */
+static void read_supplier_words(struct delivery *dl, const struct kt_answer *ans)
+{
+	const struct kt_adapter *ad = dl->ob.adapter;
+	long long wait_s;
+
+	if (ans->http_status < 400)
+		return;
+	if (!dl->retry_after[0] &&
+	    kt_rate_limit_wait(dl->msg.supplier.mapping, ans, kt_clock_wall_s(), &wait_s) == 0)
+		snprintf(dl->retry_after, sizeof(dl->retry_after), "%lld", wait_s);
+	if (ad->read_error && !ad->read_error(ans, dl->supplier_says, sizeof(dl->supplier_says)))
+		dl->supplier_says[0] = '\0';
+}
+
 /* The transport's answer: what the supplier said, as an outcome. */
 static void on_answer(void *arg, struct kt_transport_answer *a)
 {
@@ -559,6 +586,7 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	ans = (struct kt_answer){ .http_status = a->facts.http_status, .body = dl->resp,
 				  .len = dl->resp_len, .headers = a->headers,
 				  .n_headers = a->n_headers };
+	read_supplier_words(dl, &ans);
 	if (dl->ob.lookup) {
 		enum kt_lookup_answer found = KT_LOOKUP_UNREADABLE;
 		int yes = 0;
