@@ -234,6 +234,8 @@ int kt_auth_token_read(long http_status, const char *body, size_t len, char **to
 	} else {
 		*expires_in_s = json_is_integer(exp) && json_integer_value(exp) > 0
 					? json_integer_value(exp) : 3600;
+		if (*expires_in_s > KT_AUTH_TOKEN_MAX_S)
+			*expires_in_s = KT_AUTH_TOKEN_MAX_S;
 	}
 	json_decref(doc);
 	return rc;

@@ -375,6 +375,27 @@ static void test_token_answer_good(void **state)
 	assert_false(kt_err_isset(&err));
 }
 
+/* A lifetime the caller can turn into milliseconds without overflow: the
+ * token endpoint's number is bounded. */
+static void test_token_answer_huge_lifetime(void **state)
+{
+	struct kt_err err = { 0 };
+	char *token = NULL;
+	long long exp = -1;
+
+	(void)state;
+	assert_int_equal(token_read(200, "{\"access_token\":\"at-4\","
+					 "\"expires_in\":9223372036854775807}", &token, &exp, &err),
+			 KT_OK);
+	assert_string_equal(token, "at-4");
+	assert_true(exp > 0 && exp <= KT_AUTH_TOKEN_MAX_S);
+	free(token);
+	assert_int_equal(token_read(200, "{\"access_token\":\"at-4\",\"expires_in\":86400}",
+				    &token, &exp, &err), KT_OK);
+	assert_int_equal(exp, 86400);
+	free(token);
+}
+
 /* Asserts a refused answer: supplier "bad_token_answer", *token NULL, the
  * message naming want (when given) and never the text secret. */
 static void expect_bad_answer(long status, const char *body, const char *want,
@@ -439,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_token_request_fails),
 		cmocka_unit_test(test_token_answer_good),
 		cmocka_unit_test(test_token_answer_bad),
+		cmocka_unit_test(test_token_answer_huge_lifetime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
