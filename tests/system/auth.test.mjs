@@ -36,6 +36,8 @@ const OAUTH = {
   'oauth-revoke': { client: 'revoke-client', expiresIn: 3600 },
   'oauth-expiry': { client: 'expiry-client', expiresIn: 3 },
   'oauth-fail': { client: 'fail-client', expiresIn: 3600 },
+  // one active token per client: a new token revokes the ones before it
+  'oauth-burst': { client: 'burst-client', expiresIn: 3600, oneActive: true },
 };
 // The server honours a token this much longer than it said, as real
 // providers allow for clock skew: a broker that uses a token past its
@@ -48,6 +50,7 @@ function startSupplier() {
   const fetches = [];   // {client, form, answered, token, at}
   const tokens = new Map(); // token -> {client, validUntil, revoked}
   const tokenMode = {}; // client -> {status, body, delayMs}
+  const slow401 = {};   // supplier key -> 401s answered so far, when slow
   let n = 0;
   const server = https.createServer({ cert: readFileSync(certs().cert), key: readFileSync(certs().key) },
     (req, res) => {
@@ -81,6 +84,7 @@ function startSupplier() {
         return answer(res, 401, { error: 'invalid_client' });
       }
       const token = `at-${hex(16)}`;
+      if (ours.oneActive) for (const t of tokens.values()) if (t.client === client) t.revoked = true;
       tokens.set(token, { client, validUntil: Date.now() + ours.expiresIn * 1000 + GRACE_MS });
       f.answered = 200;
       f.token = token;
@@ -97,6 +101,10 @@ function startSupplier() {
       r.token = t;
       if (!known || known.revoked || known.client !== OAUTH[key].client || Date.now() > known.validUntil) {
         r.answered = 401;
+        // a slow supplier: after the first, its refusals come late
+        if (slow401[key] !== undefined && slow401[key]++ > 0) {
+          await new Promise((res2) => setTimeout(res2, 1500));
+        }
         return answer(res, 401, { error: 'invalid_token' });
       }
     }
@@ -112,7 +120,7 @@ function startSupplier() {
     server.listen(0, '127.0.0.1', () => {
       const url = `https://127.0.0.1:${server.address().port}`;
       resolve({
-        url, received, fetches, tokens, tokenMode,
+        url, received, fetches, tokens, tokenMode, slow401,
         // The creates key received for ticket id.
         creates: (key, id) => received.filter((x) => x.key === key && x.json?.type === 'leg.create' &&
           x.json?.data?.id === id),
@@ -235,6 +243,26 @@ describe('supplier auth modules', () => {
     assert.equal(fetches.length, 2, `token fetches: ${fetches.length}`);
     const got = sup.creates(key, id);
     assert.deepEqual(got.map((x) => [x.token, x.answered]), [[old, 401], [fetches[1].token, 201]]);
+  });
+
+  test('oauth2: late 401s to a token already replaced make no further fetch', async () => {
+    const key = 'oauth-burst';
+    const first = await file(key, 'before the revocation');
+    await delivered(s, first, 'the first create');
+    sup.tokens.get(sup.fetchesOf(key)[0].token).revoked = true;
+    sup.slow401[key] = 0;
+    // all sent at once with the revoked token; the first refusal comes at
+    // once, the others after the fresh token is there
+    const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => file(key, `burst ${i}`)));
+    for (const id of ids) await delivered(s, id, `the create of ${id}`);
+    await dispatchRounds(s);
+    assert.ok(sup.slow401[key] >= 2, `401s: ${sup.slow401[key]}`);
+    const fetches = sup.fetchesOf(key);
+    assert.equal(fetches.length, 2, `token fetches: ${fetches.length}`);
+    for (const id of ids) {
+      const ok = sup.creates(key, id).filter((x) => x.answered === 201);
+      assert.deepEqual(ok.map((x) => x.token), [fetches[1].token], id);
+    }
   });
 
   test('oauth2: a token about to expire is fetched afresh before it is used', async () => {
