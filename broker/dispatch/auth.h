@@ -45,7 +45,8 @@ struct kt_auth_input {
 
 /* Appends the module's header lines ("Name: value", malloc'd, the
  * caller's) to lines[*n..max). Fails with config "bad_secret" (a secret
- * that cannot be used; its text never appears), internal when out of
+ * that cannot be used; its text never appears), config "bad_auth" (an
+ * unknown kind, or one without the members it needs), internal when out of
  * memory or out of room. What was appended before a failure stays. */
 int kt_auth_lines(const struct kt_auth_input *in, char **lines, size_t *n, size_t max,
 		  struct kt_err *err);
