@@ -4,7 +4,8 @@
 // scheme), an API token header and OAuth2 client credentials, and plays
 // their token endpoint too. Each supplier gets exactly its header; an
 // OAuth2 token is fetched once for many calls, fetched afresh after a 401
-// and before it expires; a failing token endpoint leaves messages pending
+// (once, however many calls the old token had in flight) and before it
+// expires; a failing token endpoint leaves messages pending
 // until it recovers, none lost; and no secret or token shows in the log
 // or in any API answer. Eventual outcomes only, with generous ceilings.
 import { describe, test, before, after } from 'node:test';
