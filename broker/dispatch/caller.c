@@ -193,6 +193,14 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	done(done_arg, a);
 }
 
+/* Frees the token fetch's request, wiping its body (the client secret). */
+static void token_request_release(struct token *tk)
+{
+	if (tk->req.body)
+		kt_crypto_wipe(tk->req.body, tk->req.body_len);
+	kt_http_request_release(&tk->req);
+}
+
 static void token_clear(struct token *tk)
 {
 	if (tk->access) {
@@ -214,7 +222,7 @@ static void on_token(void *arg, struct kt_transport_answer *a)
 	char why[300];
 
 	tk->fetch = NULL;
-	kt_http_request_release(&tk->req);
+	token_request_release(tk);
 	if (a->facts.end != KT_TX_DONE)
 		snprintf(why, sizeof(why), "OAuth2 token fetch failed: %s",
 			 a->facts.why ? a->facts.why : "no answer");
@@ -277,7 +285,7 @@ static int fetch_token(struct token *tk, struct kt_call *x, struct kt_err *err)
 	free(lines[0]);
 	free(lines[1]);
 	if (rc != KT_OK)
-		kt_http_request_release(&tk->req);
+		token_request_release(tk);
 	return rc;
 }
 
@@ -458,7 +466,7 @@ void kt_caller_free(struct kt_caller *c)
 	while ((tk = LIST_FIRST(&c->tokens))) {
 		LIST_REMOVE(tk, link);
 		kt_transfer_abandon(tk->fetch);
-		kt_http_request_release(&tk->req);
+		token_request_release(tk);
 		token_clear(tk);
 		free(tk);
 	}
