@@ -13,3 +13,7 @@ ALTER TABLE suppliers
 ALTER TABLE outbox
     ADD COLUMN step       integer NOT NULL DEFAULT 0 CHECK (step >= 0),
     ADD COLUMN step_state jsonb;
+
+-- An update that names only the supplier's own id (a polled record, a
+-- journal entry) finds its leg by it.
+CREATE INDEX legs_external_idx ON legs (supplier_id, external_id);
