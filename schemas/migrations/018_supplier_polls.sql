@@ -41,6 +41,11 @@ BEGIN ATOMIC
     SELECT s.id, f.feed FROM suppliers s,
         jsonb_array_elements_text(COALESCE(p_feeds -> s.adapter, '[]')) AS f(feed)
     WHERE s.poll IS NOT NULL
+      -- Only the missing: a conflict with a row another claim is leasing
+      -- would wait for that claim's end.
+      AND NOT EXISTS (SELECT 1 FROM supplier_polls q
+                      WHERE q.supplier_id = s.id AND q.feed = f.feed)
+    ORDER BY s.id, f.feed          -- one order for all: racing first claims never deadlock
     ON CONFLICT DO NOTHING;
     UPDATE supplier_polls p SET lease_owner = p_node, lease_token = gen_random_uuid(),
         lease_until = now() + p_lease_ms * interval '1 millisecond'
