@@ -14,21 +14,6 @@
 #include "testutil.h"
 #include "dispatch/poll_plan.h"
 
-/* splitmix64: a deterministic source, so every run draws the same values. */
-static uint64_t seeded(void *arg)
-{
-	uint64_t *s = arg, z = (*s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t fixed(void *arg)
-{
-	return *(uint64_t *)arg;
-}
-
 static void test_settings(void **state)
 {
 	struct kt_poll_settings s;
@@ -92,7 +77,7 @@ static void test_backoff_bounds(void **state)
 		if (ceiling > cap - interval)
 			ceiling = cap - interval;
 		for (int draw = 0; draw < 2000; draw++) {
-			long long d = kt_poll_backoff_ms(interval, failures, cap, seeded, &seed);
+			long long d = kt_poll_backoff_ms(interval, failures, cap, kt_test_seeded, &seed);
 
 			assert_true(d >= interval);
 			assert_true(d <= interval + ceiling);
@@ -111,13 +96,13 @@ static void test_backoff_edges(void **state)
 
 	(void)state;
 	/* The first failure: at most twice the interval; at least the interval. */
-	assert_int_equal(kt_poll_backoff_ms(1000, 1, 3600000, fixed, &zero), 1000);
-	assert_true(kt_poll_backoff_ms(1000, 1, 3600000, fixed, &top) <= 2000);
+	assert_int_equal(kt_poll_backoff_ms(1000, 1, 3600000, kt_test_fixed, &zero), 1000);
+	assert_true(kt_poll_backoff_ms(1000, 1, 3600000, kt_test_fixed, &top) <= 2000);
 	/* Many failures: the cap, never past it, never overflowing. */
-	assert_true(kt_poll_backoff_ms(1000, 1000000, 3600000, fixed, &top) <= 3600000);
-	assert_true(kt_poll_backoff_ms(1000, 1000000, 3600000, fixed, &top) >= 1000);
+	assert_true(kt_poll_backoff_ms(1000, 1000000, 3600000, kt_test_fixed, &top) <= 3600000);
+	assert_true(kt_poll_backoff_ms(1000, 1000000, 3600000, kt_test_fixed, &top) >= 1000);
 	/* A cap below the interval: the interval (never faster than healthy). */
-	assert_int_equal(kt_poll_backoff_ms(120000, 3, 60000, fixed, &top), 120000);
+	assert_int_equal(kt_poll_backoff_ms(120000, 3, 60000, kt_test_fixed, &top), 120000);
 }
 
 static void test_retry_after(void **state)
