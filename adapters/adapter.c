@@ -23,6 +23,11 @@ const struct kt_adapter *kt_adapter_find(const char *name)
 	return NULL;
 }
 
+const struct kt_adapter *kt_adapter_at(size_t i)
+{
+	return i < sizeof(adapters) / sizeof(adapters[0]) ? adapters[i] : NULL;
+}
+
 void kt_http_request_release(struct kt_http_request *req)
 {
 	if (!req)
