@@ -295,19 +295,14 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 	char path[64];
 	const char *table;
 	const json_t *out;
-	int catalog = json_object_get(entry, "catalog_item") != NULL;
+	/* only a request is a catalog order: elsewhere catalog_item is unknown */
+	int catalog = json_object_get(entry, "catalog_item") && strcmp(type, "request") == 0;
 	int incident;
 
 	snprintf(path, sizeof(path), "/entries/%s", type);
 	if (!json_is_object(entry)) {
 		problem(c, path, "must be an object");
 		return;
-	}
-	if (catalog && strcmp(type, "request") != 0) {
-		char p[96];
-
-		snprintf(p, sizeof(p), "%s/catalog_item", path);
-		problem(c, p, "only a request is a catalog order");
 	}
 	if (catalog) {
 		const char *item;
