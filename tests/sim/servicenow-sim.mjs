@@ -29,7 +29,7 @@ function usage(msg) {
 	if (msg) process.stderr.write(`servicenow-sim: ${msg}\n`);
 	process.stderr.write(
 		'usage: servicenow-sim.mjs --cert FILE --tls-key FILE [--listen HOST:PORT] [--port-file FILE]\n' +
-		'         [--user NAME] [--password TEXT] [--catalog-item SYS_ID ...]\n' +
+		'         [--user NAME] [--password TEXT] [--display TEXT] [--catalog-item SYS_ID ...]\n' +
 		'         [--key SUPPLIER --broker-url URL --broker-ca FILE [--token TEXT] [--push]]\n' +
 		'  the password may come from SIM_PASSWORD, the push token from SIM_TOKEN\n');
 	process.exit(2);
@@ -46,6 +46,7 @@ try {
 			listen: { type: 'string', default: '127.0.0.1:0' },
 			'port-file': { type: 'string' },
 			user: { type: 'string', default: 'svc.keten' },
+			display: { type: 'string', default: 'Keten' },
 			password: { type: 'string' },
 			'catalog-item': { type: 'string', multiple: true, default: [] },
 			key: { type: 'string' },
@@ -66,6 +67,7 @@ if (!listenMatch || Number(listenMatch[3]) > 65535) usage(`--listen wants HOST:P
 const LISTEN_HOST = listenMatch[1] ?? listenMatch[2];
 const LISTEN_PORT = Number(listenMatch[3]);
 const API_USER = args.user;
+const DISPLAY = args.display;
 const PASSWORD = args.password ?? process.env.SIM_PASSWORD ?? null;
 for (const id of args['catalog-item']) if (!/^[0-9a-f]{32}$/.test(id)) usage(`--catalog-item ${id} is not a sys_id`);
 const CATALOG = new Set(args['catalog-item']);
@@ -193,7 +195,7 @@ function addJournal(name, rec, texts, user, when) {
 		const entry = { sys_id: sysId(), element, element_id: rec.sys_id, name, value: texts[element],
 			sys_created_on: when, sys_created_by: user };
 		journal.push(entry);
-		queuePush({ feed: 'journal', result: [entry] });
+		if (rec.correlation_display === DISPLAY && user !== API_USER) queuePush({ feed: 'journal', result: [entry] });
 	}
 }
 
@@ -223,8 +225,11 @@ function update(name, rec, fields, user) {
 	return rec;
 }
 
+// The conditions of adapters/servicenow.md's business rules: Keten's own
+// records only, and not the changes Keten itself made.
 function pushRecord(rec) {
-	if (!TASK_TABLES[rec.sys_class_name]) return;
+	if (!TASK_TABLES[rec.sys_class_name] || rec.correlation_display !== DISPLAY ||
+	    rec.sys_updated_by === API_USER) return;
 	const r = {};
 	for (const f of PUSH_FIELDS) r[f] = rec[f] ?? '';
 	queuePush({ feed: 'records', result: [r] });
