@@ -166,12 +166,32 @@ static int add_level(const struct op *o, const json_t *view, json_t *body, const
 	return json_object_set_new(body, key, json_string(buf));
 }
 
+/* method on the endpoint + path with body (stolen, may be NULL); path is
+ * NULL-terminated, its even members literal, its odd members values that
+ * are percent-encoded. */
+static int call(const struct kt_adapter_msg *msg, const char *method, const char *const *path,
+		json_t *body, struct kt_http_request *out, struct kt_err *err)
+{
+	struct kt_buf url;
+
+	if (kt_sn_url_start(&url, msg->supplier, err)) {
+		json_decref(body);
+		return KT_ERR;
+	}
+	for (size_t i = 0; path[i]; i++) {
+		if (i % 2)
+			kt_sn_url_encode(&url, path[i]);
+		else
+			kt_buf_adds(&url, path[i]);
+	}
+	return kt_sn_request(out, method, &url, body, err);
+}
+
 /* POST /api/now/table/<table>: the entry's field defaults, then ours. */
 static int build_create(const struct kt_adapter_msg *msg, const struct op *o,
 			struct kt_http_request *out, struct kt_err *err)
 {
 	json_t *body = json_deep_copy(json_object_get(o->entry.obj, "fields"));
-	struct kt_buf url;
 
 	if (!body)
 		body = json_object();
@@ -181,13 +201,8 @@ static int build_create(const struct kt_adapter_msg *msg, const struct op *o,
 		json_decref(body);
 		return kt_sn_out_of_memory(err);
 	}
-	if (kt_sn_url_start(&url, msg->supplier, err)) {
-		json_decref(body);
-		return KT_ERR;
-	}
-	kt_buf_adds(&url, "/api/now/table/");
-	kt_sn_url_encode(&url, o->entry.table);
-	return kt_sn_request(out, "POST", &url, body, err);
+	return call(msg, "POST", (const char *[]){ "/api/now/table/", o->entry.table, NULL }, body,
+		    out, err);
 }
 
 /* A request is a catalog order (step 0); step 1 gives the ordered record
@@ -199,7 +214,6 @@ static int build_order(const struct kt_adapter_msg *msg, const struct op *o,
 	const char *sv = json_string_value(json_object_get(o->entry.obj, "summary_variable"));
 	const char *dv = json_string_value(json_object_get(o->entry.obj, "description_variable"));
 	json_t *body;
-	struct kt_buf url;
 
 	if (!vars)
 		vars = json_object();
@@ -208,46 +222,35 @@ static int build_order(const struct kt_adapter_msg *msg, const struct op *o,
 		json_decref(body);
 		return kt_sn_out_of_memory(err);
 	}
-	if (kt_sn_url_start(&url, msg->supplier, err)) {
-		json_decref(body);
-		return KT_ERR;
-	}
-	kt_buf_adds(&url, "/api/sn_sc/servicecatalog/items/");
-	kt_sn_url_encode(&url, o->entry.catalog_item);
-	kt_buf_adds(&url, "/order_now");
-	return kt_sn_request(out, "POST", &url, body, err);
+	return call(msg, "POST",
+		    (const char *[]){ "/api/sn_sc/servicecatalog/items/", o->entry.catalog_item,
+				      "/order_now", NULL },
+		    body, out, err);
 }
 
-/* <endpoint>/api/now/table/<table>/<sys_id> into url. */
-static int record_url(const struct kt_adapter_msg *msg, const struct op *o, struct kt_buf *url,
-		      struct kt_err *err)
+/* method on <endpoint>/api/now/table/<table>/<sys_id> with body (stolen). */
+static int record_call(const struct kt_adapter_msg *msg, const struct op *o, const char *method,
+		       json_t *body, struct kt_http_request *out, struct kt_err *err)
 {
-	if (!o->sys_id)
+	if (!o->sys_id) {
+		json_decref(body);
 		return build_error(err, "the leg has no ServiceNow record yet");
-	if (kt_sn_url_start(url, msg->supplier, err))
-		return KT_ERR;
-	kt_buf_adds(url, "/api/now/table/");
-	kt_sn_url_encode(url, o->entry.table);
-	kt_buf_adds(url, "/");
-	kt_sn_url_encode(url, o->sys_id);
-	return KT_OK;
+	}
+	return call(msg, method,
+		    (const char *[]){ "/api/now/table/", o->entry.table, "/", o->sys_id, NULL },
+		    body, out, err);
 }
 
 static int build_correlate(const struct kt_adapter_msg *msg, const struct op *o,
 			   struct kt_http_request *out, struct kt_err *err)
 {
 	json_t *body = json_object();
-	struct kt_buf url;
 
 	if (!body || add_correlation(o, body)) {
 		json_decref(body);
 		return kt_sn_out_of_memory(err);
 	}
-	if (record_url(msg, o, &url, err)) {
-		json_decref(body);
-		return KT_ERR;
-	}
-	return kt_sn_request(out, "PATCH", &url, body, err);
+	return record_call(msg, o, "PATCH", body, out, err);
 }
 
 /* A journal entry (comment or work note) the operation writes, with the
@@ -381,7 +384,6 @@ static int build_write(const struct kt_adapter_msg *msg, const struct op *o,
 {
 	struct journal j;
 	json_t *fields;
-	struct kt_buf url;
 
 	if (!o->sys_id)
 		return build_error(err, "the leg has no ServiceNow record yet");
@@ -398,16 +400,12 @@ static int build_write(const struct kt_adapter_msg *msg, const struct op *o,
 		json_decref(fields);
 		return kt_sn_out_of_memory(err);
 	}
-	if (record_url(msg, o, &url, err)) {
-		json_decref(fields);
-		return KT_ERR;
-	}
 	if (json_object_size(fields) == 0) {
 		/* nothing to change (a closed leg ServiceNow closes itself) */
 		json_decref(fields);
-		return kt_sn_request(out, "GET", &url, NULL, err);
+		return record_call(msg, o, "GET", NULL, out, err);
 	}
-	return kt_sn_request(out, "PATCH", &url, fields, err);
+	return record_call(msg, o, "PATCH", fields, out, err);
 }
 
 static int sn_build_request(const struct kt_adapter_msg *msg, struct kt_http_request *out,

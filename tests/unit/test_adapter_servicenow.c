@@ -132,6 +132,31 @@ static void check_golden(const char *name, const struct kt_http_request *req)
 	free(want);
 }
 
+/* Builds each case's request (lookup: its lookup) and compares it with
+ * its golden file. */
+static void check_goldens(const struct msg_case *cases, size_t n, int lookup)
+{
+	json_t *supplier = supplier_with(NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		struct kt_http_request req = { 0 };
+		struct kt_err err = { 0 };
+		struct kt_adapter_msg msg;
+		json_t *view, *st, *payload;
+
+		make_msg(&cases[i], supplier, &view, &st, &payload, &msg);
+		if ((lookup ? sn()->build_lookup(&msg, &req, &err)
+			    : sn()->build_request(&msg, &req, &err)) != KT_OK)
+			fail_msg("%s: %s", cases[i].golden, err.message);
+		check_golden(cases[i].golden, &req);
+		kt_http_request_release(&req);
+		json_decref(view);
+		json_decref(st);
+		json_decref(payload);
+	}
+	json_decref(supplier);
+}
+
 static void test_requests_golden(void **state)
 {
 	static const struct msg_case cases[] = {
@@ -173,25 +198,9 @@ static void test_requests_golden(void **state)
 		{ "cancel_change", KT_OP_CANCEL, "change", "cancelled", 1, 0, 1, NULL, NULL },
 		{ "cancel_request", KT_OP_CANCEL, "request", "cancelled", 1, 0, 1, NULL, NULL },
 	};
-	json_t *supplier = supplier_with(NULL);
 
 	(void)state;
-	for (size_t i = 0; i < N_ELEMS(cases); i++) {
-		struct kt_http_request req = { 0 };
-		struct kt_err err = { 0 };
-		struct kt_adapter_msg msg;
-		json_t *view, *st, *payload;
-
-		make_msg(&cases[i], supplier, &view, &st, &payload, &msg);
-		if (sn()->build_request(&msg, &req, &err) != KT_OK)
-			fail_msg("%s: %s", cases[i].golden, err.message);
-		check_golden(cases[i].golden, &req);
-		kt_http_request_release(&req);
-		json_decref(view);
-		json_decref(st);
-		json_decref(payload);
-	}
-	json_decref(supplier);
+	check_goldens(cases, N_ELEMS(cases), 0);
 }
 
 static void test_lookup_golden(void **state)
@@ -200,23 +209,9 @@ static void test_lookup_golden(void **state)
 		{ "lookup_incident", KT_OP_CREATE, "incident", NULL, 0, 0, 2, NULL, NULL },
 		{ "lookup_request", KT_OP_CREATE, "request", NULL, 0, 0, 2, NULL, NULL },
 	};
-	json_t *supplier = supplier_with(NULL);
 
 	(void)state;
-	for (size_t i = 0; i < N_ELEMS(cases); i++) {
-		struct kt_http_request req = { 0 };
-		struct kt_err err = { 0 };
-		struct kt_adapter_msg msg;
-		json_t *view, *st, *payload;
-
-		make_msg(&cases[i], supplier, &view, &st, &payload, &msg);
-		if (sn()->build_lookup(&msg, &req, &err) != KT_OK)
-			fail_msg("%s: %s", cases[i].golden, err.message);
-		check_golden(cases[i].golden, &req);
-		kt_http_request_release(&req);
-		json_decref(view);
-	}
-	json_decref(supplier);
+	check_goldens(cases, N_ELEMS(cases), 1);
 }
 
 static void test_poll_golden(void **state)
