@@ -1,0 +1,265 @@
+// servicenow.test.mjs - the `servicenow` adapter against servicenow-sim,
+// through the real broker: each ticket type lands in its own entry
+// (incident, change_request, problem, a catalog order) with the right
+// fields; changes made at ServiceNow (a state, a public comment, a work
+// note, a resolve) come back by push with the right visibility; a comment
+// for ServiceNow is written once; a create whose answer never came is
+// found by its correlation id, not made twice; a 429 is waited out. The
+// mapping cases of the unit tests also go through the published schema.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { startStack, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const ITEM = '060f3afa3731300054b6a3549dbe5d3e';
+const PASSWORD = 'sim-password-1';
+const TOKEN = 'push-token-1';
+// The pushes carry the supplier's own secret: the broker's supplier lookup
+// for a push (store/row_supplier.c) does not read the entry's "inbound"
+// yet, so a separate inbound secret is refused (the todo test at the end).
+const PUSH_TOKEN = PASSWORD;
+
+const mapping = {
+  integration_user: 'svc.keten',
+  entries: {
+    incident: { table: 'incident', close_code: 'Solved (Permanently)',
+      fields: { caller_id: '5137153cc611227c000bbd1bd8cd2005', category: 'network' } },
+    change: { table: 'change_request', close_code: 'successful',
+      status_in: { '-5': 'new', '-1': 'in_progress', 0: 'in_progress', 3: 'closed', 4: 'cancelled' },
+      status_out: { in_progress: '-1', resolved: '0', cancelled: '4' } },
+    problem: { table: 'problem',
+      status_in: { 101: 'new', 102: 'in_progress', 106: 'resolved', 107: 'closed' },
+      status_out: { in_progress: '102', resolved: '106', cancelled: '107' } },
+    request: { catalog_item: ITEM, summary_variable: 'short_description', description_variable: 'details',
+      status_in: { 1: 'new', 2: 'in_progress', 3: 'closed', 4: 'cancelled' },
+      status_out: { in_progress: '2', resolved: '3', cancelled: '4' } },
+  },
+};
+
+// The test chain plus supplier snow (ServiceNow at endpoint, its pushes
+// checked with the secret inboundRef names) and service acme-sn whose one
+// component it supplies.
+const chainWith = (endpoint, inboundRef = 'env:KETEN_SECRET_SNOW') => (sims) => {
+  const doc = chainDoc(sims);
+  doc.suppliers.push({ key: 'snow', name: 'Acme ServiceNow', adapter: 'servicenow', endpoint,
+    secret_ref: 'env:KETEN_SECRET_SNOW', auth: { kind: 'basic', username: 'svc.keten' },
+    inbound: { secret_ref: inboundRef }, mapping });
+  doc.services.push({ key: 'acme-sn', customer: 'acme', name: 'ServiceNow Acme', default_component: 'desk',
+    components: [{ key: 'desk', name: 'Desk', kind: 'application', supplier: 'snow' }] });
+  return doc;
+};
+
+let s;
+let sn; // {url, proc, control(method, path, body)}
+
+async function startSnowSim(brokerUrl) {
+  const portFile = path.join(s.dir, 'snow.port');
+  const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/servicenow-sim.mjs'),
+    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile,
+    '--user', 'svc.keten', '--catalog-item', ITEM, '--key', 'snow',
+    '--broker-url', brokerUrl, '--broker-ca', certs().ca, '--push'],
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_TOKEN: PUSH_TOKEN } });
+  let out = '';
+  proc.stdout.on('data', (d) => { out += d; });
+  proc.stderr.on('data', (d) => { out += d; });
+  const port = await eventually(() => { try { return readFileSync(portFile, 'utf8'); } catch { return null; } },
+    10000, `servicenow-sim up (${out})`);
+  const url = `https://127.0.0.1:${port}`;
+  return { url, proc, log: () => out,
+    async control(method, p, body) { return (await request(url, method, p, { body })).json; } };
+}
+
+before(async () => {
+  s = await startStack({ chain: chainWith('https://127.0.0.1:1'),
+    config: { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN } });
+  sn = await startSnowSim(s.url);
+  const file = path.join(s.dir, 'chain-snow.json');
+  writeFileSync(file, JSON.stringify(chainWith(sn.url)(s.sims), null, 2));
+  const r = keten(['chain', 'import', file], s.env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+});
+
+after(async () => {
+  if (sn && sn.proc.exitCode === null) {
+    sn.proc.kill('SIGTERM');
+    await new Promise((r) => sn.proc.once('exit', r));
+  }
+  await s.stop();
+});
+
+const fileTicket = async (type, summary) => {
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
+    service: s.services['acme-sn'], type, summary, description: `${type} from Keten`, impact: 1, urgency: 2 } });
+  assert.equal(r.status, 201, r.text);
+  return r.json.id;
+};
+
+const legOf = async (ticket) => {
+  const row = await psql(s.db, `SELECT id, coalesce(external_id, '') FROM legs WHERE ticket_id = '${ticket}'`);
+  const [id, external] = row.split('|');
+  return { id, external };
+};
+
+// The leg once its create is delivered and the record's sys_id kept.
+const deliveredLeg = (ticket) => eventually(async () => {
+  const l = await legOf(ticket);
+  return l.external && l;
+}, 20000, 'the create delivered');
+
+const integratorView = async (ticket) => (await s.api('GET', `/v1/tickets/${ticket}`, { key: s.keys.integrator })).json;
+const customerView = async (ticket) => (await s.api('GET', `/v1/tickets/${ticket}`, { key: s.keys.acme })).json;
+const legStatus = (ticket) => psql(s.db, `SELECT status FROM legs WHERE ticket_id = '${ticket}'`);
+const received = () => sn.control('GET', '/_sim/received');
+
+// Runs wait; when it fails, the simulator's push log tells why.
+async function pushed(wait) {
+  try {
+    return await wait();
+  } catch (e) {
+    e.message += `\nservicenow-sim pushes:\n${sn.log().split('\n').filter((l) => l.includes('"push"')).slice(-5).join('\n')}`;
+    throw e;
+  }
+}
+
+test('each ticket type lands in its own entry with the right fields', async () => {
+  const tables = { incident: 'incident', change: 'change_request', problem: 'problem', request: 'sc_request' };
+  for (const [type, table] of Object.entries(tables)) {
+    const t = await fileTicket(type, `${type}: VPN down in Utrecht — café`);
+    const leg = await deliveredLeg(t);
+    const recs = await sn.control('GET', `/_sim/records?table=${table}`);
+    const rec = await eventually(async () => {
+      const r = (await sn.control('GET', `/_sim/records?table=${table}`)).find((x) => x.sys_id === leg.external);
+      return r && r.correlation_id === leg.id && r;
+    }, 10000, `the ${table} record carries our reference`);
+    assert.ok(recs.length >= 1);
+    assert.equal(rec.correlation_display, 'Keten');
+    assert.equal(rec.short_description, `${type}: VPN down in Utrecht — café`);
+    assert.equal(rec.sys_created_by, 'svc.keten', 'made by the integration user, with its basic auth');
+    const mine = (await received()).filter((x) => x.method === 'POST' &&
+      (x.json?.correlation_id === leg.id || x.path.endsWith('/order_now')));
+    assert.ok(mine.every((x) => x.headers.accept === 'application/json' &&
+      x.headers['content-type'] === 'application/json'));
+    if (type === 'request') {
+      assert.equal(rec.description, `${type} from Keten`);
+      continue;
+    }
+    assert.equal(rec.impact, '1');
+    assert.equal(rec.urgency, '2');
+    assert.equal(rec.priority, '2', 'ServiceNow computed the priority');
+    const create = mine.find((x) => x.path === `/api/now/table/${table}`);
+    assert.ok(create, `POST /api/now/table/${table}`);
+    assert.equal(create.json.priority, undefined, 'priority is never sent');
+    if (type === 'incident') assert.equal(rec.caller_id, '5137153cc611227c000bbd1bd8cd2005');
+  }
+});
+
+test('a state, a public comment and a work note made at ServiceNow come back by push', async () => {
+  const t = await fileTicket('incident', 'printer on fire');
+  const leg = await deliveredLeg(t);
+  let r = await sn.control('POST', '/_sim/change', { sys_id: leg.external, fields: { state: '2' } });
+  assert.equal(r.state, '2');
+  await pushed(() => eventually(async () => await legStatus(t) === 'in_progress', 15000, 'the leg in progress'));
+
+  await sn.control('POST', '/_sim/change', { sys_id: leg.external, comment: 'Engineer on the way' });
+  await sn.control('POST', '/_sim/change', { sys_id: leg.external, work_note: 'toner vendor ticket 4711' });
+  await eventually(async () => {
+    const tl = (await integratorView(t)).timeline;
+    return tl.some((e) => e.data?.text === 'toner vendor ticket 4711') &&
+      tl.some((e) => e.data?.text === 'Engineer on the way');
+  }, 15000, 'both journal entries applied');
+  const seen = JSON.stringify((await customerView(t)).timeline);
+  assert.ok(seen.includes('Engineer on the way'), 'the customer sees the public comment');
+  assert.ok(!seen.includes('toner vendor ticket 4711'), 'the work note stays internal');
+
+  r = await request(sn.url, 'POST', '/_sim/change', { body: { sys_id: leg.external, fields: { state: '6' } } });
+  assert.equal(r.status, 403, 'ServiceNow refuses a resolve without close code');
+  assert.match(r.json.error.detail, /Resolution code/);
+  await sn.control('POST', '/_sim/change', { sys_id: leg.external,
+    fields: { state: '6', close_code: 'Solved (Permanently)', close_notes: 'new printer' } });
+  await eventually(async () => await legStatus(t) === 'resolved', 15000, 'the leg resolved');
+});
+
+test('a customer comment is written once, as a public comment with its marker', async () => {
+  const t = await fileTicket('incident', 'wifi slow');
+  const leg = await deliveredLeg(t);
+  const c = await s.api('POST', `/v1/tickets/${t}/comments`, { key: s.keys.acme, body: { text: 'Also in Delft' } });
+  assert.equal(c.status, 201, c.text);
+  const entry = await eventually(async () => (await sn.control('GET', '/_sim/journal'))
+    .find((j) => j.element_id === leg.external && j.value.startsWith('Also in Delft')), 15000, 'the comment written');
+  assert.equal(entry.element, 'comments');
+  assert.match(entry.value, /\n\n\[keten:event:\d+\]$/);
+  assert.equal(entry.sys_created_by, 'svc.keten');
+  const patches = (await received()).filter((x) => x.method === 'PATCH' && x.path.endsWith(leg.external) &&
+    x.json?.comments);
+  assert.equal(patches.length, 1);
+});
+
+test('a comment whose answer never came is found by its marker, not posted twice', async () => {
+  const t = await fileTicket('incident', 'hung comment');
+  const leg = await deliveredLeg(t);
+  await sn.control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1 });
+  const c = await s.api('POST', `/v1/tickets/${t}/comments`, { key: s.keys.acme, body: { text: 'Still down?' } });
+  assert.equal(c.status, 201, c.text);
+  await eventually(async () => await psql(s.db, `SELECT state FROM outbox WHERE leg_id = '${leg.id}'
+    AND operation = 'comment'`) === 'done', 30000, 'the comment settled');
+  const entries = (await sn.control('GET', '/_sim/journal')).filter((j) => j.element_id === leg.external);
+  assert.equal(entries.length, 1, 'one comment at ServiceNow');
+  const calls = (await received()).filter((x) => x.path.endsWith(leg.external) || x.query?.sysparm_query?.includes(leg.external));
+  const check = calls.find((x) => x.path === '/api/now/v2/table/sys_journal_field');
+  assert.ok(check, 'the retry looked for its marker first');
+  assert.match(check.query.sysparm_query, /\^valueLIKE\[keten:event:\d+\]$/);
+  assert.equal(calls.filter((x) => x.method === 'PATCH' && x.json?.comments).length, 1, 'written once');
+});
+
+test('a create whose answer never came is found by its correlation id, not made twice', async () => {
+  await sn.control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1 });
+  const t = await fileTicket('incident', 'hung create');
+  const leg = await deliveredLeg(t);
+  const mine = (await sn.control('GET', '/_sim/records?table=incident')).filter((x) => x.correlation_id === leg.id);
+  assert.equal(mine.length, 1, 'one incident');
+  assert.equal(mine[0].sys_id, leg.external);
+  const lookup = (await received()).find((x) => x.method === 'GET' && x.path === '/api/now/v2/table/incident' &&
+    x.query.sysparm_query === `correlation_id=${leg.id}`);
+  assert.ok(lookup, 'looked up by correlation_id');
+});
+
+test('a 429 with Retry-After is waited out', async () => {
+  await sn.control('POST', '/_sim/ratelimit', { count: 1, retry_after: 1 });
+  const t = await fileTicket('incident', 'rate limited');
+  const leg = await deliveredLeg(t);
+  const calls = (await received()).filter((x) => x.json?.correlation_id === leg.id);
+  assert.ok(calls.length >= 2);
+  assert.equal(calls[0].answered, 429);
+  assert.ok(calls[1].at - calls[0].at >= 900, `waited ${calls[1].at - calls[0].at} ms`);
+});
+
+test('a push is checked with the inbound secret of the chain entry', {
+  todo: 'store/row_supplier.c: kt_store_supplier_by_key does not select "inbound"',
+}, async () => {
+  const file = path.join(s.dir, 'chain-snow-inbound.json');
+  writeFileSync(file, JSON.stringify(chainWith(sn.url, 'env:KETEN_INBOUND_SNOW')(s.sims), null, 2));
+  const r = keten(['chain', 'import', file], s.env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const t = await fileTicket('incident', 'separate inbound secret');
+  const leg = await deliveredLeg(t);
+  const body = { feed: 'records', result: [{ sys_id: leg.external, sys_class_name: 'incident', state: '2',
+    correlation_id: leg.id, sys_updated_on: '2026-01-01 00:00:00', sys_updated_by: 'beth.anglin', sys_mod_count: '9' }] };
+  const bad = await sn.control('POST', '/_sim/send', { body, token: PASSWORD });
+  assert.equal(bad.status, 401, 'the supplier secret is not the inbound secret');
+  const good = await sn.control('POST', '/_sim/send', { body, token: TOKEN });
+  assert.equal(good.status, 200, JSON.stringify(good.body));
+});
+
+test('the mapping schema agrees with the adapter on every mapping case', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validate = ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'schemas/adapters/servicenow.json'))));
+  const cases = JSON.parse(readFileSync(path.join(ROOT, 'tests/unit/data/servicenow/mapping_cases.json')));
+  for (const c of cases) {
+    assert.equal(validate(c.mapping), c.paths.length === 0, `${c.name}: ${JSON.stringify(validate.errors)}`);
+  }
+  assert.equal(validate(mapping), true, JSON.stringify(validate.errors));
+});
