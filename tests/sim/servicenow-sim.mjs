@@ -273,10 +273,11 @@ function parseCond(text) {
 	return { field: m[1], op: m[2], value: m[3] };
 }
 
+// Numbers (states, counts) as numbers, everything else (dates in their
+// sortable form, sys_ids) as strings.
 function compare(a, b) {
-	const na = Number(a);
-	const nb = Number(b);
-	if (a !== '' && b !== '' && !Number.isNaN(na) && !Number.isNaN(nb)) return na - nb;
+	const num = /^-?\d{1,15}$/;
+	if (num.test(a) && num.test(b)) return Number(a) - Number(b);
 	return a < b ? -1 : a > b ? 1 : 0;
 }
 
