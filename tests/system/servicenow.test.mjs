@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { startStack, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { startStack, startNode, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const ITEM = '060f3afa3731300054b6a3549dbe5d3e';
@@ -56,8 +56,29 @@ const chainWith = (endpoint, inboundRef = 'env:KETEN_SECRET_SNOW') => (sims) => 
 let s;
 let sn; // {url, proc, control(method, path, body)}
 
-async function startSnowSim(brokerUrl) {
-  const portFile = path.join(s.dir, 'snow.port');
+// A stack with supplier snow at a fresh servicenow-sim; config adds KETEN_*
+// settings of its broker. Returns {s, sn}.
+async function startSnow(config = {}) {
+  const st = await startStack({ chain: chainWith('https://127.0.0.1:1'),
+    config: { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN, ...config } });
+  const sim = await startSnowSim(st, st.url);
+  const file = path.join(st.dir, 'chain-snow.json');
+  writeFileSync(file, JSON.stringify(chainWith(sim.url)(st.sims), null, 2));
+  const r = keten(['chain', 'import', file], st.env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  return { s: st, sn: sim };
+}
+
+async function stopSnow(st, sim) {
+  if (sim && sim.proc.exitCode === null) {
+    sim.proc.kill('SIGTERM');
+    await new Promise((r) => sim.proc.once('exit', r));
+  }
+  await st.stop();
+}
+
+async function startSnowSim(st, brokerUrl) {
+  const portFile = path.join(st.dir, 'snow.port');
   const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/servicenow-sim.mjs'),
     '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile,
     '--user', 'svc.keten', '--catalog-item', ITEM, '--key', 'snow',
@@ -73,23 +94,8 @@ async function startSnowSim(brokerUrl) {
     async control(method, p, body) { return (await request(url, method, p, { body })).json; } };
 }
 
-before(async () => {
-  s = await startStack({ chain: chainWith('https://127.0.0.1:1'),
-    config: { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN } });
-  sn = await startSnowSim(s.url);
-  const file = path.join(s.dir, 'chain-snow.json');
-  writeFileSync(file, JSON.stringify(chainWith(sn.url)(s.sims), null, 2));
-  const r = keten(['chain', 'import', file], s.env);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-});
-
-after(async () => {
-  if (sn && sn.proc.exitCode === null) {
-    sn.proc.kill('SIGTERM');
-    await new Promise((r) => sn.proc.once('exit', r));
-  }
-  await s.stop();
-});
+before(async () => { ({ s, sn } = await startSnow()); });
+after(async () => { await stopSnow(s, sn); });
 
 const fileTicket = async (type, summary) => {
   const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
@@ -235,6 +241,64 @@ test('a 429 with Retry-After is waited out', async () => {
   assert.ok(calls.length >= 2);
   assert.equal(calls[0].answered, 429);
   assert.ok(calls[1].at - calls[0].at >= 900, `waited ${calls[1].at - calls[0].at} ms`);
+});
+
+// kill -9 of the node that delivers, each time after ServiceNow took the
+// write and before its answer came: the next node's retry reads first
+// (the journal for the comment's marker, correlation_id for the create)
+// and writes nothing twice. The stack's own node serves the API only.
+test('kill -9 between a write and its answer: a comment and a create are not doubled', async () => {
+  const fast = { KETEN_LEASE_MS: '3000', KETEN_SUPPLIER_TIMEOUT_MS: '2500', KETEN_DISPATCH_INTERVAL_MS: '200',
+    KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500', KETEN_SUPPLIER_SEARCH_LAG_MS: '0' };
+  const k = await startSnow({ ...fast, KETEN_DISPATCH: '0' });
+  const worker = (name) => startNode(k.s, name, { ...fast, KETEN_SECRET_SNOW: PASSWORD,
+    KETEN_INBOUND_SNOW: TOKEN, KETEN_DISPATCH: '1' });
+  let node = await worker('worker-1');
+  try {
+    const api = (m, p, o) => k.s.api(m, p, o);
+    const post = await api('POST', '/v1/tickets', { key: k.s.keys.acme, body: {
+      service: k.s.services['acme-sn'], type: 'incident', summary: 'killed comment', description: 'kill -9', impact: 2, urgency: 2 } });
+    assert.equal(post.status, 201, post.text);
+    const t = post.json.id;
+    const leg = await eventually(async () => {
+      const [id, ext] = (await psql(k.s.db, `SELECT id, coalesce(external_id, '') FROM legs WHERE ticket_id = '${t}'`)).split('|');
+      return ext && { id, external: ext };
+    }, 20000, 'the create delivered');
+
+    await k.sn.control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1 });
+    const c = await api('POST', `/v1/tickets/${t}/comments`, { key: k.s.keys.acme, body: { text: 'Killed?' } });
+    assert.equal(c.status, 201, c.text);
+    await eventually(async () => (await k.sn.control('GET', '/_sim/journal')).some((j) => j.element_id === leg.external),
+      15000, 'the comment landed at ServiceNow');
+    await node.kill();
+    node = await worker('worker-2');
+    await eventually(async () => await psql(k.s.db, `SELECT state FROM outbox WHERE leg_id = '${leg.id}'
+      AND operation = 'comment'`) === 'done', 30000, 'the comment settled on the next node');
+    assert.equal((await k.sn.control('GET', '/_sim/journal')).filter((j) => j.element_id === leg.external).length, 1);
+    const calls = await k.sn.control('GET', '/_sim/received');
+    assert.ok(calls.some((x) => x.path === '/api/now/v2/table/sys_journal_field' &&
+      x.query.sysparm_query.startsWith(`element_id=${leg.external}^`)), 'the next node looked for the marker');
+
+    await k.sn.control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1 });
+    const post2 = await api('POST', '/v1/tickets', { key: k.s.keys.acme, body: {
+      service: k.s.services['acme-sn'], type: 'incident', summary: 'killed create', description: 'kill -9', impact: 2, urgency: 2 } });
+    assert.equal(post2.status, 201, post2.text);
+    const leg2 = await psql(k.s.db, `SELECT id FROM legs WHERE ticket_id = '${post2.json.id}'`);
+    await eventually(async () => (await k.sn.control('GET', '/_sim/records?table=incident'))
+      .some((r) => r.correlation_id === leg2), 15000, 'the create landed at ServiceNow');
+    await node.kill();
+    node = await worker('worker-3');
+    const ext = await eventually(async () => await psql(k.s.db, `SELECT external_id FROM legs WHERE id = '${leg2}'`),
+      30000, 'the create settled on the next node');
+    const mine = (await k.sn.control('GET', '/_sim/records?table=incident')).filter((r) => r.correlation_id === leg2);
+    assert.equal(mine.length, 1, 'one incident');
+    assert.equal(mine[0].sys_id, ext);
+    assert.ok((await k.sn.control('GET', '/_sim/received')).some((x) => x.method === 'GET' &&
+      x.query.sysparm_query === `correlation_id=${leg2}`), 'the next node looked the create up');
+  } finally {
+    await node.kill();
+    await stopSnow(k.s, k.sn);
+  }
 });
 
 test('a push is checked with the inbound secret of the chain entry', {
