@@ -301,6 +301,40 @@ test('kill -9 between a write and its answer: a comment and a create are not dou
   }
 });
 
+test('a bad mapping is an import error that names its place', () => {
+  const doc = chainWith(sn.url)(s.sims);
+  doc.suppliers.find((x) => x.key === 'snow').mapping = { entries: { incident: { table: 'incident' } } };
+  const file = path.join(s.dir, 'chain-snow-bad.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  const r = keten(['chain', 'import', file], s.env);
+  assert.notEqual(r.code, 0, r.stdout);
+  assert.match(r.stderr + r.stdout, /integration_user/);
+  assert.match(r.stderr + r.stdout, /close_code/);
+});
+
+test('a type the mapping has no entry for is refused when routed, not sent elsewhere', async () => {
+  const { problem, ...entries } = mapping.entries;
+  assert.ok(problem);
+  const doc = chainWith(sn.url)(s.sims);
+  doc.suppliers.find((x) => x.key === 'snow').mapping = { ...mapping, entries };
+  const file = path.join(s.dir, 'chain-snow-no-problem.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  let r = keten(['chain', 'import', file], s.env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  try {
+    const before = (await received()).length;
+    const t = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
+      service: s.services['acme-sn'], type: 'problem', summary: 'no entry', description: 'x', impact: 2, urgency: 2 } });
+    assert.equal(t.status, 422, t.text);
+    assert.equal(t.json.error.code, 'type_not_accepted', t.text);
+    assert.equal((await received()).length, before, 'nothing sent to ServiceNow');
+  } finally {
+    writeFileSync(file, JSON.stringify(chainWith(sn.url)(s.sims), null, 2));
+    r = keten(['chain', 'import', file], s.env);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+  }
+});
+
 test('a push is checked with the inbound secret of the chain entry', {
   todo: 'store/row_supplier.c: kt_store_supplier_by_key does not select "inbound"',
 }, async () => {
