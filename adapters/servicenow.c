@@ -3,7 +3,8 @@
  * table, or a catalog order for requests), with the journal check that
  * keeps a comment from being posted twice; the answers, the lookup by
  * correlation_id and the error JSON read back. Polls and pushes are read in
- * servicenow_feed.c, the mapping in servicenow_map.c. Pure. */
+ * servicenow_feed.c, the mapping in servicenow_map.c, its live checks in
+ * servicenow_check.c. Pure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "base/buf.h"
 #include "base/utf8.h"
 #include "servicenow.h"
+#include "servicenow_check.h"
 #include "servicenow_feed.h"
 #include "servicenow_map.h"
 
@@ -605,4 +607,6 @@ const struct kt_adapter kt_adapter_servicenow = {
 	.poll_feeds = feeds,
 	.build_poll = kt_sn_build_poll,
 	.read_poll = kt_sn_read_poll,
+	.build_check = kt_sn_build_check,
+	.read_check = kt_sn_read_check,
 };

@@ -20,6 +20,18 @@ const BROKER_TIMEOUT_MS = 15000;
 const TASK_TABLES = { incident: 'INC', change_request: 'CHG', problem: 'PRB', sc_request: 'REQ', sc_req_item: 'RITM' };
 const FIRST_STATE = { incident: '1', change_request: '-5', problem: '101', sc_request: '1', sc_req_item: '1' };
 const JOURNAL_FIELDS = ['comments', 'work_notes'];
+// The choice lists `keten supplier check` reads (sys_choice): incident's as
+// SUPPLIER-APIS.md section 2 gives them, the others this simulator's own.
+const CHOICES = {
+	incident: { state: ['1', '2', '3', '6', '7', '8'], hold_reason: ['1', '3', '4', '5'],
+		close_code: ['Solved (Work Around)', 'Solved (Permanently)', 'Solved Remotely (Work Around)',
+			'Solved Remotely (Permanently)', 'Not Solved (Not Reproducible)', 'Not Solved (Too Costly)',
+			'Closed/Resolved by Caller'] },
+	change_request: { state: ['-5', '-4', '-3', '-2', '-1', '0', '3', '4'],
+		close_code: ['successful', 'successful_issues', 'unsuccessful'] },
+	problem: { state: ['101', '102', '103', '104', '106', '107'] },
+	task: { state: ['-5', '1', '2', '3', '4', '7'] },
+};
 const PUSH_FIELDS = ['sys_id', 'sys_class_name', 'number', 'state', 'hold_reason', 'correlation_id',
 	'correlation_display', 'sys_updated_on', 'sys_updated_by', 'sys_mod_count'];
 
@@ -235,9 +247,14 @@ function pushRecord(rec) {
 	queuePush({ feed: 'records', result: [r] });
 }
 
-// sys_journal_field as a table: its rows, read only.
+// sys_journal_field, sys_choice and sc_cat_item as tables: their rows, read only.
 function rows(name) {
 	if (name === 'sys_journal_field') return journal;
+	if (name === 'sys_choice') {
+		return Object.entries(CHOICES).flatMap(([t, els]) => Object.entries(els).flatMap(([element, values]) =>
+			values.map((value) => ({ sys_id: `${t}.${element}.${value}`, name: t, element, value, inactive: 'false' }))));
+	}
+	if (name === 'sc_cat_item') return [...CATALOG].map((id) => ({ sys_id: id, name: `Item ${id}`, active: 'true' }));
 	if (name === 'task') {
 		const all = [];
 		for (const t of Object.keys(TASK_TABLES)) all.push(...table(t).values());
@@ -428,7 +445,7 @@ function checkHeaders(req) {
 }
 
 function knownTable(name, forRead) {
-	if (TASK_TABLES[name] || (forRead && (name === 'task' || name === 'sys_journal_field'))) return;
+	if (TASK_TABLES[name] || (forRead && ['task', 'sys_journal_field', 'sys_choice', 'sc_cat_item'].includes(name))) return;
 	throw new SnError(400, `Invalid table ${name}`, null);
 }
 

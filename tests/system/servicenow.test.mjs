@@ -4,8 +4,11 @@
 // fields; changes made at ServiceNow (a state, a public comment, a work
 // note, a resolve) come back by push with the right visibility; a comment
 // for ServiceNow is written once; a create whose answer never came is
-// found by its correlation id, not made twice; a 429 is waited out. The
-// mapping cases of the unit tests also go through the published schema.
+// found by its correlation id, not made twice, also across a kill -9 of
+// the delivering node; a 429 is waited out; a type without an entry is
+// refused at routing; a push needs the entry's inbound secret; `keten
+// supplier check` finds values the instance does not know. The mapping
+// cases of the unit tests also go through the published schema.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,10 +21,6 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../.
 const ITEM = '060f3afa3731300054b6a3549dbe5d3e';
 const PASSWORD = 'sim-password-1';
 const TOKEN = 'push-token-1';
-// The pushes carry the supplier's own secret: the broker's supplier lookup
-// for a push (store/row_supplier.c) does not read the entry's "inbound"
-// yet, so a separate inbound secret is refused (the todo test at the end).
-const PUSH_TOKEN = PASSWORD;
 
 const mapping = {
   integration_user: 'svc.keten',
@@ -43,7 +42,7 @@ const mapping = {
 // The test chain plus supplier snow (ServiceNow at endpoint, its pushes
 // checked with the secret inboundRef names) and service acme-sn whose one
 // component it supplies.
-const chainWith = (endpoint, inboundRef = 'env:KETEN_SECRET_SNOW') => (sims) => {
+const chainWith = (endpoint, inboundRef = 'env:KETEN_INBOUND_SNOW') => (sims) => {
   const doc = chainDoc(sims);
   doc.suppliers.push({ key: 'snow', name: 'Acme ServiceNow', adapter: 'servicenow', endpoint,
     secret_ref: 'env:KETEN_SECRET_SNOW', auth: { kind: 'basic', username: 'svc.keten' },
@@ -83,7 +82,7 @@ async function startSnowSim(st, brokerUrl) {
     '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile,
     '--user', 'svc.keten', '--catalog-item', ITEM, '--key', 'snow',
     '--broker-url', brokerUrl, '--broker-ca', certs().ca, '--push'],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_TOKEN: PUSH_TOKEN } });
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_TOKEN: TOKEN } });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });
@@ -335,21 +334,59 @@ test('a type the mapping has no entry for is refused when routed, not sent elsew
   }
 });
 
-test('a push is checked with the inbound secret of the chain entry', {
-  todo: 'store/row_supplier.c: kt_store_supplier_by_key does not select "inbound"',
-}, async () => {
-  const file = path.join(s.dir, 'chain-snow-inbound.json');
-  writeFileSync(file, JSON.stringify(chainWith(sn.url, 'env:KETEN_INBOUND_SNOW')(s.sims), null, 2));
-  const r = keten(['chain', 'import', file], s.env);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
+test('keten supplier check tries the credentials and every value of the mapping live', () => {
+  const env = { ...s.env, KETEN_SECRET_SNOW: PASSWORD, KETEN_SUPPLIER_CA: certs().ca };
+  let r = keten(['supplier', 'check', 'snow'], env);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // two close codes, three state lists, one catalog item (in the stored mapping's order)
+  assert.equal(r.stdout.match(/^check \d: GET .*: ok$/gm).length, 6, r.stdout);
+  assert.match(r.stdout, /\/sys_choice\?sysparm_query=name%3Dincident%5EORname%3Dtask%5Eelement%3Dclose_code.*: ok/);
+  assert.match(r.stdout, /\/sc_cat_item\?sysparm_query=sys_id%3D060f3afa3731300054b6a3549dbe5d3e.*: ok/);
+
+  r = keten(['supplier', 'check', 'snow'], { ...env, KETEN_SECRET_SNOW: 'wrong' });
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout + r.stderr, /HTTP 401/);
+
+  // one value the instance does not know at a time (the command stops at the first failed check)
+  const file = path.join(s.dir, 'chain-snow-values.json');
+  const withMapping = (m) => {
+    const doc = chainWith(sn.url)(s.sims);
+    doc.suppliers.find((x) => x.key === 'snow').mapping = m;
+    writeFileSync(file, JSON.stringify(doc, null, 2));
+    assert.equal(keten(['chain', 'import', file], s.env).code, 0, 'the shape is right');
+  };
+  try {
+    for (const [spoil, where] of [
+      [(m) => { m.entries.incident.close_code = 'Fixed'; }, /\/entries\/incident\/close_code: ServiceNow has no close_code "Fixed"/],
+      [(m) => { m.entries.problem.status_out.resolved = '105'; }, /\/entries\/problem\/status_out\/resolved: ServiceNow has no state "105"/],
+    ]) {
+      const bad = structuredClone(mapping);
+      spoil(bad);
+      withMapping(bad);
+      r = keten(['supplier', 'check', 'snow'], env);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stdout + r.stderr, where);
+    }
+  } finally {
+    withMapping(mapping);
+  }
+});
+
+test('a push is checked with the inbound secret of the chain entry, not the supplier\'s own', async () => {
   const t = await fileTicket('incident', 'separate inbound secret');
   const leg = await deliveredLeg(t);
   const body = { feed: 'records', result: [{ sys_id: leg.external, sys_class_name: 'incident', state: '2',
     correlation_id: leg.id, sys_updated_on: '2026-01-01 00:00:00', sys_updated_by: 'beth.anglin', sys_mod_count: '9' }] };
-  const bad = await sn.control('POST', '/_sim/send', { body, token: PASSWORD });
-  assert.equal(bad.status, 401, 'the supplier secret is not the inbound secret');
+  for (const token of [PASSWORD, null, `${TOKEN}x`]) {
+    const bad = await sn.control('POST', '/_sim/send', { body, token });
+    assert.equal(bad.status, 401, `token ${token}`);
+  }
   const good = await sn.control('POST', '/_sim/send', { body, token: TOKEN });
   assert.equal(good.status, 200, JSON.stringify(good.body));
+  assert.equal(good.body.result, 'applied');
+  const again = await sn.control('POST', '/_sim/send', { body, token: TOKEN });
+  assert.equal(again.body.result, 'duplicate', 'one delivery id per record version');
+  assert.equal(await legStatus(t), 'in_progress');
 });
 
 test('the mapping schema agrees with the adapter on every mapping case', () => {

@@ -906,6 +906,100 @@ static void test_mapping_cases(void **state)
 	json_decref(cases);
 }
 
+/* `keten supplier check`: each close code, state code, hold reason and
+ * catalog item the mapping names, asked of the instance, in mapping order. */
+static void test_live_checks(void **state)
+{
+	static const char *const urls[] = {
+		"sys_choice?sysparm_query=name%3Dincident%5EORname%3Dtask%5Eelement%3Dclose_code",
+		"sys_choice?sysparm_query=name%3Dchange_request%5EORname%3Dtask%5Eelement%3Dclose_code",
+		"sys_choice?sysparm_query=name%3Dchange_request%5EORname%3Dtask%5Eelement%3Dstate",
+		"sys_choice?sysparm_query=name%3Dproblem%5EORname%3Dtask%5Eelement%3Dstate",
+		"sys_choice?sysparm_query=name%3Dsc_request%5EORname%3Dtask%5Eelement%3Dstate",
+		"sc_cat_item?sysparm_query=sys_id%3D060f3afa3731300054b6a3549dbe5d3e",
+	};
+	static const struct {
+		int i;
+		long status;
+		const char *body;
+		int rc;
+		const char *paths[6];
+	} answers[] = {
+		{ 0, 200, "{\"result\": [{\"value\": \"Solved (Work Around)\"}, {\"value\": "
+			  "\"Solved (Permanently)\"}]}", KT_OK, { NULL } },
+		{ 0, 200, "{\"result\": [{\"value\": \"Solved (Work Around)\"}]}", KT_ERR,
+		  { "/entries/incident/close_code", NULL } },
+		{ 2, 200, "{\"result\": [{\"value\": \"-5\"}, {\"value\": \"3\"}, {\"value\": "
+			  "\"4\"}]}", KT_ERR,
+		  { "/entries/change/status_in/-4", "/entries/change/status_in/-1",
+		    "/entries/change/status_in/0",
+		    "/entries/change/status_out/in_progress", "/entries/change/status_out/resolved",
+		    NULL } },
+		{ 5, 200, "{\"result\": [{\"sys_id\": \"060f3afa3731300054b6a3549dbe5d3e\", "
+			  "\"active\": \"true\"}]}", KT_OK, { NULL } },
+		{ 5, 200, "{\"result\": [{\"sys_id\": \"060f3afa3731300054b6a3549dbe5d3e\", "
+			  "\"active\": \"false\"}]}", KT_ERR, { "/entries/request/catalog_item", NULL } },
+		{ 5, 200, "{\"result\": []}", KT_ERR, { "/entries/request/catalog_item", NULL } },
+	};
+	json_t *supplier = supplier_with(NULL);
+
+	(void)state;
+	for (size_t i = 0; i <= N_ELEMS(urls); i++) {
+		struct kt_http_request req = { 0 };
+		struct kt_err err = { 0 };
+		char want[512];
+
+		assert_int_equal(sn()->build_check(supplier, (int)i, &req, &err), KT_OK);
+		if (i == N_ELEMS(urls)) {
+			assert_null(req.url);
+			break;
+		}
+		snprintf(want, sizeof(want), "https://acme.service-now.com/api/now/v2/table/%s", urls[i]);
+		if (strncmp(req.url, want, strlen(want)) != 0)
+			fail_msg("check %zu: %s", i, req.url);
+		assert_string_equal(req.method, "GET");
+		assert_null(req.body);
+		kt_http_request_release(&req);
+	}
+	for (size_t i = 0; i < N_ELEMS(answers); i++) {
+		struct kt_answer a = { .http_status = answers[i].status, .body = answers[i].body,
+				       .len = strlen(answers[i].body) };
+		struct kt_err err = { 0 };
+		int rc = sn()->read_check(supplier, answers[i].i, &a, &err);
+		size_t n = 0;
+
+		if (rc != answers[i].rc)
+			fail_msg("answer %zu: rc %d (%s)", i, rc, err.message);
+		while (answers[i].paths[n])
+			n++;
+		if (json_array_size(err.details) != n)
+			fail_msg("answer %zu: %s", i, json_dumps(err.details, 0));
+		for (size_t j = 0; j < n; j++)
+			assert_string_equal(json_string_value(json_object_get(
+				json_array_get(err.details, j), "path")), answers[i].paths[j]);
+		if (rc == KT_ERR)
+			assert_string_equal(err.code, "mapping_unknown_value");
+		kt_err_release(&err);
+	}
+	/* a refused call or a garbled answer is the supplier's fault */
+	{
+		struct kt_answer a = { .http_status = 401,
+				       .body = "{\"error\": {\"message\": \"User Not Authenticated\"}}" };
+		struct kt_err err = { 0 };
+
+		a.len = strlen(a.body);
+		assert_int_equal(sn()->read_check(supplier, 0, &a, &err), KT_ERR);
+		assert_int_equal(err.cls, KT_EC_SUPPLIER);
+		a.http_status = 200;
+		a.body = "{\"result\": {}}";
+		a.len = strlen(a.body);
+		assert_int_equal(sn()->read_check(supplier, 0, &a, &err), KT_ERR);
+		assert_string_equal(err.code, "adapter_reply");
+		kt_err_release(&err);
+	}
+	json_decref(supplier);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_feeds_garbage),
 		cmocka_unit_test(test_journal_cut),
 		cmocka_unit_test(test_mapping_cases),
+		cmocka_unit_test(test_live_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
