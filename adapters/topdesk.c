@@ -365,16 +365,10 @@ static int marker_found(const struct kt_adapter_msg *msg, const json_t *actions)
 static int read_check(const struct kt_adapter_msg *msg, const struct kt_answer *a,
 		      struct kt_adapter_reply *out, struct kt_err *err)
 {
-	json_t *doc = NULL;
+	json_t *doc;
 
-	if (a->http_status != 204 && a->len > 0) {
-		doc = json_loadb(a->body, a->len, 0, NULL);
-		if (!json_is_array(doc)) {
-			json_decref(doc);
-			return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-					  "the actions of the incident are not a JSON array");
-		}
-	}
+	if (kt_topdesk_list(a, "the list of actions", &doc, err))
+		return KT_ERR;
 	if (!marker_found(msg, doc))
 		out->next_step = STEP_WRITE;
 	json_decref(doc);
@@ -454,17 +448,8 @@ static int topdesk_read_lookup(const struct kt_adapter_msg *msg, const struct kt
 	int rc = KT_OK;
 
 	*found = 0;
-	if (a->http_status == 204)
-		return KT_OK;
-	if (a->http_status != 200 && a->http_status != 206)
-		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-				  "the lookup answered HTTP %ld, not 200 or 204", a->http_status);
-	doc = a->len > 0 ? json_loadb(a->body, a->len, 0, NULL) : NULL;
-	if (!json_is_array(doc)) {
-		json_decref(doc);
-		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-				  "the lookup's answer is not a list of incidents");
-	}
+	if (kt_topdesk_list(a, "the lookup", &doc, err))
+		return KT_ERR;
 	json_array_foreach(doc, i, inc) {
 		const char *ext = json_string_value(json_object_get(inc, "externalNumber"));
 

@@ -78,6 +78,12 @@ int kt_topdesk_url(struct kt_buf *b, const json_t *supplier, const char *path,
 int kt_topdesk_request(struct kt_http_request *out, const char *method, struct kt_buf *b,
 		       json_t *body, struct kt_err *err);
 
+/* A list answer of TOPdesk (what: the call, for messages): 200 or 206
+ * with a JSON array into *doc (the caller's), or 204: *doc NULL, no
+ * entries. KT_ERR (supplier "adapter_reply") for any other answer. */
+int kt_topdesk_list(const struct kt_answer *a, const char *what, json_t **doc,
+		    struct kt_err *err);
+
 /* Appends s percent-encoded (all but RFC 3986's unreserved characters). */
 int kt_topdesk_pct(struct kt_buf *b, const char *s);
 

@@ -287,15 +287,9 @@ int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct 
 	int rc;
 
 	(void)feed;
-	if (a->http_status == 204)
-		return KT_OK;
-	if (a->http_status != 200 && a->http_status != 206)
-		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-				  "the poll answered HTTP %ld, not 200 or 204", a->http_status);
-	doc = a->len > 0 ? json_loadb(a->body, a->len, 0, NULL) : NULL;
-	rc = json_is_array(doc) ? read_page(json_object_get(supplier, "mapping"), doc, out, err)
-				: kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-					     "the poll's answer is not a list of incidents");
+	if (kt_topdesk_list(a, "the poll", &doc, err))
+		return KT_ERR;
+	rc = read_page(json_object_get(supplier, "mapping"), doc, out, err);
 	if (rc != KT_OK)
 		kt_inbound_list_release(out);
 	json_decref(doc);

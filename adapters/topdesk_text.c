@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/civil_time.h"
 #include "topdesk_int.h"
 
 #define HTTPS "https://"
@@ -31,6 +32,23 @@ int kt_topdesk_request(struct kt_http_request *out, const char *method, struct k
 out:
 	kt_buf_release(b);
 	return rc;
+}
+
+int kt_topdesk_list(const struct kt_answer *a, const char *what, json_t **doc,
+		    struct kt_err *err)
+{
+	*doc = NULL;
+	if (a->http_status == 204)
+		return KT_OK;
+	if (a->http_status != 200 && a->http_status != 206)
+		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
+				  "%s answered HTTP %ld, not 200 or 204", what, a->http_status);
+	*doc = a->len > 0 ? json_loadb(a->body, a->len, 0, NULL) : NULL;
+	if (json_is_array(*doc))
+		return KT_OK;
+	json_decref(*doc);
+	*doc = NULL;
+	return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply", "%s answered no JSON list", what);
 }
 
 int kt_topdesk_url(struct kt_buf *b, const json_t *supplier, const char *path,
@@ -186,95 +204,20 @@ char *kt_topdesk_text(const char *html)
 	return kt_buf_detach(&b);
 }
 
-static int digits(const char *s, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
-static long long days_from_civil(int y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long long z, int *y, int *m, int *d)
-{
-	long long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-/* The zone at s: "Z", "+HH:MM", "+HHMM" (or '-'), then the end; its
- * offset east of UTC in minutes. 0, or -1. */
-static int zone(const char *s, int *minutes)
-{
-	int h, m, sign = *s == '-' ? -1 : 1;
-
-	*minutes = 0;
-	if (s[0] == 'Z' && s[1] == '\0')
-		return 0;
-	if ((*s != '+' && *s != '-') || digits(s + 1, 2, &h) != 0)
-		return -1;
-	s += 3;
-	if (*s == ':')
-		s++;
-	if (digits(s, 2, &m) != 0 || s[2] != '\0' || h > 23 || m > 59)
-		return -1;
-	*minutes = sign * (h * 60 + m);
-	return 0;
-}
-
 int kt_topdesk_time(const char *in, char *out)
 {
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h, mi, s, ms = 0, off, scale = 100;
+	char utc[KT_TIME_UTC_LEN];
 	long long secs;
-	const char *p;
+	int ms = 0, scale = 100;
 
-	if (!in || strlen(in) < 20 || in[4] != '-' || in[7] != '-' || in[10] != 'T' ||
-	    in[13] != ':' || in[16] != ':' || digits(in, 4, &y) || digits(in + 5, 2, &mo) ||
-	    digits(in + 8, 2, &d) || digits(in + 11, 2, &h) || digits(in + 14, 2, &mi) ||
-	    digits(in + 17, 2, &s))
+	/* kt_time_parse reads 19 bytes before it looks at any */
+	if (!in || strnlen(in, 19) < 19 || kt_time_parse(in, &secs) != 0)
 		return -1;
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
-	    s > 59 || (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))))
-		return -1;
-	p = in + 19;
-	if (*p == '.') {
-		if (*++p < '0' || *p > '9')
-			return -1;
-		for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+	if (in[19] == '.')
+		for (const char *p = in + 20; *p >= '0' && *p <= '9'; p++, scale /= 10)
 			ms += (*p - '0') * scale;
-	}
-	if (zone(p, &off) != 0)
-		return -1;
-	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off * 60LL;
-	civil_from_days(secs >= 0 ? secs / 86400 : (secs - 86399) / 86400, &y, &mo, &d);
-	secs = ((secs % 86400) + 86400) % 86400;
-	if (y < 1 || y > 9999)
-		return -1;
-	snprintf(out, KT_TOPDESK_TIME_SIZE, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%03dZ", y, mo, d,
-		 secs / 3600, secs / 60 % 60, secs % 60, ms);
+	kt_time_format_utc(secs, utc);
+	/* "YYYY-MM-DDTHH:MM:SSZ" with the milliseconds before the Z */
+	snprintf(out, KT_TOPDESK_TIME_SIZE, "%.19s.%03dZ", utc, ms);
 	return 0;
 }
