@@ -324,7 +324,9 @@ async function operatorChange(c) {
 	for (const k of ['completed', 'closed', 'briefDescription']) if (c[k] !== undefined) change[k] = c[k];
 	if (c.line !== undefined) inc.status = c.line;
 	if (c.action !== undefined) {
-		change.action = c.action;
+		// what an operator types is text: TOPdesk keeps it as its HTML
+		change.action = String(c.action).replace(/&/g, '&amp;').replace(/</g, '&lt;')
+			.replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '<br>');
 		change.actionInvisibleForCaller = c.invisible === true;
 	}
 	const r = apply(inc, change, by, stamp(c.at));
@@ -352,7 +354,7 @@ async function control(method, p, body) {
 	case '/_sim/mode':
 		if (c.mode === 'normal') mode = { mode: 'normal', status: null, retry_after: null };
 		else if (c.mode === 'status' && Number.isInteger(c.status) && c.status >= 200 && c.status <= 599) {
-			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null };
+			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true };
 		} else return { status: 400, body: { error: 'mode is normal, or status with a status 200..599' } };
 		return { status: 200, body: mode };
 	case '/_sim/change':
@@ -399,8 +401,14 @@ const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req,
 	let r;
 	if (!url.pathname.startsWith('/tas/api/')) r = errors(404, 'no such resource');
 	else if (!authorized(req)) r = errors(401, 'login name or application password is wrong');
-	else if (mode.mode === 'status') r = { ...errors(mode.status, 'the simulator was told to answer so'), retry_after: mode.retry_after };
-	else r = api(req.method, url, body);
+	else {
+		// mode status: answered so; with apply, after the request took effect
+		if (mode.mode !== 'status' || mode.apply) r = api(req.method, url, body);
+		if (mode.mode === 'status') {
+			rec.applied = r?.status ?? null;
+			r = { ...errors(mode.status, 'the simulator was told to answer so'), retry_after: mode.retry_after };
+		}
+	}
 	rec.answered = r.status;
 	answer(res, r);
 });
