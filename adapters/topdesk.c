@@ -93,7 +93,7 @@ static size_t cut_chars(const char *s, size_t len, size_t max)
 	return at;
 }
 
-/* body[key] = a fresh string of b's content; the buffer is emptied. */
+/* body[key] = a fresh string of b's content; -1 when b failed. */
 static int set_text(json_t *body, const char *key, struct kt_buf *b)
 {
 	return json_object_set_new(body, key, json_string(kt_buf_str(b))) == 0 && !b->failed
@@ -109,15 +109,15 @@ static int set_ref(json_t *body, const char *key, const json_t *ref)
 
 /* briefDescription (the summary cut to 80 characters, line breaks as
  * blanks) and request (the description; the whole summary before it when
- * it was cut). */
-static int add_texts(json_t *body, const json_t *view)
+ * it was cut). KT_ERR when the texts are too long or memory ran out. */
+static int add_texts(json_t *body, const json_t *view, struct kt_err *err)
 {
 	const char *summary = json_string_value(json_object_get(view, "summary"));
 	const char *descr = json_string_value(json_object_get(view, "description"));
 	size_t len = summary ? strlen(summary) : 0, cut = cut_chars(summary ? summary : "", len,
 								      KT_TOPDESK_BRIEF_MAX);
 	struct kt_buf b;
-	int rc = 0;
+	int rc;
 
 	kt_buf_init(&b, BODY_TEXT_MAX);
 	for (size_t i = 0; i < cut; i++) {
@@ -125,7 +125,7 @@ static int add_texts(json_t *body, const json_t *view)
 											: summary[i];
 		kt_buf_add(&b, &c, 1);
 	}
-	rc |= set_text(body, "briefDescription", &b);
+	rc = set_text(body, "briefDescription", &b);
 	kt_buf_release(&b);
 	if (cut < len) {
 		kt_topdesk_html(&b, summary, len);
@@ -134,9 +134,10 @@ static int add_texts(json_t *body, const json_t *view)
 	}
 	if (descr)
 		kt_topdesk_html(&b, descr, strlen(descr));
-	if (b.len > 0)
-		rc |= set_text(body, "request", &b);
-	rc |= b.failed ? -1 : 0;
+	if (b.failed)
+		rc = refuse(err, "the summary and description are too long for a request");
+	else if (rc != 0 || (b.len > 0 && set_text(body, "request", &b) != 0))
+		rc = out_of_memory(err);
 	kt_buf_release(&b);
 	return rc;
 }
@@ -194,8 +195,11 @@ static json_t *create_body(const struct kt_adapter_msg *msg, struct kt_err *err)
 		out_of_memory(err);
 		return NULL;
 	}
-	rc = add_texts(body, msg->leg_view) | add_caller(body, mapping) |
-	     add_levels(body, mapping, msg->leg_view) |
+	if (add_texts(body, msg->leg_view, err)) {
+		json_decref(body);
+		return NULL;
+	}
+	rc = add_caller(body, mapping) | add_levels(body, mapping, msg->leg_view) |
 	     json_object_set_new(body, "externalNumber", json_string(leg)) |
 	     set_ref(body, "processingStatus", kt_topdesk_ref_of(mapping, "status_out", "new"));
 	json_object_foreach((json_t *)entry, field, ref)

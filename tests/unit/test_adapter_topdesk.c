@@ -530,6 +530,41 @@ static void test_poll_requests(void **state)
 	json_decref(c);
 }
 
+/* A comment or a description Keten cannot put into one request is
+ * refused, not cut: the texts hold 256 KiB after escaping. */
+static void test_too_long(void **state)
+{
+	static const size_t n = 100 * 1024;
+	char *text = malloc(n + 1);
+	json_t *c;
+
+	(void)state;
+	assert_non_null(text);
+	memset(text, '<', n); /* 4 bytes each once escaped */
+	text[n] = '\0';
+	c = json_pack("{s:s, s:{s:s, s:s}, s:{s:{s:s, s:s, s:s}}}", "op", "comment", "leg",
+		      "external_id", "inc-1", "status", "in_progress", "payload", "comment", "text",
+		      text, "author", "customer", "origin", "keten:event:1");
+	for (int round = 0; round < 2; round++) {
+		struct kt_http_request req = { 0 };
+		struct kt_err err = { 0 };
+		struct msg_case m;
+
+		if (round == 1) {
+			json_object_set_new(c, "op", json_string("create"));
+			json_object_set_new(c, "view", json_pack("{s:s}", "description", text));
+		}
+		msg_case_init(&m, c);
+		assert_int_equal(topdesk()->build_request(&m.msg, &req, &err), KT_ERR);
+		assert_string_equal(err.code, "adapter_build");
+		assert_int_equal(err.cls, KT_EC_INVALID);
+		assert_null(req.url);
+		msg_case_release(&m);
+	}
+	json_decref(c);
+	free(text);
+}
+
 static void test_read_error(void **state)
 {
 	static const struct {
@@ -571,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_accepts_type),
 		cmocka_unit_test(test_lookup_request),
 		cmocka_unit_test(test_poll_requests),
+		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_read_error),
 	};
 
