@@ -90,12 +90,14 @@ static int split_marker(const json_t *action, char **text, char **origin)
 }
 
 /* The comment of the action a push carries, unless Keten's integration
- * user wrote it (an echo) or it is empty. */
+ * user wrote it (an echo) or it is empty. It happened with the change
+ * that added it (when, the incident's modificationDate), not at its
+ * entryDate: an entryDate before the status update of the same push would
+ * make the comment stale. */
 static int add_action(struct kt_inbound_list *list, const json_t *mapping, const json_t *inc,
 		      const char *when, const json_t *action, struct kt_err *err)
 {
-	char at[KT_TOPDESK_TIME_SIZE], *text = NULL, *origin = NULL;
-	const char *entry = json_string_value(json_object_get(action, "entryDate"));
+	char *text = NULL, *origin = NULL;
 	struct kt_inbound_update *u;
 	int rc = KT_OK;
 
@@ -104,8 +106,7 @@ static int add_action(struct kt_inbound_list *list, const json_t *mapping, const
 	if (split_marker(action, &text, &origin))
 		rc = out_of_memory(err);
 	else if (*text && strlen(text) <= COMMENT_MAX) {
-		if (!(u = add_update(list, inc, entry && kt_topdesk_time(entry, at) == 0 ? at : when,
-				     text_of(action, "id"))))
+		if (!(u = add_update(list, inc, when, text_of(action, "id"))))
 			rc = out_of_memory(err);
 		else {
 			u->comment = text;
