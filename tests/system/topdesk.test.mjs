@@ -19,10 +19,7 @@ import { view } from './lib/tickets.mjs';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const KEY = 'acme-topdesk';
 const PASSWORD = 'app-password-1';
-// The push token: the supplier's own secret, as api_inbound.c reads it
-// when the chain names no inbound.secret_ref. (An inbound.secret_ref is
-// stored at import but not read back by kt_store_supplier_by_key yet.)
-const PUSH_TOKEN = PASSWORD;
+const PUSH_TOKEN = 'push-token-1';
 const CALLER = 'c0ffee00-0000-4000-8000-00000000ca11';
 const US = '0be7a70e-0000-4000-8000-000000000001';
 
@@ -51,7 +48,7 @@ function chain(sims) {
   const doc = chainDoc(sims);
   doc.suppliers.push({ key: KEY, name: 'Acme TOPdesk', adapter: 'topdesk', endpoint: td.url,
     secret_ref: 'env:KETEN_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
-    mapping });
+    inbound: { secret_ref: 'env:KETEN_TOPDESK_PUSH' }, mapping });
   doc.services.push({ key: 'acme-desk', customer: 'acme', name: 'Desk Acme', default_component: 'desk',
     components: [{ key: 'desk', name: 'Service desk', kind: 'application', supplier: KEY }] });
   return doc;
@@ -74,7 +71,7 @@ async function startTopdesk(brokerUrl, dir) {
 
 before(async () => {
   s = await startStack({ chain,
-    config: { KETEN_TOPDESK_PASSWORD: PASSWORD,
+    config: { KETEN_TOPDESK_PASSWORD: PASSWORD, KETEN_TOPDESK_PUSH: PUSH_TOKEN,
       KETEN_SUPPLIER_TIMEOUT_MS: '1500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '300' } });
   sim = await startTopdesk(s.url, s.dir);
   td.url = sim.url;
@@ -175,9 +172,11 @@ test('an operator\'s status change, public action and work note come back by pus
   assert.equal(again.status, 200);
   assert.equal(again.body.result, 'duplicate');
 
-  // A wrong token is refused.
-  const bad = await sim.control('POST', '/_sim/push', { body: { id: t.incident.id }, token: 'wrong' });
-  assert.equal(bad.status, 401);
+  // A wrong token is refused, the application password too.
+  for (const token of ['wrong', PASSWORD]) {
+    const bad = await sim.control('POST', '/_sim/push', { body: { id: t.incident.id }, token });
+    assert.equal(bad.status, 401, token);
+  }
 
   c = await change({ processingStatus: 'Opgelost', completed: true });
   assert.equal(c.push.status, 200, JSON.stringify(c.push));
