@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/json_field.h"
+#include "base/utf8.h"
 #include "topdesk_int.h"
 
 /* Longest incident or action id kept, in bytes (TOPdesk's are UUIDs). */
@@ -39,10 +40,11 @@ static int dup_opt(char **dst, const char *src)
 }
 
 /* The update of incident inc (id, modificationDate at when): its leg by
- * externalNumber and its TOPdesk id; the delivery id of an action, or of
- * the incident's state at when. NULL out of memory. */
+ * externalNumber and its TOPdesk id, applied once under delivery id
+ * "<kind>:<id>" (an action's own id) or, without one, "<kind>:<incident
+ * id>:<when>". NULL out of memory. */
 static struct kt_inbound_update *add_update(struct kt_inbound_list *list, const json_t *inc,
-					    const char *when, const char *action_id)
+					    const char *when, const char *kind, const char *id)
 {
 	struct kt_inbound_update *u = kt_inbound_list_add(list);
 	const char *ext = json_string_value(json_object_get(inc, "externalNumber"));
@@ -50,10 +52,10 @@ static struct kt_inbound_update *add_update(struct kt_inbound_list *list, const 
 
 	if (!u)
 		return NULL;
-	if (action_id)
-		snprintf(delivery, sizeof(delivery), "action:%s", action_id);
+	if (id)
+		snprintf(delivery, sizeof(delivery), "%s:%s", kind, id);
 	else
-		snprintf(delivery, sizeof(delivery), "incident:%s:%s", text_of(inc, "id"), when);
+		snprintf(delivery, sizeof(delivery), "%s:%s:%s", kind, text_of(inc, "id"), when);
 	if (dup_opt(&u->leg_id, kt_is_uuid(ext) ? ext : NULL) ||
 	    dup_opt(&u->external_id, text_of(inc, "id")) || dup_opt(&u->delivery_id, delivery) ||
 	    dup_opt(&u->occurred_at, when))
@@ -105,8 +107,10 @@ static int add_action(struct kt_inbound_list *list, const json_t *mapping, const
 		return KT_OK;
 	if (split_marker(action, &text, &origin))
 		rc = out_of_memory(err);
-	else if (*text && strlen(text) <= COMMENT_MAX) {
-		if (!(u = add_update(list, inc, when, text_of(action, "id"))))
+	else if (*text) {
+		/* longer than Keten keeps a comment: cut, never dropped */
+		text[kt_utf8_cut(text, strlen(text), COMMENT_MAX)] = '\0';
+		if (!(u = add_update(list, inc, when, "action", text_of(action, "id"))))
 			rc = out_of_memory(err);
 		else {
 			u->comment = text;
@@ -130,7 +134,7 @@ static int add_state(struct kt_inbound_list *list, const json_t *mapping, const 
 
 	if (kt_topdesk_status_in(mapping, inc, &st) != 0)
 		return KT_OK;
-	if (!(u = add_update(list, inc, when, NULL)))
+	if (!(u = add_update(list, inc, when, "incident", NULL)))
 		return out_of_memory(err);
 	u->has_status = 1;
 	u->status = st;

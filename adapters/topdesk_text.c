@@ -16,20 +16,18 @@ int kt_topdesk_request(struct kt_http_request *out, const char *method, struct k
 		       json_t *body, struct kt_err *err)
 {
 	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	int rc = KT_ERR;
+	int rc = KT_OK;
 
 	json_decref(body);
-	if ((body && !text) || b->failed)
+	if ((body && !text) || b->failed) {
 		free(text);
-	else if (kt_http_request_set(out, method, kt_buf_str(b), text, "application/json", err))
-		goto out; /* released, err filled */
-	else if (kt_http_request_add_header(out, "accept", "application/json") != 0)
+		rc = kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
+	} else if (kt_http_request_set(out, method, kt_buf_str(b), text, "application/json", err)) {
+		rc = KT_ERR; /* out released, err filled */
+	} else if (kt_http_request_add_header(out, "accept", "application/json") != 0) {
 		kt_http_request_release(out);
-	else
-		rc = KT_OK;
-	if (rc != KT_OK)
-		kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
-out:
+		rc = kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
+	}
 	kt_buf_release(b);
 	return rc;
 }

@@ -565,6 +565,41 @@ static void test_too_long(void **state)
 	free(text);
 }
 
+/* An action longer than Keten keeps a comment (64 KiB) is cut on a
+ * character boundary, never dropped. */
+static void test_long_action(void **state)
+{
+	static const size_t n = 40000; /* "é" x n: 80,000 bytes */
+	char *memo = malloc(2 * n + 1);
+	json_t *c = json_object(), *supplier = supplier_of(c), *body;
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	struct kt_answer a = { 0 };
+	char *text;
+
+	(void)state;
+	assert_non_null(memo);
+	for (size_t i = 0; i < n; i++)
+		memcpy(memo + 2 * i, "\xc3\xa9", 2);
+	memo[2 * n] = '\0';
+	body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "id", "inc-1", "externalNumber",
+			 "0b9f6d2a-7c41-4e88-9a55-1d2e3f405162", "modificationDate",
+			 "2026-11-25T19:40:00Z", "action", "id", "a-1", "memoText", memo);
+	text = json_dumps(body, JSON_COMPACT);
+	a.body = text;
+	a.len = strlen(text);
+	assert_int_equal(topdesk()->read_inbound(supplier, &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 1);
+	assert_int_equal(strlen(list.items[0].comment), 64 * 1024);
+	assert_memory_equal(list.items[0].comment, memo, 64 * 1024);
+	kt_inbound_list_release(&list);
+	free(text);
+	json_decref(body);
+	json_decref(supplier);
+	json_decref(c);
+	free(memo);
+}
+
 static void test_read_error(void **state)
 {
 	static const struct {
@@ -607,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_request),
 		cmocka_unit_test(test_poll_requests),
 		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_long_action),
 		cmocka_unit_test(test_read_error),
 	};
 
