@@ -40,46 +40,39 @@ static json_t *load_json(const char *path)
 	return v;
 }
 
-/* The sorted names of the *.json files of dir, NULL-terminated. */
-static char **case_names(const char *dir)
+static int by_name(const void *a, const void *b)
 {
-	char **names = calloc(256, sizeof(*names));
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Calls fn with the name and the JSON of each *.json case of dir, in
+ * name order, and arg. */
+static void each_case(const char *dir, void (*fn)(const char *name, const json_t *c, void *arg),
+		      void *arg)
+{
+	char *names[256], path[KT_TEST_PATH_MAX];
 	size_t n = 0;
 	struct dirent *e;
 	DIR *d = opendir(dir);
 
-	if (!d || !names)
+	if (!d)
 		fail_msg("cannot read \"%s\"", dir);
-	while ((e = readdir(d)) && n < 255)
+	while ((e = readdir(d)) && n < N_ELEMS(names))
 		if (strstr(e->d_name, ".json"))
 			names[n++] = strdup(e->d_name);
 	closedir(d);
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			if (strcmp(names[j], names[i]) < 0) {
-				char *t = names[i];
-
-				names[i] = names[j];
-				names[j] = t;
-			}
 	if (n == 0)
 		fail_msg("no cases in \"%s\"", dir);
-	return names;
-}
+	qsort(names, n, sizeof(names[0]), by_name);
+	for (size_t i = 0; i < n; i++) {
+		json_t *c;
 
-static void free_names(char **names)
-{
-	for (size_t i = 0; names[i]; i++)
+		kt_test_join(path, dir, names[i]);
+		c = load_json(path);
+		fn(names[i], c, arg);
+		json_decref(c);
 		free(names[i]);
-	free(names);
-}
-
-static json_t *load_case(const char *dir, const char *name)
-{
-	char path[KT_TEST_PATH_MAX];
-
-	kt_test_join(path, dir, name);
-	return load_json(path);
+	}
 }
 
 /* The supplier of a case: the golden mapping with the case's "mapping"
@@ -195,39 +188,39 @@ static void check_request(const char *name, const struct kt_http_request *req,
 	}
 }
 
+static void request_case(const char *name, const json_t *c, void *arg)
+{
+	const json_t *want = json_object_get(c, "want");
+	const char *error = json_string_value(json_object_get(want, "error"));
+	struct kt_http_request req = { 0 };
+	struct kt_err err = { 0 };
+	struct msg_case m;
+	int rc;
+
+	(void)arg;
+
+	msg_case_init(&m, c);
+	rc = topdesk()->build_request(&m.msg, &req, &err);
+	if (error) {
+		if (rc != KT_ERR || strcmp(err.code, error) != 0 || !err.message[0] ||
+		    err.cls != KT_EC_INVALID)
+			fail_msg("%s: rc %d, code \"%s\"", name, rc, err.code);
+		assert_null(req.url);
+		assert_int_equal(req.n_headers, 0);
+	} else {
+		if (rc != KT_OK)
+			fail_msg("%s: %s", name, err.message);
+		check_request(name, &req, want);
+	}
+	kt_http_request_release(&req);
+	kt_err_release(&err);
+	msg_case_release(&m);
+}
+
 static void test_requests(void **state)
 {
-	char **names = case_names(DATA "requests");
-
 	(void)state;
-	for (size_t i = 0; names[i]; i++) {
-		json_t *c = load_case(DATA "requests", names[i]);
-		const json_t *want = json_object_get(c, "want");
-		const char *error = json_string_value(json_object_get(want, "error"));
-		struct kt_http_request req = { 0 };
-		struct kt_err err = { 0 };
-		struct msg_case m;
-		int rc;
-
-		msg_case_init(&m, c);
-		rc = topdesk()->build_request(&m.msg, &req, &err);
-		if (error) {
-			if (rc != KT_ERR || strcmp(err.code, error) != 0 || !err.message[0] ||
-			    err.cls != KT_EC_INVALID)
-				fail_msg("%s: rc %d, code \"%s\"", names[i], rc, err.code);
-			assert_null(req.url);
-			assert_int_equal(req.n_headers, 0);
-		} else {
-			if (rc != KT_OK)
-				fail_msg("%s: %s", names[i], err.message);
-			check_request(names[i], &req, want);
-		}
-		kt_http_request_release(&req);
-		kt_err_release(&err);
-		msg_case_release(&m);
-		json_decref(c);
-	}
-	free_names(names);
+	each_case(DATA "requests", request_case, NULL);
 }
 
 /* The answer of a case: its "http" status and its "body" (as JSON) or
@@ -252,51 +245,51 @@ static void check_string(const char *name, const char *field, const char *got,
 			 w ? w : "(null)");
 }
 
+static void reply_case(const char *name, const json_t *c, void *arg)
+{
+	const json_t *want = json_object_get(c, "want");
+	const char *error = json_string_value(json_object_get(want, "error"));
+	struct kt_adapter_reply reply = { 0 };
+	struct kt_err err = { 0 };
+	struct msg_case m;
+	int found = -1, rc;
+	char *text;
+	struct kt_answer a = answer_of(c, &text);
+
+	(void)arg;
+
+	msg_case_init(&m, c);
+	if (json_is_true(json_object_get(c, "lookup")))
+		rc = topdesk()->read_lookup(&m.msg, &a, &found, &reply, &err);
+	else
+		rc = topdesk()->read_reply(&m.msg, &a, &reply, &err);
+	if (error) {
+		if (rc != KT_ERR || strcmp(err.code, error) != 0 || err.cls != KT_EC_SUPPLIER)
+			fail_msg("%s: rc %d, code \"%s\"", name, rc, err.code);
+	} else {
+		if (rc != KT_OK)
+			fail_msg("%s: %s", name, err.message);
+		if (json_object_get(want, "found") &&
+		    found != json_is_true(json_object_get(want, "found")))
+			fail_msg("%s: found %d", name, found);
+		check_string(name, "external_id", reply.external_id,
+			     json_object_get(want, "external_id"));
+		check_string(name, "status",
+			     reply.has_status ? kt_status_name(reply.status) : NULL,
+			     json_object_get(want, "status"));
+		if (reply.next_step != int_or(want, "next_step", 0))
+			fail_msg("%s: next_step %d", name, reply.next_step);
+	}
+	kt_adapter_reply_release(&reply);
+	kt_err_release(&err);
+	msg_case_release(&m);
+	free(text);
+}
+
 static void test_replies(void **state)
 {
-	char **names = case_names(DATA "replies");
-
 	(void)state;
-	for (size_t i = 0; names[i]; i++) {
-		json_t *c = load_case(DATA "replies", names[i]);
-		const json_t *want = json_object_get(c, "want");
-		const char *error = json_string_value(json_object_get(want, "error"));
-		struct kt_adapter_reply reply = { 0 };
-		struct kt_err err = { 0 };
-		struct msg_case m;
-		int found = -1, rc;
-		char *text;
-		struct kt_answer a = answer_of(c, &text);
-
-		msg_case_init(&m, c);
-		if (json_is_true(json_object_get(c, "lookup")))
-			rc = topdesk()->read_lookup(&m.msg, &a, &found, &reply, &err);
-		else
-			rc = topdesk()->read_reply(&m.msg, &a, &reply, &err);
-		if (error) {
-			if (rc != KT_ERR || strcmp(err.code, error) != 0 || err.cls != KT_EC_SUPPLIER)
-				fail_msg("%s: rc %d, code \"%s\"", names[i], rc, err.code);
-		} else {
-			if (rc != KT_OK)
-				fail_msg("%s: %s", names[i], err.message);
-			if (json_object_get(want, "found") &&
-			    found != json_is_true(json_object_get(want, "found")))
-				fail_msg("%s: found %d", names[i], found);
-			check_string(names[i], "external_id", reply.external_id,
-				     json_object_get(want, "external_id"));
-			check_string(names[i], "status",
-				     reply.has_status ? kt_status_name(reply.status) : NULL,
-				     json_object_get(want, "status"));
-			if (reply.next_step != int_or(want, "next_step", 0))
-				fail_msg("%s: next_step %d", names[i], reply.next_step);
-		}
-		kt_adapter_reply_release(&reply);
-		kt_err_release(&err);
-		msg_case_release(&m);
-		free(text);
-		json_decref(c);
-	}
-	free_names(names);
+	each_case(DATA "replies", reply_case, NULL);
 }
 
 static void check_updates(const char *name, const struct kt_inbound_list *list,
@@ -344,48 +337,47 @@ static void check_paths(const char *name, const struct kt_err *err, const json_t
 	free(got);
 }
 
-/* The push and poll cases of dir, read by push (1) or as poll pages. */
+/* One push case (*arg 1) or poll page case (*arg 0). */
+static void inbound_case(const char *name, const json_t *c, void *arg)
+{
+	const int push = *(const int *)arg;
+	json_t *supplier = supplier_of(c);
+	const json_t *want = json_object_get(c, "want");
+	const char *error = json_string_value(json_object_get(want, "error"));
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	char *text;
+	struct kt_answer a = answer_of(c, &text);
+	int rc = push ? topdesk()->read_inbound(supplier, &a, &list, &err)
+		      : topdesk()->read_poll(supplier, "incidents", &a, &list, &err);
+
+	if (error) {
+		if (rc != KT_ERR || strcmp(err.code, error) != 0)
+			fail_msg("%s: rc %d, code \"%s\"", name, rc, err.code);
+		if (push)
+			check_paths(name, &err, json_object_get(want, "paths"));
+		assert_int_equal(list.n, 0);
+		assert_null(list.next_page);
+	} else {
+		if (rc != KT_OK)
+			fail_msg("%s: %s", name, err.message);
+		check_updates(name, &list, json_object_get(want, "updates"));
+		if (!push) {
+			check_string(name, "next_page", list.next_page,
+				     json_object_get(want, "next_page"));
+			check_string(name, "high_water", list.high_water,
+				     json_object_get(want, "high_water"));
+		}
+	}
+	kt_inbound_list_release(&list);
+	kt_err_release(&err);
+	json_decref(supplier);
+	free(text);
+}
+
 static void run_inbound(const char *dir, int push)
 {
-	char **names = case_names(dir);
-
-	for (size_t i = 0; names[i]; i++) {
-		json_t *c = load_case(dir, names[i]);
-		json_t *supplier = supplier_of(c);
-		const json_t *want = json_object_get(c, "want");
-		const char *error = json_string_value(json_object_get(want, "error"));
-		struct kt_inbound_list list = { 0 };
-		struct kt_err err = { 0 };
-		char *text;
-		struct kt_answer a = answer_of(c, &text);
-		int rc = push ? topdesk()->read_inbound(supplier, &a, &list, &err)
-			      : topdesk()->read_poll(supplier, "incidents", &a, &list, &err);
-
-		if (error) {
-			if (rc != KT_ERR || strcmp(err.code, error) != 0)
-				fail_msg("%s: rc %d, code \"%s\"", names[i], rc, err.code);
-			if (push)
-				check_paths(names[i], &err, json_object_get(want, "paths"));
-			assert_int_equal(list.n, 0);
-			assert_null(list.next_page);
-		} else {
-			if (rc != KT_OK)
-				fail_msg("%s: %s", names[i], err.message);
-			check_updates(names[i], &list, json_object_get(want, "updates"));
-			if (!push) {
-				check_string(names[i], "next_page", list.next_page,
-					     json_object_get(want, "next_page"));
-				check_string(names[i], "high_water", list.high_water,
-					     json_object_get(want, "high_water"));
-			}
-		}
-		kt_inbound_list_release(&list);
-		kt_err_release(&err);
-		json_decref(supplier);
-		free(text);
-		json_decref(c);
-	}
-	free_names(names);
+	each_case(dir, inbound_case, &push);
 }
 
 static void test_push(void **state)
@@ -400,31 +392,31 @@ static void test_poll_pages(void **state)
 	run_inbound(DATA "poll", 0);
 }
 
+static void mapping_case(const char *name, const json_t *c, void *arg)
+{
+	const json_t *paths = json_object_get(c, "paths");
+	const json_t *mapping = json_object_get(c, "mapping");
+	struct kt_err err = { 0 };
+	int rc = topdesk()->check_mapping(json_is_null(mapping) ? NULL : mapping, &err);
+
+	(void)arg;
+
+	if (json_array_size(paths) == 0) {
+		if (rc != KT_OK)
+			fail_msg("%s: %s", name, err.message);
+	} else {
+		if (rc != KT_ERR || err.cls != KT_EC_INVALID ||
+		    strcmp(err.code, "invalid_mapping") != 0)
+			fail_msg("%s: rc %d, code \"%s\"", name, rc, err.code);
+		check_paths(name, &err, paths);
+	}
+	kt_err_release(&err);
+}
+
 static void test_mapping(void **state)
 {
-	char **names = case_names(DATA "mapping");
-
 	(void)state;
-	for (size_t i = 0; names[i]; i++) {
-		json_t *c = load_case(DATA "mapping", names[i]);
-		const json_t *paths = json_object_get(c, "paths");
-		const json_t *mapping = json_object_get(c, "mapping");
-		struct kt_err err = { 0 };
-		int rc = topdesk()->check_mapping(json_is_null(mapping) ? NULL : mapping, &err);
-
-		if (json_array_size(paths) == 0) {
-			if (rc != KT_OK)
-				fail_msg("%s: %s", names[i], err.message);
-		} else {
-			if (rc != KT_ERR || err.cls != KT_EC_INVALID ||
-			    strcmp(err.code, "invalid_mapping") != 0)
-				fail_msg("%s: rc %d, code \"%s\"", names[i], rc, err.code);
-			check_paths(names[i], &err, paths);
-		}
-		kt_err_release(&err);
-		json_decref(c);
-	}
-	free_names(names);
+	each_case(DATA "mapping", mapping_case, NULL);
 }
 
 /* One entry per process: a type without an entry is refused at routing. */
