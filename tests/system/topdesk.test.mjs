@@ -141,6 +141,25 @@ test('a create lands in its type\'s call type with TOPdesk\'s fields; a type wit
   assert.equal(r.json.error.code, 'type_not_accepted');
 });
 
+test('a wrong topdesk mapping is an import error at its path, and nothing changes', async () => {
+  const doc = chain(s.sims);
+  const td = doc.suppliers.find((x) => x.key === KEY);
+  td.mapping = { ...mapping, caller: {}, entries: { incident: { category: { name: 'Netwerk' } } },
+    poll_page_size: 5000 };
+  const file = path.join(s.dir, 'bad-chain.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  const before = await psql(s.db, `SELECT mapping::text FROM suppliers WHERE key = '${KEY}'`);
+  for (const opts of [['--dry-run'], []]) {
+    const r = keten(['chain', 'import', ...opts, file], s.env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const at = `/suppliers/${doc.suppliers.indexOf(td)}/mapping`;
+    for (const p of ['/caller', '/entries/incident', '/poll_page_size']) {
+      assert.ok(r.stderr.includes(`${at}${p}: `), `${p} in:\n${r.stderr}`);
+    }
+  }
+  assert.equal(await psql(s.db, `SELECT mapping::text FROM suppliers WHERE key = '${KEY}'`), before);
+});
+
 test('an operator\'s status change, public action and work note come back by push; a resolution resolves the leg', async () => {
   const t = await delivered('incident', 'VPN drops every 5 minutes');
   const change = (body) => sim.control('POST', '/_sim/change', { incident: t.incident.id, ...body });
