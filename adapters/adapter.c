@@ -8,11 +8,13 @@
 
 #include "keten/adapter.h"
 #include "servicenow.h"
+#include "topdesk.h"
 #include "webhook.h"
 
 static const struct kt_adapter *const adapters[] = {
 	&kt_adapter_webhook,
 	&kt_adapter_servicenow,
+	&kt_adapter_topdesk,
 };
 
 const struct kt_adapter *kt_adapter_find(const char *name)

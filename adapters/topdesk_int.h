@@ -1,0 +1,104 @@
+/* adapters/topdesk_int.h - what the files of the `topdesk` adapter share:
+ * the mapping (topdesk_map.c: its check and what it says), and the text
+ * of TOPdesk's wire (topdesk_text.c: URLs, HTML, dates). Private to
+ * adapters/topdesk*.c. */
+#ifndef KETEN_ADAPTER_TOPDESK_INT_H
+#define KETEN_ADAPTER_TOPDESK_INT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "keten/adapter.h"
+
+/* Longest {id|name} value of a mapping reference, in bytes. */
+#define KT_TOPDESK_REF_MAX 255
+/* Page size of a poll when the mapping names none, the largest it may
+ * name, and TOPdesk's largest page (asked for past one busy instant). */
+#define KT_TOPDESK_PAGE_DEFAULT 100
+#define KT_TOPDESK_PAGE_SIZE_MAX 1000
+#define KT_TOPDESK_PAGE_MAX 10000
+/* Room for a date as kt_topdesk_time writes it. */
+#define KT_TOPDESK_TIME_SIZE 40
+
+/* --- pushes and polls (topdesk_read.c), as keten/adapter.h says --- */
+
+int kt_topdesk_read_inbound(const json_t *supplier, const struct kt_answer *push,
+			    struct kt_inbound_list *out, struct kt_err *err);
+int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *since,
+			  const char *page, struct kt_http_request *out, struct kt_err *err);
+int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
+			 struct kt_inbound_list *out, struct kt_err *err);
+
+/* --- the mapping (topdesk_map.c) --- */
+
+/* KT_OK, or KT_ERR (invalid "invalid_mapping") with one detail per
+ * problem at its JSON pointer inside the mapping. */
+int kt_topdesk_check_mapping(const json_t *mapping, struct kt_err *err);
+
+/* 1 when the mapping has an entry (a call type) for type t. */
+int kt_topdesk_accepts_type(const json_t *mapping, enum kt_ticket_type t);
+
+/* The mapping's entry for the ticket type named type, or NULL. Borrowed. */
+const json_t *kt_topdesk_entry(const json_t *mapping, const char *type);
+
+/* The {id|name} that member key of table (impact, urgency, priority,
+ * status_out) maps n or name to, or NULL. Borrowed. */
+const json_t *kt_topdesk_ref_of(const json_t *mapping, const char *table, const char *key);
+
+/* The canonical status an incident (or a push body) says: status_in of
+ * its processingStatus (by id, then by name) first, else closed ->
+ * closed, completed -> resolved. 0 and *out set, or -1 when it says none. */
+int kt_topdesk_status_in(const json_t *mapping, const json_t *incident, enum kt_status *out);
+
+/* 1 when person ({id, name} as TOPdesk writes an operator) is the
+ * mapping's integration_user. */
+int kt_topdesk_is_us(const json_t *mapping, const json_t *person);
+
+/* 1 when a comment of author (customer|integrator|supplier) goes to
+ * TOPdesk invisible for the caller (the mapping's comments, defaults:
+ * integrator internal, the others public). */
+int kt_topdesk_invisible(const json_t *mapping, const char *author);
+
+/* The poll page size: poll_page_size, or KT_TOPDESK_PAGE_DEFAULT. */
+long kt_topdesk_page_size(const json_t *mapping);
+
+/* --- the wire (topdesk_text.c) --- */
+
+/* The supplier's endpoint with "/tas/api/" and path appended into b, or
+ * KT_ERR (invalid "adapter_build") when the endpoint is not an absolute
+ * https URL. */
+int kt_topdesk_url(struct kt_buf *b, const json_t *supplier, const char *path,
+		   struct kt_err *err);
+
+/* Fills out (zeroed) with method, b's content as the URL, body (stolen,
+ * serialized with sorted keys; NULL for none) and accept:
+ * application/json; b is released. KT_ERR (internal) out of memory. */
+int kt_topdesk_request(struct kt_http_request *out, const char *method, struct kt_buf *b,
+		       json_t *body, struct kt_err *err);
+
+/* A list answer of TOPdesk (what: the call, for messages): 200 or 206
+ * with a JSON array into *doc (the caller's), or 204: *doc NULL, no
+ * entries. KT_ERR (supplier "adapter_reply") for any other answer. */
+int kt_topdesk_list(const struct kt_answer *a, const char *what, json_t **doc,
+		    struct kt_err *err);
+
+/* Appends s percent-encoded (all but RFC 3986's unreserved characters). */
+int kt_topdesk_pct(struct kt_buf *b, const char *s);
+
+/* Appends len bytes of plain text s as TOPdesk's HTML subset: &, <, >
+ * and " escaped, line breaks as <br>. */
+int kt_topdesk_html(struct kt_buf *b, const char *s, size_t len);
+
+/* Plain text of TOPdesk's HTML: <br>, </p> and </div> as line breaks,
+ * other tags dropped, the five named entities and numeric ones decoded.
+ * NULL out of memory; the caller frees it. */
+char *kt_topdesk_text(const char *html);
+
+/* A TOPdesk date ("2026-11-25T20:40:00.000+0100", RFC 3339 too) as RFC
+ * 3339 UTC with milliseconds ("2026-11-25T19:40:00.000Z") in out
+ * (KT_TOPDESK_TIME_SIZE bytes). 0, or -1 when in is no such date. */
+int kt_topdesk_time(const char *in, char *out);
+
+#endif

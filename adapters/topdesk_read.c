@@ -1,0 +1,302 @@
+/* topdesk_read.c - what the `topdesk` adapter reads from TOPdesk on its
+ * own initiative: the push of an automated action (an incident's state and
+ * the action just added, adapters/topdesk.md "Push") and the pages of the
+ * poll feed "incidents" (FIQL on modificationDate, keyset pages). Both
+ * give canonical updates with delivery ids that agree, so a change seen
+ * by push and by poll applies once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/json_field.h"
+#include "base/utf8.h"
+#include "topdesk_int.h"
+
+/* Longest incident or action id kept, in bytes (TOPdesk's are UUIDs). */
+#define ID_MAX 100
+/* Longest comment read from an action, in bytes. */
+#define COMMENT_MAX (64 * 1024)
+#define FEED "incidents"
+
+static int out_of_memory(struct kt_err *err)
+{
+	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
+}
+
+static const char *text_of(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return kt_json_is_text(v, 1, ID_MAX) ? json_string_value(v) : NULL;
+}
+
+/* *dst = a copy of src (NULL stays NULL); -1 out of memory. */
+static int dup_opt(char **dst, const char *src)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -1;
+}
+
+/* The update of incident inc (id, modificationDate at when): its leg by
+ * externalNumber and its TOPdesk id, applied once under delivery id
+ * "<kind>:<id>" (an action's own id) or, without one, "<kind>:<incident
+ * id>:<when>". NULL out of memory. */
+static struct kt_inbound_update *add_update(struct kt_inbound_list *list, const json_t *inc,
+					    const char *when, const char *kind, const char *id)
+{
+	struct kt_inbound_update *u = kt_inbound_list_add(list);
+	const char *ext = json_string_value(json_object_get(inc, "externalNumber"));
+	char delivery[300];
+
+	if (!u)
+		return NULL;
+	if (id)
+		snprintf(delivery, sizeof(delivery), "%s:%s", kind, id);
+	else
+		snprintf(delivery, sizeof(delivery), "%s:%s:%s", kind, text_of(inc, "id"), when);
+	if (dup_opt(&u->leg_id, kt_is_uuid(ext) ? ext : NULL) ||
+	    dup_opt(&u->external_id, text_of(inc, "id")) || dup_opt(&u->delivery_id, delivery) ||
+	    dup_opt(&u->occurred_at, when))
+		return NULL;
+	return u;
+}
+
+/* An action's text without Keten's marker "[keten:...]" at its end; the
+ * marker, if any, into *origin (both owned by the caller). -1 out of
+ * memory. */
+static int split_marker(const json_t *action, char **text, char **origin)
+{
+	const char *plain = json_string_value(json_object_get(action, "plainText"));
+	const char *memo = json_string_value(json_object_get(action, "memoText"));
+	char *t = plain ? strdup(plain) : kt_topdesk_text(memo ? memo : "");
+	char *open;
+	size_t n;
+
+	*text = t;
+	*origin = NULL;
+	if (!t)
+		return -1;
+	n = strlen(t);
+	open = strrchr(t, '[');
+	if (n > 0 && t[n - 1] == ']' && open && strncmp(open, "[keten:", 7) == 0) {
+		t[n - 1] = '\0';
+		if (!(*origin = strdup(open + 1)))
+			return -1;
+		*open = '\0';
+		for (n = strlen(t); n > 0 && (t[n - 1] == '\n' || t[n - 1] == ' '); n--)
+			t[n - 1] = '\0';
+	}
+	return 0;
+}
+
+/* The comment of the action a push carries, unless Keten's integration
+ * user wrote it (an echo) or it is empty. It happened with the change
+ * that added it (when, the incident's modificationDate), not at its
+ * entryDate: an entryDate before the status update of the same push would
+ * make the comment stale. */
+static int add_action(struct kt_inbound_list *list, const json_t *mapping, const json_t *inc,
+		      const char *when, const json_t *action, struct kt_err *err)
+{
+	char *text = NULL, *origin = NULL;
+	struct kt_inbound_update *u;
+	int rc = KT_OK;
+
+	if (kt_topdesk_is_us(mapping, json_object_get(action, "operator")))
+		return KT_OK;
+	if (split_marker(action, &text, &origin))
+		rc = out_of_memory(err);
+	else if (*text) {
+		/* longer than Keten keeps a comment: cut, never dropped */
+		text[kt_utf8_cut(text, strlen(text), COMMENT_MAX)] = '\0';
+		if (!(u = add_update(list, inc, when, "action", text_of(action, "id"))))
+			rc = out_of_memory(err);
+		else {
+			u->comment = text;
+			u->comment_origin = origin;
+			u->comment_public = !json_is_true(json_object_get(action, "invisibleForCaller"));
+			return KT_OK;
+		}
+	}
+	free(text);
+	free(origin);
+	return rc;
+}
+
+/* The status of incident inc (a list item or a push body), modified at
+ * when, when the mapping reads one from it. */
+static int add_state(struct kt_inbound_list *list, const json_t *mapping, const json_t *inc,
+		     const char *when, struct kt_err *err)
+{
+	struct kt_inbound_update *u;
+	enum kt_status st;
+
+	if (kt_topdesk_status_in(mapping, inc, &st) != 0)
+		return KT_OK;
+	if (!(u = add_update(list, inc, when, "incident", NULL)))
+		return out_of_memory(err);
+	u->has_status = 1;
+	u->status = st;
+	return KT_OK;
+}
+
+static int bad_push(struct kt_err *err, const char *path, const char *msg)
+{
+	kt_err_detail(err, path, "%s", msg);
+	return kt_err_set(err, KT_EC_INVALID, "invalid_update",
+			  "body is not a TOPdesk incident push");
+}
+
+/* One push: {"id", "externalNumber", "modificationDate", "processingStatus",
+ * "completed", "closed", "modifier", "action": {...}}. A change Keten's
+ * integration user made gives no status; its action no comment. */
+int kt_topdesk_read_inbound(const json_t *supplier, const struct kt_answer *push,
+			    struct kt_inbound_list *out, struct kt_err *err)
+{
+	const json_t *mapping = json_object_get(supplier, "mapping");
+	char when[KT_TOPDESK_TIME_SIZE];
+	json_t *doc = push->len > 0 ? json_loadb(push->body, push->len, JSON_REJECT_DUPLICATES,
+						  NULL)
+				    : NULL;
+	const json_t *action = json_object_get(doc, "action");
+	int rc;
+
+	if (!json_is_object(doc))
+		rc = bad_push(err, "", "must be a JSON object");
+	else if (!text_of(doc, "id"))
+		rc = bad_push(err, "/id", "must be the incident's id");
+	else if (kt_topdesk_time(json_string_value(json_object_get(doc, "modificationDate")),
+				 when) != 0)
+		rc = bad_push(err, "/modificationDate", "must be a TOPdesk date");
+	else if (action && !json_is_object(action) && !json_is_string(action))
+		rc = bad_push(err, "/action", "must be an object");
+	else if (!kt_topdesk_is_us(mapping, json_object_get(doc, "modifier")) &&
+		 add_state(out, mapping, doc, when, err))
+		rc = KT_ERR;
+	else
+		rc = json_is_object(action) ? add_action(out, mapping, doc, when, action, err)
+					    : KT_OK;
+	if (rc != KT_OK)
+		kt_inbound_list_release(out);
+	json_decref(doc);
+	return rc;
+}
+
+/* The fields a poll page asks for. A page that goes past incidents that
+ * all changed at one instant asks for creationDate too: its answer says
+ * so, since read_poll sees the answer, not the request. */
+#define FIELDS "id,number,externalNumber,modificationDate,processingStatus,completed,closed"
+#define FIELDS_ALL FIELDS ",creationDate"
+#define MARK_FIELD "creationDate"
+
+/* A page token: "<modificationDate>|ge" (the next page starts at that
+ * time, inclusive) or "<modificationDate>|all" (every incident from that
+ * time on, in the largest page TOPdesk gives). */
+static int parse_page(const char *page, char *when, int *all)
+{
+	const char *bar = strchr(page, '|');
+	char date[KT_TOPDESK_TIME_SIZE];
+
+	if (!bar || (size_t)(bar - page) >= sizeof(date) ||
+	    (strcmp(bar, "|ge") != 0 && strcmp(bar, "|all") != 0))
+		return -1;
+	memcpy(date, page, (size_t)(bar - page));
+	date[bar - page] = '\0';
+	*all = strcmp(bar, "|all") == 0;
+	return kt_topdesk_time(date, when);
+}
+
+/* GET /incidents?query=modificationDate=gt=<since>&sort=modificationDate:asc
+ * &all=true&pageSize=N&fields=...; a later page asks =ge= its token's time. */
+int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *since,
+			  const char *page, struct kt_http_request *out, struct kt_err *err)
+{
+	char when[KT_TOPDESK_TIME_SIZE], fiql[80];
+	long size = kt_topdesk_page_size(json_object_get(supplier, "mapping"));
+	struct kt_buf url;
+	int all = 0;
+
+	if (!feed || strcmp(feed, FEED) != 0)
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
+				  "topdesk has no poll feed \"%s\"", feed ? feed : "");
+	if (page ? parse_page(page, when, &all) != 0 : kt_topdesk_time(since, when) != 0)
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
+				  "not a poll position topdesk can read: \"%s\"",
+				  page ? page : since ? since : "");
+	snprintf(fiql, sizeof(fiql), "modificationDate=%s=%s", page ? "ge" : "gt", when);
+	kt_buf_init(&url, 4096);
+	if (kt_topdesk_url(&url, supplier, "incidents?query=", err)) {
+		kt_buf_release(&url);
+		return KT_ERR;
+	}
+	kt_topdesk_pct(&url, fiql);
+	kt_buf_addf(&url, "&sort=modificationDate:asc&all=true&pageSize=%ld&fields=",
+		    all ? (long)KT_TOPDESK_PAGE_MAX : size);
+	kt_topdesk_pct(&url, all ? FIELDS_ALL : FIELDS);
+	return kt_topdesk_request(out, "GET", &url, NULL, err);
+}
+
+/* The next page's token after a page of n incidents from first to last
+ * (normalized dates), all a page of every incident from first on: none
+ * when the page was not full; else the last time again, or, when every
+ * incident on a full page changed at one instant, all of that instant. */
+static int next_page(struct kt_inbound_list *out, size_t n, long size, int all,
+		     const char *first, const char *last, struct kt_err *err)
+{
+	char token[KT_TOPDESK_TIME_SIZE + 8];
+	int one_instant = strcmp(first, last) == 0;
+
+	if (n < (size_t)(all ? KT_TOPDESK_PAGE_MAX : size))
+		return KT_OK;
+	if (all && one_instant)
+		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
+				  "%d or more TOPdesk incidents changed at %s", KT_TOPDESK_PAGE_MAX,
+				  last);
+	snprintf(token, sizeof(token), "%s|%s", last, one_instant ? "all" : "ge");
+	return (out->next_page = strdup(token)) ? KT_OK : out_of_memory(err);
+}
+
+/* A page of incidents: each one made for a leg (its externalNumber a
+ * uuid) gives its status. */
+static int read_page(const json_t *mapping, const json_t *doc, struct kt_inbound_list *out,
+		     struct kt_err *err)
+{
+	char first[KT_TOPDESK_TIME_SIZE] = "", when[KT_TOPDESK_TIME_SIZE] = "";
+	int all = json_object_get(json_array_get(doc, 0), MARK_FIELD) != NULL;
+	size_t i;
+	json_t *inc;
+
+	json_array_foreach(doc, i, inc) {
+		if (!text_of(inc, "id") ||
+		    kt_topdesk_time(json_string_value(json_object_get(inc, "modificationDate")),
+				    when) != 0)
+			return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
+					  "incident %zu of the page has no id or modificationDate", i);
+		if (i == 0)
+			memcpy(first, when, sizeof(first));
+		if (kt_is_uuid(json_string_value(json_object_get(inc, "externalNumber"))) &&
+		    add_state(out, mapping, inc, when, err))
+			return KT_ERR;
+	}
+	if (*when && !(out->high_water = strdup(when)))
+		return out_of_memory(err);
+	return next_page(out, json_array_size(doc), kt_topdesk_page_size(mapping), all, first,
+			 when, err);
+}
+
+int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
+			 struct kt_inbound_list *out, struct kt_err *err)
+{
+	json_t *doc;
+	int rc;
+
+	(void)feed;
+	if (kt_topdesk_list(a, "the poll", &doc, err))
+		return KT_ERR;
+	rc = read_page(json_object_get(supplier, "mapping"), doc, out, err);
+	if (rc != KT_OK)
+		kt_inbound_list_release(out);
+	json_decref(doc);
+	return rc;
+}

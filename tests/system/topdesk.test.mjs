@@ -1,0 +1,255 @@
+// topdesk.test.mjs - the `topdesk` adapter against tests/sim/topdesk-sim.mjs
+// through a real broker: a create lands in the call type of its ticket type
+// with its fields (briefDescription cut at 80 characters, externalNumber =
+// the leg id), a type without an entry is refused at routing, an operator's
+// status change, public action and work note come back by the automated
+// action's push with the right visibility, a resolution resolves the leg,
+// a create whose answer was lost is found by the lookup and a comment whose
+// answer was lost by its marker: neither is written twice.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import {
+  startStack, chainDoc, certs, keten, eventually, psql, request, sleep,
+} from './lib/harness.mjs';
+import { view } from './lib/tickets.mjs';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const KEY = 'acme-topdesk';
+const PASSWORD = 'app-password-1';
+const PUSH_TOKEN = 'push-token-1';
+const CALLER = 'c0ffee00-0000-4000-8000-00000000ca11';
+const US = '0be7a70e-0000-4000-8000-000000000001';
+
+const mapping = {
+  caller: { id: CALLER },
+  integration_user: { id: US },
+  entries: {
+    incident: { callType: { name: 'Storing' }, operatorGroup: { name: 'Netwerk' } },
+    request: { callType: { name: 'Aanvraag' } },
+  },
+  impact: { 1: { name: 'Organisatie' }, 2: { name: 'Afdeling' }, 3: { name: 'Persoon' } },
+  urgency: { 1: { name: 'Hoog' }, 2: { name: 'Gemiddeld' }, 3: { name: 'Laag' } },
+  status_out: { new: { name: 'Aangemeld' }, in_progress: { name: 'In behandeling' },
+    resolved: { name: 'Opgelost' }, closed: { name: 'Gesloten' }, cancelled: { name: 'Geannuleerd' } },
+  status_in: { Aangemeld: 'new', 'In behandeling': 'in_progress', 'Wacht op klant': 'pending_customer',
+    Opgelost: 'resolved' },
+};
+
+let s;
+let sim;
+let simProc;
+const td = { url: 'https://127.0.0.1:1' };
+
+// The tests' chain plus a TOPdesk supplier and a service that goes to it.
+function chain(sims) {
+  const doc = chainDoc(sims);
+  doc.suppliers.push({ key: KEY, name: 'Acme TOPdesk', adapter: 'topdesk', endpoint: td.url,
+    secret_ref: 'env:KETEN_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
+    inbound: { secret_ref: 'env:KETEN_TOPDESK_PUSH' }, mapping });
+  doc.services.push({ key: 'acme-desk', customer: 'acme', name: 'Desk Acme', default_component: 'desk',
+    components: [{ key: 'desk', name: 'Service desk', kind: 'application', supplier: KEY }] });
+  return doc;
+}
+
+async function startTopdesk(brokerUrl, dir) {
+  const portFile = path.join(dir, 'topdesk.port');
+  simProc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/topdesk-sim.mjs'),
+    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile, '--login', 'keten',
+    '--operator-id', US, '--key', KEY, '--broker-url', brokerUrl, '--broker-ca', certs().ca],
+  { env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_PUSH_TOKEN: PUSH_TOKEN }, stdio: 'ignore' });
+  const port = await eventually(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(),
+    15000, 'the TOPdesk simulator listening');
+  const url = `https://127.0.0.1:${port}`;
+  return {
+    url,
+    control: async (method, p, body) => (await request(url, method, p, { body })).json,
+  };
+}
+
+before(async () => {
+  s = await startStack({ chain,
+    config: { KETEN_TOPDESK_PASSWORD: PASSWORD, KETEN_TOPDESK_PUSH: PUSH_TOKEN,
+      KETEN_SUPPLIER_TIMEOUT_MS: '1500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '300' } });
+  sim = await startTopdesk(s.url, s.dir);
+  td.url = sim.url;
+  const file = path.join(s.dir, 'chain.json');
+  writeFileSync(file, JSON.stringify(chain(s.sims), null, 2));
+  const r = keten(['chain', 'import', file], s.env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+});
+
+after(async () => {
+  if (simProc && simProc.exitCode === null) {
+    simProc.kill('SIGTERM');
+    await new Promise((r) => simProc.once('exit', r));
+  }
+  await s.stop();
+});
+
+const file = (type, summary, extra = {}) => s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
+  service: s.services['acme-desk'], type, summary, description: 'Line one\nline <two> & more',
+  impact: 2, urgency: 1, ...extra } });
+
+const legOf = async (ticket) => psql(s.db, 'SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id' +
+  ` WHERE l.ticket_id = '${ticket}' AND p.key = '${KEY}'`);
+const legRow = async (leg) => {
+  const [status, ext] = (await psql(s.db, `SELECT status, coalesce(external_id, '') FROM legs WHERE id = '${leg}'`)).split('|');
+  return { status, ext };
+};
+const incidents = () => sim.control('GET', '/_sim/incidents');
+const incidentOf = async (leg) => (await incidents()).filter((i) => i.externalNumber === leg);
+const settled = (leg) => eventually(async () =>
+  (await psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${leg}' AND state <> 'done'`)) === '0',
+30000, 'the leg\'s messages done');
+
+// A ticket of type at TOPdesk, linked: {ticket, leg, incident}.
+async function delivered(type, summary) {
+  const r = await file(type, summary);
+  assert.equal(r.status, 201, r.text);
+  const leg = await legOf(r.json.id);
+  const ext = await eventually(async () => (await legRow(leg)).ext, 20000, 'the leg linked');
+  const [inc] = await incidentOf(leg);
+  assert.equal(inc.id, ext, 'the leg names the incident TOPdesk made');
+  return { ticket: r.json, leg, incident: inc };
+}
+
+test('a create lands in its type\'s call type with TOPdesk\'s fields; a type without an entry is refused', async () => {
+  const long = 'Printer on floor 3 of the Utrecht office prints only blank pages since the update 🔥 of this morning';
+  const { leg, incident } = await delivered('incident', long);
+  assert.equal(incident.callType.name, 'Storing');
+  assert.equal(incident.operatorGroup.name, 'Netwerk');
+  assert.equal(incident.externalNumber, leg);
+  assert.equal(incident.caller.id, CALLER);
+  assert.ok(incident.briefDescription.length <= 80 && long.startsWith(incident.briefDescription),
+    `briefDescription ${JSON.stringify(incident.briefDescription)}`);
+  assert.ok(incident.request.startsWith(long), 'the whole summary opens the request');
+  assert.ok(incident.request.includes('Line one<br>line &lt;two&gt; &amp; more'));
+  assert.equal(incident.impact.name, 'Afdeling');
+  assert.equal(incident.urgency.name, 'Hoog');
+  assert.equal(incident.processingStatus.name, 'Aangemeld');
+  const sent = (await sim.control('GET', '/_sim/received')).filter((x) => x.method === 'POST');
+  assert.ok(sent.length >= 1 && sent.every((x) => x.answered === 201));
+
+  const req = await delivered('request', 'New laptop for J. Jansen');
+  assert.equal(req.incident.callType.name, 'Aanvraag');
+
+  const r = await file('change', 'Replace core switch');
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.code, 'type_not_accepted');
+});
+
+test('a wrong topdesk mapping is an import error at its path, and nothing changes', async () => {
+  const doc = chain(s.sims);
+  const td = doc.suppliers.find((x) => x.key === KEY);
+  td.mapping = { ...mapping, caller: {}, entries: { incident: { category: { name: 'Netwerk' } } },
+    poll_page_size: 5000 };
+  const file = path.join(s.dir, 'bad-chain.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  const before = await psql(s.db, `SELECT mapping::text FROM suppliers WHERE key = '${KEY}'`);
+  for (const opts of [['--dry-run'], []]) {
+    const r = keten(['chain', 'import', ...opts, file], s.env);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const at = `/suppliers/${doc.suppliers.indexOf(td)}/mapping`;
+    for (const p of ['/caller', '/entries/incident', '/poll_page_size']) {
+      assert.ok(r.stderr.includes(`${at}${p}: `), `${p} in:\n${r.stderr}`);
+    }
+  }
+  assert.equal(await psql(s.db, `SELECT mapping::text FROM suppliers WHERE key = '${KEY}'`), before);
+});
+
+test('an operator\'s status change, public action and work note come back by push; a resolution resolves the leg', async () => {
+  const t = await delivered('incident', 'VPN drops every 5 minutes');
+  const change = (body) => sim.control('POST', '/_sim/change', { incident: t.incident.id, ...body });
+
+  let c = await change({ processingStatus: 'In behandeling' });
+  assert.equal(c.push.status, 200, JSON.stringify(c.push));
+  await eventually(async () => (await legRow(t.leg)).status === 'in_progress', 10000, 'leg in progress');
+
+  const pub = 'Engineer on site at 14:00 <ETA> & counting';
+  c = await change({ action: pub });
+  assert.equal(c.push.status, 200, JSON.stringify(c.push));
+  const note = 'WORK NOTE: RADIUS logs show the tunnel dropping';
+  c = await change({ action: note, invisible: true });
+  assert.equal(c.push.status, 200, JSON.stringify(c.push));
+
+  await eventually(async () => (await view(s, t.ticket, 'acme')).timeline.some((e) => e.text === pub),
+    10000, 'the customer sees the public action');
+  const customer = JSON.stringify(await view(s, t.ticket, 'acme'));
+  assert.ok(!customer.includes(note), 'the customer never sees the work note');
+  const i = (await view(s, t.ticket, 'integrator')).timeline;
+  assert.equal(i.find((e) => e.data?.text === note)?.visibility, 'supplier');
+  assert.equal(i.find((e) => e.data?.text === pub)?.visibility, 'customer');
+
+  // The same push again (TOPdesk retrying its card) applies nothing twice.
+  const fields = ['id', 'number', 'externalNumber', 'modificationDate', 'processingStatus', 'completed',
+    'closed', 'modifier'];
+  const again = await sim.control('POST', '/_sim/push', {
+    body: { ...Object.fromEntries(fields.map((k) => [k, c.incident[k]])), action: c.action } });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.result, 'duplicate');
+
+  // A wrong token is refused, the application password too.
+  for (const token of ['wrong', PASSWORD]) {
+    const bad = await sim.control('POST', '/_sim/push', { body: { id: t.incident.id }, token });
+    assert.equal(bad.status, 401, token);
+  }
+
+  c = await change({ processingStatus: 'Opgelost', completed: true });
+  assert.equal(c.push.status, 200, JSON.stringify(c.push));
+  await eventually(async () => (await legRow(t.leg)).status === 'resolved', 10000, 'leg resolved');
+});
+
+test('a customer\'s comment becomes a public action once, even when its answer is lost', async () => {
+  const t = await delivered('incident', 'Mail bounces');
+  await settled(t.leg);
+  await sim.control('POST', '/_sim/mode', { mode: 'status', status: 503, apply: true });
+  const text = 'Bounces come from the Delft office too';
+  const r = await s.api('POST', `/v1/tickets/${t.ticket.id}/comments`, { key: s.keys.acme,
+    body: { text, visibility: 'customer' } });
+  assert.equal(r.status, 201, r.text);
+  await eventually(async () => (await sim.control('GET', '/_sim/received'))
+    .some((x) => x.method === 'PATCH' && x.applied === 200), 15000, 'the action written, its answer lost');
+  await sim.control('POST', '/_sim/mode', { mode: 'normal' });
+  await settled(t.leg);
+  const [inc] = await incidentOf(t.leg);
+  const mine = inc.actions.filter((a) => a.plainText.startsWith(text));
+  assert.equal(mine.length, 1, `one action: ${JSON.stringify(inc.actions)}`);
+  assert.equal(mine[0].invisibleForCaller, false);
+  assert.match(mine[0].memoText, /\[keten:event:\d+\]$/);
+  // TOPdesk's automated action fires for Keten's own action too: that push
+  // is an echo and adds nothing to the ticket.
+  const [act] = mine;
+  const echo = await sim.control('POST', '/_sim/push', { body: { id: inc.id, number: inc.number,
+    externalNumber: inc.externalNumber, modificationDate: inc.modificationDate,
+    processingStatus: inc.processingStatus, completed: inc.completed, closed: inc.closed,
+    modifier: inc.modifier, action: act } });
+  assert.notEqual(echo.body?.result, 'applied', JSON.stringify(echo));
+  await settled(t.leg);
+  const seen = (await view(s, t.ticket, 'integrator')).timeline
+    .filter((e) => (e.text ?? e.data?.text ?? '').startsWith(text));
+  assert.equal(seen.length, 1, `the comment once on the timeline: ${JSON.stringify(seen)}`);
+  const checks = (await sim.control('GET', '/_sim/received'))
+    .filter((x) => x.method === 'GET' && x.path === `/tas/api/incidents/id/${inc.id}/actions`);
+  assert.ok(checks.length >= 1, 'the retry read the actions first');
+});
+
+test('a create whose answer is lost is found by externalNumber and never duplicated', async () => {
+  await sim.control('POST', '/_sim/mode', { mode: 'status', status: 503, apply: true });
+  const r = await file('incident', 'Lost answer');
+  assert.equal(r.status, 201, r.text);
+  const leg = await legOf(r.json.id);
+  await eventually(async () => (await incidentOf(leg)).length === 1, 15000, 'TOPdesk made the incident');
+  await sleep(500);
+  await sim.control('POST', '/_sim/mode', { mode: 'normal' });
+  const ext = await eventually(async () => (await legRow(leg)).ext, 30000, 'the leg linked');
+  await settled(leg);
+  const mine = await incidentOf(leg);
+  assert.equal(mine.length, 1, 'one incident');
+  assert.equal(mine[0].id, ext);
+  const lookups = (await sim.control('GET', '/_sim/received')).filter((x) => x.method === 'GET' &&
+    x.path.includes(`externalNumber%3D%3D${leg}`));
+  assert.ok(lookups.length >= 1, 'looked up before any re-create');
+});
