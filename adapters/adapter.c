@@ -7,10 +7,12 @@
 #include <strings.h>
 
 #include "keten/adapter.h"
+#include "rt.h"
 #include "webhook.h"
 
 static const struct kt_adapter *const adapters[] = {
 	&kt_adapter_webhook,
+	&kt_adapter_rt,
 };
 
 const struct kt_adapter *kt_adapter_find(const char *name)
