@@ -165,8 +165,7 @@ static int comment_searches(const struct kt_adapter_msg *msg)
 static int build_comment_search(const struct kt_adapter_msg *msg, const char *base,
 				struct kt_http_request *out, struct kt_err *err)
 {
-	char mark[sizeof(MARKER_PREFIX) + MESSAGE_ID_MAX], *url = NULL, *query;
-	size_t len = 0;
+	char mark[sizeof(MARKER_PREFIX) + MESSAGE_ID_MAX], *query;
 	json_t *q;
 	int rc;
 
@@ -175,17 +174,10 @@ static int build_comment_search(const struct kt_adapter_msg *msg, const char *ba
 	q = json_pack("[{s:s, s:s, s:s}]", "field", "Content", "operator", "LIKE", "value", mark);
 	query = q ? json_dumps(q, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(q);
-	if (!query || rt_url_append(&url, &len, base) ||
-	    rt_url_append(&url, &len, "/attachments?query=") ||
-	    rt_url_append_encoded(&url, &len, query) ||
-	    rt_url_append(&url, &len, "&fields=TransactionId&per_page=1")) {
-		free(query);
-		free(url);
+	if (!query)
 		return rt_err_oom(err);
-	}
+	rc = rt_get(out, base, "/attachments", query, "&fields=TransactionId&per_page=1", err);
 	free(query);
-	rc = kt_http_request_set(out, "GET", url, NULL, NULL, err);
-	free(url);
 	return rc;
 }
 
@@ -300,8 +292,8 @@ static int rt_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_requ
 {
 	const char *leg = leg_id(msg, err);
 	const char *field = rt_map_field(mapping_of(msg));
-	char *base, *url = NULL, *query = NULL;
-	size_t len = 0, qlen = 0;
+	char *base, *query = NULL;
+	size_t qlen = 0;
 	int rc;
 
 	if (!leg)
@@ -312,16 +304,12 @@ static int rt_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_requ
 		return KT_ERR;
 	if (rt_url_append(&query, &qlen, "'CF.{") || rt_url_append(&query, &qlen, field) ||
 	    rt_url_append(&query, &qlen, "}' = '") || rt_url_append(&query, &qlen, leg) ||
-	    rt_url_append(&query, &qlen, "'") || rt_url_append(&url, &len, base) ||
-	    rt_url_append(&url, &len, "/tickets?query=") ||
-	    rt_url_append_encoded(&url, &len, query) ||
-	    rt_url_append(&url, &len, "&orderby=id&fields=Status"))
+	    rt_url_append(&query, &qlen, "'"))
 		rc = rt_err_oom(err);
 	else
-		rc = kt_http_request_set(out, "GET", url, NULL, NULL, err);
+		rc = rt_get(out, base, "/tickets", query, "&orderby=id&fields=Status", err);
 	free(base);
 	free(query);
-	free(url);
 	return rc;
 }
 

@@ -57,16 +57,18 @@ char *rt_rest_base(const json_t *supplier, struct kt_err *err);
 int rt_url_append_encoded(char **buf, size_t *len, const char *s);
 /* Appends s as is; -1 out of memory. */
 int rt_url_append(char **buf, size_t *len, const char *s);
+/* GET base + path + "?query=" + query (percent-encoded) + rest into out. */
+int rt_get(struct kt_http_request *out, const char *base, const char *path, const char *query,
+	   const char *rest, struct kt_err *err);
 
 /* "2026-12-05T17:00:12Z" (RFC 3339 UTC; a fraction or "+00:00" allowed)
  * as RT's "2026-12-05 17:00:12" into out (20 bytes); -1 when it is not. */
 int rt_sql_time(const char *rfc3339, char out[20]);
 
 int rt_err_oom(struct kt_err *err);
-int rt_err_build(struct kt_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int rt_err_reply(struct kt_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Input the adapter can never send; an answer that breaks RT's API. */
+#define rt_err_build(err, ...) kt_err_set(err, KT_EC_INVALID, "adapter_build", __VA_ARGS__)
+#define rt_err_reply(err, ...) kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply", __VA_ARGS__)
 
 /* The JSON of a 2xx answer, or NULL with err filled (class supplier). */
 json_t *rt_answer_json(const struct kt_answer *a, struct kt_err *err);

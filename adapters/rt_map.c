@@ -232,32 +232,24 @@ static void check_comment_kind(struct check *c, const json_t *v, const char *pat
 		problem(c, path, "must be \"comment\" or \"correspond\"");
 }
 
+static void check_rate_limit_member(struct check *c, const json_t *v, const char *path)
+{
+	const char *s = json_string_value(v);
+
+	if (strcmp(strrchr(path, '/'), "/reset_header") == 0) {
+		if (!s || !*s || strlen(s) > 100 || strpbrk(s, " \t\r\n:"))
+			problem(c, path, "must be an HTTP header name");
+	} else if (!s || (strcmp(s, "epoch") && strcmp(s, "delta") && strcmp(s, "date"))) {
+		problem(c, path, "must be \"epoch\", \"delta\" or \"date\"");
+	}
+}
+
 static void check_rate_limit(struct check *c, const json_t *v, const char *path)
 {
 	static const char *const keys[] = { "reset_header", "format" };
-	const char *key;
-	const json_t *m;
-	char sub[256];
 
-	if (!json_is_object(v)) {
-		problem(c, path, "must be an object");
-		return;
-	}
-	json_object_foreach((json_t *)v, key, m) {
-		const char *s = json_string_value(m);
-
-		snprintf(sub, sizeof(sub), "%s/%s", path, key);
-		if (strcmp(key, keys[0]) == 0) {
-			if (!s || !*s || strlen(s) > 100 || strpbrk(s, " \t\r\n:"))
-				problem(c, sub, "must be an HTTP header name");
-		} else if (strcmp(key, keys[1]) == 0) {
-			if (!s || (strcmp(s, "epoch") && strcmp(s, "delta") && strcmp(s, "date")))
-				problem(c, sub, "must be \"epoch\", \"delta\" or \"date\"");
-		} else {
-			problem(c, sub, "is not a known key here");
-		}
-	}
-	if (!json_object_get(v, keys[0]))
+	check_object(c, v, path, keys, 2, check_rate_limit_member);
+	if (json_is_object(v) && !json_object_get(v, keys[0]))
 		problem(c, path, "needs reset_header");
 }
 

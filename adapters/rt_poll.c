@@ -12,7 +12,8 @@
 #include "rt_int.h"
 
 #define FEED "transactions"
-#define FIELDS "ObjectId,ObjectType,Type,NewValue,Created,Creator"
+/* the fields asked, percent-encoded: ObjectId,ObjectType,Type,NewValue,... */
+#define FIELDS "ObjectId%2CObjectType%2CType%2CNewValue%2CCreated%2CCreator"
 
 /* The TicketSQL of one page: status changes of our queues since `since`,
  * after transaction `after` (NULL: from the first). */
@@ -46,8 +47,8 @@ int rt_build_poll(const json_t *supplier, const char *feed, const char *since,
 		  const char *page, struct kt_http_request *out, struct kt_err *err)
 {
 	const json_t *m = json_object_get(supplier, "mapping");
-	char when[20], per_page[16], *base, *query = NULL, *url = NULL;
-	size_t qlen = 0, len = 0;
+	char when[20], rest[160], *base, *query = NULL;
+	size_t qlen = 0;
 	int rc;
 
 	if (!feed || strcmp(feed, FEED) != 0)
@@ -67,19 +68,14 @@ int rt_build_poll(const json_t *supplier, const char *feed, const char *since,
 		return rt_err_build(err, "the rt mapping names no queue to poll");
 	if (!(base = rt_rest_base(supplier, err)))
 		return KT_ERR;
-	snprintf(per_page, sizeof(per_page), "%d", rt_map_page_size(m));
-	if (page_query(m, when, page, &query, &qlen) || rt_url_append(&url, &len, base) ||
-	    rt_url_append(&url, &len, "/transactions?query=") ||
-	    rt_url_append_encoded(&url, &len, query) ||
-	    rt_url_append(&url, &len, "&orderby=id&order=ASC&per_page=") ||
-	    rt_url_append(&url, &len, per_page) || rt_url_append(&url, &len, "&fields=") ||
-	    rt_url_append_encoded(&url, &len, FIELDS))
+	snprintf(rest, sizeof(rest), "&orderby=id&order=ASC&per_page=%d&fields=%s",
+		 rt_map_page_size(m), FIELDS);
+	if (page_query(m, when, page, &query, &qlen))
 		rc = rt_err_oom(err);
 	else
-		rc = kt_http_request_set(out, "GET", url, NULL, NULL, err);
+		rc = rt_get(out, base, "/transactions", query, rest, err);
 	free(base);
 	free(query);
-	free(url);
 	return rc;
 }
 

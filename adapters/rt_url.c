@@ -1,7 +1,6 @@
 /* rt_url.c - the small tools of the `rt` adapter: the REST2 base URL of a
  * supplier, percent-encoding of query values, RT's time format, reading
  * RT's JSON answers and ids, and its error classes. Pure. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,37 +13,6 @@
 int rt_err_oom(struct kt_err *err)
 {
 	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
-}
-
-static int err_v(struct kt_err *err, enum kt_err_class cls, const char *code,
-		 const char *fmt, va_list ap)
-{
-	char msg[sizeof(err->message)];
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	return kt_err_set(err, cls, code, "%s", msg);
-}
-
-int rt_err_build(struct kt_err *err, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = err_v(err, KT_EC_INVALID, "adapter_build", fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-int rt_err_reply(struct kt_err *err, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = err_v(err, KT_EC_SUPPLIER, "adapter_reply", fmt, ap);
-	va_end(ap);
-	return rc;
 }
 
 char *rt_rest_base(const json_t *supplier, struct kt_err *err)
@@ -107,6 +75,24 @@ int rt_url_append_encoded(char **buf, size_t *len, const char *s)
 			return -1;
 	}
 	return 0;
+}
+
+int rt_get(struct kt_http_request *out, const char *base, const char *path, const char *query,
+	   const char *rest, struct kt_err *err)
+{
+	char *url = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (rt_url_append(&url, &len, base) || rt_url_append(&url, &len, path) ||
+	    rt_url_append(&url, &len, "?query=") || rt_url_append_encoded(&url, &len, query) ||
+	    rt_url_append(&url, &len, rest)) {
+		free(url);
+		return rt_err_oom(err);
+	}
+	rc = kt_http_request_set(out, "GET", url, NULL, NULL, err);
+	free(url);
+	return rc;
 }
 
 static int digits(const char *s, size_t n)
