@@ -8,8 +8,10 @@
  *                             -> {external_id, has_status, status, next_step, found}
  *   rt-driver poll           {supplier, feed, since, page} -> the request
  *   rt-driver read-poll      {supplier, feed, answer} -> {items, next_page, high_water}
+ *   rt-driver check          {mapping} -> {"ok": true}
  *
- * An adapter error prints {"error": {class, code, message}} and exits 1. */
+ * An adapter error prints {"error": {class, code, message, details}} and
+ * exits 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +27,13 @@ static json_t *str_or_null(const char *s)
 
 static int fail(struct kt_err *err)
 {
-	json_t *out = json_pack("{s:{s:s, s:s, s:s}}", "error", "class",
+	json_t *out = json_pack("{s:{s:s, s:s, s:s, s:O}}", "error", "class",
 				kt_err_class_name(err->cls), "code", err->code, "message",
-				err->message);
+				err->message, "details", err->details ? err->details : json_null());
 
 	json_dumpf(out, stdout, JSON_COMPACT);
 	json_decref(out);
+	kt_err_release(err);
 	return 1;
 }
 
@@ -142,6 +145,12 @@ static int run(const char *cmd, const json_t *in)
 			       : print_request(&req);
 	if (strcmp(cmd, "read-poll") == 0)
 		return rt->read_poll(sup, feed, &a, &list, &err) ? fail(&err) : print_list(&list);
+	if (strcmp(cmd, "check") == 0) {
+		if (rt->check_mapping(json_object_get(in, "mapping"), &err))
+			return fail(&err);
+		fputs("{\"ok\":true}", stdout);
+		return 0;
+	}
 	fprintf(stderr, "rt-driver: unknown command %s\n", cmd);
 	return 2;
 }
@@ -154,7 +163,7 @@ int main(int argc, char **argv)
 
 	rt = kt_adapter_find("rt");
 	if (argc != 2 || !rt) {
-		fprintf(stderr, "usage: rt-driver build|lookup|reply|read-lookup|poll|read-poll\n");
+		fprintf(stderr, "usage: rt-driver build|lookup|reply|read-lookup|poll|read-poll|check\n");
 		return 2;
 	}
 	if (!(in = json_loadf(stdin, 0, &jerr))) {
