@@ -8,6 +8,7 @@
 #include <limits.h>
 
 #include "http/api.h"
+#include "http/key_cache.h"
 #include "store/tx_admin.h"
 
 static const char *const list_names[] = {
@@ -209,6 +210,10 @@ int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *e
 	if (kt_store_admin_find(db, e, r->params[0], &found, err) ||
 	    kt_store_admin_delete(db, e, found.id, err))
 		return KT_ERR;
+	/* Its keys went with it: on this node at once, on the others within
+	 * key_cache_ms. */
+	if (e != KT_CHAIN_SERVICE)
+		kt_key_cache_clear(r->app->keys);
 	r->status = 204;
 	return KT_OK;
 }

@@ -1,12 +1,11 @@
 /* build.c - a claimed message turned into the request that goes out
  * (see dispatch/build.h): the supplier's view, the adapter's request or
- * lookup, the secret, and the signed header lines. */
+ * lookup, and the secret its auth module signs or logs in with. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/secret.h"
-#include "base/webhook_sign.h"
 #include "dispatch/build.h"
 #include "model/view.h"
 
@@ -17,6 +16,7 @@ int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_ou
 	struct kt_adapter_msg *am = &ob->msg;
 	const json_t *full = json_object_get(tickets, m->ticket_id);
 	json_t *view, *supplier;
+	const char *ref;
 
 	memset(ob, 0, sizeof(*ob));
 	if (!tickets)
@@ -46,6 +46,8 @@ int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_ou
 	am->message_id = m->idempotency_key;
 	am->seq = m->seq;
 	am->attempt = m->attempts;
+	am->step = m->step;
+	am->state = m->step_state;
 	am->leg_view = view;
 	am->supplier = supplier;
 	am->payload = json_is_null(m->payload) ? NULL : m->payload;
@@ -55,48 +57,9 @@ int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_ou
 	if ((ob->lookup ? ob->adapter->build_lookup(am, &ob->req, err)
 			: ob->adapter->build_request(am, &ob->req, err)) != KT_OK)
 		return KT_ERR;
-	return kt_secret_resolve(s->secret_ref, &ob->secrets, err);
-}
-
-/* Appends the line "name: value" to ob's headers. */
-static int add_header(struct kt_outbound *ob, const char *name, const char *value)
-{
-	size_t len = strlen(name) + strlen(value) + 3;
-	char *line;
-
-	if (ob->n_headers == KT_OUTBOUND_MAX_HEADERS || !(line = malloc(len)))
-		return -1;
-	snprintf(line, len, "%s: %s", name, value);
-	ob->headers[ob->n_headers++] = line;
-	return 0;
-}
-
-int kt_build_sign(struct kt_outbound *ob, const struct kt_claimed_msg *m, long long now_s,
-		  struct kt_err *err)
-{
-	char id[300], ts[24];
-	char *sig = NULL;
-	int failed = 0;
-
-	for (size_t i = 0; i < ob->req.n_headers && !failed; i++)
-		failed = add_header(ob, ob->req.headers[i].name, ob->req.headers[i].value);
-	if (failed || (!ob->lookup && add_header(ob, "Idempotency-Key", m->idempotency_key)) ||
-	    add_header(ob, "Expect", ""))
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "could not add a header");
-	if (ob->lookup)
-		snprintf(id, sizeof(id), "%s.lookup.%d", m->idempotency_key, m->attempts);
-	else
-		snprintf(id, sizeof(id), "%s", m->idempotency_key);
-	if (kt_webhook_sign(ob->secrets, id, now_s, ob->req.body, ob->req.body_len, &sig, err))
-		return KT_ERR;
-	snprintf(ts, sizeof(ts), "%lld", now_s);
-	failed = add_header(ob, "webhook-id", id) || add_header(ob, "webhook-timestamp", ts) ||
-		 add_header(ob, "webhook-signature", sig);
-	free(sig);
-	if (failed)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory",
-				  "could not add the signature headers");
-	return KT_OK;
+	/* The auth's own secret, else the entry's. */
+	ref = json_string_value(json_object_get(s->auth, "secret_ref"));
+	return kt_secret_resolve(ref ? ref : s->secret_ref, &ob->secrets, err);
 }
 
 void kt_outbound_release(struct kt_outbound *ob)
@@ -105,7 +68,5 @@ void kt_outbound_release(struct kt_outbound *ob)
 	json_decref(ob->view);
 	json_decref(ob->supplier);
 	kt_secret_free(ob->secrets);
-	for (size_t i = 0; i < ob->n_headers; i++)
-		free(ob->headers[i]);
 	memset(ob, 0, sizeof(*ob));
 }

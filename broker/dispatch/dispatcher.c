@@ -16,10 +16,13 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/utf8.h"
 #include "dispatch/build.h"
+#include "dispatch/caller.h"
 #include "dispatch/classify.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/gate.h"
+#include "dispatch/rate_limit.h"
 #include "dispatch/retry.h"
 #include "dispatch/sweep.h"
 #include "dispatch/transport.h"
@@ -34,10 +37,11 @@ struct delivery {
 	struct kt_outbound ob;       /* owned */
 	struct kt_outcome outcome;
 	struct kt_adapter_reply reply;
-	struct kt_transfer *xfer;    /* while the transport has it */
+	struct kt_call *call;        /* while the caller has it */
 	char *resp;                  /* the supplier's answer (owned), bounded */
 	size_t resp_len;
 	char retry_after[64];        /* the answer's Retry-After, or "" */
+	char supplier_says[200];     /* the supplier's own error message, or "" */
 	long long claimed_ms;        /* monotonic time the claim returned */
 	long long unlease_in_ms;     /* > 0: hand back unsent, due again then */
 	int probe;                   /* the half-open circuit's one probe */
@@ -62,6 +66,7 @@ struct claim {
 struct kt_dispatcher {
 	struct kt_app *app;
 	struct kt_transport *transport;
+	struct kt_caller *caller;    /* every supplier call, with its auth */
 	struct kt_wake *wake;
 	struct kt_sweep *sweep;
 	struct event *tick;          /* kicks every dispatch_interval_ms */
@@ -80,9 +85,9 @@ static void delivery_free(struct delivery *dl)
 {
 	if (!dl)
 		return;
-	if (dl->xfer) {
+	if (dl->call) {
 		LIST_REMOVE(dl, sending);
-		kt_transfer_abandon(dl->xfer);
+		kt_call_abandon(dl->call);
 	}
 	kt_outbound_release(&dl->ob);
 	kt_adapter_reply_release(&dl->reply);
@@ -505,6 +510,13 @@ static void finish_delivery(struct delivery *dl)
 	struct kt_outcome *o = &dl->outcome;
 	const char *key = dl->msg.supplier.key;
 
+	if (o->kind != KT_OUT_DELIVERED && dl->supplier_says[0]) {
+		size_t len = strlen(o->message);
+
+		snprintf(o->message + len, sizeof(o->message) - len, " (the supplier says: %s)",
+			 dl->supplier_says);
+		kt_utf8_trim(o->message);
+	}
 	if (o->kind != KT_OUT_DELIVERED) {
 		o->body = dl->resp;
 		o->body_len = dl->resp_len;
@@ -539,6 +551,23 @@ static void finish_delivery(struct delivery *dl)
 	flush_finished(d, 0);
 }
 
+/* What a refusal carries beyond the status: a wait in the supplier's
+ * own rate-limit header when it sent no Retry-After (as a Retry-After
+ * then), and the supplier's own message in its error body. */
+static void read_supplier_words(struct delivery *dl, const struct kt_answer *ans)
+{
+	const struct kt_adapter *ad = dl->ob.adapter;
+	long long wait_s;
+
+	if (ans->http_status < 400)
+		return;
+	if (!dl->retry_after[0] &&
+	    kt_rate_limit_wait(dl->msg.supplier.mapping, ans, kt_clock_wall_s(), &wait_s) == 0)
+		snprintf(dl->retry_after, sizeof(dl->retry_after), "%lld", wait_s);
+	if (ad->read_error && !ad->read_error(ans, dl->supplier_says, sizeof(dl->supplier_says)))
+		dl->supplier_says[0] = '\0';
+}
+
 /* The transport's answer: what the supplier said, as an outcome. */
 static void on_answer(void *arg, struct kt_transport_answer *a)
 {
@@ -549,7 +578,7 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	struct kt_answer ans;
 
 	LIST_REMOVE(dl, sending);
-	dl->xfer = NULL;
+	dl->call = NULL;
 	dl->resp = a->body;
 	dl->resp_len = a->body_len;
 	a->body = NULL;
@@ -557,6 +586,7 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	ans = (struct kt_answer){ .http_status = a->facts.http_status, .body = dl->resp,
 				  .len = dl->resp_len, .headers = a->headers,
 				  .n_headers = a->n_headers };
+	read_supplier_words(dl, &ans);
 	if (dl->ob.lookup) {
 		enum kt_lookup_answer found = KT_LOOKUP_UNREADABLE;
 		int yes = 0;
@@ -576,34 +606,35 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 		o->external_id = dl->reply.external_id;
 		o->has_status = dl->reply.has_status;
 		o->status = dl->reply.status;
+		o->next_step = dl->reply.next_step;
+		o->step_state = dl->reply.state;
 	}
 	finish_delivery(dl);
 }
 
-/* Signs dl's request and hands it to the transport. */
+/* Hands dl's request to the caller, which adds the supplier's auth. A
+ * lookup is a request of its own, with a webhook-id of its own and no
+ * Idempotency-Key. */
 static int start_call(struct delivery *dl, struct kt_err *err)
 {
-	const struct kt_config *cfg = dl->d->app->cfg;
-	struct kt_transport_call c;
-
-	if (kt_build_sign(&dl->ob, &dl->msg, kt_clock_wall_s(), err))
-		return KT_ERR;
-	c = (struct kt_transport_call){
-		.method = dl->ob.req.method, .url = dl->ob.req.url,
-		.body = dl->ob.req.body, .body_len = dl->ob.req.body_len,
-		.headers = dl->ob.headers, .n_headers = dl->ob.n_headers,
-		.ca_file = cfg->supplier_ca,
-		.connect_timeout_ms = (long)limit_of(dl, "connect_timeout_ms",
-						     cfg->supplier_connect_timeout_ms),
-		.timeout_ms = call_timeout(dl),
-		.low_speed_bytes = (long)limit_of(dl, "low_speed_bytes",
-						  cfg->supplier_low_speed_bytes),
-		.low_speed_time_s = (long)limit_of(dl, "low_speed_time_s",
-						   cfg->supplier_low_speed_time_s),
-		.max_response = (size_t)limit_of(dl, "max_response_bytes",
-						 cfg->supplier_max_response_bytes),
+	const struct kt_claimed_supplier *s = &dl->msg.supplier;
+	const struct kt_call_supplier who = {
+		.id = s->id, .key = s->key, .auth = s->auth, .secrets = dl->ob.secrets,
+		.delivery = s->delivery,
 	};
-	if (kt_transport_start(dl->d->transport, &c, on_answer, dl, &dl->xfer, err))
+	char lookup_id[300];
+	struct kt_call_spec spec = {
+		.req = &dl->ob.req, .sign_id = dl->msg.idempotency_key,
+		.idempotency_key = dl->msg.idempotency_key, .timeout_ms = call_timeout(dl),
+	};
+
+	if (dl->ob.lookup) {
+		snprintf(lookup_id, sizeof(lookup_id), "%s.lookup.%d", dl->msg.idempotency_key,
+			 dl->msg.attempts);
+		spec.sign_id = lookup_id;
+		spec.idempotency_key = NULL;
+	}
+	if (kt_call_start(dl->d->caller, &who, &spec, on_answer, dl, &dl->call, err))
 		return KT_ERR;
 	LIST_INSERT_HEAD(&dl->d->sending, dl, sending);
 	return KT_OK;
@@ -666,6 +697,7 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 	STAILQ_INIT(&d->finished);
 	kt_gates_init(&d->gates, &policy, cfg->supplier_max_inflight, cfg->dispatch_interval_ms);
 	if (!(d->transport = kt_transport_new(app->base, err)) ||
+	    !(d->caller = kt_caller_new(app, d->transport, err)) ||
 	    !(d->wake = kt_wake_new(app, cfg->dispatch ? on_announced : NULL, d, err)) ||
 	    !(d->sweep = kt_sweep_new(app, err)))
 		goto fail;
@@ -705,6 +737,7 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 	if (!d)
 		return;
 	kt_dispatcher_stop(d);
+	kt_caller_free(d->caller);
 	kt_transport_free(d->transport);
 	kt_wake_free(d->wake);
 	kt_sweep_free(d->sweep);

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "base/civil_time.h"
 #include "dispatch/retry.h"
 
 #define MAX_DELTA_S (LLONG_MAX / 1000)
@@ -35,40 +36,6 @@ static int name_index(const char *s, const char *const *names, int n)
 	return -1;
 }
 
-/* n digits at s, or -1. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-static int days_in_month(int month, int year)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return days[month] + (month == 1 && leap);
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
-static long long days_from_civil(long long y, int m, int d)
-{
-	long long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* "Sun, 06 Nov 1994 08:49:37 GMT", exactly (RFC 9110 5.6.7). */
 static int parse_imf_fixdate(const char *s, size_t len, long long *out)
 {
@@ -78,16 +45,16 @@ static int parse_imf_fixdate(const char *s, size_t len, long long *out)
 	    s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
 	    strncmp(s + 25, " GMT", 4) != 0)
 		return KT_ERR;
-	day = digits(s + 5, 2);
+	day = kt_civil_digits(s + 5, 2);
 	month = name_index(s + 8, month_names, 12);
-	year = digits(s + 12, 4);
-	hour = digits(s + 17, 2);
-	min = digits(s + 20, 2);
-	sec = digits(s + 23, 2);
+	year = kt_civil_digits(s + 12, 4);
+	hour = kt_civil_digits(s + 17, 2);
+	min = kt_civil_digits(s + 20, 2);
+	sec = kt_civil_digits(s + 23, 2);
 	if (day < 1 || month < 0 || year < 0 || hour < 0 || hour > 23 || min < 0 ||
-	    min > 59 || sec < 0 || sec > 60 || day > days_in_month(month, year))
+	    min > 59 || sec < 0 || sec > 60 || day > kt_civil_days_in_month(month, year))
 		return KT_ERR;
-	*out = days_from_civil(year, month + 1, day) * 86400 + hour * 3600LL + min * 60LL + sec;
+	*out = kt_civil_days(year, month + 1, day) * 86400 + hour * 3600LL + min * 60LL + sec;
 	return KT_OK;
 }
 

@@ -132,8 +132,12 @@ int kt_push_verify(const struct kt_push_spec *spec, const struct kt_push_check *
 	const char *id = spec->delivery_header ? kt_answer_header(push, spec->delivery_header)
 					       : NULL;
 
+	/* Standard Webhooks names its delivery id webhook-id, and so did the
+	 * webhook contract's error code before other schemes came. */
 	if (id && strlen(id) > KT_PUSH_DELIVERY_ID_MAX)
-		return kt_err_set(err, KT_EC_MALFORMED, "invalid_delivery_id",
+		return kt_err_set(err, KT_EC_MALFORMED,
+				  spec->scheme == KT_PUSH_STANDARD_WEBHOOKS ? "invalid_webhook_id"
+									    : "invalid_delivery_id",
 				  "%s is longer than %d bytes", spec->delivery_header,
 				  KT_PUSH_DELIVERY_ID_MAX);
 	switch (spec->scheme) {

@@ -18,6 +18,7 @@ struct kt_claimed_supplier {
 	char *secret_ref;
 	json_t *mapping;    /* the chain document's mapping, or NULL */
 	json_t *delivery;   /* its own delivery limits, or NULL: the node's */
+	json_t *auth;       /* how Keten authenticates to it ({"kind", ...}) */
 };
 
 /* One claimed message. Strings and documents owned. When unreadable is
@@ -33,6 +34,8 @@ struct kt_claimed_msg {
 	json_t *payload;          /* members the adapter adds, or NULL: none */
 	int attempts;             /* this one included */
 	int in_doubt;             /* a create that may have reached the supplier */
+	int step;                 /* the operation's step reached (0: the first) */
+	json_t *step_state;       /* what the previous step kept, or NULL */
 	long long budget_used_ms; /* since the first attempt, less credited waits */
 	long long queued_ms;      /* since it was queued */
 	struct kt_claimed_supplier supplier;

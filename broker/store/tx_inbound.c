@@ -22,7 +22,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	const char *skey = json_string_value(json_object_get(supplier, "key"));
 	const char *seen[] = { sid, webhook_id };
 	char ahead[16];
-	const char *leg[] = { u->leg_id, sid, u->occurred_at, ahead };
+	const char *leg[] = { u->leg_id, sid, u->occurred_at, ahead, u->external_id };
 	struct kt_leg_change c = {
 		.external_id = u->external_id, .has_status = u->has_status,
 		.status = u->status, .comment = u->comment,
@@ -30,7 +30,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		.occurred_at = u->occurred_at,
 		.webhook_id = webhook_id,
 	};
-	char actor[80], ticket_id[KT_UUID_LEN + 1];
+	char actor[80], ticket_id[KT_UUID_LEN + 1], leg_id[KT_UUID_LEN + 1];
 	PGresult *res;
 	int in_future, stale;
 
@@ -50,23 +50,28 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	PQclear(res);
 	if (*result == KT_INBOUND_DUPLICATE)
 		return kt_db_commit(db, err);
-	if (!kt_is_uuid(u->leg_id)) {
+	/* The leg by our reference, or by the supplier's own id when the
+	 * update names only that (its latest leg with that id). */
+	if (u->leg_id ? !kt_is_uuid(u->leg_id) : !u->external_id) {
 		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
-			   u->leg_id, skey);
+			   u->leg_id ? u->leg_id : "", skey);
 		goto fail;
 	}
 	res = kt_db_exec(db,
-		"SELECT ticket_id, $3::timestamptz > now() + $4::integer * interval '1 second'"
-		" FROM legs WHERE id = $1::uuid AND supplier_id = $2::uuid",
-		4, leg, err);
+		"SELECT ticket_id, $3::timestamptz > now() + $4::integer * interval '1 second',"
+		"  id::text FROM legs WHERE supplier_id = $2::uuid"
+		"  AND CASE WHEN $1::text IS NULL THEN external_id = $5 ELSE id = $1::uuid END"
+		" ORDER BY created_at DESC LIMIT 1",
+		5, leg, err);
 	if (!res)
 		goto fail;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no leg \"%s\" of supplier \"%s\"",
-			   u->leg_id, skey);
+			   u->leg_id ? u->leg_id : u->external_id, skey);
 		goto fail;
 	}
+	snprintf(leg_id, sizeof(leg_id), "%s", PQgetvalue(res, 0, 2));
 	snprintf(ticket_id, sizeof(ticket_id), "%s", PQgetvalue(res, 0, 0));
 	in_future = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
@@ -78,9 +83,9 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		goto fail;
 	}
 	if (kt_store_ticket_lock(db, ticket_id, err) ||
-	    (u->reject ? kt_store_leg_reject(db, u->leg_id, ticket_id, actor, &c, &rj, &stale,
+	    (u->reject ? kt_store_leg_reject(db, leg_id, ticket_id, actor, &c, &rj, &stale,
 					     n_messages, err)
-		       : kt_store_leg_update(db, u->leg_id, ticket_id, actor, &c, &stale,
+		       : kt_store_leg_update(db, leg_id, ticket_id, actor, &c, &stale,
 					     n_messages, err)) ||
 	    kt_db_commit(db, err))
 		goto fail;

@@ -22,7 +22,8 @@ struct kt_inbound_policy {
 
 /* In one transaction: remembers webhook_id for this supplier (a repeat is
  * KT_INBOUND_DUPLICATE and changes nothing), checks that the leg is this
- * supplier's (not_found "unknown_leg", nothing kept) and that u->occurred_at is
+ * supplier's (the leg u->leg_id names, else the supplier's latest leg with
+ * its id u->external_id; not_found "unknown_leg", nothing kept) and that u->occurred_at is
  * at most pol->ahead_s seconds ahead of the database's clock (422
  * "invalid_update", nothing kept: a time in the future would make every
  * later update stale), then applies the update in the order of the

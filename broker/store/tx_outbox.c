@@ -18,7 +18,7 @@ const char *kt_outcome_kind_name(enum kt_outcome_kind kind)
 const char *kt_outcome_state(const struct kt_outcome *o)
 {
 	if (o->kind == KT_OUT_DELIVERED)
-		return "done";
+		return o->next_step > 0 ? "pending" : "done";
 	return o->kind == KT_OUT_PERMANENT || o->gave_up ? "dead" : "pending";
 }
 
@@ -39,6 +39,8 @@ void kt_claimed_msg_release(struct kt_claimed_msg *m)
 	free(s->secret_ref);
 	json_decref(s->mapping);
 	json_decref(s->delivery);
+	json_decref(s->auth);
+	json_decref(m->step_state);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -46,7 +48,7 @@ void kt_claimed_msg_release(struct kt_claimed_msg *m)
 enum claim_col {
 	C_ID, C_TOKEN, C_LEG, C_TICKET, C_SEQ, C_OPERATION, C_IDEM, C_PAYLOAD,
 	C_ATTEMPTS, C_IN_DOUBT, C_USED, C_SID, C_KEY, C_ADAPTER, C_ENDPOINT,
-	C_SECRET_REF, C_MAPPING, C_DELIVERY, C_QUEUED,
+	C_SECRET_REF, C_MAPPING, C_DELIVERY, C_QUEUED, C_AUTH, C_STEP, C_STEP_STATE,
 };
 
 /* A copy of text column col of row i, or NULL when it is NULL; sets *oom
@@ -117,6 +119,9 @@ static int claimed_row(PGresult *res, int i, struct kt_claimed_msg *m, struct kt
 	m->payload = col_json(res, i, C_PAYLOAD, "payload", m);
 	s->mapping = col_json(res, i, C_MAPPING, "supplier mapping", m);
 	s->delivery = col_json(res, i, C_DELIVERY, "supplier delivery limits", m);
+	s->auth = col_json(res, i, C_AUTH, "supplier auth", m);
+	m->step = (int)col_int(res, i, C_STEP);
+	m->step_state = col_json(res, i, C_STEP_STATE, "step state", m);
 	return KT_OK;
 }
 
@@ -206,10 +211,11 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"   AS used, s.id::text AS sid, s.key, s.adapter, s.endpoint, s.secret_ref,"
 		"  s.mapping::text AS mapping, s.delivery::text AS delivery,"
 		"  (extract(epoch FROM now() - o.created_at) * 1000)::bigint AS queued,"
+		"  s.auth::text AS auth, o.step, o.step_state::text AS step_state,"
 		"  o.priority, o.due_at)"
 		" SELECT id, token, leg, ticket, seq, operation, idempotency_key, payload,"
 		"  attempts, in_doubt, used, sid, key, adapter, endpoint, secret_ref, mapping,"
-		"  delivery, queued FROM u ORDER BY priority, due_at",
+		"  delivery, queued, auth, step, step_state FROM u ORDER BY priority, due_at",
 		7, params, err);
 	free(skip);
 	free(busy);
@@ -343,19 +349,23 @@ static int add_events(struct kt_db *db, json_t **events, struct kt_err *err)
 }
 
 /* The update of a batch's outcomes: rows is [{i, id, token, state, delay,
- * outcome, credit, in_doubt}]; one answer row per message whose lease
- * token still matched. */
+ * outcome, credit, in_doubt, step?, step_state?}]; one answer row per
+ * message whose lease token still matched. A next step starts its
+ * attempts over. */
 static PGresult *update_batch(struct kt_db *db, json_t *rows, struct kt_err *err)
 {
 	return exec_doc(db,
 		"UPDATE outbox o SET state = b.state, outcome = b.outcome, lease_owner = NULL,"
 		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
 		"  paused_ms = o.paused_ms + b.credit, in_doubt = b.in_doubt,"
-		"  credited_until = now(),"
+		"  credited_until = now(), step = coalesce(b.step, o.step),"
+		"  step_state = CASE WHEN b.step IS NULL THEN o.step_state ELSE b.step_state END,"
+		"  attempts = CASE WHEN b.step IS NULL THEN o.attempts ELSE 0 END,"
 		"  due_at = CASE WHEN b.state = 'pending'"
 		"   THEN now() + b.delay * interval '1 millisecond' ELSE o.due_at END"
 		" FROM jsonb_to_recordset($1::jsonb) AS b(i integer, id bigint, token uuid,"
-		"   state text, delay bigint, outcome jsonb, credit bigint, in_doubt boolean),"
+		"   state text, delay bigint, outcome jsonb, credit bigint, in_doubt boolean,"
+		"   step integer, step_state jsonb),"
 		"  legs l, suppliers s"
 		" WHERE o.id = b.id AND o.lease_token = b.token"
 		"  AND l.id = o.leg_id AND s.id = l.supplier_id"
@@ -451,7 +461,12 @@ static int finish_batch(struct kt_db *db, struct kt_outbox_result *rs, json_t **
 			"i", (json_int_t)i, "id", rs[i].id, "token", rs[i].token,
 			"state", kt_outcome_state(o), "delay", (json_int_t)o->retry_in_ms,
 			"outcome", docs[i], "credit", (json_int_t)o->credit_ms,
-			"in_doubt", o->in_doubt)))
+			"in_doubt", o->in_doubt)) ||
+		    (o->kind == KT_OUT_DELIVERED && o->next_step > 0 &&
+		     (json_object_set_new(json_array_get(rows, i), "step",
+					  json_integer(o->next_step)) ||
+		      (o->step_state && json_object_set(json_array_get(rows, i), "step_state",
+							(json_t *)o->step_state)))))
 			json_decref(rows), rows = NULL;
 		row_of[i] = -1;
 	}

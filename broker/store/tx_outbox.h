@@ -41,12 +41,18 @@ struct kt_outcome {
 				    * the supplier: look it up before resending */
 	int broker_fault;          /* the broker failed (a secret, out of memory),
 				    * not the supplier: its circuit is not moved */
+	int next_step;             /* delivered, and the operation goes on with
+				    * this step (> 0): kept with step_state, the
+				    * message is due again at once, its attempts
+				    * start over; the leg is linked by the last
+				    * step's answer */
+	const json_t *step_state;  /* borrowed; may be NULL */
 };
 
 const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
 
 /* The state o leaves its message in: "done" (delivered), "dead" (permanent,
- * or the retry budget spent) or "pending" (tried again). */
+ * or the retry budget spent) or "pending" (tried again, or its next step). */
 const char *kt_outcome_state(const struct kt_outcome *o);
 
 /* What holds a claim back per supplier: paused, a JSON array of supplier
