@@ -3,8 +3,9 @@
  * TransactionSQL, ordered by transaction id. The transaction log only
  * grows, so the last id seen is the page token (a keyset: a ticket
  * changed while the pages are read gets a higher id, on a later page).
- * Transactions made by Keten's own RT user (integration_user) are skipped:
- * they are our own writes coming back. Pure. */
+ * Only tickets Keten created are read, and the transactions made by
+ * Keten's own RT user (integration_user) are skipped: they are our own
+ * writes coming back. Pure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,10 @@
 /* the fields asked, percent-encoded: ObjectId,ObjectType,Type,NewValue,... */
 #define FIELDS "ObjectId%2CObjectType%2CType%2CNewValue%2CCreated%2CCreator"
 
-/* The TicketSQL of one page: status changes of our queues since `since`,
- * after transaction `after` (NULL: from the first). */
+/* The TicketSQL of one page: status changes since `since` of the tickets
+ * Keten created (its integration user; a ticket an agent opened in one of
+ * our queues has no leg) in our queues, after transaction `after` (NULL:
+ * from the first). */
 static int page_query(const json_t *m, const char *since, const char *after, char **q,
 		      size_t *len)
 {
@@ -36,7 +39,8 @@ static int page_query(const json_t *m, const char *since, const char *after, cha
 			return -1;
 		first = 0;
 	}
-	if (rt_url_append(q, len, ")"))
+	if (rt_url_append(q, len, ") AND TicketCreator = '") ||
+	    rt_url_append(q, len, rt_map_integration_user(m)) || rt_url_append(q, len, "'"))
 		return -1;
 	if (after && (rt_url_append(q, len, " AND id > ") || rt_url_append(q, len, after)))
 		return -1;
@@ -63,6 +67,8 @@ int rt_build_poll(const json_t *supplier, const char *feed, const char *since,
 		if (!rt_is_sql_text(rt_map_queue(m, (enum kt_ticket_type)t), RT_NAME_MAX) &&
 		    rt_map_queue(m, (enum kt_ticket_type)t))
 			return rt_err_build(err, "the rt mapping has a queue name unfit for TicketSQL");
+	if (!rt_is_sql_text(rt_map_integration_user(m), RT_NAME_MAX))
+		return rt_err_build(err, "the rt mapping has no integration_user fit for TicketSQL");
 	if (!rt_map_queue(m, KT_TYPE_INCIDENT) && !rt_map_queue(m, KT_TYPE_REQUEST) &&
 	    !rt_map_queue(m, KT_TYPE_CHANGE) && !rt_map_queue(m, KT_TYPE_PROBLEM))
 		return rt_err_build(err, "the rt mapping names no queue to poll");

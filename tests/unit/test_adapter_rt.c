@@ -464,6 +464,11 @@ static void test_build_poll(void **state)
 	}
 	assert_int_equal(rt()->build_poll(sup, "tickets", "2026-12-05T17:00:12Z", NULL, &req, &err),
 			 KT_ERR);
+	/* the integration user goes into TicketSQL too */
+	json_object_set_new(json_object_get(sup, "mapping"), "integration_user", json_string("k'"));
+	assert_int_equal(rt()->build_poll(sup, "transactions", "2026-12-05T17:00:12Z", NULL, &req,
+					  &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_build");
 	assert_string_equal(rt()->poll_feeds[0], "transactions");
 	assert_null(rt()->poll_feeds[1]);
 	assert_int_equal(rt()->push.scheme, KT_PUSH_NONE);
@@ -479,22 +484,23 @@ static void test_read_poll(void **state)
 	struct kt_answer a = answer("poll_page1.body", 200, &buf);
 
 	(void)state;
-	/* Keten's own change (transaction 55) is skipped; the agent's two come */
+	/* Keten's own change (transaction 62) is skipped; the agent's two come */
 	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 2);
 	assert_null(list.items[0].leg_id);
 	assert_string_equal(list.items[0].external_id, "1");
-	assert_string_equal(list.items[0].delivery_id, "transactions:58");
+	assert_string_equal(list.items[0].delivery_id, "transactions:60");
 	assert_true(list.items[0].has_status);
-	assert_int_equal(list.items[0].status, KT_ST_PENDING_CUSTOMER);
-	assert_string_equal(list.items[0].occurred_at, "2026-12-05T19:46:54Z");
+	assert_int_equal(list.items[0].status, KT_ST_IN_PROGRESS);
+	assert_string_equal(list.items[0].occurred_at, "2026-12-05T20:13:32Z");
 	assert_null(list.items[0].comment);
-	assert_string_equal(list.items[1].external_id, "2");
-	assert_string_equal(list.items[1].delivery_id, "transactions:64");
+	assert_string_equal(list.items[1].external_id, "1");
+	assert_string_equal(list.items[1].delivery_id, "transactions:63");
 	assert_int_equal(list.items[1].status, KT_ST_RESOLVED);
-	/* a full page: the next starts after its last transaction */
-	assert_string_equal(list.next_page, "64");
-	assert_string_equal(list.high_water, "2026-12-05T19:46:56Z");
+	/* a full page (RT's per_page 3): the next starts after its last
+	 * transaction, the echo included */
+	assert_string_equal(list.next_page, "63");
+	assert_string_equal(list.high_water, "2026-12-05T20:14:00Z");
 	kt_inbound_list_release(&list);
 
 	/* the mapping reads "stalled" otherwise; without an integration user
@@ -503,8 +509,8 @@ static void test_read_poll(void **state)
 	sup = supplier("{\"status_in\": {\"stalled\": \"pending_supplier\"}, \"integration_user\": \"nobody\"}");
 	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 3);
+	assert_string_equal(list.items[1].delivery_id, "transactions:62");
 	assert_int_equal(list.items[1].status, KT_ST_PENDING_SUPPLIER);
-	assert_string_equal(list.next_page, "64"); /* RT's per_page was 3: full */
 	kt_inbound_list_release(&list);
 
 	/* a status the mapping cannot read is an error, not a lost update */
@@ -530,8 +536,19 @@ static void test_read_poll(void **state)
 	}
 	free(buf);
 
-	/* the last page */
+	/* the last page: not full */
 	a = answer("poll_page2.body", 200, &buf);
+	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 2);
+	assert_string_equal(list.items[0].external_id, "3");
+	assert_int_equal(list.items[0].status, KT_ST_IN_PROGRESS);
+	assert_int_equal(list.items[1].status, KT_ST_CANCELLED); /* RT's "rejected" */
+	assert_null(list.next_page);
+	assert_string_equal(list.high_water, "2026-12-05T20:14:06Z");
+	kt_inbound_list_release(&list);
+	free(buf);
+	/* nothing new */
+	a = answer("lookup_none.body", 200, &buf);
 	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 0);
 	assert_null(list.next_page);
