@@ -152,7 +152,7 @@ int kt_api_admin_create(struct kt_db *db, struct kt_request *r, struct kt_err *e
 	if (body_doc(r, w.entity, NULL, &doc, err))
 		return KT_ERR;
 	w.doc = doc;
-	rc = kt_api_create(db, r, write_entity, &w, err);
+	rc = kt_api_create(db, r, write_entity, &w, KT_STORE_WRITES_MANY, err);
 	kt_chain_doc_free(doc);
 	return rc;
 }
@@ -170,7 +170,8 @@ int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *e
 		return KT_ERR;
 	w.doc = doc;
 	/* A PUT repeats safely by itself: one transaction, no kept answer. */
-	rc = kt_store_idempotency_create(db, NULL, 0, write_entity, &w, &answer, err);
+	rc = kt_store_idempotency_create(db, NULL, 0, write_entity, &w, KT_STORE_WRITES_MANY,
+					 &answer, err);
 	kt_chain_doc_free(doc);
 	if (rc)
 		return KT_ERR;

@@ -240,8 +240,10 @@ void kt_store_route_plan_service(const struct kt_route_plan *plan, const char **
 }
 
 /* The service (row 's': customer_id, chain_version, default_component),
- * locked FOR SHARE so that a chain import cannot move its version under
- * the new ticket, and what kt_route_decide() will read of the chain
+ * not locked: the write that follows checks that the version is still
+ * this one (a lock here would, in READ COMMITTED, re-read the service row
+ * after an import's commit and join it to a snapshot without the new
+ * version: "no such service"), and what kt_route_decide() will read of the chain
  * version in force: its components, its items when the ticket names a CI
  * ($3), its rules when it names neither a component nor a CI ($4), and
  * (tag 'n') the suppliers of the chain whose adapter takes no ticket of
@@ -259,8 +261,7 @@ static int plan_load(struct kt_db *db, const char *service_id, const char *custo
 		"WITH sv AS (SELECT s.customer_id, s.chain_version, cv.default_component, cv.rules"
 		"  FROM services s JOIN chain_versions cv"
 		"   ON cv.service_id = s.id AND cv.version = s.chain_version"
-		"  WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.customer_id = $2::uuid)"
-		"  FOR SHARE OF s)"
+		"  WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.customer_id = $2::uuid))"
 		" SELECT 'c' AS tag, c.key AS a, c.parent_key AS b, c.supplier_id::text AS d,"
 		"  0::bigint AS n FROM sv, components c"
 		"  WHERE c.service_id = $1::uuid AND c.chain_version = sv.chain_version"
