@@ -9,12 +9,14 @@
 #include "keten/adapter.h"
 #include "servicenow.h"
 #include "topdesk.h"
+#include "rt.h"
 #include "webhook.h"
 
 static const struct kt_adapter *const adapters[] = {
 	&kt_adapter_webhook,
 	&kt_adapter_servicenow,
 	&kt_adapter_topdesk,
+	&kt_adapter_rt,
 };
 
 const struct kt_adapter *kt_adapter_find(const char *name)
