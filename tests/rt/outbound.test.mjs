@@ -11,32 +11,19 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, eventually, keten, certs } from '../system/lib/harness.mjs';
+import { startStack, eventually, keten, certs, chainDoc } from '../system/lib/harness.mjs';
 import { ticketBody } from '../system/lib/tickets.mjs';
 import { env, mapping, rt } from './lib.mjs';
 
-// The test chain with netco replaced by the RT; it takes incidents and
-// requests only.
+// The system tests' chain with netco replaced by the RT, which takes
+// incidents and requests only (queues: the mapping's).
 function rtChain(sims, queues = { incident: mapping.queues.incident, request: mapping.queues.request }) {
-  const sup = (key, name) => ({ key, name, adapter: 'webhook',
-    endpoint: `${sims[key].url}/hooks`, secret_ref: `env:KETEN_SECRET_${key.toUpperCase()}` });
-  return {
-    customers: [{ key: 'acme', name: 'Acme BV' }, { key: 'globex', name: 'Globex NV' }],
-    suppliers: [
-      { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: env.RT_URL,
-        secret_ref: 'env:KETEN_SECRET_NETCO',
-        auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
-        mapping: { ...mapping, queues } },
-      sup('hostco', 'HostCo'),
-    ],
-    services: [
-      { key: 'acme-workplace', customer: 'acme', name: 'Workplace Acme',
-        default_component: 'workplace',
-        components: [{ key: 'workplace', name: 'Workplace', kind: 'application', children: [
-          { key: 'vpn', name: 'VPN', kind: 'network', supplier: 'netco' },
-          { key: 'hosting', name: 'Hosting', kind: 'hardware', supplier: 'hostco' }] }] },
-    ],
-  };
+  const doc = chainDoc(sims);
+  doc.suppliers[0] = { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: env.RT_URL,
+    secret_ref: 'env:KETEN_SECRET_NETCO',
+    auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
+    mapping: { ...mapping, queues } };
+  return doc;
 }
 
 async function rtTicket(id) {
