@@ -2,7 +2,8 @@
  * REST2. Builds the requests of an outbox message (create in the queue of
  * the ticket's type, status writes, comments and replies, a comment's
  * marker search on a retry), reads RT's answers, its lookup by our custom
- * field, its error JSON; the poll is rt_poll.c, the mapping rt_map.c.
+ * field, its error JSON; the poll is rt_poll.c, the mapping rt_map.c,
+ * the live checks rt_check.c.
  * Pure: the broker adds the auth header and sends. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,4 +371,6 @@ const struct kt_adapter kt_adapter_rt = {
 	.poll_feeds = poll_feeds,
 	.build_poll = rt_build_poll,
 	.read_poll = rt_read_poll,
+	.build_check = rt_build_check,
+	.read_check = rt_read_check,
 };

@@ -1,6 +1,7 @@
 /* adapters/rt_int.h - what the files of the `rt` adapter share: the
  * mapping read with its defaults (rt_map.c), URLs and TicketSQL values
- * (rt_url.c), and the error helpers. Not for the broker: it reaches the
+ * (rt_url.c), the error helpers, the poll (rt_poll.c) and the live checks
+ * (rt_check.c). Not for the broker: it reaches the
  * adapter through the registry. */
 #ifndef KETEN_ADAPTER_RT_INT_H
 #define KETEN_ADAPTER_RT_INT_H
@@ -81,5 +82,10 @@ int rt_build_poll(const json_t *supplier, const char *feed, const char *since,
 		  const char *page, struct kt_http_request *out, struct kt_err *err);
 int rt_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
 		 struct kt_inbound_list *out, struct kt_err *err);
+
+/* Live checks (rt_check.c). */
+int rt_build_check(const json_t *supplier, int i, struct kt_http_request *out,
+		   struct kt_err *err);
+int rt_read_check(const json_t *supplier, int i, const struct kt_answer *a, struct kt_err *err);
 
 #endif

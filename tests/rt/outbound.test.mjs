@@ -4,37 +4,26 @@
 // (`Authorization: token ...`). Tickets filed at Keten land in RT in the
 // queue of their type with our reference; a type without a queue is
 // refused at routing; the customer's comment is an RT reply, the
-// integrator's an internal comment; a cancel rejects the RT ticket. The
+// integrator's an internal comment; a cancel rejects the RT ticket;
+// `keten supplier check` tries the token and the mapping's names. The
 // way back (RT's changes through polling) waits for the broker's polling.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually } from '../system/lib/harness.mjs';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startStack, eventually, keten, certs, chainDoc } from '../system/lib/harness.mjs';
 import { ticketBody } from '../system/lib/tickets.mjs';
 import { env, mapping, rt } from './lib.mjs';
 
-// The test chain with netco replaced by the RT; it takes incidents and
-// requests only.
-function rtChain(sims) {
-  const sup = (key, name) => ({ key, name, adapter: 'webhook',
-    endpoint: `${sims[key].url}/hooks`, secret_ref: `env:KETEN_SECRET_${key.toUpperCase()}` });
-  return {
-    customers: [{ key: 'acme', name: 'Acme BV' }, { key: 'globex', name: 'Globex NV' }],
-    suppliers: [
-      { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: env.RT_URL,
-        secret_ref: 'env:KETEN_SECRET_NETCO',
-        auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
-        mapping: { ...mapping, queues: { incident: mapping.queues.incident,
-          request: mapping.queues.request } } },
-      sup('hostco', 'HostCo'),
-    ],
-    services: [
-      { key: 'acme-workplace', customer: 'acme', name: 'Workplace Acme',
-        default_component: 'workplace',
-        components: [{ key: 'workplace', name: 'Workplace', kind: 'application', children: [
-          { key: 'vpn', name: 'VPN', kind: 'network', supplier: 'netco' },
-          { key: 'hosting', name: 'Hosting', kind: 'hardware', supplier: 'hostco' }] }] },
-    ],
-  };
+// The system tests' chain with netco replaced by the RT, which takes
+// incidents and requests only (queues: the mapping's).
+function rtChain(sims, queues = { incident: mapping.queues.incident, request: mapping.queues.request }) {
+  const doc = chainDoc(sims);
+  doc.suppliers[0] = { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: env.RT_URL,
+    secret_ref: 'env:KETEN_SECRET_NETCO',
+    auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
+    mapping: { ...mapping, queues } };
+  return doc;
 }
 
 async function rtTicket(id) {
@@ -115,5 +104,25 @@ describe('Keten to RT', () => {
     const r = await s.api('POST', `/v1/tickets/${id}/cancel`, { key: s.keys.acme, body: { reason: 'found the cable' } });
     assert.equal(r.status, 200, r.text);
     await eventually(async () => (await rtTicket(leg.external_id)).Status === 'rejected', 20000, 'rejected in RT');
+  });
+
+  test('keten supplier check tries the token, the user and every queue in RT', () => {
+    const checkEnv = { ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_RT_TOKEN: env.RT_TOKEN,
+      KETEN_SECRET_NETCO: s.secrets.netco };
+    let r = keten(['supplier', 'check', 'netco'], checkEnv);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /check 0: GET \S+\/REST\/2\.0\/user\/keten: ok/);
+    assert.match(r.stdout, /check 2: GET \S+\/queue\/keten-request: ok/);
+    r = keten(['supplier', 'check', 'netco'], { ...checkEnv, KETEN_RT_TOKEN: '1-2-wrong' });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /HTTP 401/);
+    // a queue RT does not have, named with its mapping path
+    const file = path.join(s.dir, 'chain-bad-queue.json');
+    writeFileSync(file, JSON.stringify(rtChain(s.sims, { incident: mapping.queues.incident,
+      request: 'no-such-queue' })));
+    assert.equal(keten(['chain', 'import', file], s.env).code, 0);
+    r = keten(['supplier', 'check', 'netco'], checkEnv);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout + r.stderr, /\/queues\/request: RT has no queue "no-such-queue"/);
   });
 });

@@ -630,6 +630,97 @@ static void test_accepts_type(void **state)
 	json_decref(m);
 }
 
+static void test_build_check(void **state)
+{
+	static const char *const urls[] = {
+		"https://rt.acme.example/REST/2.0/user/keten",
+		"https://rt.acme.example/REST/2.0/queue/Service%20Desk",
+		"https://rt.acme.example/REST/2.0/queue/Requests",
+		"https://rt.acme.example/REST/2.0/queue/Changes",
+		"https://rt.acme.example/REST/2.0/queue/Problems",
+		NULL,
+	};
+	json_t *sup = supplier(NULL);
+
+	(void)state;
+	for (int i = 0; i < (int)N_ELEMS(urls); i++) {
+		struct kt_http_request req = { 0 };
+		struct kt_err err = { 0 };
+
+		assert_int_equal(rt()->build_check(sup, i, &req, &err), KT_OK);
+		if (!urls[i]) {
+			assert_null(req.url);
+			continue;
+		}
+		assert_string_equal(req.method, "GET");
+		assert_string_equal(req.url, urls[i]);
+		assert_null(req.body);
+		kt_http_request_release(&req);
+	}
+	json_decref(sup);
+}
+
+/* Check i of the test supplier (mapping patch) on a recorded answer
+ * (with from replaced by to when from is not NULL): the detail paths of
+ * its problems, space separated ("" when it passed, "error" when it
+ * failed otherwise). */
+static void check_case(int i, const char *patch, const char *file, long status, const char *from,
+		       const char *to, const char *want)
+{
+	json_t *sup = supplier(patch);
+	struct kt_err err = { 0 };
+	char *buf, got[256] = "";
+	struct kt_answer a = answer(file, status, &buf);
+	char *edited = NULL;
+	size_t j, len = 0;
+	json_t *d;
+
+	if (from) {
+		char *at = strstr(buf, from);
+
+		assert_non_null(at);
+		edited = malloc(strlen(buf) + strlen(to) + 1);
+		snprintf(edited, strlen(buf) + strlen(to) + 1, "%.*s%s%s", (int)(at - buf), buf, to,
+			 at + strlen(from));
+		a.body = edited;
+		a.len = strlen(edited);
+	}
+	if (rt()->read_check(sup, i, &a, &err) == KT_ERR) {
+		if (strcmp(err.code, "mapping_unknown_value") != 0)
+			snprintf(got, sizeof(got), "error");
+		else
+			json_array_foreach(err.details, j, d)
+				len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s",
+							len ? " " : "",
+							json_string_value(json_object_get(d, "path")));
+	}
+	if (strcmp(got, want) != 0)
+		fail_msg("check %d on %s: \"%s\", want \"%s\"", i, file, got, want);
+	kt_err_release(&err);
+	free(edited);
+	free(buf);
+	json_decref(sup);
+}
+
+static void test_read_check(void **state)
+{
+	(void)state;
+	check_case(0, NULL, "check_user.body", 200, NULL, NULL, "");
+	check_case(0, NULL, "check_user_none.body", 404, NULL, NULL, "/integration_user");
+	check_case(0, NULL, "check_user.body", 200, "\"UTC\"", "\"Europe/Amsterdam\"",
+		   "/integration_user");
+	check_case(0, NULL, "unauthorized.body", 401, NULL, NULL, "error");
+	check_case(1, NULL, "check_queue.body", 200, NULL, NULL, "");
+	check_case(2, NULL, "check_user_none.body", 404, NULL, NULL, "/queues/request");
+	check_case(1, NULL, "check_queue_no_field.body", 200, NULL, NULL, "/reference_field");
+	check_case(1, "{\"status_out\": {\"cancelled\": \"withdrawn\", \"new\": \"fresh\"}}",
+		   "check_queue.body", 200, NULL, NULL, "/status_out /status_out");
+	/* a custom lifecycle's statuses cannot be read from REST2: not checked */
+	check_case(1, "{\"status_out\": {\"cancelled\": \"withdrawn\"}}", "check_queue.body", 200,
+		   "\"default\"", "\"support\"", "");
+	check_case(5, NULL, "check_queue.body", 200, NULL, NULL, "error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -644,6 +735,8 @@ int main(void)
 		cmocka_unit_test(test_read_poll),
 		cmocka_unit_test(test_check_mapping),
 		cmocka_unit_test(test_accepts_type),
+		cmocka_unit_test(test_build_check),
+		cmocka_unit_test(test_read_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
