@@ -265,7 +265,8 @@ static int finish(struct reader *r, size_t n_items, long page_size, struct kt_er
 	if (r->newest[0] && (kt_sn_date_to_rfc3339(r->newest, hw) != 0 ||
 			     !(r->out->high_water = strdup(hw))))
 		return kt_sn_out_of_memory(err);
-	if (page_size > 0 && n_items == (size_t)page_size && !(r->out->next_page = strdup(r->last)))
+	/* a full page (or more, from an instance that ignores the limit) */
+	if (page_size > 0 && n_items >= (size_t)page_size && !(r->out->next_page = strdup(r->last)))
 		return kt_sn_out_of_memory(err);
 	return KT_OK;
 }
