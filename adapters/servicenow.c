@@ -73,6 +73,28 @@ int kt_sn_request(struct kt_http_request *out, const char *method, struct kt_buf
 	return rc;
 }
 
+int kt_sn_list(const json_t *supplier, const char *table, struct kt_buf *q, const char *fields,
+	       long limit, const char *extra, struct kt_http_request *out, struct kt_err *err)
+{
+	struct kt_buf url;
+
+	if (kt_sn_url_start(&url, supplier, err)) {
+		kt_buf_release(q);
+		return KT_ERR;
+	}
+	kt_buf_adds(&url, "/api/now/v2/table/");
+	kt_sn_url_encode(&url, table);
+	kt_buf_adds(&url, "?sysparm_query=");
+	kt_sn_url_encode(&url, kt_buf_str(q));
+	kt_buf_adds(&url, "&sysparm_fields=");
+	kt_sn_url_encode(&url, fields);
+	kt_buf_addf(&url, "&sysparm_limit=%ld%s", limit, extra);
+	if (q->failed)
+		url.failed = 1;
+	kt_buf_release(q);
+	return kt_sn_request(out, "GET", &url, NULL, err);
+}
+
 /* What every operation needs to know. All borrowed. */
 struct op {
 	const json_t *mapping;
@@ -352,17 +374,11 @@ static int needs_check(const struct kt_adapter_msg *msg, const struct journal *j
 static int build_check(const struct kt_adapter_msg *msg, const struct op *o,
 		       const struct journal *j, struct kt_http_request *out, struct kt_err *err)
 {
-	struct kt_buf url, q;
+	struct kt_buf q;
 
-	if (kt_sn_url_start(&url, msg->supplier, err))
-		return KT_ERR;
 	kt_buf_init(&q, KT_SN_URL_MAX);
 	kt_buf_addf(&q, "element_id=%s^valueLIKE%s", o->sys_id, j->marker);
-	kt_buf_adds(&url, "/api/now/v2/table/sys_journal_field?sysparm_query=");
-	kt_sn_url_encode(&url, kt_buf_str(&q));
-	kt_buf_adds(&url, "&sysparm_fields=sys_id&sysparm_limit=1");
-	kt_buf_release(&q);
-	return kt_sn_request(out, "GET", &url, NULL, err);
+	return kt_sn_list(msg->supplier, "sys_journal_field", &q, "sys_id", 1, "", out, err);
 }
 
 /* The journal text with its marker on a line of its own, cut to fit. */
@@ -528,17 +544,15 @@ out:
 static int sn_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_request *out,
 			   struct kt_err *err)
 {
-	struct kt_buf url;
+	struct kt_buf q;
 	struct op o;
 
-	if (op_prepare(msg, &o, err) || kt_sn_url_start(&url, msg->supplier, err))
+	if (op_prepare(msg, &o, err))
 		return KT_ERR;
-	kt_buf_adds(&url, "/api/now/v2/table/");
-	kt_sn_url_encode(&url, o.entry.table);
-	kt_buf_adds(&url, "?sysparm_query=correlation_id%3D");
-	kt_sn_url_encode(&url, o.leg_id);
-	kt_buf_adds(&url, "&sysparm_fields=sys_id%2Cstate%2Chold_reason&sysparm_limit=1");
-	return kt_sn_request(out, "GET", &url, NULL, err);
+	kt_buf_init(&q, KT_SN_URL_MAX);
+	kt_buf_addf(&q, "correlation_id=%s", o.leg_id);
+	return kt_sn_list(msg->supplier, o.entry.table, &q, "sys_id,state,hold_reason", 1, "", out,
+			  err);
 }
 
 /* 200 with a record: found; 200 with none, or 404 (the v1 Table API's

@@ -24,6 +24,12 @@ int kt_sn_url_start(struct kt_buf *url, const json_t *supplier, struct kt_err *e
 int kt_sn_request(struct kt_http_request *out, const char *method, struct kt_buf *url,
 		  json_t *body, struct kt_err *err);
 
+/* GET <endpoint>/api/now/v2/table/<table>?sysparm_query=<q>&sysparm_fields=
+ * <fields>&sysparm_limit=<limit><extra> into out: a list read, where an
+ * empty list is 200 with []. q (an encoded query) is released here. */
+int kt_sn_list(const json_t *supplier, const char *table, struct kt_buf *q, const char *fields,
+	       long limit, const char *extra, struct kt_http_request *out, struct kt_err *err);
+
 /* The string value of rec's field key, plain or a reference's
  * {"value": ...}. Borrowed, or NULL. */
 const char *kt_sn_value(const json_t *rec, const char *key);

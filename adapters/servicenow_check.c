@@ -66,28 +66,17 @@ int kt_sn_build_check(const json_t *supplier, int i, struct kt_http_request *out
 		      struct kt_err *err)
 {
 	struct check c;
-	struct kt_buf url, q;
+	struct kt_buf q;
 
 	if (nth_check(json_object_get(supplier, "mapping"), i, &c) != 0)
 		return KT_OK;
-	if (kt_sn_url_start(&url, supplier, err))
-		return KT_ERR;
 	kt_buf_init(&q, KT_SN_URL_MAX);
 	if (c.kind == CHECK_CATALOG) {
 		kt_buf_addf(&q, "sys_id=%s", c.entry.catalog_item);
-		kt_buf_adds(&url, "/api/now/v2/table/sc_cat_item?sysparm_query=");
-		kt_sn_url_encode(&url, kt_buf_str(&q));
-		kt_buf_adds(&url, "&sysparm_fields=sys_id%2Cactive&sysparm_limit=1");
-	} else {
-		kt_buf_addf(&q, "name=%s^ORname=task^element=%s", c.entry.table, elements[c.kind]);
-		kt_buf_adds(&url, "/api/now/v2/table/sys_choice?sysparm_query=");
-		kt_sn_url_encode(&url, kt_buf_str(&q));
-		kt_buf_adds(&url, "&sysparm_fields=value&sysparm_limit=10000");
+		return kt_sn_list(supplier, "sc_cat_item", &q, "sys_id,active", 1, "", out, err);
 	}
-	if (q.failed)
-		url.failed = 1;
-	kt_buf_release(&q);
-	return kt_sn_request(out, "GET", &url, NULL, err);
+	kt_buf_addf(&q, "name=%s^ORname=task^element=%s", c.entry.table, elements[c.kind]);
+	return kt_sn_list(supplier, "sys_choice", &q, "value", 10000, "", out, err);
 }
 
 /* The problems found, as err details. */

@@ -91,7 +91,7 @@ int kt_sn_build_poll(const json_t *supplier, const char *feed, const char *since
 {
 	const json_t *mapping = json_object_get(supplier, "mapping");
 	const struct feed *f = feed_of(feed);
-	struct kt_buf q, url;
+	struct kt_buf q;
 	const char *table;
 
 	if (!f)
@@ -112,23 +112,9 @@ int kt_sn_build_poll(const json_t *supplier, const char *feed, const char *since
 		add_tables(&q, mapping, "sys_class_name");
 	}
 	kt_buf_addf(&q, "^ORDERBY%s^ORDERBYsys_id", f->time_col);
-	if (kt_sn_url_start(&url, supplier, err)) {
-		kt_buf_release(&q);
-		return KT_ERR;
-	}
-	kt_buf_adds(&url, "/api/now/v2/table/");
-	kt_sn_url_encode(&url, table);
-	kt_buf_adds(&url, "?sysparm_query=");
-	kt_sn_url_encode(&url, kt_buf_str(&q));
-	kt_buf_adds(&url, "&sysparm_fields=");
-	kt_sn_url_encode(&url, f->fields);
-	kt_buf_addf(&url, "&sysparm_limit=%ld&sysparm_display_value=false"
-		    "&sysparm_exclude_reference_link=true",
-		    kt_sn_setting_int(mapping, "page_size", DEFAULT_PAGE_SIZE));
-	if (q.failed)
-		url.failed = 1;
-	kt_buf_release(&q);
-	return kt_sn_request(out, "GET", &url, NULL, err);
+	return kt_sn_list(supplier, table, &q, f->fields,
+			  kt_sn_setting_int(mapping, "page_size", DEFAULT_PAGE_SIZE),
+			  "&sysparm_display_value=false&sysparm_exclude_reference_link=true", out, err);
 }
 
 /* How a bad item is reported: a supplier fault in a poll answer, an
@@ -265,7 +251,8 @@ static int finish(struct reader *r, size_t n_items, long page_size, struct kt_er
 	if (r->newest[0] && (kt_sn_date_to_rfc3339(r->newest, hw) != 0 ||
 			     !(r->out->high_water = strdup(hw))))
 		return kt_sn_out_of_memory(err);
-	if (page_size > 0 && n_items == (size_t)page_size && !(r->out->next_page = strdup(r->last)))
+	/* a full page (or more, from an instance that ignores the limit) */
+	if (page_size > 0 && n_items >= (size_t)page_size && !(r->out->next_page = strdup(r->last)))
 		return kt_sn_out_of_memory(err);
 	return KT_OK;
 }
