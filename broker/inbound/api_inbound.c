@@ -60,8 +60,10 @@ static const char *const results[] = {
 };
 
 /* Applies each update of list once, under its own delivery id or the
- * push's (header_id). The answer names the result of a single update, or
- * "applied" when any of several applied. */
+ * push's (header_id). The answer names the result of a single update,
+ * "applied" when any of several applied, or "ignored" when the adapter
+ * found nothing in the push that is news for us (an echo of Keten's own
+ * write, a record of no leg of ours). */
 static int apply_all(struct kt_db *db, struct kt_request *r, const json_t *supplier,
 		     const char *header_id, const struct kt_inbound_list *list,
 		     const char **result, struct kt_err *err)
@@ -72,8 +74,7 @@ static int apply_all(struct kt_db *db, struct kt_request *r, const json_t *suppl
 	};
 	int any_applied = 0, queued = 0;
 
-	if (list->n == 0)
-		return kt_err_set(err, KT_EC_INVALID, "invalid_update", "the push carries no update");
+	*result = "ignored";
 	for (size_t i = 0; i < list->n; i++) {
 		const struct kt_inbound_update *u = &list->items[i];
 		const char *id = u->delivery_id ? u->delivery_id : header_id;

@@ -387,6 +387,15 @@ test('a push is checked with the inbound secret of the chain entry, not the supp
   const again = await sn.control('POST', '/_sim/send', { body, token: TOKEN });
   assert.equal(again.body.result, 'duplicate', 'one delivery id per record version');
   assert.equal(await legStatus(t), 'in_progress');
+
+  // Keten's own write pushed back (a business rule without the
+  // integration-user condition): nothing for Keten, and no error.
+  const echo = { feed: 'records', result: [{ ...body.result[0], state: '6', sys_mod_count: '10',
+    sys_updated_by: 'svc.keten' }] };
+  const ignored = await sn.control('POST', '/_sim/send', { body: echo, token: TOKEN });
+  assert.equal(ignored.status, 200, JSON.stringify(ignored.body));
+  assert.equal(ignored.body.result, 'ignored');
+  assert.equal(await legStatus(t), 'in_progress');
 });
 
 test('the mapping schema agrees with the adapter on every mapping case', () => {
