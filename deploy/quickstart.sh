@@ -40,15 +40,17 @@ command -v node >/dev/null || die "node is missing: run \`make deps\`"
 [ -d tests/node_modules/standardwebhooks ] ||
 	die "the simulator's npm packages are missing: run \`make deps\`"
 
-# The demo suppliers, from the chain document: "key port SECRET_ENV" lines.
+# The demo suppliers, from the chain document: "key adapter port SECRET_ENV
+# PUSH_ENV" lines (PUSH_ENV "-" when the supplier has no inbound secret).
 # shellcheck disable=SC2016  # JavaScript, not shell
 suppliers=$(node -e '
 	const doc = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+	const env = (ref) => (/^env:([A-Z0-9_]+)$/.exec(ref || "") || [])[1];
 	for (const s of doc.suppliers || []) {
-		const m = /^https:\/\/127\.0\.0\.1:(\d+)\//.exec(s.endpoint || "");
-		const e = /^env:([A-Z0-9_]+)$/.exec(s.secret_ref || "");
-		if (!m || !e) throw new Error(`supplier ${s.key}: endpoint must be https://127.0.0.1:PORT/... and secret_ref env:NAME`);
-		console.log(`${s.key} ${m[1]} ${e[1]}`);
+		const m = /^https:\/\/127\.0\.0\.1:(\d+)(\/|$)/.exec(s.endpoint || "");
+		const e = env(s.secret_ref), p = s.inbound ? env(s.inbound.secret_ref) : "-";
+		if (!m || !e || !p) throw new Error(`supplier ${s.key}: endpoint must be https://127.0.0.1:PORT and every secret_ref env:NAME`);
+		console.log(`${s.key} ${s.adapter} ${m[1]} ${e} ${p}`);
 	}' "$chain" 2>&1) || die "cannot read the demo suppliers from ${chain#"$root/"}: $suppliers"
 [ -n "$suppliers" ] || die "${chain#"$root/"} names no suppliers"
 
@@ -56,7 +58,7 @@ port_taken() { # true when something accepts connections on 127.0.0.1:$1
 	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 taken=
-for port in "$listen_port" $(awk '{print $2}' <<<"$suppliers"); do
+for port in "$listen_port" $(awk '{print $3}' <<<"$suppliers"); do
 	port_taken "$port" && taken="$taken $port"
 done
 [ -z "$taken" ] || die "port(s)$taken on 127.0.0.1 already in use (another \`make run\`?); stop what uses them and try again"
@@ -68,17 +70,29 @@ rm -f "$var"/*.port "$var"/.*.port.*.tmp "$var/quickstart.env"
 deploy/certs.sh "$var/certs" || die "deploy/certs.sh failed"
 say "certificates in var/certs (CA: var/certs/ca.pem)"
 
-# One secret per supplier, made once and kept in var/secrets.env (mode 600).
+# The suppliers' secrets, made once and kept in var/secrets.env (mode 600):
+# a webhook supplier's Standard Webhooks secret, a ServiceNow's API
+# password and push token.
 umask 077
 touch "$var/secrets.env"
 chmod 600 "$var/secrets.env"
 # shellcheck disable=SC1091
 . "$var/secrets.env"
-while read -r key port envname; do
-	if [ -z "${!envname:-}" ]; then
-		printf "%s='whsec_%s'\n" "$envname" "$(openssl rand -base64 24)" >>"$var/secrets.env"
-		say "new webhook secret for $key in var/secrets.env"
+new_secret() { # envname value-kind
+	[ -z "${!1:-}" ] || return 0
+	case $2 in
+	whsec) printf "%s='whsec_%s'\n" "$1" "$(openssl rand -base64 24)" ;;
+	*) printf "%s='%s'\n" "$1" "$(openssl rand -hex 16)" ;;
+	esac >>"$var/secrets.env"
+	say "new secret $1 in var/secrets.env"
+}
+while read -r key adapter port envname pushenv; do
+	if [ "$adapter" = webhook ]; then
+		new_secret "$envname" whsec
+	else
+		new_secret "$envname" password
 	fi
+	[ "$pushenv" = - ] || new_secret "$pushenv" token
 done <<<"$suppliers"
 set -a
 # shellcheck disable=SC1091
@@ -128,18 +142,31 @@ sim_flags() { # key: that supplier simulator's own flags, one a line
 		--reject-reason "not ours: accounts are NetCo's" ;;
 	esac
 }
-while read -r key port envname; do
-	mapfile -t flags < <(sim_flags "$key")
-	start "sim-$key" "$var/sim-$key.log" env SIM_SECRET="${!envname}" \
-		node tests/sim/supplier-sim.mjs --key "$key" \
-		--cert "$var/certs/server.pem" --tls-key "$var/certs/server.key" \
-		--listen "127.0.0.1:$port" --port-file "$var/sim-$key.port" \
-		--broker-url "$url" --broker-ca "$var/certs/ca.pem" --advance-ms 3000 \
-		${flags[@]+"${flags[@]}"}
+start_sim() { # key adapter port envname pushenv
+	local key=$1 adapter=$2 port=$3 envname=$4 pushenv=$5 flags
+	local common=(--cert "$var/certs/server.pem" --tls-key "$var/certs/server.key"
+		--listen "127.0.0.1:$port" --port-file "$var/sim-$key.port"
+		--broker-url "$url" --broker-ca "$var/certs/ca.pem")
+	case $adapter in
+	webhook)
+		mapfile -t flags < <(sim_flags "$key")
+		start "sim-$key" "$var/sim-$key.log" env SIM_SECRET="${!envname}" \
+			node tests/sim/supplier-sim.mjs --key "$key" "${common[@]}" --advance-ms 3000 \
+			${flags[@]+"${flags[@]}"} ;;
+	servicenow)
+		start "sim-$key" "$var/sim-$key.log" \
+			env SIM_PASSWORD="${!envname}" SIM_TOKEN="${!pushenv}" \
+			node tests/sim/servicenow-sim.mjs --key "$key" "${common[@]}" \
+			--user svc.keten --push ;;
+	*) die "the quick start has no simulator for adapter $adapter (supplier $key)" ;;
+	esac
+}
+while read -r key adapter port envname pushenv; do
+	start_sim "$key" "$adapter" "$port" "$envname" "$pushenv"
 done <<<"$suppliers"
-while read -r key _; do
+while read -r key adapter _; do
 	wait_port "sim-$key" "$var/sim-$key.port" "$var/sim-$key.log"
-	say "simulator $key listening on 127.0.0.1:$(cat "$var/sim-$key.port") (log: var/sim-$key.log)"
+	say "simulator $key ($adapter) listening on 127.0.0.1:$(cat "$var/sim-$key.port") (log: var/sim-$key.log)"
 done <<<"$suppliers"
 wait_ready broker "$url" "$var/certs/ca.pem" 30 "$var/keten.log"
 
@@ -195,6 +222,29 @@ Keten is ready at $url. In another terminal:
       t.legs.map((l) => "leg " + l.supplier.key + ": " + l.status + " " + (l.ended || ""))
        .concat(t.timeline.filter((e) => ["rejected", "rerouted"].includes(e.kind))
          .map((e) => e.kind + ": " + e.data.reason)).join("\n")'
+
+  # a printer incident goes to ServCo, which runs ServiceNow (its simulator): the broker
+  # creates it in the incident table through the Table API, with our reference
+  P=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
+    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "printing",
+         "summary": "Printer on floor 2 jams", "description": "Every job since 10:00.",
+         "impact": 3, "urgency": 2}' |
+    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$P"
+  sleep 2; curl -sS --cacert "\$KETEN_CACERT" "https://127.0.0.1:9103/_sim/records?table=incident" |
+    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).map((r) => r.number + " " +
+      r.short_description + " correlation_id " + r.correlation_id).join("\\n")'
+
+  # a ServiceNow user takes it up and writes to the caller: the business rules push both
+  # back, and the customer sees the status and the public comment (not a work note)
+  I=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$P" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
+  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' \\
+    "https://127.0.0.1:9103/_sim/change" -d '{"sys_id": "'"\$I"'", "fields": {"state": "2"},
+      "comment": "A technician comes at 14:00.", "work_note": "spare part from stock"}' >/dev/null
+  sleep 2; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$P" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
 
   # the other customer (globex) does not see it: 404
   curl -sS -w ' HTTP %{http_code}\n' --cacert "\$KETEN_CACERT" \\
