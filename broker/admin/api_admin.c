@@ -8,6 +8,7 @@
 #include <limits.h>
 
 #include "http/api.h"
+#include "http/key_cache.h"
 #include "store/tx_admin.h"
 
 static const char *const list_names[] = {
@@ -151,7 +152,7 @@ int kt_api_admin_create(struct kt_db *db, struct kt_request *r, struct kt_err *e
 	if (body_doc(r, w.entity, NULL, &doc, err))
 		return KT_ERR;
 	w.doc = doc;
-	rc = kt_api_create(db, r, write_entity, &w, err);
+	rc = kt_api_create(db, r, write_entity, &w, KT_STORE_WRITES_MANY, err);
 	kt_chain_doc_free(doc);
 	return rc;
 }
@@ -169,7 +170,8 @@ int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *e
 		return KT_ERR;
 	w.doc = doc;
 	/* A PUT repeats safely by itself: one transaction, no kept answer. */
-	rc = kt_store_idempotency_create(db, NULL, 0, write_entity, &w, &answer, err);
+	rc = kt_store_idempotency_create(db, NULL, 0, write_entity, &w, KT_STORE_WRITES_MANY,
+					 &answer, err);
 	kt_chain_doc_free(doc);
 	if (rc)
 		return KT_ERR;
@@ -209,6 +211,10 @@ int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *e
 	if (kt_store_admin_find(db, e, r->params[0], &found, err) ||
 	    kt_store_admin_delete(db, e, found.id, err))
 		return KT_ERR;
+	/* Its keys went with it: on this node at once, on the others within
+	 * key_cache_ms. */
+	if (e != KT_CHAIN_SERVICE)
+		kt_key_cache_clear(r->app->keys);
 	r->status = 204;
 	return KT_OK;
 }

@@ -1,6 +1,7 @@
 /* civil_time.c - the UTC calendar of base/civil_time.h (Howard Hinnant's
  * days-from-civil algorithm and its inverse). */
 #include <stdio.h>
+#include <string.h>
 
 #include "base/civil_time.h"
 
@@ -41,6 +42,7 @@ int kt_civil_digits(const char *s, int n)
 static int parse_offset(const char *s, long long *off)
 {
 	int sign, h, m;
+	size_t len;
 
 	if (s[0] == 'Z' && s[1] == '\0') {
 		*off = 0;
@@ -49,16 +51,14 @@ static int parse_offset(const char *s, long long *off)
 	if (s[0] != '+' && s[0] != '-')
 		return -1;
 	sign = s[0] == '-' ? -1 : 1;
+	len = strnlen(s, 7);
 	h = kt_civil_digits(s + 1, 2);
-	if (s[3] == ':') {
+	if (len == 6 && s[3] == ':')
 		m = kt_civil_digits(s + 4, 2);
-		if (s[6] != '\0' || s[4] == '\0' || s[5] == '\0')
-			return -1;
-	} else {
+	else if (len == 5)
 		m = kt_civil_digits(s + 3, 2);
-		if (s[3] == '\0' || s[4] == '\0' || s[5] != '\0')
-			return -1;
-	}
+	else
+		return -1;
 	if (h < 0 || h > 23 || m < 0 || m > 59)
 		return -1;
 	*off = sign * (h * 3600LL + m * 60LL);
@@ -71,7 +71,8 @@ int kt_time_parse(const char *s, long long *epoch_s)
 	long long off = 0;
 	const char *p;
 
-	if (!s || (s[4] != '-' || s[7] != '-') || (s[10] != 'T' && s[10] != ' ') ||
+	if (!s || strnlen(s, 19) < 19 || (s[4] != '-' || s[7] != '-') ||
+	    (s[10] != 'T' && s[10] != ' ') ||
 	    s[13] != ':' || s[16] != ':')
 		return -1;
 	y = kt_civil_digits(s, 4);

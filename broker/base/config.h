@@ -47,6 +47,7 @@ struct kt_config {
 	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
 	int hop_limit;               /* re-routings before a rejection escalates */
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
+	int key_cache_ms;            /* an API key's principal is kept this long */
 };
 
 /* Fills cfg with the defaults. */

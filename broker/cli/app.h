@@ -14,6 +14,7 @@ struct kt_app {
 	struct kt_dbpool *bg_pool;   /* sessions for the dispatcher: a flood of
 					requests never starves deliveries */
 	struct kt_dispatcher *dispatcher;
+	struct kt_key_cache *keys;   /* API key principals, shared by the workers */
 	char node_name[128];
 };
 

@@ -11,6 +11,7 @@
 #include "store/dbpool.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/transport.h"
+#include "http/key_cache.h"
 #include "http/server.h"
 #include "base/log.h"
 
@@ -83,6 +84,10 @@ static int run(struct kt_app *app)
 	struct drain dr = { .app = app };
 	int code = 1;
 
+	if (!(app->keys = kt_key_cache_new(app->cfg->key_cache_ms))) {
+		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		goto out;
+	}
 	app->api_pool = kt_dbpool_new(app->base, "api", app->cfg->database_url,
 				      app->cfg->db_pool_size, app->cfg->db_deadline_ms,
 				      app->cfg->db_queue_max,
@@ -134,6 +139,7 @@ out:
 	kt_dispatcher_free(app->dispatcher);
 	kt_autoclose_free(dr.autoclose);
 	kt_http_free(http);
+	kt_key_cache_free(app->keys);
 	return code;
 }
 

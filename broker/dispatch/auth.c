@@ -91,6 +91,8 @@ static int basic(const struct kt_auth_input *in, char **lines, size_t *n, size_t
 
 	if (!secret)
 		return KT_ERR;
+	if (!user)
+		return kt_err_set(err, KT_EC_CONFIG, "bad_auth", "kind basic needs a username");
 	if (ulen + 1 + slen > sizeof(plain))
 		return kt_err_set(err, KT_EC_CONFIG, "bad_secret",
 				  "the basic credentials are longer than %zu bytes", sizeof(plain));
@@ -148,6 +150,9 @@ int kt_auth_lines(const struct kt_auth_input *in, char **lines, size_t *n, size_
 	case KT_AUTH_HEADER:
 		if (!(secret = first_secret(in->secrets, &len, err)))
 			return KT_ERR;
+		if (!member(in->auth, "header"))
+			return kt_err_set(err, KT_EC_CONFIG, "bad_auth",
+					  "kind header needs the header's name");
 		return secret_line(lines, n, max, member(in->auth, "header"), "", secret, len, err);
 	case KT_AUTH_OAUTH2:
 		if (!in->token)
@@ -234,6 +239,8 @@ int kt_auth_token_read(long http_status, const char *body, size_t len, char **to
 	} else {
 		*expires_in_s = json_is_integer(exp) && json_integer_value(exp) > 0
 					? json_integer_value(exp) : 3600;
+		if (*expires_in_s > KT_AUTH_TOKEN_MAX_S)
+			*expires_in_s = KT_AUTH_TOKEN_MAX_S;
 	}
 	json_decref(doc);
 	return rc;

@@ -45,7 +45,8 @@ struct kt_auth_input {
 
 /* Appends the module's header lines ("Name: value", malloc'd, the
  * caller's) to lines[*n..max). Fails with config "bad_secret" (a secret
- * that cannot be used; its text never appears), internal when out of
+ * that cannot be used; its text never appears), config "bad_auth" (an
+ * unknown kind, or one without the members it needs), internal when out of
  * memory or out of room. What was appended before a failure stays. */
 int kt_auth_lines(const struct kt_auth_input *in, char **lines, size_t *n, size_t max,
 		  struct kt_err *err);
@@ -56,9 +57,15 @@ int kt_auth_lines(const struct kt_auth_input *in, char **lines, size_t *n, size_
 int kt_auth_token_request(const json_t *auth, const char *secret, struct kt_http_request *out,
 			  struct kt_err *err);
 
+/* The longest token lifetime believed, in seconds: a larger expires_in
+ * (up to 2^63 - 1 in the answer) is cut to it, so that the caller's
+ * arithmetic in milliseconds cannot overflow; fetching a fresh token after
+ * a day is always safe. */
+#define KT_AUTH_TOKEN_MAX_S 86400
+
 /* Reads a token answer: *token gets the access token (malloc'd, the
  * caller's to wipe and free) and *expires_in_s its lifetime (3600 when
- * the answer gives none). Fails with class supplier "bad_token_answer"
+ * the answer gives none, at most KT_AUTH_TOKEN_MAX_S). Fails with class supplier "bad_token_answer"
  * for a non-2xx answer or one without an access_token; its message
  * carries the answer's "error" code, never a token. */
 int kt_auth_token_read(long http_status, const char *body, size_t len, char **token,

@@ -24,6 +24,7 @@ struct token {
 	unsigned char fingerprint[KT_SHA256_LEN]; /* of the auth and secret it
 						    * was fetched with */
 	char *access;                /* owned, wiped; NULL: none yet */
+	unsigned long generation;    /* counts the tokens fetched */
 	long long expires_ms;        /* monotonic; refetched from here on */
 	struct kt_transfer *fetch;   /* while a fetch runs */
 	struct kt_http_request req;  /* the fetch's request, while it runs */
@@ -43,6 +44,8 @@ struct kt_call {
 	char *secrets;               /* owned, wiped */
 	char *sign_id;               /* owned */
 	struct token *token;         /* oauth2: its supplier's */
+	unsigned long sent_with;     /* the generation of the token it went
+					out with */
 	int retried;                 /* a 401 made it fetch a fresh token */
 	struct kt_transport_call limits;
 	kt_call_done_fn *done;
@@ -148,6 +151,8 @@ static int send_call(struct kt_call *x, struct kt_err *err)
 	if (kt_auth_lines(&in, x->lines, &x->n_lines, CALL_MAX_LINES, err) != KT_OK)
 		return KT_ERR;
 	x->limits.n_headers = x->n_lines;
+	if (x->token)
+		x->sent_with = x->token->generation;
 	return kt_transport_start(x->c->t, &x->limits, on_answer, x, &x->xfer, err);
 }
 
@@ -170,9 +175,13 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	x->xfer = NULL;
 	if (x->token && !x->retried && a->facts.end == KT_TX_DONE && a->facts.http_status == 401) {
 		/* The token may have been revoked or expired early: one fresh
-		 * one, once. */
+		 * one, once. Only the token x was refused with is dropped: a
+		 * late 401 to one already replaced must not throw the new one
+		 * away (nor, at a provider that keeps one token per client,
+		 * revoke it under the calls that use it). */
 		x->retried = 1;
-		if (x->token->access && x->token->fetch == NULL) {
+		if (x->token->access && x->token->fetch == NULL &&
+		    x->token->generation == x->sent_with) {
 			kt_crypto_wipe(x->token->access, strlen(x->token->access));
 			free(x->token->access);
 			x->token->access = NULL;
@@ -182,6 +191,14 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	}
 	call_free(x);
 	done(done_arg, a);
+}
+
+/* Frees the token fetch's request, wiping its body (the client secret). */
+static void token_request_release(struct token *tk)
+{
+	if (tk->req.body)
+		kt_crypto_wipe(tk->req.body, tk->req.body_len);
+	kt_http_request_release(&tk->req);
 }
 
 static void token_clear(struct token *tk)
@@ -205,7 +222,7 @@ static void on_token(void *arg, struct kt_transport_answer *a)
 	char why[300];
 
 	tk->fetch = NULL;
-	kt_http_request_release(&tk->req);
+	token_request_release(tk);
 	if (a->facts.end != KT_TX_DONE)
 		snprintf(why, sizeof(why), "OAuth2 token fetch failed: %s",
 			 a->facts.why ? a->facts.why : "no answer");
@@ -218,6 +235,7 @@ static void on_token(void *arg, struct kt_transport_answer *a)
 
 		token_clear(tk);
 		tk->access = access;
+		tk->generation++;
 		tk->expires_ms = kt_clock_mono_ms() + (expires_in - margin) * 1000;
 	} else {
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "supplier_id", tk->supplier_id), "%s", why);
@@ -267,7 +285,7 @@ static int fetch_token(struct token *tk, struct kt_call *x, struct kt_err *err)
 	free(lines[0]);
 	free(lines[1]);
 	if (rc != KT_OK)
-		kt_http_request_release(&tk->req);
+		token_request_release(tk);
 	return rc;
 }
 
@@ -448,7 +466,7 @@ void kt_caller_free(struct kt_caller *c)
 	while ((tk = LIST_FIRST(&c->tokens))) {
 		LIST_REMOVE(tk, link);
 		kt_transfer_abandon(tk->fetch);
-		kt_http_request_release(&tk->req);
+		token_request_release(tk);
 		token_clear(tk);
 		free(tk);
 	}

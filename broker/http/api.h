@@ -81,9 +81,10 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
  * the caller's API key; sets r->status and r->answer_text to the answer,
  * the original one on a replay (work did not run). 400
  * "invalid_idempotency_key", 409 "idempotency_key_in_flight", 422
- * "idempotency_key_reused" or work's error. */
+ * "idempotency_key_reused" or work's error. writes: as
+ * kt_store_idempotency_create says. */
 int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
-		  void *arg, struct kt_err *err);
+		  void *arg, enum kt_store_writes writes, struct kt_err *err);
 
 /* Renders answer (a reference it takes, and frees; NULL counts as out of
  * memory) as the creating request's answer with status. KT_OK, or KT_ERR

@@ -32,7 +32,7 @@ static int run_noted(struct kt_db *db, void *arg, struct kt_store_answer *out,
 }
 
 int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn work,
-		  void *arg, struct kt_err *err)
+		  void *arg, enum kt_store_writes writes, struct kt_err *err)
 {
 	const int ttl_s = r->app->cfg->idempotency_ttl_s;
 	struct kt_idempotency idem;
@@ -47,7 +47,7 @@ int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn wor
 			return KT_ERR;
 	}
 	if (kt_store_idempotency_create(db, r->idempotency_key ? &idem : NULL, ttl_s, run_noted, &noted,
-			    &answer, err))
+			    writes, &answer, err))
 		return KT_ERR;
 	if (!noted.ran)
 		kt_metrics_idempotent_replay();

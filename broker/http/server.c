@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "http/api.h"
+#include "http/key_cache.h"
 #include "store/dbpool.h"
 #include "dispatch/dispatcher.h"
 #include "http/server.h"
@@ -187,8 +188,13 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct kt_request *r = arg;
 
 	if (r->route->roles) {
-		if (kt_store_key_principal(db, r->key_hash, &r->principal, err))
-			return KT_ERR;
+		long long now = kt_clock_mono_ms();
+
+		if (!kt_key_cache_get(r->app->keys, r->key_hash, now, &r->principal)) {
+			if (kt_store_key_principal(db, r->key_hash, &r->principal, err))
+				return KT_ERR;
+			kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
+		}
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
 			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",
 					  "a %s key cannot use %s %s",

@@ -1,5 +1,6 @@
 /* push_verify.c - the push schemes of inbound/push_verify.h. Every
  * comparison of a secret or a signature is constant-time. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -117,9 +118,16 @@ static int verify_hmac(const struct kt_push_spec *spec, const struct kt_push_che
 {
 	const char *got = kt_answer_header(push, spec->header);
 	struct hmac_arg h = { push, NULL };
+	char lower[KT_SHA256_HEX_LEN + 1];
+	size_t n;
 
-	if (got && strncasecmp(got, "sha256=", 7) == 0)
-		h.hex = got + 7;
+	/* Hex digits in either case: compared as lower case. */
+	if (got && strncasecmp(got, "sha256=", 7) == 0 &&
+	    (n = strlen(got + 7)) <= KT_SHA256_HEX_LEN) {
+		for (size_t i = 0; i <= n; i++)
+			lower[i] = (char)tolower((unsigned char)got[7 + i]);
+		h.hex = lower;
+	}
 	if (!h.hex || !any_secret(c->secrets, hmac_matches, &h))
 		return kt_err_set(err, KT_EC_UNAUTHENTICATED, "bad_signature",
 				  "header %s is missing or does not match", spec->header);
@@ -132,8 +140,12 @@ int kt_push_verify(const struct kt_push_spec *spec, const struct kt_push_check *
 	const char *id = spec->delivery_header ? kt_answer_header(push, spec->delivery_header)
 					       : NULL;
 
+	/* Standard Webhooks names its delivery id webhook-id, and so did the
+	 * webhook contract's error code before other schemes came. */
 	if (id && strlen(id) > KT_PUSH_DELIVERY_ID_MAX)
-		return kt_err_set(err, KT_EC_MALFORMED, "invalid_delivery_id",
+		return kt_err_set(err, KT_EC_MALFORMED,
+				  spec->scheme == KT_PUSH_STANDARD_WEBHOOKS ? "invalid_webhook_id"
+									    : "invalid_delivery_id",
 				  "%s is longer than %d bytes", spec->delivery_header,
 				  KT_PUSH_DELIVERY_ID_MAX);
 	switch (spec->scheme) {

@@ -51,7 +51,7 @@ int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *
 	if (!body)
 		return KT_ERR;
 	if (kt_intake_parse(body, &w.in, err) ||
-	    kt_api_create(db, r, intake, &w, err))
+	    kt_api_create(db, r, intake, &w, KT_STORE_WRITES_ONE, err))
 		goto out;
 	r->wake_dispatcher = w.n_messages > 0;
 	rc = KT_OK;

@@ -68,7 +68,7 @@ int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err 
 		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 		goto out;
 	}
-	if (parse(body, &r->principal, &w.c, err) || kt_api_create(db, r, add, &w, err))
+	if (parse(body, &r->principal, &w.c, err) || kt_api_create(db, r, add, &w, KT_STORE_WRITES_MANY, err))
 		goto out;
 	r->wake_dispatcher = w.n_messages > 0;
 	rc = KT_OK;

@@ -1045,6 +1045,27 @@ static void check_rule_components(struct ctx *c, json_t *rules, json_t *keys)
 	kt_jptr_pop(&c->path, mark);
 }
 
+/* The ticket types e's adapter takes with e's mapping (the ISM rule: each
+ * type goes to the supplier's own entry for that process, or nowhere). */
+static void supplier_types(struct kt_chain_entry *e)
+{
+	const struct kt_adapter *a =
+		kt_adapter_find(json_string_value(json_object_get(e->obj, "adapter")));
+	const json_t *mapping = json_object_get(e->obj, "mapping");
+	size_t len = 0;
+
+	e->ticket_types[0] = '\0';
+	if (!a || !a->accepts_type)
+		return;
+	len += (size_t)snprintf(e->ticket_types, sizeof(e->ticket_types), "{");
+	for (int t = 0; t < KT_TYPE__COUNT; t++)
+		if (a->accepts_type(mapping, (enum kt_ticket_type)t))
+			len += (size_t)snprintf(e->ticket_types + len, sizeof(e->ticket_types) - len,
+						"%s%s", len > 1 ? "," : "",
+						kt_ticket_type_name((enum kt_ticket_type)t));
+	snprintf(e->ticket_types + len, sizeof(e->ticket_types) - len, "}");
+}
+
 /* The rest of a service once its own members passed check_object. */
 static void check_service(struct ctx *c, json_t *obj, json_t **v)
 {
@@ -1115,6 +1136,8 @@ static void add_entry(struct ctx *c, enum kt_chain_entity entity, json_t *obj,
 	}
 	*arr = p;
 	p[(*n)++] = (struct kt_chain_entry){ .obj = obj, .key = key };
+	if (entity == KT_CHAIN_SUPPLIER)
+		supplier_types(&p[*n - 1]);
 }
 
 /* One of the document's three lists. */

@@ -30,6 +30,10 @@ enum kt_chain_entity {
 struct kt_chain_entry {
 	json_t *obj;
 	const char *key;
+	/* A supplier's: the ticket types its adapter's mapping has an entry
+	 * for, as a PostgreSQL array literal ("{incident,change}"), or "" when
+	 * the adapter takes every type. */
+	char ticket_types[64];
 };
 
 /* One node of a service's component tree, flattened in document order

@@ -10,7 +10,8 @@ json_t *kt_store_supplier_by_key(struct kt_db *db, const char *key,
 	int found;
 	json_t *v = kt_db_json(db,
 		"SELECT json_build_object('id', id, 'key', key, 'adapter', adapter,"
-		" 'endpoint', endpoint, 'secret_ref', secret_ref, 'mapping', mapping)"
+		" 'endpoint', endpoint, 'secret_ref', secret_ref, 'mapping', mapping,"
+		" 'auth', auth, 'inbound', inbound, 'poll', poll, 'delivery', delivery)"
 		" FROM suppliers WHERE key = $1", 1, params, &found, err);
 
 	if (!v && !found && !kt_err_isset(err))

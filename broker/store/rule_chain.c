@@ -269,6 +269,18 @@ out:
 	return rc;
 }
 
+/* Keeps the ticket types e's adapter takes (NULL: every type), which
+ * routing reads; follows e's mapping and adapter, so it is no change of
+ * its own. */
+static int set_ticket_types(struct kt_db *db, const struct kt_chain_entry *e, struct kt_err *err)
+{
+	const char *params[] = { e->key, e->ticket_types[0] ? e->ticket_types : NULL };
+
+	return kt_db_cmd(db,
+		"UPDATE suppliers SET ticket_types = $2::text[] WHERE key = $1"
+		" AND ticket_types IS DISTINCT FROM $2::text[]", 2, params, err);
+}
+
 /* The component rows of a version, as the JSON array that
  * jsonb_to_recordset reads. Returns a new string for free(), or NULL. */
 static char *component_rows(const struct kt_chain_service *svc)
@@ -513,7 +525,8 @@ int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
 		if (upsert_entry(db, &customer_table, &doc->customers[i], plan, err))
 			goto fail;
 	for (i = 0; i < doc->n_suppliers; i++)
-		if (upsert_entry(db, &supplier_table, &doc->suppliers[i], plan, err))
+		if (upsert_entry(db, &supplier_table, &doc->suppliers[i], plan, err) ||
+		    set_ticket_types(db, &doc->suppliers[i], err))
 			goto fail;
 	for (i = 0; i < doc->n_services; i++)
 		if (apply_service(db, &doc->services[i], &st[i], dry_run, plan, err))

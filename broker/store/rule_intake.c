@@ -2,7 +2,7 @@
  * its service and routing (one statement), then one for the ticket row, its
  * legs, their create messages and the timeline, and the full record
  * built from what that statement returns. A rule file: runs in the
- * caller's transaction. */
+ * caller's transaction, or in none (its one write is atomic by itself). */
 #include "routing/routing.h"
 #include "store/internal.h"
 #include "store/row_outbox.h"
@@ -16,17 +16,22 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 
 /* The ticket, its "received" event, the legs of $16 (kt_store_route_plan_legs)
  * with their routed (or triage) events and create messages, in one
- * statement. Foreign keys are checked at its end, when every row is in.
+ * statement, only while the service's chain version is still $6, the one
+ * the legs were planned by (its row locked FOR SHARE for the statement, so
+ * an import waits for it or it sees the import's version and inserts
+ * nothing: no rows). It needs no transaction around it. Foreign keys are checked at its end, when every row is in.
  * It answers tagged rows, all text: 't' the ticket (with its customer and
  * service), 'l' each leg (with its supplier and create message) in id
  * order, 'e' each event in id order; ord and key only sort. */
 #define INTAKE_SQL \
-	"WITH t AS (INSERT INTO tickets (number, type, customer_id, service_id," \
+	"WITH sv AS (SELECT 1 FROM services WHERE id = $5::uuid AND chain_version = $6::integer" \
+	"  FOR SHARE)," \
+	" t AS (INSERT INTO tickets (number, type, customer_id, service_id," \
 	"   chain_version, component_key, summary, description, impact, urgency, priority," \
 	"   category, ci)" \
-	"  VALUES ($1 || '-' || lpad(nextval($2::regclass)::text, 6, '0'), $3," \
+	"  SELECT $1 || '-' || lpad(nextval($2::regclass)::text, 6, '0'), $3," \
 	"   $4::uuid, $5::uuid, $6::integer, $7, $8, $9, $10::smallint," \
-	"   $11::smallint, $12::smallint, $14, $15)" \
+	"   $11::smallint, $12::smallint, $14, $15 FROM sv" \
 	"  RETURNING id, number, status, consolidated, hops, priority, created_at, updated_at)," \
 	" x AS MATERIALIZED (SELECT gen_random_uuid() AS id, (v->>'supplier')::uuid AS supplier_id," \
 	"   v->>'component' AS component_key, n" \
@@ -63,6 +68,10 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"  e.actor, e.holder, kt_ts(e.occurred_at), kt_ts(e.recorded_at), e.data::text," \
 	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
 	" FROM e ORDER BY 1, 2, 3"
+
+/* Plans and writes a ticket at most this often while imports move its
+ * service's chain version under it. */
+#define INTAKE_TRIES 3
 
 /* Result columns: tag, ord, key, then the values from column V. */
 #define V 3
@@ -162,8 +171,11 @@ static json_t *record(PGresult *res, const struct kt_intake *in, const char *cus
 	return full;
 }
 
-json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
-			       const struct kt_intake *in, int *n_messages, struct kt_err *err)
+/* One try: the plan, then the write, which inserts nothing when the
+ * service's chain version moved after the plan read it (*moved set). */
+static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
+			   const struct kt_intake *in, int *n_messages, int *moved,
+			   struct kt_err *err)
 {
 	char impact[4], urgency[4], priority[4], actor[80];
 	struct kt_route_ask ask = {
@@ -177,6 +189,7 @@ json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
 	char *legs_text = NULL;
 
 	*n_messages = 0;
+	*moved = 0;
 	snprintf(impact, sizeof(impact), "%d", in->impact);
 	snprintf(urgency, sizeof(urgency), "%d", in->urgency);
 	snprintf(priority, sizeof(priority), "%d", in->priority);
@@ -202,12 +215,31 @@ json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
 	}
 	if (!tres)
 		goto out;
-	if (!(full = record(tres, in, customer_id, service_version, n_messages)))
+	if (PQntuples(tres) == 0)
+		*moved = 1;
+	else if (!(full = record(tres, in, customer_id, service_version, n_messages)))
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 out:
 	free(legs_text);
 	json_decref(legs);
 	PQclear(tres);
 	kt_store_route_plan_free(plan);
+	return full;
+}
+
+json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
+			       const struct kt_intake *in, int *n_messages, struct kt_err *err)
+{
+	json_t *full = NULL;
+	int moved = 1;
+
+	/* A chain import between the plan and the write: route again along
+	 * the new version. */
+	for (int i = 0; i < INTAKE_TRIES && moved && !kt_err_isset(err); i++)
+		full = intake_once(db, p, in, n_messages, &moved, err);
+	if (moved && !kt_err_isset(err))
+		kt_err_set(err, KT_EC_CONFLICT, "chain_changing",
+			   "the service's chain changed %d times while the ticket was filed; "
+			   "try again", INTAKE_TRIES);
 	return full;
 }

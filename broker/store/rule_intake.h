@@ -18,7 +18,10 @@
  * from the request and what the inserts returned (a new reference).
  * *n_messages gets the outbox messages queued. NULL with err set:
  * invalid "unknown_service" / "unknown_component" / "unknown_ci" /
- * "too_many_legs"; on failure the caller rolls back. */
+ * "too_many_legs" / "type_not_accepted", conflict "chain_changing" (three
+ * chain imports in a row moved the service's version between routing
+ * and writing); on failure the caller rolls back. Its writes are one
+ * statement: it may run outside a transaction. */
 json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
 			       const struct kt_intake *in, int *n_messages, struct kt_err *err);
 

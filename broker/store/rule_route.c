@@ -240,17 +240,20 @@ void kt_store_route_plan_service(const struct kt_route_plan *plan, const char **
 }
 
 /* The service (row 's': customer_id, chain_version, default_component),
- * locked FOR SHARE so that a chain import cannot move its version under
- * the new ticket, and what kt_route_decide() will read of the chain
+ * not locked: the write that follows checks that the version is still
+ * this one (a lock here would, in READ COMMITTED, re-read the service row
+ * after an import's commit and join it to a snapshot without the new
+ * version: "no such service"), and what kt_route_decide() will read of the chain
  * version in force: its components, its items when the ticket names a CI
- * ($3), its rules when it names neither a component nor a CI ($4). One
- * statement. */
+ * ($3), its rules when it names neither a component nor a CI ($4), and
+ * (tag 'n') the suppliers of the chain whose adapter takes no ticket of
+ * its type ($5). One statement. */
 static int plan_load(struct kt_db *db, const char *service_id, const char *customer_id,
 		     const struct kt_route_ask *ask, struct kt_route_plan *p,
 		     struct kt_err *err)
 {
 	const char *params[] = { service_id, customer_id, ask->ci ? "t" : "f",
-				 !ask->component && !ask->ci ? "t" : "f" };
+				 !ask->component && !ask->ci ? "t" : "f", ask->type };
 	PGresult *res;
 	int rows;
 
@@ -258,18 +261,21 @@ static int plan_load(struct kt_db *db, const char *service_id, const char *custo
 		"WITH sv AS (SELECT s.customer_id, s.chain_version, cv.default_component, cv.rules"
 		"  FROM services s JOIN chain_versions cv"
 		"   ON cv.service_id = s.id AND cv.version = s.chain_version"
-		"  WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.customer_id = $2::uuid)"
-		"  FOR SHARE OF s)"
+		"  WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.customer_id = $2::uuid))"
 		" SELECT 'c' AS tag, c.key AS a, c.parent_key AS b, c.supplier_id::text AS d,"
 		"  0::bigint AS n FROM sv, components c"
 		"  WHERE c.service_id = $1::uuid AND c.chain_version = sv.chain_version"
 		" UNION ALL SELECT 'i', i.name, c.key, NULL, 0 FROM sv, components c, unnest(c.items) i(name)"
 		"  WHERE $3::boolean AND c.service_id = $1::uuid AND c.chain_version = sv.chain_version"
+		" UNION ALL SELECT 'n', p.key, NULL, p.id::text, 0 FROM sv, components c"
+		"  JOIN suppliers p ON p.id = c.supplier_id"
+		"  WHERE c.service_id = $1::uuid AND c.chain_version = sv.chain_version"
+		"   AND p.ticket_types IS NOT NULL AND NOT ($5::text = ANY (p.ticket_types))"
 		" UNION ALL SELECT 'r', x.r->>'type', x.r->>'category', x.r->>'component', x.n"
 		"  FROM sv, jsonb_array_elements(sv.rules) WITH ORDINALITY x(r, n) WHERE $4::boolean"
 		" UNION ALL SELECT 's', sv.customer_id::text, sv.chain_version::text,"
 		"  sv.default_component, 0 FROM sv"
-		" ORDER BY 1, 5, 2", 4, params, err);
+		" ORDER BY 1, 5, 2", 5, params, err);
 	if (!res || chain_rows(res, &p->chain, err))
 		return KT_ERR;
 	rows = PQntuples(res);
@@ -281,6 +287,31 @@ static int plan_load(struct kt_db *db, const char *service_id, const char *custo
 	p->customer_id = PQgetvalue(res, rows - 1, 1);
 	p->version = PQgetvalue(res, rows - 1, 2);
 	p->chain.view.default_component = value(res, rows - 1, 3);
+	return KT_OK;
+}
+
+/* KT_ERR (invalid "type_not_accepted") when a leg of p goes to a supplier
+ * whose adapter has no entry for the ticket's type (a row 'n' of the
+ * plan's answer). */
+static int refused_leg(const struct kt_route_plan *p, const struct kt_route_ask *ask,
+		       struct kt_err *err)
+{
+	PGresult *res = p->chain.res;
+
+	for (int r = 0; r < PQntuples(res); r++) {
+		if (PQgetvalue(res, r, 0)[0] != 'n')
+			continue;
+		for (int i = 0; i < p->n_legs; i++)
+			if (strcmp(p->legs[i].supplier_id, PQgetvalue(res, r, 3)) == 0) {
+				kt_err_detail(err, "/type", "supplier \"%s\" has no entry for %s tickets",
+					      PQgetvalue(res, r, 1), ask->type);
+				return kt_err_set(err, KT_EC_INVALID, "type_not_accepted",
+						  "component \"%s\" is delivered by supplier \"%s\", "
+						  "whose mapping has no entry for %s tickets",
+						  p->legs[i].component_key, PQgetvalue(res, r, 1),
+						  ask->type);
+			}
+	}
 	return KT_OK;
 }
 
@@ -324,6 +355,8 @@ int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *cu
 			   p->target.component_key, KT_ROUTE_MAX_LEGS);
 		goto fail;
 	}
+	if (refused_leg(p, ask, err))
+		goto fail;
 	*out = p;
 	return KT_OK;
 fail:

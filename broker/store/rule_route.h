@@ -20,14 +20,15 @@
 struct kt_route_plan;
 
 /* Reads service service_id (owned by customer customer_id; NULL: any
- * customer) and the chain version in force, in one statement that locks
- * the service FOR SHARE until the caller's transaction ends (a chain
- * import cannot move the version under a new ticket), and decides where a
- * ticket asking ask goes (kt_route_decide, kt_route_legs). ask is
+ * customer) and the chain version in force, in one statement without a
+ * lock (the caller's write checks that the version is still the one the
+ * plan names: kt_store_route_plan_service), and decides where a ticket
+ * asking ask goes (kt_route_decide, kt_route_legs); a leg to a supplier
+ * whose adapter takes no ticket of ask's type is refused. ask is
  * borrowed and must outlive the plan. *out gets a new plan
  * (kt_store_route_plan_free()). invalid "unknown_service" (/service),
- * "unknown_component" (/component), "unknown_ci" (/ci) or
- * "too_many_legs". */
+ * "unknown_component" (/component), "unknown_ci" (/ci), "too_many_legs"
+ * or "type_not_accepted" (/type). */
 int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *customer_id,
 			const struct kt_route_ask *ask, struct kt_route_plan **out,
 			struct kt_err *err);

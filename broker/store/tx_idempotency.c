@@ -68,14 +68,21 @@ static int keep(struct kt_db *db, const struct kt_idempotency *idem,
 }
 
 int kt_store_idempotency_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,
-		    kt_store_create_fn work, void *arg, struct kt_store_answer *out,
-		    struct kt_err *err)
+		    kt_store_create_fn work, void *arg, enum kt_store_writes writes,
+		    struct kt_store_answer *out, struct kt_err *err)
 {
 	char ttl[16];
 
 	out->status = 0;
 	out->body = NULL;
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	if (!idem && writes == KT_STORE_WRITES_ONE) {
+		if (work(db, arg, out, err) == KT_OK)
+			return KT_OK;
+		free(out->body);
+		out->body = NULL;
+		return KT_ERR;
+	}
 	if (kt_db_begin(db, err))
 		return KT_ERR;
 	if (idem && lookup(db, idem, ttl, out, err))

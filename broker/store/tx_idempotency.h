@@ -20,7 +20,14 @@ struct kt_store_answer {
 typedef int (*kt_store_create_fn)(struct kt_db *db, void *arg,
 				  struct kt_store_answer *out, struct kt_err *err);
 
-/* Runs work in ONE transaction and fills out (the caller's struct; free
+/* How work writes: in several statements (one transaction around them),
+ * or in ONE statement of its own, atomic by itself, whatever it reads
+ * before: without a key it then runs with no BEGIN/COMMIT (two round trips
+ * saved). */
+enum kt_store_writes { KT_STORE_WRITES_MANY, KT_STORE_WRITES_ONE };
+
+/* Runs work in ONE transaction (or, as writes says, in its own single
+ * statement when there is no key) and fills out (the caller's struct; free
  * out->body) with its answer. With idem (NULL: no key, just the
  * transaction), first takes the transaction-level advisory lock on
  * scope:key without waiting - conflict "idempotency_key_in_flight" while
@@ -31,8 +38,8 @@ typedef int (*kt_store_create_fn)(struct kt_db *db, void *arg,
  * kept beside its writes before COMMIT, so a retry after a lost COMMIT
  * answer finds it. On failure everything is rolled back. */
 int kt_store_idempotency_create(struct kt_db *db, const struct kt_idempotency *idem, int ttl_s,
-		    kt_store_create_fn work, void *arg, struct kt_store_answer *out,
-		    struct kt_err *err);
+		    kt_store_create_fn work, void *arg, enum kt_store_writes writes,
+		    struct kt_store_answer *out, struct kt_err *err);
 
 /* Deletes up to batch answers older than ttl_s in its own short
  * statement; *deleted gets how many. */

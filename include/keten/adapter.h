@@ -192,6 +192,18 @@ struct kt_adapter {
 	 * (the overlap, a retry, another node) applies it once. */
 	int (*read_poll)(const json_t *supplier, const char *feed, const struct kt_answer *a,
 			 struct kt_inbound_list *out, struct kt_err *err);
+	/* Optional (`keten supplier check`): the live checks of the mapping's
+	 * values at the supplier (that a close code, a queue, a status is
+	 * one it knows), which an import cannot make. Check i (from 0) as a
+	 * request into out; KT_OK with out->url left NULL when there is no
+	 * check i. */
+	int (*build_check)(const json_t *supplier, int i, struct kt_http_request *out,
+			   struct kt_err *err);
+	/* Reads check i's answer: KT_OK, or KT_ERR with class invalid, code
+	 * "mapping_unknown_value" and one err detail (the mapping's JSON
+	 * pointer, message) per value the supplier does not know. */
+	int (*read_check)(const json_t *supplier, int i, const struct kt_answer *a,
+			  struct kt_err *err);
 };
 
 /* The adapter registered under name, or NULL. */

@@ -17,3 +17,8 @@ ALTER TABLE outbox
 -- An update that names only the supplier's own id (a polled record, a
 -- journal entry) finds its leg by it.
 CREATE INDEX legs_external_idx ON legs (supplier_id, external_id);
+
+-- The ticket types a supplier's adapter takes with its mapping (NULL:
+-- every type), set at chain import: a ticket of another type is refused
+-- when it is routed to the supplier, never sent to the wrong entry.
+ALTER TABLE suppliers ADD COLUMN ticket_types text[];

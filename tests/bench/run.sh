@@ -254,8 +254,8 @@ fi
 # What the wrk script and e2e.mjs post; intake.pgbench gets the same values.
 export BENCH_KEY=$key BENCH_COMPONENT=workplace BENCH_SUMMARY="Bench ticket" \
 	BENCH_DESCRIPTION="Made by make bench: one POST of the intake benchmark."
-row=$(sql "SELECT id, customer_id FROM services WHERE key = 'bench-workplace'")
-IFS='|' read -r BENCH_SERVICE customer_id <<<"$row"
+row=$(sql "SELECT id, customer_id, chain_version FROM services WHERE key = 'bench-workplace'")
+IFS='|' read -r BENCH_SERVICE customer_id chain_version <<<"$row"
 export BENCH_SERVICE
 # The legs the chain routes the component to, as the broker routes them.
 row=$(sql "SELECT supplier_id, key FROM components WHERE service_id = '$BENCH_SERVICE'
@@ -500,15 +500,18 @@ deliver_hwm=$(peak_rss "$broker")
 stop_broker
 
 # ---------------------------------------------------------------- pgbench
-pgbench_vars=(-D "key_hash=\\x$(printf '%s' "$BENCH_KEY" | sha256sum | cut -d' ' -f1)"
-	-D "service=$BENCH_SERVICE" -D "customer=$customer_id"
+# The plan's legs as the broker passes them to its write (kt_store_route_plan_legs,
+# compact JSON): the chain's legs in key order, routed by the component.
+plan_legs=
+for leg in "${legs[@]}"; do
+	plan_legs+="${plan_legs:+,}{\"supplier\":\"${leg%%|*}\",\"component\":\"${leg#*|}\"}"
+done
+plan_legs="{\"legs\":[$plan_legs],\"why\":{\"by\":\"component\"}}"
+pgbench_vars=(-D "service=$BENCH_SERVICE" -D "customer=$customer_id" -D "chain_version=$chain_version"
+	-D with_items=f -D with_rules=f
 	-D type_prefix=INC -D type_seq=ticket_number_incident -D type_name=incident
 	-D "component=$BENCH_COMPONENT" -D "summary=$BENCH_SUMMARY" -D "description=$BENCH_DESCRIPTION"
-	-D actor=customer -D role=customer -D supplier=00000000-0000-0000-0000-000000000000
-	-D category=none -D ci=none -D system=system -D hop=0 -D 'why={"by": "component"}'
-	-D operation=create -D payload=null
-	-D "leg1_supplier=${legs[0]%%|*}" -D "leg1_component=${legs[0]#*|}"
-	-D "leg2_supplier=${legs[1]%%|*}" -D "leg2_component=${legs[1]#*|}")
+	-D actor=customer -D category=none -D ci=none -D "legs=$plan_legs")
 if diag_tps=$(pgbench_tps "$bench/intake.pgbench" "$db" "$work/pgbench.out" -M extended "${pgbench_vars[@]}" 2>&1); then
 	diag="$diag_tps"
 else # a drifted script may no longer run; the diagnostic figure is then missing, not the bench

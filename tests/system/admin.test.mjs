@@ -238,7 +238,9 @@ describe('integrator API', () => {
       mapping: { status: { open: 'in_progress' }, queue: 'L2' },
       contracts: [{ key: 'cloudco-gold', name: 'CloudCo Gold UC',
         targets: { p1: { acknowledge_min: 15, resolve_min: 240 }, p3: { acknowledge_min: 60, resolve_min: 1440 } } }],
-      delivery: { max_inflight: 4, timeout_ms: 2000 } };
+      delivery: { max_inflight: 4, timeout_ms: 2000 },
+      auth: { kind: 'basic', username: 'keten', secret_ref: 'file:/etc/keten/cloudco.pass' },
+      inbound: { secret_ref: 'env:KETEN_PUSH_CLOUDCO', username: 'cloudco' } };
     const c = await as('POST', '/v1/suppliers', sup);
     assert.equal(c.status, 201, c.text);
     check('Supplier', c.json);
@@ -251,6 +253,9 @@ describe('integrator API', () => {
     assert.deepEqual(plain.mapping, {});
     assert.deepEqual(plain.contracts, []);
     assert.deepEqual(plain.delivery, {});
+    assert.deepEqual(plain.auth, { kind: 'standard-webhooks' });
+    assert.deepEqual(plain.inbound, {});
+    assert.equal(plain.poll, undefined, 'a supplier that is not polled shows no poll');
 
     const svc = { key: 'globex-cloud', customer: 'globex', name: 'Cloud Globex',
       default_component: 'compute',

@@ -13,7 +13,8 @@ const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'htt
 
 test('every subcommand has --help', () => {
   for (const args of [['--help'], ['serve', '--help'], ['migrate', '--help'], ['chain', '--help'],
-    ['chain', 'import', '--help'], ['chain', 'export', '--help'], ['key', '--help'], ['key', 'create', '--help']]) {
+    ['chain', 'import', '--help'], ['chain', 'export', '--help'], ['key', '--help'], ['key', 'create', '--help'],
+    ['supplier', '--help']]) {
     const r = keten(args);
     assert.equal(r.code, 0, args.join(' '));
     assert.match(r.stdout, /usage/i, args.join(' '));
@@ -66,6 +67,18 @@ test('chain import --dry-run changes nothing; keys need a scope that exists', as
   assert.equal(await psql(db, 'SELECT count(*) FROM api_keys'), '1');
   assert.equal(await psql(db, `SELECT count(*) FROM api_keys WHERE hash = sha256('${r.stdout.trim()}'::bytea)`), '1',
     'only the hash is stored');
+
+  // supplier check: an adapter without live checks has nothing to try; an
+  // unknown supplier or a secret that cannot be read fails plainly.
+  r = keten(['supplier', 'check', 'netco'], { ...env, KETEN_SECRET_NETCO: 'whsec_' + 'A'.repeat(32) });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /adapter webhook has no live checks/);
+  r = keten(['supplier', 'check', 'nobody'], env);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no supplier "nobody"/);
+  r = keten(['supplier', 'check', 'netco'], { ...env, KETEN_SECRET_NETCO: '' });
+  assert.equal(r.code, 1);
+  assert.equal(keten(['supplier', 'check'], env).code, 2);
 });
 
 test('serve --check-config validates without serving', () => {
