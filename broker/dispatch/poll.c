@@ -238,10 +238,12 @@ static int apply_work(struct kt_db *db, void *arg, struct kt_err *err)
 			kt_err_release(&e);
 			return KT_ERR;
 		} else {
+			/* A record that is no leg of ours is common (a supplier's
+			 * own tickets) and read again with every overlap. */
 			r->verdicts[V_IGNORED]++;
-			kt_log(KT_LOG_INFO, json_pack("{s:s, s:s, s:s, s:s}", "supplier", r->key,
-						      "feed", r->f.feed, "delivery", u->delivery_id,
-						      "error", e.code),
+			kt_log(e.cls == KT_EC_NOT_FOUND ? KT_LOG_DEBUG : KT_LOG_WARN,
+			       json_pack("{s:s, s:s, s:s, s:s}", "supplier", r->key, "feed", r->f.feed,
+					 "delivery", u->delivery_id, "error", e.code),
 			       "polled update passed over: %s", e.message);
 		}
 		kt_err_release(&e);
