@@ -202,6 +202,7 @@ static int add_journal(struct reader *r, const json_t *rec, const char *sys_id,
 		return -1;
 	snprintf(id, sizeof(id), "journal:%s", sys_id);
 	u->comment_public = strcmp(element, "comments") == 0;
+	u->comment_unordered = 1; /* the journal feed is read apart from the records' */
 	mark = marker_of(value, origin, sizeof(origin));
 	u->comment = strndup(value, kt_utf8_cut(value, strlen(value), KT_SN_COMMENT_MAX));
 	return !u->comment || dup(&u->external_id, record) || dup(&u->delivery_id, id) ||

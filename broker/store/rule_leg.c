@@ -61,6 +61,19 @@ static int record_stale(struct kt_db *db, const char *leg_id, const char *ticket
 		err);
 }
 
+/* The supplier's comment of c, at its own time. */
+static int add_comment(struct kt_db *db, const char *leg_id, const char *ticket_id,
+		       const char *actor, const struct kt_leg_change *c, int *n_messages,
+		       struct kt_err *err)
+{
+	const struct kt_supplier_comment sc = {
+		.text = c->comment, .public = c->comment_public,
+		.origin = c->comment_origin, .occurred_at = c->occurred_at,
+	};
+
+	return kt_store_comment_from_supplier(db, ticket_id, leg_id, actor, &sc, n_messages, err);
+}
+
 int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket_id,
 			const char *actor, const struct kt_leg_change *c, int *stale,
 			int *n_messages, struct kt_err *err)
@@ -73,6 +86,8 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 		*stale = 0;
 	if (kt_store_leg_lock(db, leg_id, c->webhook_id, c->occurred_at, status, &old, err))
 		return KT_ERR;
+	if (old.stale && c->comment_unordered && c->comment && !status && !old.ended[0])
+		return add_comment(db, leg_id, ticket_id, actor, c, n_messages, err);
 	if (old.stale) {
 		if (stale)
 			*stale = 1;
@@ -100,15 +115,8 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 		rc = kt_store_leg_event(db, ticket_id, leg_id, "acknowledged", "supplier", actor,
 					NULL, c->occurred_at,
 					json_pack("{s:s?}", "status", status), err);
-	if (rc == KT_OK && c->comment) {
-		const struct kt_supplier_comment sc = {
-			.text = c->comment, .public = c->comment_public,
-			.origin = c->comment_origin, .occurred_at = c->occurred_at,
-		};
-
-		rc = kt_store_comment_from_supplier(db, ticket_id, leg_id, actor, &sc,
-						    n_messages, err);
-	}
+	if (rc == KT_OK && c->comment)
+		rc = add_comment(db, leg_id, ticket_id, actor, c, n_messages, err);
 	if (rc == KT_OK)
 		rc = kt_store_status_refresh(db, ticket_id, actor, err);
 	return rc;

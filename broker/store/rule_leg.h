@@ -19,6 +19,8 @@ struct kt_leg_change {
 	const char *comment;      /* NULL: none */
 	int comment_public;       /* the customer may see the comment */
 	const char *comment_origin; /* the origin marker it carries; NULL: none */
+	int comment_unordered;    /* a journal entry (keten/adapter.h): its
+				   * comment is added even when stale */
 	const char *occurred_at;  /* RFC 3339 from the supplier; NULL: now */
 	const char *webhook_id;   /* the inbound delivery that says this; NULL:
 				   * the supplier's answer to our delivery */
@@ -34,7 +36,9 @@ struct kt_leg_change {
  * An inbound delivery (c->webhook_id set) happened at c->occurred_at, or
  * now when it gives none. One older than the last update applied to the
  * leg is stale: it changes nothing but a "stale_update" event (integrator
- * only) holding what it said. Otherwise it is applied, even when it moves
+ * only) holding what it said; but a journal entry's comment (no status,
+ * c->comment_unordered) is still added at its own time, without moving
+ * the leg's time, unless the leg ended. Otherwise it is applied, even when it moves
  * the leg back (a supplier reopening its ticket), and the leg keeps its
  * time and webhook id. Equal times apply in arrival order.
  *

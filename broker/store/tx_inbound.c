@@ -27,6 +27,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 		.external_id = u->external_id, .has_status = u->has_status,
 		.status = u->status, .comment = u->comment,
 		.comment_public = u->comment_public, .comment_origin = u->comment_origin,
+		.comment_unordered = u->comment_unordered,
 		.occurred_at = u->occurred_at,
 		.webhook_id = webhook_id,
 	};

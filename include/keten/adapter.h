@@ -97,6 +97,12 @@ struct kt_inbound_update {
 	int comment_public;  /* 1: the customer may see the comment */
 	char *comment_origin; /* owned; the origin marker Keten sent with a
 				 comment the supplier echoes back; may be NULL */
+	int comment_unordered; /* 1: an entry of the supplier's append-only
+				  journal (no status): its comment is added
+				  even when it is older than the leg's last
+				  update, and its time does not move the leg's
+				  clock (a feed of records and one of journal
+				  entries are read apart) */
 	char *occurred_at;   /* owned RFC 3339; NULL when the supplier gave none */
 	int reject;          /* 1: the supplier rejects the leg ("not ours");
 				no status or comment then */

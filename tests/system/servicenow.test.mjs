@@ -398,6 +398,34 @@ test('a push is checked with the inbound secret of the chain entry, not the supp
   assert.equal(await legStatus(t), 'in_progress');
 });
 
+test('a journal entry older than a status read before it still adds its comment', async () => {
+  const t = await fileTicket('incident', 'feeds read apart');
+  const leg = await deliveredLeg(t);
+  // The record's state at 10:05 arrives first; the comment written at
+  // 10:00 comes after it, as when the records feed is read before the
+  // journal feed. The comment is a fact, not a state: it is added, at its
+  // own time, and the leg's status stays.
+  const record = { feed: 'records', result: [{ sys_id: leg.external, sys_class_name: 'incident', state: '2',
+    correlation_id: leg.id, sys_updated_on: '2026-02-01 10:05:00', sys_updated_by: 'beth.anglin',
+    sys_mod_count: '3' }] };
+  const journal = { feed: 'journal', result: [{ sys_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    element: 'comments', element_id: leg.external, name: 'incident', value: 'Parts ordered',
+    sys_created_on: '2026-02-01 10:00:00', sys_created_by: 'beth.anglin' }] };
+  assert.equal((await sn.control('POST', '/_sim/send', { body: record, token: TOKEN })).body.result, 'applied');
+  const r = await sn.control('POST', '/_sim/send', { body: journal, token: TOKEN });
+  assert.equal(r.body.result, 'applied', JSON.stringify(r));
+  const view = (await s.api('GET', `/v1/tickets/${t}`, { key: s.keys.acme })).json;
+  const c = view.timeline.find((e) => e.text === 'Parts ordered');
+  assert.ok(c, 'the customer sees the comment');
+  assert.equal(c.occurred_at, '2026-02-01T10:00:00Z');
+  assert.equal(await legStatus(t), 'in_progress');
+  // A status older than the last one applied is still stale.
+  const old = { feed: 'records', result: [{ ...record.result[0], state: '1', sys_mod_count: '2',
+    sys_updated_on: '2026-02-01 10:01:00' }] };
+  assert.equal((await sn.control('POST', '/_sim/send', { body: old, token: TOKEN })).body.result, 'stale');
+  assert.equal(await legStatus(t), 'in_progress');
+});
+
 test('the mapping schema agrees with the adapter on every mapping case', () => {
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   const validate = ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'schemas/adapters/servicenow.json'))));
