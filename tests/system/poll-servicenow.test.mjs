@@ -8,107 +8,22 @@
 // feed (journal entries are append-only facts, never stale).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
-import { startStack, startNode, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { startNode, psql, eventually } from './lib/harness.mjs';
+import { PASSWORD, TOKEN, startSnow, stopSnow, snowTickets } from './lib/servicenow.mjs';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const ITEM = '060f3afa3731300054b6a3549dbe5d3e';
-const PASSWORD = 'sim-password-1';
-const TOKEN = 'push-token-1';
-
-const mapping = {
-  integration_user: 'svc.keten',
-  entries: {
-    incident: { table: 'incident', close_code: 'Solved (Permanently)',
-      fields: { caller_id: '5137153cc611227c000bbd1bd8cd2005', category: 'network' } },
-    change: { table: 'change_request', close_code: 'successful',
-      status_in: { '-5': 'new', '-1': 'in_progress', 0: 'in_progress', 3: 'closed', 4: 'cancelled' },
-      status_out: { in_progress: '-1', resolved: '0', cancelled: '4' } },
-    problem: { table: 'problem',
-      status_in: { 101: 'new', 102: 'in_progress', 106: 'resolved', 107: 'closed' },
-      status_out: { in_progress: '102', resolved: '106', cancelled: '107' } },
-    request: { catalog_item: ITEM, summary_variable: 'short_description', description_variable: 'details',
-      status_in: { 1: 'new', 2: 'in_progress', 3: 'closed', 4: 'cancelled' },
-      status_out: { in_progress: '2', resolved: '3', cancelled: '4' } },
-  },
-};
-
-// The test chain plus supplier snow (ServiceNow at endpoint, polled every
-// 300 ms in pages of 2) and service acme-sn whose one component it supplies.
-const chainWith = (endpoint) => (sims) => {
-  const doc = chainDoc(sims);
-  doc.suppliers.push({ key: 'snow', name: 'Acme ServiceNow', adapter: 'servicenow', endpoint,
-    secret_ref: 'env:KETEN_SECRET_SNOW', auth: { kind: 'basic', username: 'svc.keten' },
-    poll: { interval_ms: 300, overlap_ms: 3000, page_size: 2 },
-    inbound: { secret_ref: 'env:KETEN_INBOUND_SNOW' }, mapping });
-  doc.services.push({ key: 'acme-sn', customer: 'acme', name: 'ServiceNow Acme', default_component: 'desk',
-    components: [{ key: 'desk', name: 'Desk', kind: 'application', supplier: 'snow' }] });
-  return doc;
-};
-
+const fast = { KETEN_POLL_TICK_MS: '100', KETEN_LEASE_MS: '2000', KETEN_SUPPLIER_TIMEOUT_MS: '1000' };
 let s;
-let sn; // {url, proc, control(method, path, body)}
+let sn;
 
-async function startSnowSim(brokerUrl) {
-  const portFile = path.join(s.dir, 'snow.port');
-  const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/servicenow-sim.mjs'),
-    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile,
-    '--user', 'svc.keten', '--catalog-item', ITEM, '--key', 'snow',
-    '--broker-url', brokerUrl, '--broker-ca', certs().ca],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_TOKEN: TOKEN } });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  const port = await eventually(() => { try { return readFileSync(portFile, 'utf8'); } catch { return null; } },
-    10000, `servicenow-sim up (${out})`);
-  const url = `https://127.0.0.1:${port}`;
-  return { url, proc, log: () => out,
-    async control(method, p, body) { return (await request(url, method, p, { body })).json; } };
-}
-
+// Pushes off: every change comes back by polling (every 300 ms, pages of
+// 2, an overlap of 3 s).
 before(async () => {
-  s = await startStack({ chain: chainWith('https://127.0.0.1:1'),
-    config: { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN, KETEN_POLL_TICK_MS: '100', KETEN_LEASE_MS: '2000', KETEN_SUPPLIER_TIMEOUT_MS: '1000' } });
-  sn = await startSnowSim(s.url);
-  const file = path.join(s.dir, 'chain-snow.json');
-  writeFileSync(file, JSON.stringify(chainWith(sn.url)(s.sims), null, 2));
-  const r = keten(['chain', 'import', file], s.env);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
+  ({ s, sn } = await startSnow(fast, { push: false,
+    poll: { interval_ms: 300, overlap_ms: 3000, page_size: 2 } }));
 });
+after(async () => { await stopSnow(s, sn); });
 
-after(async () => {
-  if (sn && sn.proc.exitCode === null) {
-    sn.proc.kill('SIGTERM');
-    await new Promise((r) => sn.proc.once('exit', r));
-  }
-  await s.stop();
-});
-
-const fileTicket = async (type, summary) => {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-    service: s.services['acme-sn'], type, summary, description: `${type} from Keten`, impact: 1, urgency: 2 } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.id;
-};
-
-const legOf = async (ticket) => {
-  const row = await psql(s.db, `SELECT id, coalesce(external_id, '') FROM legs WHERE ticket_id = '${ticket}'`);
-  const [id, external] = row.split('|');
-  return { id, external };
-};
-
-// The leg once its create is delivered and the record's sys_id kept.
-const deliveredLeg = (ticket) => eventually(async () => {
-  const l = await legOf(ticket);
-  return l.external && l;
-}, 20000, 'the create delivered');
-
-const integratorView = async (ticket) => (await s.api('GET', `/v1/tickets/${ticket}`, { key: s.keys.integrator })).json;
-const legStatus = (ticket) => psql(s.db, `SELECT status FROM legs WHERE ticket_id = '${ticket}'`);
-
+const { fileTicket, deliveredLeg, integratorView, legStatus } = snowTickets(() => s);
 const notes = (tl, text) => tl.filter((e) => e.data?.text === text).length;
 
 test('changes at ServiceNow come back by polling, each once', async () => {
@@ -140,8 +55,7 @@ test('changes at ServiceNow come back by polling, each once', async () => {
 });
 
 test('two nodes poll; a node killed mid-way leaves nothing missed or doubled', async () => {
-  const b = await startNode(s, 'node-b', { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN,
-    KETEN_POLL_TICK_MS: '100', KETEN_LEASE_MS: '2000', KETEN_SUPPLIER_TIMEOUT_MS: '1000' });
+  const b = await startNode(s, 'node-b', { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN, ...fast });
   const t = await fileTicket('incident', 'two nodes');
   const leg = await deliveredLeg(t);
   const owners = new Set();

@@ -15,109 +15,18 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { startStack, startNode, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { startNode, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { ITEM, PASSWORD, TOKEN, mapping, chainWith, startSnow, stopSnow, snowTickets } from './lib/servicenow.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const ITEM = '060f3afa3731300054b6a3549dbe5d3e';
-const PASSWORD = 'sim-password-1';
-const TOKEN = 'push-token-1';
-
-const mapping = {
-  integration_user: 'svc.keten',
-  entries: {
-    incident: { table: 'incident', close_code: 'Solved (Permanently)',
-      fields: { caller_id: '5137153cc611227c000bbd1bd8cd2005', category: 'network' } },
-    change: { table: 'change_request', close_code: 'successful',
-      status_in: { '-5': 'new', '-1': 'in_progress', 0: 'in_progress', 3: 'closed', 4: 'cancelled' },
-      status_out: { in_progress: '-1', resolved: '0', cancelled: '4' } },
-    problem: { table: 'problem',
-      status_in: { 101: 'new', 102: 'in_progress', 106: 'resolved', 107: 'closed' },
-      status_out: { in_progress: '102', resolved: '106', cancelled: '107' } },
-    request: { catalog_item: ITEM, summary_variable: 'short_description', description_variable: 'details',
-      status_in: { 1: 'new', 2: 'in_progress', 3: 'closed', 4: 'cancelled' },
-      status_out: { in_progress: '2', resolved: '3', cancelled: '4' } },
-  },
-};
-
-// The test chain plus supplier snow (ServiceNow at endpoint, its pushes
-// checked with the secret inboundRef names) and service acme-sn whose one
-// component it supplies.
-const chainWith = (endpoint, inboundRef = 'env:KETEN_INBOUND_SNOW') => (sims) => {
-  const doc = chainDoc(sims);
-  doc.suppliers.push({ key: 'snow', name: 'Acme ServiceNow', adapter: 'servicenow', endpoint,
-    secret_ref: 'env:KETEN_SECRET_SNOW', auth: { kind: 'basic', username: 'svc.keten' },
-    inbound: { secret_ref: inboundRef }, mapping });
-  doc.services.push({ key: 'acme-sn', customer: 'acme', name: 'ServiceNow Acme', default_component: 'desk',
-    components: [{ key: 'desk', name: 'Desk', kind: 'application', supplier: 'snow' }] });
-  return doc;
-};
 
 let s;
 let sn; // {url, proc, control(method, path, body)}
 
-// A stack with supplier snow at a fresh servicenow-sim; config adds KETEN_*
-// settings of its broker. Returns {s, sn}.
-async function startSnow(config = {}) {
-  const st = await startStack({ chain: chainWith('https://127.0.0.1:1'),
-    config: { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN, ...config } });
-  const sim = await startSnowSim(st, st.url);
-  const file = path.join(st.dir, 'chain-snow.json');
-  writeFileSync(file, JSON.stringify(chainWith(sim.url)(st.sims), null, 2));
-  const r = keten(['chain', 'import', file], st.env);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  return { s: st, sn: sim };
-}
-
-async function stopSnow(st, sim) {
-  if (sim && sim.proc.exitCode === null) {
-    sim.proc.kill('SIGTERM');
-    await new Promise((r) => sim.proc.once('exit', r));
-  }
-  await st.stop();
-}
-
-async function startSnowSim(st, brokerUrl) {
-  const portFile = path.join(st.dir, 'snow.port');
-  const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/servicenow-sim.mjs'),
-    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile,
-    '--user', 'svc.keten', '--catalog-item', ITEM, '--key', 'snow',
-    '--broker-url', brokerUrl, '--broker-ca', certs().ca, '--push'],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_TOKEN: TOKEN } });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  const port = await eventually(() => { try { return readFileSync(portFile, 'utf8'); } catch { return null; } },
-    10000, `servicenow-sim up (${out})`);
-  const url = `https://127.0.0.1:${port}`;
-  return { url, proc, log: () => out,
-    async control(method, p, body) { return (await request(url, method, p, { body })).json; } };
-}
-
 before(async () => { ({ s, sn } = await startSnow()); });
 after(async () => { await stopSnow(s, sn); });
 
-const fileTicket = async (type, summary) => {
-  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-    service: s.services['acme-sn'], type, summary, description: `${type} from Keten`, impact: 1, urgency: 2 } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.id;
-};
-
-const legOf = async (ticket) => {
-  const row = await psql(s.db, `SELECT id, coalesce(external_id, '') FROM legs WHERE ticket_id = '${ticket}'`);
-  const [id, external] = row.split('|');
-  return { id, external };
-};
-
-// The leg once its create is delivered and the record's sys_id kept.
-const deliveredLeg = (ticket) => eventually(async () => {
-  const l = await legOf(ticket);
-  return l.external && l;
-}, 20000, 'the create delivered');
-
-const integratorView = async (ticket) => (await s.api('GET', `/v1/tickets/${ticket}`, { key: s.keys.integrator })).json;
-const customerView = async (ticket) => (await s.api('GET', `/v1/tickets/${ticket}`, { key: s.keys.acme })).json;
-const legStatus = (ticket) => psql(s.db, `SELECT status FROM legs WHERE ticket_id = '${ticket}'`);
+const { fileTicket, legOf, deliveredLeg, integratorView, customerView, legStatus } = snowTickets(() => s);
 const received = () => sn.control('GET', '/_sim/received');
 
 // Runs wait; when it fails, the simulator's push log tells why.
