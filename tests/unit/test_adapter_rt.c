@@ -14,26 +14,14 @@
 
 #include "keten/adapter.h"
 #include "testutil.h"
+#include "adapter_testutil.h"
 
 #define DATA "tests/unit/data/rt/"
 #define ANSWERS DATA "answers/"
 
 static const struct kt_adapter *rt(void)
 {
-	const struct kt_adapter *a = kt_adapter_find("rt");
-
-	assert_non_null(a);
-	return a;
-}
-
-static json_t *load_json(const char *path)
-{
-	json_error_t jerr;
-	json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-
-	if (!v)
-		fail_msg("\"%s\": %s", path, jerr.text);
-	return v;
+	return kt_test_adapter("rt");
 }
 
 static json_t *json_of(const char *text)
@@ -49,7 +37,7 @@ static json_t *json_of(const char *text)
  * mapping. */
 static json_t *supplier(const char *patch)
 {
-	json_t *s = load_json(DATA "supplier.json");
+	json_t *s = kt_test_load_json(DATA "supplier.json");
 
 	if (patch) {
 		json_t *p = json_of(patch);
@@ -75,7 +63,7 @@ static json_t *request_json(const struct kt_http_request *req)
 
 static void assert_golden(const struct kt_http_request *req, const char *golden)
 {
-	json_t *want = load_json(golden);
+	json_t *want = kt_test_load_json(golden);
 	json_t *got = request_json(req);
 
 	if (!json_equal(want, got)) {
@@ -106,7 +94,7 @@ static struct kt_adapter_msg message(const struct msg_case *c, json_t **view, js
 	struct kt_adapter_msg msg = { .op = c->op, .message_id = "msg-1", .seq = 3,
 				      .attempt = c->attempt ? c->attempt : 1, .step = c->step };
 
-	*view = load_json(DATA "leg_view.json");
+	*view = kt_test_load_json(DATA "leg_view.json");
 	*sup = supplier(c->patch);
 	*payload = NULL;
 	if (c->type)

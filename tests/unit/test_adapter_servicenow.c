@@ -15,6 +15,7 @@
 
 #include "keten/adapter.h"
 #include "testutil.h"
+#include "adapter_testutil.h"
 
 #define DATA "tests/unit/data/servicenow/"
 #define ENDPOINT "https://acme.service-now.com/"
@@ -22,27 +23,14 @@
 
 static const struct kt_adapter *sn(void)
 {
-	const struct kt_adapter *a = kt_adapter_find("servicenow");
-
-	assert_non_null(a);
-	return a;
-}
-
-static json_t *load_json(const char *path)
-{
-	json_error_t jerr;
-	json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-
-	if (!v)
-		fail_msg("\"%s\": %s", path, jerr.text);
-	return v;
+	return kt_test_adapter("servicenow");
 }
 
 /* {"key", "endpoint", "mapping"} with DATA mapping.json, and the members
  * of the JSON text extra (may be NULL) set on the mapping. */
 static json_t *supplier_with(const char *extra)
 {
-	json_t *mapping = load_json(DATA "mapping.json");
+	json_t *mapping = kt_test_load_json(DATA "mapping.json");
 
 	if (extra) {
 		json_t *x = json_loads(extra, 0, NULL);
@@ -98,7 +86,7 @@ static void make_msg(const struct msg_case *c, json_t *supplier, json_t **view, 
 {
 	json_t *leg;
 
-	*view = load_json(DATA "leg_view.json");
+	*view = kt_test_load_json(DATA "leg_view.json");
 	leg = json_object_get(*view, "leg");
 	json_object_set_new(*view, "type", json_string(c->type));
 	if (c->leg_status)
@@ -668,7 +656,7 @@ static void check_list(const char *name, const struct kt_inbound_list *l)
 	json_t *want, *got = list_json(l);
 
 	snprintf(path, sizeof(path), DATA "feeds/%s.expect.json", name);
-	want = load_json(path);
+	want = kt_test_load_json(path);
 	if (!json_equal(got, want)) {
 		char *g = json_dumps(got, JSON_INDENT(1) | JSON_SORT_KEYS);
 
@@ -853,7 +841,7 @@ static void test_journal_cut(void **state)
 
 static void test_mapping_cases(void **state)
 {
-	json_t *cases = load_json(DATA "mapping_cases.json"), *c;
+	json_t *cases = kt_test_load_json(DATA "mapping_cases.json"), *c;
 	size_t i;
 
 	(void)state;

@@ -15,6 +15,7 @@
 #include "keten/adapter.h"
 #include "http/status.h"
 #include "testutil.h"
+#include "adapter_testutil.h"
 
 #define DATA "tests/unit/data/webhook/"
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -22,10 +23,7 @@
 
 static const struct kt_adapter *webhook(void)
 {
-	const struct kt_adapter *a = kt_adapter_find("webhook");
-
-	assert_non_null(a);
-	return a;
+	return kt_test_adapter("webhook");
 }
 
 /* The v2 readers, called the way these tests were written: one answer
@@ -65,16 +63,6 @@ static int read_inbound(const char *body, size_t len, struct kt_inbound_update *
 	}
 	kt_inbound_list_release(&list);
 	return rc;
-}
-
-static json_t *load_json(const char *path)
-{
-	json_error_t jerr;
-	json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-
-	if (!v)
-		fail_msg("\"%s\": %s", path, jerr.text);
-	return v;
 }
 
 static void test_registry(void **state)
@@ -135,7 +123,7 @@ static void test_build_request_golden(void **state)
 		  "{\"type\": \"leg.create\", \"sequence\": 1, \"data\": {}}" },
 		{ KT_OP_CREATE, 1, DATA "request_create.json", "{}" },
 	};
-	json_t *leg_view = load_json(DATA "leg_view.json");
+	json_t *leg_view = kt_test_load_json(DATA "leg_view.json");
 	json_t *supplier = json_pack("{s:s, s:s}", "key", "acme-net",
 				     "endpoint", ENDPOINT);
 	char *before = json_dumps(leg_view, JSON_SORT_KEYS);
@@ -524,7 +512,7 @@ static void test_inbound_case(void **state)
 	int rc;
 
 	snprintf(path, sizeof(path), DATA "inbound/%s.expect.json", name);
-	expect = load_json(path);
+	expect = kt_test_load_json(path);
 	snprintf(path, sizeof(path), DATA "inbound/%s.body", name);
 	body = kt_test_read_file(path);
 	len = strlen(body);
