@@ -6,7 +6,7 @@
 // refused at routing; the customer's comment is an RT reply, the
 // integrator's an internal comment; a cancel rejects the RT ticket;
 // `keten supplier check` tries the token and the mapping's names. The
-// way back (RT's changes through polling) waits for the broker's polling.
+// way back is tests/rt/inbound.test.mjs.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
