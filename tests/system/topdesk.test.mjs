@@ -4,7 +4,8 @@
 // the leg id), a type without an entry is refused at routing, an operator's
 // status change, public action and work note come back by the automated
 // action's push with the right visibility, a resolution resolves the leg,
-// a create whose answer was lost is found by the lookup and a comment whose
+// a reopen and a close reach the incident (flags, processing status, the
+// reason as an action), a wrong mapping is an import error, a create whose answer was lost is found by the lookup and a comment whose
 // answer was lost by its marker: neither is written twice.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -200,6 +201,30 @@ test('an operator\'s status change, public action and work note come back by pus
   c = await change({ processingStatus: 'Opgelost', completed: true });
   assert.equal(c.push.status, 200, JSON.stringify(c.push));
   await eventually(async () => (await legRow(t.leg)).status === 'resolved', 10000, 'leg resolved');
+
+  // The customer reopens: TOPdesk's incident is completed no more, back in
+  // progress, with the reason as an action the caller sees.
+  const reason = 'Still dropping in Delft';
+  let r = await s.api('POST', `/v1/tickets/${t.ticket.id}/reopen`, { key: s.keys.acme, body: { reason } });
+  assert.equal(r.status, 200, r.text);
+  await settled(t.leg);
+  let [inc] = await incidentOf(t.leg);
+  assert.equal(inc.completed, false);
+  assert.equal(inc.processingStatus.name, 'In behandeling');
+  const why = inc.actions.find((a) => a.plainText.startsWith(reason));
+  assert.ok(why, JSON.stringify(inc.actions));
+  assert.equal(why.invisibleForCaller, false);
+  assert.equal(why.operator.id, US, 'written by Keten\'s operator');
+
+  // Resolved again at TOPdesk, then the customer confirms: closed there too.
+  c = await change({ processingStatus: 'Opgelost', completed: true });
+  await eventually(async () => (await legRow(t.leg)).status === 'resolved', 10000, 'leg resolved again');
+  r = await s.api('POST', `/v1/tickets/${t.ticket.id}/close`, { key: s.keys.acme });
+  assert.equal(r.status, 200, r.text);
+  await settled(t.leg);
+  [inc] = await incidentOf(t.leg);
+  assert.equal(inc.closed, true);
+  assert.equal(inc.processingStatus.name, 'Gesloten');
 });
 
 test('a customer\'s comment becomes a public action once, even when its answer is lost', async () => {
