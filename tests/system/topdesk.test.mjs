@@ -5,8 +5,10 @@
 // status change, public action and work note come back by the automated
 // action's push with the right visibility, a resolution resolves the leg,
 // a reopen and a close reach the incident (flags, processing status, the
-// reason as an action), a wrong mapping is an import error, a create whose answer was lost is found by the lookup and a comment whose
-// answer was lost by its marker: neither is written twice.
+// reason as an action), a wrong mapping is an import error, a create
+// whose answer was lost is found by the lookup and a comment whose answer
+// was lost by its marker: neither is written twice. Polling waits for the
+// broker's poll engine.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
