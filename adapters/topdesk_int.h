@@ -1,7 +1,8 @@
 /* adapters/topdesk_int.h - what the files of the `topdesk` adapter share:
- * the mapping (topdesk_map.c: its check and what it says), and the text
- * of TOPdesk's wire (topdesk_text.c: URLs, HTML, dates). Private to
- * adapters/topdesk*.c. */
+ * the readers of pushes and polls (topdesk_read.c), the live checks
+ * (topdesk_check.c), the mapping (topdesk_map.c: its check and what it
+ * says), and the text of TOPdesk's wire (topdesk_text.c: URLs, HTML,
+ * dates). Private to adapters/topdesk*.c. */
 #ifndef KETEN_ADAPTER_TOPDESK_INT_H
 #define KETEN_ADAPTER_TOPDESK_INT_H
 
@@ -30,6 +31,13 @@ int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *
 			  const char *page, struct kt_http_request *out, struct kt_err *err);
 int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
 			 struct kt_inbound_list *out, struct kt_err *err);
+
+/* --- `keten supplier check` (topdesk_check.c), as keten/adapter.h says --- */
+
+int kt_topdesk_build_check(const json_t *supplier, int i, struct kt_http_request *out,
+			   struct kt_err *err);
+int kt_topdesk_read_check(const json_t *supplier, int i, const struct kt_answer *a,
+			  struct kt_err *err);
 
 /* --- the mapping (topdesk_map.c) --- */
 

@@ -5,7 +5,8 @@
 // status change, public action and work note come back by the automated
 // action's push with the right visibility, a resolution resolves the leg,
 // a reopen and a close reach the incident (flags, processing status, the
-// reason as an action), a wrong mapping is an import error, a create
+// reason as an action), a wrong mapping is an import error and `keten
+// supplier check` tries the credentials and queries live, a create
 // whose answer was lost is found by the lookup and a comment whose answer
 // was lost by its marker: neither is written twice. Polling waits for the
 // broker's poll engine.
@@ -142,6 +143,17 @@ test('a create lands in its type\'s call type with TOPdesk\'s fields; a type wit
   const r = await file('change', 'Replace core switch');
   assert.equal(r.status, 422, r.text);
   assert.equal(r.json.error.code, 'type_not_accepted');
+});
+
+test('keten supplier check: the credentials, the API version and the two FIQL queries, live', async () => {
+  const env = { ...s.env, KETEN_SUPPLIER_CA: certs().ca };
+  let r = keten(['supplier', 'check', KEY], { ...env, KETEN_TOPDESK_PASSWORD: PASSWORD });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal((r.stdout.match(/^check \d: GET \S+: ok$/gm) || []).length, 3, r.stdout);
+  r = keten(['supplier', 'check', KEY], { ...env, KETEN_TOPDESK_PASSWORD: 'not-the-password' });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /check 0: GET \S+\/tas\/api\/version: HTTP 401/);
+  assert.match(r.stdout + r.stderr, /application password/);
 });
 
 test('a wrong topdesk mapping is an import error at its path, and nothing changes', async () => {
