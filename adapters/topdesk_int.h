@@ -15,7 +15,7 @@
 
 /* Longest {id|name} value of a mapping reference, in bytes. */
 #define KT_TOPDESK_REF_MAX 255
-/* Page size of a poll when the mapping names none, the largest it may
+/* Page size of a poll when the chain names none, the largest it may
  * name, and TOPdesk's largest page (asked for past one busy instant). */
 #define KT_TOPDESK_PAGE_DEFAULT 100
 #define KT_TOPDESK_PAGE_SIZE_MAX 1000
@@ -69,8 +69,10 @@ int kt_topdesk_is_us(const json_t *mapping, const json_t *person);
  * integrator internal, the others public). */
 int kt_topdesk_invisible(const json_t *mapping, const char *author);
 
-/* The poll page size: poll_page_size, or KT_TOPDESK_PAGE_DEFAULT. */
-long kt_topdesk_page_size(const json_t *mapping);
+/* The poll page size: the chain's poll.page_size of the supplier (the
+ * poll engine hands it over), else KT_TOPDESK_PAGE_DEFAULT. The same for
+ * a page's request and its reading, which must agree on it. */
+long kt_topdesk_page_size(const json_t *supplier);
 
 /* --- the wire (topdesk_text.c) --- */
 

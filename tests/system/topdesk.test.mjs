@@ -160,7 +160,7 @@ test('a wrong topdesk mapping is an import error at its path, and nothing change
   const doc = chain(s.sims);
   const td = doc.suppliers.find((x) => x.key === KEY);
   td.mapping = { ...mapping, caller: {}, entries: { incident: { category: { name: 'Netwerk' } } },
-    poll_page_size: 5000 };
+    colour: 'blue' };
   const file = path.join(s.dir, 'bad-chain.json');
   writeFileSync(file, JSON.stringify(doc, null, 2));
   const before = await psql(s.db, `SELECT mapping::text FROM suppliers WHERE key = '${KEY}'`);
@@ -168,7 +168,7 @@ test('a wrong topdesk mapping is an import error at its path, and nothing change
     const r = keten(['chain', 'import', ...opts, file], s.env);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const at = `/suppliers/${doc.suppliers.indexOf(td)}/mapping`;
-    for (const p of ['/caller', '/entries/incident', '/poll_page_size']) {
+    for (const p of ['/colour', '/caller', '/entries/incident']) {
       assert.ok(r.stderr.includes(`${at}${p}: `), `${p} in:\n${r.stderr}`);
     }
   }

@@ -76,15 +76,17 @@ static void each_case(const char *dir, void (*fn)(const char *name, const json_t
 }
 
 /* The supplier of a case: the golden mapping with the case's "mapping"
- * members (null removes one; a null "mapping" leaves none) and its
- * "endpoint". */
+ * members (null removes one; a null "mapping" leaves none), its
+ * "endpoint", and the chain's poll settings (page_size 3) the poll engine
+ * hands over. */
 static json_t *supplier_of(const json_t *c)
 {
 	const json_t *over = json_object_get(c, "mapping");
 	const json_t *ep = json_object_get(c, "endpoint");
 	json_t *mapping = load_json(DATA "mapping.json");
-	json_t *s = json_pack("{s:s, s:s}", "key", "acme-topdesk", "endpoint",
-			      ep ? json_string_value(ep) : ENDPOINT);
+	json_t *s = json_pack("{s:s, s:s, s:{s:i, s:i}}", "key", "acme-topdesk", "endpoint",
+			      ep ? json_string_value(ep) : ENDPOINT, "poll", "interval_ms", 60000,
+			      "page_size", 3);
 	const char *key;
 	json_t *v;
 
@@ -497,12 +499,24 @@ static void test_poll_requests(void **state)
 	json_t *supplier = supplier_of(c);
 
 	(void)state;
-	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+	for (size_t i = 0; i <= N_ELEMS(cases); i++) {
 		struct kt_http_request req = { 0 };
 		struct kt_err err = { 0 };
 		char url[600];
-		int rc = topdesk()->build_poll(supplier, cases[i].feed, cases[i].since,
-					       cases[i].page, &req, &err);
+		int rc;
+
+		if (i == N_ELEMS(cases)) {
+			/* without the chain's poll settings: 100 a page */
+			json_object_del(supplier, "poll");
+			assert_int_equal(topdesk()->build_poll(supplier, "incidents",
+							       "2026-11-25T19:00:00Z", NULL, &req, &err),
+					 KT_OK);
+			assert_non_null(strstr(req.url, "&pageSize=100&"));
+			kt_http_request_release(&req);
+			break;
+		}
+		rc = topdesk()->build_poll(supplier, cases[i].feed, cases[i].since, cases[i].page,
+					   &req, &err);
 
 		if (!cases[i].url) {
 			if (rc != KT_ERR || strcmp(err.code, "adapter_build") != 0)
