@@ -27,7 +27,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 KETEN := $(BUILD)/keten
 
-.PHONY: all deps test test-unit test-system check-walls check-levels run bench bench-soak bench-growth clean help
+.PHONY: all deps test test-unit test-system test-rt check-walls check-levels run bench bench-soak bench-growth clean help
 
 all: $(KETEN)
 
@@ -37,6 +37,8 @@ help:
 	@echo "make test         deps, check-walls, build, unit tests, system tests (own PostgreSQL)"
 	@echo "make test-unit    only the C unit tests"
 	@echo "make test-system  only the system tests"
+	@echo "make test-rt      the Request Tracker suite against a real RT 5 (installs Debian's"
+	@echo "                  request-tracker5 and stunnel4 when missing; not part of make test)"
 	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
 	@echo "make check-levels the store's one-way levels (row -> rule -> tx); part of check-walls"
@@ -98,6 +100,16 @@ FAULT_TICKETS ?= $(if $(SANITIZE),500,2000)
 test-system: $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) KETEN_TEST_FILES="$(KETEN_TEST_FILES)" \
 		KETEN_FAULT_TICKETS=$(FAULT_TICKETS) tests/system/run.sh
+
+# The RT suite: a real RT (tests/rt/setup.sh) and the adapter driven by
+# tests/rt/rt-driver.c; RT is stopped whatever the tests say.
+$(BUILD)/tests/rt-driver: tests/rt/rt-driver.c $(BUILD)/libketen.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KT_CFLAGS) -o $@ $< $(BUILD)/libketen.a $(KT_LDLIBS)
+
+test-rt: $(KETEN) $(BUILD)/tests/rt-driver
+	@KETEN_BIN=$(abspath $(KETEN)) RT_DRIVER=$(abspath $(BUILD)/tests/rt-driver) \
+		KETEN_TEST_FILES="$(KETEN_TEST_FILES)" tests/rt/run.sh
 
 run: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) deploy/quickstart.sh

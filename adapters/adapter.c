@@ -7,12 +7,16 @@
 #include <strings.h>
 
 #include "keten/adapter.h"
+#include "servicenow.h"
 #include "topdesk.h"
+#include "rt.h"
 #include "webhook.h"
 
 static const struct kt_adapter *const adapters[] = {
 	&kt_adapter_webhook,
+	&kt_adapter_servicenow,
 	&kt_adapter_topdesk,
+	&kt_adapter_rt,
 };
 
 const struct kt_adapter *kt_adapter_find(const char *name)
@@ -23,6 +27,11 @@ const struct kt_adapter *kt_adapter_find(const char *name)
 		if (strcmp(adapters[i]->name, name) == 0)
 			return adapters[i];
 	return NULL;
+}
+
+const struct kt_adapter *kt_adapter_at(size_t i)
+{
+	return i < sizeof(adapters) / sizeof(adapters[0]) ? adapters[i] : NULL;
 }
 
 void kt_http_request_release(struct kt_http_request *req)

@@ -38,6 +38,7 @@ static const struct opt opts[] = {
 	INT(max_body_bytes, 1048576, 1024, 67108864, "largest API request body (413 above it)"),
 	INT(dispatch, 1, 0, 1, "1: this node delivers to suppliers; 0: it serves the API only"),
 	INT(dispatch_interval_ms, 1000, 10, 600000, "outbox sweep interval when not woken"),
+	INT(poll_tick_ms, 1000, 10, 600000, "how often a delivering node looks for supplier feeds due to be polled"),
 	INT(announce_interval_ms, 50, 1, 60000, "new work is announced to other nodes at most this often"),
 	INT(dispatch_batch, 32, 1, 1000, "outbox messages claimed per round"),
 	INT(dispatch_max_inflight, 64, 1, 10000, "supplier calls in flight at most"),

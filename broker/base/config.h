@@ -22,6 +22,7 @@ struct kt_config {
 	int max_body_bytes;          /* API request body limit (413 above it) */
 	int dispatch;                /* 1: this node delivers; 0: API only */
 	int dispatch_interval_ms;    /* sweep of the outbox when not woken */
+	int poll_tick_ms;            /* how often due supplier feeds are looked for */
 	int announce_interval_ms;    /* coalescing of NOTIFYs to other nodes */
 	int dispatch_batch;          /* messages claimed per round */
 	int dispatch_max_inflight;   /* supplier calls in flight at most */

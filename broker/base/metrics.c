@@ -70,6 +70,17 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_DB_PREPARED] = { "keten_db_prepared_statements", "gauge",
 		"Statements prepared on the database sessions, by pool.",
 		1, { "pool" } },
+	[KT_METRIC_POLLS] = { "keten_polls_total", "counter",
+		"Poll pages asked of suppliers, by supplier and result (ok, failed, deferred, lost).",
+		2, { "supplier", "result" } },
+	[KT_METRIC_POLL_UPDATES] = { "keten_poll_updates_total", "counter",
+		"Updates read from poll pages, by supplier and verdict (applied, duplicate, stale, "
+		"ignored).",
+		2, { "supplier", "verdict" } },
+	[KT_METRIC_POLL_CURSOR_AGE] = { "keten_poll_cursor_age_seconds", "gauge",
+		"How far a polled feed's cursor lags behind now, by supplier and feed (refreshed "
+		"by every claim of due feeds).",
+		2, { "supplier", "feed" }, 1 },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -431,4 +442,19 @@ void kt_metrics_dispatch_round(void)
 void kt_metrics_sweep(const char *sweep)
 {
 	kt_metrics_add(&global, KT_METRIC_SWEEPS, 1, sweep, NULL, NULL);
+}
+
+void kt_metrics_poll(const char *supplier, const char *result)
+{
+	kt_metrics_add(&global, KT_METRIC_POLLS, 1, supplier, result, NULL);
+}
+
+void kt_metrics_poll_updates(const char *supplier, const char *verdict, int n)
+{
+	kt_metrics_add(&global, KT_METRIC_POLL_UPDATES, n, supplier, verdict, NULL);
+}
+
+void kt_metrics_poll_cursor_age(const char *supplier, const char *feed, long long age_ms)
+{
+	kt_metrics_set(&global, KT_METRIC_POLL_CURSOR_AGE, age_ms, supplier, feed, NULL);
 }

@@ -34,6 +34,9 @@ enum kt_metric {
 	KT_METRIC_DISPATCH_ROUNDS,   /* counter, no labels */
 	KT_METRIC_SWEEPS,            /* counter {sweep} */
 	KT_METRIC_DB_PREPARED,       /* gauge {pool} */
+	KT_METRIC_POLLS,             /* counter {supplier, result} */
+	KT_METRIC_POLL_UPDATES,      /* counter {supplier, verdict} */
+	KT_METRIC_POLL_CURSOR_AGE,   /* gauge {supplier, feed}, set in ms */
 	KT_METRIC_COUNT
 };
 
@@ -122,5 +125,16 @@ void kt_metrics_dispatch_round(void);
 /* One run of a background sweep (kt_dbpool_every) finished, whatever its
  * result; sweep names the sweep ("housekeeping", "autoclose"). */
 void kt_metrics_sweep(const char *sweep);
+
+/* A poll page of supplier ended with result: ok, failed, deferred (its
+ * gate was closed) or lost (its lease had passed to another node). */
+void kt_metrics_poll(const char *supplier, const char *result);
+
+/* n updates of supplier's poll pages got verdict: applied, duplicate,
+ * stale or ignored (not for a leg of ours, or refused). */
+void kt_metrics_poll_updates(const char *supplier, const char *verdict, int n);
+
+/* supplier's feed's cursor lags age_ms behind now. */
+void kt_metrics_poll_cursor_age(const char *supplier, const char *feed, long long age_ms);
 
 #endif

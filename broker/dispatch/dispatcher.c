@@ -22,6 +22,7 @@
 #include "dispatch/classify.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/gate.h"
+#include "dispatch/poll.h"
 #include "dispatch/rate_limit.h"
 #include "dispatch/retry.h"
 #include "dispatch/sweep.h"
@@ -69,6 +70,7 @@ struct kt_dispatcher {
 	struct kt_caller *caller;    /* every supplier call, with its auth */
 	struct kt_wake *wake;
 	struct kt_sweep *sweep;
+	struct kt_poll *poll;        /* the suppliers that cannot push */
 	struct event *tick;          /* kicks every dispatch_interval_ms */
 	struct kt_gates gates;
 	int claiming;
@@ -670,6 +672,12 @@ static void on_announced(void *arg)
 	kt_dispatcher_kick(arg);
 }
 
+/* Polled updates queued messages (a relayed comment, a re-routing). */
+static void on_polled(void *arg)
+{
+	kt_dispatcher_wake(arg);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -708,6 +716,8 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 			goto fail;
 		}
 		event_add(d->tick, &tv);
+		if (!(d->poll = kt_poll_new(app, d->caller, &d->gates, on_polled, d, err)))
+			goto fail;
 		kt_dispatcher_kick(d);
 	}
 	return d;
@@ -725,6 +735,7 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 		event_del(d->tick);
 	kt_wake_stop(d->wake);
 	kt_sweep_stop(d->sweep);
+	kt_poll_stop(d->poll);
 	flush_finished(d, 1);
 	/* Abandon transfers: their deliveries are freed here, their leases
 	 * run out in the database and the messages are claimed again. */
@@ -737,6 +748,7 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 	if (!d)
 		return;
 	kt_dispatcher_stop(d);
+	kt_poll_free(d->poll);
 	kt_caller_free(d->caller);
 	kt_transport_free(d->transport);
 	kt_wake_free(d->wake);

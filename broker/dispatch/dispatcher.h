@@ -3,7 +3,8 @@
  * (dispatch/build.h), holds suppliers back at their gates (dispatch/gate.h),
  * sends through dispatch/transport.h, classifies (dispatch/classify.h) and
  * records each outcome under the lease. Owns the node's announcements
- * (dispatch/wake.h) and background sweep (dispatch/sweep.h). */
+ * (dispatch/wake.h), background sweep (dispatch/sweep.h) and polling of
+ * the suppliers that cannot push (dispatch/poll.h). */
 #ifndef KETEN_DISPATCHER_H
 #define KETEN_DISPATCHER_H
 
@@ -13,8 +14,8 @@
 struct kt_dispatcher;
 
 /* Needs app->base, app->bg_pool and app->cfg. Starts the background sweep
- * (on every node); with cfg->dispatch on, also the claim timer and the
- * listening for other nodes' announcements. */
+ * (on every node); with cfg->dispatch on, also the claim timer, the
+ * listening for other nodes' announcements and the polling. */
 struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err);
 
 /* Asks for a claim round soon (after an outcome, on an announcement).

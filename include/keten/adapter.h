@@ -209,6 +209,10 @@ struct kt_adapter {
 /* The adapter registered under name, or NULL. */
 const struct kt_adapter *kt_adapter_find(const char *name);
 
+/* The i-th registered adapter (from 0), or NULL past the last: for what
+ * the broker sets up per adapter (the poll feeds it leases). */
+const struct kt_adapter *kt_adapter_at(size_t i);
+
 void kt_http_request_release(struct kt_http_request *req);
 /* Adds a header; copies name and value. -1 when the table is full. */
 int kt_http_request_add_header(struct kt_http_request *req, const char *name,

@@ -31,6 +31,7 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(max_body_bytes, 1048576, 1024, 67108864),
 	INT_OPT(dispatch, 1, 0, 1),
 	INT_OPT(dispatch_interval_ms, 1000, 10, 600000),
+	INT_OPT(poll_tick_ms, 1000, 10, 600000),
 	INT_OPT(announce_interval_ms, 50, 1, 60000),
 	INT_OPT(dispatch_batch, 32, 1, 1000),
 	INT_OPT(dispatch_max_inflight, 64, 1, 10000),

@@ -44,9 +44,15 @@
 	"# TYPE keten_sweeps_total counter\n"
 #define H_PREPARED "# HELP keten_db_prepared_statements Statements prepared on the database sessions, by pool.\n" \
 	"# TYPE keten_db_prepared_statements gauge\n"
+#define H_POLLS "# HELP keten_polls_total Poll pages asked of suppliers, by supplier and result (ok, failed, deferred, lost).\n" \
+	"# TYPE keten_polls_total counter\n" \
+	"# HELP keten_poll_updates_total Updates read from poll pages, by supplier and verdict (applied, duplicate, stale, ignored).\n" \
+	"# TYPE keten_poll_updates_total counter\n" \
+	"# HELP keten_poll_cursor_age_seconds How far a polled feed's cursor lags behind now, by supplier and feed (refreshed by every claim of due feeds).\n" \
+	"# TYPE keten_poll_cursor_age_seconds gauge\n"
 /* The metrics after keten_db_jobs_in_flight, with no series. */
 #define H_OUTBOUND H_RESENDS H_LATENCY H_DEPTH H_OLDEST H_CIRCUIT H_DELAYED \
-	"keten_delivery_delayed_total 0\n" H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED
+	"keten_delivery_delayed_total 0\n" H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS
 
 static void assert_renders(struct kt_metrics *m, const char *want)
 {
@@ -200,9 +206,9 @@ static void test_full_table_renders_within_bounds(void **state)
 
 		for (const char *p = text; *p; p++)
 			lines += *p == '\n';
-		/* 30 header lines, three label-less counters at 0, the full
+		/* 36 header lines, three label-less counters at 0, the full
 		 * table, the overflow */
-		assert_int_equal(lines, 30 + 3 + KT_METRICS_MAX_SERIES + 1);
+		assert_int_equal(lines, 36 + 3 + KT_METRICS_MAX_SERIES + 1);
 	}
 	free(text);
 	kt_metrics_free(m);
@@ -252,7 +258,7 @@ static void test_gauges_and_histograms(void **state)
 		H_OLDEST "keten_outbox_oldest_age_seconds{supplier=\"netco\"} 1.500\n"
 		H_CIRCUIT "keten_circuit_state{supplier=\"netco\"} 2\n"
 		H_DELAYED "keten_delivery_delayed_total 1\n"
-		H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED);
+		H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS);
 	kt_metrics_free(m);
 
 	/* A full table of histograms with the longest labels renders whole,

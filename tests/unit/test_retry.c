@@ -13,21 +13,6 @@
 #include "testutil.h"
 #include "dispatch/retry.h"
 
-/* splitmix64: a deterministic source, so every run draws the same values. */
-static uint64_t seeded(void *arg)
-{
-	uint64_t *s = arg, z = (*s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t fixed(void *arg)
-{
-	return *(uint64_t *)arg;
-}
-
 static long long ceiling_of(const struct kt_retry_policy *p, int attempt)
 {
 	long long c = p->base_ms;
@@ -49,7 +34,7 @@ static void test_delay_bounds(void **state)
 		const int draws = 20000;
 
 		for (int i = 0; i < draws; i++) {
-			long long d = kt_retry_delay_ms(&p, attempt, seeded, &seed);
+			long long d = kt_retry_delay_ms(&p, attempt, kt_test_seeded, &seed);
 
 			if (d < 0 || d > c)
 				fail_msg("attempt %d: delay %lld outside [0, %lld]", attempt, d, c);
@@ -72,32 +57,32 @@ static void test_delay_ends_and_cap(void **state)
 
 	(void)state;
 	v = 0;
-	assert_int_equal(kt_retry_delay_ms(&p, 0, fixed, &v), 0);
+	assert_int_equal(kt_retry_delay_ms(&p, 0, kt_test_fixed, &v), 0);
 	v = 200; /* the ceiling itself can be drawn */
-	assert_int_equal(kt_retry_delay_ms(&p, 0, fixed, &v), 200);
+	assert_int_equal(kt_retry_delay_ms(&p, 0, kt_test_fixed, &v), 200);
 	v = 400;
-	assert_int_equal(kt_retry_delay_ms(&p, 1, fixed, &v), 400);
+	assert_int_equal(kt_retry_delay_ms(&p, 1, kt_test_fixed, &v), 400);
 	v = 1000;
-	assert_int_equal(kt_retry_delay_ms(&p, 3, fixed, &v), 1000); /* 1600 capped */
-	assert_int_equal(kt_retry_delay_ms(&p, 1000000, fixed, &v), 1000);
-	assert_int_equal(kt_retry_delay_ms(&p, -5, fixed, &v), 1000 % 201); /* as attempt 0 */
+	assert_int_equal(kt_retry_delay_ms(&p, 3, kt_test_fixed, &v), 1000); /* 1600 capped */
+	assert_int_equal(kt_retry_delay_ms(&p, 1000000, kt_test_fixed, &v), 1000);
+	assert_int_equal(kt_retry_delay_ms(&p, -5, kt_test_fixed, &v), 1000 % 201); /* as attempt 0 */
 	v = UINT64_MAX;
-	assert_true(kt_retry_delay_ms(&p, 60, fixed, &v) <= 1000);
+	assert_true(kt_retry_delay_ms(&p, 60, kt_test_fixed, &v) <= 1000);
 
 	/* No overflow with a huge base and cap. */
 	p.base_ms = LLONG_MAX / 2 + 1;
 	p.cap_ms = LLONG_MAX;
 	v = UINT64_MAX;
 	for (int a = 0; a < 70; a++)
-		assert_true(kt_retry_delay_ms(&p, a, fixed, &v) >= 0);
+		assert_true(kt_retry_delay_ms(&p, a, kt_test_fixed, &v) >= 0);
 
 	/* A base above the cap is the cap; no base means no delay. */
 	p.base_ms = 5000;
 	p.cap_ms = 1000;
 	v = 999999;
-	assert_true(kt_retry_delay_ms(&p, 0, fixed, &v) <= 1000);
+	assert_true(kt_retry_delay_ms(&p, 0, kt_test_fixed, &v) <= 1000);
 	p.base_ms = 0;
-	assert_int_equal(kt_retry_delay_ms(&p, 3, fixed, &v), 0);
+	assert_int_equal(kt_retry_delay_ms(&p, 3, kt_test_fixed, &v), 0);
 }
 
 static void test_retry_after_delta(void **state)
@@ -233,7 +218,7 @@ static void test_plan(void **state)
 		struct kt_retry_plan plan;
 		uint64_t draw = cases[i].draw;
 
-		kt_retry_plan(&policy, &cases[i].a, cases[i].now_s, fixed, &draw, &plan);
+		kt_retry_plan(&policy, &cases[i].a, cases[i].now_s, kt_test_fixed, &draw, &plan);
 		if (plan.give_up != cases[i].give_up || plan.delay_ms != cases[i].delay_ms ||
 		    plan.pause_ms != cases[i].pause_ms || plan.credit_ms != cases[i].credit_ms)
 			fail_msg("%s: give_up %d delay %lld pause %lld credit %lld, want %d %lld %lld %lld",

@@ -1,10 +1,13 @@
 /* testutil.h - the few helpers several unit tests share: array length,
- * reading a whole file, and a throwaway directory with files in it. Include after <cmocka.h>; every
- * helper fails the running test instead of returning an error. */
+ * reading a whole file, a throwaway directory with files in it, and
+ * random sources for code that takes one (dispatch/retry.h kt_rand_fn).
+ * Include after <cmocka.h>; every helper fails the running test instead
+ * of returning an error. */
 #ifndef KETEN_TESTUTIL_H
 #define KETEN_TESTUTIL_H
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,23 @@
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 #define KT_TEST_PATH_MAX 512
+
+/* splitmix64 over the state *arg: a deterministic random source, so every
+ * run draws the same values. */
+static inline uint64_t kt_test_seeded(void *arg)
+{
+	uint64_t *s = arg, z = (*s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* A source that always draws *(uint64_t *)arg. */
+static inline uint64_t kt_test_fixed(void *arg)
+{
+	return *(uint64_t *)arg;
+}
 
 /* Writes dir/name into out (KT_TEST_PATH_MAX bytes); fails when too long. */
 static inline void kt_test_join(char *out, const char *dir, const char *name)

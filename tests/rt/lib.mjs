@@ -1,0 +1,103 @@
+// lib.mjs - what the RT suite's tests share: the RT that tests/rt/setup.sh
+// started (its env file), the `rt` adapter through tests/rt/rt-driver
+// (the requests it builds, its reading of RT's answers), sending a request
+// to RT over TLS as Keten would (auth token) or as an RT agent (basic), and
+// the mapping and leg views of the tests.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import https from 'node:https';
+
+export const env = Object.fromEntries(
+  readFileSync(process.env.RT_ENV, 'utf8').split('\n').filter((l) => l.includes('='))
+    .map((l) => {
+      const i = l.indexOf('=');
+      return [l.slice(0, i), l.slice(i + 1).replace(/^'(.*)'$/, '$1')];
+    }));
+
+export const TYPES = ['incident', 'request', 'change', 'problem'];
+
+export const mapping = {
+  queues: Object.fromEntries(TYPES.map((t) => [t, env[`RT_QUEUE_${t.toUpperCase()}`]])),
+  reference_field: env.RT_FIELD,
+  integration_user: env.RT_USER,
+  requestor: 'servicedesk@integrator.test',
+};
+
+export function supplier(extra = {}) {
+  return { key: 'rt', endpoint: env.RT_URL, mapping: { ...mapping, ...extra } };
+}
+
+export function legView(type, over = {}) {
+  return {
+    id: randomUUID(), number: 'INC-000042', type,
+    summary: `VPN down in Utrecht — café "De Zwaan" (${type})`,
+    description: 'Users cannot connect since 19:30.\nTunnel drops <after> 5 s & retries.',
+    impact: 2, urgency: 1, priority: 2,
+    leg: { id: randomUUID(), status: 'new', external_id: null },
+    ...over,
+  };
+}
+
+// The adapter: `cmd` of tests/rt/rt-driver.c with input; its JSON output.
+export function adapter(cmd, input) {
+  const r = spawnSync(process.env.RT_DRIVER, [cmd], { input: JSON.stringify(input) });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`rt-driver ${cmd}: ${r.stderr}`);
+  return JSON.parse(r.stdout.toString());
+}
+
+// Sends req ({method, url, headers, body}) to RT; as Keten (the token the
+// broker's auth module adds), or as `as` {user, password}.
+export function send(req, as) {
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers };
+    headers.authorization = as
+      ? `Basic ${Buffer.from(`${as.user}:${as.password}`).toString('base64')}`
+      : `token ${env.RT_TOKEN}`;
+    if (req.body != null) headers['content-length'] = Buffer.byteLength(req.body);
+    const r = https.request(req.url, { method: req.method, headers, ca: readFileSync(env.RT_CA),
+      agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body,
+        json: (() => { try { return JSON.parse(body); } catch { return null; } })() }));
+    });
+    r.on('error', reject);
+    r.setTimeout(30000, () => r.destroy(new Error('RT did not answer in 30 s')));
+    if (req.body != null) r.write(req.body);
+    r.end();
+  });
+}
+
+export const agent = { user: env.RT_AGENT, password: env.RT_PASSWORD };
+
+// RT's own REST2, for checking what landed: GET path (with query) as Keten.
+export async function rt(path, as) {
+  const res = await send({ method: 'GET', url: `${env.RT_URL}/REST/2.0${path}`, headers: {} }, as);
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.body}`);
+  return res.json;
+}
+
+// A change made in RT as the agent would: PUT or POST json to path.
+export async function agentDoes(method, path, json) {
+  const res = await send({ method, url: `${env.RT_URL}/REST/2.0${path}`,
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }, agent);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
+  return res.json;
+}
+
+// One outbox message through the adapter and RT: build, send, read the
+// answer. Returns {req, res, reply}.
+export async function deliver(msg) {
+  const req = adapter('build', msg);
+  if (req.error) return { req, reply: req };
+  const res = await send(req);
+  const reply = adapter('reply', { ...msg, answer: { status: res.status, body: res.body } });
+  return { req, res, reply };
+}
+
+// RT's time format for TicketSQL, from a Date.
+export function rtTime(d) {
+  return d.toISOString().slice(0, 19).replace('T', ' ');
+}
