@@ -499,4 +499,6 @@ const struct kt_adapter kt_adapter_topdesk = {
 	.poll_feeds = poll_feeds,
 	.build_poll = kt_topdesk_build_poll,
 	.read_poll = kt_topdesk_read_poll,
+	.build_check = kt_topdesk_build_check,
+	.read_check = kt_topdesk_read_check,
 };

@@ -1,7 +1,8 @@
 /* adapters/topdesk_int.h - what the files of the `topdesk` adapter share:
- * the mapping (topdesk_map.c: its check and what it says), and the text
- * of TOPdesk's wire (topdesk_text.c: URLs, HTML, dates). Private to
- * adapters/topdesk*.c. */
+ * the readers of pushes and polls (topdesk_read.c), the live checks
+ * (topdesk_check.c), the mapping (topdesk_map.c: its check and what it
+ * says), and the text of TOPdesk's wire (topdesk_text.c: URLs, HTML,
+ * dates). Private to adapters/topdesk*.c. */
 #ifndef KETEN_ADAPTER_TOPDESK_INT_H
 #define KETEN_ADAPTER_TOPDESK_INT_H
 
@@ -14,7 +15,7 @@
 
 /* Longest {id|name} value of a mapping reference, in bytes. */
 #define KT_TOPDESK_REF_MAX 255
-/* Page size of a poll when the mapping names none, the largest it may
+/* Page size of a poll when the chain names none, the largest it may
  * name, and TOPdesk's largest page (asked for past one busy instant). */
 #define KT_TOPDESK_PAGE_DEFAULT 100
 #define KT_TOPDESK_PAGE_SIZE_MAX 1000
@@ -30,6 +31,13 @@ int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *
 			  const char *page, struct kt_http_request *out, struct kt_err *err);
 int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
 			 struct kt_inbound_list *out, struct kt_err *err);
+
+/* --- `keten supplier check` (topdesk_check.c), as keten/adapter.h says --- */
+
+int kt_topdesk_build_check(const json_t *supplier, int i, struct kt_http_request *out,
+			   struct kt_err *err);
+int kt_topdesk_read_check(const json_t *supplier, int i, const struct kt_answer *a,
+			  struct kt_err *err);
 
 /* --- the mapping (topdesk_map.c) --- */
 
@@ -61,8 +69,10 @@ int kt_topdesk_is_us(const json_t *mapping, const json_t *person);
  * integrator internal, the others public). */
 int kt_topdesk_invisible(const json_t *mapping, const char *author);
 
-/* The poll page size: poll_page_size, or KT_TOPDESK_PAGE_DEFAULT. */
-long kt_topdesk_page_size(const json_t *mapping);
+/* The poll page size: the chain's poll.page_size of the supplier (the
+ * poll engine hands it over), else KT_TOPDESK_PAGE_DEFAULT. The same for
+ * a page's request and its reading, which must agree on it. */
+long kt_topdesk_page_size(const json_t *supplier);
 
 /* --- the wire (topdesk_text.c) --- */
 

@@ -14,7 +14,7 @@
 
 static const char *const top_keys[] = {
 	"caller", "integration_user", "entries", "impact", "urgency", "priority",
-	"status_out", "status_in", "comments", "poll_page_size", "rate_limit",
+	"status_out", "status_in", "comments", "rate_limit",
 };
 static const char *const entry_keys[] = {
 	"callType", "category", "subcategory", "entryType", "operatorGroup", "operator",
@@ -271,13 +271,6 @@ static void check_rate_limit(struct check *c, const json_t *obj)
 	pop(c, mark);
 }
 
-static void check_page_size(struct check *c, const json_t *v)
-{
-	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-	    json_integer_value(v) > KT_TOPDESK_PAGE_SIZE_MAX)
-		problem(c, "must be an integer from 1 to %d", KT_TOPDESK_PAGE_SIZE_MAX);
-}
-
 /* The member key of m checked by fn at /key; a problem when it is
  * required and absent. */
 static void member(struct check *c, const json_t *m, const char *key, int required,
@@ -322,7 +315,6 @@ int kt_topdesk_check_mapping(const json_t *mapping, struct kt_err *err)
 	member(&c, mapping, "status_out", 0, check_status_out);
 	member(&c, mapping, "status_in", 0, check_status_in);
 	member(&c, mapping, "comments", 0, check_comments);
-	member(&c, mapping, "poll_page_size", 0, check_page_size);
 	member(&c, mapping, "rate_limit", 0, check_rate_limit);
 	if (c.n > 0)
 		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping",
@@ -396,9 +388,10 @@ int kt_topdesk_invisible(const json_t *mapping, const char *author)
 	return author && strcmp(author, "integrator") == 0;
 }
 
-long kt_topdesk_page_size(const json_t *mapping)
+long kt_topdesk_page_size(const json_t *supplier)
 {
-	const json_t *v = json_object_get(mapping, "poll_page_size");
+	const json_t *v = json_object_get(json_object_get(supplier, "poll"), "page_size");
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
 
-	return json_is_integer(v) ? (long)json_integer_value(v) : KT_TOPDESK_PAGE_DEFAULT;
+	return n >= 1 && n <= KT_TOPDESK_PAGE_SIZE_MAX ? (long)n : KT_TOPDESK_PAGE_DEFAULT;
 }

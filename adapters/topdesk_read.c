@@ -213,7 +213,7 @@ int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *
 			  const char *page, struct kt_http_request *out, struct kt_err *err)
 {
 	char when[KT_TOPDESK_TIME_SIZE], fiql[80];
-	long size = kt_topdesk_page_size(json_object_get(supplier, "mapping"));
+	long size = kt_topdesk_page_size(supplier);
 	struct kt_buf url;
 	int all = 0;
 
@@ -259,7 +259,7 @@ static int next_page(struct kt_inbound_list *out, size_t n, long size, int all,
 
 /* A page of incidents: each one made for a leg (its externalNumber a
  * uuid) gives its status. */
-static int read_page(const json_t *mapping, const json_t *doc, struct kt_inbound_list *out,
+static int read_page(const json_t *supplier, const json_t *doc, struct kt_inbound_list *out,
 		     struct kt_err *err)
 {
 	char first[KT_TOPDESK_TIME_SIZE] = "", when[KT_TOPDESK_TIME_SIZE] = "";
@@ -276,12 +276,12 @@ static int read_page(const json_t *mapping, const json_t *doc, struct kt_inbound
 		if (i == 0)
 			memcpy(first, when, sizeof(first));
 		if (kt_is_uuid(json_string_value(json_object_get(inc, "externalNumber"))) &&
-		    add_state(out, mapping, inc, when, err))
+		    add_state(out, json_object_get(supplier, "mapping"), inc, when, err))
 			return KT_ERR;
 	}
 	if (*when && !(out->high_water = strdup(when)))
 		return out_of_memory(err);
-	return next_page(out, json_array_size(doc), kt_topdesk_page_size(mapping), all, first,
+	return next_page(out, json_array_size(doc), kt_topdesk_page_size(supplier), all, first,
 			 when, err);
 }
 
@@ -294,7 +294,7 @@ int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct 
 	(void)feed;
 	if (kt_topdesk_list(a, "the poll", &doc, err))
 		return KT_ERR;
-	rc = read_page(json_object_get(supplier, "mapping"), doc, out, err);
+	rc = read_page(supplier, doc, out, err);
 	if (rc != KT_OK)
 		kt_inbound_list_release(out);
 	json_decref(doc);

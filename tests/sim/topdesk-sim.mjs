@@ -93,9 +93,14 @@ let lastMs = 0;
 // TOPdesk writes dates as "2026-11-25T19:40:00.000+0000".
 const topdeskDate = (ms) => new Date(ms).toISOString().replace('Z', '+0000');
 const parseDate = (s) => Date.parse(String(s).replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
-// A modification time: now, later than any before, unless a test sets one.
+// A modification time: now, later than any before, unless a test sets one
+// (and then the ones after it come later still, as TOPdesk's clock would).
 function stamp(at) {
-	if (at !== undefined) return parseDate(at);
+	if (at !== undefined) {
+		const ms = parseDate(at);
+		lastMs = Math.max(lastMs, ms);
+		return ms;
+	}
 	lastMs = Math.max(Date.now(), lastMs + 1);
 	return lastMs;
 }

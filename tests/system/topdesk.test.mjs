@@ -4,8 +4,13 @@
 // the leg id), a type without an entry is refused at routing, an operator's
 // status change, public action and work note come back by the automated
 // action's push with the right visibility, a resolution resolves the leg,
-// a create whose answer was lost is found by the lookup and a comment whose
-// answer was lost by its marker: neither is written twice.
+// a reopen and a close reach the incident (flags, processing status, the
+// reason as an action), a wrong mapping is an import error and `keten
+// supplier check` tries the credentials and queries live, a create
+// whose answer was lost is found by the lookup and a comment whose answer
+// was lost by its marker: neither is written twice; a second, polled
+// supplier on the same TOPdesk gets its statuses back by FIQL pages, also
+// past one busy instant.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,6 +23,7 @@ import { view } from './lib/tickets.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const KEY = 'acme-topdesk';
+const POLLED = 'acme-topdesk-polled';
 const PASSWORD = 'app-password-1';
 const PUSH_TOKEN = 'push-token-1';
 const CALLER = 'c0ffee00-0000-4000-8000-00000000ca11';
@@ -51,6 +57,14 @@ function chain(sims) {
     inbound: { secret_ref: 'env:KETEN_TOPDESK_PUSH' }, mapping });
   doc.services.push({ key: 'acme-desk', customer: 'acme', name: 'Desk Acme', default_component: 'desk',
     components: [{ key: 'desk', name: 'Service desk', kind: 'application', supplier: KEY }] });
+  // The same TOPdesk once more, polled (its changes are never pushed here):
+  // two suppliers keep the push path and the poll path apart.
+  doc.suppliers.push({ key: POLLED, name: 'Acme TOPdesk (polled)', adapter: 'topdesk',
+    endpoint: td.url, secret_ref: 'env:KETEN_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
+    mapping, poll: { interval_ms: 300, overlap_ms: 2000, page_size: 2 } });
+  doc.services.push({ key: 'acme-desk-polled', customer: 'acme', name: 'Polled desk Acme',
+    default_component: 'desk-polled',
+    components: [{ key: 'desk-polled', name: 'Polled desk', kind: 'application', supplier: POLLED }] });
   return doc;
 }
 
@@ -71,7 +85,7 @@ async function startTopdesk(brokerUrl, dir) {
 
 before(async () => {
   s = await startStack({ chain,
-    config: { KETEN_TOPDESK_PASSWORD: PASSWORD, KETEN_TOPDESK_PUSH: PUSH_TOKEN,
+    config: { KETEN_TOPDESK_PASSWORD: PASSWORD, KETEN_TOPDESK_PUSH: PUSH_TOKEN, KETEN_POLL_TICK_MS: '200',
       KETEN_SUPPLIER_TIMEOUT_MS: '1500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '300' } });
   sim = await startTopdesk(s.url, s.dir);
   td.url = sim.url;
@@ -89,12 +103,12 @@ after(async () => {
   await s.stop();
 });
 
-const file = (type, summary, extra = {}) => s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
-  service: s.services['acme-desk'], type, summary, description: 'Line one\nline <two> & more',
-  impact: 2, urgency: 1, ...extra } });
+const file = (type, summary, extra = {}, service = 'acme-desk') => s.api('POST', '/v1/tickets', {
+  key: s.keys.acme, body: { service: s.services[service], type, summary,
+    description: 'Line one\nline <two> & more', impact: 2, urgency: 1, ...extra } });
 
 const legOf = async (ticket) => psql(s.db, 'SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id' +
-  ` WHERE l.ticket_id = '${ticket}' AND p.key = '${KEY}'`);
+  ` WHERE l.ticket_id = '${ticket}' AND p.key IN ('${KEY}', '${POLLED}')`);
 const legRow = async (leg) => {
   const [status, ext] = (await psql(s.db, `SELECT status, coalesce(external_id, '') FROM legs WHERE id = '${leg}'`)).split('|');
   return { status, ext };
@@ -106,8 +120,8 @@ const settled = (leg) => eventually(async () =>
 30000, 'the leg\'s messages done');
 
 // A ticket of type at TOPdesk, linked: {ticket, leg, incident}.
-async function delivered(type, summary) {
-  const r = await file(type, summary);
+async function delivered(type, summary, service) {
+  const r = await file(type, summary, {}, service);
   assert.equal(r.status, 201, r.text);
   const leg = await legOf(r.json.id);
   const ext = await eventually(async () => (await legRow(leg)).ext, 20000, 'the leg linked');
@@ -141,11 +155,22 @@ test('a create lands in its type\'s call type with TOPdesk\'s fields; a type wit
   assert.equal(r.json.error.code, 'type_not_accepted');
 });
 
+test('keten supplier check: the credentials, the API version and the two FIQL queries, live', async () => {
+  const env = { ...s.env, KETEN_SUPPLIER_CA: certs().ca };
+  let r = keten(['supplier', 'check', KEY], { ...env, KETEN_TOPDESK_PASSWORD: PASSWORD });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal((r.stdout.match(/^check \d: GET \S+: ok$/gm) || []).length, 3, r.stdout);
+  r = keten(['supplier', 'check', KEY], { ...env, KETEN_TOPDESK_PASSWORD: 'not-the-password' });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /check 0: GET \S+\/tas\/api\/version: HTTP 401/);
+  assert.match(r.stdout + r.stderr, /application password/);
+});
+
 test('a wrong topdesk mapping is an import error at its path, and nothing changes', async () => {
   const doc = chain(s.sims);
   const td = doc.suppliers.find((x) => x.key === KEY);
   td.mapping = { ...mapping, caller: {}, entries: { incident: { category: { name: 'Netwerk' } } },
-    poll_page_size: 5000 };
+    colour: 'blue' };
   const file = path.join(s.dir, 'bad-chain.json');
   writeFileSync(file, JSON.stringify(doc, null, 2));
   const before = await psql(s.db, `SELECT mapping::text FROM suppliers WHERE key = '${KEY}'`);
@@ -153,7 +178,7 @@ test('a wrong topdesk mapping is an import error at its path, and nothing change
     const r = keten(['chain', 'import', ...opts, file], s.env);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const at = `/suppliers/${doc.suppliers.indexOf(td)}/mapping`;
-    for (const p of ['/caller', '/entries/incident', '/poll_page_size']) {
+    for (const p of ['/colour', '/caller', '/entries/incident']) {
       assert.ok(r.stderr.includes(`${at}${p}: `), `${p} in:\n${r.stderr}`);
     }
   }
@@ -200,6 +225,30 @@ test('an operator\'s status change, public action and work note come back by pus
   c = await change({ processingStatus: 'Opgelost', completed: true });
   assert.equal(c.push.status, 200, JSON.stringify(c.push));
   await eventually(async () => (await legRow(t.leg)).status === 'resolved', 10000, 'leg resolved');
+
+  // The customer reopens: TOPdesk's incident is completed no more, back in
+  // progress, with the reason as an action the caller sees.
+  const reason = 'Still dropping in Delft';
+  let r = await s.api('POST', `/v1/tickets/${t.ticket.id}/reopen`, { key: s.keys.acme, body: { reason } });
+  assert.equal(r.status, 200, r.text);
+  await settled(t.leg);
+  let [inc] = await incidentOf(t.leg);
+  assert.equal(inc.completed, false);
+  assert.equal(inc.processingStatus.name, 'In behandeling');
+  const why = inc.actions.find((a) => a.plainText.startsWith(reason));
+  assert.ok(why, JSON.stringify(inc.actions));
+  assert.equal(why.invisibleForCaller, false);
+  assert.equal(why.operator.id, US, 'written by Keten\'s operator');
+
+  // Resolved again at TOPdesk, then the customer confirms: closed there too.
+  c = await change({ processingStatus: 'Opgelost', completed: true });
+  await eventually(async () => (await legRow(t.leg)).status === 'resolved', 10000, 'leg resolved again');
+  r = await s.api('POST', `/v1/tickets/${t.ticket.id}/close`, { key: s.keys.acme });
+  assert.equal(r.status, 200, r.text);
+  await settled(t.leg);
+  [inc] = await incidentOf(t.leg);
+  assert.equal(inc.closed, true);
+  assert.equal(inc.processingStatus.name, 'Gesloten');
 });
 
 test('a customer\'s comment becomes a public action once, even when its answer is lost', async () => {
@@ -252,4 +301,32 @@ test('a create whose answer is lost is found by externalNumber and never duplica
   const lookups = (await sim.control('GET', '/_sim/received')).filter((x) => x.method === 'GET' &&
     x.path.includes(`externalNumber%3D%3D${leg}`));
   assert.ok(lookups.length >= 1, 'looked up before any re-create');
+});
+
+test('polled: status changes come back by FIQL pages, also past one busy instant', async () => {
+  const legs = [];
+  for (const n of [1, 2, 3]) legs.push(await delivered('incident', `Polled ${n}`, 'acme-desk-polled'));
+  const change = (t, body) => sim.control('POST', '/_sim/change', { incident: t.incident.id, push: false, ...body });
+
+  await change(legs[0], { processingStatus: 'In behandeling' });
+  await eventually(async () => (await legRow(legs[0].leg)).status === 'in_progress', 15000,
+    'the polled status');
+  // Three incidents changed at one instant, two to a page: the page past
+  // that instant asks for all of it (creationDate marks it).
+  const at = new Date(Date.now() + 500).toISOString();
+  for (const t of legs) await change(t, { processingStatus: 'Wacht op klant', at });
+  for (const t of legs) {
+    await eventually(async () => (await legRow(t.leg)).status === 'pending_customer', 15000,
+      `${t.incident.number} pending the customer`);
+  }
+  const polls = (await sim.control('GET', '/_sim/received')).filter((x) => x.method === 'GET' &&
+    x.path.startsWith('/tas/api/incidents?query=modificationDate'));
+  assert.ok(polls.every((x) => x.path.includes('&all=true') && x.answered !== 400), JSON.stringify(polls.at(-1)));
+  assert.ok(polls.some((x) => x.path.includes('pageSize=10000') && x.path.includes('creationDate')),
+    'a page of the whole busy instant');
+  await change(legs[1], { processingStatus: 'Opgelost', completed: true });
+  await eventually(async () => (await legRow(legs[1].leg)).status === 'resolved', 15000, 'resolved by poll');
+  // Nothing the push supplier made was taken by the polled one.
+  assert.equal(await psql(s.db, `SELECT count(*) FROM legs l JOIN suppliers p ON p.id = l.supplier_id
+    WHERE p.key = '${POLLED}'`), '3');
 });

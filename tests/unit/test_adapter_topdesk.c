@@ -76,15 +76,17 @@ static void each_case(const char *dir, void (*fn)(const char *name, const json_t
 }
 
 /* The supplier of a case: the golden mapping with the case's "mapping"
- * members (null removes one; a null "mapping" leaves none) and its
- * "endpoint". */
+ * members (null removes one; a null "mapping" leaves none), its
+ * "endpoint", and the chain's poll settings (page_size 3) the poll engine
+ * hands over. */
 static json_t *supplier_of(const json_t *c)
 {
 	const json_t *over = json_object_get(c, "mapping");
 	const json_t *ep = json_object_get(c, "endpoint");
 	json_t *mapping = load_json(DATA "mapping.json");
-	json_t *s = json_pack("{s:s, s:s}", "key", "acme-topdesk", "endpoint",
-			      ep ? json_string_value(ep) : ENDPOINT);
+	json_t *s = json_pack("{s:s, s:s, s:{s:i, s:i}}", "key", "acme-topdesk", "endpoint",
+			      ep ? json_string_value(ep) : ENDPOINT, "poll", "interval_ms", 60000,
+			      "page_size", 3);
 	const char *key;
 	json_t *v;
 
@@ -497,12 +499,24 @@ static void test_poll_requests(void **state)
 	json_t *supplier = supplier_of(c);
 
 	(void)state;
-	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+	for (size_t i = 0; i <= N_ELEMS(cases); i++) {
 		struct kt_http_request req = { 0 };
 		struct kt_err err = { 0 };
 		char url[600];
-		int rc = topdesk()->build_poll(supplier, cases[i].feed, cases[i].since,
-					       cases[i].page, &req, &err);
+		int rc;
+
+		if (i == N_ELEMS(cases)) {
+			/* without the chain's poll settings: 100 a page */
+			json_object_del(supplier, "poll");
+			assert_int_equal(topdesk()->build_poll(supplier, "incidents",
+							       "2026-11-25T19:00:00Z", NULL, &req, &err),
+					 KT_OK);
+			assert_non_null(strstr(req.url, "&pageSize=100&"));
+			kt_http_request_release(&req);
+			break;
+		}
+		rc = topdesk()->build_poll(supplier, cases[i].feed, cases[i].since, cases[i].page,
+					   &req, &err);
 
 		if (!cases[i].url) {
 			if (rc != KT_ERR || strcmp(err.code, "adapter_build") != 0)
@@ -592,6 +606,67 @@ static void test_long_action(void **state)
 	free(memo);
 }
 
+/* keten supplier check: the version, then the lookup's and the poll's
+ * FIQL queries, each asked once; then no more checks. */
+static void test_live_checks(void **state)
+{
+	static const char *const urls[] = {
+		ENDPOINT "tas/api/version",
+		ENDPOINT "tas/api/incidents?query=externalNumber%3D%3D"
+			 "00000000-0000-4000-8000-000000000000&all=true",
+		ENDPOINT "tas/api/incidents?query=modificationDate%3Dgt%3D2999-01-01T00%3A00%3A00.000Z"
+			 "&sort=modificationDate:asc&all=true&pageSize=3&fields=id%2Cnumber%2C"
+			 "externalNumber%2CmodificationDate%2CprocessingStatus%2Ccompleted%2Cclosed",
+	};
+	static const struct {
+		int i;
+		long http;
+		const char *body;
+		int ok;
+	} answers[] = {
+		{ 0, 200, "{\"version\": \"3.5.0\"}", 1 },
+		{ 0, 200, "{\"version\": \"3.3\"}", 1 },
+		{ 0, 200, "{\"version\": \"10.0.1\"}", 1 },
+		{ 0, 200, "{\"version\": \"3.2.9\"}", 0 },
+		{ 0, 200, "{\"version\": \"2.9.0\"}", 0 },
+		{ 0, 200, "{}", 0 },
+		{ 0, 401, "[{\"message\": \"no\"}]", 0 },
+		{ 1, 204, "", 1 },
+		{ 1, 200, "[]", 1 },
+		{ 1, 400, "[{\"message\": \"unknown field\"}]", 0 },
+		{ 1, 403, "", 0 },
+		{ 2, 204, "", 1 },
+		{ 2, 200, "{\"id\": 1}", 0 },
+	};
+	json_t *c = json_object(), *supplier = supplier_of(c);
+	struct kt_http_request req = { 0 };
+	struct kt_err err = { 0 };
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(topdesk()->build_check(supplier, i, &req, &err), KT_OK);
+		assert_string_equal(req.method, "GET");
+		assert_string_equal(req.url, urls[i]);
+		assert_null(req.body);
+		kt_http_request_release(&req);
+	}
+	assert_int_equal(topdesk()->build_check(supplier, 3, &req, &err), KT_OK);
+	assert_null(req.url);
+	for (size_t i = 0; i < N_ELEMS(answers); i++) {
+		struct kt_answer a = { .http_status = answers[i].http, .body = answers[i].body,
+				       .len = strlen(answers[i].body) };
+		int rc = topdesk()->read_check(supplier, answers[i].i, &a, &err);
+
+		if (answers[i].ok ? rc != KT_OK
+				  : rc != KT_ERR || strcmp(err.code, "mapping_unknown_value") != 0 ||
+					    json_array_size(err.details) != 1)
+			fail_msg("answer %zu: rc %d, code \"%s\"", i, rc, err.code);
+		kt_err_release(&err);
+	}
+	json_decref(supplier);
+	json_decref(c);
+}
+
 static void test_read_error(void **state)
 {
 	static const struct {
@@ -635,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_poll_requests),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_long_action),
+		cmocka_unit_test(test_live_checks),
 		cmocka_unit_test(test_read_error),
 	};
 
