@@ -18,26 +18,14 @@
 
 #include "keten/adapter.h"
 #include "testutil.h"
+#include "adapter_testutil.h"
 
 #define DATA "tests/unit/data/topdesk/"
 #define ENDPOINT "https://acme.topdesk.example/"
 
 static const struct kt_adapter *topdesk(void)
 {
-	const struct kt_adapter *a = kt_adapter_find("topdesk");
-
-	assert_non_null(a);
-	return a;
-}
-
-static json_t *load_json(const char *path)
-{
-	json_error_t jerr;
-	json_t *v = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-
-	if (!v)
-		fail_msg("\"%s\": %s", path, jerr.text);
-	return v;
+	return kt_test_adapter("topdesk");
 }
 
 static int by_name(const void *a, const void *b)
@@ -68,7 +56,7 @@ static void each_case(const char *dir, void (*fn)(const char *name, const json_t
 		json_t *c;
 
 		kt_test_join(path, dir, names[i]);
-		c = load_json(path);
+		c = kt_test_load_json(path);
 		fn(names[i], c, arg);
 		json_decref(c);
 		free(names[i]);
@@ -83,7 +71,7 @@ static json_t *supplier_of(const json_t *c)
 {
 	const json_t *over = json_object_get(c, "mapping");
 	const json_t *ep = json_object_get(c, "endpoint");
-	json_t *mapping = load_json(DATA "mapping.json");
+	json_t *mapping = kt_test_load_json(DATA "mapping.json");
 	json_t *s = json_pack("{s:s, s:s, s:{s:i, s:i}}", "key", "acme-topdesk", "endpoint",
 			      ep ? json_string_value(ep) : ENDPOINT, "poll", "interval_ms", 60000,
 			      "page_size", 3);
@@ -105,7 +93,7 @@ static json_t *supplier_of(const json_t *c)
 /* The golden leg view with the case's "view" members and "leg" members. */
 static json_t *view_of(const json_t *c)
 {
-	json_t *view = load_json(DATA "leg_view.json");
+	json_t *view = kt_test_load_json(DATA "leg_view.json");
 
 	json_object_update(view, json_object_get(c, "view"));
 	json_object_update(json_object_get(view, "leg"), json_object_get(c, "leg"));
@@ -424,7 +412,7 @@ static void test_mapping(void **state)
 /* One entry per process: a type without an entry is refused at routing. */
 static void test_accepts_type(void **state)
 {
-	json_t *mapping = load_json(DATA "mapping.json");
+	json_t *mapping = kt_test_load_json(DATA "mapping.json");
 
 	(void)state;
 	assert_non_null(topdesk()->accepts_type);
