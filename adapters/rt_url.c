@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/url.h"
 #include "rt_int.h"
 
 #define HTTPS_PREFIX "https://"
@@ -64,17 +65,13 @@ int rt_url_append(char **buf, size_t *len, const char *s)
 
 int rt_url_append_encoded(char **buf, size_t *len, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	struct kt_buf enc;
+	int rc;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-		int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9') || strchr("-._~", *p);
-
-		if (append_n(buf, len, plain ? (const char *)p : enc, plain ? 1 : 3) != 0)
-			return -1;
-	}
-	return 0;
+	kt_buf_init(&enc, 3 * strlen(s));
+	rc = kt_url_pcts(&enc, s) == KT_OK ? append_n(buf, len, kt_buf_str(&enc), enc.len) : -1;
+	kt_buf_release(&enc);
+	return rc;
 }
 
 int rt_get(struct kt_http_request *out, const char *base, const char *path, const char *query,

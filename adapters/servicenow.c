@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/utf8.h"
+#include "base/url.h"
 #include "servicenow.h"
 #include "servicenow_check.h"
 #include "servicenow_feed.h"
@@ -83,11 +84,11 @@ int kt_sn_list(const json_t *supplier, const char *table, struct kt_buf *q, cons
 		return KT_ERR;
 	}
 	kt_buf_adds(&url, "/api/now/v2/table/");
-	kt_sn_url_encode(&url, table);
+	kt_url_pcts(&url, table);
 	kt_buf_adds(&url, "?sysparm_query=");
-	kt_sn_url_encode(&url, kt_buf_str(q));
+	kt_url_pcts(&url, kt_buf_str(q));
 	kt_buf_adds(&url, "&sysparm_fields=");
-	kt_sn_url_encode(&url, fields);
+	kt_url_pcts(&url, fields);
 	kt_buf_addf(&url, "&sysparm_limit=%ld%s", limit, extra);
 	if (q->failed)
 		url.failed = 1;
@@ -204,7 +205,7 @@ static int call(const struct kt_adapter_msg *msg, const char *method, const char
 	}
 	for (size_t i = 0; path[i]; i++) {
 		if (i % 2)
-			kt_sn_url_encode(&url, path[i]);
+			kt_url_pcts(&url, path[i]);
 		else
 			kt_buf_adds(&url, path[i]);
 	}

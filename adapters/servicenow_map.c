@@ -620,21 +620,6 @@ const char *kt_sn_level(const json_t *mapping, const char *key, long level, char
 	return buf;
 }
 
-int kt_sn_url_encode(struct kt_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-
-		if (is_alnum((char)*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~')
-			kt_buf_add(b, p, 1);
-		else
-			kt_buf_add(b, esc, 3);
-	}
-	return b->failed ? KT_ERR : KT_OK;
-}
-
 /* s matches tpl, where 'd' stands for a digit and anything else for itself. */
 static int matches(const char *s, const char *tpl)
 {

@@ -70,10 +70,6 @@ int kt_sn_author_public(const json_t *mapping, const char *author);
 const char *kt_sn_level(const json_t *mapping, const char *key, long level, char *buf,
 			size_t n);
 
-/* Appends s to b percent-encoded for a URL query value (all but
- * unreserved characters). As kt_buf_adds. */
-int kt_sn_url_encode(struct kt_buf *b, const char *s);
-
 /* A ServiceNow date-time ("YYYY-MM-DD HH:MM:SS") as RFC 3339 UTC into out
  * (21 bytes); -1 when date is not one. */
 int kt_sn_date_to_rfc3339(const char *date, char out[21]);

@@ -313,7 +313,7 @@ static int incident_url(struct kt_buf *b, const struct kt_adapter_msg *msg, cons
 		return refuse(err, "the leg has no TOPdesk incident id yet");
 	if (kt_topdesk_url(b, msg->supplier, "incidents/id/", err))
 		return KT_ERR;
-	kt_topdesk_pct(b, id);
+	kt_url_pcts(b, id);
 	kt_buf_adds(b, suffix);
 	return b->failed ? out_of_memory(err) : KT_OK;
 }
@@ -435,7 +435,7 @@ static int topdesk_build_lookup(const struct kt_adapter_msg *msg, struct kt_http
 		kt_buf_release(&url);
 		return KT_ERR;
 	}
-	kt_topdesk_pct(&url, kt_buf_str(&q));
+	kt_url_pcts(&url, kt_buf_str(&q));
 	kt_buf_release(&q);
 	kt_buf_adds(&url, "&all=true");
 	return kt_topdesk_request(out, "GET", &url, NULL, err);

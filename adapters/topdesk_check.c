@@ -42,7 +42,7 @@ int kt_topdesk_build_check(const json_t *supplier, int i, struct kt_http_request
 		return KT_ERR;
 	}
 	if (i == CHECK_LOOKUP) {
-		kt_topdesk_pct(&url, "externalNumber==" NO_LEG);
+		kt_url_pcts(&url, "externalNumber==" NO_LEG);
 		kt_buf_adds(&url, "&all=true");
 	}
 	return kt_topdesk_request(out, "GET", &url, NULL, err);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "base/buf.h"
+#include "base/url.h"
 #include "keten/adapter.h"
 
 /* Longest {id|name} value of a mapping reference, in bytes. */
@@ -93,9 +94,6 @@ int kt_topdesk_request(struct kt_http_request *out, const char *method, struct k
  * entries. KT_ERR (supplier "adapter_reply") for any other answer. */
 int kt_topdesk_list(const struct kt_answer *a, const char *what, json_t **doc,
 		    struct kt_err *err);
-
-/* Appends s percent-encoded (all but RFC 3986's unreserved characters). */
-int kt_topdesk_pct(struct kt_buf *b, const char *s);
 
 /* Appends len bytes of plain text s as TOPdesk's HTML subset: &, <, >
  * and " escaped, line breaks as <br>. */

@@ -230,10 +230,10 @@ int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *
 		kt_buf_release(&url);
 		return KT_ERR;
 	}
-	kt_topdesk_pct(&url, fiql);
+	kt_url_pcts(&url, fiql);
 	kt_buf_addf(&url, "&sort=modificationDate:asc&all=true&pageSize=%ld&fields=",
 		    all ? (long)KT_TOPDESK_PAGE_MAX : size);
-	kt_topdesk_pct(&url, all ? FIELDS_ALL : FIELDS);
+	kt_url_pcts(&url, all ? FIELDS_ALL : FIELDS);
 	return kt_topdesk_request(out, "GET", &url, NULL, err);
 }
 

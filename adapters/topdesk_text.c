@@ -71,22 +71,6 @@ int kt_topdesk_url(struct kt_buf *b, const json_t *supplier, const char *path,
 	return b->failed ? kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory") : KT_OK;
 }
 
-int kt_topdesk_pct(struct kt_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
-			kt_buf_add(b, p, 1);
-		else
-			kt_buf_add(b, enc, 3);
-	}
-	return b->failed ? KT_ERR : KT_OK;
-}
-
 int kt_topdesk_html(struct kt_buf *b, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
