@@ -71,8 +71,8 @@ deploy/certs.sh "$var/certs" || die "deploy/certs.sh failed"
 say "certificates in var/certs (CA: var/certs/ca.pem)"
 
 # The suppliers' secrets, made once and kept in var/secrets.env (mode 600):
-# a webhook supplier's Standard Webhooks secret, a ServiceNow's API
-# password and push token.
+# a webhook supplier's Standard Webhooks secret, a ServiceNow's or
+# TOPdesk's API password and push token.
 umask 077
 touch "$var/secrets.env"
 chmod 600 "$var/secrets.env"
@@ -158,6 +158,10 @@ start_sim() { # key adapter port envname pushenv
 			env SIM_PASSWORD="${!envname}" SIM_TOKEN="${!pushenv}" \
 			node tests/sim/servicenow-sim.mjs --key "$key" "${common[@]}" \
 			--user svc.keten --push ;;
+	topdesk)
+		start "sim-$key" "$var/sim-$key.log" \
+			env SIM_PASSWORD="${!envname}" SIM_PUSH_TOKEN="${!pushenv}" \
+			node tests/sim/topdesk-sim.mjs --key "$key" "${common[@]}" --login keten ;;
 	*) die "the quick start has no simulator for adapter $adapter (supplier $key)" ;;
 	esac
 }
@@ -244,6 +248,24 @@ Keten is ready at $url. In another terminal:
       "comment": "A technician comes at 14:00.", "work_note": "spare part from stock"}' >/dev/null
   sleep 2; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
     "\$KETEN_URL/v1/tickets/\$P" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
+
+  # a broken door goes to FacilityCo, which runs TOPdesk (its simulator): an incident with
+  # call type Storing; an operator takes it up with a note for the caller, and the automated
+  # action pushes it back
+  D=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
+    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "building",
+         "summary": "Front door does not close", "description": "Since this morning.",
+         "impact": 3, "urgency": 2}' |
+    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$D"
+  sleep 2; N=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$D" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
+  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' "https://127.0.0.1:9104/_sim/change" \\
+    -d '{"incident": "'"\$N"'", "processingStatus": "In behandeling",
+         "action": "The locksmith comes at 15:00.", "invisible": false}' >/dev/null
+  sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$D" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
       [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
 
   # the other customer (globex) does not see it: 404

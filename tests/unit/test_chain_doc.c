@@ -275,7 +275,7 @@ static void test_demo_chain(void **state)
 	assert_int_equal(doc->n_customers, 2);
 	assert_string_equal(doc->customers[0].key, "acme");
 	assert_string_equal(doc->customers[1].key, "globex");
-	assert_int_equal(doc->n_suppliers, 3);
+	assert_int_equal(doc->n_suppliers, 4);
 	assert_string_equal(doc->suppliers[0].key, "netco");
 	assert_string_equal(doc->suppliers[1].key, "hostco");
 	/* A ServiceNow supplier, which takes only the types its mapping has an
@@ -283,6 +283,8 @@ static void test_demo_chain(void **state)
 	assert_string_equal(doc->suppliers[2].key, "servco");
 	assert_string_equal(doc->suppliers[2].ticket_types, "{incident}");
 	assert_string_equal(doc->suppliers[0].ticket_types, "");
+	assert_string_equal(doc->suppliers[3].key, "facilityco");
+	assert_string_equal(doc->suppliers[3].ticket_types, "{incident}");
 	assert_int_equal(doc->n_services, 2);
 	/* The agreements the quick start shows: contracts, an SLA, a rule,
 	 * items, alternates and a supplier whose name the customer never sees. */
@@ -298,7 +300,7 @@ static void test_demo_chain(void **state)
 	assert_int_equal(json_array_size(s->rules), 1);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(s->rules, 0), "component")), "accounts");
-	assert_int_equal(s->n_components, 5);
+	assert_int_equal(s->n_components, 6);
 	/* Pre-order, with parents and depths. */
 	assert_string_equal(s->components[0].key, "workplace");
 	assert_null(s->components[0].parent_key);
@@ -321,6 +323,8 @@ static void test_demo_chain(void **state)
 	assert_null(s->components[3].parent_key);
 	assert_string_equal(s->components[4].key, "printing");
 	assert_string_equal(s->components[4].supplier, "servco");
+	assert_string_equal(s->components[5].key, "building");
+	assert_string_equal(s->components[5].supplier, "facilityco");
 	s = &doc->services[1];
 	assert_string_equal(s->key, "globex-hosting");
 	assert_string_equal(s->customer, "globex");
