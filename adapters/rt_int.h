@@ -80,8 +80,8 @@ char *rt_id_of(const json_t *v);
 /* Poll (rt_poll.c). */
 int rt_build_poll(const json_t *supplier, const char *feed, const char *since,
 		  const char *page, struct kt_http_request *out, struct kt_err *err);
-int rt_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
-		 struct kt_inbound_list *out, struct kt_err *err);
+int rt_read_poll(const json_t *supplier, const char *feed, const char *page,
+		 const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
 
 /* Live checks (rt_check.c). */
 int rt_build_check(const json_t *supplier, int i, struct kt_http_request *out,

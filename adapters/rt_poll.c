@@ -149,8 +149,8 @@ static int read_paging(const json_t *doc, const json_t *items, struct kt_inbound
 	return KT_OK;
 }
 
-int rt_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
-		 struct kt_inbound_list *out, struct kt_err *err)
+int rt_read_poll(const json_t *supplier, const char *feed, const char *page,
+		 const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err)
 {
 	const json_t *m = json_object_get(supplier, "mapping");
 	json_t *doc;
@@ -158,6 +158,7 @@ int rt_read_poll(const json_t *supplier, const char *feed, const struct kt_answe
 	size_t i;
 	int rc = KT_OK;
 
+	(void)page;
 	if (!feed || strcmp(feed, FEED) != 0)
 		return rt_err_build(err, "RT has no poll feed \"%s\"", feed ? feed : "");
 	if (!(doc = rt_answer_json(a, err)))

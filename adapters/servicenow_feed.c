@@ -269,14 +269,15 @@ static void reader_init(struct reader *r, const json_t *supplier, enum kt_err_cl
 	r->out = out;
 }
 
-int kt_sn_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
-		    struct kt_inbound_list *out, struct kt_err *err)
+int kt_sn_read_poll(const json_t *supplier, const char *feed, const char *page,
+		    const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err)
 {
 	const struct feed *f = feed_of(feed);
 	struct reader r;
 	json_t *doc, *items;
 	int rc;
 
+	(void)page;
 	reader_init(&r, supplier, KT_EC_SUPPLIER, "adapter_reply", out);
 	if (!f)
 		return kt_err_set(err, KT_EC_INVALID, "adapter_reply", "no poll feed \"%s\"",

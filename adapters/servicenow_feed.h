@@ -11,8 +11,8 @@
 /* See struct kt_adapter: build_poll, read_poll and read_inbound. */
 int kt_sn_build_poll(const json_t *supplier, const char *feed, const char *since,
 		     const char *page, struct kt_http_request *out, struct kt_err *err);
-int kt_sn_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
-		    struct kt_inbound_list *out, struct kt_err *err);
+int kt_sn_read_poll(const json_t *supplier, const char *feed, const char *page,
+		    const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
 int kt_sn_read_inbound(const json_t *supplier, const struct kt_answer *push,
 		       struct kt_inbound_list *out, struct kt_err *err);
 

@@ -30,8 +30,9 @@ int kt_topdesk_read_inbound(const json_t *supplier, const struct kt_answer *push
 			    struct kt_inbound_list *out, struct kt_err *err);
 int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *since,
 			  const char *page, struct kt_http_request *out, struct kt_err *err);
-int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
-			 struct kt_inbound_list *out, struct kt_err *err);
+int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const char *page,
+			 const struct kt_answer *a, struct kt_inbound_list *out,
+			 struct kt_err *err);
 
 /* --- `keten supplier check` (topdesk_check.c), as keten/adapter.h says --- */
 

@@ -285,13 +285,15 @@ static int read_page(const json_t *supplier, const json_t *doc, struct kt_inboun
 			 when, err);
 }
 
-int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const struct kt_answer *a,
-			 struct kt_inbound_list *out, struct kt_err *err)
+int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const char *page,
+			 const struct kt_answer *a, struct kt_inbound_list *out,
+			 struct kt_err *err)
 {
 	json_t *doc;
 	int rc;
 
 	(void)feed;
+	(void)page;
 	if (kt_topdesk_list(a, "the poll", &doc, err))
 		return KT_ERR;
 	rc = read_page(supplier, doc, out, err);

@@ -426,7 +426,7 @@ static void on_page(void *arg, struct kt_transport_answer *a)
 			    o.code, message);
 		return;
 	}
-	if (r->ad->read_poll(r->f.supplier, r->f.feed, &ans, &r->list, &err) != KT_OK ||
+	if (r->ad->read_poll(r->f.supplier, r->f.feed, r->f.page, &ans, &r->list, &err) != KT_OK ||
 	    page_usable(r, &err) != KT_OK) {
 		kt_inbound_list_release(&r->list);
 		page_failed(r, ans.http_status, NULL, err.code, err.message);

@@ -193,11 +193,14 @@ struct kt_adapter {
 	 * ahead, never past a page boundary unseen. */
 	int (*build_poll)(const json_t *supplier, const char *feed, const char *since,
 			  const char *page, struct kt_http_request *out, struct kt_err *err);
-	/* Optional: read one page's answer. Every update carries its
+	/* Optional: read one page's answer; page is the token its request
+	 * was built with (NULL: the first page), so that a page of several
+	 * phases knows which one it reads. Every update carries its
 	 * delivery_id, stable for one supplier change, so a page read twice
 	 * (the overlap, a retry, another node) applies it once. */
-	int (*read_poll)(const json_t *supplier, const char *feed, const struct kt_answer *a,
-			 struct kt_inbound_list *out, struct kt_err *err);
+	int (*read_poll)(const json_t *supplier, const char *feed, const char *page,
+			 const struct kt_answer *a, struct kt_inbound_list *out,
+			 struct kt_err *err);
 	/* Optional (`keten supplier check`): the live checks of the mapping's
 	 * values at the supplier (that a close code, a queue, a status is
 	 * one it knows), which an import cannot make. Check i (from 0) as a

@@ -144,7 +144,8 @@ static int run(const char *cmd, const json_t *in)
 			       ? fail(&err)
 			       : print_request(&req);
 	if (strcmp(cmd, "read-poll") == 0)
-		return rt->read_poll(sup, feed, &a, &list, &err) ? fail(&err) : print_list(&list);
+		return rt->read_poll(sup, feed, json_string_value(json_object_get(in, "page")),
+				     &a, &list, &err) ? fail(&err) : print_list(&list);
 	if (strcmp(cmd, "check") == 0) {
 		if (rt->check_mapping(json_object_get(in, "mapping"), &err))
 			return fail(&err);

@@ -473,7 +473,7 @@ static void test_read_poll(void **state)
 
 	(void)state;
 	/* Keten's own change (transaction 62) is skipped; the agent's two come */
-	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
+	assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 2);
 	assert_null(list.items[0].leg_id);
 	assert_string_equal(list.items[0].external_id, "1");
@@ -495,7 +495,7 @@ static void test_read_poll(void **state)
 	 * Keten's own change would come back */
 	json_decref(sup);
 	sup = supplier("{\"status_in\": {\"stalled\": \"pending_supplier\"}, \"integration_user\": \"nobody\"}");
-	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
+	assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 3);
 	assert_string_equal(list.items[1].delivery_id, "transactions:62");
 	assert_int_equal(list.items[1].status, KT_ST_PENDING_SUPPLIER);
@@ -511,14 +511,14 @@ static void test_read_poll(void **state)
 				"\"Creator\":{\"id\":\"agent\"}}]}" };
 
 		odd.len = strlen(odd.body);
-		assert_int_equal(rt()->read_poll(sup, "transactions", &odd, &list, &err), KT_ERR);
+		assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &odd, &list, &err), KT_ERR);
 		assert_int_equal(err.cls, KT_EC_INVALID);
 		assert_non_null(strstr(err.message, "escalated"));
 		assert_int_equal(list.n, 0);
 		odd.body = "{\"items\":[{\"id\":\"9\",\"ObjectId\":\"1\",\"NewValue\":\"open\","
 			   "\"Created\":\"yesterday\",\"Creator\":{\"id\":\"agent\"}}]}";
 		odd.len = strlen(odd.body);
-		assert_int_equal(rt()->read_poll(sup, "transactions", &odd, &list, &err), KT_ERR);
+		assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &odd, &list, &err), KT_ERR);
 		assert_int_equal(err.cls, KT_EC_SUPPLIER);
 		assert_int_equal(list.n, 0);
 	}
@@ -526,7 +526,7 @@ static void test_read_poll(void **state)
 
 	/* the last page: not full */
 	a = answer("poll_page2.body", 200, &buf);
-	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
+	assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 2);
 	assert_string_equal(list.items[0].external_id, "3");
 	assert_int_equal(list.items[0].status, KT_ST_IN_PROGRESS);
@@ -537,13 +537,13 @@ static void test_read_poll(void **state)
 	free(buf);
 	/* nothing new */
 	a = answer("lookup_none.body", 200, &buf);
-	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_OK);
+	assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 0);
 	assert_null(list.next_page);
 	assert_null(list.high_water);
 	free(buf);
 	a = answer("unauthorized.body", 401, &buf);
-	assert_int_equal(rt()->read_poll(sup, "transactions", &a, &list, &err), KT_ERR);
+	assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &a, &list, &err), KT_ERR);
 	assert_int_equal(err.cls, KT_EC_SUPPLIER);
 	free(buf);
 	json_decref(sup);

@@ -697,7 +697,7 @@ static void test_feeds_golden(void **state)
 			a.http_status = 0;
 			rc = sn()->read_inbound(supplier, &a, &l, &err);
 		} else {
-			rc = sn()->read_poll(supplier, cases[i].feed, &a, &l, &err);
+			rc = sn()->read_poll(supplier, cases[i].feed, NULL, &a, &l, &err);
 		}
 		if (rc != KT_OK)
 			fail_msg("%s: %s", cases[i].name, err.message);
@@ -726,7 +726,7 @@ static void test_poll_paging(void **state)
 	page = json_dumps(doc, 0);
 	a.body = page;
 	a.len = strlen(page);
-	assert_int_equal(sn()->read_poll(supplier, "records", &a, &l, &err), KT_OK);
+	assert_int_equal(sn()->read_poll(supplier, "records", NULL, &a, &l, &err), KT_OK);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.next_page, "2026-11-25 19:41:07|68f66c7fa9fe198101f8e5b3e3f7bc5c");
 	assert_string_equal(l.high_water, "2026-11-25T19:41:07Z");
@@ -736,21 +736,21 @@ static void test_poll_paging(void **state)
 	page = json_dumps(doc, 0);
 	a.body = page;
 	a.len = strlen(page);
-	assert_int_equal(sn()->read_poll(supplier, "records", &a, &l, &err), KT_OK);
+	assert_int_equal(sn()->read_poll(supplier, "records", NULL, &a, &l, &err), KT_OK);
 	assert_null(l.next_page);
 	kt_inbound_list_release(&l);
 	free(page);
 	/* an empty page: 200 [] (v2) or 404 (v1) */
 	a.body = "{\"result\": []}";
 	a.len = strlen(a.body);
-	assert_int_equal(sn()->read_poll(supplier, "journal", &a, &l, &err), KT_OK);
+	assert_int_equal(sn()->read_poll(supplier, "journal", NULL, &a, &l, &err), KT_OK);
 	assert_int_equal(l.n, 0);
 	assert_null(l.next_page);
 	assert_null(l.high_water);
 	a.http_status = 404;
 	a.body = "{\"error\": {\"message\": \"No Record found\"}, \"status\": \"failure\"}";
 	a.len = strlen(a.body);
-	assert_int_equal(sn()->read_poll(supplier, "records", &a, &l, &err), KT_OK);
+	assert_int_equal(sn()->read_poll(supplier, "records", NULL, &a, &l, &err), KT_OK);
 	assert_int_equal(l.n, 0);
 	json_decref(doc);
 	free(body);
@@ -793,7 +793,7 @@ static void test_feeds_garbage(void **state)
 				       .len = strlen(cases[i].body) };
 		struct kt_inbound_list l = { 0 };
 		struct kt_err err = { 0 };
-		int rc = cases[i].feed ? sn()->read_poll(supplier, cases[i].feed, &a, &l, &err)
+		int rc = cases[i].feed ? sn()->read_poll(supplier, cases[i].feed, NULL, &a, &l, &err)
 				       : sn()->read_inbound(supplier, &a, &l, &err);
 
 		if (rc != KT_ERR)
@@ -829,7 +829,7 @@ static void test_journal_cut(void **state)
 	body = json_dumps(doc, 0);
 	a.body = body;
 	a.len = strlen(body);
-	assert_int_equal(sn()->read_poll(supplier, "journal", &a, &l, &err), KT_OK);
+	assert_int_equal(sn()->read_poll(supplier, "journal", NULL, &a, &l, &err), KT_OK);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(strlen(l.items[0].comment), 65535);
 	kt_inbound_list_release(&l);

@@ -339,7 +339,7 @@ static void inbound_case(const char *name, const json_t *c, void *arg)
 	char *text;
 	struct kt_answer a = answer_of(c, &text);
 	int rc = push ? topdesk()->read_inbound(supplier, &a, &list, &err)
-		      : topdesk()->read_poll(supplier, "incidents", &a, &list, &err);
+		      : topdesk()->read_poll(supplier, "incidents", NULL, &a, &list, &err);
 
 	if (error) {
 		if (rc != KT_ERR || strcmp(err.code, error) != 0)
