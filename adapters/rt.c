@@ -14,7 +14,6 @@
 #include "rt.h"
 #include "rt_int.h"
 
-#define MARKER_PREFIX "keten:"
 #define MESSAGE_ID_MAX 128
 
 static const json_t *mapping_of(const struct kt_adapter_msg *msg)
@@ -152,7 +151,7 @@ static int marker(const struct kt_adapter_msg *msg, char *buf, size_t n, struct 
 	if (len == 0 || len > MESSAGE_ID_MAX ||
 	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") != len)
 		return rt_err_build(err, "the message id is not fit for a marker");
-	snprintf(buf, n, MARKER_PREFIX "%s", id);
+	snprintf(buf, n, RT_MARKER_PREFIX "%s", id);
 	return KT_OK;
 }
 
@@ -166,7 +165,7 @@ static int comment_searches(const struct kt_adapter_msg *msg)
 static int build_comment_search(const struct kt_adapter_msg *msg, const char *base,
 				struct kt_http_request *out, struct kt_err *err)
 {
-	char mark[sizeof(MARKER_PREFIX) + MESSAGE_ID_MAX], *query;
+	char mark[sizeof(RT_MARKER_PREFIX) + MESSAGE_ID_MAX], *query;
 	json_t *q;
 	int rc;
 
@@ -189,7 +188,7 @@ static int build_comment(const struct kt_adapter_msg *msg, const char *base,
 	const char *text = json_string_value(json_object_get(c, "text"));
 	const char *author = json_string_value(json_object_get(c, "author"));
 	const char *id = ticket_id(msg, err);
-	char mark[sizeof(MARKER_PREFIX) + MESSAGE_ID_MAX], path[64], *content;
+	char mark[sizeof(RT_MARKER_PREFIX) + MESSAGE_ID_MAX], path[64], *content;
 	size_t cut;
 	json_t *doc;
 

@@ -23,6 +23,11 @@
 #define RT_PAGE_DEFAULT 50
 /* Longest id (a ticket's, a transaction's) read from RT. */
 #define RT_ID_MAX 20
+/* Longest poll page token: "m:<id>:" and per message of one listing page
+ * "<txn>,<ticket>,<C|c>,<created>;" (rt_messages.c). */
+#define RT_TOKEN_MAX (RT_ID_MAX + 3 + RT_PAGE_MAX * (2 * RT_ID_MAX + 26))
+/* The first line of Keten's marker under each comment it writes. */
+#define RT_MARKER_PREFIX "keten:"
 
 /* How a comment goes to RT: a comment (internal) or a reply (correspond,
  * which the requestor sees). */
@@ -82,6 +87,20 @@ int rt_build_poll(const json_t *supplier, const char *feed, const char *since,
 		  const char *page, struct kt_http_request *out, struct kt_err *err);
 int rt_read_poll(const json_t *supplier, const char *feed, const char *page,
 		 const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
+
+/* The text of a listing page's messages (rt_messages.c). Appends a
+ * message to the growing list *list (-1 out of memory); the token of the
+ * page that reads the list's text, then goes on at next (NULL: the
+ * listing ended), in a new string (NULL out of memory); whether page is
+ * such a token. */
+int rt_messages_add(char **list, size_t *len, const char *txn, const char *ticket, int public,
+		    const char *created);
+char *rt_messages_token(const char *next, const char *list);
+int rt_is_messages_token(const char *page);
+int rt_build_messages(const json_t *supplier, const char *page, struct kt_http_request *out,
+		      struct kt_err *err);
+int rt_read_messages(const char *page, const struct kt_answer *a, struct kt_inbound_list *out,
+		     struct kt_err *err);
 
 /* Live checks (rt_check.c). */
 int rt_build_check(const json_t *supplier, int i, struct kt_http_request *out,

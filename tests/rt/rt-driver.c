@@ -7,7 +7,8 @@
  *   rt-driver reply|read-lookup  the same plus answer {status, body}
  *                             -> {external_id, has_status, status, next_step, found}
  *   rt-driver poll           {supplier, feed, since, page} -> the request
- *   rt-driver read-poll      {supplier, feed, answer} -> {items, next_page, high_water}
+ *   rt-driver read-poll      {supplier, feed, page, answer} -> {items, next_page,
+ *                                                        high_water}
  *   rt-driver check          {mapping} -> {"ok": true}
  *
  * An adapter error prints {"error": {class, code, message, details}} and
