@@ -416,6 +416,9 @@ static void test_read_error(void **state)
 	free(buf);
 }
 
+/* The token of the listing page poll_messages_list.body: its messages. */
+#define TOKEN "m::55,1,C,2026-12-05T21:08:55Z;57,1,c,2026-12-05T21:08:55Z;59,1,C,2026-12-05T21:11:57Z;"
+
 static void test_build_poll(void **state)
 {
 	static const struct {
@@ -429,6 +432,15 @@ static void test_build_poll(void **state)
 		{ "2026-12-05T17:00:12Z' OR '1", NULL, NULL },
 		{ "2026-12-05T17:00:12Z", "64 OR 1", NULL },
 		{ "2026-12-05T17:00:12Z", "", NULL },
+		/* the text of a listing page's messages */
+		{ "2026-12-05T17:00:12Z", TOKEN, DATA "request_poll_messages.json" },
+		{ "2026-12-05T17:00:12Z", "m:", NULL },
+		{ "2026-12-05T17:00:12Z", "m::", NULL },
+		{ "2026-12-05T17:00:12Z", "m:x:55,1,C,2026-12-05T21:08:55Z;", NULL },
+		{ "2026-12-05T17:00:12Z", "m::55,1,X,2026-12-05T21:08:55Z;", NULL },
+		{ "2026-12-05T17:00:12Z", "m::55,1,C,yesterday;", NULL },
+		{ "2026-12-05T17:00:12Z", "m::55,1,C,2026-12-05T21:08:55Z", NULL },
+		{ "2026-12-05T17:00:12Z", "m::55 OR 1,1,C,2026-12-05T21:08:55Z;", NULL },
 	};
 	json_t *sup = supplier(NULL);
 	struct kt_http_request req = { 0 };
@@ -460,6 +472,82 @@ static void test_build_poll(void **state)
 	assert_string_equal(rt()->poll_feeds[0], "transactions");
 	assert_null(rt()->poll_feeds[1]);
 	assert_int_equal(rt()->push.scheme, KT_PUSH_NONE);
+	json_decref(sup);
+}
+
+/* A listing page with messages names them in its token; the next page
+ * reads their text (both recorded from RT 5.0.3). */
+static void test_read_poll_messages(void **state)
+{
+	json_t *sup = supplier(NULL);
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	char *buf;
+	struct kt_answer a = answer("poll_messages_list.body", 200, &buf);
+
+	(void)state;
+	/* 55 reply, 56 RT opening the ticket, 57 comment, 58 Keten's own
+	 * comment (skipped), 59 reply; not a full page */
+	assert_int_equal(rt()->read_poll(sup, "transactions", NULL, &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.items[0].delivery_id, "transactions:56");
+	assert_int_equal(list.items[0].status, KT_ST_IN_PROGRESS);
+	assert_string_equal(list.next_page, TOKEN);
+	assert_string_equal(list.high_water, "2026-12-05T21:11:57Z");
+	kt_inbound_list_release(&list);
+	free(buf);
+
+	a = answer("poll_messages_text.body", 200, &buf);
+	assert_int_equal(rt()->read_poll(sup, "transactions", TOKEN, &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 3);
+	assert_string_equal(list.items[0].external_id, "1");
+	assert_string_equal(list.items[0].delivery_id, "transactions:55");
+	assert_string_equal(list.items[0].comment, "a reply \xc3\xa9");
+	assert_int_equal(list.items[0].comment_public, 1);
+	assert_int_equal(list.items[0].comment_unordered, 1);
+	assert_false(list.items[0].has_status);
+	assert_string_equal(list.items[0].occurred_at, "2026-12-05T21:08:55Z");
+	assert_string_equal(list.items[1].delivery_id, "transactions:57");
+	assert_string_equal(list.items[1].comment, "an internal note");
+	assert_int_equal(list.items[1].comment_public, 0);
+	assert_string_equal(list.items[2].comment, "Line one.\nLine two.");
+	assert_string_equal(list.items[2].occurred_at, "2026-12-05T21:11:57Z");
+	assert_null(list.next_page); /* the listing had ended */
+	assert_null(list.high_water);
+	kt_inbound_list_release(&list);
+	/* the listing goes on after its page */
+	assert_int_equal(rt()->read_poll(sup, "transactions", "m:60:55,1,C,2026-12-05T21:08:55Z;", &a,
+					 &list, &err), KT_OK);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.next_page, "60");
+	kt_inbound_list_release(&list);
+	free(buf);
+
+	/* a comment with Keten's marker is Keten's own, whoever wrote it */
+	a = answer("poll_messages_text_ours.body", 200, &buf);
+	assert_int_equal(rt()->read_poll(sup, "transactions",
+					 "m::58,1,c,2026-12-05T21:11:57Z;59,1,C,2026-12-05T21:11:57Z;",
+					 &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.items[0].delivery_id, "transactions:59");
+	kt_inbound_list_release(&list);
+	free(buf);
+
+	/* a full page without a message's text: it may be on a page not read */
+	{
+		struct kt_answer full = { .http_status = 200,
+			.body = "{\"per_page\":1,\"items\":[{\"TransactionId\":\"55\","
+				"\"Content\":\"x\"}]}" };
+
+		full.len = strlen(full.body);
+		assert_int_equal(rt()->read_poll(sup, "transactions", TOKEN, &full, &list, &err),
+				 KT_ERR);
+		assert_int_equal(err.cls, KT_EC_SUPPLIER);
+		assert_int_equal(list.n, 0);
+		assert_int_equal(rt()->read_poll(sup, "transactions", "m:", &full, &list, &err),
+				 KT_ERR);
+		assert_string_equal(err.code, "adapter_build");
+	}
 	json_decref(sup);
 }
 
@@ -721,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_read_error),
 		cmocka_unit_test(test_build_poll),
 		cmocka_unit_test(test_read_poll),
+		cmocka_unit_test(test_read_poll_messages),
 		cmocka_unit_test(test_check_mapping),
 		cmocka_unit_test(test_accepts_type),
 		cmocka_unit_test(test_build_check),
