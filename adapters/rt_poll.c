@@ -19,10 +19,10 @@
 /* the fields asked, percent-encoded: ObjectId,ObjectType,Type,NewValue,... */
 #define FIELDS "ObjectId%2CObjectType%2CType%2CNewValue%2CCreated%2CCreator"
 
-/* The TicketSQL of one page: status changes and messages since `since` of the tickets
- * Keten created (its integration user; a ticket an agent opened in one of
- * our queues has no leg) in our queues, after transaction `after` (NULL:
- * from the first). */
+/* The TicketSQL of one page: status changes and messages since `since` of
+ * the tickets Keten created (its integration user; a ticket an agent
+ * opened in one of our queues has no leg) in our queues, after transaction
+ * `after` (NULL: from the first). */
 static int page_query(const json_t *m, const char *since, const char *after, char **q,
 		      size_t *len)
 {
