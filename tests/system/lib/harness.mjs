@@ -212,6 +212,11 @@ export function request(base, method, p, { key, body, headers = {}, raw, untrust
         try { json = text ? JSON.parse(text) : null; } catch { json = null; }
         resolve({ status: res.statusCode, headers: res.headers, json, text });
       });
+      // A server killed after its headers went out ends the response
+      // without 'end' and without an error on the request: without this
+      // the promise would never settle (the kill -9 suite's load hung so).
+      res.on('error', reject);
+      res.on('close', () => { if (!res.complete) reject(new Error('response cut short')); });
     });
     req.on('error', reject);
     req.setTimeout(30000, () => req.destroy(new Error('request timed out')));
