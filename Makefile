@@ -42,7 +42,8 @@ help:
 	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
 	@echo "make check-levels the store's one-way levels (row -> rule -> tx); part of check-walls"
-	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443"
+	@echo "make run          quick start: PostgreSQL, demo chain, simulators, broker on :8443;"
+	@echo "                  RT=1 adds a real Request Tracker as one more supplier"
 	@echo "make bench        intake, end to end, drain, round trips, CPU and RSS, each against"
 	@echo "                  a pgbench reference in the same run (BENCH_SECONDS, default 10)"
 	@echo "make bench-soak   10 min at half the sustained rate: RSS, p99, outbox depth flat?"
@@ -112,7 +113,7 @@ test-rt: $(KETEN) $(BUILD)/tests/rt-driver
 		KETEN_TEST_FILES="$(KETEN_TEST_FILES)" tests/rt/run.sh
 
 run: deps $(KETEN)
-	@KETEN_BIN=$(abspath $(KETEN)) deploy/quickstart.sh
+	@KETEN_BIN=$(abspath $(KETEN)) KETEN_DEMO_RT=$(RT) deploy/quickstart.sh
 
 bench: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/run.sh bench

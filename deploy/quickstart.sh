@@ -2,7 +2,10 @@
 # quickstart.sh - `make run`: the demo on one machine, all in var/ (gitignored):
 # certificates, supplier secrets, a throwaway PostgreSQL, the demo chain
 # (deploy/demo-chain.json), API keys, `keten serve` on 127.0.0.1:8443 and one
-# supplier simulator per demo supplier. Ctrl-C stops all of it and exits 0.
+# supplier simulator per demo supplier. With KETEN_DEMO_RT=1 (`make run
+# RT=1`) also a real Request Tracker (tests/rt/setup.sh: installs Debian's
+# request-tracker5 when missing) as one more supplier, polled. Ctrl-C stops
+# all of it and exits 0.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR/.. source=tests/lib/procs.sh
 . "$(dirname "$0")/../tests/lib/procs.sh"
@@ -17,6 +20,7 @@ owns_var= # set once the ports were free: var/ is ours, not another run's
 # shellcheck disable=SC2317  # cleanup and on_signal run from traps
 cleanup() {
 	stop_all # the broker, the simulators, PostgreSQL
+	[ -z "${with_rt:-}" ] || tests/rt/stop.sh "$var/rt" || true
 	if [ -n "$owns_var" ]; then # its keys die with the database
 		rm -f "$var"/*.port "$var/quickstart.env"
 	fi
@@ -40,6 +44,34 @@ command -v node >/dev/null || die "node is missing: run \`make deps\`"
 [ -d tests/node_modules/standardwebhooks ] ||
 	die "the simulator's npm packages are missing: run \`make deps\`"
 
+# A real RT as supplier DeskCo: RT up first (its ports are the kernel's),
+# then the demo chain with DeskCo and its component "desk" in var/.
+with_rt=
+if [ "${KETEN_DEMO_RT:-}" = 1 ]; then
+	mkdir -p "$var"
+	say "setting up Request Tracker in var/rt (installs request-tracker5 when missing)"
+	KETEN_RT_CERTS="$var/certs" tests/rt/setup.sh "$var/rt" >/dev/null ||
+		die "tests/rt/setup.sh failed" "$var/rt/apt.log"
+	with_rt=1
+	# shellcheck disable=SC1091
+	. "$var/rt/env"
+	export KETEN_RT_TOKEN="$RT_TOKEN"
+	# shellcheck disable=SC2016  # JavaScript, not shell
+	node -e '
+		const [file, url, user, field, queue] = process.argv.slice(1);
+		const doc = JSON.parse(require("fs").readFileSync(file, "utf8"));
+		doc.suppliers.push({ key: "deskco", name: "DeskCo", adapter: "rt", endpoint: url,
+			secret_ref: "env:KETEN_RT_TOKEN", auth: { kind: "bearer", scheme: "token" },
+			poll: { interval_ms: 2000, overlap_ms: 60000 },
+			mapping: { queues: { incident: queue }, reference_field: field,
+				integration_user: user, requestor: "servicedesk@integrator.example" } });
+		doc.services[0].components.push({ key: "desk", name: "Service desk", kind: "people",
+			supplier: "deskco" });
+		process.stdout.write(JSON.stringify(doc, null, 2));
+	' "$chain" "$RT_URL" "$RT_USER" "$RT_FIELD" "$RT_QUEUE_INCIDENT" >"$var/chain-rt.json"
+	chain="$var/chain-rt.json"
+fi
+
 # The demo suppliers, from the chain document: "key adapter port SECRET_ENV
 # PUSH_ENV" lines (PUSH_ENV "-" when the supplier has no inbound secret).
 # shellcheck disable=SC2016  # JavaScript, not shell
@@ -58,7 +90,7 @@ port_taken() { # true when something accepts connections on 127.0.0.1:$1
 	timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 taken=
-for port in "$listen_port" $(awk '{print $3}' <<<"$suppliers"); do
+for port in "$listen_port" $(awk '$2 != "rt" {print $3}' <<<"$suppliers"); do
 	port_taken "$port" && taken="$taken $port"
 done
 [ -z "$taken" ] || die "port(s)$taken on 127.0.0.1 already in use (another \`make run\`?); stop what uses them and try again"
@@ -162,6 +194,7 @@ start_sim() { # key adapter port envname pushenv
 		start "sim-$key" "$var/sim-$key.log" \
 			env SIM_PASSWORD="${!envname}" SIM_PUSH_TOKEN="${!pushenv}" \
 			node tests/sim/topdesk-sim.mjs --key "$key" "${common[@]}" --login keten ;;
+	rt) ;; # the real RT set up above
 	*) die "the quick start has no simulator for adapter $adapter (supplier $key)" ;;
 	esac
 }
@@ -169,6 +202,7 @@ while read -r key adapter port envname pushenv; do
 	start_sim "$key" "$adapter" "$port" "$envname" "$pushenv"
 done <<<"$suppliers"
 while read -r key adapter _; do
+	[ "$adapter" != rt ] || continue
 	wait_port "sim-$key" "$var/sim-$key.port" "$var/sim-$key.log"
 	say "simulator $key ($adapter) listening on 127.0.0.1:$(cat "$var/sim-$key.port") (log: var/sim-$key.log)"
 done <<<"$suppliers"
@@ -274,6 +308,29 @@ Keten is ready at $url. In another terminal:
 
 Logs: var/keten.log, var/sim-*.log. Ctrl-C here stops everything.
 EOF
+if [ -n "$with_rt" ]; then
+	cat <<EOF
+
+DeskCo runs a real Request Tracker at $RT_URL (REST2; agent "$RT_AGENT", password
+in var/rt/password), polled every 2 s:
+
+  # an incident on the component "desk" lands in RT's queue $RT_QUEUE_INCIDENT
+  R=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
+    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "desk",
+         "summary": "Laptop will not boot", "description": "Since the update.", "impact": 3, "urgency": 2}' |
+    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$R"
+  sleep 2; X=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$R" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
+
+  # the agent replies in RT; the reply (and RT opening the ticket) comes back by polling
+  curl -sS --cacert "\$KETEN_CACERT" -u "$RT_AGENT:\$(cat var/rt/password)" -H 'Content-Type: application/json' \\
+    "$RT_URL/REST/2.0/ticket/\$X/correspond" -d '{"Content": "Bring it to desk 3 at 14:00.", "ContentType": "text/plain"}'
+  sleep 5; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$R" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
+EOF
+fi
 
 # ---------------------------------------------------------------- run
 # Until a signal (on_signal) or until something we started exits on its own.
