@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
+import assert from 'node:assert/strict';
+import { chainDoc, eventually } from '../system/lib/harness.mjs';
+import { ticketBody } from '../system/lib/tickets.mjs';
 
 export const env = Object.fromEntries(
   readFileSync(process.env.RT_ENV, 'utf8').split('\n').filter((l) => l.includes('='))
@@ -100,4 +103,32 @@ export async function deliver(msg) {
 // RT's time format for TicketSQL, from a Date.
 export function rtTime(d) {
   return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+// The system tests' chain with supplier netco replaced by this RT, reached
+// with its token and polled, taking incidents only; mappingExtra adds
+// members to its mapping (e.g. page_size).
+export function polledRtChain(mappingExtra = {}) {
+  return (sims) => {
+    const doc = chainDoc(sims);
+    doc.suppliers[0] = { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: env.RT_URL,
+      secret_ref: 'env:KETEN_SECRET_NETCO',
+      auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
+      poll: { interval_ms: 500, overlap_ms: 5000 },
+      mapping: { ...mapping, queues: { incident: mapping.queues.incident }, ...mappingExtra } };
+    return doc;
+  };
+}
+
+// Files an acme incident on netco's component vpn through stack s and
+// waits until its create reached RT: {id, leg} (the integrator's leg).
+export async function fileToRt(s, summary) {
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme,
+    body: ticketBody(s, { component: 'vpn', summary }) });
+  assert.equal(r.status, 201, r.text);
+  const leg = await eventually(async () => {
+    const v = (await s.api('GET', `/v1/tickets/${r.json.id}`, { key: s.keys.integrator })).json;
+    return v.legs[0]?.external_id ? v.legs[0] : null;
+  }, 20000, 'the create delivered to RT');
+  return { id: r.json.id, leg };
 }
