@@ -1,11 +1,14 @@
 /* adapter_testutil.h - what the unit tests of the adapters share: an
- * adapter from the registry and a golden JSON file read whole. Include
+ * adapter from the registry, a golden JSON file read whole, and the check
+ * of an error's detail paths. Include
  * after <cmocka.h>; each helper fails the running test instead of
  * returning an error. */
 #ifndef KETEN_ADAPTER_TESTUTIL_H
 #define KETEN_ADAPTER_TESTUTIL_H
 
 #include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "keten/adapter.h"
 
@@ -28,6 +31,28 @@ static inline json_t *kt_test_load_json(const char *path)
 	if (!v)
 		fail_msg("\"%s\": %s", path, jerr.text);
 	return v;
+}
+
+/* err's details list exactly the JSON pointers of paths (an array of
+ * strings), in order, each with a message; name labels a failure. */
+static inline void kt_test_check_paths(const char *name, const struct kt_err *err,
+				       const json_t *paths)
+{
+	char *got = json_dumps(err->details, JSON_COMPACT);
+	size_t i;
+	json_t *d;
+
+	if (json_array_size(err->details) != json_array_size(paths))
+		fail_msg("%s: details %s", name, got ? got : "(none)");
+	json_array_foreach(err->details, i, d) {
+		const char *path = json_string_value(json_object_get(d, "path"));
+		const char *msg = json_string_value(json_object_get(d, "message"));
+
+		if (!path || !msg || !*msg ||
+		    strcmp(path, json_string_value(json_array_get(paths, i))) != 0)
+			fail_msg("%s: details %s", name, got);
+	}
+	free(got);
 }
 
 #endif

@@ -307,26 +307,6 @@ static void check_updates(const char *name, const struct kt_inbound_list *list,
 	}
 }
 
-/* err->details list exactly the expected paths, in order. */
-static void check_paths(const char *name, const struct kt_err *err, const json_t *paths)
-{
-	char *got = json_dumps(err->details, JSON_COMPACT);
-	size_t i;
-	json_t *d;
-
-	if (json_array_size(err->details) != json_array_size(paths))
-		fail_msg("%s: details %s", name, got ? got : "(none)");
-	json_array_foreach(err->details, i, d) {
-		const char *path = json_string_value(json_object_get(d, "path"));
-		const char *msg = json_string_value(json_object_get(d, "message"));
-
-		if (!path || !msg || !*msg ||
-		    strcmp(path, json_string_value(json_array_get(paths, i))) != 0)
-			fail_msg("%s: details %s", name, got);
-	}
-	free(got);
-}
-
 /* One push case (*arg 1) or poll page case (*arg 0). */
 static void inbound_case(const char *name, const json_t *c, void *arg)
 {
@@ -345,7 +325,7 @@ static void inbound_case(const char *name, const json_t *c, void *arg)
 		if (rc != KT_ERR || strcmp(err.code, error) != 0)
 			fail_msg("%s: rc %d, code \"%s\"", name, rc, err.code);
 		if (push)
-			check_paths(name, &err, json_object_get(want, "paths"));
+			kt_test_check_paths(name, &err, json_object_get(want, "paths"));
 		assert_int_equal(list.n, 0);
 		assert_null(list.next_page);
 	} else {
@@ -398,7 +378,7 @@ static void mapping_case(const char *name, const json_t *c, void *arg)
 		if (rc != KT_ERR || err.cls != KT_EC_INVALID ||
 		    strcmp(err.code, "invalid_mapping") != 0)
 			fail_msg("%s: rc %d, code \"%s\"", name, rc, err.code);
-		check_paths(name, &err, paths);
+		kt_test_check_paths(name, &err, paths);
 	}
 	kt_err_release(&err);
 }

@@ -477,28 +477,6 @@ static void check_update(const char *name, const struct kt_inbound_update *u,
 		     json_string_value(json_object_get(want, "reject_component")));
 }
 
-/* err->details must list exactly the expected paths, in order, each with
- * a message. */
-static void check_details(const char *name, const struct kt_err *err,
-			  const json_t *paths)
-{
-	char *got = json_dumps(err->details, JSON_COMPACT);
-	size_t i;
-	json_t *d;
-
-	if (json_array_size(err->details) != json_array_size(paths))
-		fail_msg("%s: details %s", name, got ? got : "(none)");
-	json_array_foreach(err->details, i, d) {
-		const char *path = json_string_value(json_object_get(d, "path"));
-		const char *msg = json_string_value(json_object_get(d, "message"));
-
-		if (!path || !msg || !*msg ||
-		    strcmp(path, json_string_value(json_array_get(paths, i))) != 0)
-			fail_msg("%s: details %s", name, got);
-	}
-	free(got);
-}
-
 /* One golden inbound case: inbound/<name>.body and <name>.expect.json. */
 static void test_inbound_case(void **state)
 {
@@ -526,7 +504,7 @@ static void test_inbound_case(void **state)
 		    strcmp(err.code, "invalid_update") != 0)
 			fail_msg("%s: rc %d, status %d, code \"%s\"", name, rc,
 				 kt_http_status_of(err.cls), err.code);
-		check_details(name, &err, json_object_get(expect, "paths"));
+		kt_test_check_paths(name, &err, json_object_get(expect, "paths"));
 		assert_null(upd.leg_id);
 	}
 	kt_inbound_update_release(&upd);
