@@ -135,8 +135,10 @@ describe('dead letters', () => {
     assert.equal(r.json.outcome.http_status, 400);
     await eventually(async () => (await forLeg(sim, leg.id)).some((x) => x.json?.type === 'leg.update'),
       15000, 'the update after the discard');
-    const m = (await deliveries(s, 'state=done')).items.find((x) => x.id === updateId);
-    assert.ok(m, 'the update is done');
+    // The supplier has it; its outcome is recorded after the answer, in
+    // the dispatcher's next record job: an outcome, not a moment.
+    await eventually(async () => (await deliveries(s, 'state=done')).items.some((x) => x.id === updateId),
+      15000, 'the update done');
     assert.equal((await supplierTickets(sim, t.id)).length, 0, 'the discarded create never went out');
     assert.ok((await deliveries(s, 'state=discarded')).items.some((x) => x.id === dead.id));
     const again = await s.api('POST', `/v1/deliveries/${dead.id}/discard`, { key: s.keys.integrator });
