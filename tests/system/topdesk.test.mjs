@@ -86,7 +86,8 @@ async function startTopdesk(brokerUrl, dir) {
 before(async () => {
   s = await startStack({ chain,
     config: { KETEN_TOPDESK_PASSWORD: PASSWORD, KETEN_TOPDESK_PUSH: PUSH_TOKEN, KETEN_POLL_TICK_MS: '200',
-      KETEN_SUPPLIER_TIMEOUT_MS: '1500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '300' } });
+      KETEN_SUPPLIER_TIMEOUT_MS: '1500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '300',
+      KETEN_BREAKER_OPEN_MS: '1000', KETEN_BREAKER_OPEN_MAX_MS: '2000' } });
   sim = await startTopdesk(s.url, s.dir);
   td.url = sim.url;
   const file = path.join(s.dir, 'chain.json');
