@@ -61,7 +61,7 @@ int kt_store_leg_lock_set(struct kt_db *db, const char *leg_id, const char *exte
 	/* The update sees the row as b does (one snapshot) and holds its lock. */
 	res = kt_db_exec(db,
 		"WITH b AS (" LEG_BEFORE "),"
-		" u AS (UPDATE legs l SET external_id = coalesce($5, l.external_id),"
+		" u AS (UPDATE legs l SET external_id = coalesce($5::text, l.external_id),"
 		"  status = CASE WHEN b.stale OR b.ended <> '' THEN l.status"
 		"   ELSE coalesce($4, l.status) END,"
 		"  acknowledged = l.acknowledged OR CASE WHEN b.stale OR b.ended <> ''"
@@ -69,7 +69,7 @@ int kt_store_leg_lock_set(struct kt_db *db, const char *leg_id, const char *exte
 		"  supplier_time = CASE WHEN $2::text IS NULL THEN l.supplier_time"
 		"   ELSE coalesce($3::timestamptz, now()) END,"
 		"  last_webhook_id = coalesce($2, l.last_webhook_id), updated_at = now()"
-		"  FROM b WHERE l.id = b.id AND NOT (b.stale AND ($2::text IS NOT NULL OR $5 IS NULL))"
+		"  FROM b WHERE l.id = b.id AND NOT (b.stale AND ($2::text IS NOT NULL OR $5::text IS NULL))"
 		"  RETURNING l.acknowledged)"
 		" SELECT b.*, (SELECT acknowledged FROM u) FROM b", 5, params, err);
 	if (!res)
