@@ -84,6 +84,13 @@ void kt_classify_lookup(const struct kt_transport_facts *f, enum kt_lookup_answe
 	    "the supplier already holds the ticket: it is not created again");
 }
 
+void kt_classify_reply(const struct kt_err *err, long http_status, struct kt_outcome *o)
+{
+	set(o, err->cls == KT_EC_INVALID ? KT_OUT_PERMANENT : KT_OUT_AMBIGUOUS, http_status,
+	    err->code[0] ? err->code : "adapter_reply",
+	    err->message[0] ? err->message : "the supplier's answer cannot be read");
+}
+
 void kt_classify_broker(const struct kt_err *err, struct kt_outcome *o)
 {
 	set(o, kt_err_class_retryable(err->cls) ? KT_OUT_NOT_SENT : KT_OUT_PERMANENT, 0,

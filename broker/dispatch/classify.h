@@ -60,6 +60,14 @@ void kt_classify_call(const struct kt_transport_facts *f, struct kt_outcome *o);
 void kt_classify_lookup(const struct kt_transport_facts *f, enum kt_lookup_answer answer,
 			const char *reason, struct kt_outcome *o);
 
+/* Sorts a 2xx answer the adapter could not read (err from read_reply):
+ * class invalid (an answer this message can never get past, such as a
+ * workflow that offers no way) is permanent; any other (an answer that
+ * breaks the supplier's API) is ambiguous, since the write may have
+ * landed: a create is looked up before it is sent again. With err's code
+ * and message, and the answer's status. */
+void kt_classify_reply(const struct kt_err *err, long http_status, struct kt_outcome *o);
+
 /* Sorts a failure of the broker's own before anything was sent (building
  * the request, resolving or using a secret): by err's class, not sent when
  * trying again may help (kt_err_class_retryable), else permanent; with

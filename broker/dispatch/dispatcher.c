@@ -600,8 +600,10 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 	} else {
 		kt_classify_call(&a->facts, o);
 		if (o->kind == KT_OUT_DELIVERED &&
-		    ad->read_reply(&dl->ob.msg, &ans, &dl->reply, &err) != KT_OK)
+		    ad->read_reply(&dl->ob.msg, &ans, &dl->reply, &err) != KT_OK) {
 			kt_adapter_reply_release(&dl->reply);
+			kt_classify_reply(&err, a->facts.http_status, o);
+		}
 	}
 	kt_err_release(&err);
 	if (o->kind == KT_OUT_DELIVERED) {

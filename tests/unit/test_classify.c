@@ -202,6 +202,37 @@ static void test_broker_failures(void **state)
 	}
 }
 
+/* A 2xx answer the adapter cannot read: never "delivered". */
+static void test_unreadable_replies(void **state)
+{
+	static const struct {
+		enum kt_err_class cls;
+		const char *code;
+		enum kt_outcome_kind kind;
+		int in_doubt; /* of a create */
+	} cases[] = {
+		{ KT_EC_SUPPLIER, "adapter_reply", KT_OUT_AMBIGUOUS, 1 },
+		{ KT_EC_INVALID, "adapter_reply", KT_OUT_PERMANENT, 0 },
+		{ KT_EC_INTERNAL, "out_of_memory", KT_OUT_AMBIGUOUS, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_err err = { 0 };
+		struct kt_outcome o;
+
+		kt_err_set(&err, cases[i].cls, cases[i].code, "answer has no %s", "id");
+		kt_classify_reply(&err, 201, &o);
+		kt_err_release(&err);
+		assert_int_equal(o.kind, cases[i].kind);
+		assert_string_equal(o.code, cases[i].code);
+		assert_string_equal(o.message, "answer has no id");
+		assert_int_equal(o.http_status, 201);
+		assert_false(o.broker_fault);
+		assert_int_equal(kt_classify_in_doubt(&o, KT_OP_CREATE, 0), cases[i].in_doubt);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_broker_failures),
+		cmocka_unit_test(test_unreadable_replies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
