@@ -99,7 +99,8 @@ const WORKFLOW = {
   Canceled: [],
 };
 const DESKS = { 1: { projectKey: 'ITSD', requestTypes: { 10: 'Report an incident', 11: 'Ask for something' } } };
-const PROJECTS = { ITSD: { id: '10000', issuetypes: { 10001: 'Task' } }, CHG: { id: '10010', issuetypes: { 10002: 'Change' } } };
+const PROJECTS = { ITSD: { id: '10000', issuetypes: { 10001: 'Task' } }, CHG: { id: '10010', issuetypes: { 10002: 'Change' } },
+  OPS: { id: '10020', issuetypes: { 10003: 'Incident' } } };
 const RESOLUTIONS = ['Done', "Won't Do", 'Duplicate'];
 const PRIORITIES = ['Highest', 'High', 'Medium', 'Low', 'Lowest'];
 
@@ -124,8 +125,9 @@ function statusDetails(name) {
   return { id: s.id, name, self: self(`/rest/api/3/status/${s.id}`), statusCategory: { ...CATEGORIES[s.category] } };
 }
 
-const adfText = (d) => (d?.type === 'text' ? d.text : d?.type === 'hardBreak' ? '\n'
-  : (d?.content ?? []).map(adfText).join('') + (d?.type === 'paragraph' ? '\n\n' : '')).replace(/\n+$/, '');
+// Plain text of an ADF document: blocks apart by a blank line.
+const inline = (d) => (d?.type === 'text' ? d.text : d?.type === 'hardBreak' ? '\n' : (d?.content ?? []).map(inline).join(''));
+const adfText = (d) => (d?.content ?? []).map(inline).join('\n\n');
 const textAdf = (t) => ({ type: 'doc', version: 1, content: String(t).split(/\n{2,}/).map((p) => ({
   type: 'paragraph', content: p.split('\n').flatMap((l, i) => [...(i ? [{ type: 'hardBreak' }] : []), ...(l ? [{ type: 'text', text: l }] : [])]) })) });
 // JSM comment bodies are wiki markup: a backslash shows the next character.
@@ -421,7 +423,7 @@ async function agentChange(c) {
     hooks.push({ timestamp: Date.now(), webhookEvent: 'comment_created', user: by, issue: hookIssue(issue, false),
       comment: commentOut(cm) });
   }
-  const out = { issue: { id: issue.id, key: issue.key, status: issue.status }, pushed: [] };
+  const out = { issue: { id: issue.id, key: issue.key, status: issue.status }, hooks, pushed: [] };
   if (c.push !== false && broker) for (const h of hooks) out.pushed.push(await pushHook(h));
   log('change', { issue: issue.key, by: by.accountId, pushed: out.pushed.map((p) => p.status ?? p.error) });
   return { status: 200, body: out };
@@ -445,6 +447,7 @@ async function control(method, p, body) {
   case '/_sim/mode':
     // normal; limit: 429 with Retry-After and/or X-RateLimit-Reset; status:
     // that answer (apply: after the request took effect); for count requests
+    // whose "METHOD /path" starts with match (all when none)
     if (c.mode === 'normal') mode = { mode: 'normal' };
     else if (['limit', 'status'].includes(c.mode)) mode = { ...c, count: c.count ?? Infinity };
     else return { status: 400, body: { error: 'mode is normal, limit or status' } };
@@ -489,15 +492,17 @@ function rest(req, url, raw, body, rec) {
     return errors(400, found);
   }
   if (!authorized(req)) return errors(401, ['Client must be authenticated to access this resource.']);
-  if (mode.mode === 'limit' && mode.count > 0) {
+  const moded = mode.mode !== 'normal' && mode.count > 0 &&
+    (!mode.match || `${req.method} ${url.pathname}`.startsWith(mode.match));
+  if (mode.mode === 'limit' && moded) {
     mode.count--;
     const headers = { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'ratelimit-reason': 'jira-burst-based' };
     if (mode.retry_after != null) headers['retry-after'] = String(mode.retry_after);
     if (mode.reset_in != null) headers['x-ratelimit-reset'] = new Date(Date.now() + mode.reset_in * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
     return { ...errors(429, ['Rate limit exceeded.']), headers };
   }
-  let r = mode.mode === 'status' && mode.count > 0 && !mode.apply ? null : api(req.method, url, body.value ?? {});
-  if (mode.mode === 'status' && mode.count > 0) {
+  let r = mode.mode === 'status' && moded && !mode.apply ? null : api(req.method, url, body.value ?? {});
+  if (mode.mode === 'status' && moded) {
     mode.count--;
     rec.applied = r?.status ?? null;
     r = errors(mode.status, ['The simulator was told to answer so.']);
