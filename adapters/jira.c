@@ -657,6 +657,7 @@ static int jira_read_error(const struct kt_answer *a, char *buf, size_t n)
 	json_t *doc = a->len > 0 ? json_loadb(a->body, a->len, 0, NULL) : NULL;
 	const char *msg = json_string_value(json_array_get(json_object_get(doc, "errorMessages"), 0));
 	const char *field = NULL;
+	int found;
 
 	if (!msg)
 		msg = json_string_value(json_object_get(doc, "errorMessage"));
@@ -666,7 +667,8 @@ static int jira_read_error(const struct kt_answer *a, char *buf, size_t n)
 		field = it ? json_object_iter_key(it) : NULL;
 		msg = it ? json_string_value(json_object_iter_value(it)) : NULL;
 	}
-	if (msg && *msg && n > 8) {
+	found = msg && *msg && n > 8;
+	if (found) {
 		if (field)
 			snprintf(buf, n, "%.60s: %s", field, msg);
 		else
@@ -674,7 +676,7 @@ static int jira_read_error(const struct kt_answer *a, char *buf, size_t n)
 		kt_utf8_trim(buf);
 	}
 	json_decref(doc);
-	return msg && *msg && n > 8;
+	return found;
 }
 
 static const char *const poll_feeds[] = { "issues", NULL };
