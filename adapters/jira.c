@@ -260,6 +260,16 @@ static int issue_url(struct kt_buf *b, const struct kt_adapter_msg *msg, const c
 	return KT_OK;
 }
 
+/* POST url (released) with body (stolen); NULL body: out of memory. */
+static int post(struct kt_http_request *out, struct kt_buf *url, json_t *body, struct kt_err *err)
+{
+	if (!body) {
+		kt_buf_release(url);
+		return out_of_memory(err);
+	}
+	return kt_jira_request(out, "POST", url, body, err);
+}
+
 /* POST .../transitions with the transition the read chose, the
  * resolution when its screen has one, and a reopen's reason. */
 static json_t *transition_body(const struct kt_adapter_msg *msg)
@@ -325,11 +335,7 @@ static int build_comment(const struct kt_adapter_msg *msg, struct kt_http_reques
 		    json_object_set(body, "visibility", json_object_get(mapping, "internal_visibility")))
 			body = (json_decref(body), NULL);
 	}
-	if (!body) {
-		kt_buf_release(&url);
-		return out_of_memory(err);
-	}
-	return kt_jira_request(out, "POST", &url, body, err);
+	return post(out, &url, body, err);
 fail:
 	kt_buf_release(&url);
 	return KT_ERR;
@@ -363,7 +369,6 @@ static int jira_build_request(const struct kt_adapter_msg *msg, struct kt_http_r
 {
 	const char *stop = json_string_value(json_object_get(msg->state, "stop"));
 	struct kt_buf url;
-	json_t *body;
 
 	if (check_msg(msg, err))
 		return KT_ERR;
@@ -389,11 +394,7 @@ static int jira_build_request(const struct kt_adapter_msg *msg, struct kt_http_r
 		return refuse(err, "a transition is written only after the issue was read");
 	if (issue_url(&url, msg, "/rest/api/3/issue/", "/transitions", err))
 		goto fail;
-	if (!(body = transition_body(msg))) {
-		kt_buf_release(&url);
-		return out_of_memory(err);
-	}
-	return kt_jira_request(out, "POST", &url, body, err);
+	return post(out, &url, transition_body(msg), err);
 fail:
 	kt_buf_release(&url);
 	return KT_ERR;
@@ -581,7 +582,7 @@ static int jira_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_re
 	const json_t *mapping = mapping_of(msg);
 	const char *leg = json_string_value(json_object_get(leg_of(msg), "id"));
 	const char *field = kt_jira_ref_field(mapping);
-	struct kt_buf url, jql;
+	struct kt_buf jql;
 	char label[KT_JIRA_ID_MAX + 1];
 
 	if (!json_is_object(mapping) || !kt_is_uuid(leg))
@@ -595,18 +596,7 @@ static int jira_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_re
 		kt_buf_adds(&jql, "labels = ");
 		kt_jira_jql_string(&jql, label);
 	}
-	if (kt_jira_url(&url, msg->supplier, "/rest/api/3/search/jql?jql=", err)) {
-		kt_buf_release(&jql);
-		kt_buf_release(&url);
-		return KT_ERR;
-	}
-	kt_url_pcts(&url, kt_buf_str(&jql));
-	kt_buf_release(&jql);
-	kt_buf_adds(&url, "&fields=");
-	kt_url_pcts(&url, field ? field : "labels");
-	kt_url_pcts(&url, ",status");
-	kt_buf_adds(&url, "&maxResults=10");
-	return kt_jira_request(out, "GET", &url, NULL, err);
+	return kt_jira_search(out, msg->supplier, &jql, "status,", "&maxResults=10", err);
 }
 
 /* The issue whose reference is exactly the leg id: found. */

@@ -102,6 +102,12 @@ int kt_jira_url(struct kt_buf *b, const json_t *supplier, const char *path,
 int kt_jira_request(struct kt_http_request *out, const char *method, struct kt_buf *b,
 		    json_t *body, struct kt_err *err);
 
+/* GET /rest/api/3/search/jql into out: jql (released here) percent-encoded,
+ * fields then our reference's field (or labels) as `fields`, and extra
+ * (already encoded, "&maxResults=..."). KT_ERR as kt_jira_request. */
+int kt_jira_search(struct kt_http_request *out, const json_t *supplier, struct kt_buf *jql,
+		   const char *fields, const char *extra, struct kt_err *err);
+
 /* Appends a JQL string literal of s ("..." with \" and \\ escaped). */
 void kt_jira_jql_string(struct kt_buf *b, const char *s);
 

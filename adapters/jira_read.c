@@ -208,8 +208,9 @@ int kt_jira_build_poll(const json_t *supplier, const char *feed, const char *sin
 {
 	const json_t *mapping = json_object_get(supplier, "mapping");
 	const char *scope = json_string_value(json_object_get(mapping, "poll_jql"));
-	const char *field = kt_jira_ref_field(mapping);
-	struct kt_buf url, jql;
+	struct kt_buf jql, tok;
+	char extra[40];
+	int rc;
 
 	if (!feed || strcmp(feed, FEED) != 0)
 		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
@@ -226,22 +227,18 @@ int kt_jira_build_poll(const json_t *supplier, const char *feed, const char *sin
 				  "not a poll position jira can read: \"%s\"", since ? since : "");
 	}
 	kt_buf_adds(&jql, " ORDER BY updated ASC");
-	if (kt_jira_url(&url, supplier, "/rest/api/3/search/jql?jql=", err)) {
-		kt_buf_release(&jql);
-		kt_buf_release(&url);
-		return KT_ERR;
-	}
-	kt_url_pcts(&url, kt_buf_str(&jql));
-	kt_buf_release(&jql);
-	kt_buf_adds(&url, "&fields=");
-	kt_url_pcts(&url, "status,updated,comment,");
-	kt_url_pcts(&url, field ? field : "labels");
-	kt_buf_addf(&url, "&maxResults=%ld", kt_jira_page_size(supplier));
+	snprintf(extra, sizeof(extra), "&maxResults=%ld", kt_jira_page_size(supplier));
 	if (page) {
-		kt_buf_adds(&url, "&nextPageToken=");
-		kt_url_pcts(&url, page);
+		kt_buf_init(&tok, TOKEN_MAX * 3 + 20);
+		kt_buf_adds(&tok, extra);
+		kt_buf_adds(&tok, "&nextPageToken=");
+		kt_url_pcts(&tok, page);
 	}
-	return kt_jira_request(out, "GET", &url, NULL, err);
+	rc = kt_jira_search(out, supplier, &jql, "status,updated,comment,", page ? kt_buf_str(&tok) : extra,
+			    err);
+	if (page)
+		kt_buf_release(&tok);
+	return rc;
 }
 
 /* One issue of a page: its status, then its comments, when it carries

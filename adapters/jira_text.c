@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/civil_time.h"
+#include "base/url.h"
 #include "base/utf8.h"
 #include "jira_int.h"
 
@@ -194,6 +195,28 @@ int kt_jira_request(struct kt_http_request *out, const char *method, struct kt_b
 	free(text);
 	kt_buf_release(b);
 	return rc;
+}
+
+int kt_jira_search(struct kt_http_request *out, const json_t *supplier, struct kt_buf *jql,
+		   const char *fields, const char *extra, struct kt_err *err)
+{
+	const char *ref = kt_jira_ref_field(json_object_get(supplier, "mapping"));
+	struct kt_buf url;
+
+	if (kt_jira_url(&url, supplier, "/rest/api/3/search/jql?jql=", err)) {
+		kt_buf_release(jql);
+		kt_buf_release(&url);
+		return KT_ERR;
+	}
+	kt_url_pcts(&url, kt_buf_str(jql));
+	if (jql->failed)
+		url.failed = 1;
+	kt_buf_release(jql);
+	kt_buf_adds(&url, "&fields=");
+	kt_url_pcts(&url, fields);
+	kt_url_pcts(&url, ref ? ref : "labels");
+	kt_buf_adds(&url, extra);
+	return kt_jira_request(out, "GET", &url, NULL, err);
 }
 
 void kt_jira_jql_string(struct kt_buf *b, const char *s)
