@@ -11,6 +11,9 @@
 // by nextPageToken; a 429 waits for X-RateLimit-Reset or Retry-After.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { eventually, psql, sleep } from './lib/harness.mjs';
 import { view } from './lib/tickets.mjs';
 import { loadOpenApi, specFile } from './lib/openapi.mjs';
@@ -18,6 +21,7 @@ import {
   KEY, US, startJira, stopJira, file, legOf, legRow, issuesOf, delivered, settled,
 } from './lib/jira.mjs';
 
+const ROOT = path.resolve(import.meta.dirname, '../..');
 const SEARCH_LAG_MS = 1500;
 const CREATE = 'POST /rest/servicedeskapi/request';
 let s;
@@ -160,6 +164,24 @@ test('a transition the workflow does not offer is a permanent error with Jira\'s
   assert.equal(issue.status, 'Waiting for customer');
 });
 
+test('a comment whose answer is lost is found by its marker and written once', async () => {
+  const t = await delivered(s, jira, 'incident', 'Disk full on the file server');
+  await settled(s, t.leg);
+  await jira.control('POST', '/_sim/mode', { mode: 'status', status: 503, apply: true, count: 1,
+    match: `POST /rest/servicedeskapi/request/${t.issue.id}/comment` });
+  const body = 'Please clean up /tmp first';
+  const r = await s.api('POST', `/v1/tickets/${t.ticket.id}/comments`, { key: s.keys.acme,
+    body: { text: body, visibility: 'customer' } });
+  assert.equal(r.status, 201, r.text);
+  await settled(s, t.leg);
+  const [issue] = await issuesOf(jira, t.leg);
+  assert.equal(issue.comments.filter((c) => c.text.startsWith(body)).length, 1, JSON.stringify(issue.comments));
+  const all = (await received()).filter((x) => x.path.startsWith(`/rest/api/3/issue/${t.issue.id}/comment`) ||
+    x.path === `/rest/servicedeskapi/request/${t.issue.id}/comment`);
+  assert.deepEqual(all.map((x) => `${x.method} ${x.answered}`), ['POST 503', 'GET 200'],
+    'the retry read the comments, found its marker and wrote nothing again');
+});
+
 test('a create whose answer is lost is found by the JQL lookup after the search lag, never duplicated', async () => {
   await jira.control('POST', '/_sim/lag', { ms: SEARCH_LAG_MS });
   await jira.control('POST', '/_sim/mode', { mode: 'status', status: 503, apply: true,
@@ -230,6 +252,18 @@ test('polled: statuses and comments come back by JQL pages with nextPageToken', 
     decodeURIComponent(x.path).includes('project in (OPS)'));
   assert.ok(polls.some((x) => x.path.includes('nextPageToken=')), 'a second page by nextPageToken');
   assert.ok(polls.every((x) => x.answered !== 400), JSON.stringify(polls.find((x) => x.answered === 400)));
+});
+
+test('the published mapping schema and the adapter\'s check give the golden mappings the same verdict', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validate = ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'schemas/adapters/jira.json'), 'utf8')));
+  const dir = path.join(ROOT, 'tests/unit/data/jira/cases');
+  const cases = readdirSync(dir).filter((f) => f.startsWith('mapping_'));
+  assert.ok(cases.length >= 8);
+  for (const f of cases) {
+    const c = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    assert.equal(validate(c.mapping_whole), c.paths.length === 0, `${f}: ${JSON.stringify(validate.errors)}`);
+  }
 });
 
 test('every request the adapter sent and every answer of the simulator followed Jira\'s official documents', async () => {
