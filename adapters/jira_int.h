@@ -1,7 +1,8 @@
 /* adapters/jira_int.h - what the files of the `jira` adapter share: the
  * mapping (jira_map.c: its check and what it says), Atlassian Document
- * Format both ways and Jira's wire text (jira_text.c), and the readers of
- * webhooks and poll pages (jira_read.c). Private to adapters/jira*.c. */
+ * Format both ways and Jira's wire text (jira_text.c), the live checks
+ * (jira_check.c), and the readers of webhooks and poll pages
+ * (jira_read.c). Private to adapters/jira*.c. */
 #ifndef KETEN_ADAPTER_JIRA_INT_H
 #define KETEN_ADAPTER_JIRA_INT_H
 
@@ -119,6 +120,13 @@ int kt_jira_time(const char *in, char *out);
 /* The JSON object of a 2xx answer, or NULL with err (supplier
  * "adapter_reply", naming what) filled. A new reference. */
 json_t *kt_jira_answer_object(const struct kt_answer *a, const char *what, struct kt_err *err);
+
+/* --- `keten supplier check` (jira_check.c), as keten/adapter.h says --- */
+
+int kt_jira_build_check(const json_t *supplier, int i, struct kt_http_request *out,
+			struct kt_err *err);
+int kt_jira_read_check(const json_t *supplier, int i, const struct kt_answer *a,
+		       struct kt_err *err);
 
 /* --- webhooks and polls (jira_read.c), as keten/adapter.h says --- */
 

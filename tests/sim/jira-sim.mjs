@@ -332,6 +332,20 @@ function api(method, url, b) {
   if (p === '/rest/servicedeskapi/request' && method === 'POST') return createRequest(b);
   if (p === '/rest/api/3/issue' && method === 'POST') return createIssue(b);
   if (p === '/rest/api/3/search/jql' && method === 'GET') return search(url.searchParams);
+  if (p === '/rest/api/3/myself' && method === 'GET') return { status: 200, body: { ...US, self: self('/rest/api/3/myself'), accountType: 'atlassian' } };
+  if ((m = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(p)) && method === 'GET') {
+    const key = decodeURIComponent(m[1]);
+    const pk = PROJECTS[key] ? key : Object.keys(PROJECTS).find((k) => PROJECTS[k].id === key);
+    if (!pk) return errors(404, ['No project could be found with key \'' + key + '\'.']);
+    return { status: 200, body: { id: PROJECTS[pk].id, key: pk, name: pk, self: self(`/rest/api/3/project/${PROJECTS[pk].id}`),
+      issueTypes: Object.entries(PROJECTS[pk].issuetypes).map(([id, name]) => ({ id, name, self: self(`/rest/api/3/issuetype/${id}`) })) } };
+  }
+  if ((m = /^\/rest\/servicedeskapi\/servicedesk\/([^/]+)\/requesttype\/([^/]+)\/field$/.exec(p)) && method === 'GET') {
+    if (!DESKS[m[1]]?.requestTypes[m[2]]) return { status: 404, body: { errorMessage: 'The request type does not exist.' } };
+    const field = (fieldId, name) => ({ fieldId, name, required: fieldId === 'summary', visible: true, validValues: [], jiraSchema: { type: 'string' } });
+    return { status: 200, body: { canRaiseOnBehalfOf: true, canAddRequestParticipants: true,
+      requestTypeFields: [field('summary', 'Summary'), field('description', 'Description'), field('labels', 'Labels'), field('priority', 'Priority')] } };
+  }
   if (!(m = /^\/rest\/(?:api\/3\/issue|servicedeskapi\/request)\/([^/]+)(\/[a-z]+)?$/.exec(p))) return errors(404, ['No such resource.']);
   const issue = find(decodeURIComponent(m[1]));
   if (!issue) return errors(404, ['Issue does not exist or you do not have permission to see it.']);

@@ -14,11 +14,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { eventually, psql, sleep } from './lib/harness.mjs';
+import { eventually, psql, sleep, keten, certs } from './lib/harness.mjs';
 import { view } from './lib/tickets.mjs';
 import { loadOpenApi, specFile } from './lib/openapi.mjs';
 import {
-  KEY, US, startJira, stopJira, file, legOf, legRow, issuesOf, delivered, settled,
+  KEY, US, TOKEN, startJira, stopJira, file, legOf, legRow, issuesOf, delivered, settled,
 } from './lib/jira.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -252,6 +252,20 @@ test('polled: statuses and comments come back by JQL pages with nextPageToken', 
     decodeURIComponent(x.path).includes('project in (OPS)'));
   assert.ok(polls.some((x) => x.path.includes('nextPageToken=')), 'a second page by nextPageToken');
   assert.ok(polls.every((x) => x.answered !== 400), JSON.stringify(polls.find((x) => x.answered === 400)));
+});
+
+test('keten supplier check: the account, the request types with our reference field and the project, live', async () => {
+  const env = { ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_JIRA_TOKEN: TOKEN };
+  let r = keten(['supplier', 'check', KEY], env);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal((r.stdout.match(/^check \d: GET \S+: ok$/gm) || []).length, 4, r.stdout);
+  // one check per entry, in the order the stored mapping keeps them
+  assert.match(r.stdout, /check \d: GET \S+\/rest\/servicedeskapi\/servicedesk\/1\/requesttype\/10\/field: ok/);
+  assert.match(r.stdout, /check \d: GET \S+\/rest\/servicedeskapi\/servicedesk\/1\/requesttype\/11\/field: ok/);
+  assert.match(r.stdout, /check \d: GET \S+\/rest\/api\/3\/project\/CHG: ok/);
+  r = keten(['supplier', 'check', KEY], { ...env, KETEN_JIRA_TOKEN: 'not-the-token' });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /check 0: GET \S+\/rest\/api\/3\/myself: HTTP 401/);
 });
 
 test('the published mapping schema and the adapter\'s check give the golden mappings the same verdict', () => {

@@ -1,7 +1,8 @@
 /* test_adapter_jira.c - unit tests of the `jira` adapter (adapters/jira*.c)
  * against adapters/jira.md, driven by the golden cases of
  * tests/unit/data/jira/cases/: each case names its "kind" (request,
- * reply, lookup, push, poll, poll_request, mapping, error) and says what
+ * reply, lookup, push, poll, poll_request, mapping, error, check_request,
+ * check) and says what
  * the adapter must give: the exact request, a refusal, what an answer
  * says, the canonical updates. The expected values were written by hand
  * from the facts of Jira's API, not by running the adapter. */
@@ -270,6 +271,36 @@ static void run_poll_request(const char *name, const json_t *c, struct jcase *j)
 	kt_err_release(&err);
 }
 
+/* A live check's request (want "none": there is no check of that index)
+ * or what its answer says (want {} or the problems' paths). */
+static void run_check(const char *name, const json_t *c, struct jcase *j, int request)
+{
+	const json_t *want = json_object_get(c, "want");
+	struct kt_http_request req = { 0 };
+	struct kt_err err = { 0 };
+	int i = int_of(c, "index", 0), rc;
+
+	if (request) {
+		rc = jira()->build_check(j->supplier, i, &req, &err);
+		if (rc != KT_OK)
+			fail_msg("%s: %s", name, err.message);
+		if (json_is_true(json_object_get(want, "none")))
+			assert_null(req.url);
+		else
+			same_request(name, &req, want);
+	} else {
+		rc = jira()->read_check(j->supplier, i, &j->answer, &err);
+		if (json_object_get(want, "error")) {
+			want_error(name, rc, &err, want, KT_EC_INVALID);
+			kt_test_check_paths(name, &err, json_object_get(want, "paths"));
+		} else if (rc != KT_OK) {
+			fail_msg("%s: %s", name, err.message);
+		}
+	}
+	kt_http_request_release(&req);
+	kt_err_release(&err);
+}
+
 static void run_mapping(const char *name, const json_t *c)
 {
 	const json_t *paths = json_object_get(c, "paths");
@@ -320,6 +351,8 @@ static void run_case(const char *name, const json_t *c)
 		run_poll_request(name, c, &j);
 	else if (strcmp(kind, "error") == 0)
 		run_error(name, c, &j);
+	else if (strcmp(kind, "check_request") == 0 || strcmp(kind, "check") == 0)
+		run_check(name, c, &j, strcmp(kind, "check_request") == 0);
 	else
 		fail_msg("%s: unknown kind \"%s\"", name, kind);
 	jcase_release(&j);
