@@ -161,6 +161,8 @@ static int read_webhook(const json_t *mapping, const json_t *doc, struct kt_inbo
 		return bad_push(err, "/issue", "must be the issue with its id");
 	if (comment && (!json_is_object(comment) || !id_of(comment)))
 		return bad_push(err, "/comment", "must be the comment with its id");
+	if (comment && kt_jira_time(json_string_value(json_object_get(comment, "created")), when) != 0)
+		return bad_push(err, "/comment/created", "must be the comment's creation time");
 	created = strcmp(event, "jira:issue_created") == 0;
 	updated = strcmp(event, "jira:issue_updated") == 0;
 	if ((created || (updated && status_changed(doc))) &&
