@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startStack, chainDoc, certs, keten, eventually, psql, request } from './harness.mjs';
+import { specFile } from './openapi.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 export const KEY = 'acme-jira';
@@ -76,6 +77,9 @@ export async function startJiraSim(st) {
 
 // A stack with both Jira suppliers at a fresh jira-sim: {s, jira}.
 export async function startJira(config = {}, opts = {}) {
+  // the simulator checks every request against these: fail now, and say where they go
+  specFile('jira/platform/swagger-v3.v3.json');
+  specFile('jira/service-desk/swagger.v3.json');
   const st = await startStack({ chain: chainWith('https://127.0.0.1:1', opts),
     config: { KETEN_JIRA_TOKEN: TOKEN, KETEN_JIRA_HOOK: HOOK_SECRET, KETEN_POLL_TICK_MS: '200', ...config } });
   const sim = await startJiraSim(st);
