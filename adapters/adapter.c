@@ -9,6 +9,7 @@
 #include "keten/adapter.h"
 #include "servicenow.h"
 #include "topdesk.h"
+#include "jira.h"
 #include "rt.h"
 #include "webhook.h"
 
@@ -17,6 +18,7 @@ static const struct kt_adapter *const adapters[] = {
 	&kt_adapter_servicenow,
 	&kt_adapter_topdesk,
 	&kt_adapter_rt,
+	&kt_adapter_jira,
 };
 
 const struct kt_adapter *kt_adapter_find(const char *name)

@@ -104,7 +104,8 @@ say "certificates in var/certs (CA: var/certs/ca.pem)"
 
 # The suppliers' secrets, made once and kept in var/secrets.env (mode 600):
 # a webhook supplier's Standard Webhooks secret, a ServiceNow's or
-# TOPdesk's API password and push token.
+# TOPdesk's API password and push token, a Jira's API token and webhook
+# secret.
 umask 077
 touch "$var/secrets.env"
 chmod 600 "$var/secrets.env"
@@ -194,6 +195,14 @@ start_sim() { # key adapter port envname pushenv
 		start "sim-$key" "$var/sim-$key.log" \
 			env SIM_PASSWORD="${!envname}" SIM_PUSH_TOKEN="${!pushenv}" \
 			node tests/sim/topdesk-sim.mjs --key "$key" "${common[@]}" --login keten ;;
+	jira)
+		# the official OpenAPI documents, when at hand, check every request
+		local specs=${KETEN_SPECS:-$root/../shared/specs} check=()
+		[ -f "$specs/jira/platform/swagger-v3.v3.json" ] || check=(--no-spec-check)
+		start "sim-$key" "$var/sim-$key.log" \
+			env SIM_API_TOKEN="${!envname}" SIM_WEBHOOK_SECRET="${!pushenv}" KETEN_SPECS="$specs" \
+			node tests/sim/jira-sim.mjs --key "$key" "${common[@]}" --email keten@appco.example \
+			${check[@]+"${check[@]}"} ;;
 	rt) ;; # the real RT set up above
 	*) die "the quick start has no simulator for adapter $adapter (supplier $key)" ;;
 	esac
@@ -300,6 +309,23 @@ Keten is ready at $url. In another terminal:
          "action": "The locksmith comes at 15:00.", "invisible": false}' >/dev/null
   sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
     "\$KETEN_URL/v1/tickets/\$D" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
+
+  # a CRM incident goes to AppCo, which runs Jira Service Management (its simulator): a
+  # request of type 10 in service desk 1, our reference as a label; an agent starts work
+  # and answers the customer, and the signed webhooks bring both back
+  J=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
+    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "crm",
+         "summary": "CRM shows no customers", "description": "Since the 09:00 release.",
+         "impact": 2, "urgency": 2}' |
+    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$J"
+  sleep 2; K=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$J" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
+  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' "https://127.0.0.1:9105/_sim/change" \\
+    -d '{"issue": "'"\$K"'", "status": "In Progress", "comment": "We roll the release back now."}' >/dev/null
+  sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$J" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
       [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
 
   # the other customer (globex) does not see it: 404
