@@ -10,6 +10,7 @@
 #include "servicenow.h"
 #include "topdesk.h"
 #include "rt.h"
+#include "tmf621.h"
 #include "webhook.h"
 
 static const struct kt_adapter *const adapters[] = {
@@ -17,6 +18,7 @@ static const struct kt_adapter *const adapters[] = {
 	&kt_adapter_servicenow,
 	&kt_adapter_topdesk,
 	&kt_adapter_rt,
+	&kt_adapter_tmf621,
 };
 
 const struct kt_adapter *kt_adapter_find(const char *name)

@@ -118,6 +118,9 @@ struct kt_inbound_list {
 	char *next_page;     /* owned poll page token; NULL: the last page */
 	char *high_water;    /* owned RFC 3339 UTC: the newest supplier update
 				time on this page; NULL when it had none */
+	int answer_status;   /* a push only: the HTTP status its sender
+				expects (e.g. 201, or 204: no body); 0: 200
+				with the result */
 };
 
 /* How a supplier's push is authenticated, checked by the broker before
