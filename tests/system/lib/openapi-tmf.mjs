@@ -153,5 +153,11 @@ export function openApiChecker(doc, opts = {}) {
 		return Object.keys(r?.content ?? {})[0] ?? 'application/json';
 	}
 
-	return { request, response, answerType };
+	// 1 when the document names answer status of method fullPath.
+	function documents(method, fullPath, status) {
+		const f = find(method, fullPath);
+		return !f.problem && String(status) in (f.op.responses ?? {});
+	}
+
+	return { request, response, answerType, documents };
 }

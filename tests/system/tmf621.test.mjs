@@ -1,0 +1,302 @@
+// tmf621.test.mjs - the `tmf621` adapter against tests/sim/tmf621-sim.mjs
+// (one seller in v4, one in v5) through a real broker. Every request the
+// adapter sends, every answer and event of the simulators is checked
+// against TM Forum's official OpenAPI documents (the simulators list what
+// breaks them: none may). Covered: a create in its entry's ticketType
+// with Keten's reference (v4 externalId, v5 externalIdentifier with
+// @type), a type without an entry refused; statuses both ways (the
+// seller's events at the listener path, answered 201 / 204; Keten's
+// reopen and close as status + statusChangeReason); comments as notes
+// once (work notes kept back as the mapping says), the seller's notes
+// back, Keten's own not echoed; a rejection; polling by lastUpdate.gt;
+// a create whose answer was lost found by the lookup, not duplicated;
+// a 429 with Retry-After waited out.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { startStack, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { view } from './lib/tickets.mjs';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const API_PASSWORD = 'tmf-api-password';
+const HUB_PASSWORD = 'tmf-hub-password';
+const sellers = { 4: null, 5: null };
+const procs = [];
+let s;
+
+const mappingOf = (version) => ({
+  version,
+  entries: { incident: { ticketType: version === 4 ? 'incident' : 'Incident' },
+    request: { ticketType: version === 4 ? 'request' : 'ServiceRequest' } },
+  priority: { 1: 'Critical', 2: 'High', 3: 'Medium', 4: 'Low', 5: 'Low' },
+  related_party: [{ role: 'customer', id: 'acme', name: 'Acme BV' }],
+});
+
+// Suppliers tmf4 and tmf5 (events by the hub) and tmf5-polled (the v5
+// seller once more, polled), each with a service whose one component it is.
+function chain(sims) {
+  const doc = chainDoc(sims);
+  const add = (key, version, extra = {}) => {
+    doc.suppliers.push({ key, name: `Telco ${key}`, adapter: 'tmf621',
+      endpoint: sellers[version]?.url ?? 'https://127.0.0.1:1', secret_ref: 'env:KETEN_TMF_PASSWORD',
+      auth: { kind: 'basic', username: 'keten' },
+      inbound: { secret_ref: 'env:KETEN_TMF_HUB', username: 'tmf-hub' }, mapping: mappingOf(version), ...extra });
+    doc.services.push({ key: `svc-${key}`, customer: 'acme', name: `Line ${key}`, default_component: `line-${key}`,
+      components: [{ key: `line-${key}`, name: `Line ${key}`, kind: 'network', supplier: key }] });
+  };
+  add('tmf4', 4);
+  add('tmf5', 5);
+  add('tmf5-polled', 5, { poll: { interval_ms: 300, overlap_ms: 2000, page_size: 2 } });
+  return doc;
+}
+
+async function startSeller(version) {
+  const portFile = path.join(s.dir, `tmf${version}.port`);
+  const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/tmf621-sim.mjs'), '--api-version', String(version),
+    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile, '--broker-ca', certs().ca],
+  { env: { ...process.env, SIM_PASSWORD: API_PASSWORD, SIM_LISTENER_PASSWORD: HUB_PASSWORD },
+    stdio: ['ignore', openSync(path.join(s.dir, `tmf${version}.log`), 'a'), openSync(path.join(s.dir, `tmf${version}.log`), 'a')] });
+  proc.logFile = path.join(s.dir, `tmf${version}.log`);
+  procs.push(proc);
+  const port = await eventually(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(),
+    20000, `the v${version} seller listening`);
+  const url = `https://127.0.0.1:${port}`;
+  return { url, version, control: async (method, p, body) => (await request(url, method, p, { body })).json };
+}
+
+before(async () => {
+  s = await startStack({ chain, config: { KETEN_TMF_PASSWORD: API_PASSWORD, KETEN_TMF_HUB: HUB_PASSWORD,
+    KETEN_POLL_TICK_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '1500',
+    KETEN_SUPPLIER_TIMEOUT_MS: '2000', KETEN_BREAKER_OPEN_MS: '1000', KETEN_BREAKER_OPEN_MAX_MS: '2000' } });
+  for (const v of [4, 5]) sellers[v] = await startSeller(v);
+  const file = path.join(s.dir, 'chain-tmf.json');
+  writeFileSync(file, JSON.stringify(chain(s.sims), null, 2));
+  const r = keten(['chain', 'import', file], s.env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  // Each seller's hub posts to Keten's listener path of its supplier.
+  for (const [v, key] of [[4, 'tmf4'], [5, 'tmf5']]) {
+    const hub = await sellers[v].control('POST', '/_sim/hub', { callback: `${s.url}/v1/inbound/${key}` });
+    assert.ok(hub.id);
+  }
+});
+
+after(async () => {
+  for (const p of procs) {
+    // a seller that died on its own says why
+    if (p.exitCode !== null) process.stderr.write(readFileSync(p.logFile, 'utf8').slice(-4000));
+    if (p.exitCode === null) {
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
+    }
+  }
+  await s.stop();
+});
+
+// Nothing any simulator saw or said broke the official document.
+async function conforming() {
+  for (const v of [4, 5]) {
+    const bad = await sellers[v].control('GET', '/_sim/violations');
+    assert.deepEqual(bad, [], `v${v}: ${JSON.stringify(bad, null, 1)}`);
+  }
+}
+
+const legOf = (ticket) => psql(s.db, `SELECT id FROM legs WHERE ticket_id = '${ticket}'`);
+const legRow = async (leg) => {
+  const [status, ext] = (await psql(s.db, `SELECT status, coalesce(external_id, '') FROM legs WHERE id = '${leg}'`)).split('|');
+  return { status, ext };
+};
+const ticketsAt = (v) => sellers[v].control('GET', '/_sim/tickets');
+const refOf = (v, t) => (v === 4 ? t.externalId : t.externalIdentifier?.find((x) => x.owner === 'Keten')?.id);
+const mine = async (v, leg) => (await ticketsAt(v)).filter((t) => refOf(v, t) === leg);
+const settled = (leg) => eventually(async () =>
+  (await psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${leg}' AND state <> 'done'`)) === '0',
+30000, 'the leg\'s messages done');
+const file = (key, type, summary) => s.api('POST', '/v1/tickets', { key: s.keys.acme,
+  body: { service: s.services[`svc-${key}`], type, summary, description: 'No light on port 7 <since> 19:30 & more',
+    impact: 2, urgency: 1 } });
+
+// The seller's id of leg once Keten linked it (else what the seller saw last).
+async function linked(v, leg, ms = 20000) {
+  try {
+    return await eventually(async () => (await legRow(leg)).ext, ms, 'the leg linked');
+  } catch (e) {
+    e.message += `; seller v${v} saw ${JSON.stringify((await sellers[v].control('GET', '/_sim/received')).slice(-2))}`;
+    throw e;
+  }
+}
+
+// A ticket of type at seller v through supplier key: {ticket, leg, tt}.
+async function delivered(key, v, type, summary) {
+  const r = await file(key, type, summary);
+  assert.equal(r.status, 201, r.text);
+  const leg = await legOf(r.json.id);
+  const ext = await linked(v, leg);
+  const [tt] = await mine(v, leg);
+  assert.equal(tt.id, ext, 'the leg names the seller\'s ticket');
+  return { ticket: r.json, leg, tt };
+}
+
+test('a create lands in its entry\'s ticketType with Keten\'s reference, v4 and v5; a type without an entry is refused', async () => {
+  const a = await delivered('tmf4', 4, 'incident', 'Fibre cut in Utrecht');
+  assert.equal(a.tt.ticketType, 'incident');
+  assert.equal(a.tt.externalId, a.leg);
+  assert.equal(a.tt.severity, 'Major');
+  assert.equal(a.tt.priority, 'High');
+  assert.equal(a.tt.name, 'Fibre cut in Utrecht');
+  assert.equal(a.tt.description, 'No light on port 7 <since> 19:30 & more');
+  assert.deepEqual(a.tt.relatedParty, [{ id: 'acme', name: 'Acme BV', role: 'customer', '@referredType': 'Organization' }]);
+  assert.equal(a.tt['@type'], undefined);
+
+  const b = await delivered('tmf5', 5, 'request', 'New line for Delft');
+  assert.equal(b.tt.ticketType, 'ServiceRequest');
+  assert.equal(b.tt['@type'], 'TroubleTicket');
+  assert.deepEqual(b.tt.externalIdentifier, [{ '@type': 'ExternalIdentifier', id: b.leg, owner: 'Keten',
+    externalIdentifierType: 'leg' }]);
+  assert.equal(b.tt.relatedParty[0]['@type'], 'RelatedPartyRefOrPartyRoleRef');
+  assert.equal(b.tt.relatedParty[0].partyOrPartyRole['@type'], 'PartyRef');
+
+  const r = await file('tmf5', 'change', 'Replace the core switch');
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.json.error.code, 'type_not_accepted');
+  await conforming();
+});
+
+for (const v of [4, 5]) {
+  const key = `tmf${v}`;
+  test(`v${v}: the seller's status changes and notes come back as events at the listener path (${v === 4 ? 201 : 204}); Keten's reopen and close reach the ticket`, async () => {
+    const t = await delivered(key, v, 'incident', `Packet loss (v${v})`);
+    await settled(t.leg);
+    const change = (body) => sellers[v].control('POST', '/_sim/change', { ticket: t.tt.id, ...body });
+
+    await change({ status: 'inProgress' });
+    await eventually(async () => (await legRow(t.leg)).status === 'in_progress', 10000, 'the leg in progress');
+    const evs = (await sellers[v].control('GET', '/_sim/events')).filter((e) => e.ticket === t.tt.id);
+    assert.ok(evs.some((e) => e.eventType === 'TroubleTicketStatusChangeEvent'), JSON.stringify(evs));
+    assert.ok(evs.every((e) => e.status === (v === 4 ? 201 : 204)), JSON.stringify(evs));
+
+    const said = `Engineer on site at 14:00 <ETA> & v${v}`;
+    await change({ note: { text: said, author: 'NOC Jan' } });
+    await eventually(async () => (await view(s, t.ticket, 'acme')).timeline.some((e) => e.text === said),
+      10000, 'the customer reads the seller\'s note');
+
+    // A customer's comment is a note once; the event that echoes it back
+    // (the seller reports every note) adds nothing to the timeline.
+    const asked = `Is Delft affected too? (v${v})`;
+    let r = await s.api('POST', `/v1/tickets/${t.ticket.id}/comments`, { key: s.keys.acme, body: { text: asked, visibility: 'customer' } });
+    assert.equal(r.status, 201, r.text);
+    await settled(t.leg);
+    let [tt] = await mine(v, t.leg);
+    const ours = tt.note.filter((n) => n.text.startsWith(asked));
+    assert.equal(ours.length, 1, JSON.stringify(tt.note));
+    assert.equal(ours[0].author, 'Keten');
+    assert.match(ours[0].text, /\n\n\[keten:event:\d+\]$/);
+    if (v === 5) assert.equal(ours[0]['@type'], 'Note');
+    await change({ note: { text: 'ack' } }); // one more event carrying every note
+    await eventually(async () => (await view(s, t.ticket, 'integrator')).timeline.some((e) => (e.text ?? e.data?.text) === 'ack'),
+      10000, 'the next note');
+    const seen = (await view(s, t.ticket, 'integrator')).timeline.filter((e) => (e.text ?? e.data?.text ?? '').startsWith(asked));
+    assert.equal(seen.length, 1, `the comment once: ${JSON.stringify(seen)}`);
+
+    // A work note: the mapping sends none (work_notes false).
+    const internal = `internal only v${v}`;
+    r = await s.api('POST', `/v1/tickets/${t.ticket.id}/comments`, { key: s.keys.integrator,
+      body: { text: internal, visibility: 'supplier', leg: t.leg } });
+    assert.equal(r.status, 201, r.text);
+    await settled(t.leg);
+    [tt] = await mine(v, t.leg);
+    assert.ok(!tt.note.some((n) => n.text.startsWith(internal)), 'no work note at the seller');
+
+    await change({ status: 'resolved', reason: 'Replaced the SFP' });
+    await eventually(async () => (await legRow(t.leg)).status === 'resolved', 10000, 'the leg resolved');
+    const reason = `Still no light (v${v})`;
+    r = await s.api('POST', `/v1/tickets/${t.ticket.id}/reopen`, { key: s.keys.acme, body: { reason } });
+    assert.equal(r.status, 200, r.text);
+    await settled(t.leg);
+    [tt] = await mine(v, t.leg);
+    assert.equal(tt.status, 'inProgress');
+    assert.equal(tt.statusChangeReason, reason);
+    await change({ status: 'resolved', reason: 'Really fixed' });
+    await eventually(async () => (await legRow(t.leg)).status === 'resolved', 10000, 'resolved again');
+    r = await s.api('POST', `/v1/tickets/${t.ticket.id}/close`, { key: s.keys.acme });
+    assert.equal(r.status, 200, r.text);
+    await settled(t.leg);
+    [tt] = await mine(v, t.leg);
+    assert.equal(tt.status, 'closed');
+    const history = v === 4 ? tt.statusChange : tt.statusChangeHistory;
+    assert.deepEqual(history.map((h) => h.status), ['acknowledged', 'inProgress', 'resolved', 'inProgress', 'resolved', 'closed']);
+    await conforming();
+  });
+}
+
+test('a seller\'s rejection rejects the leg with its reason; an event with a wrong password is refused', async () => {
+  const t = await delivered('tmf5', 5, 'incident', 'Not our network');
+  await settled(t.leg);
+  await sellers[5].control('POST', '/_sim/change', { ticket: t.tt.id, status: 'rejected', reason: 'not our line' });
+  await eventually(async () => await psql(s.db, `SELECT ended FROM legs WHERE id = '${t.leg}'`) === 'rejected',
+    10000, 'the leg rejected');
+  const why = (await view(s, t.ticket, 'integrator')).timeline.find((e) => e.kind === 'rejected');
+  assert.equal(why?.data?.reason, 'not our line', JSON.stringify(why));
+  const bad = await request(s.url, 'POST', '/v1/inbound/tmf5/listener/troubleTicketStatusChangeEvent', {
+    headers: { authorization: `Basic ${Buffer.from('tmf-hub:wrong').toString('base64')}` },
+    body: { eventType: 'TroubleTicketStatusChangeEvent', event: { troubleTicket: { id: t.tt.id, status: 'closed' } } } });
+  assert.equal(bad.status, 401, bad.text);
+  const garbage = await request(s.url, 'POST', '/v1/inbound/tmf5/listener/troubleTicketStatusChangeEvent', {
+    headers: { authorization: `Basic ${Buffer.from(`tmf-hub:${HUB_PASSWORD}`).toString('base64')}` },
+    body: { eventType: 'ServiceOrderStateChangeEvent' } });
+  assert.equal(garbage.status, 422, garbage.text);
+  assert.equal(garbage.json.error.code, 'invalid_update');
+});
+
+test('polled: the seller\'s changes come back by lastUpdate.gt pages', async () => {
+  const legs = [];
+  for (const n of [1, 2, 3]) legs.push(await delivered('tmf5-polled', 5, 'incident', `Polled ${n}`));
+  for (const t of legs) await sellers[5].control('POST', '/_sim/change', { ticket: t.tt.id, status: 'held', notify: false });
+  for (const t of legs) {
+    await eventually(async () => (await legRow(t.leg)).status === 'pending_supplier', 15000, `${t.tt.id} held`);
+  }
+  await sellers[5].control('POST', '/_sim/change', { ticket: legs[0].tt.id, notify: false,
+    note: { text: 'polled note', author: 'NOC Piet' } });
+  await eventually(async () => (await view(s, legs[0].ticket, 'acme')).timeline.some((e) => e.text === 'polled note'),
+    15000, 'the polled note');
+  const polls = (await sellers[5].control('GET', '/_sim/received')).filter((x) => x.method === 'GET' &&
+    x.path.includes('lastUpdate.gt'));
+  assert.ok(polls.length >= 1 && polls.every((x) => x.answered === 200 || x.answered === 206), JSON.stringify(polls.at(-1)));
+  assert.ok(polls.every((x) => x.path.includes('sort=lastUpdate')));
+  await conforming();
+});
+
+test('a create whose answer was lost is found by the lookup and never duplicated (v4 and v5)', async () => {
+  for (const [key, v] of [['tmf4', 4], ['tmf5', 5]]) {
+    await sellers[v].control('POST', '/_sim/mode', { mode: 'status', status: 503, apply: true, count: 1 });
+    const r = await file(key, 'incident', `Lost answer v${v}`);
+    assert.equal(r.status, 201, r.text);
+    const leg = await legOf(r.json.id);
+    const ext = await linked(v, leg, 30000);
+    await settled(leg);
+    const found = await mine(v, leg);
+    assert.equal(found.length, 1, `one ticket: ${JSON.stringify(found.map((t) => t.id))}`);
+    assert.equal(found[0].id, ext);
+    const param = v === 4 ? `externalId=${leg}` : `externalIdentifier.id=${leg}`;
+    const lookups = (await sellers[v].control('GET', '/_sim/received')).filter((x) => x.method === 'GET' && x.path.endsWith(param));
+    assert.ok(lookups.length >= 1, 'looked up before any re-create');
+    await sellers[v].control('POST', '/_sim/mode', { mode: 'normal' });
+  }
+  await conforming();
+});
+
+test('a 429 with Retry-After is waited out, then the create lands once', async () => {
+  await sellers[5].control('POST', '/_sim/mode', { mode: 'status', status: 429, retry_after: 1, count: 1 });
+  const r = await file('tmf5', 'incident', 'Rate limited');
+  assert.equal(r.status, 201, r.text);
+  const leg = await legOf(r.json.id);
+  await linked(5, leg);
+  const posts = (await sellers[5].control('GET', '/_sim/received')).filter((x) => x.method === 'POST' &&
+    x.path.endsWith('/troubleTicket') && x.body.includes(leg));
+  assert.deepEqual(posts.map((x) => x.answered), [429, 201]);
+  assert.ok(posts[1].at - posts[0].at >= 900, `waited ${posts[1].at - posts[0].at} ms`);
+  assert.equal((await mine(5, leg)).length, 1);
+  await sellers[5].control('POST', '/_sim/mode', { mode: 'normal' });
+  await conforming();
+});
