@@ -491,4 +491,9 @@ const struct kt_adapter kt_adapter_tmf621 = {
 	.poll_feeds = poll_feeds,
 	.build_poll = kt_tmf_build_poll,
 	.read_poll = kt_tmf_read_poll,
+	.build_check = kt_tmf_build_check,
+	.read_check = kt_tmf_read_check,
+	.build_subscribe = kt_tmf_build_subscribe,
+	.read_subscribe = kt_tmf_read_subscribe,
+	.build_unsubscribe = kt_tmf_build_unsubscribe,
 };

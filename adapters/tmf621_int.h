@@ -122,6 +122,19 @@ int kt_tmf_build_poll(const json_t *supplier, const char *feed, const char *sinc
 int kt_tmf_read_poll(const json_t *supplier, const char *feed, const char *page,
 		     const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
 
+/* --- the hub and the live check (tmf621_hub.c), as keten/adapter.h says --- */
+
+int kt_tmf_build_subscribe(const json_t *supplier, const char *callback,
+			   struct kt_http_request *out, struct kt_err *err);
+int kt_tmf_read_subscribe(const json_t *supplier, const struct kt_answer *a, char **id,
+			  struct kt_err *err);
+int kt_tmf_build_unsubscribe(const json_t *supplier, const char *id,
+			     struct kt_http_request *out, struct kt_err *err);
+int kt_tmf_build_check(const json_t *supplier, int i, struct kt_http_request *out,
+		       struct kt_err *err);
+int kt_tmf_read_check(const json_t *supplier, int i, const struct kt_answer *a,
+		      struct kt_err *err);
+
 /* The updates a seller's ticket (from an event or a poll page) says: its
  * status unless Keten's own change, each note not Keten's as a comment.
  * when: the ticket's lastUpdate (UTC) or the event's time. */

@@ -350,7 +350,7 @@ async function control(method, p, body) {
 		if (c.mode === 'normal') mode = { mode: 'normal' };
 		else if (c.mode === 'status' && Number.isInteger(c.status) && c.status >= 200 && c.status <= 599) {
 			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true,
-				count: Number.isInteger(c.count) ? c.count : Infinity };
+				count: Number.isInteger(c.count) ? c.count : Infinity, method: c.method ?? null };
 		} else return { status: 400, body: { error: 'mode is normal, or status with a status 200..599' } };
 		return { status: 200, body: mode };
 	case '/_sim/change':
@@ -392,7 +392,7 @@ async function serveApi(req, url, raw, rec) {
 	if (!authorized(req)) return error(401, 'Unauthorized', 'wrong login or password');
 	rec.problems = spec.request(req.method, url.pathname + url.search, { contentType: ct, body });
 	if (rec.problems.length) return error(400, 'Invalid request', rec.problems.join('; '));
-	if (mode.mode === 'status' && mode.count > 0) {
+	if (mode.mode === 'status' && mode.count > 0 && (!mode.method || mode.method === req.method)) {
 		mode.count--;
 		const applied = mode.apply ? api(req.method, url, ct, body) : null;
 		rec.applied = applied?.status ?? null;

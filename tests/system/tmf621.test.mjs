@@ -22,7 +22,7 @@ import { view } from './lib/tickets.mjs';
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const API_PASSWORD = 'tmf-api-password';
 const HUB_PASSWORD = 'tmf-hub-password';
-const sellers = { 4: null, 5: null };
+const sellers = { 4: null, 5: null, list: null };
 const procs = [];
 let s;
 
@@ -42,26 +42,35 @@ function chain(sims) {
     doc.suppliers.push({ key, name: `Telco ${key}`, adapter: 'tmf621',
       endpoint: sellers[version]?.url ?? 'https://127.0.0.1:1', secret_ref: 'env:KETEN_TMF_PASSWORD',
       auth: { kind: 'basic', username: 'keten' },
-      inbound: { secret_ref: 'env:KETEN_TMF_HUB', username: 'tmf-hub' }, mapping: mappingOf(version), ...extra });
+      inbound: { secret_ref: 'env:KETEN_TMF_HUB', username: 'tmf-hub' },
+      mapping: mappingOf(version === 4 ? 4 : 5), ...extra });
     doc.services.push({ key: `svc-${key}`, customer: 'acme', name: `Line ${key}`, default_component: `line-${key}`,
       components: [{ key: `line-${key}`, name: `Line ${key}`, kind: 'network', supplier: key }] });
   };
   add('tmf4', 4);
   add('tmf5', 5);
   add('tmf5-polled', 5, { poll: { interval_ms: 300, overlap_ms: 2000, page_size: 2 } });
+  // A seller that ignores TMF630 filters: polled by listing, and one whose
+  // mapping still counts on the filter (what `keten supplier check` finds).
+  add('tmf5-list', 'list', { poll: { interval_ms: 300, overlap_ms: 2000, page_size: 2 } });
+  doc.suppliers.at(-1).mapping.poll_filter = false;
+  add('tmf5-probe', 'list');
   return doc;
 }
 
-async function startSeller(version) {
-  const portFile = path.join(s.dir, `tmf${version}.port`);
+// Seller name (4, 5, or list: a v5 seller that ignores filters).
+async function startSeller(name) {
+  const portFile = path.join(s.dir, `tmf${name}.port`);
+  const version = name === 4 ? 4 : 5;
   const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/tmf621-sim.mjs'), '--api-version', String(version),
-    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile, '--broker-ca', certs().ca],
+    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile, '--broker-ca', certs().ca,
+    ...(name === 'list' ? ['--no-filter'] : [])],
   { env: { ...process.env, SIM_PASSWORD: API_PASSWORD, SIM_LISTENER_PASSWORD: HUB_PASSWORD },
-    stdio: ['ignore', openSync(path.join(s.dir, `tmf${version}.log`), 'a'), openSync(path.join(s.dir, `tmf${version}.log`), 'a')] });
-  proc.logFile = path.join(s.dir, `tmf${version}.log`);
+    stdio: ['ignore', openSync(path.join(s.dir, `tmf${name}.log`), 'a'), openSync(path.join(s.dir, `tmf${name}.log`), 'a')] });
+  proc.logFile = path.join(s.dir, `tmf${name}.log`);
   procs.push(proc);
   const port = await eventually(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(),
-    20000, `the v${version} seller listening`);
+    20000, `the ${name} seller listening`);
   const url = `https://127.0.0.1:${port}`;
   return { url, version, control: async (method, p, body) => (await request(url, method, p, { body })).json };
 }
@@ -70,17 +79,22 @@ before(async () => {
   s = await startStack({ chain, config: { KETEN_TMF_PASSWORD: API_PASSWORD, KETEN_TMF_HUB: HUB_PASSWORD,
     KETEN_POLL_TICK_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '1500',
     KETEN_SUPPLIER_TIMEOUT_MS: '2000', KETEN_BREAKER_OPEN_MS: '1000', KETEN_BREAKER_OPEN_MAX_MS: '2000' } });
-  for (const v of [4, 5]) sellers[v] = await startSeller(v);
+  for (const v of [4, 5, 'list']) sellers[v] = await startSeller(v);
   const file = path.join(s.dir, 'chain-tmf.json');
   writeFileSync(file, JSON.stringify(chain(s.sims), null, 2));
   const r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  // Each seller's hub posts to Keten's listener path of its supplier.
+  // Keten registers its listener with each seller's hub.
   for (const [v, key] of [[4, 'tmf4'], [5, 'tmf5']]) {
-    const hub = await sellers[v].control('POST', '/_sim/hub', { callback: `${s.url}/v1/inbound/${key}` });
-    assert.ok(hub.id);
+    const callback = `${s.url}/v1/inbound/${key}`;
+    const sub = keten(['supplier', 'subscribe', key, '--callback', callback], tmfEnv());
+    assert.equal(sub.code, 0, sub.stdout + sub.stderr);
+    const id = /^subscribed: (\S+)$/m.exec(sub.stdout)?.[1];
+    assert.deepEqual((await sellers[v].control('GET', '/_sim/hubs')).map((h) => [h.id, h.callback]), [[id, callback]]);
   }
 });
+
+const tmfEnv = () => ({ ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_TMF_PASSWORD: API_PASSWORD });
 
 after(async () => {
   for (const p of procs) {
@@ -96,7 +110,7 @@ after(async () => {
 
 // Nothing any simulator saw or said broke the official document.
 async function conforming() {
-  for (const v of [4, 5]) {
+  for (const v of [4, 5, 'list']) {
     const bad = await sellers[v].control('GET', '/_sim/violations');
     assert.deepEqual(bad, [], `v${v}: ${JSON.stringify(bad, null, 1)}`);
   }
@@ -269,7 +283,7 @@ test('polled: the seller\'s changes come back by lastUpdate.gt pages', async () 
 
 test('a create whose answer was lost is found by the lookup and never duplicated (v4 and v5)', async () => {
   for (const [key, v] of [['tmf4', 4], ['tmf5', 5]]) {
-    await sellers[v].control('POST', '/_sim/mode', { mode: 'status', status: 503, apply: true, count: 1 });
+    await sellers[v].control('POST', '/_sim/mode', { mode: 'status', status: 503, apply: true, count: 1, method: 'POST' });
     const r = await file(key, 'incident', `Lost answer v${v}`);
     assert.equal(r.status, 201, r.text);
     const leg = await legOf(r.json.id);
@@ -287,7 +301,7 @@ test('a create whose answer was lost is found by the lookup and never duplicated
 });
 
 test('a 429 with Retry-After is waited out, then the create lands once', async () => {
-  await sellers[5].control('POST', '/_sim/mode', { mode: 'status', status: 429, retry_after: 1, count: 1 });
+  await sellers[5].control('POST', '/_sim/mode', { mode: 'status', status: 429, retry_after: 1, count: 1, method: 'POST' });
   const r = await file('tmf5', 'incident', 'Rate limited');
   assert.equal(r.status, 201, r.text);
   const leg = await legOf(r.json.id);
@@ -298,5 +312,44 @@ test('a 429 with Retry-After is waited out, then the create lands once', async (
   assert.ok(posts[1].at - posts[0].at >= 900, `waited ${posts[1].at - posts[0].at} ms`);
   assert.equal((await mine(5, leg)).length, 1);
   await sellers[5].control('POST', '/_sim/mode', { mode: 'normal' });
+  await conforming();
+});
+
+test('a seller that ignores lastUpdate.gt: polled by listing; `keten supplier check` finds a mapping that counts on the filter', async () => {
+  const t = await delivered('tmf5-list', 'list', 'incident', 'Listed');
+  await sellers.list.control('POST', '/_sim/change', { ticket: t.tt.id, status: 'inProgress', notify: false });
+  await eventually(async () => (await legRow(t.leg)).status === 'in_progress', 15000, 'the listed status');
+  const lists = (await sellers.list.control('GET', '/_sim/received')).filter((x) => x.method === 'GET' &&
+    /\/troubleTicket\?(offset=\d+&)?limit=2$/.test(x.path));
+  assert.ok(lists.length >= 1, 'polled by plain listing');
+
+  let r = keten(['supplier', 'check', 'tmf5'], tmfEnv());
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^check 0: GET \S+lastUpdate\.gt=2999\S+: ok$/m);
+  r = keten(['supplier', 'check', 'tmf5-probe'], tmfEnv());
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, /\/poll_filter/);
+  await conforming();
+});
+
+test('keten supplier subscribe and unsubscribe: the hub registration comes and goes', async () => {
+  const callback = `${s.url}/v1/inbound/tmf5-list`;
+  let r = keten(['supplier', 'subscribe', 'tmf5-list', '--callback', callback], tmfEnv());
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const id = /^subscribed: (\S+)$/m.exec(r.stdout)?.[1];
+  assert.ok((await sellers.list.control('GET', '/_sim/hubs')).some((h) => h.id === id));
+  r = keten(['supplier', 'unsubscribe', 'tmf5-list', id], tmfEnv());
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`^unsubscribed: ${id}$`, 'm'));
+  assert.ok(!(await sellers.list.control('GET', '/_sim/hubs')).some((h) => h.id === id));
+  r = keten(['supplier', 'unsubscribe', 'tmf5-list', id], tmfEnv());
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /HTTP 404: Not found: no such hub/);
+  r = keten(['supplier', 'subscribe', 'tmf5-list', '--callback', 'http://plain.example/x'], tmfEnv());
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  r = keten(['supplier', 'subscribe', 'tmf5-list'], tmfEnv());
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  const received = (await sellers.list.control('GET', '/_sim/received')).filter((x) => x.path.includes('/hub'));
+  assert.deepEqual(received.map((x) => `${x.method} ${x.answered}`), ['POST 201', 'DELETE 204', 'DELETE 404']);
   await conforming();
 });
