@@ -25,35 +25,28 @@
 #define CT_MERGE "application/merge-patch+json"
 #define CT_JSON_PATCH "application/json-patch+json"
 
-static int oom(struct kt_err *err)
-{
-	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
-}
-
 static int refuse(struct kt_err *err, const char *what)
 {
 	return kt_err_set(err, KT_EC_INVALID, "adapter_build", "%s", what);
 }
 
-static const json_t *leg_of(const struct kt_adapter_msg *msg)
+/* What a message's request and answer are read against (borrowed from
+ * it): its leg, the supplier's mapping and version, the comment it
+ * carries. */
+struct parts {
+	const json_t *leg, *mapping, *comment;
+	int v5;
+};
+
+static struct parts parts_of(const struct kt_adapter_msg *msg)
 {
-	return json_object_get(msg->leg_view, "leg");
+	const json_t *mapping = json_object_get(msg->supplier, "mapping");
+
+	return (struct parts){ .leg = json_object_get(msg->leg_view, "leg"), .mapping = mapping,
+			       .comment = json_object_get(msg->payload, "comment"),
+			       .v5 = kt_tmf_version(mapping) == 5 };
 }
 
-static const json_t *mapping_of(const struct kt_adapter_msg *msg)
-{
-	return json_object_get(msg->supplier, "mapping");
-}
-
-static const json_t *comment_of(const struct kt_adapter_msg *msg)
-{
-	return json_object_get(msg->payload, "comment");
-}
-
-static int is_v5(const struct kt_adapter_msg *msg)
-{
-	return kt_tmf_version(mapping_of(msg)) == 5;
-}
 
 /* obj["@type"] = type on v5; 0, or -1 out of memory. */
 static int typed(json_t *obj, int v5, const char *type)
@@ -65,7 +58,8 @@ static int typed(json_t *obj, int v5, const char *type)
  * retry finds it; NULL when it is not a short run of [A-Za-z0-9:._-]. */
 static const char *marker_of(const struct kt_adapter_msg *msg)
 {
-	const char *m = json_string_value(json_object_get(comment_of(msg), "origin"));
+	const struct parts p = parts_of(msg);
+	const char *m = json_string_value(json_object_get(p.comment, "origin"));
 	size_t n = m ? strlen(m) : 0;
 
 	if (n == 0 || n > MARKER_MAX ||
@@ -77,9 +71,10 @@ static const char *marker_of(const struct kt_adapter_msg *msg)
 /* 1 when msg is a comment the mapping sends as a note. */
 static int sends_note(const struct kt_adapter_msg *msg)
 {
+	const struct parts p = parts_of(msg);
 	return msg->op == KT_OP_COMMENT &&
-	       kt_tmf_sends_comment(mapping_of(msg),
-				    json_string_value(json_object_get(comment_of(msg), "author")));
+	       kt_tmf_sends_comment(p.mapping,
+				    json_string_value(json_object_get(p.comment, "author")));
 }
 
 /* A note's write that may have landed is checked before it is sent again. */
@@ -90,16 +85,17 @@ static int is_check(const struct kt_adapter_msg *msg)
 
 static int check_msg(const struct kt_adapter_msg *msg, struct kt_err *err)
 {
-	const char *text = json_string_value(json_object_get(comment_of(msg), "text"));
+	const struct parts p = parts_of(msg);
+	const char *text = json_string_value(json_object_get(p.comment, "text"));
 
 	if ((unsigned)msg->op >= KT_OP__COUNT)
 		return kt_err_set(err, KT_EC_INVALID, "adapter_build", "unknown outbox operation %d",
 				  (int)msg->op);
-	if (!json_is_object(msg->leg_view) || !json_is_object(leg_of(msg)))
+	if (!json_is_object(msg->leg_view) || !json_is_object(p.leg))
 		return refuse(err, "the leg view is not a JSON object with a leg");
 	if (msg->payload && !json_is_object(msg->payload))
 		return refuse(err, "the payload is not a JSON object");
-	if (!json_is_object(mapping_of(msg)))
+	if (!json_is_object(p.mapping))
 		return refuse(err, "the supplier has no tmf621 mapping");
 	if (msg->op == KT_OP_COMMENT && (!text || !*text))
 		return refuse(err, "a comment message carries no comment text");
@@ -148,26 +144,28 @@ static json_t *parties(const json_t *mapping, int v5)
 /* Keten's reference: v4 externalId, v5 externalIdentifier[]. */
 static int add_reference(json_t *body, const struct kt_adapter_msg *msg, const char *leg)
 {
+	const struct parts p = parts_of(msg);
 	json_t *x;
 
-	if (!is_v5(msg))
+	if (!p.v5)
 		return json_object_set_new(body, "externalId", json_string(leg));
 	x = json_pack("{s:s, s:s, s:s, s:s}", "@type", "ExternalIdentifier", "id", leg, "owner",
-		      kt_tmf_owner(mapping_of(msg)), "externalIdentifierType", "leg");
+		      kt_tmf_owner(p.mapping), "externalIdentifierType", "leg");
 	return json_object_set_new(body, "externalIdentifier", json_pack("[o]", x));
 }
 
 /* POST /troubleTicket: the leg as a new ticket of its entry's ticketType. */
 static json_t *create_body(const struct kt_adapter_msg *msg, struct kt_err *err)
 {
-	const json_t *mapping = mapping_of(msg);
+	const struct parts p = parts_of(msg);
+	const json_t *mapping = p.mapping;
 	const char *type = json_string_value(json_object_get(msg->leg_view, "type"));
 	const char *ticket_type = kt_tmf_ticket_type(mapping, type);
-	const char *leg = json_string_value(json_object_get(leg_of(msg), "id"));
+	const char *leg = json_string_value(json_object_get(p.leg, "id"));
 	const char *summary = json_string_value(json_object_get(msg->leg_view, "summary"));
 	const char *descr = json_string_value(json_object_get(msg->leg_view, "description"));
-	int p = (int)json_integer_value(json_object_get(msg->leg_view, "priority"));
-	const char *prio = kt_tmf_level(mapping, "priority", p);
+	int level = (int)json_integer_value(json_object_get(msg->leg_view, "priority"));
+	const char *prio = kt_tmf_level(mapping, "priority", level);
 	json_t *body, *rp;
 	int rc;
 
@@ -188,8 +186,8 @@ static json_t *create_body(const struct kt_adapter_msg *msg, struct kt_err *err)
 		return NULL;
 	}
 	body = json_pack("{s:s, s:s, s:s}", "description", descr, "ticketType", ticket_type,
-			 "severity", kt_tmf_level(mapping, "severity", p));
-	rp = parties(mapping, is_v5(msg));
+			 "severity", kt_tmf_level(mapping, "severity", level));
+	rp = parties(mapping, p.v5);
 	rc = body && rp ? 0 : -1;
 	if (rc == 0 && summary && *summary)
 		rc = json_object_set_new(body, "name", json_string(summary));
@@ -198,11 +196,11 @@ static json_t *create_body(const struct kt_adapter_msg *msg, struct kt_err *err)
 	if (rc == 0 && json_array_size(rp) > 0)
 		rc = json_object_set(body, "relatedParty", rp);
 	if (rc == 0)
-		rc = add_reference(body, msg, leg) | typed(body, is_v5(msg), "TroubleTicket");
+		rc = add_reference(body, msg, leg) | typed(body, p.v5, "TroubleTicket");
 	json_decref(rp);
 	if (rc != 0) {
 		json_decref(body);
-		oom(err);
+		kt_tmf_oom(err);
 		return NULL;
 	}
 	return body;
@@ -211,6 +209,7 @@ static json_t *create_body(const struct kt_adapter_msg *msg, struct kt_err *err)
 /* The status a PATCH of msg sets and why. */
 static enum kt_status patch_status(const struct kt_adapter_msg *msg, const char **reason)
 {
+	const struct parts p = parts_of(msg);
 	enum kt_status st = KT_ST_IN_PROGRESS;
 	const char *text = NULL;
 
@@ -224,7 +223,7 @@ static enum kt_status patch_status(const struct kt_adapter_msg *msg, const char 
 		*reason = "cancelled in Keten";
 		return KT_ST_CANCELLED;
 	}
-	if (kt_status_parse(json_string_value(json_object_get(leg_of(msg), "status")), &st) != 0)
+	if (kt_status_parse(json_string_value(json_object_get(p.leg, "status")), &st) != 0)
 		st = KT_ST_IN_PROGRESS;
 	text = json_string_value(json_object_get(json_object_get(msg->payload, "reopen"), "reason"));
 	if (text && *text)
@@ -242,6 +241,7 @@ static enum kt_status patch_status(const struct kt_adapter_msg *msg, const char 
 /* PATCH of the status (update, resolve, cancel). */
 static json_t *status_body(const struct kt_adapter_msg *msg, struct kt_err *err)
 {
+	const struct parts p = parts_of(msg);
 	const char *reason = NULL;
 	enum kt_status st = patch_status(msg, &reason);
 	json_t *body;
@@ -250,11 +250,11 @@ static json_t *status_body(const struct kt_adapter_msg *msg, struct kt_err *err)
 		refuse(err, "the reason of the status change is too long");
 		return NULL;
 	}
-	body = json_pack("{s:s, s:s}", "status", kt_tmf_status_out(mapping_of(msg), st),
+	body = json_pack("{s:s, s:s}", "status", kt_tmf_status_out(p.mapping, st),
 			 "statusChangeReason", reason);
-	if (!body || typed(body, is_v5(msg), "TroubleTicket")) {
+	if (!body || typed(body, p.v5, "TroubleTicket")) {
 		json_decref(body);
-		oom(err);
+		kt_tmf_oom(err);
 		return NULL;
 	}
 	return body;
@@ -264,8 +264,9 @@ static json_t *status_body(const struct kt_adapter_msg *msg, struct kt_err *err)
  * author. *ct is the content type of the PATCH that adds it. */
 static json_t *note_body(const struct kt_adapter_msg *msg, const char **ct, struct kt_err *err)
 {
-	const char *text = json_string_value(json_object_get(comment_of(msg), "text"));
-	int v5 = is_v5(msg);
+	const struct parts p = parts_of(msg);
+	const char *text = json_string_value(json_object_get(p.comment, "text"));
+	int v5 = p.v5;
 	json_t *note = json_object(), *body = NULL;
 	struct kt_buf b;
 
@@ -274,9 +275,9 @@ static json_t *note_body(const struct kt_adapter_msg *msg, const char **ct, stru
 	if (note && !b.failed &&
 	    !json_object_set_new(note, "text", json_string(kt_buf_str(&b))) &&
 	    !json_object_set_new(note, "author",
-				 json_string(kt_tmf_author(mapping_of(msg)))) &&
+				 json_string(kt_tmf_author(p.mapping))) &&
 	    !typed(note, v5, "Note")) {
-		if (v5 && kt_tmf_note_json_patch(mapping_of(msg))) {
+		if (v5 && kt_tmf_note_json_patch(p.mapping)) {
 			*ct = CT_JSON_PATCH;
 			body = json_pack("[{s:s, s:s, s:O}]", "op", "add", "path", "/note/-", "value",
 					 note);
@@ -292,7 +293,7 @@ static json_t *note_body(const struct kt_adapter_msg *msg, const char **ct, stru
 	kt_buf_release(&b);
 	json_decref(note);
 	if (!body)
-		oom(err);
+		kt_tmf_oom(err);
 	return body;
 }
 
@@ -300,7 +301,8 @@ static json_t *note_body(const struct kt_adapter_msg *msg, const char **ct, stru
 static int ticket_url(struct kt_buf *b, const struct kt_adapter_msg *msg, const char *suffix,
 		      struct kt_err *err)
 {
-	const char *id = json_string_value(json_object_get(leg_of(msg), "external_id"));
+	const struct parts p = parts_of(msg);
+	const char *id = json_string_value(json_object_get(p.leg, "external_id"));
 
 	if (!id || !*id)
 		return refuse(err, "the leg has no TMF621 ticket id yet");
@@ -308,13 +310,14 @@ static int ticket_url(struct kt_buf *b, const struct kt_adapter_msg *msg, const 
 		return KT_ERR;
 	kt_url_pcts(b, id);
 	kt_buf_adds(b, suffix);
-	return b->failed ? oom(err) : KT_OK;
+	return b->failed ? kt_tmf_oom(err) : KT_OK;
 }
 
 static int tmf_build_request(const struct kt_adapter_msg *msg, struct kt_http_request *out,
 			     struct kt_err *err)
 {
-	const char *ct = is_v5(msg) ? CT_MERGE : CT_V4;
+	const struct parts p = parts_of(msg);
+	const char *ct = p.v5 ? CT_MERGE : CT_V4;
 	struct kt_buf url;
 	json_t *body;
 
@@ -325,7 +328,7 @@ static int tmf_build_request(const struct kt_adapter_msg *msg, struct kt_http_re
 		if (kt_tmf_url(&url, msg->supplier, "troubleTicket", err) ||
 		    !(body = create_body(msg, err)))
 			goto fail;
-		return kt_tmf_request(out, "POST", &url, body, is_v5(msg) ? "application/json" : ct,
+		return kt_tmf_request(out, "POST", &url, body, p.v5 ? "application/json" : ct,
 				      err);
 	}
 	if (msg->op == KT_OP_COMMENT && (!sends_note(msg) || is_check(msg))) {
@@ -373,7 +376,7 @@ static int read_ticket(const json_t *mapping, const json_t *doc, struct kt_adapt
 		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
 				  "the seller's answer names no trouble ticket id");
 	if (!(out->external_id = strdup(id)))
-		return oom(err);
+		return kt_tmf_oom(err);
 	out->has_status = kt_tmf_status_in(mapping, json_string_value(json_object_get(doc, "status")),
 					   &out->status) == 0;
 	return KT_OK;
@@ -382,6 +385,7 @@ static int read_ticket(const json_t *mapping, const json_t *doc, struct kt_adapt
 static int tmf_read_reply(const struct kt_adapter_msg *msg, const struct kt_answer *a,
 			  struct kt_adapter_reply *out, struct kt_err *err)
 {
+	const struct parts p = parts_of(msg);
 	int check = msg->op == KT_OP_COMMENT && is_check(msg);
 	json_t *doc;
 	int rc = KT_OK;
@@ -395,7 +399,7 @@ static int tmf_read_reply(const struct kt_adapter_msg *msg, const struct kt_answ
 			  &doc, err))
 		return KT_ERR;
 	if (msg->op == KT_OP_CREATE)
-		rc = read_ticket(mapping_of(msg), doc, out, err);
+		rc = read_ticket(p.mapping, doc, out, err);
 	else if (!marker_found(msg, doc))
 		out->next_step = STEP_WRITE;
 	json_decref(doc);
@@ -407,7 +411,8 @@ static int tmf_read_reply(const struct kt_adapter_msg *msg, const struct kt_answ
 static int tmf_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_request *out,
 			    struct kt_err *err)
 {
-	const char *leg = json_string_value(json_object_get(leg_of(msg), "id"));
+	const struct parts p = parts_of(msg);
+	const char *leg = json_string_value(json_object_get(p.leg, "id"));
 	struct kt_buf url;
 
 	if (check_msg(msg, err))
@@ -416,7 +421,7 @@ static int tmf_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_req
 		return refuse(err, "the leg has no id the seller can be asked for");
 	kt_buf_init(&url, 4096);
 	if (kt_tmf_url(&url, msg->supplier,
-		       is_v5(msg) ? "troubleTicket?externalIdentifier.id=" : "troubleTicket?externalId=",
+		       p.v5 ? "troubleTicket?externalIdentifier.id=" : "troubleTicket?externalId=",
 		       err)) {
 		kt_buf_release(&url);
 		return KT_ERR;
@@ -430,7 +435,8 @@ static int tmf_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_req
 static int tmf_read_lookup(const struct kt_adapter_msg *msg, const struct kt_answer *a,
 			   int *found, struct kt_adapter_reply *out, struct kt_err *err)
 {
-	const char *leg = json_string_value(json_object_get(leg_of(msg), "id"));
+	const struct parts p = parts_of(msg);
+	const char *leg = json_string_value(json_object_get(p.leg, "id"));
 	json_t *doc, *t;
 	size_t i;
 	int rc = KT_OK;
@@ -439,11 +445,11 @@ static int tmf_read_lookup(const struct kt_adapter_msg *msg, const struct kt_ans
 	if (kt_tmf_answer(a, "the lookup", 1, &doc, err))
 		return KT_ERR;
 	json_array_foreach(doc, i, t) {
-		const char *ref = kt_tmf_leg_of(mapping_of(msg), t);
+		const char *ref = kt_tmf_leg_of(p.mapping, t);
 
 		if (!leg || !ref || strcmp(ref, leg) != 0)
 			continue;
-		rc = read_ticket(mapping_of(msg), t, out, err);
+		rc = read_ticket(p.mapping, t, out, err);
 		*found = rc == KT_OK;
 		break;
 	}

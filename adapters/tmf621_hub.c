@@ -12,11 +12,6 @@
 /* A time no ticket was changed after: a list filtered on it is empty. */
 #define FAR_FUTURE "2999-01-01T00:00:00.000Z"
 
-static int oom(struct kt_err *err)
-{
-	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
-}
-
 int kt_tmf_build_subscribe(const json_t *supplier, const char *callback,
 			   struct kt_http_request *out, struct kt_err *err)
 {
@@ -32,7 +27,7 @@ int kt_tmf_build_subscribe(const json_t *supplier, const char *callback,
 	body = v5 ? json_pack("{s:s, s:s}", "@type", "Hub", "callback", callback)
 		  : json_pack("{s:s}", "callback", callback);
 	if (!body)
-		return oom(err);
+		return kt_tmf_oom(err);
 	kt_buf_init(&url, 4096);
 	if (kt_tmf_url(&url, supplier, "hub", err)) {
 		kt_buf_release(&url);
@@ -56,7 +51,7 @@ int kt_tmf_read_subscribe(const json_t *supplier, const struct kt_answer *a, cha
 	hub = kt_tmf_text(doc, "id", KT_TMF_ID_MAX);
 	if (hub && !(*id = strdup(hub))) {
 		json_decref(doc);
-		return oom(err);
+		return kt_tmf_oom(err);
 	}
 	json_decref(doc);
 	return hub ? KT_OK : kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",

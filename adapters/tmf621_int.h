@@ -81,6 +81,9 @@ long kt_tmf_page_size(const json_t *supplier);
 
 /* --- the wire (tmf621_wire.c) --- */
 
+/* Sets err to "out of memory" (internal); returns KT_ERR. */
+int kt_tmf_oom(struct kt_err *err);
+
 /* The supplier's endpoint, the mapping's base_path (default
  * /tmf-api/troubleTicket/v4 or /v5) and path into b; KT_ERR (invalid
  * "adapter_build") when the endpoint is no absolute https URL. */

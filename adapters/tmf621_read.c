@@ -21,11 +21,6 @@
 /* A page token of the listing fallback starts with this "time". */
 #define LIST_MARK "*"
 
-static int oom(struct kt_err *err)
-{
-	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
-}
-
 /* *dst = a copy of src (NULL stays NULL); -1 out of memory. */
 static int copy(char **dst, const char *src)
 {
@@ -66,14 +61,14 @@ static int add_status(const json_t *mapping, const json_t *ticket, const char *i
 		return KT_OK;
 	snprintf(key, sizeof(key), "%s:%s", name, when);
 	if (!(u = add(out, id, leg, "status", key, when)))
-		return oom(err);
+		return kt_tmf_oom(err);
 	if (rc == 0) {
 		u->has_status = 1;
 		u->status = st;
 		return KT_OK;
 	}
 	u->reject = 1;
-	return copy(&u->reject_reason, reason ? reason : "rejected by the seller") ? oom(err)
+	return copy(&u->reject_reason, reason ? reason : "rejected by the seller") ? kt_tmf_oom(err)
 										: KT_OK;
 }
 
@@ -117,7 +112,7 @@ static int add_note(const json_t *mapping, const json_t *note, const char *id, c
 	    !(u = add(out, id, leg, "note", note_id ? note_id : date, date))) {
 		free(plain);
 		free(origin);
-		return oom(err);
+		return kt_tmf_oom(err);
 	}
 	plain[kt_utf8_cut(plain, strlen(plain), COMMENT_MAX)] = '\0';
 	u->comment = plain;
@@ -280,7 +275,7 @@ static int next_page(struct kt_inbound_list *out, const json_t *supplier, size_t
 		snprintf(token, sizeof(token), "%s|%ld", last, skip + same);
 	else
 		snprintf(token, sizeof(token), "%s|%ld", last, same);
-	return (out->next_page = strdup(token)) ? KT_OK : oom(err);
+	return (out->next_page = strdup(token)) ? KT_OK : kt_tmf_oom(err);
 }
 
 /* A page of tickets: each gives its updates at its lastUpdate. */
@@ -305,7 +300,7 @@ static int read_page(const json_t *supplier, const char *page, const json_t *doc
 			return KT_ERR;
 	}
 	if (*high && !(out->high_water = strdup(high)))
-		return oom(err);
+		return kt_tmf_oom(err);
 	return next_page(out, supplier, json_array_size(doc), page, last, same, err);
 }
 

@@ -13,7 +13,7 @@
 
 #define HTTPS "https://"
 
-static int oom(struct kt_err *err)
+int kt_tmf_oom(struct kt_err *err)
 {
 	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
 }
@@ -42,7 +42,7 @@ int kt_tmf_url(struct kt_buf *b, const json_t *supplier, const char *path,
 	else
 		kt_buf_addf(b, "/tmf-api/troubleTicket/v%d", kt_tmf_version(mapping));
 	kt_buf_addf(b, "/%s", path);
-	return b->failed ? oom(err) : KT_OK;
+	return b->failed ? kt_tmf_oom(err) : KT_OK;
 }
 
 int kt_tmf_request(struct kt_http_request *out, const char *method, struct kt_buf *b,
@@ -54,13 +54,13 @@ int kt_tmf_request(struct kt_http_request *out, const char *method, struct kt_bu
 	json_decref(body);
 	if ((body && !text) || b->failed) {
 		free(text);
-		rc = oom(err);
+		rc = kt_tmf_oom(err);
 	} else if (kt_http_request_set(out, method, kt_buf_str(b), text,
 				       text ? content_type : NULL, err)) {
 		rc = KT_ERR;
 	} else if (kt_http_request_add_header(out, "accept", "application/json") != 0) {
 		kt_http_request_release(out);
-		rc = oom(err);
+		rc = kt_tmf_oom(err);
 	}
 	kt_buf_release(b);
 	return rc;

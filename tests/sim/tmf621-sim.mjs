@@ -13,64 +13,40 @@
 // Flags and API: tests/sim/README.md.
 
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { loadOpenApi, openApiChecker } from '../system/lib/openapi-tmf.mjs';
+import { simCommandLine, simLog, simServe, simPost } from './lib/sim-server.mjs';
 
-const BODY_LIMIT = 1024 * 1024;
 const SPECS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../specs/tmf621');
 const STATUSES = ['acknowledged', 'rejected', 'pending', 'held', 'inProgress', 'cancelled', 'closed', 'resolved'];
 
-function usage(msg) {
-	if (msg) process.stderr.write(`tmf621-sim: ${msg}\n`);
-	process.stderr.write(
-		'usage: tmf621-sim.mjs --cert FILE --tls-key FILE [--api-version 4|5] [--listen HOST:PORT]\n' +
-		'         [--port-file FILE] [--login NAME] [--broker-ca FILE] [--listener-user NAME]\n' +
-		'         [--no-filter]\n' +
-		'  the API password comes from SIM_PASSWORD (default "secret"), the password the\n' +
-		'  hub sends its events with from SIM_LISTENER_PASSWORD\n');
-	process.exit(2);
-}
-
-let args;
-try {
-	args = parseArgs({
-		strict: true,
-		options: {
-			cert: { type: 'string' },
-			'tls-key': { type: 'string' },
-			'api-version': { type: 'string', default: '5' },
-			listen: { type: 'string', default: '127.0.0.1:0' },
-			'port-file': { type: 'string' },
-			login: { type: 'string', default: 'keten' },
-			'broker-ca': { type: 'string' },
-			'listener-user': { type: 'string', default: 'tmf-hub' },
-			'no-filter': { type: 'boolean', default: false },
-			help: { type: 'boolean', short: 'h' },
-		},
-	}).values;
-} catch (e) {
-	usage(e.message);
-}
-if (args.help) usage();
-if (!args.cert || !args['tls-key']) usage('--cert FILE and --tls-key FILE are required');
-if (!['4', '5'].includes(args['api-version'])) usage('--api-version is 4 or 5');
-const listen = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(args.listen);
-if (!listen || Number(listen[3]) > 65535) usage(`--listen wants HOST:PORT, got ${JSON.stringify(args.listen)}`);
+const cl = simCommandLine('tmf621-sim', [
+	'usage: tmf621-sim.mjs --cert FILE --tls-key FILE [--api-version 4|5] [--listen HOST:PORT]',
+	'         [--port-file FILE] [--login NAME] [--broker-ca FILE] [--listener-user NAME]',
+	'         [--no-filter]',
+	'  the API password comes from SIM_PASSWORD (default "secret"), the password the',
+	'  hub sends its events with from SIM_LISTENER_PASSWORD',
+], {
+	'api-version': { type: 'string', default: '5' },
+	login: { type: 'string', default: 'keten' },
+	'broker-ca': { type: 'string' },
+	'listener-user': { type: 'string', default: 'tmf-hub' },
+	'no-filter': { type: 'boolean', default: false },
+});
+const { args } = cl;
+if (!['4', '5'].includes(args['api-version'])) cl.fail('--api-version is 4 or 5');
 const V5 = args['api-version'] === '5';
 const BASE = `/tmf-api/troubleTicket/v${args['api-version']}`;
 // The media type of an event's body (v4's document declares it with charset).
 const EVENT_TYPE = V5 ? 'application/json' : 'application/json;charset=utf-8';
 const PASSWORD = process.env.SIM_PASSWORD ?? 'secret';
 const LISTENER_PASSWORD = process.env.SIM_LISTENER_PASSWORD ?? '';
-let tls, brokerCa;
+let brokerCa;
 try {
-	tls = { cert: fs.readFileSync(args.cert), key: fs.readFileSync(args['tls-key']) };
 	brokerCa = args['broker-ca'] ? fs.readFileSync(args['broker-ca']) : undefined;
 } catch (e) {
-	usage(e.message);
+	cl.fail(e.message);
 }
 const spec = openApiChecker(await loadOpenApi(path.join(SPECS, V5
 	? 'TMF621-Trouble_Ticket-v5.0.1.oas.yaml' : 'TMF621-TroubleTicket-v4.0.0.swagger.json')), {
@@ -79,8 +55,7 @@ const spec = openApiChecker(await loadOpenApi(path.join(SPECS, V5
 		/^(sort|[A-Za-z@][A-Za-z0-9]*(\.[A-Za-z@][A-Za-z0-9]*)*)$/.test(name),
 });
 
-const log = (event, fields = {}) =>
-	process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), sim: 'tmf621', event, ...fields }) + '\n');
+const log = simLog('tmf621');
 
 // ---------------------------------------------------------------- state
 
@@ -127,21 +102,11 @@ async function notify(eventType, t, extra = {}) {
 	}
 }
 
-function post(url, body) {
-	return new Promise((resolve) => {
-		const text = JSON.stringify(body);
-		const auth = Buffer.from(`${args['listener-user']}:${LISTENER_PASSWORD}`).toString('base64');
-		const req = https.request(url, { method: 'POST', ca: brokerCa, agent: false, timeout: 15000,
-			headers: { 'content-type': EVENT_TYPE, authorization: `Basic ${auth}` } });
-		req.on('timeout', () => req.destroy(new Error('no answer in 15 s')));
-		req.on('error', (e) => resolve({ error: e.message }));
-		req.on('response', async (res) => {
-			let t = '';
-			for await (const c of res) t += c;
-			resolve({ status: res.statusCode, expected: res.statusCode === (V5 ? 204 : 201), body: t });
-		});
-		req.end(text);
-	});
+async function post(url, body) {
+	const auth = Buffer.from(`${args['listener-user']}:${LISTENER_PASSWORD}`).toString('base64');
+	const r = await simPost(url, body, { ca: brokerCa,
+		headers: { 'content-type': EVENT_TYPE, authorization: `Basic ${auth}` } });
+	return r.error ? r : { status: r.status, expected: r.status === (V5 ? 204 : 201), body: r.text };
 }
 
 // ---------------------------------------------------------------- tickets
@@ -373,15 +338,6 @@ async function control(method, p, body) {
 
 // ---------------------------------------------------------------- the server
 
-function answer(res, r, contentType) {
-	const text = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body);
-	const headers = { 'content-length': Buffer.byteLength(text), ...(r.headers ?? {}) };
-	if (text) headers['content-type'] = contentType ?? 'application/json';
-	if (r.retry_after !== undefined && r.retry_after !== null) headers['retry-after'] = String(r.retry_after);
-	res.writeHead(r.status, headers);
-	res.end(text);
-}
-
 async function serveApi(req, url, raw, rec) {
 	const ct = req.headers['content-type'] ?? '';
 	let body;
@@ -405,53 +361,23 @@ async function serveApi(req, url, raw, rec) {
 	return r;
 }
 
-const sockets = new Set();
-const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req, res) => {
-	const url = new URL(req.url, 'https://sim');
-	let raw = '';
-	let size = 0;
-	for await (const c of req) {
-		size += c.length;
-		if (size <= BODY_LIMIT) raw += c;
-	}
+simServe(cl, log, async (req, url, raw) => {
 	if (url.pathname.startsWith('/_sim/')) {
 		let body = null;
-		try { body = raw ? JSON.parse(raw) : null; } catch { return answer(res, { status: 400, body: { error: 'not JSON' } }); }
-		return answer(res, await control(req.method, url.pathname, body));
+		try { body = raw ? JSON.parse(raw) : null; } catch { return { status: 400, body: { error: 'not JSON' } }; }
+		return control(req.method, url.pathname, body);
 	}
 	const rec = { at: Date.now(), method: req.method, path: url.pathname + url.search,
-		headers: { ...req.headers }, body: raw, answered: null };
+		headers: { ...req.headers }, body: raw ?? '', answered: null };
 	delete rec.headers.authorization; // never keep the password
 	received.push(rec);
-	const r = size > BODY_LIMIT ? error(413, 'Too large') : await serveApi(req, url, raw, rec);
+	const r = raw === null ? error(413, 'Too large') : await serveApi(req, url, raw, rec);
 	rec.answered = r.status;
-	const ct = spec.answerType(req.method, url.pathname, r.status);
-	const problems = spec.response(req.method, url.pathname, r.status, { contentType: ct, body: r.body });
+	const contentType = spec.answerType(req.method, url.pathname, r.status);
+	const problems = spec.response(req.method, url.pathname, r.status, { contentType, body: r.body });
 	if (problems.length && !rec.simulated) violations.push({ at: Date.now(), what: `answer ${r.status} to ${req.method} ${rec.path}`, problems });
-	answer(res, r, ct);
+	const headers = { ...(r.headers ?? {}) };
+	if (r.retry_after !== undefined && r.retry_after !== null) headers['retry-after'] = String(r.retry_after);
+	return { status: r.status, body: r.body, headers, contentType };
 });
-server.on('connection', (s) => {
-	sockets.add(s);
-	s.on('close', () => sockets.delete(s));
-});
-server.on('tlsClientError', (e) => log('tls.error', { error: e.message }));
-server.listen(Number(listen[3]), listen[1] ?? listen[2], () => {
-	const port = server.address().port;
-	if (args['port-file']) {
-		const tmp = `${args['port-file']}.${process.pid}.tmp`;
-		fs.writeFileSync(tmp, `${port}\n`);
-		fs.renameSync(tmp, args['port-file']);
-	}
-	log('listening', { port, version: args['api-version'], base: BASE });
-});
-
-function stop(signal) {
-	server.close(() => {
-		log('stopped', { signal });
-		process.exit(0);
-	});
-	for (const s of sockets) s.destroy();
-	setTimeout(() => process.exit(0), 2000).unref();
-}
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+log('api', { version: args['api-version'], base: BASE });
