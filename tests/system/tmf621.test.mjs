@@ -108,11 +108,13 @@ after(async () => {
   await s.stop();
 });
 
-// Nothing any simulator saw or said broke the official document.
+// Nothing Keten sent, nothing any simulator said broke the official document.
 async function conforming() {
   for (const v of [4, 5, 'list']) {
     const bad = await sellers[v].control('GET', '/_sim/violations');
-    assert.deepEqual(bad, [], `v${v}: ${JSON.stringify(bad, null, 1)}`);
+    assert.deepEqual(bad, [], `${v}: ${JSON.stringify(bad, null, 1)}`);
+    const refused = (await sellers[v].control('GET', '/_sim/received')).filter((x) => x.problems?.length);
+    assert.deepEqual(refused, [], `${v}: ${JSON.stringify(refused, null, 1)}`);
   }
 }
 
@@ -352,4 +354,25 @@ test('keten supplier subscribe and unsubscribe: the hub registration comes and g
   const received = (await sellers.list.control('GET', '/_sim/received')).filter((x) => x.path.includes('/hub'));
   assert.deepEqual(received.map((x) => `${x.method} ${x.answered}`), ['POST 201', 'DELETE 204', 'DELETE 404']);
   await conforming();
+});
+
+// Last: these requests break the document on purpose (conforming() would list them).
+test('the simulators hold Keten to the document: a v5 object without @type, a v4 body of another type are refused', async () => {
+  const auth = { authorization: `Basic ${Buffer.from(`keten:${API_PASSWORD}`).toString('base64')}` };
+  const body = { description: 'x', severity: 'Minor', ticketType: 'Incident' };
+  let r = await request(sellers[5].url, 'POST', '/tmf-api/troubleTicket/v5/troubleTicket', { headers: auth, body });
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.json['@type'], 'Error');
+  assert.match(r.json.message, /@type/);
+  r = await request(sellers[5].url, 'POST', '/tmf-api/troubleTicket/v5/troubleTicket', { headers: auth,
+    body: { ...body, '@type': 'TroubleTicket', note: [{ text: 'no type' }] } });
+  assert.equal(r.status, 400, r.text);
+  r = await request(sellers[4].url, 'PATCH', '/tmf-api/troubleTicket/v4/troubleTicket/TT-1001', {
+    headers: { ...auth, 'content-type': 'application/merge-patch+json' }, body: { status: 'closed' } });
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.json.message, /content type/);
+  r = await request(sellers[4].url, 'POST', '/tmf-api/troubleTicket/v4/troubleTicket', {
+    headers: { ...auth, 'content-type': 'application/json;charset=utf-8' }, body: { description: 'x' } });
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.json.message, /severity|ticketType/);
 });
