@@ -18,6 +18,7 @@ import { readFileSync, writeFileSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { startStack, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
 import { view } from './lib/tickets.mjs';
+import Ajv2020 from 'ajv/dist/2020.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const API_PASSWORD = 'tmf-api-password';
@@ -354,6 +355,43 @@ test('keten supplier subscribe and unsubscribe: the hub registration comes and g
   const received = (await sellers.list.control('GET', '/_sim/received')).filter((x) => x.path.includes('/hub'));
   assert.deepEqual(received.map((x) => `${x.method} ${x.answered}`), ['POST 201', 'DELETE 204', 'DELETE 404']);
   await conforming();
+});
+
+test('the customer\'s cancel reaches the seller as status cancelled with its reason', async () => {
+  const t = await delivered('tmf4', 4, 'incident', 'Filed by mistake');
+  await settled(t.leg);
+  const r = await s.api('POST', `/v1/tickets/${t.ticket.id}/cancel`, { key: s.keys.acme, body: { reason: 'by mistake' } });
+  assert.equal(r.status, 200, r.text);
+  await settled(t.leg);
+  const [tt] = await mine(4, t.leg);
+  assert.equal(tt.status, 'cancelled');
+  assert.equal(tt.statusChangeReason, 'cancelled in Keten');
+  await conforming();
+});
+
+test('a wrong tmf621 mapping is an import error at its paths, and nothing changes', async () => {
+  const doc = chain(s.sims);
+  const bad = doc.suppliers.find((x) => x.key === 'tmf5');
+  bad.mapping = { ...bad.mapping, version: 6, entries: { outage: { ticketType: 'x' } }, colour: 'blue' };
+  const file = path.join(s.dir, 'bad-chain.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  const before = await psql(s.db, "SELECT mapping::text FROM suppliers WHERE key = 'tmf5'");
+  const r = keten(['chain', 'import', file], s.env);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const at = `/suppliers/${doc.suppliers.indexOf(bad)}/mapping`;
+  for (const p of ['/colour', '/version', '/entries/outage']) assert.ok(r.stderr.includes(`${at}${p}: `), `${p} in:\n${r.stderr}`);
+  assert.equal(await psql(s.db, "SELECT mapping::text FROM suppliers WHERE key = 'tmf5'"), before);
+});
+
+test('the mapping schema agrees with the adapter on every mapping case', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validate = ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'schemas/adapters/tmf621.json'))));
+  const cases = JSON.parse(readFileSync(path.join(ROOT, 'tests/unit/data/tmf621/mappings.json')));
+  for (const c of cases) {
+    if (c.mapping === null) continue;
+    assert.equal(validate(c.mapping), c.want.length === 0, `${c.name}: ${JSON.stringify(validate.errors)}`);
+  }
+  for (const v of [4, 5]) assert.equal(validate(mappingOf(v)), true, JSON.stringify(validate.errors));
 });
 
 // Last: these requests break the document on purpose (conforming() would list them).
