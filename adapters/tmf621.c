@@ -47,7 +47,6 @@ static struct parts parts_of(const struct kt_adapter_msg *msg)
 			       .v5 = kt_tmf_version(mapping) == 5 };
 }
 
-
 /* obj["@type"] = type on v5; 0, or -1 out of memory. */
 static int typed(json_t *obj, int v5, const char *type)
 {
@@ -72,6 +71,7 @@ static const char *marker_of(const struct kt_adapter_msg *msg)
 static int sends_note(const struct kt_adapter_msg *msg)
 {
 	const struct parts p = parts_of(msg);
+
 	return msg->op == KT_OP_COMMENT &&
 	       kt_tmf_sends_comment(p.mapping,
 				    json_string_value(json_object_get(p.comment, "author")));
@@ -386,7 +386,7 @@ static int tmf_read_reply(const struct kt_adapter_msg *msg, const struct kt_answ
 			  struct kt_adapter_reply *out, struct kt_err *err)
 {
 	const struct parts p = parts_of(msg);
-	int check = msg->op == KT_OP_COMMENT && is_check(msg);
+	int check = is_check(msg);
 	json_t *doc;
 	int rc = KT_OK;
 
