@@ -22,4 +22,10 @@ int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_
 		       const char *holder, const char *occurred_at, json_t *data,
 		       char *id, char *at, struct kt_err *err);
 
+/* Appends events, a JSON array of {i, ticket_id, leg_id?, kind,
+ * visibility, actor, holder, occurred_at?, data}, in one statement and in
+ * the order of i. holder is required (a value, or KT_HOLDER_OF_LEG: read
+ * after whatever the caller changed before). Borrows events. */
+int kt_store_event_add_all(struct kt_db *db, json_t *events, struct kt_err *err);
+
 #endif

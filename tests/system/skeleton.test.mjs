@@ -65,6 +65,7 @@ test('a fan-out incident reaches both suppliers, each seeing only its own leg', 
     // The supplier's own view is the same projection.
     const v = await s.api('GET', `/v1/tickets/${t.id}`, { key: s.keys[me] });
     assert.equal(v.status, 200);
+    assert.equal(v.headers['cache-control'], 'no-store');
     assert.equal(v.json.leg.id, legOf[me]);
     assert.ok(!v.text.includes(legOf[other]));
   }
@@ -219,6 +220,8 @@ test('bad input gets a clear JSON error and leaves no rows behind', async () => 
   const nf = await s.api('GET', '/v1/nothing', { key: s.keys.acme });
   assert.equal(nf.status, 404);
   assert.equal(nf.json.error.code, 'not_found');
+  assert.equal(nf.headers['cache-control'], 'no-store', 'errors are not cached');
+  assert.equal(big.headers['cache-control'], 'no-store');
   const bad = await s.api('GET', '/v1/tickets/not-a-ticket', { key: s.keys.acme });
   assert.equal(bad.status, 404);
 });
