@@ -313,10 +313,11 @@ async function control(method, p, body) {
 		return { status: 200, body: {} };
 	case '/_sim/mode':
 		if (c.mode === 'normal') mode = { mode: 'normal' };
-		else if (c.mode === 'status' && Number.isInteger(c.status) && c.status >= 200 && c.status <= 599) {
-			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true,
+		else if ((c.mode === 'status' && Number.isInteger(c.status) && c.status >= 200 && c.status <= 599) ||
+			c.mode === 'hang') {
+			mode = { mode: c.mode, status: c.status ?? null, retry_after: c.retry_after ?? null, apply: c.apply === true,
 				count: Number.isInteger(c.count) ? c.count : Infinity, method: c.method ?? null };
-		} else return { status: 400, body: { error: 'mode is normal, or status with a status 200..599' } };
+		} else return { status: 400, body: { error: 'mode is normal, hang, or status with a status 200..599' } };
 		return { status: 200, body: mode };
 	case '/_sim/change':
 		return agentChange(c);
@@ -348,12 +349,14 @@ async function serveApi(req, url, raw, rec) {
 	if (!authorized(req)) return error(401, 'Unauthorized', 'wrong login or password');
 	rec.problems = spec.request(req.method, url.pathname + url.search, { contentType: ct, body });
 	if (rec.problems.length) return error(400, 'Invalid request', rec.problems.join('; '));
-	if (mode.mode === 'status' && mode.count > 0 && (!mode.method || mode.method === req.method)) {
+	if (mode.mode !== 'normal' && mode.count > 0 && (!mode.method || mode.method === req.method)) {
 		mode.count--;
 		const applied = mode.apply ? api(req.method, url, ct, body) : null;
 		rec.applied = applied?.status ?? null;
 		if (applied?.after) await applied.after();
 		rec.simulated = true;
+		// hang: the request took effect (with apply) and its answer never comes
+		if (mode.mode === 'hang') return new Promise(() => {});
 		return { ...error(mode.status, 'Simulated', 'the simulator was told to answer so'), retry_after: mode.retry_after };
 	}
 	const r = api(req.method, url, ct, body);

@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { startStack, startNode, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
 import { view } from './lib/tickets.mjs';
 import Ajv2020 from 'ajv/dist/2020.js';
 
@@ -392,6 +392,56 @@ test('the mapping schema agrees with the adapter on every mapping case', () => {
     assert.equal(validate(c.mapping), c.want.length === 0, `${c.name}: ${JSON.stringify(validate.errors)}`);
   }
   for (const v of [4, 5]) assert.equal(validate(mappingOf(v)), true, JSON.stringify(validate.errors));
+});
+
+// kill -9 of the delivering node after the seller took a write and before
+// its answer: the next node first reads (the lookup; the notes for the
+// marker) and the seller holds one ticket, one note. A stack of its own
+// whose API node does not deliver; its workers do, one after another.
+test('kill -9 between a write and its answer: a create and a note are not doubled', async () => {
+  const fast = { KETEN_LEASE_MS: '3000', KETEN_SUPPLIER_TIMEOUT_MS: '2500', KETEN_DISPATCH_INTERVAL_MS: '200',
+    KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500', KETEN_TMF_PASSWORD: API_PASSWORD, KETEN_TMF_HUB: HUB_PASSWORD };
+  const k = await startStack({ chain, config: { ...fast, KETEN_DISPATCH: '0' } });
+  const worker = (name) => startNode(k, name, { ...fast, KETEN_DISPATCH: '1' });
+  const file5 = (summary) => k.api('POST', '/v1/tickets', { key: k.keys.acme, body: {
+    service: k.services['svc-tmf5'], type: 'incident', summary, description: 'kill -9', impact: 2, urgency: 2 } });
+  const hang = () => sellers[5].control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1, method: 'POST' });
+  let node = await worker('worker-1');
+  try {
+    await hang();
+    let r = await file5('killed create');
+    assert.equal(r.status, 201, r.text);
+    const leg = await psql(k.db, `SELECT id FROM legs WHERE ticket_id = '${r.json.id}'`);
+    await eventually(async () => (await mine(5, leg)).length === 1, 15000, 'the seller made the ticket');
+    await node.kill();
+    node = await worker('worker-2');
+    const ext = await eventually(async () => await psql(k.db, `SELECT coalesce(external_id, '') FROM legs WHERE id = '${leg}'`),
+      30000, 'the create settled on the next node');
+    let tts = await mine(5, leg);
+    assert.equal(tts.length, 1, 'one ticket');
+    assert.equal(tts[0].id, ext);
+    assert.ok((await sellers[5].control('GET', '/_sim/received')).some((x) => x.method === 'GET' &&
+      x.path.endsWith(`externalIdentifier.id=${leg}`)), 'the next node looked the create up');
+
+    await sellers[5].control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1, method: 'PATCH' });
+    r = await k.api('POST', `/v1/tickets/${r.json.id}/comments`, { key: k.keys.acme, body: { text: 'Killed?' } });
+    assert.equal(r.status, 201, r.text);
+    await eventually(async () => (await mine(5, leg))[0].note.some((n) => n.text.startsWith('Killed?')), 15000,
+      'the note landed at the seller');
+    await node.kill();
+    node = await worker('worker-3');
+    await eventually(async () => await psql(k.db, `SELECT state FROM outbox WHERE leg_id = '${leg}'
+      AND operation = 'comment'`) === 'done', 30000, 'the comment settled on the next node');
+    tts = await mine(5, leg);
+    assert.equal(tts[0].note.filter((n) => n.text.startsWith('Killed?')).length, 1, JSON.stringify(tts[0].note));
+    assert.ok((await sellers[5].control('GET', '/_sim/received')).some((x) => x.method === 'GET' &&
+      x.path.endsWith(`/troubleTicket/${ext}?fields=note`)), 'the next node read the notes first');
+  } finally {
+    await sellers[5].control('POST', '/_sim/mode', { mode: 'normal' });
+    await node.kill();
+    await k.stop();
+  }
+  await conforming();
 });
 
 // Last: these requests break the document on purpose (conforming() would list them).
