@@ -11,6 +11,7 @@
 #include "topdesk.h"
 #include "jira.h"
 #include "rt.h"
+#include "tmf621.h"
 #include "webhook.h"
 
 static const struct kt_adapter *const adapters[] = {
@@ -19,6 +20,7 @@ static const struct kt_adapter *const adapters[] = {
 	&kt_adapter_topdesk,
 	&kt_adapter_rt,
 	&kt_adapter_jira,
+	&kt_adapter_tmf621,
 };
 
 const struct kt_adapter *kt_adapter_find(const char *name)

@@ -103,9 +103,9 @@ deploy/certs.sh "$var/certs" || die "deploy/certs.sh failed"
 say "certificates in var/certs (CA: var/certs/ca.pem)"
 
 # The suppliers' secrets, made once and kept in var/secrets.env (mode 600):
-# a webhook supplier's Standard Webhooks secret, a ServiceNow's or
-# TOPdesk's API password and push token, a Jira's API token and webhook
-# secret.
+# a webhook supplier's Standard Webhooks secret, a ServiceNow's,
+# TOPdesk's or TMF621 seller's API password and push token (password), a
+# Jira's API token and webhook secret.
 umask 077
 touch "$var/secrets.env"
 chmod 600 "$var/secrets.env"
@@ -203,6 +203,14 @@ start_sim() { # key adapter port envname pushenv
 			env SIM_API_TOKEN="${!envname}" SIM_WEBHOOK_SECRET="${!pushenv}" KETEN_SPECS="$specs" \
 			node tests/sim/jira-sim.mjs --key "$key" "${common[@]}" --email keten@appco.example \
 			${check[@]+"${check[@]}"} ;;
+
+	tmf621) # a TMF621 v5 seller: it posts to the listener Keten registers (below)
+		start "sim-$key" "$var/sim-$key.log" \
+			env SIM_PASSWORD="${!envname}" SIM_LISTENER_PASSWORD="${!pushenv}" \
+			node tests/sim/tmf621-sim.mjs --api-version 5 --login keten \
+			--cert "$var/certs/server.pem" --tls-key "$var/certs/server.key" \
+			--listen "127.0.0.1:$port" --port-file "$var/sim-$key.port" \
+			--broker-ca "$var/certs/ca.pem" ;;
 	rt) ;; # the real RT set up above
 	*) die "the quick start has no simulator for adapter $adapter (supplier $key)" ;;
 	esac
@@ -216,6 +224,16 @@ while read -r key adapter _; do
 	say "simulator $key ($adapter) listening on 127.0.0.1:$(cat "$var/sim-$key.port") (log: var/sim-$key.log)"
 done <<<"$suppliers"
 wait_ready broker "$url" "$var/certs/ca.pem" 30 "$var/keten.log"
+
+# A TMF621 seller delivers its events to the listeners registered with its
+# hub: Keten registers its inbound URL of each such supplier.
+while read -r key adapter _; do
+	[ "$adapter" = tmf621 ] || continue
+	KETEN_SUPPLIER_CA="$var/certs/ca.pem" "$bin" supplier subscribe "$key" \
+		--callback "$url/v1/inbound/$key" >>"$var/setup.log" 2>&1 ||
+		die "keten supplier subscribe $key failed" "$var/setup.log"
+	say "listener of $key registered with its hub ($(grep -o 'subscribed: .*' "$var/setup.log" | tail -1))"
+done <<<"$suppliers"
 
 # ---------------------------------------------------------------- next steps
 umask 077
@@ -326,6 +344,22 @@ Keten is ready at $url. In another terminal:
     -d '{"issue": "'"\$K"'", "status": "In Progress", "comment": "We roll the release back now."}' >/dev/null
   sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
     "\$KETEN_URL/v1/tickets/\$J" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
+
+  # a fibre outage goes to FibreCo, a TM Forum TMF621 v5 seller (its simulator): a
+  # TroubleTicket of ticketType Incident with our reference; the seller's agent takes it up
+  # with a note, and its hub posts the events to Keten's listener
+  F=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
+    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "fibre",
+         "summary": "No light on the Utrecht line", "description": "Since 07:40.",
+         "impact": 2, "urgency": 1}' |
+    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$F"
+  sleep 2; TT=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$F" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
+  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' "https://127.0.0.1:9106/_sim/change" \\
+    -d '{"ticket": "'"\$TT"'", "status": "inProgress", "note": {"text": "Field engineer dispatched."}}' >/dev/null
+  sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    "\$KETEN_URL/v1/tickets/\$F" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
       [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
 
   # the other customer (globex) does not see it: 404

@@ -3,7 +3,10 @@
  * own caller (the supplier's auth module, limits and CA): each check its
  * adapter offers (adapter.h build_check/read_check) is sent and read, and
  * every value the supplier does not know is printed with its mapping path
- * before a ticket ever needs it. */
+ * before a ticket ever needs it. `keten supplier subscribe KEY --callback
+ * URL` and `unsubscribe KEY ID` register and remove Keten's listener with
+ * a supplier that pushes to registered listeners (a TMF621 hub), through
+ * the same caller. */
 #include <event2/event.h>
 #include <getopt.h>
 
@@ -17,10 +20,15 @@
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: keten supplier check KEY [--config FILE]\n\n"
-		"Calls supplier KEY as the broker would (its auth, its endpoint) and\n"
-		"checks that the values its mapping names exist there. Exit status 0\n"
-		"when every check passed, 1 when one failed or could not be made.\n");
+		"usage: keten supplier check KEY [--config FILE]\n"
+		"       keten supplier subscribe KEY --callback URL [--config FILE]\n"
+		"       keten supplier unsubscribe KEY ID [--config FILE]\n\n"
+		"check calls supplier KEY as the broker would (its auth, its endpoint)\n"
+		"and checks that the values its mapping names exist there.\n"
+		"subscribe registers URL (Keten's /v1/inbound/KEY as the supplier\n"
+		"reaches it) as a listener of the supplier's events and prints the\n"
+		"subscription's id; unsubscribe removes subscription ID. Exit status 0\n"
+		"when all went well, 1 when something failed or could not be made.\n");
 }
 
 /* One check's call, run to its end on its own loop. */
@@ -63,21 +71,58 @@ static void check_call_release(struct check_call *cc)
 	free(cc->body);
 }
 
-/* Runs check i of supplier s; prints its verdict. *more = 0 when the
- * adapter has no check i. KT_ERR when the check failed. */
-static int run_check(struct kt_caller *caller, struct event_base *base,
-		     const struct kt_adapter *a, const json_t *s,
-		     const struct kt_call_supplier *who, int i, int *more)
+/* Sends req for who and waits for its end: KT_OK with cc filled when an
+ * answer came, else KT_ERR (printed). */
+static int call_once(struct kt_caller *caller, struct event_base *base,
+		     const struct kt_call_supplier *who, struct kt_http_request *req,
+		     struct check_call *cc)
 {
-	struct kt_http_request req = { 0 };
-	struct check_call cc = { .base = base };
-	struct kt_call_spec spec = { .req = &req };
+	struct kt_call_spec spec = { .req = req };
 	struct kt_err err = { 0 };
 	struct kt_call *call;
+
+	cc->base = base;
+	if (kt_call_start(caller, who, &spec, on_done, cc, &call, &err) != KT_OK) {
+		printf("%s %s: not sent\n", req->method, req->url);
+		kt_cli_print_err(&err);
+		kt_err_release(&err);
+		return KT_ERR;
+	}
+	while (!cc->done)
+		event_base_dispatch(base);
+	if (cc->status == 0) {
+		printf("%s %s: no answer: %s\n", req->method, req->url, cc->why);
+		return KT_ERR;
+	}
+	return KT_OK;
+}
+
+static struct kt_answer answer_of(const struct check_call *cc)
+{
+	return (struct kt_answer){ .http_status = cc->status, .body = cc->body, .len = cc->len,
+				   .headers = cc->headers, .n_headers = cc->n_headers };
+}
+
+/* What a supplier session needs: the adapter, the supplier, its caller. */
+struct session {
+	const struct kt_adapter *a;
+	const json_t *s;
+	const struct kt_call_supplier *who;
+	struct kt_caller *caller;
+	struct event_base *base;
+};
+
+/* Runs check i of supplier s; prints its verdict. *more = 0 when the
+ * adapter has no check i. KT_ERR when the check failed. */
+static int run_check(const struct session *ss, int i, int *more)
+{
+	struct kt_http_request req = { 0 };
+	struct check_call cc = { 0 };
+	struct kt_err err = { 0 };
 	int rc = KT_ERR;
 
 	*more = 0;
-	if (a->build_check(s, i, &req, &err) != KT_OK) {
+	if (ss->a->build_check(ss->s, i, &req, &err) != KT_OK) {
 		kt_cli_print_err(&err);
 		goto out;
 	}
@@ -86,25 +131,17 @@ static int run_check(struct kt_caller *caller, struct event_base *base,
 		goto out;
 	}
 	*more = 1;
-	if (kt_call_start(caller, who, &spec, on_done, &cc, &call, &err) != KT_OK) {
-		kt_cli_print_err(&err);
+	printf("check %d: ", i);
+	if (call_once(ss->caller, ss->base, ss->who, &req, &cc) != KT_OK)
 		goto out;
-	}
-	while (!cc.done)
-		event_base_dispatch(base);
-	if (cc.status == 0) {
-		printf("check %d: %s %s: no answer: %s\n", i, req.method, req.url, cc.why);
-		goto out;
-	}
 	{
-		struct kt_answer ans = { .http_status = cc.status, .body = cc.body, .len = cc.len,
-					 .headers = cc.headers, .n_headers = cc.n_headers };
+		struct kt_answer ans = answer_of(&cc);
 
-		if (a->read_check(s, i, &ans, &err) == KT_OK) {
-			printf("check %d: %s %s: ok\n", i, req.method, req.url);
+		if (ss->a->read_check(ss->s, i, &ans, &err) == KT_OK) {
+			printf("%s %s: ok\n", req.method, req.url);
 			rc = KT_OK;
 		} else {
-			printf("check %d: %s %s: HTTP %ld\n", i, req.method, req.url, cc.status);
+			printf("%s %s: HTTP %ld\n", req.method, req.url, cc.status);
 			kt_cli_print_err(&err);
 		}
 	}
@@ -115,8 +152,89 @@ out:
 	return rc;
 }
 
-/* Every check of supplier s, in order, on a loop of its own. */
-static int check_all(const struct kt_config *cfg, const json_t *s, const char *secrets)
+static int check_all(const struct session *ss, const char *arg)
+{
+	int failed = 0, more = 1;
+
+	(void)arg;
+	if (!ss->a->build_check || !ss->a->read_check) {
+		printf("adapter %s has no live checks\n", ss->a->name);
+		return KT_OK;
+	}
+	for (int i = 0; !failed && more; i++)
+		failed |= run_check(ss, i, &more) != KT_OK;
+	return failed ? KT_ERR : KT_OK;
+}
+
+/* Prints a non-2xx answer with the supplier's own words. */
+static void print_refusal(const struct session *ss, const struct kt_http_request *req,
+			  const struct check_call *cc)
+{
+	struct kt_answer ans = answer_of(cc);
+	char words[256] = "";
+
+	if (ss->a->read_error)
+		ss->a->read_error(&ans, words, sizeof(words));
+	printf("%s %s: HTTP %ld%s%s\n", req->method, req->url, cc->status, *words ? ": " : "",
+	       words);
+}
+
+/* subscribe (arg: the callback) or unsubscribe (arg: the id). */
+static int hub_call(const struct session *ss, const char *arg, int subscribe)
+{
+	struct kt_http_request req = { 0 };
+	struct check_call cc = { 0 };
+	struct kt_err err = { 0 };
+	char *id = NULL;
+	int rc = KT_ERR;
+
+	if (!ss->a->build_subscribe || !ss->a->read_subscribe || !ss->a->build_unsubscribe) {
+		printf("adapter %s takes no subscriptions\n", ss->a->name);
+		return KT_ERR;
+	}
+	if ((subscribe ? ss->a->build_subscribe(ss->s, arg, &req, &err)
+		       : ss->a->build_unsubscribe(ss->s, arg, &req, &err)) != KT_OK) {
+		kt_cli_print_err(&err);
+		goto out;
+	}
+	if (call_once(ss->caller, ss->base, ss->who, &req, &cc) != KT_OK)
+		goto out;
+	if (cc.status < 200 || cc.status > 299) {
+		print_refusal(ss, &req, &cc);
+	} else if (!subscribe) {
+		printf("unsubscribed: %s\n", arg);
+		rc = KT_OK;
+	} else {
+		struct kt_answer ans = answer_of(&cc);
+
+		if (ss->a->read_subscribe(ss->s, &ans, &id, &err) == KT_OK) {
+			printf("subscribed: %s\n", id);
+			rc = KT_OK;
+		} else {
+			kt_cli_print_err(&err);
+		}
+	}
+out:
+	free(id);
+	kt_err_release(&err);
+	check_call_release(&cc);
+	kt_http_request_release(&req);
+	return rc;
+}
+
+static int subscribe(const struct session *ss, const char *callback)
+{
+	return hub_call(ss, callback, 1);
+}
+
+static int unsubscribe(const struct session *ss, const char *id)
+{
+	return hub_call(ss, id, 0);
+}
+
+/* Runs fn(session, arg) for supplier s on a loop and caller of its own. */
+static int with_caller(const struct kt_config *cfg, const json_t *s, const char *secrets,
+		       int (*fn)(const struct session *ss, const char *arg), const char *arg)
 {
 	const struct kt_adapter *a = kt_adapter_find(json_string_value(json_object_get(s, "adapter")));
 	const struct kt_call_supplier who = {
@@ -127,49 +245,63 @@ static int check_all(const struct kt_config *cfg, const json_t *s, const char *s
 	};
 	struct kt_app app = { .cfg = cfg };
 	struct kt_transport *t = NULL;
-	struct kt_caller *caller = NULL;
 	struct kt_err err = { 0 };
-	int failed = 0, more = 1;
+	struct session ss = { .a = a, .s = s, .who = &who };
+	int rc = KT_ERR;
 
-	if (!a || !a->build_check || !a->read_check) {
-		printf("adapter %s has no live checks\n", a ? a->name : "?");
-		return KT_OK;
+	if (!a) {
+		printf("supplier has no known adapter\n");
+		return KT_ERR;
 	}
-	if (!(app.base = event_base_new()) || !(t = kt_transport_new(app.base, &err)) ||
-	    !(caller = kt_caller_new(&app, t, &err))) {
+	ss.base = app.base = event_base_new();
+	if (!app.base || !(t = kt_transport_new(app.base, &err)) ||
+	    !(ss.caller = kt_caller_new(&app, t, &err)))
 		kt_cli_print_err(&err);
-		failed = 1;
-	}
-	for (int i = 0; !failed && more; i++)
-		failed |= run_check(caller, app.base, a, s, &who, i, &more) != KT_OK;
-	kt_caller_free(caller);
+	else
+		rc = fn(&ss, arg);
+	kt_caller_free(ss.caller);
 	kt_transport_free(t);
 	if (app.base)
 		event_base_free(app.base);
 	kt_err_release(&err);
-	return failed ? KT_ERR : KT_OK;
+	return rc;
 }
+
+/* The subcommands: name, the arguments after KEY, the work. */
+static const struct {
+	const char *name;
+	int n_args;
+	int (*fn)(const struct session *ss, const char *arg);
+} commands[] = {
+	{ "check", 0, check_all },
+	{ "subscribe", 0, subscribe },
+	{ "unsubscribe", 1, unsubscribe },
+};
 
 int kt_cmd_supplier(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "callback", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_file = NULL, *ref;
+	const char *config_file = NULL, *callback = NULL, *ref;
 	struct kt_config cfg;
 	struct kt_err err = { 0 };
 	struct kt_db *db = NULL;
 	json_t *s = NULL;
 	char *secrets = NULL;
-	int c, code = 1;
+	int c, code = 1, cmd = -1;
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return 0;
 	}
-	if (argc < 3 || strcmp(argv[1], "check") != 0) {
+	for (int i = 0; argc >= 3 && i < (int)(sizeof(commands) / sizeof(commands[0])); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			cmd = i;
+	if (cmd < 0) {
 		usage(stderr);
 		return 2;
 	}
@@ -178,11 +310,13 @@ int kt_cmd_supplier(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_file = optarg; break;
+		case 'u': callback = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - 1 - commands[cmd].n_args ||
+	    (strcmp(commands[cmd].name, "subscribe") == 0) != (callback != NULL)) {
 		usage(stderr);
 		return 2;
 	}
@@ -197,7 +331,8 @@ int kt_cmd_supplier(int argc, char **argv)
 			      &secrets, &err))
 		goto out;
 	kt_transport_global_init();
-	code = check_all(&cfg, s, secrets) == KT_OK ? 0 : 1;
+	code = with_caller(&cfg, s, secrets, commands[cmd].fn,
+			   commands[cmd].n_args ? argv[optind + 1] : callback) == KT_OK ? 0 : 1;
 	kt_transport_global_cleanup();
 out:
 	if (kt_err_isset(&err))

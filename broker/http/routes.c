@@ -55,6 +55,8 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_comment_create, 0 },
 	/* Signed by the supplier, not authorised by an API key. */
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound, 1 },
+	/* The same, at the listener path of a TMF hub's callback. */
+	{ "POST", "/v1/inbound/{}/listener/{}", 0, 1, kt_api_inbound, 1 },
 };
 
 const int kt_http_routes_count = (int)(sizeof(kt_http_routes) / sizeof(kt_http_routes[0]));

@@ -1,7 +1,9 @@
-/* api_inbound.c - POST /v1/inbound/{supplier}: a supplier's signed update
- * of its legs. Verified first by the scheme its adapter names
- * (inbound/push_verify.h), then read by the adapter into updates, each
- * applied exactly once under its delivery id. */
+/* api_inbound.c - POST /v1/inbound/{supplier} (and its listener path
+ * /v1/inbound/{supplier}/listener/{event}, where a TMF hub posts): a
+ * supplier's signed update of its legs. Verified first by the scheme its
+ * adapter names (inbound/push_verify.h), then read by the adapter into
+ * updates, each applied exactly once under its delivery id; answered
+ * with the status the adapter says its sender expects. */
 
 #include "http/api.h"
 #include "base/clock.h"
@@ -121,8 +123,9 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 			      ? kt_answer_header(&push, adapter->push.delivery_header) : NULL,
 		      &list, &result, err))
 		goto out;
-	r->status = 200;
-	r->answer = json_pack("{s:s}", "result", result);
+	/* the status the sender expects (TMF621: 201 or 204 without a body) */
+	r->status = list.answer_status ? list.answer_status : 200;
+	r->answer = r->status == 204 ? NULL : json_pack("{s:s}", "result", result);
 	rc = KT_OK;
 out:
 	kt_metrics_inbound(json_string_value(json_object_get(supplier, "key")),

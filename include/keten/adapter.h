@@ -118,6 +118,9 @@ struct kt_inbound_list {
 	char *next_page;     /* owned poll page token; NULL: the last page */
 	char *high_water;    /* owned RFC 3339 UTC: the newest supplier update
 				time on this page; NULL when it had none */
+	int answer_status;   /* a push only: the HTTP status its sender
+				expects (e.g. 201, or 204: no body); 0: 200
+				with the result */
 };
 
 /* How a supplier's push is authenticated, checked by the broker before
@@ -213,6 +216,19 @@ struct kt_adapter {
 	 * pointer, message) per value the supplier does not know. */
 	int (*read_check)(const json_t *supplier, int i, const struct kt_answer *a,
 			  struct kt_err *err);
+	/* Optional (`keten supplier subscribe`): the request that registers
+	 * callback (Keten's inbound URL of the supplier) with a supplier that
+	 * pushes to registered listeners (a TMF hub). */
+	int (*build_subscribe)(const json_t *supplier, const char *callback,
+			       struct kt_http_request *out, struct kt_err *err);
+	/* Reads the answer to it: the subscription's id into *id (owned by
+	 * the caller), or KT_ERR (supplier "adapter_reply"). */
+	int (*read_subscribe)(const json_t *supplier, const struct kt_answer *a, char **id,
+			      struct kt_err *err);
+	/* Optional (`keten supplier unsubscribe`): the request that removes
+	 * subscription id; any 2xx answer means done. */
+	int (*build_unsubscribe)(const json_t *supplier, const char *id,
+				 struct kt_http_request *out, struct kt_err *err);
 };
 
 /* The adapter registered under name, or NULL. */

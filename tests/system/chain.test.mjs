@@ -382,7 +382,7 @@ test('the demo chain imports, exports and imports again as a no-op', async () =>
   const { env, run } = await setup();
   let r = keten(['chain', 'import', path.join(ROOT, 'deploy/demo-chain.json')], env);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /\+ service acme-workplace: chain version 1 \(7 components\)/);
+  assert.match(r.stdout, /\+ service acme-workplace: chain version 1 \(8 components\)/);
   r = run(exportChain(env));
   assert.match(r.stdout, /^chain import: 0 change\(s\)$/m);
 });

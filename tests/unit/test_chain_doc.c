@@ -275,7 +275,7 @@ static void test_demo_chain(void **state)
 	assert_int_equal(doc->n_customers, 2);
 	assert_string_equal(doc->customers[0].key, "acme");
 	assert_string_equal(doc->customers[1].key, "globex");
-	assert_int_equal(doc->n_suppliers, 5);
+	assert_int_equal(doc->n_suppliers, 6);
 	assert_string_equal(doc->suppliers[0].key, "netco");
 	assert_string_equal(doc->suppliers[1].key, "hostco");
 	/* A ServiceNow supplier, which takes only the types its mapping has an
@@ -288,6 +288,8 @@ static void test_demo_chain(void **state)
 	/* A Jira supplier: JSM request types for incidents and requests. */
 	assert_string_equal(doc->suppliers[4].key, "appco");
 	assert_string_equal(doc->suppliers[4].ticket_types, "{incident,request}");
+	assert_string_equal(doc->suppliers[5].key, "fibreco");
+	assert_string_equal(doc->suppliers[5].ticket_types, "{incident}");
 	assert_int_equal(doc->n_services, 2);
 	/* The agreements the quick start shows: contracts, an SLA, a rule,
 	 * items, alternates and a supplier whose name the customer never sees. */
@@ -303,7 +305,7 @@ static void test_demo_chain(void **state)
 	assert_int_equal(json_array_size(s->rules), 1);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(s->rules, 0), "component")), "accounts");
-	assert_int_equal(s->n_components, 7);
+	assert_int_equal(s->n_components, 8);
 	/* Pre-order, with parents and depths. */
 	assert_string_equal(s->components[0].key, "workplace");
 	assert_null(s->components[0].parent_key);
@@ -328,6 +330,10 @@ static void test_demo_chain(void **state)
 	assert_string_equal(s->components[4].supplier, "servco");
 	assert_string_equal(s->components[5].key, "building");
 	assert_string_equal(s->components[5].supplier, "facilityco");
+	assert_string_equal(s->components[6].key, "crm");
+	assert_string_equal(s->components[6].supplier, "appco");
+	assert_string_equal(s->components[7].key, "fibre");
+	assert_string_equal(s->components[7].supplier, "fibreco");
 	s = &doc->services[1];
 	assert_string_equal(s->key, "globex-hosting");
 	assert_string_equal(s->customer, "globex");

@@ -92,6 +92,11 @@ static void test_cases(void **state)
 		{ "GET", "/v1/tickets/abc/close", KT_ROUTER_METHOD, NULL, NULL },
 		{ "OTHER", "/v1/customers", KT_ROUTER_METHOD, NULL, NULL },
 		{ "GET", "/v1/inbound/acme", KT_ROUTER_METHOD, NULL, NULL },
+		/* a TMF621 hub posts to {callback}/listener/<eventName> */
+		{ "POST", "/v1/inbound/telco/listener/troubleTicketStatusChangeEvent", KT_ROUTER_FOUND,
+		  "/v1/inbound/{}/listener/{}", "telco" },
+		{ "GET", "/v1/inbound/telco/listener/x", KT_ROUTER_METHOD, NULL, NULL },
+		{ "POST", "/v1/inbound/telco/listener", KT_ROUTER_NOT_FOUND, NULL, NULL },
 		{ "get", "/readyz", KT_ROUTER_METHOD, NULL, NULL },
 		/* unknown paths: 404 */
 		{ "GET", "/", KT_ROUTER_NOT_FOUND, NULL, NULL },
