@@ -8,6 +8,7 @@
 #include "store/rule_comment.h"
 #include "store/rule_leg.h"
 #include "store/rule_route.h"
+#include "store/rule_sla.h"
 #include "store/rule_status.h"
 
 int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
@@ -119,6 +120,10 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 		rc = add_comment(db, leg_id, ticket_id, actor, c, n_messages, err);
 	if (rc == KT_OK)
 		rc = kt_store_status_refresh(db, ticket_id, actor, err);
+	/* the leg's own clocks move with its acknowledgement and status */
+	if (rc == KT_OK && ((!old.acknowledged && new_ack) ||
+			    (status && strcmp(old.status, status) != 0)))
+		rc = kt_store_sla_refresh(db, ticket_id, err);
 	return rc;
 }
 

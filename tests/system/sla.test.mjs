@@ -1,0 +1,206 @@
+// sla.test.mjs - the SLA clocks end to end (issue 13, README "SLA
+// clocks"): a new ticket gets its response and resolution due times from
+// the SLA of its chain version and its leg the acknowledge and resolve due
+// times of its supplier's contract, each party sees what it may; a ticket
+// driven through a back-dated week (its start and the timeline moved into
+// March 2026, the supplier's own times in its updates) gets the due times
+// and verdicts of the hand computations written below, again after a
+// priority change (re-planned from the start) and after a reopen (the
+// resolution clock resumes); bad priority changes are refused and change
+// nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startStack, chainDoc, psql } from './lib/harness.mjs';
+import { deliveredTicket, update, view, snapshot } from './lib/tickets.mjs';
+
+// The test chain with an SLA on acme-workplace (Amsterdam office hours
+// Mon-Fri 08:00-18:00, Christmas off) and netco's "gold" contract (24x7)
+// on the vpn component.
+function slaChain(sims) {
+  const doc = chainDoc(sims);
+  doc.suppliers[0].contracts = [{ key: 'gold', name: 'NetCo Gold', service_hours: '24x7',
+    targets: { p2: { acknowledge_min: 15, resolve_min: 240 },
+      p3: { acknowledge_min: 30, resolve_min: 4800 } } }];
+  const svc = doc.services[0];
+  svc.sla = {
+    service_hours: { timezone: 'Europe/Amsterdam', days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      from: '08:00', to: '18:00', holidays: ['2026-12-25'] },
+    targets: { p2: { response_min: 60, resolution_min: 480 },
+      p3: { response_min: 240, resolution_min: 960 } },
+  };
+  svc.components[0].children[0].contract = 'gold';
+  return doc;
+}
+
+let s;
+before(async () => { s = await startStack({ chain: slaChain }); });
+after(async () => { await s.stop(); });
+
+const HOUR = 3600 * 1000;
+const priority = (t, who, impact, urgency) => s.api('POST', `/v1/tickets/${t.id}/priority`,
+  { key: s.keys[who], body: { impact, urgency } });
+
+test('a new ticket has its due times at once; each party sees its own clocks', async () => {
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: {
+    service: s.services['acme-workplace'], type: 'incident', summary: 'VPN down',
+    description: 'sla test', impact: 2, urgency: 2, component: 'vpn' } });
+  assert.equal(r.status, 201, r.text);
+  const { response, resolution } = r.json.sla;
+  assert.equal(response.target_min, 240);
+  assert.equal(resolution.target_min, 960);
+  assert.equal(response.stopped_at, null);
+  // business time never runs faster than the wall clock
+  const created = Date.parse(r.json.created_at);
+  assert.ok(Date.parse(response.due_at) >= created + 4 * HOUR - 2000, response.due_at);
+  assert.ok(Date.parse(resolution.due_at) >= created + 16 * HOUR - 2000, resolution.due_at);
+  assert.ok(Date.parse(resolution.due_at) > Date.parse(response.due_at));
+  assert.ok(['running', 'breached'].includes(response.state));
+  assert.equal(r.json.legs, undefined, 'the customer sees no legs');
+
+  const customer = await view(s, r.json, 'acme');
+  assert.deepEqual(customer.sla, r.json.sla);
+  const supplier = await view(s, r.json, 'netco');
+  assert.equal(supplier.sla, undefined, 'a supplier does not see the customer SLA');
+  assert.equal(supplier.leg.sla.contract, 'gold');
+  assert.equal(supplier.leg.sla.acknowledge.target_min, 30);
+  assert.equal(supplier.leg.sla.resolve.target_min, 4800);
+  // 24x7: the contract's due times are wall-clock minutes after the leg opened
+  const integrator = await view(s, r.json, 'integrator');
+  const leg = integrator.legs[0];
+  const ack = Date.parse(leg.sla.acknowledge.due_at) - Date.parse(leg.created_at);
+  assert.ok(Math.abs(ack - 30 * 60 * 1000) <= 2000, `acknowledge due ${ack} ms after the leg opened`);
+  assert.deepEqual(integrator.sla, r.json.sla);
+});
+
+// Moves ticket t's start and every timeline entry so far to Fri
+// 2026-03-06 17:00 CET (16:00Z).
+async function backdate(t) {
+  await psql(s.db, `UPDATE tickets SET created_at = '2026-03-06T16:00:00Z' WHERE id = '${t.id}';
+    UPDATE legs SET created_at = '2026-03-06T16:00:00Z' WHERE ticket_id = '${t.id}';
+    UPDATE events SET occurred_at = '2026-03-06T16:00:00Z' WHERE ticket_id = '${t.id}'`);
+}
+
+// Puts each status_changed entry of t at the time of the supplier update
+// that caused it (the broker stamps its own entries with its own time).
+async function statusAtSupplierTime(t) {
+  await psql(s.db, `UPDATE events sc SET occurred_at = coalesce((SELECT su.occurred_at FROM events su
+      WHERE su.ticket_id = sc.ticket_id AND su.kind = 'supplier_update' AND su.id < sc.id
+      ORDER BY su.id DESC LIMIT 1), sc.occurred_at)
+    WHERE sc.ticket_id = '${t.id}' AND sc.kind = 'status_changed'
+     AND NOT (sc.data->>'from' = 'resolved' AND sc.data->>'to' = 'in_progress')`);
+}
+
+test('a back-dated week: due times and verdicts to the minute, a priority change and a reopen', async () => {
+  const t = await deliveredTicket(s, { component: 'vpn' });
+  await backdate(t);
+  // netco: in progress Mon 09:30 CET, waiting on the customer Mon 13:00
+  // to Tue 10:00, resolved Tue 15:00 (its own times, in UTC)
+  await update(s, t, 'netco', { status: 'in_progress', occurred_at: '2026-03-09T08:30:00Z' });
+  await update(s, t, 'netco', { status: 'pending_customer', occurred_at: '2026-03-09T12:00:00Z' });
+  await update(s, t, 'netco', { status: 'in_progress', occurred_at: '2026-03-10T09:00:00Z' });
+  await update(s, t, 'netco', { status: 'resolved', occurred_at: '2026-03-10T14:00:00Z' });
+  await statusAtSupplierTime(t);
+
+  // Raised to P2 (60 / 480 min), planned from the start, Fri 17:00 CET:
+  // response due Fri 18:00 CET (17:00Z; the end of the day stays the end
+  // of the day), answered Mon 09:30 after 1 h Fri + 1.5 h Mon: breached.
+  // Resolution: Fri 17-18 (1 h) + Mon 08-13 (5 h), paused until Tue 10:00,
+  // Tue 10-12 (2 h): due Tue 12:00 CET (11:00Z); resolved Tue 15:00 after
+  // 11 h: breached.
+  let r = await priority(t, 'acme', 1, 2);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.priority, 2);
+  assert.deepEqual(r.json.sla.response, { target_min: 60, due_at: '2026-03-06T17:00:00Z',
+    stopped_at: '2026-03-09T08:30:00Z', met: false, state: 'breached' });
+  assert.deepEqual(r.json.sla.resolution, { target_min: 480, due_at: '2026-03-10T11:00:00Z',
+    stopped_at: '2026-03-10T14:00:00Z', met: false, state: 'breached' });
+  assert.ok(r.json.timeline.some((e) => e.kind === 'priority_changed' && e.from === 3 && e.to === 2));
+
+  // Back to P3 (240 / 960 min): response due Fri 1 h + Mon 08-11 = Mon
+  // 11:00 CET (10:00Z), answered after 2.5 h: met. Resolution: 6 h by the
+  // pause, Tue 10-18 (8 h, 14 h), Wed 08-10 (2 h): due Wed 10:00 CET
+  // (09:00Z); resolved after 11 h: met.
+  r = await priority(t, 'integrator', 2, 2);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.sla, {
+    response: { target_min: 240, due_at: '2026-03-09T10:00:00Z', stopped_at: '2026-03-09T08:30:00Z',
+      met: true, state: 'met' },
+    resolution: { target_min: 960, due_at: '2026-03-11T09:00:00Z', stopped_at: '2026-03-10T14:00:00Z',
+      met: true, state: 'met' },
+    paused: false,
+  });
+  // netco's contract, 24x7 from the leg's start Fri 16:00Z: acknowledge
+  // (30 min) due 16:30Z, acknowledged Mon 08:30Z: breached. Resolve (80 h):
+  // Fri 16:00Z to Mon 12:00Z is 68 h, paused to Tue 09:00Z, 12 h more: due
+  // Tue 21:00Z; resolved Tue 14:00Z after 73 h: met.
+  const leg = (await view(s, t, 'netco')).leg.sla;
+  assert.deepEqual(leg, {
+    contract: 'gold',
+    acknowledge: { target_min: 30, due_at: '2026-03-06T16:30:00Z', stopped_at: '2026-03-09T08:30:00Z',
+      met: false, state: 'breached' },
+    resolve: { target_min: 4800, due_at: '2026-03-10T21:00:00Z', stopped_at: '2026-03-10T14:00:00Z',
+      met: true, state: 'met' },
+    paused: false,
+  });
+  assert.deepEqual((await view(s, t, 'integrator')).legs[0].sla, leg);
+
+  // Reopened Thu 09:00 CET (08:00Z), resolved again Thu 10:00 CET: the
+  // resolution clock resumes where it stopped (11 h), so 5 h were left
+  // from Thu 09:00: due Thu 14:00 CET (13:00Z); used 12 h: met. (Starting
+  // afresh at the reopen it would be due Fri 09:00 CET.)
+  r = await s.api('POST', `/v1/tickets/${t.id}/reopen`, { key: s.keys.acme, body: { reason: 'still down' } });
+  assert.equal(r.status, 200, r.text);
+  await psql(s.db, `UPDATE events SET occurred_at = '2026-03-12T08:00:00Z' WHERE ticket_id = '${t.id}'
+    AND (kind IN ('reopened', 'leg_reopened') OR (kind = 'status_changed' AND data->>'from' = 'resolved'))`);
+  await update(s, t, 'netco', { status: 'resolved', occurred_at: '2026-03-12T09:00:00Z' });
+  await statusAtSupplierTime(t);
+  assert.equal((await priority(t, 'acme', 1, 2)).status, 200);
+  r = await priority(t, 'acme', 2, 2);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.sla.resolution, { target_min: 960, due_at: '2026-03-12T13:00:00Z',
+    stopped_at: '2026-03-12T09:00:00Z', met: true, state: 'met' });
+  assert.equal(r.json.sla.response.state, 'met', 'the reopen does not restart the response clock');
+});
+
+test('waiting on the customer pauses the clocks: no due time while it lasts', async () => {
+  const t = await deliveredTicket(s, { component: 'vpn' });
+  await backdate(t);
+  await update(s, t, 'netco', { status: 'in_progress', occurred_at: '2026-03-09T08:30:00Z' });
+  await update(s, t, 'netco', { status: 'pending_customer', occurred_at: '2026-03-09T09:00:00Z' });
+  await statusAtSupplierTime(t);
+  // (a priority change there and back: the clocks computed again)
+  assert.equal((await priority(t, 'acme', 1, 2)).status, 200);
+  const r = await priority(t, 'acme', 2, 2);
+  assert.equal(r.status, 200, r.text);
+  // P3 resolution 16 h, 1 h Fri + 1 h Mon 08-09 CET used before the pause
+  assert.equal(r.json.status, 'pending_customer');
+  assert.deepEqual(r.json.sla.resolution, { target_min: 960, due_at: null, stopped_at: null,
+    met: null, state: 'paused' });
+  assert.equal(r.json.sla.response.state, 'met');
+  assert.equal(r.json.sla.paused, true);
+  // netco's resolve (80 h, 24x7): 65 h used by Mon 09:00Z, then paused
+  const leg = (await view(s, t, 'netco')).leg.sla;
+  assert.equal(leg.paused, true);
+  assert.deepEqual(leg.resolve, { target_min: 4800, due_at: null, stopped_at: null,
+    met: null, state: 'paused' });
+  // a clock already past its target when the pause began stays breached
+  const p2 = await priority(t, 'acme', 1, 2);
+  assert.equal((await view(s, t, 'netco')).leg.sla.resolve.state, 'breached');
+  assert.equal(p2.json.sla.resolution.state, 'paused', '2 h of 8 used: still paused');
+});
+
+test('bad priority changes are refused and change nothing; others may not', async () => {
+  const t = await deliveredTicket(s, { component: 'vpn' });
+  const before = await snapshot(s, t);
+  for (const body of [{}, { impact: 0, urgency: 2 }, { impact: 2, urgency: '2' },
+    { impact: 2, urgency: 2, priority: 1 }]) {
+    const r = await s.api('POST', `/v1/tickets/${t.id}/priority`, { key: s.keys.acme, body });
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.json.error.code, 'invalid_priority');
+  }
+  assert.equal((await priority(t, 'globex', 1, 1)).status, 404);
+  assert.equal((await priority(t, 'netco', 1, 1)).status, 403);
+  // the same priority again: nothing moves
+  assert.equal((await priority(t, 'acme', 2, 2)).status, 200);
+  assert.equal(await snapshot(s, t), before);
+});
