@@ -19,7 +19,11 @@ int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_
 	res = kt_db_exec(db,
 		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
 		"  occurred_at, data)"
-		" VALUES ($1::uuid, $2::uuid, $3, $4, $5, coalesce($8, (SELECT holder FROM events"
+		" VALUES ($1::uuid, $2::uuid, $3, $4, $5, coalesce(CASE WHEN $8 = '" KT_HOLDER_OF_LEG "'"
+		"   THEN coalesce((SELECT 'supplier:' || s.key FROM legs l"
+		"    JOIN suppliers s ON s.id = l.supplier_id"
+		"    WHERE l.id = $2::uuid AND keten_leg_is_open(l.status, l.ended)), 'integrator')"
+		"   ELSE $8 END, (SELECT holder FROM events"
 		"   WHERE ticket_id = $1::uuid ORDER BY id DESC LIMIT 1), 'integrator'),"
 		"  coalesce($6::timestamptz, now()), $7::jsonb)"
 		" RETURNING id, kt_ts(occurred_at)", 8, params, err);

@@ -7,9 +7,14 @@
 
 #include "store/store.h"
 
+/* The holder "the leg's supplier while leg leg_id is open
+ * (keten_leg_is_open), else the integrator", read in the event's own
+ * statement. */
+#define KT_HOLDER_OF_LEG "leg"
+
 /* Appends an event to ticket ticket_id's timeline, about leg leg_id (NULL:
  * the ticket as a whole). holder NULL: the holder stays the last event's
- * (the integrator when there is none). occurred_at NULL: now. data is
+ * (the integrator when there is none); KT_HOLDER_OF_LEG: as it says. occurred_at NULL: now. data is
  * stolen. Writes the event's id into id (24 bytes) and its time into at
  * (40 bytes); either may be NULL. Inside the caller's transaction. */
 int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_id,

@@ -10,54 +10,74 @@ int kt_store_leg_is_open(enum kt_status status, int ended)
 	       status != KT_ST_CANCELLED;
 }
 
+/* The leg's row before a change ($2 webhook id, $3 occurred_at, $4
+ * status), locked, with the change's staleness. */
+#define LEG_BEFORE \
+	"SELECT id, external_id IS NULL AS ext_null, acknowledged, coalesce(CASE" \
+	"   WHEN ended IS NOT NULL THEN $2::text IS NOT NULL" \
+	"   WHEN $2::text IS NOT NULL THEN coalesce($3::timestamptz, now()) < supplier_time" \
+	"   ELSE supplier_time IS NOT NULL AND $4::text <> status END, false) AS stale," \
+	"  status, coalesce(kt_ts(supplier_time), '') AS supplier_time," \
+	"  coalesce(ended, '') AS ended" \
+	" FROM legs WHERE id = $1::uuid FOR UPDATE"
+
+/* Reads LEG_BEFORE's columns 1-6 of res's one row into *b. */
+static int leg_before(PGresult *res, struct kt_leg_row *b, struct kt_err *err)
+{
+	if (PQntuples(res) != 1)
+		return kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
+	b->ext_null = PQgetvalue(res, 0, 1)[0] == 't';
+	b->acknowledged = PQgetvalue(res, 0, 2)[0] == 't';
+	b->stale = PQgetvalue(res, 0, 3)[0] == 't';
+	snprintf(b->status, sizeof(b->status), "%s", PQgetvalue(res, 0, 4));
+	snprintf(b->supplier_time, sizeof(b->supplier_time), "%s", PQgetvalue(res, 0, 5));
+	snprintf(b->ended, sizeof(b->ended), "%s", PQgetvalue(res, 0, 6));
+	return KT_OK;
+}
+
 int kt_store_leg_lock(struct kt_db *db, const char *leg_id, const char *webhook_id,
 		      const char *occurred_at, const char *status, struct kt_leg_row *b,
 		      struct kt_err *err)
 {
 	const char *params[] = { leg_id, webhook_id, occurred_at, status };
-	PGresult *res = kt_db_exec(db,
-		"SELECT external_id IS NULL, acknowledged, coalesce(CASE"
-		"   WHEN ended IS NOT NULL THEN $2::text IS NOT NULL"
-		"   WHEN $2::text IS NOT NULL THEN coalesce($3::timestamptz, now()) < supplier_time"
-		"   ELSE supplier_time IS NOT NULL AND $4::text <> status END, false),"
-		"  status, coalesce(kt_ts(supplier_time), ''), coalesce(ended, '')"
-		" FROM legs WHERE id = $1::uuid FOR UPDATE", 4, params, err);
+	PGresult *res = kt_db_exec(db, LEG_BEFORE, 4, params, err);
+	int rc;
 
 	if (!res)
 		return KT_ERR;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
-	}
-	b->ext_null = PQgetvalue(res, 0, 0)[0] == 't';
-	b->acknowledged = PQgetvalue(res, 0, 1)[0] == 't';
-	b->stale = PQgetvalue(res, 0, 2)[0] == 't';
-	snprintf(b->status, sizeof(b->status), "%s", PQgetvalue(res, 0, 3));
-	snprintf(b->supplier_time, sizeof(b->supplier_time), "%s", PQgetvalue(res, 0, 4));
-	snprintf(b->ended, sizeof(b->ended), "%s", PQgetvalue(res, 0, 5));
+	rc = leg_before(res, b, err);
 	PQclear(res);
-	return KT_OK;
+	return rc;
 }
 
-int kt_store_leg_set(struct kt_db *db, const char *leg_id, const char *external_id,
-		     const char *status, const char *webhook_id, const char *occurred_at,
-		     int *acknowledged, struct kt_err *err)
+int kt_store_leg_lock_set(struct kt_db *db, const char *leg_id, const char *external_id,
+			  const char *status, const char *webhook_id, const char *occurred_at,
+			  struct kt_leg_row *b, int *acknowledged, struct kt_err *err)
 {
-	const char *params[] = { leg_id, external_id, status, webhook_id, occurred_at };
-	PGresult *res = kt_db_exec(db,
-		"UPDATE legs SET external_id = coalesce($2, external_id),"
-		"  status = coalesce($3, status),"
-		"  acknowledged = acknowledged OR coalesce($3, status) <> 'new',"
-		"  supplier_time = CASE WHEN $4::text IS NULL THEN supplier_time"
-		"   ELSE coalesce($5::timestamptz, now()) END,"
-		"  last_webhook_id = coalesce($4, last_webhook_id), updated_at = now()"
-		" WHERE id = $1::uuid RETURNING acknowledged", 5, params, err);
+	const char *params[] = { leg_id, webhook_id, occurred_at, status, external_id };
+	PGresult *res;
+	int rc;
 
+	/* The update sees the row as b does (one snapshot) and holds its lock. */
+	res = kt_db_exec(db,
+		"WITH b AS (" LEG_BEFORE "),"
+		" u AS (UPDATE legs l SET external_id = coalesce($5::text, l.external_id),"
+		"  status = CASE WHEN b.stale OR b.ended <> '' THEN l.status"
+		"   ELSE coalesce($4, l.status) END,"
+		"  acknowledged = l.acknowledged OR CASE WHEN b.stale OR b.ended <> ''"
+		"   THEN l.status ELSE coalesce($4, l.status) END <> 'new',"
+		"  supplier_time = CASE WHEN $2::text IS NULL THEN l.supplier_time"
+		"   ELSE coalesce($3::timestamptz, now()) END,"
+		"  last_webhook_id = coalesce($2, l.last_webhook_id), updated_at = now()"
+		"  FROM b WHERE l.id = b.id AND NOT (b.stale AND ($2::text IS NOT NULL OR $5::text IS NULL))"
+		"  RETURNING l.acknowledged)"
+		" SELECT b.*, (SELECT acknowledged FROM u) FROM b", 5, params, err);
 	if (!res)
 		return KT_ERR;
-	*acknowledged = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	rc = leg_before(res, b, err);
+	*acknowledged = rc == KT_OK && PQgetvalue(res, 0, 7)[0] == 't';
 	PQclear(res);
-	return KT_OK;
+	return rc;
 }
 
 int kt_store_leg_set_status(struct kt_db *db, const char *leg_id, const char *status,

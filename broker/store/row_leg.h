@@ -34,13 +34,17 @@ int kt_store_leg_lock(struct kt_db *db, const char *leg_id, const char *webhook_
 		      const char *occurred_at, const char *status, struct kt_leg_row *b,
 		      struct kt_err *err);
 
-/* Sets what a supplier says of leg leg_id: external_id and status (NULL:
- * unchanged; a status past new acknowledges the leg); an inbound word
- * (webhook_id set) also moves the leg's supplier time to occurred_at (NULL:
- * now) and keeps webhook_id. *acknowledged gets the leg's flag after. */
-int kt_store_leg_set(struct kt_db *db, const char *leg_id, const char *external_id,
-		     const char *status, const char *webhook_id, const char *occurred_at,
-		     int *acknowledged, struct kt_err *err);
+/* kt_store_leg_lock, and in the same statement sets what a supplier says
+ * of leg leg_id: external_id and status (NULL: unchanged; a status past
+ * new acknowledges the leg); an inbound word (webhook_id set) also moves
+ * the leg's supplier time to occurred_at (NULL: now) and keeps
+ * webhook_id. Of a stale word only an answer's external id is set (an
+ * inbound stale word, or an answer naming none, sets nothing); of a word
+ * about a leg the broker ended, no status. *b is the leg as it was;
+ * *acknowledged gets the leg's flag after. not_found "unknown_leg". */
+int kt_store_leg_lock_set(struct kt_db *db, const char *leg_id, const char *external_id,
+			  const char *status, const char *webhook_id, const char *occurred_at,
+			  struct kt_leg_row *b, int *acknowledged, struct kt_err *err);
 
 /* Sets leg leg_id's status (a close or a reopen of its ticket). */
 int kt_store_leg_set_status(struct kt_db *db, const char *leg_id, const char *status,

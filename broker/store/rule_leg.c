@@ -16,25 +16,10 @@ int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_
 		       const char *holder, const char *occurred_at, json_t *data,
 		       struct kt_err *err)
 {
-	const char *params[] = { leg_id };
-	char who[96] = "integrator";
-	PGresult *res;
-
-	if (!holder && leg_id) {
-		res = kt_db_exec(db,
-			"SELECT 'supplier:' || s.key FROM legs l JOIN suppliers s ON s.id = l.supplier_id"
-			" WHERE l.id = $1::uuid AND keten_leg_is_open(l.status, l.ended)",
-			1, params, err);
-		if (!res) {
-			json_decref(data);
-			return KT_ERR;
-		}
-		if (PQntuples(res) == 1)
-			snprintf(who, sizeof(who), "%s", PQgetvalue(res, 0, 0));
-		PQclear(res);
-	}
-	return kt_store_event_add(db, ticket_id, leg_id, kind, visibility, actor,
-				  holder ? holder : who, occurred_at, data, NULL, NULL, err);
+	if (!holder)
+		holder = leg_id ? KT_HOLDER_OF_LEG : "integrator";
+	return kt_store_event_add(db, ticket_id, leg_id, kind, visibility, actor, holder,
+				  occurred_at, data, NULL, NULL, err);
 }
 
 /* The stale_update event: what the supplier said, and the time of the
@@ -85,7 +70,8 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 
 	if (stale)
 		*stale = 0;
-	if (kt_store_leg_lock(db, leg_id, c->webhook_id, c->occurred_at, status, &old, err))
+	if (kt_store_leg_lock_set(db, leg_id, c->external_id, status, c->webhook_id,
+				  c->occurred_at, &old, &new_ack, err))
 		return KT_ERR;
 	if (old.stale && c->comment_unordered && c->comment && !status && !old.ended[0])
 		return add_comment(db, leg_id, ticket_id, actor, c, n_messages, err);
@@ -100,9 +86,6 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 	}
 	if (old.ended[0])
 		status = NULL;  /* an answer's status echoes what we ended */
-	if (kt_store_leg_set(db, leg_id, c->external_id, status, c->webhook_id, c->occurred_at,
-			     &new_ack, err))
-		return KT_ERR;
 	if (c->external_id && old.ext_null)
 		rc = kt_store_leg_event(db, ticket_id, leg_id, "accepted", "supplier", actor,
 					NULL, c->occurred_at,
@@ -118,7 +101,9 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 					json_pack("{s:s?}", "status", status), err);
 	if (rc == KT_OK && c->comment)
 		rc = add_comment(db, leg_id, ticket_id, actor, c, n_messages, err);
-	if (rc == KT_OK)
+	/* The consolidated status reads only the legs' statuses (and the
+	 * ticket's own): unchanged unless this leg's changed. */
+	if (rc == KT_OK && status && strcmp(old.status, status) != 0)
 		rc = kt_store_status_refresh(db, ticket_id, actor, err);
 	/* the leg's own clocks move with its acknowledgement and status */
 	if (rc == KT_OK && ((!old.acknowledged && new_ack) ||
