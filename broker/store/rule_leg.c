@@ -66,7 +66,7 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 {
 	const char *status = c->has_status ? kt_status_name(c->status) : NULL;
 	struct kt_leg_row old;
-	int rc = KT_OK, new_ack;
+	int rc = KT_OK, new_ack, moved = 0;
 
 	if (stale)
 		*stale = 0;
@@ -104,10 +104,11 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 	/* The consolidated status reads only the legs' statuses (and the
 	 * ticket's own): unchanged unless this leg's changed. */
 	if (rc == KT_OK && status && strcmp(old.status, status) != 0)
-		rc = kt_store_status_refresh(db, ticket_id, actor, err);
-	/* the leg's own clocks move with its acknowledgement and status */
-	if (rc == KT_OK && ((!old.acknowledged && new_ack) ||
-			    (status && strcmp(old.status, status) != 0)))
+		rc = kt_store_status_refresh_moved(db, ticket_id, actor, &moved, err);
+	/* the leg's own clocks move with its acknowledgement and status
+	 * (refreshed already when the ticket's status moved) */
+	if (rc == KT_OK && !moved && ((!old.acknowledged && new_ack) ||
+				      (status && strcmp(old.status, status) != 0)))
 		rc = kt_store_sla_refresh(db, ticket_id, err);
 	return rc;
 }

@@ -9,6 +9,12 @@
 int kt_store_status_refresh(struct kt_db *db, const char *ticket_id,
 			    const char *actor, struct kt_err *err)
 {
+	return kt_store_status_refresh_moved(db, ticket_id, actor, NULL, err);
+}
+
+int kt_store_status_refresh_moved(struct kt_db *db, const char *ticket_id,
+				  const char *actor, int *moved, struct kt_err *err)
+{
 	enum kt_status own, now, *legs = NULL;
 	char was[32];
 	const char *params[] = { ticket_id, NULL, actor, was };
@@ -44,6 +50,8 @@ int kt_store_status_refresh(struct kt_db *db, const char *ticket_id,
 	params[1] = kt_status_name(now);
 	if (strcmp(was, params[1]) == 0)
 		return KT_OK;
+	if (moved)
+		*moved = 1;
 	if (kt_db_cmd(db,
 		"WITH u AS (UPDATE tickets SET consolidated = $2, updated_at = now(),"
 		"   resolved_at = CASE WHEN $2 = 'resolved' THEN now()"

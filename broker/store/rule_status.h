@@ -15,4 +15,10 @@
 int kt_store_status_refresh(struct kt_db *db, const char *ticket_id,
 			    const char *actor, struct kt_err *err);
 
+/* kt_store_status_refresh(), and *moved (may be NULL; left alone
+ * otherwise) set to 1 when the consolidated status changed, so the SLA
+ * clocks were refreshed with it. */
+int kt_store_status_refresh_moved(struct kt_db *db, const char *ticket_id,
+				  const char *actor, int *moved, struct kt_err *err);
+
 #endif
