@@ -56,6 +56,17 @@ static struct kt_calendar office(const long long *holidays, size_t n)
 	return cal;
 }
 
+/* Sundays 00:00-24:00 in Amsterdam: a whole local day. */
+static struct kt_calendar sundays(void)
+{
+	struct kt_calendar cal = office(NULL, 0);
+
+	cal.days = 1u << 6;
+	cal.from_min = 0;
+	cal.to_min = 1440;
+	return cal;
+}
+
 static void test_zone_offsets(void **state)
 {
 	(void)state;
@@ -136,53 +147,64 @@ static void test_weekend(void **state)
 					     utc(2026, 3, 9, 0, 0), NULL, 0), 50 * H);
 }
 
-static void test_dst_spring(void **state)
+/* The DST switches both ways, as a table: each case an "add" (the due
+ * time of secs business seconds from start) or a "between" (business
+ * seconds from start to end), on office hours, Sundays or 24x7. */
+static void test_dst(void **state)
 {
-	struct kt_calendar cal = office(NULL, 0), sundays = cal, all;
-	long long due;
+	enum { OFFICE, SUNDAYS, ALL };
+	static const struct {
+		const char *why;
+		int cal, add;
+		long long start, arg, want;
+	} cases[] = {
+		/* Fri 2026-03-27 17:00 CET + 2 h: 1 h Friday, then Mon 08:00
+		 * CEST (06:00Z) + 1 h */
+		{ "spring, office", OFFICE, 1, 1774627200, 2 * H, 1774854000 },
+		/* Sunday 2026-03-29 runs from 23:00Z Saturday (00:00 CET) to
+		 * 22:00Z Sunday (24:00 CEST): 23 h in that week */
+		{ "spring, the short Sunday", SUNDAYS, 0, 1774224000, 1774828800, 23 * H },
+		/* 24x7 in Amsterdam counts real time across the switch: Sat
+		 * 12:00 CET (11:00Z) to Mon 12:00 CEST (10:00Z) = 47 h */
+		{ "spring, 24x7", ALL, 0, 1774695600, 1774864800, 47 * H },
+		/* Fri 2026-10-23 17:00 CEST (15:00Z) + 2 h: Mon 08:00 CET
+		 * (07:00Z) + 1 h */
+		{ "autumn, office", OFFICE, 1, 1792767600, 2 * H, 1793001600 },
+		/* Sunday 2026-10-25: 22:00Z Saturday (00:00 CEST) to 23:00Z
+		 * Sunday (24:00 CET): 25 h */
+		{ "autumn, the long Sunday", SUNDAYS, 0, 1792368000, 1792972800, 25 * H },
+		/* 24 h of it from Sunday 00:00 CEST: 23:00 CET = 22:00Z */
+		{ "autumn, 24 h of the long Sunday", SUNDAYS, 1, 1792879200, 24 * H, 1792965600 },
+	};
 
 	(void)state;
-	/* Fri 2026-03-27 17:00 CET (16:00 UTC) + 2 h: 1 h Friday, then Mon
-	 * 2026-03-30 08:00 CEST = 06:00 UTC + 1 h = 07:00 UTC */
-	assert_int_equal(kt_calendar_add(&cal, utc(2026, 3, 27, 16, 0), 2 * H, NULL, 0,
-					 &due), 0);
-	assert_int_equal(due, utc(2026, 3, 30, 7, 0));
-	/* Sundays 00:00-24:00: Sunday 2026-03-29 runs from 23:00 UTC Saturday
-	 * (00:00 CET) to 22:00 UTC Sunday (24:00 CEST): 23 h */
-	sundays.days = 1u << 6;
-	sundays.from_min = 0;
-	sundays.to_min = 1440;
-	assert_int_equal(kt_calendar_between(&sundays, utc(2026, 3, 23, 0, 0),
-					     utc(2026, 3, 30, 0, 0), NULL, 0), 23 * H);
-	/* 24x7 in Amsterdam counts real elapsed time across the switch:
-	 * Sat 12:00 CET (11:00 UTC) to Mon 12:00 CEST (10:00 UTC) = 47 h */
-	kt_calendar_init_24x7(&all, &ams);
-	assert_int_equal(kt_calendar_between(&all, utc(2026, 3, 28, 11, 0),
-					     utc(2026, 3, 30, 10, 0), NULL, 0), 47 * H);
-}
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_calendar cal = cases[i].cal == SUNDAYS ? sundays() : office(NULL, 0);
+		long long got = -1;
 
-static void test_dst_autumn(void **state)
-{
-	struct kt_calendar cal = office(NULL, 0), sundays = cal;
-	long long due;
-
-	(void)state;
-	/* Fri 2026-10-23 17:00 CEST (15:00 UTC) + 2 h: 1 h Friday, then Mon
-	 * 2026-10-26 08:00 CET = 07:00 UTC + 1 h = 08:00 UTC */
-	assert_int_equal(kt_calendar_add(&cal, utc(2026, 10, 23, 15, 0), 2 * H, NULL, 0,
-					 &due), 0);
-	assert_int_equal(due, utc(2026, 10, 26, 8, 0));
-	/* Sunday 2026-10-25: 22:00 UTC Saturday (00:00 CEST) to 23:00 UTC
-	 * Sunday (24:00 CET): 25 h */
-	sundays.days = 1u << 6;
-	sundays.from_min = 0;
-	sundays.to_min = 1440;
-	assert_int_equal(kt_calendar_between(&sundays, utc(2026, 10, 19, 0, 0),
-					     utc(2026, 10, 26, 0, 0), NULL, 0), 25 * H);
-	/* 24 h of it from Sunday 00:00 CEST: 23:00 CET Sunday = 22:00 UTC */
-	assert_int_equal(kt_calendar_add(&sundays, utc(2026, 10, 24, 22, 0), 24 * H, NULL, 0,
-					 &due), 0);
-	assert_int_equal(due, utc(2026, 10, 25, 22, 0));
+		if (cases[i].cal == ALL)
+			kt_calendar_init_24x7(&cal, &ams);
+		if (cases[i].add)
+			assert_int_equal(kt_calendar_add(&cal, cases[i].start, cases[i].arg, NULL, 0,
+							 &got), 0);
+		else
+			got = kt_calendar_between(&cal, cases[i].start, cases[i].arg, NULL, 0);
+		if (got != cases[i].want)
+			fail_msg("%s: %lld, want %lld", cases[i].why, got, cases[i].want);
+	}
+	/* the table's instants are the civil times its comments name */
+	assert_int_equal(cases[0].start, utc(2026, 3, 27, 16, 0));
+	assert_int_equal(cases[0].want, utc(2026, 3, 30, 7, 0));
+	assert_int_equal(cases[1].start, utc(2026, 3, 23, 0, 0));
+	assert_int_equal(cases[1].arg, utc(2026, 3, 30, 0, 0));
+	assert_int_equal(cases[2].start, utc(2026, 3, 28, 11, 0));
+	assert_int_equal(cases[2].arg, utc(2026, 3, 30, 10, 0));
+	assert_int_equal(cases[3].start, utc(2026, 10, 23, 15, 0));
+	assert_int_equal(cases[3].want, utc(2026, 10, 26, 8, 0));
+	assert_int_equal(cases[4].start, utc(2026, 10, 19, 0, 0));
+	assert_int_equal(cases[4].arg, utc(2026, 10, 26, 0, 0));
+	assert_int_equal(cases[5].start, utc(2026, 10, 24, 22, 0));
+	assert_int_equal(cases[5].want, utc(2026, 10, 25, 22, 0));
 }
 
 static void test_holiday(void **state)
@@ -358,8 +380,7 @@ int main(void)
 		cmocka_unit_test(test_local_to_utc),
 		cmocka_unit_test(test_night),
 		cmocka_unit_test(test_weekend),
-		cmocka_unit_test(test_dst_spring),
-		cmocka_unit_test(test_dst_autumn),
+		cmocka_unit_test(test_dst),
 		cmocka_unit_test(test_holiday),
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_clock_reopen),
