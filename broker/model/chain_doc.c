@@ -377,11 +377,21 @@ static int check_uc_targets(struct ctx *c, json_t *v)
 
 static int check_service_hours(struct ctx *c, json_t *v);
 
-enum { CT_KEY, CT_NAME, CT_HOURS, CT_TARGETS, CT__N };
+/* The share of a target at which a clock warns: a whole percentage. */
+static int check_warning_pct(struct ctx *c, json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 99)
+		return KT_OK;
+	problem(c, "must be a whole percentage from 1 to 99");
+	return KT_ERR;
+}
+
+enum { CT_KEY, CT_NAME, CT_HOURS, CT_WARNING, CT_TARGETS, CT__N };
 static const struct member contract_members[CT__N] = {
 	[CT_KEY] = { "key", 1, check_key },
 	[CT_NAME] = { "name", 1, check_name },
 	[CT_HOURS] = { "service_hours", 0, check_service_hours },
+	[CT_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[CT_TARGETS] = { "targets", 0, check_uc_targets },
 };
 
@@ -597,9 +607,10 @@ static int check_availability(struct ctx *c, json_t *v)
 }
 
 /* The customer SLA: every member optional (service_hours: "24x7"). */
-enum { SL_HOURS, SL_AVAILABILITY, SL_TARGETS, SL__N };
+enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL__N };
 static const struct member sla_members[SL__N] = {
 	[SL_HOURS] = { "service_hours", 0, check_service_hours },
+	[SL_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[SL_AVAILABILITY] = { "availability_target", 0, check_availability },
 	[SL_TARGETS] = { "targets", 0, check_sla_targets },
 };

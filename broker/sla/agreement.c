@@ -63,6 +63,10 @@ int kt_sla_agreement_init(struct kt_sla_agreement *a, const json_t *obj,
 	kt_tz_init_utc(&a->tz);
 	kt_calendar_init_24x7(&a->cal, &a->tz);
 	a->targets = json_incref(json_object_get(obj, "targets"));
+	a->warning_pct = json_is_integer(json_object_get(obj, "warning_pct"))
+		? (int)json_integer_value(json_object_get(obj, "warning_pct")) : KT_SLA_WARNING_PCT;
+	if (a->warning_pct < 1 || a->warning_pct > 99)
+		a->warning_pct = KT_SLA_WARNING_PCT;
 	if (json_is_object(hours) && office_hours(a, hours, err)) {
 		kt_sla_agreement_release(a);
 		return KT_ERR;
@@ -100,10 +104,13 @@ static void one(const struct kt_sla_agreement *a, long long target_min, long lon
 	};
 	struct kt_sla_clock_out out;
 
-	memset(r, 0, sizeof(*r));
+	*r = (struct kt_sla_result){ .due = -1, .warn = -1, .stopped = -1, .met = -1 };
 	if (target_min <= 0)
 		return;
 	kt_sla_clock_eval(&in, &out);
+	if (kt_calendar_add(&a->cal, start, target_min * 60 * a->warning_pct / 100, pauses, n,
+			    &r->warn))
+		r->warn = -1;
 	r->has = 1;
 	r->target_min = target_min;
 	r->due = out.due;

@@ -18,11 +18,15 @@ struct kt_sla_agreement {
 	long long *holidays;         /* owned, ascending */
 	struct kt_calendar cal;      /* points into this struct */
 	json_t *targets;             /* a reference, or NULL */
+	int warning_pct;             /* share of a target that warns, 1..99 */
 };
+
+/* The warning share when the agreement names none. */
+#define KT_SLA_WARNING_PCT 75
 
 /* Fills a (which must not move afterwards: cal points into it) from obj,
  * an "sla" or a contract object of a checked chain document (NULL: 24x7
- * in UTC without targets); the zone is read from the system's tz database
+ * in UTC without targets; warning_pct absent: KT_SLA_WARNING_PCT); the zone is read from the system's tz database
  * (sla/tzif.h). Release with kt_sla_agreement_release. Fails with
  * invalid "unknown_time_zone" / "bad_time_zone", or internal. */
 int kt_sla_agreement_init(struct kt_sla_agreement *a, const json_t *obj,
@@ -36,12 +40,14 @@ long long kt_sla_agreement_target(const struct kt_sla_agreement *a, int priority
 				  const char *member);
 
 /* One clock as stored: no target (has 0), or its target, due time (-1
- * while a pause holds it), stop time (-1 while running), verdict (met 1
- * or 0 once stopped, -1 while running) and whether it is paused at now. */
+ * while a pause holds it), the instant its warning share of the target
+ * is used (-1 likewise), stop time (-1 while running), verdict (met 1 or
+ * 0 once stopped, -1 while running) and whether it is paused at now. */
 struct kt_sla_result {
 	int has;
 	long long target_min;
 	long long due;
+	long long warn;
 	long long stopped;
 	int met;
 	int paused;

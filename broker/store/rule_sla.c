@@ -117,18 +117,40 @@ json_t *kt_store_sla_clocks(const json_t *agreement, int contract, int priority,
 		return NULL;
 	}
 	kt_sla_agreement_clocks(&a, priority, first, second, start, ack, &h, now, r);
-	out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+	out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
 		"min1", r[0].has ? json_integer(r[0].target_min) : json_null(),
-		"due1", epoch_or_null(r[0].due), "at1", epoch_or_null(r[0].stopped),
-		"met1", met_or_null(r[0].met),
+		"due1", epoch_or_null(r[0].due), "warn1", epoch_or_null(r[0].warn),
+		"at1", epoch_or_null(r[0].stopped), "met1", met_or_null(r[0].met),
 		"min2", r[1].has ? json_integer(r[1].target_min) : json_null(),
-		"due2", epoch_or_null(r[1].due), "at2", epoch_or_null(r[1].stopped),
-		"met2", met_or_null(r[1].met),
+		"due2", epoch_or_null(r[1].due), "warn2", epoch_or_null(r[1].warn),
+		"at2", epoch_or_null(r[1].stopped), "met2", met_or_null(r[1].met),
 		"paused", (r[0].has && r[0].paused) || (r[1].has && r[1].paused));
 	kt_sla_history_release(&h);
 	free(steps);
 	kt_sla_agreement_release(&a);
 	return out;
+}
+
+/* Whether a clock pair of kt_store_sla_clocks has an alert to record at
+ * now: a warning instant before its stop (or now), or a breach. */
+static int alert_due(const json_t *pair, long long now)
+{
+	static const char *const keys[2][4] = {
+		{ "warn1", "due1", "at1", "met1" }, { "warn2", "due2", "at2", "met2" },
+	};
+
+	for (int i = 0; pair && i < 2; i++) {
+		const json_t *warn = json_object_get(pair, keys[i][0]);
+		const json_t *due = json_object_get(pair, keys[i][1]);
+		const json_t *at = json_object_get(pair, keys[i][2]);
+		long long end = json_is_integer(at) ? json_integer_value(at) : now;
+
+		if ((json_is_integer(warn) && json_integer_value(warn) <= end) ||
+		    json_is_false(json_object_get(pair, keys[i][3])) ||
+		    (json_is_integer(due) && !json_is_integer(at) && json_integer_value(due) <= now))
+			return 1;
+	}
+	return 0;
 }
 
 static json_t *parsed(PGresult *res, int r, int c)
@@ -142,7 +164,7 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
 	json_t *doc = NULL, *legs, *t = NULL, *sla = NULL;
 	PGresult *res;
 	long long now;
-	int priority, skip = 0, rc = KT_OK;
+	int priority, skip = 0, rc = KT_OK, alerts = 0;
 	char *text = NULL;
 
 	if (!(res = kt_db_exec(db, SLA_READ, 1, params, err)))
@@ -156,6 +178,7 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
 	sla = parsed(res, 0, 4);
 	t = kt_store_sla_clocks(sla, 0, priority, num(res, 0, 2), num(res, 0, 6),
 				PQgetvalue(res, 0, 7), now, &skip);
+	alerts |= alert_due(t, now);
 	legs = json_array();
 	for (int r = 1; r < PQntuples(res) && !skip && t && legs; r++) {
 		json_t *contract = parsed(res, r, 4), *c;
@@ -163,6 +186,7 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
 		c = kt_store_sla_clocks(contract, 1, priority, num(res, r, 2), num(res, r, 6),
 					PQgetvalue(res, r, 7), now, &skip);
 		if (c) {
+			alerts |= alert_due(c, now);
 			json_object_set_new(c, "id", json_string(PQgetvalue(res, r, 1)));
 			json_object_set_new(c, "contract", contract ? json_incref(contract)
 								    : json_null());
@@ -191,6 +215,10 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
 	else {
 		params[1] = text;
 		rc = kt_db_cmd(db, SLA_WRITE, 2, params, err);
+		/* a stop after the warning or the due time is recorded at once,
+		 * a running clock's by the sweep (or here, when it came first) */
+		if (rc == KT_OK && alerts)
+			rc = kt_db_cmd(db, "SELECT keten_sla_alerts($1::uuid, 100)", 1, params, err);
 	}
 	free(text);
 	json_decref(doc);

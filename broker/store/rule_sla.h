@@ -13,14 +13,15 @@
  * kt_store_sla_clocks gives, and that record's type: for the statements
  * that store clocks. */
 #define KT_STORE_SLA_COLS(a, b) \
-	a "_min, " a "_due, " a "_at, " a "_met, " b "_min, " b "_due, " b "_at, " \
-	b "_met, sla_paused"
+	a "_min, " a "_due, " a "_warn, " a "_at, " a "_met, " b "_min, " b "_due, " \
+	b "_warn, " b "_at, " b "_met, sla_paused"
 #define KT_STORE_SLA_VALUES \
-	"k.min1, to_timestamp(k.due1), to_timestamp(k.at1), k.met1, k.min2," \
-	" to_timestamp(k.due2), to_timestamp(k.at2), k.met2, coalesce(k.paused, false)"
+	"k.min1, to_timestamp(k.due1), to_timestamp(k.warn1), to_timestamp(k.at1), k.met1," \
+	" k.min2, to_timestamp(k.due2), to_timestamp(k.warn2), to_timestamp(k.at2), k.met2," \
+	" coalesce(k.paused, false)"
 #define KT_STORE_SLA_RECORD \
-	"min1 integer, due1 bigint, at1 bigint, met1 boolean, min2 integer, due2 bigint," \
-	" at2 bigint, met2 boolean, paused boolean"
+	"min1 integer, due1 bigint, warn1 bigint, at1 bigint, met1 boolean, min2 integer," \
+	" due2 bigint, warn2 bigint, at2 bigint, met2 boolean, paused boolean"
 
 /* Recomputes every clock of ticket ticket_id at the database's now(),
  * from scratch: the response and resolution clocks against the SLA of
@@ -42,7 +43,7 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
  * resolve), started at start, acknowledged at ack (-1: not yet), with the
  * status steps steps ('[[epoch, status], ...]', NULL: none), at now; as
  * the statements that store them read them: a new object {"min1",
- * "due1", "at1", "met1", "min2", "due2", "at2", "met2", "paused"} (epoch
+ * "due1", "warn1", "at1", "met1", "min2", ..., "paused"} (epoch
  * seconds, null where unset). agreement NULL: no targets. NULL when the
  * agreement's zone cannot be read (*skip set, a warning logged) or out
  * of memory. */

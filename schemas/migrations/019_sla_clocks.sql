@@ -3,16 +3,18 @@
 -- against the customer SLA of its chain version (response, resolution),
 -- per leg against its supplier's contract (acknowledge, resolve). Each
 -- clock: its target in business minutes for the ticket's priority (NULL:
--- no target, no clock), its due time (NULL while a pause holds it), when
--- it stopped, and whether it was met (NULL while it runs). Rules: README
--- "SLA clocks".
+-- no target, no clock), its due time and the instant its warning share
+-- of the target is used (NULL while a pause holds it), when it stopped,
+-- and whether it was met (NULL while it runs). Rules: README "SLA clocks".
 ALTER TABLE tickets
     ADD COLUMN sla_response_min   integer,
     ADD COLUMN sla_response_due   timestamptz,
+    ADD COLUMN sla_response_warn  timestamptz,
     ADD COLUMN sla_response_at    timestamptz,
     ADD COLUMN sla_response_met   boolean,
     ADD COLUMN sla_resolution_min integer,
     ADD COLUMN sla_resolution_due timestamptz,
+    ADD COLUMN sla_resolution_warn timestamptz,
     ADD COLUMN sla_resolution_at  timestamptz,
     ADD COLUMN sla_resolution_met boolean,
     ADD COLUMN sla_paused         boolean NOT NULL DEFAULT false;
@@ -25,17 +27,15 @@ ALTER TABLE legs
     ADD COLUMN sla_contract     jsonb,
     ADD COLUMN sla_ack_min      integer,
     ADD COLUMN sla_ack_due      timestamptz,
+    ADD COLUMN sla_ack_warn     timestamptz,
     ADD COLUMN sla_ack_at       timestamptz,
     ADD COLUMN sla_ack_met      boolean,
     ADD COLUMN sla_resolve_min  integer,
     ADD COLUMN sla_resolve_due  timestamptz,
+    ADD COLUMN sla_resolve_warn timestamptz,
     ADD COLUMN sla_resolve_at   timestamptz,
     ADD COLUMN sla_resolve_met  boolean,
     ADD COLUMN sla_paused       boolean NOT NULL DEFAULT false;
-
--- Open clocks by due time, for the warning and breach sweep.
-CREATE INDEX tickets_sla_resolution_due_idx ON tickets (sla_resolution_due)
-    WHERE sla_resolution_met IS NULL AND sla_resolution_due IS NOT NULL;
 
 -- One clock as the API shows it: NULL without a target; else its target,
 -- due time, stop time, whether it was met (NULL while running) and its

@@ -7,10 +7,11 @@
 // and verdicts of the hand computations written below, again after a
 // priority change (re-planned from the start) and after a reopen (the
 // resolution clock resumes); bad priority changes are refused and change
-// nothing.
+// nothing; warnings and breaches are recorded once each, at a state
+// change or by the sweep of two nodes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, chainDoc, psql } from './lib/harness.mjs';
+import { startStack, startNode, chainDoc, psql, eventually } from './lib/harness.mjs';
 import { deliveredTicket, update, view, snapshot } from './lib/tickets.mjs';
 
 // The test chain with an SLA on acme-workplace (Amsterdam office hours
@@ -33,7 +34,8 @@ function slaChain(sims) {
 }
 
 let s;
-before(async () => { s = await startStack({ chain: slaChain }); });
+const SWEEP = { KETEN_SLA_ALERT_INTERVAL_MS: '200' };
+before(async () => { s = await startStack({ chain: slaChain, config: SWEEP }); });
 after(async () => { await s.stop(); });
 
 const HOUR = 3600 * 1000;
@@ -160,6 +162,23 @@ test('a back-dated week: due times and verdicts to the minute, a priority change
   assert.deepEqual(r.json.sla.resolution, { target_min: 960, due_at: '2026-03-12T13:00:00Z',
     stopped_at: '2026-03-12T09:00:00Z', met: true, state: 'met' });
   assert.equal(r.json.sla.response.state, 'met', 'the reopen does not restart the response clock');
+
+  // Each late stop was recorded at the state change, against each target
+  // it missed (P2's response and resolution; the leg's acknowledge at P2
+  // and P3), once however many refreshes followed; integrator-only. (The
+  // drive above also recorded breaches the clocks showed before the
+  // timeline was moved back: what was true when they were recorded.)
+  const i = await view(s, t, 'integrator');
+  const alerts = (kind) => i.timeline.filter((e) => e.kind === kind)
+    .map((e) => `${e.data.clock}/${e.data.target_min}${e.leg_id ? '/leg' : ''}`).sort();
+  for (const want of ['acknowledge/15/leg', 'acknowledge/30/leg', 'resolution/480', 'response/60'])
+    assert.ok(alerts('sla_breached').includes(want), want);
+  for (const kind of ['sla_breached', 'sla_warning'])
+    assert.equal(new Set(alerts(kind)).size, alerts(kind).length, `${kind} twice: ${alerts(kind)}`);
+  assert.ok(alerts('sla_warning').includes('response/60'));
+  assert.ok(!alerts('sla_breached').includes('response/240'), 'met in time: no breach');
+  for (const who of ['acme', 'netco'])
+    assert.ok(!(await view(s, t, who)).timeline.some((e) => e.kind.startsWith('sla_')), who);
 });
 
 test('waiting on the customer pauses the clocks: no due time while it lasts', async () => {
@@ -203,4 +222,39 @@ test('bad priority changes are refused and change nothing; others may not', asyn
   // the same priority again: nothing moves
   assert.equal((await priority(t, 'acme', 2, 2)).status, 200);
   assert.equal(await snapshot(s, t), before);
+});
+
+// Makes the stored acknowledge clock of ticket t's netco leg due as time
+// passing would (no state change: only the sweep sees it): its warning 10
+// minutes ago, its due time 1 minute ago.
+async function ackOverdue(t) {
+  await psql(s.db, `UPDATE legs SET sla_ack_warn = now() - interval '10 minutes',
+    sla_ack_due = now() - interval '1 minute' WHERE id = '${t.legs.netco}'`);
+}
+
+const legAlerts = async (t) => await psql(s.db, `SELECT string_agg(e.kind || '/' || (e.data->>'clock'),
+  ',' ORDER BY e.kind) FROM events e WHERE e.leg_id = '${t.legs.netco}' AND e.kind LIKE 'sla_%'`);
+
+test('two nodes sweeping record a running clock\'s warning and breach once each', async () => {
+  const second = await startNode(s, 'second', SWEEP);
+  try {
+    const t = await deliveredTicket(s, { component: 'vpn' });
+    assert.equal(await legAlerts(t), '');
+    await ackOverdue(t);
+    await eventually(async () => await legAlerts(t) === 'sla_breached/acknowledge,sla_warning/acknowledge',
+      15000, 'the warning and the breach recorded');
+    // Both nodes swept since: a later ticket's alerts appear, the first
+    // one's stay one each.
+    const later = await deliveredTicket(s, { component: 'vpn' });
+    await ackOverdue(later);
+    await eventually(async () => (await legAlerts(later)).split(',').length === 2, 15000, 'later alerts');
+    assert.equal(await legAlerts(t), 'sla_breached/acknowledge,sla_warning/acknowledge');
+    assert.equal(await psql(s.db, `SELECT count(*) FROM sla_alerts WHERE leg_id = '${t.legs.netco}'`), '2');
+    const ev = (await view(s, t, 'integrator')).timeline.find((e) => e.kind === 'sla_breached');
+    assert.equal(ev.visibility, 'integrator');
+    assert.equal(ev.data.target_min, 30);
+    assert.ok(!(await view(s, t, 'netco')).timeline.some((e) => e.kind.startsWith('sla_')));
+  } finally {
+    await second.stop();
+  }
 });
