@@ -158,7 +158,7 @@ static json_t *record(PGresult *res, const struct kt_intake *in, const char *cus
 	if (t >= 0)
 		full = json_pack("{s:o, s:o, s:s, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:s?,"
 				 " s:I, s:s?, s:s?, s:o, s:b, s:n, s:o, s:o,"
-				 " s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:b, s:o, s:O, s:O}",
+				 " s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:b, s:o, s:n, s:O, s:O}",
 			"id", text(res, t, 0), "number", text(res, t, 1),
 			"type", kt_ticket_type_name(in->type), "summary", in->summary,
 			"description", in->description, "impact", in->impact,
@@ -171,7 +171,7 @@ static json_t *record(PGresult *res, const struct kt_intake *in, const char *cus
 			"created_at", text(res, t, 5), "updated_at", text(res, t, 6),
 			"customer", "id", customer_id, "key", text(res, t, 7), "name", text(res, t, 8),
 			"service", "id", in->service, "key", text(res, t, 9), "name", text(res, t, 10),
-			"needs_triage", needs_triage, "sla", raw(res, t, 20), "legs", legs,
+			"needs_triage", needs_triage, "sla", raw(res, t, 20), "sla_held", "legs", legs,
 			"timeline", timeline);
 	json_decref(legs);
 	json_decref(timeline);

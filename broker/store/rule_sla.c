@@ -3,6 +3,7 @@
  * clocks of broker/sla/ compute, one statement writes the results. */
 #include "base/log.h"
 #include "sla/agreement.h"
+#include "sla/held.h"
 #include "store/internal.h"
 #include "store/rule_sla.h"
 
@@ -20,7 +21,9 @@
 	"  (SELECT coalesce(json_agg(json_build_array(" \
 	"     extract(epoch FROM e.occurred_at)::bigint, e.data->>'to')" \
 	"     ORDER BY e.occurred_at, e.id), '[]')::text FROM events e" \
-	"    WHERE e.ticket_id = t.id AND e.kind = 'status_changed')" \
+	"    WHERE e.ticket_id = t.id AND e.kind = 'status_changed')," \
+	"  (SELECT json_agg(json_build_array(extract(epoch FROM e.occurred_at)::bigint, e.holder)" \
+	"     ORDER BY e.occurred_at, e.id)::text FROM events e WHERE e.ticket_id = t.id)" \
 	" FROM tickets t JOIN chain_versions cv" \
 	"  ON cv.service_id = t.service_id AND cv.version = t.chain_version" \
 	" WHERE t.id = $1::uuid" \
@@ -39,14 +42,15 @@
 	"     AND e.kind IN ('supplier_update', 'leg_closed', 'leg_reopened')" \
 	"    UNION ALL SELECT l.ended_at, 9223372036854775807," \
 	"     json_build_array(extract(epoch FROM l.ended_at)::bigint, 'cancelled')" \
-	"    WHERE l.ended IS NOT NULL AND l.ended_at IS NOT NULL) s)" \
+	"    WHERE l.ended IS NOT NULL AND l.ended_at IS NOT NULL) s), sp.key" \
 	" FROM tickets t JOIN legs l ON l.ticket_id = t.id" \
 	" JOIN suppliers sp ON sp.id = l.supplier_id WHERE t.id = $1::uuid" \
 	" ORDER BY 1 DESC, 2"
 
 #define SLA_WRITE \
 	"WITH tk AS (UPDATE tickets t SET (" \
-	"   " KT_STORE_SLA_COLS("sla_response", "sla_resolution") ") = (" KT_STORE_SLA_VALUES ")" \
+	"   " KT_STORE_SLA_COLS("sla_response", "sla_resolution") ") = (" KT_STORE_SLA_VALUES ")," \
+	"   sla_held = $2::jsonb->'held'" \
 	"  FROM jsonb_to_record($2::jsonb->'t') AS k(" KT_STORE_SLA_RECORD ")" \
 	"  WHERE t.id = $1::uuid RETURNING t.id)" \
 	" UPDATE legs l SET (sla_contract, " KT_STORE_SLA_COLS("sla_ack", "sla_resolve") ")" \
@@ -158,10 +162,65 @@ static json_t *parsed(PGresult *res, int r, int c)
 	return PQgetisnull(res, r, c) ? NULL : json_loads(PQgetvalue(res, r, c), 0, NULL);
 }
 
+#define LEG_WAITS (KT_SLA_BIT(KT_ST_PENDING_CUSTOMER) | KT_SLA_BIT(KT_ST_PENDING_SUPPLIER))
+
+/* Who held the ticket of res (SLA_READ's rows), in business time of its
+ * SLA's calendar (sla), up to its resolution or now (sla/held.h). NULL
+ * when the calendar cannot be read or out of memory. */
+static json_t *held_of(const json_t *sla, PGresult *res, long long now)
+{
+	int n_legs = PQntuples(res) - 1;
+	struct kt_sla_history th, *lh = calloc((size_t)n_legs + 1, sizeof(*lh));
+	struct kt_sla_leg_time *legs = calloc((size_t)n_legs + 1, sizeof(*legs));
+	json_t *hold = json_loads(PQgetisnull(res, 0, 8) ? "[]" : PQgetvalue(res, 0, 8), 0, NULL);
+	struct kt_sla_holder_step *holders = calloc(json_array_size(hold) + 1, sizeof(*holders));
+	struct kt_sla_step *steps = NULL;
+	struct kt_sla_agreement a;
+	struct kt_err err = { 0 };
+	json_t *out = NULL, *v;
+	size_t n, i;
+	int made = 0, th_ok = 0, ok = lh && legs && holders && hold;
+
+	if (!ok || kt_sla_agreement_init(&a, sla, &err)) {
+		kt_err_release(&err);
+		goto out;
+	}
+	json_array_foreach(hold, i, v)
+		holders[i] = (struct kt_sla_holder_step){
+			json_integer_value(json_array_get(v, 0)),
+			json_string_value(json_array_get(v, 1)) ? json_string_value(json_array_get(v, 1)) : "",
+		};
+	th_ok = (steps = steps_of(PQgetvalue(res, 0, 7), &n)) &&
+		kt_sla_history_eval(steps, n, KT_SLA_BIT(KT_ST_PENDING_CUSTOMER), &th) == 0;
+	free(steps);
+	ok = th_ok;
+	for (; ok && made < n_legs; made++) {
+		ok = (steps = steps_of(PQgetvalue(res, made + 1, 7), &n)) &&
+		     kt_sla_history_eval(steps, n, LEG_WAITS, &lh[made]) == 0;
+		free(steps);
+		legs[made] = (struct kt_sla_leg_time){ PQgetvalue(res, made + 1, 8),
+						       num(res, made + 1, 2), &lh[made] };
+	}
+	if (ok)
+		out = kt_sla_held(&a.cal, num(res, 0, 2), th.stop >= 0 ? th.stop : now, &th,
+				  holders, json_array_size(hold), legs, (size_t)n_legs);
+	for (int j = 0; j < made; j++)
+		kt_sla_history_release(&lh[j]);
+	if (th_ok)
+		kt_sla_history_release(&th);
+	kt_sla_agreement_release(&a);
+out:
+	free(lh);
+	free(legs);
+	free(holders);
+	json_decref(hold);
+	return out;
+}
+
 int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err *err)
 {
 	const char *params[2] = { ticket_id };
-	json_t *doc = NULL, *legs, *t = NULL, *sla = NULL;
+	json_t *doc = NULL, *legs, *t = NULL, *sla = NULL, *held;
 	PGresult *res;
 	long long now;
 	int priority, skip = 0, rc = KT_OK, alerts = 0;
@@ -179,6 +238,7 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
 	t = kt_store_sla_clocks(sla, 0, priority, num(res, 0, 2), num(res, 0, 6),
 				PQgetvalue(res, 0, 7), now, &skip);
 	alerts |= alert_due(t, now);
+	held = t ? held_of(sla, res, now) : NULL;
 	legs = json_array();
 	for (int r = 1; r < PQntuples(res) && !skip && t && legs; r++) {
 		json_t *contract = parsed(res, r, 4), *c;
@@ -202,13 +262,15 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
 	if (skip) {
 		json_decref(t);
 		json_decref(legs);
+		json_decref(held);
 		return KT_OK;
 	}
 	if (t && legs)
-		doc = json_pack("{s:o, s:o}", "t", t, "l", legs);
+		doc = json_pack("{s:o, s:o, s:o?}", "t", t, "l", legs, "held", held);
 	else {
 		json_decref(t);
 		json_decref(legs);
+		json_decref(held);
 	}
 	if (!doc || !(text = json_dumps(doc, JSON_COMPACT)))
 		rc = kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");

@@ -24,7 +24,7 @@
 	" 'created_at', kt_ts(t.created_at), 'updated_at', kt_ts(t.updated_at)," \
 	" 'customer', json_build_object('id', c.id, 'key', c.key, 'name', c.name)," \
 	" 'service', json_build_object('id', s.id, 'key', s.key, 'name', s.name)," \
-	" 'needs_triage', " NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t)," \
+	" 'needs_triage', " NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
 	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
 	"   'component_key', l.component_key, 'hops', l.hops," \

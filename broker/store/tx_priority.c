@@ -26,7 +26,8 @@ int kt_store_priority_change(struct kt_db *db, const char *id, const struct kt_p
 		kt_err_set(err, KT_EC_CONFLICT, "ticket_closed", "the ticket is %s", status);
 		goto fail;
 	}
-	/* One statement: the row, and the event when the priority moved. */
+	/* One statement: the row, and the event when the priority moved
+	 * (whoever held the ticket still does). */
 	res = kt_db_exec(db,
 		"WITH o AS (SELECT priority FROM tickets WHERE id = $1::uuid),"
 		" u AS (UPDATE tickets SET impact = $2::smallint, urgency = $3::smallint,"
@@ -34,7 +35,9 @@ int kt_store_priority_change(struct kt_db *db, const char *id, const struct kt_p
 		"  WHERE id = $1::uuid AND (impact, urgency) <> ($2::smallint, $3::smallint)"
 		"  RETURNING id),"
 		" e AS (INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"
-		"  SELECT u.id, 'priority_changed', 'customer', $5, 'integrator', now(),"
+		"  SELECT u.id, 'priority_changed', 'customer', $5,"
+		"   coalesce((SELECT holder FROM events WHERE ticket_id = u.id ORDER BY id DESC LIMIT 1),"
+		"    'integrator'), now(),"
 		"   json_build_object('from', o.priority, 'to', $4::integer)"
 		"  FROM u, o WHERE o.priority <> $4::smallint RETURNING id)"
 		" SELECT (SELECT count(*) FROM u)", 5, params, err);

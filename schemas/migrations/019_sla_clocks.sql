@@ -17,7 +17,12 @@ ALTER TABLE tickets
     ADD COLUMN sla_resolution_warn timestamptz,
     ADD COLUMN sla_resolution_at  timestamptz,
     ADD COLUMN sla_resolution_met boolean,
-    ADD COLUMN sla_paused         boolean NOT NULL DEFAULT false;
+    ADD COLUMN sla_paused         boolean NOT NULL DEFAULT false,
+    ADD COLUMN sla_held           jsonb;
+
+-- sla_held: who held the ticket, in business seconds of its SLA's calendar
+-- up to its resolution (or the last refresh): {"integrator", "customer",
+-- "suppliers": {"<key>": seconds}} (README "SLA clocks").
 
 -- sla_contract: the contract of the leg's component, as the supplier had
 -- it when the leg opened ({"key", "name", "service_hours"?, "targets"?}),

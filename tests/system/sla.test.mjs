@@ -144,7 +144,13 @@ test('a back-dated week: due times and verdicts to the minute, a priority change
       met: true, state: 'met' },
     paused: false,
   });
-  assert.deepEqual((await view(s, t, 'integrator')).legs[0].sla, leg);
+  const held = await view(s, t, 'integrator');
+  assert.deepEqual(held.legs[0].sla, leg);
+  // Who held it, in the SLA's business hours up to the resolution Tue
+  // 15:00 CET: the customer Mon 13-18 + Tue 08-10 = 7 h; netco Fri 17-18
+  // + Mon 08-13 + Tue 10-15 = 11 h; the integrator routed it at once.
+  assert.deepEqual(held.sla_held, { integrator: 0, customer: 7 * 3600, suppliers: { netco: 11 * 3600 } });
+  assert.equal((await view(s, t, 'acme')).sla_held, undefined, 'integrator only');
 
   // Reopened Thu 09:00 CET (08:00Z), resolved again Thu 10:00 CET: the
   // resolution clock resumes where it stopped (11 h), so 5 h were left

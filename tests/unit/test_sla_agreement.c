@@ -13,6 +13,7 @@
 #include "testutil.h"
 #include "base/civil_time.h"
 #include "sla/agreement.h"
+#include "sla/held.h"
 
 #define H 3600LL
 
@@ -148,12 +149,69 @@ static void test_ticket_clocks(void **state)
 	json_decref(doc);
 }
 
+static void test_held(void **state)
+{
+	json_t *doc = agreement(), *held;
+	struct kt_sla_agreement a;
+	struct kt_sla_history th, nh, hh;
+	struct kt_err err = { 0 };
+	/* filed Mon 2026-03-02 09:00 CET in triage (the integrator) until
+	 * 10:00, then with netco and hostco; waiting on the customer 12:00 -
+	 * 14:00; resolved at 16:00 (UTC below) */
+	const struct kt_sla_step ticket[] = {
+		{ utc(2026, 3, 2, 11, 0), KT_ST_PENDING_CUSTOMER },
+		{ utc(2026, 3, 2, 13, 0), KT_ST_IN_PROGRESS },
+		{ utc(2026, 3, 2, 15, 0), KT_ST_RESOLVED },
+	};
+	const struct kt_sla_holder_step holders[] = {
+		{ utc(2026, 3, 2, 8, 0), "integrator" }, { utc(2026, 3, 2, 9, 0), "suppliers" },
+		{ utc(2026, 3, 2, 11, 0), "customer" }, { utc(2026, 3, 2, 13, 0), "suppliers" },
+	};
+	/* netco waits on hostco 10:00-11:00 CET and resolves at 12:00;
+	 * hostco waits on the customer 12:00-14:00 and resolves at 16:00 */
+	const struct kt_sla_step netco[] = {
+		{ utc(2026, 3, 2, 9, 0), KT_ST_PENDING_SUPPLIER },
+		{ utc(2026, 3, 2, 10, 0), KT_ST_IN_PROGRESS }, { utc(2026, 3, 2, 11, 0), KT_ST_RESOLVED },
+	};
+	const struct kt_sla_step hostco[] = {
+		{ utc(2026, 3, 2, 11, 0), KT_ST_PENDING_CUSTOMER },
+		{ utc(2026, 3, 2, 13, 0), KT_ST_IN_PROGRESS }, { utc(2026, 3, 2, 15, 0), KT_ST_RESOLVED },
+	};
+	const unsigned waits = KT_SLA_BIT(KT_ST_PENDING_CUSTOMER) | KT_SLA_BIT(KT_ST_PENDING_SUPPLIER);
+	struct kt_sla_leg_time legs[] = {
+		{ "netco", utc(2026, 3, 2, 9, 0), &nh }, { "hostco", utc(2026, 3, 2, 9, 0), &hh },
+	};
+
+	(void)state;
+	assert_int_equal(kt_sla_agreement_init(&a, doc, &err), KT_OK);
+	assert_int_equal(kt_sla_history_eval(ticket, 3, KT_SLA_BIT(KT_ST_PENDING_CUSTOMER), &th), 0);
+	assert_int_equal(kt_sla_history_eval(netco, 3, waits, &nh), 0);
+	assert_int_equal(kt_sla_history_eval(hostco, 3, waits, &hh), 0);
+	held = kt_sla_held(&a.cal, utc(2026, 3, 2, 8, 0), th.stop, &th, holders, 4, legs, 2);
+	/* integrator 09-10 CET: 1 h; customer 12-14: 2 h; netco 11-12: 1 h;
+	 * hostco 10-12 and 14-16: 4 h */
+	assert_non_null(held);
+	assert_int_equal(json_integer_value(json_object_get(held, "integrator")), H);
+	assert_int_equal(json_integer_value(json_object_get(held, "customer")), 2 * H);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(held, "suppliers"),
+							    "netco")), H);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(held, "suppliers"),
+							    "hostco")), 4 * H);
+	json_decref(held);
+	kt_sla_history_release(&th);
+	kt_sla_history_release(&nh);
+	kt_sla_history_release(&hh);
+	kt_sla_agreement_release(&a);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_agreement_calendar),
 		cmocka_unit_test(test_ticket_clocks),
+		cmocka_unit_test(test_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
