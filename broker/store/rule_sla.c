@@ -157,6 +157,19 @@ static int alert_due(const json_t *pair, long long now)
 	return 0;
 }
 
+/* The due time of the resolution clock of a ticket's pair when it was
+ * breached (stopped late, or running past it), else -1. */
+static long long breached_at(const json_t *pair, long long now)
+{
+	const json_t *due = json_object_get(pair, "due2"), *met = json_object_get(pair, "met2");
+
+	if (!json_is_integer(due))
+		return -1;
+	if (json_is_false(met) || (json_is_null(met) && json_integer_value(due) <= now))
+		return json_integer_value(due);
+	return -1;
+}
+
 static json_t *parsed(PGresult *res, int r, int c)
 {
 	return PQgetisnull(res, r, c) ? NULL : json_loads(PQgetvalue(res, r, c), 0, NULL);
@@ -165,9 +178,11 @@ static json_t *parsed(PGresult *res, int r, int c)
 #define LEG_WAITS (KT_SLA_BIT(KT_ST_PENDING_CUSTOMER) | KT_SLA_BIT(KT_ST_PENDING_SUPPLIER))
 
 /* Who held the ticket of res (SLA_READ's rows), in business time of its
- * SLA's calendar (sla), up to its resolution or now (sla/held.h). NULL
- * when the calendar cannot be read or out of memory. */
-static json_t *held_of(const json_t *sla, PGresult *res, long long now)
+ * SLA's calendar (sla), up to its resolution or now (sla/held.h); with
+ * breach_at >= 0 (the resolution clock's due time, passed) also who held
+ * it until then, as "breach": the parties whose time used the target up.
+ * NULL when the calendar cannot be read or out of memory. */
+static json_t *held_of(const json_t *sla, PGresult *res, long long now, long long breach_at)
 {
 	int n_legs = PQntuples(res) - 1;
 	struct kt_sla_history th, *lh = calloc((size_t)n_legs + 1, sizeof(*lh));
@@ -204,6 +219,10 @@ static json_t *held_of(const json_t *sla, PGresult *res, long long now)
 	if (ok)
 		out = kt_sla_held(&a.cal, num(res, 0, 2), th.stop >= 0 ? th.stop : now, &th,
 				  holders, json_array_size(hold), legs, (size_t)n_legs);
+	if (out && breach_at >= 0)
+		json_object_set_new(out, "breach",
+			kt_sla_held(&a.cal, num(res, 0, 2), breach_at, &th, holders,
+				    json_array_size(hold), legs, (size_t)n_legs));
 	for (int j = 0; j < made; j++)
 		kt_sla_history_release(&lh[j]);
 	if (th_ok)
@@ -238,7 +257,7 @@ int kt_store_sla_refresh(struct kt_db *db, const char *ticket_id, struct kt_err 
 	t = kt_store_sla_clocks(sla, 0, priority, num(res, 0, 2), num(res, 0, 6),
 				PQgetvalue(res, 0, 7), now, &skip);
 	alerts |= alert_due(t, now);
-	held = t ? held_of(sla, res, now) : NULL;
+	held = t ? held_of(sla, res, now, breached_at(t, now)) : NULL;
 	legs = json_array();
 	for (int r = 1; r < PQntuples(res) && !skip && t && legs; r++) {
 		json_t *contract = parsed(res, r, 4), *c;

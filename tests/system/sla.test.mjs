@@ -117,6 +117,11 @@ test('a back-dated week: due times and verdicts to the minute, a priority change
   assert.deepEqual(r.json.sla.resolution, { target_min: 480, due_at: '2026-03-10T11:00:00Z',
     stopped_at: '2026-03-10T14:00:00Z', met: false, state: 'breached' });
   assert.ok(r.json.timeline.some((e) => e.kind === 'priority_changed' && e.from === 3 && e.to === 2));
+  // The breach, attributed: who held it from the start to the due time
+  // Tue 12:00 CET: the customer Mon 13-18 + Tue 08-10 = 7 h; netco Fri
+  // 17-18 + Mon 08-13 + Tue 10-12 = 8 h (the 8 h of the target).
+  const attributed = (await view(s, t, 'integrator')).sla_held.breach;
+  assert.deepEqual(attributed, { integrator: 0, customer: 7 * 3600, suppliers: { netco: 8 * 3600 } });
 
   // Back to P3 (240 / 960 min): response due Fri 1 h + Mon 08-11 = Mon
   // 11:00 CET (10:00Z), answered after 2.5 h: met. Resolution: 6 h by the
@@ -149,7 +154,8 @@ test('a back-dated week: due times and verdicts to the minute, a priority change
   // Who held it, in the SLA's business hours up to the resolution Tue
   // 15:00 CET: the customer Mon 13-18 + Tue 08-10 = 7 h; netco Fri 17-18
   // + Mon 08-13 + Tue 10-15 = 11 h; the integrator routed it at once.
-  assert.deepEqual(held.sla_held, { integrator: 0, customer: 7 * 3600, suppliers: { netco: 11 * 3600 } });
+  assert.deepEqual(held.sla_held, { integrator: 0, customer: 7 * 3600, suppliers: { netco: 11 * 3600 } },
+    'met at P3: no breach to attribute');
   assert.equal((await view(s, t, 'acme')).sla_held, undefined, 'integrator only');
 
   // Reopened Thu 09:00 CET (08:00Z), resolved again Thu 10:00 CET: the
