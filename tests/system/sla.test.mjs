@@ -11,7 +11,9 @@
 // change or by the sweep of two nodes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, startNode, chainDoc, psql, eventually } from './lib/harness.mjs';
+import { startStack, startNode, chainDoc, psql, eventually, keten } from './lib/harness.mjs';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { deliveredTicket, update, view, snapshot } from './lib/tickets.mjs';
 
 // The test chain with an SLA on acme-workplace (Amsterdam office hours
@@ -269,4 +271,27 @@ test('two nodes sweeping record a running clock\'s warning and breach once each'
   } finally {
     await second.stop();
   }
+});
+
+test('a time zone this machine lacks is refused at import with its path, through the CLI and the API', async () => {
+  const doc = slaChain(s.sims);
+  doc.services[0].sla.service_hours.timezone = 'Europe/Amsterdm';
+  doc.suppliers[0].contracts[0].service_hours = { timezone: 'Mars/Olympus_Mons', days: ['mon'],
+    from: '08:00', to: '18:00' };
+  const file = path.join(s.dir, 'bad-zone.json');
+  writeFileSync(file, JSON.stringify(doc));
+  const before = await psql(s.db, 'SELECT max(version) FROM chain_versions');
+  const r = keten(['chain', 'import', file], s.env);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, /\/services\/0\/sla\/service_hours\/timezone: unknown time zone "Europe\/Amsterdm"/);
+  assert.match(r.stderr, /\/suppliers\/0\/contracts\/0\/service_hours\/timezone: unknown time zone "Mars\/Olympus_Mons"/);
+  assert.equal(await psql(s.db, 'SELECT max(version) FROM chain_versions'), before);
+
+  const svc = await s.api('GET', `/v1/services/${s.services['acme-workplace']}`, { key: s.keys.integrator });
+  assert.equal(svc.status, 200, svc.text);
+  const body = { ...svc.json, sla: doc.services[0].sla };
+  const put = await s.api('PUT', `/v1/services/${s.services['acme-workplace']}`, { key: s.keys.integrator, body });
+  assert.equal(put.status, 422, put.text);
+  assert.equal(put.json.error.code, 'invalid_chain');
+  assert.deepEqual(put.json.error.details.map((d) => d.path), ['/sla/service_hours/timezone']);
 });
