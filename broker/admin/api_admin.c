@@ -9,6 +9,7 @@
 
 #include "http/api.h"
 #include "http/key_cache.h"
+#include "sla/zones.h"
 #include "store/tx_admin.h"
 
 static const char *const list_names[] = {
@@ -103,6 +104,11 @@ static int body_doc(const struct kt_request *r, enum kt_chain_entity e,
 	if (!root)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	rc = kt_chain_doc_check(root, doc, err);
+	if (rc == KT_OK && kt_sla_zones_check(*doc, err)) {
+		kt_chain_doc_free(*doc);
+		*doc = NULL;
+		rc = KT_ERR;
+	}
 	json_decref(root);
 	if (renamed) {
 		kt_err_detail(err, "/key", "must be \"%s\": a key cannot change", key);

@@ -97,6 +97,22 @@ int kt_time_parse(const char *s, long long *epoch_s)
 	return 0;
 }
 
+int kt_civil_date_parse(const char *s, long long *days)
+{
+	int y, mo, d;
+
+	if (!s || strnlen(s, 11) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	y = kt_civil_digits(s, 4);
+	mo = kt_civil_digits(s + 5, 2);
+	d = kt_civil_digits(s + 8, 2);
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > kt_civil_days_in_month(mo - 1, y))
+		return -1;
+	if (days)
+		*days = kt_civil_days(y, mo, d);
+	return 0;
+}
+
 void kt_time_format_utc(long long epoch_s, char out[KT_TIME_UTC_LEN])
 {
 	long long days = epoch_s >= 0 ? epoch_s / 86400 : (epoch_s - 86399) / 86400;

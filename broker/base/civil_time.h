@@ -26,6 +26,10 @@ int kt_civil_digits(const char *s, int n);
  * included). */
 int kt_time_parse(const char *s, long long *epoch_s);
 
+/* Parses exactly "YYYY-MM-DD" (a real date) into days since 1970-01-01
+ * (days may be NULL). 0 on success, -1 otherwise. */
+int kt_civil_date_parse(const char *s, long long *days);
+
 /* Writes epoch_s as "YYYY-MM-DDTHH:MM:SSZ" into out. */
 void kt_time_format_utc(long long epoch_s, char out[KT_TIME_UTC_LEN]);
 

@@ -10,6 +10,7 @@
 #include "base/buf.h"
 #include "cli/cli.h"
 #include "model/chain_doc.h"
+#include "sla/zones.h"
 
 static const char doc_format[] =
 	"A chain document describes customers, suppliers and the services\n"
@@ -200,7 +201,7 @@ static int chain_import(int argc, char **argv)
 		kt_cli_print_err(&err);
 		goto out;
 	}
-	if (kt_chain_doc_parse(buf, len, &doc, &err)) {
+	if (kt_chain_doc_parse(buf, len, &doc, &err) || kt_sla_zones_check(doc, &err)) {
 		name_document(&err, path);
 		kt_cli_print_err(&err);
 		goto out;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "lifecycle/autoclose.h"
+#include "lifecycle/sla_alerts.h"
 #include "cli/cli.h"
 #include "store/dbpool.h"
 #include "dispatch/dispatcher.h"
@@ -36,6 +37,7 @@ struct drain {
 	struct kt_app *app;
 	struct kt_http *http;
 	struct kt_autoclose *autoclose;
+	struct kt_sla_alerts *sla_alerts;
 	struct event *tick;
 	int signals;
 	int waited_ms;
@@ -73,6 +75,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	kt_http_stop_accepting(dr->http);
 	kt_dispatcher_stop(dr->app->dispatcher);
 	kt_autoclose_stop(dr->autoclose);
+	kt_sla_alerts_stop(dr->sla_alerts);
 	event_add(dr->tick, &every);
 }
 
@@ -106,6 +109,8 @@ static int run(struct kt_app *app)
 		goto out;
 	if (!(dr.autoclose = kt_autoclose_new(app, &err)))
 		goto out;
+	if (!(dr.sla_alerts = kt_sla_alerts_new(app, &err)))
+		goto out;
 	if (!(http = kt_http_start(app, &err)))
 		goto out;
 	dr.http = http;
@@ -134,10 +139,12 @@ out:
 	 * kick the stopped dispatcher, which is freed only after them. */
 	kt_dispatcher_stop(app->dispatcher);
 	kt_autoclose_stop(dr.autoclose);
+	kt_sla_alerts_stop(dr.sla_alerts);
 	kt_dbpool_free(app->bg_pool);
 	kt_dbpool_free(app->api_pool);
 	kt_dispatcher_free(app->dispatcher);
 	kt_autoclose_free(dr.autoclose);
+	kt_sla_alerts_free(dr.sla_alerts);
 	kt_http_free(http);
 	kt_key_cache_free(app->keys);
 	return code;

@@ -60,6 +60,8 @@ int kt_api_ticket_route(struct kt_db *db, struct kt_request *r, struct kt_err *e
 int kt_api_ticket_cancel(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_close(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* POST /v1/tickets/{id}/priority (lifecycle/api_priority.c). */
+int kt_api_ticket_priority(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* p's view of ticket id (model/view.h), read from the full record. New

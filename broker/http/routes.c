@@ -51,6 +51,8 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_ticket_close, 0 },
 	{ "POST", "/v1/tickets/{}/reopen",
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_reopen, 0 },
+	{ "POST", "/v1/tickets/{}/priority",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_priority, 0 },
 	{ "POST", "/v1/tickets/{}/comments",
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_comment_create, 0 },
 	/* Signed by the supplier, not authorised by an API key. */

@@ -9,7 +9,7 @@ static const char *const known_fields[] = {
 	"category", "ci",
 };
 
-static int level_field(const json_t *body, const char *name, struct kt_err *err)
+int kt_intake_level(const json_t *body, const char *name, struct kt_err *err)
 {
 	const json_t *v = json_object_get(body, name);
 	char path[40];
@@ -43,8 +43,8 @@ int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *er
 	out->component = kt_json_text_member(body, "component", 0, 1, KT_CHAIN_KEY_MAX, err);
 	out->category = kt_json_text_member(body, "category", 0, 1, KT_CHAIN_NAME_MAX, err);
 	out->ci = kt_json_text_member(body, "ci", 0, 1, KT_CHAIN_NAME_MAX, err);
-	out->impact = level_field(body, "impact", err);
-	out->urgency = level_field(body, "urgency", err);
+	out->impact = kt_intake_level(body, "impact", err);
+	out->urgency = kt_intake_level(body, "urgency", err);
 	if (err->details)
 		return kt_err_set(err, KT_EC_INVALID, "invalid_ticket", "the ticket is not valid");
 	if (!kt_is_uuid(out->service)) {

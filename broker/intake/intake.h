@@ -28,4 +28,9 @@ struct kt_intake {
  * when service is not a uuid (it cannot name a service). */
 int kt_intake_parse(const json_t *body, struct kt_intake *out, struct kt_err *err);
 
+/* The ITIL level (1..3) of member name of body ("impact", "urgency"), or
+ * 0 with a detail at /name added to err when it is missing or not 1, 2
+ * or 3. */
+int kt_intake_level(const json_t *body, const char *name, struct kt_err *err);
+
 #endif

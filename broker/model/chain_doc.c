@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "base/buf.h"
+#include "base/civil_time.h"
 #include "base/config.h"
 #include "base/utf8.h"
 #include "keten/adapter.h"
@@ -373,10 +374,23 @@ static int check_uc_targets(struct ctx *c, json_t *v)
 	return check_members(c, v, uc_targets_members, N_PRIORITIES);
 }
 
-enum { CT_KEY, CT_NAME, CT_TARGETS, CT__N };
+static int check_service_hours(struct ctx *c, json_t *v);
+
+/* The share of a target at which a clock warns: a whole percentage. */
+static int check_warning_pct(struct ctx *c, json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 99)
+		return KT_OK;
+	problem(c, "must be a whole percentage from 1 to 99");
+	return KT_ERR;
+}
+
+enum { CT_KEY, CT_NAME, CT_HOURS, CT_WARNING, CT_TARGETS, CT__N };
 static const struct member contract_members[CT__N] = {
 	[CT_KEY] = { "key", 1, check_key },
 	[CT_NAME] = { "name", 1, check_name },
+	[CT_HOURS] = { "service_hours", 0, check_service_hours },
+	[CT_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[CT_TARGETS] = { "targets", 0, check_uc_targets },
 };
 
@@ -514,12 +528,47 @@ static int check_to(struct ctx *c, json_t *v)
 	return check_clock(c, v, 1);
 }
 
-enum { HO_TIMEZONE, HO_DAYS, HO_FROM, HO_TO, HO__N };
+/* Holidays: real dates "YYYY-MM-DD", each once, at most
+ * KT_CHAIN_HOLIDAYS_MAX. */
+static int check_holidays(struct ctx *c, json_t *v)
+{
+	json_t *seen, *day;
+	size_t i, mark;
+	char q[72];
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (json_array_size(v) > KT_CHAIN_HOLIDAYS_MAX) {
+		problem(c, "lists more than %d holidays", KT_CHAIN_HOLIDAYS_MAX);
+		return KT_ERR;
+	}
+	if (!(seen = json_object())) {
+		c->oom = 1;
+		return KT_ERR;
+	}
+	json_array_foreach(v, i, day) {
+		const char *s = json_string_value(day);
+
+		mark = kt_jptr_index(&c->path, i);
+		if (!s || kt_civil_date_parse(s, NULL) != 0)
+			problem(c, "must be a date \"YYYY-MM-DD\"");
+		else if (json_object_get(seen, s))
+			problem(c, "duplicate holiday \"%s\"", shown(q, sizeof(q), s));
+		else if (json_object_set_new(seen, s, json_true()))
+			c->oom = 1;
+		kt_jptr_pop(&c->path, mark);
+	}
+	json_decref(seen);
+	return KT_OK;
+}
+
+enum { HO_TIMEZONE, HO_DAYS, HO_FROM, HO_TO, HO_HOLIDAYS, HO__N };
 static const struct member hours_members[HO__N] = {
 	[HO_TIMEZONE] = { "timezone", 1, check_timezone },
 	[HO_DAYS] = { "days", 1, check_days },
 	[HO_FROM] = { "from", 1, check_from },
 	[HO_TO] = { "to", 1, check_to },
+	[HO_HOLIDAYS] = { "holidays", 0, check_holidays },
 };
 
 /* "24x7", or office hours: the same hours on each of the days listed. */
@@ -557,9 +606,10 @@ static int check_availability(struct ctx *c, json_t *v)
 }
 
 /* The customer SLA: every member optional (service_hours: "24x7"). */
-enum { SL_HOURS, SL_AVAILABILITY, SL_TARGETS, SL__N };
+enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL__N };
 static const struct member sla_members[SL__N] = {
 	[SL_HOURS] = { "service_hours", 0, check_service_hours },
+	[SL_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[SL_AVAILABILITY] = { "availability_target", 0, check_availability },
 	[SL_TARGETS] = { "targets", 0, check_sla_targets },
 };

@@ -14,6 +14,7 @@
 #define KT_CHAIN_MAX_DEPTH 16         /* nesting levels of a component tree */
 #define KT_CHAIN_MINUTES_MAX 527040   /* a target: at most a (leap) year */
 #define KT_CHAIN_TIMEZONE_MAX 64      /* bytes of an SLA's timezone */
+#define KT_CHAIN_HOLIDAYS_MAX 1000    /* holidays of one calendar */
 #define KT_CHAIN_DOC_MAX_BYTES (16 * 1024 * 1024)
 
 /* What a key or a plan line is about. The order is the order of the plan. */

@@ -164,17 +164,20 @@ static json_t *timeline(const json_t *full, const struct kt_principal *p,
 	return out;
 }
 
-static json_t *supplier_leg_view(const json_t *leg)
+/* A supplier's own leg; with its contract clocks ("sla") in the API's
+ * answer, not in what is sent to the supplier (its format is the
+ * adapter's). */
+static json_t *supplier_leg_view(const json_t *leg, int with_clock)
 {
 	json_t *v = json_object();
 
 	copy_fields(v, leg, (const char *const[]){ "id", "status", "external_id",
-						   "component_key" }, 4);
+						   "component_key", "sla" }, with_clock ? 5 : 4);
 	return v;
 }
 
 static json_t *view(const json_t *full, const struct kt_principal *p,
-		    const char *leg_id, int with_timeline)
+		    const char *leg_id, int with_timeline, int api)
 {
 	const json_t *service = json_object_get(full, "service");
 	const char *own_leg = NULL;
@@ -199,6 +202,8 @@ static json_t *view(const json_t *full, const struct kt_principal *p,
 		"name", json_object_get(service, "name")));
 	if (p->role == KT_ROLE_CUSTOMER) {
 		json_object_set(v, "status", json_object_get(full, "status"));
+		if (json_object_get(full, "sla"))
+			json_object_set(v, "sla", json_object_get(full, "sla"));
 	} else {
 		const json_t *leg = supplier_leg(full, p->supplier_id, leg_id);
 
@@ -207,7 +212,7 @@ static json_t *view(const json_t *full, const struct kt_principal *p,
 			return NULL;
 		}
 		own_leg = str(leg, "id");
-		json_object_set_new(v, "leg", supplier_leg_view(leg));
+		json_object_set_new(v, "leg", supplier_leg_view(leg, api));
 	}
 	if (with_timeline)
 		json_object_set_new(v, "timeline", timeline(full, p, own_leg));
@@ -217,7 +222,7 @@ static json_t *view(const json_t *full, const struct kt_principal *p,
 json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
 		       int with_timeline)
 {
-	return view(full, p, NULL, with_timeline);
+	return view(full, p, NULL, with_timeline, 1);
 }
 
 json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
@@ -227,5 +232,5 @@ json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
 
 	snprintf(p.supplier_id, sizeof(p.supplier_id), "%s", supplier_id);
 	snprintf(p.supplier_key, sizeof(p.supplier_key), "%s", supplier_key);
-	return view(full, &p, leg_id, 1);
+	return view(full, &p, leg_id, 1, 0);
 }

@@ -17,13 +17,17 @@
  * (as an entry's actor_name) only where its visibility.name_to_customer
  * is true; for the integrator: everything. Other suppliers are "supplier"
  * to everyone but the integrator. The visibility settings come with each
- * leg's supplier in the full record. with_timeline = 0 leaves the timeline out (lists).
+ * leg's supplier in the full record. SLA clocks: the customer sees the
+ * ticket's ("sla": response and resolution), a supplier its own leg's
+ * contract clocks ("leg"."sla"), the integrator all. with_timeline = 0
+ * leaves the timeline out (lists).
  * Returns a new reference, or NULL when p may not see the ticket at all. */
 json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
 		       int with_timeline);
 
 /* What a supplier is sent about leg leg_id: that supplier's own view,
- * focused on that leg. NULL when the leg is not the supplier's. */
+ * focused on that leg, without its clocks. NULL when the leg is not the
+ * supplier's. */
 json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
 			     const char *supplier_key, const char *leg_id);
 

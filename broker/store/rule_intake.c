@@ -3,11 +3,13 @@
  * legs, their create messages and the timeline, and the full record
  * built from what that statement returns. A rule file: runs in the
  * caller's transaction, or in none (its one write is atomic by itself). */
+#include "base/clock.h"
 #include "routing/routing.h"
 #include "store/internal.h"
 #include "store/row_outbox.h"
 #include "store/rule_intake.h"
 #include "store/rule_route.h"
+#include "store/rule_sla.h"
 
 static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"ticket_number_incident", "ticket_number_request",
@@ -28,19 +30,23 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"  FOR SHARE)," \
 	" t AS (INSERT INTO tickets (number, type, customer_id, service_id," \
 	"   chain_version, component_key, summary, description, impact, urgency, priority," \
-	"   category, ci)" \
+	"   category, ci, " KT_STORE_SLA_COLS("sla_response", "sla_resolution") ")" \
 	"  SELECT $1 || '-' || lpad(nextval($2::regclass)::text, 6, '0'), $3," \
 	"   $4::uuid, $5::uuid, $6::integer, $7, $8, $9, $10::smallint," \
-	"   $11::smallint, $12::smallint, $14, $15 FROM sv" \
-	"  RETURNING id, number, status, consolidated, hops, priority, created_at, updated_at)," \
+	"   $11::smallint, $12::smallint, $14, $15, " KT_STORE_SLA_VALUES \
+	"  FROM sv, jsonb_to_record(coalesce($17::jsonb, '{}')) AS k(" KT_STORE_SLA_RECORD ")" \
+	"  RETURNING id, number, status, consolidated, hops, priority, created_at, updated_at," \
+	"   keten_ticket_sla(tickets) AS sla)," \
 	" x AS MATERIALIZED (SELECT gen_random_uuid() AS id, (v->>'supplier')::uuid AS supplier_id," \
-	"   v->>'component' AS component_key, n" \
+	"   v->>'component' AS component_key, n, coalesce((v->'sla')::jsonb, '{}') AS sla" \
 	"  FROM json_array_elements($16::json->'legs') WITH ORDINALITY j(v, n))," \
-	" l AS (INSERT INTO legs (id, ticket_id, supplier_id, component_key, next_seq)" \
+	" l AS (INSERT INTO legs (id, ticket_id, supplier_id, component_key, next_seq," \
+	"   sla_contract, " KT_STORE_SLA_COLS("sla_ack", "sla_resolve") ")" \
 	"  SELECT x.id, t.id, x.supplier_id, x.component_key," \
-	"   CASE WHEN x.supplier_id IS NULL THEN 1 ELSE 2 END FROM t, x ORDER BY x.n" \
+	"   CASE WHEN x.supplier_id IS NULL THEN 1 ELSE 2 END, x.sla->'contract', " KT_STORE_SLA_VALUES \
+	"  FROM t, x, jsonb_to_record(x.sla) AS k(" KT_STORE_SLA_RECORD ") ORDER BY x.n" \
 	"  RETURNING id, supplier_id, component_key, status, external_id, hops, ended," \
-	"   ended_at, delivery_delayed_at, created_at, updated_at)," \
+	"   ended_at, delivery_delayed_at, created_at, updated_at, keten_leg_sla(legs) AS sla)," \
 	" o AS (" KT_STORE_OUTBOX_CREATES("x", "t") ")," \
 	" e AS (INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder," \
 	"   occurred_at, data)" \
@@ -56,17 +62,17 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"  RETURNING id, leg_id, kind, visibility, actor, holder, occurred_at, recorded_at, data)" \
 	" SELECT 't' AS tag, 0::bigint AS ord, ''::text AS key, t.id::text, t.number, t.status," \
 	"  t.consolidated, t.hops::text, kt_ts(t.created_at), kt_ts(t.updated_at), c.key, c.name," \
-	"  s.key, s.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
+	"  s.key, s.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.sla::text" \
 	" FROM t, customers c, services s WHERE c.id = $4::uuid AND s.id = $5::uuid" \
 	" UNION ALL SELECT 'l', 0, l.id::text, l.id::text, l.status, l.external_id," \
 	"  l.component_key, l.hops::text, l.ended, kt_ts(l.ended_at)," \
 	"  kt_ts(l.delivery_delayed_at), kt_ts(l.created_at), kt_ts(l.updated_at)," \
 	"  sp.id::text, sp.key, sp.name, sp.visibility::text, o.state, o.operation," \
-	"  o.seq::text, o.attempts::text, kt_ts(o.due_at), o.outcome::text" \
+	"  o.seq::text, o.attempts::text, kt_ts(o.due_at), o.outcome::text, l.sla::text" \
 	" FROM l LEFT JOIN suppliers sp ON sp.id = l.supplier_id LEFT JOIN o ON o.leg_id = l.id" \
 	" UNION ALL SELECT 'e', e.id, '', e.id::text, e.leg_id::text, e.kind, e.visibility," \
 	"  e.actor, e.holder, kt_ts(e.occurred_at), kt_ts(e.recorded_at), e.data::text," \
-	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
 	" FROM e ORDER BY 1, 2, 3"
 
 /* Plans and writes a ticket at most this often while imports move its
@@ -109,13 +115,13 @@ static json_t *leg_record(PGresult *res, int r)
 				     "operation", text(res, r, 15), "seq", integer(res, r, 16),
 				     "attempts", integer(res, r, 17), "due_at", text(res, r, 18),
 				     "outcome", raw(res, r, 19));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"id", text(res, r, 0), "status", text(res, r, 1),
 		"external_id", text(res, r, 2), "component_key", text(res, r, 3),
 		"hops", integer(res, r, 4), "ended", text(res, r, 5),
 		"ended_at", text(res, r, 6), "delivery_delayed_at", text(res, r, 7),
 		"created_at", text(res, r, 8), "updated_at", text(res, r, 9),
-		"supplier", supplier, "delivery", delivery);
+		"supplier", supplier, "delivery", delivery, "sla", raw(res, r, 20));
 }
 
 static json_t *event_record(PGresult *res, int r)
@@ -152,7 +158,7 @@ static json_t *record(PGresult *res, const struct kt_intake *in, const char *cus
 	if (t >= 0)
 		full = json_pack("{s:o, s:o, s:s, s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:s?,"
 				 " s:I, s:s?, s:s?, s:o, s:b, s:n, s:o, s:o,"
-				 " s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:b, s:O, s:O}",
+				 " s:{s:s, s:o, s:o}, s:{s:s, s:o, s:o}, s:b, s:o, s:n, s:O, s:O}",
 			"id", text(res, t, 0), "number", text(res, t, 1),
 			"type", kt_ticket_type_name(in->type), "summary", in->summary,
 			"description", in->description, "impact", in->impact,
@@ -165,10 +171,47 @@ static json_t *record(PGresult *res, const struct kt_intake *in, const char *cus
 			"created_at", text(res, t, 5), "updated_at", text(res, t, 6),
 			"customer", "id", customer_id, "key", text(res, t, 7), "name", text(res, t, 8),
 			"service", "id", in->service, "key", text(res, t, 9), "name", text(res, t, 10),
-			"needs_triage", needs_triage, "legs", legs, "timeline", timeline);
+			"needs_triage", needs_triage, "sla", raw(res, t, 20), "sla_held", "legs", legs,
+			"timeline", timeline);
 	json_decref(legs);
 	json_decref(timeline);
 	return full;
+}
+
+/* The clocks of the new ticket as $17 of INTAKE_SQL (NULL: none stored),
+ * and of each supplier leg of legs (the plan's "legs" JSON) as its "sla",
+ * started at now (the database's now() a moment later is the ticket's
+ * created_at; a later refresh counts from that). */
+static char *intake_clocks(const struct kt_route_plan *plan, const struct kt_intake *in,
+			   json_t *legs)
+{
+	const char *sla_text = kt_store_route_plan_sla(plan);
+	json_t *sla = sla_text ? json_loads(sla_text, 0, NULL) : NULL, *t, *leg;
+	long long now = kt_clock_wall_s();
+	char *out = NULL;
+	int skip = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(legs, "legs"), i, leg) {
+		const char *supplier = json_string_value(json_object_get(leg, "supplier"));
+		const char *ct = kt_store_route_plan_contract(plan,
+			json_string_value(json_object_get(leg, "component")), supplier);
+		json_t *contract = ct ? json_loads(ct, 0, NULL) : NULL, *c;
+
+		c = supplier ? kt_store_sla_clocks(contract, 1, in->priority, now, -1, NULL,
+						   now, &skip) : NULL;
+		if (c) {
+			json_object_set(c, "contract", contract ? contract : json_null());
+			json_object_set_new(leg, "sla", c);
+		}
+		json_decref(contract);
+	}
+	t = kt_store_sla_clocks(sla, 0, in->priority, now, -1, NULL, now, &skip);
+	if (t)
+		out = json_dumps(t, JSON_COMPACT);
+	json_decref(t);
+	json_decref(sla);
+	return out;
 }
 
 /* One try: the plan, then the write, which inserts nothing when the
@@ -186,7 +229,7 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 	const char *service_version, *customer_id;
 	PGresult *tres = NULL;
 	json_t *legs = NULL, *full = NULL;
-	char *legs_text = NULL;
+	char *legs_text = NULL, *clocks = NULL;
 
 	*n_messages = 0;
 	*moved = 0;
@@ -198,8 +241,9 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 				p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL, &ask, &plan, err))
 		goto out;
 	kt_store_route_plan_service(plan, &customer_id, &service_version);
-	if (!(legs = kt_store_route_plan_legs(plan)) ||
-	    !(legs_text = json_dumps(legs, JSON_COMPACT))) {
+	if ((legs = kt_store_route_plan_legs(plan)))
+		clocks = intake_clocks(plan, in, legs);
+	if (!legs || !(legs_text = json_dumps(legs, JSON_COMPACT))) {
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
@@ -209,9 +253,10 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 			kt_ticket_type_name(in->type), customer_id, in->service,
 			service_version, in->component, in->summary, in->description,
 			impact, urgency, priority, actor, in->category, in->ci, legs_text,
+			clocks,
 		};
 
-		tres = kt_db_exec(db, INTAKE_SQL, 16, params, err);
+		tres = kt_db_exec(db, INTAKE_SQL, 17, params, err);
 	}
 	if (!tres)
 		goto out;
@@ -220,6 +265,7 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 	else if (!(full = record(tres, in, customer_id, service_version, n_messages)))
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 out:
+	free(clocks);
 	free(legs_text);
 	json_decref(legs);
 	PQclear(tres);

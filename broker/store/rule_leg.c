@@ -8,6 +8,7 @@
 #include "store/rule_comment.h"
 #include "store/rule_leg.h"
 #include "store/rule_route.h"
+#include "store/rule_sla.h"
 #include "store/rule_status.h"
 
 int kt_store_leg_event(struct kt_db *db, const char *ticket_id, const char *leg_id,
@@ -148,7 +149,7 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 {
 	const char *status;
 	struct kt_leg_row old;
-	int rc, new_ack, done;
+	int rc, new_ack, done, moved = 0;
 	json_t *ev;
 
 	if (stale)
@@ -173,23 +174,42 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 	/* The consolidated status reads only the legs' statuses (and the
 	 * ticket's own): unchanged unless this leg's changed. */
 	if (rc == KT_OK && status && strcmp(old.status, status) != 0)
-		rc = kt_store_status_refresh(db, ticket_id, actor, err);
+		rc = kt_store_status_refresh_moved(db, ticket_id, actor, &moved, err);
+	/* the leg's own clocks move with its acknowledgement and status
+	 * (refreshed already when the ticket's status moved) */
+	if (rc == KT_OK && !moved && ((!old.acknowledged && new_ack) ||
+				      (status && strcmp(old.status, status) != 0)))
+		rc = kt_store_sla_refresh(db, ticket_id, err);
 	return rc;
 }
 
-/* Refreshes the consolidated status of the tickets of as whose leg status
- * changed (changed[i]), each once. */
+/* What changed of each leg of kt_store_leg_apply_all. */
+enum { LEG_STATUS = 1, LEG_ACK = 2 };
+
+/* Refreshes, once per ticket of as, its consolidated status when a leg's
+ * status changed, and its SLA clocks when a leg's status or
+ * acknowledgement changed (unless the status refresh moved, and with it
+ * refreshed, them). */
 static int refresh_changed(struct kt_db *db, const struct kt_leg_apply *as, size_t n,
 			   const int *changed, struct kt_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		size_t j = 0;
+		int what = 0, moved = 0;
 
-		if (!changed[i])
+		for (size_t j = 0; j < n; j++) {
+			if (strcmp(as[j].ticket_id, as[i].ticket_id) != 0)
+				continue;
+			if (j < i && changed[j])
+				what = -1; /* done with its first change */
+			if (what >= 0)
+				what |= changed[j];
+		}
+		if (what <= 0)
 			continue;
-		while (j < i && !(changed[j] && strcmp(as[j].ticket_id, as[i].ticket_id) == 0))
-			j++;
-		if (j == i && kt_store_status_refresh(db, as[i].ticket_id, as[i].actor, err))
+		if ((what & LEG_STATUS) &&
+		    kt_store_status_refresh_moved(db, as[i].ticket_id, as[i].actor, &moved, err))
+			return KT_ERR;
+		if (!moved && kt_store_sla_refresh(db, as[i].ticket_id, err))
 			return KT_ERR;
 	}
 	return KT_OK;
@@ -225,7 +245,8 @@ int kt_store_leg_apply_all(struct kt_db *db, const struct kt_leg_apply *as, size
 		if (change_events(ev, a->leg_id, a->ticket_id, a->actor, a->c, &old, new_ack,
 				  &status, &done))
 			goto oom;
-		changed[i] = !done && status && strcmp(old.status, status) != 0;
+		changed[i] = done ? 0 : (status && strcmp(old.status, status) != 0 ? LEG_STATUS : 0) |
+				       (!old.acknowledged && new_ack ? LEG_ACK : 0);
 	}
 	if (kt_store_event_add_all(db, ev, err) == KT_OK)
 		rc = refresh_changed(db, as, n, changed, err);

@@ -9,6 +9,7 @@
 #include "store/row_outbox.h"
 #include "store/row_ticket.h"
 #include "store/rule_route.h"
+#include "store/rule_sla.h"
 
 /* ---- the chain, as routing reads it ---------------------------------- */
 
@@ -171,6 +172,9 @@ int kt_store_route_open_leg(struct kt_db *db, const char *ticket_id, const char 
 		rc = kt_store_outbox_enqueue(db, PQgetvalue(res, 0, 0), KT_OP_CREATE, NULL,
 					     n_messages, err);
 	PQclear(res);
+	/* the new leg's contract clocks start now */
+	if (rc == KT_OK && supplier_id)
+		rc = kt_store_sla_refresh(db, ticket_id, err);
 	return rc;
 }
 
@@ -247,7 +251,9 @@ void kt_store_route_plan_service(const struct kt_route_plan *plan, const char **
  * version in force: its components, its items when the ticket names a CI
  * ($3), its rules when it names neither a component nor a CI ($4), and
  * (tag 'n') the suppliers of the chain whose adapter takes no ticket of
- * its type ($5). One statement. */
+ * its type ($5); for the clocks, its SLA (tag 'a') and the contract of
+ * each component that names one (tag 'k': key, contract, supplier). One
+ * statement. */
 static int plan_load(struct kt_db *db, const char *service_id, const char *customer_id,
 		     const struct kt_route_ask *ask, struct kt_route_plan *p,
 		     struct kt_err *err)
@@ -258,7 +264,8 @@ static int plan_load(struct kt_db *db, const char *service_id, const char *custo
 	int rows;
 
 	res = kt_db_exec(db,
-		"WITH sv AS (SELECT s.customer_id, s.chain_version, cv.default_component, cv.rules"
+		"WITH sv AS (SELECT s.customer_id, s.chain_version, cv.default_component, cv.rules,"
+		"   cv.sla"
 		"  FROM services s JOIN chain_versions cv"
 		"   ON cv.service_id = s.id AND cv.version = s.chain_version"
 		"  WHERE s.id = $1::uuid AND ($2::uuid IS NULL OR s.customer_id = $2::uuid))"
@@ -273,6 +280,11 @@ static int plan_load(struct kt_db *db, const char *service_id, const char *custo
 		"   AND p.ticket_types IS NOT NULL AND NOT ($5::text = ANY (p.ticket_types))"
 		" UNION ALL SELECT 'r', x.r->>'type', x.r->>'category', x.r->>'component', x.n"
 		"  FROM sv, jsonb_array_elements(sv.rules) WITH ORDINALITY x(r, n) WHERE $4::boolean"
+		" UNION ALL SELECT 'a', sv.sla::text, NULL, NULL, 0 FROM sv"
+		" UNION ALL SELECT 'k', c.key, x::text, c.supplier_id::text, 0 FROM sv, components c"
+		"  JOIN suppliers p ON p.id = c.supplier_id, jsonb_array_elements(p.contracts) x"
+		"  WHERE c.service_id = $1::uuid AND c.chain_version = sv.chain_version"
+		"   AND x->>'key' = c.contract"
 		" UNION ALL SELECT 's', sv.customer_id::text, sv.chain_version::text,"
 		"  sv.default_component, 0 FROM sv"
 		" ORDER BY 1, 5, 2", 5, params, err);
@@ -288,6 +300,28 @@ static int plan_load(struct kt_db *db, const char *service_id, const char *custo
 	p->version = PQgetvalue(res, rows - 1, 2);
 	p->chain.view.default_component = value(res, rows - 1, 3);
 	return KT_OK;
+}
+
+const char *kt_store_route_plan_sla(const struct kt_route_plan *plan)
+{
+	PGresult *res = plan->chain.res;
+
+	for (int r = 0; r < PQntuples(res); r++)
+		if (PQgetvalue(res, r, 0)[0] == 'a')
+			return value(res, r, 1);
+	return NULL;
+}
+
+const char *kt_store_route_plan_contract(const struct kt_route_plan *plan,
+					 const char *component, const char *supplier_id)
+{
+	PGresult *res = plan->chain.res;
+
+	for (int r = 0; component && supplier_id && r < PQntuples(res); r++)
+		if (PQgetvalue(res, r, 0)[0] == 'k' && strcmp(PQgetvalue(res, r, 1), component) == 0 &&
+		    strcmp(PQgetvalue(res, r, 3), supplier_id) == 0)
+			return value(res, r, 2);
+	return NULL;
 }
 
 /* KT_ERR (invalid "type_not_accepted") when a leg of p goes to a supplier

@@ -38,6 +38,15 @@ int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *cu
 void kt_store_route_plan_service(const struct kt_route_plan *plan, const char **customer_id,
 				 const char **version);
 
+/* The SLA of the chain version plan was decided on, as JSON text, or
+ * NULL when it has none; borrowed from plan. */
+const char *kt_store_route_plan_sla(const struct kt_route_plan *plan);
+
+/* The contract (JSON text of the supplier's contract entry) of component
+ * when supplier_id delivers it and it names one, else NULL; borrowed. */
+const char *kt_store_route_plan_contract(const struct kt_route_plan *plan,
+					 const char *component, const char *supplier_id);
+
 /* Accepts NULL. */
 void kt_store_route_plan_free(struct kt_route_plan *plan);
 

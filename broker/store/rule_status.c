@@ -3,10 +3,17 @@
  * made. */
 #include "keten/model.h"
 #include "store/internal.h"
+#include "store/rule_sla.h"
 #include "store/rule_status.h"
 
 int kt_store_status_refresh(struct kt_db *db, const char *ticket_id,
 			    const char *actor, struct kt_err *err)
+{
+	return kt_store_status_refresh_moved(db, ticket_id, actor, NULL, err);
+}
+
+int kt_store_status_refresh_moved(struct kt_db *db, const char *ticket_id,
+				  const char *actor, int *moved, struct kt_err *err)
 {
 	enum kt_status own, now, *legs = NULL;
 	char was[32];
@@ -43,7 +50,9 @@ int kt_store_status_refresh(struct kt_db *db, const char *ticket_id,
 	params[1] = kt_status_name(now);
 	if (strcmp(was, params[1]) == 0)
 		return KT_OK;
-	return kt_db_cmd(db,
+	if (moved)
+		*moved = 1;
+	if (kt_db_cmd(db,
 		"WITH u AS (UPDATE tickets SET consolidated = $2, updated_at = now(),"
 		"   resolved_at = CASE WHEN $2 = 'resolved' THEN now()"
 		"    WHEN $2 = 'closed' THEN resolved_at END,"
@@ -54,5 +63,7 @@ int kt_store_status_refresh(struct kt_db *db, const char *ticket_id,
 		"  CASE WHEN $2 IN ('resolved', 'pending_customer') THEN 'customer'"
 		"       WHEN $2 IN ('closed', 'cancelled') THEN 'nobody' ELSE 'suppliers' END,"
 		"  now(), json_build_object('from', $4::text, 'to', $2::text) FROM u",
-		4, params, err);
+		4, params, err))
+		return KT_ERR;
+	return kt_store_sla_refresh(db, ticket_id, err);
 }

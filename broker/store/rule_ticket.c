@@ -24,7 +24,7 @@
 	" 'created_at', kt_ts(t.created_at), 'updated_at', kt_ts(t.updated_at)," \
 	" 'customer', json_build_object('id', c.id, 'key', c.key, 'name', c.name)," \
 	" 'service', json_build_object('id', s.id, 'key', s.key, 'name', s.name)," \
-	" 'needs_triage', " NEEDS_TRIAGE "," \
+	" 'needs_triage', " NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
 	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
 	"   'component_key', l.component_key, 'hops', l.hops," \
@@ -39,7 +39,7 @@
 	"     FROM outbox o WHERE o.leg_id = l.id" \
 	"     ORDER BY o.state IN ('done', 'discarded')," \
 	"       CASE WHEN o.state IN ('done', 'discarded') THEN -o.seq ELSE o.seq END" \
-	"     LIMIT 1)" \
+	"     LIMIT 1), 'sla', keten_leg_sla(l)" \
 	"   ) ORDER BY l.created_at, l.id)" \
 	"   FROM legs l LEFT JOIN suppliers sp ON sp.id = l.supplier_id" \
 	"   WHERE l.ticket_id = t.id), '[]'::json)" \

@@ -55,6 +55,24 @@ static void test_parse(void **state)
 	assert_int_equal(kt_time_parse(NULL, &(long long){ 0 }), -1);
 }
 
+static void test_date_parse(void **state)
+{
+	long long days = -1;
+
+	(void)state;
+	assert_int_equal(kt_civil_date_parse("1970-01-01", &days), 0);
+	assert_int_equal(days, 0);
+	assert_int_equal(kt_civil_date_parse("2024-02-29", &days), 0);
+	assert_int_equal(days, 19782);
+	assert_int_equal(kt_civil_date_parse("2026-12-25", NULL), 0);
+	assert_int_equal(kt_civil_date_parse("2023-02-29", &days), -1);
+	assert_int_equal(kt_civil_date_parse("2026-13-01", &days), -1);
+	assert_int_equal(kt_civil_date_parse("2026-12-25T", &days), -1);
+	assert_int_equal(kt_civil_date_parse("2026-1-25", &days), -1);
+	assert_int_equal(kt_civil_date_parse("", &days), -1);
+	assert_int_equal(kt_civil_date_parse(NULL, &days), -1);
+}
+
 static void test_format_round_trip(void **state)
 {
 	static const long long at[] = { 0, 1714557600, 1709164800, 951782400, 4102444800LL,
@@ -81,6 +99,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_date_parse),
 		cmocka_unit_test(test_format_round_trip),
 	};
 
