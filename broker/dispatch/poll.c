@@ -143,6 +143,9 @@ static int run_prepare(struct run *r, struct kt_err *err)
 					     kt_clock_wall_s() * 1000, r->set.overlap_ms);
 	kt_poll_time(since, r->since);
 	kt_poll_time(since + r->set.overlap_ms, r->floor);
+	/* read_poll sees the pass's since too (keten/adapter.h) */
+	if (json_object_set_new(r->f.supplier, "poll_since", json_string(r->since)))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	return KT_OK;
 }
 

@@ -16,6 +16,8 @@ const BODY_LIMIT = 1024 * 1024;
 const BRIEF_MAX = 80; // characters: JavaScript's length counts UTF-16 units as Java does
 const EXTERNAL_MAX = 60;
 const PAGE_MAX = 10000;
+const ACTIONS_PAGE = 10; // an incident's actions per page unless page_size says
+const ACTIONS_MAX = 100;
 const REF_FIELDS = ['callType', 'category', 'subcategory', 'entryType', 'operatorGroup',
 	'operator', 'impact', 'urgency', 'priority'];
 // The instance's processing statuses (a search list): {name} refs resolve here.
@@ -274,7 +276,14 @@ function api(method, url, body) {
 	if (!inc) return errors(404, `no incident with ${m[1]} ${JSON.stringify(key)}`);
 	if (m[3]) {
 		if (method !== 'GET') return errors(405, 'method not allowed');
-		return inc.actions.length ? { status: 200, body: inc.actions } : { status: 204 };
+		// newest first, `page_size` (default 10, at most 100) from `start`
+		const start = Number(url.searchParams.get('start') ?? 0);
+		const size = Number(url.searchParams.get('page_size') ?? ACTIONS_PAGE);
+		if (!Number.isInteger(start) || start < 0 || !Number.isInteger(size) || size < 1 || size > ACTIONS_MAX) {
+			return errors(400, `start must be 0 or more and page_size 1 to ${ACTIONS_MAX}`);
+		}
+		const page = inc.actions.slice(start, start + size);
+		return page.length ? { status: 200, body: page } : { status: 204 };
 	}
 	if (method === 'GET') return { status: 200, body: view(inc) };
 	if (method !== 'PATCH' && method !== 'PUT') return errors(405, 'method not allowed');

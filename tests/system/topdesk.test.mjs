@@ -331,3 +331,44 @@ test('polled: status changes come back by FIQL pages, also past one busy instant
   assert.equal(await psql(s.db, `SELECT count(*) FROM legs l JOIN suppliers p ON p.id = l.supplier_id
     WHERE p.key = '${POLLED}'`), '3');
 });
+
+test('polled: a public action and a work note come back by the actions of the listed incidents, once each', async () => {
+  const t = await delivered('incident', 'Polled comments', 'acme-desk-polled');
+  await settled(t.leg);
+  // Keten's own comment goes to TOPdesk as an action of its operator: the
+  // poll reads it back and passes it over.
+  const ours = 'Customer: the printer in room 3 too';
+  let r = await s.api('POST', `/v1/tickets/${t.ticket.id}/comments`, { key: s.keys.acme,
+    body: { text: ours, visibility: 'customer' } });
+  assert.equal(r.status, 201, r.text);
+  await settled(t.leg);
+  const change = (body) => sim.control('POST', '/_sim/change', { incident: t.incident.id, push: false, ...body });
+  const pub = 'Polled: engineer <on site> & testing';
+  const note = 'Polled WORK NOTE: switch port 12 flaps';
+  await change({ action: pub });
+  await change({ action: note, invisible: true });
+  const texts = async (who) => (await view(s, t.ticket, who)).timeline.map((e) => e.text ?? e.data?.text);
+  await eventually(async () => {
+    const all = await texts('integrator');
+    return all.includes(pub) && all.includes(note);
+  }, 20000, 'both actions polled');
+  const i = (await view(s, t.ticket, 'integrator')).timeline;
+  assert.equal(i.find((e) => e.data?.text === note)?.visibility, 'supplier', 'the invisible action is a work note');
+  assert.equal(i.find((e) => e.data?.text === pub)?.visibility, 'customer', 'the public action is public');
+  const customer = JSON.stringify(await view(s, t.ticket, 'acme'));
+  assert.ok(customer.includes('Polled: engineer <on site> & testing'), 'the customer sees the public action');
+  assert.ok(!customer.includes(note), 'the customer never sees the work note');
+  // Later passes read the same actions again (the overlap): still once.
+  const reads = async () => (await sim.control('GET', '/_sim/received')).filter((x) =>
+    x.path.startsWith(`/tas/api/incidents/id/${t.incident.id}/actions?`)).length;
+  const seen = await reads();
+  await eventually(async () => (await reads()) >= seen + 2, 20000, 'two more reads of its actions');
+  const all = await texts('integrator');
+  for (const text of [pub, note, ours]) {
+    assert.equal(all.filter((x) => x === text).length, 1, `${text} once: ${JSON.stringify(all)}`);
+  }
+  const polled = (await sim.control('GET', '/_sim/received')).filter((x) =>
+    x.path.startsWith(`/tas/api/incidents/id/${t.incident.id}/actions?`));
+  assert.ok(polled.every((x) => x.answered === 200 && /start=\d+&page_size=100/.test(x.path)),
+    JSON.stringify(polled.at(-1)));
+});
