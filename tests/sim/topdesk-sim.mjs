@@ -366,10 +366,16 @@ async function control(method, p, body) {
 		return { status: 200, body: { cleared: n } };
 	}
 	case '/_sim/mode':
+		if (c.count !== undefined && !(Number.isInteger(c.count) && c.count > 0)) {
+			return { status: 400, body: { error: 'count must be a whole number above 0' } };
+		}
 		if (c.mode === 'normal') mode = { mode: 'normal', status: null, retry_after: null };
 		else if (c.mode === 'status' && Number.isInteger(c.status) && c.status >= 200 && c.status <= 599) {
-			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true };
-		} else return { status: 400, body: { error: 'mode is normal, or status with a status 200..599' } };
+			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true,
+				count: c.count ?? null };
+		} else if (c.mode === 'hang') {
+			mode = { mode: 'hang', apply: c.apply === true, count: c.count ?? null };
+		} else return { status: 400, body: { error: 'mode is normal, hang, or status with a status 200..599' } };
 		return { status: 200, body: mode };
 	case '/_sim/change':
 		return operatorChange(c);
@@ -383,6 +389,16 @@ async function control(method, p, body) {
 }
 
 // ---------------------------------------------------------------- the server
+
+// The mode of the next API request: a mode given a count holds for that
+// many requests, then the simulator answers normally again.
+function currentMode() {
+	const m = mode;
+	if (m.mode !== 'normal' && m.count !== null && --m.count <= 0) {
+		mode = { mode: 'normal', status: null, retry_after: null };
+	}
+	return m;
+}
 
 function answer(res, r) {
 	const text = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body);
@@ -416,11 +432,17 @@ const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req,
 	if (!url.pathname.startsWith('/tas/api/')) r = errors(404, 'no such resource');
 	else if (!authorized(req)) r = errors(401, 'login name or application password is wrong');
 	else {
-		// mode status: answered so; with apply, after the request took effect
-		if (mode.mode !== 'status' || mode.apply) r = api(req.method, url, body);
-		if (mode.mode === 'status') {
+		const m = currentMode();
+		// mode status: answered so; hang: never answered; with apply,
+		// after the request took effect
+		if (m.mode === 'normal' || m.apply) r = api(req.method, url, body);
+		if (m.mode === 'hang') {
 			rec.applied = r?.status ?? null;
-			r = { ...errors(mode.status, 'the simulator was told to answer so'), retry_after: mode.retry_after };
+			return;
+		}
+		if (m.mode === 'status') {
+			rec.applied = r?.status ?? null;
+			r = { ...errors(m.status, 'the simulator was told to answer so'), retry_after: m.retry_after };
 		}
 	}
 	rec.answered = r.status;
