@@ -369,12 +369,15 @@ async function control(method, p, body) {
 		if (c.count !== undefined && !(Number.isInteger(c.count) && c.count > 0)) {
 			return { status: 400, body: { error: 'count must be a whole number above 0' } };
 		}
+		if (c.method !== undefined && !['GET', 'POST', 'PATCH', 'PUT'].includes(c.method)) {
+			return { status: 400, body: { error: 'method is GET, POST, PATCH or PUT' } };
+		}
 		if (c.mode === 'normal') mode = { mode: 'normal', status: null, retry_after: null };
 		else if (c.mode === 'status' && Number.isInteger(c.status) && c.status >= 200 && c.status <= 599) {
 			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true,
-				count: c.count ?? null };
+				count: c.count ?? null, method: c.method ?? null };
 		} else if (c.mode === 'hang') {
-			mode = { mode: 'hang', apply: c.apply === true, count: c.count ?? null };
+			mode = { mode: 'hang', apply: c.apply === true, count: c.count ?? null, method: c.method ?? null };
 		} else return { status: 400, body: { error: 'mode is normal, hang, or status with a status 200..599' } };
 		return { status: 200, body: mode };
 	case '/_sim/change':
@@ -390,10 +393,12 @@ async function control(method, p, body) {
 
 // ---------------------------------------------------------------- the server
 
-// The mode of the next API request: a mode given a count holds for that
-// many requests, then the simulator answers normally again.
-function currentMode() {
+// The mode of the next API request (of method): a mode given a method
+// holds for requests of that method only, one given a count for that many
+// requests, then the simulator answers normally again.
+function currentMode(method) {
 	const m = mode;
+	if (m.mode !== 'normal' && m.method && m.method !== method) return { mode: 'normal' };
 	if (m.mode !== 'normal' && m.count !== null && --m.count <= 0) {
 		mode = { mode: 'normal', status: null, retry_after: null };
 	}
@@ -432,7 +437,7 @@ const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req,
 	if (!url.pathname.startsWith('/tas/api/')) r = errors(404, 'no such resource');
 	else if (!authorized(req)) r = errors(401, 'login name or application password is wrong');
 	else {
-		const m = currentMode();
+		const m = currentMode(req.method);
 		// mode status: answered so; hang: never answered; with apply,
 		// after the request took effect
 		if (m.mode === 'normal' || m.apply) r = api(req.method, url, body);

@@ -1,0 +1,147 @@
+// kill-topdesk.test.mjs - kill -9 of the delivering node at the worst
+// moment of each TOPdesk write that is not idempotent: TOPdesk took the
+// write (the simulator applied it and holds its answer), Keten has not
+// recorded it. A fresh node takes the message over when the lease runs out
+// and must first read whether the write landed: a create is found by its
+// externalNumber, a comment's and a reopen's action by Keten's marker.
+// TOPdesk holds exactly one copy each time, and the message and the leg end
+// right. The stack's own node serves the API only (KETEN_DISPATCH=0): the
+// victim and its successor are the only nodes that deliver.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, eventually, psql } from './lib/harness.mjs';
+import { view } from './lib/tickets.mjs';
+import { KEY, US, topdeskEnv, startTopdesk, stopTopdesk } from './lib/topdesk.mjs';
+
+const node = {
+  ...topdeskEnv, KETEN_LEASE_MS: '2500', KETEN_SUPPLIER_TIMEOUT_MS: '2000',
+  KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500',
+  KETEN_SUPPLIER_SEARCH_LAG_MS: '0', KETEN_POLL_TICK_MS: '200',
+};
+let s;
+let sim;
+let n = 0;
+// The nodes a failed test left running: killed before the next test.
+let nodes = [];
+
+before(async () => { ({ s, sim } = await startTopdesk({ KETEN_DISPATCH: '0' })); });
+afterEach(async () => {
+  for (const x of nodes) await x.kill();
+  nodes = [];
+});
+after(async () => { await stopTopdesk(s, sim); });
+
+const received = () => sim.control('GET', '/_sim/received');
+const incidentsOf = async (leg) => (await sim.control('GET', '/_sim/incidents'))
+  .filter((i) => i.externalNumber === leg);
+const legOf = (ticket) => psql(s.db, `SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id
+  WHERE l.ticket_id = '${ticket}' AND p.key = '${KEY}'`);
+const messages = (leg) => psql(s.db, `SELECT operation || ':' || state FROM outbox WHERE leg_id = '${leg}' ORDER BY seq`);
+const settled = (leg) => eventually(async () =>
+  (await psql(s.db, `SELECT count(*) FROM outbox WHERE leg_id = '${leg}' AND state <> 'done'`)) === '0',
+30000, 'the leg\'s messages done');
+
+async function file(summary) {
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: { service: s.services['acme-desk'],
+    type: 'incident', summary, description: 'kill -9', impact: 2, urgency: 2 } });
+  assert.equal(r.status, 201, r.text);
+  return { ticket: r.json, leg: await legOf(r.json.id) };
+}
+
+// Runs trigger with a delivering victim node whose next request of method
+// TOPdesk applies and never answers; once it took effect, kills the victim
+// with SIGKILL and starts its successor. prepare runs on the victim first
+// (e.g. a delivered ticket). Returns {ctx, held, next}: what trigger gave,
+// the held request, and the successor (the caller stops it).
+async function killAtWrite(method, prepare, trigger) {
+  n++;
+  const victim = await startNode(s, `victim-${n}`, node);
+  nodes.push(victim);
+  const base = await prepare();
+  const from = (await received()).length;
+  await sim.control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1, method });
+  const ctx = await trigger(base);
+  const held = await eventually(async () => (await received()).slice(from)
+    .find((x) => x.method === method && x.applied), 20000, `the ${method} took effect, its answer held`);
+  assert.ok(held.applied >= 200 && held.applied < 300, JSON.stringify(held));
+  await victim.kill();
+  const next = await startNode(s, `successor-${n}`, node);
+  nodes = [next];
+  return { ctx, held, next, from };
+}
+
+async function delivered(summary) {
+  const t = await file(summary);
+  await settled(t.leg);
+  const [inc] = await incidentsOf(t.leg);
+  return { ...t, incident: inc };
+}
+
+test('create: killed once TOPdesk made the incident, the successor finds it by externalNumber', async () => {
+  const { ctx: t, next, from } = await killAtWrite('POST', async () => null, () => file('Killed create'));
+  await settled(t.leg);
+  const mine = await incidentsOf(t.leg);
+  assert.equal(mine.length, 1, 'one incident');
+  const ext = await psql(s.db, `SELECT external_id FROM legs WHERE id = '${t.leg}'`);
+  assert.equal(ext, mine[0].id, 'the leg names it');
+  assert.equal(await messages(t.leg), 'create:done');
+  const after = (await received()).slice(from);
+  assert.ok(after.some((x) => x.method === 'GET' && x.path.includes(`externalNumber%3D%3D${t.leg}`)),
+    'the successor looked the incident up');
+  assert.equal(after.filter((x) => x.method === 'POST').length, 1, 'and never posted it again');
+  await next.stop();
+  nodes = [];
+});
+
+test('comment: killed once the action was written, the successor finds its marker', async () => {
+  const text = 'Killed comment: the VPN is back in Delft';
+  const { ctx: t, next, from } = await killAtWrite('PATCH', () => delivered('Killed comment'), async (base) => {
+    const r = await s.api('POST', `/v1/tickets/${base.ticket.id}/comments`, { key: s.keys.acme,
+      body: { text, visibility: 'customer' } });
+    assert.equal(r.status, 201, r.text);
+    return base;
+  });
+  await settled(t.leg);
+  const [inc] = await incidentsOf(t.leg);
+  const mine = inc.actions.filter((a) => a.plainText.startsWith(text));
+  assert.equal(mine.length, 1, `one action: ${JSON.stringify(inc.actions)}`);
+  assert.equal(mine[0].invisibleForCaller, false);
+  assert.equal(mine[0].operator.id, US);
+  assert.equal(await messages(t.leg), 'create:done\ncomment:done');
+  const after = (await received()).slice(from);
+  assert.ok(after.some((x) => x.method === 'GET' && x.path.startsWith(`/tas/api/incidents/id/${inc.id}/actions`)),
+    'the successor read the actions first');
+  assert.equal(after.filter((x) => x.method === 'PATCH').length, 1, 'and never wrote the action again');
+  const seen = (await view(s, t.ticket, 'integrator')).timeline.filter((e) => (e.text ?? e.data?.text) === text);
+  assert.equal(seen.length, 1, 'the comment once on the timeline');
+  await next.stop();
+  nodes = [];
+});
+
+test('reopen: killed once the reason was written, the successor finds its marker', async () => {
+  const reason = 'Killed reopen: still dropping';
+  const { ctx: t, next, from } = await killAtWrite('PATCH', async () => {
+    const base = await delivered('Killed reopen');
+    const c = await sim.control('POST', '/_sim/change', { incident: base.incident.id,
+      processingStatus: 'Opgelost', completed: true });
+    assert.equal(c.push.status, 200, JSON.stringify(c.push));
+    await eventually(async () => (await psql(s.db, `SELECT status FROM legs WHERE id = '${base.leg}'`)) === 'resolved',
+      10000, 'the leg resolved');
+    return base;
+  }, async (base) => {
+    const r = await s.api('POST', `/v1/tickets/${base.ticket.id}/reopen`, { key: s.keys.acme, body: { reason } });
+    assert.equal(r.status, 200, r.text);
+    return base;
+  });
+  await settled(t.leg);
+  const [inc] = await incidentsOf(t.leg);
+  assert.equal(inc.actions.filter((a) => a.plainText.startsWith(reason)).length, 1,
+    `one action with the reason: ${JSON.stringify(inc.actions)}`);
+  assert.equal(inc.completed, false);
+  assert.equal(inc.processingStatus.name, 'In behandeling');
+  assert.ok((await messages(t.leg)).split('\n').every((m) => m.endsWith(':done')));
+  const after = (await received()).slice(from);
+  assert.equal(after.filter((x) => x.method === 'PATCH').length, 1, 'the reason written once');
+  await next.stop();
+  nodes = [];
+});
