@@ -567,7 +567,11 @@ async function control(req, res, url, raw) {
 		if (body.mode === 'status' && !(Number.isInteger(body.status) && body.status >= 200 && body.status <= 599)) {
 			return send(res, 400, { error: 'status 200..599' });
 		}
-		mode = { mode: body.mode, status: body.status ?? null, apply: body.apply === true, count: body.count ?? null };
+		if (body.method !== undefined && !['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(body.method)) {
+			return send(res, 400, { error: 'method: GET, POST, PATCH, PUT or DELETE' });
+		}
+		mode = { mode: body.mode, status: body.status ?? null, apply: body.apply === true, count: body.count ?? null,
+			method: body.method ?? null };
 		return send(res, 200, mode);
 	}
 	return send(res, 404, { error: `no control route ${route}` });
@@ -575,9 +579,11 @@ async function control(req, res, url, raw) {
 
 // ---------------------------------------------------------------- server
 
-// The mode that answers the next API request: normal, a fixed status, or
-// hang (with apply: the request takes effect, the answer never comes).
-function currentMode() {
+// The mode that answers the next API request (of method): normal, a fixed
+// status, or hang (with apply: the request takes effect, the answer never
+// comes); a mode given a method holds for requests of that method only.
+function currentMode(method) {
+	if (mode.mode !== 'normal' && mode.method && mode.method !== method) return { mode: 'normal' };
 	if (mode.mode !== 'normal' && mode.count !== null && mode.count-- <= 0) mode = { mode: 'normal' };
 	return mode;
 }
@@ -617,7 +623,7 @@ async function handle(req, res) {
 		headers: req.headers, body: raw, json: parseJson(raw), answered: null };
 	received.push(record);
 	if (rateLimit) return answerRateLimited(res, record);
-	const m = currentMode();
+	const m = currentMode(req.method);
 	if (m.mode === 'status') {
 		record.answered = m.status;
 		return send(res, m.status, errorBody('Simulated failure', `status ${m.status}`));

@@ -5,33 +5,26 @@
 // and must first read whether the write landed: a create is found by its
 // externalNumber, a comment's and a reopen's action by Keten's marker.
 // TOPdesk holds exactly one copy each time, and the message and the leg end
-// right. The stack's own node serves the API only (KETEN_DISPATCH=0): the
-// victim and its successor are the only nodes that deliver.
+// right (the kill itself: lib/kill.mjs).
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, eventually, psql } from './lib/harness.mjs';
+import { eventually, psql } from './lib/harness.mjs';
+import { killer } from './lib/kill.mjs';
 import { view } from './lib/tickets.mjs';
 import { KEY, US, topdeskEnv, startTopdesk, stopTopdesk } from './lib/topdesk.mjs';
 
-const node = {
+let s;
+let sim;
+const { killAtWrite, received, done, cleanup } = killer(() => s, () => sim, {
   ...topdeskEnv, KETEN_LEASE_MS: '2500', KETEN_SUPPLIER_TIMEOUT_MS: '2000',
   KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500',
   KETEN_SUPPLIER_SEARCH_LAG_MS: '0', KETEN_POLL_TICK_MS: '200',
-};
-let s;
-let sim;
-let n = 0;
-// The nodes a failed test left running: killed before the next test.
-let nodes = [];
+});
 
 before(async () => { ({ s, sim } = await startTopdesk({ KETEN_DISPATCH: '0' })); });
-afterEach(async () => {
-  for (const x of nodes) await x.kill();
-  nodes = [];
-});
+afterEach(cleanup);
 after(async () => { await stopTopdesk(s, sim); });
 
-const received = () => sim.control('GET', '/_sim/received');
 const incidentsOf = async (leg) => (await sim.control('GET', '/_sim/incidents'))
   .filter((i) => i.externalNumber === leg);
 const legOf = (ticket) => psql(s.db, `SELECT l.id FROM legs l JOIN suppliers p ON p.id = l.supplier_id
@@ -46,28 +39,6 @@ async function file(summary) {
     type: 'incident', summary, description: 'kill -9', impact: 2, urgency: 2 } });
   assert.equal(r.status, 201, r.text);
   return { ticket: r.json, leg: await legOf(r.json.id) };
-}
-
-// Runs trigger with a delivering victim node whose next request of method
-// TOPdesk applies and never answers; once it took effect, kills the victim
-// with SIGKILL and starts its successor. prepare runs on the victim first
-// (e.g. a delivered ticket). Returns {ctx, held, next}: what trigger gave,
-// the held request, and the successor (the caller stops it).
-async function killAtWrite(method, prepare, trigger) {
-  n++;
-  const victim = await startNode(s, `victim-${n}`, node);
-  nodes.push(victim);
-  const base = await prepare();
-  const from = (await received()).length;
-  await sim.control('POST', '/_sim/mode', { mode: 'hang', apply: true, count: 1, method });
-  const ctx = await trigger(base);
-  const held = await eventually(async () => (await received()).slice(from)
-    .find((x) => x.method === method && x.applied), 20000, `the ${method} took effect, its answer held`);
-  assert.ok(held.applied >= 200 && held.applied < 300, JSON.stringify(held));
-  await victim.kill();
-  const next = await startNode(s, `successor-${n}`, node);
-  nodes = [next];
-  return { ctx, held, next, from };
 }
 
 async function delivered(summary) {
@@ -89,8 +60,7 @@ test('create: killed once TOPdesk made the incident, the successor finds it by e
   assert.ok(after.some((x) => x.method === 'GET' && x.path.includes(`externalNumber%3D%3D${t.leg}`)),
     'the successor looked the incident up');
   assert.equal(after.filter((x) => x.method === 'POST').length, 1, 'and never posted it again');
-  await next.stop();
-  nodes = [];
+  await done(next);
 });
 
 test('comment: killed once the action was written, the successor finds its marker', async () => {
@@ -114,8 +84,7 @@ test('comment: killed once the action was written, the successor finds its marke
   assert.equal(after.filter((x) => x.method === 'PATCH').length, 1, 'and never wrote the action again');
   const seen = (await view(s, t.ticket, 'integrator')).timeline.filter((e) => (e.text ?? e.data?.text) === text);
   assert.equal(seen.length, 1, 'the comment once on the timeline');
-  await next.stop();
-  nodes = [];
+  await done(next);
 });
 
 test('reopen: killed once the reason was written, the successor finds its marker', async () => {
@@ -142,6 +111,5 @@ test('reopen: killed once the reason was written, the successor finds its marker
   assert.ok((await messages(t.leg)).split('\n').every((m) => m.endsWith(':done')));
   const after = (await received()).slice(from);
   assert.equal(after.filter((x) => x.method === 'PATCH').length, 1, 'the reason written once');
-  await next.stop();
-  nodes = [];
+  await done(next);
 });
