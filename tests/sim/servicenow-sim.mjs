@@ -116,6 +116,7 @@ function log(event, fields = {}) {
 
 const tables = new Map(); // table -> Map sys_id -> record (all values strings)
 const journal = []; // sys_journal_field rows
+const orders = new Map(); // sc_request sys_id -> {item, vars} of its order
 let received = []; // every API request
 const numbers = new Map(); // table -> last number
 let pushOn = args.push;
@@ -449,6 +450,27 @@ function knownTable(name, forRead) {
 	throw new SnError(400, `Invalid table ${name}`, null);
 }
 
+// GET sc_item_option_mtom, as an order lookup asks it: the requested
+// items' variable options whose variable name, value and item the query
+// names (sc_item_option.item_option_new.name=, sc_item_option.value=,
+// request_item.cat_item=), with each item's request. Every order here has
+// one item, whose request is the order's sc_request.
+function orderOptions(params) {
+	const want = {};
+	for (const clause of (params.get('sysparm_query') ?? '').split('^')) {
+		const eq = clause.indexOf('=');
+		if (eq > 0) want[clause.slice(0, eq)] = clause.slice(eq + 1);
+	}
+	const name = want['sc_item_option.item_option_new.name'];
+	const found = [...orders].filter(([, o]) => name !== undefined && o.vars[name] !== undefined &&
+		String(o.vars[name]) === want['sc_item_option.value'] &&
+		(want['request_item.cat_item'] === undefined || o.item === want['request_item.cat_item']));
+	const plain = params.get('sysparm_exclude_reference_link') === 'true';
+	return found.slice(0, Number(params.get('sysparm_limit') ?? 10000)).map(([sysId]) => ({
+		'request_item.request': plain ? sysId : { link: `/api/now/table/sc_request/${sysId}`, value: sysId },
+	}));
+}
+
 async function api(req, res, url, raw) {
 	const user = authUser(req);
 	checkHeaders(req);
@@ -462,11 +484,13 @@ async function api(req, res, url, raw) {
 		const vars = body.variables && typeof body.variables === 'object' ? body.variables : {};
 		const rec = insert('sc_request', { short_description: vars.short_description ?? '', description: vars.details ?? '',
 			special_instructions: JSON.stringify(vars) }, user);
+		orders.set(rec.sys_id, { item: m[1], vars });
 		return send(res, 200, { result: { sys_id: rec.sys_id, number: rec.number, request_number: rec.number,
 			request_id: rec.sys_id, table: 'sc_request' } });
 	}
 	m = /^\/api\/now\/(v[12]\/)?table\/([a-z0-9_]+)(?:\/([^/]+))?$/.exec(url.pathname);
 	if (!m) throw new SnError(400, 'Requested URI does not represent any resource', url.pathname);
+	if (m[2] === 'sc_item_option_mtom' && !m[3] && req.method === 'GET') return send(res, 200, { result: orderOptions(params) });
 	const [, version, name, id] = m;
 	knownTable(name, req.method === 'GET');
 	if (!id) {

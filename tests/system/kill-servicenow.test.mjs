@@ -76,6 +76,8 @@ test('catalog order: killed once ServiceNow placed the order, the successor find
   assert.equal(await messages(t.leg), 'create:done');
   const after = (await received()).slice(from);
   assert.equal(after.filter((x) => x.path.endsWith('/order_now')).length, 1, 'ordered once');
+  assert.ok(after.some((x) => x.path.endsWith('/sc_item_option_mtom') &&
+    x.query.sysparm_query.includes(`sc_item_option.value=${t.leg}`)), 'found by its reference variable');
   await done(next);
 });
 
