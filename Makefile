@@ -14,6 +14,15 @@ endif
 
 CC ?= cc
 CFLAGS ?= -O2 -g
+
+# `make fuzz` builds the library again with clang for libFuzzer, under
+# ASan + UBSan, into build/fuzz.
+ifeq ($(FUZZ),1)
+BUILD := build/fuzz
+CC := clang
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+endif
 KT_CFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -MMD -MP \
 	-Iinclude -Ibroker -include broker/base/banned.h $(SANFLAGS) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -24,10 +33,13 @@ GEN_OBJS := $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/openapi.o
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(GEN_OBJS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 KETEN := $(BUILD)/keten
 
-.PHONY: all deps test test-unit test-system test-rt check-walls check-levels run bench bench-soak bench-growth clean help
+.PHONY: all deps test test-unit test-system test-rt fuzz fuzz-run check-walls check-levels run \
+	bench bench-soak bench-growth clean help
 
 all: $(KETEN)
 
@@ -39,6 +51,8 @@ help:
 	@echo "make test-system  only the system tests"
 	@echo "make test-rt      the Request Tracker suite against a real RT 5 (installs Debian's"
 	@echo "                  request-tracker5 and stunnel4 when missing; not part of make test)"
+	@echo "make fuzz         every libFuzzer target in tests/fuzz (clang, ASan + UBSan) for"
+	@echo "                  FUZZ_SECONDS each (default 240 s shared), from tests/fuzz/corpus"
 	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
 	@echo "make check-levels the store's one-way levels (row -> rule -> tx); part of check-walls"
@@ -111,6 +125,18 @@ $(BUILD)/tests/rt-driver: tests/rt/rt-driver.c $(BUILD)/libketen.a
 test-rt: $(KETEN) $(BUILD)/tests/rt-driver
 	@KETEN_BIN=$(abspath $(KETEN)) RT_DRIVER=$(abspath $(BUILD)/tests/rt-driver) \
 		KETEN_TEST_FILES="$(KETEN_TEST_FILES)" tests/rt/run.sh
+
+# Fuzzing: each tests/fuzz/<target>.c defines LLVMFuzzerTestOneInput.
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_adapter.h $(BUILD)/libketen.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(KT_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libketen.a $(KT_LDLIBS)
+
+fuzz:
+	@deploy/deps.sh fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_BINS)
 
 run: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) KETEN_DEMO_RT=$(RT) deploy/quickstart.sh

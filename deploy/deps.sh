@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # deps.sh - install what Keten needs to build, test and run on Debian 12:
 # the -dev libraries, PostgreSQL 15, Node.js (simulators, system tests) and
-# the npm packages of tests/. Idempotent; silent when everything is present.
+# the npm packages of tests/; `deps.sh fuzz` adds clang and libFuzzer's
+# runtime (not pulled in without recommends). Idempotent; silent when
+# everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev
       openssl ca-certificates curl wrk)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+[ "${1:-}" = fuzz ] && pkgs+=(clang libclang-rt-14-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -61,6 +61,7 @@ static const struct opt opts[] = {
 	INT(delivery_delayed_other_ms, 3600000, 100, 604800000, "a P3-P5 leg's create not confirmed after this: delivery_delayed"),
 	INT(webhook_tolerance_s, 300, 1, 86400, "accepted clock skew of signed inbound deliveries"),
 	INT(idempotency_ttl_s, 86400, 1, 2592000, "seconds an answer to an Idempotency-Key is kept for replay"),
+	INT(inbound_retention_s, 604800, 600, 31536000, "seconds a supplier delivery's id is remembered to refuse its repeat; must exceed twice webhook_tolerance_s"),
 	INT(hop_limit, 3, 0, 100, "re-routings of a ticket after which a supplier's rejection escalates it to the integrator"),
 	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 	INT(key_cache_ms, 5000, 0, 5000, "how long a node keeps an API key's principal (a revoked key works at most this long); 0: never"),
@@ -241,6 +242,12 @@ int kt_config_validate(const struct kt_config *cfg, struct kt_err *err)
 	if (cfg->breaker_open_max_ms < cfg->breaker_open_ms)
 		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "breaker_open_max_ms must not be below breaker_open_ms");
+	/* A signed delivery is accepted within webhook_tolerance_s either side
+	 * of now: its id must be remembered longer than it can be replayed. */
+	if (cfg->inbound_retention_s <= 2 * cfg->webhook_tolerance_s)
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
+				  "inbound_retention_s (%d) must exceed twice webhook_tolerance_s (%d)",
+				  cfg->inbound_retention_s, cfg->webhook_tolerance_s);
 	return KT_OK;
 }
 

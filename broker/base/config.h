@@ -45,6 +45,7 @@ struct kt_config {
 	int delivery_delayed_other_ms; /* the same for P3-P5 */
 	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
 	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
+	int inbound_retention_s;     /* how long inbound delivery ids are kept */
 	int hop_limit;               /* re-routings before a rejection escalates */
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int key_cache_ms;            /* an API key's principal is kept this long */

@@ -43,19 +43,43 @@ int kt_err_set(struct kt_err *err, enum kt_err_class cls, const char *code,
 	return KT_ERR;
 }
 
+/* Counts one more detail past the most kept, in the last detail. */
+static void detail_not_shown(struct kt_err *err)
+{
+	char msg[64];
+	json_t *d;
+
+	snprintf(msg, sizeof(msg), "%zu more problem(s) not shown", ++err->details_not_shown);
+	d = json_pack("{s:s, s:s}", "path", "", "message", msg);
+	if (err->details_not_shown == 1)
+		json_array_append_new(err->details, d);
+	else
+		json_array_set_new(err->details, KT_ERR_DETAILS_MAX, d);
+}
+
 void kt_err_detail(struct kt_err *err, const char *path, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], cut[KT_ERR_PATH_MAX + 4];
 	va_list ap;
 
 	if (!err)
 		return;
+	if (!err->details)
+		err->details = json_array();
+	if (json_array_size(err->details) >= KT_ERR_DETAILS_MAX) {
+		detail_not_shown(err);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	kt_utf8_trim(msg);
-	if (!err->details)
-		err->details = json_array();
+	if (strlen(path) > KT_ERR_PATH_MAX) {
+		snprintf(cut, sizeof(cut), "%.*s", KT_ERR_PATH_MAX, path);
+		kt_utf8_trim(cut);
+		memcpy(cut + strlen(cut), "...", 4);
+		path = cut;
+	}
 	json_array_append_new(err->details,
 			      json_pack("{s:s, s:s}", "path", path,
 					"message", msg));

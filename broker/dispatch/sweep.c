@@ -1,6 +1,7 @@
 /* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h):
- * delivery_delayed, the outbox gauges and the paced purge of expired
- * idempotency answers, as one job on the background pool. */
+ * delivery_delayed, the outbox gauges and the paced purges of expired
+ * idempotency answers and inbound delivery ids, as one job on the
+ * background pool. */
 #include <stdlib.h>
 
 #include "base/clock.h"
@@ -10,16 +11,20 @@
 #include "http/idempotency.h"
 #include "store/dbpool.h"
 #include "store/tx_idempotency.h"
+#include "store/tx_inbound.h"
 #include "store/tx_outbox.h"
 
 /* How often the sweep runs at most. */
 #define SWEEP_MS 1000
-/* The most expired answers one sweep deletes. */
+/* The most expired answers (or delivery ids) one sweep deletes. */
 #define PURGE_BATCH 1000
+/* How often a process purges delivery ids, unless a batch came back full. */
+#define INBOUND_PURGE_S 60
 
 struct kt_sweep {
 	struct kt_app *app;
 	struct kt_dbpool_timer *timer;
+	long long inbound_purge_s; /* monotonic second of the next purge */
 };
 
 /* Raises delivery_delayed on overdue legs, then refreshes the outbox
@@ -66,12 +71,28 @@ static int purge_answers(struct kt_db *db, int ttl_s, struct kt_err *err)
 	return KT_OK;
 }
 
+/* Forgets a batch of inbound delivery ids past their retention, once a
+ * minute (at once again while batches come back full). */
+static int purge_deliveries(struct kt_sweep *s, struct kt_db *db, struct kt_err *err)
+{
+	long long now = kt_clock_mono_ms() / 1000;
+	int deleted;
+
+	if (now < s->inbound_purge_s)
+		return KT_OK;
+	if (kt_store_inbound_purge(db, s->app->cfg->inbound_retention_s, PURGE_BATCH, &deleted,
+				   err))
+		return KT_ERR;
+	s->inbound_purge_s = deleted == PURGE_BATCH ? now : now + INBOUND_PURGE_S;
+	return KT_OK;
+}
+
 static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_sweep *s = arg;
 	const struct kt_config *cfg = s->app->cfg;
 
-	if (purge_answers(db, cfg->idempotency_ttl_s, err))
+	if (purge_answers(db, cfg->idempotency_ttl_s, err) || purge_deliveries(s, db, err))
 		return KT_ERR;
 	return cfg->dispatch ? sweep_outbox(db, cfg, err) : KT_OK;
 }

@@ -104,6 +104,9 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 			evhttp_add_header(out, "Retry-After", "1");
 	}
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
+	/* Answers hold tickets and keys' views of them: never kept by a cache
+	 * between the caller and us, nor by the caller's. */
+	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (body || raw) {
 		/* Text rendered by the work (an answer kept for idempotent
 		 * replay) goes out as is: first answer and replays are equal. */

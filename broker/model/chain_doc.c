@@ -36,8 +36,7 @@ problem(struct ctx *c, const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 
-	if (c->problems++ >= KT_CHAIN_MAX_PROBLEMS)
-		return;
+	c->problems++;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -1249,9 +1248,6 @@ int kt_chain_doc_check(json_t *root, struct kt_chain_doc **out,
 	if (c.oom)
 		goto oom;
 	if (c.problems > 0) {
-		if (c.problems > KT_CHAIN_MAX_PROBLEMS)
-			kt_err_detail(err, "", "%zu more problem(s) not shown",
-				      c.problems - KT_CHAIN_MAX_PROBLEMS);
 		kt_err_set(err, KT_EC_INVALID, "invalid_chain",
 			   "invalid chain document: %zu problem(s)", c.problems);
 		goto fail;

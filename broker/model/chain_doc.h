@@ -19,7 +19,7 @@
  * for the caller to kt_chain_doc_free(). On failure *out is NULL and err
  * says why: malformed "invalid_json" (line and column in the message), or 422
  * "invalid_chain" with one {path, message} detail per problem (at most
- * KT_CHAIN_MAX_PROBLEMS, then one detail counting the rest), or 500
+ * KT_ERR_DETAILS_MAX, then one detail counting the rest), or 500
  * "out_of_memory". */
 int kt_chain_doc_parse(const char *buf, size_t len, struct kt_chain_doc **out,
 		       struct kt_err *err);

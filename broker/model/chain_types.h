@@ -12,7 +12,6 @@
 #define KT_CHAIN_NAME_MAX 200         /* bytes of a name */
 #define KT_CHAIN_ENDPOINT_MAX 2048    /* bytes of a supplier endpoint */
 #define KT_CHAIN_MAX_DEPTH 16         /* nesting levels of a component tree */
-#define KT_CHAIN_MAX_PROBLEMS 100     /* details kept in one error */
 #define KT_CHAIN_MINUTES_MAX 527040   /* a target: at most a (leap) year */
 #define KT_CHAIN_TIMEZONE_MAX 64      /* bytes of an SLA's timezone */
 #define KT_CHAIN_DOC_MAX_BYTES (16 * 1024 * 1024)

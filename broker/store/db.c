@@ -295,6 +295,24 @@ int kt_db_cmd(struct kt_db *db, const char *sql, int n,
 	return KT_OK;
 }
 
+int kt_db_purge(struct kt_db *db, const char *sql, int age_s, int batch, int *deleted,
+		struct kt_err *err)
+{
+	char age[16], lim[16];
+	const char *params[] = { age, lim };
+	PGresult *res;
+
+	*deleted = 0;
+	snprintf(age, sizeof(age), "%d", age_s);
+	snprintf(lim, sizeof(lim), "%d", batch);
+	res = kt_db_exec(db, sql, 2, params, err);
+	if (!res)
+		return KT_ERR;
+	*deleted = (int)strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return KT_OK;
+}
+
 json_t *kt_db_json(struct kt_db *db, const char *sql, int n,
 		   const char *const *params, int *found, struct kt_err *err)
 {

@@ -50,6 +50,17 @@ struct kt_db {
 PGresult *kt_db_exec(struct kt_db *db, const char *sql, int n,
 		     const char *const *params, struct kt_err *err);
 
+/* The statement that deletes up to $2 rows of table whose column at is
+ * more than $1 seconds old (an index on at keeps it a range scan). */
+#define KT_DB_PURGE_SQL(table, at) \
+	"DELETE FROM " table " WHERE ctid = ANY (ARRAY(SELECT ctid FROM " table \
+	" WHERE " at " < now() - make_interval(secs => $1::integer) LIMIT $2::integer))"
+
+/* Runs a KT_DB_PURGE_SQL statement for age_s and batch; *deleted gets how
+ * many rows went. */
+int kt_db_purge(struct kt_db *db, const char *sql, int age_s, int batch, int *deleted,
+		struct kt_err *err);
+
 /* Runs a statement whose result is not needed. */
 int kt_db_cmd(struct kt_db *db, const char *sql, int n,
 	      const char *const *params, struct kt_err *err);

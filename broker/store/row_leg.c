@@ -10,54 +10,56 @@ int kt_store_leg_is_open(enum kt_status status, int ended)
 	       status != KT_ST_CANCELLED;
 }
 
-int kt_store_leg_lock(struct kt_db *db, const char *leg_id, const char *webhook_id,
-		      const char *occurred_at, const char *status, struct kt_leg_row *b,
-		      struct kt_err *err)
+PGresult *kt_store_leg_lock_set_all(struct kt_db *db, json_t *rows, struct kt_err *err)
 {
-	const char *params[] = { leg_id, webhook_id, occurred_at, status };
-	PGresult *res = kt_db_exec(db,
-		"SELECT external_id IS NULL, acknowledged, coalesce(CASE"
-		"   WHEN ended IS NOT NULL THEN $2::text IS NOT NULL"
-		"   WHEN $2::text IS NOT NULL THEN coalesce($3::timestamptz, now()) < supplier_time"
-		"   ELSE supplier_time IS NOT NULL AND $4::text <> status END, false),"
-		"  status, coalesce(kt_ts(supplier_time), ''), coalesce(ended, '')"
-		" FROM legs WHERE id = $1::uuid FOR UPDATE", 4, params, err);
+	char *text = json_dumps(rows, JSON_COMPACT);
+	const char *params[] = { text };
+	PGresult *res;
 
-	if (!res)
-		return KT_ERR;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return kt_err_set(err, KT_EC_NOT_FOUND, "unknown_leg", "no such leg");
+	if (!text) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
 	}
-	b->ext_null = PQgetvalue(res, 0, 0)[0] == 't';
-	b->acknowledged = PQgetvalue(res, 0, 1)[0] == 't';
-	b->stale = PQgetvalue(res, 0, 2)[0] == 't';
-	snprintf(b->status, sizeof(b->status), "%s", PQgetvalue(res, 0, 3));
-	snprintf(b->supplier_time, sizeof(b->supplier_time), "%s", PQgetvalue(res, 0, 4));
-	snprintf(b->ended, sizeof(b->ended), "%s", PQgetvalue(res, 0, 5));
-	PQclear(res);
-	return KT_OK;
+	/* b reads each leg as it was and locks it; u sees the same snapshot. */
+	res = kt_db_exec(db,
+		"WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i integer, leg uuid,"
+		"   webhook_id text, occurred_at timestamptz, status text, external_id text,"
+		"   set boolean)),"
+		" b AS (SELECT x.*, l.external_id IS NULL AS ext_null, l.acknowledged, coalesce(CASE"
+		"   WHEN l.ended IS NOT NULL THEN x.webhook_id IS NOT NULL"
+		"   WHEN x.webhook_id IS NOT NULL THEN coalesce(x.occurred_at, now()) < l.supplier_time"
+		"   ELSE l.supplier_time IS NOT NULL AND x.status <> l.status END, false) AS stale,"
+		"  l.status AS was, coalesce(kt_ts(l.supplier_time), '') AS was_time,"
+		"  coalesce(l.ended, '') AS ended"
+		"  FROM x JOIN legs l ON l.id = x.leg ORDER BY l.id FOR UPDATE OF l),"
+		" u AS (UPDATE legs l SET external_id = coalesce(b.external_id, l.external_id),"
+		"  status = CASE WHEN b.stale OR b.ended <> '' THEN l.status"
+		"   ELSE coalesce(b.status, l.status) END,"
+		"  acknowledged = l.acknowledged OR CASE WHEN b.stale OR b.ended <> ''"
+		"   THEN l.status ELSE coalesce(b.status, l.status) END <> 'new',"
+		"  supplier_time = CASE WHEN b.webhook_id IS NULL THEN l.supplier_time"
+		"   ELSE coalesce(b.occurred_at, now()) END,"
+		"  last_webhook_id = coalesce(b.webhook_id, l.last_webhook_id), updated_at = now()"
+		"  FROM b WHERE l.id = b.leg AND b.set"
+		"   AND NOT (b.stale AND (b.webhook_id IS NOT NULL OR b.external_id IS NULL))"
+		"  RETURNING l.id, l.acknowledged)"
+		" SELECT b.i, b.ext_null, b.acknowledged, b.stale, b.was, b.was_time, b.ended,"
+		"  u.acknowledged FROM b LEFT JOIN u ON u.id = b.leg ORDER BY b.i",
+		1, params, err);
+	free(text);
+	return res;
 }
 
-int kt_store_leg_set(struct kt_db *db, const char *leg_id, const char *external_id,
-		     const char *status, const char *webhook_id, const char *occurred_at,
-		     int *acknowledged, struct kt_err *err)
+long long kt_store_leg_row_read(PGresult *res, int r, struct kt_leg_row *b, int *acknowledged)
 {
-	const char *params[] = { leg_id, external_id, status, webhook_id, occurred_at };
-	PGresult *res = kt_db_exec(db,
-		"UPDATE legs SET external_id = coalesce($2, external_id),"
-		"  status = coalesce($3, status),"
-		"  acknowledged = acknowledged OR coalesce($3, status) <> 'new',"
-		"  supplier_time = CASE WHEN $4::text IS NULL THEN supplier_time"
-		"   ELSE coalesce($5::timestamptz, now()) END,"
-		"  last_webhook_id = coalesce($4, last_webhook_id), updated_at = now()"
-		" WHERE id = $1::uuid RETURNING acknowledged", 5, params, err);
-
-	if (!res)
-		return KT_ERR;
-	*acknowledged = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	return KT_OK;
+	b->ext_null = PQgetvalue(res, r, 1)[0] == 't';
+	b->acknowledged = PQgetvalue(res, r, 2)[0] == 't';
+	b->stale = PQgetvalue(res, r, 3)[0] == 't';
+	snprintf(b->status, sizeof(b->status), "%s", PQgetvalue(res, r, 4));
+	snprintf(b->supplier_time, sizeof(b->supplier_time), "%s", PQgetvalue(res, r, 5));
+	snprintf(b->ended, sizeof(b->ended), "%s", PQgetvalue(res, r, 6));
+	*acknowledged = PQgetvalue(res, r, 7)[0] == 't';
+	return strtoll(PQgetvalue(res, r, 0), NULL, 10);
 }
 
 int kt_store_leg_set_status(struct kt_db *db, const char *leg_id, const char *status,

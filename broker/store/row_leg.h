@@ -26,21 +26,26 @@ struct kt_leg_row {
 	char ended[16];           /* why the broker ended the leg; "" it did not */
 };
 
-/* Locks leg_id and reads it into *b, deciding whether a change is stale
- * (store/rule_leg.h says when): webhook_id is the inbound delivery that
- * says it (NULL: the answer to our delivery), occurred_at its time (NULL:
- * now), status the status it brings (NULL: none). not_found "unknown_leg". */
-int kt_store_leg_lock(struct kt_db *db, const char *leg_id, const char *webhook_id,
-		      const char *occurred_at, const char *status, struct kt_leg_row *b,
-		      struct kt_err *err);
+/* Locks the legs of rows and sets what a supplier says of each, in one
+ * statement (the legs locked in the order of their ids). rows is a JSON
+ * array of {i, leg, webhook_id?, occurred_at?, status?, external_id?,
+ * set}: webhook_id the inbound delivery that says it (absent: the answer
+ * to our delivery), occurred_at its time (absent: now), status and
+ * external_id what it brings (absent: none), set false to only lock and
+ * read. Whether a word is stale: store/rule_leg.h. A word that is set
+ * sets external_id and status (a status past new acknowledges the leg);
+ * an inbound one also moves the leg's supplier time to occurred_at and
+ * keeps webhook_id. Of a stale word only an answer's external id is set
+ * (an inbound stale word, or an answer naming none, sets nothing); of a
+ * word about a leg the broker ended, no status. The answer has a row per
+ * leg found, in the order of i: kt_store_leg_row_read reads it. NULL on
+ * error (err filled). */
+PGresult *kt_store_leg_lock_set_all(struct kt_db *db, json_t *rows, struct kt_err *err);
 
-/* Sets what a supplier says of leg leg_id: external_id and status (NULL:
- * unchanged; a status past new acknowledges the leg); an inbound word
- * (webhook_id set) also moves the leg's supplier time to occurred_at (NULL:
- * now) and keeps webhook_id. *acknowledged gets the leg's flag after. */
-int kt_store_leg_set(struct kt_db *db, const char *leg_id, const char *external_id,
-		     const char *status, const char *webhook_id, const char *occurred_at,
-		     int *acknowledged, struct kt_err *err);
+/* Reads row r of kt_store_leg_lock_set_all's answer: its i, the leg as it
+ * was into *b, and into *acknowledged the leg's flag after (0 when it was
+ * not set). */
+long long kt_store_leg_row_read(PGresult *res, int r, struct kt_leg_row *b, int *acknowledged);
 
 /* Sets leg leg_id's status (a close or a reopen of its ticket). */
 int kt_store_leg_set_status(struct kt_db *db, const char *leg_id, const char *status,

@@ -438,7 +438,7 @@ static int check_contracts_kept(struct kt_db *db, const struct kt_chain_doc *doc
 		" ORDER BY s.key COLLATE \"C\", c.key COLLATE \"C\" LIMIT $2::integer";
 	char path[64], limit[16];
 
-	snprintf(limit, sizeof(limit), "%d", KT_CHAIN_MAX_PROBLEMS);
+	snprintf(limit, sizeof(limit), "%d", KT_ERR_DETAILS_MAX);
 	for (size_t i = 0; i < doc->n_suppliers; i++) {
 		const char *params[] = { doc->suppliers[i].key, limit };
 		PGresult *res = kt_db_exec(db, sql, 2, params, err);

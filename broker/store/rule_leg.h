@@ -57,12 +57,21 @@ int kt_store_leg_update(struct kt_db *db, const char *leg_id, const char *ticket
 			const char *actor, const struct kt_leg_change *c, int *stale,
 			int *n_messages, struct kt_err *err);
 
-/* kt_store_leg_update() of a change without a comment (an answer's
- * external id and status, a link), which queues nothing, for a caller
- * that need not know whether c was stale. */
-int kt_store_leg_apply(struct kt_db *db, const char *leg_id, const char *ticket_id,
-		       const char *actor, const struct kt_leg_change *c,
-		       struct kt_err *err);
+/* One change without a comment (an answer's external id and status, a
+ * link) of kt_store_leg_apply_all. All borrowed. */
+struct kt_leg_apply {
+	const char *leg_id;
+	const char *ticket_id;
+	const char *actor;
+	const struct kt_leg_change *c;
+};
+
+/* kt_store_leg_update() of n such changes, each of another leg, in a
+ * fixed number of statements (the legs locked in the order of their
+ * ids), events in the order of as; queues nothing. Not for a caller that
+ * must know whether a change was stale. */
+int kt_store_leg_apply_all(struct kt_db *db, const struct kt_leg_apply *as, size_t n,
+			   struct kt_err *err);
 
 /* Applies a rejection of leg leg_id (inbound: c carries webhook_id,
  * occurred_at and maybe external_id; no status or comment), in the order

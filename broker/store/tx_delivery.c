@@ -355,8 +355,9 @@ int kt_store_delivery_link(struct kt_db *db, const char *leg_id,
 	}
 	if (changed) {
 		struct kt_leg_change c = { .external_id = external_id };
+		struct kt_leg_apply a = { leg_id, ticket_id, actor, &c };
 
-		if (kt_store_leg_apply(db, leg_id, ticket_id, actor, &c, err) ||
+		if (kt_store_leg_apply_all(db, &a, 1, err) ||
 		    kt_store_leg_event(db, ticket_id, leg_id, "linked", "integrator", actor,
 				       NULL, NULL,
 				       json_pack("{s:s, s:s?}", "external_id", external_id,

@@ -108,21 +108,6 @@ fail:
 int kt_store_idempotency_purge(struct kt_db *db, int ttl_s, int batch,
 			       int *deleted, struct kt_err *err)
 {
-	char ttl[16], lim[16];
-	const char *params[] = { ttl, lim };
-	PGresult *res;
-
-	*deleted = 0;
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
-	snprintf(lim, sizeof(lim), "%d", batch);
-	res = kt_db_exec(db,
-		"DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY("
-		" SELECT ctid FROM idempotency_keys"
-		" WHERE created_at < now() - make_interval(secs => $1::integer)"
-		" LIMIT $2::integer))", 2, params, err);
-	if (!res)
-		return KT_ERR;
-	*deleted = (int)strtol(PQcmdTuples(res), NULL, 10);
-	PQclear(res);
-	return KT_OK;
+	return kt_db_purge(db, KT_DB_PURGE_SQL("idempotency_keys", "created_at"), ttl_s, batch,
+			   deleted, err);
 }

@@ -98,3 +98,10 @@ fail:
 	*n_messages = 0;
 	return KT_ERR;
 }
+
+int kt_store_inbound_purge(struct kt_db *db, int retention_s, int batch, int *deleted,
+			   struct kt_err *err)
+{
+	return kt_db_purge(db, KT_DB_PURGE_SQL("inbound_deliveries", "received_at"), retention_s,
+			   batch, deleted, err);
+}

@@ -37,4 +37,9 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 			   enum kt_inbound_result *result, int *n_messages,
 			   struct kt_err *err);
 
+/* Forgets up to batch remembered delivery ids older than retention_s, in
+ * one short statement; *deleted gets how many. */
+int kt_store_inbound_purge(struct kt_db *db, int retention_s, int batch, int *deleted,
+			   struct kt_err *err);
+
 #endif

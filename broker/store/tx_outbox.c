@@ -3,8 +3,9 @@
  * transaction file: the dispatcher's transactions on the outbox. */
 #include "base/utf8.h"
 #include "store/internal.h"
-#include "store/tx_outbox.h"
+#include "store/row_event.h"
 #include "store/rule_leg.h"
+#include "store/tx_outbox.h"
 
 static const char *const kind_names[] = {
 	"delivered", "not_sent", "ambiguous", "retryable", "permanent",
@@ -320,30 +321,17 @@ static int lock_ending(struct kt_db *db, const struct kt_outbox_result *rs, size
 	return res ? KT_OK : KT_ERR;
 }
 
-/* Inserts the delivered / delivery_dead events of *events (a JSON array of
- * {i, ticket_id, leg_id, kind, data}), in order, and empties it. A
- * delivered event's holder is the leg's supplier while the leg is open
- * (as kt_store_leg_event), a dead letter's the integrator. */
+/* Inserts the delivered / delivery_dead events of *events (the rows of
+ * kt_store_event_add_all), in order, and empties it. A delivered event's
+ * holder is the leg's supplier while the leg is open, a dead letter's the
+ * integrator. */
 static int add_events(struct kt_db *db, json_t **events, struct kt_err *err)
 {
-	PGresult *res;
+	int rc = kt_store_event_add_all(db, *events, err);
 
-	if (json_array_size(*events) == 0)
-		return KT_OK;
-	res = exec_doc(db,
-		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
-		"  occurred_at, data)"
-		" SELECT e.ticket_id, e.leg_id, e.kind, 'integrator', 'system',"
-		"  CASE WHEN e.kind = 'delivered' THEN coalesce((SELECT 'supplier:' || s.key"
-		"   FROM legs l JOIN suppliers s ON s.id = l.supplier_id"
-		"   WHERE l.id = e.leg_id AND keten_leg_is_open(l.status, l.ended)),"
-		"   'integrator') ELSE 'integrator' END, now(), e.data"
-		" FROM jsonb_to_recordset($1::jsonb)"
-		"  AS e(i integer, ticket_id uuid, leg_id uuid, kind text, data jsonb)"
-		" ORDER BY e.i", *events, err);
+	json_decref(*events);
 	*events = json_array();
-	PQclear(res);
-	if (!res)
+	if (rc != KT_OK)
 		return KT_ERR;
 	return *events ? KT_OK : kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 }
@@ -389,6 +377,39 @@ static void end_rounds(const struct kt_outbox_result *rs, size_t n, const int *r
 	}
 }
 
+/* What the answers of round k of rs said of their legs (external id,
+ * status), for all of them at once (kt_store_leg_apply_all). */
+static int apply_round(struct kt_db *db, const struct kt_outbox_result *rs, size_t n,
+		       PGresult *res, const int *row_of, const int *round, int k,
+		       struct kt_err *err)
+{
+	struct kt_leg_change *cs = calloc(n ? n : 1, sizeof(*cs));
+	struct kt_leg_apply *as = calloc(n ? n : 1, sizeof(*as));
+	size_t m = 0;
+	int rc;
+
+	if (!cs || !as) {
+		free(cs);
+		free(as);
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct kt_outcome *o = rs[i].o;
+
+		if (round[i] != k || o->kind != KT_OUT_DELIVERED || (!o->external_id && !o->has_status))
+			continue;
+		cs[m] = (struct kt_leg_change){ .external_id = o->external_id,
+			.has_status = o->has_status, .status = o->status };
+		as[m] = (struct kt_leg_apply){ PQgetvalue(res, row_of[i], 1),
+			PQgetvalue(res, row_of[i], 2), PQgetvalue(res, row_of[i], 3), &cs[m] };
+		m++;
+	}
+	rc = kt_store_leg_apply_all(db, as, m, err);
+	free(cs);
+	free(as);
+	return rc;
+}
+
 /* The events and leg changes of the outcomes of rs that end their
  * message (res: the update's answer, row_of: each one's row in it). A
  * ticket's own entries come in the order of rs, each message's event
@@ -416,10 +437,13 @@ static int record_ends(struct kt_db *db, const struct kt_outbox_result *rs, json
 			if (round[i] != k)
 				continue;
 			more = 1;
-			if (json_array_append_new(events, json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:I, s:O}}",
+			if (json_array_append_new(events, json_pack(
+				"{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:I, s:O}}",
 				"i", (json_int_t)i, "ticket_id", PQgetvalue(res, r, 2),
 				"leg_id", PQgetvalue(res, r, 1),
 				"kind", o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead",
+				"visibility", "integrator", "actor", "system",
+				"holder", o->kind == KT_OUT_DELIVERED ? KT_HOLDER_OF_LEG : "integrator",
 				"data", "operation", PQgetvalue(res, r, 4),
 				"attempts", (json_int_t)strtoll(PQgetvalue(res, r, 5), NULL, 10),
 				"outcome", docs[i])))
@@ -427,19 +451,8 @@ static int record_ends(struct kt_db *db, const struct kt_outbox_result *rs, json
 		}
 		if (rc == KT_OK)
 			rc = add_events(db, &events, err);
-		for (size_t i = 0; rc == KT_OK && i < n; i++) {
-			const struct kt_outcome *o = rs[i].o;
-			struct kt_leg_change c = {
-				.external_id = o->external_id, .has_status = o->has_status,
-				.status = o->status,
-			};
-
-			if (round[i] == k && o->kind == KT_OUT_DELIVERED &&
-			    (o->external_id || o->has_status))
-				rc = kt_store_leg_apply(db, PQgetvalue(res, row_of[i], 1),
-							PQgetvalue(res, row_of[i], 2),
-							PQgetvalue(res, row_of[i], 3), &c, err);
-		}
+		if (rc == KT_OK)
+			rc = apply_round(db, rs, n, res, row_of, round, k, err);
 	}
 	free(round);
 	json_decref(events);

@@ -106,7 +106,7 @@ struct kt_outbox_result {
  * The outcome kept is {kind, code, message, http_status?, retry_after?,
  * body?, gave_up?}. A delivered or dead one adds its event and, when
  * delivered with an external id or status, updates its leg
- * (kt_store_leg_apply), in the order of rs. The tickets of those are
+ * (kt_store_leg_apply_all), in the order of rs. The tickets of those are
  * locked first, once, in the order of their ids (so that batches on
  * several nodes never wait on each other in a circle); the messages are
  * updated in one statement, and the events of each ticket's first (then

@@ -31,11 +31,19 @@ enum kt_err_class {
 	KT_EC__COUNT
 };
 
+/* An error keeps at most this many details, then one more that counts
+ * the rest ("N more problem(s) not shown"); a detail's path is cut to
+ * KT_ERR_PATH_MAX bytes (with "..."). So an answer's size never follows
+ * the size of the input that caused it. */
+#define KT_ERR_DETAILS_MAX 100
+#define KT_ERR_PATH_MAX 256
+
 struct kt_err {
 	enum kt_err_class cls; /* KT_EC_INTERNAL when unset */
 	char code[48];     /* stable machine code, e.g. "unknown_service" */
 	char message[256]; /* for people, PostgreSQL style: lower case, no full stop */
 	json_t *details;   /* owned; NULL or an array of {path, message} */
+	size_t details_not_shown; /* details counted past KT_ERR_DETAILS_MAX */
 };
 
 /* Sets class, code and a printf-style message; keeps details. Returns KT_ERR
@@ -43,7 +51,8 @@ struct kt_err {
 int kt_err_set(struct kt_err *err, enum kt_err_class cls, const char *code,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Appends {path, message} to err->details (creating the array). */
+/* Appends {path, message} to err->details (creating the array); past
+ * KT_ERR_DETAILS_MAX, counts it in the last detail instead. */
 void kt_err_detail(struct kt_err *err, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

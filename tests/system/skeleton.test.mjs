@@ -65,6 +65,7 @@ test('a fan-out incident reaches both suppliers, each seeing only its own leg', 
     // The supplier's own view is the same projection.
     const v = await s.api('GET', `/v1/tickets/${t.id}`, { key: s.keys[me] });
     assert.equal(v.status, 200);
+    assert.equal(v.headers['cache-control'], 'no-store');
     assert.equal(v.json.leg.id, legOf[me]);
     assert.ok(!v.text.includes(legOf[other]));
   }
@@ -203,10 +204,24 @@ test('bad input gets a clear JSON error and leaves no rows behind', async () => 
   const inv = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: incident({ impact: 4, bogus: 1 }) });
   const paths = inv.json.error.details.map((d) => d.path).sort();
   assert.deepEqual(paths, ['/bogus', '/impact']);
+  // An answer's size does not follow its input's: 2,000 unknown members
+  // with 300-byte names (~620 KB) draw at most 100 details, then one that
+  // counts the rest, each path at most 256 bytes and "...".
+  const many = incident();
+  for (let i = 0; i < 2000; i++) many[`${'k'.repeat(295)}${String(i).padStart(5, '0')}`] = 1;
+  const big = await s.api('POST', '/v1/tickets', { key: s.keys.acme, body: many });
+  assert.equal(big.status, 422);
+  const d = big.json.error.details;
+  assert.equal(d.length, 101);
+  assert.deepEqual(d[100], { path: '', message: '1900 more problem(s) not shown' });
+  assert.ok(d.slice(0, 100).every((x) => x.path.length <= 256 + 3), 'paths bounded');
+  assert.ok(big.text.length < 40000, `answer of ${big.text.length} bytes`);
   assert.equal(await count(), before);
   const nf = await s.api('GET', '/v1/nothing', { key: s.keys.acme });
   assert.equal(nf.status, 404);
   assert.equal(nf.json.error.code, 'not_found');
+  assert.equal(nf.headers['cache-control'], 'no-store', 'errors are not cached');
+  assert.equal(big.headers['cache-control'], 'no-store');
   const bad = await s.api('GET', '/v1/tickets/not-a-ticket', { key: s.keys.acme });
   assert.equal(bad.status, 404);
 });

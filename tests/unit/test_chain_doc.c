@@ -365,7 +365,7 @@ static void test_too_large(void **state)
 	free(buf);
 }
 
-/* Past KT_CHAIN_MAX_PROBLEMS the details stop and one more counts the rest;
+/* Past KT_ERR_DETAILS_MAX the details stop and one more counts the rest;
  * the message counts them all. */
 static void test_problem_cap(void **state)
 {
@@ -380,8 +380,8 @@ static void test_problem_cap(void **state)
 				      json_pack("{s:s, s:s}", "key", "BAD", "name", "n"));
 	assert_int_equal(kt_chain_doc_check(root, &doc, &err), KT_ERR);
 	assert_int_equal(kt_http_status_of(err.cls), 422);
-	assert_int_equal(json_array_size(err.details), KT_CHAIN_MAX_PROBLEMS + 1);
-	last = json_array_get(err.details, KT_CHAIN_MAX_PROBLEMS);
+	assert_int_equal(json_array_size(err.details), KT_ERR_DETAILS_MAX + 1);
+	last = json_array_get(err.details, KT_ERR_DETAILS_MAX);
 	assert_string_equal(json_string_value(json_object_get(last, "message")),
 			    "50 more problem(s) not shown");
 	assert_string_equal(err.message, "invalid chain document: 150 problem(s)");
