@@ -18,6 +18,9 @@
 #include "servicenow_map.h"
 
 #define DEFAULT_DISPLAY "Keten"
+/* Where an order's variables are found, and the field naming its request. */
+#define ORDER_OPTIONS "sc_item_option_mtom"
+#define ORDER_REQUEST "request_item.request"
 #define DEFAULT_CLOSE_NOTES "Resolved through Keten"
 #define DEFAULT_SHORT_MAX 160
 #define MARKER_MAX (KT_SN_ID_MAX + 16)
@@ -230,20 +233,29 @@ static int build_create(const struct kt_adapter_msg *msg, const struct op *o,
 		    out, err);
 }
 
-/* A request is a catalog order (step 0); step 1 gives the ordered record
- * our reference (an idempotent PATCH). */
+/* The catalog variable that carries our reference in an order, or NULL. */
+static const char *reference_variable(const struct op *o)
+{
+	return json_string_value(json_object_get(o->entry.obj, "reference_variable"));
+}
+
+/* A request is a catalog order (step 0), with our reference in the
+ * mapping's reference_variable; step 1 gives the ordered record our
+ * reference (an idempotent PATCH). */
 static int build_order(const struct kt_adapter_msg *msg, const struct op *o,
 		       struct kt_http_request *out, struct kt_err *err)
 {
 	json_t *vars = json_deep_copy(json_object_get(o->entry.obj, "variables"));
 	const char *sv = json_string_value(json_object_get(o->entry.obj, "summary_variable"));
 	const char *dv = json_string_value(json_object_get(o->entry.obj, "description_variable"));
+	const char *rv = reference_variable(o);
 	json_t *body;
 
 	if (!vars)
 		vars = json_object();
 	body = json_pack("{s:s, s:o}", "sysparm_quantity", "1", "variables", vars);
-	if (!body || add_texts(o, msg->leg_view, vars, sv, dv)) {
+	if (!body || add_texts(o, msg->leg_view, vars, sv, dv) ||
+	    (rv && json_object_set_new(vars, rv, json_string(o->leg_id)))) {
 		json_decref(body);
 		return kt_sn_out_of_memory(err);
 	}
@@ -542,6 +554,28 @@ out:
 	return rc;
 }
 
+/* An order not yet given its correlation id (step 0) is found by our
+ * reference in its variables: the variable's value of a requested item
+ * and that item's request. */
+static int order_lookup(const struct kt_adapter_msg *msg, const struct op *o,
+			struct kt_http_request *out, struct kt_err *err)
+{
+	struct kt_buf q;
+
+	kt_buf_init(&q, KT_SN_URL_MAX);
+	kt_buf_addf(&q, "sc_item_option.item_option_new.name=%s^sc_item_option.value=%s"
+		    "^request_item.cat_item=%s", reference_variable(o), o->leg_id,
+		    o->entry.catalog_item);
+	return kt_sn_list(msg->supplier, ORDER_OPTIONS, &q, ORDER_REQUEST, 1,
+			  "&sysparm_exclude_reference_link=true", out, err);
+}
+
+/* The lookup of an order at step 0, by its variables. */
+static int is_order_lookup(const struct kt_adapter_msg *msg, const struct op *o)
+{
+	return o->entry.catalog_item && msg->step == 0 && reference_variable(o);
+}
+
 static int sn_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_request *out,
 			   struct kt_err *err)
 {
@@ -550,6 +584,8 @@ static int sn_build_lookup(const struct kt_adapter_msg *msg, struct kt_http_requ
 
 	if (op_prepare(msg, &o, err))
 		return KT_ERR;
+	if (is_order_lookup(msg, &o))
+		return order_lookup(msg, &o, out, err);
 	kt_buf_init(&q, KT_SN_URL_MAX);
 	kt_buf_addf(&q, "correlation_id=%s", o.leg_id);
 	return kt_sn_list(msg->supplier, o.entry.table, &q, "sys_id,state,hold_reason", 1, "", out,
@@ -579,8 +615,17 @@ static int sn_read_lookup(const struct kt_adapter_msg *msg, const struct kt_answ
 		rc = reply_error(err, "the lookup's result is not a list");
 	else if (json_array_size(result) == 0)
 		rc = KT_OK;
-	else if ((rc = read_record(&o, json_array_get(result, 0), "sys_id", out, err)) == KT_OK)
+	else if ((rc = read_record(&o, json_array_get(result, 0),
+				   is_order_lookup(msg, &o) ? ORDER_REQUEST : "sys_id", out,
+				   err)) == KT_OK)
 		*found = 1;
+	/* the order found: step 1 gives it our reference */
+	if (rc == KT_OK && *found && is_order_lookup(msg, &o)) {
+		out->has_status = 0;
+		out->next_step = 1;
+		if (!(out->state = json_pack("{s:s}", "sys_id", out->external_id)))
+			rc = kt_sn_out_of_memory(err);
+	}
 	json_decref(result);
 	return rc;
 }

@@ -20,7 +20,7 @@ static const char *const table_keys[] = {
 };
 static const char *const catalog_keys[] = {
 	"catalog_item", "table", "variables", "summary_variable", "description_variable",
-	"close_code", "status_in", "status_out",
+	"reference_variable", "close_code", "status_in", "status_out",
 };
 /* Fields the adapter itself writes, or ServiceNow computes: never a default. */
 static const char *const reserved_fields[] = {
@@ -331,6 +331,7 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 	if (catalog) {
 		const char *sv = text(c, entry, path, "summary_variable", 80, 0);
 		const char *dv = text(c, entry, path, "description_variable", 80, 0);
+		const char *rv = text(c, entry, path, "reference_variable", 80, 0);
 		char p[96];
 
 		snprintf(p, sizeof(p), "%s/summary_variable", path);
@@ -338,6 +339,9 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 			problem(c, p, side_says(NAME));
 		snprintf(p, sizeof(p), "%s/description_variable", path);
 		if (dv && !is_name(dv))
+			problem(c, p, side_says(NAME));
+		snprintf(p, sizeof(p), "%s/reference_variable", path);
+		if (rv && !is_name(rv))
 			problem(c, p, side_says(NAME));
 	}
 	incident = !catalog && table && strcmp(table, INCIDENT_TABLE) == 0;

@@ -34,6 +34,59 @@ int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const char *p
 			 const struct kt_answer *a, struct kt_inbound_list *out,
 			 struct kt_err *err);
 
+/* The comment update of action (an item of /actions, or a push's
+ * "action") of incident inc ({"id", "externalNumber"}) into list, unless
+ * Keten's integration user wrote it or its text is empty: delivery id
+ * "action:<action id>" (without one "action:<incident id>:<when>"),
+ * public unless invisibleForCaller, Keten's marker passed as its origin,
+ * happened at when; unordered marks it a journal entry
+ * (comment_unordered). KT_ERR (internal) out of memory. */
+int kt_topdesk_add_action(struct kt_inbound_list *list, const json_t *mapping,
+			  const json_t *inc, const char *when, const json_t *action,
+			  int unordered, struct kt_err *err);
+
+/* --- the second phase of a poll page (topdesk_actions.c) --- */
+
+/* Actions asked for per request of the second phase. */
+#define KT_TOPDESK_ACTIONS_PAGE 100
+
+/* Collects the incidents of a listing page whose actions the second
+ * phase reads. */
+struct kt_topdesk_walk {
+	struct kt_buf list;        /* "<incident id>,<leg id>;..." */
+	size_t n;
+};
+
+void kt_topdesk_walk_init(struct kt_topdesk_walk *w);
+void kt_topdesk_walk_release(struct kt_topdesk_walk *w);
+
+/* Adds incident inc (a listing item) when it is one of Keten's (its
+ * externalNumber a uuid) and its id fits a token. -1 out of memory. */
+int kt_topdesk_walk_add(struct kt_topdesk_walk *w, const json_t *inc);
+
+/* The page token that reads the actions of w's incidents, then goes on
+ * with the listing's next page (NULL: the pass ends after them), into
+ * out->next_page; nothing when w is empty (out->next_page stays). KT_ERR
+ * (internal) out of memory. */
+int kt_topdesk_walk_token(struct kt_topdesk_walk *w, struct kt_inbound_list *out,
+			  struct kt_err *err);
+
+/* 1 when page is a token of the second phase. */
+int kt_topdesk_is_actions_page(const char *page);
+
+/* GET /incidents/id/{id}/actions?start=&page_size= of the token's first
+ * incident. KT_ERR (invalid "adapter_build") for a token it never gave. */
+int kt_topdesk_build_actions(const json_t *supplier, const char *page,
+			     struct kt_http_request *out, struct kt_err *err);
+
+/* Reads one page of the first incident's actions (newest first): each
+ * since the pass's since (the supplier's "poll_since") a comment update;
+ * the next page is the same incident's older actions, the next incident,
+ * or the listing's next page. */
+int kt_topdesk_read_actions(const json_t *supplier, const char *page,
+			    const struct kt_answer *a, struct kt_inbound_list *out,
+			    struct kt_err *err);
+
 /* --- `keten supplier check` (topdesk_check.c), as keten/adapter.h says --- */
 
 int kt_topdesk_build_check(const json_t *supplier, int i, struct kt_http_request *out,

@@ -1,9 +1,10 @@
 /* topdesk_read.c - what the `topdesk` adapter reads from TOPdesk on its
  * own initiative: the push of an automated action (an incident's state and
- * the action just added, adapters/topdesk.md "Push") and the pages of the
- * poll feed "incidents" (FIQL on modificationDate, keyset pages). Both
- * give canonical updates with delivery ids that agree, so a change seen
- * by push and by poll applies once. */
+ * the action just added, adapters/topdesk.md "Push") and the listing pages
+ * of the poll feed "incidents" (FIQL on modificationDate, keyset pages;
+ * the actions of the incidents they list are read by the pages of
+ * topdesk_actions.c). Both give canonical updates with delivery ids that
+ * agree, so a change seen by push and by poll applies once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,13 +92,13 @@ static int split_marker(const json_t *action, char **text, char **origin)
 	return 0;
 }
 
-/* The comment of the action a push carries, unless Keten's integration
- * user wrote it (an echo) or it is empty. It happened with the change
- * that added it (when, the incident's modificationDate), not at its
- * entryDate: an entryDate before the status update of the same push would
- * make the comment stale. */
-static int add_action(struct kt_inbound_list *list, const json_t *mapping, const json_t *inc,
-		      const char *when, const json_t *action, struct kt_err *err)
+/* A push's action happened with the change that added it (when, the
+ * incident's modificationDate), not at its entryDate: an entryDate before
+ * the status update of the same push would make the comment stale. A
+ * polled action happened at its entryDate, unordered. */
+int kt_topdesk_add_action(struct kt_inbound_list *list, const json_t *mapping,
+			  const json_t *inc, const char *when, const json_t *action,
+			  int unordered, struct kt_err *err)
 {
 	char *text = NULL, *origin = NULL;
 	struct kt_inbound_update *u;
@@ -116,6 +117,7 @@ static int add_action(struct kt_inbound_list *list, const json_t *mapping, const
 			u->comment = text;
 			u->comment_origin = origin;
 			u->comment_public = !json_is_true(json_object_get(action, "invisibleForCaller"));
+			u->comment_unordered = unordered;
 			return KT_OK;
 		}
 	}
@@ -175,8 +177,9 @@ int kt_topdesk_read_inbound(const json_t *supplier, const struct kt_answer *push
 		 add_state(out, mapping, doc, when, err))
 		rc = KT_ERR;
 	else
-		rc = json_is_object(action) ? add_action(out, mapping, doc, when, action, err)
-					    : KT_OK;
+		rc = json_is_object(action)
+			     ? kt_topdesk_add_action(out, mapping, doc, when, action, 0, err)
+			     : KT_OK;
 	if (rc != KT_OK)
 		kt_inbound_list_release(out);
 	json_decref(doc);
@@ -220,6 +223,8 @@ int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *
 	if (!feed || strcmp(feed, FEED) != 0)
 		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
 				  "topdesk has no poll feed \"%s\"", feed ? feed : "");
+	if (kt_topdesk_is_actions_page(page))
+		return kt_topdesk_build_actions(supplier, page, out, err);
 	if (page ? parse_page(page, when, &all) != 0 : kt_topdesk_time(since, when) != 0)
 		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
 				  "not a poll position topdesk can read: \"%s\"",
@@ -258,9 +263,9 @@ static int next_page(struct kt_inbound_list *out, size_t n, long size, int all,
 }
 
 /* A page of incidents: each one made for a leg (its externalNumber a
- * uuid) gives its status. */
-static int read_page(const json_t *supplier, const json_t *doc, struct kt_inbound_list *out,
-		     struct kt_err *err)
+ * uuid) gives its status, and its actions are read next (w). */
+static int read_page(const json_t *supplier, const json_t *doc, struct kt_topdesk_walk *w,
+		     struct kt_inbound_list *out, struct kt_err *err)
 {
 	char first[KT_TOPDESK_TIME_SIZE] = "", when[KT_TOPDESK_TIME_SIZE] = "";
 	int all = json_object_get(json_array_get(doc, 0), MARK_FIELD) != NULL;
@@ -278,25 +283,33 @@ static int read_page(const json_t *supplier, const json_t *doc, struct kt_inboun
 		if (kt_is_uuid(json_string_value(json_object_get(inc, "externalNumber"))) &&
 		    add_state(out, json_object_get(supplier, "mapping"), inc, when, err))
 			return KT_ERR;
+		if (kt_topdesk_walk_add(w, inc))
+			return out_of_memory(err);
 	}
 	if (*when && !(out->high_water = strdup(when)))
 		return out_of_memory(err);
-	return next_page(out, json_array_size(doc), kt_topdesk_page_size(supplier), all, first,
-			 when, err);
+	if (next_page(out, json_array_size(doc), kt_topdesk_page_size(supplier), all, first,
+		      when, err))
+		return KT_ERR;
+	return kt_topdesk_walk_token(w, out, err);
 }
 
 int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const char *page,
 			 const struct kt_answer *a, struct kt_inbound_list *out,
 			 struct kt_err *err)
 {
+	struct kt_topdesk_walk w;
 	json_t *doc;
 	int rc;
 
 	(void)feed;
-	(void)page;
+	if (kt_topdesk_is_actions_page(page))
+		return kt_topdesk_read_actions(supplier, page, a, out, err);
 	if (kt_topdesk_list(a, "the poll", &doc, err))
 		return KT_ERR;
-	rc = read_page(supplier, doc, out, err);
+	kt_topdesk_walk_init(&w);
+	rc = read_page(supplier, doc, &w, out, err);
+	kt_topdesk_walk_release(&w);
 	if (rc != KT_OK)
 		kt_inbound_list_release(out);
 	json_decref(doc);

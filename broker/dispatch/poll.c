@@ -4,7 +4,10 @@
  * (loop) -> apply and record (worker: each update once under its delivery
  * id, then the page under the lease) -> the next page, or the feed is
  * done; a failure or a closed gate -> later (worker: the feed handed
- * back, due again after its backoff, its pass resumed at the same page). */
+ * back, due again after its backoff, its pass resumed at the same page).
+ * A page passes the supplier's gate as a delivery does (an open circuit
+ * defers it; half-open, it may be the one probe) and its call's outcome
+ * counts toward the circuit, which polls and deliveries share. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +46,7 @@ struct run {
 	char since[KT_POLL_TIME_LEN + 1]; /* the pass's */
 	char floor[KT_POLL_TIME_LEN + 1]; /* when the pass started */
 	int pages;                      /* pages asked under this lease */
+	int probe;                      /* the page's call is its circuit's probe */
 	struct kt_http_request req;     /* the page's request (owned) */
 	struct kt_call *call;           /* while the caller has it */
 	struct kt_inbound_list list;    /* the page read (owned) */
@@ -143,6 +147,9 @@ static int run_prepare(struct run *r, struct kt_err *err)
 					     kt_clock_wall_s() * 1000, r->set.overlap_ms);
 	kt_poll_time(since, r->since);
 	kt_poll_time(since + r->set.overlap_ms, r->floor);
+	/* read_poll sees the pass's since too (keten/adapter.h) */
+	if (json_object_set_new(r->f.supplier, "poll_since", json_string(r->since)))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	return KT_OK;
 }
 
@@ -300,6 +307,18 @@ static void page_failed(struct run *r, long http_status, const char *retry_after
 
 static void on_page(void *arg, struct kt_transport_answer *a);
 
+/* Tells the supplier's circuit how r's call went (report as
+ * kt_classify_breaker says); gives its probe back when nothing was sent. */
+static void report_call(struct run *r, enum kt_breaker_report report, const char *code)
+{
+	const char *id = json_string_value(json_object_get(r->f.supplier, "id"));
+	struct kt_gate *g = kt_gates_find(r->p->gates, id);
+
+	if (g)
+		kt_gate_report(r->p->gates, g, report, r->probe, code, kt_clock_mono_ms());
+	r->probe = 0;
+}
+
 /* Asks for r's page (f.page; NULL: the first of the pass), unless the
  * supplier's gate is closed. */
 static void page_start(struct run *r)
@@ -307,8 +326,8 @@ static void page_start(struct run *r)
 	struct kt_poll *p = r->p;
 	const json_t *s = r->f.supplier;
 	const char *id = json_string_value(json_object_get(s, "id"));
-	const struct kt_gate *g = kt_gates_find(p->gates, id);
-	long long wait = g ? kt_gate_wait(p->gates, g, kt_clock_mono_ms()) : 0;
+	struct kt_gate *g = kt_gates_get(p->gates, id, r->key);
+	long long wait = g ? kt_gate_admit(p->gates, g, kt_clock_mono_ms(), &r->probe) : 0;
 	const struct kt_call_supplier who = {
 		.id = id, .key = r->key, .auth = json_object_get(s, "auth"),
 		.secrets = r->secrets, .delivery = json_object_get(s, "delivery"),
@@ -327,6 +346,8 @@ static void page_start(struct run *r)
 	snprintf(sign_id, sizeof(sign_id), "poll.%s.%d", r->f.token, r->pages);
 	if (r->ad->build_poll(s, r->f.feed, r->since, r->f.page, &r->req, &err) != KT_OK ||
 	    kt_call_start(p->caller, &who, &spec, on_page, r, &r->call, &err) != KT_OK) {
+		/* not sent: the supplier's circuit learns nothing */
+		report_call(r, KT_REPORT_NONE, err.code);
 		page_failed(r, 0, NULL, err.code, err.message);
 		kt_err_release(&err);
 		return;
@@ -415,6 +436,7 @@ static void on_page(void *arg, struct kt_transport_answer *a)
 	LIST_REMOVE(r, link);
 	r->call = NULL;
 	kt_classify_call(&a->facts, &o);
+	report_call(r, kt_classify_breaker(&o), o.code);
 	if (o.kind != KT_OUT_DELIVERED) {
 		char says[160] = "", wait[24], message[sizeof(o.message) + sizeof(says) + 8];
 

@@ -6,7 +6,8 @@
  * (store/tx_inbound.h) and records each page under the lease; the cursor
  * moves only when the last page was read. A failed page backs its feed
  * off (dispatch/poll_plan.h) and resumes at that page; a supplier's gate
- * closed by a Retry-After (dispatch/gate.h) defers its feeds. */
+ * (dispatch/gate.h: a Retry-After, an open circuit) defers its feeds, and
+ * each page's call counts toward the circuit as a delivery's does. */
 #ifndef KETEN_DISPATCH_POLL_H
 #define KETEN_DISPATCH_POLL_H
 

@@ -198,7 +198,10 @@ struct kt_adapter {
 			  const char *page, struct kt_http_request *out, struct kt_err *err);
 	/* Optional: read one page's answer; page is the token its request
 	 * was built with (NULL: the first page), so that a page of several
-	 * phases knows which one it reads. Every update carries its
+	 * phases knows which one it reads; supplier's "poll_since" is the
+	 * since its request was built with (the pass's, as an RFC 3339 UTC
+	 * string), for a phase whose request cannot ask "since" itself and
+	 * must filter the answer. Every update carries its
 	 * delivery_id, stable for one supplier change, so a page read twice
 	 * (the overlap, a retry, another node) applies it once. */
 	int (*read_poll)(const json_t *supplier, const char *feed, const char *page,

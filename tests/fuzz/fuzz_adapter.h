@@ -41,13 +41,16 @@ static json_t *kt_fuzz_supplier(const char *path)
 {
 	json_t *m = path ? kt_fuzz_load(path) : NULL;
 
+	/* poll_since: the pass's since the poll engine hands read_poll */
 	if (!m)
-		return json_pack("{s:s, s:s}", "key", "fuzz-supplier",
-				 "endpoint", "https://127.0.0.1:9/");
+		return json_pack("{s:s, s:s, s:s}", "key", "fuzz-supplier",
+				 "endpoint", "https://127.0.0.1:9/",
+				 "poll_since", "2026-11-25T19:00:00Z");
 	if (json_object_get(m, "mapping"))
 		return m;
-	return json_pack("{s:s, s:s, s:o}", "key", "fuzz-supplier",
-			 "endpoint", "https://127.0.0.1:9/", "mapping", m);
+	return json_pack("{s:s, s:s, s:o, s:s}", "key", "fuzz-supplier",
+			 "endpoint", "https://127.0.0.1:9/", "mapping", m,
+			 "poll_since", "2026-11-25T19:00:00Z");
 }
 
 static void kt_fuzz_read_list(const struct kt_adapter *ad, const json_t *supplier,

@@ -1,14 +1,15 @@
 // lib.mjs - what the RT suite's tests share: the RT that tests/rt/setup.sh
 // started (its env file), the `rt` adapter through tests/rt/rt-driver
 // (the requests it builds, its reading of RT's answers), sending a request
-// to RT over TLS as Keten would (auth token) or as an RT agent (basic), and
-// the mapping and leg views of the tests.
+// to RT over TLS as Keten would (auth token) or as an RT agent (basic), the
+// mapping and leg views of the tests, and a TLS proxy in front of RT that
+// can hold the answer to a write RT took.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import assert from 'node:assert/strict';
-import { chainDoc, eventually } from '../system/lib/harness.mjs';
+import { certs, chainDoc, eventually } from '../system/lib/harness.mjs';
 import { ticketBody } from '../system/lib/tickets.mjs';
 
 export const env = Object.fromEntries(
@@ -82,6 +83,17 @@ export async function rt(path, as) {
   return res.json;
 }
 
+// The types of the transactions of RT ticket id whose text holds text.
+export async function rtMessages(id, text) {
+  const q = encodeURIComponent(JSON.stringify([{ field: 'Content', operator: 'LIKE', value: text }]));
+  const out = [];
+  for (const a of (await rt(`/attachments?query=${q}&fields=TransactionId`)).items) {
+    const t = await rt(`/transaction/${a.TransactionId}`);
+    if (t.Object?.id === String(id)) out.push(t.Type);
+  }
+  return out;
+}
+
 // A change made in RT as the agent would: PUT or POST json to path.
 export async function agentDoes(method, path, json) {
   const res = await send({ method, url: `${env.RT_URL}/REST/2.0${path}`,
@@ -131,4 +143,73 @@ export async function fileToRt(s, summary) {
     return v.legs[0]?.external_id ? v.legs[0] : null;
   }, 20000, 'the create delivered to RT');
   return { id: r.json.id, leg };
+}
+
+// An HTTPS proxy on loopback between Keten and RT's stunnel: every
+// request goes on to RT and RT's answer back, except that the simulators'
+// control calls it answers itself (tests/system/lib/kill.mjs drives it as
+// it drives them): GET /_sim/received lists the requests that passed
+// ({method, path, applied: RT's status}), and POST /_sim/mode {"mode":
+// "hang", "apply": true, "count": 1, "method"} makes the next request of
+// method reach RT (the write lands) while its answer is held for ever.
+export async function startRtProxy() {
+  const received = [];
+  let hold = null;
+  const upstream = new URL(env.RT_URL);
+  const ca = readFileSync(env.RT_CA);
+  const forward = (req, body) => new Promise((resolve, reject) => {
+    const headers = { ...req.headers, host: upstream.host };
+    const up = https.request({ hostname: upstream.hostname, port: upstream.port, path: req.url,
+      method: req.method, headers, ca, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    up.on('error', reject);
+    up.end(body);
+  });
+  const server = https.createServer({ cert: readFileSync(certs().cert), key: readFileSync(certs().key) },
+    async (req, res) => {
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      const rec = { at: Date.now(), method: req.method, path: req.url, applied: null, answered: null };
+      received.push(rec);
+      let up;
+      try {
+        up = await forward(req, Buffer.concat(chunks));
+      } catch (e) {
+        rec.answered = 502;
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(e.message);
+        return;
+      }
+      if (hold && req.method === hold.method) {
+        hold = null;
+        rec.applied = up.status;
+        return; // the write landed in RT; its answer never comes
+      }
+      const headers = { ...up.headers, 'content-length': up.body.length };
+      delete headers['transfer-encoding'];
+      delete headers.connection;
+      rec.answered = up.status;
+      res.writeHead(up.status, headers);
+      res.end(up.body);
+    });
+  const sockets = new Set();
+  server.on('connection', (c) => { sockets.add(c); c.on('close', () => sockets.delete(c)); });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `https://127.0.0.1:${server.address().port}`,
+    async control(method, p, body) {
+      if (method === 'GET' && p === '/_sim/received') return received.map((x) => ({ ...x }));
+      assert.ok(method === 'POST' && p === '/_sim/mode' && body.mode === 'hang' && body.apply &&
+        body.count === 1 && body.method, `the RT proxy cannot do ${method} ${p} ${JSON.stringify(body)}`);
+      hold = { method: body.method };
+      return { mode: 'hang' };
+    },
+    close() {
+      for (const c of sockets) c.destroy();
+      return new Promise((r) => server.close(r));
+    },
+  };
 }

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startStack, eventually, keten, certs, chainDoc } from '../system/lib/harness.mjs';
 import { ticketBody } from '../system/lib/tickets.mjs';
-import { env, mapping, rt } from './lib.mjs';
+import { env, mapping, rt, rtMessages } from './lib.mjs';
 
 // The system tests' chain with netco replaced by the RT, which takes
 // incidents and requests only (queues: the mapping's).
@@ -30,17 +30,6 @@ async function rtTicket(id) {
   const q = encodeURIComponent(`id = ${id}`);
   const r = await rt(`/tickets?query=${q}&fields=Queue,Subject,Priority,Status,CustomFields,Requestor&fields%5BQueue%5D=Name&fields%5BRequestor%5D=EmailAddress`);
   return r.items[0];
-}
-
-// The types of the transactions of RT ticket id whose text holds text.
-async function rtMessages(id, text) {
-  const q = encodeURIComponent(JSON.stringify([{ field: 'Content', operator: 'LIKE', value: text }]));
-  const out = [];
-  for (const a of (await rt(`/attachments?query=${q}&fields=TransactionId`)).items) {
-    const t = await rt(`/transaction/${a.TransactionId}`);
-    if (t.Object?.id === String(id)) out.push(t.Type);
-  }
-  return out;
 }
 
 describe('Keten to RT', () => {

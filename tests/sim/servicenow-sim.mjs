@@ -116,6 +116,7 @@ function log(event, fields = {}) {
 
 const tables = new Map(); // table -> Map sys_id -> record (all values strings)
 const journal = []; // sys_journal_field rows
+const orders = new Map(); // sc_request sys_id -> {item, vars} of its order
 let received = []; // every API request
 const numbers = new Map(); // table -> last number
 let pushOn = args.push;
@@ -449,6 +450,27 @@ function knownTable(name, forRead) {
 	throw new SnError(400, `Invalid table ${name}`, null);
 }
 
+// GET sc_item_option_mtom, as an order lookup asks it: the requested
+// items' variable options whose variable name, value and item the query
+// names (sc_item_option.item_option_new.name=, sc_item_option.value=,
+// request_item.cat_item=), with each item's request. Every order here has
+// one item, whose request is the order's sc_request.
+function orderOptions(params) {
+	const want = {};
+	for (const clause of (params.get('sysparm_query') ?? '').split('^')) {
+		const eq = clause.indexOf('=');
+		if (eq > 0) want[clause.slice(0, eq)] = clause.slice(eq + 1);
+	}
+	const name = want['sc_item_option.item_option_new.name'];
+	const found = [...orders].filter(([, o]) => name !== undefined && o.vars[name] !== undefined &&
+		String(o.vars[name]) === want['sc_item_option.value'] &&
+		(want['request_item.cat_item'] === undefined || o.item === want['request_item.cat_item']));
+	const plain = params.get('sysparm_exclude_reference_link') === 'true';
+	return found.slice(0, Number(params.get('sysparm_limit') ?? 10000)).map(([sysId]) => ({
+		'request_item.request': plain ? sysId : { link: `/api/now/table/sc_request/${sysId}`, value: sysId },
+	}));
+}
+
 async function api(req, res, url, raw) {
 	const user = authUser(req);
 	checkHeaders(req);
@@ -462,11 +484,13 @@ async function api(req, res, url, raw) {
 		const vars = body.variables && typeof body.variables === 'object' ? body.variables : {};
 		const rec = insert('sc_request', { short_description: vars.short_description ?? '', description: vars.details ?? '',
 			special_instructions: JSON.stringify(vars) }, user);
+		orders.set(rec.sys_id, { item: m[1], vars });
 		return send(res, 200, { result: { sys_id: rec.sys_id, number: rec.number, request_number: rec.number,
 			request_id: rec.sys_id, table: 'sc_request' } });
 	}
 	m = /^\/api\/now\/(v[12]\/)?table\/([a-z0-9_]+)(?:\/([^/]+))?$/.exec(url.pathname);
 	if (!m) throw new SnError(400, 'Requested URI does not represent any resource', url.pathname);
+	if (m[2] === 'sc_item_option_mtom' && !m[3] && req.method === 'GET') return send(res, 200, { result: orderOptions(params) });
 	const [, version, name, id] = m;
 	knownTable(name, req.method === 'GET');
 	if (!id) {
@@ -567,7 +591,11 @@ async function control(req, res, url, raw) {
 		if (body.mode === 'status' && !(Number.isInteger(body.status) && body.status >= 200 && body.status <= 599)) {
 			return send(res, 400, { error: 'status 200..599' });
 		}
-		mode = { mode: body.mode, status: body.status ?? null, apply: body.apply === true, count: body.count ?? null };
+		if (body.method !== undefined && !['GET', 'POST', 'PATCH', 'PUT', 'DELETE'].includes(body.method)) {
+			return send(res, 400, { error: 'method: GET, POST, PATCH, PUT or DELETE' });
+		}
+		mode = { mode: body.mode, status: body.status ?? null, apply: body.apply === true, count: body.count ?? null,
+			method: body.method ?? null };
 		return send(res, 200, mode);
 	}
 	return send(res, 404, { error: `no control route ${route}` });
@@ -575,9 +603,11 @@ async function control(req, res, url, raw) {
 
 // ---------------------------------------------------------------- server
 
-// The mode that answers the next API request: normal, a fixed status, or
-// hang (with apply: the request takes effect, the answer never comes).
-function currentMode() {
+// The mode that answers the next API request (of method): normal, a fixed
+// status, or hang (with apply: the request takes effect, the answer never
+// comes); a mode given a method holds for requests of that method only.
+function currentMode(method) {
+	if (mode.mode !== 'normal' && mode.method && mode.method !== method) return { mode: 'normal' };
 	if (mode.mode !== 'normal' && mode.count !== null && mode.count-- <= 0) mode = { mode: 'normal' };
 	return mode;
 }
@@ -617,7 +647,7 @@ async function handle(req, res) {
 		headers: req.headers, body: raw, json: parseJson(raw), answered: null };
 	received.push(record);
 	if (rateLimit) return answerRateLimited(res, record);
-	const m = currentMode();
+	const m = currentMode(req.method);
 	if (m.mode === 'status') {
 		record.answered = m.status;
 		return send(res, m.status, errorBody('Simulated failure', `status ${m.status}`));

@@ -16,6 +16,8 @@ const BODY_LIMIT = 1024 * 1024;
 const BRIEF_MAX = 80; // characters: JavaScript's length counts UTF-16 units as Java does
 const EXTERNAL_MAX = 60;
 const PAGE_MAX = 10000;
+const ACTIONS_PAGE = 10; // an incident's actions per page unless page_size says
+const ACTIONS_MAX = 100;
 const REF_FIELDS = ['callType', 'category', 'subcategory', 'entryType', 'operatorGroup',
 	'operator', 'impact', 'urgency', 'priority'];
 // The instance's processing statuses (a search list): {name} refs resolve here.
@@ -274,7 +276,14 @@ function api(method, url, body) {
 	if (!inc) return errors(404, `no incident with ${m[1]} ${JSON.stringify(key)}`);
 	if (m[3]) {
 		if (method !== 'GET') return errors(405, 'method not allowed');
-		return inc.actions.length ? { status: 200, body: inc.actions } : { status: 204 };
+		// newest first, `page_size` (default 10, at most 100) from `start`
+		const start = Number(url.searchParams.get('start') ?? 0);
+		const size = Number(url.searchParams.get('page_size') ?? ACTIONS_PAGE);
+		if (!Number.isInteger(start) || start < 0 || !Number.isInteger(size) || size < 1 || size > ACTIONS_MAX) {
+			return errors(400, `start must be 0 or more and page_size 1 to ${ACTIONS_MAX}`);
+		}
+		const page = inc.actions.slice(start, start + size);
+		return page.length ? { status: 200, body: page } : { status: 204 };
 	}
 	if (method === 'GET') return { status: 200, body: view(inc) };
 	if (method !== 'PATCH' && method !== 'PUT') return errors(405, 'method not allowed');
@@ -357,10 +366,19 @@ async function control(method, p, body) {
 		return { status: 200, body: { cleared: n } };
 	}
 	case '/_sim/mode':
+		if (c.count !== undefined && !(Number.isInteger(c.count) && c.count > 0)) {
+			return { status: 400, body: { error: 'count must be a whole number above 0' } };
+		}
+		if (c.method !== undefined && !['GET', 'POST', 'PATCH', 'PUT'].includes(c.method)) {
+			return { status: 400, body: { error: 'method is GET, POST, PATCH or PUT' } };
+		}
 		if (c.mode === 'normal') mode = { mode: 'normal', status: null, retry_after: null };
 		else if (c.mode === 'status' && Number.isInteger(c.status) && c.status >= 200 && c.status <= 599) {
-			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true };
-		} else return { status: 400, body: { error: 'mode is normal, or status with a status 200..599' } };
+			mode = { mode: 'status', status: c.status, retry_after: c.retry_after ?? null, apply: c.apply === true,
+				count: c.count ?? null, method: c.method ?? null };
+		} else if (c.mode === 'hang') {
+			mode = { mode: 'hang', apply: c.apply === true, count: c.count ?? null, method: c.method ?? null };
+		} else return { status: 400, body: { error: 'mode is normal, hang, or status with a status 200..599' } };
 		return { status: 200, body: mode };
 	case '/_sim/change':
 		return operatorChange(c);
@@ -374,6 +392,18 @@ async function control(method, p, body) {
 }
 
 // ---------------------------------------------------------------- the server
+
+// The mode of the next API request (of method): a mode given a method
+// holds for requests of that method only, one given a count for that many
+// requests, then the simulator answers normally again.
+function currentMode(method) {
+	const m = mode;
+	if (m.mode !== 'normal' && m.method && m.method !== method) return { mode: 'normal' };
+	if (m.mode !== 'normal' && m.count !== null && --m.count <= 0) {
+		mode = { mode: 'normal', status: null, retry_after: null };
+	}
+	return m;
+}
 
 function answer(res, r) {
 	const text = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body);
@@ -407,11 +437,17 @@ const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req,
 	if (!url.pathname.startsWith('/tas/api/')) r = errors(404, 'no such resource');
 	else if (!authorized(req)) r = errors(401, 'login name or application password is wrong');
 	else {
-		// mode status: answered so; with apply, after the request took effect
-		if (mode.mode !== 'status' || mode.apply) r = api(req.method, url, body);
-		if (mode.mode === 'status') {
+		const m = currentMode(req.method);
+		// mode status: answered so; hang: never answered; with apply,
+		// after the request took effect
+		if (m.mode === 'normal' || m.apply) r = api(req.method, url, body);
+		if (m.mode === 'hang') {
 			rec.applied = r?.status ?? null;
-			r = { ...errors(mode.status, 'the simulator was told to answer so'), retry_after: mode.retry_after };
+			return;
+		}
+		if (m.mode === 'status') {
+			rec.applied = r?.status ?? null;
+			r = { ...errors(m.status, 'the simulator was told to answer so'), retry_after: m.retry_after };
 		}
 	}
 	rec.answered = r.status;

@@ -10,99 +10,28 @@
 // whose answer was lost is found by the lookup and a comment whose answer
 // was lost by its marker: neither is written twice; a second, polled
 // supplier on the same TOPdesk gets its statuses back by FIQL pages, also
-// past one busy instant.
+// past one busy instant, and its operators' actions by the actions of the
+// incidents those pages list.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  startStack, chainDoc, certs, keten, eventually, psql, request, sleep,
-} from './lib/harness.mjs';
+import { certs, keten, eventually, psql, sleep } from './lib/harness.mjs';
 import { view } from './lib/tickets.mjs';
-
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const KEY = 'acme-topdesk';
-const POLLED = 'acme-topdesk-polled';
-const PASSWORD = 'app-password-1';
-const PUSH_TOKEN = 'push-token-1';
-const CALLER = 'c0ffee00-0000-4000-8000-00000000ca11';
-const US = '0be7a70e-0000-4000-8000-000000000001';
-
-const mapping = {
-  caller: { id: CALLER },
-  integration_user: { id: US },
-  entries: {
-    incident: { callType: { name: 'Storing' }, operatorGroup: { name: 'Netwerk' } },
-    request: { callType: { name: 'Aanvraag' } },
-  },
-  impact: { 1: { name: 'Organisatie' }, 2: { name: 'Afdeling' }, 3: { name: 'Persoon' } },
-  urgency: { 1: { name: 'Hoog' }, 2: { name: 'Gemiddeld' }, 3: { name: 'Laag' } },
-  status_out: { new: { name: 'Aangemeld' }, in_progress: { name: 'In behandeling' },
-    resolved: { name: 'Opgelost' }, closed: { name: 'Gesloten' }, cancelled: { name: 'Geannuleerd' } },
-  status_in: { Aangemeld: 'new', 'In behandeling': 'in_progress', 'Wacht op klant': 'pending_customer',
-    Opgelost: 'resolved' },
-};
+import {
+  KEY, POLLED, PASSWORD, CALLER, US, mapping, topdeskChain, startTopdesk, stopTopdesk,
+} from './lib/topdesk.mjs';
 
 let s;
 let sim;
-let simProc;
-const td = { url: 'https://127.0.0.1:1' };
-
-// The tests' chain plus a TOPdesk supplier and a service that goes to it.
-function chain(sims) {
-  const doc = chainDoc(sims);
-  doc.suppliers.push({ key: KEY, name: 'Acme TOPdesk', adapter: 'topdesk', endpoint: td.url,
-    secret_ref: 'env:KETEN_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
-    inbound: { secret_ref: 'env:KETEN_TOPDESK_PUSH' }, mapping });
-  doc.services.push({ key: 'acme-desk', customer: 'acme', name: 'Desk Acme', default_component: 'desk',
-    components: [{ key: 'desk', name: 'Service desk', kind: 'application', supplier: KEY }] });
-  // The same TOPdesk once more, polled (its changes are never pushed here):
-  // two suppliers keep the push path and the poll path apart.
-  doc.suppliers.push({ key: POLLED, name: 'Acme TOPdesk (polled)', adapter: 'topdesk',
-    endpoint: td.url, secret_ref: 'env:KETEN_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
-    mapping, poll: { interval_ms: 300, overlap_ms: 2000, page_size: 2 } });
-  doc.services.push({ key: 'acme-desk-polled', customer: 'acme', name: 'Polled desk Acme',
-    default_component: 'desk-polled',
-    components: [{ key: 'desk-polled', name: 'Polled desk', kind: 'application', supplier: POLLED }] });
-  return doc;
-}
-
-async function startTopdesk(brokerUrl, dir) {
-  const portFile = path.join(dir, 'topdesk.port');
-  simProc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/topdesk-sim.mjs'),
-    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile, '--login', 'keten',
-    '--operator-id', US, '--key', KEY, '--broker-url', brokerUrl, '--broker-ca', certs().ca],
-  { env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_PUSH_TOKEN: PUSH_TOKEN }, stdio: 'ignore' });
-  const port = await eventually(() => existsSync(portFile) && readFileSync(portFile, 'utf8').trim(),
-    15000, 'the TOPdesk simulator listening');
-  const url = `https://127.0.0.1:${port}`;
-  return {
-    url,
-    control: async (method, p, body) => (await request(url, method, p, { body })).json,
-  };
-}
 
 before(async () => {
-  s = await startStack({ chain,
-    config: { KETEN_TOPDESK_PASSWORD: PASSWORD, KETEN_TOPDESK_PUSH: PUSH_TOKEN, KETEN_POLL_TICK_MS: '200',
-      KETEN_SUPPLIER_TIMEOUT_MS: '1500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '300',
-      KETEN_BREAKER_OPEN_MS: '1000', KETEN_BREAKER_OPEN_MAX_MS: '2000' } });
-  sim = await startTopdesk(s.url, s.dir);
-  td.url = sim.url;
-  const file = path.join(s.dir, 'chain.json');
-  writeFileSync(file, JSON.stringify(chain(s.sims), null, 2));
-  const r = keten(['chain', 'import', file], s.env);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
+  ({ s, sim } = await startTopdesk({ KETEN_POLL_TICK_MS: '200',
+    KETEN_SUPPLIER_TIMEOUT_MS: '1500', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '300',
+    KETEN_BREAKER_OPEN_MS: '1000', KETEN_BREAKER_OPEN_MAX_MS: '2000' }));
 });
 
-after(async () => {
-  if (simProc && simProc.exitCode === null) {
-    simProc.kill('SIGTERM');
-    await new Promise((r) => simProc.once('exit', r));
-  }
-  await s.stop();
-});
+after(async () => { await stopTopdesk(s, sim); });
 
 const file = (type, summary, extra = {}, service = 'acme-desk') => s.api('POST', '/v1/tickets', {
   key: s.keys.acme, body: { service: s.services[service], type, summary,
@@ -168,7 +97,7 @@ test('keten supplier check: the credentials, the API version and the two FIQL qu
 });
 
 test('a wrong topdesk mapping is an import error at its path, and nothing changes', async () => {
-  const doc = chain(s.sims);
+  const doc = topdeskChain(sim.url)(s.sims);
   const td = doc.suppliers.find((x) => x.key === KEY);
   td.mapping = { ...mapping, caller: {}, entries: { incident: { category: { name: 'Netwerk' } } },
     colour: 'blue' };
@@ -330,4 +259,45 @@ test('polled: status changes come back by FIQL pages, also past one busy instant
   // Nothing the push supplier made was taken by the polled one.
   assert.equal(await psql(s.db, `SELECT count(*) FROM legs l JOIN suppliers p ON p.id = l.supplier_id
     WHERE p.key = '${POLLED}'`), '3');
+});
+
+test('polled: a public action and a work note come back by the actions of the listed incidents, once each', async () => {
+  const t = await delivered('incident', 'Polled comments', 'acme-desk-polled');
+  await settled(t.leg);
+  // Keten's own comment goes to TOPdesk as an action of its operator: the
+  // poll reads it back and passes it over.
+  const ours = 'Customer: the printer in room 3 too';
+  let r = await s.api('POST', `/v1/tickets/${t.ticket.id}/comments`, { key: s.keys.acme,
+    body: { text: ours, visibility: 'customer' } });
+  assert.equal(r.status, 201, r.text);
+  await settled(t.leg);
+  const change = (body) => sim.control('POST', '/_sim/change', { incident: t.incident.id, push: false, ...body });
+  const pub = 'Polled: engineer <on site> & testing';
+  const note = 'Polled WORK NOTE: switch port 12 flaps';
+  await change({ action: pub });
+  await change({ action: note, invisible: true });
+  const texts = async (who) => (await view(s, t.ticket, who)).timeline.map((e) => e.text ?? e.data?.text);
+  await eventually(async () => {
+    const all = await texts('integrator');
+    return all.includes(pub) && all.includes(note);
+  }, 20000, 'both actions polled');
+  const i = (await view(s, t.ticket, 'integrator')).timeline;
+  assert.equal(i.find((e) => e.data?.text === note)?.visibility, 'supplier', 'the invisible action is a work note');
+  assert.equal(i.find((e) => e.data?.text === pub)?.visibility, 'customer', 'the public action is public');
+  const customer = JSON.stringify(await view(s, t.ticket, 'acme'));
+  assert.ok(customer.includes('Polled: engineer <on site> & testing'), 'the customer sees the public action');
+  assert.ok(!customer.includes(note), 'the customer never sees the work note');
+  // Later passes read the same actions again (the overlap): still once.
+  const reads = async () => (await sim.control('GET', '/_sim/received')).filter((x) =>
+    x.path.startsWith(`/tas/api/incidents/id/${t.incident.id}/actions?`)).length;
+  const seen = await reads();
+  await eventually(async () => (await reads()) >= seen + 2, 20000, 'two more reads of its actions');
+  const all = await texts('integrator');
+  for (const text of [pub, note, ours]) {
+    assert.equal(all.filter((x) => x === text).length, 1, `${text} once: ${JSON.stringify(all)}`);
+  }
+  const polled = (await sim.control('GET', '/_sim/received')).filter((x) =>
+    x.path.startsWith(`/tas/api/incidents/id/${t.incident.id}/actions?`));
+  assert.ok(polled.every((x) => x.answered === 200 && /start=\d+&page_size=100/.test(x.path)),
+    JSON.stringify(polled.at(-1)));
 });

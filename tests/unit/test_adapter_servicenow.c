@@ -195,7 +195,11 @@ static void test_lookup_golden(void **state)
 {
 	static const struct msg_case cases[] = {
 		{ "lookup_incident", KT_OP_CREATE, "incident", NULL, 0, 0, 2, NULL, NULL },
+		/* an order is found by our reference in its variables, then (step
+		 * 1, once it has it) by its correlation id */
 		{ "lookup_request", KT_OP_CREATE, "request", NULL, 0, 0, 2, NULL, NULL },
+		{ "lookup_request_correlate", KT_OP_CREATE, "request", NULL, 0, 1, 2,
+		  "{\"sys_id\": \"" SYS_ID "\"}", NULL },
 	};
 
 	(void)state;
@@ -547,6 +551,32 @@ static void test_read_reply(void **state)
 	}
 }
 
+/* The lookup of a create of type (step 0, attempt 2) reading the answer
+ * status, body: read_lookup's rc, *found and *r (the caller releases it);
+ * a failure's code is adapter_reply. */
+static int lookup_answer(const char *type, long status, const char *body, int *found,
+			 struct kt_adapter_reply *r)
+{
+	const struct msg_case c = { NULL, KT_OP_CREATE, type, NULL, 0, 0, 2, NULL, NULL };
+	struct kt_answer a = { .http_status = status, .body = body, .len = strlen(body) };
+	json_t *supplier = supplier_with(NULL), *view, *st, *payload;
+	struct kt_err err = { 0 };
+	struct kt_adapter_msg msg;
+	int rc;
+
+	*found = -1;
+	make_msg(&c, supplier, &view, &st, &payload, &msg);
+	rc = sn()->read_lookup(&msg, &a, found, r, &err);
+	if (rc == KT_ERR)
+		assert_string_equal(err.code, "adapter_reply");
+	kt_err_release(&err);
+	json_decref(view);
+	json_decref(st);
+	json_decref(payload);
+	json_decref(supplier);
+	return rc;
+}
+
 static void test_read_lookup(void **state)
 {
 	static const struct {
@@ -565,33 +595,54 @@ static void test_read_lookup(void **state)
 		{ 201, "{\"result\": []}", KT_ERR, 0, 0 },
 		{ 401, "{\"error\": {\"message\": \"User Not Authenticated\"}}", KT_ERR, 0, 0 },
 	};
-	static const struct msg_case c = { NULL, KT_OP_CREATE, "incident", NULL, 0, 0, 2, NULL,
-					   NULL };
-	json_t *supplier = supplier_with(NULL);
 
 	(void)state;
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
-		struct kt_answer a = { .http_status = cases[i].status, .body = cases[i].body,
-				       .len = strlen(cases[i].body) };
 		struct kt_adapter_reply r = { 0 };
-		struct kt_err err = { 0 };
-		struct kt_adapter_msg msg;
-		json_t *view, *st, *payload;
-		int found = -1, rc;
+		int found, rc = lookup_answer("incident", cases[i].status, cases[i].body, &found, &r);
 
-		make_msg(&c, supplier, &view, &st, &payload, &msg);
-		rc = sn()->read_lookup(&msg, &a, &found, &r, &err);
 		if (rc != cases[i].rc || found != cases[i].found ||
 		    (rc == KT_OK && r.has_status != cases[i].has_status))
 			fail_msg("case %zu: rc %d found %d", i, rc, found);
 		if (found)
 			assert_string_equal(r.external_id, SYS_ID);
-		if (rc == KT_ERR)
-			assert_string_equal(err.code, "adapter_reply");
 		kt_adapter_reply_release(&r);
-		json_decref(view);
 	}
-	json_decref(supplier);
+}
+
+/* An order found by its reference variable goes on to step 1, which
+ * gives it our reference; none found: not found; an option without its
+ * request: the lookup stays in doubt. */
+static void test_read_order_lookup(void **state)
+{
+	static const struct {
+		const char *body;
+		int rc, found;
+	} cases[] = {
+		{ "{\"result\": [{\"request_item.request\": \"" SYS_ID "\"}]}", KT_OK, 1 },
+		{ "{\"result\": [{\"request_item.request\": {\"link\": \"x\", \"value\": \""
+		  SYS_ID "\"}}]}", KT_OK, 1 },
+		{ "{\"result\": []}", KT_OK, 0 },
+		{ "{\"result\": [{\"sys_id\": \"" SYS_ID "\"}]}", KT_ERR, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(cases); i++) {
+		struct kt_adapter_reply r = { 0 };
+		int found, rc = lookup_answer("request", 200, cases[i].body, &found, &r);
+
+		if (rc != cases[i].rc || found != cases[i].found)
+			fail_msg("case %zu: rc %d found %d", i, rc, found);
+		if (found) {
+			assert_string_equal(r.external_id, SYS_ID);
+			assert_int_equal(r.has_status, 0);
+			assert_int_equal(r.next_step, 1);
+			assert_string_equal(json_string_value(json_object_get(r.state, "sys_id")), SYS_ID);
+		} else {
+			assert_int_equal(r.next_step, 0);
+		}
+		kt_adapter_reply_release(&r);
+	}
 }
 
 static void test_read_error(void **state)
@@ -994,6 +1045,7 @@ int main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_requests_golden),
 		cmocka_unit_test(test_lookup_golden),
+		cmocka_unit_test(test_read_order_lookup),
 		cmocka_unit_test(test_poll_golden),
 		cmocka_unit_test(test_no_entry_for_type),
 		cmocka_unit_test(test_build_refused),

@@ -302,12 +302,16 @@ static void check_updates(const char *name, const struct kt_inbound_list *list,
 		check_string(name, "occurred_at", u->occurred_at, json_object_get(w, "occurred_at"));
 		if (u->comment_public != json_is_true(json_object_get(w, "comment_public")))
 			fail_msg("%s: update %zu comment_public %d", name, i, u->comment_public);
+		if (u->comment_unordered != json_is_true(json_object_get(w, "comment_unordered")))
+			fail_msg("%s: update %zu comment_unordered %d", name, i,
+				 u->comment_unordered);
 		if (u->reject)
 			fail_msg("%s: update %zu rejects", name, i);
 	}
 }
 
-/* One push case (*arg 1) or poll page case (*arg 0). */
+/* One push case (*arg 1) or poll page case (*arg 0: its "page" token,
+ * NULL for the first, and the pass's "since" the engine hands over). */
 static void inbound_case(const char *name, const json_t *c, void *arg)
 {
 	const int push = *(const int *)arg;
@@ -318,8 +322,13 @@ static void inbound_case(const char *name, const json_t *c, void *arg)
 	struct kt_err err = { 0 };
 	char *text;
 	struct kt_answer a = answer_of(c, &text);
-	int rc = push ? topdesk()->read_inbound(supplier, &a, &list, &err)
-		      : topdesk()->read_poll(supplier, "incidents", NULL, &a, &list, &err);
+	const char *page = json_string_value(json_object_get(c, "page"));
+	int rc;
+
+	if (json_object_get(c, "since"))
+		json_object_set(supplier, "poll_since", json_object_get(c, "since"));
+	rc = push ? topdesk()->read_inbound(supplier, &a, &list, &err)
+		  : topdesk()->read_poll(supplier, "incidents", page, &a, &list, &err);
 
 	if (error) {
 		if (rc != KT_ERR || strcmp(err.code, error) != 0)
@@ -462,6 +471,21 @@ static void test_poll_requests(void **state)
 		{ "incidents", NULL, "2026-11-25T19:40:00.000Z", NULL },
 		{ "incidents", NULL, "2026-11-25T19:40:00.000Z|gt", NULL },
 		{ "incidents", NULL, "2026-11-25T19:40:00.000Z;id==1|ge", NULL },
+		/* the second phase: the actions of the token's first incident */
+		{ "incidents", "2026-11-25T19:00:00Z",
+		  "a:0:inc-1,0b9f6d2a-7c41-4e88-9a55-1d2e3f405161;"
+		  "inc-2,0b9f6d2a-7c41-4e88-9a55-1d2e3f405162#2026-11-25T19:40:00.000Z|ge",
+		  "incidents/id/inc-1/actions?start=0&page_size=100" },
+		{ "incidents", "2026-11-25T19:00:00Z",
+		  "a:100:inc-2,0b9f6d2a-7c41-4e88-9a55-1d2e3f405162#",
+		  "incidents/id/inc-2/actions?start=100&page_size=100" },
+		{ "incidents", NULL, "a:", NULL },
+		{ "incidents", NULL, "a:0:inc-1,0b9f6d2a-7c41-4e88-9a55-1d2e3f405161", NULL },
+		{ "incidents", NULL, "a:-1:inc-1,0b9f6d2a-7c41-4e88-9a55-1d2e3f405161#", NULL },
+		{ "incidents", NULL, "a:0:inc/1,0b9f6d2a-7c41-4e88-9a55-1d2e3f405161#", NULL },
+		{ "incidents", NULL, "a:0:inc-1,0b9f6d2a-7c41-4e88-9a55-1d2e3f40516#", NULL },
+		{ "incidents", NULL, "a:0:inc-1,0b9f6d2a-7c41-4e88-9a55-1d2e3f4051612#", NULL },
+		{ "incidents", NULL, "a:0:,0b9f6d2a-7c41-4e88-9a55-1d2e3f405161#", NULL },
 	};
 	json_t *c = json_object();
 	json_t *supplier = supplier_of(c);

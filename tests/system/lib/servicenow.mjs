@@ -25,6 +25,7 @@ export const mapping = {
       status_in: { 101: 'new', 102: 'in_progress', 106: 'resolved', 107: 'closed' },
       status_out: { in_progress: '102', resolved: '106', cancelled: '107' } },
     request: { catalog_item: ITEM, summary_variable: 'short_description', description_variable: 'details',
+      reference_variable: 'keten_reference',
       status_in: { 1: 'new', 2: 'in_progress', 3: 'closed', 4: 'cancelled' },
       status_out: { in_progress: '2', resolved: '3', cancelled: '4' } },
   },
