@@ -561,4 +561,4 @@ simListen(cl, log, (req, res) => {
 		log('error', { message: e.message });
 		send(res, 500, errorBody('Internal error', e.message));
 	});
-}, { push: pushOn });
+}, { fields: { push: pushOn } });

@@ -4,8 +4,8 @@
 // reads each request's body (bounded) and sends what the simulator's
 // handler answers, the port file written atomically once it listens, a
 // stop on SIGTERM/SIGINT, JSON lines on stdout, and a JSON POST to the
-// broker trusting one CA. Used by tmf621-sim.mjs, jira-sim.mjs and
-// servicenow-sim.mjs.
+// broker trusting one CA. Used by tmf621-sim.mjs, jira-sim.mjs,
+// servicenow-sim.mjs and supplier-sim.mjs.
 import fs from 'node:fs';
 import https from 'node:https';
 import { parseArgs } from 'node:util';
@@ -72,8 +72,10 @@ export function simSend(res, { status, body, headers = {}, contentType = 'applic
 // An HTTPS server over cl's TLS that hands each request to onRequest(req,
 // res), listening on cl's address: writes the port to cl.args['port-file']
 // once listening (logging listening with the port and the fields given),
-// logs TLS errors, and on SIGTERM/SIGINT closes every connection and exits 0.
-export function simListen(cl, log, onRequest, fields = {}) {
+// logs TLS errors, exits 1 when it cannot listen, and on SIGTERM/SIGINT
+// calls onStop (the simulator's own clean-up), closes every connection and
+// exits 0.
+export function simListen(cl, log, onRequest, { fields = {}, onStop = () => {} } = {}) {
 	const open = new Set();
 	const server = https.createServer({ ...cl.tls, minVersion: 'TLSv1.2' }, onRequest);
 	server.on('connection', (sock) => {
@@ -81,6 +83,10 @@ export function simListen(cl, log, onRequest, fields = {}) {
 		sock.on('close', () => open.delete(sock));
 	});
 	server.on('tlsClientError', (e) => log('tls.error', { error: e.message }));
+	server.on('error', (e) => {
+		log('fatal', { error: e.message });
+		process.exit(1);
+	});
 	server.listen(cl.port, cl.host, () => {
 		const { port } = server.address();
 		const file = cl.args['port-file'];
@@ -90,8 +96,12 @@ export function simListen(cl, log, onRequest, fields = {}) {
 		}
 		log('listening', { port, ...fields });
 	});
+	let stopping = false;
 	for (const signal of ['SIGTERM', 'SIGINT']) {
 		process.on(signal, () => {
+			if (stopping) return;
+			stopping = true;
+			onStop();
 			server.close(() => {
 				log('stopped', { signal });
 				process.exit(0);
@@ -110,7 +120,7 @@ export function simServe(cl, log, handle, { limit = 1024 * 1024, fields = {} } =
 	return simListen(cl, log, async (req, res) => {
 		const text = await simReadBody(req, limit);
 		simSend(res, await handle(req, new URL(req.url, 'https://sim'), text));
-	}, fields);
+	}, { fields });
 }
 
 // POSTs body (JSON, or the text raw when given) to url trusting ca:
