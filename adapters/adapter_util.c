@@ -1,6 +1,7 @@
 /* adapters/adapter_util.c - small helpers the supplier adapters share: the
- * JSON pointer walk of a mapping check, Keten's origin marker at the end of
- * a comment, and the one-line text of a supplier's error body. */
+ * JSON pointer walk of a mapping check, the live check's "unknown value"
+ * error, Keten's origin marker at the end of a comment, and the one-line
+ * text of a supplier's error body. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,12 @@ size_t kt_map_walk_down(struct kt_map_walk *w, const char *key)
 void kt_map_walk_up(struct kt_map_walk *w, size_t back)
 {
 	w->at[back] = '\0';
+}
+
+int kt_check_unknown(struct kt_err *err, const char *path, const char *what, const char *message)
+{
+	kt_err_detail(err, path, "%s", what);
+	return kt_err_set(err, KT_EC_INVALID, "mapping_unknown_value", "%s", message);
 }
 
 int kt_comment_split_origin(char *text, char **origin)

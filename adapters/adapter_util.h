@@ -1,7 +1,8 @@
 /* adapters/adapter_util.h - small helpers the supplier adapters share: the
  * walk of a mapping check (where it is as a JSON pointer, one err detail
- * per problem), Keten's origin marker "[keten:...]" at the end of a comment,
- * and the one-line text of a supplier's error body. Private to adapters/. */
+ * per problem), the live check's "unknown value" error, Keten's origin
+ * marker "[keten:...]" at the end of a comment, and the one-line text of a
+ * supplier's error body. Private to adapters/. */
 #ifndef KETEN_ADAPTER_UTIL_H
 #define KETEN_ADAPTER_UTIL_H
 
@@ -31,6 +32,12 @@ size_t kt_map_walk_down(struct kt_map_walk *w, const char *key);
 
 /* Comes back to back, what kt_map_walk_down() returned. */
 void kt_map_walk_up(struct kt_map_walk *w, size_t back);
+
+/* The live check's finding that the supplier does not know a value the
+ * mapping names: what at path (a JSON pointer into the mapping) as err's
+ * detail, and err set to KT_EC_INVALID "mapping_unknown_value" with
+ * message. Returns KT_ERR. */
+int kt_check_unknown(struct kt_err *err, const char *path, const char *what, const char *message);
 
 /* Cuts Keten's origin marker "[keten:...]" off the end of text (in place,
  * with the blanks and newlines before it): *origin takes "keten:..." (the

@@ -1,8 +1,8 @@
 /* test_adapter_util.c - unit tests of adapters/adapter_util.c: the JSON
  * pointer walk of a mapping check (escaping, coming back, a pointer that
- * does not fit), Keten's origin marker cut off a comment, an answer's body
- * as JSON, and the one-line error text (either part, both, cut at a
- * character boundary). */
+ * does not fit), the live check's unknown value, Keten's origin marker cut
+ * off a comment, an answer's body as JSON, and the one-line error text
+ * (either part, both, cut at a character boundary). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -48,6 +48,23 @@ static void test_walk(void **state)
 	assert_true(strlen(w.at) < sizeof(w.at));
 	kt_map_walk_up(&w, top);
 	assert_string_equal(w.at, "");
+	kt_err_release(&err);
+}
+
+static void test_check_unknown(void **state)
+{
+	struct kt_err err = { 0 };
+	const json_t *d;
+
+	(void)state;
+	assert_int_equal(kt_check_unknown(&err, "/entries/incident", "no such request type",
+					  "jira does not know a value of the mapping"), KT_ERR);
+	assert_int_equal(err.cls, KT_EC_INVALID);
+	assert_string_equal(err.code, "mapping_unknown_value");
+	assert_string_equal(err.message, "jira does not know a value of the mapping");
+	d = json_array_get(err.details, 0);
+	assert_string_equal(json_string_value(json_object_get(d, "path")), "/entries/incident");
+	assert_string_equal(json_string_value(json_object_get(d, "message")), "no such request type");
 	kt_err_release(&err);
 }
 
@@ -125,6 +142,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_check_unknown),
 		cmocka_unit_test(test_split_origin),
 		cmocka_unit_test(test_answer_json),
 		cmocka_unit_test(test_error_text),
