@@ -14,6 +14,7 @@
 #include "base/json_field.h"
 #include "base/url.h"
 #include "base/utf8.h"
+#include "adapter_util.h"
 #include "jira.h"
 #include "jira_int.h"
 
@@ -644,7 +645,7 @@ static int jira_read_lookup(const struct kt_adapter_msg *msg, const struct kt_an
  * or JSM's {errorMessage}: the first message, "field: text" else. */
 static int jira_read_error(const struct kt_answer *a, char *buf, size_t n)
 {
-	json_t *doc = a->len > 0 ? json_loadb(a->body, a->len, 0, NULL) : NULL;
+	json_t *doc = kt_answer_json(a);
 	const char *msg = json_string_value(json_array_get(json_object_get(doc, "errorMessages"), 0));
 	const char *field = NULL;
 	int found;
@@ -657,14 +658,7 @@ static int jira_read_error(const struct kt_answer *a, char *buf, size_t n)
 		field = it ? json_object_iter_key(it) : NULL;
 		msg = it ? json_string_value(json_object_iter_value(it)) : NULL;
 	}
-	found = msg && *msg && n > 8;
-	if (found) {
-		if (field)
-			snprintf(buf, n, "%.60s: %s", field, msg);
-		else
-			snprintf(buf, n, "%s", msg);
-		kt_utf8_trim(buf);
-	}
+	found = msg && *msg && kt_error_text(buf, n, field, msg);
 	json_decref(doc);
 	return found;
 }

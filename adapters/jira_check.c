@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/url.h"
+#include "adapter_util.h"
 #include "jira_int.h"
 
 #define PATH_LEN 80
@@ -33,9 +34,7 @@ static int nth_entry(const json_t *mapping, int i, const char **type, const json
 
 static int unknown(struct kt_err *err, const char *path, const char *what)
 {
-	kt_err_detail(err, path, "%s", what);
-	return kt_err_set(err, KT_EC_INVALID, "mapping_unknown_value",
-			  "jira does not know a value of the mapping");
+	return kt_check_unknown(err, path, what, "jira does not know a value of the mapping");
 }
 
 int kt_jira_build_check(const json_t *supplier, int i, struct kt_http_request *out,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/json_field.h"
+#include "adapter_util.h"
 #include "jira_int.h"
 
 #define JQL_MAX 1000
@@ -21,52 +22,6 @@ static const char *const rate_formats[] = { "epoch", "delta", "date", NULL };
 static const char *const levels[] = { "1", "2", "3", "4", "5", NULL };
 static const char *const api_names[] = { "platform", "servicedesk", NULL };
 
-/* A walk over the mapping: the JSON pointer of where it is, and the
- * problems found so far. */
-struct walk {
-	struct kt_err *err;
-	char at[320];
-	int problems;
-};
-
-static void note(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void note(struct walk *w, const char *fmt, ...)
-{
-	char text[240];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	kt_err_detail(w->err, w->at, "%s", text);
-	w->problems++;
-}
-
-/* Descends into member key (escaped as a pointer token); returns where
- * to come back to with up(). */
-static size_t down(struct walk *w, const char *key)
-{
-	size_t back = strlen(w->at), n = back;
-
-	w->at[n++] = '/';
-	for (; *key && n + 3 < sizeof(w->at); key++) {
-		if (*key == '~' || *key == '/') {
-			w->at[n++] = '~';
-			w->at[n++] = *key == '/' ? '1' : '0';
-		} else {
-			w->at[n++] = *key;
-		}
-	}
-	w->at[n] = '\0';
-	return back;
-}
-
-static void up(struct walk *w, size_t back)
-{
-	w->at[back] = '\0';
-}
-
 /* The index of s in the NULL-ended list, or -1. */
 static int index_in(const char *s, const char *const *list)
 {
@@ -77,7 +32,7 @@ static int index_in(const char *s, const char *const *list)
 }
 
 /* Notes each member of obj that allowed (NULL-ended) does not name. */
-static void only(struct walk *w, const json_t *obj, const char *const *allowed)
+static void only(struct kt_map_walk *w, const json_t *obj, const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
@@ -87,15 +42,15 @@ static void only(struct walk *w, const json_t *obj, const char *const *allowed)
 
 		if (index_in(key, allowed) >= 0)
 			continue;
-		back = down(w, key);
-		note(w, "is not a member Jira's mapping knows here");
-		up(w, back);
+		back = kt_map_walk_down(w, key);
+		kt_map_walk_note(w, "is not a member Jira's mapping knows here");
+		kt_map_walk_up(w, back);
 	}
 }
 
 /* A string member key of obj of 1..max bytes (absent is fine unless
  * required); returns it or NULL. */
-static const char *text(struct walk *w, const json_t *obj, const char *key, size_t max,
+static const char *text(struct kt_map_walk *w, const json_t *obj, const char *key, size_t max,
 			int required)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -105,14 +60,14 @@ static const char *text(struct walk *w, const json_t *obj, const char *key, size
 		return json_string_value(v);
 	if (!v && !required)
 		return NULL;
-	back = down(w, key);
-	note(w, v ? "must be a string of 1 to %zu bytes" : "is required", max);
-	up(w, back);
+	back = kt_map_walk_down(w, key);
+	kt_map_walk_note(w, v ? "must be a string of 1 to %zu bytes" : "is required", max);
+	kt_map_walk_up(w, back);
 	return NULL;
 }
 
 /* {"id": ...} or {"name": ...} (or {"key": ...} when with_key). */
-static void ref(struct walk *w, const json_t *v, int with_key)
+static void ref(struct kt_map_walk *w, const json_t *v, int with_key)
 {
 	static const char *const keys[] = { "id", "name", "key", NULL };
 	const char *key = json_is_object(v) && json_object_size(v) == 1
@@ -121,7 +76,7 @@ static void ref(struct walk *w, const json_t *v, int with_key)
 	int i = index_in(key, keys);
 
 	if (i < 0 || (i == 2 && !with_key))
-		note(w, with_key ? "must be {\"id\"}, {\"key\"} or {\"name\"}"
+		kt_map_walk_note(w, with_key ? "must be {\"id\"}, {\"key\"} or {\"name\"}"
 				 : "must be {\"id\": ...} or {\"name\": ...}");
 	else
 		text(w, v, key, KT_JIRA_ID_MAX, 1);
@@ -129,17 +84,17 @@ static void ref(struct walk *w, const json_t *v, int with_key)
 
 /* Calls fn on member key of obj at its path when present; "is required"
  * when absent and required. */
-static void member(struct walk *w, const json_t *obj, const char *key, int required,
-		   void (*fn)(struct walk *, const json_t *))
+static void member(struct kt_map_walk *w, const json_t *obj, const char *key, int required,
+		   void (*fn)(struct kt_map_walk *, const json_t *))
 {
 	const json_t *v = json_object_get(obj, key);
-	size_t back = down(w, key);
+	size_t back = kt_map_walk_down(w, key);
 
 	if (v)
 		fn(w, v);
 	else if (required)
-		note(w, "is required");
-	up(w, back);
+		kt_map_walk_note(w, "is required");
+	kt_map_walk_up(w, back);
 }
 
 static int digits(const char *s)
@@ -147,17 +102,17 @@ static int digits(const char *s)
 	return s && *s && strspn(s, "0123456789") == strlen(s);
 }
 
-static void check_ref(struct walk *w, const json_t *v)
+static void check_ref(struct kt_map_walk *w, const json_t *v)
 {
 	ref(w, v, 0);
 }
 
-static void check_project(struct walk *w, const json_t *v)
+static void check_project(struct kt_map_walk *w, const json_t *v)
 {
 	ref(w, v, 1);
 }
 
-static void check_entry(struct walk *w, const json_t *e)
+static void check_entry(struct kt_map_walk *w, const json_t *e)
 {
 	static const char *const platform[] = { "api", "project", "issuetype", NULL };
 	static const char *const desk[] = { "api", "serviceDeskId", "requestTypeId", NULL };
@@ -165,7 +120,7 @@ static void check_entry(struct walk *w, const json_t *e)
 	const char *const names[] = { "serviceDeskId", "requestTypeId" };
 
 	if (!json_is_object(e) || index_in(api, api_names) < 0) {
-		note(w, "must be an object with \"api\": \"platform\" or \"servicedesk\"");
+		kt_map_walk_note(w, "must be an object with \"api\": \"platform\" or \"servicedesk\"");
 		return;
 	}
 	if (strcmp(api, "platform") == 0) {
@@ -176,76 +131,76 @@ static void check_entry(struct walk *w, const json_t *e)
 	}
 	only(w, e, desk);
 	for (size_t i = 0; i < 2; i++) {
-		size_t back = down(w, names[i]);
+		size_t back = kt_map_walk_down(w, names[i]);
 
 		if (!digits(json_string_value(json_object_get(e, names[i]))))
-			note(w, "must be the id as a string of digits");
-		up(w, back);
+			kt_map_walk_note(w, "must be the id as a string of digits");
+		kt_map_walk_up(w, back);
 	}
 }
 
-static void check_entries(struct walk *w, const json_t *v)
+static void check_entries(struct kt_map_walk *w, const json_t *v)
 {
 	const char *type;
 	json_t *e;
 
 	if (!json_is_object(v) || json_object_size(v) == 0) {
-		note(w, "must be an object with an entry for at least one ticket type");
+		kt_map_walk_note(w, "must be an object with an entry for at least one ticket type");
 		return;
 	}
 	json_object_foreach((json_t *)v, type, e) {
 		enum kt_ticket_type t;
-		size_t back = down(w, type);
+		size_t back = kt_map_walk_down(w, type);
 
 		if (kt_ticket_type_parse(type, &t) != 0)
-			note(w, "is not a ticket type (incident, request, change, problem)");
+			kt_map_walk_note(w, "is not a ticket type (incident, request, change, problem)");
 		else
 			check_entry(w, e);
-		up(w, back);
+		kt_map_walk_up(w, back);
 	}
 }
 
-static void check_account(struct walk *w, const json_t *v)
+static void check_account(struct kt_map_walk *w, const json_t *v)
 {
 	if (!kt_json_is_text(v, 1, 128))
-		note(w, "must be the integration user's accountId (1 to 128 bytes)");
+		kt_map_walk_note(w, "must be the integration user's accountId (1 to 128 bytes)");
 }
 
-static void check_reference(struct walk *w, const json_t *v)
+static void check_reference(struct kt_map_walk *w, const json_t *v)
 {
 	const char *field = json_string_value(json_object_get(v, "field"));
 	const char *prefix = json_string_value(json_object_get(v, "label_prefix"));
 	size_t back;
 
 	if (!json_is_object(v) || json_object_size(v) != 1 || (!field && !prefix)) {
-		note(w, "must be {\"field\": \"customfield_NNNNN\"} or {\"label_prefix\": ...}");
+		kt_map_walk_note(w, "must be {\"field\": \"customfield_NNNNN\"} or {\"label_prefix\": ...}");
 		return;
 	}
-	back = down(w, field ? "field" : "label_prefix");
+	back = kt_map_walk_down(w, field ? "field" : "label_prefix");
 	if (field ? strncmp(field, "customfield_", 12) != 0 || !digits(field + 12) ||
 			    strlen(field) > 40
 		  : strlen(prefix) < 1 || strlen(prefix) > PREFIX_MAX || strpbrk(prefix, " \t\"\\"))
-		note(w, field ? "must be a custom field id such as \"customfield_10050\""
+		kt_map_walk_note(w, field ? "must be a custom field id such as \"customfield_10050\""
 			      : "must be 1 to 64 bytes without blanks, quotes or backslashes");
-	up(w, back);
+	kt_map_walk_up(w, back);
 }
 
-static void check_jql(struct walk *w, const json_t *v)
+static void check_jql(struct kt_map_walk *w, const json_t *v)
 {
 	if (!kt_json_is_text(v, 1, JQL_MAX))
-		note(w, "must be a JQL clause of 1 to %d bytes", JQL_MAX);
+		kt_map_walk_note(w, "must be a JQL clause of 1 to %d bytes", JQL_MAX);
 }
 
 /* An object whose members are checked by fn, each named in keys (NULL:
  * any name). */
-static void table(struct walk *w, const json_t *v, const char *const *keys,
-		  void (*fn)(struct walk *, const json_t *))
+static void table(struct kt_map_walk *w, const json_t *v, const char *const *keys,
+		  void (*fn)(struct kt_map_walk *, const json_t *))
 {
 	const char *key;
 	json_t *m;
 
 	if (!json_is_object(v)) {
-		note(w, "must be an object");
+		kt_map_walk_note(w, "must be an object");
 		return;
 	}
 	if (keys)
@@ -255,29 +210,29 @@ static void table(struct walk *w, const json_t *v, const char *const *keys,
 
 		if (keys && index_in(key, keys) < 0)
 			continue;
-		back = down(w, key);
+		back = kt_map_walk_down(w, key);
 		fn(w, m);
-		up(w, back);
+		kt_map_walk_up(w, back);
 	}
 }
 
-static void check_priority(struct walk *w, const json_t *v)
+static void check_priority(struct kt_map_walk *w, const json_t *v)
 {
 	table(w, v, levels, check_ref);
 }
 
-static void check_transition(struct walk *w, const json_t *v)
+static void check_transition(struct kt_map_walk *w, const json_t *v)
 {
 	const json_t *cat = json_object_get(v, "category");
 
 	if (!json_is_object(v) || json_object_size(v) != 1 ||
 	    (!cat && !kt_json_is_text(json_object_get(v, "name"), 1, KT_JIRA_ID_MAX)) ||
 	    (cat && index_in(json_string_value(cat), categories) < 0))
-		note(w, "must be {\"name\": transition or status name} or {\"category\": "
+		kt_map_walk_note(w, "must be {\"name\": transition or status name} or {\"category\": "
 			"\"new\", \"indeterminate\" or \"done\"}");
 }
 
-static void check_transitions(struct walk *w, const json_t *v)
+static void check_transitions(struct kt_map_walk *w, const json_t *v)
 {
 	const char *names[KT_ST__COUNT + 1];
 
@@ -287,46 +242,46 @@ static void check_transitions(struct walk *w, const json_t *v)
 	table(w, v, names, check_transition);
 }
 
-static void check_status_in(struct walk *w, const json_t *v)
+static void check_status_in(struct kt_map_walk *w, const json_t *v)
 {
 	const char *name;
 	json_t *m;
 
 	if (!json_is_object(v)) {
-		note(w, "must be an object");
+		kt_map_walk_note(w, "must be an object");
 		return;
 	}
 	json_object_foreach((json_t *)v, name, m) {
 		enum kt_status st;
-		size_t back = down(w, name);
+		size_t back = kt_map_walk_down(w, name);
 
 		if (strlen(name) > KT_JIRA_ID_MAX)
-			note(w, "names a status longer than %d bytes", KT_JIRA_ID_MAX);
+			kt_map_walk_note(w, "names a status longer than %d bytes", KT_JIRA_ID_MAX);
 		else if (!json_is_string(m) || kt_status_parse(json_string_value(m), &st) != 0)
-			note(w, "must be a canonical status such as \"in_progress\"");
-		up(w, back);
+			kt_map_walk_note(w, "must be a canonical status such as \"in_progress\"");
+		kt_map_walk_up(w, back);
 	}
 }
 
-static void check_visibility_value(struct walk *w, const json_t *v)
+static void check_visibility_value(struct kt_map_walk *w, const json_t *v)
 {
 	if (index_in(json_string_value(v), visibilities) < 0)
-		note(w, "must be \"public\" or \"internal\"");
+		kt_map_walk_note(w, "must be \"public\" or \"internal\"");
 }
 
-static void check_comments(struct walk *w, const json_t *v)
+static void check_comments(struct kt_map_walk *w, const json_t *v)
 {
 	table(w, v, authors, check_visibility_value);
 }
 
-static void check_internal(struct walk *w, const json_t *v)
+static void check_internal(struct kt_map_walk *w, const json_t *v)
 {
 	const char *type = json_string_value(json_object_get(v, "type"));
 	const char *const role[] = { "type", "value", NULL }, *const group[] = { "type",
 										  "identifier", NULL };
 
 	if (!json_is_object(v) || !type || (strcmp(type, "role") != 0 && strcmp(type, "group") != 0)) {
-		note(w, "must be {\"type\": \"role\", \"value\": ...} or {\"type\": \"group\", "
+		kt_map_walk_note(w, "must be {\"type\": \"role\", \"value\": ...} or {\"type\": \"group\", "
 			"\"identifier\": ...}");
 		return;
 	}
@@ -334,27 +289,27 @@ static void check_internal(struct walk *w, const json_t *v)
 	text(w, v, strcmp(type, "role") == 0 ? "value" : "identifier", KT_JIRA_ID_MAX, 1);
 }
 
-static void check_rate_limit(struct walk *w, const json_t *v)
+static void check_rate_limit(struct kt_map_walk *w, const json_t *v)
 {
 	const char *header;
 	size_t back;
 
 	if (!json_is_object(v)) {
-		note(w, "must be an object");
+		kt_map_walk_note(w, "must be an object");
 		return;
 	}
 	only(w, v, (const char *const[]){ "reset_header", "format", NULL });
 	header = text(w, v, "reset_header", 64, 1);
 	if (header && strspn(header, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") !=
 			      strlen(header)) {
-		back = down(w, "reset_header");
-		note(w, "must be a header name of letters, digits and dashes");
-		up(w, back);
+		back = kt_map_walk_down(w, "reset_header");
+		kt_map_walk_note(w, "must be a header name of letters, digits and dashes");
+		kt_map_walk_up(w, back);
 	}
-	back = down(w, "format");
+	back = kt_map_walk_down(w, "format");
 	if (index_in(json_string_value(json_object_get(v, "format")), rate_formats) < 0)
-		note(w, "must be \"epoch\", \"delta\" or \"date\"");
-	up(w, back);
+		kt_map_walk_note(w, "must be \"epoch\", \"delta\" or \"date\"");
+	kt_map_walk_up(w, back);
 }
 
 /* 1 when an entry of the mapping creates through the platform API. */
@@ -377,10 +332,10 @@ int kt_jira_check_mapping(const json_t *mapping, struct kt_err *err)
 		"transitions", "resolution", "cancel_resolution", "status_in", "comments",
 		"internal_visibility", "rate_limit", NULL,
 	};
-	struct walk w = { .err = err };
+	struct kt_map_walk w = { .err = err };
 
 	if (!json_is_object(mapping)) {
-		note(&w, "the jira adapter needs a mapping object (entries, integration_user)");
+		kt_map_walk_note(&w, "the jira adapter needs a mapping object (entries, integration_user)");
 		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping", "mapping is not valid");
 	}
 	only(&w, mapping, keys);

@@ -11,6 +11,7 @@
 
 #include "base/json_field.h"
 #include "base/url.h"
+#include "adapter_util.h"
 #include "jira_int.h"
 
 /* Longest comment read, in bytes. */
@@ -81,24 +82,6 @@ static int add_status(struct kt_inbound_list *out, const json_t *mapping, const 
 	return KT_OK;
 }
 
-/* Our marker "[keten:...]" at the end of text cut off into *origin. */
-static int split_origin(char *text, char **origin)
-{
-	size_t n = strlen(text);
-	char *open = strrchr(text, '[');
-
-	*origin = NULL;
-	if (n == 0 || text[n - 1] != ']' || !open || strncmp(open, "[keten:", 7) != 0)
-		return 0;
-	text[n - 1] = '\0';
-	if (!(*origin = strdup(open + 1)))
-		return -1;
-	*open = '\0';
-	for (n = strlen(text); n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '); n--)
-		text[n - 1] = '\0';
-	return 0;
-}
-
 /* A comment of issue, unless the integration user wrote it: public
  * unless JSM marks it internal (jsdPublic false) or it has a visibility. */
 static int add_comment(struct kt_inbound_list *out, const json_t *mapping, const json_t *issue,
@@ -119,7 +102,7 @@ static int add_comment(struct kt_inbound_list *out, const json_t *mapping, const
 	    !(text = kt_jira_adf_text(json_object_get(c, "body"), COMMENT_MAX)))
 		return out_of_memory(err);
 	u->comment = text;
-	if (split_origin(text, &u->comment_origin) != 0)
+	if (kt_comment_split_origin(text, &u->comment_origin) != 0)
 		return out_of_memory(err);
 	u->comment_public = json_is_boolean(pub) ? json_is_true(pub)
 						 : json_object_get(c, "visibility") == NULL;

@@ -11,6 +11,7 @@
 
 #include "base/url.h"
 #include "base/utf8.h"
+#include "adapter_util.h"
 #include "tmf621.h"
 #include "tmf621_int.h"
 
@@ -460,22 +461,10 @@ static int tmf_read_lookup(const struct kt_adapter_msg *msg, const struct kt_ans
 /* TMF's Error {code, reason, message}: "reason: message", or either. */
 static int tmf_read_error(const struct kt_answer *a, char *buf, size_t n)
 {
-	json_t *doc = a->len > 0 ? json_loadb(a->body, a->len, 0, NULL) : NULL;
-	const char *reason = kt_tmf_text(doc, "reason", TEXT_MAX);
-	const char *detail = kt_tmf_text(doc, "message", TEXT_MAX);
-	int found = (reason || detail) && n > 0;
+	json_t *doc = kt_answer_json(a);
+	int found = kt_error_text(buf, n, kt_tmf_text(doc, "reason", TEXT_MAX),
+				  kt_tmf_text(doc, "message", TEXT_MAX));
 
-	if (found) {
-		struct kt_buf b;
-		const char *s;
-
-		kt_buf_init(&b, 2 * TEXT_MAX + 4);
-		kt_buf_addf(&b, "%s%s%s", reason ? reason : "", reason && detail ? ": " : "",
-			    detail ? detail : "");
-		s = kt_buf_str(&b);
-		snprintf(buf, n, "%.*s", (int)kt_utf8_cut(s, strlen(s), n - 1), s);
-		kt_buf_release(&b);
-	}
 	json_decref(doc);
 	return found;
 }

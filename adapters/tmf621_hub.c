@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/url.h"
+#include "adapter_util.h"
 #include "tmf621_int.h"
 
 /* A time no ticket was changed after: a list filtered on it is empty. */
@@ -110,7 +111,7 @@ int kt_tmf_read_check(const json_t *supplier, int i, const struct kt_answer *a,
 	json_decref(doc);
 	if (n == 0)
 		return KT_OK;
-	kt_err_detail(err, "/poll_filter", "the seller ignores lastUpdate.gt: set poll_filter to false");
-	return kt_err_set(err, KT_EC_INVALID, "mapping_unknown_value",
-			  "the seller does not filter on lastUpdate");
+	return kt_check_unknown(err, "/poll_filter",
+				"the seller ignores lastUpdate.gt: set poll_filter to false",
+				"the seller does not filter on lastUpdate");
 }

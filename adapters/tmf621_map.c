@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/json_field.h"
+#include "adapter_util.h"
 #include "tmf621_int.h"
 
 /* The eight values of TroubleTicketStatusType (v4 and v5). */
@@ -44,48 +45,6 @@ static const char *const top_keys[] = {
 };
 #define N_TOP (sizeof(top_keys) / sizeof(top_keys[0]))
 
-/* The problems found so far, and where the check is. */
-struct tmf_check {
-	struct kt_err *err;
-	char at[320];
-	int n;
-};
-
-static void flag(struct tmf_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void flag(struct tmf_check *c, const char *fmt, ...)
-{
-	char text[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	kt_err_detail(c->err, c->at, "%s", text);
-	c->n++;
-}
-
-/* Goes one level down to member key (a JSON pointer token, ~ and /
- * escaped); returns where to come back to with up(). */
-static size_t down(struct tmf_check *c, const char *key)
-{
-	size_t back = strlen(c->at), i = back;
-
-	i += (size_t)snprintf(c->at + i, sizeof(c->at) - i, "/");
-	for (; *key && i + 3 < sizeof(c->at); key++) {
-		const char *esc = *key == '~' ? "~0" : *key == '/' ? "~1" : NULL;
-
-		i += esc ? (size_t)snprintf(c->at + i, 3, "%s", esc)
-			 : (size_t)snprintf(c->at + i, 2, "%c", *key);
-	}
-	return back;
-}
-
-static void up(struct tmf_check *c, size_t back)
-{
-	c->at[back] = '\0';
-}
-
 static int listed(const char *s, const char *const *list, size_t n)
 {
 	for (size_t i = 0; s && i < n; i++)
@@ -99,30 +58,30 @@ static int is_level(const char *key)
 	return key && key[0] >= '1' && key[0] <= '5' && key[1] == '\0';
 }
 
-static void want_text(struct tmf_check *c, const json_t *v)
+static void want_text(struct kt_map_walk *c, const json_t *v)
 {
 	if (!kt_json_is_text(v, 1, KT_TMF_TEXT_MAX))
-		flag(c, "must be a string of 1 to %d bytes", KT_TMF_TEXT_MAX);
+		kt_map_walk_note(c, "must be a string of 1 to %d bytes", KT_TMF_TEXT_MAX);
 }
 
 /* Checks each member of obj (which must be an object) with fn(key, value):
  * fn returns a problem's text or NULL. */
-static void each_member(struct tmf_check *c, const json_t *obj,
+static void each_member(struct kt_map_walk *c, const json_t *obj,
 			const char *(*fn)(const char *key, const json_t *v))
 {
 	const char *key, *why;
 	json_t *v;
 
 	if (!json_is_object(obj)) {
-		flag(c, "must be an object");
+		kt_map_walk_note(c, "must be an object");
 		return;
 	}
 	json_object_foreach((json_t *)obj, key, v) {
 		if ((why = fn(key, v))) {
-			size_t back = down(c, key);
+			size_t back = kt_map_walk_down(c, key);
 
-			flag(c, "%s", why);
-			up(c, back);
+			kt_map_walk_note(c, "%s", why);
+			kt_map_walk_up(c, back);
 		}
 	}
 }
@@ -170,96 +129,96 @@ static const char *status_in_problem(const char *key, const json_t *v)
 		       : "must be a canonical status or \"reject\"";
 }
 
-static void check_entries(struct tmf_check *c, const json_t *v)
+static void check_entries(struct kt_map_walk *c, const json_t *v)
 {
 	if (json_is_object(v) && json_object_size(v) == 0)
-		flag(c, "must name an entry for at least one ticket type");
+		kt_map_walk_note(c, "must name an entry for at least one ticket type");
 	else
 		each_member(c, v, entry_problem);
 }
 
-static void check_levels(struct tmf_check *c, const json_t *v)
+static void check_levels(struct kt_map_walk *c, const json_t *v)
 {
 	each_member(c, v, level_problem);
 }
 
-static void check_status_out(struct tmf_check *c, const json_t *v)
+static void check_status_out(struct kt_map_walk *c, const json_t *v)
 {
 	each_member(c, v, status_out_problem);
 }
 
-static void check_status_in(struct tmf_check *c, const json_t *v)
+static void check_status_in(struct kt_map_walk *c, const json_t *v)
 {
 	each_member(c, v, status_in_problem);
 }
 
-static void check_version(struct tmf_check *c, const json_t *v)
+static void check_version(struct kt_map_walk *c, const json_t *v)
 {
 	if (!json_is_integer(v) || (json_integer_value(v) != 4 && json_integer_value(v) != 5))
-		flag(c, "must be 4 or 5");
+		kt_map_walk_note(c, "must be 4 or 5");
 }
 
-static void check_base_path(struct tmf_check *c, const json_t *v)
+static void check_base_path(struct kt_map_walk *c, const json_t *v)
 {
 	const char *s = json_string_value(v);
 	size_t n = s ? strlen(s) : 0;
 
 	if (n < 2 || n > KT_TMF_TEXT_MAX || s[0] != '/' || s[n - 1] == '/' ||
 	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/-._~") != n)
-		flag(c, "must be a path such as \"/tmf-api/troubleTicket/v5\" (no trailing /)");
+		kt_map_walk_note(c, "must be a path such as \"/tmf-api/troubleTicket/v5\" (no trailing /)");
 }
 
-static void check_bool(struct tmf_check *c, const json_t *v)
+static void check_bool(struct kt_map_walk *c, const json_t *v)
 {
 	if (!json_is_boolean(v))
-		flag(c, "must be true or false");
+		kt_map_walk_note(c, "must be true or false");
 }
 
-static void check_note_patch(struct tmf_check *c, const json_t *v)
+static void check_note_patch(struct kt_map_walk *c, const json_t *v)
 {
 	static const char *const ways[] = { "json-patch", "merge" };
 
 	if (!listed(json_string_value(v), ways, 2))
-		flag(c, "must be \"json-patch\" or \"merge\"");
+		kt_map_walk_note(c, "must be \"json-patch\" or \"merge\"");
 }
 
-static void check_notes_in(struct tmf_check *c, const json_t *v)
+static void check_notes_in(struct kt_map_walk *c, const json_t *v)
 {
 	static const char *const vis[] = { "public", "internal" };
 
 	if (!listed(json_string_value(v), vis, 2))
-		flag(c, "must be \"public\" or \"internal\"");
+		kt_map_walk_note(c, "must be \"public\" or \"internal\"");
 }
 
 /* One related party: {"role", "id", "name"?, "referred_type"?}. */
-static void check_party(struct tmf_check *c, const json_t *p)
+static void check_party(struct kt_map_walk *c, const json_t *p)
 {
 	static const char *const keys[] = { "role", "id", "name", "referred_type" };
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(p) || !json_object_get(p, "role") || !json_object_get(p, "id")) {
-		flag(c, "must be an object with a role and an id");
+		kt_map_walk_note(c, "must be an object with a role and an id");
 		return;
 	}
 	json_object_foreach((json_t *)p, key, v) {
-		size_t back = down(c, key);
+		size_t back = kt_map_walk_down(c, key);
 
 		if (!listed(key, keys, 4))
-			flag(c, "is not a member of a related party (role, id, name, referred_type)");
+			kt_map_walk_note(c, "is not a member of a related party (role, id, name, referred_type)");
 		else
 			want_text(c, v);
-		up(c, back);
+		kt_map_walk_up(c, back);
 	}
 }
 
-static void check_parties(struct tmf_check *c, const json_t *v)
+static void check_parties(struct kt_map_walk *c, const json_t *v)
 {
 	size_t i;
 	json_t *p;
 
 	if (!json_is_array(v) || json_array_size(v) > 8) {
-		flag(c, "must be an array of at most 8 related parties");
+		kt_map_walk_note(c, "must be an array of at most 8 related parties");
 		return;
 	}
 	json_array_foreach(v, i, p) {
@@ -267,15 +226,15 @@ static void check_parties(struct tmf_check *c, const json_t *v)
 		size_t back;
 
 		snprintf(idx, sizeof(idx), "%zu", i);
-		back = down(c, idx);
+		back = kt_map_walk_down(c, idx);
 		check_party(c, p);
-		up(c, back);
+		kt_map_walk_up(c, back);
 	}
 }
 
 /* {"reset_header": a header name, "format": "epoch"|"delta"|"date"}:
  * read by the broker; only allowed here. */
-static void check_rate_limit(struct tmf_check *c, const json_t *v)
+static void check_rate_limit(struct kt_map_walk *c, const json_t *v)
 {
 	static const char *const formats[] = { "epoch", "delta", "date" };
 	const char *h = json_string_value(json_object_get(v, "reset_header"));
@@ -284,14 +243,14 @@ static void check_rate_limit(struct tmf_check *c, const json_t *v)
 	if (!json_is_object(v) || json_object_size(v) != 2 || n < 1 || n > 64 ||
 	    strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != n ||
 	    !listed(json_string_value(json_object_get(v, "format")), formats, 3))
-		flag(c, "must be {\"reset_header\": a header name, \"format\": \"epoch\", "
+		kt_map_walk_note(c, "must be {\"reset_header\": a header name, \"format\": \"epoch\", "
 			"\"delta\" or \"date\"}");
 }
 
 static const struct {
 	const char *key;
 	int required;
-	void (*fn)(struct tmf_check *c, const json_t *v);
+	void (*fn)(struct kt_map_walk *c, const json_t *v);
 } members[] = {
 	{ "version", 1, check_version },       { "base_path", 0, check_base_path },
 	{ "entries", 1, check_entries },       { "severity", 0, check_levels },
@@ -305,12 +264,12 @@ static const struct {
 
 int kt_tmf_check_mapping(const json_t *mapping, struct kt_err *err)
 {
-	struct tmf_check c = { .err = err };
+	struct kt_map_walk c = { .err = err };
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(mapping)) {
-		flag(&c, "the tmf621 adapter needs a mapping object (version, entries)");
+		kt_map_walk_note(&c, "the tmf621 adapter needs a mapping object (version, entries)");
 		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping", "mapping is not valid");
 	}
 	json_object_foreach((json_t *)mapping, key, v) {
@@ -318,23 +277,23 @@ int kt_tmf_check_mapping(const json_t *mapping, struct kt_err *err)
 
 		if (listed(key, top_keys, N_TOP))
 			continue;
-		back = down(&c, key);
-		flag(&c, "is not a key of the tmf621 mapping");
-		up(&c, back);
+		back = kt_map_walk_down(&c, key);
+		kt_map_walk_note(&c, "is not a key of the tmf621 mapping");
+		kt_map_walk_up(&c, back);
 	}
 	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
 		const json_t *m = json_object_get(mapping, members[i].key);
-		size_t back = down(&c, members[i].key);
+		size_t back = kt_map_walk_down(&c, members[i].key);
 
 		if (m)
 			members[i].fn(&c, m);
 		else if (members[i].required)
-			flag(&c, "is required");
-		up(&c, back);
+			kt_map_walk_note(&c, "is required");
+		kt_map_walk_up(&c, back);
 	}
-	if (c.n > 0)
+	if (c.problems > 0)
 		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping",
-				  "mapping is not valid (%d problem%s)", c.n, c.n == 1 ? "" : "s");
+				  "mapping is not valid (%d problem%s)", c.problems, c.problems == 1 ? "" : "s");
 	return KT_OK;
 }
 

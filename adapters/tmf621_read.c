@@ -13,6 +13,7 @@
 #include "base/json_field.h"
 #include "base/url.h"
 #include "base/utf8.h"
+#include "adapter_util.h"
 #include "tmf621_int.h"
 
 /* Longest comment read from a note, in bytes. */
@@ -72,27 +73,6 @@ static int add_status(const json_t *mapping, const json_t *ticket, const char *i
 										: KT_OK;
 }
 
-/* A note's text without Keten's marker "[keten:...]" at its end; the
- * marker, if any, into *origin. Both the caller's; -1 out of memory. */
-static int unmark(const char *text, char **plain, char **origin)
-{
-	size_t n = strlen(text);
-	const char *open = strrchr(text, '[');
-
-	*origin = NULL;
-	if (n > 0 && text[n - 1] == ']' && open && strncmp(open, "[keten:", 7) == 0) {
-		size_t keep = (size_t)(open - text);
-
-		while (keep > 0 && (text[keep - 1] == '\n' || text[keep - 1] == ' '))
-			keep--;
-		*plain = strndup(text, keep);
-		*origin = strndup(open + 1, n - (size_t)(open - text) - 2);
-		return *plain && *origin ? 0 : -1;
-	}
-	*plain = strdup(text);
-	return *plain ? 0 : -1;
-}
-
 /* One note as a comment, unless Keten wrote it or it is empty. */
 static int add_note(const json_t *mapping, const json_t *note, const char *id, const char *leg,
 		    const char *when, struct kt_inbound_list *out, struct kt_err *err)
@@ -102,13 +82,13 @@ static int add_note(const json_t *mapping, const json_t *note, const char *id, c
 	const char *note_id = kt_tmf_text(note, "id", KT_TMF_ID_MAX);
 	char date[KT_TMF_TIME_SIZE];
 	struct kt_inbound_update *u;
-	char *plain, *origin;
+	char *plain, *origin = NULL;
 
 	if (!text || !*text || (author && strcmp(author, kt_tmf_author(mapping)) == 0))
 		return KT_OK;
 	if (kt_tmf_time(json_string_value(json_object_get(note, "date")), date) != 0)
 		snprintf(date, sizeof(date), "%s", when);
-	if (unmark(text, &plain, &origin) ||
+	if (!(plain = strdup(text)) || kt_comment_split_origin(plain, &origin) ||
 	    !(u = add(out, id, leg, "note", note_id ? note_id : date, date))) {
 		free(plain);
 		free(origin);

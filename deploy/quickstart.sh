@@ -288,79 +288,54 @@ Keten is ready at $url. In another terminal:
        .concat(t.timeline.filter((e) => ["rejected", "rerouted"].includes(e.kind))
          .map((e) => e.kind + ": " + e.data.reason)).join("\n")'
 
-  # a printer incident goes to ServCo, which runs ServiceNow (its simulator): the broker
-  # creates it in the incident table through the Table API, with our reference
-  P=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
-    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "printing",
-         "summary": "Printer on floor 2 jams", "description": "Every job since 10:00.",
-         "impact": 3, "urgency": 2}' |
-    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$P"
-  sleep 2; curl -sS --cacert "\$KETEN_CACERT" "https://127.0.0.1:9103/_sim/records?table=incident" |
+  # the suppliers that run a ticket system of their own (its simulator) go through the same
+  # steps: an incident on a component is filed there; the supplier's agent takes it up (the
+  # simulator's /_sim/change, the leg's external id under the field it names); the status
+  # and the public comments come back to the customer
+  demo() { # COMPONENT SUMMARY DESCRIPTION IMPACT URGENCY SIM_PORT ID_FIELD CHANGE
+    local t x
+    t=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+      -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
+      -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "'"\$1"'",
+           "summary": "'"\$2"'", "description": "'"\$3"'", "impact": '"\$4"', "urgency": '"\$5"'}' |
+      node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$t"
+    sleep 2; x=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+      "\$KETEN_URL/v1/tickets/\$t" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
+    echo "at the supplier: \$x"
+    curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' "https://127.0.0.1:\$6/_sim/change" \\
+      -d '{"'"\$7"'": "'"\$x"'", '"\$8"'}' >/dev/null
+    sleep 2; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+      "\$KETEN_URL/v1/tickets/\$t" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
+        [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
+  }
+
+  # a printer incident goes to ServCo, which runs ServiceNow: the broker creates it in the
+  # incident table through the Table API, with our reference; a user takes it up and writes
+  # to the caller, the business rules push both back, and the customer sees the status and
+  # the public comment (not the work note)
+  demo printing "Printer on floor 2 jams" "Every job since 10:00." 3 2 9103 sys_id \\
+    '"fields": {"state": "2"}, "comment": "A technician comes at 14:00.", "work_note": "spare part from stock"'
+  curl -sS --cacert "\$KETEN_CACERT" "https://127.0.0.1:9103/_sim/records?table=incident" |
     node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).map((r) => r.number + " " +
       r.short_description + " correlation_id " + r.correlation_id).join("\\n")'
 
-  # a ServiceNow user takes it up and writes to the caller: the business rules push both
-  # back, and the customer sees the status and the public comment (not a work note)
-  I=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$P" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
-  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' \\
-    "https://127.0.0.1:9103/_sim/change" -d '{"sys_id": "'"\$I"'", "fields": {"state": "2"},
-      "comment": "A technician comes at 14:00.", "work_note": "spare part from stock"}' >/dev/null
-  sleep 2; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$P" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
+  # a broken door goes to FacilityCo, which runs TOPdesk: an incident with call type
+  # Storing; an operator takes it up with a note for the caller, the automated action
+  # pushes it back
+  demo building "Front door does not close" "Since this morning." 3 2 9104 incident \\
+    '"processingStatus": "In behandeling", "action": "The locksmith comes at 15:00.", "invisible": false'
 
-  # a broken door goes to FacilityCo, which runs TOPdesk (its simulator): an incident with
-  # call type Storing; an operator takes it up with a note for the caller, and the automated
-  # action pushes it back
-  D=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
-    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "building",
-         "summary": "Front door does not close", "description": "Since this morning.",
-         "impact": 3, "urgency": 2}' |
-    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$D"
-  sleep 2; N=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$D" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
-  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' "https://127.0.0.1:9104/_sim/change" \\
-    -d '{"incident": "'"\$N"'", "processingStatus": "In behandeling",
-         "action": "The locksmith comes at 15:00.", "invisible": false}' >/dev/null
-  sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$D" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
+  # a CRM incident goes to AppCo, which runs Jira Service Management: a request of type 10
+  # in service desk 1, our reference as a label; an agent starts work and answers the
+  # customer, and the signed webhooks bring both back
+  demo crm "CRM shows no customers" "Since the 09:00 release." 2 2 9105 issue \\
+    '"status": "In Progress", "comment": "We roll the release back now."'
 
-  # a CRM incident goes to AppCo, which runs Jira Service Management (its simulator): a
-  # request of type 10 in service desk 1, our reference as a label; an agent starts work
-  # and answers the customer, and the signed webhooks bring both back
-  J=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
-    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "crm",
-         "summary": "CRM shows no customers", "description": "Since the 09:00 release.",
-         "impact": 2, "urgency": 2}' |
-    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$J"
-  sleep 2; K=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$J" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
-  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' "https://127.0.0.1:9105/_sim/change" \\
-    -d '{"issue": "'"\$K"'", "status": "In Progress", "comment": "We roll the release back now."}' >/dev/null
-  sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$J" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
-
-  # a fibre outage goes to FibreCo, a TM Forum TMF621 v5 seller (its simulator): a
-  # TroubleTicket of ticketType Incident with our reference; the seller's agent takes it up
-  # with a note, and its hub posts the events to Keten's listener
-  F=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    -H 'Content-Type: application/json' "\$KETEN_URL/v1/tickets" \\
-    -d '{"service": "'"\$KETEN_SERVICE_ID"'", "type": "incident", "component": "fibre",
-         "summary": "No light on the Utrecht line", "description": "Since 07:40.",
-         "impact": 2, "urgency": 1}' |
-    node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).id'); echo "ticket \$F"
-  sleep 2; TT=\$(curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$F" | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).legs[0].external_id')
-  curl -sS --cacert "\$KETEN_CACERT" -H 'Content-Type: application/json' "https://127.0.0.1:9106/_sim/change" \\
-    -d '{"ticket": "'"\$TT"'", "status": "inProgress", "note": {"text": "Field engineer dispatched."}}' >/dev/null
-  sleep 1; curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
-    "\$KETEN_URL/v1/tickets/\$F" | node -pe 'const t = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      [t.status].concat(t.timeline.filter((e) => e.text).map((e) => e.kind + ": " + e.text)).join("\\n")'
+  # a fibre outage goes to FibreCo, a TM Forum TMF621 v5 seller: a TroubleTicket of
+  # ticketType Incident with our reference; the seller's agent takes it up with a note, and
+  # its hub posts the events to Keten's listener
+  demo fibre "No light on the Utrecht line" "Since 07:40." 2 1 9106 ticket \\
+    '"status": "inProgress", "note": {"text": "Field engineer dispatched."}'
 
   # the other customer (globex) does not see it: 404
   curl -sS -w ' HTTP %{http_code}\n' --cacert "\$KETEN_CACERT" \\

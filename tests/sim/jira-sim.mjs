@@ -11,58 +11,34 @@
 // in /_sim/problems. A /_sim/ control API plays Jira's agents. Flags and
 // API: tests/sim/README.md.
 import fs from 'node:fs';
-import https from 'node:https';
 import { createHmac } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { loadOpenApi, specFile, adfChecker } from '../system/lib/openapi.mjs';
+import { simCommandLine, simLog, simServe, simPost } from './lib/sim-server.mjs';
 
-const BODY_LIMIT = 1024 * 1024;
 const SUMMARY_MAX = 255;
 
-function usage(msg) {
-  if (msg) process.stderr.write(`jira-sim: ${msg}\n`);
-  process.stderr.write(
-    'usage: jira-sim.mjs --cert FILE --tls-key FILE [--listen HOST:PORT] [--port-file FILE]\n' +
-    '         [--email ADDRESS] [--account-id ID] [--key SUPPLIER] [--broker-url URL --broker-ca FILE]\n' +
-    '         [--no-spec-check]\n' +
-    '  the API token comes from SIM_API_TOKEN (default "secret"), the webhook secret from\n' +
-    '  SIM_WEBHOOK_SECRET; the official documents from KETEN_SPECS (tests/sim/README.md)\n');
-  process.exit(2);
-}
-
-let args;
-try {
-  args = parseArgs({
-    strict: true,
-    options: {
-      cert: { type: 'string' },
-      'tls-key': { type: 'string' },
-      listen: { type: 'string', default: '127.0.0.1:0' },
-      'port-file': { type: 'string' },
-      email: { type: 'string', default: 'keten@acme.example' },
-      'account-id': { type: 'string', default: '5b10ac8d82e05b22cc7d4ef5' },
-      key: { type: 'string', default: 'jira' },
-      'no-spec-check': { type: 'boolean', default: false },
-      'broker-url': { type: 'string' },
-      'broker-ca': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (e) {
-  usage(e.message);
-}
-if (args.help) usage();
-if (!args.cert || !args['tls-key']) usage('--cert FILE and --tls-key FILE are required');
-const listen = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(args.listen);
-if (!listen || Number(listen[3]) > 65535) usage(`--listen wants HOST:PORT, got ${JSON.stringify(args.listen)}`);
+const cl = simCommandLine('jira-sim', [
+  'usage: jira-sim.mjs --cert FILE --tls-key FILE [--listen HOST:PORT] [--port-file FILE]',
+  '         [--email ADDRESS] [--account-id ID] [--key SUPPLIER] [--broker-url URL --broker-ca FILE]',
+  '         [--no-spec-check]',
+  '  the API token comes from SIM_API_TOKEN (default "secret"), the webhook secret from',
+  '  SIM_WEBHOOK_SECRET; the official documents from KETEN_SPECS (tests/sim/README.md)',
+], {
+  email: { type: 'string', default: 'keten@acme.example' },
+  'account-id': { type: 'string', default: '5b10ac8d82e05b22cc7d4ef5' },
+  key: { type: 'string', default: 'jira' },
+  'no-spec-check': { type: 'boolean', default: false },
+  'broker-url': { type: 'string' },
+  'broker-ca': { type: 'string' },
+});
+const { args } = cl;
 const broker = args['broker-url'] ? new URL(args['broker-url']) : null;
-if (broker && broker.protocol !== 'https:') usage('--broker-url must be https://');
-if (broker && !args['broker-ca']) usage('--broker-url needs --broker-ca');
+if (broker && broker.protocol !== 'https:') cl.fail('--broker-url must be https://');
+if (broker && !args['broker-ca']) cl.fail('--broker-url needs --broker-ca');
 const TOKEN = process.env.SIM_API_TOKEN ?? 'secret';
 const HOOK_SECRET = process.env.SIM_WEBHOOK_SECRET ?? '';
-let tls, brokerCa, platform, desk, adf;
+let brokerCa, platform, desk, adf;
 try {
-  tls = { cert: fs.readFileSync(args.cert), key: fs.readFileSync(args['tls-key']) };
   brokerCa = broker ? fs.readFileSync(args['broker-ca']) : null;
   if (!args['no-spec-check']) {
     platform = await loadOpenApi(specFile('jira/platform/swagger-v3.v3.json'));
@@ -70,11 +46,10 @@ try {
   }
   adf = adfChecker();
 } catch (e) {
-  usage(e.message);
+  cl.fail(e.message);
 }
 
-const log = (event, fields = {}) =>
-  process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), sim: 'jira', event, ...fields }) + '\n');
+const log = simLog('jira');
 
 // ---------------------------------------------------------------- the instance
 
@@ -390,26 +365,12 @@ function sign(text, secret = HOOK_SECRET) {
   return `sha256=${createHmac('sha256', secret).update(text).digest('hex')}`;
 }
 
-function pushHook(body, { signature, raw } = {}) {
-  return new Promise((resolve) => {
-    if (!broker) return resolve({ error: 'no --broker-url given' });
-    const text = raw ?? JSON.stringify(body);
-    const req = https.request(new URL(`/v1/inbound/${encodeURIComponent(args.key)}`, broker), {
-      method: 'POST', ca: brokerCa, agent: false, timeout: 15000,
-      headers: { 'content-type': 'application/json', 'x-hub-signature': signature ?? sign(text),
-        'x-atlassian-webhook-identifier': String(Date.now()) },
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer in 15 s')));
-    req.on('error', (e) => resolve({ error: e.message }));
-    req.on('response', async (res) => {
-      let t = '';
-      for await (const c of res) t += c;
-      let parsed = null;
-      try { parsed = JSON.parse(t); } catch { /* keep null */ }
-      resolve({ status: res.statusCode, body: parsed });
-    });
-    req.end(text);
-  });
+async function pushHook(body, { signature, raw } = {}) {
+  if (!broker) return { error: 'no --broker-url given' };
+  const text = raw ?? JSON.stringify(body);
+  const r = await simPost(new URL(`/v1/inbound/${encodeURIComponent(args.key)}`, broker), body, { ca: brokerCa, raw: text,
+    headers: { 'x-hub-signature': signature ?? sign(text), 'x-atlassian-webhook-identifier': String(Date.now()) } });
+  return r.error ? r : { status: r.status, body: r.body };
 }
 
 const hookIssue = (issue, full) => ({ id: issue.id, key: issue.key, self: self(`/rest/api/3/issue/${issue.id}`),
@@ -486,14 +447,6 @@ async function control(method, p, body) {
 
 // ---------------------------------------------------------------- the server
 
-function answer(res, r) {
-  const text = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body);
-  const headers = { 'content-length': Buffer.byteLength(text), ...(r.headers ?? {}) };
-  if (text) headers['content-type'] = 'application/json';
-  res.writeHead(r.status, headers);
-  res.end(text);
-}
-
 function authorized(req) {
   const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.headers.authorization ?? '');
   return m !== null && Buffer.from(m[1], 'base64').toString('utf8') === `${args.email}:${TOKEN}`;
@@ -535,21 +488,14 @@ function rest(req, url, raw, body, rec) {
   return r;
 }
 
-const sockets = new Set();
-const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req, res) => {
-  const url = new URL(req.url, 'https://sim');
-  let raw = '';
-  let size = 0;
-  for await (const c of req) {
-    size += c.length;
-    if (size <= BODY_LIMIT) raw += c;
-  }
+simServe(cl, log, async (req, url, text) => {
+  const raw = text ?? '';
   let body = { value: null };
-  if (size > BODY_LIMIT) body = { error: 'body too large' };
+  if (text === null) body = { error: 'body too large' };
   else if (raw !== '') {
     try { body = { value: JSON.parse(raw) }; } catch { body = { error: 'the body is not JSON' }; }
   }
-  if (url.pathname.startsWith('/_sim/')) return answer(res, await control(req.method, url.pathname, body));
+  if (url.pathname.startsWith('/_sim/')) return control(req.method, url.pathname, body);
   const rec = { at: Date.now(), method: req.method, path: url.pathname + url.search,
     headers: { ...req.headers }, body: raw, json: body.value, answered: null };
   delete rec.headers.authorization; // never keep the token
@@ -559,30 +505,5 @@ const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req,
   else if (body.error) r = errors(400, [body.error]);
   else r = rest(req, url, raw, body, rec);
   rec.answered = r.status;
-  answer(res, r);
-});
-server.on('connection', (s) => {
-  sockets.add(s);
-  s.on('close', () => sockets.delete(s));
-});
-server.on('tlsClientError', (e) => log('tls.error', { error: e.message }));
-server.listen(Number(listen[3]), listen[1] ?? listen[2], () => {
-  const port = server.address().port;
-  if (args['port-file']) {
-    const tmp = `${args['port-file']}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${port}\n`);
-    fs.renameSync(tmp, args['port-file']);
-  }
-  log('listening', { port, email: args.email, broker: broker ? broker.origin : null, key: args.key });
-});
-
-function stop(signal) {
-  server.close(() => {
-    log('stopped', { signal });
-    process.exit(0);
-  });
-  for (const s of sockets) s.destroy();
-  setTimeout(() => process.exit(0), 2000).unref();
-}
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+  return r;
+}, { fields: { email: args.email, broker: broker ? broker.origin : null, key: args.key } });

@@ -10,13 +10,10 @@
 // control API: tests/sim/README.md.
 
 import fs from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { simCommandLine, simLog, simListen, simPost, simReadBody, simSend } from './lib/sim-server.mjs';
 
 const BODY_LIMIT = 4 * 1024 * 1024;
-const BROKER_TIMEOUT_MS = 15000;
 const TASK_TABLES = { incident: 'INC', change_request: 'CHG', problem: 'PRB', sc_request: 'REQ', sc_req_item: 'RITM' };
 const FIRST_STATE = { incident: '1', change_request: '-5', problem: '101', sc_request: '1', sc_req_item: '1' };
 const JOURNAL_FIELDS = ['comments', 'work_notes'];
@@ -37,47 +34,24 @@ const PUSH_FIELDS = ['sys_id', 'sys_class_name', 'number', 'state', 'hold_reason
 
 // ---------------------------------------------------------------- options
 
-function usage(msg) {
-	if (msg) process.stderr.write(`servicenow-sim: ${msg}\n`);
-	process.stderr.write(
-		'usage: servicenow-sim.mjs --cert FILE --tls-key FILE [--listen HOST:PORT] [--port-file FILE]\n' +
-		'         [--user NAME] [--password TEXT] [--display TEXT] [--catalog-item SYS_ID ...]\n' +
-		'         [--key SUPPLIER --broker-url URL --broker-ca FILE [--token TEXT] [--push]]\n' +
-		'  the password may come from SIM_PASSWORD, the push token from SIM_TOKEN\n');
-	process.exit(2);
-}
-
-let args;
-try {
-	args = parseArgs({
-		strict: true,
-		allowPositionals: false,
-		options: {
-			cert: { type: 'string' },
-			'tls-key': { type: 'string' },
-			listen: { type: 'string', default: '127.0.0.1:0' },
-			'port-file': { type: 'string' },
-			user: { type: 'string', default: 'svc.keten' },
-			display: { type: 'string', default: 'Keten' },
-			password: { type: 'string' },
-			'catalog-item': { type: 'string', multiple: true, default: [] },
-			key: { type: 'string' },
-			'broker-url': { type: 'string' },
-			'broker-ca': { type: 'string' },
-			token: { type: 'string' },
-			push: { type: 'boolean', default: false },
-			help: { type: 'boolean', short: 'h' },
-		},
-	}).values;
-} catch (e) {
-	usage(e.message);
-}
-if (args.help) usage();
-if (!args.cert || !args['tls-key']) usage('--cert FILE and --tls-key FILE are required');
-const listenMatch = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(args.listen);
-if (!listenMatch || Number(listenMatch[3]) > 65535) usage(`--listen wants HOST:PORT, got ${JSON.stringify(args.listen)}`);
-const LISTEN_HOST = listenMatch[1] ?? listenMatch[2];
-const LISTEN_PORT = Number(listenMatch[3]);
+const cl = simCommandLine('servicenow-sim', [
+	'usage: servicenow-sim.mjs --cert FILE --tls-key FILE [--listen HOST:PORT] [--port-file FILE]',
+	'         [--user NAME] [--password TEXT] [--display TEXT] [--catalog-item SYS_ID ...]',
+	'         [--key SUPPLIER --broker-url URL --broker-ca FILE [--token TEXT] [--push]]',
+	'  the password may come from SIM_PASSWORD, the push token from SIM_TOKEN',
+], {
+	user: { type: 'string', default: 'svc.keten' },
+	display: { type: 'string', default: 'Keten' },
+	password: { type: 'string' },
+	'catalog-item': { type: 'string', multiple: true, default: [] },
+	key: { type: 'string' },
+	'broker-url': { type: 'string' },
+	'broker-ca': { type: 'string' },
+	token: { type: 'string' },
+	push: { type: 'boolean', default: false },
+});
+const { args } = cl;
+const usage = cl.fail;
 const API_USER = args.user;
 const DISPLAY = args.display;
 const PASSWORD = args.password ?? process.env.SIM_PASSWORD ?? null;
@@ -101,16 +75,7 @@ if (args['broker-url']) {
 	}
 }
 if (args.push && !BROKER_URL) usage('--push needs --broker-url');
-let TLS;
-try {
-	TLS = { cert: fs.readFileSync(args.cert), key: fs.readFileSync(args['tls-key']) };
-} catch (e) {
-	usage(`certificate: ${e.message}`);
-}
-
-function log(event, fields = {}) {
-	process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), sim: 'servicenow', event, ...fields }) + '\n');
-}
+const log = simLog('servicenow');
 
 // ---------------------------------------------------------------- state
 
@@ -125,7 +90,6 @@ let mode = { mode: 'normal' };
 let rateLimit = null; // {count, retry_after, limit}
 const pushQueue = [];
 let pushing = false;
-const sockets = new Set();
 const hung = new Set();
 
 function sysId() {
@@ -369,54 +333,16 @@ async function drainPushes() {
 
 // POSTs body to <broker>/v1/inbound/<key> with the token header, as the
 // business rule's RESTMessageV2 does. Resolves {status, body} or {error}.
-function sendPush(body, token) {
-	return new Promise((resolve) => {
-		if (!BROKER_URL) {
-			resolve({ error: 'no --broker-url given' });
-			return;
-		}
-		const url = new URL(`/v1/inbound/${encodeURIComponent(args.key)}`, BROKER_URL);
-		const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-		if (token !== null) headers['x-keten-token'] = token;
-		const req = https.request(url, { method: 'POST', ca: BROKER_CA, headers, timeout: BROKER_TIMEOUT_MS, agent: false });
-		req.on('timeout', () => req.destroy(new Error('no answer')));
-		req.on('error', (e) => resolve({ error: `broker unreachable: ${e.message}` }));
-		req.on('response', (res) => {
-			const chunks = [];
-			res.on('data', (c) => chunks.push(c));
-			res.on('error', (e) => resolve({ error: e.message }));
-			res.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				let parsed = null;
-				try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-				resolve({ status: res.statusCode, body: parsed });
-			});
-		});
-		req.end(body);
-	});
+async function sendPush(body, token) {
+	if (!BROKER_URL) return { error: 'no --broker-url given' };
+	const r = await simPost(new URL(`/v1/inbound/${encodeURIComponent(args.key)}`, BROKER_URL), null, { ca: BROKER_CA,
+		raw: body, headers: token !== null ? { 'x-keten-token': token } : {} });
+	return r.error ? { error: `broker unreachable: ${r.error}` } : { status: r.status, body: r.body };
 }
 
 // ---------------------------------------------------------------- HTTP
 
-function readBody(req) {
-	return new Promise((resolve) => {
-		const chunks = [];
-		let size = 0;
-		req.on('data', (c) => {
-			size += c.length;
-			if (size <= BODY_LIMIT) chunks.push(c);
-		});
-		req.on('end', () => resolve(size > BODY_LIMIT ? null : Buffer.concat(chunks).toString('utf8')));
-		req.on('error', () => resolve(null));
-	});
-}
-
-function send(res, status, obj, headers = {}) {
-	if (res.headersSent || res.destroyed) return;
-	const body = obj === undefined || status === 204 ? '' : JSON.stringify(obj);
-	res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
-	res.end(body);
-}
+const send = (res, status, body, headers) => simSend(res, { status, body, headers });
 
 function parseJson(text) {
 	try {
@@ -640,7 +566,7 @@ function answerRateLimited(res, record) {
 
 async function handle(req, res) {
 	const url = new URL(req.url, 'https://sim.invalid');
-	const raw = await readBody(req);
+	const raw = await simReadBody(req, BODY_LIMIT);
 	if (raw === null) return send(res, 413, errorBody('Request entity too large', null));
 	if (url.pathname.startsWith('/_sim/')) return control(req, res, url, raw);
 	const record = { at: Date.now(), method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams),
@@ -660,32 +586,9 @@ async function handle(req, res) {
 	return callApi(req, res, url, raw, record);
 }
 
-const server = https.createServer({ ...TLS, minVersion: 'TLSv1.2' }, (req, res) => {
+simListen(cl, log, (req, res) => {
 	handle(req, res).catch((e) => {
 		log('error', { message: e.message });
 		send(res, 500, errorBody('Internal error', e.message));
 	});
-});
-server.on('connection', (s) => {
-	sockets.add(s);
-	s.on('close', () => sockets.delete(s));
-});
-server.on('tlsClientError', (e) => log('tls.error', { message: e.message }));
-server.listen(LISTEN_PORT, LISTEN_HOST, () => {
-	const port = server.address().port;
-	if (args['port-file']) {
-		const tmp = path.join(path.dirname(args['port-file']), `.${path.basename(args['port-file'])}.tmp`);
-		fs.writeFileSync(tmp, String(port));
-		fs.renameSync(tmp, args['port-file']);
-	}
-	log('listening', { port, push: pushOn });
-});
-
-function stop() {
-	server.close();
-	for (const s of sockets) s.destroy();
-	log('stopped');
-	process.exit(0);
-}
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+}, { fields: { push: pushOn } });

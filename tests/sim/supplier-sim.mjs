@@ -8,10 +8,9 @@
 
 import fs from 'node:fs';
 import https from 'node:https';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import swh from 'standardwebhooks';
+import { simCommandLine, simListen } from './lib/sim-server.mjs';
 
 const { Webhook } = swh;
 
@@ -24,56 +23,31 @@ const STATUSES = new Set(['new', 'assigned', 'in_progress', 'pending_customer',
 
 // ---------------------------------------------------------------- options
 
-function usage(msg) {
-	if (msg) process.stderr.write(`supplier-sim: ${msg}\n`);
-	process.stderr.write(
-		'usage: supplier-sim.mjs --key NAME --cert FILE --tls-key FILE [--listen HOST:PORT]\n' +
-		'         [--port-file FILE] [--secret "whsec_... [whsec_...]"] [--broker-url URL]\n' +
-		'         [--broker-ca FILE] [--advance-ms N] [--idempotency honour|ignore]\n' +
-		'         [--search-lag-ms N] [--reject-component KEY [--reject-reason TEXT]\n' +
-		'         [--reject-hint COMPONENT] [--reject-after-ms N]]\n' +
-		'  the secret may also come from the environment variable SIM_SECRET\n');
-	process.exit(2);
-}
-
-let args;
-try {
-	args = parseArgs({
-		strict: true,
-		allowPositionals: false,
-		options: {
-			key: { type: 'string' },
-			cert: { type: 'string' },
-			'tls-key': { type: 'string' },
-			listen: { type: 'string', default: '127.0.0.1:0' },
-			'port-file': { type: 'string' },
-			secret: { type: 'string' },
-			'broker-url': { type: 'string' },
-			'broker-ca': { type: 'string' },
-			'advance-ms': { type: 'string', default: '0' },
-			idempotency: { type: 'string', default: 'honour' },
-			'search-lag-ms': { type: 'string', default: '0' },
-			'reject-component': { type: 'string' },
-			'reject-reason': { type: 'string' },
-			'reject-hint': { type: 'string' },
-			'reject-after-ms': { type: 'string', default: '1000' },
-			help: { type: 'boolean', short: 'h' },
-		},
-	}).values;
-} catch (e) {
-	usage(e.message);
-}
-if (args.help) usage();
+const cl = simCommandLine('supplier-sim', [
+	'usage: supplier-sim.mjs --key NAME --cert FILE --tls-key FILE [--listen HOST:PORT]',
+	'         [--port-file FILE] [--secret "whsec_... [whsec_...]"] [--broker-url URL]',
+	'         [--broker-ca FILE] [--advance-ms N] [--idempotency honour|ignore]',
+	'         [--search-lag-ms N] [--reject-component KEY [--reject-reason TEXT]',
+	'         [--reject-hint COMPONENT] [--reject-after-ms N]]',
+	'  the secret may also come from the environment variable SIM_SECRET',
+], {
+	key: { type: 'string' },
+	secret: { type: 'string' },
+	'broker-url': { type: 'string' },
+	'broker-ca': { type: 'string' },
+	'advance-ms': { type: 'string', default: '0' },
+	idempotency: { type: 'string', default: 'honour' },
+	'search-lag-ms': { type: 'string', default: '0' },
+	'reject-component': { type: 'string' },
+	'reject-reason': { type: 'string' },
+	'reject-hint': { type: 'string' },
+	'reject-after-ms': { type: 'string', default: '1000' },
+});
+const { args } = cl;
+const usage = cl.fail;
 
 const KEY = args.key;
 if (!KEY || !/^[A-Za-z0-9._-]{1,64}$/.test(KEY)) usage('--key NAME is required (letters, digits, . _ -)');
-if (!args.cert || !args['tls-key']) usage('--cert FILE and --tls-key FILE are required');
-
-const listenMatch = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(args.listen);
-if (!listenMatch) usage(`--listen wants HOST:PORT, got ${JSON.stringify(args.listen)}`);
-const LISTEN_HOST = listenMatch[1] ?? listenMatch[2];
-const LISTEN_PORT = Number(listenMatch[3]);
-if (LISTEN_PORT > 65535) usage('--listen port out of range');
 
 if (!/^\d+$/.test(args['advance-ms'])) usage('--advance-ms wants a whole number of milliseconds');
 const ADVANCE_MS = Number(args['advance-ms']);
@@ -138,12 +112,6 @@ if (BROKER_URL && !BROKER_CA) usage('--broker-url needs --broker-ca (the simulat
 if (ADVANCE_MS > 0 && !BROKER_URL) usage('--advance-ms needs --broker-url');
 if (REJECT_COMPONENT !== null && !BROKER_URL) usage('--reject-component needs --broker-url');
 
-let TLS;
-try {
-	TLS = { cert: fs.readFileSync(args.cert), key: fs.readFileSync(args['tls-key']) };
-} catch (e) {
-	usage(`certificate: ${e.message}`);
-}
 
 // ---------------------------------------------------------------- logging
 
@@ -165,7 +133,6 @@ let echo = 'off';
 let echoesSent = 0;
 const timers = new Set();
 const outbound = new Set(); // in-flight requests to the broker
-const sockets = new Set();
 let stopping = false;
 
 function isoSeconds(d = new Date()) {
@@ -611,7 +578,7 @@ async function handleControl(req, res, pathname) {
 
 // ---------------------------------------------------------------- server
 
-const server = https.createServer({ ...TLS, minVersion: 'TLSv1.2' }, (req, res) => {
+simListen(cl, log, (req, res) => {
 	let pathname;
 	try {
 		pathname = new URL(req.url, 'https://sim.invalid').pathname;
@@ -623,45 +590,13 @@ const server = https.createServer({ ...TLS, minVersion: 'TLSv1.2' }, (req, res) 
 		log('error', { path: pathname, error: String(e && e.stack ? e.stack : e) });
 		send(res, 500, { error: 'simulator error' });
 	});
+}, {
+	fields: { host: cl.host, secrets: SECRETS.length, idempotency: IDEMPOTENCY, advance_ms: ADVANCE_MS,
+		broker: BROKER_URL ? BROKER_URL.origin : null, reject_component: REJECT_COMPONENT },
+	onStop: () => {
+		stopping = true;
+		for (const t of timers) clearTimeout(t);
+		timers.clear();
+		for (const r of outbound) r.destroy(new Error('simulator stopping'));
+	},
 });
-server.on('connection', (s) => {
-	sockets.add(s);
-	s.on('close', () => sockets.delete(s));
-});
-server.on('tlsClientError', (e) => log('tls.error', { error: e.message }));
-server.on('error', (e) => {
-	log('fatal', { error: e.message });
-	process.exit(1);
-});
-
-server.listen(LISTEN_PORT, LISTEN_HOST, () => {
-	const port = server.address().port;
-	if (args['port-file']) {
-		const file = args['port-file'];
-		const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-		fs.writeFileSync(tmp, `${port}\n`);
-		fs.renameSync(tmp, file);
-	}
-	log('listening', {
-		host: LISTEN_HOST, port, secrets: SECRETS.length, idempotency: IDEMPOTENCY,
-		advance_ms: ADVANCE_MS, broker: BROKER_URL ? BROKER_URL.origin : null,
-		reject_component: REJECT_COMPONENT,
-	});
-});
-
-function shutdown(sig) {
-	if (stopping) return;
-	stopping = true;
-	for (const t of timers) clearTimeout(t);
-	timers.clear();
-	for (const r of outbound) r.destroy(new Error('simulator stopping'));
-	server.close(() => {
-		log('stopped', { signal: sig });
-		process.exit(0);
-	});
-	for (const s of sockets) s.destroy();
-	// Safety net: never linger.
-	setTimeout(() => process.exit(0), 2000).unref();
-}
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));

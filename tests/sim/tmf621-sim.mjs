@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { loadOpenApi, openApiChecker } from '../system/lib/openapi-tmf.mjs';
+import { loadOpenApi } from '../system/lib/openapi.mjs';
 import { simCommandLine, simLog, simServe, simPost } from './lib/sim-server.mjs';
 
 const SPECS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../specs/tmf621');
@@ -48,8 +48,9 @@ try {
 } catch (e) {
 	cl.fail(e.message);
 }
-const spec = openApiChecker(await loadOpenApi(path.join(SPECS, V5
-	? 'TMF621-Trouble_Ticket-v5.0.1.oas.yaml' : 'TMF621-TroubleTicket-v4.0.0.swagger.json')), {
+const spec = await loadOpenApi(path.join(SPECS, V5
+	? 'TMF621-Trouble_Ticket-v5.0.1.oas.yaml' : 'TMF621-TroubleTicket-v4.0.0.swagger.json'), {
+	base: BASE,
 	// TMF630: a list may filter on any attribute (with .gt, .gte, .lt, .lte) and sort
 	extraQuery: (name, template, method) => method === 'GET' && template === '/troubleTicket' &&
 		/^(sort|[A-Za-z@][A-Za-z0-9]*(\.[A-Za-z@][A-Za-z0-9]*)*)$/.test(name),
@@ -93,7 +94,8 @@ async function notify(eventType, t, extra = {}) {
 	const name = eventType[0].toLowerCase() + eventType.slice(1);
 	const body = typed({ eventId: randomUUID(), eventTime: new Date().toISOString(), eventType,
 		event: { troubleTicket: view(t) }, ...extra }, eventType);
-	const problems = spec.request('POST', `${BASE}/listener/${name}`, { contentType: EVENT_TYPE, body });
+	const problems = spec.checkRequest({ method: 'POST', url: `${BASE}/listener/${name}`,
+		headers: { 'content-type': EVENT_TYPE }, body });
 	if (problems.length) violations.push({ at: Date.now(), what: `event ${eventType}`, problems });
 	for (const hub of hubs) {
 		const r = await post(new URL(`${hub.callback.replace(/\/$/, '')}/listener/${name}`), body);
@@ -347,7 +349,7 @@ async function serveApi(req, url, raw, rec) {
 	}
 	if (!url.pathname.startsWith(`${BASE}/`)) return error(404, 'Not found', `the API is under ${BASE}`);
 	if (!authorized(req)) return error(401, 'Unauthorized', 'wrong login or password');
-	rec.problems = spec.request(req.method, url.pathname + url.search, { contentType: ct, body });
+	rec.problems = spec.checkRequest({ method: req.method, url: url.pathname + url.search, headers: { 'content-type': ct }, body });
 	if (rec.problems.length) return error(400, 'Invalid request', rec.problems.join('; '));
 	if (mode.mode !== 'normal' && mode.count > 0 && (!mode.method || mode.method === req.method)) {
 		mode.count--;
@@ -377,7 +379,7 @@ simServe(cl, log, async (req, url, raw) => {
 	const r = raw === null ? error(413, 'Too large') : await serveApi(req, url, raw, rec);
 	rec.answered = r.status;
 	const contentType = spec.answerType(req.method, url.pathname, r.status);
-	const problems = spec.response(req.method, url.pathname, r.status, { contentType, body: r.body });
+	const problems = spec.checkResponse(req.method, url.pathname, r.status, r.body);
 	if (problems.length && !rec.simulated) violations.push({ at: Date.now(), what: `answer ${r.status} to ${req.method} ${rec.path}`, problems });
 	const headers = { ...(r.headers ?? {}) };
 	if (r.retry_after !== undefined && r.retry_after !== null) headers['retry-after'] = String(r.retry_after);

@@ -4,8 +4,8 @@
 // reads each request's body (bounded) and sends what the simulator's
 // handler answers, the port file written atomically once it listens, a
 // stop on SIGTERM/SIGINT, JSON lines on stdout, and a JSON POST to the
-// broker trusting one CA. Used by tmf621-sim.mjs; the older simulators
-// carry their own copy of the same.
+// broker trusting one CA. Used by tmf621-sim.mjs, jira-sim.mjs,
+// servicenow-sim.mjs and supplier-sim.mjs.
 import fs from 'node:fs';
 import https from 'node:https';
 import { parseArgs } from 'node:util';
@@ -43,42 +43,65 @@ export function simCommandLine(name, usage, options) {
 export const simLog = (sim) => (event, fields = {}) =>
 	process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), sim, event, ...fields })}\n`);
 
-// Serves handle(req, url, body) -> {status, body?, headers?, contentType?}
-// (body: the request's text, or null past limit bytes) over cl's TLS;
-// writes the port to cl.args['port-file'] once listening.
-export function simServe(cl, log, handle, limit = 1024 * 1024) {
-	const open = new Set();
-	const server = https.createServer({ ...cl.tls, minVersion: 'TLSv1.2' }, async (req, res) => {
+// The text of req's body, or null past limit bytes or on a broken read.
+export function simReadBody(req, limit = 1024 * 1024) {
+	return new Promise((resolve) => {
 		const chunks = [];
 		let size = 0;
-		for await (const c of req) {
+		req.on('data', (c) => {
 			size += c.length;
 			if (size <= limit) chunks.push(c);
-		}
-		const text = size <= limit ? Buffer.concat(chunks).toString('utf8') : null;
-		const r = await handle(req, new URL(req.url, 'https://sim'), text);
-		const out = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body);
-		const headers = { ...(r.headers ?? {}), 'content-length': Buffer.byteLength(out) };
-		if (out) headers['content-type'] = r.contentType ?? 'application/json';
-		res.writeHead(r.status, headers);
-		res.end(out);
+		});
+		req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks).toString('utf8')));
+		req.on('error', () => resolve(null));
 	});
+}
+
+// Sends answer {status, body?, headers?, contentType?} on res: body as
+// JSON (none for 204), typed contentType or application/json; nothing when
+// res was answered or closed already.
+export function simSend(res, { status, body, headers = {}, contentType = 'application/json' }) {
+	if (res.headersSent || res.destroyed) return;
+	const out = body === undefined || status === 204 ? '' : JSON.stringify(body);
+	const all = { ...headers, 'content-length': Buffer.byteLength(out) };
+	if (out) all['content-type'] = contentType;
+	res.writeHead(status, all);
+	res.end(out);
+}
+
+// An HTTPS server over cl's TLS that hands each request to onRequest(req,
+// res), listening on cl's address: writes the port to cl.args['port-file']
+// once listening (logging listening with the port and the fields given),
+// logs TLS errors, exits 1 when it cannot listen, and on SIGTERM/SIGINT
+// calls onStop (the simulator's own clean-up), closes every connection and
+// exits 0.
+export function simListen(cl, log, onRequest, { fields = {}, onStop = () => {} } = {}) {
+	const open = new Set();
+	const server = https.createServer({ ...cl.tls, minVersion: 'TLSv1.2' }, onRequest);
 	server.on('connection', (sock) => {
 		open.add(sock);
 		sock.on('close', () => open.delete(sock));
 	});
 	server.on('tlsClientError', (e) => log('tls.error', { error: e.message }));
+	server.on('error', (e) => {
+		log('fatal', { error: e.message });
+		process.exit(1);
+	});
 	server.listen(cl.port, cl.host, () => {
 		const { port } = server.address();
 		const file = cl.args['port-file'];
 		if (file) {
-			fs.writeFileSync(`${file}.${process.pid}.tmp`, `${port}\n`);
+			fs.writeFileSync(`${file}.${process.pid}.tmp`, String(port));
 			fs.renameSync(`${file}.${process.pid}.tmp`, file);
 		}
-		log('listening', { port });
+		log('listening', { port, ...fields });
 	});
+	let stopping = false;
 	for (const signal of ['SIGTERM', 'SIGINT']) {
 		process.on(signal, () => {
+			if (stopping) return;
+			stopping = true;
+			onStop();
 			server.close(() => {
 				log('stopped', { signal });
 				process.exit(0);
@@ -90,8 +113,19 @@ export function simServe(cl, log, handle, limit = 1024 * 1024) {
 	return server;
 }
 
-// POSTs body (JSON) to url trusting ca: {status, text} or {error}.
-export function simPost(url, body, { ca, headers = {} } = {}) {
+// Serves handle(req, url, body) -> {status, body?, headers?, contentType?}
+// (body: the request's text, or null past limit bytes) with simListen;
+// fields go into the listening log line.
+export function simServe(cl, log, handle, { limit = 1024 * 1024, fields = {} } = {}) {
+	return simListen(cl, log, async (req, res) => {
+		const text = await simReadBody(req, limit);
+		simSend(res, await handle(req, new URL(req.url, 'https://sim'), text));
+	}, { fields });
+}
+
+// POSTs body (JSON, or the text raw when given) to url trusting ca:
+// {status, text, body (the answer as JSON, null when it is not)} or {error}.
+export function simPost(url, body, { ca, headers = {}, raw } = {}) {
 	return new Promise((resolve) => {
 		const req = https.request(url, { method: 'POST', ca, agent: false, timeout: 15000,
 			headers: { 'content-type': 'application/json', ...headers } });
@@ -99,9 +133,16 @@ export function simPost(url, body, { ca, headers = {} } = {}) {
 		req.on('error', (e) => resolve({ error: e.message }));
 		req.on('response', async (res) => {
 			let text = '';
-			for await (const c of res) text += c;
-			resolve({ status: res.statusCode, text });
+			try {
+				for await (const c of res) text += c;
+			} catch (e) {
+				resolve({ error: e.message });
+				return;
+			}
+			let parsed = null;
+			try { parsed = JSON.parse(text); } catch { /* not JSON: null */ }
+			resolve({ status: res.statusCode, text, body: parsed });
 		});
-		req.end(JSON.stringify(body));
+		req.end(raw ?? JSON.stringify(body));
 	});
 }

@@ -4,13 +4,12 @@
 // own), the test chain with both and their services, a stack with them
 // at a running jira-sim, and helpers that file a ticket and read its leg.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, chainDoc, certs, keten, eventually, psql, request } from './harness.mjs';
+import { startStack, chainDoc, certs, keten, eventually, psql } from './harness.mjs';
 import { specFile } from './openapi.mjs';
+import { startSimProcess, stopSimProcess } from './sim-process.mjs';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 export const KEY = 'acme-jira';
 export const POLLED = 'acme-jira-polled';
 export const EMAIL = 'keten@acme.example';
@@ -59,20 +58,9 @@ export const chainWith = (endpoint, { searchLagMs = 0 } = {}) => (sims) => {
 };
 
 // jira-sim for stack st, pushing to st's broker as supplier KEY.
-export async function startJiraSim(st) {
-  const portFile = path.join(st.dir, 'jira.port');
-  const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/jira-sim.mjs'),
-    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile, '--email', EMAIL,
-    '--account-id', US, '--key', KEY, '--broker-url', st.url, '--broker-ca', certs().ca],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIM_API_TOKEN: TOKEN, SIM_WEBHOOK_SECRET: HOOK_SECRET } });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  const port = await eventually(() => { try { return readFileSync(portFile, 'utf8').trim(); } catch { return null; } },
-    30000, `jira-sim up (${out})`);
-  const url = `https://127.0.0.1:${port}`;
-  return { url, proc, log: () => out,
-    async control(method, p, body) { return (await request(url, method, p, { body })).json; } };
+export function startJiraSim(st) {
+  return startSimProcess(st, 'jira', ['--email', EMAIL, '--account-id', US, '--key', KEY,
+    '--broker-url', st.url, '--broker-ca', certs().ca], { SIM_API_TOKEN: TOKEN, SIM_WEBHOOK_SECRET: HOOK_SECRET });
 }
 
 // A stack with both Jira suppliers at a fresh jira-sim: {s, jira}.
@@ -90,13 +78,7 @@ export async function startJira(config = {}, opts = {}) {
   return { s: st, jira: sim };
 }
 
-export async function stopJira(st, sim) {
-  if (sim && sim.proc.exitCode === null) {
-    sim.proc.kill('SIGTERM');
-    await new Promise((r) => sim.proc.once('exit', r));
-  }
-  if (st) await st.stop();
-}
+export const stopJira = stopSimProcess;
 
 // Files a ticket of type to service; returns the API's answer.
 export const file = (s, type, summary, service = 'acme-jira', extra = {}) => s.api('POST', '/v1/tickets', {

@@ -2,8 +2,10 @@
 // OpenAPI document, for the simulators and tests of the supplier adapters.
 // A document is loaded from JSON or YAML (Swagger 2.0 is converted to
 // OpenAPI 3 with swagger2openapi); an operation is found by method and
-// path template; a request's path parameters, query parameters, content
-// type and body, and an answer's body by status, are validated with ajv.
+// path template under an optional base path; a request's path parameters,
+// query parameters, content type and body, and an answer's body by status,
+// are validated with ajv (a oneOf with a discriminator read as OpenAPI
+// reads it). Used by the Jira and TMF621 simulators and tests.
 // The official files are not in this repository (no license): they are
 // found under KETEN_SPECS (default <repo>/../shared/specs); specFile()
 // fails with a clear message when one is missing.
@@ -40,7 +42,32 @@ function newAjv() {
   for (const f of ['int32', 'int64', 'float', 'double', 'byte', 'binary', 'password', 'uri-reference']) {
     if (!ajv.formats[f]) ajv.addFormat(f, true);
   }
+  if (!ajv.formats.base64) ajv.addFormat('base64', /^[A-Za-z0-9+/]*={0,2}$/);
   return ajv;
+}
+
+// v with every oneOf that has an OpenAPI discriminator read as the
+// discriminator says: the schema its mapping names for the object's
+// property (e.g. TMF's @type), any of the alternatives otherwise (JSON
+// Schema's oneOf alone fails where two alternatives both match); and, with
+// prefix, every local "$ref": "#/..." rewritten to "<prefix>#/..." (for a
+// schema compiled apart from the document).
+function discriminated(v, prefix = '') {
+  if (Array.isArray(v)) return v.map((x) => discriminated(x, prefix));
+  if (v === null || typeof v !== 'object') return v;
+  const local = (ref) => (prefix && ref.startsWith('#/') ? `${prefix}${ref}` : ref);
+  const out = Object.fromEntries(Object.entries(v).map(([k, x]) =>
+    [k, k === '$ref' && typeof x === 'string' ? local(x) : discriminated(x, prefix)]));
+  const d = out.discriminator;
+  if (d?.propertyName && out.oneOf) {
+    const picks = Object.entries(d.mapping ?? {}).map(([name, ref]) => ({
+      if: { properties: { [d.propertyName]: { const: name } }, required: [d.propertyName] },
+      then: { $ref: local(ref) },
+    }));
+    out.allOf = [...(out.allOf ?? []), { anyOf: out.oneOf }, ...picks];
+    delete out.oneOf;
+  }
+  return out;
 }
 
 // Path templates of doc as [{template, re, names}], literal ones first.
@@ -81,21 +108,32 @@ function coerce(values, schema) {
 export class OpenApi {
   // doc: an OpenAPI 3 document (already converted); base: the path prefix
   // requests carry before the document's paths (e.g. the server's
-  // "/tmf-api/troubleTicket/v5"), "" when none.
-  constructor(doc, { base = '', name = 'the API document' } = {}) {
+  // "/tmf-api/troubleTicket/v5"), "" when none; extraQuery(name, template,
+  // method): true when a query parameter the document does not declare is
+  // fine (TMF630's attribute filters such as lastUpdate.gt, sort).
+  constructor(doc, { base = '', name = 'the API document', extraQuery = () => false } = {}) {
     this.doc = doc;
     this.base = base.replace(/\/$/, '');
     this.name = name;
+    this.extraQuery = extraQuery;
     this.ajv = newAjv();
-    this.ajv.addSchema(doc, 'doc');
+    this.ajv.addSchema(discriminated(doc), 'doc');
     this.paths = templates(doc);
     this.cache = new Map();
+    this.compiled = new Map();
   }
 
   // The validator of the schema at JSON pointer ptr of the document.
   validator(ptr) {
     if (!this.cache.has(ptr)) this.cache.set(ptr, this.ajv.getSchema(`doc#${ptr}`));
     return this.cache.get(ptr);
+  }
+
+  // The validator of a parameter's schema (its "$ref"s into the document).
+  paramValidator(schema) {
+    const key = JSON.stringify(schema);
+    if (!this.compiled.has(key)) this.compiled.set(key, this.ajv.compile(discriminated(schema, 'doc')));
+    return this.compiled.get(key);
   }
 
   // The parameter object p, its $ref followed.
@@ -136,7 +174,7 @@ export class OpenApi {
     const declared = [...(this.doc.paths[template].parameters ?? []), ...(op.parameters ?? [])].map((p) => this.deref(p));
     for (const p of declared.filter((q) => q.in === 'path')) {
       const v = pathParams[p.name];
-      const check = p.schema ? this.ajv.compile(p.schema) : null;
+      const check = p.schema ? this.paramValidator(p.schema) : null;
       if (v === undefined || v === '') problems.push(`${where}: path parameter ${p.name} is empty`);
       else if (check && !check(coerce([v], p.schema))) problems.push(...said(`${where} path ${p.name}`, check.errors));
     }
@@ -145,10 +183,10 @@ export class OpenApi {
     for (const k of keys) {
       const p = query.find((q) => q.name === k);
       if (!p) {
-        problems.push(`${where}: query parameter ${str(k)} is not in the document`);
+        if (!this.extraQuery(k, template, method)) problems.push(`${where}: query parameter ${str(k)} is not in the document`);
         continue;
       }
-      const check = p.schema ? this.ajv.compile(p.schema) : null;
+      const check = p.schema ? this.paramValidator(p.schema) : null;
       if (check && !check(coerce(u.searchParams.getAll(k), p.schema))) problems.push(...said(`${where} query ${k}`, check.errors));
     }
     for (const p of query.filter((q) => q.required && !u.searchParams.has(q.name))) {
@@ -204,6 +242,25 @@ export class OpenApi {
     if (!res.content[media].schema) return [];
     const check = this.validator(`${resPtr}/content/${token(media)}/schema`);
     return check(body) ? [] : said(`${where} body`, check.errors);
+  }
+
+  // The documented answer status (or its default) of method and path, or null.
+  answerOf(method, url, status) {
+    const found = this.find(method, new URL(url, 'https://x').pathname);
+    return found ? this.deref(found.op.responses?.[String(status)] ?? found.op.responses?.default) ?? null : null;
+  }
+
+  // The content type the document gives answer status of method and path
+  // (application/json when it names none).
+  answerType(method, url, status) {
+    return Object.keys(this.answerOf(method, url, status)?.content ?? {})[0] ?? 'application/json';
+  }
+
+  // true when the document names answer status of method and path itself
+  // (not by its default).
+  documents(method, url, status) {
+    const found = this.find(method, new URL(url, 'https://x').pathname);
+    return Boolean(found && String(status) in (found.op.responses ?? {}));
   }
 }
 

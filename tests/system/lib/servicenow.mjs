@@ -3,12 +3,11 @@
 // with snow at a running servicenow-sim, and the helpers that file a
 // ticket to acme-sn and read its one leg.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, chainDoc, certs, keten, eventually, psql, request } from './harness.mjs';
+import { startStack, chainDoc, certs, keten, eventually, psql } from './harness.mjs';
+import { startSimProcess, stopSimProcess } from './sim-process.mjs';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 export const ITEM = '060f3afa3731300054b6a3549dbe5d3e';
 export const PASSWORD = 'sim-password-1';
 export const TOKEN = 'push-token-1';
@@ -45,21 +44,10 @@ export const chainWith = (endpoint, { inboundRef = 'env:KETEN_INBOUND_SNOW', pol
 };
 
 // servicenow-sim for stack st, pushing to brokerUrl when push.
-export async function startSnowSim(st, brokerUrl, push = true) {
-  const portFile = path.join(st.dir, 'snow.port');
-  const proc = spawn(process.execPath, [path.join(ROOT, 'tests/sim/servicenow-sim.mjs'),
-    '--cert', certs().cert, '--tls-key', certs().key, '--port-file', portFile,
-    '--user', 'svc.keten', '--catalog-item', ITEM, '--key', 'snow',
+export function startSnowSim(st, brokerUrl, push = true) {
+  return startSimProcess(st, 'servicenow', ['--user', 'svc.keten', '--catalog-item', ITEM, '--key', 'snow',
     '--broker-url', brokerUrl, '--broker-ca', certs().ca, ...(push ? ['--push'] : [])],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIM_PASSWORD: PASSWORD, SIM_TOKEN: TOKEN } });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  const port = await eventually(() => { try { return readFileSync(portFile, 'utf8'); } catch { return null; } },
-    10000, `servicenow-sim up (${out})`);
-  const url = `https://127.0.0.1:${port}`;
-  return { url, proc, log: () => out,
-    async control(method, p, body) { return (await request(url, method, p, { body })).json; } };
+  { SIM_PASSWORD: PASSWORD, SIM_TOKEN: TOKEN });
 }
 
 // A stack with supplier snow at a fresh servicenow-sim; config adds KETEN_*
@@ -76,13 +64,7 @@ export async function startSnow(config = {}, opts = {}) {
   return { s: st, sn: sim };
 }
 
-export async function stopSnow(st, sim) {
-  if (sim && sim.proc.exitCode === null) {
-    sim.proc.kill('SIGTERM');
-    await new Promise((r) => sim.proc.once('exit', r));
-  }
-  await st.stop();
-}
+export const stopSnow = stopSimProcess;
 
 // The helpers of a test on stack s (read when called: s may be set later).
 export function snowTickets(stack) {
