@@ -102,8 +102,14 @@ function startSupplier() {
       r.token = t;
       if (!known || known.revoked || known.client !== OAUTH[key].client || Date.now() > known.validUntil) {
         r.answered = 401;
-        // a slow supplier: after the first, its refusals come late
-        if (slow401[key] !== undefined && slow401[key]++ > 0) {
+        // a slow supplier: its first refusal waits until a second call
+        // with a refused token is in (at most 5 s), so that several are in
+        // flight with it whatever the dispatcher's rounds; later refusals
+        // come late
+        if (slow401[key] !== undefined && slow401[key]++ === 0) {
+          const until = Date.now() + 5000;
+          while (slow401[key] < 2 && Date.now() < until) await new Promise((res2) => setTimeout(res2, 20));
+        } else if (slow401[key] !== undefined) {
           await new Promise((res2) => setTimeout(res2, 1500));
         }
         return answer(res, 401, { error: 'invalid_token' });
@@ -252,8 +258,8 @@ describe('supplier auth modules', () => {
     await delivered(s, first, 'the first create');
     sup.tokens.get(sup.fetchesOf(key)[0].token).revoked = true;
     sup.slow401[key] = 0;
-    // all sent at once with the revoked token; the first refusal comes at
-    // once, the others after the fresh token is there
+    // sent with the revoked token; the first refusal is held until a
+    // second call with it is in, the others come after the fresh token
     const ids = await Promise.all(Array.from({ length: 6 }, (_, i) => file(key, `burst ${i}`)));
     for (const id of ids) await delivered(s, id, `the create of ${id}`);
     await dispatchRounds(s);
