@@ -1,5 +1,6 @@
 /* adapters/topdesk_int.h - what the files of the `topdesk` adapter share:
- * the readers of pushes and polls (topdesk_read.c), the live checks
+ * the readers of pushes and polls (topdesk_read.c, the actions phase in
+ * topdesk_actions.c, the updates both make in topdesk_update.c), the live checks
  * (topdesk_check.c), the mapping (topdesk_map.c: its check and what it
  * says), and the text of TOPdesk's wire (topdesk_text.c: URLs, HTML,
  * dates). Private to adapters/topdesk*.c. */
@@ -33,6 +34,19 @@ int kt_topdesk_build_poll(const json_t *supplier, const char *feed, const char *
 int kt_topdesk_read_poll(const json_t *supplier, const char *feed, const char *page,
 			 const struct kt_answer *a, struct kt_inbound_list *out,
 			 struct kt_err *err);
+
+/* --- canonical updates of incidents and actions (topdesk_update.c) --- */
+
+/* The value of obj's member key when it is an id-like text (1 to 100
+ * bytes), else NULL. Borrowed. */
+const char *kt_topdesk_id_of(const json_t *obj, const char *key);
+
+/* The status update of incident inc (a list item or a push body),
+ * modified at when, into list when the mapping reads a status from it:
+ * delivery id "incident:<incident id>:<when>". KT_ERR (internal) out of
+ * memory. */
+int kt_topdesk_add_state(struct kt_inbound_list *list, const json_t *mapping, const json_t *inc,
+			 const char *when, struct kt_err *err);
 
 /* The comment update of action (an item of /actions, or a push's
  * "action") of incident inc ({"id", "externalNumber"}) into list, unless

@@ -10,137 +10,13 @@
 #include <string.h>
 
 #include "base/json_field.h"
-#include "base/utf8.h"
 #include "topdesk_int.h"
 
-/* Longest incident or action id kept, in bytes (TOPdesk's are UUIDs). */
-#define ID_MAX 100
-/* Longest comment read from an action, in bytes. */
-#define COMMENT_MAX (64 * 1024)
 #define FEED "incidents"
 
 static int out_of_memory(struct kt_err *err)
 {
 	return kt_err_set(err, KT_EC_INTERNAL, "internal", "out of memory");
-}
-
-static const char *text_of(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	return kt_json_is_text(v, 1, ID_MAX) ? json_string_value(v) : NULL;
-}
-
-/* *dst = a copy of src (NULL stays NULL); -1 out of memory. */
-static int dup_opt(char **dst, const char *src)
-{
-	if (!src)
-		return 0;
-	*dst = strdup(src);
-	return *dst ? 0 : -1;
-}
-
-/* The update of incident inc (id, modificationDate at when): its leg by
- * externalNumber and its TOPdesk id, applied once under delivery id
- * "<kind>:<id>" (an action's own id) or, without one, "<kind>:<incident
- * id>:<when>". NULL out of memory. */
-static struct kt_inbound_update *add_update(struct kt_inbound_list *list, const json_t *inc,
-					    const char *when, const char *kind, const char *id)
-{
-	struct kt_inbound_update *u = kt_inbound_list_add(list);
-	const char *ext = json_string_value(json_object_get(inc, "externalNumber"));
-	char delivery[300];
-
-	if (!u)
-		return NULL;
-	if (id)
-		snprintf(delivery, sizeof(delivery), "%s:%s", kind, id);
-	else
-		snprintf(delivery, sizeof(delivery), "%s:%s:%s", kind, text_of(inc, "id"), when);
-	if (dup_opt(&u->leg_id, kt_is_uuid(ext) ? ext : NULL) ||
-	    dup_opt(&u->external_id, text_of(inc, "id")) || dup_opt(&u->delivery_id, delivery) ||
-	    dup_opt(&u->occurred_at, when))
-		return NULL;
-	return u;
-}
-
-/* An action's text without Keten's marker "[keten:...]" at its end; the
- * marker, if any, into *origin (both owned by the caller). -1 out of
- * memory. */
-static int split_marker(const json_t *action, char **text, char **origin)
-{
-	const char *plain = json_string_value(json_object_get(action, "plainText"));
-	const char *memo = json_string_value(json_object_get(action, "memoText"));
-	char *t = plain ? strdup(plain) : kt_topdesk_text(memo ? memo : "");
-	char *open;
-	size_t n;
-
-	*text = t;
-	*origin = NULL;
-	if (!t)
-		return -1;
-	n = strlen(t);
-	open = strrchr(t, '[');
-	if (n > 0 && t[n - 1] == ']' && open && strncmp(open, "[keten:", 7) == 0) {
-		t[n - 1] = '\0';
-		if (!(*origin = strdup(open + 1)))
-			return -1;
-		*open = '\0';
-		for (n = strlen(t); n > 0 && (t[n - 1] == '\n' || t[n - 1] == ' '); n--)
-			t[n - 1] = '\0';
-	}
-	return 0;
-}
-
-/* A push's action happened with the change that added it (when, the
- * incident's modificationDate), not at its entryDate: an entryDate before
- * the status update of the same push would make the comment stale. A
- * polled action happened at its entryDate, unordered. */
-int kt_topdesk_add_action(struct kt_inbound_list *list, const json_t *mapping,
-			  const json_t *inc, const char *when, const json_t *action,
-			  int unordered, struct kt_err *err)
-{
-	char *text = NULL, *origin = NULL;
-	struct kt_inbound_update *u;
-	int rc = KT_OK;
-
-	if (kt_topdesk_is_us(mapping, json_object_get(action, "operator")))
-		return KT_OK;
-	if (split_marker(action, &text, &origin))
-		rc = out_of_memory(err);
-	else if (*text) {
-		/* longer than Keten keeps a comment: cut, never dropped */
-		text[kt_utf8_cut(text, strlen(text), COMMENT_MAX)] = '\0';
-		if (!(u = add_update(list, inc, when, "action", text_of(action, "id"))))
-			rc = out_of_memory(err);
-		else {
-			u->comment = text;
-			u->comment_origin = origin;
-			u->comment_public = !json_is_true(json_object_get(action, "invisibleForCaller"));
-			u->comment_unordered = unordered;
-			return KT_OK;
-		}
-	}
-	free(text);
-	free(origin);
-	return rc;
-}
-
-/* The status of incident inc (a list item or a push body), modified at
- * when, when the mapping reads one from it. */
-static int add_state(struct kt_inbound_list *list, const json_t *mapping, const json_t *inc,
-		     const char *when, struct kt_err *err)
-{
-	struct kt_inbound_update *u;
-	enum kt_status st;
-
-	if (kt_topdesk_status_in(mapping, inc, &st) != 0)
-		return KT_OK;
-	if (!(u = add_update(list, inc, when, "incident", NULL)))
-		return out_of_memory(err);
-	u->has_status = 1;
-	u->status = st;
-	return KT_OK;
 }
 
 static int bad_push(struct kt_err *err, const char *path, const char *msg)
@@ -166,7 +42,7 @@ int kt_topdesk_read_inbound(const json_t *supplier, const struct kt_answer *push
 
 	if (!json_is_object(doc))
 		rc = bad_push(err, "", "must be a JSON object");
-	else if (!text_of(doc, "id"))
+	else if (!kt_topdesk_id_of(doc, "id"))
 		rc = bad_push(err, "/id", "must be the incident's id");
 	else if (kt_topdesk_time(json_string_value(json_object_get(doc, "modificationDate")),
 				 when) != 0)
@@ -174,7 +50,7 @@ int kt_topdesk_read_inbound(const json_t *supplier, const struct kt_answer *push
 	else if (action && !json_is_object(action) && !json_is_string(action))
 		rc = bad_push(err, "/action", "must be an object");
 	else if (!kt_topdesk_is_us(mapping, json_object_get(doc, "modifier")) &&
-		 add_state(out, mapping, doc, when, err))
+		 kt_topdesk_add_state(out, mapping, doc, when, err))
 		rc = KT_ERR;
 	else
 		rc = json_is_object(action)
@@ -273,7 +149,7 @@ static int read_page(const json_t *supplier, const json_t *doc, struct kt_topdes
 	json_t *inc;
 
 	json_array_foreach(doc, i, inc) {
-		if (!text_of(inc, "id") ||
+		if (!kt_topdesk_id_of(inc, "id") ||
 		    kt_topdesk_time(json_string_value(json_object_get(inc, "modificationDate")),
 				    when) != 0)
 			return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
@@ -281,7 +157,7 @@ static int read_page(const json_t *supplier, const json_t *doc, struct kt_topdes
 		if (i == 0)
 			memcpy(first, when, sizeof(first));
 		if (kt_is_uuid(json_string_value(json_object_get(inc, "externalNumber"))) &&
-		    add_state(out, json_object_get(supplier, "mapping"), inc, when, err))
+		    kt_topdesk_add_state(out, json_object_get(supplier, "mapping"), inc, when, err))
 			return KT_ERR;
 		if (kt_topdesk_walk_add(w, inc))
 			return out_of_memory(err);
