@@ -5,6 +5,8 @@
  * updates, each applied exactly once under its delivery id; answered
  * with the status the adapter says its sender expects. */
 
+#include <string.h>
+
 #include "http/api.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -20,6 +22,21 @@ static struct kt_answer push_of(const struct kt_request *r)
 {
 	return (struct kt_answer){ .body = r->body, .len = r->body_len,
 				   .headers = r->headers, .n_headers = r->n_headers };
+}
+
+/* Answers a push that is not authenticated, whatever the reason (no such
+ * supplier, a bad or stale signature, a secret that cannot be read, an
+ * adapter that takes no push), with one and the same 401, so that nobody
+ * learns from it which supplier keys exist or how they are set up; the
+ * reason goes to the log for the operator. Returns KT_ERR. */
+static int refuse(const char *supplier_key, struct kt_err *err)
+{
+	kt_log(KT_LOG_WARN, json_pack("{s:s%, s:s}", "supplier", supplier_key,
+				      strnlen(supplier_key, 100), "error", err->code),
+	       "inbound delivery refused: %s", err->message);
+	kt_err_release(err);
+	return kt_err_set(err, KT_EC_UNAUTHENTICATED, "unauthenticated_delivery",
+			  "the delivery is not authenticated as a supplier's");
 }
 
 /* Checks the push by the scheme of the supplier's adapter, with its
@@ -41,14 +58,8 @@ static int verify(const struct kt_request *r, const struct kt_adapter *adapter,
 
 	if (!ref)
 		ref = json_string_value(json_object_get(supplier, "secret_ref"));
-	if (adapter->push.scheme != KT_PUSH_NONE && kt_secret_resolve(ref, &secrets, err)) {
-		/* The operator's problem: logged in full, told to nobody else. */
-		kt_log(KT_LOG_ERROR, json_pack("{s:s}", "supplier",
-			json_string_value(json_object_get(supplier, "key"))),
-		       "inbound delivery cannot be verified: %s", err->message);
-		kt_err_release(err);
-		return kt_err_set(err, KT_EC_INTERNAL, "internal", "the delivery cannot be verified now");
-	}
+	if (adapter->push.scheme != KT_PUSH_NONE && kt_secret_resolve(ref, &secrets, err))
+		return KT_ERR; /* the operator's problem: logged by refuse() */
 	c.secrets = secrets;
 	rc = kt_push_verify(&adapter->push, &c, &push, err);
 	kt_secret_free(secrets);
@@ -109,15 +120,20 @@ int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 
 	if (!supplier) {
 		kt_metrics_inbound("_unknown", "rejected");
-		return KT_ERR;
+		return err->cls == KT_EC_NOT_FOUND ? refuse(r->params[0], err) : KT_ERR;
 	}
 	adapter = kt_adapter_find(json_string_value(json_object_get(supplier, "adapter")));
 	if (!adapter) {
 		kt_err_set(err, KT_EC_INTERNAL, "internal", "supplier has no known adapter");
 		goto out;
 	}
-	if (verify(r, adapter, supplier, err) ||
-	    adapter->read_inbound(supplier, &push, &list, err) ||
+	if (verify(r, adapter, supplier, err)) {
+		/* a malformed delivery id is only told to the supplier itself */
+		if (err->cls != KT_EC_MALFORMED)
+			refuse(r->params[0], err);
+		goto out;
+	}
+	if (adapter->read_inbound(supplier, &push, &list, err) ||
 	    apply_all(db, r, supplier,
 		      adapter->push.delivery_header
 			      ? kt_answer_header(&push, adapter->push.delivery_header) : NULL,

@@ -134,20 +134,10 @@ static int verify_hmac(const struct kt_push_spec *spec, const struct kt_push_che
 	return KT_OK;
 }
 
-int kt_push_verify(const struct kt_push_spec *spec, const struct kt_push_check *c,
-		   const struct kt_answer *push, struct kt_err *err)
+/* The scheme's own check of push. */
+static int verify_scheme(const struct kt_push_spec *spec, const struct kt_push_check *c,
+			 const struct kt_answer *push, struct kt_err *err)
 {
-	const char *id = spec->delivery_header ? kt_answer_header(push, spec->delivery_header)
-					       : NULL;
-
-	/* Standard Webhooks names its delivery id webhook-id, and so did the
-	 * webhook contract's error code before other schemes came. */
-	if (id && strlen(id) > KT_PUSH_DELIVERY_ID_MAX)
-		return kt_err_set(err, KT_EC_MALFORMED,
-				  spec->scheme == KT_PUSH_STANDARD_WEBHOOKS ? "invalid_webhook_id"
-									    : "invalid_delivery_id",
-				  "%s is longer than %d bytes", spec->delivery_header,
-				  KT_PUSH_DELIVERY_ID_MAX);
 	switch (spec->scheme) {
 	case KT_PUSH_STANDARD_WEBHOOKS: {
 		char ts[24];
@@ -170,4 +160,25 @@ int kt_push_verify(const struct kt_push_spec *spec, const struct kt_push_check *
 	}
 	return kt_err_set(err, KT_EC_INVALID, "push_not_accepted",
 			  "this supplier's adapter takes no push: it is polled");
+}
+
+int kt_push_verify(const struct kt_push_spec *spec, const struct kt_push_check *c,
+		   const struct kt_answer *push, struct kt_err *err)
+{
+	const char *id = spec->delivery_header ? kt_answer_header(push, spec->delivery_header)
+					       : NULL;
+
+	if (verify_scheme(spec, c, push, err))
+		return KT_ERR;
+	/* Checked once the sender is known, so that its answer tells nobody
+	 * else anything. Standard Webhooks names its delivery id webhook-id,
+	 * and so did the webhook contract's error code before other schemes
+	 * came. */
+	if (id && strlen(id) > KT_PUSH_DELIVERY_ID_MAX)
+		return kt_err_set(err, KT_EC_MALFORMED,
+				  spec->scheme == KT_PUSH_STANDARD_WEBHOOKS ? "invalid_webhook_id"
+									    : "invalid_delivery_id",
+				  "%s is longer than %d bytes", spec->delivery_header,
+				  KT_PUSH_DELIVERY_ID_MAX);
+	return KT_OK;
 }

@@ -22,10 +22,11 @@ struct kt_push_check {
 
 /* KT_OK when push passes spec's scheme under c. Fails with class
  * unauthenticated ("bad_signature", "bad_token", "bad_credentials",
- * "stale_timestamp"), malformed "invalid_delivery_id" (a delivery id
- * header longer than KT_PUSH_DELIVERY_ID_MAX; "invalid_webhook_id" for
- * Standard Webhooks' webhook-id), config "bad_secret", or
- * invalid "push_not_accepted" when the adapter takes no push. */
+ * "stale_timestamp"), config "bad_secret", invalid "push_not_accepted"
+ * when the adapter takes no push, or, only once the push passed,
+ * malformed "invalid_delivery_id" (a delivery id header longer than
+ * KT_PUSH_DELIVERY_ID_MAX; "invalid_webhook_id" for Standard Webhooks'
+ * webhook-id). */
 int kt_push_verify(const struct kt_push_spec *spec, const struct kt_push_check *c,
 		   const struct kt_answer *push, struct kt_err *err);
 

@@ -105,7 +105,7 @@ test('inbound verdicts and delivery outcomes are counted per supplier', async ()
   assert.ok(value(after, 'keten_deliveries_total', { supplier: 'hostco', outcome: 'delivered' }) >= 1);
   // An unknown supplier in the path is no label of its own.
   const u = await s.api('POST', '/v1/inbound/nosuchsupplier', { body: {} });
-  assert.equal(u.status, 404);
+  assert.equal(u.status, 401);
   const later = await scrape(s);
   assert.ok(!later.some((x) => x.labels.supplier === 'nosuchsupplier'));
   assert.equal(value(later, 'keten_inbound_deliveries_total', { supplier: '_unknown', verdict: 'rejected' }) -

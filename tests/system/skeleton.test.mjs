@@ -118,13 +118,25 @@ test('supplier updates move the consolidated status; duplicates and bad deliveri
   assert.equal(await psql(s.db, `SELECT count(*) FROM events WHERE ticket_id = '${t.id}'`), before);
   assert.equal(await status(), 'in_progress');
 
-  // Bad signature, stale timestamp: 401, nothing changes.
+  // Bad signature, stale timestamp, a supplier that does not exist: one
+  // and the same 401 (nobody learns which supplier keys exist), the
+  // reason in the broker's log; nothing changes.
+  const refused = { error: { code: 'unauthenticated_delivery',
+    message: "the delivery is not authenticated as a supplier's" } };
   r = await s.sims.netco.send({ leg_id: legs.netco, status: 'resolved', secret: 'whsec_' + Buffer.from('not the secret at all!!').toString('base64') });
   assert.equal(r.status, 401);
-  assert.equal(r.body.error.code, 'bad_signature');
+  assert.deepEqual(r.body, refused);
   r = await s.sims.netco.send({ leg_id: legs.netco, status: 'resolved', timestamp: Math.floor(Date.now() / 1000) - 301 });
   assert.equal(r.status, 401);
-  assert.equal(r.body.error.code, 'stale_timestamp');
+  assert.deepEqual(r.body, refused);
+  const nobody = await s.api('POST', '/v1/inbound/no-such-supplier', { body: { leg_id: legs.netco, status: 'resolved' },
+    headers: { 'webhook-id': 'msg_x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': 'v1,AAAA' } });
+  assert.equal(nobody.status, 401);
+  assert.deepEqual(nobody.json, refused);
+  await eventually(() => ['no signature in the webhook-signature header matches',
+    'webhook-timestamp is more than 300 seconds away from now', 'no supplier \\"no-such-supplier\\"']
+    .every((why) => s.log.text.includes(`inbound delivery refused: ${why}`)), 5000, 'the reasons logged');
   // A leg that is not this supplier's: 404, and the delivery id is not kept.
   r = await s.sims.netco.send({ leg_id: legs.hostco, status: 'resolved', webhook_id: 'msg_cross' });
   assert.equal(r.status, 404);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/webhook_sign.h"
 #include "inbound/push_verify.h"
 #include "testutil.h"
 
@@ -239,6 +240,7 @@ static void test_delivery_id_length(void **state)
 	const char *h[] = { "X-Keten-Token", "tok-1", "x-delivery", id, NULL };
 	const char *sw[] = { "webhook-id", id, "webhook-timestamp", SW_TS_STR,
 			     "webhook-signature", SW_SIG, NULL };
+	char *signed_long = NULL;
 	struct kt_err err = { 0 };
 
 	(void)state;
@@ -249,10 +251,20 @@ static void test_delivery_id_length(void **state)
 	id[KT_PUSH_DELIVERY_ID_MAX + 1] = '\0';
 	expect_err("id one byte too long", verify(&spec, "tok-1", NULL, "{}", h, &err), &err,
 		   "malformed", "invalid_delivery_id", "tok-1");
-	/* before the signature is even looked at; Standard Webhooks' delivery
-	 * id keeps the webhook contract's code */
-	expect_err("webhook-id too long", verify(&sw_spec, SW_SECRET, NULL, SW_BODY, sw, &err),
+	/* only once the sender is authenticated: a push that is not tells
+	 * nobody which limits a supplier's scheme has */
+	expect_err("webhook-id too long, not signed for it",
+		   verify(&sw_spec, SW_SECRET, NULL, SW_BODY, sw, &err), &err,
+		   "unauthenticated", "bad_signature", NULL);
+	/* signed for the long id: Standard Webhooks' delivery id keeps the
+	 * webhook contract's code */
+	assert_int_equal(kt_webhook_sign(SW_SECRET, id, SW_TS, SW_BODY, strlen(SW_BODY),
+					 &signed_long, &err), KT_OK);
+	sw[5] = signed_long;
+	expect_err("webhook-id too long, signed", verify(&sw_spec, SW_SECRET, NULL, SW_BODY, sw,
+							 &err),
 		   &err, "malformed", "invalid_webhook_id", NULL);
+	free(signed_long);
 }
 
 static void test_no_push(void **state)
