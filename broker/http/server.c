@@ -243,19 +243,25 @@ static int copy_headers(struct evkeyvalq *in, struct kt_request *r)
 	return 0;
 }
 
-static void read_query(struct evhttp_request *req, struct kt_request *r)
+/* Reads the query string's parameters into r; -1 when it cannot be read
+ * (a pair without "=", an empty name), which is refused rather than
+ * read as no parameters at all. */
+static int read_query(struct evhttp_request *req, struct kt_request *r)
 {
 	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq params;
 
-	if (!q || evhttp_parse_query_str(q, &params) != 0)
-		return;
+	if (!q)
+		return 0;
+	if (evhttp_parse_query_str(q, &params) != 0)
+		return -1;
 	r->query_limit = header_copy(&params, "limit");
 	r->query_cursor = header_copy(&params, "cursor");
 	r->query_state = header_copy(&params, "state");
 	r->query_supplier = header_copy(&params, "supplier");
 	r->query_version = header_copy(&params, "version");
 	evhttp_clear_headers(&params);
+	return 0;
 }
 
 /* Content-Type must be application/json, parameters allowed. */
@@ -390,7 +396,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	r->idempotency_key = header_copy(in, "Idempotency-Key");
-	read_query(req, r);
+	if (read_query(req, r) != 0) {
+		respond_error(r, KT_EC_MALFORMED, "invalid_query",
+			      "the query string cannot be read: name=value pairs joined by &");
+		return;
+	}
 	kt_dbpool_submit(app->api_pool, request_work, request_done, r);
 }
 

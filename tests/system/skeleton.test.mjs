@@ -262,6 +262,12 @@ test('lists are paginated with a cursor', async () => {
   assert.equal(bad.json.error.code, 'invalid_cursor');
   const lim = await s.api('GET', '/v1/tickets?limit=0', { key: s.keys.globex });
   assert.equal(lim.status, 400);
+  // A query string that cannot be read is refused, not read as none.
+  for (const q of ['?limit=2&nonsense', '?=2', '?limit=2&&cursor']) {
+    const bq = await s.api('GET', `/v1/tickets${q}`, { key: s.keys.globex });
+    assert.equal(bq.status, 400, q);
+    assert.equal(bq.json.error.code, 'invalid_query', q);
+  }
 });
 
 test('two suppliers resolving at the same moment always leave the ticket resolved', async () => {
