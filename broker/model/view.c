@@ -90,12 +90,17 @@ static int lets_customer(const json_t *sp, const char *what, int dflt)
  *            no other supplier (they are sent it as a comment instead);
  * supplier - the supplier of the entry's leg (an entry on no leg: nobody
  *            but the integrator);
- * integrator - the integrator alone. */
+ * integrator - the integrator alone.
+ * A supplier whose leg the broker ended (re-routed away, withdrawn,
+ * cancelled) sees the timeline as it was then: a later entry only when
+ * it is about that leg. */
 static int visible(const json_t *full, const json_t *ev, const struct kt_principal *p,
-		   const char *own_leg)
+		   const json_t *own)
 {
 	const char *vis = str(ev, "visibility");
 	const char *leg = str(ev, "leg_id");
+	const char *own_leg = str(own, "id");
+	const json_t *cut = json_object_get(own, "ended_event");
 
 	switch (p->role) {
 	case KT_ROLE_INTEGRATOR:
@@ -107,6 +112,10 @@ static int visible(const json_t *full, const json_t *ev, const struct kt_princip
 		       lets_customer(find_supplier(full, leg, NULL),
 				     "public_comments_to_customer", 1);
 	case KT_ROLE_SUPPLIER:
+		if (json_is_integer(cut) &&
+		    json_integer_value(json_object_get(ev, "id")) > json_integer_value(cut) &&
+		    !(leg && own_leg && strcmp(leg, own_leg) == 0))
+			return 0;
 		if (!leg)
 			return strcmp(vis, "customer") == 0;
 		return own_leg && strcmp(leg, own_leg) == 0 &&
@@ -137,7 +146,7 @@ static void set_actor(json_t *e, const json_t *full, const json_t *ev,
 }
 
 static json_t *timeline(const json_t *full, const struct kt_principal *p,
-			const char *own_leg)
+			const json_t *own)
 {
 	json_t *out = json_array(), *ev;
 	size_t i;
@@ -145,7 +154,7 @@ static json_t *timeline(const json_t *full, const struct kt_principal *p,
 	json_array_foreach(json_object_get(full, "timeline"), i, ev) {
 		json_t *e, *data;
 
-		if (!visible(full, ev, p, own_leg))
+		if (!visible(full, ev, p, own))
 			continue;
 		if (p->role == KT_ROLE_INTEGRATOR) {
 			json_array_append(out, ev);
@@ -180,7 +189,7 @@ static json_t *view(const json_t *full, const struct kt_principal *p,
 		    const char *leg_id, int with_timeline, int api)
 {
 	const json_t *service = json_object_get(full, "service");
-	const char *own_leg = NULL;
+	const json_t *own = NULL;
 	json_t *v;
 
 	if (p->role == KT_ROLE_INTEGRATOR) {
@@ -211,11 +220,11 @@ static json_t *view(const json_t *full, const struct kt_principal *p,
 			json_decref(v);
 			return NULL;
 		}
-		own_leg = str(leg, "id");
+		own = leg;
 		json_object_set_new(v, "leg", supplier_leg_view(leg, api));
 	}
 	if (with_timeline)
-		json_object_set_new(v, "timeline", timeline(full, p, own_leg));
+		json_object_set_new(v, "timeline", timeline(full, p, own));
 	return v;
 }
 

@@ -77,7 +77,9 @@ int kt_store_leg_end(struct kt_db *db, const char *leg_id, const char *ended,
 	const char *params[] = { leg_id, ended };
 	PGresult *res = kt_db_exec(db,
 		"UPDATE legs SET status = CASE WHEN $2 = 'routed' THEN 'closed' ELSE 'cancelled' END,"
-		"  ended = $2, ended_at = now(), updated_at = now()"
+		"  ended = $2, ended_at = now(), updated_at = now(),"
+		"  ended_event = (SELECT coalesce(max(e.id), 0) FROM events e"
+		"   WHERE e.ticket_id = legs.ticket_id)"
 		" WHERE id = $1::uuid AND ended IS NULL"
 		" RETURNING (SELECT s.key FROM suppliers s WHERE s.id = supplier_id)",
 		2, params, err);

@@ -28,7 +28,7 @@
 	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
 	"   'component_key', l.component_key, 'hops', l.hops," \
-	"   'ended', l.ended, 'ended_at', kt_ts(l.ended_at)," \
+	"   'ended', l.ended, 'ended_at', kt_ts(l.ended_at), 'ended_event', l.ended_event," \
 	"   'delivery_delayed_at', kt_ts(l.delivery_delayed_at)," \
 	"   'created_at', kt_ts(l.created_at), 'updated_at', kt_ts(l.updated_at)," \
 	"   'supplier', CASE WHEN sp.id IS NULL THEN NULL ELSE" \
@@ -55,11 +55,18 @@
 	"   'recorded_at', kt_ts(e.recorded_at), 'data', e.data) ORDER BY e.id)" \
 	"   FROM events e WHERE e.ticket_id = t.id), '[]'::json)"
 
-/* Who may see a ticket: $2 role, $3 customer id, $4 supplier id. */
-#define ACCESS \
+/* Who may see a ticket: $2 role, $3 customer id, $4 supplier id, a
+ * supplier through a leg of its meeting leg_cond (on legs y). */
+#define ACCESS_IF(leg_cond) \
 	" ($2 = 'integrator' OR ($2 = 'customer' AND t.customer_id::text = $3)" \
 	"  OR ($2 = 'supplier' AND EXISTS (SELECT 1 FROM legs y" \
-	"      WHERE y.ticket_id = t.id AND y.supplier_id::text = $4)))"
+	"      WHERE y.ticket_id = t.id AND y.supplier_id::text = $4" leg_cond ")))"
+/* Read: a supplier reads a ticket it ever had a leg of (as it was when
+ * the broker ended that leg: model/view.c). */
+#define ACCESS ACCESS_IF("")
+/* Listed: a supplier lists the tickets it has a leg of the broker did not
+ * end (re-routed away, withdrawn, cancelled: no longer its work). */
+#define ACCESS_LISTED ACCESS_IF(" AND y.ended IS NULL")
 
 static void access_params(const struct kt_principal *p, const char **params)
 {
@@ -152,7 +159,7 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	params[5] = ts[0] ? cid : NULL;
 	params[6] = state;
 	res = kt_db_exec(db, TICKET_JSON("")
-		" WHERE" ACCESS " AND ($5::bigint IS NULL OR (t.created_at, t.id) <"
+		" WHERE" ACCESS_LISTED " AND ($5::bigint IS NULL OR (t.created_at, t.id) <"
 		"  (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))"
 		" AND ($7::text IS NULL OR ($7 = 'escalated' AND t.escalated_at IS NOT NULL)"
 		"  OR ($7 = 'needs_triage' AND " NEEDS_TRIAGE "))"
