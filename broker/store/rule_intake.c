@@ -115,11 +115,12 @@ static json_t *leg_record(PGresult *res, int r)
 				     "operation", text(res, r, 15), "seq", integer(res, r, 16),
 				     "attempts", integer(res, r, 17), "due_at", text(res, r, 18),
 				     "outcome", raw(res, r, 19));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	/* a leg new with its ticket has never ended: no ended_event */
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:n, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"id", text(res, r, 0), "status", text(res, r, 1),
 		"external_id", text(res, r, 2), "component_key", text(res, r, 3),
 		"hops", integer(res, r, 4), "ended", text(res, r, 5),
-		"ended_at", text(res, r, 6), "delivery_delayed_at", text(res, r, 7),
+		"ended_at", text(res, r, 6), "ended_event", "delivery_delayed_at", text(res, r, 7),
 		"created_at", text(res, r, 8), "updated_at", text(res, r, 9),
 		"supplier", supplier, "delivery", delivery, "sla", raw(res, r, 20));
 }
