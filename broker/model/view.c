@@ -241,5 +241,5 @@ json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
 
 	snprintf(p.supplier_id, sizeof(p.supplier_id), "%s", supplier_id);
 	snprintf(p.supplier_key, sizeof(p.supplier_key), "%s", supplier_key);
-	return view(full, &p, leg_id, 1, 0);
+	return view(full, &p, leg_id, 0, 0);
 }

@@ -26,8 +26,9 @@ json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
 		       int with_timeline);
 
 /* What a supplier is sent about leg leg_id: that supplier's own view,
- * focused on that leg, without its clocks. NULL when the leg is not the
- * supplier's. */
+ * focused on that leg, without its clocks and without the timeline (a
+ * message carries what changed in its payload, never the history: full
+ * may come without "timeline"). NULL when the leg is not the supplier's. */
 json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
 			     const char *supplier_key, const char *leg_id);
 

@@ -101,7 +101,7 @@ json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_e
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
-	res = kt_db_exec(db, TICKET_JSON(TIMELINE_JSON)
+	res = kt_db_exec(db, TICKET_JSON("")
 		" WHERE t.id IN (SELECT i::uuid FROM jsonb_array_elements_text($1::jsonb) i)",
 		1, params, err);
 	free(text);
