@@ -198,7 +198,7 @@ test('bad comment bodies are 4xx JSON errors and change nothing', async () => {
     ['acme', { body: {} }, 422, 'invalid_comment', ['/text']],
     ['acme', { body: { text: '' } }, 422, 'invalid_comment', ['/text']],
     ['acme', { body: { text: 7 } }, 422, 'invalid_comment', ['/text']],
-    ['acme', { body: { text: 'x'.repeat(65537) } }, 422, 'invalid_comment', ['/text']],
+    ['acme', { body: { text: 'x'.repeat(65537) } }, 413, 'comment_too_large'],
     ['acme', { body: { text: 'hi', visibility: 'everyone' } }, 422, 'invalid_comment', ['/visibility']],
     ['acme', { body: { text: 'hi', visibility: 'integrator' } }, 422, 'invalid_comment', ['/visibility']],
     ['acme', { body: { text: 'hi', visibility: 'supplier', leg: t.legs.netco } }, 422, 'invalid_comment', ['/visibility']],

@@ -2,13 +2,17 @@
 // goes to each supplier as itself, never with the ticket's whole
 // timeline, so what a supplier is sent grows with what changed, not with
 // the history. The probe: 60 comments of 60 KB on one ticket of two legs.
+// Comments are bounded in size (413 comment_too_large) and in number per
+// ticket (422 too_many_comments), and a refused one leaves no trace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually } from './lib/harness.mjs';
-import { deliveredTicket, sent } from './lib/tickets.mjs';
+import { deliveredTicket, sent, settled, snapshot } from './lib/tickets.mjs';
 
+// A ticket holds at most this many comments and notes here.
+const PER_TICKET = 62;
 let s;
-before(async () => { s = await startStack(); });
+before(async () => { s = await startStack({ config: { KETEN_COMMENTS_PER_TICKET_MAX: String(PER_TICKET) } }); });
 after(async () => { await s.stop(); });
 
 const COMMENTS = 60;
@@ -48,4 +52,53 @@ test('60 comments of 60 KB: each supplier is sent each comment once, never the t
     // With the whole timeline in each message this was about 110 MB.
     assert.ok(bytes <= COMMENTS * (COMMENT_BYTES + ENVELOPE_MAX), `${bytes} bytes sent to ${who}`);
   }
+});
+
+const comment = (tk, who, body) =>
+  s.api('POST', `/v1/tickets/${tk.id}/comments`, { key: s.keys[who], body });
+
+// Everything a refused comment could have left: the ticket, its events
+// and messages, and what the suppliers were sent.
+async function trace(tk) {
+  await settled(s, tk);
+  return [await snapshot(s, tk), (await sent(s, tk, 'netco')).length, (await sent(s, tk, 'hostco')).length];
+}
+
+test('a comment over comment_max_bytes is 413 comment_too_large and nothing is kept', async () => {
+  const tk = await deliveredTicket(s);
+  const before = await trace(tk);
+  for (const who of ['acme', 'integrator']) {
+    const r = await comment(tk, who, { text: 'y'.repeat(65537) });
+    assert.equal(r.status, 413, r.text);
+    assert.equal(r.json.error.code, 'comment_too_large');
+    assert.match(r.json.error.message, /65537 bytes, more than the 65536 allowed/);
+  }
+  // UTF-8 counts in bytes: 21846 snowmen are 65538 bytes.
+  const wide = await comment(tk, 'acme', { text: '\u2603'.repeat(21846) });
+  assert.equal(wide.status, 413, wide.text);
+  assert.deepEqual(await trace(tk), before);
+  // The limit itself is allowed.
+  assert.equal((await comment(tk, 'acme', { text: 'z'.repeat(65536) })).status, 201);
+});
+
+test('past comments_per_ticket_max a comment or note is 422 too_many_comments and nothing is kept', async () => {
+  const tk = await deliveredTicket(s);
+  for (let i = 0; i < PER_TICKET; i++) {
+    const r = i % 10 === 9
+      ? await comment(tk, 'integrator', { text: `note ${i}` })
+      : await comment(tk, 'acme', { text: `comment ${i}` });
+    assert.equal(r.status, 201, r.text);
+  }
+  const before = await trace(tk);
+  for (const [who, body] of [['acme', { text: 'one too many' }], ['integrator', { text: 'a note too many' }],
+    ['integrator', { text: 'to netco', visibility: 'supplier', leg: tk.legs.netco }]]) {
+    const r = await comment(tk, who, body);
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.json.error.code, 'too_many_comments');
+    assert.match(r.json.error.message, new RegExp(`holds ${PER_TICKET} comments`));
+  }
+  assert.deepEqual(await trace(tk), before);
+  // Another ticket is not affected.
+  const other = await deliveredTicket(s);
+  assert.equal((await comment(other, 'acme', { text: 'fresh ticket' })).status, 201);
 });
