@@ -25,6 +25,16 @@
 json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
 		       int with_timeline);
 
+/* One page of p's view of full's timeline: full's "timeline" holds the
+ * entries after the cursor in id order (at most limit + 1 of them; the
+ * store may already leave out entries p can never see). The page is p's
+ * view of the first limit of them ({"items": [...], "next_cursor": the
+ * id of the limit-th as a decimal string, or null when there were no
+ * more}), so a page may hold fewer than limit items, and following
+ * next_cursor yields every entry p may see exactly once. New reference,
+ * or NULL when p may not see the ticket at all (or limit is 0). */
+json_t *kt_view_timeline_page(const json_t *full, const struct kt_principal *p, size_t limit);
+
 /* What a supplier is sent about leg leg_id: that supplier's own view,
  * focused on that leg, without its clocks and without the timeline (a
  * message carries what changed in its payload, never the history: full

@@ -8,9 +8,13 @@
 #include "store/store.h"
 
 /* The full record of ticket id (see model/view.h), if p may see it at all;
- * NULL with not_found "not_found" otherwise. New reference. */
+ * NULL with not_found "not_found" otherwise. New reference. Its
+ * "timeline" is one page, as model/view.h's kt_view_timeline_page takes
+ * it: at most limit + 1 entries with an id above after (0: from the
+ * start), in id order, leaving out entries p's role can never see. */
 json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
-			     const struct kt_principal *p, struct kt_err *err);
+			     const struct kt_principal *p, long long after, int limit,
+			     struct kt_err *err);
 
 /* The full records without timeline (as kt_store_ticket_full reads them
  * for the integrator, less "timeline") of the tickets ids names, a JSON
