@@ -33,7 +33,8 @@ struct kt_request {
 	/* answer */
 	int status;
 	json_t *answer;
-	char *answer_text;          /* owned; when set, sent as is instead of answer */
+	char *answer_text;          /* owned; when set, sent as is instead of answer;
+				     * the worker renders answer into it */
 	int wake_dispatcher;        /* something was queued for suppliers */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
