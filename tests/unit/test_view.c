@@ -799,6 +799,85 @@ static void test_sent_to_supplier(void **state)
 	json_decref(full);
 }
 
+/* full as the store reads one page of it: the entries after id after,
+ * at most limit + 1 of them. */
+static json_t *page_of(const json_t *full, long long after, size_t limit)
+{
+	json_t *copy = json_deep_copy(full), *entries = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(full, "timeline"), i, e)
+		if (json_integer_value(json_object_get(e, "id")) > after &&
+		    json_array_size(entries) < limit + 1)
+			json_array_append(entries, e);
+	json_object_set_new(copy, "timeline", entries);
+	return copy;
+}
+
+/* Following the cursors with pages of every size yields each party's
+ * whole timeline exactly once, in order; the last page says so. */
+static void test_timeline_pages(void **state)
+{
+	const struct kt_principal ps[] = {
+		customer(CUSTOMER_ID), supplier(ALPHA_ID, "alpha-net"),
+		supplier(BETA_ID, "beta-soft"), integrator(),
+	};
+	json_t *full = load_full();
+	size_t n_entries = json_array_size(json_object_get(full, "timeline"));
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(ps); i++) {
+		json_t *whole = view_of(full, &ps[i], 1);
+		const json_t *want = json_object_get(whole, "timeline");
+
+		for (size_t limit = 1; limit <= n_entries + 1; limit++) {
+			json_t *got = json_array();
+			long long after = 0;
+			size_t pages = 0;
+
+			for (;;) {
+				json_t *raw = page_of(full, after, limit);
+				json_t *page = kt_view_timeline_page(raw, &ps[i], limit);
+				const json_t *next;
+
+				assert_non_null(page);
+				assert_true(json_array_size(json_object_get(page, "items")) <= limit);
+				json_array_extend(got, json_object_get(page, "items"));
+				next = json_object_get(page, "next_cursor");
+				pages++;
+				if (json_is_null(next)) {
+					json_decref(page);
+					json_decref(raw);
+					break;
+				}
+				assert_true(json_is_string(next));
+				after = strtoll(json_string_value(next), NULL, 10);
+				json_decref(page);
+				json_decref(raw);
+				assert_true(pages <= n_entries);
+			}
+			if (!json_equal(got, want))
+				fail_msg("%s, pages of %zu: %s", kt_role_name(ps[i].role), limit,
+					 dump(got));
+			/* a page is cut from raw entries, whoever may see them */
+			assert_int_equal(pages, (n_entries + limit - 1) / limit);
+			json_decref(got);
+		}
+		json_decref(whole);
+	}
+	/* nobody else; no page of nothing */
+	{
+		struct kt_principal other = customer("c0000000-0000-4000-8000-0000000000c2");
+		struct kt_principal gamma = supplier(GAMMA_ID, "gamma");
+		struct kt_principal cust = customer(CUSTOMER_ID);
+
+		assert_null(kt_view_timeline_page(full, &other, 5));
+		assert_null(kt_view_timeline_page(full, &gamma, 5));
+		assert_null(kt_view_timeline_page(full, &cust, 0));
+	}
+	json_decref(full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -815,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_without_timeline),
 		cmocka_unit_test(test_record_untouched),
 		cmocka_unit_test(test_sent_to_supplier),
+		cmocka_unit_test(test_timeline_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
