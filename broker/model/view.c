@@ -241,22 +241,54 @@ static json_t *view(const json_t *full, const struct kt_principal *p,
 	return v;
 }
 
+/* Roughly what an entry adds to an answer: its data's strings (a
+ * comment's text) and the rest. */
+static size_t entry_bytes(const json_t *ev)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 256;
+
+	json_object_foreach((json_t *)json_object_get(ev, "data"), k, v)
+		n += json_is_string(v) ? json_string_length(v) : 0;
+	return n;
+}
+
+/* How many of the first limit entries a page takes: all of them, or
+ * fewer when those p sees pass KT_VIEW_PAGE_BYTES; the entry that passes
+ * it is the page's last, so that every page moves on. */
+static size_t page_cut(const json_t *full, const json_t *entries,
+		       const struct kt_principal *p, const json_t *own, size_t limit)
+{
+	size_t i, bytes = 0;
+
+	for (i = 0; i < json_array_size(entries) && i < limit; i++) {
+		const json_t *ev = json_array_get(entries, i);
+
+		if (visible(full, ev, p, own) && (bytes += entry_bytes(ev)) >= KT_VIEW_PAGE_BYTES)
+			return i + 1;
+	}
+	return i;
+}
+
 json_t *kt_view_timeline_page(const json_t *full, const struct kt_principal *p, size_t limit)
 {
 	const json_t *entries = json_object_get(full, "timeline"), *own, *last;
 	json_t *next = json_null();
+	size_t cut;
 	char id[32];
 
 	if (limit == 0 || !may_see(full, p, NULL, &own))
 		return NULL;
-	if (json_array_size(entries) > limit) {
-		last = json_object_get(json_array_get(entries, limit - 1), "id");
+	cut = page_cut(full, entries, p, own, limit);
+	if (json_array_size(entries) > cut) {
+		last = json_object_get(json_array_get(entries, cut - 1), "id");
 		if (json_is_integer(last)) {
 			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, json_integer_value(last));
 			next = json_string(id);
 		}
 	}
-	return json_pack("{s:o, s:o}", "items", timeline(full, p, own, limit),
+	return json_pack("{s:o, s:o}", "items", timeline(full, p, own, cut),
 			 "next_cursor", next);
 }
 

@@ -52,6 +52,29 @@ test('60 comments of 60 KB: each supplier is sent each comment once, never the t
     // With the whole timeline in each message this was about 110 MB.
     assert.ok(bytes <= COMMENTS * (COMMENT_BYTES + ENVELOPE_MAX), `${bytes} bytes sent to ${who}`);
   }
+
+  // Reading it back is bounded too: the ticket's GET (3.6 MB before) and
+  // each timeline page stop near 1 MiB; the pages hold every comment once.
+  const PAGE_MAX = 1024 * 1024 + COMMENT_BYTES + ENVELOPE_MAX;
+  for (const who of ['acme', 'netco', 'integrator']) {
+    const g = await s.api('GET', `/v1/tickets/${tk.id}`, { key: s.keys[who] });
+    assert.equal(g.status, 200);
+    assert.ok(g.text.length <= PAGE_MAX, `${who}'s GET is ${g.text.length} bytes`);
+    assert.match(g.json.timeline_next_cursor, /^\d+$/);
+    const seen = [...g.json.timeline];
+    let largest = g.text.length, pages = 1;
+    for (let c = g.json.timeline_next_cursor; c !== null; pages++) {
+      const p = await s.api('GET', `/v1/tickets/${tk.id}/timeline?limit=200&cursor=${c}`, { key: s.keys[who] });
+      assert.equal(p.status, 200, p.text);
+      largest = Math.max(largest, p.text.length);
+      seen.push(...p.json.items);
+      c = p.json.next_cursor;
+    }
+    t.diagnostic(`${who}: the GET and ${pages - 1} more page(s), the largest ${largest} bytes`);
+    assert.ok(largest <= PAGE_MAX, `a page of ${largest} bytes`);
+    const got = seen.map((e) => e.text ?? e.data?.text).filter((x) => x?.startsWith('probe comment '));
+    assert.deepEqual(got, texts);
+  }
 });
 
 const comment = (tk, who, body) =>

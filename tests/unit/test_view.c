@@ -814,6 +814,44 @@ static json_t *page_of(const json_t *full, long long after, size_t limit)
 	return copy;
 }
 
+/* What p reads of full's timeline by following the cursors with pages
+ * of limit, as the store reads them; *pages counts them and *largest
+ * gets the largest page's size in bytes. New reference. */
+static json_t *walk_pages(const json_t *full, const struct kt_principal *p, size_t limit,
+			  size_t *pages, size_t *largest)
+{
+	size_t n_entries = json_array_size(json_object_get(full, "timeline"));
+	json_t *got = json_array();
+	long long after = 0;
+
+	*pages = *largest = 0;
+	for (;;) {
+		json_t *raw = page_of(full, after, limit);
+		json_t *page = kt_view_timeline_page(raw, p, limit);
+		const json_t *next;
+		char *text;
+
+		assert_non_null(page);
+		assert_true(json_array_size(json_object_get(page, "items")) <= limit);
+		text = dump(page);
+		if (strlen(text) > *largest)
+			*largest = strlen(text);
+		free(text);
+		json_array_extend(got, json_object_get(page, "items"));
+		next = json_object_get(page, "next_cursor");
+		++*pages;
+		if (!json_is_null(next)) {
+			assert_true(json_is_string(next));
+			after = strtoll(json_string_value(next), NULL, 10);
+		}
+		json_decref(page);
+		json_decref(raw);
+		if (json_is_null(next))
+			return got;
+		assert_true(*pages <= n_entries);
+	}
+}
+
 /* Following the cursors with pages of every size yields each party's
  * whole timeline exactly once, in order; the last page says so. */
 static void test_timeline_pages(void **state)
@@ -831,31 +869,9 @@ static void test_timeline_pages(void **state)
 		const json_t *want = json_object_get(whole, "timeline");
 
 		for (size_t limit = 1; limit <= n_entries + 1; limit++) {
-			json_t *got = json_array();
-			long long after = 0;
-			size_t pages = 0;
+			size_t pages, largest;
+			json_t *got = walk_pages(full, &ps[i], limit, &pages, &largest);
 
-			for (;;) {
-				json_t *raw = page_of(full, after, limit);
-				json_t *page = kt_view_timeline_page(raw, &ps[i], limit);
-				const json_t *next;
-
-				assert_non_null(page);
-				assert_true(json_array_size(json_object_get(page, "items")) <= limit);
-				json_array_extend(got, json_object_get(page, "items"));
-				next = json_object_get(page, "next_cursor");
-				pages++;
-				if (json_is_null(next)) {
-					json_decref(page);
-					json_decref(raw);
-					break;
-				}
-				assert_true(json_is_string(next));
-				after = strtoll(json_string_value(next), NULL, 10);
-				json_decref(page);
-				json_decref(raw);
-				assert_true(pages <= n_entries);
-			}
 			if (!json_equal(got, want))
 				fail_msg("%s, pages of %zu: %s", kt_role_name(ps[i].role), limit,
 					 dump(got));
@@ -878,6 +894,39 @@ static void test_timeline_pages(void **state)
 	json_decref(full);
 }
 
+/* A page of large comments stops near KT_VIEW_PAGE_BYTES, whatever the
+ * limit, and the walk still yields every entry once. */
+static void test_timeline_page_bytes(void **state)
+{
+	struct kt_principal ps[] = { customer(CUSTOMER_ID), integrator() };
+	json_t *full = load_full(), *entries = json_object_get(full, "timeline");
+	char *big = malloc(400001);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', 400000);
+	big[400000] = '\0';
+	for (int i = 0; i < 5; i++)
+		json_array_append_new(entries, json_pack(
+			"{s:I, s:n, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "id", (json_int_t)(100 + i),
+			"leg_id", "kind", "comment", "visibility", "customer", "actor", "customer",
+			"holder", "integrator", "occurred_at", "2026-11-25T20:00:00Z",
+			"recorded_at", "2026-11-25T20:00:00Z", "data", "text", big));
+	free(big);
+	for (size_t i = 0; i < N_ELEMS(ps); i++) {
+		json_t *whole = view_of(full, &ps[i], 1);
+		size_t pages, largest;
+		json_t *got = walk_pages(full, &ps[i], 200, &pages, &largest);
+
+		assert_true(json_equal(got, json_object_get(whole, "timeline")));
+		assert_true(pages >= 2);
+		assert_true(largest <= KT_VIEW_PAGE_BYTES + 400000 + 4096);
+		json_decref(got);
+		json_decref(whole);
+	}
+	json_decref(full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -895,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_record_untouched),
 		cmocka_unit_test(test_sent_to_supplier),
 		cmocka_unit_test(test_timeline_pages),
+		cmocka_unit_test(test_timeline_page_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
