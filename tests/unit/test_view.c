@@ -830,6 +830,7 @@ static json_t *walk_pages(const json_t *full, const struct kt_principal *p, size
 		json_t *page = kt_view_timeline_page(raw, p, limit);
 		const json_t *next;
 		char *text;
+		int last;
 
 		assert_non_null(page);
 		assert_true(json_array_size(json_object_get(page, "items")) <= limit);
@@ -840,13 +841,14 @@ static json_t *walk_pages(const json_t *full, const struct kt_principal *p, size
 		json_array_extend(got, json_object_get(page, "items"));
 		next = json_object_get(page, "next_cursor");
 		++*pages;
-		if (!json_is_null(next)) {
+		last = json_is_null(next);
+		if (!last) {
 			assert_true(json_is_string(next));
 			after = strtoll(json_string_value(next), NULL, 10);
 		}
 		json_decref(page);
 		json_decref(raw);
-		if (json_is_null(next))
+		if (last)
 			return got;
 		assert_true(*pages <= n_entries);
 	}
