@@ -37,9 +37,10 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 KETEN := $(BUILD)/keten
+VERSION := $(shell cat VERSION)
 
 .PHONY: all deps test test-unit test-system test-rt fuzz fuzz-run check-walls check-levels run \
-	bench bench-soak bench-growth clean help
+	bench bench-soak bench-growth deb test-deb clean help
 
 all: $(KETEN)
 
@@ -53,6 +54,10 @@ help:
 	@echo "                  request-tracker5 and stunnel4 when missing; not part of make test)"
 	@echo "make fuzz         every libFuzzer target in tests/fuzz (clang, ASan + UBSan) for"
 	@echo "                  FUZZ_SECONDS each (default 240 s shared), from tests/fuzz/corpus"
+	@echo "make deb          the Debian package (debhelper) in build/deb/: binary, systemd unit,"
+	@echo "                  example /etc/keten/keten.conf, schemas, man page"
+	@echo "make test-deb     make deb, then install it in a clean Debian 12 chroot (mmdebstrap)"
+	@echo "                  and run the service from it against a throwaway PostgreSQL"
 	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
 	@echo "make check-levels the store's one-way levels (row -> rule -> tx); part of check-walls"
@@ -72,7 +77,7 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(KT_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KT_CFLAGS) -c $< -o $@
 
 $(BUILD)/gen/migrations.c: schemas/embed.sh $(wildcard schemas/migrations/*.sql)
 	@mkdir -p $(dir $@)
@@ -84,14 +89,18 @@ $(BUILD)/gen/openapi.c: schemas/embed.sh schemas/openapi.json
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(KT_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KT_CFLAGS) -c $< -o $@
 
 $(BUILD)/libketen.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+# Only main.c knows the version; it is rebuilt when VERSION changes.
+$(BUILD)/obj/broker/cli/main.o: KT_CFLAGS += -DKT_VERSION='"$(VERSION)"'
+$(BUILD)/obj/broker/cli/main.o: VERSION
+
 $(KETEN): $(BUILD)/obj/broker/cli/main.o $(BUILD)/libketen.a
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(KT_LDLIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(KT_LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libketen.a
 	@mkdir -p $(dir $@)
@@ -137,6 +146,13 @@ fuzz:
 
 fuzz-run: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(FUZZ_BINS)
+
+deb:
+	@deploy/deps.sh deb
+	@deploy/deb.sh
+
+test-deb: deb
+	@tests/deb/run.sh
 
 run: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) KETEN_DEMO_RT=$(RT) deploy/quickstart.sh

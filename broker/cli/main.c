@@ -1,4 +1,5 @@
-/* main.c - the keten binary: picks the subcommand and hands over. */
+/* main.c - the keten binary: picks the subcommand and hands over; says its
+ * version (KT_VERSION, from the file VERSION at build time). */
 #include "cli/cli.h"
 
 static const struct kt_cli_command commands[] = {
@@ -11,8 +12,12 @@ static const struct kt_cli_command commands[] = {
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		puts("keten " KT_VERSION);
+		return 0;
+	}
 	return kt_cli_dispatch("keten", commands, sizeof(commands) / sizeof(commands[0]),
 			       "Configuration: --config FILE and KETEN_* environment variables;\n"
-			       "`keten serve --help` lists every setting.\n",
+			       "`keten serve --help` lists every setting; `keten --version` says the version.\n",
 			       argc, argv);
 }
