@@ -40,7 +40,7 @@ KETEN := $(BUILD)/keten
 VERSION := $(shell cat VERSION)
 
 .PHONY: all deps test test-unit test-system test-rt fuzz fuzz-run check-walls check-levels run \
-	bench bench-soak bench-growth deb test-deb clean help
+	bench bench-soak bench-growth deb test-deb test-upgrade clean help
 
 all: $(KETEN)
 
@@ -58,6 +58,8 @@ help:
 	@echo "                  example /etc/keten/keten.conf, schemas, man page"
 	@echo "make test-deb     make deb, then install it in a clean Debian 12 chroot (mmdebstrap)"
 	@echo "                  and run the service from it against a throwaway PostgreSQL"
+	@echo "make test-upgrade the previous release (tests/upgrade/PREVIOUS) serves while this one"
+	@echo "                  migrates its database; then both side by side, then this one alone"
 	@echo "make check-walls  libpq only in store/, curl only in the transport, OpenSSL only in"
 	@echo "                  base/crypto.c and http/tls.c (SSL types only there): file:line"
 	@echo "make check-levels the store's one-way levels (row -> rule -> tx); part of check-walls"
@@ -153,6 +155,9 @@ deb:
 
 test-deb: deb
 	@tests/deb/run.sh
+
+test-upgrade: $(KETEN)
+	@KETEN_BIN=$(abspath $(KETEN)) tests/upgrade/run.sh
 
 run: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) KETEN_DEMO_RT=$(RT) deploy/quickstart.sh
