@@ -7,6 +7,7 @@ static const struct kt_cli_command commands[] = {
 	{ "migrate", kt_cmd_migrate, "apply the database migrations" },
 	{ "chain", kt_cmd_chain, "import chain documents (chain import FILE)" },
 	{ "key", kt_cmd_key, "create API keys (key create --role ...)" },
+	{ "reconcile", kt_cmd_reconcile, "after a restore: ask the suppliers before acting again (reconcile [--supplier KEY] [--since T] [--dry-run])" },
 	{ "supplier", kt_cmd_supplier, "try a supplier's credentials and mapping live (supplier check KEY); register a listener (supplier subscribe|unsubscribe)" },
 };
 
