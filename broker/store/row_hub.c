@@ -25,10 +25,17 @@ void kt_hub_row_release(struct kt_hub_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static void row_release(void *r)
+{
+	kt_hub_row_release(r);
+}
+
 /* Fills r from row i of a claim's result; KT_ERR when out of memory or
  * the row cannot be read. */
-static int read_row(PGresult *res, int i, struct kt_hub_row *r, struct kt_err *err)
+static int read_row(PGresult *res, int i, void *item, struct kt_err *err)
 {
+	struct kt_hub_row *r = item;
+
 	snprintf(r->id, sizeof(r->id), "%s", PQgetvalue(res, i, 0));
 	snprintf(r->token, sizeof(r->token), "%s", PQgetvalue(res, i, 1));
 	r->wanted = PQgetvalue(res, i, 5)[0] == 't';
@@ -47,51 +54,19 @@ int kt_store_hub_claim(struct kt_db *db, const char *node, int lease_ms, int lim
 {
 	char lease[16], lim[16];
 	const char *params[] = { node, lease, lim };
-	PGresult *res;
-	int rows, i;
+	void *items;
+	int rc;
 
-	*out = NULL;
-	*n = 0;
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	res = kt_db_exec(db,
+	/* A row that cannot be read: the leases taken run out, and the rows
+	 * are claimed again then. */
+	rc = kt_db_rows(db,
 		"SELECT id, lease_token, supplier, callback, hub_id, wanted, failures"
-		" FROM keten_hub_claim($1, $2::integer, $3::integer)", 3, params, err);
-	if (!res)
-		return KT_ERR;
-	rows = PQntuples(res);
-	if (rows > 0 && !(*out = calloc((size_t)rows, sizeof(**out)))) {
-		PQclear(res);
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	}
-	for (i = 0; i < rows; i++)
-		if (read_row(res, i, &(*out)[i], err))
-			break;
-	PQclear(res);
-	if (i == rows) {
-		*n = (size_t)rows;
-		return KT_OK;
-	}
-	/* The leases taken run out: the rows are claimed again then. */
-	for (int j = 0; j <= i; j++)
-		kt_hub_row_release(&(*out)[j]);
-	free(*out);
-	*out = NULL;
-	return KT_ERR;
-}
-
-/* The boolean a lease function answered into *recorded. */
-static int run_bool(struct kt_db *db, const char *sql, int n, const char *const *params,
-		    int *recorded, struct kt_err *err)
-{
-	PGresult *res = kt_db_exec(db, sql, n, params, err);
-
-	*recorded = 0;
-	if (!res)
-		return KT_ERR;
-	*recorded = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	return KT_OK;
+		" FROM keten_hub_claim($1, $2::integer, $3::integer)", 3, params,
+		sizeof(**out), read_row, row_release, &items, n, err);
+	*out = items;
+	return rc;
 }
 
 int kt_store_hub_done(struct kt_db *db, const struct kt_hub_row *r, const char *hub_id,
@@ -99,7 +74,7 @@ int kt_store_hub_done(struct kt_db *db, const struct kt_hub_row *r, const char *
 {
 	const char *params[] = { r->id, r->token, hub_id };
 
-	return run_bool(db, "SELECT keten_hub_done($1::uuid, $2::uuid, $3)", 3, params,
+	return kt_db_bool(db, "SELECT keten_hub_done($1::uuid, $2::uuid, $3)", 3, params,
 			recorded, err);
 }
 
@@ -110,7 +85,7 @@ int kt_store_hub_later(struct kt_db *db, const struct kt_hub_row *r, long long d
 	const char *params[] = { r->id, r->token, delay, error };
 
 	snprintf(delay, sizeof(delay), "%lld", delay_ms);
-	return run_bool(db, "SELECT keten_hub_later($1::uuid, $2::uuid, $3::integer, $4)", 4,
+	return kt_db_bool(db, "SELECT keten_hub_later($1::uuid, $2::uuid, $3::integer, $4)", 4,
 			params, recorded, err);
 }
 
