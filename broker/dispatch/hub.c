@@ -1,5 +1,6 @@
-/* hub.c - the hub sweep (see dispatch/hub.h): tick (loop) -> claim
- * (worker: lease due registrations, resolve their secrets) -> the call
+/* hub.c - the hub sweep (see dispatch/hub.h): tick (loop,
+ * dispatch/lease_tick.h) -> claim (worker: lease due registrations,
+ * resolve their secrets) -> the call
  * (loop, dispatch/hub_call.h) -> record (worker: the hub's id kept, or
  * the row gone once removed; a failure hands the row back, due again
  * after its backoff). */
@@ -9,11 +10,11 @@
 #include <sys/queue.h>
 
 #include "base/clock.h"
-#include "base/crypto.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "dispatch/hub.h"
 #include "dispatch/hub_call.h"
+#include "dispatch/lease_tick.h"
 #include "dispatch/poll_plan.h"
 #include "store/dbpool.h"
 #include "store/row_hub.h"
@@ -33,23 +34,12 @@ struct run {
 	long long delay_ms;             /* a failure: due again in */
 	char error[400];                /* a failure: why */
 	LIST_ENTRY(run) link;           /* in hb->calling while call is set */
-	STAILQ_ENTRY(run) next;         /* in a claim's ready list */
-};
-
-STAILQ_HEAD(run_list, run);
-
-struct claim {
-	struct kt_hub *hb;
-	int limit;
-	struct run_list ready;
 };
 
 struct kt_hub {
 	struct kt_app *app;
 	struct kt_caller *caller;       /* borrowed */
-	struct event *tick;
-	int claiming;
-	int running;                    /* runs claimed and not yet ended */
+	struct kt_lease_tick *tick;
 	int stopping;
 	LIST_HEAD(, run) calling;
 };
@@ -64,17 +54,8 @@ static void run_free(struct run *r)
 
 static void run_end(struct run *r)
 {
-	r->hb->running--;
+	kt_lease_tick_ended(r->hb->tick);
 	run_free(r);
-}
-
-/* Jitter needs no secrecy; without random bytes the backoff is its least. */
-static uint64_t jitter_rand(void *arg)
-{
-	uint64_t v;
-
-	(void)arg;
-	return kt_crypto_random(&v, sizeof(v)) == KT_OK ? v : 0;
 }
 
 static long long backoff_ms(const struct run *r)
@@ -82,7 +63,7 @@ static long long backoff_ms(const struct run *r)
 	const struct kt_config *cfg = r->hb->app->cfg;
 
 	return kt_poll_backoff_ms(cfg->retry_base_ms, r->row.failures + 1, cfg->retry_max_ms,
-				  jitter_rand, NULL);
+				  kt_lease_jitter, NULL);
 }
 
 static const char *op_word(const struct run *r)
@@ -132,26 +113,28 @@ static void run_error(struct run *r, const char *code, const char *message)
 	snprintf(r->error, sizeof(r->error), "%.47s: %.340s", code, message);
 }
 
-static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
+static int claim_work(struct kt_db *db, void *owner, int limit, void ***runs, size_t *n_runs,
+		      struct kt_err *err)
 {
-	struct claim *c = arg;
-	const struct kt_config *cfg = c->hb->app->cfg;
+	struct kt_hub *hb = owner;
 	struct kt_hub_row *rows;
 	size_t n, i;
 
-	if (kt_store_hub_claim(db, c->hb->app->node_name, cfg->lease_ms, c->limit, &rows, &n, err))
+	if (kt_store_hub_claim(db, hb->app->node_name, hb->app->cfg->lease_ms, limit, &rows, &n,
+			       err))
 		return KT_ERR;
-	for (i = 0; i < n; i++) {
+	*runs = n ? calloc(n, sizeof(**runs)) : NULL;
+	for (i = 0; i < n && *runs; i++) {
 		struct run *r = calloc(1, sizeof(*r));
 		struct kt_err e = { 0 };
 
 		if (!r)
 			break; /* the leases left run out */
-		r->hb = c->hb;
+		r->hb = hb;
 		r->row = rows[i];
 		memset(&rows[i], 0, sizeof(rows[i]));
 		if (run_prepare(r, &e) == KT_OK) {
-			STAILQ_INSERT_TAIL(&c->ready, r, next);
+			(*runs)[(*n_runs)++] = r;
 		} else {
 			run_error(r, e.code, e.message);
 			kt_log(KT_LOG_WARN, json_pack("{s:s?, s:s}", "supplier", r->key, "error", e.code),
@@ -241,60 +224,35 @@ static void run_start(struct run *r)
 	LIST_INSERT_HEAD(&r->hb->calling, r, link);
 }
 
-static void claim_done(void *arg, int rc, struct kt_err *err)
+static void run_drop(void *run)
 {
-	struct claim *c = arg;
-	struct kt_hub *hb = c->hb;
-	struct run *r;
-
-	hb->claiming = 0;
-	if (rc != KT_OK)
-		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
-		       "claim of due hub registrations failed: %s", err->message);
-	while ((r = STAILQ_FIRST(&c->ready))) {
-		STAILQ_REMOVE_HEAD(&c->ready, next);
-		if (hb->stopping) {
-			run_free(r); /* its lease runs out */
-			continue;
-		}
-		hb->running++;
-		run_start(r);
-	}
-	free(c);
+	run_free(run); /* its lease runs out */
 }
 
-static void on_tick(evutil_socket_t fd, short what, void *arg)
+static void run_go(void *run)
 {
-	struct kt_hub *hb = arg;
-	struct claim *c;
-
-	(void)fd;
-	(void)what;
-	if (hb->stopping || hb->claiming || hb->running >= HUB_MAX_RUNS ||
-	    !(c = calloc(1, sizeof(*c))))
-		return;
-	c->hb = hb;
-	c->limit = HUB_MAX_RUNS - hb->running;
-	STAILQ_INIT(&c->ready);
-	hb->claiming = 1;
-	kt_dbpool_submit(hb->app->bg_pool, claim_work, claim_done, c);
+	run_start(run);
 }
 
 struct kt_hub *kt_hub_new(struct kt_app *app, struct kt_caller *caller, struct kt_err *err)
 {
 	struct kt_hub *hb = calloc(1, sizeof(*hb));
-	int ms = app->cfg->hub_tick_ms;
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct kt_lease_tick_spec spec = {
+		.what = "hub registrations", .tick_ms = app->cfg->hub_tick_ms, .max = HUB_MAX_RUNS,
+		.claim = claim_work, .start = run_go, .drop = run_drop, .owner = hb,
+	};
 
-	if (!hb || !(hb->tick = event_new(app->base, -1, EV_PERSIST, on_tick, hb))) {
-		free(hb);
+	if (!hb) {
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
 	hb->app = app;
 	hb->caller = caller;
 	LIST_INIT(&hb->calling);
-	event_add(hb->tick, &tv);
+	if (!(hb->tick = kt_lease_tick_new(app, &spec, err))) {
+		free(hb);
+		return NULL;
+	}
 	return hb;
 }
 
@@ -305,7 +263,7 @@ void kt_hub_stop(struct kt_hub *hb)
 	if (!hb || hb->stopping)
 		return;
 	hb->stopping = 1;
-	event_del(hb->tick);
+	kt_lease_tick_stop(hb->tick);
 	while ((r = LIST_FIRST(&hb->calling))) {
 		LIST_REMOVE(r, link);
 		kt_hub_call_abandon(r->call);
@@ -318,6 +276,6 @@ void kt_hub_free(struct kt_hub *hb)
 	if (!hb)
 		return;
 	kt_hub_stop(hb);
-	event_free(hb->tick);
+	kt_lease_tick_free(hb->tick);
 	free(hb);
 }
