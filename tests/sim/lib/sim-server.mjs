@@ -4,7 +4,7 @@
 // reads each request's body (bounded) and sends what the simulator's
 // handler answers, the port file written atomically once it listens, a
 // stop on SIGTERM/SIGINT, JSON lines on stdout, and a JSON POST to the
-// broker trusting one CA. Used by tmf621-sim.mjs, jira-sim.mjs,
+// broker trusting one CA. Used by tmf621-sim.mjs, jira-sim.mjs, topdesk-sim.mjs,
 // servicenow-sim.mjs and supplier-sim.mjs.
 import fs from 'node:fs';
 import https from 'node:https';
