@@ -9,7 +9,7 @@
 
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { simCommandLine, simLog, simServe, simPost } from './lib/sim-server.mjs';
+import { simCommandLine, simControl, simLog, simServe, simPost } from './lib/sim-server.mjs';
 
 const BODY_LIMIT = 1024 * 1024;
 const BRIEF_MAX = 80; // characters: JavaScript's length counts UTF-16 units as Java does
@@ -314,20 +314,19 @@ async function operatorChange(c) {
 	return { status: 200, body: out };
 }
 
+function reset() {
+	const n = received.length;
+	received = [];
+	return n;
+}
+
 async function control(method, p, body) {
-	if (method === 'GET' && p === '/_sim/received') return { status: 200, body: received };
-	if (method === 'GET' && p === '/_sim/incidents') {
-		return { status: 200, body: incidents.map((i) => ({ ...view(i), actions: i.actions })) };
-	}
-	if (method !== 'POST') return { status: 405, body: { error: 'method not allowed' } };
-	if (body.error) return { status: 400, body: { error: body.error } };
-	const c = body.value ?? {};
+	const { answer, c } = simControl(method, p, body, { reset, lists: {
+		received: () => received,
+		incidents: () => incidents.map((i) => ({ ...view(i), actions: i.actions })),
+	} });
+	if (answer) return answer;
 	switch (p) {
-	case '/_sim/reset': {
-		const n = received.length;
-		received = [];
-		return { status: 200, body: { cleared: n } };
-	}
 	case '/_sim/mode':
 		if (c.count !== undefined && !(Number.isInteger(c.count) && c.count > 0)) {
 			return { status: 400, body: { error: 'count must be a whole number above 0' } };
