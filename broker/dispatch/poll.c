@@ -15,7 +15,6 @@
 #include <sys/queue.h>
 
 #include "base/clock.h"
-#include "base/crypto.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/secret.h"
