@@ -605,13 +605,78 @@ static int check_availability(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
+static int check_ticket_type(struct ctx *c, json_t *v);
+
+/* What counts as an outage in the service reports: ticket types, each
+ * once, and priorities 1..5, each once; either left out: incident, 1. */
+static int check_outage_types(struct ctx *c, json_t *v)
+{
+	unsigned seen = 0;
+	json_t *t;
+	size_t i, mark;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (json_array_size(v) == 0)
+		problem(c, "must list at least one ticket type");
+	json_array_foreach(v, i, t) {
+		enum kt_ticket_type type;
+
+		mark = kt_jptr_index(&c->path, i);
+		if (check_ticket_type(c, t) == KT_OK &&
+		    kt_ticket_type_parse(json_string_value(t), &type) == KT_OK) {
+			if (seen & (1u << type))
+				problem(c, "duplicate ticket type");
+			seen |= 1u << type;
+		}
+		kt_jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+static int check_outage_priorities(struct ctx *c, json_t *v)
+{
+	unsigned seen = 0;
+	json_t *p;
+	size_t i, mark;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (json_array_size(v) == 0)
+		problem(c, "must list at least one priority");
+	json_array_foreach(v, i, p) {
+		json_int_t n = json_integer_value(p);
+
+		mark = kt_jptr_index(&c->path, i);
+		if (!json_is_integer(p) || n < 1 || n > 5)
+			problem(c, "must be a priority from 1 to 5");
+		else if (seen & (1u << n))
+			problem(c, "duplicate priority %d", (int)n);
+		else
+			seen |= 1u << n;
+		kt_jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+static const struct member outage_members[] = {
+	{ "types", 0, check_outage_types },
+	{ "priorities", 0, check_outage_priorities },
+};
+
+static int check_outage(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, outage_members, 2);
+}
+
 /* The customer SLA: every member optional (service_hours: "24x7"). */
-enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL__N };
+enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL_OUTAGE, SL__N };
 static const struct member sla_members[SL__N] = {
 	[SL_HOURS] = { "service_hours", 0, check_service_hours },
 	[SL_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[SL_AVAILABILITY] = { "availability_target", 0, check_availability },
 	[SL_TARGETS] = { "targets", 0, check_sla_targets },
+	[SL_OUTAGE] = { "outage", 0, check_outage },
 };
 
 static int check_sla(struct ctx *c, json_t *v)
