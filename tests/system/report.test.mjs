@@ -10,6 +10,9 @@
 // periods and formats are refused with 400.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { startStack, chainDoc, psql, eventually } from './lib/harness.mjs';
 import { deliveredTicket, update, view } from './lib/tickets.mjs';
 
@@ -43,8 +46,20 @@ after(async () => { await s.stop(); });
 // The week: Mon 9 March 2026 00:00 CET (UTC+1) to Mon 16 March 00:00.
 const WEEK = 'from=2026-03-08T23:00:00Z&to=2026-03-15T23:00:00Z';
 const H = 3600;
-const report = (what, id, query, who = 'integrator') =>
-  s.api('GET', `/v1/reports/${what}/${id}?${query}`, { key: s.keys[who] });
+// Each JSON report as the API answers it, checked against the OpenAPI
+// document's schema of its kind.
+const openapi = JSON.parse(readFileSync(new URL('../../schemas/openapi.json', import.meta.url)));
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ $id: 'openapi', components: openapi.components });
+async function report(what, id, query, who = 'integrator') {
+  const r = await s.api('GET', `/v1/reports/${what}/${id}?${query}`, { key: s.keys[who] });
+  if (r.status === 200 && r.json) {
+    const validate = ajv.getSchema(`openapi#/components/schemas/${what === 'services' ? 'Service' : 'Supplier'}Report`);
+    assert.ok(validate(r.json), `${JSON.stringify(validate.errors)}\n${r.text}`);
+  }
+  return r;
+}
 
 // One incident to netco's vpn, filed at P4 (no target) and moved to its
 // start `at` (UTC); netco acknowledges and resolves at its own times; the
