@@ -20,33 +20,40 @@
 #define BREACHED(p) \
 	"(NOT " p "_met OR (" p "_met IS NULL AND NOT sla_paused AND " p "_due <= now()))"
 
-/* $1 service, $2 from, $3 to. */
+/* $1 service, $2 from, $3 to. The outage candidates through
+ * tickets_service_priority_idx (one range per outage priority), the
+ * compliance rows through
+ * tickets_service_created_idx, the breaches through tickets_breached_idx. */
 static const char service_sql[] =
 	"WITH sv AS (SELECT s.id, cv.sla FROM services s JOIN chain_versions cv"
 	"   ON cv.service_id = s.id AND cv.version = s.chain_version WHERE s.id = $1::uuid),"
-	" tk AS (SELECT * FROM tickets WHERE service_id = $1::uuid"
-	"   AND created_at >= $2::timestamptz AND created_at < $3::timestamptz),"
-	" held AS (SELECT sla_held->'breach' AS b FROM tk WHERE sla_held ? 'breach')"
+	" held AS (SELECT sla_held->'breach' AS b FROM tickets WHERE sla_held ? 'breach'"
+	"   AND created_at >= $2::timestamptz AND created_at < $3::timestamptz"
+	"   AND service_id = $1::uuid)"
 	" SELECT json_build_object("
 	"  'sla', sv.sla,"
 	"  'outages', (SELECT coalesce(json_agg(json_build_array("
 	"     extract(epoch FROM t.created_at)::bigint,"
 	"     extract(epoch FROM least(coalesce(t.resolved_at, t.closed_at, now()),"
 	"       $3::timestamptz))::bigint)), '[]')"
-	"    FROM tickets t WHERE t.service_id = sv.id AND t.consolidated <> 'cancelled'"
-	"     AND t.created_at < $3::timestamptz"
-	"     AND coalesce(t.resolved_at, t.closed_at, 'infinity') > $2::timestamptz"
-	"     AND t.type = ANY (CASE WHEN sv.sla->'outage' ? 'types'"
-	"       THEN ARRAY(SELECT jsonb_array_elements_text(sv.sla->'outage'->'types'))"
-	"       ELSE '{incident}' END)"
-	"     AND t.priority = ANY (CASE WHEN sv.sla->'outage' ? 'priorities'"
+	"    FROM unnest(CASE WHEN sv.sla->'outage' ? 'priorities'"
 	"       THEN ARRAY(SELECT jsonb_array_elements_text(sv.sla->'outage'->'priorities'))::smallint[]"
-	"       ELSE '{1}' END)),"
-	"  'compliance', (SELECT coalesce(json_agg(r), '[]') FROM ("
-	"    SELECT json_build_object('type', type, 'priority', priority, 'tickets', count(*),"
+	"       ELSE '{1}' END) AS p(priority),"
+	"     LATERAL (SELECT t.created_at, t.resolved_at, t.closed_at FROM tickets t"
+	"      WHERE t.service_id = sv.id AND t.priority = p.priority"
+	"      AND t.created_at < $3::timestamptz AND t.consolidated <> 'cancelled'"
+	"      AND coalesce(t.resolved_at, t.closed_at, 'infinity') > $2::timestamptz"
+	"      AND t.type = ANY (CASE WHEN sv.sla->'outage' ? 'types'"
+	"       THEN ARRAY(SELECT jsonb_array_elements_text(sv.sla->'outage'->'types'))"
+	"       ELSE '{incident}' END)) t),"
+	"  'compliance', (SELECT coalesce(json_agg(r ORDER BY type, priority), '[]') FROM ("
+	"    SELECT type, priority, json_build_object('type', type, 'priority', priority,"
+	"     'tickets', count(*),"
 	     CLOCK_COUNTS("response", "sla_response") ","
 	     CLOCK_COUNTS("resolution", "sla_resolution") ") AS r"
-	"    FROM tk GROUP BY type, priority ORDER BY type, priority) x),"
+	"    FROM tickets WHERE service_id = $1::uuid"
+	"     AND created_at >= $2::timestamptz AND created_at < $3::timestamptz"
+	"    GROUP BY type, priority) x),"
 	"  'attribution', (SELECT json_build_object('tickets', count(*),"
 	"    'integrator', coalesce(sum((b->>'integrator')::bigint), 0),"
 	"    'customer', coalesce(sum((b->>'customer')::bigint), 0)) FROM held),"
@@ -58,12 +65,36 @@ static const char service_sql[] =
 	"    JOIN suppliers p ON p.key = x.key))"
 	" FROM sv";
 
+/* Runs one report statement with PostgreSQL's JIT off, in a transaction
+ * of its own (set_config(..., true) holds until its end): compiling the
+ * plan of an aggregate over a year of rows takes longer than running it.
+ * As kt_db_json. */
+static json_t *report_json(struct kt_db *db, const char *sql, const char *const *params,
+			   int *found, struct kt_err *err)
+{
+	json_t *v;
+
+	if (kt_db_begin(db, err))
+		return NULL;
+	if (kt_db_cmd(db, "SELECT set_config('jit', 'off', true)", 0, NULL, err) ||
+	    (!(v = kt_db_json(db, sql, 3, params, found, err)) && kt_err_isset(err)))
+		goto fail;
+	if (kt_db_commit(db, err)) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+fail:
+	kt_db_rollback(db);
+	return NULL;
+}
+
 json_t *kt_store_report_service(struct kt_db *db, const char *id, const char *from,
 				const char *to, struct kt_err *err)
 {
 	const char *params[] = { id, from, to };
 	int found = 0;
-	json_t *v = kt_db_json(db, service_sql, 3, params, &found, err);
+	json_t *v = report_json(db, service_sql, params, &found, err);
 
 	if (!v && !found && !kt_err_isset(err))
 		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such service");
@@ -73,16 +104,20 @@ json_t *kt_store_report_service(struct kt_db *db, const char *id, const char *fr
 /* 100 x a / b, two decimals; null when b is 0. */
 #define PCT(a, b) "round(100.0 * (" a ") / nullif(" b ", 0), 2)"
 
-/* $1 supplier, $2 from, $3 to. An acknowledgement counts while the leg
- * is open: the answer to the cancel of a leg the broker ended is none. */
+/* $1 supplier, $2 from, $3 to. A leg has at most one acknowledgement
+ * on its timeline (store/rule_leg.c adds it once); it counts while the leg
+ * is open: the answer to the cancel of a leg the broker ended is none.
+ * Joins (the legs' range, their acknowledgements through
+ * events_leg_marks_idx, the reopened legs hashed once) and one aggregate,
+ * no subquery per leg. */
 static const char supplier_sql[] =
-	"WITH lg AS (SELECT l.*,"
-	"   (SELECT min(e.occurred_at) FROM events e WHERE e.leg_id = l.id"
-	"     AND e.kind = 'acknowledged' AND e.occurred_at <= coalesce(l.ended_at, 'infinity'))"
-	"     AS ack_at,"
-	"   EXISTS (SELECT 1 FROM events e WHERE e.leg_id = l.id"
-	"     AND e.kind = 'leg_reopened') AS reopened"
-	"   FROM legs l WHERE l.supplier_id = $1::uuid"
+	"WITH lg AS (SELECT l.created_at, l.ended, l.status, l.sla_paused, l.sla_ack_min,"
+	"   l.sla_ack_due, l.sla_ack_met, l.sla_resolve_min, l.sla_resolve_due, l.sla_resolve_met,"
+	"   a.occurred_at AS ack_at,"
+	"   l.id IN (SELECT leg_id FROM events WHERE kind = 'leg_reopened') AS reopened"
+	"   FROM legs l LEFT JOIN events a ON a.leg_id = l.id AND a.kind = 'acknowledged'"
+	"    AND a.occurred_at <= coalesce(l.ended_at, 'infinity')"
+	"   WHERE l.supplier_id = $1::uuid"
 	"   AND l.created_at >= $2::timestamptz AND l.created_at < $3::timestamptz),"
 	" c AS (SELECT count(*) AS legs,"
 	"   count(ack_at) AS acked,"
@@ -104,8 +139,8 @@ static const char supplier_sql[] =
 	"   WHERE supplier_id = $1::uuid AND at >= $2::timestamptz AND at < $3::timestamptz),"
 	" br AS (SELECT count(*) AS tickets,"
 	"   coalesce(sum((t.sla_held->'breach'->'suppliers'->>p.key)::bigint), 0) AS held"
-	"   FROM tickets t, suppliers p WHERE p.id = $1::uuid"
-	"   AND t.id IN (SELECT ticket_id FROM lg)"
+	"   FROM tickets t, suppliers p WHERE p.id = $1::uuid AND t.sla_held ? 'breach'"
+	"   AND t.created_at >= $2::timestamptz AND t.created_at < $3::timestamptz"
 	"   AND t.sla_held->'breach'->'suppliers' ? p.key)"
 	" SELECT json_build_object("
 	"  'legs', c.legs,"
@@ -132,5 +167,5 @@ json_t *kt_store_report_supplier(struct kt_db *db, const char *id, const char *f
 {
 	const char *params[] = { id, from, to };
 
-	return kt_db_json(db, supplier_sql, 3, params, NULL, err);
+	return report_json(db, supplier_sql, params, NULL, err);
 }

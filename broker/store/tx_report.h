@@ -1,7 +1,7 @@
 /* tx_report.h - what a service or supplier report reads, aggregated in
  * PostgreSQL over a period [from, to): one statement each, so a report
- * is one consistent snapshot and one round trip. A transaction file (its
- * reads are single statements). The figures are computed from these
+ * is one consistent snapshot (one transaction: JIT off, the statement). A
+ * transaction file. The figures are computed from these
  * rows by sla/report.h and admin/api_reports.c. */
 #ifndef KETEN_STORE_TX_REPORT_H
 #define KETEN_STORE_TX_REPORT_H

@@ -34,12 +34,18 @@ CREATE TRIGGER outbox_supplier_call AFTER UPDATE ON outbox FOR EACH ROW
           AND NEW.credited_until IS DISTINCT FROM OLD.credited_until)
     EXECUTE FUNCTION keten_supplier_call();
 
--- A service's tickets by creation (compliance, attribution) and a
--- supplier's legs by creation (its scorecard).
+-- A service's tickets by creation (compliance) and by priority (the
+-- outage candidates: few tickets of a few priorities), and a supplier's
+-- legs by creation (its scorecard).
 CREATE INDEX tickets_service_created_idx ON tickets (service_id, created_at);
+CREATE INDEX tickets_service_priority_idx ON tickets (service_id, priority, created_at);
 CREATE INDEX legs_supplier_created_idx ON legs (supplier_id, created_at);
 
 -- The timeline entries a scorecard reads per leg: its acknowledgements
 -- and reopens.
 CREATE INDEX events_leg_marks_idx ON events (leg_id, occurred_at)
     WHERE kind IN ('acknowledged', 'leg_reopened');
+
+-- The tickets whose resolution target was breached, by creation: the
+-- attribution of a supplier's scorecard.
+CREATE INDEX tickets_breached_idx ON tickets (created_at) WHERE sla_held ? 'breach';
