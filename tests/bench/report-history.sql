@@ -5,7 +5,8 @@
 -- reports are not empty. Synthetic but shaped like the broker's rows:
 -- types and priorities in fixed proportions (priority 1 1%, 2 5%, 3 30%,
 -- 4 44%, 5 20%), an acknowledgement after 1 to 120 minutes and a
--- resolution after 30 minutes to a day (wall clock, against the targets
+-- resolution after 15 minutes to 4 hours (priorities 1 and 2: the
+-- outages) or 30 minutes to 50 hours (wall clock, against the targets
 -- below), a leg to the first supplier on every ticket and to the second
 -- on every fifth, some rejected, re-routed or reopened, the timeline
 -- entries a ticket gets, and the API calls of each leg (some 429s and
@@ -25,7 +26,7 @@ CREATE TEMP TABLE g ON COMMIT DROP AS
   CASE WHEN n % 100 < 1 THEN 1 WHEN n % 100 < 6 THEN 2 WHEN n % 100 < 36 THEN 3
        WHEN n % 100 < 80 THEN 4 ELSE 5 END AS priority,
   (n * 37) % 120 + 1 AS ack_min,
-  CASE WHEN n % 100 < 6 THEN (n * 53) % 240 + 15 ELSE (n * 53) % 1440 + 30 END AS resolve_min
+  CASE WHEN n % 100 < 6 THEN (n * 53) % 240 + 15 ELSE (n * 53) % 3000 + 30 END AS resolve_min
  FROM generate_series(1, :count) n;
 -- The SLA's targets (response, resolution) and the contract's
 -- (acknowledge, resolve), in minutes, by priority; NULL: none.
