@@ -607,56 +607,59 @@ static int check_availability(struct ctx *c, json_t *v)
 
 static int check_ticket_type(struct ctx *c, json_t *v);
 
-/* What counts as an outage in the service reports: ticket types, each
- * once, and priorities 1..5, each once; either left out: incident, 1. */
-static int check_outage_types(struct ctx *c, json_t *v)
+/* What counts as an outage in the service reports: ticket types and
+ * priorities 1..5, each listed once; either left out: incident, 1. A
+ * list of them: not empty, each item mapped by item to a bit of its own
+ * (-1 after item named the problem), none twice. */
+static int check_set(struct ctx *c, json_t *v, const char *what,
+		     int (*item)(struct ctx *c, json_t *v))
 {
 	unsigned seen = 0;
-	json_t *t;
+	json_t *x;
 	size_t i, mark;
+	int bit;
 
 	if (check_array(c, v))
 		return KT_ERR;
 	if (json_array_size(v) == 0)
-		problem(c, "must list at least one ticket type");
-	json_array_foreach(v, i, t) {
-		enum kt_ticket_type type;
-
+		problem(c, "must list at least one %s", what);
+	json_array_foreach(v, i, x) {
 		mark = kt_jptr_index(&c->path, i);
-		if (check_ticket_type(c, t) == KT_OK &&
-		    kt_ticket_type_parse(json_string_value(t), &type) == KT_OK) {
-			if (seen & (1u << type))
-				problem(c, "duplicate ticket type");
-			seen |= 1u << type;
-		}
+		if ((bit = item(c, x)) >= 0 && (seen & (1u << bit)))
+			problem(c, "duplicate %s", what);
+		else if (bit >= 0)
+			seen |= 1u << bit;
 		kt_jptr_pop(&c->path, mark);
 	}
 	return KT_OK;
 }
 
+static int outage_type(struct ctx *c, json_t *v)
+{
+	enum kt_ticket_type t;
+
+	if (check_ticket_type(c, v) != KT_OK ||
+	    kt_ticket_type_parse(json_string_value(v), &t) != KT_OK)
+		return -1;
+	return (int)t;
+}
+
+static int outage_priority(struct ctx *c, json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 5)
+		return (int)json_integer_value(v);
+	problem(c, "must be a priority from 1 to 5");
+	return -1;
+}
+
+static int check_outage_types(struct ctx *c, json_t *v)
+{
+	return check_set(c, v, "ticket type", outage_type);
+}
+
 static int check_outage_priorities(struct ctx *c, json_t *v)
 {
-	unsigned seen = 0;
-	json_t *p;
-	size_t i, mark;
-
-	if (check_array(c, v))
-		return KT_ERR;
-	if (json_array_size(v) == 0)
-		problem(c, "must list at least one priority");
-	json_array_foreach(v, i, p) {
-		json_int_t n = json_integer_value(p);
-
-		mark = kt_jptr_index(&c->path, i);
-		if (!json_is_integer(p) || n < 1 || n > 5)
-			problem(c, "must be a priority from 1 to 5");
-		else if (seen & (1u << n))
-			problem(c, "duplicate priority %d", (int)n);
-		else
-			seen |= 1u << n;
-		kt_jptr_pop(&c->path, mark);
-	}
-	return KT_OK;
+	return check_set(c, v, "priority", outage_priority);
 }
 
 static const struct member outage_members[] = {
