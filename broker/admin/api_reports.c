@@ -47,6 +47,8 @@ static int query(const struct kt_request *r, long long *from, long long *to, int
 {
 	if (bound("from", r->query_from, from, err) || bound("to", r->query_to, to, err))
 		return KT_ERR;
+	if (*from < 0)
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_period", "from must be 1970 or later");
 	if (*to <= *from)
 		return kt_err_set(err, KT_EC_MALFORMED, "invalid_period", "to must be later than from");
 	if (*to - *from > REPORT_MAX_DAYS * 86400LL)
@@ -95,15 +97,18 @@ static json_t *availability(const json_t *facts, long long from, long long to,
 	struct kt_span *spans;
 	json_t *o, *pair;
 
-	if (n > REPORT_MAX_OUTAGES)
-		return kt_err_set(err, KT_EC_INVALID, "too_many_outages",
-				  "more than %d outages in the period: report a shorter one",
-				  REPORT_MAX_OUTAGES), NULL;
+	if (n > REPORT_MAX_OUTAGES) {
+		kt_err_set(err, KT_EC_INVALID, "too_many_outages",
+			   "more than %d outages in the period: report a shorter one",
+			   REPORT_MAX_OUTAGES);
+		return NULL;
+	}
 	if (kt_sla_agreement_init(&a, json_is_object(sla) ? sla : NULL, err))
 		return NULL;
 	if (!(spans = calloc(n ? n : 1, sizeof(*spans)))) {
 		kt_sla_agreement_release(&a);
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory"), NULL;
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
 	}
 	json_array_foreach(outages, i, pair) {
 		spans[i].from = (long long)json_integer_value(json_array_get(pair, 0));
@@ -115,7 +120,8 @@ static json_t *availability(const json_t *facts, long long from, long long to,
 	o = kt_report_itil(&avail, json_number_value(json_object_get(sla, "availability_target")));
 	if (!o || json_object_set_new(o, "outage_tickets", json_integer((json_int_t)n))) {
 		json_decref(o);
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory"), NULL;
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
 	}
 	return o;
 }

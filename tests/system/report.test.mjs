@@ -263,6 +263,7 @@ test('bad periods and formats: 400 with a JSON error', async () => {
     ['from=2026-02-30&to=2026-03-08', 'invalid_period'],
     ['from=2026-03-08T25:00:00Z&to=2026-03-09', 'invalid_period'],
     ['from=2020-01-01&to=2026-01-01', 'invalid_period'],
+    ['from=1969-12-31&to=1970-01-02', 'invalid_period'],
     [`${WEEK}&format=xlsx`, 'invalid_format'],
   ]) {
     for (const what of ['services', 'suppliers']) {
