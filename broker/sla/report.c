@@ -31,7 +31,8 @@ void kt_report_availability(const struct kt_calendar *cal, long long from, long 
 		if (s.to > s.from)
 			spans[m++] = s;
 	}
-	qsort(spans, m, sizeof(*spans), cmp_span);
+	if (m > 1)
+		qsort(spans, m, sizeof(*spans), cmp_span);
 	for (i = 0; i < m;) {
 		struct kt_span merged = spans[i];
 		long long down;
