@@ -40,7 +40,7 @@ KETEN := $(BUILD)/keten
 VERSION := $(shell cat VERSION)
 
 .PHONY: all deps test test-unit test-system test-rt fuzz fuzz-run check-walls check-levels run \
-	bench bench-soak bench-growth deb test-deb test-upgrade test-ha clean help
+	bench bench-soak bench-growth bench-report deb test-deb test-upgrade test-ha clean help
 
 all: $(KETEN)
 
@@ -73,6 +73,8 @@ help:
 	@echo "                  (BENCH_SOAK_SECONDS)"
 	@echo "make bench-growth intake rate at 10,000 and 1,000,000 stored tickets, median of 3"
 	@echo "                  (BENCH_GROWTH_ROWS)"
+	@echo "make bench-report the service and supplier reports over a year of 100,000 tickets"
+	@echo "                  loaded with SQL: first and median time (BENCH_REPORT_TICKETS)"
 	@echo "make SANITIZE=address,undefined test   the same under ASan + UBSan"
 	@echo "make clean        remove build/ and var/"
 
@@ -175,6 +177,10 @@ bench-soak: deps $(KETEN)
 
 bench-growth: deps $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/run.sh growth
+
+# The reports over a year of bulk-loaded tickets (tests/bench/report.sh).
+bench-report: $(KETEN)
+	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/report.sh
 
 clean:
 	rm -rf build var

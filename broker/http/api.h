@@ -29,12 +29,15 @@ struct kt_request {
 	char *query_limit, *query_cursor;    /* owned copies */
 	char *query_state, *query_supplier;  /* owned copies (GET /v1/deliveries) */
 	char *query_version;                 /* owned copy (GET /v1/services/{}/chain) */
+	char *query_from, *query_to;         /* owned copies (GET /v1/reports/...) */
+	char *query_format;                  /* owned copy (GET /v1/reports/...) */
 	char *idempotency_key;               /* owned copy of Idempotency-Key */
 	/* answer */
 	int status;
 	json_t *answer;
 	char *answer_text;          /* owned; when set, sent as is instead of answer;
 				     * the worker renders answer into it */
+	const char *answer_type;    /* static; answer_text's media type (NULL: JSON) */
 	int wake_dispatcher;        /* something was queued for suppliers */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
@@ -83,6 +86,10 @@ int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *e
 int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* admin/api_reports.c: GET /v1/reports/services/{id} and
+ * /v1/reports/suppliers/{id} (README "SLA and reports"). */
+int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_report_supplier(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* Runs the work of a creating POST (see store/tx_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to

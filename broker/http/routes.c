@@ -58,6 +58,10 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_priority, 0 },
 	{ "POST", "/v1/tickets/{}/comments",
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_comment_create, 0 },
+	{ "GET", "/v1/reports/services/{}",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_report_service, 0 },
+	{ "GET", "/v1/reports/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_report_supplier, 0 },
 	/* Signed by the supplier, not authorised by an API key. */
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound, 1 },
 	/* The same, at the listener path of a TMF hub's callback. */

@@ -77,6 +77,9 @@ static void request_free(struct kt_request *r)
 	free(r->query_state);
 	free(r->query_supplier);
 	free(r->query_version);
+	free(r->query_from);
+	free(r->query_to);
+	free(r->query_format);
 	free(r->idempotency_key);
 	free(r->answer_text);
 	json_decref(r->answer);
@@ -114,7 +117,8 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		 * small answers are serialised here. */
 		text = raw ? NULL : json_dumps(body, JSON_COMPACT);
 		raw = raw ? raw : text;
-		evhttp_add_header(out, "Content-Type", "application/json");
+		evhttp_add_header(out, "Content-Type",
+				  raw && r->answer_type ? r->answer_type : "application/json");
 		if (raw) {
 			evbuffer_add(buf, raw, strlen(raw));
 			evbuffer_add(buf, "\n", 1);
@@ -278,6 +282,9 @@ static int read_query(struct evhttp_request *req, struct kt_request *r)
 	r->query_state = header_copy(&params, "state");
 	r->query_supplier = header_copy(&params, "supplier");
 	r->query_version = header_copy(&params, "version");
+	r->query_from = header_copy(&params, "from");
+	r->query_to = header_copy(&params, "to");
+	r->query_format = header_copy(&params, "format");
 	evhttp_clear_headers(&params);
 	return 0;
 }

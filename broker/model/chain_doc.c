@@ -605,13 +605,81 @@ static int check_availability(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
+static int check_ticket_type(struct ctx *c, json_t *v);
+
+/* What counts as an outage in the service reports: ticket types and
+ * priorities 1..5, each listed once; either left out: incident, 1. A
+ * list of them: not empty, each item mapped by item to a bit of its own
+ * (-1 after item named the problem), none twice. */
+static int check_set(struct ctx *c, json_t *v, const char *what,
+		     int (*item)(struct ctx *c, json_t *v))
+{
+	unsigned seen = 0;
+	json_t *x;
+	size_t i, mark;
+	int bit;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (json_array_size(v) == 0)
+		problem(c, "must list at least one %s", what);
+	json_array_foreach(v, i, x) {
+		mark = kt_jptr_index(&c->path, i);
+		if ((bit = item(c, x)) >= 0 && (seen & (1u << bit)))
+			problem(c, "duplicate %s", what);
+		else if (bit >= 0)
+			seen |= 1u << bit;
+		kt_jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+static int outage_type(struct ctx *c, json_t *v)
+{
+	enum kt_ticket_type t;
+
+	if (check_ticket_type(c, v) != KT_OK ||
+	    kt_ticket_type_parse(json_string_value(v), &t) != KT_OK)
+		return -1;
+	return (int)t;
+}
+
+static int outage_priority(struct ctx *c, json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 5)
+		return (int)json_integer_value(v);
+	problem(c, "must be a priority from 1 to 5");
+	return -1;
+}
+
+static int check_outage_types(struct ctx *c, json_t *v)
+{
+	return check_set(c, v, "ticket type", outage_type);
+}
+
+static int check_outage_priorities(struct ctx *c, json_t *v)
+{
+	return check_set(c, v, "priority", outage_priority);
+}
+
+static const struct member outage_members[] = {
+	{ "types", 0, check_outage_types },
+	{ "priorities", 0, check_outage_priorities },
+};
+
+static int check_outage(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, outage_members, 2);
+}
+
 /* The customer SLA: every member optional (service_hours: "24x7"). */
-enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL__N };
+enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL_OUTAGE, SL__N };
 static const struct member sla_members[SL__N] = {
 	[SL_HOURS] = { "service_hours", 0, check_service_hours },
 	[SL_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[SL_AVAILABILITY] = { "availability_target", 0, check_availability },
 	[SL_TARGETS] = { "targets", 0, check_sla_targets },
+	[SL_OUTAGE] = { "outage", 0, check_outage },
 };
 
 static int check_sla(struct ctx *c, json_t *v)
