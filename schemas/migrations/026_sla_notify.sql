@@ -1,0 +1,82 @@
+-- 026_sla_notify.sql - SLA warnings and breaches notified to the
+-- integrator's own webhook (issue 13), through the outbox. An outbox
+-- message now has one of two targets: a leg (every message so far:
+-- leg_id, per-leg seq, the supplier's adapter) or, for operation
+-- 'notify', the webhook a service's SLA names (sla.notify: {endpoint,
+-- secret_ref}, of the service's current chain version), kept in target
+-- with the ticket it is about. Every statement of the supplier path joins
+-- legs on leg_id, so it never sees a notification; notifications have
+-- their own claim (outbox_notify_due_idx) on their own timer. The
+-- message is queued by keten_sla_alert in the transaction that records
+-- the alert, and only when it recorded it: one message per ticket, leg,
+-- clock, level and target however many nodes sweep, whose idempotency
+-- key is the stable webhook-id of every attempt.
+ALTER TABLE outbox
+    ALTER COLUMN leg_id DROP NOT NULL,
+    ADD COLUMN ticket_id uuid REFERENCES tickets(id),
+    ADD COLUMN target    jsonb,
+    DROP CONSTRAINT outbox_operation_check,
+    ADD CONSTRAINT outbox_operation_check
+        CHECK (operation IN ('create', 'update', 'comment', 'resolve', 'cancel', 'notify')),
+    ADD CONSTRAINT outbox_target_check
+        CHECK (CASE WHEN operation = 'notify'
+                    THEN leg_id IS NULL AND ticket_id IS NOT NULL AND target IS NOT NULL
+                         AND payload IS NOT NULL
+                    ELSE leg_id IS NOT NULL AND ticket_id IS NULL AND target IS NULL END);
+
+CREATE INDEX outbox_notify_due_idx ON outbox (due_at)
+    WHERE state = 'pending' AND leg_id IS NULL;
+
+-- The notification of one alert, when the service's current chain version
+-- asks for them: Standard Webhooks' {type, timestamp, data}. Queued at
+-- most once (the idempotency key is unique).
+CREATE FUNCTION keten_sla_notify(t uuid, l uuid, clk text, lvl text, target integer,
+                                 at_ timestamptz) RETURNS void
+    LANGUAGE sql AS $$
+    INSERT INTO outbox (leg_id, ticket_id, seq, operation, idempotency_key, priority, payload,
+                        target)
+    SELECT NULL, tk.id, 0, 'notify',
+           'sla_' || tk.id || '_' || coalesce(l::text, 'ticket') || '_' || clk || '_' || lvl
+               || '_' || target,
+           tk.priority,
+           jsonb_build_object(
+               'type', 'sla.' || lvl,
+               'timestamp', kt_ts(at_),
+               'data', jsonb_build_object(
+                   'ticket_id', tk.id, 'ticket_number', tk.number, 'ticket_type', tk.type,
+                   'priority', tk.priority, 'service', s.key, 'customer', c.key,
+                   'clock', clk, 'level', lvl, 'target_min', target, 'at', kt_ts(at_),
+                   'leg_id', l, 'supplier', sp.key)),
+           jsonb_build_object('endpoint', cv.sla -> 'notify' ->> 'endpoint',
+                              'secret_ref', cv.sla -> 'notify' ->> 'secret_ref')
+    FROM tickets tk
+    JOIN services s ON s.id = tk.service_id
+    JOIN customers c ON c.id = s.customer_id
+    JOIN chain_versions cv ON cv.service_id = s.id AND cv.version = s.chain_version
+    LEFT JOIN legs lg ON lg.id = l
+    LEFT JOIN suppliers sp ON sp.id = lg.supplier_id
+    WHERE tk.id = t AND jsonb_typeof(cv.sla -> 'notify') = 'object'
+    ON CONFLICT (idempotency_key) DO NOTHING
+$$;
+
+-- keten_sla_alert of migration 020, now also queuing the notification of
+-- an alert it recorded.
+CREATE OR REPLACE FUNCTION keten_sla_alert(t uuid, l uuid, clk text, lvl text, target integer,
+                                           at_ timestamptz) RETURNS integer
+    LANGUAGE plpgsql AS $$
+DECLARE
+    who text;
+BEGIN
+    INSERT INTO sla_alerts (ticket_id, leg_id, clock, level, target_min, at)
+        VALUES (t, l, clk, lvl, target, at_) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    SELECT e.holder INTO who FROM events e WHERE e.ticket_id = t ORDER BY e.id DESC LIMIT 1;
+    INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder, occurred_at, data)
+        VALUES (t, l, CASE lvl WHEN 'warning' THEN 'sla_warning' ELSE 'sla_breached' END,
+                'integrator', 'system', coalesce(who, 'integrator'), at_,
+                jsonb_build_object('clock', clk, 'target_min', target, 'at', kt_ts(at_)));
+    PERFORM keten_sla_notify(t, l, clk, lvl, target, at_);
+    RETURN 1;
+END $$;
