@@ -102,7 +102,9 @@ static int record_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct notice *x = arg;
 
-	return kt_store_notify_finish(db, x->m.id, x->m.token, &x->outcome, &x->stale, err);
+	return kt_store_notify_finish(db, x->m.id, x->m.token, &x->outcome,
+				      kt_outcome_state(&x->outcome),
+				      kt_outcome_kind_name(x->outcome.kind), &x->stale, err);
 }
 
 static void record_done(void *arg, int rc, struct kt_err *err)

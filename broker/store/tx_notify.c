@@ -78,11 +78,11 @@ int kt_store_notify_claim(struct kt_db *db, const char *owner, int limit, int le
 }
 
 int kt_store_notify_finish(struct kt_db *db, const char *id, const char *token,
-			   const struct kt_outcome *o, int *stale, struct kt_err *err)
+			   const struct kt_outcome *o, const char *state, const char *kind,
+			   int *stale, struct kt_err *err)
 {
 	char delay[24], credit[24], status[16];
-	const char *params[] = { id, token, kt_outcome_state(o), delay, credit,
-				 kt_outcome_kind_name(o->kind), o->code, o->message,
+	const char *params[] = { id, token, state, delay, credit, kind, o->code, o->message,
 				 o->http_status ? status : NULL };
 	PGresult *res;
 

@@ -34,13 +34,15 @@ void kt_claimed_notice_release(struct kt_claimed_notice *m);
 int kt_store_notify_claim(struct kt_db *db, const char *owner, int limit, int lease_ms,
 			  struct kt_claimed_notice **out, size_t *n, struct kt_err *err);
 
-/* Records attempt outcome o of notification id under lease token: done
- * (delivered), dead (permanent or o->gave_up) or pending again in
- * o->retry_in_ms, with o->credit_ms not charged to the budget. A message
+/* Records attempt outcome o of notification id under lease token, in
+ * state (kt_outcome_state(o): done, dead, or pending again in
+ * o->retry_in_ms, with o->credit_ms not charged to the budget), kind
+ * being kt_outcome_kind_name(o->kind). A message
  * that ends adds sla_notified or sla_notify_dead to its ticket's timeline
  * (integrator only) in the same statement. *stale = 1 when the lease had
  * passed to another node (nothing recorded). */
 int kt_store_notify_finish(struct kt_db *db, const char *id, const char *token,
-			   const struct kt_outcome *o, int *stale, struct kt_err *err);
+			   const struct kt_outcome *o, const char *state, const char *kind,
+			   int *stale, struct kt_err *err);
 
 #endif

@@ -7,8 +7,8 @@
 -- with the ticket it is about. Every statement of the supplier path joins
 -- legs on leg_id, so it never sees a notification; notifications have
 -- their own claim (outbox_notify_due_idx) on their own timer. The
--- message is queued by keten_sla_alert in the transaction that records
--- the alert, and only when it recorded it: one message per ticket, leg,
+-- message is queued by a trigger on sla_alerts in the transaction that
+-- records the alert, and only when it recorded it: one message per ticket, leg,
 -- clock, level and target however many nodes sweep, whose idempotency
 -- key is the stable webhook-id of every attempt.
 ALTER TABLE outbox
@@ -59,24 +59,16 @@ CREATE FUNCTION keten_sla_notify(t uuid, l uuid, clk text, lvl text, target inte
     ON CONFLICT (idempotency_key) DO NOTHING
 $$;
 
--- keten_sla_alert of migration 020, now also queuing the notification of
--- an alert it recorded.
-CREATE OR REPLACE FUNCTION keten_sla_alert(t uuid, l uuid, clk text, lvl text, target integer,
-                                           at_ timestamptz) RETURNS integer
+-- Each alert row inserted (keten_sla_alert of migration 020 inserts it
+-- only when it is new: ON CONFLICT DO NOTHING fires no AFTER INSERT
+-- trigger) queues its notification in the same transaction.
+CREATE FUNCTION keten_sla_alert_notify() RETURNS trigger
     LANGUAGE plpgsql AS $$
-DECLARE
-    who text;
 BEGIN
-    INSERT INTO sla_alerts (ticket_id, leg_id, clock, level, target_min, at)
-        VALUES (t, l, clk, lvl, target, at_) ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-        RETURN 0;
-    END IF;
-    SELECT e.holder INTO who FROM events e WHERE e.ticket_id = t ORDER BY e.id DESC LIMIT 1;
-    INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder, occurred_at, data)
-        VALUES (t, l, CASE lvl WHEN 'warning' THEN 'sla_warning' ELSE 'sla_breached' END,
-                'integrator', 'system', coalesce(who, 'integrator'), at_,
-                jsonb_build_object('clock', clk, 'target_min', target, 'at', kt_ts(at_)));
-    PERFORM keten_sla_notify(t, l, clk, lvl, target, at_);
-    RETURN 1;
+    PERFORM keten_sla_notify(NEW.ticket_id, NEW.leg_id, NEW.clock, NEW.level, NEW.target_min,
+                             NEW.at);
+    RETURN NULL;
 END $$;
+
+CREATE TRIGGER sla_alerts_notify AFTER INSERT ON sla_alerts
+    FOR EACH ROW EXECUTE FUNCTION keten_sla_alert_notify();
