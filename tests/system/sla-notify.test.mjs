@@ -7,7 +7,8 @@
 // payload; a service without the setting sends nothing; two delivering
 // nodes send each once; a receiver that is down is retried and gets it
 // once when it is up; a node killed with notifications pending leaves
-// them to the next one; a 4xx is a dead letter on the timeline.
+// them to the next one; a 4xx is a dead letter on the timeline that the
+// integrator lists, replays or discards as any other.
 // The main broker serves the API only: the delivering nodes are started
 // (and killed) by the tests.
 import { test, before, after } from 'node:test';
@@ -207,10 +208,11 @@ test('a node killed with notifications pending leaves them to the next, sent onc
   assert.equal((await view(s, t, 'integrator')).timeline.filter((e) => e.kind === 'sla_notified').length, 2);
 });
 
-test('a receiver that refuses (4xx) makes a dead letter on the timeline', async () => {
+test('a receiver that refuses (4xx) makes dead letters the integrator lists, replays and discards', async () => {
   await rx.control('POST', '/_sim/mode', { status: 410 });
+  let t;
   try {
-    const t = await deliveredTicket(s, { component: 'vpn' });
+    t = await deliveredTicket(s, { component: 'vpn' });
     await responseOverdue(t);
     await eventually(async () => await states(t) === 'dead,dead', 20000, 'dead letters');
     const dead = (await view(s, t, 'integrator')).timeline.filter((e) => e.kind === 'sla_notify_dead');
@@ -221,4 +223,26 @@ test('a receiver that refuses (4xx) makes a dead letter on the timeline', async 
   } finally {
     await rx.control('POST', '/_sim/mode', { status: 204 });
   }
+  const list = await s.api('GET', '/v1/deliveries?state=dead', { key: s.keys.integrator });
+  assert.equal(list.status, 200, list.text);
+  const mine = list.json.items.filter((d) => d.ticket_id === t.id);
+  assert.equal(mine.length, 2);
+  for (const d of mine) {
+    assert.equal(d.operation, 'notify');
+    assert.equal(d.leg_id, null);
+    assert.equal(d.supplier, null);
+    assert.equal(d.ticket_number, t.number);
+    assert.equal(d.outcome.http_status, 410);
+  }
+  const [first, second] = mine.sort((a, b) => Number(a.id) - Number(b.id));
+  const r = await s.api('POST', `/v1/deliveries/${first.id}/replay`, { key: s.keys.integrator });
+  assert.equal(r.status, 200, r.text);
+  const d = await s.api('POST', `/v1/deliveries/${second.id}/discard`, { key: s.keys.integrator });
+  assert.equal(d.status, 200, d.text);
+  await eventually(async () => await states(t) === 'done,discarded', 20000, 'the replay delivered');
+  const all = await got(t);
+  assert.equal(all.length, 3, 'two refused, the replay accepted');
+  assert.equal(all.filter((x) => x.answered === 204).length, 1);
+  const kinds = (await view(s, t, 'integrator')).timeline.map((e) => e.kind);
+  for (const k of ['delivery_replayed', 'delivery_discarded', 'sla_notified']) assert.ok(kinds.includes(k), k);
 });
