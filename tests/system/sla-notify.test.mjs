@@ -7,7 +7,8 @@
 // payload; a service without the setting sends nothing; two delivering
 // nodes send each once; a receiver that is down is retried and gets it
 // once when it is up; a node killed with notifications pending leaves
-// them to the next one; a 4xx is a dead letter on the timeline that the
+// them to the next one, and one killed during the call leaves its
+// receiver the same webhook-id twice (answered once); a 4xx is a dead letter on the timeline that the
 // integrator lists, replays or discards as any other.
 // The main broker serves the API only: the delivering nodes are started
 // (and killed) by the tests.
@@ -206,6 +207,31 @@ test('a node killed with notifications pending leaves them to the next, sent onc
   await eventually(async () => await states(t) === 'done,done', 20000, 'delivered after the restart');
   await onceEach(t, 2);
   assert.equal((await view(s, t, 'integrator')).timeline.filter((e) => e.kind === 'sla_notified').length, 2);
+});
+
+test('a node killed during the call: the next sends it again under the same webhook-id, done once', async () => {
+  await rx.control('POST', '/_sim/mode', { hang: true });
+  let t;
+  try {
+    t = await deliveredTicket(s, { component: 'vpn' });
+    await responseOverdue(t);
+    // both requests reached the receiver and hang there
+    await eventually(async () => (await got(t)).length === 2, 20000, 'the calls in flight');
+    await node.kill();
+  } finally {
+    await rx.control('POST', '/_sim/mode', { hang: false });
+  }
+  node = await startNode(s, 'a3', FAST);
+  // claimed again once the dead node's lease (5 s here) ran out
+  await eventually(async () => await states(t) === 'done,done', 30000, 'delivered after the lease');
+  const all = await got(t);
+  assert.equal(all.length, 4, 'each sent twice: the hung call and the one after the lease');
+  const ids = all.map((x) => x.webhook_id);
+  assert.equal(new Set(ids).size, 2, 'the same two webhook-ids');
+  assert.equal(all.filter((x) => x.answered === 204).length, 2, 'each answered once');
+  const ev = (await view(s, t, 'integrator')).timeline.filter((e) => e.kind === 'sla_notified');
+  assert.equal(ev.length, 2);
+  assert.ok(ev.every((e) => e.data.attempts === 2), JSON.stringify(ev.map((e) => e.data.attempts)));
 });
 
 test('a receiver that refuses (4xx) makes dead letters the integrator lists, replays and discards', async () => {
