@@ -16,7 +16,7 @@
 #include "store/dbpool.h"
 #include "store/tx_notify.h"
 
-#define BATCH 16    /* notifications claimed per tick */
+#define BATCH 32    /* notifications claimed per claim; a full one claims again */
 
 struct notice {
 	struct kt_notify *nt;
@@ -38,8 +38,10 @@ STAILQ_HEAD(notice_list, notice);
 struct kt_notify {
 	struct kt_app *app;
 	struct kt_caller *caller;
-	struct kt_dbpool_timer *tick;
-	struct notice_list batch;        /* the last claim's, for its done */
+	struct event *tick;              /* every sla_notify_interval_ms */
+	int claiming;                    /* a claim job runs (loop only) */
+	struct notice_list batch;        /* the running claim's, for its done */
+	size_t claimed;                  /* how many it claimed */
 	LIST_HEAD(, notice) sending;
 	int stopping;
 };
@@ -66,7 +68,11 @@ static void prepare(struct notice *x)
 	char *body = x->m.payload;
 
 	x->m.payload = NULL;
-	if (kt_http_request_set(&x->req, "POST", x->m.endpoint, body, "application/json",
+	if (!x->m.endpoint || !x->m.secret_ref) {
+		free(body);
+		kt_err_set(&x->failed, KT_EC_CONFIG, "bad_target",
+			   "the notification names no endpoint or secret_ref");
+	} else if (kt_http_request_set(&x->req, "POST", x->m.endpoint, body, "application/json",
 				&x->failed) == KT_OK)
 		kt_secret_resolve(x->m.secret_ref, &x->secrets, &x->failed);
 }
@@ -77,9 +83,11 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct kt_claimed_notice *ms;
 	size_t n;
 
+	nt->claimed = 0;
 	if (kt_store_notify_claim(db, nt->app->node_name, BATCH, nt->app->cfg->lease_ms,
 				  &ms, &n, err))
 		return KT_ERR;
+	nt->claimed = n;
 	for (size_t i = 0; i < n; i++) {
 		struct notice *x = calloc(1, sizeof(*x));
 
@@ -202,11 +210,22 @@ static void send_notice(struct notice *x)
 	finish(x);
 }
 
+static void claim_done(void *arg, int rc, struct kt_err *err);
+
+static void claim(struct kt_notify *nt)
+{
+	if (nt->claiming || nt->stopping)
+		return;
+	nt->claiming = 1;
+	kt_dbpool_submit(nt->app->bg_pool, claim_work, claim_done, nt);
+}
+
 static void claim_done(void *arg, int rc, struct kt_err *err)
 {
 	struct kt_notify *nt = arg;
 	struct notice *x;
 
+	nt->claiming = 0;
 	if (rc != KT_OK)
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
 		       "could not claim SLA notifications: %s (tried again at the next tick)",
@@ -218,14 +237,27 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 		else
 			send_notice(x);
 	}
+	/* A full claim leaves a backlog: the next one at once. */
+	if (rc == KT_OK && nt->claimed == BATCH)
+		claim(nt);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	claim(arg);
 }
 
 struct kt_notify *kt_notify_new(struct kt_app *app, struct kt_caller *caller,
 				struct kt_err *err)
 {
 	struct kt_notify *nt = calloc(1, sizeof(*nt));
+	int ms = app->cfg->sla_notify_interval_ms;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	if (!nt) {
+	if (!nt || !(nt->tick = event_new(app->base, -1, EV_PERSIST, on_tick, nt))) {
+		free(nt);
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
@@ -233,12 +265,7 @@ struct kt_notify *kt_notify_new(struct kt_app *app, struct kt_caller *caller,
 	nt->caller = caller;
 	STAILQ_INIT(&nt->batch);
 	LIST_INIT(&nt->sending);
-	if (!(nt->tick = kt_dbpool_every(app->bg_pool, app->base, "sla-notify",
-					 app->cfg->sla_notify_interval_ms, claim_work,
-					 claim_done, nt, err))) {
-		free(nt);
-		return NULL;
-	}
+	event_add(nt->tick, &tv);
 	return nt;
 }
 
@@ -247,7 +274,7 @@ void kt_notify_stop(struct kt_notify *nt)
 	if (!nt || nt->stopping)
 		return;
 	nt->stopping = 1;
-	kt_dbpool_timer_stop(nt->tick);
+	event_del(nt->tick);
 	while (!LIST_EMPTY(&nt->sending))
 		notice_free(LIST_FIRST(&nt->sending));
 }
@@ -257,6 +284,6 @@ void kt_notify_free(struct kt_notify *nt)
 	if (!nt)
 		return;
 	kt_notify_stop(nt);
-	kt_dbpool_timer_free(nt->tick);
+	event_free(nt->tick);
 	free(nt);
 }
