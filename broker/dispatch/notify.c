@@ -266,6 +266,7 @@ struct kt_notify *kt_notify_new(struct kt_app *app, struct kt_caller *caller,
 	STAILQ_INIT(&nt->batch);
 	LIST_INIT(&nt->sending);
 	event_add(nt->tick, &tv);
+	claim(nt);  /* what waited while no node delivered goes out now */
 	return nt;
 }
 

@@ -8,7 +8,8 @@
 // nodes send each once; a receiver that is down is retried and gets it
 // once when it is up; a node killed with notifications pending leaves
 // them to the next one, and one killed during the call leaves its
-// receiver the same webhook-id twice (answered once); a 4xx is a dead letter on the timeline that the
+// receiver the same webhook-id twice (answered once); a backlog larger
+// than one claim goes out at a node's start without its timer; a 4xx is a dead letter on the timeline that the
 // integrator lists, replays or discards as any other.
 // The main broker serves the API only: the delivering nodes are started
 // (and killed) by the tests.
@@ -232,6 +233,25 @@ test('a node killed during the call: the next sends it again under the same webh
   const ev = (await view(s, t, 'integrator')).timeline.filter((e) => e.kind === 'sla_notified');
   assert.equal(ev.length, 2);
   assert.ok(ev.every((e) => e.data.attempts === 2), JSON.stringify(ev.map((e) => e.data.attempts)));
+});
+
+test('a backlog larger than one claim goes out at a node\'s start, without waiting for its tick', async () => {
+  const ts = [];
+  for (let i = 0; i < 17; i++) ts.push(await deliveredTicket(s, { component: 'vpn' }));
+  await node.stop();
+  const ids = ts.map((t) => `'${t.id}'`).join(',');
+  await psql(s.db, `UPDATE tickets SET sla_response_warn = now() - interval '10 minutes',
+    sla_response_due = now() - interval '1 minute' WHERE id IN (${ids})`);
+  // the API node's sweep queues 34 (more than the 32 of one claim)
+  await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox WHERE ticket_id IN (${ids})
+    AND state = 'pending'`) === '34', 20000, 'the backlog queued');
+  // a tick ten minutes away: only the start's claim and the claims after a full one send
+  node = await startNode(s, 'a4', { ...FAST, KETEN_SLA_NOTIFY_INTERVAL_MS: '600000' });
+  await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox WHERE ticket_id IN (${ids})
+    AND state = 'done'`) === '34', 30000, 'the backlog sent');
+  for (const t of ts) await onceEach(t, 2);
+  await node.stop();
+  node = await startNode(s, 'a5', FAST);
 });
 
 test('a receiver that refuses (4xx) makes dead letters the integrator lists, replays and discards', async () => {
