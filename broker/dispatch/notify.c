@@ -39,7 +39,11 @@ struct kt_notify {
 	struct kt_app *app;
 	struct kt_caller *caller;
 	struct event *tick;              /* every sla_notify_interval_ms */
+	struct event *soon;              /* a retry due before the next tick */
+	long long soon_at;               /* monotonic ms it fires at */
+	long long later_at;              /* a later retry asked for meanwhile, or 0 */
 	int claiming;                    /* a claim job runs (loop only) */
+	int again;                       /* claim again once it is done */
 	struct notice_list batch;        /* the running claim's, for its done */
 	size_t claimed;                  /* how many it claimed */
 	LIST_HEAD(, notice) sending;
@@ -115,6 +119,44 @@ static int record_work(struct kt_db *db, void *arg, struct kt_err *err)
 				      kt_outcome_kind_name(x->outcome.kind), &x->stale, err);
 }
 
+static void claim(struct kt_notify *nt);
+
+/* Arms the soon timer for monotonic time at. */
+static void soon_arm(struct kt_notify *nt, long long at)
+{
+	long long ms = at - kt_clock_mono_ms();
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000 * 1000);
+	nt->soon_at = at;
+	evtimer_add(nt->soon, &tv);
+}
+
+/* A retry due in ms, sooner than the next tick, is claimed when due (a
+ * little after, so that the database's clock has passed it too). One
+ * timer serves them all: it fires for the earliest, then for the latest
+ * asked for meanwhile, whose claim takes those in between too. */
+static void claim_in(struct kt_notify *nt, long long ms)
+{
+	long long at;
+
+	if (nt->stopping || ms >= nt->app->cfg->sla_notify_interval_ms)
+		return;
+	at = kt_clock_mono_ms() + ms + 20;
+	if (!evtimer_pending(nt->soon, NULL)) {
+		soon_arm(nt, at);
+	} else if (at < nt->soon_at) {
+		if (nt->soon_at > nt->later_at)
+			nt->later_at = nt->soon_at;
+		soon_arm(nt, at);
+	} else if (at > nt->later_at) {
+		nt->later_at = at;
+	}
+}
+
 static void record_done(void *arg, int rc, struct kt_err *err)
 {
 	struct notice *x = arg;
@@ -127,6 +169,8 @@ static void record_done(void *arg, int rc, struct kt_err *err)
 	else if (x->stale)
 		kt_log(KT_LOG_WARN, json_pack("{s:s}", "notification", x->m.webhook_id),
 		       "SLA notification outcome dropped: the lease had passed to another node");
+	else if (strcmp(kt_outcome_state(&x->outcome), "pending") == 0)
+		claim_in(x->nt, x->outcome.retry_in_ms);
 	notice_free(x);
 }
 
@@ -214,9 +258,14 @@ static void claim_done(void *arg, int rc, struct kt_err *err);
 
 static void claim(struct kt_notify *nt)
 {
-	if (nt->claiming || nt->stopping)
+	if (nt->stopping)
 		return;
+	if (nt->claiming) {
+		nt->again = 1;
+		return;
+	}
 	nt->claiming = 1;
+	nt->again = 0;
 	kt_dbpool_submit(nt->app->bg_pool, claim_work, claim_done, nt);
 }
 
@@ -238,7 +287,7 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 			send_notice(x);
 	}
 	/* A full claim leaves a backlog: the next one at once. */
-	if (rc == KT_OK && nt->claimed == BATCH)
+	if (nt->again || (rc == KT_OK && nt->claimed == BATCH))
 		claim(nt);
 }
 
@@ -249,6 +298,19 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	claim(arg);
 }
 
+static void on_soon(evutil_socket_t fd, short what, void *arg)
+{
+	struct kt_notify *nt = arg;
+
+	(void)fd;
+	(void)what;
+	claim(nt);
+	if (nt->later_at) {
+		soon_arm(nt, nt->later_at);
+		nt->later_at = 0;
+	}
+}
+
 struct kt_notify *kt_notify_new(struct kt_app *app, struct kt_caller *caller,
 				struct kt_err *err)
 {
@@ -256,7 +318,10 @@ struct kt_notify *kt_notify_new(struct kt_app *app, struct kt_caller *caller,
 	int ms = app->cfg->sla_notify_interval_ms;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	if (!nt || !(nt->tick = event_new(app->base, -1, EV_PERSIST, on_tick, nt))) {
+	if (!nt || !(nt->tick = event_new(app->base, -1, EV_PERSIST, on_tick, nt)) ||
+	    !(nt->soon = evtimer_new(app->base, on_soon, nt))) {
+		if (nt && nt->tick)
+			event_free(nt->tick);
 		free(nt);
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
@@ -276,6 +341,7 @@ void kt_notify_stop(struct kt_notify *nt)
 		return;
 	nt->stopping = 1;
 	event_del(nt->tick);
+	event_del(nt->soon);
 	while (!LIST_EMPTY(&nt->sending))
 		notice_free(LIST_FIRST(&nt->sending));
 }
@@ -286,5 +352,6 @@ void kt_notify_free(struct kt_notify *nt)
 		return;
 	kt_notify_stop(nt);
 	event_free(nt->tick);
+	event_free(nt->soon);
 	free(nt);
 }

@@ -1,6 +1,7 @@
 /* notify.h - the SLA notifications (migration 026): every
- * sla_notify_interval_ms (and at its start, and at once again after a
- * full claim) a delivering node claims the due ones
+ * sla_notify_interval_ms (and at its start, at once again after a full
+ * claim, and when a retry sooner than the next tick is due) a delivering
+ * node claims the due ones
  * (store/tx_notify.h), sends each to the integrator's webhook its
  * service's SLA names, signed with Standard Webhooks under its stable
  * webhook-id, through the dispatcher's caller and transport, and records

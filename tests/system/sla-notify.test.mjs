@@ -9,7 +9,8 @@
 // once when it is up; a node killed with notifications pending leaves
 // them to the next one, and one killed during the call leaves its
 // receiver the same webhook-id twice (answered once); a backlog larger
-// than one claim goes out at a node's start without its timer; a 4xx is a dead letter on the timeline that the
+// than one claim goes out at a node's start without its timer, and a
+// retry (503 here) is claimed when due, not at the next tick; a 4xx is a dead letter on the timeline that the
 // integrator lists, replays or discards as any other.
 // The main broker serves the API only: the delivering nodes are started
 // (and killed) by the tests.
@@ -252,6 +253,28 @@ test('a backlog larger than one claim goes out at a node\'s start, without waiti
   for (const t of ts) await onceEach(t, 2);
   await node.stop();
   node = await startNode(s, 'a5', FAST);
+});
+
+test('a retry due before the next tick is claimed when due', async () => {
+  const t = await deliveredTicket(s, { component: 'vpn' });
+  await node.stop();
+  await responseOverdue(t);
+  await eventually(async () => await states(t) === 'pending,pending', 20000, 'queued');
+  await rx.control('POST', '/_sim/mode', { status: 503 });
+  try {
+    // a tick ten minutes away: only the start's claim and the retries' own
+    node = await startNode(s, 'a6', { ...FAST, KETEN_SLA_NOTIFY_INTERVAL_MS: '600000' });
+    await eventually(async () => await psql(s.db, `SELECT count(*) FROM outbox WHERE ticket_id = '${t.id}'
+      AND state = 'pending' AND outcome ->> 'http_status' = '503'`) === '2', 20000, 'refused with 503');
+  } finally {
+    await rx.control('POST', '/_sim/mode', { status: 204 });
+  }
+  await eventually(async () => await states(t) === 'done,done', 20000, 'retried and delivered');
+  const all = await got(t);
+  assert.equal(all.filter((x) => x.answered === 204).length, 2);
+  assert.ok(all.filter((x) => x.answered === 503).length >= 2);
+  await node.stop();
+  node = await startNode(s, 'a7', FAST);
 });
 
 test('a receiver that refuses (4xx) makes dead letters the integrator lists, replays and discards', async () => {
