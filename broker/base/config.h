@@ -51,6 +51,7 @@ struct kt_config {
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
 	int sla_notify_interval_ms;  /* the SLA notifications' claim tick */
 	int key_cache_ms;            /* an API key's principal is kept this long */
+	int hub_tick_ms;             /* the hub registration sweep's tick */
 };
 
 /* Fills cfg with the defaults. */

@@ -10,7 +10,9 @@
 -- message is queued by a trigger on sla_alerts in the transaction that
 -- records the alert, and only when it recorded it: one message per ticket, leg,
 -- clock, level and target however many nodes sweep, whose idempotency
--- key is the stable webhook-id of every attempt.
+-- key is the stable webhook-id of every attempt. Additive for nodes of
+-- the release before: their statements join legs and their rows (a leg,
+-- no ticket_id, no target) pass the new check.
 ALTER TABLE outbox
     ALTER COLUMN leg_id DROP NOT NULL,
     ADD COLUMN ticket_id uuid REFERENCES tickets(id),
