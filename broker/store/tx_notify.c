@@ -15,9 +15,10 @@ void kt_claimed_notice_release(struct kt_claimed_notice *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Fills m from row i of a claim; KT_ERR when out of memory. */
-static int notice_row(PGresult *res, int i, struct kt_claimed_notice *m, struct kt_err *err)
+/* Fills item (a struct kt_claimed_notice) from row i of a claim. */
+static int notice_row(PGresult *res, int i, void *item, struct kt_err *err)
 {
+	struct kt_claimed_notice *m = item;
 	char **cols[] = { &m->id, &m->token, &m->ticket_id, &m->webhook_id, &m->endpoint,
 			  &m->secret_ref, &m->payload };
 
@@ -30,19 +31,24 @@ static int notice_row(PGresult *res, int i, struct kt_claimed_notice *m, struct 
 	return KT_OK;
 }
 
+static void notice_release(void *item)
+{
+	kt_claimed_notice_release(item);
+}
+
 int kt_store_notify_claim(struct kt_db *db, const char *owner, int limit, int lease_ms,
 			  struct kt_claimed_notice **out, size_t *n, struct kt_err *err)
 {
 	char lim[16], lease[16];
 	const char *params[] = { lim, owner, lease };
-	PGresult *res;
-	int rows;
+	void *items;
+	int rc;
 
-	*out = NULL;
-	*n = 0;
 	snprintf(lim, sizeof(lim), "%d", limit);
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
-	res = kt_db_exec(db,
+	/* A row that cannot be read: the leases taken run out, and the
+	 * messages are claimed again then. */
+	rc = kt_db_rows(db,
 		"UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
 		"  attempts = o.attempts + 1, first_attempt_at = coalesce(o.first_attempt_at, now()),"
@@ -54,27 +60,9 @@ int kt_store_notify_claim(struct kt_db *db, const char *owner, int limit, int le
 		" RETURNING o.id::text, o.lease_token::text, o.ticket_id::text, o.idempotency_key,"
 		"  o.target ->> 'endpoint', o.target ->> 'secret_ref', o.payload::text, o.attempts,"
 		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms",
-		3, params, err);
-	if (!res)
-		return KT_ERR;
-	rows = PQntuples(res);
-	if (rows > 0 && !(*out = calloc((size_t)rows, sizeof(**out)))) {
-		PQclear(res);
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	}
-	for (int i = 0; i < rows; i++) {
-		if (notice_row(res, i, &(*out)[i], err) == KT_OK)
-			continue;
-		for (int j = 0; j <= i; j++)
-			kt_claimed_notice_release(&(*out)[j]);
-		free(*out);
-		*out = NULL;
-		PQclear(res);
-		return KT_ERR;
-	}
-	*n = (size_t)rows;
-	PQclear(res);
-	return KT_OK;
+		3, params, sizeof(**out), notice_row, notice_release, &items, n, err);
+	*out = items;
+	return rc;
 }
 
 int kt_store_notify_finish(struct kt_db *db, const char *id, const char *token,
