@@ -70,6 +70,7 @@ static const struct opt opts[] = {
 	INT(comment_max_bytes, 65536, 1, 65536, "largest comment text in bytes posted through the API (413 comment_too_large above it)"),
 	INT(comments_per_ticket_max, 500, 1, 100000, "comments and notes one ticket may hold; the API refuses more with 422 too_many_comments"),
 	INT(ticket_timeline_entries, 100, 50, 200, "timeline entries a ticket's GET (and 201) carries, at least 50 so that a new ticket's always fit; the rest through GET /v1/tickets/{id}/timeline"),
+	INT(sla_notify_interval_ms, 5000, 10, 3600000, "how often a delivering node sends the SLA notifications that are due to the integrator's webhook"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

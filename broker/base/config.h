@@ -49,6 +49,7 @@ struct kt_config {
 	int hop_limit;               /* re-routings before a rejection escalates */
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
+	int sla_notify_interval_ms;  /* the SLA notifications' claim tick */
 	int key_cache_ms;            /* an API key's principal is kept this long */
 	int hub_tick_ms;             /* the hub registration sweep's tick */
 	/* bounded timelines (issue 14, finding 1) */

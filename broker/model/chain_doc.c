@@ -672,14 +672,29 @@ static int check_outage(struct ctx *c, json_t *v)
 	return check_members(c, v, outage_members, 2);
 }
 
-/* The customer SLA: every member optional (service_hours: "24x7"). */
-enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL_OUTAGE, SL__N };
+/* Where the SLA's warnings and breaches are notified: the integrator's
+ * own webhook, signed (Standard Webhooks) with the secret secret_ref
+ * names. */
+static const struct member notify_members[] = {
+	{ "endpoint", 1, check_endpoint },
+	{ "secret_ref", 1, check_secret_ref },
+};
+
+static int check_notify(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, notify_members, 2);
+}
+
+/* The customer SLA: every member optional (service_hours: "24x7"; no
+ * notify: warnings and breaches stay on the timeline). */
+enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL_OUTAGE, SL_NOTIFY, SL__N };
 static const struct member sla_members[SL__N] = {
 	[SL_HOURS] = { "service_hours", 0, check_service_hours },
 	[SL_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[SL_AVAILABILITY] = { "availability_target", 0, check_availability },
 	[SL_TARGETS] = { "targets", 0, check_sla_targets },
 	[SL_OUTAGE] = { "outage", 0, check_outage },
+	[SL_NOTIFY] = { "notify", 0, check_notify },
 };
 
 static int check_sla(struct ctx *c, json_t *v)
