@@ -13,6 +13,7 @@
 #include "dispatch/dispatcher.h"
 #include "dispatch/transport.h"
 #include "http/key_cache.h"
+#include "http/throttle.h"
 #include "http/server.h"
 #include "base/log.h"
 
@@ -79,6 +80,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_add(dr->tick, &every);
 }
 
+/* Sets of 8 callers' token buckets: 16384 buckets, about 1.5 MB. */
+#define THROTTLE_SETS 2048
+
 static int run(struct kt_app *app)
 {
 	struct kt_err err = { 0 };
@@ -87,7 +91,8 @@ static int run(struct kt_app *app)
 	struct drain dr = { .app = app };
 	int code = 1;
 
-	if (!(app->keys = kt_key_cache_new(app->cfg->key_cache_ms))) {
+	if (!(app->keys = kt_key_cache_new(app->cfg->key_cache_ms)) ||
+	    !(app->throttle = kt_throttle_new(THROTTLE_SETS))) {
 		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
@@ -147,6 +152,7 @@ out:
 	kt_sla_alerts_free(dr.sla_alerts);
 	kt_http_free(http);
 	kt_key_cache_free(app->keys);
+	kt_throttle_free(app->throttle);
 	return code;
 }
 

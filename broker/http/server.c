@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/admit.h"
 #include "http/api.h"
 #include "http/key_cache.h"
 #include "store/dbpool.h"
@@ -24,6 +25,7 @@
 #include "http/server.h"
 #include "http/status.h"
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "store/row_key.h"
@@ -102,6 +104,12 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		body = kt_err_to_json(err);
 		if (status == 503)
 			evhttp_add_header(out, "Retry-After", "1");
+		if (status == 429) {
+			char s[16];
+
+			snprintf(s, sizeof(s), "%d", r->retry_after_s > 0 ? r->retry_after_s : 1);
+			evhttp_add_header(out, "Retry-After", s);
+		}
 	}
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
 	/* Answers hold tickets and keys' views of them: never kept by a cache
@@ -124,10 +132,11 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	evbuffer_free(buf);
 	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
-	       json_pack("{s:s, s:s, s:i, s:f, s:s?}", "request_id", r->request_id,
+	       json_pack("{s:s, s:s, s:i, s:f, s:s?, s:s, s:s?}", "request_id", r->request_id,
 			 "route", r->route ? r->route->pattern : "-", "status", status,
 			 "ms", (double)(kt_clock_mono_us() - r->started_us) / 1000.0,
-			 "error", rc == KT_OK ? NULL : err->code),
+			 "error", rc == KT_OK ? NULL : err->code, "client", r->client,
+			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL),
 	       "request");
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
@@ -186,6 +195,14 @@ static void respond_metrics(struct kt_request *r)
 	request_free(r);
 }
 
+/* A principal kept in the cache that has since expired is looked up
+ * again (and refused). */
+static int cached_principal(struct kt_request *r, long long now)
+{
+	return kt_key_cache_get(r->app->keys, r->key_hash, now, &r->principal) &&
+	       (r->principal.expires_s == 0 || kt_clock_wall_s() < r->principal.expires_s);
+}
+
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
@@ -193,10 +210,22 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (r->route->roles) {
 		long long now = kt_clock_mono_ms();
 
-		if (!kt_key_cache_get(r->app->keys, r->key_hash, now, &r->principal)) {
-			if (kt_store_key_principal(db, r->key_hash, &r->principal, err))
+		if (!r->have_principal) {
+			if (kt_store_key_principal(db, r->key_hash, r->app->cfg->key_last_used_s,
+						   &r->principal, err)) {
+				char name[KT_ADMIT_ADDR_MAX];
+				int ignored;
+
+				/* A refused key pays from its address's bucket. */
+				kt_admit_address_name(r->client, name);
+				kt_admit_address(r->app->throttle, r->app->cfg, name, 1, now,
+						 &ignored, NULL);
 				return KT_ERR;
+			}
 			kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
+			if (kt_admit_key(r->app->throttle, r->app->cfg, &r->principal, now,
+					 &r->retry_after_s, err))
+				return KT_ERR;
 		}
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
 			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",
@@ -205,6 +234,41 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 					  r->route->method, r->route->pattern);
 	}
 	return r->route->work(db, r, err);
+}
+
+/* Charges r before it goes to a worker: its key's bucket when the key is
+ * in the cache, else its address's (taken for a request without a key,
+ * only checked for one whose key the worker looks up). KT_ERR with err
+ * filled (401 or 429) when r is answered here. */
+static int admit(struct kt_request *r, struct evkeyvalq *in, struct kt_err *err)
+{
+	struct kt_app *app = r->app;
+	long long now = kt_clock_mono_ms();
+	char token[KT_TOKEN_MAX], name[KT_ADMIT_ADDR_MAX];
+
+	kt_admit_address_name(r->client, name);
+	if (!r->route->roles)
+		return kt_admit_address(app->throttle, app->cfg, name, 1, now,
+					&r->retry_after_s, err);
+	if (kt_auth_bearer(evhttp_find_header(in, "Authorization"), token,
+			   sizeof(token), err) != KT_OK) {
+		struct kt_err limited = { 0 };
+
+		if (kt_admit_address(app->throttle, app->cfg, name, 1, now,
+				     &r->retry_after_s, &limited)) {
+			kt_err_release(err);
+			*err = limited;
+		}
+		return KT_ERR;
+	}
+	kt_auth_hash(token, r->key_hash);
+	kt_crypto_wipe(token, sizeof(token));
+	r->have_principal = cached_principal(r, now);
+	if (r->have_principal)
+		return kt_admit_key(app->throttle, app->cfg, &r->principal, now,
+				    &r->retry_after_s, err);
+	return kt_admit_address(app->throttle, app->cfg, name, 0, now,
+				&r->retry_after_s, err);
 }
 
 static void request_done(void *arg, int rc, struct kt_err *err)
@@ -316,6 +380,18 @@ static void no_delay(struct evhttp_request *req)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* The address req's connection comes from, or "-". */
+static void peer(struct evhttp_request *req, char *out, size_t outsz)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (conn)
+		evhttp_connection_get_peer(conn, &addr, &port);
+	snprintf(out, outsz, "%s", addr && *addr ? addr : "-");
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct kt_http *http = arg;
@@ -325,7 +401,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *method;
 	struct kt_request *r = calloc(1, sizeof(*r));
 	struct kt_err err = { 0 };
-	char token[KT_TOKEN_MAX];
 
 	no_delay(req);
 	if (!r) {
@@ -335,6 +410,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	r->app = app;
 	r->http_req = req;
 	r->started_us = kt_clock_mono_us();
+	peer(req, r->client, sizeof(r->client));
 	snprintf(r->request_id, sizeof(r->request_id), "%x-%llx",
 		 (unsigned)getpid(), (unsigned long long)++request_counter);
 	method = method_name(req);
@@ -381,15 +457,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	if (r->route->roles) {
-		if (kt_auth_bearer(evhttp_find_header(in, "Authorization"), token,
-				   sizeof(token), &err) != KT_OK) {
-			respond(r, KT_ERR, &err);
-			kt_err_release(&err);
-			return;
-		}
-		kt_auth_hash(token, r->key_hash);
-		memset(token, 0, sizeof(token));
+	if (admit(r, in, &err) != KT_OK) {
+		respond(r, KT_ERR, &err);
+		kt_err_release(&err);
+		return;
 	}
 	if (r->route->keeps_headers && copy_headers(in, r) != 0) {
 		respond_error(r, KT_EC_INTERNAL, "internal", "out of memory");

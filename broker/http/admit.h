@@ -1,0 +1,36 @@
+/* admit.h - which token bucket an API request pays from (issue 14): a
+ * request with a working API key from its key's bucket at its role's rate;
+ * every other request (no key, a key refused, a signed supplier push)
+ * from its client address's bucket. Buckets are per node (see
+ * http/throttle.h). */
+#ifndef KETEN_HTTP_ADMIT_H
+#define KETEN_HTTP_ADMIT_H
+
+#include <stddef.h>
+
+#include "base/config.h"
+#include "http/auth.h"
+#include "http/throttle.h"
+#include "keten/err.h"
+
+/* Enough for any address's bucket name. */
+#define KT_ADMIT_ADDR_MAX 64
+
+/* The bucket name of a client address: "a:" and the address, an IPv6
+ * address cut to its /64 (one host's usual share), into out. */
+void kt_admit_address_name(const char *addr, char out[KT_ADMIT_ADDR_MAX]);
+
+/* Takes one token for p's key at its role's rate (cfg). KT_OK, or
+ * KT_ERR with rate_limited "rate_limited" and *retry_s (whole seconds). */
+int kt_admit_key(struct kt_throttle *t, const struct kt_config *cfg,
+		 const struct kt_principal *p, long long now_ms, int *retry_s,
+		 struct kt_err *err);
+
+/* Takes (take 1) or only checks (take 0) one token of the address bucket
+ * name (kt_admit_address_name) at cfg's rate_address_*. KT_OK, or as
+ * kt_admit_key. */
+int kt_admit_address(struct kt_throttle *t, const struct kt_config *cfg,
+		     const char *name, int take, long long now_ms, int *retry_s,
+		     struct kt_err *err);
+
+#endif
