@@ -206,6 +206,7 @@ static int cached_principal(struct kt_request *r, long long now)
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
+	int rc;
 
 	if (r->route->roles) {
 		long long now = kt_clock_mono_ms();
@@ -233,7 +234,11 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 					  kt_role_name(r->principal.role),
 					  r->route->method, r->route->pattern);
 	}
-	return r->route->work(db, r, err);
+	/* The timeline records which key's request wrote each entry. */
+	kt_db_act_as(db, r->route->roles ? r->principal.key_id : NULL);
+	rc = r->route->work(db, r, err);
+	kt_db_act_as(db, NULL);
+	return rc;
 }
 
 /* Charges r before it goes to a worker: its key's bucket when the key is

@@ -51,7 +51,8 @@
 #define TIMELINE_JSON \
 	", 'timeline', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', e.id, 'leg_id', e.leg_id, 'kind', e.kind, 'visibility', e.visibility," \
-	"   'actor', e.actor, 'holder', e.holder, 'occurred_at', kt_ts(e.occurred_at)," \
+	"   'actor', e.actor, 'key_id', e.key_id, 'holder', e.holder," \
+	"   'occurred_at', kt_ts(e.occurred_at)," \
 	"   'recorded_at', kt_ts(e.recorded_at), 'data', e.data) ORDER BY e.id)" \
 	"   FROM events e WHERE e.ticket_id = t.id), '[]'::json)"
 

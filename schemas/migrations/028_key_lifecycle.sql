@@ -6,3 +6,8 @@ ALTER TABLE api_keys
     ADD COLUMN expires_at   timestamptz,
     ADD COLUMN revoked_at   timestamptz,
     ADD COLUMN last_used_at timestamptz;
+
+-- The API key whose request recorded each timeline entry (NULL: the
+-- broker's own work, or a supplier's signed push). No foreign key: the
+-- record outlives the key.
+ALTER TABLE events ADD COLUMN key_id uuid;

@@ -202,3 +202,37 @@ test('requests without a working key are limited per address', async () => {
     await s.stop();
   }
 });
+
+test('the timeline records which key acted, for the integrator only', async () => {
+  const s = await startStack();
+  try {
+    const c = await createKey(s, ['--role', 'customer', '--customer', 'acme']);
+    const i = await createKey(s, ['--role', 'integrator']);
+    const t = await s.api('POST', '/v1/tickets', { key: c.key, body: {
+      service: s.services['acme-workplace'], type: 'incident', summary: 'vpn down',
+      description: '', impact: 2, urgency: 2, component: 'vpn' } });
+    assert.equal(t.status, 201, t.text);
+    assert.equal((await s.api('POST', `/v1/tickets/${t.json.id}/comments`,
+      { key: i.key, body: { text: 'looking' } })).status, 201);
+    const leg = await eventually(async () => (await s.api('GET', `/v1/tickets/${t.json.id}`,
+      { key: i.key })).json.legs.find((l) => l.external_id), 15000, 'delivery');
+    await s.sims.netco.send({ leg_id: leg.id, status: 'in_progress' });
+    const full = await eventually(async () => {
+      const v = await s.api('GET', `/v1/tickets/${t.json.id}`, { key: i.key });
+      return v.json.timeline.some((e) => e.kind === 'supplier_update' || e.actor === 'supplier:netco') && v;
+    }, 15000, 'the supplier update');
+    const byKind = (k) => full.json.timeline.filter((e) => e.kind === k);
+    assert.equal(byKind('received')[0].key_id, c.id);
+    assert.ok(byKind('routed').every((e) => e.key_id === c.id));
+    assert.equal(byKind('note')[0].key_id, i.id);
+    assert.ok(full.json.timeline.filter((e) => e.actor === 'supplier:netco' || e.actor === 'system' &&
+      e.kind !== 'routed').every((e) => e.key_id === null), JSON.stringify(full.json.timeline));
+    const db = await psql(s.db, `SELECT count(*) FROM events WHERE key_id = '${c.id}'`);
+    assert.ok(Number(db) >= 2);
+    // The customer's own view names no key.
+    const mine = await s.api('GET', `/v1/tickets/${t.json.id}`, { key: c.key });
+    assert.ok(mine.json.timeline.every((e) => !('key_id' in e)));
+  } finally {
+    await s.stop();
+  }
+});
