@@ -6,7 +6,20 @@
 // ceilings only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { startStack, startNode, eventually, request, psql, keten, sleep } from './lib/harness.mjs';
+
+const doc = JSON.parse(readFileSync(new URL('../../schemas/openapi.json', import.meta.url)));
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ $id: 'openapi', components: doc.components });
+
+function check(name, value) {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
+  assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(value)}`);
+}
 
 // `keten key create` with args: {key, id}.
 async function createKey(s, args) {
@@ -24,6 +37,7 @@ test('keys are listed without their secret, with last_used_at, by API and CLI', 
     const k = await createKey(s, ['--role', 'customer', '--customer', 'acme', '--name', 'portal']);
     let list = await s.api('GET', '/v1/keys', { key: s.keys.integrator });
     assert.equal(list.status, 200, list.text);
+    check('ApiKeyPage', list.json);
     let mine = list.json.items.find((i) => i.id === k.id);
     assert.deepEqual(Object.keys(mine).sort(), ['created_at', 'customer', 'expires_at', 'id',
       'last_used_at', 'name', 'revoked_at', 'role', 'state', 'supplier']);
@@ -71,6 +85,7 @@ test('a key revoked through node A is refused by node B within key_cache_ms', as
     const rv = await s.api('POST', `/v1/keys/${k.id}/revoke`, { key: s.keys.integrator });
     assert.equal(rv.status, 200, rv.text);
     assert.equal(rv.json.state, 'revoked');
+    check('ApiKey', rv.json);
     // Node A forgot it at once.
     const a = await s.api('GET', '/v1/tickets', { key: k.key });
     assert.equal(a.status, 401);
@@ -163,6 +178,7 @@ test('a key over its rate is answered 429 with Retry-After, and served after it'
     assert.ok(limited.length >= 2);
     const r = limited[0];
     assert.equal(r.json.error.code, 'rate_limited');
+    check('Error', r.json);
     const wait = Number(r.headers['retry-after']);
     assert.ok(Number.isInteger(wait) && wait >= 1 && wait <= 2, `Retry-After ${r.headers['retry-after']}`);
     // Another key is not affected.
