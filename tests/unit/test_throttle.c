@@ -16,23 +16,28 @@
 #include "http/status.h"
 #include "http/throttle.h"
 
+/* name's bucket admits exactly n takes at now_ms, then refuses. */
+static void admits(struct kt_throttle *t, const char *name, struct kt_rate r,
+		   long long now_ms, int n)
+{
+	for (int i = 0; i < n; i++)
+		assert_int_equal(kt_throttle_take(t, name, r, now_ms), 0);
+	assert_int_not_equal(kt_throttle_take(t, name, r, now_ms), 0);
+}
+
 static void test_burst_then_refill(void **state)
 {
 	struct kt_throttle *t = kt_throttle_new(16);
 	struct kt_rate r = { 2, 5 };
 
 	(void)state;
-	for (int i = 0; i < 5; i++)
-		assert_int_equal(kt_throttle_take(t, "k:a", r, 1000), 0);
+	admits(t, "k:a", r, 1000, 5);
 	assert_int_equal(kt_throttle_take(t, "k:a", r, 1000), 1);
 	/* Refused takes take nothing: half a second later one token is back. */
 	assert_int_equal(kt_throttle_take(t, "k:a", r, 1499), 1);
-	assert_int_equal(kt_throttle_take(t, "k:a", r, 1500), 0);
-	assert_int_equal(kt_throttle_take(t, "k:a", r, 1500), 1);
+	admits(t, "k:a", r, 1500, 1);
 	/* Never more than the burst, however long it rested. */
-	for (int i = 0; i < 5; i++)
-		assert_int_equal(kt_throttle_take(t, "k:a", r, 10000000), 0);
-	assert_int_not_equal(kt_throttle_take(t, "k:a", r, 10000000), 0);
+	admits(t, "k:a", r, 10000000, 5);
 	kt_throttle_free(t);
 }
 
@@ -57,10 +62,8 @@ static void test_callers_apart_and_unlimited(void **state)
 	struct kt_rate r = { 1, 2 }, off = { 0, 1 };
 
 	(void)state;
-	assert_int_equal(kt_throttle_take(t, "k:a", r, 0), 0);
-	assert_int_equal(kt_throttle_take(t, "k:a", r, 0), 0);
-	assert_int_equal(kt_throttle_take(t, "k:a", r, 0), 1);
-	assert_int_equal(kt_throttle_take(t, "k:b", r, 0), 0);
+	admits(t, "k:a", r, 0, 2);
+	admits(t, "k:b", r, 0, 2);
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(kt_throttle_take(t, "k:c", off, 0), 0);
 	assert_int_equal(kt_throttle_take(NULL, "k:a", r, 0), 0);
