@@ -25,7 +25,6 @@
 #include "http/server.h"
 #include "http/status.h"
 #include "base/clock.h"
-#include "base/crypto.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "store/row_key.h"
@@ -195,14 +194,6 @@ static void respond_metrics(struct kt_request *r)
 	request_free(r);
 }
 
-/* A principal kept in the cache that has since expired is looked up
- * again (and refused). */
-static int cached_principal(struct kt_request *r, long long now)
-{
-	return kt_key_cache_get(r->app->keys, r->key_hash, now, &r->principal) &&
-	       (r->principal.expires_s == 0 || kt_clock_wall_s() < r->principal.expires_s);
-}
-
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
@@ -212,20 +203,11 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 		long long now = kt_clock_mono_ms();
 
 		if (!r->have_principal) {
-			if (kt_store_key_principal(db, r->key_hash, r->app->cfg->key_last_used_s,
-						   &r->principal, err)) {
-				char name[KT_ADMIT_ADDR_MAX];
-				int ignored;
-
-				/* A refused key pays from its address's bucket. */
-				kt_admit_address_name(r->client, name);
-				kt_admit_address(r->app->throttle, r->app->cfg, name, 1, now,
-						 &ignored, NULL);
-				return KT_ERR;
-			}
-			kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
-			if (kt_admit_key(r->app->throttle, r->app->cfg, &r->principal, now,
-					 &r->retry_after_s, err))
+			rc = kt_store_key_principal(db, r->key_hash, r->app->cfg->key_last_used_s,
+						    &r->principal, err);
+			if (rc == KT_OK)
+				kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
+			if (kt_admit_looked_up(r, rc == KT_OK, now, err) || rc != KT_OK)
 				return KT_ERR;
 		}
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
@@ -239,41 +221,6 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	rc = r->route->work(db, r, err);
 	kt_db_act_as(db, NULL);
 	return rc;
-}
-
-/* Charges r before it goes to a worker: its key's bucket when the key is
- * in the cache, else its address's (taken for a request without a key,
- * only checked for one whose key the worker looks up). KT_ERR with err
- * filled (401 or 429) when r is answered here. */
-static int admit(struct kt_request *r, struct evkeyvalq *in, struct kt_err *err)
-{
-	struct kt_app *app = r->app;
-	long long now = kt_clock_mono_ms();
-	char token[KT_TOKEN_MAX], name[KT_ADMIT_ADDR_MAX];
-
-	kt_admit_address_name(r->client, name);
-	if (!r->route->roles)
-		return kt_admit_address(app->throttle, app->cfg, name, 1, now,
-					&r->retry_after_s, err);
-	if (kt_auth_bearer(evhttp_find_header(in, "Authorization"), token,
-			   sizeof(token), err) != KT_OK) {
-		struct kt_err limited = { 0 };
-
-		if (kt_admit_address(app->throttle, app->cfg, name, 1, now,
-				     &r->retry_after_s, &limited)) {
-			kt_err_release(err);
-			*err = limited;
-		}
-		return KT_ERR;
-	}
-	kt_auth_hash(token, r->key_hash);
-	kt_crypto_wipe(token, sizeof(token));
-	r->have_principal = cached_principal(r, now);
-	if (r->have_principal)
-		return kt_admit_key(app->throttle, app->cfg, &r->principal, now,
-				    &r->retry_after_s, err);
-	return kt_admit_address(app->throttle, app->cfg, name, 0, now,
-				&r->retry_after_s, err);
 }
 
 static void request_done(void *arg, int rc, struct kt_err *err)
@@ -462,7 +409,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	if (admit(r, in, &err) != KT_OK) {
+	if (kt_admit_request(r, evhttp_find_header(in, "Authorization"), &err) != KT_OK) {
 		respond(r, KT_ERR, &err);
 		kt_err_release(&err);
 		return;
