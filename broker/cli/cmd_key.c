@@ -22,8 +22,11 @@ static const char create_usage[] =
 	"45s. Rotate a key: create a new one, switch the caller over, then\n"
 	"`keten key revoke` the old one.\n";
 
+/* The longest life a key may be given: 100 years. */
+#define MAX_LIFE_S (100LL * 365 * 86400)
+
 /* Reads WHEN (see create_usage) into an RFC 3339 UTC time in out; -1 when
- * it is neither form or not in the future. */
+ * it is neither form, not in the future, or past MAX_LIFE_S. */
 static int parse_expires(const char *when, char out[KT_TIME_UTC_LEN])
 {
 	static const struct { char unit; long long s; } units[] = {
@@ -43,7 +46,7 @@ static int parse_expires(const char *when, char out[KT_TIME_UTC_LEN])
 	}
 	if (at < 0 && kt_time_parse(when, &at) != 0)
 		return -1;
-	if (at <= now)
+	if (at <= now || at - now > MAX_LIFE_S)
 		return -1;
 	kt_time_format_utc(at, out);
 	return 0;
@@ -100,7 +103,8 @@ static int key_create(int argc, char **argv)
 	}
 	if (expires && parse_expires(expires, expires_at) != 0) {
 		fprintf(stderr, "keten: --expires \"%s\" must be a future time "
-			"(2027-01-31T00:00:00Z) or a span like 90d, 12h, 30m, 45s\n", expires);
+			"(2027-01-31T00:00:00Z) or a span like 90d, 12h, 30m, 45s, "
+			"within 100 years\n", expires);
 		return 2;
 	}
 	if (kt_cli_load_config(&cfg, config_file))
