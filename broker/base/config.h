@@ -56,6 +56,13 @@ struct kt_config {
 	int comment_max_bytes;       /* largest comment text (413 above it) */
 	int comments_per_ticket_max; /* comments and notes of one ticket (422 past it) */
 	int ticket_timeline_entries; /* timeline entries a ticket's GET carries */
+	/* API keys' use and callers' rates (issue 14): token buckets per key
+	 * (by its role) and per client address (callers without a key) */
+	int key_last_used_s;         /* last_used_at moves at most this often */
+	int rate_integrator_per_s, rate_integrator_burst;
+	int rate_customer_per_s, rate_customer_burst;
+	int rate_supplier_per_s, rate_supplier_burst;
+	int rate_address_per_s, rate_address_burst;
 };
 
 /* Fills cfg with the defaults. */

@@ -14,6 +14,7 @@
 #include "dispatch/dispatcher.h"
 #include "dispatch/transport.h"
 #include "http/key_cache.h"
+#include "http/throttle.h"
 #include "http/server.h"
 #include "base/log.h"
 
@@ -107,6 +108,9 @@ static int schema_current(const struct kt_config *cfg, struct kt_err *err)
 	return rc;
 }
 
+/* Sets of 8 callers' token buckets: 16384 buckets, about 1.5 MB. */
+#define THROTTLE_SETS 2048
+
 static int run(struct kt_app *app)
 {
 	struct kt_err err = { 0 };
@@ -117,7 +121,8 @@ static int run(struct kt_app *app)
 
 	if (schema_current(app->cfg, &err))
 		goto out;
-	if (!(app->keys = kt_key_cache_new(app->cfg->key_cache_ms))) {
+	if (!(app->keys = kt_key_cache_new(app->cfg->key_cache_ms)) ||
+	    !(app->throttle = kt_throttle_new(THROTTLE_SETS))) {
 		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
@@ -177,6 +182,7 @@ out:
 	kt_sla_alerts_free(dr.sla_alerts);
 	kt_http_free(http);
 	kt_key_cache_free(app->keys);
+	kt_throttle_free(app->throttle);
 	return code;
 }
 

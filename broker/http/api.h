@@ -23,6 +23,9 @@ struct kt_request {
 	size_t body_len;
 	unsigned char key_hash[KT_KEY_HASH_LEN];
 	struct kt_principal principal;       /* set before work runs */
+	int have_principal;                  /* found in the key cache on the loop */
+	char client[48];                     /* the caller's address, as connected */
+	int retry_after_s;                   /* of a 429 */
 	struct kt_header *headers;           /* owned copies, when the route
 					      * keeps_headers; else NULL */
 	size_t n_headers;
@@ -90,6 +93,9 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
  * /v1/reports/suppliers/{id} (README "SLA and reports"). */
 int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_report_supplier(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* admin/api_keys.c: GET /v1/keys, POST /v1/keys/{id}/revoke. */
+int kt_api_key_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_key_revoke(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* Runs the work of a creating POST (see store/tx_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/admit.h"
 #include "http/api.h"
 #include "http/key_cache.h"
 #include "store/dbpool.h"
@@ -105,6 +106,12 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		body = kt_err_to_json(err);
 		if (status == 503)
 			evhttp_add_header(out, "Retry-After", "1");
+		if (status == 429) {
+			char s[16];
+
+			snprintf(s, sizeof(s), "%d", r->retry_after_s > 0 ? r->retry_after_s : 1);
+			evhttp_add_header(out, "Retry-After", s);
+		}
 	}
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
 	/* Answers hold tickets and keys' views of them: never kept by a cache
@@ -130,10 +137,11 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	evbuffer_free(buf);
 	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
-	       json_pack("{s:s, s:s, s:i, s:f, s:s?}", "request_id", r->request_id,
+	       json_pack("{s:s, s:s, s:i, s:f, s:s?, s:s, s:s?}", "request_id", r->request_id,
 			 "route", r->route ? r->route->pattern : "-", "status", status,
 			 "ms", (double)(kt_clock_mono_us() - r->started_us) / 1000.0,
-			 "error", rc == KT_OK ? NULL : err->code),
+			 "error", rc == KT_OK ? NULL : err->code, "client", r->client,
+			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL),
 	       "request");
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
@@ -209,14 +217,18 @@ static int render(struct kt_request *r, struct kt_err *err)
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
+	int rc;
 
 	if (r->route->roles) {
 		long long now = kt_clock_mono_ms();
 
-		if (!kt_key_cache_get(r->app->keys, r->key_hash, now, &r->principal)) {
-			if (kt_store_key_principal(db, r->key_hash, &r->principal, err))
+		if (!r->have_principal) {
+			rc = kt_store_key_principal(db, r->key_hash, r->app->cfg->key_last_used_s,
+						    &r->principal, err);
+			if (rc == KT_OK)
+				kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
+			if (kt_admit_looked_up(r, rc == KT_OK, now, err) || rc != KT_OK)
 				return KT_ERR;
-			kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
 		}
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
 			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",
@@ -224,8 +236,12 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 					  kt_role_name(r->principal.role),
 					  r->route->method, r->route->pattern);
 	}
-	if (r->route->work(db, r, err))
-		return KT_ERR;
+	/* The timeline records which key's request wrote each entry. */
+	kt_db_act_as(db, r->route->roles ? r->principal.key_id : NULL);
+	rc = r->route->work(db, r, err);
+	kt_db_act_as(db, NULL);
+	if (rc)
+		return rc;
 	return render(r, err);
 }
 
@@ -341,6 +357,18 @@ static void no_delay(struct evhttp_request *req)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* The address req's connection comes from, or "-". */
+static void peer(struct evhttp_request *req, char *out, size_t outsz)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (conn)
+		evhttp_connection_get_peer(conn, &addr, &port);
+	snprintf(out, outsz, "%s", addr && *addr ? addr : "-");
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct kt_http *http = arg;
@@ -350,7 +378,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *method;
 	struct kt_request *r = calloc(1, sizeof(*r));
 	struct kt_err err = { 0 };
-	char token[KT_TOKEN_MAX];
 
 	no_delay(req);
 	if (!r) {
@@ -360,6 +387,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	r->app = app;
 	r->http_req = req;
 	r->started_us = kt_clock_mono_us();
+	peer(req, r->client, sizeof(r->client));
 	snprintf(r->request_id, sizeof(r->request_id), "%x-%llx",
 		 (unsigned)getpid(), (unsigned long long)++request_counter);
 	method = method_name(req);
@@ -406,15 +434,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	if (r->route->roles) {
-		if (kt_auth_bearer(evhttp_find_header(in, "Authorization"), token,
-				   sizeof(token), &err) != KT_OK) {
-			respond(r, KT_ERR, &err);
-			kt_err_release(&err);
-			return;
-		}
-		kt_auth_hash(token, r->key_hash);
-		memset(token, 0, sizeof(token));
+	if (kt_admit_request(r, evhttp_find_header(in, "Authorization"), &err) != KT_OK) {
+		respond(r, KT_ERR, &err);
+		kt_err_release(&err);
+		return;
 	}
 	if (r->route->keeps_headers && copy_headers(in, r) != 0) {
 		respond_error(r, KT_EC_INTERNAL, "internal", "out of memory");

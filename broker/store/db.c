@@ -396,6 +396,16 @@ void kt_db_rollback(struct kt_db *db)
 	PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
+void kt_db_act_as(struct kt_db *db, const char *key_id)
+{
+	snprintf(db->acting_key, sizeof(db->acting_key), "%s", key_id ? key_id : "");
+}
+
+const char *kt_db_acting_key(const struct kt_db *db)
+{
+	return db->acting_key[0] ? db->acting_key : NULL;
+}
+
 int kt_store_ping(struct kt_db *db, struct kt_err *err)
 {
 	return kt_db_cmd(db, "SELECT 1", 0, NULL, err);

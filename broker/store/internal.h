@@ -39,7 +39,12 @@ struct kt_db {
 	int prepared;               /* slots READY or STALE: on the server */
 	int stale;                  /* slots STALE */
 	struct kt_db_stmt *stmts;   /* KT_DB_STMT_SLOTS, owned; NULL until used */
+	char acting_key[40];        /* kt_db_act_as; "" when none */
 };
+
+/* The key id set by kt_db_act_as, as a statement's parameter (NULL when
+ * none): the value of events.key_id in every INSERT INTO events. */
+const char *kt_db_acting_key(const struct kt_db *db);
 
 /* Runs sql with n text parameters (NULL = SQL NULL). On a session of a
  * pool (kt_db_prepare_statements) sql is prepared on its first run and

@@ -57,7 +57,8 @@
 	", 'timeline', coalesce((SELECT json_agg(x.j ORDER BY x.id) FROM (" \
 	"   SELECT e.id, json_build_object(" \
 	"   'id', e.id, 'leg_id', e.leg_id, 'kind', e.kind, 'visibility', e.visibility," \
-	"   'actor', e.actor, 'holder', e.holder, 'occurred_at', kt_ts(e.occurred_at)," \
+	"   'actor', e.actor, 'key_id', e.key_id, 'holder', e.holder," \
+	"   'occurred_at', kt_ts(e.occurred_at)," \
 	"   'recorded_at', kt_ts(e.recorded_at), 'data', e.data) j" \
 	"   FROM events e WHERE e.ticket_id = t.id AND e.id > $5::bigint" \
 	"   AND ($2 = 'integrator'" \

@@ -49,6 +49,11 @@ int kt_db_prepared_count(const struct kt_db *db);
  * server sent it, so a server that closed it while it sat idle (a restart)
  * is noticed here, before a job runs on it, and not by the job. */
 int kt_db_ok(struct kt_db *db);
+/* Every event the session records from now on names API key key_id as
+ * the one whose request caused it (events.key_id); NULL: none (the
+ * broker's own work, a supplier's signed push). The HTTP layer sets it
+ * around one request's work. */
+void kt_db_act_as(struct kt_db *db, const char *key_id);
 /* Drops a broken session and connects again. */
 int kt_db_reconnect(struct kt_db *db, struct kt_err *err);
 /* Accepts NULL. */
