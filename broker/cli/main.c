@@ -7,6 +7,7 @@ static const struct kt_cli_command commands[] = {
 	{ "chain", kt_cmd_chain, "import chain documents (chain import FILE)" },
 	{ "key", kt_cmd_key, "create API keys (key create --role ...)" },
 	{ "supplier", kt_cmd_supplier, "try a supplier's credentials and mapping live (supplier check KEY); register a listener (supplier subscribe|unsubscribe)" },
+	{ "audit", kt_cmd_audit, "check the tamper-evident trail (audit verify); sign its heads (audit checkpoint)" },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,188 @@
+// audit.test.mjs - the tamper-evident trail (issue 14): every event and
+// every message of a ticket is chained by hash in the statement that
+// writes it, so `keten audit verify` finds an edited, removed or
+// reordered record (changed by SQL as a superuser) and names it; a chain
+// rewritten consistently in the database is caught by a signed checkpoint
+// (`keten audit checkpoint`) kept outside it. Migration 029 chains the
+// records written before it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startStack, psql, keten, secret } from './lib/harness.mjs';
+import { deliveredTicket, update, settled } from './lib/tickets.mjs';
+
+let s;
+let env;
+const key = secret();
+before(async () => {
+  s = await startStack();
+  env = { ...s.env, KETEN_AUDIT_KEY: 'env:KETEN_SECRET_AUDIT', KETEN_SECRET_AUDIT: key };
+});
+after(async () => { await s.stop(); });
+
+const verify = (...args) => keten(['audit', 'verify', ...args], env);
+
+// A ticket with comments both ways and a supplier's status push, every
+// message delivered.
+async function busyTicket(summary) {
+  const t = await deliveredTicket(s, { component: 'vpn', summary });
+  for (const text of ['first', 'second', 'third']) {
+    const r = await s.api('POST', `/v1/tickets/${t.id}/comments`,
+      { key: s.keys.acme, body: { text: `${summary}: ${text}` } });
+    assert.equal(r.status, 201, r.text);
+  }
+  await update(s, t, 'netco', { status: 'in_progress' });
+  await settled(s, t);
+  return t;
+}
+
+// The chain of ticket t as [{type, id, seq}] by place.
+async function chainOf(t) {
+  const rows = await psql(s.db, `SELECT 'event', id, chain_seq FROM events WHERE ticket_id = '${t.id}'
+    UNION ALL SELECT 'message', o.id, o.chain_seq FROM outbox o JOIN legs l ON l.id = o.leg_id
+    WHERE l.ticket_id = '${t.id}' ORDER BY 3`);
+  return rows.split('\n').map((r) => {
+    const [type, id, seq] = r.split('|');
+    return { type, id, seq: Number(seq) };
+  });
+}
+
+// The comment events of ticket t, by id.
+const commentEvents = async (t) => (await psql(s.db,
+  `SELECT id FROM events WHERE ticket_id = '${t.id}' AND kind = 'comment' ORDER BY id`)).split('\n');
+
+test('every event and message is chained in the order written, and verify finds it intact', async () => {
+  const tickets = await Promise.all([busyTicket('chain one'), busyTicket('chain two')]);
+  // Comments racing on one ticket queue on its chain head: no fork.
+  const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => s.api('POST',
+    `/v1/tickets/${tickets[0].id}/comments`, { key: s.keys.acme, body: { text: `race ${i}` } })));
+  for (const r of rs) assert.equal(r.status, 201, r.text);
+  await settled(s, tickets[0]);
+  for (const t of tickets) {
+    const chain = await chainOf(t);
+    assert.ok(chain.length >= 10, `a chain of ${chain.length}`);
+    assert.deepEqual(chain.map((r) => r.seq), chain.map((_, i) => i + 1), 'places 1..n, once each');
+    assert.ok(chain.some((r) => r.type === 'message') && chain.some((r) => r.type === 'event'));
+    assert.equal(await psql(s.db, `SELECT seq FROM audit_heads WHERE ticket_id = '${t.id}'`),
+      String(chain.length));
+  }
+  const r = verify();
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /every chain intact/);
+  const one = verify('--ticket', tickets[1].id);
+  assert.equal(one.code, 0, one.stdout + one.stderr);
+  assert.match(one.stdout, /^audit: 1 ticket\(s\)/m);
+});
+
+test('migration 029 chains the records written before it', async () => {
+  const t = await busyTicket('before the trail');
+  await psql(s.db, `
+    DROP TRIGGER events_audit_link ON events;
+    DROP TRIGGER outbox_audit_link ON outbox;
+    DROP FUNCTION keten_audit_link(), keten_audit_event_fields(events),
+      keten_audit_message_fields(outbox), keten_audit_bytes(text, bigint, uuid, bytea, text[]),
+      keten_audit_ns(text), keten_audit_ts(timestamptz);
+    ALTER TABLE events DROP COLUMN chain_seq, DROP COLUMN chain_prev, DROP COLUMN chain_hash;
+    ALTER TABLE outbox DROP COLUMN chain_seq, DROP COLUMN chain_prev, DROP COLUMN chain_hash;
+    DROP TABLE audit_heads;
+    DELETE FROM schema_migrations WHERE version = 29`);
+  const m = keten(['migrate'], env);
+  assert.equal(m.code, 0, m.stderr);
+  assert.match(m.stdout, /1 migration\(s\) applied/);
+  const chain = await chainOf(t);
+  assert.deepEqual(chain.map((r) => r.seq), chain.map((_, i) => i + 1));
+  const r = verify();
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // and new records join the backfilled chain
+  await update(s, t, 'netco', { status: 'resolved' });
+  await settled(s, t);
+  assert.equal(verify('--ticket', t.id).code, 0);
+});
+
+test('an edited, a removed and a reordered record are each found and named', async () => {
+  const [edited, removed, reordered] = await Promise.all(
+    ['edit me', 'remove from me', 'reorder me'].map(busyTicket));
+  const [e1] = await commentEvents(edited);
+  await psql(s.db, `UPDATE events SET data = jsonb_set(data, '{text}', '"forged"') WHERE id = ${e1}`);
+  const [, r2] = await commentEvents(removed);
+  const gone = (await chainOf(removed)).find((r) => r.id === r2);
+  await psql(s.db, `DELETE FROM events WHERE id = ${r2}`);
+  const [o1, o2] = await commentEvents(reordered);
+  const [a, b] = (await chainOf(reordered)).filter((r) => r.id === o1 || r.id === o2);
+  await psql(s.db, `UPDATE events SET chain_seq = CASE id WHEN ${o1} THEN ${b.seq} ELSE ${a.seq} END
+    WHERE id IN (${o1}, ${o2})`);
+
+  const r = verify();
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const line = (t) => r.stdout.split('\n').find((l) => l.includes(t.id)) || '';
+  assert.match(line(edited), new RegExp(`\\(event ${e1}\\): edited:`));
+  assert.match(line(removed), new RegExp(`at place ${gone.seq} .*: removed: place ${gone.seq} is missing`));
+  assert.match(line(reordered), new RegExp(`at place ${a.seq} \\(event ${o2}\\): reordered:`));
+  assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('broken:')).length, 3, r.stdout);
+  assert.match(r.stdout, /3 broken/);
+  assert.equal(verify('--ticket', removed.id).code, 1);
+
+  // A message edited (what was sent to the supplier) is found too.
+  const m = await psql(s.db, `SELECT o.id FROM outbox o JOIN legs l ON l.id = o.leg_id
+    WHERE l.ticket_id = '${edited.id}' AND o.operation = 'comment' ORDER BY o.id LIMIT 1`);
+  await psql(s.db, `UPDATE events SET data = jsonb_set(data, '{text}', '"edit me: first"') WHERE id = ${e1}`);
+  assert.equal(verify('--ticket', edited.id).code, 0, 'putting the text back mends it');
+  await psql(s.db, `UPDATE outbox SET payload = jsonb_set(payload, '{comment,text}', '"forged"') WHERE id = ${m}`);
+  const rm = verify('--ticket', edited.id);
+  assert.equal(rm.code, 1);
+  assert.match(rm.stdout, new RegExp(`\\(message ${m}\\): edited:`));
+  // Delivery state is not part of the chain: the dispatcher updates it.
+  assert.equal(verify('--ticket', (await busyTicket('state changes')).id).code, 0);
+});
+
+test('a chain rewritten in the database is caught by a signed checkpoint', async () => {
+  const t = await busyTicket('rewrite me');
+  const file = path.join(s.dir, 'audit.checkpoint');
+  const cp = keten(['audit', 'checkpoint', '--out', file], env);
+  assert.equal(cp.code, 0, cp.stderr);
+  assert.match(readFileSync(file, 'utf8'), new RegExp(`^${t.id} \\d+ [0-9a-f]{64}$`, 'm'));
+  assert.equal(verify('--ticket', t.id, '--anchor', file).code, 0);
+
+  // A DBA edits a comment and recomputes every later link and the head
+  // with the database's own functions: the chain alone looks intact.
+  const [e1] = await commentEvents(t);
+  await psql(s.db, `
+    UPDATE events SET data = jsonb_set(data, '{text}', '"rewritten"') WHERE id = ${e1};
+    DO $$
+    DECLARE r record; p bytea; h bytea;
+    BEGIN
+      SELECT chain_prev INTO p FROM events WHERE id = ${e1};
+      FOR r IN SELECT 'event' AS kind, e.id, e.chain_seq, keten_audit_event_fields(e) AS f
+               FROM events e WHERE e.ticket_id = '${t.id}' AND e.id >= ${e1}
+               UNION ALL
+               SELECT 'message', o.id, o.chain_seq, keten_audit_message_fields(o) FROM outbox o
+               JOIN legs l ON l.id = o.leg_id WHERE l.ticket_id = '${t.id}'
+               AND o.chain_seq > (SELECT chain_seq FROM events WHERE id = ${e1})
+               ORDER BY 3 LOOP
+        h := sha256(keten_audit_bytes(r.kind, r.id, '${t.id}', p, VARIADIC r.f));
+        IF r.kind = 'event' THEN
+          UPDATE events SET chain_prev = p, chain_hash = h WHERE id = r.id;
+        ELSE
+          UPDATE outbox SET chain_prev = p, chain_hash = h WHERE id = r.id;
+        END IF;
+        p := h;
+      END LOOP;
+      UPDATE audit_heads SET head = p WHERE ticket_id = '${t.id}';
+    END $$`);
+  assert.equal(verify('--ticket', t.id).code, 0, 'the rewrite is consistent in the database');
+  const r = verify('--ticket', t.id, '--anchor', file);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /: anchor: place \d+ differs from the checkpoint/);
+
+  // The checkpoint is only as good as its MAC: another key, or an edit.
+  const other = keten(['audit', 'verify', '--anchor', file], { ...env, KETEN_SECRET_AUDIT: secret() });
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /mac does not match/);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^(\S+ \d+ )[0-9a-f]/m, '$1x'));
+  assert.equal(verify('--anchor', file).code, 1);
+  // No key configured, or no such file: could not verify.
+  assert.equal(keten(['audit', 'verify', '--anchor', file], s.env).code, 3);
+  assert.equal(verify('--anchor', path.join(s.dir, 'none')).code, 3);
+  assert.equal(verify('--ticket', 'not-a-uuid').code, 2);
+});
