@@ -83,7 +83,13 @@ BEGIN
         f := keten_audit_event_fields(NEW);
     ELSE
         kind := 'message';
+        -- The leg is inserted before its message, even in one statement
+        -- (store/row_outbox.h KT_STORE_OUTBOX_CREATES).
         SELECT l.ticket_id INTO t FROM legs l WHERE l.id = NEW.leg_id;
+        IF t IS NULL THEN
+            RAISE EXCEPTION 'audit trail: message % is of leg %, which is not there yet',
+                NEW.id, NEW.leg_id;
+        END IF;
         f := keten_audit_message_fields(NEW);
     END IF;
     SELECT h.seq, h.head INTO s, p FROM audit_heads h WHERE h.ticket_id = t FOR UPDATE;

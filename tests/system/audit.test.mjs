@@ -25,8 +25,10 @@ const verify = (...args) => keten(['audit', 'verify', ...args], env);
 
 // A ticket with comments both ways and a supplier's status push, every
 // message delivered.
-async function busyTicket(summary) {
-  const t = await deliveredTicket(s, { component: 'vpn', summary });
+// Without a component it fans out to netco and hostco, legs and their
+// creates written by one statement.
+async function busyTicket(summary, component = 'vpn') {
+  const t = await deliveredTicket(s, { summary, ...(component ? { component } : {}) });
   for (const text of ['first', 'second', 'third']) {
     const r = await s.api('POST', `/v1/tickets/${t.id}/comments`,
       { key: s.keys.acme, body: { text: `${summary}: ${text}` } });
@@ -53,7 +55,7 @@ const commentEvents = async (t) => (await psql(s.db,
   `SELECT id FROM events WHERE ticket_id = '${t.id}' AND kind = 'comment' ORDER BY id`)).split('\n');
 
 test('every event and message is chained in the order written, and verify finds it intact', async () => {
-  const tickets = await Promise.all([busyTicket('chain one'), busyTicket('chain two')]);
+  const tickets = await Promise.all([busyTicket('chain one'), busyTicket('chain two', null)]);
   // Comments racing on one ticket queue on its chain head: no fork.
   const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => s.api('POST',
     `/v1/tickets/${tickets[0].id}/comments`, { key: s.keys.acme, body: { text: `race ${i}` } })));
@@ -70,6 +72,13 @@ test('every event and message is chained in the order written, and verify finds 
   const r = verify();
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /every chain intact/);
+  // The trigger's canonical bytes are the C ones: the golden record of
+  // tests/unit/test_audit_chain.c hashes the same in PostgreSQL.
+  assert.equal(await psql(s.db, `SELECT encode(sha256(keten_audit_bytes('event', 17,
+    '0b5c2f1e-9d3a-4c7e-8f00-1234567890ab', NULL, NULL, 'comment', 'customer', 'customer:acme',
+    'customer:acme', keten_audit_ts('2026-12-06T01:02:03.000004Z'),
+    keten_audit_ts('2026-12-06T01:02:03.123456Z'), '{"text":"café"}'::jsonb::text)), 'hex')`),
+  '26cd3160e929eec1e4ba33e8861575f9eedbcc2648383c51de65c722c071c5fa');
   const one = verify('--ticket', tickets[1].id);
   assert.equal(one.code, 0, one.stdout + one.stderr);
   assert.match(one.stdout, /^audit: 1 ticket\(s\)/m);
@@ -102,7 +111,7 @@ test('migration 029 chains the records written before it', async () => {
 
 test('an edited, a removed and a reordered record are each found and named', async () => {
   const [edited, removed, reordered] = await Promise.all(
-    ['edit me', 'remove from me', 'reorder me'].map(busyTicket));
+    ['edit me', 'remove from me', 'reorder me'].map((x) => busyTicket(x)));
   const [e1] = await commentEvents(edited);
   await psql(s.db, `UPDATE events SET data = jsonb_set(data, '{text}', '"forged"') WHERE id = ${e1}`);
   const [, r2] = await commentEvents(removed);
