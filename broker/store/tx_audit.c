@@ -13,9 +13,17 @@
 
 enum { C_TICKET, C_NUMBER, C_HEAD_SEQ, C_HEAD, C_TYPE, C_ID, C_SEQ, C_PREV, C_HASH, C_F1 };
 
+/* The tickets after $1 (NULL: from the first), only $2 when not NULL, as
+ * ranges an index walks from where the last page ended. */
+#define AFTER(col) \
+	col " > coalesce($1::uuid, '" NIL "') AND " col " >= coalesce($2::uuid, '" NIL "')" \
+	" AND " col " <= coalesce($2::uuid, '" MAX "') ORDER BY " col " LIMIT " TICKETS_PER_PAGE
+#define NIL "00000000-0000-0000-0000-000000000000"
+#define MAX "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
 static const char PAGE_SQL[] =
-	"WITH t AS (SELECT id FROM (SELECT id FROM tickets UNION SELECT ticket_id FROM audit_heads) x"
-	"  WHERE ($1::uuid IS NULL OR id > $1::uuid) AND ($2::uuid IS NULL OR id = $2::uuid)"
+	"WITH t AS (SELECT id FROM ((SELECT id FROM tickets WHERE " AFTER("id") ")"
+	"  UNION (SELECT ticket_id FROM audit_heads WHERE " AFTER("ticket_id") ")) x"
 	"  ORDER BY id LIMIT " TICKETS_PER_PAGE ")"
 	" SELECT t.id::text, k.number, h.seq, encode(h.head, 'hex'), r.type, r.id::text,"
 	"  r.chain_seq, encode(r.chain_prev, 'hex'), encode(r.chain_hash, 'hex'),"
@@ -116,7 +124,7 @@ int kt_store_audit_heads(struct kt_db *db, kt_audit_head_fn fn, void *arg, struc
 		const char *params[] = { last[0] ? last : NULL };
 		PGresult *res = kt_db_exec(db,
 			"SELECT ticket_id::text, seq, encode(head, 'hex') FROM audit_heads"
-			" WHERE ($1::uuid IS NULL OR ticket_id > $1::uuid) AND seq > 0"
+			" WHERE ticket_id > coalesce($1::uuid, '" NIL "') AND seq > 0"
 			" ORDER BY ticket_id LIMIT " HEADS_PER_PAGE, 1, params, err);
 		int rows;
 

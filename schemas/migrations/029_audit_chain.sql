@@ -21,8 +21,8 @@ ALTER TABLE outbox
 
 -- One row per ticket with a chain: its last place and hash. The row is
 -- locked by every insert into the chain, so two transactions adding to
--- one ticket's chain at once queue here and can never fork it (the ticket
--- lock is taken first on every path but the SLA alert sweep's).
+-- one ticket's chain at once queue here and can never fork it (every path
+-- but the SLA alert sweep's holds the ticket's lock already).
 CREATE TABLE audit_heads (
     ticket_id uuid PRIMARY KEY,
     seq       bigint NOT NULL,
@@ -81,6 +81,13 @@ BEGIN
         kind := 'event';
         t := NEW.ticket_id;
         f := keten_audit_event_fields(NEW);
+        -- The ticket first, as the event's foreign key locks it at the end
+        -- of the statement anyway: a transaction holding the ticket's lock
+        -- (kt_store_ticket_lock) never waits below for a head that one
+        -- without it (the SLA alert sweep, which writes only events) holds,
+        -- so the heads add no deadlock. Messages are only ever queued under
+        -- the ticket's lock.
+        PERFORM 1 FROM tickets k WHERE k.id = t FOR KEY SHARE;
     ELSE
         kind := 'message';
         -- The leg is inserted before its message, even in one statement

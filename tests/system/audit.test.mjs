@@ -79,6 +79,14 @@ test('every event and message is chained in the order written, and verify finds 
     'customer:acme', keten_audit_ts('2026-12-06T01:02:03.000004Z'),
     keten_audit_ts('2026-12-06T01:02:03.123456Z'), '{"text":"café"}'::jsonb::text)), 'hex')`),
   '26cd3160e929eec1e4ba33e8861575f9eedbcc2648383c51de65c722c071c5fa');
+  // Tickets are read a page of 100 at a time: every one is checked.
+  await psql(s.db, `INSERT INTO audit_heads (ticket_id, seq)
+    SELECT gen_random_uuid(), 0 FROM generate_series(1, 250)`);
+  const all = await psql(s.db, 'SELECT count(*) FROM (SELECT id FROM tickets UNION SELECT ticket_id FROM audit_heads) x');
+  const paged = verify();
+  assert.equal(paged.code, 0, paged.stdout + paged.stderr);
+  assert.match(paged.stdout, new RegExp(`^audit: ${all} ticket\\(s\\)`, 'm'));
+  await psql(s.db, 'DELETE FROM audit_heads WHERE seq = 0');
   const one = verify('--ticket', tickets[1].id);
   assert.equal(one.code, 0, one.stdout + one.stderr);
   assert.match(one.stdout, /^audit: 1 ticket\(s\)/m);
