@@ -21,12 +21,16 @@ static void add_field(struct kt_buf *out, const char *v)
 
 int kt_audit_canon(const struct kt_audit_record *r, struct kt_buf *out, struct kt_err *err)
 {
+	size_t n = r->n_fields < KT_AUDIT_MAX_FIELDS ? r->n_fields : KT_AUDIT_MAX_FIELDS;
+
+	while (n > 0 && !r->fields[n - 1])
+		n--;
 	add_field(out, KT_AUDIT_VERSION);
 	add_field(out, r->type == KT_AUDIT_EVENT ? "event" : "message");
 	add_field(out, r->id);
 	add_field(out, r->ticket_id);
 	add_field(out, r->prev_hex);
-	for (size_t i = 0; i < r->n_fields && i < KT_AUDIT_MAX_FIELDS; i++)
+	for (size_t i = 0; i < n; i++)
 		add_field(out, r->fields[i]);
 	if (out->failed)
 		return kt_err_set(err, KT_EC_INTERNAL, "audit_too_large",

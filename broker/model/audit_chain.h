@@ -15,10 +15,11 @@
 /* The version tag that opens every record's canonical bytes. */
 #define KT_AUDIT_VERSION "keten-audit-1"
 
-/* Fields of a record after its header: 8 for an event, 6 for a message. */
+/* Fields of a record after its header: 8 for an event, 6 for a message;
+ * room for columns appended later. */
 #define KT_AUDIT_EVENT_FIELDS 8
 #define KT_AUDIT_MESSAGE_FIELDS 6
-#define KT_AUDIT_MAX_FIELDS 8
+#define KT_AUDIT_MAX_FIELDS 12
 
 enum kt_audit_type {
 	KT_AUDIT_EVENT,    /* a row of events */
@@ -37,8 +38,11 @@ enum kt_audit_type {
  *            recorded_at, data (jsonb as text)
  *   message: leg_id, seq (its place in the leg), operation,
  *            idempotency_key, payload (jsonb as text), created_at
- * with times in UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ. The record's hash is
- * the SHA-256 of those bytes. Its place in the chain (seq) is not hashed:
+ * with times in UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ, up to the last field
+ * that is not NULL: a nullable column appended to a type's fields later
+ * (a new migration's keten_audit_*_fields, store/tx_audit.c and the
+ * count above) leaves the records written before it as they were. The
+ * record's hash is the SHA-256 of those bytes. Its place in the chain (seq) is not hashed:
  * the link to the previous hash orders the chain. */
 struct kt_audit_record {
 	enum kt_audit_type type;

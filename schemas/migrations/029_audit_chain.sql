@@ -42,7 +42,9 @@ CREATE FUNCTION keten_audit_ts(t timestamptz) RETURNS text
 
 -- The canonical bytes of one record (see broker/model/audit_chain.h):
 -- the version tag, its type ('event' or 'message'), its id, its ticket,
--- the previous hash in hex, then its fields in their fixed order.
+-- the previous hash in hex, then its fields in their fixed order up to
+-- the last that is not NULL (so a nullable column appended to the fields
+-- later leaves every record written before it as it was).
 CREATE FUNCTION keten_audit_bytes(kind text, id bigint, ticket uuid, prev bytea,
                                   VARIADIC f text[]) RETURNS bytea
     LANGUAGE sql IMMUTABLE
@@ -50,7 +52,9 @@ CREATE FUNCTION keten_audit_bytes(kind text, id bigint, ticket uuid, prev bytea,
         || keten_audit_ns(id::text) || keten_audit_ns(ticket::text)
         || keten_audit_ns(encode(prev, 'hex'))
         || (SELECT coalesce(string_agg(keten_audit_ns(x), '' ORDER BY n), '')
-            FROM unnest(f) WITH ORDINALITY AS u(x, n)), 'UTF8');
+            FROM unnest(f) WITH ORDINALITY AS u(x, n)
+            WHERE n <= (SELECT coalesce(max(m), 0) FROM unnest(f) WITH ORDINALITY AS v(y, m)
+                        WHERE y IS NOT NULL)), 'UTF8');
 
 -- The fields of an event and of a message, in canonical order. A message
 -- is covered by what it says and never changes (leg, place in the leg,

@@ -71,6 +71,18 @@ static void test_fields(void **state)
 	assert_string_equal(kt_buf_str(&b), "13:keten-audit-1,7:message,1:5,36:" TICKET ",2:ab,"
 			    "3:leg,1:1,6:create,0:,~1:t,");
 	kt_buf_release(&b);
+	/* Trailing NULL fields are left out: a nullable column appended later
+	 * leaves older records' bytes as they were. */
+	m.n_fields = KT_AUDIT_MESSAGE_FIELDS + 2;
+	canon_of(&m, &b);
+	assert_string_equal(kt_buf_str(&b), "13:keten-audit-1,7:message,1:5,36:" TICKET ",2:ab,"
+			    "3:leg,1:1,6:create,0:,~1:t,");
+	kt_buf_release(&b);
+	m.fields[KT_AUDIT_MESSAGE_FIELDS + 1] = "k";
+	canon_of(&m, &b);
+	assert_string_equal(kt_buf_str(&b), "13:keten-audit-1,7:message,1:5,36:" TICKET ",2:ab,"
+			    "3:leg,1:1,6:create,0:,~1:t,~1:k,");
+	kt_buf_release(&b);
 }
 
 static void test_unambiguous(void **state)
