@@ -40,9 +40,10 @@ enum kt_audit_type {
  *            idempotency_key, payload (jsonb as text), created_at
  * with times in UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ, up to the last field
  * that is not NULL: a nullable column appended to a type's fields later
- * (a new migration's keten_audit_*_fields, store/tx_audit.c and the
- * count above) leaves the records written before it as they were. The
- * record's hash is the SHA-256 of those bytes. Its place in the chain (seq) is not hashed:
+ * (in a new migration's keten_audit_event_bytes or _message_bytes, only
+ * when not NULL; in store/tx_audit.c; in the count above) leaves the
+ * records written before it as they were. The record's hash is the
+ * SHA-256 of those bytes. Its place in the chain (seq) is not hashed:
  * the link to the previous hash orders the chain. */
 struct kt_audit_record {
 	enum kt_audit_type type;

@@ -26,6 +26,7 @@ ALTER TABLE outbox
 CREATE TABLE audit_heads (
     ticket_id uuid PRIMARY KEY,
     seq       bigint NOT NULL,
+    prev      bytea,           -- the head before the last record
     head      bytea
 );
 
@@ -35,40 +36,44 @@ CREATE FUNCTION keten_audit_ns(v text) RETURNS text
     LANGUAGE sql IMMUTABLE
     RETURN CASE WHEN v IS NULL THEN '~' ELSE octet_length(v)::text || ':' || v || ',' END;
 
--- A time in the canonical form: UTC with microseconds.
+-- A time in the canonical form: UTC with microseconds. These functions
+-- are STABLE as to_char is, so that PostgreSQL inlines them (an
+-- IMMUTABLE one over a STABLE body is called instead, at several times
+-- the cost).
 CREATE FUNCTION keten_audit_ts(t timestamptz) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT
+    LANGUAGE sql STABLE STRICT
     RETURN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
 
 -- The canonical bytes of one record (see broker/model/audit_chain.h):
 -- the version tag, its type ('event' or 'message'), its id, its ticket,
--- the previous hash in hex, then its fields in their fixed order up to
--- the last that is not NULL (so a nullable column appended to the fields
--- later leaves every record written before it as it was).
-CREATE FUNCTION keten_audit_bytes(kind text, id bigint, ticket uuid, prev bytea,
-                                  VARIADIC f text[]) RETURNS bytea
+-- the previous hash in hex, then its fields in their fixed order. A field
+-- appended later is written only when not NULL, as the C side leaves out
+-- trailing NULL fields, so that the records written before it keep their
+-- hashes.
+CREATE FUNCTION keten_audit_head(kind text, id bigint, ticket uuid, prev bytea) RETURNS text
     LANGUAGE sql IMMUTABLE
-    RETURN convert_to(keten_audit_ns('keten-audit-1') || keten_audit_ns(kind)
-        || keten_audit_ns(id::text) || keten_audit_ns(ticket::text)
-        || keten_audit_ns(encode(prev, 'hex'))
-        || (SELECT coalesce(string_agg(keten_audit_ns(x), '' ORDER BY n), '')
-            FROM unnest(f) WITH ORDINALITY AS u(x, n)
-            WHERE n <= (SELECT coalesce(max(m), 0) FROM unnest(f) WITH ORDINALITY AS v(y, m)
-                        WHERE y IS NOT NULL)), 'UTF8');
+    RETURN keten_audit_ns('keten-audit-1') || keten_audit_ns(kind) || keten_audit_ns(id::text)
+        || keten_audit_ns(ticket::text) || keten_audit_ns(encode(prev, 'hex'));
 
--- The fields of an event and of a message, in canonical order. A message
--- is covered by what it says and never changes (leg, place in the leg,
--- operation, idempotency key, payload, when queued), not by its delivery
--- state, which the dispatcher updates.
-CREATE FUNCTION keten_audit_event_fields(e events) RETURNS text[]
-    LANGUAGE sql IMMUTABLE
-    RETURN ARRAY[e.leg_id::text, e.kind, e.visibility, e.actor, e.holder,
-                 keten_audit_ts(e.occurred_at), keten_audit_ts(e.recorded_at), e.data::text];
+-- An event after prev: leg, kind, visibility, actor, holder, occurred and
+-- recorded times, data.
+CREATE FUNCTION keten_audit_event_bytes(e events, prev bytea) RETURNS bytea
+    LANGUAGE sql STABLE
+    RETURN convert_to(keten_audit_head('event', e.id, e.ticket_id, prev)
+        || keten_audit_ns(e.leg_id::text) || keten_audit_ns(e.kind)
+        || keten_audit_ns(e.visibility) || keten_audit_ns(e.actor) || keten_audit_ns(e.holder)
+        || keten_audit_ns(keten_audit_ts(e.occurred_at))
+        || keten_audit_ns(keten_audit_ts(e.recorded_at)) || keten_audit_ns(e.data::text), 'UTF8');
 
-CREATE FUNCTION keten_audit_message_fields(o outbox) RETURNS text[]
-    LANGUAGE sql IMMUTABLE
-    RETURN ARRAY[o.leg_id::text, o.seq::text, o.operation, o.idempotency_key,
-                 o.payload::text, keten_audit_ts(o.created_at)];
+-- A message of ticket after prev: what it says and never changes (leg,
+-- place in the leg, operation, idempotency key, payload, when queued),
+-- not its delivery state, which the dispatcher updates.
+CREATE FUNCTION keten_audit_message_bytes(o outbox, ticket uuid, prev bytea) RETURNS bytea
+    LANGUAGE sql STABLE
+    RETURN convert_to(keten_audit_head('message', o.id, ticket, prev)
+        || keten_audit_ns(o.leg_id::text) || keten_audit_ns(o.seq::text)
+        || keten_audit_ns(o.operation) || keten_audit_ns(o.idempotency_key)
+        || keten_audit_ns(o.payload::text) || keten_audit_ns(keten_audit_ts(o.created_at)), 'UTF8');
 
 -- Links a new record to its ticket's chain: takes the head's row lock,
 -- hashes the record after the head and moves the head to it.
@@ -76,15 +81,9 @@ CREATE FUNCTION keten_audit_link() RETURNS trigger
     LANGUAGE plpgsql AS $$
 DECLARE
     t uuid;
-    s bigint;
-    p bytea;
-    f text[];
-    kind text;
 BEGIN
     IF TG_TABLE_NAME = 'events' THEN
-        kind := 'event';
         t := NEW.ticket_id;
-        f := keten_audit_event_fields(NEW);
         -- The ticket first, as the event's foreign key locks it at the end
         -- of the statement anyway: a transaction holding the ticket's lock
         -- (kt_store_ticket_lock) never waits below for a head that one
@@ -92,8 +91,18 @@ BEGIN
         -- so the heads add no deadlock. Messages are only ever queued under
         -- the ticket's lock.
         PERFORM 1 FROM tickets k WHERE k.id = t FOR KEY SHARE;
+        UPDATE audit_heads h SET seq = h.seq + 1, prev = h.head,
+            head = sha256(keten_audit_event_bytes(NEW, h.head))
+            WHERE h.ticket_id = t
+            RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
+        IF NOT FOUND THEN
+            INSERT INTO audit_heads AS h (ticket_id, seq, prev, head)
+                VALUES (t, 1, NULL, sha256(keten_audit_event_bytes(NEW, NULL)))
+                ON CONFLICT (ticket_id) DO UPDATE SET seq = h.seq + 1, prev = h.head,
+                    head = sha256(keten_audit_event_bytes(NEW, h.head))
+                RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
+        END IF;
     ELSE
-        kind := 'message';
         -- The leg is inserted before its message, even in one statement
         -- (store/row_outbox.h KT_STORE_OUTBOX_CREATES).
         SELECT l.ticket_id INTO t FROM legs l WHERE l.id = NEW.leg_id;
@@ -101,18 +110,18 @@ BEGIN
             RAISE EXCEPTION 'audit trail: message % is of leg %, which is not there yet',
                 NEW.id, NEW.leg_id;
         END IF;
-        f := keten_audit_message_fields(NEW);
+        UPDATE audit_heads h SET seq = h.seq + 1, prev = h.head,
+            head = sha256(keten_audit_message_bytes(NEW, t, h.head))
+            WHERE h.ticket_id = t
+            RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
+        IF NOT FOUND THEN
+            INSERT INTO audit_heads AS h (ticket_id, seq, prev, head)
+                VALUES (t, 1, NULL, sha256(keten_audit_message_bytes(NEW, t, NULL)))
+                ON CONFLICT (ticket_id) DO UPDATE SET seq = h.seq + 1, prev = h.head,
+                    head = sha256(keten_audit_message_bytes(NEW, t, h.head))
+                RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
+        END IF;
     END IF;
-    SELECT h.seq, h.head INTO s, p FROM audit_heads h WHERE h.ticket_id = t FOR UPDATE;
-    IF NOT FOUND THEN
-        INSERT INTO audit_heads (ticket_id, seq, head) VALUES (t, 0, NULL)
-            ON CONFLICT (ticket_id) DO NOTHING;
-        SELECT h.seq, h.head INTO s, p FROM audit_heads h WHERE h.ticket_id = t FOR UPDATE;
-    END IF;
-    NEW.chain_seq := s + 1;
-    NEW.chain_prev := p;
-    NEW.chain_hash := sha256(keten_audit_bytes(kind, NEW.id, t, p, VARIADIC f));
-    UPDATE audit_heads SET seq = NEW.chain_seq, head = NEW.chain_hash WHERE ticket_id = t;
     RETURN NEW;
 END $$;
 
@@ -124,37 +133,41 @@ DECLARE
     r record;
     cur uuid;
     s bigint := 0;
+    lp bytea;
     p bytea;
     h bytea;
 BEGIN
     FOR r IN
-        SELECT 'event' AS kind, e.id, e.ticket_id, e.recorded_at AS at,
-               keten_audit_event_fields(e) AS f
+        SELECT 'event' AS kind, e.id, e.ticket_id, e.recorded_at AS at
         FROM events e
         UNION ALL
-        SELECT 'message', o.id, l.ticket_id, o.created_at, keten_audit_message_fields(o)
+        SELECT 'message', o.id, l.ticket_id, o.created_at
         FROM outbox o JOIN legs l ON l.id = o.leg_id
         ORDER BY ticket_id, at, kind, id
     LOOP
         IF cur IS DISTINCT FROM r.ticket_id THEN
             IF cur IS NOT NULL THEN
-                INSERT INTO audit_heads (ticket_id, seq, head) VALUES (cur, s, p);
+                INSERT INTO audit_heads (ticket_id, seq, prev, head) VALUES (cur, s, lp, p);
             END IF;
             cur := r.ticket_id;
             s := 0;
             p := NULL;
         END IF;
         s := s + 1;
-        h := sha256(keten_audit_bytes(r.kind, r.id, r.ticket_id, p, VARIADIC r.f));
         IF r.kind = 'event' THEN
-            UPDATE events SET chain_seq = s, chain_prev = p, chain_hash = h WHERE id = r.id;
+            UPDATE events e SET chain_seq = s, chain_prev = p,
+                chain_hash = sha256(keten_audit_event_bytes(e, p))
+                WHERE e.id = r.id RETURNING e.chain_hash INTO h;
         ELSE
-            UPDATE outbox SET chain_seq = s, chain_prev = p, chain_hash = h WHERE id = r.id;
+            UPDATE outbox o SET chain_seq = s, chain_prev = p,
+                chain_hash = sha256(keten_audit_message_bytes(o, r.ticket_id, p))
+                WHERE o.id = r.id RETURNING o.chain_hash INTO h;
         END IF;
+        lp := p;
         p := h;
     END LOOP;
     IF cur IS NOT NULL THEN
-        INSERT INTO audit_heads (ticket_id, seq, head) VALUES (cur, s, p);
+        INSERT INTO audit_heads (ticket_id, seq, prev, head) VALUES (cur, s, lp, p);
     END IF;
 END $$;
 
