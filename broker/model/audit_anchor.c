@@ -162,7 +162,8 @@ int kt_audit_anchor_parse(const char *text, size_t len, const void *key, size_t 
 	}
 	if (lineno < 2)
 		goto bad;
-	qsort(a->entries, a->n, sizeof(*a->entries), by_ticket);
+	if (a->n)
+		qsort(a->entries, a->n, sizeof(*a->entries), by_ticket);
 	for (size_t i = 0; i < a->n; i++) {
 		a->entries[i].head.hash_hex = a->entries[i].hash_hex;
 		if (i && strcmp(a->entries[i - 1].ticket_id, a->entries[i].ticket_id) == 0) {
