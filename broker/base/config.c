@@ -66,6 +66,7 @@ static const struct opt opts[] = {
 	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 	INT(key_cache_ms, 5000, 0, 5000, "how long a node keeps an API key's principal (a revoked key works at most this long); 0: never"),
 	INT(sla_alert_interval_ms, 60000, 100, 3600000, "how often each node records the SLA warnings and breaches that came due"),
+	INT(hub_tick_ms, 5000, 10, 600000, "how often a delivering node looks for hub registrations to make or remove"),
 	STR(audit_key, NULL, "secret reference (env:NAME or file:/path) of the key that signs and checks audit checkpoints (keten audit)"),
 };
 

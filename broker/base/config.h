@@ -50,6 +50,7 @@ struct kt_config {
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
 	int key_cache_ms;            /* an API key's principal is kept this long */
+	int hub_tick_ms;             /* the hub registration sweep's tick */
 	char *audit_key;             /* secret reference of the audit checkpoint key */
 };
 

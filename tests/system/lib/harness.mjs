@@ -333,10 +333,11 @@ async function buildStack(opts) {
 }
 
 // Another `keten serve` on stack s's database, with its own name and
-// settings. stop() expects a clean exit; kill() is a kill -9.
-export async function startNode(s, name, config = {}) {
+// settings (and binary: the upgrade suite runs two releases side by side).
+// stop() expects a clean exit; kill() is a kill -9.
+export async function startNode(s, name, config = {}, bin = BIN) {
   const portFile = path.join(s.dir, `${name}-${randomBytes(4).toString('hex')}.port`);
-  const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
+  const proc = track(spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
       KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
       KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...config },
