@@ -106,9 +106,12 @@ static int walk_links(const struct kt_audit_record *recs, size_t n,
 	for (size_t i = 0; i < n; i++, expect++) {
 		const struct kt_audit_record *r = &recs[i];
 
+		if (!r->hash_hex)
+			return found(f, KT_AUDIT_EDITED, r->seq, r,
+				     "it has no link: written with the chain's trigger off");
 		if (kt_audit_hash_hex(r, h, err))
 			return KT_ERR;
-		if (!r->hash_hex || strcmp(h, r->hash_hex) != 0)
+		if (strcmp(h, r->hash_hex) != 0)
 			return found(f, KT_AUDIT_EDITED, r->seq, r,
 				     "its content no longer gives its hash");
 		if (r->seq > expect)

@@ -75,54 +75,83 @@ CREATE FUNCTION keten_audit_message_bytes(o outbox, ticket uuid, prev bytea) RET
         || keten_audit_ns(o.operation) || keten_audit_ns(o.idempotency_key)
         || keten_audit_ns(o.payload::text) || keten_audit_ns(keten_audit_ts(o.created_at)), 'UTF8');
 
--- Links a new record to its ticket's chain: takes the head's row lock,
--- hashes the record after the head and moves the head to it.
+-- Appends a record to ticket t's chain and returns its place, the hash
+-- before it and its hash: one statement when the ticket has a head (its
+-- row lock queues concurrent writers, so a chain never forks), and for a
+-- ticket's first record the head is made.
+CREATE FUNCTION keten_audit_append_event(e events, t uuid,
+                                         OUT r_seq bigint, OUT r_prev bytea, OUT r_hash bytea)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE audit_heads h SET seq = h.seq + 1, prev = h.head,
+        head = sha256(keten_audit_event_bytes(e, h.head))
+        WHERE h.ticket_id = t RETURNING h.seq, h.prev, h.head INTO r_seq, r_prev, r_hash;
+    IF NOT FOUND THEN
+        INSERT INTO audit_heads AS h (ticket_id, seq, prev, head)
+            VALUES (t, 1, NULL, sha256(keten_audit_event_bytes(e, NULL)))
+            ON CONFLICT (ticket_id) DO UPDATE SET seq = h.seq + 1, prev = h.head,
+                head = sha256(keten_audit_event_bytes(e, h.head))
+            RETURNING h.seq, h.prev, h.head INTO r_seq, r_prev, r_hash;
+    END IF;
+END $$;
+
+CREATE FUNCTION keten_audit_append_message(o outbox, t uuid,
+                                           OUT r_seq bigint, OUT r_prev bytea, OUT r_hash bytea)
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE audit_heads h SET seq = h.seq + 1, prev = h.head,
+        head = sha256(keten_audit_message_bytes(o, t, h.head))
+        WHERE h.ticket_id = t RETURNING h.seq, h.prev, h.head INTO r_seq, r_prev, r_hash;
+    IF NOT FOUND THEN
+        INSERT INTO audit_heads AS h (ticket_id, seq, prev, head)
+            VALUES (t, 1, NULL, sha256(keten_audit_message_bytes(o, t, NULL)))
+            ON CONFLICT (ticket_id) DO UPDATE SET seq = h.seq + 1, prev = h.head,
+                head = sha256(keten_audit_message_bytes(o, t, h.head))
+            RETURNING h.seq, h.prev, h.head INTO r_seq, r_prev, r_hash;
+    END IF;
+END $$;
+
+-- Links a new record to its ticket's chain before it is stored.
 CREATE FUNCTION keten_audit_link() RETURNS trigger
     LANGUAGE plpgsql AS $$
 DECLARE
     t uuid;
 BEGIN
     IF TG_TABLE_NAME = 'events' THEN
-        t := NEW.ticket_id;
         -- The ticket first, as the event's foreign key locks it at the end
         -- of the statement anyway: a transaction holding the ticket's lock
-        -- (kt_store_ticket_lock) never waits below for a head that one
-        -- without it (the SLA alert sweep, which writes only events) holds,
-        -- so the heads add no deadlock. Messages are only ever queued under
-        -- the ticket's lock.
-        PERFORM 1 FROM tickets k WHERE k.id = t FOR KEY SHARE;
-        UPDATE audit_heads h SET seq = h.seq + 1, prev = h.head,
-            head = sha256(keten_audit_event_bytes(NEW, h.head))
-            WHERE h.ticket_id = t
-            RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
-        IF NOT FOUND THEN
-            INSERT INTO audit_heads AS h (ticket_id, seq, prev, head)
-                VALUES (t, 1, NULL, sha256(keten_audit_event_bytes(NEW, NULL)))
-                ON CONFLICT (ticket_id) DO UPDATE SET seq = h.seq + 1, prev = h.head,
-                    head = sha256(keten_audit_event_bytes(NEW, h.head))
-                RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
-        END IF;
-    ELSE
-        -- The leg is inserted before its message, even in one statement
-        -- (store/row_outbox.h KT_STORE_OUTBOX_CREATES).
-        SELECT l.ticket_id INTO t FROM legs l WHERE l.id = NEW.leg_id;
-        IF t IS NULL THEN
-            RAISE EXCEPTION 'audit trail: message % is of leg %, which is not there yet',
-                NEW.id, NEW.leg_id;
-        END IF;
-        UPDATE audit_heads h SET seq = h.seq + 1, prev = h.head,
-            head = sha256(keten_audit_message_bytes(NEW, t, h.head))
-            WHERE h.ticket_id = t
-            RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
-        IF NOT FOUND THEN
-            INSERT INTO audit_heads AS h (ticket_id, seq, prev, head)
-                VALUES (t, 1, NULL, sha256(keten_audit_message_bytes(NEW, t, NULL)))
-                ON CONFLICT (ticket_id) DO UPDATE SET seq = h.seq + 1, prev = h.head,
-                    head = sha256(keten_audit_message_bytes(NEW, t, h.head))
-                RETURNING h.seq, h.prev, h.head INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash;
-        END IF;
+        -- (kt_store_ticket_lock) never waits for a head that one without
+        -- it (the SLA alert sweep, which writes only events) holds, so the
+        -- heads add no deadlock. Messages are only ever queued under the
+        -- ticket's lock.
+        PERFORM 1 FROM tickets k WHERE k.id = NEW.ticket_id FOR KEY SHARE;
+        SELECT * INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash
+            FROM keten_audit_append_event(NEW, NEW.ticket_id);
+        RETURN NEW;
+    END IF;
+    SELECT l.ticket_id INTO t FROM legs l WHERE l.id = NEW.leg_id;
+    -- A message whose leg the same statement inserts later (the previous
+    -- release's intake queues a new leg's create from the leg's planned
+    -- id) is linked once the statement is done, by keten_audit_link_late.
+    IF t IS NOT NULL THEN
+        SELECT * INTO NEW.chain_seq, NEW.chain_prev, NEW.chain_hash
+            FROM keten_audit_append_message(NEW, t);
     END IF;
     RETURN NEW;
+END $$;
+
+-- Links a message stored without a link, at the end of its statement.
+CREATE FUNCTION keten_audit_link_late() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+DECLARE
+    t uuid;
+    a record;
+BEGIN
+    SELECT l.ticket_id INTO t FROM legs l WHERE l.id = NEW.leg_id;
+    SELECT * INTO a FROM keten_audit_append_message(NEW, t);
+    UPDATE outbox SET chain_seq = a.r_seq, chain_prev = a.r_prev, chain_hash = a.r_hash
+        WHERE id = NEW.id;
+    RETURN NULL;
 END $$;
 
 -- The records written before this migration get a chain too, per ticket
@@ -171,12 +200,11 @@ BEGIN
     END IF;
 END $$;
 
--- A record written with the trigger switched off (session_replication_role)
--- is refused rather than left out of the chain.
+-- An event written with the trigger switched off (session_replication_role)
+-- is refused rather than left out of the chain. A message may be stored
+-- before it is linked (keten_audit_link_late); one left unlinked is
+-- reported by `keten audit verify`.
 ALTER TABLE events
-    ALTER COLUMN chain_seq SET NOT NULL,
-    ALTER COLUMN chain_hash SET NOT NULL;
-ALTER TABLE outbox
     ALTER COLUMN chain_seq SET NOT NULL,
     ALTER COLUMN chain_hash SET NOT NULL;
 
@@ -185,3 +213,5 @@ CREATE TRIGGER events_audit_link BEFORE INSERT ON events
     FOR EACH ROW EXECUTE FUNCTION keten_audit_link();
 CREATE TRIGGER outbox_audit_link BEFORE INSERT ON outbox
     FOR EACH ROW EXECUTE FUNCTION keten_audit_link();
+CREATE TRIGGER outbox_audit_link_late AFTER INSERT ON outbox
+    FOR EACH ROW WHEN (NEW.chain_hash IS NULL) EXECUTE FUNCTION keten_audit_link_late();

@@ -98,7 +98,10 @@ test('migration 029 chains the records written before it', async () => {
   await psql(s.db, `
     DROP TRIGGER events_audit_link ON events;
     DROP TRIGGER outbox_audit_link ON outbox;
-    DROP FUNCTION keten_audit_link(), keten_audit_event_bytes(events, bytea),
+    DROP TRIGGER outbox_audit_link_late ON outbox;
+    DROP FUNCTION keten_audit_link(), keten_audit_link_late(),
+      keten_audit_append_event(events, uuid), keten_audit_append_message(outbox, uuid),
+      keten_audit_event_bytes(events, bytea),
       keten_audit_message_bytes(outbox, uuid, bytea), keten_audit_head(text, bigint, uuid, bytea),
       keten_audit_ns(text), keten_audit_ts(timestamptz);
     ALTER TABLE events DROP COLUMN chain_seq, DROP COLUMN chain_prev, DROP COLUMN chain_hash;
@@ -115,6 +118,32 @@ test('migration 029 chains the records written before it', async () => {
   // and new records join the backfilled chain
   await update(s, t, 'netco', { status: 'resolved' });
   await settled(s, t);
+  assert.equal(verify('--ticket', t.id).code, 0);
+});
+
+test('a message queued before its leg in one statement (as the previous release\'s intake does) is linked at its end', async () => {
+  const t = await busyTicket('late link');
+  // The leg's insert is not read by the statement: it runs after the
+  // message's, so the message's trigger cannot find its ticket yet.
+  const id = await psql(s.db, `WITH x AS MATERIALIZED (SELECT gen_random_uuid() AS id),
+    l AS (INSERT INTO legs (id, ticket_id, next_seq) SELECT x.id, '${t.id}', 2 FROM x),
+    o AS (INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, state)
+      SELECT x.id, 1, 'create', 'msg_late_' || x.id, 3, 'done' FROM x RETURNING id)
+    SELECT id FROM o`);
+  const chain = await chainOf(t);
+  assert.deepEqual(chain.map((r) => r.seq), chain.map((_, i) => i + 1));
+  assert.deepEqual(chain.at(-1), { type: 'message', id, seq: chain.length });
+  const r = verify('--ticket', t.id);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // One written with the trigger off is no link at all, and is reported.
+  await psql(s.db, `SET session_replication_role = replica;
+    INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, state)
+      SELECT leg_id, 2, 'update', 'msg_off_' || leg_id, 3, 'done' FROM outbox WHERE id = ${id};
+    SET session_replication_role = origin`);
+  const off = verify('--ticket', t.id);
+  assert.equal(off.code, 1);
+  assert.match(off.stdout, /edited: it has no link/);
+  await psql(s.db, `DELETE FROM outbox WHERE idempotency_key = 'msg_off_' || (SELECT leg_id FROM outbox WHERE id = ${id})`);
   assert.equal(verify('--ticket', t.id).code, 0);
 });
 

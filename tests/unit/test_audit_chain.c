@@ -166,6 +166,12 @@ static void test_walk_edited(void **state)
 	assert_int_equal(f.kind, KT_AUDIT_EDITED);
 	assert_int_equal(f.seq, 3);
 	assert_ptr_equal(f.record, &recs[2]);
+	/* a record written with the trigger off has no link at all */
+	make_chain(recs);
+	recs[N - 1].hash_hex = NULL;
+	f = walk(recs, N, N - 1, hashes[N - 2], NULL);
+	assert_int_equal(f.kind, KT_AUDIT_EDITED);
+	assert_string_equal(f.why, "it has no link: written with the chain's trigger off");
 	/* its id is hashed too: a record given another id is edited */
 	make_chain(recs);
 	recs[1].id = "99";
