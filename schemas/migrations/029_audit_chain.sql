@@ -5,7 +5,7 @@
 -- (chain_prev, NULL for the first) and its own hash (chain_hash);
 -- audit_heads keeps each ticket's last place and hash. The hash is
 -- computed by a trigger in the statement that inserts the row, so no
--- insert statement and no round trip changes. The bytes hashed are the
+-- round trip is added. The bytes hashed are the
 -- canonical form of broker/model/audit_chain.h, which `keten audit
 -- verify` recomputes in C; the two must stay byte for byte the same.
 
