@@ -81,6 +81,7 @@ static const struct opt opts[] = {
 	INT(rate_supplier_burst, 100, 1, 1000000, "requests a supplier key may make at once on one node"),
 	INT(rate_address_per_s, 20, 0, 1000000, "requests a second one client address may make without a working API key (signed supplier pushes, failed keys) on one node; 0: no limit"),
 	INT(rate_address_burst, 100, 1, 1000000, "requests one client address may make at once without a working API key on one node"),
+	STR(audit_key, NULL, "secret reference (env:NAME or file:/path) of the key that signs and checks audit checkpoints (keten audit)"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

@@ -63,6 +63,7 @@ struct kt_config {
 	int rate_customer_per_s, rate_customer_burst;
 	int rate_supplier_per_s, rate_supplier_burst;
 	int rate_address_per_s, rate_address_burst;
+	char *audit_key;             /* secret reference of the audit checkpoint key */
 };
 
 /* Fills cfg with the defaults. */

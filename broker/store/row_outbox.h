@@ -30,7 +30,10 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
  * inserted by the same statement is not visible to an UPDATE in it): a
  * data-modifying CTE body queuing the create of every leg with a supplier
  * in CTE `legs` (columns id, supplier_id) of the ticket in CTE `ticket`
- * (column priority). Those legs must be inserted with next_seq 2: their
+ * (column priority). `legs` is the RETURNING of the legs' insert, so that
+ * each leg is inserted before its create: the trail's trigger (migration
+ * 029) finds a message's ticket through its leg. Those legs must be
+ * inserted with next_seq 2: their
  * create takes sequence number 1, as kt_store_outbox_enqueue would give
  * it. RETURNING leg_id, state, operation, seq, attempts, due_at, outcome:
  * the caller adds the rows it returns to its *n_messages, as

@@ -47,7 +47,7 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"  FROM t, x, jsonb_to_record(x.sla) AS k(" KT_STORE_SLA_RECORD ") ORDER BY x.n" \
 	"  RETURNING id, supplier_id, component_key, status, external_id, hops, ended," \
 	"   ended_at, delivery_delayed_at, created_at, updated_at, keten_leg_sla(legs) AS sla)," \
-	" o AS (" KT_STORE_OUTBOX_CREATES("x", "t") ")," \
+	" o AS (" KT_STORE_OUTBOX_CREATES("l", "t") ")," \
 	" e AS (INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder," \
 	"   occurred_at, data, key_id)" \
 	"  SELECT t.id, ev.leg_id, ev.kind, ev.visibility, ev.actor, ev.holder, now(), ev.data," \
