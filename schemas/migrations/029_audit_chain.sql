@@ -23,6 +23,9 @@ ALTER TABLE outbox
 -- locked by every insert into the chain, so two transactions adding to
 -- one ticket's chain at once queue here and can never fork it (every path
 -- but the SLA alert sweep's holds the ticket's lock already).
+-- SLA notifications are read per ticket by `keten audit verify`.
+CREATE INDEX outbox_ticket_idx ON outbox (ticket_id) WHERE ticket_id IS NOT NULL;
+
 CREATE TABLE audit_heads (
     ticket_id uuid PRIMARY KEY,
     seq       bigint NOT NULL,
@@ -56,14 +59,16 @@ CREATE FUNCTION keten_audit_head(kind text, id bigint, ticket uuid, prev bytea) 
         || keten_audit_ns(ticket::text) || keten_audit_ns(encode(prev, 'hex'));
 
 -- An event after prev: leg, kind, visibility, actor, holder, occurred and
--- recorded times, data.
+-- recorded times, data, and the API key whose request wrote it (written
+-- only when there is one: migration 028's column, a trailing field).
 CREATE FUNCTION keten_audit_event_bytes(e events, prev bytea) RETURNS bytea
     LANGUAGE sql STABLE
     RETURN convert_to(keten_audit_head('event', e.id, e.ticket_id, prev)
         || keten_audit_ns(e.leg_id::text) || keten_audit_ns(e.kind)
         || keten_audit_ns(e.visibility) || keten_audit_ns(e.actor) || keten_audit_ns(e.holder)
         || keten_audit_ns(keten_audit_ts(e.occurred_at))
-        || keten_audit_ns(keten_audit_ts(e.recorded_at)) || keten_audit_ns(e.data::text), 'UTF8');
+        || keten_audit_ns(keten_audit_ts(e.recorded_at)) || keten_audit_ns(e.data::text)
+        || CASE WHEN e.key_id IS NULL THEN '' ELSE keten_audit_ns(e.key_id::text) END, 'UTF8');
 
 -- A message of ticket after prev: what it says and never changes (leg,
 -- place in the leg, operation, idempotency key, payload, when queued),
@@ -129,7 +134,9 @@ BEGIN
             FROM keten_audit_append_event(NEW, NEW.ticket_id);
         RETURN NEW;
     END IF;
-    SELECT l.ticket_id INTO t FROM legs l WHERE l.id = NEW.leg_id;
+    -- A supplier's message belongs to its leg's ticket; an SLA
+    -- notification (no leg, migration 026) names its ticket itself.
+    t := coalesce((SELECT l.ticket_id FROM legs l WHERE l.id = NEW.leg_id), NEW.ticket_id);
     -- A message whose leg the same statement inserts later (the previous
     -- release's intake queues a new leg's create from the leg's planned
     -- id) is linked once the statement is done, by keten_audit_link_late.
@@ -147,7 +154,7 @@ DECLARE
     t uuid;
     a record;
 BEGIN
-    SELECT l.ticket_id INTO t FROM legs l WHERE l.id = NEW.leg_id;
+    t := coalesce((SELECT l.ticket_id FROM legs l WHERE l.id = NEW.leg_id), NEW.ticket_id);
     SELECT * INTO a FROM keten_audit_append_message(NEW, t);
     UPDATE outbox SET chain_seq = a.r_seq, chain_prev = a.r_prev, chain_hash = a.r_hash
         WHERE id = NEW.id;
@@ -170,8 +177,8 @@ BEGIN
         SELECT 'event' AS kind, e.id, e.ticket_id, e.recorded_at AS at
         FROM events e
         UNION ALL
-        SELECT 'message', o.id, l.ticket_id, o.created_at
-        FROM outbox o JOIN legs l ON l.id = o.leg_id
+        SELECT 'message', o.id, coalesce(l.ticket_id, o.ticket_id), o.created_at
+        FROM outbox o LEFT JOIN legs l ON l.id = o.leg_id
         ORDER BY ticket_id, at, kind, id
     LOOP
         IF cur IS DISTINCT FROM r.ticket_id THEN

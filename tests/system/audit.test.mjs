@@ -107,6 +107,7 @@ test('migration 029 chains the records written before it', async () => {
     ALTER TABLE events DROP COLUMN chain_seq, DROP COLUMN chain_prev, DROP COLUMN chain_hash;
     ALTER TABLE outbox DROP COLUMN chain_seq, DROP COLUMN chain_prev, DROP COLUMN chain_hash;
     DROP TABLE audit_heads;
+    DROP INDEX outbox_ticket_idx;
     DELETE FROM schema_migrations WHERE version = 29`);
   const m = keten(['migrate'], env);
   assert.equal(m.code, 0, m.stderr);
@@ -233,4 +234,32 @@ test('a chain rewritten in the database is caught by a signed checkpoint', async
   assert.equal(keten(['audit', 'verify', '--anchor', file], s.env).code, 3);
   assert.equal(verify('--anchor', path.join(s.dir, 'none')).code, 3);
   assert.equal(verify('--ticket', 'not-a-uuid').code, 2);
+});
+
+test('the acting API key and an SLA notification are in the chain', async () => {
+  const t = await busyTicket('who acted');
+  const [e1] = await commentEvents(t);
+  const acting = await psql(s.db, `SELECT key_id FROM events WHERE id = ${e1}`);
+  assert.match(acting, /^[0-9a-f-]{36}$/, 'the comment names the customer key that posted it');
+  const other = await psql(s.db, `SELECT id FROM api_keys WHERE id <> '${acting}' LIMIT 1`);
+  await psql(s.db, `UPDATE events SET key_id = '${other}' WHERE id = ${e1}`);
+  let r = verify('--ticket', t.id);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, new RegExp(`\\(event ${e1}\\): edited:`), 'another key put in its place is found');
+  await psql(s.db, `UPDATE events SET key_id = '${acting}' WHERE id = ${e1}`);
+  assert.equal(verify('--ticket', t.id).code, 0);
+
+  // A notification to the integrator's webhook has no leg: it joins its ticket's chain.
+  const n = await psql(s.db, `INSERT INTO outbox (leg_id, ticket_id, seq, operation, idempotency_key,
+      priority, payload, target, state)
+    VALUES (NULL, '${t.id}', 0, 'notify', 'sla_audit_${t.id}', 3, '{"type": "sla.breach"}',
+      '{"endpoint": "https://127.0.0.1:1/"}', 'done') RETURNING id || '|' || (chain_hash IS NOT NULL)`);
+  const [nid, linked] = n.split('|');
+  assert.equal(linked, 'true');
+  assert.equal(verify('--ticket', t.id).code, 0);
+  await psql(s.db, `UPDATE outbox SET payload = '{"type": "sla.warning"}' WHERE id = ${nid}`);
+  r = verify('--ticket', t.id);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stdout, new RegExp(`\\(message ${nid}\\): edited:`));
+  await psql(s.db, `DELETE FROM outbox WHERE id = ${nid}`);
 });
