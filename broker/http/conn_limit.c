@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "base/log.h"
 #include "base/metrics.h"
@@ -39,6 +40,10 @@ struct kt_conn_limit {
 	int stopped;
 	int freed;                   /* kt_conn_limit_free called */
 };
+
+/* File descriptors a broker needs besides its API connections: database
+ * sessions, supplier calls, logs, the listener. */
+#define FDS_KEPT 64
 
 /* libevent gives the listener's error callback evhttp's argument. */
 static struct kt_conn_limit *listening;
@@ -159,6 +164,20 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	rest(cl, "accept_error");
 }
 
+/* The cap is reached through file descriptors the process may not have:
+ * say so at the start rather than at the first EMFILE. */
+static void warn_fd_limit(int max_conns)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)max_conns + FDS_KEPT > rl.rlim_cur)
+		kt_log(KT_LOG_WARN, json_pack("{s:i, s:I}", "max_connections", max_conns,
+					      "fd_limit", (json_int_t)rl.rlim_cur),
+		       "max_connections is not below the file descriptor limit less %d: "
+		       "accept() will fail before the cap", FDS_KEPT);
+}
+
 struct kt_conn_limit *kt_conn_limit_new(struct event_base *base, struct kt_tls *tls,
 					int max_conns, int deadline_ms, int retry_ms,
 					struct kt_err *err)
@@ -183,6 +202,7 @@ struct kt_conn_limit *kt_conn_limit_new(struct event_base *base, struct kt_tls *
 		return NULL;
 	}
 	kt_metrics_http_connections(0, max_conns);
+	warn_fd_limit(max_conns);
 	return cl;
 }
 

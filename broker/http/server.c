@@ -529,10 +529,8 @@ fail:
 
 void kt_http_stop_accepting(struct kt_http *http)
 {
-	if (http && http->bound) {
+	if (http)
 		kt_conn_limit_stop(http->conns);
-		evconnlistener_disable(evhttp_bound_socket_get_listener(http->bound));
-	}
 }
 
 int kt_http_port(const struct kt_http *http)
