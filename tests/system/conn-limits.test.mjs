@@ -163,7 +163,10 @@ describe('thousands of slow connections', () => {
     const longest = Math.max(...socks.filter((c) => c.opened).map((c) => c.closed - c.opened));
     console.log(`# /healthz ms under load: ${times.join(', ')}; RSS ${base} kB -> peak ${peak} kB; longest held ${longest} ms`);
     for (const t of times) assert.ok(t < 20000, `/healthz took ${t} ms`);
-    assert.ok(peak - base < 150 * 1024, `RSS grew ${peak - base} kB`);
+    // Some 35 MB for 500 connections in their handshake; a sanitizer
+    // build (make SANITIZE=...) keeps freed memory in quarantine.
+    const bound = (process.env.KETEN_BIN || '').includes('/build/san/') ? 400 : 100;
+    assert.ok(peak - base < bound * 1024, `RSS grew ${peak - base} kB`);
     const m = await scrape(s);
     assert.ok(value(m, 'keten_http_deadline_closes_total') >= N / 2);
     assert.ok(value(m, 'keten_http_connections_open') <= 500);
