@@ -145,6 +145,20 @@ service_id=$(awk '$1 == "service" && $2 == "acme-workplace" && $3 == "id" {print
 	die "keten chain import printed no \"service acme-workplace id <uuid>\" line" "$var/setup.log"
 say "demo chain imported (service acme-workplace is $service_id)"
 
+# A month of closed tickets on acme-workplace (NetCo and HostCo legs,
+# loaded with SQL as tests/bench/report-history.sql makes them), so that
+# the reports (README "SLA and reports") have something to count.
+history_ids=$(psql -h "$pgdir" -U postgres -d keten -XAtq -v ON_ERROR_STOP=1 -c \
+	"SELECT (SELECT id FROM suppliers WHERE key = 'netco') || ' ' || (SELECT id FROM suppliers WHERE key = 'hostco')" \
+	2>>"$var/setup.log") || die "could not read the demo suppliers' ids" "$var/setup.log"
+read -r netco_id hostco_id <<<"$history_ids"
+psql -h "$pgdir" -U postgres -d keten -Xq -v ON_ERROR_STOP=1 -v count=400 \
+	-v first_at="$(date -u -d '30 days ago' +%Y-%m-%dT%H:00:00Z)" \
+	-v last_at="$(date -u -d '1 day ago' +%Y-%m-%dT%H:00:00Z)" -v service="$service_id" \
+	-v first="$netco_id" -v second="$hostco_id" -f tests/bench/report-history.sql \
+	>>"$var/setup.log" 2>&1 || die "tests/bench/report-history.sql failed" "$var/setup.log"
+say "a month of history loaded: 400 closed tickets on acme-workplace"
+
 newkey() { # role [--customer|--supplier KEY]; prints the key
 	local k
 	if ! k=$("$bin" key create --role "$@" 2>>"$var/setup.log") || [ -z "$k" ]; then
@@ -226,13 +240,18 @@ done <<<"$suppliers"
 wait_ready broker "$url" "$var/certs/ca.pem" 30 "$var/keten.log"
 
 # A TMF621 seller delivers its events to the listeners registered with its
-# hub: Keten registers its inbound URL of each such supplier.
+# hub: Keten registers its inbound URL of each such supplier (the chain's
+# inbound.callback) by itself, within a hub tick; wait until it did.
 while read -r key adapter _; do
 	[ "$adapter" = tmf621 ] || continue
-	KETEN_SUPPLIER_CA="$var/certs/ca.pem" "$bin" supplier subscribe "$key" \
-		--callback "$url/v1/inbound/$key" >>"$var/setup.log" 2>&1 ||
-		die "keten supplier subscribe $key failed" "$var/setup.log"
-	say "listener of $key registered with its hub ($(grep -o 'subscribed: .*' "$var/setup.log" | tail -1))"
+	for _ in $(seq 60); do
+		"$bin" supplier show "$key" >"$var/hub-$key.json" 2>>"$var/setup.log" &&
+			grep -q '"state": "registered"' "$var/hub-$key.json" && break
+		sleep 0.5
+	done
+	grep -q '"state": "registered"' "$var/hub-$key.json" ||
+		die "keten did not register its listener with the hub of $key" "$var/keten.log"
+	say "listener of $key registered with its hub ($(grep -o '"hub_id": "[^"]*"' "$var/hub-$key.json"))"
 done <<<"$suppliers"
 
 # ---------------------------------------------------------------- next steps
@@ -340,6 +359,14 @@ Keten is ready at $url. In another terminal:
   # the other customer (globex) does not see it: 404
   curl -sS -w ' HTTP %{http_code}\n' --cacert "\$KETEN_CACERT" \\
     -H "Authorization: Bearer \$KETEN_OTHER_CUSTOMER_KEY" "\$KETEN_URL/v1/tickets/\$T"
+
+  # the last 30 days of Workplace Acme as its customer reads them (availability, MTRS,
+  # MTBF, MTBSI, SLA compliance, who held the breached tickets; HostCo hides its name),
+  # and NetCo's scorecard as the integrator reads it, as CSV
+  curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_CUSTOMER_KEY" \\
+    "\$KETEN_URL/v1/reports/services/acme-workplace?from=\$(date -u -d '30 days ago' +%F)&to=\$(date -u +%F)"
+  curl -sS --cacert "\$KETEN_CACERT" -H "Authorization: Bearer \$KETEN_INTEGRATOR_KEY" \\
+    "\$KETEN_URL/v1/reports/suppliers/netco?from=\$(date -u -d '30 days ago' +%F)&to=\$(date -u +%F)&format=csv"
 
 Logs: var/keten.log, var/sim-*.log. Ctrl-C here stops everything.
 EOF

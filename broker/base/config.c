@@ -69,6 +69,21 @@ static const struct opt opts[] = {
 	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 	INT(key_cache_ms, 5000, 0, 5000, "how long a node keeps an API key's principal (a revoked key works at most this long); 0: never"),
 	INT(sla_alert_interval_ms, 60000, 100, 3600000, "how often each node records the SLA warnings and breaches that came due"),
+	INT(hub_tick_ms, 5000, 10, 600000, "how often a delivering node looks for hub registrations to make or remove"),
+	INT(comment_max_bytes, 65536, 1, 65536, "largest comment text in bytes posted through the API (413 comment_too_large above it)"),
+	INT(comments_per_ticket_max, 500, 1, 100000, "comments and notes one ticket may hold; the API refuses more with 422 too_many_comments"),
+	INT(ticket_timeline_entries, 100, 50, 200, "timeline entries a ticket's GET (and 201) carries, at least 50 so that a new ticket's always fit; the rest through GET /v1/tickets/{id}/timeline"),
+	INT(sla_notify_interval_ms, 5000, 10, 3600000, "how often a delivering node sends the SLA notifications that are due to the integrator's webhook"),
+	/* API keys' use and callers' rates (http/throttle.c); buckets are per node */
+	INT(key_last_used_s, 60, 0, 86400, "an API key's last_used_at is moved at most this often (seconds)"),
+	INT(rate_integrator_per_s, 100, 0, 1000000, "requests a second an integrator key may make on one node; 0: no limit"),
+	INT(rate_integrator_burst, 200, 1, 1000000, "requests an integrator key may make at once on one node"),
+	INT(rate_customer_per_s, 20, 0, 1000000, "requests a second a customer key may make on one node; 0: no limit"),
+	INT(rate_customer_burst, 100, 1, 1000000, "requests a customer key may make at once on one node"),
+	INT(rate_supplier_per_s, 20, 0, 1000000, "requests a second a supplier key may make on one node; 0: no limit"),
+	INT(rate_supplier_burst, 100, 1, 1000000, "requests a supplier key may make at once on one node"),
+	INT(rate_address_per_s, 20, 0, 1000000, "requests a second one client address may make without a working API key (signed supplier pushes, failed keys) on one node; 0: no limit"),
+	INT(rate_address_burst, 100, 1, 1000000, "requests one client address may make at once without a working API key on one node"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

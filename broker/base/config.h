@@ -52,7 +52,20 @@ struct kt_config {
 	int hop_limit;               /* re-routings before a rejection escalates */
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
+	int sla_notify_interval_ms;  /* the SLA notifications' claim tick */
 	int key_cache_ms;            /* an API key's principal is kept this long */
+	int hub_tick_ms;             /* the hub registration sweep's tick */
+	/* bounded timelines (issue 14, finding 1) */
+	int comment_max_bytes;       /* largest comment text (413 above it) */
+	int comments_per_ticket_max; /* comments and notes of one ticket (422 past it) */
+	int ticket_timeline_entries; /* timeline entries a ticket's GET carries */
+	/* API keys' use and callers' rates (issue 14): token buckets per key
+	 * (by its role) and per client address (callers without a key) */
+	int key_last_used_s;         /* last_used_at moves at most this often */
+	int rate_integrator_per_s, rate_integrator_burst;
+	int rate_customer_per_s, rate_customer_burst;
+	int rate_supplier_per_s, rate_supplier_burst;
+	int rate_address_per_s, rate_address_burst;
 };
 
 /* Fills cfg with the defaults. */

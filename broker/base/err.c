@@ -14,6 +14,7 @@ static const char *const class_names[KT_EC__COUNT] = {
 	[KT_EC_TOO_LARGE] = "too_large",     [KT_EC_MEDIA_TYPE] = "media_type",
 	[KT_EC_INVALID] = "invalid",         [KT_EC_SUPPLIER] = "supplier",
 	[KT_EC_UNAVAILABLE] = "unavailable", [KT_EC_CONFIG] = "config",
+	[KT_EC_RATE_LIMITED] = "rate_limited",
 };
 
 const char *kt_err_class_name(enum kt_err_class cls)
@@ -24,7 +25,7 @@ const char *kt_err_class_name(enum kt_err_class cls)
 int kt_err_class_retryable(enum kt_err_class cls)
 {
 	return cls == KT_EC_INTERNAL || cls == KT_EC_UNAVAILABLE ||
-	       cls == KT_EC_CONFIG || cls == KT_EC_SUPPLIER;
+	       cls == KT_EC_CONFIG || cls == KT_EC_SUPPLIER || cls == KT_EC_RATE_LIMITED;
 }
 
 int kt_err_set(struct kt_err *err, enum kt_err_class cls, const char *code,

@@ -15,6 +15,7 @@ struct kt_app {
 					requests never starves deliveries */
 	struct kt_dispatcher *dispatcher;
 	struct kt_key_cache *keys;   /* API key principals, shared by the workers */
+	struct kt_throttle *throttle; /* callers' token buckets (loop and workers) */
 	char node_name[128];
 };
 

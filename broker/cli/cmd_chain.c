@@ -61,6 +61,8 @@ static const char doc_format[] =
 	"              mon..sun, from, to as HH:MM, to later than from}),\n"
 	"              availability_target (percent, above 0, at most 100),\n"
 	"              targets p1..p5, each {response_min, resolution_min}\n"
+	"              outage {types, priorities}: the tickets that count as an\n"
+	"              outage in the reports (default incidents of priority 1)\n"
 	"  rules       {type?, category?, component}: a type (incident, request,\n"
 	"              change, problem), a category or both; a component of the\n"
 	"              service. Most specific match wins, then document order\n"

@@ -23,17 +23,24 @@ struct kt_request {
 	size_t body_len;
 	unsigned char key_hash[KT_KEY_HASH_LEN];
 	struct kt_principal principal;       /* set before work runs */
+	int have_principal;                  /* found in the key cache on the loop */
+	char client[48];                     /* the caller's address, as connected */
+	int retry_after_s;                   /* of a 429 */
 	struct kt_header *headers;           /* owned copies, when the route
 					      * keeps_headers; else NULL */
 	size_t n_headers;
 	char *query_limit, *query_cursor;    /* owned copies */
 	char *query_state, *query_supplier;  /* owned copies (GET /v1/deliveries) */
 	char *query_version;                 /* owned copy (GET /v1/services/{}/chain) */
+	char *query_from, *query_to;         /* owned copies (GET /v1/reports/...) */
+	char *query_format;                  /* owned copy (GET /v1/reports/...) */
 	char *idempotency_key;               /* owned copy of Idempotency-Key */
 	/* answer */
 	int status;
 	json_t *answer;
-	char *answer_text;          /* owned; when set, sent as is instead of answer */
+	char *answer_text;          /* owned; when set, sent as is instead of answer;
+				     * the worker renders answer into it */
+	const char *answer_type;    /* static; answer_text's media type (NULL: JSON) */
 	int wake_dispatcher;        /* something was queued for suppliers */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
@@ -49,6 +56,8 @@ extern const int kt_http_routes_count;
 int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/tickets/{id}/timeline?cursor=&limit= (intake/api_tickets.c). */
+int kt_api_ticket_timeline(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
@@ -64,9 +73,12 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 int kt_api_ticket_priority(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
-/* p's view of ticket id (model/view.h), read from the full record. New
+/* r's caller's view of ticket id (model/view.h), read from the full
+ * record, with the first page of its timeline (at most the node's
+ * ticket_timeline_entries entries) and "timeline_next_cursor" (null, or
+ * the cursor of GET /v1/tickets/{id}/timeline for the rest). New
  * reference, or NULL with 404 "not_found". */
-json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_request *r,
 			   const char *id, struct kt_err *err);
 /* admin/api_admin.c: customers, suppliers and services; the route's pattern
  * ("/v1/customers...") says which. */
@@ -77,6 +89,13 @@ int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *e
 int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* admin/api_reports.c: GET /v1/reports/services/{id} and
+ * /v1/reports/suppliers/{id} (README "SLA and reports"). */
+int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_report_supplier(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* admin/api_keys.c: GET /v1/keys, POST /v1/keys/{id}/revoke. */
+int kt_api_key_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_key_revoke(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* Runs the work of a creating POST (see store/tx_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to

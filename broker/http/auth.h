@@ -15,13 +15,14 @@ enum kt_role { KT_ROLE_INTEGRATOR, KT_ROLE_CUSTOMER, KT_ROLE_SUPPLIER };
 
 /* Who is asking. customer_id / supplier_id are set for those roles only;
  * key_id is the id of the API key presented (the scope of its
- * Idempotency-Keys). */
+ * Idempotency-Keys); expires_s when it expires (Unix seconds; 0: never). */
 struct kt_principal {
 	enum kt_role role;
 	char key_id[KT_UUID_LEN + 1];
 	char customer_id[KT_UUID_LEN + 1];
 	char supplier_id[KT_UUID_LEN + 1];
 	char supplier_key[64];
+	long long expires_s;
 };
 
 /* Writes a fresh token into out (at least KT_TOKEN_MAX bytes). */

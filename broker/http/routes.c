@@ -15,6 +15,9 @@ const struct kt_http_route kt_http_routes[] = {
 	{ "GET", "/v1/tickets/{}", KT_ALLOW(KT_ROLE_CUSTOMER) |
 	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
 	  kt_api_ticket_get, 0 },
+	{ "GET", "/v1/tickets/{}/timeline", KT_ALLOW(KT_ROLE_CUSTOMER) |
+	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
+	  kt_api_ticket_timeline, 0 },
 	{ "GET", "/v1/deliveries", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_delivery_list, 0 },
 	{ "POST", "/v1/deliveries/{}/replay", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_delivery_replay, 0 },
@@ -55,6 +58,13 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_ticket_priority, 0 },
 	{ "POST", "/v1/tickets/{}/comments",
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_comment_create, 0 },
+	{ "GET", "/v1/reports/services/{}",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_report_service, 0 },
+	{ "GET", "/v1/reports/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_report_supplier, 0 },
+	/* API keys (admin/api_keys.c). */
+	{ "GET", "/v1/keys", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_list, 0 },
+	{ "POST", "/v1/keys/{}/revoke", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_revoke, 0 },
 	/* Signed by the supplier, not authorised by an API key. */
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound, 1 },
 	/* The same, at the listener path of a TMF hub's callback. */

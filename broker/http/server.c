@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/admit.h"
 #include "http/api.h"
 #include "http/conn_limit.h"
 #include "http/key_cache.h"
@@ -72,6 +73,9 @@ static void request_free(struct kt_request *r)
 	free(r->query_state);
 	free(r->query_supplier);
 	free(r->query_version);
+	free(r->query_from);
+	free(r->query_to);
+	free(r->query_format);
 	free(r->idempotency_key);
 	free(r->answer_text);
 	json_decref(r->answer);
@@ -112,17 +116,26 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		body = kt_err_to_json(err);
 		if (status == 503)
 			evhttp_add_header(out, "Retry-After", "1");
+		if (status == 429) {
+			char s[16];
+
+			snprintf(s, sizeof(s), "%d", r->retry_after_s > 0 ? r->retry_after_s : 1);
+			evhttp_add_header(out, "Retry-After", s);
+		}
 	}
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
 	/* Answers hold tickets and keys' views of them: never kept by a cache
 	 * between the caller and us, nor by the caller's. */
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (body || raw) {
-		/* Text rendered by the work (an answer kept for idempotent
-		 * replay) goes out as is: first answer and replays are equal. */
+		/* Text rendered on the worker (by the work, e.g. an answer
+		 * kept for idempotent replay, else by render) goes out as is:
+		 * first answer and replays are equal. Only the loop's own
+		 * small answers are serialised here. */
 		text = raw ? NULL : json_dumps(body, JSON_COMPACT);
 		raw = raw ? raw : text;
-		evhttp_add_header(out, "Content-Type", "application/json");
+		evhttp_add_header(out, "Content-Type",
+				  raw && r->answer_type ? r->answer_type : "application/json");
 		if (raw) {
 			evbuffer_add(buf, raw, strlen(raw));
 			evbuffer_add(buf, "\n", 1);
@@ -134,10 +147,11 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	evbuffer_free(buf);
 	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
-	       json_pack("{s:s, s:s, s:i, s:f, s:s?}", "request_id", r->request_id,
+	       json_pack("{s:s, s:s, s:i, s:f, s:s?, s:s, s:s?}", "request_id", r->request_id,
 			 "route", r->route ? r->route->pattern : "-", "status", status,
 			 "ms", (double)(kt_clock_mono_us() - r->started_us) / 1000.0,
-			 "error", rc == KT_OK ? NULL : err->code),
+			 "error", rc == KT_OK ? NULL : err->code, "client", r->client,
+			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL),
 	       "request");
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
@@ -196,17 +210,35 @@ static void respond_metrics(struct kt_request *r)
 	request_free(r);
 }
 
+/* Worker: renders r's answer to its text, so that the loop only copies
+ * bytes and never holds every connection while a large answer is
+ * serialised. */
+static int render(struct kt_request *r, struct kt_err *err)
+{
+	if (!r->answer || r->answer_text)
+		return KT_OK;
+	if (!(r->answer_text = json_dumps(r->answer, JSON_COMPACT)))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	json_decref(r->answer);
+	r->answer = NULL;
+	return KT_OK;
+}
+
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
+	int rc;
 
 	if (r->route->roles) {
 		long long now = kt_clock_mono_ms();
 
-		if (!kt_key_cache_get(r->app->keys, r->key_hash, now, &r->principal)) {
-			if (kt_store_key_principal(db, r->key_hash, &r->principal, err))
+		if (!r->have_principal) {
+			rc = kt_store_key_principal(db, r->key_hash, r->app->cfg->key_last_used_s,
+						    &r->principal, err);
+			if (rc == KT_OK)
+				kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
+			if (kt_admit_looked_up(r, rc == KT_OK, now, err) || rc != KT_OK)
 				return KT_ERR;
-			kt_key_cache_put(r->app->keys, r->key_hash, &r->principal, now);
 		}
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
 			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",
@@ -214,7 +246,13 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 					  kt_role_name(r->principal.role),
 					  r->route->method, r->route->pattern);
 	}
-	return r->route->work(db, r, err);
+	/* The timeline records which key's request wrote each entry. */
+	kt_db_act_as(db, r->route->roles ? r->principal.key_id : NULL);
+	rc = r->route->work(db, r, err);
+	kt_db_act_as(db, NULL);
+	if (rc)
+		return rc;
+	return render(r, err);
 }
 
 static void request_done(void *arg, int rc, struct kt_err *err)
@@ -270,6 +308,9 @@ static int read_query(struct evhttp_request *req, struct kt_request *r)
 	r->query_state = header_copy(&params, "state");
 	r->query_supplier = header_copy(&params, "supplier");
 	r->query_version = header_copy(&params, "version");
+	r->query_from = header_copy(&params, "from");
+	r->query_to = header_copy(&params, "to");
+	r->query_format = header_copy(&params, "format");
 	evhttp_clear_headers(&params);
 	return 0;
 }
@@ -325,6 +366,18 @@ static void no_delay(struct evhttp_request *req)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* The address req's connection comes from, or "-". */
+static void peer(struct evhttp_request *req, char *out, size_t outsz)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (conn)
+		evhttp_connection_get_peer(conn, &addr, &port);
+	snprintf(out, outsz, "%s", addr && *addr ? addr : "-");
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct kt_http *http = arg;
@@ -334,7 +387,6 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *method;
 	struct kt_request *r = calloc(1, sizeof(*r));
 	struct kt_err err = { 0 };
-	char token[KT_TOKEN_MAX];
 
 	no_delay(req);
 	kt_conn_limit_request_read(bev_of(req));
@@ -346,6 +398,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	r->app = app;
 	r->http_req = req;
 	r->started_us = kt_clock_mono_us();
+	peer(req, r->client, sizeof(r->client));
 	snprintf(r->request_id, sizeof(r->request_id), "%x-%llx",
 		 (unsigned)getpid(), (unsigned long long)++request_counter);
 	method = method_name(req);
@@ -392,15 +445,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	if (r->route->roles) {
-		if (kt_auth_bearer(evhttp_find_header(in, "Authorization"), token,
-				   sizeof(token), &err) != KT_OK) {
-			respond(r, KT_ERR, &err);
-			kt_err_release(&err);
-			return;
-		}
-		kt_auth_hash(token, r->key_hash);
-		memset(token, 0, sizeof(token));
+	if (kt_admit_request(r, evhttp_find_header(in, "Authorization"), &err) != KT_OK) {
+		respond(r, KT_ERR, &err);
+		kt_err_release(&err);
+		return;
 	}
 	if (r->route->keeps_headers && copy_headers(in, r) != 0) {
 		respond_error(r, KT_EC_INTERNAL, "internal", "out of memory");

@@ -11,7 +11,7 @@ int kt_http_status_of(enum kt_err_class cls)
 		[KT_EC_CONFLICT] = 409,     [KT_EC_TOO_LARGE] = 413,
 		[KT_EC_MEDIA_TYPE] = 415,   [KT_EC_INVALID] = 422,
 		[KT_EC_SUPPLIER] = 502,     [KT_EC_UNAVAILABLE] = 503,
-		[KT_EC_CONFIG] = 500,
+		[KT_EC_CONFIG] = 500,       [KT_EC_RATE_LIMITED] = 429,
 	};
 
 	return (unsigned)cls < KT_EC__COUNT ? status[cls] : 500;

@@ -605,13 +605,96 @@ static int check_availability(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
-/* The customer SLA: every member optional (service_hours: "24x7"). */
-enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL__N };
+static int check_ticket_type(struct ctx *c, json_t *v);
+
+/* What counts as an outage in the service reports: ticket types and
+ * priorities 1..5, each listed once; either left out: incident, 1. A
+ * list of them: not empty, each item mapped by item to a bit of its own
+ * (-1 after item named the problem), none twice. */
+static int check_set(struct ctx *c, json_t *v, const char *what,
+		     int (*item)(struct ctx *c, json_t *v))
+{
+	unsigned seen = 0;
+	json_t *x;
+	size_t i, mark;
+	int bit;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	if (json_array_size(v) == 0)
+		problem(c, "must list at least one %s", what);
+	json_array_foreach(v, i, x) {
+		mark = kt_jptr_index(&c->path, i);
+		if ((bit = item(c, x)) >= 0 && (seen & (1u << bit)))
+			problem(c, "duplicate %s", what);
+		else if (bit >= 0)
+			seen |= 1u << bit;
+		kt_jptr_pop(&c->path, mark);
+	}
+	return KT_OK;
+}
+
+static int outage_type(struct ctx *c, json_t *v)
+{
+	enum kt_ticket_type t;
+
+	if (check_ticket_type(c, v) != KT_OK ||
+	    kt_ticket_type_parse(json_string_value(v), &t) != KT_OK)
+		return -1;
+	return (int)t;
+}
+
+static int outage_priority(struct ctx *c, json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 5)
+		return (int)json_integer_value(v);
+	problem(c, "must be a priority from 1 to 5");
+	return -1;
+}
+
+static int check_outage_types(struct ctx *c, json_t *v)
+{
+	return check_set(c, v, "ticket type", outage_type);
+}
+
+static int check_outage_priorities(struct ctx *c, json_t *v)
+{
+	return check_set(c, v, "priority", outage_priority);
+}
+
+static const struct member outage_members[] = {
+	{ "types", 0, check_outage_types },
+	{ "priorities", 0, check_outage_priorities },
+};
+
+static int check_outage(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, outage_members, 2);
+}
+
+/* Where the SLA's warnings and breaches are notified: the integrator's
+ * own webhook, signed (Standard Webhooks) with the secret secret_ref
+ * names. */
+static const struct member notify_members[] = {
+	{ "endpoint", 1, check_endpoint },
+	{ "secret_ref", 1, check_secret_ref },
+};
+
+static int check_notify(struct ctx *c, json_t *v)
+{
+	return check_members(c, v, notify_members, 2);
+}
+
+/* The customer SLA: every member optional (service_hours: "24x7"; no
+ * notify: warnings and breaches stay on the timeline). */
+enum { SL_HOURS, SL_WARNING, SL_AVAILABILITY, SL_TARGETS, SL_OUTAGE, SL_NOTIFY, SL__N };
 static const struct member sla_members[SL__N] = {
 	[SL_HOURS] = { "service_hours", 0, check_service_hours },
 	[SL_WARNING] = { "warning_pct", 0, check_warning_pct },
 	[SL_AVAILABILITY] = { "availability_target", 0, check_availability },
 	[SL_TARGETS] = { "targets", 0, check_sla_targets },
+	[SL_OUTAGE] = { "outage", 0, check_outage },
+	[SL_NOTIFY] = { "notify", 0, check_notify },
 };
 
 static int check_sla(struct ctx *c, json_t *v)
@@ -746,15 +829,18 @@ static int check_auth(struct ctx *c, json_t *v)
 }
 
 /* How the supplier's pushes are checked: the secret (the entry's own
- * when left out) and, for basic auth, the user. */
+ * when left out) and, for basic auth, the user; and the callback, Keten's
+ * inbound URL of the supplier as the supplier reaches it, which Keten
+ * registers with a supplier that pushes to registered listeners. */
 static const struct member inbound_members[] = {
 	{ "secret_ref", 0, check_secret_ref },
 	{ "username", 0, check_name },
+	{ "callback", 0, check_endpoint },
 };
 
 static int check_inbound(struct ctx *c, json_t *v)
 {
-	return check_members(c, v, inbound_members, 2);
+	return check_members(c, v, inbound_members, 3);
 }
 
 /* A whole number within [min, max]. */
@@ -1216,8 +1302,8 @@ const char *kt_chain_doc_member(enum kt_chain_entity entity, size_t i)
 }
 
 /* What the supplier's adapter says of the entry: its mapping, checked by
- * the adapter (each of its problems under /mapping), and polling only
- * where the adapter can poll. */
+ * the adapter (each of its problems under /mapping), polling only where
+ * the adapter can poll, a hub callback only where it takes subscriptions. */
 static void check_supplier(struct ctx *c, json_t **v)
 {
 	const struct kt_adapter *a = kt_adapter_find(json_string_value(v[SU_ADAPTER]));
@@ -1230,6 +1316,11 @@ static void check_supplier(struct ctx *c, json_t **v)
 	if (v[SU_POLL] && !a->poll_feeds) {
 		mark = kt_jptr_push(&c->path, "poll");
 		problem(c, "adapter %s cannot be polled", a->name);
+		kt_jptr_pop(&c->path, mark);
+	}
+	if (json_object_get(v[SU_INBOUND], "callback") && !a->build_subscribe) {
+		mark = kt_jptr_append(&c->path, "/inbound/callback");
+		problem(c, "adapter %s takes no hub subscription", a->name);
 		kt_jptr_pop(&c->path, mark);
 	}
 	if (a->check_mapping(v[SU_MAPPING], &e) == KT_OK)

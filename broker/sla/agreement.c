@@ -6,6 +6,7 @@
 #include "base/civil_time.h"
 #include "sla/agreement.h"
 #include "sla/clock.h"
+#include "sla/tz_cache.h"
 
 static const char *const day_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
@@ -32,7 +33,7 @@ static int office_hours(struct kt_sla_agreement *a, const json_t *h, struct kt_e
 	if (!from || !to || strlen(from) != 5 || strlen(to) != 5)
 		return kt_err_set(err, KT_EC_INVALID, "invalid_agreement",
 				  "service hours without from and to");
-	if (kt_tz_load(NULL, json_string_value(json_object_get(h, "timezone")), &a->tz, err))
+	if (kt_tz_cache_load(json_string_value(json_object_get(h, "timezone")), &a->tz, err))
 		return KT_ERR;
 	a->cal.tz = &a->tz;
 	a->cal.from_min = minutes_of(from);

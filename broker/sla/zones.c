@@ -2,7 +2,7 @@
  * exists (see sla/zones.h). */
 #include <stdio.h>
 
-#include "sla/tzif.h"
+#include "sla/tz_cache.h"
 #include "sla/zones.h"
 
 /* Checks the timezone of calendar hours (a service_hours value) at path
@@ -16,7 +16,7 @@ static int check_hours(const json_t *hours, const char *path, struct kt_err *err
 
 	if (!zone)
 		return 0;
-	if (kt_tz_load(NULL, zone, &tz, &load) == KT_OK) {
+	if (kt_tz_cache_load(zone, &tz, &load) == KT_OK) {
 		kt_tz_release(&tz);
 		return 0;
 	}

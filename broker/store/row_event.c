@@ -16,7 +16,7 @@ int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_
 {
 	char *text = json_dumps(data, JSON_COMPACT);
 	const char *params[] = { ticket_id, leg_id, kind, visibility, actor,
-				 occurred_at, text, holder };
+				 occurred_at, text, holder, kt_db_acting_key(db) };
 	PGresult *res;
 
 	json_decref(data);
@@ -24,12 +24,12 @@ int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	res = kt_db_exec(db,
 		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
-		"  occurred_at, data)"
+		"  occurred_at, data, key_id)"
 		" VALUES ($1::uuid, $2::uuid, $3, $4, $5, coalesce(CASE WHEN $8 = '" KT_HOLDER_OF_LEG "'"
 		"   THEN " HOLDER_OF_LEG("$2::uuid") " ELSE $8 END, (SELECT holder FROM events"
 		"   WHERE ticket_id = $1::uuid ORDER BY id DESC LIMIT 1), 'integrator'),"
-		"  coalesce($6::timestamptz, now()), $7::jsonb)"
-		" RETURNING id, kt_ts(occurred_at)", 8, params, err);
+		"  coalesce($6::timestamptz, now()), $7::jsonb, $9::uuid)"
+		" RETURNING id, kt_ts(occurred_at)", 9, params, err);
 	free(text);
 	if (!res)
 		return KT_ERR;
@@ -44,7 +44,7 @@ int kt_store_event_add(struct kt_db *db, const char *ticket_id, const char *leg_
 int kt_store_event_add_all(struct kt_db *db, json_t *events, struct kt_err *err)
 {
 	char *text;
-	const char *params[1];
+	const char *params[2];
 	int rc;
 
 	if (json_array_size(events) == 0)
@@ -52,16 +52,17 @@ int kt_store_event_add_all(struct kt_db *db, json_t *events, struct kt_err *err)
 	if (!(text = json_dumps(events, JSON_COMPACT)))
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	params[0] = text;
+	params[1] = kt_db_acting_key(db);
 	rc = kt_db_cmd(db,
 		"INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder,"
-		"  occurred_at, data)"
+		"  occurred_at, data, key_id)"
 		" SELECT e.ticket_id, e.leg_id, e.kind, e.visibility, e.actor,"
 		"  CASE WHEN e.holder = '" KT_HOLDER_OF_LEG "' THEN " HOLDER_OF_LEG("e.leg_id")
-		"  ELSE e.holder END, coalesce(e.occurred_at, now()), e.data"
+		"  ELSE e.holder END, coalesce(e.occurred_at, now()), e.data, $2::uuid"
 		" FROM jsonb_to_recordset($1::jsonb) AS e(i integer, ticket_id uuid, leg_id uuid,"
 		"  kind text, visibility text, actor text, holder text, occurred_at timestamptz,"
 		"  data jsonb)"
-		" ORDER BY e.i", 1, params, err);
+		" ORDER BY e.i", 2, params, err);
 	free(text);
 	return rc;
 }

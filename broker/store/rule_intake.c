@@ -49,8 +49,9 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"   ended_at, delivery_delayed_at, created_at, updated_at, keten_leg_sla(legs) AS sla)," \
 	" o AS (" KT_STORE_OUTBOX_CREATES("x", "t") ")," \
 	" e AS (INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder," \
-	"   occurred_at, data)" \
-	"  SELECT t.id, ev.leg_id, ev.kind, ev.visibility, ev.actor, ev.holder, now(), ev.data" \
+	"   occurred_at, data, key_id)" \
+	"  SELECT t.id, ev.leg_id, ev.kind, ev.visibility, ev.actor, ev.holder, now(), ev.data," \
+	"   $18::uuid" \
 	"  FROM t, (SELECT 0::bigint AS n, NULL::uuid AS leg_id, 'received' AS kind," \
 	"    'customer' AS visibility, $13 AS actor, 'integrator' AS holder," \
 	"    jsonb_build_object('text', 'ticket ' || t.number || ' received') AS data FROM t" \
@@ -59,7 +60,8 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"    jsonb_build_object('supplier', sp.key, 'component', x.component_key, 'hop', 0)" \
 	"     || ($16::jsonb->'why')" \
 	"   FROM x LEFT JOIN suppliers sp ON sp.id = x.supplier_id) ev ORDER BY ev.n" \
-	"  RETURNING id, leg_id, kind, visibility, actor, holder, occurred_at, recorded_at, data)" \
+	"  RETURNING id, leg_id, kind, visibility, actor, holder, occurred_at, recorded_at, data," \
+	"   key_id)" \
 	" SELECT 't' AS tag, 0::bigint AS ord, ''::text AS key, t.id::text, t.number, t.status," \
 	"  t.consolidated, t.hops::text, kt_ts(t.created_at), kt_ts(t.updated_at), c.key, c.name," \
 	"  s.key, s.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.sla::text" \
@@ -72,7 +74,7 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	" FROM l LEFT JOIN suppliers sp ON sp.id = l.supplier_id LEFT JOIN o ON o.leg_id = l.id" \
 	" UNION ALL SELECT 'e', e.id, '', e.id::text, e.leg_id::text, e.kind, e.visibility," \
 	"  e.actor, e.holder, kt_ts(e.occurred_at), kt_ts(e.recorded_at), e.data::text," \
-	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
+	"  e.key_id::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
 	" FROM e ORDER BY 1, 2, 3"
 
 /* Plans and writes a ticket at most this often while imports move its
@@ -127,9 +129,10 @@ static json_t *leg_record(PGresult *res, int r)
 
 static json_t *event_record(PGresult *res, int r)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"id", integer(res, r, 0), "leg_id", text(res, r, 1), "kind", text(res, r, 2),
 		"visibility", text(res, r, 3), "actor", text(res, r, 4),
+		"key_id", text(res, r, 9),
 		"holder", text(res, r, 5), "occurred_at", text(res, r, 6),
 		"recorded_at", text(res, r, 7), "data", raw(res, r, 8));
 }
@@ -254,10 +257,10 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 			kt_ticket_type_name(in->type), customer_id, in->service,
 			service_version, in->component, in->summary, in->description,
 			impact, urgency, priority, actor, in->category, in->ci, legs_text,
-			clocks,
+			clocks, kt_db_acting_key(db),
 		};
 
-		tres = kt_db_exec(db, INTAKE_SQL, 17, params, err);
+		tres = kt_db_exec(db, INTAKE_SQL, 18, params, err);
 	}
 	if (!tres)
 		goto out;

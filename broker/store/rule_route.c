@@ -145,7 +145,8 @@ int kt_store_route_open_leg(struct kt_db *db, const char *ticket_id, const char 
 			    struct kt_err *err)
 {
 	char hops[16], *data = json_dumps(why, JSON_COMPACT);
-	const char *params[] = { ticket_id, supplier_id, component, hops, data, actor };
+	const char *params[] = { ticket_id, supplier_id, component, hops, data, actor,
+				 kt_db_acting_key(db) };
 	PGresult *res;
 	int rc = KT_OK;
 
@@ -158,13 +159,14 @@ int kt_store_route_open_leg(struct kt_db *db, const char *ticket_id, const char 
 		"WITH l AS (INSERT INTO legs (ticket_id, supplier_id, component_key, hops)"
 		"   VALUES ($1::uuid, $2::uuid, $3, $4::integer)"
 		"   RETURNING id, ticket_id, supplier_id)"
-		" INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder, occurred_at, data)"
+		" INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder, occurred_at, data,"
+		"  key_id)"
 		" SELECT l.ticket_id, l.id, CASE WHEN l.supplier_id IS NULL THEN 'triage' ELSE 'routed' END,"
 		"  'integrator', $6, coalesce('supplier:' || sp.key, 'integrator'), now(),"
 		"  jsonb_build_object('supplier', sp.key, 'component', $3::text, 'hop', $4::integer)"
-		"   || $5::jsonb"
+		"   || $5::jsonb, $7::uuid"
 		" FROM l LEFT JOIN suppliers sp ON sp.id = l.supplier_id RETURNING leg_id",
-		6, params, err);
+		7, params, err);
 	free(data);
 	if (!res)
 		return KT_ERR;

@@ -17,7 +17,7 @@ int kt_store_status_refresh_moved(struct kt_db *db, const char *ticket_id,
 {
 	enum kt_status own, now, *legs = NULL;
 	char was[32];
-	const char *params[] = { ticket_id, NULL, actor, was };
+	const char *params[] = { ticket_id, NULL, actor, was, kt_db_acting_key(db) };
 	PGresult *res;
 	size_t n = 0;
 	int rows;
@@ -58,12 +58,13 @@ int kt_store_status_refresh_moved(struct kt_db *db, const char *ticket_id,
 		"    WHEN $2 = 'closed' THEN resolved_at END,"
 		"   closed_at = CASE WHEN $2 = 'closed' THEN now() END"
 		"  WHERE id = $1::uuid RETURNING id)"
-		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"
+		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data,"
+		"  key_id)"
 		" SELECT id, 'status_changed', 'customer', $3,"
 		"  CASE WHEN $2 IN ('resolved', 'pending_customer') THEN 'customer'"
 		"       WHEN $2 IN ('closed', 'cancelled') THEN 'nobody' ELSE 'suppliers' END,"
-		"  now(), json_build_object('from', $4::text, 'to', $2::text) FROM u",
-		4, params, err))
+		"  now(), json_build_object('from', $4::text, 'to', $2::text), $5::uuid FROM u",
+		5, params, err))
 		return KT_ERR;
 	return kt_store_sla_refresh(db, ticket_id, err);
 }

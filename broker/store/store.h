@@ -49,6 +49,11 @@ int kt_db_prepared_count(const struct kt_db *db);
  * server sent it, so a server that closed it while it sat idle (a restart)
  * is noticed here, before a job runs on it, and not by the job. */
 int kt_db_ok(struct kt_db *db);
+/* Every event the session records from now on names API key key_id as
+ * the one whose request caused it (events.key_id); NULL: none (the
+ * broker's own work, a supplier's signed push). The HTTP layer sets it
+ * around one request's work. */
+void kt_db_act_as(struct kt_db *db, const char *key_id);
 /* Drops a broken session and connects again. */
 int kt_db_reconnect(struct kt_db *db, struct kt_err *err);
 /* Accepts NULL. */
@@ -66,6 +71,15 @@ int kt_store_ping(struct kt_db *db, struct kt_err *err);
  * transaction, under an advisory lock so two nodes never race. *applied
  * gets the number applied (0 when already current). */
 int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err);
+
+/* How many of the embedded migrations the database has not recorded
+ * (*missing; all of them when it never was migrated) and the lowest of
+ * them (*first, NULL when none). Recorded migrations this binary does not
+ * know are fine: a newer release migrated, and each migration leaves the
+ * schema usable by the release before it. */
+struct kt_migration;
+int kt_store_migrations_missing(struct kt_db *db, const struct kt_migration **first,
+				int *missing, struct kt_err *err);
 
 /* ---- chain import and export (store/tx_chain.c, store/rule_chain.c) --
  * The types live in model/chain_doc.h, which checks documents without a database. */

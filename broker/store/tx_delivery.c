@@ -17,12 +17,13 @@
 
 #define MSG_JSON \
 	"SELECT json_build_object('id', o.id::text, 'leg_id', o.leg_id," \
-	" 'ticket_id', l.ticket_id, 'ticket_number', t.number, 'supplier', s.key," \
+	" 'ticket_id', t.id, 'ticket_number', t.number, 'supplier', s.key," \
 	" 'operation', o.operation, 'seq', o.seq, 'state', o.state," \
 	" 'blocked', " BLOCKED ", 'attempts', o.attempts, 'due_at', kt_ts(o.due_at)," \
 	" 'outcome', o.outcome, 'history', o.history," \
 	" 'created_at', kt_ts(o.created_at), 'updated_at', kt_ts(o.updated_at)), o.id" \
-	" FROM outbox o JOIN legs l ON l.id = o.leg_id JOIN tickets t ON t.id = l.ticket_id" \
+	" FROM outbox o LEFT JOIN legs l ON l.id = o.leg_id" \
+	" JOIN tickets t ON t.id = coalesce(l.ticket_id, o.ticket_id)" \
 	" LEFT JOIN suppliers s ON s.id = l.supplier_id"
 
 static int is_msg_id(const char *s)
@@ -113,8 +114,9 @@ static int lock_message(struct kt_db *db, const char *id, struct locked_msg *m,
 
 	if (!is_msg_id(id))
 		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such delivery");
-	res = kt_db_exec(db, "SELECT l.ticket_id FROM outbox o JOIN legs l ON l.id = o.leg_id"
-			     " WHERE o.id = $1::bigint", 1, params, err);
+	res = kt_db_exec(db, "SELECT coalesce(l.ticket_id, o.ticket_id) FROM outbox o"
+			     " LEFT JOIN legs l ON l.id = o.leg_id WHERE o.id = $1::bigint",
+			 1, params, err);
 	if (!res)
 		return KT_ERR;
 	if (PQntuples(res) != 1) {
@@ -175,7 +177,8 @@ static int act(struct kt_db *db, const char *id, const struct locked_msg *m,
 	data = json_pack("{s:s, s:s, s:I}", "delivery_id", id, "operation", PQgetvalue(res, 0, 0),
 			 "attempts", (json_int_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10));
 	PQclear(res);
-	return kt_store_leg_event(db, m->ticket_id, m->leg_id,
+	/* A notification (migration 026) has no leg. */
+	return kt_store_leg_event(db, m->ticket_id, m->leg_id[0] ? m->leg_id : NULL,
 				  discard ? "delivery_discarded" : "delivery_replayed",
 				  "integrator", actor, NULL, NULL, data, err);
 }

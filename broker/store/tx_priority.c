@@ -10,7 +10,7 @@ int kt_store_priority_change(struct kt_db *db, const char *id, const struct kt_p
 			     int impact, int urgency, struct kt_err *err)
 {
 	char status[32], imp[4], urg[4], pri[4], actor[80];
-	const char *params[] = { id, imp, urg, pri, actor };
+	const char *params[] = { id, imp, urg, pri, actor, kt_db_acting_key(db) };
 	PGresult *res;
 	int moved;
 
@@ -34,13 +34,14 @@ int kt_store_priority_change(struct kt_db *db, const char *id, const struct kt_p
 		"   priority = $4::smallint, updated_at = now()"
 		"  WHERE id = $1::uuid AND (impact, urgency) <> ($2::smallint, $3::smallint)"
 		"  RETURNING id),"
-		" e AS (INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"
+		" e AS (INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at,"
+		"   data, key_id)"
 		"  SELECT u.id, 'priority_changed', 'customer', $5,"
 		"   coalesce((SELECT holder FROM events WHERE ticket_id = u.id ORDER BY id DESC LIMIT 1),"
 		"    'integrator'), now(),"
-		"   json_build_object('from', o.priority, 'to', $4::integer)"
+		"   json_build_object('from', o.priority, 'to', $4::integer), $6::uuid"
 		"  FROM u, o WHERE o.priority <> $4::smallint RETURNING id)"
-		" SELECT (SELECT count(*) FROM u)", 5, params, err);
+		" SELECT (SELECT count(*) FROM u)", 6, params, err);
 	if (!res)
 		goto fail;
 	moved = strcmp(PQgetvalue(res, 0, 0), "0") != 0;

@@ -79,16 +79,17 @@ static int close_locked(struct kt_db *db, const char *id, const char *actor,
 			int automatic, int *n_messages, struct kt_err *err)
 {
 	const char *params[] = { id, actor, automatic ? AUTOMATIC_TEXT : CONFIRMED_TEXT,
-				 automatic ? "true" : "false" };
+				 automatic ? "true" : "false", kt_db_acting_key(db) };
 
 	if (close_legs(db, id, actor, automatic, n_messages, err) ||
 	    kt_db_cmd(db,
 		"WITH t AS (UPDATE tickets SET status = 'closed', updated_at = now()"
 		"  WHERE id = $1::uuid RETURNING id)"
-		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"
+		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data,"
+		"  key_id)"
 		" SELECT id, 'closed', 'customer', $2, 'nobody', now(),"
-		"  json_build_object('text', $3::text, 'automatic', $4::boolean) FROM t",
-		4, params, err))
+		"  json_build_object('text', $3::text, 'automatic', $4::boolean), $5::uuid FROM t",
+		5, params, err))
 		return KT_ERR;
 	return kt_store_status_refresh(db, id, actor, err);
 }
@@ -138,7 +139,7 @@ int kt_store_resolution_reopen(struct kt_db *db, const char *id,
 			       const struct kt_principal *p, const char *reason,
 			       int *n_messages, struct kt_err *err)
 {
-	const char *params[] = { id, NULL, reason };
+	const char *params[] = { id, NULL, reason, kt_db_acting_key(db) };
 	char actor[80];
 	PGresult *legs = NULL;
 
@@ -150,9 +151,10 @@ int kt_store_resolution_reopen(struct kt_db *db, const char *id,
 	if (kt_db_cmd(db,
 		"WITH t AS (UPDATE tickets SET status = 'in_progress', updated_at = now()"
 		"  WHERE id = $1::uuid RETURNING id)"
-		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data)"
+		" INSERT INTO events (ticket_id, kind, visibility, actor, holder, occurred_at, data,"
+		"  key_id)"
 		" SELECT id, 'reopened', 'customer', $2, 'suppliers', now(),"
-		"  json_build_object('text', $3::text) FROM t", 3, params, err))
+		"  json_build_object('text', $3::text), $4::uuid FROM t", 4, params, err))
 		goto fail;
 	/* The legs that resolved it; a triage leg has no supplier to tell. */
 	legs = kt_db_exec(db,

@@ -28,6 +28,7 @@ enum kt_err_class {
 	KT_EC_SUPPLIER,        /* a supplier's answer we cannot use */
 	KT_EC_UNAVAILABLE,     /* a dependency is down: try again later */
 	KT_EC_CONFIG,          /* this node's configuration or a secret */
+	KT_EC_RATE_LIMITED,    /* the caller's rate is spent: try after a while */
 	KT_EC__COUNT
 };
 

@@ -178,7 +178,12 @@ pending() { sql "SELECT count(*) FROM outbox WHERE state = 'pending'"; }
 # broker_log.
 start_broker() {
 	broker_log="$work/keten-$1.log"
+	# Callers' rate limits measure nothing here: off unless set.
 	start broker "$broker_log" env KETEN_DISPATCH="$1" KETEN_TLS_CERT="$work/certs/server.pem" \
+		KETEN_RATE_INTEGRATOR_PER_S="${KETEN_RATE_INTEGRATOR_PER_S:-0}" \
+		KETEN_RATE_CUSTOMER_PER_S="${KETEN_RATE_CUSTOMER_PER_S:-0}" \
+		KETEN_RATE_SUPPLIER_PER_S="${KETEN_RATE_SUPPLIER_PER_S:-0}" \
+		KETEN_RATE_ADDRESS_PER_S="${KETEN_RATE_ADDRESS_PER_S:-0}" \
 		KETEN_TLS_KEY="$work/certs/server.key" KETEN_SUPPLIER_CA="$work/certs/ca.pem" \
 		"$bin" serve --listen 127.0.0.1:0 --port-file "$work/keten.port"
 	broker=${pids[broker]}

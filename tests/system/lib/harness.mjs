@@ -247,6 +247,13 @@ export function chainDoc(sims) {
 }
 
 // Everything up: returns the broker handle. opts.config adds KETEN_* env.
+// Callers' rate limits (http/throttle.c) are off unless a test sets them:
+// every simulator pushes from 127.0.0.1 and suites send in bursts.
+export const NO_RATE_LIMITS = {
+  KETEN_RATE_INTEGRATOR_PER_S: '0', KETEN_RATE_CUSTOMER_PER_S: '0',
+  KETEN_RATE_SUPPLIER_PER_S: '0', KETEN_RATE_ADDRESS_PER_S: '0',
+};
+
 export async function startStack(opts = {}) {
   try {
     return await buildStack(opts);
@@ -299,6 +306,7 @@ async function buildStack(opts) {
     // The simulators' search does not lag unless a test says so (and then
     // sets this too): a lookup need not wait the production default.
     KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
+    ...NO_RATE_LIMITS,
     ...(opts.config || {}),
   };
   const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
@@ -333,13 +341,14 @@ async function buildStack(opts) {
 }
 
 // Another `keten serve` on stack s's database, with its own name and
-// settings. stop() expects a clean exit; kill() is a kill -9.
-export async function startNode(s, name, config = {}) {
+// settings (and binary: the upgrade suite runs two releases side by side).
+// stop() expects a clean exit; kill() is a kill -9.
+export async function startNode(s, name, config = {}, bin = BIN) {
   const portFile = path.join(s.dir, `${name}-${randomBytes(4).toString('hex')}.port`);
-  const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
+  const proc = track(spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
       KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
-      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...config },
+      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...NO_RATE_LIMITS, ...config },
     stdio: ['ignore', 'pipe', 'pipe'] }));
   const log = collect(proc);
   const port = Number(await waitFile(portFile, proc, `keten serve ${name}`));
