@@ -20,6 +20,9 @@ struct kt_config {
 	int db_queue_max;            /* API requests waiting for the database at most */
 	int db_statement_timeout_ms;
 	int max_body_bytes;          /* API request body limit (413 above it) */
+	int max_connections;         /* open API connections at most */
+	int request_deadline_ms;     /* handshake + request, or answer + next request */
+	int accept_retry_ms;         /* rest of the listener after accept() failed */
 	int dispatch;                /* 1: this node delivers; 0: API only */
 	int dispatch_interval_ms;    /* sweep of the outbox when not woken */
 	int poll_tick_ms;            /* how often due supplier feeds are looked for */

@@ -81,6 +81,21 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 		"How far a polled feed's cursor lags behind now, by supplier and feed (refreshed "
 		"by every claim of due feeds).",
 		2, { "supplier", "feed" }, 1 },
+	[KT_METRIC_HTTP_CONNECTIONS] = { "keten_http_connections_open", "gauge",
+		"API connections open now (TLS handshake, request, answer or kept alive).",
+		0, { NULL }, 0 },
+	[KT_METRIC_HTTP_CONNECTIONS_MAX] = { "keten_http_connections_max", "gauge",
+		"Cap of open API connections (max_connections); at it the listener stops accepting.",
+		0, { NULL }, 0 },
+	[KT_METRIC_HTTP_ACCEPT_PAUSES] = { "keten_http_accept_pauses_total", "counter",
+		"Times the API listener stopped accepting, by reason (cap, accept_error, tls_setup).",
+		1, { "reason" }, 0 },
+	[KT_METRIC_HTTP_ACCEPT_ERRORS] = { "keten_http_accept_errors_total", "counter",
+		"Failed accept() calls of the API listener, by error (emfile, enfile, other).",
+		1, { "error" }, 0 },
+	[KT_METRIC_HTTP_DEADLINE_CLOSES] = { "keten_http_deadline_closes_total", "counter",
+		"API connections closed because their handshake and request missed request_deadline_ms.",
+		0, { NULL }, 0 },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -457,4 +472,25 @@ void kt_metrics_poll_updates(const char *supplier, const char *verdict, int n)
 void kt_metrics_poll_cursor_age(const char *supplier, const char *feed, long long age_ms)
 {
 	kt_metrics_set(&global, KT_METRIC_POLL_CURSOR_AGE, age_ms, supplier, feed, NULL);
+}
+
+void kt_metrics_http_connections(long long open, long long max)
+{
+	kt_metrics_set(&global, KT_METRIC_HTTP_CONNECTIONS, open, NULL, NULL, NULL);
+	kt_metrics_set(&global, KT_METRIC_HTTP_CONNECTIONS_MAX, max, NULL, NULL, NULL);
+}
+
+void kt_metrics_http_accept_paused(const char *reason)
+{
+	kt_metrics_add(&global, KT_METRIC_HTTP_ACCEPT_PAUSES, 1, reason, NULL, NULL);
+}
+
+void kt_metrics_http_accept_error(const char *error)
+{
+	kt_metrics_add(&global, KT_METRIC_HTTP_ACCEPT_ERRORS, 1, error, NULL, NULL);
+}
+
+void kt_metrics_http_deadline_close(void)
+{
+	kt_metrics_add(&global, KT_METRIC_HTTP_DEADLINE_CLOSES, 1, NULL, NULL, NULL);
 }

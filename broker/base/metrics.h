@@ -37,6 +37,11 @@ enum kt_metric {
 	KT_METRIC_POLLS,             /* counter {supplier, result} */
 	KT_METRIC_POLL_UPDATES,      /* counter {supplier, verdict} */
 	KT_METRIC_POLL_CURSOR_AGE,   /* gauge {supplier, feed}, set in ms */
+	KT_METRIC_HTTP_CONNECTIONS,  /* gauge, no labels */
+	KT_METRIC_HTTP_CONNECTIONS_MAX, /* gauge, no labels */
+	KT_METRIC_HTTP_ACCEPT_PAUSES,/* counter {reason} */
+	KT_METRIC_HTTP_ACCEPT_ERRORS,/* counter {error} */
+	KT_METRIC_HTTP_DEADLINE_CLOSES, /* counter, no labels */
 	KT_METRIC_COUNT
 };
 
@@ -136,5 +141,16 @@ void kt_metrics_poll_updates(const char *supplier, const char *verdict, int n);
 
 /* supplier's feed's cursor lags age_ms behind now. */
 void kt_metrics_poll_cursor_age(const char *supplier, const char *feed, long long age_ms);
+
+/* The API listener's connections: open now and the cap. */
+void kt_metrics_http_connections(long long open, long long max);
+/* The listener stopped accepting for reason: cap (max_connections
+ * reached), accept_error (accept() failed) or tls_setup (no TLS state
+ * could be made ready for the next connection). */
+void kt_metrics_http_accept_paused(const char *reason);
+/* accept() failed with error: emfile, enfile or other. */
+void kt_metrics_http_accept_error(const char *error);
+/* A connection was closed at its request deadline. */
+void kt_metrics_http_deadline_close(void);
 
 #endif

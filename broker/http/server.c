@@ -19,6 +19,7 @@
 
 #include "http/admit.h"
 #include "http/api.h"
+#include "http/conn_limit.h"
 #include "http/key_cache.h"
 #include "store/dbpool.h"
 #include "dispatch/dispatcher.h"
@@ -36,6 +37,7 @@ struct kt_http {
 	struct evconnlistener *listener;           /* until evhttp owns it */
 	struct evhttp_bound_socket *bound;
 	struct kt_tls *tls;
+	struct kt_conn_limit *conns;
 	int port;
 };
 
@@ -46,13 +48,6 @@ static atomic_ullong request_counter;
 static const struct kt_http_route healthz_route = { "GET", "/healthz", 0, 0, NULL, 0 };
 static const struct kt_http_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL, 0 };
 static const struct kt_http_route metrics_route = { "GET", "/metrics", 0, 0, NULL, 0 };
-
-static struct bufferevent *tls_bev(struct event_base *base, void *arg)
-{
-	struct kt_http *http = arg;
-
-	return kt_tls_bufferevent_new(http->tls, base);
-}
 
 static const char *method_name(struct evhttp_request *req)
 {
@@ -85,6 +80,21 @@ static void request_free(struct kt_request *r)
 	free(r->answer_text);
 	json_decref(r->answer);
 	free(r);
+}
+
+static struct bufferevent *bev_of(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+
+	return conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+}
+
+/* Every answer goes out here: the connection's deadline runs again, for
+ * the answer to leave and the next request to arrive. */
+static void send_reply(struct evhttp_request *req, int status, struct evbuffer *buf)
+{
+	kt_conn_limit_answered(bev_of(req));
+	evhttp_send_reply(req, status, NULL, buf);
 }
 
 /* Sends r's answer (or err) and frees r. Loop thread only. */
@@ -133,7 +143,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		free(text);
 		json_decref(body);
 	}
-	evhttp_send_reply(req, status, NULL, buf);
+	send_reply(req, status, buf);
 	evbuffer_free(buf);
 	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
@@ -159,7 +169,7 @@ static void respond_openapi(struct kt_request *r)
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "application/json");
 	evbuffer_add_reference(buf, kt_openapi_json, strlen(kt_openapi_json), NULL, NULL);
-	evhttp_send_reply(req, 200, NULL, buf);
+	send_reply(req, 200, buf);
 	evbuffer_free(buf);
 	kt_metrics_http_request(openapi_route.pattern, "GET", 200);
 	request_free(r);
@@ -194,7 +204,7 @@ static void respond_metrics(struct kt_request *r)
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evbuffer_add(buf, text, len);
 	free(text);
-	evhttp_send_reply(req, 200, NULL, buf);
+	send_reply(req, 200, buf);
 	evbuffer_free(buf);
 	kt_metrics_http_request(metrics_route.pattern, "GET", 200);
 	request_free(r);
@@ -348,8 +358,7 @@ static int read_body(struct evhttp_request *req, struct kt_request *r,
  * system call), since evhttp hands the socket over only after accepting. */
 static void no_delay(struct evhttp_request *req)
 {
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+	struct bufferevent *bev = bev_of(req);
 	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
 	int one = 1;
 
@@ -380,7 +389,9 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct kt_err err = { 0 };
 
 	no_delay(req);
+	kt_conn_limit_request_read(bev_of(req));
 	if (!r) {
+		kt_conn_limit_answered(bev_of(req));
 		evhttp_send_error(req, 503, NULL);
 		return;
 	}
@@ -536,7 +547,10 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 		kt_err_set(err, KT_EC_INTERNAL, "internal", "could not create the HTTP server");
 		goto fail;
 	}
-	evhttp_set_bevcb(http->evhttp, tls_bev, http);
+	if (!(http->conns = kt_conn_limit_new(app->base, http->tls, cfg->max_connections,
+					      cfg->request_deadline_ms, cfg->accept_retry_ms, err)))
+		goto fail;
+	evhttp_set_bevcb(http->evhttp, kt_conn_limit_bevcb, http->conns);
 	/* evhttp's own hard limit sits above ours so that our handler answers
 	 * 413 in JSON for everything up to it. */
 	evhttp_set_max_body_size(http->evhttp, (ev_ssize_t)cfg->max_body_bytes + 65536);
@@ -552,6 +566,7 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 		goto fail;
 	}
 	http->listener = NULL; /* evhttp owns it now */
+	kt_conn_limit_attach(http->conns, evhttp_bound_socket_get_listener(http->bound));
 	if (cfg->port_file && write_port_file(cfg->port_file, http->port, err))
 		goto fail;
 	return http;
@@ -562,8 +577,8 @@ fail:
 
 void kt_http_stop_accepting(struct kt_http *http)
 {
-	if (http && http->bound)
-		evconnlistener_disable(evhttp_bound_socket_get_listener(http->bound));
+	if (http)
+		kt_conn_limit_stop(http->conns);
 }
 
 int kt_http_port(const struct kt_http *http)
@@ -577,8 +592,10 @@ void kt_http_free(struct kt_http *http)
 		return;
 	if (http->listener)
 		evconnlistener_free(http->listener);
+	kt_conn_limit_stop(http->conns);
 	if (http->evhttp)
 		evhttp_free(http->evhttp);
+	kt_conn_limit_free(http->conns);
 	kt_tls_free(http->tls);
 	free(http);
 }

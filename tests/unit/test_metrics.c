@@ -50,9 +50,24 @@
 	"# TYPE keten_poll_updates_total counter\n" \
 	"# HELP keten_poll_cursor_age_seconds How far a polled feed's cursor lags behind now, by supplier and feed (refreshed by every claim of due feeds).\n" \
 	"# TYPE keten_poll_cursor_age_seconds gauge\n"
+/* The API listener's metrics, with no series but the label-less ones. */
+#define H_CONNS "# HELP keten_http_connections_open API connections open now (TLS handshake, request, answer or kept alive).\n" \
+	"# TYPE keten_http_connections_open gauge\n" \
+	"keten_http_connections_open 0\n" \
+	"# HELP keten_http_connections_max Cap of open API connections (max_connections); at it the listener stops accepting.\n" \
+	"# TYPE keten_http_connections_max gauge\n" \
+	"keten_http_connections_max 0\n" \
+	"# HELP keten_http_accept_pauses_total Times the API listener stopped accepting, by reason (cap, accept_error, tls_setup).\n" \
+	"# TYPE keten_http_accept_pauses_total counter\n" \
+	"# HELP keten_http_accept_errors_total Failed accept() calls of the API listener, by error (emfile, enfile, other).\n" \
+	"# TYPE keten_http_accept_errors_total counter\n" \
+	"# HELP keten_http_deadline_closes_total API connections closed because their handshake and request missed request_deadline_ms.\n" \
+	"# TYPE keten_http_deadline_closes_total counter\n" \
+	"keten_http_deadline_closes_total 0\n"
 /* The metrics after keten_db_jobs_in_flight, with no series. */
 #define H_OUTBOUND H_RESENDS H_LATENCY H_DEPTH H_OLDEST H_CIRCUIT H_DELAYED \
-	"keten_delivery_delayed_total 0\n" H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS
+	"keten_delivery_delayed_total 0\n" H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS \
+	H_CONNS
 
 static void assert_renders(struct kt_metrics *m, const char *want)
 {
@@ -206,9 +221,9 @@ static void test_full_table_renders_within_bounds(void **state)
 
 		for (const char *p = text; *p; p++)
 			lines += *p == '\n';
-		/* 36 header lines, three label-less counters at 0, the full
-		 * table, the overflow */
-		assert_int_equal(lines, 36 + 3 + KT_METRICS_MAX_SERIES + 1);
+		/* 46 header lines, six label-less counters and gauges at 0,
+		 * the full table, the overflow */
+		assert_int_equal(lines, 46 + 6 + KT_METRICS_MAX_SERIES + 1);
 	}
 	free(text);
 	kt_metrics_free(m);
@@ -258,7 +273,7 @@ static void test_gauges_and_histograms(void **state)
 		H_OLDEST "keten_outbox_oldest_age_seconds{supplier=\"netco\"} 1.500\n"
 		H_CIRCUIT "keten_circuit_state{supplier=\"netco\"} 2\n"
 		H_DELAYED "keten_delivery_delayed_total 1\n"
-		H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS);
+		H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS H_CONNS);
 	kt_metrics_free(m);
 
 	/* A full table of histograms with the longest labels renders whole,
