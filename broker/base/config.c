@@ -66,6 +66,10 @@ static const struct opt opts[] = {
 	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 	INT(key_cache_ms, 5000, 0, 5000, "how long a node keeps an API key's principal (a revoked key works at most this long); 0: never"),
 	INT(sla_alert_interval_ms, 60000, 100, 3600000, "how often each node records the SLA warnings and breaches that came due"),
+	/* outbound reach, secrets and the operator's endpoints (issue 14) */
+	STR(secrets_dir, NULL, "the one directory whose regular files file: secret_refs may name (none: file: refused)"),
+	STR(ops_token_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the bearer token /metrics and /readyz require (none: both answer 401)"),
+	INT(ready_cache_ms, 1000, 0, 60000, "/readyz answers from a database check at most this old; 0: checks every time"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

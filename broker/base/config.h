@@ -50,6 +50,10 @@ struct kt_config {
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
 	int key_cache_ms;            /* an API key's principal is kept this long */
+	/* outbound reach, secrets and the operator's endpoints (issue 14) */
+	char *secrets_dir;           /* the one directory file: secret_refs read */
+	char *ops_token_ref;         /* secret_ref of the token of /metrics and /readyz */
+	int ready_cache_ms;          /* /readyz answers from a check this recent */
 };
 
 /* Fills cfg with the defaults. */

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/netaddr.h"
 #include "dispatch/auth.h"
 #include "dispatch/caller.h"
 
@@ -277,6 +278,7 @@ static int fetch_token(struct token *tk, struct kt_call *x, struct kt_err *err)
 		.low_speed_bytes = cfg->supplier_low_speed_bytes,
 		.low_speed_time_s = cfg->supplier_low_speed_time_s,
 		.max_response = 65536,
+		.allow_addresses = x->limits.allow_addresses,
 	};
 	if (!lines[0] || !lines[1])
 		oom(err);
@@ -360,6 +362,19 @@ static long long limit(const json_t *delivery, const char *name, long long node)
 	return json_is_integer(v) ? json_integer_value(v) : node;
 }
 
+/* The kinds of address beyond public ones the supplier's calls may use:
+ * its delivery's allow_addresses (checked by the chain import). */
+static unsigned allow_mask(const json_t *delivery)
+{
+	json_t *list = json_object_get(delivery, "allow_addresses"), *v;
+	unsigned mask = 0;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+		mask |= kt_netaddr_allow_bit(json_string_value(v));
+	return mask;
+}
+
 /* Copies what x needs of s and spec. */
 static int call_fill(struct kt_call *x, const struct kt_call_supplier *s,
 		     const struct kt_call_spec *spec, struct kt_err *err)
@@ -417,6 +432,7 @@ static int call_fill(struct kt_call *x, const struct kt_call_supplier *s,
 						cfg->supplier_low_speed_time_s),
 		.max_response = (size_t)limit(s->delivery, "max_response_bytes",
 					      cfg->supplier_max_response_bytes),
+		.allow_addresses = allow_mask(s->delivery),
 	};
 	return KT_OK;
 }

@@ -6,6 +6,8 @@
 #include "base/buf.h"
 #include "base/civil_time.h"
 #include "base/config.h"
+#include "base/netaddr.h"
+#include "base/secret.h"
 #include "base/utf8.h"
 #include "keten/adapter.h"
 #include "keten/model.h"
@@ -114,12 +116,25 @@ static int check_adapter(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
+/* Whether the https URL s names a user (or a password) before its host:
+ * credentials travel through secret_ref, never in a URL. */
+static int has_userinfo(const char *s)
+{
+	const char *host = s + 8;
+	size_t end = strcspn(host, "/?#");
+
+	return memchr(host, '@', end) != NULL;
+}
+
 static int check_endpoint(struct ctx *c, json_t *v)
 {
 	if (want_string(c, v))
 		return KT_ERR;
 	if (strncmp(json_string_value(v), "https://", 8) != 0)
 		problem(c, "must be an https:// URL");
+	else if (has_userinfo(json_string_value(v)))
+		problem(c, "must not carry a user or password (user@host): put the "
+			   "credential in a secret_ref");
 	else if (json_string_length(v) > KT_CHAIN_ENDPOINT_MAX)
 		problem(c, "is longer than %d bytes", KT_CHAIN_ENDPOINT_MAX);
 	else
@@ -129,11 +144,11 @@ static int check_endpoint(struct ctx *c, json_t *v)
 
 static int valid_secret_ref(const char *s)
 {
-	if (strncmp(s, "env:", 4) == 0) {
-		s += 4;
-		if (!(*s == '_' || (*s >= 'A' && *s <= 'Z')))
+	if (strncmp(s, "env:" KT_SECRET_ENV_PREFIX, 4 + strlen(KT_SECRET_ENV_PREFIX)) == 0) {
+		s += 4 + strlen(KT_SECRET_ENV_PREFIX);
+		if (!*s)
 			return 0;
-		for (s++; *s; s++)
+		for (; *s; s++)
 			if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') ||
 			      (*s >= '0' && *s <= '9')))
 				return 0;
@@ -159,8 +174,8 @@ static int check_secret_ref(struct ctx *c, json_t *v)
 		return KT_ERR;
 	if (valid_secret_ref(json_string_value(v)))
 		return KT_OK;
-	problem(c, "must be env:NAME (upper-case letters, digits and _, not "
-		   "starting with a digit) or file:/absolute/path");
+	problem(c, "must be env:KETEN_SECRET_NAME (upper-case letters, digits and _) "
+		   "or file:/absolute/path (a file directly in the node's secrets_dir)");
 	return KT_ERR;
 }
 
@@ -330,8 +345,31 @@ DELIVERY_CHECK(max_response_bytes)
 DELIVERY_CHECK(retry_budget_s)
 DELIVERY_CHECK(search_lag_ms)
 
+/* The kinds of address beyond public ones a supplier's calls may connect
+ * to (base/netaddr.h): each at most once. */
+static int check_allow_addresses(struct ctx *c, json_t *v)
+{
+	unsigned seen = 0, bit;
+	json_t *e;
+	size_t i;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	json_array_foreach(v, i, e) {
+		bit = kt_netaddr_allow_bit(json_string_value(e));
+		if (!bit || (seen & bit)) {
+			problem(c, "must list each of loopback, private and link-local "
+				   "at most once");
+			return KT_ERR;
+		}
+		seen |= bit;
+	}
+	return KT_OK;
+}
+
 /* A supplier's own delivery limits; each one left out is the node's. */
 static const struct member delivery_members[] = {
+	{ "allow_addresses", 0, check_allow_addresses },
 	{ "max_inflight", 0, check_max_inflight },
 	{ "connect_timeout_ms", 0, check_connect_timeout_ms },
 	{ "timeout_ms", 0, check_timeout_ms },

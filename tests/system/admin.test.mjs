@@ -240,7 +240,7 @@ describe('integrator API', () => {
         targets: { p1: { acknowledge_min: 15, resolve_min: 240 }, p3: { acknowledge_min: 60, resolve_min: 1440 } } }],
       delivery: { max_inflight: 4, timeout_ms: 2000 },
       auth: { kind: 'basic', username: 'keten', secret_ref: 'file:/etc/keten/cloudco.pass' },
-      inbound: { secret_ref: 'env:KETEN_PUSH_CLOUDCO', username: 'cloudco' } };
+      inbound: { secret_ref: 'env:KETEN_SECRET_PUSH_CLOUDCO', username: 'cloudco' } };
     const c = await as('POST', '/v1/suppliers', sup);
     assert.equal(c.status, 201, c.text);
     check('Supplier', c.json);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually } from './lib/harness.mjs';
+import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually, writeChain } from './lib/harness.mjs';
 
 const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
 
@@ -38,7 +38,7 @@ test('chain import --dry-run changes nothing; keys need a scope that exists', as
   assert.equal(keten(['migrate'], env).code, 0);
   const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'cli-'));
   const file = path.join(dir, 'chain.json');
-  writeFileSync(file, JSON.stringify(chainDoc(unreachable)));
+  writeChain(file, chainDoc(unreachable), 0);
   let r = keten(['chain', 'import', '--dry-run', file], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\+ customer acme/);

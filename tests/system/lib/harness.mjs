@@ -225,11 +225,34 @@ export function request(base, method, p, { key, body, headers = {}, raw, untrust
   });
 }
 
+// ---- outbound policy (issue 14): loopback suppliers need an explicit allow
+// The broker refuses to call loopback, private and link-local addresses
+// unless the supplier's chain entry allows them (delivery.allow_addresses),
+// and reads secrets only from KETEN_SECRET_* variables. Every supplier of
+// the tests' chains listens on 127.0.0.1, so every chain a test writes goes
+// through writeChain (or allowLoopback), which adds the allow to each
+// supplier on a loopback address that does not say otherwise.
+const LOOPBACK_URL = /^https:\/\/(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?([/?#]|$)/;
+export function allowLoopback(doc) {
+  for (const s of doc?.suppliers || []) {
+    if (typeof s.endpoint !== 'string' || !LOOPBACK_URL.test(s.endpoint)) continue;
+    if (s.delivery?.allow_addresses !== undefined) continue;
+    s.delivery = { ...(s.delivery || {}), allow_addresses: ['loopback'] };
+  }
+  return doc;
+}
+
+// Writes chain document doc (an object) to file, with allowLoopback.
+export function writeChain(file, doc, space = 2) {
+  writeFileSync(file, JSON.stringify(allowLoopback(doc), null, space));
+}
+
 // The chain document of the tests: customers acme and globex; suppliers
 // netco and hostco; acme-workplace fans out to both under "workplace".
 export function chainDoc(sims) {
   const sup = (key, name) => ({ key, name, adapter: 'webhook',
-    endpoint: `${sims[key].url}/hooks`, secret_ref: `env:KETEN_SECRET_${key.toUpperCase()}` });
+    endpoint: `${sims[key].url}/hooks`, secret_ref: `env:KETEN_SECRET_${key.toUpperCase()}`,
+    delivery: { allow_addresses: ['loopback'] } });
   return {
     customers: [{ key: 'acme', name: 'Acme BV' }, { key: 'globex', name: 'Globex NV' }],
     suppliers: [sup('netco', 'NetCo'), sup('hostco', 'HostCo')],
@@ -270,7 +293,7 @@ async function buildStack(opts) {
   const portFile = path.join(dir, 'keten.port');
   const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
   const chainFile = path.join(dir, 'chain.json');
-  writeFileSync(chainFile, JSON.stringify((opts.chain || chainDoc)(unreachable), null, 2));
+  writeChain(chainFile, (opts.chain || chainDoc)(unreachable));
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const keys = {};
@@ -311,7 +334,7 @@ async function buildStack(opts) {
     sims[key] = await startSim(dir, { key, secret: secrets[key], brokerUrl: url,
       ...(opts.sim?.[key] || {}) });
   }
-  writeFileSync(chainFile, JSON.stringify((opts.chain || chainDoc)(sims), null, 2));
+  writeChain(chainFile, (opts.chain || chainDoc)(sims));
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
 
