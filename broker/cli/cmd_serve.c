@@ -13,6 +13,7 @@
 #include "dispatch/dispatcher.h"
 #include "dispatch/transport.h"
 #include "http/key_cache.h"
+#include "http/ops.h"
 #include "http/server.h"
 #include "base/log.h"
 
@@ -91,6 +92,8 @@ static int run(struct kt_app *app)
 		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
+	if (!(app->ops = kt_ops_new(app->cfg, &err)))
+		goto out;
 	app->api_pool = kt_dbpool_new(app->base, "api", app->cfg->database_url,
 				      app->cfg->db_pool_size, app->cfg->db_deadline_ms,
 				      app->cfg->db_queue_max,
@@ -147,6 +150,7 @@ out:
 	kt_sla_alerts_free(dr.sla_alerts);
 	kt_http_free(http);
 	kt_key_cache_free(app->keys);
+	kt_ops_free(app->ops);
 	return code;
 }
 

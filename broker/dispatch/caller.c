@@ -118,10 +118,13 @@ void kt_call_abandon(struct kt_call *x)
 		call_free(x);
 }
 
-/* Ends x with a failure of the broker's own before anything was sent. */
-static void fail_unsent(struct kt_call *x, const char *why)
+/* Ends x with a failure of the broker's own before anything was sent:
+ * shown is what its outcome may show, why the detail for the log. */
+static void fail_unsent(struct kt_call *x, const char *shown, const char *why)
 {
-	struct kt_transport_answer a = { .facts = { .end = KT_TX_FAILED, .why = why } };
+	struct kt_transport_answer a = {
+		.facts = { .end = KT_TX_FAILED, .why = why, .shown = shown }
+	};
 	kt_call_done_fn *done = x->done;
 	void *arg = x->arg;
 
@@ -163,7 +166,7 @@ static void send_or_end(struct kt_call *x, int (*go)(struct kt_call *, struct kt
 	struct kt_err err = { 0 };
 
 	if (go(x, &err) != KT_OK)
-		fail_unsent(x, err.message);
+		fail_unsent(x, "the supplier's auth could not be applied", err.message);
 	kt_err_release(&err);
 }
 
@@ -247,7 +250,7 @@ static void on_token(void *arg, struct kt_transport_answer *a)
 		if (access)
 			send_or_end(x, send_call);
 		else
-			fail_unsent(x, why);
+			fail_unsent(x, "OAuth2 token fetch failed", why);
 	}
 }
 

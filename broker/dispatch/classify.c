@@ -73,7 +73,7 @@ void kt_classify_call(const struct kt_transport_facts *f, struct kt_outcome *o)
 		    f->end == KT_TX_DNS ? "the supplier's host name did not resolve" :
 		    f->end == KT_TX_CONNECT ? "could not connect to the supplier" :
 		    f->end == KT_TX_TIMEOUT ? "connecting to the supplier timed out" :
-		    "the call could not be made");
+		    f->shown ? f->shown : "the call could not be made");
 	}
 	set_detail(o, why);
 }

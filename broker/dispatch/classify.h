@@ -31,6 +31,9 @@ struct kt_transport_facts {
 	int sent;             /* the request started to leave (curl's pretransfer
 			       * time is set): the supplier may have it */
 	const char *why;      /* the transport's own words; may be NULL */
+	const char *shown;    /* a fixed phrase an outcome may show instead of
+			       * its code's (the caller's: "OAuth2 token fetch
+			       * failed"); NULL: the code's */
 };
 
 /* What a lookup's answer said, as the adapter read it. */

@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include "base/crypto.h"
 #include "base/netaddr.h"
 #include "dispatch/transport.h"
 
@@ -51,12 +52,22 @@ static void headers_in_clear(struct kt_transfer *x)
 	x->n_headers_in = 0;
 }
 
+/* Wipes the request's header lines before curl frees them: they carry
+ * the supplier's credentials (Authorization, an API token header). */
+static void headers_wipe(struct curl_slist *l)
+{
+	for (; l; l = l->next)
+		if (l->data)
+			kt_crypto_wipe(l->data, strlen(l->data));
+}
+
 static void transfer_free(struct kt_transfer *x)
 {
 	headers_in_clear(x);
 	LIST_REMOVE(x, link);
 	curl_multi_remove_handle(x->t->multi, x->easy);
 	curl_easy_cleanup(x->easy);
+	headers_wipe(x->headers);
 	curl_slist_free_all(x->headers);
 	free(x->resp);
 	free(x);

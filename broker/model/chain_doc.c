@@ -65,7 +65,7 @@ static int want_string(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
-static int valid_key(const char *s, size_t len)
+int kt_chain_key_valid(const char *s, size_t len)
 {
 	if (len == 0 || len > KT_CHAIN_KEY_MAX || s[0] == '-')
 		return 0;
@@ -83,7 +83,7 @@ static int check_key(struct ctx *c, json_t *v)
 
 	if (want_string(c, v))
 		return KT_ERR;
-	if (valid_key(json_string_value(v), json_string_length(v)))
+	if (kt_chain_key_valid(json_string_value(v), json_string_length(v)))
 		return KT_OK;
 	problem(c, "invalid key \"%s\": use 1 to %d lower-case letters, digits "
 		   "and hyphens, not starting with a hyphen",
@@ -1036,7 +1036,7 @@ static void check_agreements(struct tree_check *t, json_t *node, json_t **v)
 	if (json_object_get(node, "alternates") && !json_object_get(node, "supplier"))
 		problem(c, "a component with alternates must name its supplier");
 	json_array_foreach(v[CO_ALTERNATES], i, k) {
-		if (!valid_key(json_string_value(k), json_string_length(k)))
+		if (!kt_chain_key_valid(json_string_value(k), json_string_length(k)))
 			continue;
 		item = kt_jptr_index(&c->path, i);
 		if (supplier && strcmp(supplier, json_string_value(k)) == 0)
@@ -1120,7 +1120,7 @@ static void check_rule_components(struct ctx *c, json_t *rules, json_t *keys)
 	mark = kt_jptr_push(&c->path, "rules");
 	json_array_foreach(rules, i, rule) {
 		comp = json_object_get(rule, "component");
-		if (!valid_key(json_string_value(comp), json_string_length(comp)) ||
+		if (!kt_chain_key_valid(json_string_value(comp), json_string_length(comp)) ||
 		    json_object_get(keys, json_string_value(comp)))
 			continue;
 		item = kt_jptr_index(&c->path, i);

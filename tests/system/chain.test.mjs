@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { keten, newDatabase, dbUrl, psql, chainDoc, writeChain } from './lib/harness.mjs';
+import { keten, newDatabase, dbUrl, psql, chainDoc } from './lib/harness.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -47,8 +47,7 @@ async function setup() {
   const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'chain-'));
   const file = path.join(dir, 'chain.json');
   const run = (doc, ...opts) => {
-    if (typeof doc === 'string') writeFileSync(file, doc);
-    else writeChain(file, doc);
+    writeFileSync(file, typeof doc === 'string' ? doc : JSON.stringify(doc, null, 2));
     return keten(['chain', 'import', ...opts, file], env);
   };
   return { db, env, run };

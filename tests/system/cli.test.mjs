@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually, writeChain } from './lib/harness.mjs';
+import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually, writeChain, opsEnv,
+  opsHeaders } from './lib/harness.mjs';
 
 const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
 
@@ -103,7 +104,8 @@ test('with the database unreachable, /readyz and the API answer 503 in JSON with
   const portFile = path.join(dir, 'port');
   const proc = spawn(process.env.KETEN_BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, KETEN_DATABASE_URL: `host=${dir}/nosocket user=postgres dbname=x`,
-      KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key, KETEN_DB_DEADLINE_MS: '1000' },
+      KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key, KETEN_DB_DEADLINE_MS: '1000',
+      ...opsEnv() },
     stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
@@ -113,7 +115,7 @@ test('with the database unreachable, /readyz and the API answer 503 in JSON with
     const url = `https://127.0.0.1:${port}`;
     const h = await request(url, 'GET', '/healthz');
     assert.equal(h.status, 200, 'the process is up');
-    for (const [method, p, opts] of [['GET', '/readyz', {}],
+    for (const [method, p, opts] of [['GET', '/readyz', { headers: opsHeaders() }],
       ['POST', '/v1/tickets', { key: 'kt_' + 'a'.repeat(43), body: { any: 1 } }]]) {
       const t0 = Date.now();
       const r = await request(url, method, p, opts);

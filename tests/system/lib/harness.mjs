@@ -247,12 +247,27 @@ export function writeChain(file, doc, space = 2) {
   writeFileSync(file, JSON.stringify(allowLoopback(doc), null, space));
 }
 
+// /metrics and /readyz answer only the ops token (the setting
+// ops_token_ref). Every broker the harness starts gets opsEnv(), and the
+// api() of a stack or a node sends opsHeaders() to those two paths when
+// the call names no key and no Authorization of its own.
+export const OPS_TOKEN = 'ops_' + randomBytes(24).toString('hex');
+export const opsEnv = () => ({ KETEN_OPS_TOKEN_REF: 'env:KETEN_SECRET_OPS_TOKEN',
+  KETEN_SECRET_OPS_TOKEN: OPS_TOKEN });
+export const opsHeaders = () => ({ authorization: `Bearer ${OPS_TOKEN}` });
+const OPS_PATHS = new Set(['/metrics', '/readyz']);
+function withOps(p, options) {
+  const h = options.headers || {};
+  if (!OPS_PATHS.has(new URL(p, 'https://x').pathname) || options.key ||
+      Object.keys(h).some((k) => k.toLowerCase() === 'authorization')) return options;
+  return { ...options, headers: { ...h, ...opsHeaders() } };
+}
+
 // The chain document of the tests: customers acme and globex; suppliers
 // netco and hostco; acme-workplace fans out to both under "workplace".
 export function chainDoc(sims) {
   const sup = (key, name) => ({ key, name, adapter: 'webhook',
-    endpoint: `${sims[key].url}/hooks`, secret_ref: `env:KETEN_SECRET_${key.toUpperCase()}`,
-    delivery: { allow_addresses: ['loopback'] } });
+    endpoint: `${sims[key].url}/hooks`, secret_ref: `env:KETEN_SECRET_${key.toUpperCase()}` });
   return {
     customers: [{ key: 'acme', name: 'Acme BV' }, { key: 'globex', name: 'Globex NV' }],
     suppliers: [sup('netco', 'NetCo'), sup('hostco', 'HostCo')],
@@ -322,6 +337,7 @@ async function buildStack(opts) {
     // The simulators' search does not lag unless a test says so (and then
     // sets this too): a lookup need not wait the production default.
     KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
+    ...opsEnv(),
     ...(opts.config || {}),
   };
   const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
@@ -340,7 +356,7 @@ async function buildStack(opts) {
 
   const stack = {
     db, dir, url, port, proc, log, keys, services, sims, secrets, env,
-    api(method, p, options = {}) { return request(url, method, p, options); },
+    api(method, p, options = {}) { return request(url, method, p, withOps(p, options)); },
     async stop() {
       for (const s of Object.values(sims)) await s.stop();
       if (proc.exitCode === null) {
@@ -362,14 +378,14 @@ export async function startNode(s, name, config = {}) {
   const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
       KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
-      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...config },
+      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...opsEnv(), ...config },
     stdio: ['ignore', 'pipe', 'pipe'] }));
   const log = collect(proc);
   const port = Number(await waitFile(portFile, proc, `keten serve ${name}`));
   return {
     name, proc, url: `https://127.0.0.1:${port}`,
     log: () => log.text,
-    api(method, p, options = {}) { return request(this.url, method, p, options); },
+    api(method, p, options = {}) { return request(this.url, method, p, withOps(p, options)); },
     kill() {
       proc.kill('SIGKILL');
       return new Promise((r) => (proc.exitCode !== null || proc.signalCode ? r() : proc.once('exit', r)));
