@@ -27,12 +27,11 @@ static void check_ref(const char *r, const char *dir, const char *out, const cha
 	struct kt_err err = { 0 };
 	char *got = (char *)"untouched";
 	int rc;
+	const char *base = !r ? NULL : strncmp(r, "FILE:", 5) == 0 ? dir :
+			   strncmp(r, "OUT:", 4) == 0 ? out : NULL;
 
-	if (r && strncmp(r, "FILE:", 5) == 0) {
-		snprintf(ref, sizeof(ref), "file:%s/%s", dir, r + 5);
-		r = ref;
-	} else if (r && strncmp(r, "OUT:", 4) == 0) {
-		snprintf(ref, sizeof(ref), "file:%s/%s", out, r + 4);
+	if (base) {
+		snprintf(ref, sizeof(ref), "file:%s/%s", base, strchr(r, ':') + 1);
 		r = ref;
 	}
 	rc = kt_secret_resolve(r, &got, &err);
