@@ -252,7 +252,8 @@ describe('integrator API', () => {
     assert.deepEqual(plain.visibility, { name_to_customer: true, public_comments_to_customer: true });
     assert.deepEqual(plain.mapping, {});
     assert.deepEqual(plain.contracts, []);
-    assert.deepEqual(plain.delivery, {});
+    // nothing but the loopback allow every test chain adds (harness allowLoopback)
+    assert.deepEqual(plain.delivery, { allow_addresses: ['loopback'] });
     assert.deepEqual(plain.auth, { kind: 'standard-webhooks' });
     assert.deepEqual(plain.inbound, {});
     assert.equal(plain.poll, undefined, 'a supplier that is not polled shows no poll');
