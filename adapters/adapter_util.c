@@ -25,6 +25,12 @@ void kt_map_walk_note(struct kt_map_walk *w, const char *fmt, ...)
 	w->problems++;
 }
 
+void kt_map_walk_note_at(struct kt_map_walk *w, const char *path, const char *text)
+{
+	kt_err_detail(w->err, path, "%s", text);
+	w->problems++;
+}
+
 size_t kt_map_walk_down(struct kt_map_walk *w, const char *key)
 {
 	size_t back = strlen(w->at), n = back;

@@ -25,6 +25,10 @@ struct kt_map_walk {
 void kt_map_walk_note(struct kt_map_walk *w, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Records text as a problem at path (a JSON pointer the caller built, in
+ * place of w's own place) and counts it. */
+void kt_map_walk_note_at(struct kt_map_walk *w, const char *path, const char *text);
+
 /* Goes down to member key (escaped as a JSON pointer token; a pointer
  * that would not fit is cut); returns where to come back to with
  * kt_map_walk_up(). */

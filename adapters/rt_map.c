@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/utf8.h"
+#include "adapter_util.h"
 #include "rt_int.h"
 
 static const char *const type_names[KT_TYPE__COUNT] = {
@@ -163,37 +164,25 @@ int rt_is_sql_text(const char *s, size_t max)
 	return 1;
 }
 
-/* The problems of one mapping, as err details. */
-struct check {
-	struct kt_err *err;
-	int n;
-};
-
-static void problem(struct check *c, const char *path, const char *msg)
-{
-	kt_err_detail(c->err, path, "%s", msg);
-	c->n++;
-}
-
-static void check_name(struct check *c, const json_t *v, const char *path)
+static void check_name(struct kt_map_walk *c, const json_t *v, const char *path)
 {
 	if (!rt_is_sql_text(json_string_value(v), RT_NAME_MAX))
-		problem(c, path, "must be an RT name: 1 to 200 bytes of UTF-8 without control "
+		kt_map_walk_note_at(c, path, "must be an RT name: 1 to 200 bytes of UTF-8 without control "
 				 "characters, quotes, backslashes or '['");
 }
 
 /* An object whose members are each one of keys[0..n) (NULL keys: any
  * name), with a value checked by fn. */
-static void check_object(struct check *c, const json_t *obj, const char *path,
+static void check_object(struct kt_map_walk *c, const json_t *obj, const char *path,
 			 const char *const *keys, size_t n,
-			 void (*fn)(struct check *, const json_t *, const char *))
+			 void (*fn)(struct kt_map_walk *, const json_t *, const char *))
 {
 	const char *key;
 	const json_t *v;
 	char sub[256];
 
 	if (!json_is_object(obj)) {
-		problem(c, path, "must be an object");
+		kt_map_walk_note_at(c, path, "must be an object");
 		return;
 	}
 	json_object_foreach((json_t *)obj, key, v) {
@@ -203,57 +192,57 @@ static void check_object(struct check *c, const json_t *obj, const char *path,
 		while (keys && i < n && strcmp(keys[i], key) != 0)
 			i++;
 		if (keys && i == n)
-			problem(c, sub, "is not a known key here");
+			kt_map_walk_note_at(c, sub, "is not a known key here");
 		else
 			fn(c, v, sub);
 	}
 }
 
-static void check_status(struct check *c, const json_t *v, const char *path)
+static void check_status(struct kt_map_walk *c, const json_t *v, const char *path)
 {
 	enum kt_status st;
 
 	if (!json_is_string(v) || kt_status_parse(json_string_value(v), &st) != 0)
-		problem(c, path, "must be a canonical status such as \"in_progress\"");
+		kt_map_walk_note_at(c, path, "must be a canonical status such as \"in_progress\"");
 }
 
-static void check_priority(struct check *c, const json_t *v, const char *path)
+static void check_priority(struct kt_map_walk *c, const json_t *v, const char *path)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > 2147483647)
-		problem(c, path, "must be an integer from 0 to 2147483647");
+		kt_map_walk_note_at(c, path, "must be an integer from 0 to 2147483647");
 }
 
-static void check_comment_kind(struct check *c, const json_t *v, const char *path)
+static void check_comment_kind(struct kt_map_walk *c, const json_t *v, const char *path)
 {
 	const char *s = json_string_value(v);
 
 	if (!s || (strcmp(s, "comment") != 0 && strcmp(s, "correspond") != 0))
-		problem(c, path, "must be \"comment\" or \"correspond\"");
+		kt_map_walk_note_at(c, path, "must be \"comment\" or \"correspond\"");
 }
 
-static void check_rate_limit_member(struct check *c, const json_t *v, const char *path)
+static void check_rate_limit_member(struct kt_map_walk *c, const json_t *v, const char *path)
 {
 	const char *s = json_string_value(v);
 
 	if (strcmp(strrchr(path, '/'), "/reset_header") == 0) {
 		if (!s || !*s || strlen(s) > 100 || strpbrk(s, " \t\r\n:"))
-			problem(c, path, "must be an HTTP header name");
+			kt_map_walk_note_at(c, path, "must be an HTTP header name");
 	} else if (!s || (strcmp(s, "epoch") && strcmp(s, "delta") && strcmp(s, "date"))) {
-		problem(c, path, "must be \"epoch\", \"delta\" or \"date\"");
+		kt_map_walk_note_at(c, path, "must be \"epoch\", \"delta\" or \"date\"");
 	}
 }
 
-static void check_rate_limit(struct check *c, const json_t *v, const char *path)
+static void check_rate_limit(struct kt_map_walk *c, const json_t *v, const char *path)
 {
 	static const char *const keys[] = { "reset_header", "format" };
 
 	check_object(c, v, path, keys, 2, check_rate_limit_member);
 	if (json_is_object(v) && !json_object_get(v, keys[0]))
-		problem(c, path, "needs reset_header");
+		kt_map_walk_note_at(c, path, "needs reset_header");
 }
 
-static void check_members(struct check *c, const json_t *m)
+static void check_members(struct kt_map_walk *c, const json_t *m)
 {
 	static const char *const statuses[KT_ST__COUNT] = {
 		"new", "assigned", "in_progress", "pending_customer", "pending_supplier",
@@ -265,21 +254,21 @@ static void check_members(struct check *c, const json_t *m)
 	const json_t *v;
 
 	if (!queues)
-		problem(c, "/queues", "is required: the RT queue of each ticket type");
+		kt_map_walk_note_at(c, "/queues", "is required: the RT queue of each ticket type");
 	else {
 		check_object(c, queues, "/queues", type_names, KT_TYPE__COUNT, check_name);
 		if (json_is_object(queues) && json_object_size(queues) == 0)
-			problem(c, "/queues", "must name the queue of at least one ticket type");
+			kt_map_walk_note_at(c, "/queues", "must name the queue of at least one ticket type");
 	}
 	if (!json_object_get(m, "reference_field"))
-		problem(c, "/reference_field", "is required: the custom field holding Keten's reference");
+		kt_map_walk_note_at(c, "/reference_field", "is required: the custom field holding Keten's reference");
 	else if (json_is_string(json_object_get(m, "reference_field")) &&
 		 strchr(json_string_value(json_object_get(m, "reference_field")), '}'))
-		problem(c, "/reference_field", "must not hold '}' (TicketSQL reads CF.{name})");
+		kt_map_walk_note_at(c, "/reference_field", "must not hold '}' (TicketSQL reads CF.{name})");
 	else
 		check_name(c, json_object_get(m, "reference_field"), "/reference_field");
 	if (!json_object_get(m, "integration_user"))
-		problem(c, "/integration_user", "is required: Keten's own RT user");
+		kt_map_walk_note_at(c, "/integration_user", "is required: Keten's own RT user");
 	else
 		check_name(c, json_object_get(m, "integration_user"), "/integration_user");
 	if (json_object_get(m, "requestor"))
@@ -297,25 +286,25 @@ static void check_members(struct check *c, const json_t *m)
 		check_object(c, v, "/status_in", NULL, 0, check_status);
 		json_object_foreach((json_t *)v, key, st)
 			if (!rt_is_sql_text(key, RT_NAME_MAX))
-				problem(c, "/status_in", "has a key that is not an RT status name");
+				kt_map_walk_note_at(c, "/status_in", "has a key that is not an RT status name");
 	}
 	if ((v = json_object_get(m, "comments")))
 		check_object(c, v, "/comments", authors, 3, check_comment_kind);
 	if (page && (!json_is_integer(page) || json_integer_value(page) < 1 ||
 		     json_integer_value(page) > RT_PAGE_MAX))
-		problem(c, "/page_size", "must be an integer from 1 to 100");
+		kt_map_walk_note_at(c, "/page_size", "must be an integer from 1 to 100");
 	if ((v = json_object_get(m, "rate_limit")))
 		check_rate_limit(c, v, "/rate_limit");
 }
 
 int rt_check_mapping(const json_t *mapping, struct kt_err *err)
 {
-	struct check c = { err, 0 };
+	struct kt_map_walk c = { .err = err };
 	const char *key;
 	const json_t *v;
 
 	if (!json_is_object(mapping))
-		problem(&c, "", "the rt adapter needs a mapping object (queues, reference_field, "
+		kt_map_walk_note_at(&c, "", "the rt adapter needs a mapping object (queues, reference_field, "
 				"integration_user)");
 	else {
 		json_object_foreach((json_t *)mapping, key, v) {
@@ -326,12 +315,12 @@ int rt_check_mapping(const json_t *mapping, struct kt_err *err)
 				i++;
 			snprintf(path, sizeof(path), "/%s", key);
 			if (i == n)
-				problem(&c, path, "is not a key of the rt mapping");
+				kt_map_walk_note_at(&c, path, "is not a key of the rt mapping");
 		}
 		check_members(&c, mapping);
 	}
-	if (c.n == 0)
+	if (c.problems == 0)
 		return KT_OK;
 	return kt_err_set(err, KT_EC_INVALID, "invalid_mapping",
-			  "the rt mapping has %d problem%s", c.n, c.n == 1 ? "" : "s");
+			  "the rt mapping has %d problem%s", c.problems, c.problems == 1 ? "" : "s");
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapter_util.h"
 #include "servicenow_map.h"
 
 static const char *const entry_types[] = { "incident", "request", "change", "problem" };
@@ -129,19 +130,7 @@ int kt_sn_is_token(const char *s)
 	return n > 0;
 }
 
-/* The problems found in a mapping, recorded as err details. */
-struct check {
-	struct kt_err *err;
-	int n;
-};
-
-static void problem(struct check *c, const char *path, const char *msg)
-{
-	kt_err_detail(c->err, path, "%s", msg);
-	c->n++;
-}
-
-static void unknown_keys(struct check *c, const json_t *obj, const char *path,
+static void unknown_keys(struct kt_map_walk *c, const json_t *obj, const char *path,
 			 const char *const *known, size_t n)
 {
 	const char *key;
@@ -152,13 +141,13 @@ static void unknown_keys(struct check *c, const json_t *obj, const char *path,
 		if (in_list(key, known, n))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", path, key);
-		problem(c, p, "is not a key of this mapping");
+		kt_map_walk_note_at(c, p, "is not a key of this mapping");
 	}
 }
 
 /* The member key of obj at path/key: a string of 1..max bytes when present
  * (required: must be). Borrowed, or NULL. */
-static const char *text(struct check *c, const json_t *obj, const char *path, const char *key,
+static const char *text(struct kt_map_walk *c, const json_t *obj, const char *path, const char *key,
 			size_t max, int required)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -167,7 +156,7 @@ static const char *text(struct check *c, const json_t *obj, const char *path, co
 	snprintf(p, sizeof(p), "%s/%s", path, key);
 	if (!v) {
 		if (required)
-			problem(c, p, "is required");
+			kt_map_walk_note_at(c, p, "is required");
 		return NULL;
 	}
 	if (!json_is_string(v) || json_string_length(v) < 1 || json_string_length(v) > max ||
@@ -175,13 +164,13 @@ static const char *text(struct check *c, const json_t *obj, const char *path, co
 		char msg[80];
 
 		snprintf(msg, sizeof(msg), "must be a string of 1 to %zu bytes", max);
-		problem(c, p, msg);
+		kt_map_walk_note_at(c, p, msg);
 		return NULL;
 	}
 	return json_string_value(v);
 }
 
-static void integer(struct check *c, const json_t *obj, const char *key, long min, long max)
+static void integer(struct kt_map_walk *c, const json_t *obj, const char *key, long min, long max)
 {
 	const json_t *v = json_object_get(obj, key);
 	char p[64], msg[80];
@@ -191,7 +180,7 @@ static void integer(struct check *c, const json_t *obj, const char *key, long mi
 		return;
 	snprintf(p, sizeof(p), "/%s", key);
 	snprintf(msg, sizeof(msg), "must be an integer from %ld to %ld", min, max);
-	problem(c, p, msg);
+	kt_map_walk_note_at(c, p, msg);
 }
 
 enum side { CODE, STATUS, NAME, LEVEL };
@@ -230,7 +219,7 @@ static const char *side_says(enum side s)
 
 /* An object whose keys follow ks and whose values follow vs (vs -1: any
  * text of 1..1000 bytes). Borrowed, or NULL. */
-static const json_t *map(struct check *c, const json_t *obj, const char *path, const char *key,
+static const json_t *map(struct kt_map_walk *c, const json_t *obj, const char *path, const char *key,
 			 enum side ks, int vs, int required)
 {
 	const json_t *m = json_object_get(obj, key);
@@ -241,27 +230,27 @@ static const json_t *map(struct check *c, const json_t *obj, const char *path, c
 	snprintf(p, sizeof(p), "%s/%s", path, key);
 	if (!m) {
 		if (required)
-			problem(c, p, "is required");
+			kt_map_walk_note_at(c, p, "is required");
 		return NULL;
 	}
 	if (!json_is_object(m)) {
-		problem(c, p, "must be an object");
+		kt_map_walk_note_at(c, p, "must be an object");
 		return NULL;
 	}
 	json_object_foreach((json_t *)m, k, v) {
 		snprintf(q, sizeof(q), "%s/%s", p, k);
 		if (!side_ok(ks, k))
-			problem(c, q, side_says(ks));
+			kt_map_walk_note_at(c, q, side_says(ks));
 		else if (vs < 0)
 			text(c, m, p, k, 1000, 1);
 		else if (!json_is_string(v) || !side_ok((enum side)vs, json_string_value(v)))
-			problem(c, q, side_says((enum side)vs));
+			kt_map_walk_note_at(c, q, side_says((enum side)vs));
 	}
 	return m;
 }
 
 /* A status_out map must say how the operations that change state are sent. */
-static void needs_statuses(struct check *c, const json_t *out, const char *path)
+static void needs_statuses(struct kt_map_walk *c, const json_t *out, const char *path)
 {
 	static const char *const needed[] = { "in_progress", "resolved", "cancelled" };
 	char p[200], msg[80];
@@ -271,11 +260,11 @@ static void needs_statuses(struct check *c, const json_t *out, const char *path)
 			continue;
 		snprintf(p, sizeof(p), "%s/status_out", path);
 		snprintf(msg, sizeof(msg), "must map \"%s\"", needed[i]);
-		problem(c, p, msg);
+		kt_map_walk_note_at(c, p, msg);
 	}
 }
 
-static void check_fields(struct check *c, const json_t *entry, const char *path)
+static void check_fields(struct kt_map_walk *c, const json_t *entry, const char *path)
 {
 	const json_t *fields = map(c, entry, path, "fields", NAME, -1, 0);
 	char p[200];
@@ -286,11 +275,11 @@ static void check_fields(struct check *c, const json_t *entry, const char *path)
 		if (!IN_LIST(k, reserved_fields))
 			continue;
 		snprintf(p, sizeof(p), "%s/fields/%s", path, k);
-		problem(c, p, "is written by the adapter or computed by ServiceNow");
+		kt_map_walk_note_at(c, p, "is written by the adapter or computed by ServiceNow");
 	}
 }
 
-static void check_entry(struct check *c, const char *type, const json_t *entry)
+static void check_entry(struct kt_map_walk *c, const char *type, const json_t *entry)
 {
 	char path[64];
 	const char *table;
@@ -301,7 +290,7 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 
 	snprintf(path, sizeof(path), "/entries/%s", type);
 	if (!json_is_object(entry)) {
-		problem(c, path, "must be an object");
+		kt_map_walk_note_at(c, path, "must be an object");
 		return;
 	}
 	if (catalog) {
@@ -313,7 +302,7 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 			char p[96];
 
 			snprintf(p, sizeof(p), "%s/catalog_item", path);
-			problem(c, p, "must be a sys_id (32 lower-case hex digits)");
+			kt_map_walk_note_at(c, p, "must be a sys_id (32 lower-case hex digits)");
 		}
 		map(c, entry, path, "variables", NAME, -1, 0);
 		table = text(c, entry, path, "table", 80, 0);
@@ -326,7 +315,7 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 		char p[96];
 
 		snprintf(p, sizeof(p), "%s/table", path);
-		problem(c, p, side_says(NAME));
+		kt_map_walk_note_at(c, p, side_says(NAME));
 	}
 	if (catalog) {
 		const char *sv = text(c, entry, path, "summary_variable", 80, 0);
@@ -336,13 +325,13 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 
 		snprintf(p, sizeof(p), "%s/summary_variable", path);
 		if (sv && !is_name(sv))
-			problem(c, p, side_says(NAME));
+			kt_map_walk_note_at(c, p, side_says(NAME));
 		snprintf(p, sizeof(p), "%s/description_variable", path);
 		if (dv && !is_name(dv))
-			problem(c, p, side_says(NAME));
+			kt_map_walk_note_at(c, p, side_says(NAME));
 		snprintf(p, sizeof(p), "%s/reference_variable", path);
 		if (rv && !is_name(rv))
-			problem(c, p, side_says(NAME));
+			kt_map_walk_note_at(c, p, side_says(NAME));
 	}
 	incident = !catalog && table && strcmp(table, INCIDENT_TABLE) == 0;
 	text(c, entry, path, "close_code", 100, incident);
@@ -359,22 +348,22 @@ static void check_entry(struct check *c, const char *type, const json_t *entry)
 			char p[96];
 
 			snprintf(p, sizeof(p), "%s/on_hold_state", path);
-			problem(c, p, side_says(CODE));
+			kt_map_walk_note_at(c, p, side_says(CODE));
 		}
 	}
 }
 
-static void check_entries(struct check *c, const json_t *entries)
+static void check_entries(struct kt_map_walk *c, const json_t *entries)
 {
 	const char *k;
 	json_t *v;
 
 	if (!entries) {
-		problem(c, "/entries", "is required");
+		kt_map_walk_note_at(c, "/entries", "is required");
 		return;
 	}
 	if (!json_is_object(entries) || json_object_size(entries) == 0) {
-		problem(c, "/entries", "must be an object with at least one ticket type");
+		kt_map_walk_note_at(c, "/entries", "must be an object with at least one ticket type");
 		return;
 	}
 	json_object_foreach((json_t *)entries, k, v) {
@@ -382,14 +371,14 @@ static void check_entries(struct check *c, const json_t *entries)
 			char p[200];
 
 			snprintf(p, sizeof(p), "/entries/%s", k);
-			problem(c, p, "is not a ticket type (incident, request, change, problem)");
+			kt_map_walk_note_at(c, p, "is not a ticket type (incident, request, change, problem)");
 			continue;
 		}
 		check_entry(c, k, v);
 	}
 }
 
-static void check_authors(struct check *c, const json_t *list)
+static void check_authors(struct kt_map_walk *c, const json_t *list)
 {
 	size_t i;
 	json_t *v;
@@ -397,7 +386,7 @@ static void check_authors(struct check *c, const json_t *list)
 	if (!list)
 		return;
 	if (!json_is_array(list)) {
-		problem(c, "/public_authors", "must be an array");
+		kt_map_walk_note_at(c, "/public_authors", "must be an array");
 		return;
 	}
 	json_array_foreach((json_t *)list, i, v) {
@@ -405,14 +394,14 @@ static void check_authors(struct check *c, const json_t *list)
 
 		snprintf(p, sizeof(p), "/public_authors/%zu", i);
 		if (!IN_LIST(json_string_value(v), authors))
-			problem(c, p, "must be customer, integrator or supplier");
+			kt_map_walk_note_at(c, p, "must be customer, integrator or supplier");
 		for (size_t j = 0; j < i; j++)
 			if (json_equal(v, json_array_get(list, j)))
-				problem(c, p, "is listed twice");
+				kt_map_walk_note_at(c, p, "is listed twice");
 	}
 }
 
-static void check_rate_limit(struct check *c, const json_t *rl)
+static void check_rate_limit(struct kt_map_walk *c, const json_t *rl)
 {
 	static const char *const keys[] = { "reset_header", "format" };
 	static const char *const formats[] = { "epoch", "delta", "date" };
@@ -421,42 +410,42 @@ static void check_rate_limit(struct check *c, const json_t *rl)
 	if (!rl)
 		return;
 	if (!json_is_object(rl)) {
-		problem(c, "/rate_limit", "must be an object");
+		kt_map_walk_note_at(c, "/rate_limit", "must be an object");
 		return;
 	}
 	unknown_keys(c, rl, "/rate_limit", keys, 2);
 	h = text(c, rl, "/rate_limit", "reset_header", 64, 1);
 	for (const char *p = h; p && *p; p++)
 		if (!is_alnum(*p) && *p != '-') {
-			problem(c, "/rate_limit/reset_header",
+			kt_map_walk_note_at(c, "/rate_limit/reset_header",
 				"must be a header name of letters, digits and -");
 			break;
 		}
 	f = text(c, rl, "/rate_limit", "format", 5, 1);
 	if (f && !IN_LIST(f, formats))
-		problem(c, "/rate_limit/format", "must be epoch, delta or date");
+		kt_map_walk_note_at(c, "/rate_limit/format", "must be epoch, delta or date");
 }
 
 int kt_sn_check_mapping(const json_t *mapping, struct kt_err *err)
 {
-	struct check c = { err, 0 };
+	struct kt_map_walk c = { .err = err };
 	const char *pt, *disp;
 
 	if (!mapping)
-		problem(&c, "", "a servicenow supplier needs a mapping");
+		kt_map_walk_note_at(&c, "", "a servicenow supplier needs a mapping");
 	else if (!json_is_object(mapping))
-		problem(&c, "", "must be an object");
-	if (c.n == 0) {
+		kt_map_walk_note_at(&c, "", "must be an object");
+	if (c.problems == 0) {
 		unknown_keys(&c, mapping, "", top_keys, sizeof(top_keys) / sizeof(top_keys[0]));
 		text(&c, mapping, "", "integration_user", 100, 1);
 		disp = text(&c, mapping, "", "correlation_display", 100, 0);
 		if (disp && strchr(disp, '^'))
-			problem(&c, "/correlation_display",
+			kt_map_walk_note_at(&c, "/correlation_display",
 				"must not hold ^ (it is searched with an encoded query)");
 		text(&c, mapping, "", "close_notes", 4000, 0);
 		pt = text(&c, mapping, "", "poll_table", 80, 0);
 		if (pt && !is_name(pt))
-			problem(&c, "/poll_table", side_says(NAME));
+			kt_map_walk_note_at(&c, "/poll_table", side_says(NAME));
 		check_entries(&c, json_object_get(mapping, "entries"));
 		check_authors(&c, json_object_get(mapping, "public_authors"));
 		map(&c, mapping, "", "impact", LEVEL, -1, 0);
@@ -465,9 +454,9 @@ int kt_sn_check_mapping(const json_t *mapping, struct kt_err *err)
 		integer(&c, mapping, "short_description_max", 1, 4000);
 		check_rate_limit(&c, json_object_get(mapping, "rate_limit"));
 	}
-	if (c.n > 0)
+	if (c.problems > 0)
 		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping",
-				  "the servicenow mapping has %d problem%s", c.n, c.n == 1 ? "" : "s");
+				  "the servicenow mapping has %d problem%s", c.problems, c.problems == 1 ? "" : "s");
 	return KT_OK;
 }
 

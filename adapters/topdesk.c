@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/utf8.h"
+#include "adapter_util.h"
 #include "topdesk.h"
 #include "topdesk_int.h"
 
@@ -471,13 +472,10 @@ static int topdesk_read_lookup(const struct kt_adapter_msg *msg, const struct kt
  * message is read too): the first message. */
 static int topdesk_read_error(const struct kt_answer *a, char *buf, size_t n)
 {
-	json_t *doc = a->len > 0 ? json_loadb(a->body, a->len, 0, NULL) : NULL;
+	json_t *doc = kt_answer_json(a);
 	const json_t *first = json_is_array(doc) ? json_array_get(doc, 0) : doc;
-	const char *msg = json_string_value(json_object_get(first, "message"));
-	int found = msg && *msg && n > 0;
+	int found = kt_error_text(buf, n, NULL, json_string_value(json_object_get(first, "message")));
 
-	if (found)
-		snprintf(buf, n, "%.*s", (int)kt_utf8_cut(msg, strlen(msg), n - 1), msg);
 	json_decref(doc);
 	return found;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapter_util.h"
 #include "topdesk_int.h"
 
 /* An externalNumber no leg has: the lookup probe finds nothing. */
@@ -21,9 +22,7 @@ enum { CHECK_VERSION, CHECK_LOOKUP, CHECK_POLL, CHECK__COUNT };
 
 static int check_failed(struct kt_err *err, const char *path, const char *what)
 {
-	kt_err_detail(err, path, "%s", what);
-	return kt_err_set(err, KT_EC_INVALID, "mapping_unknown_value",
-			  "TOPdesk does not take what the adapter needs");
+	return kt_check_unknown(err, path, what, "TOPdesk does not take what the adapter needs");
 }
 
 int kt_topdesk_build_check(const json_t *supplier, int i, struct kt_http_request *out,

@@ -3,14 +3,12 @@
  * problem) and what it says when a message is built or an update read:
  * the entry per ticket type, the {id|name} of a value, statuses both
  * ways, who the integration user is, which comments are internal. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/json_field.h"
+#include "adapter_util.h"
 #include "topdesk_int.h"
-
-#define PATH_MAX_LEN 300
 
 static const char *const top_keys[] = {
 	"caller", "integration_user", "entries", "impact", "urgency", "priority",
@@ -24,52 +22,6 @@ static const char *const levels3[] = { "1", "2", "3" };
 static const char *const levels5[] = { "1", "2", "3", "4", "5" };
 static const char *const rate_formats[] = { "epoch", "delta", "date" };
 
-/* Where the check is inside the mapping, and what it found. */
-struct check {
-	struct kt_err *err;
-	char path[PATH_MAX_LEN];
-	int n;
-};
-
-static void problem(struct check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void problem(struct check *c, const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	kt_err_detail(c->err, c->path, "%s", msg);
-	c->n++;
-}
-
-/* Appends /key (escaped as a JSON pointer token) to the path; returns
- * the length to pop back to. */
-static size_t push(struct check *c, const char *key)
-{
-	size_t mark = strlen(c->path), len = mark;
-
-	if (len + 1 < sizeof(c->path))
-		c->path[len++] = '/';
-	for (; *key && len + 2 < sizeof(c->path); key++) {
-		if (*key == '~' || *key == '/') {
-			c->path[len++] = '~';
-			c->path[len++] = *key == '~' ? '0' : '1';
-		} else {
-			c->path[len++] = *key;
-		}
-	}
-	c->path[len] = '\0';
-	return mark;
-}
-
-static void pop(struct check *c, size_t mark)
-{
-	c->path[mark] = '\0';
-}
-
 static int one_of(const char *s, const char *const *names, size_t n)
 {
 	for (size_t i = 0; s && i < n; i++)
@@ -79,7 +31,7 @@ static int one_of(const char *s, const char *const *names, size_t n)
 }
 
 /* Each member of obj not in names[0..n) is a problem at its path. */
-static void unknown_members(struct check *c, const json_t *obj, const char *const *names,
+static void unknown_members(struct kt_map_walk *c, const json_t *obj, const char *const *names,
 			    size_t n, const char *what)
 {
 	const char *key;
@@ -90,40 +42,40 @@ static void unknown_members(struct check *c, const json_t *obj, const char *cons
 
 		if (one_of(key, names, n))
 			continue;
-		mark = push(c, key);
-		problem(c, "is not %s", what);
-		pop(c, mark);
+		mark = kt_map_walk_down(c, key);
+		kt_map_walk_note(c, "is not %s", what);
+		kt_map_walk_up(c, mark);
 	}
 }
 
-static void check_text(struct check *c, const json_t *v)
+static void check_text(struct kt_map_walk *c, const json_t *v)
 {
 	if (!kt_json_is_text(v, 1, KT_TOPDESK_REF_MAX))
-		problem(c, "must be a string of 1 to %d bytes", KT_TOPDESK_REF_MAX);
+		kt_map_walk_note(c, "must be a string of 1 to %d bytes", KT_TOPDESK_REF_MAX);
 }
 
 /* {"id": "..."} or {"name": "..."}: a value of one of TOPdesk's lists. */
-static void check_ref(struct check *c, const json_t *ref)
+static void check_ref(struct kt_map_walk *c, const json_t *ref)
 {
 	const json_t *id = json_object_get(ref, "id"), *name = json_object_get(ref, "name");
 	size_t mark;
 
 	if (!json_is_object(ref) || json_object_size(ref) != 1 || (!id && !name)) {
-		problem(c, "must be {\"id\": ...} or {\"name\": ...}");
+		kt_map_walk_note(c, "must be {\"id\": ...} or {\"name\": ...}");
 		return;
 	}
-	mark = push(c, id ? "id" : "name");
+	mark = kt_map_walk_down(c, id ? "id" : "name");
 	check_text(c, id ? id : name);
-	pop(c, mark);
+	kt_map_walk_up(c, mark);
 }
 
 /* A table of refs: the members of obj, each one of names (all of them
  * when required). */
-static void check_ref_table(struct check *c, const json_t *obj, const char *const *names,
+static void check_ref_table(struct kt_map_walk *c, const json_t *obj, const char *const *names,
 			    size_t n, const char *what)
 {
 	if (!json_is_object(obj)) {
-		problem(c, "must be an object");
+		kt_map_walk_note(c, "must be an object");
 		return;
 	}
 	unknown_members(c, obj, names, n, what);
@@ -133,14 +85,14 @@ static void check_ref_table(struct check *c, const json_t *obj, const char *cons
 
 		if (!v)
 			continue;
-		mark = push(c, names[i]);
+		mark = kt_map_walk_down(c, names[i]);
 		check_ref(c, v);
-		pop(c, mark);
+		kt_map_walk_up(c, mark);
 	}
 }
 
 /* {"id"} of a registered caller, or {"dynamicName", "email"?}. */
-static void check_caller(struct check *c, const json_t *caller)
+static void check_caller(struct kt_map_walk *c, const json_t *caller)
 {
 	static const char *const by_id[] = { "id" };
 	static const char *const by_name[] = { "dynamicName", "email" };
@@ -149,7 +101,7 @@ static void check_caller(struct check *c, const json_t *caller)
 
 	if (!json_is_object(caller) ||
 	    (!is_id && !json_object_get(caller, "dynamicName"))) {
-		problem(c, "must be {\"id\": person id} or {\"dynamicName\": ..., \"email\": ...}");
+		kt_map_walk_note(c, "must be {\"id\": person id} or {\"dynamicName\": ..., \"email\": ...}");
 		return;
 	}
 	unknown_members(c, caller, is_id ? by_id : by_name, is_id ? 1 : 2,
@@ -160,37 +112,37 @@ static void check_caller(struct check *c, const json_t *caller)
 
 		if (!v)
 			continue;
-		mark = push(c, key);
+		mark = kt_map_walk_down(c, key);
 		check_text(c, v);
-		pop(c, mark);
+		kt_map_walk_up(c, mark);
 	}
 }
 
-static void check_entries(struct check *c, const json_t *entries)
+static void check_entries(struct kt_map_walk *c, const json_t *entries)
 {
 	const char *type;
 	json_t *e;
 
 	if (!json_is_object(entries) || json_object_size(entries) == 0) {
-		problem(c, "must be an object with an entry for at least one ticket type");
+		kt_map_walk_note(c, "must be an object with an entry for at least one ticket type");
 		return;
 	}
 	json_object_foreach((json_t *)entries, type, e) {
 		enum kt_ticket_type t;
-		size_t mark = push(c, type);
+		size_t mark = kt_map_walk_down(c, type);
 
 		if (kt_ticket_type_parse(type, &t) != 0)
-			problem(c, "is not a ticket type (incident, request, change, problem)");
+			kt_map_walk_note(c, "is not a ticket type (incident, request, change, problem)");
 		else if (!json_is_object(e) || !json_object_get(e, "callType"))
-			problem(c, "must be an object with a callType");
+			kt_map_walk_note(c, "must be an object with a callType");
 		else
 			check_ref_table(c, e, entry_keys, sizeof(entry_keys) / sizeof(entry_keys[0]),
 					"a field of an entry");
-		pop(c, mark);
+		kt_map_walk_up(c, mark);
 	}
 }
 
-static void check_status_out(struct check *c, const json_t *obj)
+static void check_status_out(struct kt_map_walk *c, const json_t *obj)
 {
 	const char *names[KT_ST__COUNT];
 
@@ -199,35 +151,35 @@ static void check_status_out(struct check *c, const json_t *obj)
 	check_ref_table(c, obj, names, KT_ST__COUNT, "a canonical status");
 }
 
-static void check_status_in(struct check *c, const json_t *obj)
+static void check_status_in(struct kt_map_walk *c, const json_t *obj)
 {
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(obj)) {
-		problem(c, "must be an object");
+		kt_map_walk_note(c, "must be an object");
 		return;
 	}
 	json_object_foreach((json_t *)obj, key, v) {
 		enum kt_status st;
-		size_t mark = push(c, key);
+		size_t mark = kt_map_walk_down(c, key);
 
 		if (strlen(key) < 1 || strlen(key) > KT_TOPDESK_REF_MAX)
-			problem(c, "must be a processing status of 1 to %d bytes", KT_TOPDESK_REF_MAX);
+			kt_map_walk_note(c, "must be a processing status of 1 to %d bytes", KT_TOPDESK_REF_MAX);
 		else if (!json_is_string(v) || kt_status_parse(json_string_value(v), &st) != 0)
-			problem(c, "must be a canonical status such as \"in_progress\"");
-		pop(c, mark);
+			kt_map_walk_note(c, "must be a canonical status such as \"in_progress\"");
+		kt_map_walk_up(c, mark);
 	}
 }
 
-static void check_comments(struct check *c, const json_t *obj)
+static void check_comments(struct kt_map_walk *c, const json_t *obj)
 {
 	static const char *const vis[] = { "public", "internal" };
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(obj)) {
-		problem(c, "must be an object");
+		kt_map_walk_note(c, "must be an object");
 		return;
 	}
 	unknown_members(c, obj, authors, 3, "an author (customer, integrator, supplier)");
@@ -236,9 +188,9 @@ static void check_comments(struct check *c, const json_t *obj)
 
 		if (!one_of(key, authors, 3) || one_of(json_string_value(v), vis, 2))
 			continue;
-		mark = push(c, key);
-		problem(c, "must be \"public\" or \"internal\"");
-		pop(c, mark);
+		mark = kt_map_walk_down(c, key);
+		kt_map_walk_note(c, "must be \"public\" or \"internal\"");
+		kt_map_walk_up(c, mark);
 	}
 }
 
@@ -251,57 +203,57 @@ static int is_header_name(const char *s)
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-static void check_rate_limit(struct check *c, const json_t *obj)
+static void check_rate_limit(struct kt_map_walk *c, const json_t *obj)
 {
 	static const char *const keys[] = { "reset_header", "format" };
 	size_t mark;
 
 	if (!json_is_object(obj)) {
-		problem(c, "must be an object");
+		kt_map_walk_note(c, "must be an object");
 		return;
 	}
 	unknown_members(c, obj, keys, 2, "a member of rate_limit");
-	mark = push(c, "reset_header");
+	mark = kt_map_walk_down(c, "reset_header");
 	if (!is_header_name(json_string_value(json_object_get(obj, "reset_header"))))
-		problem(c, "must be a header name of 1 to 64 letters, digits and dashes");
-	pop(c, mark);
-	mark = push(c, "format");
+		kt_map_walk_note(c, "must be a header name of 1 to 64 letters, digits and dashes");
+	kt_map_walk_up(c, mark);
+	mark = kt_map_walk_down(c, "format");
 	if (!one_of(json_string_value(json_object_get(obj, "format")), rate_formats, 3))
-		problem(c, "must be \"epoch\", \"delta\" or \"date\"");
-	pop(c, mark);
+		kt_map_walk_note(c, "must be \"epoch\", \"delta\" or \"date\"");
+	kt_map_walk_up(c, mark);
 }
 
 /* The member key of m checked by fn at /key; a problem when it is
  * required and absent. */
-static void member(struct check *c, const json_t *m, const char *key, int required,
-		   void (*fn)(struct check *, const json_t *))
+static void member(struct kt_map_walk *c, const json_t *m, const char *key, int required,
+		   void (*fn)(struct kt_map_walk *, const json_t *))
 {
 	const json_t *v = json_object_get(m, key);
-	size_t mark = push(c, key);
+	size_t mark = kt_map_walk_down(c, key);
 
 	if (v)
 		fn(c, v);
 	else if (required)
-		problem(c, "is required");
-	pop(c, mark);
+		kt_map_walk_note(c, "is required");
+	kt_map_walk_up(c, mark);
 }
 
-static void check_impact(struct check *c, const json_t *v)
+static void check_impact(struct kt_map_walk *c, const json_t *v)
 {
 	check_ref_table(c, v, levels3, 3, "a level from 1 to 3");
 }
 
-static void check_priority(struct check *c, const json_t *v)
+static void check_priority(struct kt_map_walk *c, const json_t *v)
 {
 	check_ref_table(c, v, levels5, 5, "a priority from 1 to 5");
 }
 
 int kt_topdesk_check_mapping(const json_t *mapping, struct kt_err *err)
 {
-	struct check c = { .err = err };
+	struct kt_map_walk c = { .err = err };
 
 	if (!json_is_object(mapping)) {
-		problem(&c, "the topdesk adapter needs a mapping object (caller, integration_user, entries)");
+		kt_map_walk_note(&c, "the topdesk adapter needs a mapping object (caller, integration_user, entries)");
 		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping", "mapping is not valid");
 	}
 	unknown_members(&c, mapping, top_keys, sizeof(top_keys) / sizeof(top_keys[0]),
@@ -316,9 +268,9 @@ int kt_topdesk_check_mapping(const json_t *mapping, struct kt_err *err)
 	member(&c, mapping, "status_in", 0, check_status_in);
 	member(&c, mapping, "comments", 0, check_comments);
 	member(&c, mapping, "rate_limit", 0, check_rate_limit);
-	if (c.n > 0)
+	if (c.problems > 0)
 		return kt_err_set(err, KT_EC_INVALID, "invalid_mapping",
-				  "mapping is not valid (%d problem%s)", c.n, c.n == 1 ? "" : "s");
+				  "mapping is not valid (%d problem%s)", c.problems, c.problems == 1 ? "" : "s");
 	return KT_OK;
 }
 

@@ -74,8 +74,10 @@ fail_oom:
 	return out_of_memory(err);
 }
 
-/* The body is {"type": "leg.<op>", "sequence": seq, "data": leg_view}
- * plus the members of the message's payload ("comment", "reopen", "close"). */
+/* The body (format version KT_WEBHOOK_FORMAT, adapters/webhook.md) is
+ * {"type": "leg.<op>", "version": 2, "sequence": seq, "data": leg_view}
+ * plus the members of the message's payload ("comment", "reopen",
+ * "close"): what changed, never the ticket's timeline. */
 static int webhook_build_request(const struct kt_adapter_msg *msg,
 				 struct kt_http_request *out,
 				 struct kt_err *err)
@@ -100,8 +102,8 @@ static int webhook_build_request(const struct kt_adapter_msg *msg,
 				  key ? key : "");
 	snprintf(type, sizeof(type), "leg.%s", kt_operation_name(msg->op));
 	/* "o" steals the fresh deep copy; the caller's leg_view stays const */
-	doc = json_pack("{s:s, s:I, s:o}", "type", type, "sequence",
-			(json_int_t)msg->seq, "data",
+	doc = json_pack("{s:s, s:i, s:I, s:o}", "type", type, "version",
+			KT_WEBHOOK_FORMAT, "sequence", (json_int_t)msg->seq, "data",
 			json_deep_copy(msg->leg_view));
 	/* the envelope's own members win over a payload's */
 	if (doc && msg->payload &&

@@ -6,6 +6,9 @@
 
 #include "keten/adapter.h"
 
+/* The version of the delivery format (adapters/webhook.md) every message
+ * carries as "version": 2 sends what changed, without the timeline. */
+#define KT_WEBHOOK_FORMAT 2
 /* Largest external id and leg id the adapter accepts, in bytes. */
 #define KT_WEBHOOK_ID_MAX 255
 /* Largest comment text the adapter accepts, in bytes. */

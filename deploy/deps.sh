@@ -2,7 +2,8 @@
 # deps.sh - install what Keten needs to build, test and run on Debian 12:
 # the -dev libraries, PostgreSQL 15, Node.js (simulators, system tests) and
 # the npm packages of tests/; `deps.sh fuzz` adds clang and libFuzzer's
-# runtime (not pulled in without recommends). Idempotent; silent when
+# runtime (not pulled in without recommends); `deps.sh deb` what building
+# the Debian package and testing it in a clean chroot need. Idempotent; silent when
 # everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ pkgs=(build-essential pkg-config libevent-dev libcurl4-openssl-dev
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 [ "${1:-}" = fuzz ] && pkgs+=(clang libclang-rt-14-dev)
+[ "${1:-}" = deb ] && pkgs+=(debhelper help2man dpkg-dev mmdebstrap)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -227,13 +227,18 @@ done <<<"$suppliers"
 wait_ready broker "$url" "$var/certs/ca.pem" 30 "$var/keten.log"
 
 # A TMF621 seller delivers its events to the listeners registered with its
-# hub: Keten registers its inbound URL of each such supplier.
+# hub: Keten registers its inbound URL of each such supplier (the chain's
+# inbound.callback) by itself, within a hub tick; wait until it did.
 while read -r key adapter _; do
 	[ "$adapter" = tmf621 ] || continue
-	KETEN_SUPPLIER_CA="$var/certs/ca.pem" "$bin" supplier subscribe "$key" \
-		--callback "$url/v1/inbound/$key" >>"$var/setup.log" 2>&1 ||
-		die "keten supplier subscribe $key failed" "$var/setup.log"
-	say "listener of $key registered with its hub ($(grep -o 'subscribed: .*' "$var/setup.log" | tail -1))"
+	for _ in $(seq 60); do
+		"$bin" supplier show "$key" >"$var/hub-$key.json" 2>>"$var/setup.log" &&
+			grep -q '"state": "registered"' "$var/hub-$key.json" && break
+		sleep 0.5
+	done
+	grep -q '"state": "registered"' "$var/hub-$key.json" ||
+		die "keten did not register its listener with the hub of $key" "$var/keten.log"
+	say "listener of $key registered with its hub ($(grep -o '"hub_id": "[^"]*"' "$var/hub-$key.json"))"
 done <<<"$suppliers"
 
 # ---------------------------------------------------------------- next steps

@@ -66,6 +66,10 @@ static const struct opt opts[] = {
 	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 	INT(key_cache_ms, 5000, 0, 5000, "how long a node keeps an API key's principal (a revoked key works at most this long); 0: never"),
 	INT(sla_alert_interval_ms, 60000, 100, 3600000, "how often each node records the SLA warnings and breaches that came due"),
+	INT(hub_tick_ms, 5000, 10, 600000, "how often a delivering node looks for hub registrations to make or remove"),
+	INT(comment_max_bytes, 65536, 1, 65536, "largest comment text in bytes posted through the API (413 comment_too_large above it)"),
+	INT(comments_per_ticket_max, 500, 1, 100000, "comments and notes one ticket may hold; the API refuses more with 422 too_many_comments"),
+	INT(ticket_timeline_entries, 100, 50, 200, "timeline entries a ticket's GET (and 201) carries, at least 50 so that a new ticket's always fit; the rest through GET /v1/tickets/{id}/timeline"),
 	/* outbound reach, secrets and the operator's endpoints (issue 14) */
 	STR(secrets_dir, NULL, "the one directory whose regular files file: secret_refs may name (none: file: refused)"),
 	STR(ops_token_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the bearer token /metrics and /readyz require (none: both answer 401)"),

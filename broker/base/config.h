@@ -50,6 +50,11 @@ struct kt_config {
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
 	int key_cache_ms;            /* an API key's principal is kept this long */
+	int hub_tick_ms;             /* the hub registration sweep's tick */
+	/* bounded timelines (issue 14, finding 1) */
+	int comment_max_bytes;       /* largest comment text (413 above it) */
+	int comments_per_ticket_max; /* comments and notes of one ticket (422 past it) */
+	int ticket_timeline_entries; /* timeline entries a ticket's GET carries */
 	/* outbound reach, secrets and the operator's endpoints (issue 14) */
 	char *secrets_dir;           /* the one directory file: secret_refs read */
 	char *ops_token_ref;         /* secret_ref of the token of /metrics and /readyz */

@@ -39,7 +39,7 @@ void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 		json_object_update_missing(line, fields);
 		json_decref(fields);
 	}
-	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(line);
 	if (!text)
 		return;

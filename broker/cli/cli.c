@@ -21,7 +21,7 @@ static void usage(FILE *to, const char *prog, const struct kt_cli_command *table
 {
 	fprintf(to, "usage: %s <command> [options]   (%s <command> --help)\n\n", prog, prog);
 	for (size_t i = 0; i < n; i++)
-		fprintf(to, "  %-8s %s\n", table[i].name, table[i].help);
+		fprintf(to, "  %-10s %s\n", table[i].name, table[i].help);
 }
 
 int kt_cli_dispatch(const char *prog, const struct kt_cli_command *table, size_t n,

@@ -10,6 +10,7 @@
 #include "lifecycle/sla_alerts.h"
 #include "cli/cli.h"
 #include "store/dbpool.h"
+#include "store/migrations.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/transport.h"
 #include "http/key_cache.h"
@@ -80,6 +81,33 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_add(dr->tick, &every);
 }
 
+/* Refuses to serve on a database that lacks migrations of this release
+ * (its statements would fail one request at a time); a database that is
+ * not reachable yet is left to the pools, which wait for it. */
+static int schema_current(const struct kt_config *cfg, struct kt_err *err)
+{
+	const struct kt_migration *first;
+	struct kt_db *db;
+	struct kt_err conn = { 0 };
+	int missing, rc;
+
+	if (kt_db_open(cfg->database_url, cfg->db_statement_timeout_ms, &db, &conn)) {
+		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", conn.code),
+		       "database not reachable at start (%s): its migrations are not checked",
+		       conn.message);
+		kt_err_release(&conn);
+		return KT_OK;
+	}
+	rc = kt_store_migrations_missing(db, &first, &missing, err);
+	kt_db_free(db);
+	if (rc == KT_OK && missing > 0)
+		rc = kt_err_set(err, KT_EC_INTERNAL, "migrations_missing",
+				"the database lacks %d migration(s) of this release, from %s:"
+				" run `keten migrate` first",
+				missing, first->name);
+	return rc;
+}
+
 static int run(struct kt_app *app)
 {
 	struct kt_err err = { 0 };
@@ -88,6 +116,8 @@ static int run(struct kt_app *app)
 	struct drain dr = { .app = app };
 	int code = 1;
 
+	if (schema_current(app->cfg, &err))
+		goto out;
 	if (!(app->keys = kt_key_cache_new(app->cfg->key_cache_ms))) {
 		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;

@@ -5,8 +5,9 @@
  * every value the supplier does not know is printed with its mapping path
  * before a ticket ever needs it. `keten supplier subscribe KEY --callback
  * URL` and `unsubscribe KEY ID` register and remove Keten's listener with
- * a supplier that pushes to registered listeners (a TMF621 hub), through
- * the same caller. */
+ * a supplier that pushes to registered listeners (a TMF621 hub) by hand,
+ * through the hub sweep's own call (dispatch/hub_call.h); `show KEY`
+ * prints the registration the sweep keeps (store/row_hub.h). */
 #include <event2/event.h>
 #include <getopt.h>
 
@@ -14,7 +15,9 @@
 #include "cli/app.h"
 #include "cli/cli.h"
 #include "dispatch/caller.h"
+#include "dispatch/hub_call.h"
 #include "keten/adapter.h"
+#include "store/row_hub.h"
 #include "store/row_supplier.h"
 
 static void usage(FILE *to)
@@ -22,13 +25,18 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: keten supplier check KEY [--config FILE]\n"
 		"       keten supplier subscribe KEY --callback URL [--config FILE]\n"
-		"       keten supplier unsubscribe KEY ID [--config FILE]\n\n"
+		"       keten supplier unsubscribe KEY ID [--config FILE]\n"
+		"       keten supplier show KEY [--config FILE]\n\n"
 		"check calls supplier KEY as the broker would (its auth, its endpoint)\n"
 		"and checks that the values its mapping names exist there.\n"
 		"subscribe registers URL (Keten's /v1/inbound/KEY as the supplier\n"
 		"reaches it) as a listener of the supplier's events and prints the\n"
-		"subscription's id; unsubscribe removes subscription ID. Exit status 0\n"
-		"when all went well, 1 when something failed or could not be made.\n");
+		"subscription's id; unsubscribe removes subscription ID: by hand, beside\n"
+		"the registration Keten makes itself for a supplier whose chain entry\n"
+		"names inbound.callback. show prints that registration as JSON: its\n"
+		"state (registering, registered, removing), the hub's id, failures and\n"
+		"last error. Exit status 0 when all went well, 1 when something failed\n"
+		"or could not be made.\n");
 }
 
 /* One check's call, run to its end on its own loop. */
@@ -166,60 +174,51 @@ static int check_all(const struct session *ss, const char *arg)
 	return failed ? KT_ERR : KT_OK;
 }
 
-/* Prints a non-2xx answer with the supplier's own words. */
-static void print_refusal(const struct session *ss, const struct kt_http_request *req,
-			  const struct check_call *cc)
-{
-	struct kt_answer ans = answer_of(cc);
-	char words[256] = "";
+/* One hub call, run to its end on the session's loop. */
+struct hub_wait {
+	struct event_base *base;
+	int subscribe;
+	const char *arg;
+	int done, ok;
+};
 
-	if (ss->a->read_error)
-		ss->a->read_error(&ans, words, sizeof(words));
-	printf("%s %s: HTTP %ld%s%s\n", req->method, req->url, cc->status, *words ? ": " : "",
-	       words);
+/* Prints how the call ended, as `keten supplier subscribe|unsubscribe` says. */
+static void on_hub_done(void *arg, struct kt_hub_result *r)
+{
+	struct hub_wait *w = arg;
+
+	w->done = 1;
+	w->ok = r->ok;
+	if (r->ok && w->subscribe)
+		printf("subscribed: %s\n", r->hub_id);
+	else if (r->ok)
+		printf("unsubscribed: %s\n", w->arg);
+	else if (r->http_status == 0)
+		printf("%s %s: no answer: %s\n", r->method, r->url, r->error);
+	else if (r->http_status < 200 || r->http_status > 299)
+		printf("%s %s: HTTP %ld%s%s\n", r->method, r->url, r->http_status,
+		       r->says[0] ? ": " : "", r->says);
+	else
+		printf("%s %s: %s\n", r->method, r->url, r->error);
+	event_base_loopbreak(w->base);
 }
 
-/* subscribe (arg: the callback) or unsubscribe (arg: the id). */
+/* subscribe (arg: the callback) or unsubscribe (arg: the id), through the
+ * hub sweep's own call (dispatch/hub_call.h). */
 static int hub_call(const struct session *ss, const char *arg, int subscribe)
 {
-	struct kt_http_request req = { 0 };
-	struct check_call cc = { 0 };
+	struct hub_wait w = { .base = ss->base, .subscribe = subscribe, .arg = arg };
 	struct kt_err err = { 0 };
-	char *id = NULL;
-	int rc = KT_ERR;
 
-	if (!ss->a->build_subscribe || !ss->a->read_subscribe || !ss->a->build_unsubscribe) {
-		printf("adapter %s takes no subscriptions\n", ss->a->name);
+	if (!kt_hub_call_start(ss->caller, ss->who, ss->s, subscribe, arg, on_hub_done, &w,
+			       &err)) {
+		kt_cli_print_err(&err);
+		kt_err_release(&err);
 		return KT_ERR;
 	}
-	if ((subscribe ? ss->a->build_subscribe(ss->s, arg, &req, &err)
-		       : ss->a->build_unsubscribe(ss->s, arg, &req, &err)) != KT_OK) {
-		kt_cli_print_err(&err);
-		goto out;
-	}
-	if (call_once(ss->caller, ss->base, ss->who, &req, &cc) != KT_OK)
-		goto out;
-	if (cc.status < 200 || cc.status > 299) {
-		print_refusal(ss, &req, &cc);
-	} else if (!subscribe) {
-		printf("unsubscribed: %s\n", arg);
-		rc = KT_OK;
-	} else {
-		struct kt_answer ans = answer_of(&cc);
-
-		if (ss->a->read_subscribe(ss->s, &ans, &id, &err) == KT_OK) {
-			printf("subscribed: %s\n", id);
-			rc = KT_OK;
-		} else {
-			kt_cli_print_err(&err);
-		}
-	}
-out:
-	free(id);
-	kt_err_release(&err);
-	check_call_release(&cc);
-	kt_http_request_release(&req);
-	return rc;
+	while (!w.done)
+		event_base_dispatch(ss->base);
+	return w.ok ? KT_OK : KT_ERR;
 }
 
 static int subscribe(const struct session *ss, const char *callback)
@@ -276,7 +275,28 @@ static const struct {
 	{ "check", 0, check_all },
 	{ "subscribe", 0, subscribe },
 	{ "unsubscribe", 1, unsubscribe },
+	{ "show", 0, NULL },
 };
+
+/* `show`: the supplier's hub registrations (a removed supplier's too,
+ * while one is still to be removed at its hub) as JSON. */
+static int show(struct kt_db *db, const char *key, struct kt_err *err)
+{
+	json_t *subs = kt_store_hub_of(db, key, err), *out;
+	char *text;
+
+	if (!subs)
+		return KT_ERR;
+	/* "o" takes subs, also when the pack fails */
+	out = json_pack("{s:s, s:o}", "supplier", key, "hub_subscriptions", subs);
+	text = out ? json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(out);
+	if (!text)
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	printf("%s\n", text);
+	free(text);
+	return KT_OK;
+}
 
 int kt_cmd_supplier(int argc, char **argv)
 {
@@ -324,6 +344,10 @@ int kt_cmd_supplier(int argc, char **argv)
 		return 1;
 	if (kt_cli_open_db(&cfg, &db))
 		goto out;
+	if (!commands[cmd].fn) {
+		code = show(db, argv[optind], &err) == KT_OK ? 0 : 1;
+		goto out;
+	}
 	if (!(s = kt_store_supplier_by_key(db, argv[optind], &err)))
 		goto out;
 	ref = json_string_value(json_object_get(json_object_get(s, "auth"), "secret_ref"));

@@ -1,4 +1,5 @@
-/* main.c - the keten binary: picks the subcommand and hands over. */
+/* main.c - the keten binary: picks the subcommand and hands over; says its
+ * version (KT_VERSION, from the file VERSION at build time). */
 #include "cli/cli.h"
 
 static const struct kt_cli_command commands[] = {
@@ -6,13 +7,18 @@ static const struct kt_cli_command commands[] = {
 	{ "migrate", kt_cmd_migrate, "apply the database migrations" },
 	{ "chain", kt_cmd_chain, "import chain documents (chain import FILE)" },
 	{ "key", kt_cmd_key, "create API keys (key create --role ...)" },
+	{ "reconcile", kt_cmd_reconcile, "after a restore: ask the suppliers before acting again (reconcile [--supplier KEY] [--since T] [--dry-run])" },
 	{ "supplier", kt_cmd_supplier, "try a supplier's credentials and mapping live (supplier check KEY); register a listener (supplier subscribe|unsubscribe)" },
 };
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		puts("keten " KT_VERSION);
+		return 0;
+	}
 	return kt_cli_dispatch("keten", commands, sizeof(commands) / sizeof(commands[0]),
 			       "Configuration: --config FILE and KETEN_* environment variables;\n"
-			       "`keten serve --help` lists every setting.\n",
+			       "`keten serve --help` lists every setting; `keten --version` says the version.\n",
 			       argc, argv);
 }

@@ -22,6 +22,7 @@
 #include "dispatch/classify.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/gate.h"
+#include "dispatch/hub.h"
 #include "dispatch/poll.h"
 #include "dispatch/rate_limit.h"
 #include "dispatch/retry.h"
@@ -71,6 +72,7 @@ struct kt_dispatcher {
 	struct kt_wake *wake;
 	struct kt_sweep *sweep;
 	struct kt_poll *poll;        /* the suppliers that cannot push */
+	struct kt_hub *hub;          /* the listeners registered with hubs */
 	struct event *tick;          /* kicks every dispatch_interval_ms */
 	struct kt_gates gates;
 	int claiming;
@@ -721,7 +723,8 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 			goto fail;
 		}
 		event_add(d->tick, &tv);
-		if (!(d->poll = kt_poll_new(app, d->caller, &d->gates, on_polled, d, err)))
+		if (!(d->poll = kt_poll_new(app, d->caller, &d->gates, on_polled, d, err)) ||
+		    !(d->hub = kt_hub_new(app, d->caller, err)))
 			goto fail;
 		kt_dispatcher_kick(d);
 	}
@@ -741,6 +744,7 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 	kt_wake_stop(d->wake);
 	kt_sweep_stop(d->sweep);
 	kt_poll_stop(d->poll);
+	kt_hub_stop(d->hub);
 	flush_finished(d, 1);
 	/* Abandon transfers: their deliveries are freed here, their leases
 	 * run out in the database and the messages are claimed again. */
@@ -754,6 +758,7 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 		return;
 	kt_dispatcher_stop(d);
 	kt_poll_free(d->poll);
+	kt_hub_free(d->hub);
 	kt_caller_free(d->caller);
 	kt_transport_free(d->transport);
 	kt_wake_free(d->wake);

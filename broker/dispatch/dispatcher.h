@@ -3,8 +3,9 @@
  * (dispatch/build.h), holds suppliers back at their gates (dispatch/gate.h),
  * sends through dispatch/transport.h, classifies (dispatch/classify.h) and
  * records each outcome under the lease. Owns the node's announcements
- * (dispatch/wake.h), background sweep (dispatch/sweep.h) and polling of
- * the suppliers that cannot push (dispatch/poll.h). */
+ * (dispatch/wake.h), background sweep (dispatch/sweep.h), polling of
+ * the suppliers that cannot push (dispatch/poll.h) and listeners
+ * registered with suppliers' hubs (dispatch/hub.h). */
 #ifndef KETEN_DISPATCHER_H
 #define KETEN_DISPATCHER_H
 
@@ -15,7 +16,8 @@ struct kt_dispatcher;
 
 /* Needs app->base, app->bg_pool and app->cfg. Starts the background sweep
  * (on every node); with cfg->dispatch on, also the claim timer, the
- * listening for other nodes' announcements and the polling. */
+ * listening for other nodes' announcements, the polling and the hub
+ * sweep. */
 struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err);
 
 /* Asks for a claim round soon (after an outcome, on an announcement).

@@ -1,4 +1,5 @@
-/* poll.c - the polling engine (see dispatch/poll.h): tick (loop) -> claim
+/* poll.c - the polling engine (see dispatch/poll.h): tick (loop,
+ * dispatch/lease_tick.h) -> claim
  * (worker: lease due feeds, resolve their secrets, refresh the cursor-age
  * gauges) -> per feed and page: gate, build_poll, call (loop) -> read_poll
  * (loop) -> apply and record (worker: each update once under its delivery
@@ -14,12 +15,12 @@
 #include <sys/queue.h>
 
 #include "base/clock.h"
-#include "base/crypto.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/secret.h"
 #include "base/utf8.h"
 #include "dispatch/classify.h"
+#include "dispatch/lease_tick.h"
 #include "dispatch/poll.h"
 #include "dispatch/poll_plan.h"
 #include "dispatch/rate_limit.h"
@@ -56,15 +57,6 @@ struct run {
 	long long delay_ms;             /* the later job: due again in */
 	char error[320];                /* the later job: "" defers */
 	LIST_ENTRY(run) link;           /* in p->calling while call is set */
-	STAILQ_ENTRY(run) next;         /* in a claim's ready list */
-};
-
-STAILQ_HEAD(run_list, run);
-
-struct claim {
-	struct kt_poll *p;
-	int limit;
-	struct run_list ready;
 };
 
 struct kt_poll {
@@ -74,9 +66,7 @@ struct kt_poll {
 	kt_poll_wake_fn *wake;
 	void *wake_arg;
 	json_t *feeds;                  /* {adapter: [feed, ...]} (owned) */
-	struct event *tick;
-	int claiming;
-	int running;                    /* runs claimed and not yet ended */
+	struct kt_lease_tick *tick;     /* NULL when no adapter can poll */
 	int stopping;
 	LIST_HEAD(, run) calling;
 };
@@ -93,17 +83,8 @@ static void run_free(struct run *r)
 /* The end of a run that was counted as running. */
 static void run_end(struct run *r)
 {
-	r->p->running--;
+	kt_lease_tick_ended(r->p->tick);
 	run_free(r);
-}
-
-/* Jitter needs no secrecy; without random bytes the backoff is its least. */
-static uint64_t jitter_rand(void *arg)
-{
-	uint64_t v;
-
-	(void)arg;
-	return kt_crypto_random(&v, sizeof(v)) == KT_OK ? v : 0;
 }
 
 /* Keeps "code: message" as r's error (the feed's last_error: our words,
@@ -117,7 +98,7 @@ static void run_error(struct run *r, const char *code, const char *message)
 static long long backoff_ms(const struct run *r)
 {
 	return kt_poll_backoff_ms(r->set.interval_ms, r->f.failures + 1,
-				  r->p->app->cfg->retry_max_ms, jitter_rand, NULL);
+				  r->p->app->cfg->retry_max_ms, kt_lease_jitter, NULL);
 }
 
 /* ---- worker side ---- */
@@ -164,28 +145,29 @@ static int later_work(struct kt_db *db, void *arg, struct kt_err *err)
 				   &recorded, err);
 }
 
-static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
+static int claim_work(struct kt_db *db, void *owner, int limit, void ***runs, size_t *n_runs,
+		      struct kt_err *err)
 {
-	struct claim *c = arg;
-	const struct kt_config *cfg = c->p->app->cfg;
+	struct kt_poll *p = owner;
 	struct kt_poll_feed *feeds;
 	json_t *ages, *row;
 	size_t n, i;
 
-	if (kt_store_poll_claim(db, c->p->app->node_name, cfg->lease_ms, c->p->feeds, c->limit,
+	if (kt_store_poll_claim(db, p->app->node_name, p->app->cfg->lease_ms, p->feeds, limit,
 				&feeds, &n, err))
 		return KT_ERR;
-	for (i = 0; i < n; i++) {
+	*runs = n ? calloc(n, sizeof(**runs)) : NULL;
+	for (i = 0; i < n && *runs; i++) {
 		struct run *r = calloc(1, sizeof(*r));
 		struct kt_err e = { 0 };
 
 		if (!r)
 			break; /* the leases left run out */
-		r->p = c->p;
+		r->p = p;
 		r->f = feeds[i];
 		memset(&feeds[i], 0, sizeof(feeds[i]));
 		if (run_prepare(r, &e) == KT_OK) {
-			STAILQ_INSERT_TAIL(&c->ready, r, next);
+			(*runs)[(*n_runs)++] = r;
 		} else {
 			kt_log(KT_LOG_WARN, json_pack("{s:s?, s:s, s:s}", "supplier", r->key,
 						      "feed", r->f.feed, "error", e.code),
@@ -459,43 +441,14 @@ static void on_page(void *arg, struct kt_transport_answer *a)
 	kt_dbpool_submit(r->p->app->bg_pool, apply_work, apply_done, r);
 }
 
-static void claim_done(void *arg, int rc, struct kt_err *err)
+static void run_drop(void *run)
 {
-	struct claim *c = arg;
-	struct kt_poll *p = c->p;
-	struct run *r;
-
-	p->claiming = 0;
-	if (rc != KT_OK)
-		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err->code),
-		       "claim of due supplier feeds failed: %s", err->message);
-	while ((r = STAILQ_FIRST(&c->ready))) {
-		STAILQ_REMOVE_HEAD(&c->ready, next);
-		if (p->stopping) {
-			run_free(r); /* its lease runs out */
-			continue;
-		}
-		p->running++;
-		page_start(r);
-	}
-	free(c);
+	run_free(run); /* its lease runs out */
 }
 
-static void on_tick(evutil_socket_t fd, short what, void *arg)
+static void run_go(void *run)
 {
-	struct kt_poll *p = arg;
-	struct claim *c;
-
-	(void)fd;
-	(void)what;
-	if (p->stopping || p->claiming || p->running >= POLL_MAX_FEEDS ||
-	    !(c = calloc(1, sizeof(*c))))
-		return;
-	c->p = p;
-	c->limit = POLL_MAX_FEEDS - p->running;
-	STAILQ_INIT(&c->ready);
-	p->claiming = 1;
-	kt_dbpool_submit(p->app->bg_pool, claim_work, claim_done, c);
+	page_start(run);
 }
 
 /* {adapter: [feed, ...]} of every adapter that can poll; an empty object
@@ -526,11 +479,16 @@ struct kt_poll *kt_poll_new(struct kt_app *app, struct kt_caller *caller,
 			    struct kt_err *err)
 {
 	struct kt_poll *p = calloc(1, sizeof(*p));
-	int ms = app->cfg->poll_tick_ms;
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct kt_lease_tick_spec spec = {
+		.what = "supplier feeds", .tick_ms = app->cfg->poll_tick_ms, .max = POLL_MAX_FEEDS,
+		.claim = claim_work, .start = run_go, .drop = run_drop, .owner = p,
+	};
 
-	if (!p || !(p->feeds = adapter_feeds()))
-		goto oom;
+	if (!p || !(p->feeds = adapter_feeds())) {
+		kt_poll_free(p);
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
 	p->app = app;
 	p->caller = caller;
 	p->gates = gates;
@@ -538,16 +496,11 @@ struct kt_poll *kt_poll_new(struct kt_app *app, struct kt_caller *caller,
 	p->wake_arg = wake_arg;
 	LIST_INIT(&p->calling);
 	/* No adapter can poll: nothing to look for, no statement per tick. */
-	if (json_object_size(p->feeds) == 0)
-		return p;
-	if (!(p->tick = event_new(app->base, -1, EV_PERSIST, on_tick, p)))
-		goto oom;
-	event_add(p->tick, &tv);
+	if (json_object_size(p->feeds) > 0 && !(p->tick = kt_lease_tick_new(app, &spec, err))) {
+		kt_poll_free(p);
+		return NULL;
+	}
 	return p;
-oom:
-	kt_poll_free(p);
-	kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	return NULL;
 }
 
 void kt_poll_stop(struct kt_poll *p)
@@ -557,8 +510,7 @@ void kt_poll_stop(struct kt_poll *p)
 	if (!p || p->stopping)
 		return;
 	p->stopping = 1;
-	if (p->tick)
-		event_del(p->tick);
+	kt_lease_tick_stop(p->tick);
 	while ((r = LIST_FIRST(&p->calling))) {
 		LIST_REMOVE(r, link);
 		kt_call_abandon(r->call);
@@ -571,8 +523,7 @@ void kt_poll_free(struct kt_poll *p)
 	if (!p)
 		return;
 	kt_poll_stop(p);
-	if (p->tick)
-		event_free(p->tick);
+	kt_lease_tick_free(p->tick);
 	json_decref(p->feeds);
 	free(p);
 }

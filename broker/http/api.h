@@ -33,7 +33,8 @@ struct kt_request {
 	/* answer */
 	int status;
 	json_t *answer;
-	char *answer_text;          /* owned; when set, sent as is instead of answer */
+	char *answer_text;          /* owned; when set, sent as is instead of answer;
+				     * the worker renders answer into it */
 	int wake_dispatcher;        /* something was queued for suppliers */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
@@ -49,6 +50,8 @@ extern const int kt_http_routes_count;
 int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/tickets/{id}/timeline?cursor=&limit= (intake/api_tickets.c). */
+int kt_api_ticket_timeline(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
@@ -64,9 +67,12 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 int kt_api_ticket_priority(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
-/* p's view of ticket id (model/view.h), read from the full record. New
+/* r's caller's view of ticket id (model/view.h), read from the full
+ * record, with the first page of its timeline (at most the node's
+ * ticket_timeline_entries entries) and "timeline_next_cursor" (null, or
+ * the cursor of GET /v1/tickets/{id}/timeline for the rest). New
  * reference, or NULL with 404 "not_found". */
-json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_request *r,
 			   const char *id, struct kt_err *err);
 /* admin/api_admin.c: customers, suppliers and services; the route's pattern
  * ("/v1/customers...") says which. */

@@ -17,6 +17,9 @@ const struct kt_http_route kt_http_routes[] = {
 	{ "GET", "/v1/tickets/{}", KT_ALLOW(KT_ROLE_CUSTOMER) |
 	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
 	  kt_api_ticket_get, 0 },
+	{ "GET", "/v1/tickets/{}/timeline", KT_ALLOW(KT_ROLE_CUSTOMER) |
+	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
+	  kt_api_ticket_timeline, 0 },
 	{ "GET", "/v1/deliveries", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_delivery_list, 0 },
 	{ "POST", "/v1/deliveries/{}/replay", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_delivery_replay, 0 },

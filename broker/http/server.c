@@ -112,8 +112,10 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	 * between the caller and us, nor by the caller's. */
 	evhttp_add_header(out, "Cache-Control", "no-store");
 	if (body || raw) {
-		/* Text rendered by the work (an answer kept for idempotent
-		 * replay) goes out as is: first answer and replays are equal. */
+		/* Text rendered on the worker (by the work, e.g. an answer
+		 * kept for idempotent replay, else by render) goes out as is:
+		 * first answer and replays are equal. Only the loop's own
+		 * small answers are serialised here. */
 		text = raw ? NULL : json_dumps(body, JSON_COMPACT);
 		raw = raw ? raw : text;
 		evhttp_add_header(out, "Content-Type", "application/json");
@@ -216,6 +218,20 @@ static int ops_endpoint(struct kt_request *r, const char *path, const char *auth
 	return 1;
 }
 
+/* Worker: renders r's answer to its text, so that the loop only copies
+ * bytes and never holds every connection while a large answer is
+ * serialised. */
+static int render(struct kt_request *r, struct kt_err *err)
+{
+	if (!r->answer || r->answer_text)
+		return KT_OK;
+	if (!(r->answer_text = json_dumps(r->answer, JSON_COMPACT)))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	json_decref(r->answer);
+	r->answer = NULL;
+	return KT_OK;
+}
+
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
@@ -234,7 +250,9 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 					  kt_role_name(r->principal.role),
 					  r->route->method, r->route->pattern);
 	}
-	return r->route->work(db, r, err);
+	if (r->route->work(db, r, err))
+		return KT_ERR;
+	return render(r, err);
 }
 
 static void request_done(void *arg, int rc, struct kt_err *err)

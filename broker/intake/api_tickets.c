@@ -1,19 +1,40 @@
-/* api_tickets.c - POST /v1/tickets, GET /v1/tickets/{id}, GET /v1/tickets:
- * intake and the caller's views of tickets. */
+/* api_tickets.c - POST /v1/tickets, GET /v1/tickets/{id}, GET /v1/tickets,
+ * GET /v1/tickets/{id}/timeline: intake and the caller's views of
+ * tickets, each with a bounded page of its timeline. */
 #include "http/api.h"
 #include "intake/intake.h"
 #include "store/rule_intake.h"
 #include "store/rule_ticket.h"
 #include "model/view.h"
 
-json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
+/* p's view of full with the first page (limit entries) of its timeline
+ * as "timeline" and "timeline_next_cursor"; NULL when p may not see it
+ * (or out of memory). */
+static json_t *ticket_answer(const json_t *full, const struct kt_principal *p, int limit)
+{
+	json_t *view = kt_view_ticket(full, p, 0);
+	json_t *page = kt_view_timeline_page(full, p, (size_t)limit);
+
+	if (!view || !page) {
+		json_decref(view);
+		json_decref(page);
+		return NULL;
+	}
+	json_object_set(view, "timeline", json_object_get(page, "items"));
+	json_object_set(view, "timeline_next_cursor", json_object_get(page, "next_cursor"));
+	json_decref(page);
+	return view;
+}
+
+json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_request *r,
 			   const char *id, struct kt_err *err)
 {
-	json_t *full = kt_store_ticket_full(db, id, p, err), *view;
+	int limit = r->app->cfg->ticket_timeline_entries;
+	json_t *full = kt_store_ticket_full(db, id, &r->principal, 0, limit, err), *view;
 
 	if (!full)
 		return NULL;
-	view = kt_view_ticket(full, p, 1);
+	view = ticket_answer(full, &r->principal, limit);
 	json_decref(full);
 	if (!view)
 		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
@@ -22,6 +43,7 @@ json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_principal *p,
 
 struct intake_work {
 	const struct kt_principal *principal;
+	int timeline_limit;
 	struct kt_intake in;
 	int n_messages;
 };
@@ -37,14 +59,15 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 
 	if (!(full = kt_store_intake_ticket(db, w->principal, &w->in, &w->n_messages, err)))
 		return KT_ERR;
-	view = kt_view_ticket(full, w->principal, 1);
+	view = ticket_answer(full, w->principal, w->timeline_limit);
 	json_decref(full);
 	return kt_api_answer_set(out, 201, view, err);
 }
 
 int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	struct intake_work w = { .principal = &r->principal };
+	struct intake_work w = { .principal = &r->principal,
+				 .timeline_limit = r->app->cfg->ticket_timeline_entries };
 	json_t *body = kt_api_body_json(r, err);
 	int rc = KT_ERR;
 
@@ -64,7 +87,7 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 {
 	if (!kt_is_uuid(r->params[0]))
 		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
-	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
+	r->answer = kt_api_ticket_view(db, r, r->params[0], err);
 	if (!r->answer)
 		return KT_ERR;
 	r->status = 200;
@@ -97,6 +120,42 @@ int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *er
 	}
 	json_object_set_new(page, "items", items);
 	r->answer = page;
+	r->status = 200;
+	return KT_OK;
+}
+
+/* A timeline cursor is the decimal id of the last entry a page read:
+ * 1 to 18 digits. KT_OK with *after 0 when there is none; 400
+ * "invalid_cursor" otherwise. */
+static int timeline_cursor(const char *cursor, long long *after, struct kt_err *err)
+{
+	size_t n = cursor ? strlen(cursor) : 0;
+
+	*after = 0;
+	if (!cursor)
+		return KT_OK;
+	if (n == 0 || n > 18 || strspn(cursor, "0123456789") != n)
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor", "cursor is not valid");
+	*after = strtoll(cursor, NULL, 10);
+	return KT_OK;
+}
+
+int kt_api_ticket_timeline(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	long long after;
+	json_t *full;
+	int limit;
+
+	if (!kt_is_uuid(r->params[0]))
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
+	if (kt_api_list_limit(r, &limit, err) || timeline_cursor(r->query_cursor, &after, err))
+		return KT_ERR;
+	if (!(full = kt_store_ticket_full(db, r->params[0], &r->principal, after, limit, err)))
+		return KT_ERR;
+	r->answer = kt_view_timeline_page(full, &r->principal, (size_t)limit);
+	json_decref(full);
+	if (!r->answer)
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	r->status = 200;
 	return KT_OK;
 }

@@ -6,16 +6,24 @@
 #include "base/json_field.h"
 #include "store/rule_comment.h"
 
-/* Fills c from body for p: text; visibility (default: customer for a
+/* Fills c from body for p: text (at most cfg's comment_max_bytes, else
+ * too_large "comment_too_large"); visibility (default: customer for a
  * customer, integrator for the integrator; a customer may only write to
- * the customer-visible timeline); leg with visibility supplier only.
- * invalid "invalid_comment" with a detail per problem. */
-static int parse(const json_t *body, const struct kt_principal *p, struct kt_comment *c,
-		 struct kt_err *err)
+ * the customer-visible timeline); leg with visibility supplier only; the
+ * ticket's limit of comments. invalid "invalid_comment" with a detail per
+ * problem. */
+static int parse(const json_t *body, const struct kt_principal *p,
+		 const struct kt_config *cfg, struct kt_comment *c, struct kt_err *err)
 {
 	static const char *const known[] = { "text", "visibility", "leg" };
+	const json_t *text = json_object_get(body, "text");
 	const char *to, *leg;
 
+	if (json_is_string(text) && json_string_length(text) > (size_t)cfg->comment_max_bytes)
+		return kt_err_set(err, KT_EC_TOO_LARGE, "comment_too_large",
+				  "the comment is %zu bytes, more than the %d allowed",
+				  json_string_length(text), cfg->comment_max_bytes);
+	c->max_comments = cfg->comments_per_ticket_max;
 	c->to = p->role == KT_ROLE_CUSTOMER ? KT_COMMENT_TO_CUSTOMER : KT_COMMENT_TO_INTEGRATOR;
 	kt_json_unknown_members(body, known, 3, "a member of a comment", err);
 	c->text = kt_json_text_member(body, "text", 1, 1, KT_COMMENT_TEXT_MAX, err);
@@ -68,7 +76,7 @@ int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err 
 		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 		goto out;
 	}
-	if (parse(body, &r->principal, &w.c, err) || kt_api_create(db, r, add, &w, KT_STORE_WRITES_MANY, err))
+	if (parse(body, &r->principal, r->app->cfg, &w.c, err) || kt_api_create(db, r, add, &w, KT_STORE_WRITES_MANY, err))
 		goto out;
 	r->wake_dispatcher = w.n_messages > 0;
 	rc = KT_OK;

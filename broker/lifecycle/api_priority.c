@@ -23,7 +23,7 @@ int kt_api_ticket_priority(struct kt_db *db, struct kt_request *r, struct kt_err
 	}
 	if (kt_store_priority_change(db, r->params[0], &r->principal, impact, urgency, err))
 		goto out;
-	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
+	r->answer = kt_api_ticket_view(db, r, r->params[0], err);
 	if (r->answer) {
 		r->status = 200;
 		rc = KT_OK;

@@ -8,7 +8,7 @@
 
 static int answer_view(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
+	r->answer = kt_api_ticket_view(db, r, r->params[0], err);
 	if (!r->answer)
 		return KT_ERR;
 	r->status = 200;

@@ -784,15 +784,18 @@ static int check_auth(struct ctx *c, json_t *v)
 }
 
 /* How the supplier's pushes are checked: the secret (the entry's own
- * when left out) and, for basic auth, the user. */
+ * when left out) and, for basic auth, the user; and the callback, Keten's
+ * inbound URL of the supplier as the supplier reaches it, which Keten
+ * registers with a supplier that pushes to registered listeners. */
 static const struct member inbound_members[] = {
 	{ "secret_ref", 0, check_secret_ref },
 	{ "username", 0, check_name },
+	{ "callback", 0, check_endpoint },
 };
 
 static int check_inbound(struct ctx *c, json_t *v)
 {
-	return check_members(c, v, inbound_members, 2);
+	return check_members(c, v, inbound_members, 3);
 }
 
 /* A whole number within [min, max]. */
@@ -1254,8 +1257,8 @@ const char *kt_chain_doc_member(enum kt_chain_entity entity, size_t i)
 }
 
 /* What the supplier's adapter says of the entry: its mapping, checked by
- * the adapter (each of its problems under /mapping), and polling only
- * where the adapter can poll. */
+ * the adapter (each of its problems under /mapping), polling only where
+ * the adapter can poll, a hub callback only where it takes subscriptions. */
 static void check_supplier(struct ctx *c, json_t **v)
 {
 	const struct kt_adapter *a = kt_adapter_find(json_string_value(v[SU_ADAPTER]));
@@ -1268,6 +1271,11 @@ static void check_supplier(struct ctx *c, json_t **v)
 	if (v[SU_POLL] && !a->poll_feeds) {
 		mark = kt_jptr_push(&c->path, "poll");
 		problem(c, "adapter %s cannot be polled", a->name);
+		kt_jptr_pop(&c->path, mark);
+	}
+	if (json_object_get(v[SU_INBOUND], "callback") && !a->build_subscribe) {
+		mark = kt_jptr_append(&c->path, "/inbound/callback");
+		problem(c, "adapter %s takes no hub subscription", a->name);
 		kt_jptr_pop(&c->path, mark);
 	}
 	if (a->check_mapping(v[SU_MAPPING], &e) == KT_OK)

@@ -145,8 +145,9 @@ static void set_actor(json_t *e, const json_t *full, const json_t *ev,
 		json_object_set(e, "actor_name", json_object_get(sp, "name"));
 }
 
+/* p's view of the first n entries of full's timeline. */
 static json_t *timeline(const json_t *full, const struct kt_principal *p,
-			const json_t *own)
+			const json_t *own, size_t n)
 {
 	json_t *out = json_array(), *ev;
 	size_t i;
@@ -154,6 +155,8 @@ static json_t *timeline(const json_t *full, const struct kt_principal *p,
 	json_array_foreach(json_object_get(full, "timeline"), i, ev) {
 		json_t *e, *data;
 
+		if (i >= n)
+			break;
 		if (!visible(full, ev, p, own))
 			continue;
 		if (p->role == KT_ROLE_INTEGRATOR) {
@@ -185,24 +188,41 @@ static json_t *supplier_leg_view(const json_t *leg, int with_clock)
 	return v;
 }
 
+/* Whether p may see the ticket at all; for a supplier, *own is its leg
+ * (leg_id, else the one supplier_leg picks). */
+static int may_see(const json_t *full, const struct kt_principal *p, const char *leg_id,
+		   const json_t **own)
+{
+	const char *cid;
+
+	*own = NULL;
+	switch (p->role) {
+	case KT_ROLE_INTEGRATOR:
+		return 1;
+	case KT_ROLE_CUSTOMER:
+		cid = str(json_object_get(full, "customer"), "id");
+		return cid && strcmp(cid, p->customer_id) == 0;
+	case KT_ROLE_SUPPLIER:
+		*own = supplier_leg(full, p->supplier_id, leg_id);
+		return *own != NULL;
+	}
+	return 0;
+}
+
 static json_t *view(const json_t *full, const struct kt_principal *p,
 		    const char *leg_id, int with_timeline, int api)
 {
 	const json_t *service = json_object_get(full, "service");
-	const json_t *own = NULL;
+	const json_t *own;
 	json_t *v;
 
+	if (!may_see(full, p, leg_id, &own))
+		return NULL;
 	if (p->role == KT_ROLE_INTEGRATOR) {
 		v = json_deep_copy(full);
 		if (!with_timeline)
 			json_object_del(v, "timeline");
 		return v;
-	}
-	if (p->role == KT_ROLE_CUSTOMER) {
-		const char *cid = str(json_object_get(full, "customer"), "id");
-
-		if (!cid || strcmp(cid, p->customer_id) != 0)
-			return NULL;
 	}
 	v = json_object();
 	copy_fields(v, full, common_fields, sizeof(common_fields) / sizeof(common_fields[0]));
@@ -214,18 +234,62 @@ static json_t *view(const json_t *full, const struct kt_principal *p,
 		if (json_object_get(full, "sla"))
 			json_object_set(v, "sla", json_object_get(full, "sla"));
 	} else {
-		const json_t *leg = supplier_leg(full, p->supplier_id, leg_id);
-
-		if (!leg) {
-			json_decref(v);
-			return NULL;
-		}
-		own = leg;
-		json_object_set_new(v, "leg", supplier_leg_view(leg, api));
+		json_object_set_new(v, "leg", supplier_leg_view(own, api));
 	}
 	if (with_timeline)
-		json_object_set_new(v, "timeline", timeline(full, p, own));
+		json_object_set_new(v, "timeline", timeline(full, p, own, (size_t)-1));
 	return v;
+}
+
+/* Roughly what an entry adds to an answer: its data's strings (a
+ * comment's text) and the rest. */
+static size_t entry_bytes(const json_t *ev)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 256;
+
+	json_object_foreach((json_t *)json_object_get(ev, "data"), k, v)
+		n += json_is_string(v) ? json_string_length(v) : 0;
+	return n;
+}
+
+/* How many of the first limit entries a page takes: all of them, or
+ * fewer when those p sees pass KT_VIEW_PAGE_BYTES; the entry that passes
+ * it is the page's last, so that every page moves on. */
+static size_t page_cut(const json_t *full, const json_t *entries,
+		       const struct kt_principal *p, const json_t *own, size_t limit)
+{
+	size_t i, bytes = 0;
+
+	for (i = 0; i < json_array_size(entries) && i < limit; i++) {
+		const json_t *ev = json_array_get(entries, i);
+
+		if (visible(full, ev, p, own) && (bytes += entry_bytes(ev)) >= KT_VIEW_PAGE_BYTES)
+			return i + 1;
+	}
+	return i;
+}
+
+json_t *kt_view_timeline_page(const json_t *full, const struct kt_principal *p, size_t limit)
+{
+	const json_t *entries = json_object_get(full, "timeline"), *own, *last;
+	json_t *next = json_null();
+	size_t cut;
+	char id[32];
+
+	if (limit == 0 || !may_see(full, p, NULL, &own))
+		return NULL;
+	cut = page_cut(full, entries, p, own, limit);
+	if (json_array_size(entries) > cut) {
+		last = json_object_get(json_array_get(entries, cut - 1), "id");
+		if (json_is_integer(last)) {
+			snprintf(id, sizeof(id), "%" JSON_INTEGER_FORMAT, json_integer_value(last));
+			next = json_string(id);
+		}
+	}
+	return json_pack("{s:o, s:o}", "items", timeline(full, p, own, cut),
+			 "next_cursor", next);
 }
 
 json_t *kt_view_ticket(const json_t *full, const struct kt_principal *p,
@@ -241,5 +305,5 @@ json_t *kt_view_supplier_leg(const json_t *full, const char *supplier_id,
 
 	snprintf(p.supplier_id, sizeof(p.supplier_id), "%s", supplier_id);
 	snprintf(p.supplier_key, sizeof(p.supplier_key), "%s", supplier_key);
-	return view(full, &p, leg_id, 1, 0);
+	return view(full, &p, leg_id, 0, 0);
 }

@@ -89,7 +89,7 @@ static int answer(struct kt_db *db, struct kt_request *r, int n_messages,
 		  struct kt_err *err)
 {
 	r->wake_dispatcher = n_messages > 0;
-	r->answer = kt_api_ticket_view(db, &r->principal, r->params[0], err);
+	r->answer = kt_api_ticket_view(db, r, r->params[0], err);
 	if (!r->answer)
 		return KT_ERR;
 	r->status = 200;

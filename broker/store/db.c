@@ -295,6 +295,51 @@ int kt_db_cmd(struct kt_db *db, const char *sql, int n,
 	return KT_OK;
 }
 
+int kt_db_bool(struct kt_db *db, const char *sql, int n, const char *const *params,
+	       int *value, struct kt_err *err)
+{
+	PGresult *res = kt_db_exec(db, sql, n, params, err);
+
+	*value = 0;
+	if (!res)
+		return KT_ERR;
+	*value = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return KT_OK;
+}
+
+int kt_db_rows(struct kt_db *db, const char *sql, int n_params, const char *const *params,
+	       size_t item_size, kt_db_row_fn *read, void (*release)(void *item), void **out,
+	       size_t *n, struct kt_err *err)
+{
+	PGresult *res;
+	char *items = NULL;
+	int rows, i;
+
+	*out = NULL;
+	*n = 0;
+	if (!(res = kt_db_exec(db, sql, n_params, params, err)))
+		return KT_ERR;
+	rows = PQntuples(res);
+	if (rows > 0 && !(items = calloc((size_t)rows, item_size))) {
+		PQclear(res);
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	}
+	for (i = 0; i < rows; i++)
+		if (read(res, i, items + (size_t)i * item_size, err))
+			break;
+	PQclear(res);
+	if (i == rows) {
+		*out = items;
+		*n = (size_t)rows;
+		return KT_OK;
+	}
+	for (int j = 0; j <= i; j++)
+		release(items + (size_t)j * item_size);
+	free(items);
+	return KT_ERR;
+}
+
 int kt_db_purge(struct kt_db *db, const char *sql, int age_s, int batch, int *deleted,
 		struct kt_err *err)
 {

@@ -61,6 +61,23 @@ PGresult *kt_db_exec(struct kt_db *db, const char *sql, int n,
 int kt_db_purge(struct kt_db *db, const char *sql, int age_s, int batch, int *deleted,
 		struct kt_err *err);
 
+/* Runs sql, which answers one row of one boolean (a lease function's
+ * "recorded"): *value = 1 when it answered true, else 0. */
+int kt_db_bool(struct kt_db *db, const char *sql, int n, const char *const *params,
+	       int *value, struct kt_err *err);
+
+/* Reads row `row` of res into item (zeroed, the array's); KT_ERR with err
+ * filled when it cannot. */
+typedef int kt_db_row_fn(PGresult *res, int row, void *item, struct kt_err *err);
+
+/* Runs sql and reads each row of its answer into an item (item_size
+ * bytes) of a new array: *out gets it (the caller's: release each item,
+ * free the array; NULL when no row), *n its length. When a row cannot be
+ * read (or out of memory), every item is undone with release and KT_ERR. */
+int kt_db_rows(struct kt_db *db, const char *sql, int n_params, const char *const *params,
+	       size_t item_size, kt_db_row_fn *read, void (*release)(void *item), void **out,
+	       size_t *n, struct kt_err *err);
+
 /* Runs a statement whose result is not needed. */
 int kt_db_cmd(struct kt_db *db, const char *sql, int n,
 	      const char *const *params, struct kt_err *err);

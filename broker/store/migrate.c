@@ -1,5 +1,6 @@
 /* migrate.c - applies the embedded numbered migrations and records
- * each in schema_migrations; re-running is a no-op. */
+ * each in schema_migrations; re-running is a no-op. Also tells a starting
+ * broker which of its migrations the database still lacks. */
 #include "store/migrations.h"
 #include "store/internal.h"
 
@@ -70,4 +71,34 @@ unlock:
 	PQclear(recorded);
 	kt_db_cmd(db, "SELECT pg_advisory_unlock($1::bigint)", 1, lock, NULL);
 	return rc;
+}
+
+int kt_store_migrations_missing(struct kt_db *db, const struct kt_migration **first,
+				int *missing, struct kt_err *err)
+{
+	PGresult *recorded;
+	int exists;
+
+	*first = NULL;
+	*missing = 0;
+	recorded = kt_db_exec(db, "SELECT to_regclass('schema_migrations') IS NOT NULL",
+			      0, NULL, err);
+	if (!recorded)
+		return KT_ERR;
+	exists = PQgetvalue(recorded, 0, 0)[0] == 't';
+	PQclear(recorded);
+	recorded = kt_db_exec(db, exists ? "SELECT version FROM schema_migrations"
+					 : "SELECT 0 WHERE false",
+			      0, NULL, err);
+	if (!recorded)
+		return KT_ERR;
+	for (int i = 0; i < kt_migrations_count; i++) {
+		if (applied_already(recorded, kt_migrations[i].version))
+			continue;
+		if (!*first)
+			*first = &kt_migrations[i];
+		(*missing)++;
+	}
+	PQclear(recorded);
+	return KT_OK;
 }

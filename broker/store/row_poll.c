@@ -16,10 +16,17 @@ void kt_poll_feed_release(struct kt_poll_feed *f)
 	memset(f, 0, sizeof(*f));
 }
 
+static void feed_release(void *f)
+{
+	kt_poll_feed_release(f);
+}
+
 /* Fills f from row i of a claim's result; KT_ERR when out of memory or
  * the row cannot be read. */
-static int read_feed(PGresult *res, int i, struct kt_poll_feed *f, struct kt_err *err)
+static int read_feed(PGresult *res, int i, void *item, struct kt_err *err)
 {
+	struct kt_poll_feed *f = item;
+
 	snprintf(f->supplier_id, sizeof(f->supplier_id), "%s", PQgetvalue(res, i, 0));
 	snprintf(f->feed, sizeof(f->feed), "%s", PQgetvalue(res, i, 1));
 	snprintf(f->token, sizeof(f->token), "%s", PQgetvalue(res, i, 2));
@@ -41,8 +48,8 @@ int kt_store_poll_claim(struct kt_db *db, const char *node, int lease_ms,
 {
 	char lease[16], lim[16], *map = json_dumps(feeds, JSON_COMPACT);
 	const char *params[] = { node, lease, map, lim };
-	PGresult *res;
-	int rows, i;
+	void *items;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -50,7 +57,9 @@ int kt_store_poll_claim(struct kt_db *db, const char *node, int lease_ms,
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
 	snprintf(lim, sizeof(lim), "%d", limit);
-	res = kt_db_exec(db,
+	/* A row that cannot be read: the leases taken run out, and the feeds
+	 * are claimed again then. */
+	rc = kt_db_rows(db,
 		"SELECT c.supplier_id, c.feed, c.lease_token,"
 		" (extract(epoch FROM c.cursor_at) * 1000)::bigint, c.page,"
 		" (extract(epoch FROM c.pass_since) * 1000)::bigint, c.failures,"
@@ -59,43 +68,10 @@ int kt_store_poll_claim(struct kt_db *db, const char *node, int lease_ms,
 		"  'auth', s.auth, 'delivery', s.delivery, 'poll', s.poll)"
 		" FROM keten_poll_claim($1, $2::integer, $3::jsonb, $4::integer) c"
 		" JOIN suppliers s ON s.id = c.supplier_id",
-		4, params, err);
+		4, params, sizeof(**out), read_feed, feed_release, &items, n, err);
 	free(map);
-	if (!res)
-		return KT_ERR;
-	rows = PQntuples(res);
-	if (rows > 0 && !(*out = calloc((size_t)rows, sizeof(**out)))) {
-		PQclear(res);
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	}
-	for (i = 0; i < rows; i++)
-		if (read_feed(res, i, &(*out)[i], err))
-			break;
-	PQclear(res);
-	if (i == rows) {
-		*n = (size_t)rows;
-		return KT_OK;
-	}
-	/* The leases taken run out: the feeds are claimed again then. */
-	for (int j = 0; j <= i; j++)
-		kt_poll_feed_release(&(*out)[j]);
-	free(*out);
-	*out = NULL;
-	return KT_ERR;
-}
-
-/* The boolean a lease function answered into *recorded. */
-static int run_bool(struct kt_db *db, const char *sql, int n, const char *const *params,
-		    int *recorded, struct kt_err *err)
-{
-	PGresult *res = kt_db_exec(db, sql, n, params, err);
-
-	*recorded = 0;
-	if (!res)
-		return KT_ERR;
-	*recorded = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	return KT_OK;
+	*out = items;
+	return rc;
 }
 
 int kt_store_poll_page(struct kt_db *db, const struct kt_poll_page_rec *r,
@@ -106,7 +82,7 @@ int kt_store_poll_page(struct kt_db *db, const struct kt_poll_page_rec *r,
 				 r->next_page, r->high_water, r->floor };
 
 	snprintf(lease, sizeof(lease), "%d", r->lease_ms);
-	return run_bool(db,
+	return kt_db_bool(db,
 		"SELECT keten_poll_page($1::uuid, $2, $3::uuid, $4::integer, $5::timestamptz, $6,"
 		" $7::timestamptz, $8::timestamptz)", 8, params, recorded, err);
 }
@@ -118,7 +94,7 @@ int kt_store_poll_later(struct kt_db *db, const struct kt_poll_feed *f, long lon
 	const char *params[] = { f->supplier_id, f->feed, f->token, delay, error };
 
 	snprintf(delay, sizeof(delay), "%lld", delay_ms);
-	return run_bool(db,
+	return kt_db_bool(db,
 		"SELECT keten_poll_later($1::uuid, $2, $3::uuid, $4::integer, $5)",
 		5, params, recorded, err);
 }

@@ -3,12 +3,14 @@
  * checks that need the database first (references, a service's customer),
  * then customers, suppliers and services upserted by key, and a new chain
  * version (document and component rows) for each service whose chain
- * changed; last, that no current chain names a contract a supplier lost
+ * changed (a supplier's hub registration follows it: store/row_hub.h);
+ * last, that no current chain names a contract a supplier lost
  * (any failed check: the caller rolls the whole transaction back). A dry run is the same transaction, rolled back. The integrator
  * API writes one entity through the same steps (kt_store_chain_apply).
  * Also reads the document back (export). */
 #include "model/chain_doc.h"
 #include "store/internal.h"
+#include "store/row_hub.h"
 
 /* Imports, and the integrator API's writes and deletes, run one at a time,
  * so the plan each prints is exact. */
@@ -526,7 +528,8 @@ int kt_store_chain_apply(struct kt_db *db, const struct kt_chain_doc *doc,
 			goto fail;
 	for (i = 0; i < doc->n_suppliers; i++)
 		if (upsert_entry(db, &supplier_table, &doc->suppliers[i], plan, err) ||
-		    set_ticket_types(db, &doc->suppliers[i], err))
+		    set_ticket_types(db, &doc->suppliers[i], err) ||
+		    kt_store_hub_sync_key(db, doc->suppliers[i].key, err))
 			goto fail;
 	for (i = 0; i < doc->n_services; i++)
 		if (apply_service(db, &doc->services[i], &st[i], dry_run, plan, err))

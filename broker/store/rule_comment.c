@@ -78,6 +78,29 @@ static int check_leg(struct kt_db *db, const char *ticket_id, const char *leg_id
 	return kt_err_set(err, KT_EC_INVALID, "invalid_comment", "the comment is not valid");
 }
 
+/* The ticket (locked by the caller) holds fewer than max comments and
+ * notes, else invalid "too_many_comments". Counts at most max of them. */
+static int check_room(struct kt_db *db, const char *ticket_id, int max, struct kt_err *err)
+{
+	char lim[16];
+	const char *params[] = { ticket_id, lim };
+	PGresult *res;
+	long n;
+
+	snprintf(lim, sizeof(lim), "%d", max);
+	res = kt_db_exec(db,
+		"SELECT count(*) FROM (SELECT 1 FROM events WHERE ticket_id = $1::uuid"
+		" AND kind IN ('comment', 'note') LIMIT $2::int) c", 2, params, err);
+	if (!res)
+		return KT_ERR;
+	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (n < max)
+		return KT_OK;
+	return kt_err_set(err, KT_EC_INVALID, "too_many_comments",
+			  "the ticket holds %d comments and notes, the most it may", max);
+}
+
 static const char *const to_names[] = {
 	[KT_COMMENT_TO_CUSTOMER] = "customer",
 	[KT_COMMENT_TO_SUPPLIER] = "supplier",
@@ -110,6 +133,8 @@ int kt_store_comment_add(struct kt_db *db, const struct kt_principal *p,
 	    (strcmp(status, "closed") == 0 || strcmp(status, "cancelled") == 0))
 		return kt_err_set(err, KT_EC_CONFLICT, "ticket_closed", "the ticket is %s", status);
 	if (leg && check_leg(db, ticket_id, leg, err))
+		return KT_ERR;
+	if (check_room(db, ticket_id, c->max_comments, err))
 		return KT_ERR;
 	if (kt_store_event_add(db, ticket_id, leg, kind, to_names[c->to], actor, NULL, NULL,
 			       json_pack("{s:s}", "text", c->text), id, at, err))

@@ -28,6 +28,7 @@ struct kt_comment {
 	const char *text;
 	enum kt_comment_to to;
 	const char *leg_id;       /* KT_COMMENT_TO_SUPPLIER only */
+	int max_comments;         /* comments and notes the ticket may hold */
 };
 
 /* Inside the caller's transaction: records comment c by p on ticket
@@ -39,7 +40,9 @@ struct kt_comment {
  * reference): {id, ticket_id, kind, visibility, text, leg_id?,
  * occurred_at}; *n_messages the messages queued. not_found "not_found" (not p's
  * ticket), conflict "ticket_closed" (closed or cancelled, for all but notes),
- * invalid "invalid_comment" (leg not a live supplier leg of the ticket). */
+ * invalid "invalid_comment" (leg not a live supplier leg of the ticket) or
+ * "too_many_comments" (the ticket holds c->max_comments comments and notes
+ * already, a supplier's included; nothing is recorded). */
 int kt_store_comment_add(struct kt_db *db, const struct kt_principal *p,
 			 const char *ticket_id, const struct kt_comment *c,
 			 json_t **out, int *n_messages, struct kt_err *err);

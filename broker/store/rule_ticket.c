@@ -48,12 +48,24 @@
 	" FROM tickets t JOIN services s ON s.id = t.service_id" \
 	" JOIN customers c ON c.id = t.customer_id"
 
-#define TIMELINE_JSON \
-	", 'timeline', coalesce((SELECT json_agg(json_build_object(" \
+/* A page of the timeline: the entries after id $5 the role ($2; $4 the
+ * supplier's id) could see, in id order, at most $6 of them. The exact
+ * rule (an ended leg, the chain's visibility settings) is model/view.c's;
+ * this one only leaves out what that rule never shows the role, so that
+ * pages are mostly full. */
+#define TIMELINE_PAGE_JSON \
+	", 'timeline', coalesce((SELECT json_agg(x.j ORDER BY x.id) FROM (" \
+	"   SELECT e.id, json_build_object(" \
 	"   'id', e.id, 'leg_id', e.leg_id, 'kind', e.kind, 'visibility', e.visibility," \
 	"   'actor', e.actor, 'holder', e.holder, 'occurred_at', kt_ts(e.occurred_at)," \
-	"   'recorded_at', kt_ts(e.recorded_at), 'data', e.data) ORDER BY e.id)" \
-	"   FROM events e WHERE e.ticket_id = t.id), '[]'::json)"
+	"   'recorded_at', kt_ts(e.recorded_at), 'data', e.data) j" \
+	"   FROM events e WHERE e.ticket_id = t.id AND e.id > $5::bigint" \
+	"   AND ($2 = 'integrator'" \
+	"    OR ($2 = 'customer' AND e.visibility = 'customer')" \
+	"    OR ($2 = 'supplier' AND ((e.leg_id IS NULL AND e.visibility = 'customer')" \
+	"     OR (e.visibility <> 'integrator' AND e.leg_id IN (SELECT z.id FROM legs z" \
+	"      WHERE z.ticket_id = t.id AND z.supplier_id::text = $4)))))" \
+	"   ORDER BY e.id LIMIT $6::int) x), '[]'::json)"
 
 /* Who may see a ticket: $2 role, $3 customer id, $4 supplier id, a
  * supplier through a leg of its meeting leg_cond (on legs y). */
@@ -76,15 +88,19 @@ static void access_params(const struct kt_principal *p, const char **params)
 }
 
 json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
-			     const struct kt_principal *p, struct kt_err *err)
+			     const struct kt_principal *p, long long after, int limit,
+			     struct kt_err *err)
 {
-	const char *params[4] = { id };
+	char from[24], lim[16];
+	const char *params[6] = { id, NULL, NULL, NULL, from, lim };
 	json_t *v;
 	int found;
 
+	snprintf(from, sizeof(from), "%lld", after);
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
 	access_params(p, params);
-	v = kt_db_json(db, TICKET_JSON(TIMELINE_JSON)
-			   " WHERE t.id = $1::uuid AND" ACCESS, 4, params, &found, err);
+	v = kt_db_json(db, TICKET_JSON(TIMELINE_PAGE_JSON)
+			   " WHERE t.id = $1::uuid AND" ACCESS, 6, params, &found, err);
 	if (!v && !found && !kt_err_isset(err))
 		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	return v;
@@ -101,7 +117,7 @@ json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_e
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
-	res = kt_db_exec(db, TICKET_JSON(TIMELINE_JSON)
+	res = kt_db_exec(db, TICKET_JSON("")
 		" WHERE t.id IN (SELECT i::uuid FROM jsonb_array_elements_text($1::jsonb) i)",
 		1, params, err);
 	free(text);

@@ -8,15 +8,21 @@
 #include "store/store.h"
 
 /* The full record of ticket id (see model/view.h), if p may see it at all;
- * NULL with not_found "not_found" otherwise. New reference. */
+ * NULL with not_found "not_found" otherwise. New reference. Its
+ * "timeline" is one page, as model/view.h's kt_view_timeline_page takes
+ * it: at most limit + 1 entries with an id above after (0: from the
+ * start), in id order, leaving out entries p's role can never see. */
 json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
-			     const struct kt_principal *p, struct kt_err *err);
+			     const struct kt_principal *p, long long after, int limit,
+			     struct kt_err *err);
 
-/* The full records (as kt_store_ticket_full reads them for the
- * integrator) of the tickets ids names, a JSON array of ticket ids, in
- * one statement: a new object {ticket id: full record}; a ticket that
- * does not exist is left out. For the dispatcher, which reads the
- * tickets of a whole claim at once. */
+/* The full records without timeline (as kt_store_ticket_full reads them
+ * for the integrator, less "timeline") of the tickets ids names, a JSON
+ * array of ticket ids, in one statement: a new object {ticket id: full
+ * record}; a ticket that does not exist is left out. For the dispatcher,
+ * which reads the tickets of a whole claim at once and sends suppliers
+ * what changed, never the history: what it reads does not grow with a
+ * ticket's timeline. */
 json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_err *err);
 
 /* Up to limit tickets p may see, newest first, after cursor (NULL: from

@@ -67,6 +67,15 @@ int kt_store_ping(struct kt_db *db, struct kt_err *err);
  * gets the number applied (0 when already current). */
 int kt_store_migrate(struct kt_db *db, int *applied, struct kt_err *err);
 
+/* How many of the embedded migrations the database has not recorded
+ * (*missing; all of them when it never was migrated) and the lowest of
+ * them (*first, NULL when none). Recorded migrations this binary does not
+ * know are fine: a newer release migrated, and each migration leaves the
+ * schema usable by the release before it. */
+struct kt_migration;
+int kt_store_migrations_missing(struct kt_db *db, const struct kt_migration **first,
+				int *missing, struct kt_err *err);
+
 /* ---- chain import and export (store/tx_chain.c, store/rule_chain.c) --
  * The types live in model/chain_doc.h, which checks documents without a database. */
 struct kt_chain_doc;

@@ -3,8 +3,10 @@
  * versions of a service's chain. Objects are shown in the chain document's
  * format: the members its rules name (model/chain_doc.c), so a member added to
  * the document shows here without a change. A transaction file: the
- * delete is one BEGIN..COMMIT; the reads are single statements. */
+ * delete is one BEGIN..COMMIT (a supplier's hub registration is given up
+ * in it); the reads are single statements. */
 #include "store/internal.h"
+#include "store/row_hub.h"
 #include "store/tx_admin.h"
 
 /* One row as JSON (first column) and its key (second), per kind. */
@@ -61,7 +63,8 @@ static const struct table tables[] = {
 		"   WHERE supplier_id = $1::uuid))",
 		{ "DELETE FROM api_keys WHERE supplier_id = $1::uuid",
 		  "DELETE FROM inbound_deliveries WHERE supplier_id = $1::uuid",
-		  "DELETE FROM suppliers WHERE id = $1::uuid" },
+		  "DELETE FROM suppliers WHERE id = $1::uuid",
+		  KT_STORE_HUB_SYNC_SQL },
 	},
 	[KT_CHAIN_SERVICE] = {
 		"service",

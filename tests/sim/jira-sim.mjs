@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { loadOpenApi, specFile, adfChecker } from '../system/lib/openapi.mjs';
-import { simCommandLine, simLog, simServe, simPost } from './lib/sim-server.mjs';
+import { simCommandLine, simControl, simLog, simPost, simServe } from './lib/sim-server.mjs';
 
 const SUMMARY_MAX = 255;
 
@@ -408,21 +408,20 @@ async function agentChange(c) {
   return { status: 200, body: out };
 }
 
+function reset() {
+  const n = received.length;
+  received = [];
+  return n;
+}
+
 async function control(method, p, body) {
-  if (method === 'GET' && p === '/_sim/received') return { status: 200, body: received };
-  if (method === 'GET' && p === '/_sim/problems') return { status: 200, body: problems };
-  if (method === 'GET' && p === '/_sim/issues') {
-    return { status: 200, body: issues.map((i) => ({ ...i, comments: i.comments.map((c) => ({ ...commentOut(c), text: adfText(c.body) })) })) };
-  }
-  if (method !== 'POST') return { status: 405, body: { error: 'method not allowed' } };
-  if (body.error) return { status: 400, body: { error: body.error } };
-  const c = body.value ?? {};
+  const { answer, c } = simControl(method, p, body, { reset, lists: {
+    received: () => received,
+    problems: () => problems,
+    issues: () => issues.map((i) => ({ ...i, comments: i.comments.map((x) => ({ ...commentOut(x), text: adfText(x.body) })) })),
+  } });
+  if (answer) return answer;
   switch (p) {
-  case '/_sim/reset': {
-    const n = received.length;
-    received = [];
-    return { status: 200, body: { cleared: n } };
-  }
   case '/_sim/mode':
     // normal; limit: 429 with Retry-After and/or X-RateLimit-Reset; status:
     // that answer (apply: after the request took effect); for count requests

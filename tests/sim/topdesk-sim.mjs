@@ -8,9 +8,8 @@
 // /_sim/ control API plays the operator. Flags and API: tests/sim/README.md.
 
 import fs from 'node:fs';
-import https from 'node:https';
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { simCommandLine, simControl, simLog, simServe, simPost } from './lib/sim-server.mjs';
 
 const BODY_LIMIT = 1024 * 1024;
 const BRIEF_MAX = 80; // characters: JavaScript's length counts UTF-16 units as Java does
@@ -30,59 +29,36 @@ const PROCESSING = [
 	{ id: 'ps-0006', name: 'Geannuleerd' },
 ];
 
-function usage(msg) {
-	if (msg) process.stderr.write(`topdesk-sim: ${msg}\n`);
-	process.stderr.write(
-		'usage: topdesk-sim.mjs --cert FILE --tls-key FILE [--listen HOST:PORT] [--port-file FILE]\n' +
-		'         [--login NAME] [--operator-id ID] [--key SUPPLIER] [--broker-url URL --broker-ca FILE]\n' +
-		'         [--push-header NAME]\n' +
-		'  the application password comes from SIM_PASSWORD (default "secret"),\n' +
-		'  the push token from SIM_PUSH_TOKEN\n');
-	process.exit(2);
-}
-
-let args;
-try {
-	args = parseArgs({
-		strict: true,
-		options: {
-			cert: { type: 'string' },
-			'tls-key': { type: 'string' },
-			listen: { type: 'string', default: '127.0.0.1:0' },
-			'port-file': { type: 'string' },
-			login: { type: 'string', default: 'keten' },
-			'operator-id': { type: 'string', default: '0be7a70e-0000-4000-8000-000000000001' },
-			key: { type: 'string', default: 'topdesk' },
-			'broker-url': { type: 'string' },
-			'broker-ca': { type: 'string' },
-			'push-header': { type: 'string', default: 'x-keten-token' },
-			help: { type: 'boolean', short: 'h' },
-		},
-	}).values;
-} catch (e) {
-	usage(e.message);
-}
-if (args.help) usage();
-if (!args.cert || !args['tls-key']) usage('--cert FILE and --tls-key FILE are required');
-const listen = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(args.listen);
-if (!listen || Number(listen[3]) > 65535) usage(`--listen wants HOST:PORT, got ${JSON.stringify(args.listen)}`);
+const cl = simCommandLine('topdesk-sim', [
+	'usage: topdesk-sim.mjs --cert FILE --tls-key FILE [--listen HOST:PORT] [--port-file FILE]',
+	'         [--login NAME] [--operator-id ID] [--key SUPPLIER] [--broker-url URL --broker-ca FILE]',
+	'         [--push-header NAME]',
+	'  the application password comes from SIM_PASSWORD (default "secret"),',
+	'  the push token from SIM_PUSH_TOKEN',
+], {
+	login: { type: 'string', default: 'keten' },
+	'operator-id': { type: 'string', default: '0be7a70e-0000-4000-8000-000000000001' },
+	key: { type: 'string', default: 'topdesk' },
+	'broker-url': { type: 'string' },
+	'broker-ca': { type: 'string' },
+	'push-header': { type: 'string', default: 'x-keten-token' },
+});
+const { args } = cl;
 const broker = args['broker-url'] ? new URL(args['broker-url']) : null;
-if (broker && broker.protocol !== 'https:') usage('--broker-url must be https://');
-if (broker && !args['broker-ca']) usage('--broker-url needs --broker-ca');
+if (broker && broker.protocol !== 'https:') cl.fail('--broker-url must be https://');
+if (broker && !args['broker-ca']) cl.fail('--broker-url needs --broker-ca');
 const PASSWORD = process.env.SIM_PASSWORD ?? 'secret';
 const PUSH_TOKEN = process.env.SIM_PUSH_TOKEN ?? '';
 const US = { id: args['operator-id'], name: args.login };
 const OPERATOR = { id: '0be7a70e-0000-4000-8000-00000000f00d', name: 'Operator Ops' };
-let tls, brokerCa;
+let brokerCa;
 try {
-	tls = { cert: fs.readFileSync(args.cert), key: fs.readFileSync(args['tls-key']) };
 	brokerCa = broker ? fs.readFileSync(args['broker-ca']) : null;
 } catch (e) {
-	usage(e.message);
+	cl.fail(e.message);
 }
 
-const log = (event, fields = {}) =>
-	process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), sim: 'topdesk', event, ...fields }) + '\n');
+const log = simLog('topdesk');
 
 // ---------------------------------------------------------------- state
 
@@ -306,25 +282,12 @@ function pushBody(inc, action) {
 	return body;
 }
 
-function push(body, token) {
-	return new Promise((resolve) => {
-		if (!broker) return resolve({ error: 'no --broker-url given' });
-		const text = typeof body === 'string' ? body : JSON.stringify(body);
-		const req = https.request(new URL(`/v1/inbound/${encodeURIComponent(args.key)}`, broker), {
-			method: 'POST', ca: brokerCa, agent: false, timeout: 15000,
-			headers: { 'content-type': 'application/json', [args['push-header']]: token ?? PUSH_TOKEN },
-		});
-		req.on('timeout', () => req.destroy(new Error('no answer in 15 s')));
-		req.on('error', (e) => resolve({ error: e.message }));
-		req.on('response', async (res) => {
-			let t = '';
-			for await (const c of res) t += c;
-			let parsed = null;
-			try { parsed = JSON.parse(t); } catch { /* keep null */ }
-			resolve({ status: res.statusCode, body: parsed });
-		});
-		req.end(text);
-	});
+async function push(body, token) {
+	if (!broker) return { error: 'no --broker-url given' };
+	const r = await simPost(new URL(`/v1/inbound/${encodeURIComponent(args.key)}`, broker), body, {
+		ca: brokerCa, headers: { [args['push-header']]: token ?? PUSH_TOKEN },
+		raw: typeof body === 'string' ? body : undefined });
+	return r.error ? { error: r.error } : { status: r.status, body: r.body };
 }
 
 // POST /_sim/change: an operator's change of an incident (by id, number or
@@ -351,20 +314,19 @@ async function operatorChange(c) {
 	return { status: 200, body: out };
 }
 
+function reset() {
+	const n = received.length;
+	received = [];
+	return n;
+}
+
 async function control(method, p, body) {
-	if (method === 'GET' && p === '/_sim/received') return { status: 200, body: received };
-	if (method === 'GET' && p === '/_sim/incidents') {
-		return { status: 200, body: incidents.map((i) => ({ ...view(i), actions: i.actions })) };
-	}
-	if (method !== 'POST') return { status: 405, body: { error: 'method not allowed' } };
-	if (body.error) return { status: 400, body: { error: body.error } };
-	const c = body.value ?? {};
+	const { answer, c } = simControl(method, p, body, { reset, lists: {
+		received: () => received,
+		incidents: () => incidents.map((i) => ({ ...view(i), actions: i.actions })),
+	} });
+	if (answer) return answer;
 	switch (p) {
-	case '/_sim/reset': {
-		const n = received.length;
-		received = [];
-		return { status: 200, body: { cleared: n } };
-	}
 	case '/_sim/mode':
 		if (c.count !== undefined && !(Number.isInteger(c.count) && c.count > 0)) {
 			return { status: 400, body: { error: 'count must be a whole number above 0' } };
@@ -405,32 +367,19 @@ function currentMode(method) {
 	return m;
 }
 
-function answer(res, r) {
-	const text = r.body === undefined || r.status === 204 ? '' : JSON.stringify(r.body);
-	const headers = { 'content-length': Buffer.byteLength(text) };
-	if (text) headers['content-type'] = 'application/json';
-	if (r.retry_after !== undefined && r.retry_after !== null) headers['retry-after'] = String(r.retry_after);
-	res.writeHead(r.status, headers);
-	res.end(text);
-}
+// What an answer r sends: its Retry-After as a header.
+const sent = (r) => ({ status: r.status, body: r.body,
+	headers: r.retry_after !== undefined && r.retry_after !== null ? { 'retry-after': String(r.retry_after) } : {} });
 
-const sockets = new Set();
-const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req, res) => {
-	const url = new URL(req.url, 'https://sim');
-	let raw = '';
-	let size = 0;
-	for await (const c of req) {
-		size += c.length;
-		if (size <= BODY_LIMIT) raw += c;
-	}
+simServe(cl, log, async (req, url, raw) => {
 	let body = { value: null };
-	if (size > BODY_LIMIT) body = { error: 'body too large' };
+	if (raw === null) body = { error: 'body too large' };
 	else if (raw !== '') {
 		try { body = { value: JSON.parse(raw) }; } catch { body = { error: 'the body is not JSON' }; }
 	}
-	if (url.pathname.startsWith('/_sim/')) return answer(res, await control(req.method, url.pathname, body));
+	if (url.pathname.startsWith('/_sim/')) return sent(await control(req.method, url.pathname, body));
 	const rec = { at: Date.now(), method: req.method, path: url.pathname + url.search,
-		headers: { ...req.headers }, body: raw, json: body.value, answered: null };
+		headers: { ...req.headers }, body: raw ?? '', json: body.value, answered: null };
 	delete rec.headers.authorization; // never keep the password
 	received.push(rec);
 	let r;
@@ -443,7 +392,7 @@ const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req,
 		if (m.mode === 'normal' || m.apply) r = api(req.method, url, body);
 		if (m.mode === 'hang') {
 			rec.applied = r?.status ?? null;
-			return;
+			return new Promise(() => {});
 		}
 		if (m.mode === 'status') {
 			rec.applied = r?.status ?? null;
@@ -451,30 +400,5 @@ const server = https.createServer({ ...tls, minVersion: 'TLSv1.2' }, async (req,
 		}
 	}
 	rec.answered = r.status;
-	answer(res, r);
-});
-server.on('connection', (s) => {
-	sockets.add(s);
-	s.on('close', () => sockets.delete(s));
-});
-server.on('tlsClientError', (e) => log('tls.error', { error: e.message }));
-server.listen(Number(listen[3]), listen[1] ?? listen[2], () => {
-	const port = server.address().port;
-	if (args['port-file']) {
-		const tmp = `${args['port-file']}.${process.pid}.tmp`;
-		fs.writeFileSync(tmp, `${port}\n`);
-		fs.renameSync(tmp, args['port-file']);
-	}
-	log('listening', { port, login: args.login, broker: broker ? broker.origin : null, key: args.key });
-});
-
-function stop(signal) {
-	server.close(() => {
-		log('stopped', { signal });
-		process.exit(0);
-	});
-	for (const s of sockets) s.destroy();
-	setTimeout(() => process.exit(0), 2000).unref();
-}
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+	return sent(r);
+}, { limit: BODY_LIMIT, fields: { login: args.login, broker: broker ? broker.origin : null, key: args.key } });

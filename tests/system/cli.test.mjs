@@ -131,3 +131,39 @@ test('with the database unreachable, /readyz and the API answer 503 in JSON with
   assert.equal(proc.exitCode, 0, log.slice(-3000));
   assert.doesNotMatch(log, /Sanitizer|runtime error/);
 });
+
+test('serve refuses a database that lacks migrations of its release, and serves one a newer release migrated', async () => {
+  const db = await newDatabase();
+  const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'schema-'));
+  const env = { KETEN_DATABASE_URL: dbUrl(db), KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
+    KETEN_PORT_FILE: path.join(dir, 'port'), KETEN_LISTEN: '127.0.0.1:0', ...opsEnv() };
+  let r = keten(['serve'], env);
+  assert.equal(r.code, 1, 'never migrated: refused');
+  assert.match(r.stderr, /lacks \d+ migration\(s\) of this release, from 001_core: run `keten migrate` first/);
+  assert.equal(existsSync(env.KETEN_PORT_FILE), false, 'it never listened');
+
+  assert.equal(keten(['migrate'], env).code, 0);
+  const [version, name] = (await psql(db, 'SELECT version, name FROM schema_migrations ORDER BY version DESC LIMIT 1')).split('|');
+  await psql(db, `DELETE FROM schema_migrations WHERE version = ${version}`);
+  r = keten(['serve'], env);
+  assert.equal(r.code, 1, 'one migration short: refused');
+  assert.match(r.stderr, new RegExp(`lacks 1 migration\\(s\\) of this release, from ${name}:`));
+
+  // A newer release's migration (unknown here) is recorded: older nodes keep serving.
+  await psql(db, `INSERT INTO schema_migrations (version, name) VALUES (${version}, '${name}'), (9999, '9999_future')`);
+  const proc = spawn(process.env.KETEN_BIN, ['serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  try {
+    const port = await eventually(() => existsSync(env.KETEN_PORT_FILE) && readFileSync(env.KETEN_PORT_FILE, 'utf8').trim(),
+      20000, 'the port file written');
+    const ready = await eventually(async () => (await request(`https://127.0.0.1:${port}`, 'GET', '/readyz',
+      { headers: opsHeaders() })).status === 200,
+      20000, '/readyz 200');
+    assert.ok(ready);
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((res) => proc.once('exit', res));
+  }
+  assert.equal(proc.exitCode, 0, log.slice(-3000));
+});

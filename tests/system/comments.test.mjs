@@ -57,7 +57,10 @@ test('a customer comment reaches the supplier of every open leg, and everyone on
     assert.equal(m.json.comment.author, 'customer');
     assert.equal(m.json.comment.origin, `keten:event:${r.json.id}`);
     assert.equal(m.json.data.leg.id, t.legs[who]);
-    assert.ok(m.json.data.timeline.some((e) => e.kind === 'comment' && e.text === text && e.actor === 'customer'));
+    // Format version 2: the comment is the message; the history is not sent.
+    assert.equal(m.json.version, 2);
+    assert.equal(m.json.comment.text, text);
+    assert.equal(m.json.data.timeline, undefined);
     assert.ok((await view(s, t, who)).timeline.some((e) => e.text === text));
   }
   assert.ok((await view(s, t, 'acme')).timeline.some((e) => e.kind === 'comment' && e.text === text && e.actor === 'customer'));
@@ -195,7 +198,7 @@ test('bad comment bodies are 4xx JSON errors and change nothing', async () => {
     ['acme', { body: {} }, 422, 'invalid_comment', ['/text']],
     ['acme', { body: { text: '' } }, 422, 'invalid_comment', ['/text']],
     ['acme', { body: { text: 7 } }, 422, 'invalid_comment', ['/text']],
-    ['acme', { body: { text: 'x'.repeat(65537) } }, 422, 'invalid_comment', ['/text']],
+    ['acme', { body: { text: 'x'.repeat(65537) } }, 413, 'comment_too_large'],
     ['acme', { body: { text: 'hi', visibility: 'everyone' } }, 422, 'invalid_comment', ['/visibility']],
     ['acme', { body: { text: 'hi', visibility: 'integrator' } }, 422, 'invalid_comment', ['/visibility']],
     ['acme', { body: { text: 'hi', visibility: 'supplier', leg: t.legs.netco } }, 422, 'invalid_comment', ['/visibility']],

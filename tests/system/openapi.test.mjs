@@ -55,6 +55,8 @@ test('real answers validate against the documented schemas', async () => {
   for (const key of [s.keys.acme, s.keys.netco, s.keys.integrator]) {
     const v = await s.api('GET', `/v1/tickets/${r.json.id}`, { key });
     check('Ticket', v.json);
+    const tl = await s.api('GET', `/v1/tickets/${r.json.id}/timeline?limit=2`, { key });
+    check('TimelinePage', tl.json);
     const page = await s.api('GET', '/v1/tickets?limit=5', { key });
     check('TicketPage', page.json);
   }

@@ -9,6 +9,8 @@
 // reopen and close as status + statusChangeReason); comments as notes
 // once (work notes kept back as the mapping says), the seller's notes
 // back, Keten's own not echoed; a rejection; polling by lastUpdate.gt;
+// the listener registered with each hub by Keten itself (hub.test.mjs has
+// the rest of that), and by hand with `keten supplier subscribe`;
 // a create whose answer was lost found by the lookup, not duplicated;
 // a 429 with Retry-After waited out.
 import { test, before, after } from 'node:test';
@@ -48,8 +50,12 @@ function chain(sims) {
     doc.services.push({ key: `svc-${key}`, customer: 'acme', name: `Line ${key}`, default_component: `line-${key}`,
       components: [{ key: `line-${key}`, name: `Line ${key}`, kind: 'network', supplier: key }] });
   };
-  add('tmf4', 4);
-  add('tmf5', 5);
+  // Keten registers its listener with the hub of each seller whose entry
+  // names a callback (once the broker's address is known).
+  const hub = (key) => (s ? { inbound: { secret_ref: 'env:KETEN_SECRET_TMF_HUB', username: 'tmf-hub',
+    callback: `${s.url}/v1/inbound/${key}` } } : {});
+  add('tmf4', 4, hub('tmf4'));
+  add('tmf5', 5, hub('tmf5'));
   add('tmf5-polled', 5, { poll: { interval_ms: 300, overlap_ms: 2000, page_size: 2 } });
   // A seller that ignores TMF630 filters: polled by listing, and one whose
   // mapping still counts on the filter (what `keten supplier check` finds).
@@ -78,19 +84,19 @@ async function startSeller(name) {
 
 before(async () => {
   s = await startStack({ chain, config: { KETEN_SECRET_TMF_PASSWORD: API_PASSWORD, KETEN_SECRET_TMF_HUB: HUB_PASSWORD,
-    KETEN_POLL_TICK_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '1500',
+    KETEN_POLL_TICK_MS: '200', KETEN_HUB_TICK_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '1500',
     KETEN_SUPPLIER_TIMEOUT_MS: '2000', KETEN_BREAKER_OPEN_MS: '1000', KETEN_BREAKER_OPEN_MAX_MS: '2000' } });
   for (const v of [4, 5, 'list']) sellers[v] = await startSeller(v);
   const file = path.join(s.dir, 'chain-tmf.json');
   writeChain(file, chain(s.sims));
   const r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
-  // Keten registers its listener with each seller's hub.
+  // Keten registers its listener with each seller's hub by itself.
   for (const [v, key] of [[4, 'tmf4'], [5, 'tmf5']]) {
     const callback = `${s.url}/v1/inbound/${key}`;
-    const sub = keten(['supplier', 'subscribe', key, '--callback', callback], tmfEnv());
-    assert.equal(sub.code, 0, sub.stdout + sub.stderr);
-    const id = /^subscribed: (\S+)$/m.exec(sub.stdout)?.[1];
+    const id = await eventually(async () => psql(s.db,
+      `SELECT hub_id FROM hub_subscriptions WHERE supplier_key = '${key}' AND wanted AND hub_id IS NOT NULL`),
+    20000, `the listener of ${key} registered`);
     assert.deepEqual((await sellers[v].control('GET', '/_sim/hubs')).map((h) => [h.id, h.callback]), [[id, callback]]);
   }
 });

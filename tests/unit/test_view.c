@@ -260,16 +260,16 @@ static void test_no_leaks(void **state)
 	for (size_t i = 0; i < N_ELEMS(cases); i++) {
 		const struct leak_case *c = &cases[i];
 
-		/* what is sent always has the timeline; API views also come
-		 * without (lists) */
-		for (int tl = 1; tl >= (c->sent_leg ? 1 : 0); tl--) {
+		/* what is sent never has the timeline (a message carries what
+		 * changed); API views come with it and without (lists) */
+		for (int tl = c->sent_leg ? 0 : 1; tl >= 0; tl--) {
 			json_t *v = c->sent_leg ? sent_to(full, &c->p, c->sent_leg)
 						: view_of(full, &c->p, tl);
 			char *text = dump(v);
 			char what[64];
 
 			snprintf(what, sizeof(what), "%s%s", c->name,
-				 tl ? "" : " (list)");
+				 tl || c->sent_leg ? "" : " (list)");
 			check_shape(what, v, c->extra_keys, c->n_extra, tl);
 			bad += scan(what, text, never_outside,
 				    N_ELEMS(never_outside), 0);
@@ -752,9 +752,12 @@ static void test_sent_to_supplier(void **state)
 	json_t *sent, *seen;
 
 	(void)state;
-	/* the same as alpha-net's own view of the ticket */
+	/* alpha-net's own view of the ticket without its clocks, and never
+	 * the timeline: a message carries what changed, not the history */
 	sent = sent_to(full, &alpha, ALPHA_LEG);
-	seen = view_of(full, &alpha, 1);
+	seen = view_of(full, &alpha, 0);
+	json_object_del(json_object_get(seen, "leg"), "sla");
+	assert_null(json_object_get(sent, "timeline"));
 	assert_true(json_equal(sent, seen));
 	json_decref(seen);
 	json_decref(sent);
@@ -796,6 +799,136 @@ static void test_sent_to_supplier(void **state)
 	json_decref(full);
 }
 
+/* full as the store reads one page of it: the entries after id after,
+ * at most limit + 1 of them. */
+static json_t *page_of(const json_t *full, long long after, size_t limit)
+{
+	json_t *copy = json_deep_copy(full), *entries = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(full, "timeline"), i, e)
+		if (json_integer_value(json_object_get(e, "id")) > after &&
+		    json_array_size(entries) < limit + 1)
+			json_array_append(entries, e);
+	json_object_set_new(copy, "timeline", entries);
+	return copy;
+}
+
+/* What p reads of full's timeline by following the cursors with pages
+ * of limit, as the store reads them; *pages counts them and *largest
+ * gets the largest page's size in bytes. New reference. */
+static json_t *walk_pages(const json_t *full, const struct kt_principal *p, size_t limit,
+			  size_t *pages, size_t *largest)
+{
+	size_t n_entries = json_array_size(json_object_get(full, "timeline"));
+	json_t *got = json_array();
+	long long after = 0;
+
+	*pages = *largest = 0;
+	for (;;) {
+		json_t *raw = page_of(full, after, limit);
+		json_t *page = kt_view_timeline_page(raw, p, limit);
+		const json_t *next;
+		char *text;
+		int last;
+
+		assert_non_null(page);
+		assert_true(json_array_size(json_object_get(page, "items")) <= limit);
+		text = dump(page);
+		if (strlen(text) > *largest)
+			*largest = strlen(text);
+		free(text);
+		json_array_extend(got, json_object_get(page, "items"));
+		next = json_object_get(page, "next_cursor");
+		++*pages;
+		last = json_is_null(next);
+		if (!last) {
+			assert_true(json_is_string(next));
+			after = strtoll(json_string_value(next), NULL, 10);
+		}
+		json_decref(page);
+		json_decref(raw);
+		if (last)
+			return got;
+		assert_true(*pages <= n_entries);
+	}
+}
+
+/* Following the cursors with pages of every size yields each party's
+ * whole timeline exactly once, in order; the last page says so. */
+static void test_timeline_pages(void **state)
+{
+	const struct kt_principal ps[] = {
+		customer(CUSTOMER_ID), supplier(ALPHA_ID, "alpha-net"),
+		supplier(BETA_ID, "beta-soft"), integrator(),
+	};
+	json_t *full = load_full();
+	size_t n_entries = json_array_size(json_object_get(full, "timeline"));
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMS(ps); i++) {
+		json_t *whole = view_of(full, &ps[i], 1);
+		const json_t *want = json_object_get(whole, "timeline");
+
+		for (size_t limit = 1; limit <= n_entries + 1; limit++) {
+			size_t pages, largest;
+			json_t *got = walk_pages(full, &ps[i], limit, &pages, &largest);
+
+			if (!json_equal(got, want))
+				fail_msg("%s, pages of %zu: %s", kt_role_name(ps[i].role), limit,
+					 dump(got));
+			/* a page is cut from raw entries, whoever may see them */
+			assert_int_equal(pages, (n_entries + limit - 1) / limit);
+			json_decref(got);
+		}
+		json_decref(whole);
+	}
+	/* nobody else; no page of nothing */
+	{
+		struct kt_principal other = customer("c0000000-0000-4000-8000-0000000000c2");
+		struct kt_principal gamma = supplier(GAMMA_ID, "gamma");
+		struct kt_principal cust = customer(CUSTOMER_ID);
+
+		assert_null(kt_view_timeline_page(full, &other, 5));
+		assert_null(kt_view_timeline_page(full, &gamma, 5));
+		assert_null(kt_view_timeline_page(full, &cust, 0));
+	}
+	json_decref(full);
+}
+
+/* A page of large comments stops near KT_VIEW_PAGE_BYTES, whatever the
+ * limit, and the walk still yields every entry once. */
+static void test_timeline_page_bytes(void **state)
+{
+	struct kt_principal ps[] = { customer(CUSTOMER_ID), integrator() };
+	json_t *full = load_full(), *entries = json_object_get(full, "timeline");
+	char *big = malloc(400001);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', 400000);
+	big[400000] = '\0';
+	for (int i = 0; i < 5; i++)
+		json_array_append_new(entries, json_pack(
+			"{s:I, s:n, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s}}", "id", (json_int_t)(100 + i),
+			"leg_id", "kind", "comment", "visibility", "customer", "actor", "customer",
+			"holder", "integrator", "occurred_at", "2026-11-25T20:00:00Z",
+			"recorded_at", "2026-11-25T20:00:00Z", "data", "text", big));
+	free(big);
+	for (size_t i = 0; i < N_ELEMS(ps); i++) {
+		json_t *whole = view_of(full, &ps[i], 1);
+		size_t pages, largest;
+		json_t *got = walk_pages(full, &ps[i], 200, &pages, &largest);
+
+		assert_true(json_equal(got, json_object_get(whole, "timeline")));
+		assert_true(pages >= 2);
+		assert_true(largest <= KT_VIEW_PAGE_BYTES + 400000 + 4096);
+		json_decref(got);
+		json_decref(whole);
+	}
+	json_decref(full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +945,8 @@ int main(void)
 		cmocka_unit_test(test_without_timeline),
 		cmocka_unit_test(test_record_untouched),
 		cmocka_unit_test(test_sent_to_supplier),
+		cmocka_unit_test(test_timeline_pages),
+		cmocka_unit_test(test_timeline_page_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@
 // reads each request's body (bounded) and sends what the simulator's
 // handler answers, the port file written atomically once it listens, a
 // stop on SIGTERM/SIGINT, JSON lines on stdout, and a JSON POST to the
-// broker trusting one CA. Used by tmf621-sim.mjs, jira-sim.mjs,
+// broker trusting one CA. Used by tmf621-sim.mjs, jira-sim.mjs, topdesk-sim.mjs,
 // servicenow-sim.mjs and supplier-sim.mjs.
 import fs from 'node:fs';
 import https from 'node:https';
@@ -145,4 +145,19 @@ export function simPost(url, body, { ca, headers = {}, raw } = {}) {
 		});
 		req.end(raw ?? JSON.stringify(body));
 	});
+}
+
+// The part of a /_sim/ control API the simulators share: GET /_sim/<name>
+// of lists (name -> a function giving the list), 405 for any other GET and
+// any method but POST, 400 for a body that was no JSON (body {error}),
+// POST /_sim/reset (reset() clears the records and returns how many).
+// Returns {answer} when that settles the request, else {c}: the POSTed
+// value ({} when none) for the simulator's own controls.
+export function simControl(method, p, body, { lists, reset }) {
+	const list = lists[p.replace('/_sim/', '')];
+	if (method === 'GET' && list) return { answer: { status: 200, body: list() } };
+	if (method !== 'POST') return { answer: { status: 405, body: { error: 'method not allowed' } } };
+	if (body.error) return { answer: { status: 400, body: { error: body.error } } };
+	if (p === '/_sim/reset') return { answer: { status: 200, body: { cleared: reset() } } };
+	return { c: body.value ?? {} };
 }

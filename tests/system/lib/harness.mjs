@@ -308,7 +308,11 @@ async function buildStack(opts) {
   const portFile = path.join(dir, 'keten.port');
   const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
   const chainFile = path.join(dir, 'chain.json');
-  writeChain(chainFile, (opts.chain || chainDoc)(unreachable));
+  // opts.plainChain: as written, without the loopback allow (a previous
+  // release that does not know allow_addresses imports it)
+  const write = (file, doc) => (opts.plainChain ? writeFileSync(file, JSON.stringify(doc, null, 2))
+    : writeChain(file, doc));
+  write(chainFile, (opts.chain || chainDoc)(unreachable));
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const keys = {};
@@ -350,7 +354,7 @@ async function buildStack(opts) {
     sims[key] = await startSim(dir, { key, secret: secrets[key], brokerUrl: url,
       ...(opts.sim?.[key] || {}) });
   }
-  writeChain(chainFile, (opts.chain || chainDoc)(sims));
+  write(chainFile, (opts.chain || chainDoc)(sims));
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
 
@@ -372,10 +376,11 @@ async function buildStack(opts) {
 }
 
 // Another `keten serve` on stack s's database, with its own name and
-// settings. stop() expects a clean exit; kill() is a kill -9.
-export async function startNode(s, name, config = {}) {
+// settings (and binary: the upgrade suite runs two releases side by side).
+// stop() expects a clean exit; kill() is a kill -9.
+export async function startNode(s, name, config = {}, bin = BIN) {
   const portFile = path.join(s.dir, `${name}-${randomBytes(4).toString('hex')}.port`);
-  const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
+  const proc = track(spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
       KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
       KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...opsEnv(), ...config },

@@ -1,0 +1,70 @@
+/* tx_reconcile.c - the database side of `keten reconcile` (see
+ * store/tx_reconcile.h): one statement marks, resets and reports. */
+#include "store/internal.h"
+#include "store/tx_reconcile.h"
+
+/* $1 supplier key or NULL, $2 since or NULL. The open-leg rule is the one
+ * SQL function every reader shares (keten_leg_is_open). */
+static const char RECONCILE_SQL[] =
+	"WITH sup AS (SELECT id, key, adapter FROM suppliers WHERE $1::text IS NULL OR key = $1),"
+	" doubt AS (UPDATE outbox o SET in_doubt = true, due_at = now(), updated_at = now()"
+	"  FROM legs l, sup WHERE o.leg_id = l.id AND l.supplier_id = sup.id"
+	"   AND o.operation = 'create' AND o.state = 'pending' AND NOT o.in_doubt"
+	"   AND l.external_id IS NULL"
+	"   AND keten_leg_is_open(l.status, l.ended)"
+	"  RETURNING l.id AS leg, l.ticket_id AS ticket, sup.key AS supplier, sup.adapter),"
+	" feeds AS (UPDATE supplier_polls p SET cursor_at = $2::timestamptz, page = NULL,"
+	"   pass_since = NULL, pass_high = NULL, next_due = now()"
+	"  FROM sup, supplier_polls old"
+	"  WHERE $2::timestamptz IS NOT NULL AND p.supplier_id = sup.id"
+	"   AND old.supplier_id = p.supplier_id AND old.feed = p.feed"
+	"  RETURNING sup.key AS supplier, p.feed, old.cursor_at AS \"from\", p.cursor_at AS \"to\"),"
+	" dead AS (SELECT l.id AS leg, l.ticket_id AS ticket, sup.key AS supplier, o.operation"
+	"  FROM outbox o JOIN legs l ON l.id = o.leg_id JOIN sup ON sup.id = l.supplier_id"
+	"  WHERE o.state = 'dead' AND keten_leg_is_open(l.status, l.ended)),"
+	" unlinked AS (SELECT l.id AS leg, l.ticket_id AS ticket, sup.key AS supplier"
+	"  FROM legs l JOIN sup ON sup.id = l.supplier_id"
+	"  WHERE l.external_id IS NULL AND keten_leg_is_open(l.status, l.ended)"
+	"   AND EXISTS (SELECT 1 FROM outbox o WHERE o.leg_id = l.id"
+	"    AND o.operation = 'create' AND o.state = 'done'))"
+	" SELECT (SELECT count(*) FROM sup),"
+	"  json_build_object("
+	"   'creates', coalesce((SELECT json_agg(doubt ORDER BY supplier, ticket) FROM doubt), '[]'),"
+	"   'feeds', coalesce((SELECT json_agg(feeds ORDER BY supplier, feed) FROM feeds), '[]'),"
+	"   'dead', coalesce((SELECT json_agg(dead ORDER BY supplier, ticket) FROM dead), '[]'),"
+	"   'unlinked_done', coalesce((SELECT json_agg(unlinked ORDER BY supplier, ticket)"
+	"    FROM unlinked), '[]'))::text";
+
+json_t *kt_store_reconcile(struct kt_db *db, const char *supplier_key, const char *since,
+			   int dry_run, struct kt_err *err)
+{
+	const char *params[] = { supplier_key, since };
+	json_t *report = NULL;
+	PGresult *res;
+
+	if (kt_db_begin(db, err))
+		return NULL;
+	res = kt_db_exec(db, RECONCILE_SQL, 2, params, err);
+	if (!res)
+		goto fail;
+	if (supplier_key && strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
+		kt_err_set(err, KT_EC_NOT_FOUND, "no_supplier", "no supplier \"%s\"", supplier_key);
+		PQclear(res);
+		goto fail;
+	}
+	report = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+	PQclear(res);
+	if (!report) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		goto fail;
+	}
+	if (dry_run)
+		kt_db_rollback(db);
+	else if (kt_db_commit(db, err))
+		goto fail;
+	return report;
+fail:
+	json_decref(report);
+	kt_db_rollback(db);
+	return NULL;
+}
