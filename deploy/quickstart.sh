@@ -55,13 +55,14 @@ if [ "${KETEN_DEMO_RT:-}" = 1 ]; then
 	with_rt=1
 	# shellcheck disable=SC1091
 	. "$var/rt/env"
-	export KETEN_RT_TOKEN="$RT_TOKEN"
+	export KETEN_SECRET_RT_TOKEN="$RT_TOKEN"
 	# shellcheck disable=SC2016  # JavaScript, not shell
 	node -e '
 		const [file, url, user, field, queue] = process.argv.slice(1);
 		const doc = JSON.parse(require("fs").readFileSync(file, "utf8"));
 		doc.suppliers.push({ key: "deskco", name: "DeskCo", adapter: "rt", endpoint: url,
-			secret_ref: "env:KETEN_RT_TOKEN", auth: { kind: "bearer", scheme: "token" },
+			secret_ref: "env:KETEN_SECRET_RT_TOKEN", auth: { kind: "bearer", scheme: "token" },
+			delivery: { allow_addresses: ["loopback"] },
 			poll: { interval_ms: 2000, overlap_ms: 60000 },
 			mapping: { queues: { incident: queue }, reference_field: field,
 				integration_user: user, requestor: "servicedesk@integrator.example" } });

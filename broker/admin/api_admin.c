@@ -9,6 +9,7 @@
 
 #include "http/api.h"
 #include "http/key_cache.h"
+#include "model/chain_doc.h"
 #include "sla/zones.h"
 #include "store/tx_admin.h"
 
@@ -202,8 +203,12 @@ int kt_api_admin_list(struct kt_db *db, struct kt_request *r, struct kt_err *err
 {
 	int limit;
 
-	if (kt_api_list_limit(r, &limit, err) ||
-	    !(r->answer = kt_store_admin_list(db, entity_of(r), limit, r->query_cursor, err)))
+	if (kt_api_list_limit(r, &limit, err))
+		return KT_ERR;
+	/* the cursor is the last key of a page */
+	if (r->query_cursor && !kt_chain_key_valid(r->query_cursor, strlen(r->query_cursor)))
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor", "cursor is not valid");
+	if (!(r->answer = kt_store_admin_list(db, entity_of(r), limit, r->query_cursor, err)))
 		return KT_ERR;
 	r->status = 200;
 	return KT_OK;

@@ -4,6 +4,7 @@
  * table admits integrator keys only. */
 #include "http/api.h"
 #include "base/json_field.h"
+#include "model/chain_doc.h"
 #include "store/tx_delivery.h"
 
 #define EXTERNAL_ID_MAX 255
@@ -27,6 +28,10 @@ int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *
 			return kt_err_set(err, KT_EC_MALFORMED, "invalid_state",
 					  "state must be pending, dead, blocked, done or discarded");
 	}
+	if (r->query_supplier &&
+	    !kt_chain_key_valid(r->query_supplier, strlen(r->query_supplier)))
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_supplier",
+				  "supplier must be a supplier key");
 	r->answer = kt_store_delivery_list(db, r->query_state, r->query_supplier, limit,
 					   r->query_cursor, err);
 	if (!r->answer)

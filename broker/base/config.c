@@ -85,6 +85,10 @@ static const struct opt opts[] = {
 	INT(rate_address_per_s, 20, 0, 1000000, "requests a second one client address may make without a working API key (signed supplier pushes, failed keys) on one node; 0: no limit"),
 	INT(rate_address_burst, 100, 1, 1000000, "requests one client address may make at once without a working API key on one node"),
 	STR(audit_key, NULL, "secret reference (env:NAME or file:/path) of the key that signs and checks audit checkpoints (keten audit)"),
+	/* outbound reach, secrets and the operator's endpoints (issue 14) */
+	STR(secrets_dir, NULL, "the one directory whose regular files file: secret_refs may name (none: file: refused)"),
+	STR(ops_token_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the bearer token /metrics and /readyz require (none: both answer 401)"),
+	INT(ready_cache_ms, 1000, 0, 60000, "/readyz answers from a database check at most this old; 0: checks every time"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

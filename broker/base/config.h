@@ -67,6 +67,10 @@ struct kt_config {
 	int rate_supplier_per_s, rate_supplier_burst;
 	int rate_address_per_s, rate_address_burst;
 	char *audit_key;             /* secret reference of the audit checkpoint key */
+	/* outbound reach, secrets and the operator's endpoints (issue 14) */
+	char *secrets_dir;           /* the one directory file: secret_refs read */
+	char *ops_token_ref;         /* secret_ref of the token of /metrics and /readyz */
+	int ready_cache_ms;          /* /readyz answers from a check this recent */
 };
 
 /* Fills cfg with the defaults. */

@@ -16,6 +16,8 @@ struct kt_app {
 	struct kt_dispatcher *dispatcher;
 	struct kt_key_cache *keys;   /* API key principals, shared by the workers */
 	struct kt_throttle *throttle; /* callers' token buckets (loop and workers) */
+	struct kt_ops *ops;          /* who may read /metrics and /readyz, and
+					readiness remembered (http/ops.h) */
 	char node_name[128];
 };
 

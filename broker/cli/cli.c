@@ -2,6 +2,7 @@
  * subcommands, and `keten migrate`. */
 #include <getopt.h>
 
+#include "base/secret.h"
 #include "cli/cli.h"
 
 void kt_cli_print_err(const struct kt_err *err)
@@ -59,6 +60,12 @@ int kt_cli_load_config(struct kt_config *cfg, const char *config_file)
 	kt_config_init(cfg);
 	if ((config_file && kt_config_load_file(cfg, config_file, &err)) ||
 	    kt_config_load_env(cfg, &err)) {
+		kt_cli_print_err(&err);
+		kt_err_release(&err);
+		return KT_ERR;
+	}
+	if (kt_secret_set_dir(cfg->secrets_dir) != KT_OK) {
+		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		kt_cli_print_err(&err);
 		kt_err_release(&err);
 		return KT_ERR;

@@ -15,6 +15,7 @@
 #include "dispatch/transport.h"
 #include "http/key_cache.h"
 #include "http/throttle.h"
+#include "http/ops.h"
 #include "http/server.h"
 #include "base/log.h"
 
@@ -126,6 +127,8 @@ static int run(struct kt_app *app)
 		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
+	if (!(app->ops = kt_ops_new(app->cfg, &err)))
+		goto out;
 	app->api_pool = kt_dbpool_new(app->base, "api", app->cfg->database_url,
 				      app->cfg->db_pool_size, app->cfg->db_deadline_ms,
 				      app->cfg->db_queue_max,
@@ -183,6 +186,7 @@ out:
 	kt_http_free(http);
 	kt_key_cache_free(app->keys);
 	kt_throttle_free(app->throttle);
+	kt_ops_free(app->ops);
 	return code;
 }
 

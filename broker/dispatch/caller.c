@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/netaddr.h"
 #include "dispatch/auth.h"
 #include "dispatch/caller.h"
 
@@ -117,10 +118,13 @@ void kt_call_abandon(struct kt_call *x)
 		call_free(x);
 }
 
-/* Ends x with a failure of the broker's own before anything was sent. */
-static void fail_unsent(struct kt_call *x, const char *why)
+/* Ends x with a failure of the broker's own before anything was sent:
+ * shown is what its outcome may show, why the detail for the log. */
+static void fail_unsent(struct kt_call *x, const char *shown, const char *why)
 {
-	struct kt_transport_answer a = { .facts = { .end = KT_TX_FAILED, .why = why } };
+	struct kt_transport_answer a = {
+		.facts = { .end = KT_TX_FAILED, .why = why, .shown = shown }
+	};
 	kt_call_done_fn *done = x->done;
 	void *arg = x->arg;
 
@@ -162,7 +166,7 @@ static void send_or_end(struct kt_call *x, int (*go)(struct kt_call *, struct kt
 	struct kt_err err = { 0 };
 
 	if (go(x, &err) != KT_OK)
-		fail_unsent(x, err.message);
+		fail_unsent(x, "the supplier's auth could not be applied", err.message);
 	kt_err_release(&err);
 }
 
@@ -246,7 +250,7 @@ static void on_token(void *arg, struct kt_transport_answer *a)
 		if (access)
 			send_or_end(x, send_call);
 		else
-			fail_unsent(x, why);
+			fail_unsent(x, "OAuth2 token fetch failed", why);
 	}
 }
 
@@ -277,6 +281,7 @@ static int fetch_token(struct token *tk, struct kt_call *x, struct kt_err *err)
 		.low_speed_bytes = cfg->supplier_low_speed_bytes,
 		.low_speed_time_s = cfg->supplier_low_speed_time_s,
 		.max_response = 65536,
+		.allow_addresses = x->limits.allow_addresses,
 	};
 	if (!lines[0] || !lines[1])
 		oom(err);
@@ -360,6 +365,19 @@ static long long limit(const json_t *delivery, const char *name, long long node)
 	return json_is_integer(v) ? json_integer_value(v) : node;
 }
 
+/* The kinds of address beyond public ones the supplier's calls may use:
+ * its delivery's allow_addresses (checked by the chain import). */
+static unsigned allow_mask(const json_t *delivery)
+{
+	json_t *list = json_object_get(delivery, "allow_addresses"), *v;
+	unsigned mask = 0;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+		mask |= kt_netaddr_allow_bit(json_string_value(v));
+	return mask;
+}
+
 /* Copies what x needs of s and spec. */
 static int call_fill(struct kt_call *x, const struct kt_call_supplier *s,
 		     const struct kt_call_spec *spec, struct kt_err *err)
@@ -417,6 +435,7 @@ static int call_fill(struct kt_call *x, const struct kt_call_supplier *s,
 						cfg->supplier_low_speed_time_s),
 		.max_response = (size_t)limit(s->delivery, "max_response_bytes",
 					      cfg->supplier_max_response_bytes),
+		.allow_addresses = allow_mask(s->delivery),
 	};
 	return KT_OK;
 }

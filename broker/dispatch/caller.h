@@ -26,7 +26,9 @@ struct kt_call_supplier {
 				      NULL: standard-webhooks */
 	const char *secrets;       /* the resolved secret of auth's
 				      secret_ref (else the entry's) */
-	const json_t *delivery;    /* the supplier's own limits, or NULL */
+	const json_t *delivery;    /* the supplier's own limits and its
+				      allow_addresses (loopback, private,
+				      link-local), or NULL: public only */
 };
 
 /* One call. All borrowed until kt_call_start returns. */

@@ -18,6 +18,13 @@ static void set(struct kt_outcome *o, enum kt_outcome_kind kind, long http,
 	kt_utf8_trim(o->message);
 }
 
+/* o's detail: the cause in the transport's or the broker's own words. */
+static void set_detail(struct kt_outcome *o, const char *detail)
+{
+	snprintf(o->detail, sizeof(o->detail), "%s", detail ? detail : "");
+	kt_utf8_trim(o->detail);
+}
+
 static int retryable_status(long http)
 {
 	return http == 408 || http == 429 || http >= 500;
@@ -44,21 +51,31 @@ void kt_classify_call(const struct kt_transport_facts *f, struct kt_outcome *o)
 		    "supplier answer exceeded the response limit");
 		return;
 	}
-	if (f->end == KT_TX_TLS) {
-		snprintf(msg, sizeof(msg), "TLS failed: %.200s", why);
-		set(o, KT_OUT_NOT_SENT, 0, "tls_error", msg);
-		return;
+	if (f->end == KT_TX_REFUSED) {
+		set(o, KT_OUT_PERMANENT, 0, "address_not_allowed",
+		    "the supplier's address is not allowed by its allow_addresses "
+		    "(the broker's log names it)");
+		o->broker_fault = 1;
+	} else if (f->end == KT_TX_TLS) {
+		set(o, KT_OUT_NOT_SENT, 0, "tls_error", "TLS failed: the supplier's "
+		    "certificate or handshake was refused");
+	} else if (f->sent && f->end == KT_TX_TIMEOUT) {
+		set(o, KT_OUT_AMBIGUOUS, f->http_status, "timeout_after_send",
+		    "the supplier was too slow: the call timed out after the request left");
+	} else if (f->sent) {
+		set(o, KT_OUT_AMBIGUOUS, f->http_status, "failed_after_send",
+		    "the call failed after the request left");
+	} else {
+		set(o, KT_OUT_NOT_SENT, 0,
+		    f->end == KT_TX_DNS ? "dns_failed" :
+		    f->end == KT_TX_CONNECT ? "connect_failed" :
+		    f->end == KT_TX_TIMEOUT ? "connect_timeout" : "not_sent",
+		    f->end == KT_TX_DNS ? "the supplier's host name did not resolve" :
+		    f->end == KT_TX_CONNECT ? "could not connect to the supplier" :
+		    f->end == KT_TX_TIMEOUT ? "connecting to the supplier timed out" :
+		    f->shown ? f->shown : "the call could not be made");
 	}
-	if (f->sent) {
-		set(o, KT_OUT_AMBIGUOUS, f->http_status,
-		    f->end == KT_TX_TIMEOUT ? "timeout_after_send" : "failed_after_send", why);
-		return;
-	}
-	set(o, KT_OUT_NOT_SENT, 0,
-	    f->end == KT_TX_DNS ? "dns_failed" :
-	    f->end == KT_TX_CONNECT ? "connect_failed" :
-	    f->end == KT_TX_TIMEOUT ? "connect_timeout" : "not_sent",
-	    why);
+	set_detail(o, why);
 }
 
 void kt_classify_lookup(const struct kt_transport_facts *f, enum kt_lookup_answer answer,
@@ -91,10 +108,23 @@ void kt_classify_reply(const struct kt_err *err, long http_status, struct kt_out
 	    err->message[0] ? err->message : "the supplier's answer cannot be read");
 }
 
+const char *kt_classify_shown(const struct kt_err *err)
+{
+	/* A secret's or the system's own words (a path, an errno) stay in the
+	 * log; what is wrong with the message itself is shown. */
+	if (err->cls == KT_EC_CONFIG)
+		return "the supplier's credentials or settings are unavailable or unusable "
+		       "(the broker's log says why)";
+	if (err->cls == KT_EC_INTERNAL)
+		return "the broker failed before the call (its log says why)";
+	return err->message;
+}
+
 void kt_classify_broker(const struct kt_err *err, struct kt_outcome *o)
 {
 	set(o, kt_err_class_retryable(err->cls) ? KT_OUT_NOT_SENT : KT_OUT_PERMANENT, 0,
-	    err->code[0] ? err->code : "internal", err->message);
+	    err->code[0] ? err->code : "internal", kt_classify_shown(err));
+	set_detail(o, err->message);
 	o->broker_fault = 1;
 }
 

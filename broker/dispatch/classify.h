@@ -20,6 +20,8 @@ enum kt_transport_end {
 	KT_TX_TLS,         /* the TLS handshake or the certificate failed */
 	KT_TX_TOO_LARGE,   /* the answer exceeded the response limit */
 	KT_TX_FAILED,      /* any other failure of the call */
+	KT_TX_REFUSED,     /* every address of the supplier is one its allow
+			    * list does not let the broker connect to */
 };
 
 /* What the transport knows about a finished call. */
@@ -29,6 +31,9 @@ struct kt_transport_facts {
 	int sent;             /* the request started to leave (curl's pretransfer
 			       * time is set): the supplier may have it */
 	const char *why;      /* the transport's own words; may be NULL */
+	const char *shown;    /* a fixed phrase an outcome may show instead of
+			       * its code's (the caller's: "OAuth2 token fetch
+			       * failed"); NULL: the code's */
 };
 
 /* What a lookup's answer said, as the adapter read it. */
@@ -45,7 +50,9 @@ enum kt_breaker_report {
 	KT_REPORT_NONE,    /* the broker failed: the circuit hears nothing */
 };
 
-/* Sorts a finished call into o's kind, http_status, code and message:
+/* Sorts a finished call into o's kind, http_status, code and message (a
+ * fixed sentence per code; the transport's words go to o->detail, for the
+ * log): an address the allow list refuses is permanent and the broker's;
  * 2xx delivered; other answers permanent but 408, 429 and 5xx retryable;
  * no answer: ambiguous when the request may have left (a timeout or
  * failure after sending, or an answer over the limit), else not sent (DNS,
@@ -68,10 +75,17 @@ void kt_classify_lookup(const struct kt_transport_facts *f, enum kt_lookup_answe
  * and message, and the answer's status. */
 void kt_classify_reply(const struct kt_err *err, long http_status, struct kt_outcome *o);
 
+/* What an outcome shows of err, the broker's own failure: a generic
+ * sentence for a configuration error (a secret: its path or errno stays
+ * in the log) or an internal one, else err's message. Borrowed from err
+ * or static. */
+const char *kt_classify_shown(const struct kt_err *err);
+
 /* Sorts a failure of the broker's own before anything was sent (building
  * the request, resolving or using a secret): by err's class, not sent when
  * trying again may help (kt_err_class_retryable), else permanent; with
- * err's code and message; marked as the broker's fault. */
+ * err's code, kt_classify_shown as message and err's message as detail;
+ * marked as the broker's fault. */
 void kt_classify_broker(const struct kt_err *err, struct kt_outcome *o);
 
 /* Whether a lookup found nothing: the create goes out next, at once. */

@@ -230,6 +230,9 @@ static int build(const json_t *tickets, struct delivery *dl)
 	}
 	kt_classify_broker(&err, &dl->outcome);
 	kt_err_release(&err);
+	kt_log(KT_LOG_WARN, json_pack("{s:s, s:s, s:s}", "message", dl->msg.id,
+				      "supplier", dl->msg.supplier.key, "code", dl->outcome.code),
+	       "delivery not built: %s", dl->outcome.detail);
 	if (dl->outcome.kind != KT_OUT_PERMANENT)
 		plan_retry(dl);
 	kt_metrics_delivery(dl->msg.supplier.key, kt_outcome_kind_name(dl->outcome.kind));
@@ -550,7 +553,7 @@ static void finish_delivery(struct delivery *dl)
 			 "outcome", kt_outcome_kind_name(o->kind),
 			 "code", o->code, "http_status", (json_int_t)o->http_status,
 			 "state", kt_outcome_state(o)),
-	       "delivery: %s%s", o->message,
+	       "delivery: %s%s%s%s", o->message, o->detail[0] ? ": " : "", o->detail,
 	       o->gave_up ? " (retry budget spent: dead letter)" : "");
 	STAILQ_INSERT_TAIL(&d->finished, dl, link);
 	d->n_finished++;

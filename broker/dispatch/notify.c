@@ -239,7 +239,7 @@ static void on_answer(void *arg, struct kt_transport_answer *a)
 static void send_notice(struct notice *x)
 {
 	const struct kt_call_supplier who = { .id = "sla-notify", .key = "sla-notify",
-					      .secrets = x->secrets };
+					      .secrets = x->secrets, .delivery = x->m.delivery };
 	const struct kt_call_spec spec = { .req = &x->req, .sign_id = x->m.webhook_id,
 					   .idempotency_key = x->m.webhook_id };
 	struct kt_err err = { 0 };

@@ -173,7 +173,7 @@ static int claim_work(struct kt_db *db, void *owner, int limit, void ***runs, si
 						      "feed", r->f.feed, "error", e.code),
 			       "supplier feed cannot be polled: %s", e.message);
 			kt_metrics_poll(r->key, "failed");
-			run_error(r, e.code, e.message);
+			run_error(r, e.code, kt_classify_shown(&e));
 			r->delay_ms = backoff_ms(r);
 			later_work(db, r, &e);
 			run_free(r);
@@ -266,7 +266,7 @@ static void run_later(struct run *r, long long delay_ms)
  * Retry-After, which also closes its gate for deliveries), and resumes at
  * that page. */
 static void page_failed(struct run *r, long http_status, const char *retry_after,
-			const char *code, const char *message)
+			const char *code, const char *message, const char *detail)
 {
 	const struct kt_config *cfg = r->p->app->cfg;
 	const char *id = json_string_value(json_object_get(r->f.supplier, "id"));
@@ -282,7 +282,8 @@ static void page_failed(struct run *r, long http_status, const char *retry_after
 				      "feed", r->f.feed, "error", code,
 				      "http_status", (json_int_t)http_status,
 				      "retry_in_ms", (json_int_t)delay),
-	       "poll of supplier \"%s\" failed: %s", r->key, message);
+	       "poll of supplier \"%s\" failed: %s%s%s", r->key, message,
+	       detail && detail[0] ? ": " : "", detail ? detail : "");
 	kt_metrics_poll(r->key, "failed");
 	run_later(r, delay);
 }
@@ -330,7 +331,7 @@ static void page_start(struct run *r)
 	    kt_call_start(p->caller, &who, &spec, on_page, r, &r->call, &err) != KT_OK) {
 		/* not sent: the supplier's circuit learns nothing */
 		report_call(r, KT_REPORT_NONE, err.code);
-		page_failed(r, 0, NULL, err.code, err.message);
+		page_failed(r, 0, NULL, err.code, kt_classify_shown(&err), err.message);
 		kt_err_release(&err);
 		return;
 	}
@@ -353,7 +354,7 @@ static void apply_done(void *arg, int rc, struct kt_err *err)
 	if (p->stopping) {
 		run_end(r);
 	} else if (rc != KT_OK) {
-		page_failed(r, 0, NULL, err->code, err->message);
+		page_failed(r, 0, NULL, err->code, kt_classify_shown(err), err->message);
 	} else if (!r->recorded) {
 		kt_metrics_poll(r->key, "lost");
 		kt_log(KT_LOG_WARN, json_pack("{s:s, s:s}", "supplier", r->key, "feed", r->f.feed),
@@ -427,13 +428,13 @@ static void on_page(void *arg, struct kt_transport_answer *a)
 			says[0] = '\0';
 		snprintf(message, sizeof(message), says[0] ? "%s (%s)" : "%s%s", o.message, says);
 		page_failed(r, ans.http_status, refusal_wait(r, a, &ans, wait, sizeof(wait)),
-			    o.code, message);
+			    o.code, message, o.detail);
 		return;
 	}
 	if (r->ad->read_poll(r->f.supplier, r->f.feed, r->f.page, &ans, &r->list, &err) != KT_OK ||
 	    page_usable(r, &err) != KT_OK) {
 		kt_inbound_list_release(&r->list);
-		page_failed(r, ans.http_status, NULL, err.code, err.message);
+		page_failed(r, ans.http_status, NULL, err.code, err.message, NULL);
 		kt_err_release(&err);
 		return;
 	}

@@ -9,6 +9,10 @@
 #include <strings.h>
 #include <sys/queue.h>
 
+#include <sys/socket.h>
+
+#include "base/crypto.h"
+#include "base/netaddr.h"
 #include "dispatch/transport.h"
 
 struct kt_transfer {
@@ -26,6 +30,9 @@ struct kt_transfer {
 						* response's, bounded */
 	size_t n_headers_in;
 	char curl_err[CURL_ERROR_SIZE];
+	unsigned allow_addresses;    /* kinds beyond public it may connect to */
+	char refused[128];           /* the last address refused, and its kind */
+	int connected;               /* an allowed address was tried */
 	LIST_ENTRY(kt_transfer) link;
 };
 
@@ -45,12 +52,22 @@ static void headers_in_clear(struct kt_transfer *x)
 	x->n_headers_in = 0;
 }
 
+/* Wipes the request's header lines before curl frees them: they carry
+ * the supplier's credentials (Authorization, an API token header). */
+static void headers_wipe(struct curl_slist *l)
+{
+	for (; l; l = l->next)
+		if (l->data)
+			kt_crypto_wipe(l->data, strlen(l->data));
+}
+
 static void transfer_free(struct kt_transfer *x)
 {
 	headers_in_clear(x);
 	LIST_REMOVE(x, link);
 	curl_multi_remove_handle(x->t->multi, x->easy);
 	curl_easy_cleanup(x->easy);
+	headers_wipe(x->headers);
 	curl_slist_free_all(x->headers);
 	free(x->resp);
 	free(x);
@@ -144,6 +161,26 @@ static int is_tls_error(CURLcode rc)
 	       rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: the one place a socket for a supplier
+ * call is made, so the address checked is the one connected to (after
+ * the name was resolved), never the name. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct kt_transfer *x = arg;
+	char text[64];
+
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKET_BAD;
+	if (!kt_netaddr_allowed(&a->addr, x->allow_addresses)) {
+		snprintf(x->refused, sizeof(x->refused), "%s (%s)",
+			 kt_netaddr_text(&a->addr, text, sizeof(text)),
+			 kt_netaddr_kind_name(kt_netaddr_kind(&a->addr)));
+		return CURL_SOCKET_BAD;
+	}
+	x->connected = 1;
+	return socket(a->family, a->socktype, a->protocol);
+}
+
 /* The facts of x's finished transfer, which ended with rc. */
 static void facts_of(struct kt_transfer *x, CURLcode rc, struct kt_transport_facts *f)
 {
@@ -154,6 +191,13 @@ static void facts_of(struct kt_transfer *x, CURLcode rc, struct kt_transport_fac
 	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
 	f->sent = pretransfer > 0;
 	f->why = x->curl_err[0] ? x->curl_err : curl_easy_strerror(rc);
+	if (rc != CURLE_OK && x->refused[0] && !x->connected) {
+		snprintf(x->curl_err, sizeof(x->curl_err),
+			 "address %s is not allowed for this supplier", x->refused);
+		f->why = x->curl_err;
+		f->end = KT_TX_REFUSED;
+		return;
+	}
 	f->end = rc == CURLE_OK ? KT_TX_DONE :
 		 x->overflow ? KT_TX_TOO_LARGE :
 		 is_tls_error(rc) ? KT_TX_TLS :
@@ -317,6 +361,9 @@ static int setup(struct kt_transfer *x, const struct kt_transport_call *c, struc
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, c->low_speed_bytes);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
 	x->max_response = c->max_response;
+	x->allow_addresses = c->allow_addresses;
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "keten/0.1");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);

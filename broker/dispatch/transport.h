@@ -34,6 +34,8 @@ struct kt_transport_call {
 	long low_speed_bytes;       /* slower than this ... */
 	long low_speed_time_s;      /* ... for this long ends the call */
 	size_t max_response;        /* the most of the answer read */
+	unsigned allow_addresses;   /* kinds of base/netaddr.h beyond public
+				     * ones it may connect to (0: public only) */
 };
 
 /* What a finished call left. */
@@ -64,7 +66,11 @@ void kt_transport_global_cleanup(void);
 struct kt_transport *kt_transport_new(struct event_base *base, struct kt_err *err);
 
 /* Starts call c; done(arg, ...) follows, on the loop, unless the transfer
- * is abandoned first. *out gets the transfer, the transport's. */
+ * is abandoned first. *out gets the transfer, the transport's. Every
+ * address curl is about to connect to (the name's, after resolution; a
+ * proxy's when one is used) is checked against c->allow_addresses: one it
+ * may not use is never connected to, and a call left with no address
+ * ends KT_TX_REFUSED (facts.why names the address and its kind). */
 int kt_transport_start(struct kt_transport *t, const struct kt_transport_call *c,
 		       kt_transfer_done_fn *done, void *arg, struct kt_transfer **out,
 		       struct kt_err *err);

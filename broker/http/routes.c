@@ -2,7 +2,9 @@
  * for a file of their own (readiness). */
 #include <errno.h>
 
+#include "base/clock.h"
 #include "http/api.h"
+#include "http/ops.h"
 
 const struct kt_http_route kt_http_routes[] = {
 	{ "GET", "/readyz", 0, 0, kt_api_ready, 0 },
@@ -75,7 +77,10 @@ const int kt_http_routes_count = (int)(sizeof(kt_http_routes) / sizeof(kt_http_r
 
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	if (kt_store_ping(db, err))
+	int rc = kt_store_ping(db, err);
+
+	kt_ops_ready_note(r->app->ops, kt_clock_mono_ms(), rc == KT_OK);
+	if (rc != KT_OK)
 		return KT_ERR;
 	r->status = 200;
 	r->answer = json_pack("{s:s}", "status", "ready");

@@ -26,8 +26,11 @@
 #include "http/server.h"
 #include "http/status.h"
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "http/ops.h"
+#include "http/query.h"
 #include "store/row_key.h"
 #include "http/tls.h"
 
@@ -48,6 +51,7 @@ static atomic_ullong request_counter;
 static const struct kt_http_route healthz_route = { "GET", "/healthz", 0, 0, NULL, 0 };
 static const struct kt_http_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL, 0 };
 static const struct kt_http_route metrics_route = { "GET", "/metrics", 0, 0, NULL, 0 };
+static const struct kt_http_route readyz_route = { "GET", "/readyz", 0, 0, NULL, 0 };
 
 static const char *method_name(struct evhttp_request *req)
 {
@@ -210,6 +214,32 @@ static void respond_metrics(struct kt_request *r)
 	request_free(r);
 }
 
+/* /metrics and /readyz answer only the ops token (http/ops.h): a 401
+ * otherwise; /readyz answers at once from a recent good check. 1 when r
+ * was answered here. */
+static int ops_endpoint(struct kt_request *r, const char *path, const char *authorization)
+{
+	int metrics = strcmp(path, "/metrics") == 0;
+
+	if (!metrics && strcmp(path, "/readyz") != 0)
+		return 0;
+	r->route = metrics ? &metrics_route : &readyz_route;
+	if (!kt_ops_allowed(r->app->ops, authorization)) {
+		respond_error(r, KT_EC_UNAUTHENTICATED, "unauthorized",
+			      "this endpoint needs the ops token (the setting ops_token_ref)");
+		return 1;
+	}
+	if (metrics || strcmp(method_name(r->http_req), "GET") != 0 ||
+	    !kt_ops_ready_fresh(r->app->ops, kt_clock_mono_ms())) {
+		r->route = NULL;
+		return 0;
+	}
+	r->status = 200;
+	r->answer = json_pack("{s:s}", "status", "ready");
+	respond(r, KT_OK, NULL);
+	return 1;
+}
+
 /* Worker: renders r's answer to its text, so that the loop only copies
  * bytes and never holds every connection while a large answer is
  * serialised. */
@@ -297,21 +327,20 @@ static int copy_headers(struct evkeyvalq *in, struct kt_request *r)
 static int read_query(struct evhttp_request *req, struct kt_request *r)
 {
 	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	struct evkeyvalq params;
+	struct kt_query kq;
 
 	if (!q)
 		return 0;
-	if (evhttp_parse_query_str(q, &params) != 0)
+	if (kt_query_parse(q, &kq) != 0)
 		return -1;
-	r->query_limit = header_copy(&params, "limit");
-	r->query_cursor = header_copy(&params, "cursor");
-	r->query_state = header_copy(&params, "state");
-	r->query_supplier = header_copy(&params, "supplier");
-	r->query_version = header_copy(&params, "version");
-	r->query_from = header_copy(&params, "from");
-	r->query_to = header_copy(&params, "to");
-	r->query_format = header_copy(&params, "format");
-	evhttp_clear_headers(&params);
+	r->query_limit = kq.limit;
+	r->query_cursor = kq.cursor;
+	r->query_state = kq.state;
+	r->query_supplier = kq.supplier;
+	r->query_version = kq.version;
+	r->query_from = kq.from;
+	r->query_to = kq.to;
+	r->query_format = kq.format;
 	return 0;
 }
 
@@ -415,6 +444,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		respond_openapi(r);
 		return;
 	}
+	if (ops_endpoint(r, path, evhttp_find_header(in, "Authorization")))
+		return;
 	if (strcmp(path, "/metrics") == 0 && strcmp(method, "GET") == 0) {
 		respond_metrics(r);
 		return;

@@ -6,6 +6,8 @@
 #include "base/buf.h"
 #include "base/civil_time.h"
 #include "base/config.h"
+#include "base/netaddr.h"
+#include "base/secret.h"
 #include "base/utf8.h"
 #include "keten/adapter.h"
 #include "keten/model.h"
@@ -63,7 +65,7 @@ static int want_string(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
-static int valid_key(const char *s, size_t len)
+int kt_chain_key_valid(const char *s, size_t len)
 {
 	if (len == 0 || len > KT_CHAIN_KEY_MAX || s[0] == '-')
 		return 0;
@@ -81,7 +83,7 @@ static int check_key(struct ctx *c, json_t *v)
 
 	if (want_string(c, v))
 		return KT_ERR;
-	if (valid_key(json_string_value(v), json_string_length(v)))
+	if (kt_chain_key_valid(json_string_value(v), json_string_length(v)))
 		return KT_OK;
 	problem(c, "invalid key \"%s\": use 1 to %d lower-case letters, digits "
 		   "and hyphens, not starting with a hyphen",
@@ -114,12 +116,25 @@ static int check_adapter(struct ctx *c, json_t *v)
 	return KT_ERR;
 }
 
+/* Whether the https URL s names a user (or a password) before its host:
+ * credentials travel through secret_ref, never in a URL. */
+static int has_userinfo(const char *s)
+{
+	const char *host = s + 8;
+	size_t end = strcspn(host, "/?#");
+
+	return memchr(host, '@', end) != NULL;
+}
+
 static int check_endpoint(struct ctx *c, json_t *v)
 {
 	if (want_string(c, v))
 		return KT_ERR;
 	if (strncmp(json_string_value(v), "https://", 8) != 0)
 		problem(c, "must be an https:// URL");
+	else if (has_userinfo(json_string_value(v)))
+		problem(c, "must not carry a user or password (user@host): put the "
+			   "credential in a secret_ref");
 	else if (json_string_length(v) > KT_CHAIN_ENDPOINT_MAX)
 		problem(c, "is longer than %d bytes", KT_CHAIN_ENDPOINT_MAX);
 	else
@@ -129,11 +144,11 @@ static int check_endpoint(struct ctx *c, json_t *v)
 
 static int valid_secret_ref(const char *s)
 {
-	if (strncmp(s, "env:", 4) == 0) {
-		s += 4;
-		if (!(*s == '_' || (*s >= 'A' && *s <= 'Z')))
+	if (strncmp(s, "env:" KT_SECRET_ENV_PREFIX, 4 + strlen(KT_SECRET_ENV_PREFIX)) == 0) {
+		s += 4 + strlen(KT_SECRET_ENV_PREFIX);
+		if (!*s)
 			return 0;
-		for (s++; *s; s++)
+		for (; *s; s++)
 			if (!(*s == '_' || (*s >= 'A' && *s <= 'Z') ||
 			      (*s >= '0' && *s <= '9')))
 				return 0;
@@ -159,8 +174,8 @@ static int check_secret_ref(struct ctx *c, json_t *v)
 		return KT_ERR;
 	if (valid_secret_ref(json_string_value(v)))
 		return KT_OK;
-	problem(c, "must be env:NAME (upper-case letters, digits and _, not "
-		   "starting with a digit) or file:/absolute/path");
+	problem(c, "must be env:KETEN_SECRET_NAME (upper-case letters, digits and _) "
+		   "or file:/absolute/path (a file directly in the node's secrets_dir)");
 	return KT_ERR;
 }
 
@@ -330,8 +345,31 @@ DELIVERY_CHECK(max_response_bytes)
 DELIVERY_CHECK(retry_budget_s)
 DELIVERY_CHECK(search_lag_ms)
 
+/* The kinds of address beyond public ones a supplier's calls may connect
+ * to (base/netaddr.h): each at most once. */
+static int check_allow_addresses(struct ctx *c, json_t *v)
+{
+	unsigned seen = 0, bit;
+	json_t *e;
+	size_t i;
+
+	if (check_array(c, v))
+		return KT_ERR;
+	json_array_foreach(v, i, e) {
+		bit = kt_netaddr_allow_bit(json_string_value(e));
+		if (!bit || (seen & bit)) {
+			problem(c, "must list each of loopback, private and link-local "
+				   "at most once");
+			return KT_ERR;
+		}
+		seen |= bit;
+	}
+	return KT_OK;
+}
+
 /* A supplier's own delivery limits; each one left out is the node's. */
 static const struct member delivery_members[] = {
+	{ "allow_addresses", 0, check_allow_addresses },
 	{ "max_inflight", 0, check_max_inflight },
 	{ "connect_timeout_ms", 0, check_connect_timeout_ms },
 	{ "timeout_ms", 0, check_timeout_ms },
@@ -674,15 +712,16 @@ static int check_outage(struct ctx *c, json_t *v)
 
 /* Where the SLA's warnings and breaches are notified: the integrator's
  * own webhook, signed (Standard Webhooks) with the secret secret_ref
- * names. */
+ * names; allow_addresses as a supplier's delivery has it. */
 static const struct member notify_members[] = {
 	{ "endpoint", 1, check_endpoint },
 	{ "secret_ref", 1, check_secret_ref },
+	{ "allow_addresses", 0, check_allow_addresses },
 };
 
 static int check_notify(struct ctx *c, json_t *v)
 {
-	return check_members(c, v, notify_members, 2);
+	return check_members(c, v, notify_members, 3);
 }
 
 /* The customer SLA: every member optional (service_hours: "24x7"; no
@@ -1084,7 +1123,7 @@ static void check_agreements(struct tree_check *t, json_t *node, json_t **v)
 	if (json_object_get(node, "alternates") && !json_object_get(node, "supplier"))
 		problem(c, "a component with alternates must name its supplier");
 	json_array_foreach(v[CO_ALTERNATES], i, k) {
-		if (!valid_key(json_string_value(k), json_string_length(k)))
+		if (!kt_chain_key_valid(json_string_value(k), json_string_length(k)))
 			continue;
 		item = kt_jptr_index(&c->path, i);
 		if (supplier && strcmp(supplier, json_string_value(k)) == 0)
@@ -1168,7 +1207,7 @@ static void check_rule_components(struct ctx *c, json_t *rules, json_t *keys)
 	mark = kt_jptr_push(&c->path, "rules");
 	json_array_foreach(rules, i, rule) {
 		comp = json_object_get(rule, "component");
-		if (!valid_key(json_string_value(comp), json_string_length(comp)) ||
+		if (!kt_chain_key_valid(json_string_value(comp), json_string_length(comp)) ||
 		    json_object_get(keys, json_string_value(comp)))
 			continue;
 		item = kt_jptr_index(&c->path, i);

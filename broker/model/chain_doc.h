@@ -32,6 +32,10 @@ int kt_chain_doc_check(json_t *root, struct kt_chain_doc **out,
 /* Accepts NULL. */
 void kt_chain_doc_free(struct kt_chain_doc *doc);
 
+/* Whether the len bytes at s are a key of the chain document: 1 to
+ * KT_CHAIN_KEY_MAX of a-z, 0-9 and '-', not starting with '-'. */
+int kt_chain_key_valid(const char *s, size_t len);
+
 /* The name of member i (0 = "key") of a customer, supplier or service
  * object, in the order of the rules; NULL past the last. Borrowed, static. */
 const char *kt_chain_doc_member(enum kt_chain_entity entity, size_t i);

@@ -146,3 +146,12 @@ enum kt_status kt_consolidated_status(enum kt_status ticket_status,
 		return KT_ST_ASSIGNED;
 	return KT_ST_NEW;
 }
+
+int kt_status_supplier_may_set(enum kt_status from, enum kt_status to)
+{
+	if (to == KT_ST_CANCELLED)
+		return from == KT_ST_CANCELLED;
+	if (to == KT_ST_CLOSED)
+		return from == KT_ST_RESOLVED || from == KT_ST_CLOSED;
+	return 1;
+}

@@ -137,9 +137,8 @@ json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_e
 	return out;
 }
 
-/* A cursor is "<microseconds since the epoch>_<uuid>" of the last item. */
-static int parse_cursor(const char *cursor, char *ts, size_t tssz, char *id,
-			struct kt_err *err)
+int kt_store_ticket_cursor_parse(const char *cursor, char *ts, size_t tssz, char *id,
+				 struct kt_err *err)
 {
 	const char *us = cursor ? strchr(cursor, '_') : NULL;
 	size_t n = us ? (size_t)(us - cursor) : 0;
@@ -167,7 +166,7 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	json_t *items, *out;
 	int rows;
 
-	if (parse_cursor(cursor, ts, sizeof(ts), cid, err))
+	if (kt_store_ticket_cursor_parse(cursor, ts, sizeof(ts), cid, err))
 		return NULL;
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
 	access_params(p, params);

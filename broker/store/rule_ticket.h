@@ -42,4 +42,11 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 json_t *kt_store_ticket_of_service(struct kt_db *db, const char *service_id,
 				   const char *kinds, int limit, struct kt_err *err);
 
+/* Reads a list cursor, "<microseconds since the epoch>_<uuid>" of the
+ * last item of a page: ts (tssz bytes) gets the digits, id (at least
+ * KT_UUID_LEN + 1 bytes) the uuid; both "" for a NULL cursor. Pure (no
+ * database). KT_ERR malformed "invalid_cursor" for any other text. */
+int kt_store_ticket_cursor_parse(const char *cursor, char *ts, size_t tssz, char *id,
+				 struct kt_err *err);
+
 #endif

@@ -33,6 +33,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	};
 	char actor[80], ticket_id[KT_UUID_LEN + 1], leg_id[KT_UUID_LEN + 1];
 	PGresult *res;
+	enum kt_status leg_status;
 	int in_future, stale;
 
 	*result = KT_INBOUND_APPLIED;
@@ -60,7 +61,7 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	}
 	res = kt_db_exec(db,
 		"SELECT ticket_id, $3::timestamptz > now() + $4::integer * interval '1 second',"
-		"  id::text FROM legs WHERE supplier_id = $2::uuid"
+		"  id::text, status FROM legs WHERE supplier_id = $2::uuid"
 		"  AND CASE WHEN $1::text IS NULL THEN external_id = $5 ELSE id = $1::uuid END"
 		" ORDER BY created_at DESC LIMIT 1",
 		5, leg, err);
@@ -75,7 +76,19 @@ int kt_store_inbound_apply(struct kt_db *db, const json_t *supplier,
 	snprintf(leg_id, sizeof(leg_id), "%s", PQgetvalue(res, 0, 2));
 	snprintf(ticket_id, sizeof(ticket_id), "%s", PQgetvalue(res, 0, 0));
 	in_future = PQgetvalue(res, 0, 1)[0] == 't';
+	if (kt_status_parse(PQgetvalue(res, 0, 3), &leg_status) != 0)
+		leg_status = KT_ST_NEW;
 	PQclear(res);
+	if (u->has_status && !u->reject && !kt_status_supplier_may_set(leg_status, u->status)) {
+		kt_err_detail(err, "/status", "a supplier may not set its own leg to %s from %s",
+			      kt_status_name(u->status), kt_status_name(leg_status));
+		kt_err_set(err, KT_EC_INVALID, "status_not_allowed",
+			   u->status == KT_ST_CANCELLED
+				   ? "a supplier cannot cancel its leg: reject it (the broker re-routes) "
+				     "or ask the integrator"
+				   : "a supplier can close its leg only once it is resolved");
+		goto fail;
+	}
 	if (in_future) {
 		kt_err_detail(err, "/occurred_at", "is more than %d s ahead of the broker's clock",
 			      ahead_s);

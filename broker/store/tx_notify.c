@@ -11,6 +11,7 @@ void kt_claimed_notice_release(struct kt_claimed_notice *m)
 	free(m->webhook_id);
 	free(m->endpoint);
 	free(m->secret_ref);
+	json_decref(m->delivery);
 	free(m->payload);
 	memset(m, 0, sizeof(*m));
 }
@@ -28,6 +29,8 @@ static int notice_row(PGresult *res, int i, void *item, struct kt_err *err)
 			return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	m->attempts = (int)strtol(PQgetvalue(res, i, 7), NULL, 10);
 	m->used_ms = strtoll(PQgetvalue(res, i, 8), NULL, 10);
+	if (!(m->delivery = json_loads(PQgetvalue(res, i, 9), 0, NULL)))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	return KT_OK;
 }
 
@@ -59,7 +62,8 @@ int kt_store_notify_claim(struct kt_db *db, const char *owner, int limit, int le
 		" WHERE o.id = c.id"
 		" RETURNING o.id::text, o.lease_token::text, o.ticket_id::text, o.idempotency_key,"
 		"  o.target ->> 'endpoint', o.target ->> 'secret_ref', o.payload::text, o.attempts,"
-		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms",
+		"  (extract(epoch FROM now() - o.first_attempt_at) * 1000)::bigint - o.paused_ms,"
+		"  jsonb_build_object('allow_addresses', o.target -> 'allow_addresses')::text",
 		3, params, sizeof(**out), notice_row, notice_release, &items, n, err);
 	*out = items;
 	return rc;

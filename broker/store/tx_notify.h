@@ -20,6 +20,8 @@ struct kt_claimed_notice {
 	char *endpoint;
 	char *secret_ref;
 	char *payload;          /* the JSON body sent */
+	json_t *delivery;       /* owned; {"allow_addresses": [...] or null}, as
+				   a supplier's delivery (dispatch/caller.h) */
 	int attempts;           /* this one included */
 	long long used_ms;      /* retry budget used before this attempt */
 };

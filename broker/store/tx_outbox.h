@@ -25,7 +25,9 @@ struct kt_outcome {
 	enum kt_outcome_kind kind;
 	long http_status;          /* 0 when no answer came */
 	char code[48];             /* stable: "delivered", "tls_error", "http_503", ... */
-	char message[256];
+	char message[256];         /* shown in the outcome: never the transport's
+				    * or a secret's own words (those are detail) */
+	char detail[256];          /* the cause in full, for the log only; may be "" */
 	long long retry_in_ms;     /* when the message stays pending */
 	int gave_up;               /* the retry budget is spent: dead letter */
 	long long credit_ms;       /* waited on a 429's Retry-After: not charged to

@@ -52,6 +52,14 @@ int kt_operation_parse(const char *name, enum kt_operation *out);
  * Returns 0 when impact or urgency is outside 1..3. */
 int kt_priority(int impact, int urgency);
 
+/* Whether a supplier may move its own leg from status from to status to
+ * with a plain status update: never to cancelled (a supplier that does not
+ * take the leg rejects it, so the broker re-routes; the integrator ends
+ * legs) and to closed only from resolved (closing what it resolved),
+ * unless the leg already has that status (a supplier's echo of the
+ * broker's own cancel or close). Every other move is allowed. Pure. */
+int kt_status_supplier_may_set(enum kt_status from, enum kt_status to);
+
 /* The one status the customer sees, from the ticket's own status (which
  * carries customer-side states: closed, cancelled, pending_customer) and the
  * statuses of its legs. A pure function; see model.c for the rules. */

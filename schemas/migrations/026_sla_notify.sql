@@ -50,7 +50,8 @@ CREATE FUNCTION keten_sla_notify(t uuid, l uuid, clk text, lvl text, target inte
                    'clock', clk, 'level', lvl, 'target_min', target, 'at', kt_ts(at_),
                    'leg_id', l, 'supplier', sp.key)),
            jsonb_build_object('endpoint', cv.sla -> 'notify' ->> 'endpoint',
-                              'secret_ref', cv.sla -> 'notify' ->> 'secret_ref')
+                              'secret_ref', cv.sla -> 'notify' ->> 'secret_ref',
+                              'allow_addresses', cv.sla -> 'notify' -> 'allow_addresses')
     FROM tickets tk
     JOIN services s ON s.id = tk.service_id
     JOIN customers c ON c.id = s.customer_id

@@ -235,9 +235,11 @@ cat >"$work/chain.json" <<EOF
   "customers": [{"key": "bench", "name": "Bench BV"}],
   "suppliers": [
     {"key": "netco", "name": "NetCo", "adapter": "webhook",
-     "endpoint": "https://127.0.0.1:9/hooks", "secret_ref": "env:KETEN_SECRET_NETCO"},
+     "endpoint": "https://127.0.0.1:9/hooks", "secret_ref": "env:KETEN_SECRET_NETCO",
+     "delivery": {"allow_addresses": ["loopback"]}},
     {"key": "hostco", "name": "HostCo", "adapter": "webhook",
-     "endpoint": "https://127.0.0.1:9/hooks", "secret_ref": "env:KETEN_SECRET_HOSTCO"}
+     "endpoint": "https://127.0.0.1:9/hooks", "secret_ref": "env:KETEN_SECRET_HOSTCO",
+     "delivery": {"allow_addresses": ["loopback"]}}
   ],
   "services": [
     {"key": "bench-workplace", "customer": "bench", "name": "Workplace Bench",

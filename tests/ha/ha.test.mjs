@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startSim, startNode, request, eventually, secret, keten, chainDoc, sleep } from '../system/lib/harness.mjs';
+import { startSim, startNode, request, eventually, secret, keten, chainDoc, sleep, writeChain,
+  opsHeaders } from '../system/lib/harness.mjs';
 
 const DSN = process.env.KETEN_HA_DSN;
 const DIR = process.env.KETEN_HA_DIR;
@@ -49,7 +50,7 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr);
   const chainFile = path.join(dir, 'chain.json');
   const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
-  writeFileSync(chainFile, JSON.stringify(chainDoc(unreachable)));
+  writeChain(chainFile, chainDoc(unreachable), 0);
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr);
   r = keten(['key', 'create', '--role', 'customer', '--customer', 'acme'], env);
@@ -62,7 +63,7 @@ before(async () => {
   s.nodes = [await startNode(s, 'ha-a', config), await startNode(s, 'ha-b', config)];
   s.sims = {};
   for (const key of ['netco', 'hostco']) s.sims[key] = await startSim(dir, { key, secret: s.secrets[key] });
-  writeFileSync(chainFile, JSON.stringify(chainDoc(s.sims)));
+  writeChain(chainFile, chainDoc(s.sims), 0);
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr);
 });
@@ -99,7 +100,7 @@ function watchReady(node) {
   const loop = (async () => {
     while (on) {
       let ok = false;
-      try { ok = (await request(node.url, 'GET', '/readyz')).status === 200; } catch { ok = false; }
+      try { ok = (await request(node.url, 'GET', '/readyz', { headers: opsHeaders() })).status === 200; } catch { ok = false; }
       const now = Date.now();
       if (!ok && down === null) down = now;
       if (ok && down !== null) { spans.push(now - down); down = null; }

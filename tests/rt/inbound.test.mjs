@@ -12,7 +12,7 @@ describe('RT to Keten by polling', () => {
   let s;
   before(async () => {
     s = await startStack({ chain: polledRtChain(),
-      config: { KETEN_RT_TOKEN: env.RT_TOKEN, KETEN_POLL_TICK_MS: '200' } });
+      config: { KETEN_SECRET_RT_TOKEN: env.RT_TOKEN, KETEN_POLL_TICK_MS: '200' } });
   });
   after(async () => { await s.stop(); });
 

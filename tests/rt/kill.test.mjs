@@ -17,7 +17,7 @@ import { env, mapping, rt, rtMessages, startRtProxy } from './lib.mjs';
 let s;
 let proxy;
 const { killAtWrite, received, done, cleanup } = killer(() => s, () => proxy, {
-  KETEN_RT_TOKEN: env.RT_TOKEN, KETEN_LEASE_MS: '6000', KETEN_SUPPLIER_TIMEOUT_MS: '5000',
+  KETEN_SECRET_RT_TOKEN: env.RT_TOKEN, KETEN_LEASE_MS: '6000', KETEN_SUPPLIER_TIMEOUT_MS: '5000',
   KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500',
   KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
 });
@@ -27,14 +27,14 @@ const chain = (sims) => {
   const doc = chainDoc(sims);
   doc.suppliers[0] = { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: proxy.url,
     secret_ref: 'env:KETEN_SECRET_NETCO',
-    auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
+    auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_SECRET_RT_TOKEN' },
     mapping: { ...mapping, queues: { incident: mapping.queues.incident } } };
   return doc;
 };
 
 before(async () => {
   proxy = await startRtProxy();
-  s = await startStack({ chain, config: { KETEN_RT_TOKEN: env.RT_TOKEN, KETEN_DISPATCH: '0' } });
+  s = await startStack({ chain, config: { KETEN_SECRET_RT_TOKEN: env.RT_TOKEN, KETEN_DISPATCH: '0' } });
 });
 afterEach(cleanup);
 after(async () => {

@@ -125,7 +125,7 @@ export function polledRtChain(mappingExtra = {}) {
     const doc = chainDoc(sims);
     doc.suppliers[0] = { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: env.RT_URL,
       secret_ref: 'env:KETEN_SECRET_NETCO',
-      auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
+      auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_SECRET_RT_TOKEN' },
       poll: { interval_ms: 500, overlap_ms: 5000 },
       mapping: { ...mapping, queues: { incident: mapping.queues.incident }, ...mappingExtra } };
     return doc;

@@ -15,7 +15,7 @@ describe('RT messages to Keten by polling', () => {
   let s;
   before(async () => {
     s = await startStack({ chain: polledRt,
-      config: { KETEN_RT_TOKEN: env.RT_TOKEN, KETEN_POLL_TICK_MS: '200' } });
+      config: { KETEN_SECRET_RT_TOKEN: env.RT_TOKEN, KETEN_POLL_TICK_MS: '200' } });
   });
   after(async () => { await s.stop(); });
 

@@ -9,9 +9,8 @@
 // way back is tests/rt/inbound.test.mjs.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, eventually, keten, certs, chainDoc } from '../system/lib/harness.mjs';
+import { startStack, eventually, keten, certs, chainDoc, writeChain } from '../system/lib/harness.mjs';
 import { ticketBody } from '../system/lib/tickets.mjs';
 import { env, mapping, rt, rtMessages } from './lib.mjs';
 
@@ -21,7 +20,7 @@ function rtChain(sims, queues = { incident: mapping.queues.incident, request: ma
   const doc = chainDoc(sims);
   doc.suppliers[0] = { key: 'netco', name: 'NetCo RT', adapter: 'rt', endpoint: env.RT_URL,
     secret_ref: 'env:KETEN_SECRET_NETCO',
-    auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_RT_TOKEN' },
+    auth: { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_SECRET_RT_TOKEN' },
     mapping: { ...mapping, queues } };
   return doc;
 }
@@ -35,7 +34,7 @@ async function rtTicket(id) {
 describe('Keten to RT', () => {
   let s;
   before(async () => {
-    s = await startStack({ chain: rtChain, config: { KETEN_RT_TOKEN: env.RT_TOKEN } });
+    s = await startStack({ chain: rtChain, config: { KETEN_SECRET_RT_TOKEN: env.RT_TOKEN } });
   });
   after(async () => { await s.stop(); });
 
@@ -96,19 +95,19 @@ describe('Keten to RT', () => {
   });
 
   test('keten supplier check tries the token, the user and every queue in RT', () => {
-    const checkEnv = { ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_RT_TOKEN: env.RT_TOKEN,
+    const checkEnv = { ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_RT_TOKEN: env.RT_TOKEN,
       KETEN_SECRET_NETCO: s.secrets.netco };
     let r = keten(['supplier', 'check', 'netco'], checkEnv);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /check 0: GET \S+\/REST\/2\.0\/user\/keten: ok/);
     assert.match(r.stdout, /check 2: GET \S+\/queue\/keten-request: ok/);
-    r = keten(['supplier', 'check', 'netco'], { ...checkEnv, KETEN_RT_TOKEN: '1-2-wrong' });
+    r = keten(['supplier', 'check', 'netco'], { ...checkEnv, KETEN_SECRET_RT_TOKEN: '1-2-wrong' });
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stdout, /HTTP 401/);
     // a queue RT does not have, named with its mapping path
     const file = path.join(s.dir, 'chain-bad-queue.json');
-    writeFileSync(file, JSON.stringify(rtChain(s.sims, { incident: mapping.queues.incident,
-      request: 'no-such-queue' })));
+    writeChain(file, rtChain(s.sims, { incident: mapping.queues.incident,
+      request: 'no-such-queue' }), 0);
     assert.equal(keten(['chain', 'import', file], s.env).code, 0);
     r = keten(['supplier', 'check', 'netco'], checkEnv);
     assert.equal(r.code, 1, r.stdout);

@@ -240,7 +240,7 @@ describe('integrator API', () => {
         targets: { p1: { acknowledge_min: 15, resolve_min: 240 }, p3: { acknowledge_min: 60, resolve_min: 1440 } } }],
       delivery: { max_inflight: 4, timeout_ms: 2000 },
       auth: { kind: 'basic', username: 'keten', secret_ref: 'file:/etc/keten/cloudco.pass' },
-      inbound: { secret_ref: 'env:KETEN_PUSH_CLOUDCO', username: 'cloudco' } };
+      inbound: { secret_ref: 'env:KETEN_SECRET_PUSH_CLOUDCO', username: 'cloudco' } };
     const c = await as('POST', '/v1/suppliers', sup);
     assert.equal(c.status, 201, c.text);
     check('Supplier', c.json);
@@ -252,7 +252,8 @@ describe('integrator API', () => {
     assert.deepEqual(plain.visibility, { name_to_customer: true, public_comments_to_customer: true });
     assert.deepEqual(plain.mapping, {});
     assert.deepEqual(plain.contracts, []);
-    assert.deepEqual(plain.delivery, {});
+    // nothing but the loopback allow every test chain adds (harness allowLoopback)
+    assert.deepEqual(plain.delivery, { allow_addresses: ['loopback'] });
     assert.deepEqual(plain.auth, { kind: 'standard-webhooks' });
     assert.deepEqual(plain.inbound, {});
     assert.equal(plain.poll, undefined, 'a supplier that is not polled shows no poll');

@@ -23,12 +23,12 @@ const hex = (n) => randomBytes(n).toString('hex');
 // blank (a blank separates the secrets of a rotation); the special
 // characters test the token request's form encoding.
 const SECRETS = {
-  AUTHT_WHSEC: secret(),
-  AUTHT_BASIC_PW: `p:ss&${hex(8)}`,
-  AUTHT_BEARER: `bt-${hex(12)}`,
-  AUTHT_RT_TOKEN: `rt-${hex(12)}`,
-  AUTHT_API_KEY: `ak-${hex(12)}`,
-  AUTHT_CLIENT_SECRET: `cs+&=/%${hex(10)}`,
+  KETEN_SECRET_AUTHT_WHSEC: secret(),
+  KETEN_SECRET_AUTHT_BASIC_PW: `p:ss&${hex(8)}`,
+  KETEN_SECRET_AUTHT_BEARER: `bt-${hex(12)}`,
+  KETEN_SECRET_AUTHT_RT_TOKEN: `rt-${hex(12)}`,
+  KETEN_SECRET_AUTHT_API_KEY: `ak-${hex(12)}`,
+  KETEN_SECRET_AUTHT_CLIENT_SECRET: `cs+&=/%${hex(10)}`,
 };
 
 // The OAuth2 suppliers: key -> client id and the lifetime their tokens get.
@@ -80,7 +80,7 @@ function startSupplier() {
         f.answered = mode.status;
         return answer(res, mode.status, mode.body || {});
       }
-      if (!ours || form.get('client_secret') !== SECRETS.AUTHT_CLIENT_SECRET) {
+      if (!ours || form.get('client_secret') !== SECRETS.KETEN_SECRET_AUTHT_CLIENT_SECRET) {
         f.answered = 401;
         return answer(res, 401, { error: 'invalid_client' });
       }
@@ -143,20 +143,20 @@ function startSupplier() {
 // acme-workplace (component key = supplier key).
 function chainWith(sup) {
   const oauth = (client) => ({ kind: 'oauth2-client-credentials', token_url: `${sup.url}/token`,
-    client_id: client, scope: 'tickets:write', secret_ref: 'env:AUTHT_CLIENT_SECRET' });
+    client_id: client, scope: 'tickets:write', secret_ref: 'env:KETEN_SECRET_AUTHT_CLIENT_SECRET' });
   const ours = [
-    ['basicco', { kind: 'basic', username: 'keten', secret_ref: 'env:AUTHT_BASIC_PW' }],
+    ['basicco', { kind: 'basic', username: 'keten', secret_ref: 'env:KETEN_SECRET_AUTHT_BASIC_PW' }],
     // no secret_ref of its own: the entry's
     ['bearerco', { kind: 'bearer' }],
-    ['rtco', { kind: 'bearer', scheme: 'token', secret_ref: 'env:AUTHT_RT_TOKEN' }],
-    ['headerco', { kind: 'header', header: 'X-Api-Key', secret_ref: 'env:AUTHT_API_KEY' }],
+    ['rtco', { kind: 'bearer', scheme: 'token', secret_ref: 'env:KETEN_SECRET_AUTHT_RT_TOKEN' }],
+    ['headerco', { kind: 'header', header: 'X-Api-Key', secret_ref: 'env:KETEN_SECRET_AUTHT_API_KEY' }],
     ...Object.entries(OAUTH).map(([k, o]) => [k, oauth(o.client)]),
   ];
   return (sims) => {
     const doc = chainDoc(sims);
     for (const [key, auth] of ours) {
       doc.suppliers.push({ key, name: key, adapter: 'webhook', endpoint: `${sup.url}/hooks/${key}`,
-        secret_ref: 'env:AUTHT_WHSEC', auth });
+        secret_ref: 'env:KETEN_SECRET_AUTHT_WHSEC', auth });
       doc.services[0].components[0].children.push({ key, name: key, kind: 'application', supplier: key });
     }
     return doc;
@@ -199,10 +199,10 @@ describe('supplier auth modules', () => {
 
   test('basic, bearer, bearer with a scheme and header: each supplier gets exactly its header', async () => {
     const want = {
-      basicco: ['authorization', 'Basic ' + Buffer.from(`keten:${SECRETS.AUTHT_BASIC_PW}`).toString('base64')],
-      bearerco: ['authorization', `Bearer ${SECRETS.AUTHT_WHSEC}`],
-      rtco: ['authorization', `token ${SECRETS.AUTHT_RT_TOKEN}`],
-      headerco: ['x-api-key', SECRETS.AUTHT_API_KEY],
+      basicco: ['authorization', 'Basic ' + Buffer.from(`keten:${SECRETS.KETEN_SECRET_AUTHT_BASIC_PW}`).toString('base64')],
+      bearerco: ['authorization', `Bearer ${SECRETS.KETEN_SECRET_AUTHT_WHSEC}`],
+      rtco: ['authorization', `token ${SECRETS.KETEN_SECRET_AUTHT_RT_TOKEN}`],
+      headerco: ['x-api-key', SECRETS.KETEN_SECRET_AUTHT_API_KEY],
     };
     for (const [key, [header, value]] of Object.entries(want)) {
       const id = await file(key, `auth ${key}`);
@@ -226,7 +226,7 @@ describe('supplier auth modules', () => {
     assert.equal(fetches.length, 1, `token fetches: ${fetches.length}`);
     const f = fetches[0];
     assert.deepEqual(f.form, { grant_type: 'client_credentials', client_id: 'shared-client',
-      client_secret: SECRETS.AUTHT_CLIENT_SECRET, scope: 'tickets:write' });
+      client_secret: SECRETS.KETEN_SECRET_AUTHT_CLIENT_SECRET, scope: 'tickets:write' });
     assert.match(f.headers['content-type'], /^application\/x-www-form-urlencoded/);
     for (const id of ids) {
       const got = sup.creates(key, id);
@@ -341,8 +341,8 @@ describe('supplier auth modules', () => {
     assert.match(texts.log, /OAuth2 token fetch failed/);
 
     const forbidden = [...Object.values(SECRETS),
-      Buffer.from(`keten:${SECRETS.AUTHT_BASIC_PW}`).toString('base64'),
-      encodeURIComponent(SECRETS.AUTHT_CLIENT_SECRET), ...sup.issued()];
+      Buffer.from(`keten:${SECRETS.KETEN_SECRET_AUTHT_BASIC_PW}`).toString('base64'),
+      encodeURIComponent(SECRETS.KETEN_SECRET_AUTHT_CLIENT_SECRET), ...sup.issued()];
     assert.ok(sup.issued().length >= 5, `tokens issued: ${sup.issued().length}`);
     for (const [where, text] of Object.entries(texts)) {
       for (const f of forbidden) {

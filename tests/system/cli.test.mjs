@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually } from './lib/harness.mjs';
+import { keten, newDatabase, dbUrl, psql, certs, chainDoc, request, eventually, writeChain, opsEnv,
+  opsHeaders } from './lib/harness.mjs';
 
 const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
 
@@ -38,7 +39,7 @@ test('chain import --dry-run changes nothing; keys need a scope that exists', as
   assert.equal(keten(['migrate'], env).code, 0);
   const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'cli-'));
   const file = path.join(dir, 'chain.json');
-  writeFileSync(file, JSON.stringify(chainDoc(unreachable)));
+  writeChain(file, chainDoc(unreachable), 0);
   let r = keten(['chain', 'import', '--dry-run', file], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\+ customer acme/);
@@ -103,7 +104,8 @@ test('with the database unreachable, /readyz and the API answer 503 in JSON with
   const portFile = path.join(dir, 'port');
   const proc = spawn(process.env.KETEN_BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, KETEN_DATABASE_URL: `host=${dir}/nosocket user=postgres dbname=x`,
-      KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key, KETEN_DB_DEADLINE_MS: '1000' },
+      KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key, KETEN_DB_DEADLINE_MS: '1000',
+      ...opsEnv() },
     stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
@@ -113,7 +115,7 @@ test('with the database unreachable, /readyz and the API answer 503 in JSON with
     const url = `https://127.0.0.1:${port}`;
     const h = await request(url, 'GET', '/healthz');
     assert.equal(h.status, 200, 'the process is up');
-    for (const [method, p, opts] of [['GET', '/readyz', {}],
+    for (const [method, p, opts] of [['GET', '/readyz', { headers: opsHeaders() }],
       ['POST', '/v1/tickets', { key: 'kt_' + 'a'.repeat(43), body: { any: 1 } }]]) {
       const t0 = Date.now();
       const r = await request(url, method, p, opts);
@@ -134,7 +136,7 @@ test('serve refuses a database that lacks migrations of its release, and serves 
   const db = await newDatabase();
   const dir = mkdtempSync(path.join(process.env.KETEN_TEST_WORK, 'schema-'));
   const env = { KETEN_DATABASE_URL: dbUrl(db), KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
-    KETEN_PORT_FILE: path.join(dir, 'port'), KETEN_LISTEN: '127.0.0.1:0' };
+    KETEN_PORT_FILE: path.join(dir, 'port'), KETEN_LISTEN: '127.0.0.1:0', ...opsEnv() };
   let r = keten(['serve'], env);
   assert.equal(r.code, 1, 'never migrated: refused');
   assert.match(r.stderr, /lacks \d+ migration\(s\) of this release, from 001_core: run `keten migrate` first/);
@@ -155,7 +157,8 @@ test('serve refuses a database that lacks migrations of its release, and serves 
   try {
     const port = await eventually(() => existsSync(env.KETEN_PORT_FILE) && readFileSync(env.KETEN_PORT_FILE, 'utf8').trim(),
       20000, 'the port file written');
-    const ready = await eventually(async () => (await request(`https://127.0.0.1:${port}`, 'GET', '/readyz')).status === 200,
+    const ready = await eventually(async () => (await request(`https://127.0.0.1:${port}`, 'GET', '/readyz',
+      { headers: opsHeaders() })).status === 200,
       20000, '/readyz 200');
     assert.ok(ready);
   } finally {

@@ -10,11 +10,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, startNode, chainDoc, keten, eventually, psql } from './lib/harness.mjs';
+import { startStack, startNode, chainDoc, keten, eventually, psql, writeChain } from './lib/harness.mjs';
 import { startSimProcess } from './lib/sim-process.mjs';
 
 const API_PASSWORD = 'hub-api-password';
-const CONFIG = { KETEN_TMF_PASSWORD: API_PASSWORD, KETEN_HUB_TICK_MS: '100',
+const CONFIG = { KETEN_SECRET_TMF_PASSWORD: API_PASSWORD, KETEN_HUB_TICK_MS: '100',
   KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '800' };
 let s;
 let seller;
@@ -28,13 +28,13 @@ function chain(sims) {
   return doc;
 }
 const supplier = (key, callback) => ({ key, name: `Telco ${key}`, adapter: 'tmf621',
-  endpoint: seller.url, secret_ref: 'env:KETEN_TMF_PASSWORD', auth: { kind: 'basic', username: 'keten' },
-  inbound: { username: 'tmf-hub', secret_ref: 'env:KETEN_TMF_PASSWORD', ...(callback ? { callback } : {}) },
+  endpoint: seller.url, secret_ref: 'env:KETEN_SECRET_TMF_PASSWORD', auth: { kind: 'basic', username: 'keten' },
+  inbound: { username: 'tmf-hub', secret_ref: 'env:KETEN_SECRET_TMF_PASSWORD', ...(callback ? { callback } : {}) },
   mapping: { version: 5, entries: { incident: { ticketType: 'Incident' } } } });
 
 function importChain() {
   const file = path.join(s.dir, 'chain-hub.json');
-  writeFileSync(file, JSON.stringify(chain(s.sims), null, 2));
+  writeChain(file, chain(s.sims));
   return keten(['chain', 'import', file], s.env);
 }
 

@@ -11,10 +11,10 @@ import { fileTicket, ticketOf } from './lib/tickets.mjs';
 test('a push is checked with the inbound secret of the supplier entry', async () => {
   const push = secret();
   const s = await startStack({
-    config: { KETEN_PUSH_NETCO: push },
+    config: { KETEN_SECRET_PUSH_NETCO: push },
     chain: (sims) => {
       const doc = chainDoc(sims);
-      doc.suppliers[0].inbound = { secret_ref: 'env:KETEN_PUSH_NETCO' };
+      doc.suppliers[0].inbound = { secret_ref: 'env:KETEN_SECRET_PUSH_NETCO' };
       return doc;
     },
   });

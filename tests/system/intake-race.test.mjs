@@ -9,10 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startStack, chainDoc, psql } from './lib/harness.mjs';
+import { startStack, chainDoc, psql, writeChain } from './lib/harness.mjs';
 
 const run = promisify(execFile);
 
@@ -27,7 +26,7 @@ test('tickets filed during chain imports are routed by the version they carry', 
     };
     const imports = (async () => {
       for (let i = 0; i < 12; i++) {
-        writeFileSync(file, JSON.stringify(docFor(i % 2 === 0 ? 'hostco' : 'netco')));
+        writeChain(file, docFor(i % 2 === 0 ? 'hostco' : 'netco'), 0);
         await run(process.env.KETEN_BIN, ['chain', 'import', file],
           { env: { ...process.env, ...s.env } });
       }

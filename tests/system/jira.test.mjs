@@ -255,7 +255,7 @@ test('polled: statuses and comments come back by JQL pages with nextPageToken', 
 });
 
 test('keten supplier check: the account, the request types with our reference field and the project, live', async () => {
-  const env = { ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_JIRA_TOKEN: TOKEN };
+  const env = { ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_JIRA_TOKEN: TOKEN };
   let r = keten(['supplier', 'check', KEY], env);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal((r.stdout.match(/^check \d: GET \S+: ok$/gm) || []).length, 4, r.stdout);
@@ -263,7 +263,7 @@ test('keten supplier check: the account, the request types with our reference fi
   assert.match(r.stdout, /check \d: GET \S+\/rest\/servicedeskapi\/servicedesk\/1\/requesttype\/10\/field: ok/);
   assert.match(r.stdout, /check \d: GET \S+\/rest\/servicedeskapi\/servicedesk\/1\/requesttype\/11\/field: ok/);
   assert.match(r.stdout, /check \d: GET \S+\/rest\/api\/3\/project\/CHG: ok/);
-  r = keten(['supplier', 'check', KEY], { ...env, KETEN_JIRA_TOKEN: 'not-the-token' });
+  r = keten(['supplier', 'check', KEY], { ...env, KETEN_SECRET_JIRA_TOKEN: 'not-the-token' });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /check 0: GET \S+\/rest\/api\/3\/myself: HTTP 401/);
 });

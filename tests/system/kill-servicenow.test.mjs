@@ -17,7 +17,7 @@ import { PASSWORD, TOKEN, startSnow, stopSnow, snowTickets } from './lib/service
 let s;
 let sn;
 const { killAtWrite, received, done, cleanup } = killer(() => s, () => sn, {
-  KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN, KETEN_LEASE_MS: '2500',
+  KETEN_SECRET_SNOW: PASSWORD, KETEN_SECRET_INBOUND_SNOW: TOKEN, KETEN_LEASE_MS: '2500',
   KETEN_SUPPLIER_TIMEOUT_MS: '2000', KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '100',
   KETEN_RETRY_MAX_MS: '500', KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
 });

@@ -17,6 +17,17 @@ after(async () => { await s.stop(); });
 const post = (t, action, who, opts = {}) =>
   s.api('POST', `/v1/tickets/${t.id}/${action}`, { key: s.keys[who], ...opts });
 
+// hostco drops out of t: the integrator routes t to netco alone, which
+// withdraws hostco's leg (cancelled); a supplier cannot cancel its own leg.
+async function withdrawHostco(t) {
+  const r = await s.api('POST', `/v1/tickets/${t.id}/route`, { key: s.keys.integrator,
+    body: { suppliers: ['netco'], reason: 'hostco is not needed' } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.legs.find((l) => l.id === t.legs.hostco).status, 'cancelled');
+  assert.ok(r.json.legs.some((l) => l.id === t.legs.netco && l.status !== 'cancelled'),
+    'netco keeps its leg');
+}
+
 test('close confirms a resolved ticket: closed for good, on the timeline', async () => {
   const t = await resolvedTicket(s);
   assert.notEqual(await psql(s.db, `SELECT resolved_at IS NOT NULL FROM tickets WHERE id = '${t.id}'`), 'f');
@@ -71,9 +82,10 @@ test('close closes the legs and tells each supplier of a leg still there that th
   assert.deepEqual(i.map((e) => e.data.automatic), [false, false]);
   assert.ok(!(await view(s, t, 'acme')).timeline.some((e) => e.kind === 'leg_closed'));
 
-  // A leg its supplier cancelled is left alone, and that supplier told nothing.
+  // A leg the integrator withdrew is left alone, and that supplier told nothing.
   const c = await deliveredTicket(s);
-  await update(s, c, 'hostco', { status: 'cancelled' });
+  await withdrawHostco(c);
+  await settled(s, c);
   await update(s, c, 'netco', { status: 'resolved' });
   const hostcoBefore = (await sent(s, c, 'hostco')).length;
   assert.equal((await post(c, 'close', 'integrator')).status, 200);
@@ -88,8 +100,9 @@ test('close closes the legs and tells each supplier of a leg still there that th
 
 test('reopen: the ticket and the legs that resolved it go back in progress, and exactly their suppliers hear why', async () => {
   const t = await deliveredTicket(s);
-  // hostco drops out (its leg cancelled), netco resolves: resolved by netco alone.
-  await update(s, t, 'hostco', { status: 'cancelled' });
+  // hostco drops out (its leg withdrawn), netco resolves: resolved by netco alone.
+  await withdrawHostco(t);
+  await settled(s, t);
   await update(s, t, 'netco', { status: 'resolved', comment: 'replaced the VPN concentrator' });
   assert.equal((await view(s, t, 'acme')).status, 'resolved');
   const updatesBefore = { netco: (await sent(s, t, 'netco', 'update')).length,
@@ -228,4 +241,20 @@ test('a reopen needs a reason: bad bodies are 4xx JSON errors and change nothing
   }
   assert.equal(await snapshot(s, t), before);
   assert.equal((await view(s, t, 'acme')).status, 'resolved');
+});
+
+test('a supplier cannot cancel its own leg, nor close one it has not resolved: 422, nothing changes', async () => {
+  const t = await deliveredTicket(s);
+  const before = await snapshot(s, t);
+  for (const status of ['cancelled', 'closed']) {
+    const r = await s.sims.hostco.send({ leg_id: t.legs.hostco, status });
+    assert.equal(r.status, 422, JSON.stringify(r));
+    assert.equal(r.body.error.code, 'status_not_allowed', JSON.stringify(r.body));
+  }
+  assert.deepEqual(await snapshot(s, t), before, 'nothing changed');
+  assert.notEqual(await psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.hostco}'`), 'cancelled');
+  // Resolved first, its own leg may then be closed by it.
+  await update(s, t, 'hostco', { status: 'resolved' });
+  await update(s, t, 'hostco', { status: 'closed' });
+  assert.equal(await psql(s.db, `SELECT status FROM legs WHERE id = '${t.legs.hostco}'`), 'closed');
 });

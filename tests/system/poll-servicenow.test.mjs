@@ -62,7 +62,7 @@ test('changes at ServiceNow come back by polling, each once', async () => {
 });
 
 test('two nodes poll; a node killed mid-way leaves nothing missed or doubled', async () => {
-  const b = await startNode(s, 'node-b', { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN, ...fast });
+  const b = await startNode(s, 'node-b', { KETEN_SECRET_SNOW: PASSWORD, KETEN_SECRET_INBOUND_SNOW: TOKEN, ...fast });
   const t = await fileTicket('incident', 'two nodes');
   const leg = await deliveredLeg(t);
   for (let i = 0; i < 12; i++) {

@@ -12,10 +12,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { startNode, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { startNode, certs, keten, eventually, psql, request, writeChain } from './lib/harness.mjs';
 import { ITEM, PASSWORD, TOKEN, mapping, chainWith, startSnow, stopSnow, snowTickets } from './lib/servicenow.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -160,7 +160,7 @@ test('kill -9 between a write and its answer: a comment and a create are not dou
     KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500', KETEN_SUPPLIER_SEARCH_LAG_MS: '0' };
   const k = await startSnow({ ...fast, KETEN_DISPATCH: '0' });
   const worker = (name) => startNode(k.s, name, { ...fast, KETEN_SECRET_SNOW: PASSWORD,
-    KETEN_INBOUND_SNOW: TOKEN, KETEN_DISPATCH: '1' });
+    KETEN_SECRET_INBOUND_SNOW: TOKEN, KETEN_DISPATCH: '1' });
   let node = await worker('worker-1');
   try {
     const api = (m, p, o) => k.s.api(m, p, o);
@@ -213,7 +213,7 @@ test('a bad mapping is an import error that names its place', () => {
   const doc = chainWith(sn.url)(s.sims);
   doc.suppliers.find((x) => x.key === 'snow').mapping = { entries: { incident: { table: 'incident' } } };
   const file = path.join(s.dir, 'chain-snow-bad.json');
-  writeFileSync(file, JSON.stringify(doc, null, 2));
+  writeChain(file, doc);
   const r = keten(['chain', 'import', file], s.env);
   assert.notEqual(r.code, 0, r.stdout);
   assert.match(r.stderr + r.stdout, /integration_user/);
@@ -226,7 +226,7 @@ test('a type the mapping has no entry for is refused when routed, not sent elsew
   const doc = chainWith(sn.url)(s.sims);
   doc.suppliers.find((x) => x.key === 'snow').mapping = { ...mapping, entries };
   const file = path.join(s.dir, 'chain-snow-no-problem.json');
-  writeFileSync(file, JSON.stringify(doc, null, 2));
+  writeChain(file, doc);
   let r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   try {
@@ -237,7 +237,7 @@ test('a type the mapping has no entry for is refused when routed, not sent elsew
     assert.equal(t.json.error.code, 'type_not_accepted', t.text);
     assert.equal((await received()).length, before, 'nothing sent to ServiceNow');
   } finally {
-    writeFileSync(file, JSON.stringify(chainWith(sn.url)(s.sims), null, 2));
+    writeChain(file, chainWith(sn.url)(s.sims));
     r = keten(['chain', 'import', file], s.env);
     assert.equal(r.code, 0, r.stderr + r.stdout);
   }
@@ -261,7 +261,7 @@ test('keten supplier check tries the credentials and every value of the mapping 
   const withMapping = (m) => {
     const doc = chainWith(sn.url)(s.sims);
     doc.suppliers.find((x) => x.key === 'snow').mapping = m;
-    writeFileSync(file, JSON.stringify(doc, null, 2));
+    writeChain(file, doc);
     assert.equal(keten(['chain', 'import', file], s.env).code, 0, 'the shape is right');
   };
   try {

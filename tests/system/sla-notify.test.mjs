@@ -26,7 +26,7 @@ import { deliveredTicket, view } from './lib/tickets.mjs';
 const HOOK_SECRET = secret();
 const FAST = {
   KETEN_SLA_ALERT_INTERVAL_MS: '200', KETEN_SLA_NOTIFY_INTERVAL_MS: '200',
-  KETEN_SLA_HOOK_SECRET: HOOK_SECRET, KETEN_DISPATCH_INTERVAL_MS: '200',
+  KETEN_SECRET_SLA_HOOK: HOOK_SECRET, KETEN_DISPATCH_INTERVAL_MS: '200',
   KETEN_RETRY_BASE_MS: '200', KETEN_RETRY_MAX_MS: '1000', KETEN_LEASE_MS: '5000',
   KETEN_SUPPLIER_TIMEOUT_MS: '3000', KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
 };
@@ -57,7 +57,7 @@ function notifyChain(sims) {
   doc.services[0].components[0].children[0].contract = 'gold';
   doc.services[0].sla = { service_hours: '24x7',
     targets: { p3: { response_min: 240, resolution_min: 960 } },
-    notify: { endpoint: `https://127.0.0.1:${rxPort}/sla`, secret_ref: 'env:KETEN_SLA_HOOK_SECRET' } };
+    notify: { endpoint: `https://127.0.0.1:${rxPort}/sla`, secret_ref: 'env:KETEN_SECRET_SLA_HOOK' } };
   doc.services[1].sla = { service_hours: '24x7',
     targets: { p3: { response_min: 240, resolution_min: 960 } } };
   return doc;

@@ -11,8 +11,7 @@
 // change or by the sweep of two nodes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, startNode, chainDoc, psql, eventually, keten } from './lib/harness.mjs';
-import { writeFileSync } from 'node:fs';
+import { startStack, startNode, chainDoc, psql, eventually, keten, writeChain } from './lib/harness.mjs';
 import path from 'node:path';
 import { deliveredTicket, update, view, snapshot } from './lib/tickets.mjs';
 
@@ -279,7 +278,7 @@ test('a time zone this machine lacks is refused at import with its path, through
   doc.suppliers[0].contracts[0].service_hours = { timezone: 'Mars/Olympus_Mons', days: ['mon'],
     from: '08:00', to: '18:00' };
   const file = path.join(s.dir, 'bad-zone.json');
-  writeFileSync(file, JSON.stringify(doc));
+  writeChain(file, doc, 0);
   const before = await psql(s.db, 'SELECT max(version) FROM chain_versions');
   const r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 1, r.stdout);

@@ -16,9 +16,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync, openSync } from 'node:fs';
+import { readFileSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, startNode, chainDoc, certs, keten, eventually, psql, request } from './lib/harness.mjs';
+import { startStack, startNode, chainDoc, certs, keten, eventually, psql, request, writeChain } from './lib/harness.mjs';
 import { view } from './lib/tickets.mjs';
 import Ajv2020 from 'ajv/dist/2020.js';
 
@@ -43,16 +43,16 @@ function chain(sims) {
   const doc = chainDoc(sims);
   const add = (key, version, extra = {}) => {
     doc.suppliers.push({ key, name: `Telco ${key}`, adapter: 'tmf621',
-      endpoint: sellers[version]?.url ?? 'https://127.0.0.1:1', secret_ref: 'env:KETEN_TMF_PASSWORD',
+      endpoint: sellers[version]?.url ?? 'https://127.0.0.1:1', secret_ref: 'env:KETEN_SECRET_TMF_PASSWORD',
       auth: { kind: 'basic', username: 'keten' },
-      inbound: { secret_ref: 'env:KETEN_TMF_HUB', username: 'tmf-hub' },
+      inbound: { secret_ref: 'env:KETEN_SECRET_TMF_HUB', username: 'tmf-hub' },
       mapping: mappingOf(version === 4 ? 4 : 5), ...extra });
     doc.services.push({ key: `svc-${key}`, customer: 'acme', name: `Line ${key}`, default_component: `line-${key}`,
       components: [{ key: `line-${key}`, name: `Line ${key}`, kind: 'network', supplier: key }] });
   };
   // Keten registers its listener with the hub of each seller whose entry
   // names a callback (once the broker's address is known).
-  const hub = (key) => (s ? { inbound: { secret_ref: 'env:KETEN_TMF_HUB', username: 'tmf-hub',
+  const hub = (key) => (s ? { inbound: { secret_ref: 'env:KETEN_SECRET_TMF_HUB', username: 'tmf-hub',
     callback: `${s.url}/v1/inbound/${key}` } } : {});
   add('tmf4', 4, hub('tmf4'));
   add('tmf5', 5, hub('tmf5'));
@@ -83,12 +83,12 @@ async function startSeller(name) {
 }
 
 before(async () => {
-  s = await startStack({ chain, config: { KETEN_TMF_PASSWORD: API_PASSWORD, KETEN_TMF_HUB: HUB_PASSWORD,
+  s = await startStack({ chain, config: { KETEN_SECRET_TMF_PASSWORD: API_PASSWORD, KETEN_SECRET_TMF_HUB: HUB_PASSWORD,
     KETEN_POLL_TICK_MS: '200', KETEN_HUB_TICK_MS: '200', KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '1500',
     KETEN_SUPPLIER_TIMEOUT_MS: '2000', KETEN_BREAKER_OPEN_MS: '1000', KETEN_BREAKER_OPEN_MAX_MS: '2000' } });
   for (const v of [4, 5, 'list']) sellers[v] = await startSeller(v);
   const file = path.join(s.dir, 'chain-tmf.json');
-  writeFileSync(file, JSON.stringify(chain(s.sims), null, 2));
+  writeChain(file, chain(s.sims));
   const r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   // Keten registers its listener with each seller's hub by itself.
@@ -101,7 +101,7 @@ before(async () => {
   }
 });
 
-const tmfEnv = () => ({ ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_TMF_PASSWORD: API_PASSWORD });
+const tmfEnv = () => ({ ...s.env, KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_TMF_PASSWORD: API_PASSWORD });
 
 after(async () => {
   for (const p of procs) {
@@ -380,7 +380,7 @@ test('a wrong tmf621 mapping is an import error at its paths, and nothing change
   const bad = doc.suppliers.find((x) => x.key === 'tmf5');
   bad.mapping = { ...bad.mapping, version: 6, entries: { outage: { ticketType: 'x' } }, colour: 'blue' };
   const file = path.join(s.dir, 'bad-chain.json');
-  writeFileSync(file, JSON.stringify(doc, null, 2));
+  writeChain(file, doc);
   const before = await psql(s.db, "SELECT mapping::text FROM suppliers WHERE key = 'tmf5'");
   const r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -406,7 +406,7 @@ test('the mapping schema agrees with the adapter on every mapping case', () => {
 // whose API node does not deliver; its workers do, one after another.
 test('kill -9 between a write and its answer: a create and a note are not doubled', async () => {
   const fast = { KETEN_LEASE_MS: '3000', KETEN_SUPPLIER_TIMEOUT_MS: '2500', KETEN_DISPATCH_INTERVAL_MS: '200',
-    KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500', KETEN_TMF_PASSWORD: API_PASSWORD, KETEN_TMF_HUB: HUB_PASSWORD };
+    KETEN_RETRY_BASE_MS: '100', KETEN_RETRY_MAX_MS: '500', KETEN_SECRET_TMF_PASSWORD: API_PASSWORD, KETEN_SECRET_TMF_HUB: HUB_PASSWORD };
   const k = await startStack({ chain, config: { ...fast, KETEN_DISPATCH: '0' } });
   const worker = (name) => startNode(k, name, { ...fast, KETEN_DISPATCH: '1' });
   const file5 = (summary) => k.api('POST', '/v1/tickets', { key: k.keys.acme, body: {

@@ -14,9 +14,8 @@
 // incidents those pages list.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { certs, keten, eventually, psql, sleep } from './lib/harness.mjs';
+import { certs, keten, eventually, psql, sleep, writeChain } from './lib/harness.mjs';
 import { view } from './lib/tickets.mjs';
 import {
   KEY, POLLED, PASSWORD, CALLER, US, mapping, topdeskChain, startTopdesk, stopTopdesk,
@@ -87,10 +86,10 @@ test('a create lands in its type\'s call type with TOPdesk\'s fields; a type wit
 
 test('keten supplier check: the credentials, the API version and the two FIQL queries, live', async () => {
   const env = { ...s.env, KETEN_SUPPLIER_CA: certs().ca };
-  let r = keten(['supplier', 'check', KEY], { ...env, KETEN_TOPDESK_PASSWORD: PASSWORD });
+  let r = keten(['supplier', 'check', KEY], { ...env, KETEN_SECRET_TOPDESK_PASSWORD: PASSWORD });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal((r.stdout.match(/^check \d: GET \S+: ok$/gm) || []).length, 3, r.stdout);
-  r = keten(['supplier', 'check', KEY], { ...env, KETEN_TOPDESK_PASSWORD: 'not-the-password' });
+  r = keten(['supplier', 'check', KEY], { ...env, KETEN_SECRET_TOPDESK_PASSWORD: 'not-the-password' });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /check 0: GET \S+\/tas\/api\/version: HTTP 401/);
   assert.match(r.stdout + r.stderr, /application password/);
@@ -102,7 +101,7 @@ test('a wrong topdesk mapping is an import error at its path, and nothing change
   td.mapping = { ...mapping, caller: {}, entries: { incident: { category: { name: 'Netwerk' } } },
     colour: 'blue' };
   const file = path.join(s.dir, 'bad-chain.json');
-  writeFileSync(file, JSON.stringify(doc, null, 2));
+  writeChain(file, doc);
   const before = await psql(s.db, `SELECT mapping::text FROM suppliers WHERE key = '${KEY}'`);
   for (const opts of [['--dry-run'], []]) {
     const r = keten(['chain', 'import', ...opts, file], s.env);

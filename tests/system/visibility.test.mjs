@@ -6,9 +6,8 @@
 // change applies to the views from then on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, chainDoc, keten, eventually } from './lib/harness.mjs';
+import { startStack, chainDoc, keten, eventually, writeChain } from './lib/harness.mjs';
 import { deliveredTicket, update, view, sent } from './lib/tickets.mjs';
 
 const settings = {
@@ -74,7 +73,7 @@ test('a chain change applies to what the customer sees from then on', async () =
     hostco: { name_to_customer: true, public_comments_to_customer: true },
   };
   const file = path.join(s.dir, 'chain-flipped.json');
-  writeFileSync(file, JSON.stringify(chain(s.sims, flipped)));
+  writeChain(file, chain(s.sims, flipped), 0);
   let r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   try {
@@ -83,7 +82,7 @@ test('a chain change applies to what the customer sees from then on', async () =
     assert.equal(c.timeline.find((e) => e.text === HOSTCO_PUBLIC)?.actor_name, 'HostCo');
     for (const x of ['NetCo', NETCO_PUBLIC]) assert.ok(!text.includes(x), `the customer still sees ${x}`);
   } finally {
-    writeFileSync(file, JSON.stringify(chain(s.sims)));
+    writeChain(file, chain(s.sims), 0);
     r = keten(['chain', 'import', file], s.env);
     assert.equal(r.code, 0, r.stderr + r.stdout);
   }

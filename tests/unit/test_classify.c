@@ -93,16 +93,63 @@ static void test_messages(void **state)
 	struct kt_outcome o;
 
 	(void)state;
+	/* The transport's own words (a host, an address, an errno) are the
+	 * detail, for the log; the outcome says what happened in fixed words. */
 	kt_classify_call(&refused, &o);
-	assert_string_equal(o.message, "refused");
+	assert_string_equal(o.message, "could not connect to the supplier");
+	assert_string_equal(o.detail, "refused");
 	assert_int_equal(o.http_status, 0);
 	kt_classify_call(&tls, &o);
-	assert_string_equal(o.message, "TLS failed: bad certificate");
+	assert_non_null(strstr(o.message, "TLS failed"));
+	assert_null(strstr(o.message, "bad certificate"));
+	assert_string_equal(o.detail, "bad certificate");
 	kt_classify_call(&silent, &o);
 	assert_true(o.message[0] != '\0');
 	kt_classify_call(&answered, &o);
 	assert_string_equal(o.message, "supplier answered 503");
 	assert_int_equal(o.http_status, 503);
+}
+
+/* An address the supplier's allow list refuses: a dead letter of the
+ * broker's own (the supplier's circuit hears nothing), nothing sent, the
+ * address only in the detail. */
+static void test_refused_address(void **state)
+{
+	const struct kt_transport_facts f = {
+		.end = KT_TX_REFUSED, .why = "address 10.1.2.3 (private) is not allowed"
+	};
+	struct kt_outcome o;
+
+	(void)state;
+	kt_classify_call(&f, &o);
+	assert_int_equal(o.kind, KT_OUT_PERMANENT);
+	assert_string_equal(o.code, "address_not_allowed");
+	assert_true(o.broker_fault);
+	assert_int_equal(kt_classify_breaker(&o), KT_REPORT_NONE);
+	assert_int_equal(kt_classify_in_doubt(&o, KT_OP_CREATE, 0), 0);
+	assert_null(strstr(o.message, "10.1.2.3"));
+	assert_non_null(strstr(o.detail, "10.1.2.3"));
+}
+
+/* A secret's failure shows a generic sentence; its words (a path, an
+ * errno) stay in the detail. A failure of the message itself is shown. */
+static void test_broker_messages(void **state)
+{
+	struct kt_err err = { 0 };
+	struct kt_outcome o;
+
+	(void)state;
+	kt_err_set(&err, KT_EC_CONFIG, "secret_unavailable",
+		   "could not read secret \"file:/etc/shadow\": Permission denied");
+	kt_classify_broker(&err, &o);
+	assert_null(strstr(o.message, "/etc/shadow"));
+	assert_null(strstr(o.message, "Permission"));
+	assert_non_null(strstr(o.detail, "/etc/shadow"));
+	kt_err_release(&err);
+	kt_err_set(&err, KT_EC_INVALID, "unreadable_message", "payload cannot be read");
+	kt_classify_broker(&err, &o);
+	assert_string_equal(o.message, "payload cannot be read");
+	kt_err_release(&err);
 }
 
 /* A lookup's answer and what it must come to. */
@@ -238,6 +285,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calls),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_refused_address),
+		cmocka_unit_test(test_broker_messages),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_broker_failures),
 		cmocka_unit_test(test_unreadable_replies),

@@ -229,6 +229,29 @@ static void test_parse_round_trip(void **state)
 	}
 }
 
+/* Every move a supplier may make of its own leg: never to cancelled,
+ * to closed only from resolved; its echo of the broker's own end is no
+ * move; anything else is allowed. */
+static void test_supplier_may_set(void **state)
+{
+	(void)state;
+	for (int from = 0; from < KT_ST__COUNT; from++) {
+		for (int to = 0; to < KT_ST__COUNT; to++) {
+			int want = to == KT_ST_CANCELLED ? from == KT_ST_CANCELLED
+				 : to == KT_ST_CLOSED ? (from == KT_ST_RESOLVED || from == KT_ST_CLOSED)
+				 : 1;
+
+			if (kt_status_supplier_may_set((enum kt_status)from, (enum kt_status)to) != want)
+				fail_msg("%s -> %s: want %d", kt_status_name((enum kt_status)from),
+					 kt_status_name((enum kt_status)to), want);
+		}
+	}
+	assert_false(kt_status_supplier_may_set(KT_ST_IN_PROGRESS, KT_ST_CANCELLED));
+	assert_false(kt_status_supplier_may_set(KT_ST_IN_PROGRESS, KT_ST_CLOSED));
+	assert_true(kt_status_supplier_may_set(KT_ST_RESOLVED, KT_ST_CLOSED));
+	assert_true(kt_status_supplier_may_set(KT_ST_NEW, KT_ST_RESOLVED));
+}
+
 static void test_parse_unknown(void **state)
 {
 	static const char *const bad[] = {
@@ -264,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_parse_round_trip),
 		cmocka_unit_test(test_parse_unknown),
+		cmocka_unit_test(test_supplier_may_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startStack, startNode, eventually, request, psql, dbUrl } from '../system/lib/harness.mjs';
+import path from 'node:path';
+import { startStack, startNode, eventually, request, psql, dbUrl, chainDoc, writeChain } from '../system/lib/harness.mjs';
 
 const NEW = process.env.KETEN_NEW_BIN;
 const version = (bin) => {
@@ -16,7 +17,8 @@ const version = (bin) => {
 
 test(`a database of ${process.env.KETEN_PREV_TAG} upgrades while its node serves; both releases then share the work`, async () => {
   assert.ok(NEW, 'KETEN_NEW_BIN names this tree\'s binary');
-  const s = await startStack();
+  // The previous release knows no allow_addresses: its chain has none.
+  const s = await startStack({ plainChain: true });
   const taken = [];
   const post = async (url, label) => {
     const r = await request(url, 'POST', '/v1/tickets', { key: s.keys.acme, body: {
@@ -40,6 +42,12 @@ test(`a database of ${process.env.KETEN_PREV_TAG} upgrades while its node serves
     stop = true;
     await load;
     assert.match(migrated, /migration\(s\) applied/);
+    // This release calls a loopback supplier only when its chain entry
+    // allows it (README "Security"): the operator's step of the upgrade.
+    const file = path.join(s.dir, 'chain-allow.json');
+    writeChain(file, chainDoc(s.sims));
+    execFileSync(NEW, ['chain', 'import', file], { env: { ...process.env, KETEN_DATABASE_URL: dbUrl(s.db) },
+      encoding: 'utf8' });
     for (let i = 0; i < 3; i++) await post(s.url, 'old-after-migrate');
 
     newNode = await startNode(s, 'new-release', {}, NEW);

@@ -225,6 +225,51 @@ export function request(base, method, p, { key, body, headers = {}, raw, untrust
   });
 }
 
+// ---- outbound policy (issue 14): loopback suppliers need an explicit allow
+// The broker refuses to call loopback, private and link-local addresses
+// unless the supplier's chain entry allows them (delivery.allow_addresses),
+// and reads secrets only from KETEN_SECRET_* variables. Every supplier of
+// the tests' chains listens on 127.0.0.1, so every chain a test writes goes
+// through writeChain (or allowLoopback), which adds the allow to each
+// supplier on a loopback address that does not say otherwise.
+const LOOPBACK_URL = /^https:\/\/(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?([/?#]|$)/;
+export function allowLoopback(doc) {
+  for (const s of doc?.suppliers || []) {
+    if (typeof s.endpoint !== 'string' || !LOOPBACK_URL.test(s.endpoint)) continue;
+    if (s.delivery?.allow_addresses !== undefined) continue;
+    s.delivery = { ...(s.delivery || {}), allow_addresses: ['loopback'] };
+  }
+  // The same for an SLA's notification webhook on loopback.
+  for (const v of doc?.services || []) {
+    const n = v.sla?.notify;
+    if (typeof n?.endpoint === 'string' && LOOPBACK_URL.test(n.endpoint) && n.allow_addresses === undefined) {
+      n.allow_addresses = ['loopback'];
+    }
+  }
+  return doc;
+}
+
+// Writes chain document doc (an object) to file, with allowLoopback.
+export function writeChain(file, doc, space = 2) {
+  writeFileSync(file, JSON.stringify(allowLoopback(doc), null, space));
+}
+
+// /metrics and /readyz answer only the ops token (the setting
+// ops_token_ref). Every broker the harness starts gets opsEnv(), and the
+// api() of a stack or a node sends opsHeaders() to those two paths when
+// the call names no key and no Authorization of its own.
+export const OPS_TOKEN = 'ops_' + randomBytes(24).toString('hex');
+export const opsEnv = () => ({ KETEN_OPS_TOKEN_REF: 'env:KETEN_SECRET_OPS_TOKEN',
+  KETEN_SECRET_OPS_TOKEN: OPS_TOKEN });
+export const opsHeaders = () => ({ authorization: `Bearer ${OPS_TOKEN}` });
+const OPS_PATHS = new Set(['/metrics', '/readyz']);
+function withOps(p, options) {
+  const h = options.headers || {};
+  if (!OPS_PATHS.has(new URL(p, 'https://x').pathname) || options.key ||
+      Object.keys(h).some((k) => k.toLowerCase() === 'authorization')) return options;
+  return { ...options, headers: { ...h, ...opsHeaders() } };
+}
+
 // The chain document of the tests: customers acme and globex; suppliers
 // netco and hostco; acme-workplace fans out to both under "workplace".
 export function chainDoc(sims) {
@@ -277,7 +322,11 @@ async function buildStack(opts) {
   const portFile = path.join(dir, 'keten.port');
   const unreachable = { netco: { url: 'https://127.0.0.1:1' }, hostco: { url: 'https://127.0.0.1:1' } };
   const chainFile = path.join(dir, 'chain.json');
-  writeFileSync(chainFile, JSON.stringify((opts.chain || chainDoc)(unreachable), null, 2));
+  // opts.plainChain: as written, without the loopback allow (a previous
+  // release that does not know allow_addresses imports it)
+  const write = (file, doc) => (opts.plainChain ? writeFileSync(file, JSON.stringify(doc, null, 2))
+    : writeChain(file, doc));
+  write(chainFile, (opts.chain || chainDoc)(unreachable));
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const keys = {};
@@ -306,7 +355,7 @@ async function buildStack(opts) {
     // The simulators' search does not lag unless a test says so (and then
     // sets this too): a lookup need not wait the production default.
     KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
-    ...NO_RATE_LIMITS,
+    ...NO_RATE_LIMITS, ...opsEnv(),
     ...(opts.config || {}),
   };
   const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
@@ -319,13 +368,13 @@ async function buildStack(opts) {
     sims[key] = await startSim(dir, { key, secret: secrets[key], brokerUrl: url,
       ...(opts.sim?.[key] || {}) });
   }
-  writeFileSync(chainFile, JSON.stringify((opts.chain || chainDoc)(sims), null, 2));
+  write(chainFile, (opts.chain || chainDoc)(sims));
   r = keten(['chain', 'import', chainFile], env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
 
   const stack = {
     db, dir, url, port, proc, log, keys, services, sims, secrets, env,
-    api(method, p, options = {}) { return request(url, method, p, options); },
+    api(method, p, options = {}) { return request(url, method, p, withOps(p, options)); },
     async stop() {
       for (const s of Object.values(sims)) await s.stop();
       if (proc.exitCode === null) {
@@ -348,14 +397,14 @@ export async function startNode(s, name, config = {}, bin = BIN) {
   const proc = track(spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
       KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
-      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...NO_RATE_LIMITS, ...config },
+      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...NO_RATE_LIMITS, ...opsEnv(), ...config },
     stdio: ['ignore', 'pipe', 'pipe'] }));
   const log = collect(proc);
   const port = Number(await waitFile(portFile, proc, `keten serve ${name}`));
   return {
     name, proc, url: `https://127.0.0.1:${port}`,
     log: () => log.text,
-    api(method, p, options = {}) { return request(this.url, method, p, options); },
+    api(method, p, options = {}) { return request(this.url, method, p, withOps(p, options)); },
     kill() {
       proc.kill('SIGKILL');
       return new Promise((r) => (proc.exitCode !== null || proc.signalCode ? r() : proc.once('exit', r)));

@@ -4,9 +4,8 @@
 // own), the test chain with both and their services, a stack with them
 // at a running jira-sim, and helpers that file a ticket and read its leg.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, chainDoc, certs, keten, eventually, psql } from './harness.mjs';
+import { startStack, chainDoc, certs, keten, eventually, psql, writeChain } from './harness.mjs';
 import { specFile } from './openapi.mjs';
 import { startSimProcess, stopSimProcess } from './sim-process.mjs';
 
@@ -44,11 +43,11 @@ export const polledMapping = {
 export const chainWith = (endpoint, { searchLagMs = 0 } = {}) => (sims) => {
   const doc = chainDoc(sims);
   const auth = { kind: 'basic', username: EMAIL };
-  doc.suppliers.push({ key: KEY, name: 'Acme Jira', adapter: 'jira', endpoint, secret_ref: 'env:KETEN_JIRA_TOKEN',
-    auth, inbound: { secret_ref: 'env:KETEN_JIRA_HOOK' }, mapping,
+  doc.suppliers.push({ key: KEY, name: 'Acme Jira', adapter: 'jira', endpoint, secret_ref: 'env:KETEN_SECRET_JIRA_TOKEN',
+    auth, inbound: { secret_ref: 'env:KETEN_SECRET_JIRA_HOOK' }, mapping,
     ...(searchLagMs ? { delivery: { search_lag_ms: searchLagMs } } : {}) });
   doc.suppliers.push({ key: POLLED, name: 'Acme Jira (polled)', adapter: 'jira', endpoint,
-    secret_ref: 'env:KETEN_JIRA_TOKEN', auth, mapping: polledMapping,
+    secret_ref: 'env:KETEN_SECRET_JIRA_TOKEN', auth, mapping: polledMapping,
     poll: { interval_ms: 300, overlap_ms: 120000, page_size: 2 } });
   doc.services.push({ key: 'acme-jira', customer: 'acme', name: 'Jira Acme', default_component: 'desk',
     components: [{ key: 'desk', name: 'Desk', kind: 'application', supplier: KEY }] });
@@ -69,10 +68,10 @@ export async function startJira(config = {}, opts = {}) {
   specFile('jira/platform/swagger-v3.v3.json');
   specFile('jira/service-desk/swagger.v3.json');
   const st = await startStack({ chain: chainWith('https://127.0.0.1:1', opts),
-    config: { KETEN_JIRA_TOKEN: TOKEN, KETEN_JIRA_HOOK: HOOK_SECRET, KETEN_POLL_TICK_MS: '200', ...config } });
+    config: { KETEN_SECRET_JIRA_TOKEN: TOKEN, KETEN_SECRET_JIRA_HOOK: HOOK_SECRET, KETEN_POLL_TICK_MS: '200', ...config } });
   const sim = await startJiraSim(st);
   const file = path.join(st.dir, 'chain-jira.json');
-  writeFileSync(file, JSON.stringify(chainWith(sim.url, opts)(st.sims), null, 2));
+  writeChain(file, chainWith(sim.url, opts)(st.sims));
   const r = keten(['chain', 'import', file], st.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return { s: st, jira: sim };

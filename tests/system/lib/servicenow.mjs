@@ -3,9 +3,8 @@
 // with snow at a running servicenow-sim, and the helpers that file a
 // ticket to acme-sn and read its one leg.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, chainDoc, certs, keten, eventually, psql } from './harness.mjs';
+import { startStack, chainDoc, certs, keten, eventually, psql, writeChain } from './harness.mjs';
 import { startSimProcess, stopSimProcess } from './sim-process.mjs';
 
 export const ITEM = '060f3afa3731300054b6a3549dbe5d3e';
@@ -33,7 +32,7 @@ export const mapping = {
 // The test chain plus supplier snow (ServiceNow at endpoint, its pushes
 // checked with the secret opts.inboundRef names, polled as opts.poll says
 // when given) and service acme-sn whose one component it supplies.
-export const chainWith = (endpoint, { inboundRef = 'env:KETEN_INBOUND_SNOW', poll } = {}) => (sims) => {
+export const chainWith = (endpoint, { inboundRef = 'env:KETEN_SECRET_INBOUND_SNOW', poll } = {}) => (sims) => {
   const doc = chainDoc(sims);
   doc.suppliers.push({ key: 'snow', name: 'Acme ServiceNow', adapter: 'servicenow', endpoint,
     secret_ref: 'env:KETEN_SECRET_SNOW', auth: { kind: 'basic', username: 'svc.keten' },
@@ -55,10 +54,10 @@ export function startSnowSim(st, brokerUrl, push = true) {
 // simulator that does not push). Returns {s, sn}.
 export async function startSnow(config = {}, opts = {}) {
   const st = await startStack({ chain: chainWith('https://127.0.0.1:1', opts),
-    config: { KETEN_SECRET_SNOW: PASSWORD, KETEN_INBOUND_SNOW: TOKEN, ...config } });
+    config: { KETEN_SECRET_SNOW: PASSWORD, KETEN_SECRET_INBOUND_SNOW: TOKEN, ...config } });
   const sim = await startSnowSim(st, st.url, opts.push !== false);
   const file = path.join(st.dir, 'chain-snow.json');
-  writeFileSync(file, JSON.stringify(chainWith(sim.url, opts)(st.sims), null, 2));
+  writeChain(file, chainWith(sim.url, opts)(st.sims));
   const r = keten(['chain', 'import', file], st.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return { s: st, sn: sim };

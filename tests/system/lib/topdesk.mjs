@@ -5,9 +5,9 @@
 // running tests/sim/topdesk-sim.mjs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { startStack, chainDoc, certs, keten, eventually, request } from './harness.mjs';
+import { startStack, chainDoc, certs, keten, eventually, request, writeChain } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 export const KEY = 'acme-topdesk';
@@ -39,12 +39,12 @@ export const mapping = {
 export const topdeskChain = (endpoint) => (sims) => {
   const doc = chainDoc(sims);
   doc.suppliers.push({ key: KEY, name: 'Acme TOPdesk', adapter: 'topdesk', endpoint,
-    secret_ref: 'env:KETEN_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
-    inbound: { secret_ref: 'env:KETEN_TOPDESK_PUSH' }, mapping });
+    secret_ref: 'env:KETEN_SECRET_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
+    inbound: { secret_ref: 'env:KETEN_SECRET_TOPDESK_PUSH' }, mapping });
   doc.services.push({ key: 'acme-desk', customer: 'acme', name: 'Desk Acme', default_component: 'desk',
     components: [{ key: 'desk', name: 'Service desk', kind: 'application', supplier: KEY }] });
   doc.suppliers.push({ key: POLLED, name: 'Acme TOPdesk (polled)', adapter: 'topdesk',
-    endpoint, secret_ref: 'env:KETEN_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
+    endpoint, secret_ref: 'env:KETEN_SECRET_TOPDESK_PASSWORD', auth: { kind: 'basic', username: 'keten' },
     mapping, poll: { interval_ms: 300, overlap_ms: 2000, page_size: 2 } });
   doc.services.push({ key: 'acme-desk-polled', customer: 'acme', name: 'Polled desk Acme',
     default_component: 'desk-polled',
@@ -53,7 +53,7 @@ export const topdeskChain = (endpoint) => (sims) => {
 };
 
 // The settings a broker node needs for the TOPdesk suppliers.
-export const topdeskEnv = { KETEN_TOPDESK_PASSWORD: PASSWORD, KETEN_TOPDESK_PUSH: PUSH_TOKEN };
+export const topdeskEnv = { KETEN_SECRET_TOPDESK_PASSWORD: PASSWORD, KETEN_SECRET_TOPDESK_PUSH: PUSH_TOKEN };
 
 async function startSim(brokerUrl, dir) {
   const portFile = path.join(dir, 'topdesk.port');
@@ -77,7 +77,7 @@ export async function startTopdesk(config = {}) {
     config: { ...topdeskEnv, ...config } });
   const sim = await startSim(s.url, s.dir);
   const file = path.join(s.dir, 'chain.json');
-  writeFileSync(file, JSON.stringify(topdeskChain(sim.url)(s.sims), null, 2));
+  writeChain(file, topdeskChain(sim.url)(s.sims));
   const r = keten(['chain', 'import', file], s.env);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   return { s, sim };
