@@ -262,7 +262,8 @@ umask 077
 	printf 'export %s=%q\n' KETEN_URL "$url" KETEN_CACERT "$var/certs/ca.pem" \
 		KETEN_INTEGRATOR_KEY "$integrator_key" KETEN_CUSTOMER_KEY "$customer_key" \
 		KETEN_OTHER_CUSTOMER_KEY "$other_customer_key" \
-		KETEN_SUPPLIER_KEY "$supplier_key" KETEN_SERVICE_ID "$service_id"
+		KETEN_SUPPLIER_KEY "$supplier_key" KETEN_SERVICE_ID "$service_id" \
+		KETEN_OPS_TOKEN "$ops_token"
 } >"$var/quickstart.env"
 umask 022
 

@@ -86,11 +86,23 @@ install -m 600 "$work/certs/server.key" "$chroot_dir/etc/keten/tls/key.pem"
 
 # What systemd would do for LoadCredential=NAME:PATH: a private copy the
 # service user can read, in $CREDENTIALS_DIRECTORY (%d in the unit).
+# The ops token goes where the shipped keten.conf names it, not through
+# the script's own environment.
+unset KETEN_OPS_TOKEN_REF KETEN_SECRET_OPS_TOKEN
+install -m 600 /dev/null "$chroot_dir/etc/keten/secrets/ops-token"
+printf '%s' "$ops_token" >"$chroot_dir/etc/keten/secrets/ops-token"
 creds=/run/credentials/keten.service
 mkdir -p "$chroot_dir$creds"
 grep '^LoadCredential=' "$unit" | while IFS= read -r line; do
 	spec=${line#LoadCredential=}
-	install -m 400 "$chroot_dir${spec#*:}" "$chroot_dir$creds/${spec%%:*}"
+	id=${spec%%:*} src="$chroot_dir${spec#*:}"
+	if [ -d "$src" ]; then # a folder: each file as ID_FILE
+		for f in "$src"/*; do
+			[ -f "$f" ] && install -m 400 "$f" "$chroot_dir$creds/${id}_$(basename "$f")"
+		done
+	else
+		install -m 400 "$src" "$chroot_dir$creds/$id"
+	fi
 done
 in_root chown -R keten:keten "$creds"
 
@@ -112,7 +124,7 @@ start keten "$work/keten.log" chroot "$chroot_dir" setpriv --reuid="$user" --reg
 wait_port keten "$chroot_dir/run/keten-test/port" "$work/keten.log"
 url="https://127.0.0.1:$(cat "$chroot_dir/run/keten-test/port")"
 wait_ready keten "$url" "$work/certs/ca.pem" 20 "$work/keten.log"
-ok "the unit's ExecStart serves as $user with the TLS key from its credential"
+ok "the unit's ExecStart serves as $user with the TLS key and the ops token from its credentials"
 
 cp "$root/deploy/demo-chain.json" "$chroot_dir/tmp/chain.json"
 in_root runuser -u keten -- keten chain import --config /etc/keten/keten.conf \
@@ -143,5 +155,6 @@ mounted=
 in_root apt-get purge -y -q keten >>"$log" 2>&1 || die "apt-get purge keten failed" "$log"
 in_root getent passwd keten >/dev/null && die "purge left the keten user"
 [ ! -e "$chroot_dir/etc/keten/keten.conf" ] || die "purge left /etc/keten/keten.conf"
+[ ! -e "$chroot_dir/etc/keten/secrets" ] || die "purge left /etc/keten/secrets"
 ok "purge removes the configuration and the keten user"
 say "passed"

@@ -8,7 +8,8 @@ declare -gA pids=()
 pgdir=
 rc=0
 
-# script_init NAME: say/die prefix NAME; sets bin (KETEN_BIN against the caller's folder) and root, and cds to root.
+# script_init NAME: say/die prefix NAME; sets bin (KETEN_BIN against the caller's folder) and root, cds to
+# root, and makes the ops token of the brokers it starts (ops_token, exported as their setting).
 script_init() {
 	prog=$1
 	bin=${KETEN_BIN:-}
@@ -16,6 +17,10 @@ script_init() {
 	cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit
 	root=$(pwd -P)
 	bin=${bin:-$root/build/default/keten}
+	# /metrics and /readyz answer only this bearer token (ops_token_ref):
+	# every broker the script starts inherits it, and wait_ready sends it.
+	ops_token=ops_$(openssl rand -hex 24)
+	export KETEN_OPS_TOKEN_REF=env:KETEN_SECRET_OPS_TOKEN KETEN_SECRET_OPS_TOKEN=$ops_token
 }
 
 # say MESSAGE...: one line, prefixed with the script's name.
@@ -70,7 +75,8 @@ wait_port() {
 wait_ready() {
 	local i code=
 	for ((i = 0; i < $4 * 10; i++)); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$3" "$2/readyz" || true)
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$3" \
+			-H "Authorization: Bearer $ops_token" "$2/readyz" || true)
 		[ "$code" = 200 ] && return 0
 		alive "$1" "$5"
 		sleep 0.1
