@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "base/log.h"
 
 enum opt_type { OPT_STR, OPT_INT };
 
@@ -30,6 +31,7 @@ static const struct opt opts[] = {
 	STR(tls_key, NULL, "PEM private key of the API server (required to serve)"),
 	STR(supplier_ca, NULL, "CA bundle for supplier certificates (default: the system's)"),
 	STR(node_name, NULL, "name of this broker node in leases (default host:pid)"),
+	STR(log_level, "info", "the least level logged: debug, info, warn or error (SIGHUP reloads it)"),
 	INT(db_pool_size, 4, 1, 64, "database connections serving API requests"),
 	INT(dispatch_db_pool_size, 2, 1, 64, "database connections of the dispatcher and the sweeps"),
 	INT(db_deadline_ms, 5000, 100, 600000, "longest an API request waits for the database before 503"),
@@ -253,6 +255,10 @@ int kt_config_validate(const struct kt_config *cfg, struct kt_err *err)
 		return KT_ERR;
 	if (cfg->supplier_ca && readable("supplier_ca", cfg->supplier_ca, err))
 		return KT_ERR;
+	if (kt_log_level_parse(cfg->log_level, NULL) != 0)
+		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
+				  "setting \"log_level\" is debug, info, warn or error, not \"%s\"",
+				  cfg->log_level);
 	if (!strchr(cfg->listen, ':'))
 		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "setting \"listen\" needs host:port, not \"%s\"", cfg->listen);

@@ -13,7 +13,8 @@ struct kt_config {
 	char *tls_cert;              /* PEM certificate chain of the server */
 	char *tls_key;               /* PEM private key of the server */
 	char *supplier_ca;           /* CA bundle that supplier certificates must chain to */
-	char *node_name;             /* lease owner name; defaults to host:pid */
+	char *node_name;
+	char *log_level;             /* debug, info, warn or error */             /* lease owner name; defaults to host:pid */
 	int db_pool_size;            /* connections serving API requests */
 	int dispatch_db_pool_size;   /* connections of the dispatcher and sweeps */
 	int db_deadline_ms;          /* longest a request waits for the database */

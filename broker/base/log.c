@@ -1,18 +1,31 @@
 /* log.c - one JSON object per line on stderr, written with one write(2) so
  * lines from several threads never interleave. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/utf8.h"
 
-static enum kt_log_level min_level = KT_LOG_INFO;
+/* Set on the loop (at start, on SIGHUP), read by every thread. */
+static _Atomic int min_level = KT_LOG_INFO;
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
 void kt_log_set_level(enum kt_log_level level)
 {
 	min_level = level;
+}
+
+int kt_log_level_parse(const char *name, enum kt_log_level *level)
+{
+	for (size_t i = 0; name && i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(name, level_names[i]) == 0) {
+			if (level)
+				*level = (enum kt_log_level)i;
+			return 0;
+		}
+	return -1;
 }
 
 void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
@@ -24,7 +37,7 @@ void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 	size_t len;
 	ssize_t written;
 
-	if (level < min_level) {
+	if ((int)level < min_level) {
 		json_decref(fields);
 		return;
 	}

@@ -14,4 +14,8 @@ void kt_log(enum kt_log_level level, json_t *fields, const char *fmt, ...)
 /* Lines below this level are dropped (default info; KETEN_LOG_LEVEL=debug). */
 void kt_log_set_level(enum kt_log_level level);
 
+/* Reads "debug", "info", "warn" or "error" into *level (may be NULL: only
+ * checks). 0, or -1 for anything else. */
+int kt_log_level_parse(const char *name, enum kt_log_level *level);
+
 #endif

@@ -9,6 +9,7 @@
 #include "lifecycle/autoclose.h"
 #include "lifecycle/sla_alerts.h"
 #include "cli/cli.h"
+#include "cli/reload.h"
 #include "store/dbpool.h"
 #include "store/migrations.h"
 #include "dispatch/dispatcher.h"
@@ -39,6 +40,7 @@ static void usage(FILE *to)
 struct drain {
 	struct kt_app *app;
 	struct kt_http *http;
+	const char *config_file;     /* read again on SIGHUP; may be NULL */
 	struct kt_autoclose *autoclose;
 	struct kt_sla_alerts *sla_alerts;
 	struct event *tick;
@@ -58,6 +60,15 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	event_del(dr->tick);
 	event_base_loopexit(dr->app->base, &flush);
+}
+
+static void on_hangup(evutil_socket_t sig, short what, void *arg)
+{
+	struct drain *dr = arg;
+
+	(void)sig;
+	(void)what;
+	kt_serve_reload(dr->app, dr->http, dr->config_file);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -112,12 +123,12 @@ static int schema_current(const struct kt_config *cfg, struct kt_err *err)
 /* Sets of 8 callers' token buckets: 16384 buckets, about 1.5 MB. */
 #define THROTTLE_SETS 2048
 
-static int run(struct kt_app *app)
+static int run(struct kt_app *app, const char *config_file)
 {
 	struct kt_err err = { 0 };
 	struct kt_http *http = NULL;
-	struct event *sigint = NULL, *sigterm = NULL;
-	struct drain dr = { .app = app };
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
+	struct drain dr = { .app = app, .config_file = config_file };
 	int code = 1;
 
 	if (schema_current(app->cfg, &err))
@@ -155,8 +166,10 @@ static int run(struct kt_app *app)
 	dr.tick = event_new(app->base, -1, EV_PERSIST, on_drain_tick, &dr);
 	sigint = evsignal_new(app->base, SIGINT, on_signal, &dr);
 	sigterm = evsignal_new(app->base, SIGTERM, on_signal, &dr);
+	sighup = evsignal_new(app->base, SIGHUP, on_hangup, &dr);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
+	event_add(sighup, NULL);
 	kt_log(KT_LOG_INFO, json_pack("{s:s, s:i, s:s}", "listen", app->cfg->listen,
 				      "port", kt_http_port(http), "node", app->node_name),
 	       "keten serving");
@@ -170,6 +183,8 @@ out:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
+	if (sighup)
+		event_free(sighup);
 	if (dr.tick)
 		event_free(dr.tick);
 	/* The dispatcher stops first (abandons transfers; their leases run
@@ -205,7 +220,6 @@ int kt_cmd_serve(int argc, char **argv)
 	struct kt_config cfg;
 	struct kt_err err = { 0 };
 	int c, check = 0, code = 1;
-	const char *level = getenv("KETEN_LOG_LEVEL");
 
 	while ((c = getopt_long(argc, argv, "c:l:p:kh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -217,8 +231,6 @@ int kt_cmd_serve(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (level && strcmp(level, "debug") == 0)
-		kt_log_set_level(KT_LOG_DEBUG);
 	if (kt_cli_load_config(&cfg, config_file))
 		return 1;
 	if ((listen && kt_config_set(&cfg, "listen", listen, &err)) ||
@@ -227,6 +239,7 @@ int kt_cmd_serve(int argc, char **argv)
 		kt_cli_print_err(&err);
 		goto out;
 	}
+	kt_serve_log_level(&cfg);
 	if (check) {
 		printf("configuration ok\n");
 		code = 0;
@@ -250,7 +263,7 @@ int kt_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "keten: could not create the event loop\n");
 		goto cleanup;
 	}
-	code = run(&app);
+	code = run(&app, config_file);
 	event_base_free(app.base);
 cleanup:
 	kt_transport_global_cleanup();

@@ -271,6 +271,18 @@ void kt_conn_limit_stop(struct kt_conn_limit *cl)
 	update(cl);
 }
 
+void kt_conn_limit_renew(struct kt_conn_limit *cl)
+{
+	struct conn *old = cl->spare, *fresh = conn_new(cl);
+
+	if (!fresh)
+		return;
+	cl->spare = fresh;
+	if (old)
+		bufferevent_free(old->bev);  /* frees old through its hook */
+	update(cl);
+}
+
 void kt_conn_limit_free(struct kt_conn_limit *cl)
 {
 	struct conn *spare;

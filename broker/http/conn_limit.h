@@ -45,6 +45,10 @@ void kt_conn_limit_request_read(struct bufferevent *bev);
  * leave and the next request to arrive. Accepts a bev not of ours. */
 void kt_conn_limit_answered(struct bufferevent *bev);
 
+/* Makes the next connection's TLS state again, from the TLS context now in
+ * force (after kt_tls_reload); keeps the one it has when out of memory. */
+void kt_conn_limit_renew(struct kt_conn_limit *cl);
+
 /* Accepts no more connections, for good (drain, shutdown). Open ones are
  * still served. Call before evhttp frees the listener. */
 void kt_conn_limit_stop(struct kt_conn_limit *cl);

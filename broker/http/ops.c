@@ -20,7 +20,6 @@ struct kt_ops {
 struct kt_ops *kt_ops_new(const struct kt_config *cfg, struct kt_err *err)
 {
 	struct kt_ops *ops = calloc(1, sizeof(*ops));
-	char *token = NULL;
 
 	if (!ops) {
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
@@ -28,16 +27,29 @@ struct kt_ops *kt_ops_new(const struct kt_config *cfg, struct kt_err *err)
 	}
 	ops->cache_ms = cfg->ready_cache_ms;
 	pthread_mutex_init(&ops->lock, NULL);
-	if (cfg->ops_token_ref && *cfg->ops_token_ref) {
-		if (kt_secret_resolve(cfg->ops_token_ref, &token, err)) {
-			kt_ops_free(ops);
-			return NULL;
-		}
-		kt_auth_hash(token, ops->token_hash);
-		kt_secret_free(token);
-		ops->has_token = 1;
+	if (kt_ops_reload(ops, cfg, err)) {
+		kt_ops_free(ops);
+		return NULL;
 	}
 	return ops;
+}
+
+int kt_ops_reload(struct kt_ops *ops, const struct kt_config *cfg, struct kt_err *err)
+{
+	unsigned char hash[KT_KEY_HASH_LEN];
+	char *token = NULL;
+
+	if (!cfg->ops_token_ref || !*cfg->ops_token_ref) {
+		ops->has_token = 0;
+		return KT_OK;
+	}
+	if (kt_secret_resolve(cfg->ops_token_ref, &token, err))
+		return KT_ERR;
+	kt_auth_hash(token, hash);
+	kt_secret_free(token);
+	memcpy(ops->token_hash, hash, sizeof(hash));
+	ops->has_token = 1;
+	return KT_OK;
 }
 
 int kt_ops_allowed(const struct kt_ops *ops, const char *authorization)

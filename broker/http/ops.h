@@ -21,6 +21,12 @@ struct kt_ops *kt_ops_new(const struct kt_config *cfg, struct kt_err *err);
  * carries the ops token: "Bearer <token>", compared in constant time. */
 int kt_ops_allowed(const struct kt_ops *ops, const char *authorization);
 
+/* Reads cfg's ops_token_ref again (SIGHUP): the new token is the one
+ * allowed from now on (none set: both endpoints answer 401). On failure
+ * (the secret's error) the token in force stays. Loop thread only, as
+ * kt_ops_allowed. */
+int kt_ops_reload(struct kt_ops *ops, const struct kt_config *cfg, struct kt_err *err);
+
 /* Whether a database check succeeded less than ready_cache_ms before
  * now_ms (monotonic): /readyz may answer "ready" without asking again. */
 int kt_ops_ready_fresh(struct kt_ops *ops, long long now_ms);

@@ -612,6 +612,14 @@ void kt_http_stop_accepting(struct kt_http *http)
 		kt_conn_limit_stop(http->conns);
 }
 
+int kt_http_reload(struct kt_http *http, const struct kt_config *cfg, struct kt_err *err)
+{
+	if (kt_tls_reload(http->tls, cfg->tls_cert, cfg->tls_key, err))
+		return KT_ERR;
+	kt_conn_limit_renew(http->conns);
+	return KT_OK;
+}
+
 int kt_http_port(const struct kt_http *http)
 {
 	return http->port;

@@ -35,37 +35,66 @@ static int ssl_fail(struct kt_err *err, const char *what, const char *file)
 			  what, file, buf);
 }
 
+/* A server context with the certificate chain and key of the two files,
+ * or NULL with a config error naming the file that could not be loaded. */
+static SSL_CTX *context_new(const char *cert_file, const char *key_file, struct kt_err *err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (!ctx) {
+		kt_err_set(err, KT_EC_CONFIG, "tls_setup", "could not create a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* Thousands of idle or half-open connections hold no 34 KB buffers. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
+		ssl_fail(err, "certificate", cert_file);
+	} else if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+		   SSL_CTX_check_private_key(ctx) != 1) {
+		ssl_fail(err, "private key", key_file);
+	} else {
+		return ctx;
+	}
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
 struct kt_tls *kt_tls_server_new(const char *cert_file, const char *key_file,
 				 struct kt_err *err)
 {
 	struct kt_tls *tls = calloc(1, sizeof(*tls));
 
-	if (!tls || !(tls->ctx = SSL_CTX_new(TLS_server_method()))) {
+	if (!tls) {
 		kt_err_set(err, KT_EC_CONFIG, "tls_setup", "could not create a TLS context");
-		goto fail;
+		return NULL;
 	}
-	SSL_CTX_set_min_proto_version(tls->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(tls->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	/* Thousands of idle or half-open connections hold no 34 KB buffers. */
-	SSL_CTX_set_mode(tls->ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (hook_index < 0 &&
 	    (hook_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, hook_free)) < 0) {
 		kt_err_set(err, KT_EC_CONFIG, "tls_setup", "could not create a TLS data slot");
-		goto fail;
+		free(tls);
+		return NULL;
 	}
-	if (SSL_CTX_use_certificate_chain_file(tls->ctx, cert_file) != 1) {
-		ssl_fail(err, "certificate", cert_file);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(tls->ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(tls->ctx) != 1) {
-		ssl_fail(err, "private key", key_file);
-		goto fail;
+	if (!(tls->ctx = context_new(cert_file, key_file, err))) {
+		free(tls);
+		return NULL;
 	}
 	return tls;
-fail:
-	kt_tls_free(tls);
-	return NULL;
+}
+
+int kt_tls_reload(struct kt_tls *tls, const char *cert_file, const char *key_file,
+		  struct kt_err *err)
+{
+	SSL_CTX *ctx = context_new(cert_file, key_file, err);
+
+	if (!ctx)
+		return KT_ERR;
+	/* Each connection's SSL holds a reference to the context it was made
+	 * with, so those keep theirs; the old one goes with the last of them. */
+	SSL_CTX_free(tls->ctx);
+	tls->ctx = ctx;
+	return KT_OK;
 }
 
 struct bufferevent *kt_tls_bufferevent_new(struct kt_tls *tls,

@@ -22,6 +22,13 @@ struct kt_tls_hook {
 struct kt_tls *kt_tls_server_new(const char *cert_file, const char *key_file,
 				 struct kt_err *err);
 
+/* Loads the certificate and key again (after a renewal, on SIGHUP): new
+ * connections get them, connections already open keep theirs. On failure
+ * (the config error of kt_tls_server_new) tls keeps what it had. Loop
+ * thread only. */
+int kt_tls_reload(struct kt_tls *tls, const char *cert_file, const char *key_file,
+		  struct kt_err *err);
+
 /* A new bufferevent on base, without a socket yet, that accepts one TLS
  * connection under tls's context and closes its socket when freed (for
  * evhttp's bevcb: evhttp sets the socket and owns the result). hook
