@@ -10,13 +10,11 @@
 -- below), a leg to the first supplier on every ticket and to the second
 -- on every fifth, some rejected, re-routed or reopened, the timeline
 -- entries a ticket gets, and the API calls of each leg (some 429s and
--- 503s). The rows are consistent by construction, so the load skips the
--- foreign-key triggers (session_replication_role = replica, this
--- transaction only).
+-- 503s). The triggers run as for the broker's own rows: each timeline
+-- entry is chained into its ticket's audit trail (migration 029).
 -- psql variables: count, first_at and last_at (the span the tickets are
 -- spread over), service (its id), first and second (supplier ids).
 BEGIN;
-SET LOCAL session_replication_role = replica;
 CREATE TEMP TABLE g ON COMMIT DROP AS
  SELECT n, gen_random_uuid() AS id,
   :'first_at'::timestamptz + (n - 1) * ((:'last_at'::timestamptz - :'first_at'::timestamptz) / :count)
