@@ -97,17 +97,23 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	const struct kt_list_query q = { r->query_state, r->query_status, r->query_type,
-					 r->query_service, r->query_q };
+	const struct kt_list_query q = { r->query_status, r->query_type, r->query_service,
+					 r->query_q };
 	struct kt_list_filter filter;
 	int limit;
 	json_t *page, *items, *t;
 	size_t i;
 
-	if (kt_api_list_limit(r, &limit, err) || kt_list_filter_read(&q, &filter, err))
+	if (kt_api_list_limit(r, &limit, err))
 		return KT_ERR;
+	if (r->query_state && strcmp(r->query_state, "needs_triage") != 0 &&
+	    strcmp(r->query_state, "escalated") != 0)
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_state", "state must be needs_triage or escalated");
 	if (r->query_state && r->principal.role != KT_ROLE_INTEGRATOR)
 		return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden", "only the integrator lists tickets by state");
+	if (kt_list_filter_read(&q, &filter, err))
+		return KT_ERR;
+	filter.f.state = r->query_state;
 	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, &filter.f, err);
 	if (!page)
 		return KT_ERR;

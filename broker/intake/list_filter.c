@@ -80,10 +80,6 @@ int kt_list_filter_read(const struct kt_list_query *in, struct kt_list_filter *o
 			struct kt_err *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (in->state && strcmp(in->state, "needs_triage") != 0 &&
-	    strcmp(in->state, "escalated") != 0)
-		return kt_err_set(err, KT_EC_MALFORMED, "invalid_state",
-				  "state must be needs_triage or escalated");
 	if (in->status && name_list(in->status, status_known, out->statuses,
 				    sizeof(out->statuses)))
 		return kt_err_set(err, KT_EC_MALFORMED, "invalid_status",
@@ -100,7 +96,6 @@ int kt_list_filter_read(const struct kt_list_query *in, struct kt_list_filter *o
 	if (in->q && (in->q[0] == '\0' || chars(in->q) > KT_LIST_Q_MAX))
 		return kt_err_set(err, KT_EC_MALFORMED, "invalid_q",
 				  "q must be 1 to %d characters", KT_LIST_Q_MAX);
-	out->f.state = in->state;
 	out->f.statuses = in->status ? out->statuses : NULL;
 	out->f.types = in->type ? out->types : NULL;
 	out->f.service = in->service;

@@ -28,11 +28,9 @@ static void test_lists_become_arrays(void **state)
 	q = (struct kt_list_query){ .status = "new,assigned,in_progress,pending_customer,"
 					      "pending_supplier,resolved,closed,cancelled",
 				    .type = "incident,request,change,problem",
-				    .service = "5e000000-0000-4000-8000-000000000005",
-				    .state = "escalated" };
+				    .service = "5e000000-0000-4000-8000-000000000005" };
 	assert_int_equal(kt_list_filter_read(&q, &f, &err), KT_OK);
 	assert_string_equal(f.f.types, "{incident,request,change,problem}");
-	assert_string_equal(f.f.state, "escalated");
 	q = (struct kt_list_query){ 0 };
 	assert_int_equal(kt_list_filter_read(&q, &f, &err), KT_OK);
 	assert_null(f.f.statuses);
@@ -56,7 +54,6 @@ static void test_bad_values_refused(void **state)
 		{ { .service = "Acme" }, "invalid_service" },
 		{ { .service = "a'b" }, "invalid_service" },
 		{ { .q = "" }, "invalid_q" },
-		{ { .state = "open" }, "invalid_state" },
 	};
 	struct kt_list_filter f;
 
