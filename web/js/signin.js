@@ -1,46 +1,49 @@
 // signin.js - the sign-in page: email and password to POST /v1/session;
-// an error is announced to screen readers (role="alert") and the
-// password field is cleared; on success, the page the person asked for
-// (a path of this site only), else the start page of their role.
-const texts = {};
-const t = (k) => texts[k] ?? k;
+// an error is announced to screen readers (role="alert"), the password
+// cleared and focused again; on success, the page the person was sent
+// here from (a path of this site only), else the start page of their role.
+import { post } from './api.js';
+import { $ } from './dom.js';
+import { load, t, fill } from './i18n.js';
+
+const HOME = { customer: '/customer/', integrator: '/integrator/' };
 
 // Only a path on this site: never another origin ("//x", "/\x", "https:").
 function next(role) {
   const want = new URLSearchParams(location.search).get('next') || '';
-  if (/^\/(?![/\\])/.test(want)) return want;
-  return role === 'integrator' ? '/integrator/' : '/customer/';
+  return /^\/(?![/\\])/.test(want) ? want : HOME[role] || '/';
+}
+
+function fail(text) {
+  const form = $('#signin-form');
+  $('#signin-error').textContent = text;
+  $('#signin-error').hidden = false;
+  form.password.value = '';
+  (form.email.value ? form.password : form.email).focus();
 }
 
 async function signIn(e) {
   e.preventDefault();
   const form = e.target;
-  const error = document.getElementById('signin-error');
-  if (!form.reportValidity()) return;
-  error.hidden = true;
-  document.getElementById('signin').disabled = true;
-  let r;
-  try {
-    r = await fetch('/v1/session', { method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ email: form.email.value.trim(), password: form.password.value }) });
-  } catch {
-    r = null;
-  }
-  document.getElementById('signin').disabled = false;
-  if (r && r.status === 200) {
-    const body = await r.json();
-    location.assign(next(body.person?.role));
+  $('#signin-error').hidden = true;
+  if (!form.email.value.trim() || !form.password.value) {
+    fail(t('signin.error.missing'));
     return;
   }
-  form.password.value = '';
-  error.textContent = t(!r ? 'error.network' : r.status === 429 ? 'error.throttled'
-    : r.status === 400 || r.status === 401 || r.status === 422 ? 'error.credentials' : 'error.general');
-  error.hidden = false;
-  form.password.focus();
+  $('#signin').disabled = true;
+  try {
+    const s = await post('/v1/session', { email: form.email.value.trim(), password: form.password.value },
+      { on401: 'throw' });
+    location.assign(next(s?.person?.role));
+  } catch (err) {
+    fail(t(err.status === 0 ? 'error.network' : err.status === 429 ? 'signin.error.throttled'
+      : err.status >= 400 && err.status < 500 ? 'signin.error.credentials' : 'signin.error.general'));
+  } finally {
+    $('#signin').disabled = false;
+  }
 }
 
-const r = await fetch('/i18n/en/signin.json', { credentials: 'same-origin' });
-if (r.ok) Object.assign(texts, await r.json());
-for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
-document.getElementById('signin-form').addEventListener('submit', signIn);
+await load('signin');
+fill();
+document.title = t('signin.doctitle');
+$('#signin-form').addEventListener('submit', signIn);

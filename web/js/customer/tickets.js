@@ -1,7 +1,10 @@
 // tickets.js - the customer's tickets (GET /v1/tickets) with search
 // (summary or number) and filters (status, type, service), kept in the
 // page's address so that a filtered list can be linked and reloaded.
-import { api, start, el, t, $, when, statusText, typeText, badge, showError } from './common.js';
+import { get } from '../api.js';
+import { el, replace, $ } from '../dom.js';
+import { t } from '../i18n.js';
+import { start, time, statusText, typeText, badge, showError } from './common.js';
 
 const FILTERS = ['q', 'status', 'type', 'service'];
 let cursor = null;
@@ -15,53 +18,51 @@ function query() {
   return p;
 }
 
-function row(x) {
-  return el('tr', {},
-    el('td', {}, el('a', { href: `/customer/ticket.html?id=${encodeURIComponent(x.id)}`, text: x.number })),
-    el('td', { text: x.summary }),
-    el('td', {}, badge('status', x.status, statusText(x.status))),
-    el('td', { text: typeText(x.type) }),
-    el('td', { text: t(`priority.${x.priority}`) }),
-    el('td', { text: x.service?.name ?? '' }),
-    el('td', {}, el('time', { datetime: x.updated_at, text: when(x.updated_at) })));
-}
+const row = (x) => el('tr', {},
+  el('td', {}, el('a', { href: `/customer/ticket.html?id=${encodeURIComponent(x.id)}` }, x.number)),
+  el('td', {}, x.summary),
+  el('td', {}, badge('status', x.status, statusText(x.status))),
+  el('td', {}, typeText(x.type)),
+  el('td', {}, t(`priority.${x.priority}`)),
+  el('td', {}, x.service?.name ?? ''),
+  el('td', {}, time(x.updated_at)));
 
-async function load(more) {
+async function show(more) {
   const p = query();
   p.set('limit', '50');
   if (more && cursor) p.set('cursor', cursor);
   const body = $('#tickets tbody');
-  const r = await api('GET', `/v1/tickets?${p}`);
   $('#error').hidden = true;
-  if (r.status !== 200) {
-    showError($('#error'), r);
+  let page;
+  try {
+    page = await get(`/v1/tickets?${p}`);
+  } catch (e) {
+    showError($('#error'), e);
     return;
   }
-  if (!more) body.replaceChildren();
-  body.append(...r.json.items.map(row));
-  cursor = r.json.next_cursor;
+  if (!more) replace(body);
+  body.append(...page.items.map(row));
+  cursor = page.next_cursor;
   $('#more').hidden = !cursor;
   const n = body.rows.length;
   $('#count').textContent = n === 0 ? t('tickets.none')
     : t(`tickets.shown${n === 1 ? '_one' : ''}${cursor ? '_more' : ''}`, { n });
 }
 
-async function services() {
-  const sel = $('#service');
-  const r = await api('GET', '/v1/status?limit=200');
-  if (r.status !== 200) return;
-  sel.append(...r.json.items.map((x) => el('option', { value: x.service.id, text: x.service.name })));
-}
-
-if (await start()) {
-  await services();
+if (await start('tickets')) {
+  try {
+    const services = await get('/v1/status?limit=200');
+    $('#service').append(...services.items.map((x) => el('option', { value: x.service.id }, x.service.name)));
+  } catch (e) {
+    showError($('#error'), e);
+  }
   const given = new URLSearchParams(location.search);
   for (const name of FILTERS) if (given.has(name)) $(`#${name}`).value = given.get(name);
   $('#filters').addEventListener('submit', (e) => {
     e.preventDefault();
     history.replaceState(null, '', `?${query()}`);
-    load(false);
+    show(false);
   });
-  $('#more').addEventListener('click', () => load(true));
-  await load(false);
+  $('#more').addEventListener('click', () => show(true));
+  await show(false);
 }
