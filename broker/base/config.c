@@ -91,6 +91,11 @@ static const struct opt opts[] = {
 	STR(secrets_dir, NULL, "the one directory whose regular files file: secret_refs may name (none: file: refused)"),
 	STR(ops_token_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the bearer token /metrics and /readyz require (none: both answer 401)"),
 	INT(ready_cache_ms, 1000, 0, 60000, "/readyz answers from a database check at most this old; 0: checks every time"),
+	/* the portal's edge (issue 15): its static pages and live stream */
+	STR(web_root, NULL, "folder of the portal's static pages (web/ of the source, /usr/share/keten/web of the package), loaded into memory at start and on SIGHUP; none: no pages, every path outside the API answers 404"),
+	INT(max_streams, 200, 0, 100000, "open live streams (GET /v1/stream) at most on this node; beyond it 503 with Retry-After"),
+	INT(stream_heartbeat_ms, 15000, 100, 3600000, "a live stream sends a comment line this often, so proxies and browsers keep it open"),
+	INT(stream_recheck_ms, 5000, 100, 600000, "a live stream's key or session is checked again this often: a revoked key or ended session ends its stream within it"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

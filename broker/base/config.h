@@ -72,6 +72,11 @@ struct kt_config {
 	char *secrets_dir;           /* the one directory file: secret_refs read */
 	char *ops_token_ref;         /* secret_ref of the token of /metrics and /readyz */
 	int ready_cache_ms;          /* /readyz answers from a check this recent */
+	/* the portal's edge (issue 15) */
+	char *web_root;              /* static pages' folder, or NULL: none */
+	int max_streams;             /* open GET /v1/stream at most */
+	int stream_heartbeat_ms;     /* comment line on a quiet stream */
+	int stream_recheck_ms;       /* a stream's key or session checked again */
 };
 
 /* Fills cfg with the defaults. */
