@@ -33,6 +33,7 @@
 #include "http/page.h"
 #include "http/query.h"
 #include "store/row_key.h"
+#include "http/stream.h"
 #include "http/tls.h"
 #include "http/webroot.h"
 
@@ -44,6 +45,7 @@ struct kt_http {
 	struct kt_tls *tls;
 	struct kt_conn_limit *conns;
 	struct kt_webroot *web;                    /* the portal's pages, or NULL */
+	struct kt_streams *streams;                /* live streams (also app->streams) */
 	int port;
 };
 
@@ -121,7 +123,16 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	json_t *body;
 	char *text;
 	int status;
+	struct kt_err serr = { 0 };
 
+	if (rc == KT_OK && r->stream) {
+		if (kt_streams_attach(r->app->streams, r, &serr) == KT_OK) {
+			request_free(r);
+			return;
+		}
+		rc = KT_ERR;
+		err = &serr;
+	}
 	if (rc == KT_OK) {
 		status = r->status ? r->status : 200;
 		body = json_incref(r->answer);
@@ -170,6 +181,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
 	request_free(r);
+	kt_err_release(&serr);
 }
 
 /* The OpenAPI document, compiled in from schemas/openapi.json. */
@@ -631,6 +643,8 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 		goto fail;
 	if (cfg->web_root && !(http->web = load_web(cfg->web_root, err)))
 		goto fail;
+	if (!(http->streams = app->streams = kt_streams_new(app, err)))
+		goto fail;
 	if (!(http->tls = kt_tls_server_new(cfg->tls_cert, cfg->tls_key, err)))
 		goto fail;
 	http->listener = evconnlistener_new_bind(app->base, NULL, NULL,
@@ -680,8 +694,10 @@ fail:
 
 void kt_http_stop_accepting(struct kt_http *http)
 {
-	if (http)
-		kt_conn_limit_stop(http->conns);
+	if (!http)
+		return;
+	kt_conn_limit_stop(http->conns);
+	kt_streams_end_all(http->streams);
 }
 
 int kt_http_reload(struct kt_http *http, const struct kt_config *cfg, struct kt_err *err)
@@ -715,6 +731,8 @@ void kt_http_free(struct kt_http *http)
 	if (http->evhttp)
 		evhttp_free(http->evhttp);
 	kt_conn_limit_free(http->conns);
+	kt_streams_free(http->streams);
+	http->app->streams = NULL;
 	kt_tls_free(http->tls);
 	kt_webroot_free(http->web);
 	free(http);
