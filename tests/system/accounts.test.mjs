@@ -11,6 +11,18 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, startNode, request, psql, keten, sleep } from './lib/harness.mjs';
 import { ticketBody } from './lib/tickets.mjs';
+import { readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+const doc = JSON.parse(readFileSync(new URL('../../schemas/openapi.json', import.meta.url)));
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ $id: 'openapi', components: doc.components });
+function check(name, value) {
+  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
+  assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(value)}`);
+}
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -59,6 +71,7 @@ test('sign-in sets a strict session cookie; GET /v1/session says who, for a key 
   for (const a of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/'])
     assert.ok(attrs.includes(a), `${a} in ${ann.set}`);
   assert.ok(attrs.some((a) => /^Max-Age=\d+$/.test(a)), ann.set);
+  check('SignedIn', ann.res.json);
   assert.equal(ann.res.json.person.email, 'ann@acme.example');
   assert.equal(ann.res.json.person.role, 'customer');
   assert.equal(ann.res.json.person.customer, 'acme');
@@ -72,6 +85,7 @@ test('sign-in sets a strict session cookie; GET /v1/session says who, for a key 
 
   const me = await as(s, ann, 'GET', '/v1/session');
   assert.equal(me.status, 200, me.text);
+  check('Session', me.json);
   assert.equal(me.json.principal.role, 'customer');
   assert.match(me.json.principal.customer_id, /^[0-9a-f-]{36}$/);
   assert.equal(me.json.principal.supplier_id, null);
@@ -82,6 +96,7 @@ test('sign-in sets a strict session cookie; GET /v1/session says who, for a key 
 
   const key = await s.api('GET', '/v1/session', { key: s.keys.netco });
   assert.equal(key.status, 200, key.text);
+  check('Session', key.json);
   assert.equal(key.json.principal.role, 'supplier');
   assert.equal(key.json.person, null);
   assert.equal(key.json.csrf_token, null);
@@ -236,6 +251,8 @@ test('a person comment names the person on the timeline; the audit trail still v
 
   const integ = await s.api('GET', `/v1/tickets/${id}`, { key: s.keys.integrator });
   const annEntry = integ.json.timeline.find((e) => e.kind === 'comment' && e.data?.text === 'from Ann');
+  check('Ticket', integ.json);
+  check('Ticket', (await as(s, ann, 'GET', `/v1/tickets/${id}`)).json);
   assert.equal(annEntry.person.name, 'Ann Acme');
   assert.equal(annEntry.key_id, null);
   const ivyEntry = integ.json.timeline.find((e) => e.kind === 'comment' && e.data?.text === 'from Ivy');
@@ -274,6 +291,7 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
   const inv = await as(s, ivy, 'POST', '/v1/people',
     { body: { email: 'new@acme.example', name: 'Nia New', role: 'customer', customer: 'acme' } });
   assert.equal(inv.status, 201, inv.text);
+  check('Invite', inv.json);
   assert.equal(inv.json.person.state, 'invited');
   assert.equal(inv.json.link.kind, 'invite');
   assert.match(inv.json.link.path, /^\/password\.html#token=kt_/);
@@ -314,6 +332,7 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
   const personId = inv.json.person.id;
   const reset = await as(s, ivy, 'POST', `/v1/people/${personId}/reset`);
   assert.equal(reset.status, 201, reset.text);
+  check('Reset', reset.json);
   assert.equal(reset.json.link.kind, 'reset');
   const used = await request(s.url, 'POST', '/v1/session/password',
     { body: { token: reset.json.link.token, password: 'the reset password' } });
@@ -328,10 +347,12 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
   // Listing: no password hash; disabling ends every session.
   const list = await as(s, ivy, 'GET', '/v1/people?limit=200');
   assert.equal(list.status, 200, list.text);
+  check('PersonPage', list.json);
   assert.ok(list.json.items.some((p) => p.email === 'new@acme.example'));
   assert.ok(!list.text.includes('$scrypt$'));
   const dis = await as(s, ivy, 'POST', `/v1/people/${personId}/disable`);
   assert.equal(dis.status, 200, dis.text);
+  check('Person', dis.json);
   assert.equal(dis.json.state, 'disabled');
   assert.equal((await as(s, nia2, 'GET', '/v1/tickets')).status, 401);
   const refused = await signIn(s, 'new@acme.example', 'the reset password');
