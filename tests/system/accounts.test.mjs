@@ -364,9 +364,9 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
     body: { email: 'k@acme.example', name: 'K', role: 'integrator' } })).status, 403);
 });
 
-test('idle and absolute timeouts and link expiry, with the settings shrunk', async () => {
+test('idle and absolute timeouts, link expiry and the per-address throttle, with the settings shrunk', async () => {
   const t = await startStack({ config: { KETEN_SESSION_IDLE_S: '2', KETEN_SESSION_ABSOLUTE_S: '5',
-    KETEN_PERSON_LINK_S: '1' } });
+    KETEN_PERSON_LINK_S: '1', KETEN_SIGNIN_MAX_FAILURES_ADDRESS: '4' } });
   try {
     addPerson(t, 'ann@acme.example', 'Ann Acme', 'customer', 'acme');
     // Idle: unused for longer than 2 s.
@@ -394,6 +394,12 @@ test('idle and absolute timeouts and link expiry, with the settings shrunk', asy
       { body: { token, password: 'too late for this one' } });
     assert.equal(late.status, 422);
     assert.equal(late.json.error.code, 'link_invalid');
+    // Per address: failures for four different emails hold up a fifth.
+    for (let i = 0; i < 4; i++)
+      assert.equal((await signIn(t, `guess${i}@acme.example`, 'some guessed password')).res.status, 401);
+    const held = await signIn(t, 'ann@acme.example');
+    assert.equal(held.res.status, 429, held.res.text);
+    assert.ok(Number(held.res.headers['retry-after']) >= 1);
   } finally {
     await t.stop();
   }
