@@ -11,18 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, startNode, request, psql, keten, sleep } from './lib/harness.mjs';
 import { ticketBody } from './lib/tickets.mjs';
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-
-const doc = JSON.parse(readFileSync(new URL('../../schemas/openapi.json', import.meta.url)));
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addSchema({ $id: 'openapi', components: doc.components });
-function check(name, value) {
-  const validate = ajv.getSchema(`openapi#/components/schemas/${name}`);
-  assert.ok(validate(value), `${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(value)}`);
-}
+import { checkSchema as check } from './lib/schema-check.mjs';
 
 const PASSWORD = 'correct horse battery staple';
 
