@@ -7,6 +7,9 @@ import { t } from '../i18n.js';
 import { start, time, statusText, typeText, badge, showError } from './common.js';
 
 const FILTERS = ['q', 'status', 'type', 'service'];
+const STATUSES = ['new', 'assigned', 'in_progress', 'pending_customer', 'pending_supplier',
+  'resolved', 'closed', 'cancelled'];
+const TYPES = ['incident', 'request', 'change', 'problem'];
 let cursor = null;
 
 function query() {
@@ -50,6 +53,8 @@ async function show(more) {
 }
 
 if (await start('tickets')) {
+  $('#status').append(...STATUSES.map((v) => el('option', { value: v }, statusText(v))));
+  $('#type').append(...TYPES.map((v) => el('option', { value: v }, typeText(v))));
   try {
     const services = await get('/v1/status?limit=200');
     $('#service').append(...services.items.map((x) => el('option', { value: x.service.id }, x.service.name)));
