@@ -9,10 +9,19 @@
 // passes the accessibility check and leaves a screenshot.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, eventually, keten } from '../system/lib/harness.mjs';
+import { startStack, eventually, keten, chainDoc } from '../system/lib/harness.mjs';
 import { launch, openPage, a11y, shot } from './lib/browser.mjs';
 
 const EVIL = '<img src=x onerror=alert(1)>';
+
+// The test chain with a round-the-clock SLA on acme-workplace, so that its
+// tickets have clocks with due times.
+function slaChain(sims) {
+  const doc = chainDoc(sims);
+  doc.services[0].sla = { service_hours: '24x7',
+    targets: { p2: { response_min: 60, resolution_min: 480 } } };
+  return doc;
+}
 const PASSWORD = 'correct horse battery staple 7';
 
 // A person of customer `customer` who can sign in with PASSWORD.
@@ -44,7 +53,7 @@ describe('customer pages', () => {
   let page;
   let ticket;
   before(async () => {
-    s = await startStack();
+    s = await startStack({ chain: slaChain });
     person(s, 'acme', 'ana@acme.example');
     person(s, 'globex', 'gus@globex.example');
     browser = await launch();
@@ -118,6 +127,14 @@ describe('customer pages', () => {
     await page.waitForSelector('#ticket:not([hidden])');
     assert.equal(await text(page, '#summary'), EVIL, 'shown as the characters it is');
     assert.equal(await page.$$eval('img', (x) => x.length), 0);
+    assert.equal(ticket.sla.response.target_min, 60);
+    assert.ok(!(await page.$eval('#sla-section', (e) => e.hidden)), 'the SLA clocks are shown');
+    const due = await text(page, '#sla');
+    assert.match(due, /Response\s*due by /);
+    assert.match(due, /Solution\s*due by /);
+    const shown = await page.evaluate((at) => new Date(at).toLocaleString(undefined,
+      { dateStyle: 'medium', timeStyle: 'short' }), ticket.sla.resolution.due_at);
+    assert.ok(due.includes(shown), `${due} has ${shown}`);
   });
 
   test('the ticket goes to resolved live, is reopened with a reason, then confirmed', async () => {
