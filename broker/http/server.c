@@ -1,7 +1,8 @@
 /* server.c - the HTTPS server: one listener, evhttp with a TLS bufferevent
  * per connection, request checks that need no database (route, media type,
- * size, bearer key), then the route's work on the API pool and the answer
- * from the loop thread. */
+ * size, bearer key or session cookie), then the caller's principal, CSRF
+ * check and the route's work on the API pool, and the answer from the
+ * loop thread. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -33,6 +34,7 @@
 #include "http/page.h"
 #include "http/query.h"
 #include "store/row_key.h"
+#include "store/row_session.h"
 #include "http/stream.h"
 #include "http/tls.h"
 #include "http/webroot.h"
@@ -88,6 +90,8 @@ static void request_free(struct kt_request *r)
 	free(r->query_to);
 	free(r->query_format);
 	free(r->idempotency_key);
+	free(r->csrf_header);
+	kt_crypto_wipe(r->session_csrf, sizeof(r->session_csrf));
 	free(r->answer_text);
 	json_decref(r->answer);
 	free(r);
@@ -157,6 +161,8 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	/* Answers hold tickets and keys' views of them: never kept by a cache
 	 * between the caller and us, nor by the caller's. */
 	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (r->set_cookie[0])
+		evhttp_add_header(out, "Set-Cookie", r->set_cookie);
 	if (body || raw) {
 		/* Text rendered on the worker (by the work, e.g. an answer
 		 * kept for idempotent replay, else by render) goes out as is:
@@ -177,11 +183,12 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	evbuffer_free(buf);
 	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
-	       json_pack("{s:s, s:s, s:i, s:f, s:s?, s:s, s:s?}", "request_id", r->request_id,
+	       json_pack("{s:s, s:s, s:i, s:f, s:s?, s:s, s:s?, s:s?}", "request_id", r->request_id,
 			 "route", r->route ? r->route->pattern : "-", "status", status,
 			 "ms", (double)(kt_clock_mono_us() - r->started_us) / 1000.0,
 			 "error", rc == KT_OK ? NULL : err->code, "client", r->client,
-			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL),
+			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL,
+			 "person_id", r->principal.person_id[0] ? r->principal.person_id : NULL),
 	       "request");
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
@@ -325,6 +332,23 @@ static int render(struct kt_request *r, struct kt_err *err)
 	return KT_OK;
 }
 
+/* A request of a session that may change something (any route but a GET)
+ * must carry the session's CSRF token in X-CSRF-Token: a page of ours
+ * reads it from GET /v1/session, another site cannot. */
+static int csrf_check(const struct kt_request *r, struct kt_err *err)
+{
+	size_t n = strlen(r->session_csrf);
+
+	if (strcmp(r->route->method, "GET") == 0)
+		return KT_OK;
+	if (!r->csrf_header || strlen(r->csrf_header) != n || n == 0 ||
+	    !kt_crypto_equal(r->csrf_header, r->session_csrf, n))
+		return kt_err_set(err, KT_EC_FORBIDDEN, "csrf_failed",
+				  "a signed-in request that changes something needs the header"
+				  " X-CSRF-Token with the csrf_token of GET /v1/session");
+	return KT_OK;
+}
+
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
@@ -333,7 +357,14 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (r->route->roles) {
 		long long now = kt_clock_mono_ms();
 
-		if (!r->have_principal) {
+		if (r->via_session) {
+			rc = kt_store_session_principal(db, r->session_hash,
+							r->app->cfg->session_idle_s,
+							&r->principal, r->session_csrf, err);
+			if (kt_admit_looked_up(r, rc == KT_OK, now, err) || rc != KT_OK ||
+			    csrf_check(r, err))
+				return KT_ERR;
+		} else if (!r->have_principal) {
 			rc = kt_store_key_principal(db, r->key_hash, r->app->cfg->key_last_used_s,
 						    &r->principal, err);
 			if (rc == KT_OK)
@@ -343,12 +374,14 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 		}
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
 			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",
-					  "a %s key cannot use %s %s",
+					  "a %s %s cannot use %s %s",
 					  kt_role_name(r->principal.role),
+					  r->via_session ? "person" : "key",
 					  r->route->method, r->route->pattern);
 	}
-	/* The timeline records which key's request wrote each entry. */
-	kt_db_act_as(db, r->route->roles ? r->principal.key_id : NULL);
+	/* The timeline records which key's (or person's) request wrote each
+	 * entry. */
+	kt_db_act_as(db, r->route->roles ? kt_principal_acting_id(&r->principal) : NULL);
 	rc = r->route->work(db, r, err);
 	kt_db_act_as(db, NULL);
 	if (rc)
@@ -552,7 +585,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	if (kt_admit_request(r, evhttp_find_header(in, "Authorization"), &err) != KT_OK) {
+	if (kt_admit_request(r, evhttp_find_header(in, "Authorization"),
+			     evhttp_find_header(in, "Cookie"), &err) != KT_OK) {
 		respond(r, KT_ERR, &err);
 		kt_err_release(&err);
 		return;
@@ -562,6 +596,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	r->idempotency_key = header_copy(in, "Idempotency-Key");
+	r->csrf_header = header_copy(in, "X-CSRF-Token");
 	if (read_query(req, r) != 0) {
 		respond_error(r, KT_EC_MALFORMED, "invalid_query",
 			      "the query string cannot be read: name=value pairs joined by &");
