@@ -136,6 +136,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 
 	if (rc == KT_OK && r->stream) {
 		if (kt_streams_attach(r->app->streams, r, &serr) == KT_OK) {
+			evbuffer_free(buf);
 			request_free(r);
 			return;
 		}

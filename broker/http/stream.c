@@ -67,7 +67,8 @@ static struct bufferevent *bev_of(struct evhttp_connection *conn)
 }
 
 /* Forgets st; with end set, its answer is ended properly first (the
- * connection stays evhttp's: kept alive, its deadline running again). */
+ * connection stays evhttp's: kept alive, its deadline running again);
+ * without, its connection is gone or going and is not touched. */
 static void stream_close(struct kt_stream *st, const char *reason, int end)
 {
 	struct kt_streams *s = st->hub;
@@ -76,8 +77,9 @@ static void stream_close(struct kt_stream *st, const char *reason, int end)
 	s->n--;
 	gauge(s);
 	kt_metrics_http_stream_ended(reason);
-	evhttp_connection_set_closecb(st->conn, NULL, NULL);
 	if (end) {
+		/* the connection is alive and stays evhttp's */
+		evhttp_connection_set_closecb(st->conn, NULL, NULL);
 		kt_conn_limit_answered(bev_of(st->conn));
 		evhttp_send_reply_end(st->req);
 	}
@@ -86,12 +88,25 @@ static void stream_close(struct kt_stream *st, const char *reason, int end)
 	free(st);
 }
 
-/* evhttp is freeing the connection (the watcher went away): the request
- * goes with it. */
+/* The watcher's connection failed (it went away): evhttp has let go of a
+ * request still being sent (it has no connection any more), which is then
+ * ours to finish, and frees the connection. */
+static void gone(struct kt_stream *st)
+{
+	struct evhttp_request *req = st->req;
+	int detached = evhttp_request_get_connection(req) == NULL;
+
+	stream_close(st, "client", 0);
+	if (detached)
+		evhttp_send_reply_end(req);
+}
+
+/* evhttp is freeing the connection: a failure (gone), or evhttp_free at
+ * the end, which frees the request with it. */
 static void on_conn_close(struct evhttp_connection *conn, void *arg)
 {
 	(void)conn;
-	stream_close(arg, "client", 0);
+	gone(arg);
 }
 
 /* Queues text on st; a watcher whose backlog is too long is ended. */
@@ -100,6 +115,10 @@ static void stream_send(struct kt_stream *st, const char *text, size_t len)
 	struct bufferevent *bev = bev_of(st->conn);
 	struct evbuffer *buf;
 
+	if (!evhttp_request_get_connection(st->req)) {
+		gone(st);
+		return;
+	}
 	if (bev && evbuffer_get_length(bufferevent_get_output(bev)) > MAX_BACKLOG) {
 		stream_close(st, "slow", 1);
 		return;
