@@ -42,6 +42,8 @@ struct kt_request {
 				     * the worker renders answer into it */
 	const char *answer_type;    /* static; answer_text's media type (NULL: JSON) */
 	int wake_dispatcher;        /* something was queued for suppliers */
+	int announced;              /* ... and its write carried the announcement
+				     * to the other nodes (dispatch/wake.h) */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
 	long long started_us;

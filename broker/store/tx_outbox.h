@@ -84,42 +84,19 @@ struct kt_claim_gates {
  * budget_used_ms is the time since the first attempt, less the credited
  * waits (by the database's clock); queued_ms the time since it was queued.
  * A row whose data cannot be read (a document Jansson refuses) still comes
- * back, with its unreadable reason set, so that it is recorded as dead. */
+ * back, with its unreadable reason set, so that it is recorded as dead.
+ * *tickets gets a new object {ticket id: full record} of the claimed
+ * messages' tickets, as store/rule_ticket.h's KT_STORE_TICKET_JSON reads
+ * them (without timeline: what the dispatcher reads never grows with a
+ * ticket's history), read by the same statement: a claim is one round
+ * trip. NULL on error. *saturated is set when limit messages were
+ * candidates before the per-supplier cut: others of suppliers with room
+ * may be left, and only then (or when *n is limit) can a claim right away
+ * find more. */
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
-			  struct kt_claimed_msg **out, size_t *n, struct kt_err *err);
-
-/* One outcome for kt_store_outbox_finish_all: o for message id under
- * lease token, of ticket ticket_id (all borrowed); stale and failed are
- * set by the call. */
-struct kt_outbox_result {
-	const char *id;
-	const char *token;
-	const char *ticket_id;
-	const struct kt_outcome *o;
-	int stale;   /* the lease had passed to another node: nothing changed */
-	int failed;  /* it could not be recorded (its lease will run out) */
-};
-
-/* Records the n outcomes rs in one transaction: each o under its lease
- * token, delivered -> done; permanent or o->gave_up -> dead (with a
- * delivery_dead event); otherwise pending again in o->retry_in_ms with
- * o->credit_ms added to its paused time, in doubt as o->in_doubt says.
- * The outcome kept is {kind, code, message, http_status?, retry_after?,
- * body?, gave_up?}. A delivered or dead one adds its event and, when
- * delivered with an external id or status, updates its leg
- * (kt_store_leg_apply_all), in the order of rs. The tickets of those are
- * locked first, once, in the order of their ids (so that batches on
- * several nodes never wait on each other in a circle); the messages are
- * updated in one statement, and the events of each ticket's first (then
- * next) message of rs inserted in one statement before their legs'
- * changes, so that each ticket's timeline has them in the order of rs.
- * A lease that ran out and was taken by another node leaves that message
- * unchanged and sets its stale. When the batch fails as a whole, each is
- * recorded alone, so that one that cannot be never holds the others back;
- * KT_ERR (err: the last failure) when any is failed. */
-int kt_store_outbox_finish_all(struct kt_db *db, struct kt_outbox_result *rs, size_t n,
-			       struct kt_err *err);
+			  struct kt_claimed_msg **out, size_t *n, json_t **tickets,
+			  int *saturated, struct kt_err *err);
 
 /* Takes the lease back from message id (lease token) unsent: the claim's
  * attempt is undone (and the budget not started by it) and the message is
