@@ -83,6 +83,8 @@ struct kt_dispatcher {
 	struct delivery_list finished; /* outcomes waiting for a record job */
 	int n_finished;
 	struct event *record_timer;  /* ends the wait of finished outcomes */
+	long long record_since_ms;   /* monotonic: since record jobs run */
+	struct event *claim_timer;   /* ends a claim's wait for a record job */
 	int recording;               /* record jobs submitted and not done */
 	int stopping;
 	LIST_HEAD(, delivery) sending; /* handed to the transport */
@@ -295,10 +297,21 @@ void kt_dispatcher_kick(struct kt_dispatcher *d)
 	int room = cfg->dispatch_max_inflight - d->inflight;
 
 	d->kicked = 1;
-	/* A record job running frees slots when it ends and kicks then: one
-	 * claim for both, not a claim now and another for those slots. */
-	if (!cfg->dispatch || d->stopping || d->claiming || d->recording || room <= 0)
+	if (!cfg->dispatch || d->stopping || d->claiming || room <= 0)
 		return;
+	/* A record job running frees slots when it ends and kicks then: one
+	 * claim for both, not a claim now and another for those slots; but
+	 * no longer than dispatch_record_wait_ms (a record may wait on a
+	 * ticket's lock). */
+	if (d->recording && d->claim_timer &&
+	    kt_clock_mono_ms() - d->record_since_ms < cfg->dispatch_record_wait_ms) {
+		long long ms = d->record_since_ms + cfg->dispatch_record_wait_ms - kt_clock_mono_ms();
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+		if (!evtimer_pending(d->claim_timer, NULL))
+			evtimer_add(d->claim_timer, &tv);
+		return;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return;
@@ -443,7 +456,8 @@ static void flush_finished(struct kt_dispatcher *d, int now)
 	STAILQ_INIT(&b->list);
 	STAILQ_CONCAT(&b->list, &d->finished);
 	d->n_finished = 0;
-	d->recording++;
+	if (d->recording++ == 0)
+		d->record_since_ms = kt_clock_mono_ms();
 	kt_dbpool_submit(d->app->bg_pool, record_work, record_done, b);
 }
 
@@ -700,6 +714,13 @@ static void on_record_wait(evutil_socket_t fd, short what, void *arg)
 	flush_finished(arg, 1);
 }
 
+static void on_claim_wait(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	kt_dispatcher_kick(arg);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -738,7 +759,8 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 			goto fail;
 		}
 		event_add(d->tick, &tv);
-		if (!(d->record_timer = evtimer_new(app->base, on_record_wait, d))) {
+		if (!(d->record_timer = evtimer_new(app->base, on_record_wait, d)) ||
+		    !(d->claim_timer = evtimer_new(app->base, on_claim_wait, d))) {
 			kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 			goto fail;
 		}
@@ -762,6 +784,8 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 	d->stopping = 1;
 	if (d->tick)
 		event_del(d->tick);
+	if (d->claim_timer)
+		event_del(d->claim_timer);
 	kt_wake_stop(d->wake);
 	kt_sweep_stop(d->sweep);
 	kt_poll_stop(d->poll);
@@ -791,5 +815,7 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 		event_free(d->tick);
 	if (d->record_timer)
 		event_free(d->record_timer);
+	if (d->claim_timer)
+		event_free(d->claim_timer);
 	free(d);
 }

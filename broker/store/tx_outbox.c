@@ -8,22 +8,6 @@
 #include "store/rule_ticket.h"
 #include "store/tx_outbox.h"
 
-static const char *const kind_names[] = {
-	"delivered", "not_sent", "ambiguous", "retryable", "permanent",
-};
-
-const char *kt_outcome_kind_name(enum kt_outcome_kind kind)
-{
-	return kind_names[kind];
-}
-
-const char *kt_outcome_state(const struct kt_outcome *o)
-{
-	if (o->kind == KT_OUT_DELIVERED)
-		return o->next_step > 0 ? "pending" : "done";
-	return o->kind == KT_OUT_PERMANENT || o->gave_up ? "dead" : "pending";
-}
-
 void kt_claimed_msg_release(struct kt_claimed_msg *m)
 {
 	struct kt_claimed_supplier *s = &m->supplier;

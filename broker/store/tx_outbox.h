@@ -1,7 +1,7 @@
 /* tx_outbox.h - the outbox contract: claiming due messages under a
- * lease, and recording each attempt's outcome only while the lease token
- * still matches. Both are short committed transactions; no transaction is
- * open while a supplier is called. A transaction file (store/store.h);
+ * lease (recording each attempt's outcome only while the lease token
+ * still matches is store/tx_outcome.h's). Both are short and committed;
+ * no transaction is open while a supplier is called. A transaction file (store/store.h);
  * queuing a message inside a change is store/row_outbox.h's. */
 #ifndef KETEN_STORE_TX_OUTBOX_H
 #define KETEN_STORE_TX_OUTBOX_H
@@ -9,53 +9,7 @@
 #include "keten/model.h"
 #include "store/claimed.h"
 #include "store/store.h"
-
-enum kt_outcome_kind {
-	KT_OUT_DELIVERED,  /* 2xx */
-	KT_OUT_NOT_SENT,   /* DNS, connect or TLS failed: nothing left us */
-	KT_OUT_AMBIGUOUS,  /* the request may have left: timeout, reset after sending */
-	KT_OUT_RETRYABLE,  /* 408, 429, 5xx */
-	KT_OUT_PERMANENT,  /* other 4xx, 3xx, or a message no adapter can build */
-};
-
-/* The most of a supplier's answer body an outcome keeps. */
-#define KT_OUTCOME_BODY_MAX 4096
-
-struct kt_outcome {
-	enum kt_outcome_kind kind;
-	long http_status;          /* 0 when no answer came */
-	char code[48];             /* stable: "delivered", "tls_error", "http_503", ... */
-	char message[256];         /* shown in the outcome: never the transport's
-				    * or a secret's own words (those are detail) */
-	char detail[256];          /* the cause in full, for the log only; may be "" */
-	long long retry_in_ms;     /* when the message stays pending */
-	int gave_up;               /* the retry budget is spent: dead letter */
-	long long credit_ms;       /* waited on a 429's Retry-After: not charged to
-				    * the budget (outbox.paused_ms) */
-	const char *retry_after;   /* the answer's Retry-After; may be NULL */
-	const char *body;          /* the answer when not delivered (borrowed); its
-				    * first KT_OUTCOME_BODY_MAX bytes are kept */
-	size_t body_len;
-	const char *external_id;   /* from the supplier's answer; may be NULL */
-	int has_status;
-	enum kt_status status;
-	int in_doubt;              /* a create that stays pending may have reached
-				    * the supplier: look it up before resending */
-	int broker_fault;          /* the broker failed (a secret, out of memory),
-				    * not the supplier: its circuit is not moved */
-	int next_step;             /* delivered, and the operation goes on with
-				    * this step (> 0): kept with step_state, the
-				    * message is due again at once, its attempts
-				    * start over; the leg is linked by the last
-				    * step's answer */
-	const json_t *step_state;  /* borrowed; may be NULL */
-};
-
-const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
-
-/* The state o leaves its message in: "done" (delivered), "dead" (permanent,
- * or the retry budget spent) or "pending" (tried again, or its next step). */
-const char *kt_outcome_state(const struct kt_outcome *o);
+#include "store/tx_outcome.h"
 
 /* What holds a claim back per supplier: paused, a JSON array of supplier
  * ids none of whose messages are claimed (NULL: none); busy, a JSON object

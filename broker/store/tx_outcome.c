@@ -9,6 +9,22 @@
 #include "store/rule_leg.h"
 #include "store/tx_outcome.h"
 
+static const char *const kind_names[] = {
+	"delivered", "not_sent", "ambiguous", "retryable", "permanent",
+};
+
+const char *kt_outcome_kind_name(enum kt_outcome_kind kind)
+{
+	return kind_names[kind];
+}
+
+const char *kt_outcome_state(const struct kt_outcome *o)
+{
+	if (o->kind == KT_OUT_DELIVERED)
+		return o->next_step > 0 ? "pending" : "done";
+	return o->kind == KT_OUT_PERMANENT || o->gave_up ? "dead" : "pending";
+}
+
 /* A row of batch_rows as SQL (jsonb_to_recordset). */
 #define BATCH_RECORD \
 	"b(i integer, id bigint, token uuid, state text, delay bigint, outcome jsonb," \

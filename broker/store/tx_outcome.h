@@ -1,12 +1,61 @@
 /* tx_outcome.h - recording the outcomes of delivery attempts that
  * finished together: each under its lease token, with the delivered /
  * dead events on the timeline and what the answers said of their legs.
- * A transaction file (store/store.h); the outcome itself is
- * store/tx_outbox.h's. */
+ * A transaction file (store/store.h); the claim is store/tx_outbox.h's. */
 #ifndef KETEN_STORE_TX_OUTCOME_H
 #define KETEN_STORE_TX_OUTCOME_H
 
-#include "store/tx_outbox.h"
+#include <jansson.h>
+
+#include "keten/model.h"
+#include "store/store.h"
+
+enum kt_outcome_kind {
+	KT_OUT_DELIVERED,  /* 2xx */
+	KT_OUT_NOT_SENT,   /* DNS, connect or TLS failed: nothing left us */
+	KT_OUT_AMBIGUOUS,  /* the request may have left: timeout, reset after sending */
+	KT_OUT_RETRYABLE,  /* 408, 429, 5xx */
+	KT_OUT_PERMANENT,  /* other 4xx, 3xx, or a message no adapter can build */
+};
+
+/* The most of a supplier's answer body an outcome keeps. */
+#define KT_OUTCOME_BODY_MAX 4096
+
+struct kt_outcome {
+	enum kt_outcome_kind kind;
+	long http_status;          /* 0 when no answer came */
+	char code[48];             /* stable: "delivered", "tls_error", "http_503", ... */
+	char message[256];         /* shown in the outcome: never the transport's
+				    * or a secret's own words (those are detail) */
+	char detail[256];          /* the cause in full, for the log only; may be "" */
+	long long retry_in_ms;     /* when the message stays pending */
+	int gave_up;               /* the retry budget is spent: dead letter */
+	long long credit_ms;       /* waited on a 429's Retry-After: not charged to
+				    * the budget (outbox.paused_ms) */
+	const char *retry_after;   /* the answer's Retry-After; may be NULL */
+	const char *body;          /* the answer when not delivered (borrowed); its
+				    * first KT_OUTCOME_BODY_MAX bytes are kept */
+	size_t body_len;
+	const char *external_id;   /* from the supplier's answer; may be NULL */
+	int has_status;
+	enum kt_status status;
+	int in_doubt;              /* a create that stays pending may have reached
+				    * the supplier: look it up before resending */
+	int broker_fault;          /* the broker failed (a secret, out of memory),
+				    * not the supplier: its circuit is not moved */
+	int next_step;             /* delivered, and the operation goes on with
+				    * this step (> 0): kept with step_state, the
+				    * message is due again at once, its attempts
+				    * start over; the leg is linked by the last
+				    * step's answer */
+	const json_t *step_state;  /* borrowed; may be NULL */
+};
+
+const char *kt_outcome_kind_name(enum kt_outcome_kind kind);
+
+/* The state o leaves its message in: "done" (delivered), "dead" (permanent,
+ * or the retry budget spent) or "pending" (tried again, or its next step). */
+const char *kt_outcome_state(const struct kt_outcome *o);
 
 /* One outcome for kt_store_outbox_finish_all: o for message id under
  * lease token, of ticket ticket_id (all borrowed); stale and failed are
