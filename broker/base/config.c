@@ -47,6 +47,7 @@ static const struct opt opts[] = {
 	INT(announce_interval_ms, 50, 1, 60000, "new work is announced to other nodes at most this often"),
 	INT(dispatch_batch, 32, 1, 1000, "outbox messages claimed per round"),
 	INT(dispatch_max_inflight, 64, 1, 10000, "supplier calls in flight at most"),
+	INT(dispatch_record_wait_ms, 5, 0, 1000, "a finished delivery waits at most this long for the calls still in flight, so that their outcomes are recorded in one statement (0: never)"),
 	INT(lease_ms, 60000, 100, 86400000, "outbox lease; must outlast supplier_timeout_ms"),
 	INT(supplier_connect_timeout_ms, 5000, 10, 600000, "connect + TLS handshake timeout of a supplier call"),
 	INT(supplier_timeout_ms, 30000, 10, 3600000, "total timeout of a supplier call"),

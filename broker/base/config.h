@@ -30,6 +30,7 @@ struct kt_config {
 	int announce_interval_ms;    /* coalescing of NOTIFYs to other nodes */
 	int dispatch_batch;          /* messages claimed per round */
 	int dispatch_max_inflight;   /* supplier calls in flight at most */
+	int dispatch_record_wait_ms; /* an outcome waits for others this long */
 	int lease_ms;                /* outbox lease; outlasts supplier_timeout_ms */
 	int supplier_connect_timeout_ms;
 	int supplier_timeout_ms;     /* total time of one supplier call */

@@ -19,9 +19,6 @@ int kt_build(const json_t *tickets, const struct kt_claimed_msg *m, struct kt_ou
 	const char *ref;
 
 	memset(ob, 0, sizeof(*ob));
-	if (!tickets)
-		return kt_err_set(err, KT_EC_INTERNAL, "tickets_unread",
-				  "the claimed tickets could not be read");
 	if (!full)
 		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	view = kt_view_supplier_leg(full, s->id, s->key, m->leg_id);

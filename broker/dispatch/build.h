@@ -24,11 +24,11 @@ struct kt_outbound {
 
 /* On a worker: projects the supplier's leg out of m's ticket, taken from
  * tickets (the claim's full records, {ticket id: record}, as
- * kt_store_ticket_full_of reads them; NULL: they could not be read), and
+ * kt_store_outbox_claim reads them), and
  * has m's adapter build its request (or its lookup, when m is in doubt
  * and the adapter can search), then resolves the supplier's secret.
  * Fills ob (which the caller releases even on failure). Fails with
- * internal "tickets_unread" (tickets NULL), not_found "not_found" (no
+ * not_found "not_found" (no
  * such ticket), the adapter's error, invalid "unroutable" (the leg is not
  * the supplier's) or "adapter_build" (no such adapter), or config
  * "secret_unavailable". */

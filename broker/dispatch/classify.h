@@ -1,7 +1,7 @@
 /* classify.h - what an attempt's result means, as pure functions: the
  * transport's facts (how the call ended, the HTTP status, whether the
  * request started to leave), a lookup's answer or a broker-side error ->
- * the outcome class (store/tx_outbox.h), whether a create may have reached
+ * the outcome class (store/tx_outcome.h), whether a create may have reached
  * the supplier (in doubt), and what the supplier's circuit hears. No I/O,
  * no curl: the transport translates its codes into these facts. */
 #ifndef KETEN_DISPATCH_CLASSIFY_H

@@ -31,8 +31,7 @@
 #include "dispatch/transport.h"
 #include "dispatch/wake.h"
 #include "store/dbpool.h"
-#include "store/rule_ticket.h"
-#include "store/tx_outbox.h"
+#include "store/tx_outcome.h"
 
 struct delivery {
 	struct kt_dispatcher *d;
@@ -58,6 +57,7 @@ STAILQ_HEAD(delivery_list, delivery);
 struct claim {
 	struct kt_dispatcher *d;
 	int limit;
+	int saturated;               /* the claim may have left others' messages */
 	json_t *paused;              /* supplier ids to skip (owned), or NULL */
 	json_t *busy;                /* {supplier id: calls in flight} (owned), or NULL */
 	json_t *credits;             /* {supplier id: ms} of ended open circuits
@@ -82,6 +82,9 @@ struct kt_dispatcher {
 	int inflight;                /* claimed and not yet recorded */
 	struct delivery_list finished; /* outcomes waiting for a record job */
 	int n_finished;
+	struct event *record_timer;  /* ends the wait of finished outcomes */
+	long long record_since_ms;   /* monotonic: since record jobs run */
+	struct event *claim_timer;   /* ends a claim's wait for a record job */
 	int recording;               /* record jobs submitted and not done */
 	int stopping;
 	LIST_HEAD(, delivery) sending; /* handed to the transport */
@@ -149,28 +152,6 @@ static long long plan_retry(struct delivery *dl)
 }
 
 /* ---- worker side: claim, build, record ---- */
-
-/* The full records of the tickets of the n claimed msgs, read in one
- * statement (see kt_build); NULL, logged, when they could not be. */
-static json_t *claimed_tickets(struct kt_db *db, const struct kt_claimed_msg *msgs, size_t n)
-{
-	json_t *ids = json_array(), *tickets = NULL;
-	struct kt_err err = { 0 };
-
-	for (size_t i = 0; ids && i < n; i++)
-		if (msgs[i].ticket_id && json_array_append_new(ids, json_string(msgs[i].ticket_id)))
-			json_decref(ids), ids = NULL;
-	if (ids)
-		tickets = kt_store_ticket_full_of(db, ids, &err);
-	else
-		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	if (!tickets)
-		kt_log(KT_LOG_WARN, json_pack("{s:s}", "error", err.code),
-		       "the claimed tickets could not be read: %s", err.message);
-	kt_err_release(&err);
-	json_decref(ids);
-	return tickets;
-}
 
 /* Records the outcomes of the deliveries on list in one transaction
  * (kt_store_outbox_finish_all) and logs those dropped or not recorded:
@@ -247,16 +228,16 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 		.paused = c->paused, .busy = c->busy, .max_inflight = cfg->supplier_max_inflight,
 	};
 	struct kt_claimed_msg *msgs = NULL;
-	json_t *tickets;
+	json_t *tickets = NULL;
 	size_t n = 0, i;
 
 	/* Before the claim that may take the probe, so its budget has it. */
 	if (c->credits && kt_store_outbox_credit(db, c->credits, err))
 		return KT_ERR;
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
-				  cfg->supplier_search_lag_ms, &gates, &msgs, &n, err))
+				  cfg->supplier_search_lag_ms, &gates, &msgs, &n, &tickets,
+				  &c->saturated, err))
 		return KT_ERR;
-	tickets = n ? claimed_tickets(db, msgs, n) : NULL;
 	for (i = 0; i < n; i++) {
 		struct delivery *dl = calloc(1, sizeof(*dl));
 
@@ -318,6 +299,19 @@ void kt_dispatcher_kick(struct kt_dispatcher *d)
 	d->kicked = 1;
 	if (!cfg->dispatch || d->stopping || d->claiming || room <= 0)
 		return;
+	/* A record job running frees slots when it ends and kicks then: one
+	 * claim for both, not a claim now and another for those slots; but
+	 * no longer than dispatch_record_wait_ms (a record may wait on a
+	 * ticket's lock). */
+	if (d->recording && d->claim_timer &&
+	    kt_clock_mono_ms() - d->record_since_ms < cfg->dispatch_record_wait_ms) {
+		long long ms = d->record_since_ms + cfg->dispatch_record_wait_ms - kt_clock_mono_ms();
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+		if (!evtimer_pending(d->claim_timer, NULL))
+			evtimer_add(d->claim_timer, &tv);
+		return;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return;
@@ -337,6 +331,16 @@ void kt_dispatcher_wake(struct kt_dispatcher *d)
 	kt_dispatcher_kick(d);
 	if (!d->stopping)
 		kt_wake_announce(d->wake);
+}
+
+const char *kt_dispatcher_take_turn(struct kt_dispatcher *d)
+{
+	return kt_wake_take_turn(d->wake) ? d->app->node_name : NULL;
+}
+
+void kt_dispatcher_woken(struct kt_dispatcher *d)
+{
+	kt_dispatcher_kick(d);
 }
 
 /* Counts dl among its supplier's calls in flight; 1 when that reached the
@@ -395,8 +399,9 @@ static void claim_done(void *arg, int rc, struct kt_err *err)
 	d->claiming = 0;
 	kt_metrics_dispatch_round();
 	/* A full batch means more may be waiting, and so does a supplier that
-	 * reached its limit: the claim may have left others' messages. */
-	if (rc == KT_OK && (got == c->limit || filled || d->kicked))
+	 * reached its limit when the claim had more candidates than it took:
+	 * it may have left others' messages. */
+	if (rc == KT_OK && (got == c->limit || (filled && c->saturated) || d->kicked))
 		kt_dispatcher_kick(d);
 	json_decref(c->paused);
 	json_decref(c->busy);
@@ -420,24 +425,39 @@ static void unlease_done(void *arg, int rc, struct kt_err *err)
 
 static void record_done(void *arg, int rc, struct kt_err *err);
 
-/* Submits the outcomes of the finished deliveries as one record job: at
- * once when no record job runs (a lone outcome never waits), else once
- * dispatch_batch of them have gathered, or when now is set; otherwise
- * they wait for the running job's end (record_done). */
+/* Submits the outcomes of the finished deliveries as one record job:
+ * once dispatch_batch of them have gathered, or when now is set (the
+ * wait timer, a stop); otherwise they wait for the running record job's
+ * end (record_done), and with none running, for the calls still in
+ * flight to answer, dispatch_record_wait_ms at most: outcomes that finish
+ * close together are recorded in one statement, not one each. */
 static void flush_finished(struct kt_dispatcher *d, int now)
 {
+	const struct kt_config *cfg = d->app->cfg;
 	struct record_batch *b;
 
 	if (STAILQ_EMPTY(&d->finished) ||
-	    (d->recording && d->n_finished < d->app->cfg->dispatch_batch && !now))
+	    (d->recording && d->n_finished < cfg->dispatch_batch && !now))
 		return;
+	if (!now && d->n_finished < cfg->dispatch_batch && !LIST_EMPTY(&d->sending) &&
+	    cfg->dispatch_record_wait_ms > 0 && d->record_timer) {
+		int ms = cfg->dispatch_record_wait_ms;
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+		if (!evtimer_pending(d->record_timer, NULL))
+			evtimer_add(d->record_timer, &tv);
+		return;
+	}
+	if (d->record_timer)
+		evtimer_del(d->record_timer);
 	if (!(b = calloc(1, sizeof(*b))))
 		return; /* tried again at the next outcome or job's end */
 	b->d = d;
 	STAILQ_INIT(&b->list);
 	STAILQ_CONCAT(&b->list, &d->finished);
 	d->n_finished = 0;
-	d->recording++;
+	if (d->recording++ == 0)
+		d->record_since_ms = kt_clock_mono_ms();
 	kt_dbpool_submit(d->app->bg_pool, record_work, record_done, b);
 }
 
@@ -457,8 +477,8 @@ static void record_done(void *arg, int rc, struct kt_err *err)
 	}
 	free(b);
 	d->recording--;
-	flush_finished(d, 0);
 	kt_dispatcher_kick(d);
+	flush_finished(d, 0);
 }
 
 /* The total timeout of dl's call: the supplier's own, but never past the
@@ -687,6 +707,20 @@ static void on_polled(void *arg)
 	kt_dispatcher_wake(arg);
 }
 
+static void on_record_wait(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_finished(arg, 1);
+}
+
+static void on_claim_wait(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	kt_dispatcher_kick(arg);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -725,6 +759,11 @@ struct kt_dispatcher *kt_dispatcher_new(struct kt_app *app, struct kt_err *err)
 			goto fail;
 		}
 		event_add(d->tick, &tv);
+		if (!(d->record_timer = evtimer_new(app->base, on_record_wait, d)) ||
+		    !(d->claim_timer = evtimer_new(app->base, on_claim_wait, d))) {
+			kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+			goto fail;
+		}
 		if (!(d->poll = kt_poll_new(app, d->caller, &d->gates, on_polled, d, err)) ||
 		    !(d->hub = kt_hub_new(app, d->caller, err)))
 			goto fail;
@@ -745,6 +784,8 @@ void kt_dispatcher_stop(struct kt_dispatcher *d)
 	d->stopping = 1;
 	if (d->tick)
 		event_del(d->tick);
+	if (d->claim_timer)
+		event_del(d->claim_timer);
 	kt_wake_stop(d->wake);
 	kt_sweep_stop(d->sweep);
 	kt_poll_stop(d->poll);
@@ -772,5 +813,9 @@ void kt_dispatcher_free(struct kt_dispatcher *d)
 	kt_gates_release(&d->gates);
 	if (d->tick)
 		event_free(d->tick);
+	if (d->record_timer)
+		event_free(d->record_timer);
+	if (d->claim_timer)
+		event_free(d->claim_timer);
 	free(d);
 }

@@ -29,6 +29,16 @@ void kt_dispatcher_kick(struct kt_dispatcher *d);
  * announce_interval_ms at most, never inside the intake transaction). */
 void kt_dispatcher_wake(struct kt_dispatcher *d);
 
+/* The name this node announces new work as (pg_notify's payload) when a
+ * write about to queue work is to carry the announcement itself, else
+ * NULL (see dispatch/wake.h's kt_wake_take_turn). Thread-safe: for API
+ * workers. */
+const char *kt_dispatcher_take_turn(struct kt_dispatcher *d);
+
+/* kt_dispatcher_wake after a write that carried the announcement: only
+ * the local kick. */
+void kt_dispatcher_woken(struct kt_dispatcher *d);
+
 /* Stops claiming, sweeping and announcing, and abandons calls in flight
  * (their leases run out and any node retries them). Call before freeing
  * the background pool. */

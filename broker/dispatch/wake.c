@@ -1,8 +1,10 @@
 /* wake.c - announcing outbox work to the other nodes and hearing theirs
  * (see dispatch/wake.h): a timer coalesces announcements into one NOTIFY
  * job on the background pool; store/listen.h holds the LISTEN session. */
+#include <stdatomic.h>
 #include <stdlib.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "dispatch/wake.h"
 #include "store/dbpool.h"
@@ -13,6 +15,9 @@ struct kt_wake {
 	struct event *timer;        /* coalesces announcements */
 	struct kt_listener *listener;
 	int pending;                /* work to announce once the timer fires */
+	long long pending_since;    /* monotonic ms: when pending was set */
+	_Atomic long long turn_ms;  /* monotonic ms of the last announcement
+				     * made, or taken by a write to carry */
 	int announcing;             /* a NOTIFY job runs */
 	int stopping;
 };
@@ -55,6 +60,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	if (w->announcing || w->stopping)
 		return; /* announce_done re-arms */
 	w->pending = 0;
+	/* A write that took its turn after the work committed carries the
+	 * announcement at its own commit, after this work's. */
+	if (atomic_load(&w->turn_ms) > w->pending_since)
+		return;
+	atomic_store(&w->turn_ms, kt_clock_mono_ms());
 	w->announcing = 1;
 	kt_dbpool_submit(w->app->bg_pool, announce_work, announce_done, w);
 }
@@ -63,9 +73,20 @@ void kt_wake_announce(struct kt_wake *w)
 {
 	if (w->stopping)
 		return;
+	if (!w->pending)
+		w->pending_since = kt_clock_mono_ms();
 	w->pending = 1;
 	if (!w->announcing)
 		arm(w);
+}
+
+int kt_wake_take_turn(struct kt_wake *w)
+{
+	long long now = kt_clock_mono_ms(), last = atomic_load(&w->turn_ms);
+
+	if (now - last < w->app->cfg->announce_interval_ms)
+		return 0;
+	return atomic_compare_exchange_strong(&w->turn_ms, &last, now);
 }
 
 struct kt_wake *kt_wake_new(struct kt_app *app, kt_wake_fn *on_work, void *arg,

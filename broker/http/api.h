@@ -54,6 +54,8 @@ struct kt_request {
 	int wake_dispatcher;        /* something was queued for suppliers */
 	int stream;                 /* answered OK: becomes a live stream
 				     * (http/stream.h) instead */
+	int announced;              /* ... and its write carried the announcement
+				     * to the other nodes (dispatch/wake.h) */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
 	long long started_us;

@@ -195,7 +195,9 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL,
 			 "person_id", r->principal.person_id[0] ? r->principal.person_id : NULL),
 	       "request");
-	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
+	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher && r->announced)
+		kt_dispatcher_woken(r->app->dispatcher);
+	else if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
 	request_free(r);
 	kt_err_release(&serr);

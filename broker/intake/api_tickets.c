@@ -1,6 +1,7 @@
 /* api_tickets.c - POST /v1/tickets, GET /v1/tickets/{id}, GET /v1/tickets,
  * GET /v1/tickets/{id}/timeline: intake and the caller's views of
  * tickets, each with a bounded page of its timeline. */
+#include "dispatch/dispatcher.h"
 #include "http/api.h"
 #include "intake/intake.h"
 #include "intake/list_filter.h"
@@ -44,6 +45,8 @@ json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_request *r,
 
 struct intake_work {
 	const struct kt_principal *principal;
+	const char *announce;  /* the node name when the write carries the
+				* announcement of its messages, else NULL */
 	int timeline_limit;
 	struct kt_intake in;
 	int n_messages;
@@ -58,7 +61,8 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 	struct intake_work *w = arg;
 	json_t *full, *view;
 
-	if (!(full = kt_store_intake_ticket(db, w->principal, &w->in, &w->n_messages, err)))
+	if (!(full = kt_store_intake_ticket(db, w->principal, &w->in, w->announce,
+					    &w->n_messages, err)))
 		return KT_ERR;
 	view = ticket_answer(full, w->principal, w->timeline_limit);
 	json_decref(full);
@@ -74,10 +78,14 @@ int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *
 
 	if (!body)
 		return KT_ERR;
-	if (kt_intake_parse(body, &w.in, err) ||
-	    kt_api_create(db, r, intake, &w, KT_STORE_WRITES_ONE, err))
+	if (kt_intake_parse(body, &w.in, err))
+		goto out;
+	if (r->app->dispatcher)
+		w.announce = kt_dispatcher_take_turn(r->app->dispatcher);
+	if (kt_api_create(db, r, intake, &w, KT_STORE_WRITES_ONE, err))
 		goto out;
 	r->wake_dispatcher = w.n_messages > 0;
+	r->announced = w.announce != NULL;
 	rc = KT_OK;
 out:
 	json_decref(body);

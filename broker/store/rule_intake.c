@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "routing/routing.h"
 #include "store/internal.h"
+#include "store/listen.h"
 #include "store/row_outbox.h"
 #include "store/rule_intake.h"
 #include "store/rule_route.h"
@@ -24,7 +25,10 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
  * nothing: no rows). It needs no transaction around it. Foreign keys are checked at its end, when every row is in.
  * It answers tagged rows, all text: 't' the ticket (with its customer and
  * service), 'l' each leg (with its supplier and create message) in id
- * order, 'e' each event in id order; ord and key only sort. */
+ * order, 'e' each event in id order; ord and key only sort. With $20 set
+ * (the node's name) and a message queued, it announces the work on
+ * channel $19 (dispatch/wake.h), sent at its commit: no round trip of its
+ * own. */
 #define INTAKE_SQL \
 	"WITH sv AS (SELECT 1 FROM services WHERE id = $5::uuid AND chain_version = $6::integer" \
 	"  FOR SHARE)," \
@@ -65,7 +69,9 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	" SELECT 't' AS tag, 0::bigint AS ord, ''::text AS key, t.id::text, t.number, t.status," \
 	"  t.consolidated, t.hops::text, kt_ts(t.created_at), kt_ts(t.updated_at), c.key, c.name," \
 	"  s.key, s.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.sla::text" \
-	" FROM t, customers c, services s WHERE c.id = $4::uuid AND s.id = $5::uuid" \
+	" FROM t LEFT JOIN LATERAL (SELECT pg_notify($19, $20)" \
+	"   WHERE $20::text IS NOT NULL AND EXISTS (SELECT 1 FROM o)) nt ON true," \
+	"  customers c, services s WHERE c.id = $4::uuid AND s.id = $5::uuid" \
 	" UNION ALL SELECT 'l', 0, l.id::text, l.id::text, l.status, l.external_id," \
 	"  l.component_key, l.hops::text, l.ended, kt_ts(l.ended_at)," \
 	"  kt_ts(l.delivery_delayed_at), kt_ts(l.created_at), kt_ts(l.updated_at)," \
@@ -221,8 +227,8 @@ static char *intake_clocks(const struct kt_route_plan *plan, const struct kt_int
 /* One try: the plan, then the write, which inserts nothing when the
  * service's chain version moved after the plan read it (*moved set). */
 static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
-			   const struct kt_intake *in, int *n_messages, int *moved,
-			   struct kt_err *err)
+			   const struct kt_intake *in, const char *announce, int *n_messages,
+			   int *moved, struct kt_err *err)
 {
 	char impact[4], urgency[4], priority[4], actor[80];
 	struct kt_route_ask ask = {
@@ -257,10 +263,10 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 			kt_ticket_type_name(in->type), customer_id, in->service,
 			service_version, in->component, in->summary, in->description,
 			impact, urgency, priority, actor, in->category, in->ci, legs_text,
-			clocks, kt_db_acting_key(db),
+			clocks, kt_db_acting_key(db), KT_OUTBOX_CHANNEL, announce,
 		};
 
-		tres = kt_db_exec(db, INTAKE_SQL, 18, params, err);
+		tres = kt_db_exec(db, INTAKE_SQL, 20, params, err);
 	}
 	if (!tres)
 		goto out;
@@ -278,7 +284,8 @@ out:
 }
 
 json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
-			       const struct kt_intake *in, int *n_messages, struct kt_err *err)
+			       const struct kt_intake *in, const char *announce, int *n_messages,
+			       struct kt_err *err)
 {
 	json_t *full = NULL;
 	int moved = 1;
@@ -286,7 +293,7 @@ json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
 	/* A chain import between the plan and the write: route again along
 	 * the new version. */
 	for (int i = 0; i < INTAKE_TRIES && moved && !kt_err_isset(err); i++)
-		full = intake_once(db, p, in, n_messages, &moved, err);
+		full = intake_once(db, p, in, announce, n_messages, &moved, err);
 	if (moved && !kt_err_isset(err))
 		kt_err_set(err, KT_EC_CONFLICT, "chain_changing",
 			   "the service's chain changed %d times while the ticket was filed; "

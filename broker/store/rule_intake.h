@@ -21,8 +21,11 @@
  * "too_many_legs" / "type_not_accepted", conflict "chain_changing" (three
  * chain imports in a row moved the service's version between routing
  * and writing); on failure the caller rolls back. Its writes are one
- * statement: it may run outside a transaction. */
+ * statement: it may run outside a transaction. announce, when not NULL,
+ * is the node name the write announces its messages as (pg_notify on
+ * store/listen.h's channel, in the same statement; see dispatch/wake.h). */
 json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
-			       const struct kt_intake *in, int *n_messages, struct kt_err *err);
+			       const struct kt_intake *in, const char *announce, int *n_messages,
+			       struct kt_err *err);
 
 #endif

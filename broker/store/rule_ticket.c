@@ -5,49 +5,6 @@
 #include "store/internal.h"
 #include "store/rule_ticket.h"
 
-/* The ticket waits in the integrator's triage queue: it has a triage leg
- * (no supplier) the broker did not end. */
-#define NEEDS_TRIAGE \
-	"EXISTS (SELECT 1 FROM legs x WHERE x.ticket_id = t.id" \
-	"  AND x.supplier_id IS NULL AND keten_leg_is_open(x.status, x.ended))"
-
-/* The full record of the tickets selected by the WHERE clause that
- * follows; one json column. Shared by the one-ticket read and the list. */
-#define TICKET_JSON(with_timeline) \
-	"SELECT json_build_object(" \
-	" 'id', t.id, 'number', t.number, 'type', t.type, 'summary', t.summary," \
-	" 'description', t.description, 'impact', t.impact, 'urgency', t.urgency," \
-	" 'priority', t.priority, 'status', t.consolidated, 'own_status', t.status," \
-	" 'component_key', t.component_key, 'chain_version', t.chain_version," \
-	" 'category', t.category, 'ci', t.ci, 'hops', t.hops," \
-	" 'escalated', t.escalated_at IS NOT NULL, 'escalated_at', kt_ts(t.escalated_at)," \
-	" 'created_at', kt_ts(t.created_at), 'updated_at', kt_ts(t.updated_at)," \
-	" 'customer', json_build_object('id', c.id, 'key', c.key, 'name', c.name)," \
-	" 'service', json_build_object('id', s.id, 'key', s.key, 'name', s.name)," \
-	" 'needs_triage', " NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
-	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
-	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
-	"   'component_key', l.component_key, 'hops', l.hops," \
-	"   'ended', l.ended, 'ended_at', kt_ts(l.ended_at), 'ended_event', l.ended_event," \
-	"   'delivery_delayed_at', kt_ts(l.delivery_delayed_at)," \
-	"   'created_at', kt_ts(l.created_at), 'updated_at', kt_ts(l.updated_at)," \
-	"   'supplier', CASE WHEN sp.id IS NULL THEN NULL ELSE" \
-	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name," \
-	"       'visibility', sp.visibility) END," \
-	"   'delivery', (SELECT json_build_object('state', o.state, 'operation', o.operation," \
-	"       'seq', o.seq, 'attempts', o.attempts, 'due_at', kt_ts(o.due_at), 'outcome', o.outcome)" \
-	"     FROM outbox o WHERE o.leg_id = l.id" \
-	"     ORDER BY o.state IN ('done', 'discarded')," \
-	"       CASE WHEN o.state IN ('done', 'discarded') THEN -o.seq ELSE o.seq END" \
-	"     LIMIT 1), 'sla', keten_leg_sla(l)" \
-	"   ) ORDER BY l.created_at, l.id)" \
-	"   FROM legs l LEFT JOIN suppliers sp ON sp.id = l.supplier_id" \
-	"   WHERE l.ticket_id = t.id), '[]'::json)" \
-	with_timeline \
-	" ), kt_ts(t.created_at), t.created_at, t.id" \
-	" FROM tickets t JOIN services s ON s.id = t.service_id" \
-	" JOIN customers c ON c.id = t.customer_id"
-
 /* A page of the timeline: the entries after id $5 the role ($2; $4 the
  * supplier's id) could see, in id order, at most $6 of them. The exact
  * rule (an ended leg, the chain's visibility settings) is model/view.c's;
@@ -102,41 +59,11 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 	snprintf(from, sizeof(from), "%lld", after);
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
 	access_params(p, params);
-	v = kt_db_json(db, TICKET_JSON(TIMELINE_PAGE_JSON)
+	v = kt_db_json(db, KT_STORE_TICKET_JSON(TIMELINE_PAGE_JSON)
 			   " WHERE t.id = $1::uuid AND" ACCESS, 6, params, &found, err);
 	if (!v && !found && !kt_err_isset(err))
 		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
 	return v;
-}
-
-json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_err *err)
-{
-	char *text = json_dumps(ids, JSON_COMPACT);
-	const char *params[] = { text };
-	PGresult *res;
-	json_t *out;
-
-	if (!text) {
-		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-		return NULL;
-	}
-	res = kt_db_exec(db, TICKET_JSON("")
-		" WHERE t.id IN (SELECT i::uuid FROM jsonb_array_elements_text($1::jsonb) i)",
-		1, params, err);
-	free(text);
-	if (!res)
-		return NULL;
-	out = json_object();
-	for (int i = 0; out && i < PQntuples(res); i++) {
-		json_t *t = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-
-		if (t)
-			json_object_set_new(out, PQgetvalue(res, i, 3), t);
-	}
-	PQclear(res);
-	if (!out)
-		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	return out;
 }
 
 int kt_store_ticket_cursor_parse(const char *cursor, char *ts, size_t tssz, char *id,
@@ -182,11 +109,11 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	params[8] = f->types;
 	params[9] = f->service;
 	params[10] = f->q;
-	res = kt_db_exec(db, TICKET_JSON("")
+	res = kt_db_exec(db, KT_STORE_TICKET_JSON("")
 		" WHERE" ACCESS_LISTED " AND ($5::bigint IS NULL OR (t.created_at, t.id) <"
 		"  (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))"
 		" AND ($7::text IS NULL OR ($7 = 'escalated' AND t.escalated_at IS NOT NULL)"
-		"  OR ($7 = 'needs_triage' AND " NEEDS_TRIAGE "))"
+		"  OR ($7 = 'needs_triage' AND " KT_STORE_NEEDS_TRIAGE "))"
 		" AND ($8::text[] IS NULL OR t.consolidated = ANY ($8::text[]))"
 		" AND ($9::text[] IS NULL OR t.type = ANY ($9::text[]))"
 		" AND ($10::text IS NULL OR s.id::text = $10 OR s.key = $10)"
@@ -228,7 +155,7 @@ json_t *kt_store_ticket_of_service(struct kt_db *db, const char *service_id,
 	json_t *items, *t;
 
 	snprintf(lim, sizeof(lim), "%d", limit);
-	res = kt_db_exec(db, TICKET_JSON("")
+	res = kt_db_exec(db, KT_STORE_TICKET_JSON("")
 		" WHERE t.service_id = $1::uuid AND (t.type, t.consolidated) IN"
 		"  (SELECT split_part(k, '/', 1), split_part(k, '/', 2)"
 		"   FROM unnest($2::text[]) AS k)"

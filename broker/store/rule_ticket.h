@@ -16,14 +16,51 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 			     const struct kt_principal *p, long long after, int limit,
 			     struct kt_err *err);
 
-/* The full records without timeline (as kt_store_ticket_full reads them
- * for the integrator, less "timeline") of the tickets ids names, a JSON
- * array of ticket ids, in one statement: a new object {ticket id: full
- * record}; a ticket that does not exist is left out. For the dispatcher,
- * which reads the tickets of a whole claim at once and sends suppliers
- * what changed, never the history: what it reads does not grow with a
- * ticket's timeline. */
-json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_err *err);
+/* The ticket waits in the integrator's triage queue: it has a triage leg
+ * (no supplier) the broker did not end. */
+#define KT_STORE_NEEDS_TRIAGE \
+	"EXISTS (SELECT 1 FROM legs x WHERE x.ticket_id = t.id" \
+	"  AND x.supplier_id IS NULL AND keten_leg_is_open(x.status, x.ended))"
+
+/* The full record of the tickets selected by the WHERE clause that
+ * follows (t the ticket; s, c its service and customer); columns: the
+ * json record, created_at as text and as timestamptz, the id. Shared by
+ * the one-ticket read, the lists and the dispatcher's claim
+ * (store/tx_outbox.c), which reads each claimed message's ticket with it. */
+#define KT_STORE_TICKET_JSON(with_timeline) \
+	"SELECT json_build_object(" \
+	" 'id', t.id, 'number', t.number, 'type', t.type, 'summary', t.summary," \
+	" 'description', t.description, 'impact', t.impact, 'urgency', t.urgency," \
+	" 'priority', t.priority, 'status', t.consolidated, 'own_status', t.status," \
+	" 'component_key', t.component_key, 'chain_version', t.chain_version," \
+	" 'category', t.category, 'ci', t.ci, 'hops', t.hops," \
+	" 'escalated', t.escalated_at IS NOT NULL, 'escalated_at', kt_ts(t.escalated_at)," \
+	" 'created_at', kt_ts(t.created_at), 'updated_at', kt_ts(t.updated_at)," \
+	" 'customer', json_build_object('id', c.id, 'key', c.key, 'name', c.name)," \
+	" 'service', json_build_object('id', s.id, 'key', s.key, 'name', s.name)," \
+	" 'needs_triage', " KT_STORE_NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
+	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
+	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
+	"   'component_key', l.component_key, 'hops', l.hops," \
+	"   'ended', l.ended, 'ended_at', kt_ts(l.ended_at), 'ended_event', l.ended_event," \
+	"   'delivery_delayed_at', kt_ts(l.delivery_delayed_at)," \
+	"   'created_at', kt_ts(l.created_at), 'updated_at', kt_ts(l.updated_at)," \
+	"   'supplier', CASE WHEN sp.id IS NULL THEN NULL ELSE" \
+	"     json_build_object('id', sp.id, 'key', sp.key, 'name', sp.name," \
+	"       'visibility', sp.visibility) END," \
+	"   'delivery', (SELECT json_build_object('state', o.state, 'operation', o.operation," \
+	"       'seq', o.seq, 'attempts', o.attempts, 'due_at', kt_ts(o.due_at), 'outcome', o.outcome)" \
+	"     FROM outbox o WHERE o.leg_id = l.id" \
+	"     ORDER BY o.state IN ('done', 'discarded')," \
+	"       CASE WHEN o.state IN ('done', 'discarded') THEN -o.seq ELSE o.seq END" \
+	"     LIMIT 1), 'sla', keten_leg_sla(l)" \
+	"   ) ORDER BY l.created_at, l.id)" \
+	"   FROM legs l LEFT JOIN suppliers sp ON sp.id = l.supplier_id" \
+	"   WHERE l.ticket_id = t.id), '[]'::json)" \
+	with_timeline \
+	" ), kt_ts(t.created_at), t.created_at, t.id" \
+	" FROM tickets t JOIN services s ON s.id = t.service_id" \
+	" JOIN customers c ON c.id = t.customer_id"
 
 /* What a list keeps; every member NULL: all the caller may see. */
 struct kt_store_ticket_filter {

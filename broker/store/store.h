@@ -18,9 +18,10 @@
  *                   supplier's word on a leg, comments, a new ticket, the
  *                   ticket reads); run inside the caller's transaction and
  *                   call rows, the database layer and rules below them.
- *   tx_*.c          each function runs one BEGIN..COMMIT (tx_outbox.c: the
- *                   dispatcher's transactions); they call rules and rows,
- *                   never another transaction file.
+ *   tx_*.c          each function runs one BEGIN..COMMIT, or one
+ *                   statement atomic by itself (tx_outbox.c, tx_outcome.c:
+ *                   the dispatcher's); they call rules and rows, never
+ *                   another transaction file.
  *
  * Calls only go down (tx -> rule -> row -> database layer), so no two
  * store files call each other; `make check-levels` (tests/lint/

@@ -1,27 +1,12 @@
-/* tx_outbox.c - claiming outbox messages and recording outcomes (see
- * store/tx_outbox.h), with the delivered / dead events on the timeline. A
- * transaction file: the dispatcher's transactions on the outbox. */
+/* tx_outbox.c - claiming outbox messages, handing them back unsent,
+ * crediting open circuits and raising late creates (see store/tx_outbox.h;
+ * recording outcomes is store/tx_outcome.c's). A transaction file: the
+ * dispatcher's transactions on the outbox. */
 #include "base/utf8.h"
 #include "store/internal.h"
-#include "store/row_event.h"
 #include "store/rule_leg.h"
+#include "store/rule_ticket.h"
 #include "store/tx_outbox.h"
-
-static const char *const kind_names[] = {
-	"delivered", "not_sent", "ambiguous", "retryable", "permanent",
-};
-
-const char *kt_outcome_kind_name(enum kt_outcome_kind kind)
-{
-	return kind_names[kind];
-}
-
-const char *kt_outcome_state(const struct kt_outcome *o)
-{
-	if (o->kind == KT_OUT_DELIVERED)
-		return o->next_step > 0 ? "pending" : "done";
-	return o->kind == KT_OUT_PERMANENT || o->gave_up ? "dead" : "pending";
-}
 
 void kt_claimed_msg_release(struct kt_claimed_msg *m)
 {
@@ -50,6 +35,7 @@ enum claim_col {
 	C_ID, C_TOKEN, C_LEG, C_TICKET, C_SEQ, C_OPERATION, C_IDEM, C_PAYLOAD,
 	C_ATTEMPTS, C_IN_DOUBT, C_USED, C_SID, C_KEY, C_ADAPTER, C_ENDPOINT,
 	C_SECRET_REF, C_MAPPING, C_DELIVERY, C_QUEUED, C_AUTH, C_STEP, C_STEP_STATE,
+	C_TICKET_JSON, C_TICKET_ID, C_SATURATED,
 };
 
 /* A copy of text column col of row i, or NULL when it is NULL; sets *oom
@@ -126,9 +112,26 @@ static int claimed_row(PGresult *res, int i, struct kt_claimed_msg *m, struct kt
 	return KT_OK;
 }
 
-/* Fills a new array of the claim's messages from its answer. */
+/* Adds row i's ticket record to tickets ({ticket id: full record}), once
+ * per ticket; a record Jansson cannot read is left out (kt_build then
+ * finds no ticket, and the message is settled as such). */
+static int claimed_ticket(PGresult *res, int i, json_t *tickets, struct kt_err *err)
+{
+	const char *id = PQgetvalue(res, i, C_TICKET_ID);
+	json_t *t;
+
+	if (PQgetisnull(res, i, C_TICKET_JSON) || json_object_get(tickets, id))
+		return KT_OK;
+	t = json_loads(PQgetvalue(res, i, C_TICKET_JSON), 0, NULL);
+	if (t && json_object_set_new(tickets, id, t))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	return KT_OK;
+}
+
+/* Fills a new array of the claim's messages from its answer, and tickets
+ * with their tickets' records. */
 static int claimed_read(PGresult *res, struct kt_claimed_msg **out, size_t *n,
-			struct kt_err *err)
+			json_t *tickets, struct kt_err *err)
 {
 	int rows = PQntuples(res);
 
@@ -138,7 +141,8 @@ static int claimed_read(PGresult *res, struct kt_claimed_msg **out, size_t *n,
 	if (!*out)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	for (int i = 0; i < rows; i++) {
-		if (claimed_row(res, i, &(*out)[i], err) == KT_OK)
+		if (claimed_row(res, i, &(*out)[i], err) == KT_OK &&
+		    claimed_ticket(res, i, tickets, err) == KT_OK)
 			continue;
 		for (int j = 0; j <= i; j++)
 			kt_claimed_msg_release(&(*out)[j]);
@@ -152,7 +156,8 @@ static int claimed_read(PGresult *res, struct kt_claimed_msg **out, size_t *n,
 
 int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 			  int lease_ms, int lag_ms, const struct kt_claim_gates *gates,
-			  struct kt_claimed_msg **out, size_t *n, struct kt_err *err)
+			  struct kt_claimed_msg **out, size_t *n, json_t **tickets,
+			  int *saturated, struct kt_err *err)
 {
 	char lim[16], lease[16], lag[16], most[16];
 	char *skip = gates->paused ? json_dumps(gates->paused, JSON_COMPACT) : NULL;
@@ -163,9 +168,13 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 
 	*out = NULL;
 	*n = 0;
-	if ((gates->paused && !skip) || (gates->busy && !busy)) {
+	*saturated = 0;
+	*tickets = json_object();
+	if ((gates->paused && !skip) || (gates->busy && !busy) || !*tickets) {
 		free(skip);
 		free(busy);
+		json_decref(*tickets);
+		*tickets = NULL;
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	}
 	snprintf(lim, sizeof(lim), "%d", limit);
@@ -214,344 +223,25 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"  (extract(epoch FROM now() - o.created_at) * 1000)::bigint AS queued,"
 		"  s.auth::text AS auth, o.step, o.step_state::text AS step_state,"
 		"  o.priority, o.due_at)"
-		" SELECT id, token, leg, ticket, seq, operation, idempotency_key, payload,"
+		" SELECT u.id, token, leg, ticket, seq, operation, idempotency_key, payload,"
 		"  attempts, in_doubt, used, sid, key, adapter, endpoint, secret_ref, mapping,"
-		"  delivery, queued, auth, step, step_state FROM u ORDER BY priority, due_at",
+		"  delivery, queued, auth, step, step_state, tj.j::text, tj.tid::text,"
+		"  (SELECT count(*) FROM c) = $1::integer"
+		" FROM u LEFT JOIN LATERAL (" KT_STORE_TICKET_JSON("")
+		"  WHERE t.id = u.ticket::uuid) AS tj(j, created, created_at, tid) ON true"
+		" ORDER BY u.priority, u.due_at",
 		7, params, err);
 	free(skip);
 	free(busy);
 	if (!res)
 		return KT_ERR;
-	rc = claimed_read(res, out, n, err);
+	rc = claimed_read(res, out, n, *tickets, err);
+	*saturated = PQntuples(res) > 0 && PQgetvalue(res, 0, C_SATURATED)[0] == 't';
 	PQclear(res);
-	return rc;
-}
-
-/* A JSON string of the first max bytes of a supplier's text: what is not
- * valid UTF-8 (a binary body, a character cut at max) becomes '?'. A new
- * reference, or NULL when out of memory. */
-static json_t *answer_text(const char *s, size_t n, size_t max)
-{
-	char *copy;
-	size_t len = 0;
-	json_t *j;
-
-	if (n > max)
-		n = max;
-	copy = malloc(n + 1);
-	if (!copy)
-		return NULL;
-	for (size_t i = 0; i < n;) {
-		size_t c = kt_utf8_char((const unsigned char *)s + i, n - i);
-
-		if (c == 0) {
-			copy[len++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(copy + len, s + i, c);
-		len += c;
-		i += c;
+	if (rc != KT_OK) {
+		json_decref(*tickets);
+		*tickets = NULL;
 	}
-	j = json_stringn(copy, len);
-	free(copy);
-	return j;
-}
-
-/* The outcome kept for o; a new reference, or NULL when out of memory. */
-static json_t *outcome_doc(const struct kt_outcome *o)
-{
-	json_t *j = json_pack("{s:s, s:s, s:s}", "kind", kt_outcome_kind_name(o->kind),
-			      "code", o->code, "message", o->message);
-
-	if (!j)
-		return NULL;
-	if (o->http_status)
-		json_object_set_new(j, "http_status", json_integer(o->http_status));
-	if ((o->retry_after &&
-	     json_object_set_new(j, "retry_after", answer_text(o->retry_after,
-							       strlen(o->retry_after), 256))) ||
-	    (o->body && json_object_set_new(j, "body", answer_text(o->body, o->body_len,
-								   KT_OUTCOME_BODY_MAX))) ||
-	    (o->gave_up && json_object_set_new(j, "gave_up", json_string("retry_budget")))) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
-/* Runs sql with one parameter, the JSON text of doc (which it frees). */
-static PGresult *exec_doc(struct kt_db *db, const char *sql, json_t *doc, struct kt_err *err)
-{
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	const char *params[] = { text };
-	PGresult *res;
-
-	json_decref(doc);
-	if (!text) {
-		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-		return NULL;
-	}
-	res = kt_db_exec(db, sql, 1, params, err);
-	free(text);
-	return res;
-}
-
-/* Locks the tickets of the outcomes of rs that end their message, in the
- * order of their ids. */
-static int lock_ending(struct kt_db *db, const struct kt_outbox_result *rs, size_t n,
-		       struct kt_err *err)
-{
-	json_t *ids = json_array();
-	PGresult *res;
-
-	for (size_t i = 0; ids && i < n; i++)
-		if (strcmp(kt_outcome_state(rs[i].o), "pending") != 0 &&
-		    json_array_append_new(ids, json_string(rs[i].ticket_id)))
-			json_decref(ids), ids = NULL;
-	if (json_array_size(ids) == 0 && ids) {
-		json_decref(ids);
-		return KT_OK;
-	}
-	res = exec_doc(db,
-		"SELECT 1 FROM tickets WHERE id IN"
-		"  (SELECT x::uuid FROM jsonb_array_elements_text($1::jsonb) x)"
-		" ORDER BY id FOR UPDATE", ids, err);
-	PQclear(res);
-	return res ? KT_OK : KT_ERR;
-}
-
-/* Inserts the delivered / delivery_dead events of *events (the rows of
- * kt_store_event_add_all), in order, and empties it. A delivered event's
- * holder is the leg's supplier while the leg is open, a dead letter's the
- * integrator. */
-static int add_events(struct kt_db *db, json_t **events, struct kt_err *err)
-{
-	int rc = kt_store_event_add_all(db, *events, err);
-
-	json_decref(*events);
-	*events = json_array();
-	if (rc != KT_OK)
-		return KT_ERR;
-	return *events ? KT_OK : kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-}
-
-/* The update of a batch's outcomes: rows is [{i, id, token, state, delay,
- * outcome, credit, in_doubt, step?, step_state?}]; one answer row per
- * message whose lease token still matched. A next step starts its
- * attempts over. */
-static PGresult *update_batch(struct kt_db *db, json_t *rows, struct kt_err *err)
-{
-	return exec_doc(db,
-		"UPDATE outbox o SET state = b.state, outcome = b.outcome, lease_owner = NULL,"
-		"  lease_token = NULL, lease_until = NULL, updated_at = now(),"
-		"  paused_ms = o.paused_ms + b.credit, in_doubt = b.in_doubt,"
-		"  credited_until = now(), step = coalesce(b.step, o.step),"
-		"  step_state = CASE WHEN b.step IS NULL THEN o.step_state ELSE b.step_state END,"
-		"  attempts = CASE WHEN b.step IS NULL THEN o.attempts ELSE 0 END,"
-		"  due_at = CASE WHEN b.state = 'pending'"
-		"   THEN now() + b.delay * interval '1 millisecond' ELSE o.due_at END"
-		" FROM jsonb_to_recordset($1::jsonb) AS b(i integer, id bigint, token uuid,"
-		"   state text, delay bigint, outcome jsonb, credit bigint, in_doubt boolean,"
-		"   step integer, step_state jsonb),"
-		"  legs l, suppliers s"
-		" WHERE o.id = b.id AND o.lease_token = b.token"
-		"  AND l.id = o.leg_id AND s.id = l.supplier_id"
-		" RETURNING b.i, o.leg_id, l.ticket_id, 'supplier:' || s.key, o.operation, o.attempts",
-		rows, err);
-}
-
-/* The round of each outcome of rs that ends its message (-1: none, or
- * stale): how many such earlier ones of rs are of its ticket. */
-static void end_rounds(const struct kt_outbox_result *rs, size_t n, const int *row_of,
-		       int *round)
-{
-	for (size_t i = 0; i < n; i++) {
-		round[i] = -1;
-		if (row_of[i] < 0 || strcmp(kt_outcome_state(rs[i].o), "pending") == 0)
-			continue;
-		round[i] = 0;
-		for (size_t j = 0; j < i; j++)
-			if (round[j] >= 0 && strcmp(rs[j].ticket_id, rs[i].ticket_id) == 0)
-				round[i]++;
-	}
-}
-
-/* What the answers of round k of rs said of their legs (external id,
- * status), for all of them at once (kt_store_leg_apply_all). */
-static int apply_round(struct kt_db *db, const struct kt_outbox_result *rs, size_t n,
-		       PGresult *res, const int *row_of, const int *round, int k,
-		       struct kt_err *err)
-{
-	struct kt_leg_change *cs = calloc(n ? n : 1, sizeof(*cs));
-	struct kt_leg_apply *as = calloc(n ? n : 1, sizeof(*as));
-	size_t m = 0;
-	int rc;
-
-	if (!cs || !as) {
-		free(cs);
-		free(as);
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct kt_outcome *o = rs[i].o;
-
-		if (round[i] != k || o->kind != KT_OUT_DELIVERED || (!o->external_id && !o->has_status))
-			continue;
-		cs[m] = (struct kt_leg_change){ .external_id = o->external_id,
-			.has_status = o->has_status, .status = o->status };
-		as[m] = (struct kt_leg_apply){ PQgetvalue(res, row_of[i], 1),
-			PQgetvalue(res, row_of[i], 2), PQgetvalue(res, row_of[i], 3), &cs[m] };
-		m++;
-	}
-	rc = kt_store_leg_apply_all(db, as, m, err);
-	free(cs);
-	free(as);
-	return rc;
-}
-
-/* The events and leg changes of the outcomes of rs that end their
- * message (res: the update's answer, row_of: each one's row in it). A
- * ticket's own entries come in the order of rs, each message's event
- * before what its leg's change records; so a round takes each ticket's
- * next message: its events in one statement, then its leg changes. */
-static int record_ends(struct kt_db *db, const struct kt_outbox_result *rs, json_t **docs,
-		       size_t n, PGresult *res, const int *row_of, struct kt_err *err)
-{
-	int *round = calloc(n ? n : 1, sizeof(*round));
-	json_t *events = json_array();
-	int rc = KT_OK, more = 1;
-
-	if (!round || !events) {
-		free(round);
-		json_decref(events);
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	}
-	end_rounds(rs, n, row_of, round);
-	for (int k = 0; rc == KT_OK && more; k++) {
-		more = 0;
-		for (size_t i = 0; rc == KT_OK && i < n; i++) {
-			const struct kt_outcome *o = rs[i].o;
-			int r = row_of[i];
-
-			if (round[i] != k)
-				continue;
-			more = 1;
-			if (json_array_append_new(events, json_pack(
-				"{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:I, s:O}}",
-				"i", (json_int_t)i, "ticket_id", PQgetvalue(res, r, 2),
-				"leg_id", PQgetvalue(res, r, 1),
-				"kind", o->kind == KT_OUT_DELIVERED ? "delivered" : "delivery_dead",
-				"visibility", "integrator", "actor", "system",
-				"holder", o->kind == KT_OUT_DELIVERED ? KT_HOLDER_OF_LEG : "integrator",
-				"data", "operation", PQgetvalue(res, r, 4),
-				"attempts", (json_int_t)strtoll(PQgetvalue(res, r, 5), NULL, 10),
-				"outcome", docs[i])))
-				rc = kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-		}
-		if (rc == KT_OK)
-			rc = add_events(db, &events, err);
-		if (rc == KT_OK)
-			rc = apply_round(db, rs, n, res, row_of, round, k, err);
-	}
-	free(round);
-	json_decref(events);
-	return rc;
-}
-
-/* Records rs in one transaction (kt_store_outbox_finish_all without the
- * fallback); docs[i] is outcome i's document. */
-static int finish_batch(struct kt_db *db, struct kt_outbox_result *rs, json_t **docs, size_t n,
-			int *row_of, struct kt_err *err)
-{
-	json_t *rows = json_array();
-	PGresult *res = NULL;
-
-	for (size_t i = 0; rows && i < n; i++) {
-		const struct kt_outcome *o = rs[i].o;
-
-		if (json_array_append_new(rows, json_pack("{s:I, s:s, s:s, s:s, s:I, s:O, s:I, s:b}",
-			"i", (json_int_t)i, "id", rs[i].id, "token", rs[i].token,
-			"state", kt_outcome_state(o), "delay", (json_int_t)o->retry_in_ms,
-			"outcome", docs[i], "credit", (json_int_t)o->credit_ms,
-			"in_doubt", o->in_doubt)) ||
-		    (o->kind == KT_OUT_DELIVERED && o->next_step > 0 &&
-		     (json_object_set_new(json_array_get(rows, i), "step",
-					  json_integer(o->next_step)) ||
-		      (o->step_state && json_object_set(json_array_get(rows, i), "step_state",
-							(json_t *)o->step_state)))))
-			json_decref(rows), rows = NULL;
-		row_of[i] = -1;
-	}
-	if (!rows)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	if (kt_db_begin(db, err)) {
-		json_decref(rows);
-		return KT_ERR;
-	}
-	if (lock_ending(db, rs, n, err)) {
-		json_decref(rows);
-		goto rollback;
-	}
-	if (!(res = update_batch(db, rows, err)))
-		goto rollback;
-	for (int r = 0; r < PQntuples(res); r++) {
-		long long i = strtoll(PQgetvalue(res, r, 0), NULL, 10);
-
-		if (i >= 0 && (size_t)i < n)
-			row_of[i] = r;
-	}
-	if (record_ends(db, rs, docs, n, res, row_of, err))
-		goto rollback;
-	if (kt_db_commit(db, err))
-		goto rollback;
-	for (size_t i = 0; i < n; i++)
-		rs[i].stale = row_of[i] < 0;
-	PQclear(res);
-	return KT_OK;
-rollback:
-	kt_db_rollback(db);
-	PQclear(res);
-	return KT_ERR;
-}
-
-int kt_store_outbox_finish_all(struct kt_db *db, struct kt_outbox_result *rs, size_t n,
-			       struct kt_err *err)
-{
-	json_t **docs = calloc(n ? n : 1, sizeof(*docs));
-	int *row_of = calloc(n ? n : 1, sizeof(*row_of));
-	int rc = KT_ERR;
-
-	for (size_t i = 0; i < n; i++)
-		rs[i].stale = rs[i].failed = 0;
-	for (size_t i = 0; docs && i < n; i++)
-		if (!(docs[i] = outcome_doc(rs[i].o)))
-			break;
-	if (!docs || !row_of || (n && !docs[n - 1])) {
-		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-		for (size_t i = 0; i < n; i++)
-			rs[i].failed = 1;
-	} else if (n == 0 || finish_batch(db, rs, docs, n, row_of, err) == KT_OK) {
-		rc = KT_OK;
-	} else if (n == 1) {
-		rs[0].failed = 1;
-	} else {
-		/* One that cannot be recorded must not hold back the rest. */
-		rc = KT_OK;
-		for (size_t i = 0; i < n; i++) {
-			kt_err_release(err);
-			if (finish_batch(db, &rs[i], &docs[i], 1, &row_of[i], err) != KT_OK) {
-				rs[i].failed = 1;
-				rc = KT_ERR;
-			}
-		}
-		if (rc == KT_OK)
-			kt_err_release(err);
-	}
-	for (size_t i = 0; docs && i < n; i++)
-		json_decref(docs[i]);
-	free(docs);
-	free(row_of);
 	return rc;
 }
 

@@ -169,6 +169,14 @@ round_trips() {
 	sql "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
 		WHERE userid = '$user'::regrole AND dbid = (SELECT oid FROM pg_database WHERE datname = '$db')" postgres
 }
+# calls_by_statement FILE: the broker's calls since the last stats_reset,
+# statement by statement: calls, rows (most first, the first 60 characters),
+# kept in FILE and printed at the end: where the round trips go.
+calls_by_statement() {
+	sql "SELECT calls, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 60) FROM pg_stat_statements
+		WHERE userid = '$user'::regrole AND dbid = (SELECT oid FROM pg_database WHERE datname = '$db')
+		ORDER BY calls DESC LIMIT 12" postgres >"$1"
+}
 # peak_rss PID / rss PID: VmHWM / VmRSS in kB.
 peak_rss() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status"; }
 rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
@@ -476,6 +484,7 @@ cpu0=$(cpu_ticks "$broker")
 read -r intake_rate intake_tickets < <(intake_run "$seconds" "$work/wrk.out")
 cpu1=$(cpu_ticks "$broker")
 intake_calls=$(round_trips)
+calls_by_statement "$work/calls-intake"
 intake_hwm=$(peak_rss "$broker")
 stop_broker
 
@@ -496,6 +505,7 @@ until [ "$(pending)" = 0 ]; do
 done
 dcpu1=$(cpu_ticks "$broker")
 drain_calls=$(round_trips)
+calls_by_statement "$work/calls-drain"
 read -r drained dms < <(sql "SELECT count(*), round(1000 * extract(epoch FROM max(updated_at) - min(updated_at)))
 	FROM outbox WHERE state = 'done'" | tr '|' ' ')
 [ "$drained" = "$released" ] || say "WARNING: $released messages released, $drained delivered" >&2
@@ -602,5 +612,9 @@ awk -v ref="$ref_tps" -v ref_first="$ref_first" -v ref_last="$ref_last" -v secon
 			printf "  errors     %d POSTs not accepted end to end\n", failures
 		printf "  wall time  %d s\n", wall
 	}'
+for phase in intake drain; do
+	printf '  calls (%s) by statement, most first:\n' "$phase"
+	sed 's/^/    /' "$work/calls-$phase"
+done
 [ -z "$first_error" ] || say "first non-201 answer: $first_error"
 [ -z "$first_failure" ] || say "first POST not accepted end to end: $first_failure"

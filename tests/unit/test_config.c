@@ -35,6 +35,7 @@ static const struct int_opt int_opts[] = {
 	INT_OPT(announce_interval_ms, 50, 1, 60000),
 	INT_OPT(dispatch_batch, 32, 1, 1000),
 	INT_OPT(dispatch_max_inflight, 64, 1, 10000),
+	INT_OPT(dispatch_record_wait_ms, 5, 0, 1000),
 	INT_OPT(lease_ms, 60000, 100, 86400000),
 	INT_OPT(supplier_connect_timeout_ms, 5000, 10, 600000),
 	INT_OPT(supplier_timeout_ms, 30000, 10, 3600000),
