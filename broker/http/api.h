@@ -73,6 +73,14 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 int kt_api_ticket_priority(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
+/* The integrator console's read-outs (admin/api_queues.c). GET /v1/queues:
+ * {"queues": store/tx_queue.h's counts}. GET /v1/supplier-health:
+ * {"items": store/tx_health.h's rows, each with "circuit" (closed,
+ * half_open or open in the answering node; null when that node does not
+ * deliver), "node": {"name", "delivers"}}. Fail with the store's error. */
+int kt_api_queue_counts(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_supplier_health(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
 /* r's caller's view of ticket id (model/view.h), read from the full
  * record, with the first page of its timeline (at most the node's
  * ticket_timeline_entries entries) and "timeline_next_cursor" (null, or

@@ -64,6 +64,10 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_report_service, 0 },
 	{ "GET", "/v1/reports/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_report_supplier, 0 },
+	/* The integrator console's read-outs (admin/api_queues.c). */
+	{ "GET", "/v1/queues", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_queue_counts, 0 },
+	{ "GET", "/v1/supplier-health", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_supplier_health, 0 },
 	/* API keys (admin/api_keys.c). */
 	{ "GET", "/v1/keys", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_list, 0 },
 	{ "POST", "/v1/keys/{}/revoke", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_revoke, 0 },

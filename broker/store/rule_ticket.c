@@ -3,13 +3,9 @@
  * kinds, each one statement. A rule file: reads tickets with their
  * service, customer, legs, suppliers, deliveries and timeline. */
 #include "store/internal.h"
+#include "store/queue_sql.h"
 #include "store/rule_ticket.h"
 
-/* The ticket waits in the integrator's triage queue: it has a triage leg
- * (no supplier) the broker did not end. */
-#define NEEDS_TRIAGE \
-	"EXISTS (SELECT 1 FROM legs x WHERE x.ticket_id = t.id" \
-	"  AND x.supplier_id IS NULL AND keten_leg_is_open(x.status, x.ended))"
 
 /* The full record of the tickets selected by the WHERE clause that
  * follows; one json column. Shared by the one-ticket read and the list. */
@@ -24,7 +20,7 @@
 	" 'created_at', kt_ts(t.created_at), 'updated_at', kt_ts(t.updated_at)," \
 	" 'customer', json_build_object('id', c.id, 'key', c.key, 'name', c.name)," \
 	" 'service', json_build_object('id', s.id, 'key', s.key, 'name', s.name)," \
-	" 'needs_triage', " NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
+	" 'needs_triage', " KT_QUEUE_NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
 	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
 	"   'component_key', l.component_key, 'hops', l.hops," \
@@ -177,8 +173,7 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	res = kt_db_exec(db, TICKET_JSON("")
 		" WHERE" ACCESS_LISTED " AND ($5::bigint IS NULL OR (t.created_at, t.id) <"
 		"  (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))"
-		" AND ($7::text IS NULL OR ($7 = 'escalated' AND t.escalated_at IS NOT NULL)"
-		"  OR ($7 = 'needs_triage' AND " NEEDS_TRIAGE "))"
+		" AND " KT_QUEUE_FILTER("$7")
 		" ORDER BY t.created_at DESC, t.id DESC LIMIT $1::integer", 7, params, err);
 	if (!res)
 		return NULL;

@@ -26,8 +26,9 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_err *err);
 
 /* Up to limit tickets p may see, newest first, after cursor (NULL: from
- * the start); state NULL: all, "needs_triage": those with an open triage
- * leg, "escalated": those escalated to the integrator. Returns {"items":
+ * the start); state NULL: all, else the name of a work queue of
+ * store/queue_sql.h (needs_triage, escalated, delivery_delayed,
+ * sla_breached, sla_warning): the tickets in it. Returns {"items":
  * [full records without timeline], "next_cursor": string|null}; 400
  * "invalid_cursor". */
 json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
