@@ -101,6 +101,11 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
  * /v1/reports/suppliers/{id} (README "SLA and reports"). */
 int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_report_supplier(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/reports/services/{id}/daily?from=&to= (admin/api_reports.c): the
+ * service report's availability figures per UTC day of [from, to) (whole
+ * days, at most 366), from the same facts and formulas; 400
+ * invalid_period otherwise. */
+int kt_api_report_service_daily(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 /* admin/api_keys.c: GET /v1/keys, POST /v1/keys/{id}/revoke. */
 int kt_api_key_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_key_revoke(struct kt_db *db, struct kt_request *r, struct kt_err *err);

@@ -62,6 +62,9 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_comment_create, 0 },
 	{ "GET", "/v1/reports/services/{}",
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_report_service, 0 },
+	{ "GET", "/v1/reports/services/{}/daily",
+	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_report_service_daily, 0 },
 	{ "GET", "/v1/reports/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_report_supplier, 0 },
 	/* The integrator console's read-outs (admin/api_queues.c). */
