@@ -4,10 +4,11 @@
 // suppliers/{id}) over a period, drawn with uPlot (web/vendor/uplot), each
 // chart followed by a table of its numbers for keyboards and screen
 // readers.
-import uPlot from '/vendor/uplot/uPlot.esm.js';
-import { start, t, el, fill, api, say, sayError, param, table } from './common.js';
+import uPlot from '/vendor/uplot/dist/uPlot.esm.js';
+import { start, t, el, replace, api, say, sayError, now, param, table } from './common.js';
 
-const form = document.getElementById('kt-period');
+const box = el('div', { id: 'kt-charts' });
+let form = null;
 const DAY = 86400 * 1000;
 const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
 
@@ -18,7 +19,7 @@ function width(box) {
 // A figure: its title, the chart (hidden from screen readers, which read
 // the table) and the table of its numbers.
 function figure(title, numbers) {
-  const plot = el('div', { className: 'kt-chart', role: 'img', 'aria-label': t('reports.chart_label', { title }) });
+  const plot = el('div', { class: 'kt-chart', role: 'img', 'aria-label': t('reports.chart_label', { title }) });
   return { plot, node: el('figure', {}, el('figcaption', {}, el('h2', {}, title)), plot,
     el('details', {}, el('summary', {}, t('reports.numbers')), numbers)) };
 }
@@ -48,8 +49,8 @@ async function daily(id, from, to, box) {
     : Math.round(d.availability.mtrs_s / 36) / 100));
   const numbers = table(t('reports.numbers'), ['col_day', 'col_availability', 'col_mtrs', 'col_downtime']
     .map((c) => t('reports.' + c)), r.days.map((d, i) => [d.from.slice(0, 10),
-    avail[i] === null ? t('common.none') : String(avail[i]),
-    mtrs[i] === null ? t('common.none') : String(mtrs[i]),
+    avail[i] === null ? t('console.none') : String(avail[i]),
+    mtrs[i] === null ? t('console.none') : String(mtrs[i]),
     String(Math.round(d.availability.downtime_s / 60))]));
   const a = figure(t('reports.availability'), numbers);
   const m = figure(t('reports.mtrs'), numbers.cloneNode(true));
@@ -72,32 +73,39 @@ async function breaches(from, to, box) {
 }
 
 async function show() {
-  const box = document.getElementById('kt-charts');
-  fill(box);
+  replace(box);
   const service = form.elements.service.value, from = form.elements.from.value, to = form.elements.to.value;
   history.replaceState(null, '', `?service=${encodeURIComponent(service)}&from=${from}&to=${to}`);
   try {
     if (service) await daily(service, from, to, box);
     await breaches(from, to, box);
-    say(t('common.updated', { time: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC' }));
+    say(t('console.updated', { time: now() }));
   } catch (e) {
     sayError(e);
   }
 }
 
-form.addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  show();
-});
-
-if (await start('reports', 'reports.title')) {
+const main = await start('reports', 'reports.title');
+if (main) {
+  form = el('form', { class: 'kt-inline kt-period' },
+    el('label', { for: 'kt-service' }, t('reports.service')), el('select', { id: 'kt-service', name: 'service' }),
+    el('label', { for: 'kt-from' }, t('reports.from')),
+    el('input', { id: 'kt-from', name: 'from', type: 'date', required: true }),
+    el('label', { for: 'kt-to' }, t('reports.to')),
+    el('input', { id: 'kt-to', name: 'to', type: 'date', required: true }),
+    el('button', { type: 'submit' }, t('reports.show')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    show();
+  });
+  main.append(el('p', {}, t('reports.intro')), form, box);
   const today = Math.floor(Date.now() / DAY) * DAY;
   form.elements.from.value = param('from') || iso(today - 30 * DAY);
   form.elements.to.value = param('to') || iso(today + DAY);
   try {
     const services = await api('GET', '/v1/services?limit=200');
     const want = param('service');
-    fill(form.elements.service, services.items.map((s) => el('option',
+    replace(form.elements.service, services.items.map((s) => el('option',
       { value: s.id, selected: s.id === want || s.key === want || null }, `${s.name} (${s.key})`)));
     await show();
   } catch (e) {

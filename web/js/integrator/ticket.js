@@ -3,20 +3,20 @@
 // message, the whole timeline, and the actions: route by hand (a component
 // of the ticket's chain version or suppliers), cancel, close, reopen. Read
 // again when the live stream says something changed.
-import { start, t, el, fill, api, say, sayError, live, when, param, table } from './common.js';
+import { start, t, el, replace, api, say, sayError, live, when, param, table } from './common.js';
 
 const id = param('id');
 let ticket = null;
 let targets = null;   // route choices: [{value, label, body}]
 
 function fact(label, value) {
-  return [el('dt', {}, label), el('dd', {}, value ?? t('common.none'))];
+  return [el('dt', {}, label), el('dd', {}, value ?? t('console.none'))];
 }
 
 function facts(x) {
   return el('section', { 'aria-labelledby': 'kt-facts-h' },
     el('h2', { id: 'kt-facts-h' }, t('ticket.facts')),
-    el('dl', { className: 'kt-facts' },
+    el('dl', { class: 'kt-facts' },
       fact(t('ticket.status'), x.status),
       fact(t('ticket.own_status'), x.own_status),
       fact(t('ticket.type'), x.type),
@@ -26,43 +26,42 @@ function facts(x) {
       fact(t('ticket.component'), x.component_key),
       fact(t('ticket.created'), when(x.created_at)),
       fact(t('ticket.hops'), String(x.hops ?? 0)),
-      fact(t('ticket.needs_triage'), t(x.needs_triage ? 'common.yes' : 'common.no')),
-      fact(t('ticket.escalated'), x.escalated ? when(x.escalated_at) : t('common.no')),
+      fact(t('ticket.needs_triage'), t(x.needs_triage ? 'console.yes' : 'console.no')),
+      fact(t('ticket.escalated'), x.escalated ? when(x.escalated_at) : t('console.no')),
       fact(t('ticket.response_due'), when(x.sla?.response?.due_at)),
       fact(t('ticket.resolution_due'), when(x.sla?.resolution?.due_at))),
     el('h3', {}, t('ticket.description')),
-    el('p', { className: 'kt-text' }, x.description));
+    el('p', { class: 'kt-text' }, x.description));
 }
 
 function outcome(o) {
-  if (!o) return t('common.none');
+  if (!o) return t('console.none');
   return [o.kind, o.http_status, o.code].filter((v) => v !== undefined && v !== null).join(' · ');
 }
 
 function legs(x) {
   const rows = x.legs.map((l) => [
     l.supplier ? `${l.supplier.name} (${l.supplier.key})` : t('ticket.triage_leg'),
-    l.component_key ?? t('common.none'),
+    l.component_key ?? t('console.none'),
     l.ended ? `${l.status} (${t('ticket.ended', { why: l.ended })})` : l.status,
-    l.external_id ?? t('common.none'),
-    l.delivery ? `${l.delivery.operation} #${l.delivery.seq}: ${l.delivery.state}` : t('common.none'),
+    l.external_id ?? t('console.none'),
+    l.delivery ? `${l.delivery.operation} #${l.delivery.seq}: ${l.delivery.state}` : t('console.none'),
     String(l.delivery?.attempts ?? 0),
     outcome(l.delivery?.outcome),
-    l.delivery?.state === 'pending' ? when(l.delivery.due_at) : t('common.none'),
+    l.delivery?.state === 'pending' ? when(l.delivery.due_at) : t('console.none'),
   ]);
   return el('section', { 'aria-labelledby': 'kt-legs-h' },
     el('h2', { id: 'kt-legs-h' }, t('ticket.legs')),
-    rows.length === 0 ? el('p', {}, t('ticket.no_legs')) :
-      el('div', { className: 'kt-scroll' }, table(t('ticket.legs_caption'),
-        ['col_supplier', 'col_component', 'col_leg_status', 'col_external', 'col_delivery',
-          'col_attempts', 'col_outcome', 'col_due'].map((c) => t('ticket.' + c)), rows)));
+    rows.length === 0 ? el('p', {}, t('ticket.no_legs')) : table(t('ticket.legs_caption'),
+      ['col_supplier', 'col_component', 'col_leg_status', 'col_external', 'col_delivery',
+        'col_attempts', 'col_outcome', 'col_due'].map((c) => t('ticket.' + c)), rows));
 }
 
 // A form of one action: a reason field when asked, a submit button; on
 // submit, POSTs body(reason) to path and says done.
 function actionForm(name, { path, withReason, reasonRequired, extra, body, done }) {
   const reasonId = `kt-${name}-reason`;
-  const form = el('form', { className: 'kt-action', 'aria-labelledby': `kt-${name}-h` },
+  const form = el('form', { class: 'kt-action', 'aria-labelledby': `kt-${name}-h` },
     el('h3', { id: `kt-${name}-h` }, t(`ticket.${name}`)),
     extra || null,
     withReason ? [el('label', { for: reasonId }, t('ticket.reason')),
@@ -117,7 +116,7 @@ function actions() {
   const select = el('select', { id: 'kt-route-to', name: 'target', required: true },
     targets.map((c) => el('option', { value: c.value }, c.label)));
   const open = !['closed', 'cancelled'].includes(ticket.own_status);
-  return el('section', { 'aria-labelledby': 'kt-actions-h', className: 'kt-actions' },
+  return el('section', { 'aria-labelledby': 'kt-actions-h', class: 'kt-actions' },
     el('h2', { id: 'kt-actions-h' }, t('ticket.actions')),
     open ? actionForm('route', { path: 'route', withReason: true, reasonRequired: true, done: 'routed',
       extra: [el('label', { for: 'kt-route-to' }, t('ticket.route_to')), select],
@@ -137,18 +136,18 @@ function eventItem(e) {
   return el('li', {},
     el('time', { datetime: e.occurred_at }, when(e.occurred_at)), ' ',
     el('strong', {}, e.kind), ' ', e.actor,
-    detail ? el('span', { className: 'kt-text' }, ' — ', detail) : null,
-    el('span', { className: 'kt-meta' }, ' ',
+    detail ? el('span', { class: 'kt-text' }, ' — ', detail) : null,
+    el('span', { class: 'kt-meta' }, ' ',
       e.visibility ? t('ticket.timeline_visibility', { visibility: e.visibility }) : '',
       e.holder ? ' · ' + t('ticket.timeline_holder', { holder: e.holder }) : ''));
 }
 
 async function timeline(first) {
-  const list = el('ol', { className: 'kt-timeline' }, first.timeline.map(eventItem));
+  const list = el('ol', { class: 'kt-timeline' }, first.timeline.map(eventItem));
   const section = el('section', { 'aria-labelledby': 'kt-timeline-h' },
     el('h2', { id: 'kt-timeline-h' }, t('ticket.timeline')), list);
   let cursor = first.timeline_next_cursor;
-  const more = el('button', { type: 'button' }, t('common.more'));
+  const more = el('button', { type: 'button' }, t('console.more'));
   more.addEventListener('click', async () => {
     try {
       const page = await api('GET', `/v1/tickets/${encodeURIComponent(id)}/timeline?limit=200&cursor=` +
@@ -164,23 +163,25 @@ async function timeline(first) {
   return section;
 }
 
+const body = el('div', { id: 'kt-ticket' });
+
 async function load() {
   try {
     ticket = await api('GET', `/v1/tickets/${encodeURIComponent(id)}`);
   } catch (e) {
-    fill(document.getElementById('kt-title'), t('ticket.title', { number: '' }));
     sayError(e);
     return;
   }
   if (!targets) targets = await routeTargets(ticket);
   const title = `${t('ticket.title', { number: ticket.number })}: ${ticket.summary}`;
-  fill(document.getElementById('kt-title'), title);
-  document.title = title + ' · Keten';
-  fill(document.getElementById('kt-ticket'), facts(ticket), legs(ticket), actions(),
-    await timeline(ticket));
+  replace(document.getElementById('kt-title'), title);
+  document.title = `${title} · ${t('app.name')}`;
+  replace(body, facts(ticket), legs(ticket), actions(), await timeline(ticket));
 }
 
-if (await start(null, 'ticket.title')) {
+const main = await start('tickets', 'ticket.title');
+if (main) {
+  main.append(body);
   if (!id) {
     say(t('ticket.missing'), true);
   } else {
