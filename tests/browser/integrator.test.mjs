@@ -23,19 +23,23 @@ function chain(sims) {
 const EMAIL = 'ina@integrator.example';
 const PASSWORD = 'correct horse battery staple 15';
 
-// A local integrator account, made with the CLI, signed in through the
-// sign-in page, which sends her to the console.
+// A local integrator account, made with the CLI, signed in as the
+// sign-in page does (POST /v1/session from the page, which keeps the
+// session cookie); then the console's start page.
 async function signIn() {
   const r = keten(['user', 'create', '--role', 'integrator', '--email', EMAIL, '--name', 'Ina Integrator',
     '--password-stdin'], s.env, PASSWORD + '\n');
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const p = await openPage(browser, { width: 1100, height: 900 });
   p.on('dialog', (d) => d.accept());
-  await p.goto(`${s.url}/signin.html?next=/integrator/`, { waitUntil: 'networkidle0' });
-  await p.type('#email', EMAIL);
-  await p.type('#password', PASSWORD);
-  await Promise.all([p.waitForNavigation({ waitUntil: 'networkidle2' }), p.click('#signin')]);
+  await p.goto(`${s.url}/404.html`, { waitUntil: 'networkidle0' });
+  const status = await p.evaluate(async (email, password) => (await fetch('/v1/session', {
+    method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }) })).status, EMAIL, PASSWORD);
+  assert.equal(status, 200);
+  await p.goto(`${s.url}/integrator/`, { waitUntil: 'networkidle2' });
   assert.equal(new URL(p.url()).pathname, '/integrator/');
+  p.problems.failed.length = 0;
   return p;
 }
 
@@ -58,6 +62,17 @@ function clean() {
   assert.deepEqual(page.problems.failed, []);
 }
 
+// Waits for selector in the page; on a timeout fails with what the page
+// shows and what went wrong in it.
+async function ready(selector, timeout = 20000) {
+  try {
+    await page.waitForSelector(selector, { timeout });
+  } catch (e) {
+    const text = await page.evaluate(() => document.body.innerText).catch(() => '');
+    assert.fail(`${selector} not in ${page.url()}: ${e.message}\n${JSON.stringify(page.problems)}\n${text}`);
+  }
+}
+
 const XSS = '<img src=x onerror=alert(1)>';
 
 async function triageTicket(summary) {
@@ -74,7 +89,7 @@ const rowsText = () => page.$$eval('#kt-list tbody tr', (rows) => rows.map((r) =
 test('the queues page lists a triage ticket and updates live when another arrives', async () => {
   const first = await triageTicket(`${XSS} printer on fire`);
   await page.goto(`${s.url}/integrator/`, { waitUntil: 'networkidle2' });
-  await page.waitForSelector('#kt-list tbody tr');
+  await ready('#kt-list tbody tr');
   assert.equal(await count('needs_triage'), 1);
   const rows = await rowsText();
   assert.equal(rows.length, 1);
@@ -98,9 +113,9 @@ test('the queues page lists a triage ticket and updates live when another arrive
 test('the integrator routes a triage ticket by hand from its page', async () => {
   const t = await triageTicket('route me to netco');
   await page.goto(`${s.url}/integrator/`, { waitUntil: 'networkidle2' });
-  await page.waitForSelector(`a[href$="${t.id}"]`);
+  await ready(`a[href$="${t.id}"]`);
   await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle2' }), page.click(`a[href$="${t.id}"]`)]);
-  await page.waitForSelector('#kt-route-to');
+  await ready('#kt-route-to');
   await a11y(page, 'integrator ticket');
   await page.select('#kt-route-to', 's:netco');
   await page.type('#kt-route-reason', 'network, clearly');
@@ -122,6 +137,7 @@ test('the integrator routes a triage ticket by hand from its page', async () => 
   assert.equal(ev.data.reason, 'network, clearly');
   await eventually(async () => (await s.sims.netco.received())
     .some((x) => x.json?.type === 'leg.create' && x.json.data?.id === t.id), 15000, 'netco got the create');
+  clean();
 });
 
 test('a dead letter made by a supplier\'s 4xx is replayed from the dead-letters page', async () => {
@@ -131,7 +147,7 @@ test('a dead letter made by a supplier\'s 4xx is replayed from the dead-letters 
     .json.queues.dead_letters === 1, 15000, 'the dead letter');
   await s.sims.hostco.mode({ mode: 'normal' });
   await page.goto(`${s.url}/integrator/dead-letters.html`, { waitUntil: 'networkidle2' });
-  await page.waitForSelector('button[data-action="replay"]');
+  await ready('button[data-action="replay"]');
   const row = await page.$eval('#kt-dead tbody tr', (r) => r.textContent);
   assert.ok(row.includes(t.number) && row.includes('hostco') && row.includes('422'), row);
   await a11y(page, 'integrator dead letters');
@@ -142,29 +158,35 @@ test('a dead letter made by a supplier\'s 4xx is replayed from the dead-letters 
   await eventually(async () => (await s.api('GET', `/v1/tickets/${t.id}`, { key: s.keys.integrator }))
     .json.legs[0].external_id, 15000, 'the replayed create delivered');
   await page.waitForFunction(() => !document.querySelector('#kt-dead tbody'), { timeout: 10000 });
+  clean();
 });
 
-test('supplier health, the chain tree and the report charts pass the check on a phone too', async () => {
-  for (const [name, p, ready] of [
+test('tickets, supplier health, the chain tree and the report charts pass the check, on a phone too', async () => {
+  for (const [name, p, selector] of [
+    ['integrator-tickets', '/integrator/tickets.html', '#kt-tickets tbody tr'],
     ['integrator-suppliers', '/integrator/suppliers.html', '#kt-health tbody tr'],
-    ['integrator-chain', '/integrator/chain.html?service=acme-workplace', '.kt-tree .kt-node'],
+    ['integrator-services', '/integrator/services.html?service=acme-workplace', '.kt-tree .kt-node'],
     ['integrator-reports', '/integrator/reports.html?service=acme-workplace', '.kt-chart canvas'],
   ]) {
     await page.goto(s.url + p, { waitUntil: 'networkidle2' });
-    await page.waitForSelector(ready);
+    await ready(selector);
     await a11y(page, name);
     await shot(page, name);
   }
-  await page.goto(`${s.url}/integrator/chain.html?service=acme-workplace`, { waitUntil: 'networkidle2' });
+  await page.goto(`${s.url}/integrator/services.html?service=acme-workplace`, { waitUntil: 'networkidle2' });
+  await ready('.kt-node');
   const nodes = await page.$$eval('.kt-node', (n) => n.map((x) => x.textContent));
   assert.ok(nodes.some((x) => x.includes('VPN') && x.includes('NetCo (netco)')), nodes.join('\n'));
   await page.setViewport({ width: 390, height: 844, isMobile: true });
-  for (const p of ['/integrator/', '/integrator/suppliers.html']) {
+  for (const [p, selector] of [['/integrator/', '#kt-list tbody tr'],
+    ['/integrator/suppliers.html', '#kt-health tbody tr']]) {
     await page.goto(s.url + p, { waitUntil: 'networkidle2' });
+    await ready(selector);
     const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     assert.equal(wide, false, `${p} fits a phone's width`);
     await a11y(page, p + ' on a phone');
   }
   await shot(page, 'integrator-suppliers-phone');
   await page.setViewport({ width: 1100, height: 900 });
+  clean();
 });

@@ -85,10 +85,11 @@ export function duration(s) {
 // The value of the page's query parameter name, or null.
 export const param = (name) => new URLSearchParams(location.search).get(name);
 
-// A table that scrolls sideways on a phone: a caption, header cells and
-// rows of cells (text or nodes; the first is the row's header).
+// A table that scrolls sideways on a phone (a region the keyboard can
+// reach and scroll): a caption, header cells and rows of cells (text or
+// nodes; the first is the row's header).
 export function table(caption, heads, rows) {
-  return el('div', { class: 'table-wrap' }, el('table', {},
+  return el('div', { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: '0' }, el('table', {},
     el('caption', {}, caption),
     el('thead', {}, el('tr', {}, heads.map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) =>
