@@ -71,6 +71,10 @@ int kt_api_ticket_timeline(struct kt_db *db, struct kt_request *r, struct kt_err
 int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/tickets/{id}/deliveries?state=&supplier=&limit=&cursor=
+ * (admin/api_deliveries.c): the outbox messages of one ticket's legs, as
+ * GET /v1/deliveries lists them; 404 not_found for no such ticket. */
+int kt_api_ticket_deliveries(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_replay(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_discard(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_supplier_replay_dead(struct kt_db *db, struct kt_request *r, struct kt_err *err);

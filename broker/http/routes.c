@@ -21,6 +21,8 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_INTEGRATOR) | KT_ALLOW(KT_ROLE_SUPPLIER), 0,
 	  kt_api_ticket_timeline, 0 },
 	{ "GET", "/v1/deliveries", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_delivery_list, 0 },
+	{ "GET", "/v1/tickets/{}/deliveries", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_ticket_deliveries, 0 },
 	{ "POST", "/v1/deliveries/{}/replay", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_delivery_replay, 0 },
 	{ "POST", "/v1/deliveries/{}/discard", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,

@@ -4,7 +4,8 @@
 // dead letters) and GET /v1/tickets?state= lists the same tickets, each
 // ticket entering and leaving its queue as the real path moves it; GET
 // /v1/supplier-health shows a supplier's backlog, dead letters, 429s,
-// last call and the answering node's circuit. Integrator keys only.
+// last call and the answering node's circuit; GET /v1/tickets/{id}/
+// deliveries lists one ticket's messages. Integrator keys only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, chainDoc, eventually, psql } from './lib/harness.mjs';
@@ -136,6 +137,23 @@ test('a dead letter counts, shows on its supplier\'s health, and leaves on repla
   const after = await supplier('hostco');
   assert.equal(after.dead, 0);
   assert.equal(after.last_call.kind, 'delivered');
+
+  // The ticket's own messages: the replayed create, with what it replaced.
+  const mine = await s.api('GET', `/v1/tickets/${t.id}/deliveries`, { key: s.keys.integrator });
+  assert.equal(mine.status, 200, mine.text);
+  check('DeliveryPage', mine.json);
+  assert.deepEqual(mine.json.items.map((m) => [m.id, m.ticket_id, m.operation, m.state]),
+    [[dead[0].id, t.id, 'create', 'done']]);
+  assert.equal(mine.json.items[0].history[0].outcome.http_status, 400);
+  const none = await s.api('GET', `/v1/tickets/${t.id}/deliveries?state=dead`, { key: s.keys.integrator });
+  assert.deepEqual(none.json.items, []);
+  for (const id of ['00000000-0000-4000-8000-000000000000', 'x']) {
+    const r404 = await s.api('GET', `/v1/tickets/${id}/deliveries`, { key: s.keys.integrator });
+    assert.equal(r404.status, 404, id);
+    assert.equal(r404.json.error.code, 'not_found');
+  }
+  const other = await s.api('GET', `/v1/tickets/${t.id}/deliveries`, { key: s.keys.acme });
+  assert.equal(other.status, 403);
 });
 
 test('a P1 create held back by 429s is delivery_delayed until it goes through', async () => {

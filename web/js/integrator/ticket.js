@@ -1,6 +1,7 @@
 // ticket.js - one ticket for the integrator (web/integrator/ticket.html
 // ?id=): its facts, every leg per supplier with the delivery of its latest
-// message, the whole timeline, and the actions: route by hand (a component
+// message, every message to its suppliers (GET /v1/tickets/{id}/
+// deliveries), the whole timeline, and the actions: route by hand (a component
 // of the ticket's chain version or suppliers), cancel, close, reopen. Read
 // again when the live stream says something changed.
 import { start, t, el, replace, api, say, sayError, live, when, param, table } from './common.js';
@@ -55,6 +56,22 @@ function legs(x) {
     rows.length === 0 ? el('p', {}, t('ticket.no_legs')) : table(t('ticket.legs_caption'),
       ['col_supplier', 'col_component', 'col_leg_status', 'col_external', 'col_delivery',
         'col_attempts', 'col_outcome', 'col_due'].map((c) => t('ticket.' + c)), rows));
+}
+
+// Every message to the suppliers of the ticket's legs, newest first.
+function messages(items, x) {
+  const supplierOf = Object.fromEntries(x.legs.map((l) => [l.id, l.supplier]));
+  return el('section', { 'aria-labelledby': 'kt-messages-h' },
+    el('h2', { id: 'kt-messages-h' }, t('ticket.messages')),
+    items.length === 0 ? el('p', {}, t('ticket.no_messages')) : table(t('ticket.messages_caption'),
+      ['col_supplier', 'col_call', 'col_delivery', 'col_attempts', 'col_outcome', 'col_updated']
+        .map((c) => t('ticket.' + c)),
+      items.map((m) => {
+        const sup = supplierOf[m.leg_id];
+        return [sup ? `${sup.name} (${sup.key})` : m.supplier ?? t('console.none'),
+          `${m.operation} #${m.seq}`, m.blocked ? `${m.state} (${t('ticket.blocked')})` : m.state,
+          String(m.attempts), outcome(m.outcome), when(m.updated_at)];
+      })));
 }
 
 // A form of one action: a reason field when asked, a submit button; on
@@ -176,7 +193,8 @@ async function load() {
   const title = `${t('ticket.title', { number: ticket.number })}: ${ticket.summary}`;
   replace(document.getElementById('kt-title'), title);
   document.title = `${title} · ${t('app.name')}`;
-  replace(body, facts(ticket), legs(ticket), actions(), await timeline(ticket));
+  const sent = await api('GET', `/v1/tickets/${encodeURIComponent(id)}/deliveries?limit=200`);
+  replace(body, facts(ticket), legs(ticket), messages(sent.items, ticket), actions(), await timeline(ticket));
 }
 
 const main = await start('tickets', 'ticket.title');
