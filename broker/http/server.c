@@ -89,6 +89,10 @@ static void request_free(struct kt_request *r)
 	free(r->query_from);
 	free(r->query_to);
 	free(r->query_format);
+	free(r->query_q);
+	free(r->query_status);
+	free(r->query_type);
+	free(r->query_service);
 	free(r->idempotency_key);
 	free(r->csrf_header);
 	kt_crypto_wipe(r->session_csrf, sizeof(r->session_csrf));
@@ -440,6 +444,10 @@ static int read_query(struct evhttp_request *req, struct kt_request *r)
 	r->query_from = kq.from;
 	r->query_to = kq.to;
 	r->query_format = kq.format;
+	r->query_q = kq.q;
+	r->query_status = kq.status;
+	r->query_type = kq.type;
+	r->query_service = kq.service;
 	return 0;
 }
 
