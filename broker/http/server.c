@@ -111,12 +111,17 @@ static struct bufferevent *bev_of(struct evhttp_request *req)
 /* Every answer goes out here: the connection's deadline runs again, for
  * the answer to leave and the next request to arrive; the security
  * headers (http/page.h) go on every one, the API's too. */
-static void send_reply(struct evhttp_request *req, int status, struct evbuffer *buf)
+static void secure(struct evhttp_request *req)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
 	for (int i = 0; i < KT_PAGE_HEADERS; i++)
 		evhttp_add_header(out, kt_page_headers[i][0], kt_page_headers[i][1]);
+}
+
+static void send_reply(struct evhttp_request *req, int status, struct evbuffer *buf)
+{
+	secure(req);
 	kt_conn_limit_answered(bev_of(req));
 	evhttp_send_reply(req, status, NULL, buf);
 }
@@ -135,6 +140,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 
 	if (rc == KT_OK && r->stream) {
 		if (kt_streams_attach(r->app->streams, r, &serr) == KT_OK) {
+			evbuffer_free(buf);
 			request_free(r);
 			return;
 		}
@@ -528,6 +534,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	kt_conn_limit_request_read(bev_of(req));
 	if (!r) {
 		kt_conn_limit_answered(bev_of(req));
+		secure(req);
 		evhttp_send_error(req, 503, NULL);
 		return;
 	}
