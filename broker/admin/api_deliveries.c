@@ -1,4 +1,5 @@
-/* api_deliveries.c - the integrator's dead-letter API: GET /v1/deliveries,
+/* api_deliveries.c - the integrator's dead-letter API: GET /v1/deliveries
+ * (and one ticket's, GET /v1/tickets/{id}/deliveries),
  * POST /v1/deliveries/{id}/replay and /discard, POST
  * /v1/suppliers/{key}/replay-dead and POST /v1/legs/{id}/link. The route
  * table admits integrator keys only. */
@@ -13,7 +14,10 @@ static const char *const list_states[] = {
 	"pending", "dead", "blocked", "done", "discarded",
 };
 
-int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+/* GET /v1/deliveries, or GET /v1/tickets/{id}/deliveries when ticket_id
+ * is set: the checks of the query, then the page. */
+static int list(struct kt_db *db, struct kt_request *r, const char *ticket_id,
+		struct kt_err *err)
 {
 	int limit;
 	size_t i;
@@ -32,12 +36,24 @@ int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *
 	    !kt_chain_key_valid(r->query_supplier, strlen(r->query_supplier)))
 		return kt_err_set(err, KT_EC_MALFORMED, "invalid_supplier",
 				  "supplier must be a supplier key");
-	r->answer = kt_store_delivery_list(db, r->query_state, r->query_supplier, limit,
+	r->answer = kt_store_delivery_list(db, r->query_state, r->query_supplier, ticket_id, limit,
 					   r->query_cursor, err);
 	if (!r->answer)
 		return KT_ERR;
 	r->status = 200;
 	return KT_OK;
+}
+
+int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	return list(db, r, NULL, err);
+}
+
+int kt_api_ticket_deliveries(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	if (!kt_is_uuid(r->params[0]))
+		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
+	return list(db, r, r->params[0], err);
 }
 
 static int delivery_action(struct kt_db *db, struct kt_request *r, int discard,

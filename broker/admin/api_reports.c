@@ -3,7 +3,9 @@
  * availability (sla/report.h: downtime, breaks, MTRS, MTBF, MTBSI), SLA
  * compliance and breach attribution, for the integrator and the service's
  * customer (who sees a supplier's name only where the chain lets it);
- * a supplier's scorecard, for the integrator. The aggregates come from
+ * a supplier's scorecard, for the integrator; GET
+ * /v1/reports/services/{id}/daily, the availability figures per UTC day
+ * (the console's charts). The aggregates come from
  * store/tx_report.h; rules in README "SLA and reports". */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@
 
 /* The longest period a report covers, in days (about three years). */
 #define REPORT_MAX_DAYS 1100
+/* The longest daily series, in days. */
+#define REPORT_DAILY_MAX_DAYS 366
 /* The most outage intervals a service report merges. */
 #define REPORT_MAX_OUTAGES 100000
 
@@ -164,23 +168,36 @@ fail_out:
 	return NULL;
 }
 
-int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+/* The facts of r's service ({id}) for r's period, for the integrator or
+ * the service's customer: a new reference with svc, the period and the
+ * format filled, or NULL with err. */
+static json_t *service_facts(struct kt_db *db, const struct kt_request *r,
+			     struct kt_store_entity *svc, long long *from, long long *to,
+			     int *csv, struct kt_err *err)
 {
 	char f[KT_TIME_UTC_LEN], t[KT_TIME_UTC_LEN];
+
+	if (query(r, from, to, csv, err) ||
+	    kt_store_admin_find(db, KT_CHAIN_SERVICE, r->params[0], svc, err))
+		return NULL;
+	if (r->principal.role == KT_ROLE_CUSTOMER &&
+	    strcmp(svc->customer_id, r->principal.customer_id) != 0) {
+		kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such service");
+		return NULL;
+	}
+	kt_time_format_utc(*from, f);
+	kt_time_format_utc(*to, t);
+	return kt_store_report_service(db, svc->id, f, t, err);
+}
+
+int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
 	struct kt_store_entity svc;
 	long long from, to;
 	json_t *facts, *report, *avail;
 	int csv;
 
-	if (query(r, &from, &to, &csv, err) ||
-	    kt_store_admin_find(db, KT_CHAIN_SERVICE, r->params[0], &svc, err))
-		return KT_ERR;
-	if (r->principal.role == KT_ROLE_CUSTOMER &&
-	    strcmp(svc.customer_id, r->principal.customer_id) != 0)
-		return kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such service");
-	kt_time_format_utc(from, f);
-	kt_time_format_utc(to, t);
-	if (!(facts = kt_store_report_service(db, svc.id, f, t, err)))
+	if (!(facts = service_facts(db, r, &svc, &from, &to, &csv, err)))
 		return KT_ERR;
 	if (!(avail = availability(facts, from, to, err))) {
 		json_decref(facts);
@@ -199,6 +216,76 @@ int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err 
 	}
 	json_decref(facts);
 	return answer(r, report, csv, err);
+}
+
+/* One UTC day [from, from + 86400) of facts: a new {"from", "to",
+ * "availability"} computed by availability() from the SLA and the outages
+ * that overlap the day, or NULL with err. */
+static json_t *service_day(const json_t *facts, long long from, struct kt_err *err)
+{
+	char f[KT_TIME_UTC_LEN], t[KT_TIME_UTC_LEN];
+	const long long to = from + 86400;
+	json_t *day = json_pack("{s:O, s:[]}", "sla", json_object_get(facts, "sla"), "outages");
+	json_t *outages = json_object_get(day, "outages"), *pair, *avail, *out = NULL;
+	size_t i;
+
+	if (!day) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	json_array_foreach(json_object_get(facts, "outages"), i, pair)
+		if (json_integer_value(json_array_get(pair, 0)) < to &&
+		    json_integer_value(json_array_get(pair, 1)) > from)
+			json_array_append(outages, pair);
+	if ((avail = availability(day, from, to, err))) {
+		kt_time_format_utc(from, f);
+		kt_time_format_utc(to, t);
+		out = json_pack("{s:s, s:s, s:o}", "from", f, "to", t, "availability", avail);
+		if (!out)
+			kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	}
+	json_decref(day);
+	return out;
+}
+
+int kt_api_report_service_daily(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	struct kt_store_entity svc;
+	long long from, to;
+	json_t *facts, *report, *days;
+	int csv;
+
+	if (!(facts = service_facts(db, r, &svc, &from, &to, &csv, err)))
+		return KT_ERR;
+	if (csv) {
+		json_decref(facts);
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_format",
+				  "a daily series is JSON only");
+	}
+	if (from % 86400 || to % 86400 || to - from > REPORT_DAILY_MAX_DAYS * 86400LL) {
+		json_decref(facts);
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_period",
+				  "a daily series takes whole UTC days (from and to dates), "
+				  "at most %d of them", REPORT_DAILY_MAX_DAYS);
+	}
+	report = report_head("service", &svc, from, to);
+	days = json_array();
+	for (long long d = from; report && days && d < to; d += 86400) {
+		json_t *day = service_day(facts, d, err);
+
+		if (!day || json_array_append_new(days, day)) {
+			json_decref(facts);
+			json_decref(report);
+			json_decref(days);
+			return kt_err_isset(err) ? KT_ERR
+				: kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		}
+	}
+	json_decref(facts);
+	if (report && days && json_object_set_new(report, "days", days) == 0)
+		return answer(r, report, 0, err);
+	json_decref(report);
+	return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 }
 
 int kt_api_report_supplier(struct kt_db *db, struct kt_request *r, struct kt_err *err)

@@ -75,6 +75,10 @@ int kt_api_ticket_timeline(struct kt_db *db, struct kt_request *r, struct kt_err
 int kt_api_inbound(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/tickets/{id}/deliveries?state=&supplier=&limit=&cursor=
+ * (admin/api_deliveries.c): the outbox messages of one ticket's legs, as
+ * GET /v1/deliveries lists them; 404 not_found for no such ticket. */
+int kt_api_ticket_deliveries(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_replay(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_delivery_discard(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_supplier_replay_dead(struct kt_db *db, struct kt_request *r, struct kt_err *err);
@@ -89,6 +93,14 @@ int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err 
 /* GET /v1/stream (http/routes.c): the caller may watch; the loop opens
  * the stream (http/stream.h). */
 int kt_api_stream(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
+/* The integrator console's read-outs (admin/api_queues.c). GET /v1/queues:
+ * {"queues": store/tx_queue.h's counts}. GET /v1/supplier-health:
+ * {"items": store/tx_health.h's rows, each with "circuit" (closed,
+ * half_open or open in the answering node; null when that node does not
+ * deliver), "node": {"name", "delivers"}}. Fail with the store's error. */
+int kt_api_queue_counts(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_supplier_health(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* r's caller's view of ticket id (model/view.h), read from the full
  * record, with the first page of its timeline (at most the node's
@@ -117,6 +129,11 @@ int kt_api_priorities(struct kt_db *db, struct kt_request *r, struct kt_err *err
  * /v1/reports/suppliers/{id} (README "SLA and reports"). */
 int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_report_supplier(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/reports/services/{id}/daily?from=&to= (admin/api_reports.c): the
+ * service report's availability figures per UTC day of [from, to) (whole
+ * days, at most 366), from the same facts and formulas; 400
+ * invalid_period otherwise. */
+int kt_api_report_service_daily(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 /* admin/api_keys.c: GET /v1/keys, POST /v1/keys/{id}/revoke. */
 int kt_api_key_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_key_revoke(struct kt_db *db, struct kt_request *r, struct kt_err *err);

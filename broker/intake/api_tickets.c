@@ -7,6 +7,7 @@
 #include "intake/list_filter.h"
 #include "store/rule_intake.h"
 #include "store/rule_ticket.h"
+#include "store/tx_queue.h"
 #include "model/view.h"
 
 /* p's view of full with the first page (limit entries) of its timeline
@@ -114,9 +115,10 @@ int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *er
 
 	if (kt_api_list_limit(r, &limit, err))
 		return KT_ERR;
-	if (r->query_state && strcmp(r->query_state, "needs_triage") != 0 &&
-	    strcmp(r->query_state, "escalated") != 0)
-		return kt_err_set(err, KT_EC_MALFORMED, "invalid_state", "state must be needs_triage or escalated");
+	if (r->query_state && !kt_store_queue_known(r->query_state))
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_state",
+				  "state must be needs_triage, escalated, delivery_delayed,"
+				  " sla_breached or sla_warning");
 	if (r->query_state && r->principal.role != KT_ROLE_INTEGRATOR)
 		return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden", "only the integrator lists tickets by state");
 	if (kt_list_filter_read(&q, &filter, err))

@@ -3,6 +3,7 @@
  * kinds, each one statement. A rule file: reads tickets with their
  * service, customer, legs, suppliers, deliveries and timeline. */
 #include "store/internal.h"
+#include "store/queue_sql.h"
 #include "store/rule_ticket.h"
 
 /* A page of the timeline: the entries after id $5 the role ($2; $4 the
@@ -112,8 +113,7 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	res = kt_db_exec(db, KT_STORE_TICKET_JSON("")
 		" WHERE" ACCESS_LISTED " AND ($5::bigint IS NULL OR (t.created_at, t.id) <"
 		"  (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))"
-		" AND ($7::text IS NULL OR ($7 = 'escalated' AND t.escalated_at IS NOT NULL)"
-		"  OR ($7 = 'needs_triage' AND " KT_STORE_NEEDS_TRIAGE "))"
+		" AND " KT_QUEUE_FILTER("$7")
 		" AND ($8::text[] IS NULL OR t.consolidated = ANY ($8::text[]))"
 		" AND ($9::text[] IS NULL OR t.type = ANY ($9::text[]))"
 		" AND ($10::text IS NULL OR s.id::text = $10 OR s.key = $10)"

@@ -5,6 +5,7 @@
 #define KETEN_STORE_RULE_TICKET_H
 
 #include "http/auth.h"
+#include "store/queue_sql.h"
 #include "store/store.h"
 
 /* The full record of ticket id (see model/view.h), if p may see it at all;
@@ -15,12 +16,6 @@
 json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 			     const struct kt_principal *p, long long after, int limit,
 			     struct kt_err *err);
-
-/* The ticket waits in the integrator's triage queue: it has a triage leg
- * (no supplier) the broker did not end. */
-#define KT_STORE_NEEDS_TRIAGE \
-	"EXISTS (SELECT 1 FROM legs x WHERE x.ticket_id = t.id" \
-	"  AND x.supplier_id IS NULL AND keten_leg_is_open(x.status, x.ended))"
 
 /* The full record of the tickets selected by the WHERE clause that
  * follows (t the ticket; s, c its service and customer); columns: the
@@ -38,7 +33,7 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 	" 'created_at', kt_ts(t.created_at), 'updated_at', kt_ts(t.updated_at)," \
 	" 'customer', json_build_object('id', c.id, 'key', c.key, 'name', c.name)," \
 	" 'service', json_build_object('id', s.id, 'key', s.key, 'name', s.name)," \
-	" 'needs_triage', " KT_STORE_NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
+	" 'needs_triage', " KT_QUEUE_NEEDS_TRIAGE ", 'sla', keten_ticket_sla(t), 'sla_held', t.sla_held," \
 	" 'legs', coalesce((SELECT json_agg(json_build_object(" \
 	"   'id', l.id, 'status', l.status, 'external_id', l.external_id," \
 	"   'component_key', l.component_key, 'hops', l.hops," \
@@ -64,8 +59,9 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
 
 /* What a list keeps; every member NULL: all the caller may see. */
 struct kt_store_ticket_filter {
-	const char *state;    /* "needs_triage": an open triage leg;
-			       * "escalated": escalated to the integrator */
+	const char *state;    /* a work queue of store/queue_sql.h:
+			       * needs_triage, escalated, delivery_delayed,
+			       * sla_breached, sla_warning */
 	const char *statuses; /* a PostgreSQL text array literal of
 			       * consolidated statuses ("{new,resolved}") */
 	const char *types;    /* the same, of ticket types */

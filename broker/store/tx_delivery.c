@@ -44,12 +44,34 @@ static json_t *message(struct kt_db *db, const char *id, struct kt_err *err)
 	return m;
 }
 
+/* The list's filters on $2 (state), $3 (supplier key) and $4 (cursor). */
+#define LIST_WHERE \
+	" WHERE ($2::text IS NULL OR CASE WHEN $2 = 'blocked' THEN " BLOCKED \
+	"   ELSE o.state = $2 END)" \
+	"  AND ($3::text IS NULL OR s.key = $3)" \
+	"  AND ($4::bigint IS NULL OR o.id < $4::bigint)"
+
+/* Whether the table's row with id exists (a parameterised statement of
+ * the form "SELECT 1 FROM t WHERE x = $1"); -1 with err on failure. */
+static int exists(struct kt_db *db, const char *sql, const char *id, struct kt_err *err)
+{
+	PGresult *res = kt_db_exec(db, sql, 1, &id, err);
+	int rows;
+
+	if (!res)
+		return -1;
+	rows = PQntuples(res);
+	PQclear(res);
+	return rows == 1;
+}
+
 json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
-			       const char *supplier, int limit, const char *cursor,
-			       struct kt_err *err)
+			       const char *supplier, const char *ticket_id, int limit,
+			       const char *cursor, struct kt_err *err)
 {
 	char lim[16];
-	const char *params[] = { lim, state, supplier, cursor };
+	const char *params[] = { lim, state, supplier, cursor, ticket_id };
+	int found;
 	PGresult *res;
 	json_t *items, *out;
 	int rows;
@@ -58,24 +80,25 @@ json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
 		kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor", "cursor is not valid");
 		return NULL;
 	}
-	if (supplier) {
-		res = kt_db_exec(db, "SELECT 1 FROM suppliers WHERE key = $1", 1, &supplier, err);
-		if (!res)
-			return NULL;
-		rows = PQntuples(res);
-		PQclear(res);
-		if (rows != 1) {
+	if (supplier &&
+	    (found = exists(db, "SELECT 1 FROM suppliers WHERE key = $1", supplier, err)) != 1) {
+		if (found == 0)
 			kt_err_set(err, KT_EC_NOT_FOUND, "unknown_supplier", "no supplier \"%s\"", supplier);
-			return NULL;
-		}
+		return NULL;
+	}
+	if (ticket_id &&
+	    (found = exists(db, "SELECT 1 FROM tickets WHERE id = $1::uuid", ticket_id, err)) != 1) {
+		if (found == 0)
+			kt_err_set(err, KT_EC_NOT_FOUND, "not_found", "no such ticket");
+		return NULL;
 	}
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	res = kt_db_exec(db, MSG_JSON
-		" WHERE ($2::text IS NULL OR CASE WHEN $2 = 'blocked' THEN " BLOCKED
-		"   ELSE o.state = $2 END)"
-		"  AND ($3::text IS NULL OR s.key = $3)"
-		"  AND ($4::bigint IS NULL OR o.id < $4::bigint)"
-		" ORDER BY o.id DESC LIMIT $1::integer", 4, params, err);
+	/* Two statements, so that each keeps a plan of its own: one ticket's
+	 * messages are found through its legs' index, never by a scan. */
+	res = kt_db_exec(db, ticket_id
+		? MSG_JSON LIST_WHERE " AND l.ticket_id = $5::uuid ORDER BY o.id DESC LIMIT $1::integer"
+		: MSG_JSON LIST_WHERE " AND $5::uuid IS NULL ORDER BY o.id DESC LIMIT $1::integer",
+		5, params, err);
 	if (!res)
 		return NULL;
 	items = json_array();

@@ -20,12 +20,14 @@
 /* Up to limit messages, newest first, after cursor (NULL: from the start;
  * else the next_cursor of the previous page). state NULL: any; "pending",
  * "dead", "done", "discarded", or "blocked" (pending behind a dead
- * message). supplier NULL: any; else a supplier key. Returns a new
- * {"items": [...], "next_cursor": string|null}, or NULL with 400
- * "invalid_cursor" or not_found "unknown_supplier". */
+ * message). supplier NULL: any; else a supplier key. ticket_id NULL: any;
+ * else a ticket's id (a uuid): the messages of its legs and its SLA
+ * notifications. Returns a new {"items": [...], "next_cursor":
+ * string|null}, or NULL with 400 "invalid_cursor" or not_found
+ * "unknown_supplier" / "not_found" (no such ticket). */
 json_t *kt_store_delivery_list(struct kt_db *db, const char *state,
-			       const char *supplier, int limit, const char *cursor,
-			       struct kt_err *err);
+			       const char *supplier, const char *ticket_id, int limit,
+			       const char *cursor, struct kt_err *err);
 
 /* Makes dead message id pending again, due now, with a fresh retry budget
  * and its attempts kept; its outcome stays until the next attempt and is
