@@ -38,6 +38,8 @@ static const struct opt opts[] = {
 	INT(db_queue_max, 1024, 1, 1000000, "API requests waiting for the database at most (503 above it)"),
 	INT(db_statement_timeout_ms, 30000, 100, 3600000, "statement_timeout of the broker's sessions"),
 	INT(max_body_bytes, 1048576, 1024, 67108864, "largest API request body (413 above it)"),
+	INT(pre_auth_body_bytes, 65536, 1024, 67108864, "a request body above this is read only after its API key was found to work (401 before the body otherwise)"),
+	INT(inbound_max_body_bytes, 262144, 1024, 67108864, "largest body of a supplier's signed push (413 before the body above it)"),
 	INT(max_connections, 1000, 1, 1000000, "open API connections at most: at the cap the broker stops accepting until one closes (keep it below the file descriptor limit)"),
 	INT(request_deadline_ms, 20000, 100, 3600000, "a connection's TLS handshake and first request (headers and body), and after each answer the next request, must arrive within this, or it is closed"),
 	INT(accept_retry_ms, 1000, 10, 60000, "after accept() fails (out of file descriptors) the listener rests this long before it accepts again"),

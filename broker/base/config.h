@@ -21,6 +21,8 @@ struct kt_config {
 	int db_queue_max;            /* API requests waiting for the database at most */
 	int db_statement_timeout_ms;
 	int max_body_bytes;          /* API request body limit (413 above it) */
+	int pre_auth_body_bytes;     /* larger bodies need a working key first */
+	int inbound_max_body_bytes;  /* a signed push's body limit */
 	int max_connections;         /* open API connections at most */
 	int request_deadline_ms;     /* handshake + request, or answer + next request */
 	int accept_retry_ms;         /* rest of the listener after accept() failed */

@@ -42,6 +42,7 @@ enum kt_metric {
 	KT_METRIC_HTTP_ACCEPT_PAUSES,/* counter {reason} */
 	KT_METRIC_HTTP_ACCEPT_ERRORS,/* counter {error} */
 	KT_METRIC_HTTP_DEADLINE_CLOSES, /* counter, no labels */
+	KT_METRIC_HTTP_BODY_REFUSALS, /* counter {reason} */
 	KT_METRIC_COUNT
 };
 
@@ -152,5 +153,9 @@ void kt_metrics_http_accept_paused(const char *reason);
 void kt_metrics_http_accept_error(const char *error);
 /* A connection was closed at its request deadline. */
 void kt_metrics_http_deadline_close(void);
+
+/* A request answered before its body was read (http/body_gate.h), by
+ * reason: unauthorized, too_large, rate_limited, unavailable. */
+void kt_metrics_http_body_refused(const char *reason);
 
 #endif
