@@ -349,10 +349,14 @@ static void on_kick(evutil_socket_t fd, short what, void *arg)
 		if (!g->closed && !g->waiting)
 			resume_reading(g);
 	} else {
-		char msg[sizeof(g->refusal.message)];
+		char msg[sizeof(g->refusal.message) + 80];
 		struct kt_err e = g->refusal;
 
-		snprintf(msg, sizeof(msg), "%s", e.message);
+		if (e.cls == KT_EC_UNAUTHENTICATED)
+			snprintf(msg, sizeof(msg), "a request body larger than %d bytes needs a valid "
+				 "API key: %s", g->app->cfg->pre_auth_body_bytes, e.message);
+		else
+			snprintf(msg, sizeof(msg), "%s", e.message);
 		refuse(g, e.cls, e.code, msg, e.cls == KT_EC_UNAVAILABLE ? 1 : 0,
 		       e.cls == KT_EC_UNAVAILABLE ? "unavailable" : "unauthorized");
 		if (e.cls == KT_EC_UNAUTHENTICATED) {
