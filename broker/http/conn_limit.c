@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "cli/app.h"
@@ -29,6 +30,7 @@ struct conn {
 	struct kt_body_gate *gate;
 	int linger_fd;               /* the socket kept past evhttp's close, or -1 */
 	struct event *linger;
+	long long linger_end_ms;     /* monotonic: the linger ends by then */
 	struct conn *next_lingering;
 	int open;                    /* handed to evhttp (not the spare) */
 };
@@ -128,7 +130,10 @@ static void on_linger(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_READ)
 		while ((n = read(fd, sink, sizeof(sink))) > 0)
 			;
-	if ((what & EV_TIMEOUT) || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+	/* A persistent event's timeout runs again after each read: a caller
+	 * trickling bytes still meets the linger's end. */
+	if ((what & EV_TIMEOUT) || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
+	    kt_clock_mono_ms() >= c->linger_end_ms)
 		conn_gone(c);
 }
 
@@ -143,6 +148,7 @@ static void on_conn_free(struct kt_tls_hook *hook)
 		/* The answer is in the kernel: FIN after it, then drain. */
 		shutdown(c->linger_fd, SHUT_WR);
 		event_del(c->deadline);
+		c->linger_end_ms = kt_clock_mono_ms() + LINGER_MS;
 		c->linger = event_new(c->cl->base, c->linger_fd, EV_READ | EV_PERSIST, on_linger, c);
 		if (c->linger && event_add(c->linger, &t) == 0) {
 			c->next_lingering = c->cl->lingering;
