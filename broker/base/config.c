@@ -69,6 +69,7 @@ static const struct opt opts[] = {
 	INT(webhook_tolerance_s, 300, 1, 86400, "accepted clock skew of signed inbound deliveries"),
 	INT(idempotency_ttl_s, 86400, 1, 2592000, "seconds an answer to an Idempotency-Key is kept for replay"),
 	INT(inbound_retention_s, 604800, 600, 31536000, "seconds a supplier delivery's id is remembered to refuse its repeat; must exceed twice webhook_tolerance_s"),
+	INT(supplier_calls_retention_s, 34560000, 3600, 315360000, "seconds each supplier call's record (the scorecards' attempts) is kept; older ones are purged"),
 	INT(hop_limit, 3, 0, 100, "re-routings of a ticket after which a supplier's rejection escalates it to the integrator"),
 	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 	INT(key_cache_ms, 5000, 0, 5000, "how long a node keeps an API key's principal (a revoked key works at most this long); 0: never"),

@@ -52,6 +52,7 @@ struct kt_config {
 	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
 	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
 	int inbound_retention_s;     /* how long inbound delivery ids are kept */
+	int supplier_calls_retention_s; /* how long supplier call records are kept */
 	int hop_limit;               /* re-routings before a rejection escalates */
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
