@@ -33,9 +33,10 @@ static int is_utf8(const char *s)
 int kt_query_parse(const char *q, struct kt_query *out)
 {
 	static const char *const names[] = { "limit", "cursor", "state", "supplier", "version",
-					     "from", "to", "format" };
+					     "from", "to", "format", "q", "status", "type", "service" };
 	char **slots[] = { &out->limit, &out->cursor, &out->state, &out->supplier, &out->version,
-			   &out->from, &out->to, &out->format };
+			   &out->from, &out->to, &out->format, &out->q, &out->status, &out->type,
+			   &out->service };
 	struct evkeyvalq params;
 	struct evkeyval *kv;
 	int rc = 0;
@@ -68,5 +69,9 @@ void kt_query_release(struct kt_query *out)
 	free(out->from);
 	free(out->to);
 	free(out->format);
+	free(out->q);
+	free(out->status);
+	free(out->type);
+	free(out->service);
 	memset(out, 0, sizeof(*out));
 }
