@@ -22,11 +22,13 @@
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/body_gate.h"
+#include "http/cookie.h"
 #include "http/key_cache.h"
 #include "http/reqstream.h"
 #include "http/router.h"
 #include "store/dbpool.h"
 #include "store/row_key.h"
+#include "store/row_session.h"
 
 struct lookup;
 
@@ -56,6 +58,7 @@ struct lookup {
 	struct kt_body_gate *g;      /* NULL once the gate is gone */
 	struct kt_app *app;
 	unsigned char hash[KT_KEY_HASH_LEN];
+	char session_hex[KT_SHA256_HEX_LEN + 1]; /* a session's, not a key's, when set */
 	struct kt_principal p;
 	int rc;
 	struct kt_err err;
@@ -152,6 +155,14 @@ static int lookup_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct lookup *l = arg;
 
 	(void)err;
+	if (l->session_hex[0]) {
+		char csrf[KT_TOKEN_MAX];
+
+		l->rc = kt_store_session_principal(db, l->session_hex, l->app->cfg->session_idle_s,
+						   &l->p, csrf, &l->err);
+		kt_crypto_wipe(csrf, sizeof(csrf));
+		return KT_OK;
+	}
 	l->rc = kt_store_key_principal(db, l->hash, l->app->cfg->key_last_used_s, &l->p, &l->err);
 	if (l->rc == KT_OK)
 		kt_key_cache_put(l->app->keys, l->hash, &l->p, kt_clock_mono_ms());
@@ -185,9 +196,10 @@ static void lookup_done(void *arg, int rc, struct kt_err *err)
 	free(l);
 }
 
-/* A key the loop does not know: the head waits, reading paused, for one
- * lookup on the API pool. */
-static void look_up(struct kt_body_gate *g, const unsigned char hash[KT_KEY_HASH_LEN])
+/* A key the loop does not know (or a session, session_hex set): the head
+ * waits, reading paused, for one lookup on the API pool. */
+static void look_up(struct kt_body_gate *g, const unsigned char hash[KT_KEY_HASH_LEN],
+		    const char *session_hex)
 {
 	struct lookup *l = calloc(1, sizeof(*l));
 
@@ -197,7 +209,10 @@ static void look_up(struct kt_body_gate *g, const unsigned char hash[KT_KEY_HASH
 	}
 	l->g = g;
 	l->app = g->app;
-	memcpy(l->hash, hash, KT_KEY_HASH_LEN);
+	if (session_hex)
+		snprintf(l->session_hex, sizeof(l->session_hex), "%s", session_hex);
+	else
+		memcpy(l->hash, hash, KT_KEY_HASH_LEN);
 	g->lookup = l;
 	g->waiting = 1;
 	g->looked_up = V_NONE;
@@ -205,27 +220,35 @@ static void look_up(struct kt_body_gate *g, const unsigned char hash[KT_KEY_HASH
 	kt_dbpool_submit(g->app->api_pool, lookup_work, lookup_done, l);
 }
 
-/* A route taking a key: a large body needs a key that works. */
+/* A route taking a key: a large body needs a key (or, without an
+ * Authorization header, a session cookie) that works. */
 static void decide_keyed(struct kt_body_gate *g, const struct kt_reqhead *h)
 {
 	struct kt_app *app = g->app;
 	char token[KT_TOKEN_MAX], name[KT_ADMIT_ADDR_MAX], msg[400];
+	char session_hex[KT_SHA256_HEX_LEN + 1] = "";
 	unsigned char hash[KT_KEY_HASH_LEN];
 	struct kt_principal p;
 	struct kt_err err = { 0 };
 	long long now = kt_clock_mono_ms();
 	int retry = 0;
 
-	if (kt_auth_bearer(h->authorization, token, sizeof(token), &err) != KT_OK) {
+	if (!h->authorization[0] &&
+	    kt_cookie_find(h->cookie, KT_SESSION_COOKIE, token, sizeof(token))) {
+		kt_crypto_sha256_hex(token, strlen(token), session_hex);
+		kt_crypto_wipe(token, sizeof(token));
+	} else if (kt_auth_bearer(h->authorization, token, sizeof(token), &err) != KT_OK) {
 		snprintf(msg, sizeof(msg), "a request body larger than %d bytes needs a valid "
 			 "API key: %s", app->cfg->pre_auth_body_bytes, err.message);
 		refuse(g, KT_EC_UNAUTHENTICATED, "unauthorized", msg, 0, "unauthorized");
 		kt_err_release(&err);
 		return;
 	}
-	kt_auth_hash(token, hash);
-	kt_crypto_wipe(token, sizeof(token));
-	if (kt_key_cache_get(app->keys, hash, now, &p) &&
+	if (!session_hex[0]) {
+		kt_auth_hash(token, hash);
+		kt_crypto_wipe(token, sizeof(token));
+	}
+	if (!session_hex[0] && kt_key_cache_get(app->keys, hash, now, &p) &&
 	    (p.expires_s == 0 || kt_clock_wall_s() < p.expires_s)) {
 		pass(g, h);
 		return;
@@ -236,7 +259,7 @@ static void decide_keyed(struct kt_body_gate *g, const struct kt_reqhead *h)
 		kt_err_release(&err);
 		return;
 	}
-	look_up(g, hash);
+	look_up(g, hash, session_hex[0] ? session_hex : NULL);
 }
 
 /* The verdict on the whole head held at the front of held. */

@@ -331,6 +331,8 @@ int kt_reqhead_parse(const char *head, size_t len, struct kt_reqhead *out)
 		goto done;
 	if ((auth = find(&hs, "Authorization")) && strlen(auth) < sizeof(out->authorization))
 		memcpy(out->authorization, auth, strlen(auth) + 1);
+	if ((auth = find(&hs, "Cookie")) && strlen(auth) < sizeof(out->cookie))
+		memcpy(out->cookie, auth, strlen(auth) + 1);
 	rc = 0;
 done:
 	if (rc != 0)

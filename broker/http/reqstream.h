@@ -14,6 +14,7 @@
 #define KT_RS_LINE_MAX 1024
 #define KT_RS_PATH_MAX 1024
 #define KT_RS_AUTH_MAX 256
+#define KT_RS_COOKIE_MAX 1024
 
 enum kt_rs_state {
 	KT_RS_HEAD,        /* request line and headers */
@@ -48,6 +49,7 @@ struct kt_reqhead {
 	int chunked;                  /* Transfer-Encoding: chunked */
 	int has_body;                 /* evhttp will read a body */
 	char authorization[KT_RS_AUTH_MAX]; /* "" when absent or too long */
+	char cookie[KT_RS_COOKIE_MAX];      /* the first Cookie header, the same */
 };
 
 /* Takes up to n bytes of data, the stream's next ones: in a head they are

@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { startStack, eventually, sleep, certs } from './lib/harness.mjs';
+import { startStack, eventually, sleep, certs, keten, request } from './lib/harness.mjs';
 import { scrape, value } from './lib/metrics.mjs';
 import { ticketBody } from './lib/tickets.mjs';
 
@@ -54,9 +54,9 @@ function connect(port) {
   return c;
 }
 
-function head(path, { key, length, chunked, type = 'application/json' }) {
+function head(path, { key, cookie, length, chunked, type = 'application/json' }) {
   return `POST ${path} HTTP/1.1\r\nHost: keten\r\nContent-Type: ${type}\r\n` +
-    (key ? `Authorization: Bearer ${key}\r\n` : '') +
+    (key ? `Authorization: Bearer ${key}\r\n` : '') + (cookie ? `Cookie: ${cookie}\r\n` : '') +
     (chunked ? 'Transfer-Encoding: chunked\r\n' : `Content-Length: ${length}\r\n`) + '\r\n';
 }
 
@@ -158,6 +158,27 @@ describe('a large body needs a working key first', () => {
     assert.equal(all[3].status, 401, all[3].text);
     await eventually(async () => c.closed, 10000, 'the connection closed after the refusal');
     assert.equal(c.answers.length, 4, 'nothing answered after the refusal');
+  });
+
+  test('a person\'s session cookie opens the gate as a key does; a stale one is refused before the body', async () => {
+    const email = `big-${Date.now()}@acme.example`;
+    const made = keten(['user', 'create', '--email', email, '--name', 'Big Body', '--role', 'customer',
+      '--customer', 'acme', '--password-stdin'], s.env, 'correct horse battery staple\n');
+    assert.equal(made.code, 0, made.stderr);
+    const si = await request(s.url, 'POST', '/v1/session', { body: { email, password: 'correct horse battery staple' } });
+    assert.equal(si.status, 200, si.text);
+    const cookie = /^keten_session=[^;]*/.exec(si.headers['set-cookie'][0])[0];
+    const body = JSON.stringify(ticketBody(s, { summary: 'by a person', description: 'padded', urgency: 3 }));
+    const r = await request(s.url, 'POST', '/v1/tickets', { raw: body + ' '.repeat(MIB - Buffer.byteLength(body)),
+      headers: { cookie, 'x-csrf-token': si.json.csrf_token } });
+    assert.equal(r.status, 201, r.text);
+    const c = connect(s.port);
+    await c.ready;
+    c.sock.write(head('/v1/tickets', { cookie: 'keten_session=' + 'B'.repeat(43), length: MIB }));
+    const pouring = pour(c, MIB - 1);
+    const [a] = await answered(c);
+    await pouring;
+    assert.equal(a.status, 401, a.text);
   });
 
   test('an inbound push has its own bound, refused before its body', async () => {
