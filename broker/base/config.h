@@ -21,6 +21,8 @@ struct kt_config {
 	int db_queue_max;            /* API requests waiting for the database at most */
 	int db_statement_timeout_ms;
 	int max_body_bytes;          /* API request body limit (413 above it) */
+	int pre_auth_body_bytes;     /* larger bodies need a working key first */
+	int inbound_max_body_bytes;  /* a signed push's body limit */
 	int max_connections;         /* open API connections at most */
 	int request_deadline_ms;     /* handshake + request, or answer + next request */
 	int accept_retry_ms;         /* rest of the listener after accept() failed */
@@ -51,6 +53,7 @@ struct kt_config {
 	int webhook_tolerance_s;     /* accepted clock skew of inbound deliveries */
 	int idempotency_ttl_s;       /* how long answers to Idempotency-Keys are kept */
 	int inbound_retention_s;     /* how long inbound delivery ids are kept */
+	int supplier_calls_retention_s; /* how long supplier call records are kept */
 	int hop_limit;               /* re-routings before a rejection escalates */
 	int auto_close_s;            /* a resolved ticket nobody confirmed closes after this */
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */

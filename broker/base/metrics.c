@@ -102,6 +102,10 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_HTTP_STREAMS_ENDED] = { "keten_http_streams_ended_total", "counter",
 		"Live streams ended or refused, by reason (client, revoked, cap, shutdown).",
 		1, { "reason" }, 0 },
+	[KT_METRIC_HTTP_BODY_REFUSALS] = { "keten_http_refused_before_body_total", "counter",
+		"Requests answered before their body was read, by reason (unauthorized, too_large, "
+		"rate_limited, unavailable).",
+		1, { "reason" }, 0 },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -509,4 +513,9 @@ void kt_metrics_http_streams(long long open)
 void kt_metrics_http_stream_ended(const char *reason)
 {
 	kt_metrics_add(&global, KT_METRIC_HTTP_STREAMS_ENDED, 1, reason, NULL, NULL);
+}
+
+void kt_metrics_http_body_refused(const char *reason)
+{
+	kt_metrics_add(&global, KT_METRIC_HTTP_BODY_REFUSALS, 1, reason, NULL, NULL);
 }

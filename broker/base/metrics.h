@@ -44,6 +44,7 @@ enum kt_metric {
 	KT_METRIC_HTTP_DEADLINE_CLOSES, /* counter, no labels */
 	KT_METRIC_HTTP_STREAMS,      /* gauge, no labels (live streams open) */
 	KT_METRIC_HTTP_STREAMS_ENDED,/* counter {reason} */
+	KT_METRIC_HTTP_BODY_REFUSALS, /* counter {reason} */
 	KT_METRIC_COUNT
 };
 
@@ -159,5 +160,9 @@ void kt_metrics_http_streams(long long open);
 /* A live stream ended or was refused, for reason: client, revoked, cap,
  * shutdown. */
 void kt_metrics_http_stream_ended(const char *reason);
+
+/* A request answered before its body was read (http/body_gate.h), by
+ * reason: unauthorized, too_large, rate_limited, unavailable. */
+void kt_metrics_http_body_refused(const char *reason);
 
 #endif

@@ -1,7 +1,7 @@
 /* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h):
  * delivery_delayed, the outbox gauges and the paced purges of expired
- * idempotency answers and inbound delivery ids, as one job on the
- * background pool. */
+ * idempotency answers, inbound delivery ids and supplier call records, as
+ * one job on the background pool. */
 #include <stdlib.h>
 
 #include "base/clock.h"
@@ -13,6 +13,7 @@
 #include "store/tx_idempotency.h"
 #include "store/tx_inbound.h"
 #include "store/tx_outbox.h"
+#include "store/tx_report.h"
 
 /* How often the sweep runs at most. */
 #define SWEEP_MS 1000
@@ -25,6 +26,7 @@ struct kt_sweep {
 	struct kt_app *app;
 	struct kt_dbpool_timer *timer;
 	long long inbound_purge_s; /* monotonic second of the next purge */
+	long long calls_purge_s;   /* the same, of supplier call records */
 };
 
 /* Raises delivery_delayed on overdue legs, then refreshes the outbox
@@ -87,12 +89,29 @@ static int purge_deliveries(struct kt_sweep *s, struct kt_db *db, struct kt_err 
 	return KT_OK;
 }
 
+/* Forgets a batch of supplier call records past their retention, paced
+ * as the delivery ids are. */
+static int purge_calls(struct kt_sweep *s, struct kt_db *db, struct kt_err *err)
+{
+	long long now = kt_clock_mono_ms() / 1000;
+	int deleted;
+
+	if (now < s->calls_purge_s)
+		return KT_OK;
+	if (kt_store_supplier_calls_purge(db, s->app->cfg->supplier_calls_retention_s,
+					  PURGE_BATCH, &deleted, err))
+		return KT_ERR;
+	s->calls_purge_s = deleted == PURGE_BATCH ? now : now + INBOUND_PURGE_S;
+	return KT_OK;
+}
+
 static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_sweep *s = arg;
 	const struct kt_config *cfg = s->app->cfg;
 
-	if (purge_answers(db, cfg->idempotency_ttl_s, err) || purge_deliveries(s, db, err))
+	if (purge_answers(db, cfg->idempotency_ttl_s, err) || purge_deliveries(s, db, err) ||
+	    purge_calls(s, db, err))
 		return KT_ERR;
 	return cfg->dispatch ? sweep_outbox(db, cfg, err) : KT_OK;
 }

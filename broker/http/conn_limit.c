@@ -1,7 +1,8 @@
 /* conn_limit.c - the API listener's guard: the open connections counted
  * through the TLS hook of each, the listener enabled only below the cap,
  * while no accept error rests it and while the next TLS bufferevent is
- * ready; one deadline timer per connection. */
+ * ready; one deadline timer and one body gate per connection, and the
+ * lingering close of a connection answered before its body was read. */
 #include <errno.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -10,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "cli/app.h"
+#include "http/body_gate.h"
 #include "http/conn_limit.h"
 #include "http/tls.h"
 
@@ -21,14 +27,26 @@ struct conn {
 	struct kt_conn_limit *cl;
 	struct bufferevent *bev;
 	struct event *deadline;
+	struct kt_body_gate *gate;
+	int linger_fd;               /* the socket kept past evhttp's close, or -1 */
+	struct event *linger;
+	long long linger_end_ms;     /* monotonic: the linger ends by then */
+	struct conn *next_lingering;
 	int open;                    /* handed to evhttp (not the spare) */
 };
+
+/* How long a connection answered before its body was read goes on reading
+ * (and dropping) what the caller still sends, so that closing with unread
+ * bytes does not reset the connection before the answer was read. */
+#define LINGER_MS 2000
 
 struct kt_conn_limit {
 	struct event_base *base;
 	struct kt_tls *tls;
+	struct kt_app *app;
 	struct evconnlistener *lev;  /* borrowed from evhttp; NULL once stopped */
 	struct conn *spare;          /* the next connection's TLS state */
+	struct conn *lingering;      /* connections in their linger */
 	struct event *rest;          /* re-enables after an accept error */
 	struct timeval deadline;
 	struct timeval retry;
@@ -72,13 +90,21 @@ static void update(struct kt_conn_limit *cl)
 	cl->enabled = want;
 }
 
-static void on_conn_free(struct kt_tls_hook *hook)
+static void conn_gone(struct conn *c)
 {
-	struct conn *c = (struct conn *)hook;
 	struct kt_conn_limit *cl = c->cl;
 
+	for (struct conn **p = &cl->lingering; *p; p = &(*p)->next_lingering)
+		if (*p == c) {
+			*p = c->next_lingering;
+			break;
+		}
 	if (c->deadline)
 		event_free(c->deadline);
+	if (c->linger)
+		event_free(c->linger);
+	if (c->linger_fd >= 0)
+		close(c->linger_fd);
 	if (c->open) {
 		cl->open--;
 		kt_metrics_http_connections(cl->open, cl->max_conns);
@@ -91,6 +117,46 @@ static void on_conn_free(struct kt_tls_hook *hook)
 		return;
 	}
 	update(cl);
+}
+
+/* The lingering socket: what the caller still sends is read and dropped
+ * until it closes or LINGER_MS pass. */
+static void on_linger(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	char sink[4096];
+	ssize_t n = 0;
+
+	if (what & EV_READ)
+		while ((n = read(fd, sink, sizeof(sink))) > 0)
+			;
+	/* A persistent event's timeout runs again after each read: a caller
+	 * trickling bytes still meets the linger's end. */
+	if ((what & EV_TIMEOUT) || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
+	    kt_clock_mono_ms() >= c->linger_end_ms)
+		conn_gone(c);
+}
+
+static void on_conn_free(struct kt_tls_hook *hook)
+{
+	struct conn *c = (struct conn *)hook;
+	struct timeval t = { LINGER_MS / 1000, (LINGER_MS % 1000) * 1000 };
+
+	kt_body_gate_free(c->gate);
+	c->gate = NULL;
+	if (c->linger_fd >= 0 && !c->cl->freed) {
+		/* The answer is in the kernel: FIN after it, then drain. */
+		shutdown(c->linger_fd, SHUT_WR);
+		event_del(c->deadline);
+		c->linger_end_ms = kt_clock_mono_ms() + LINGER_MS;
+		c->linger = event_new(c->cl->base, c->linger_fd, EV_READ | EV_PERSIST, on_linger, c);
+		if (c->linger && event_add(c->linger, &t) == 0) {
+			c->next_lingering = c->cl->lingering;
+			c->cl->lingering = c;
+			return;
+		}
+	}
+	conn_gone(c);
 }
 
 /* evhttp's own timeout path closes the connection (no answer), deferred
@@ -114,11 +180,16 @@ static struct conn *conn_new(struct kt_conn_limit *cl)
 		return NULL;
 	c->hook.on_free = on_conn_free;
 	c->cl = cl;
+	c->linger_fd = -1;
 	if (!(c->deadline = evtimer_new(cl->base, on_deadline, c)))
 		goto fail;
 	if (!(c->bev = kt_tls_bufferevent_new(cl->tls, cl->base, &c->hook)))
 		goto fail;
 	cl->live++;
+	if (!(c->gate = kt_body_gate_new(cl->app, c->bev))) {
+		bufferevent_free(c->bev);  /* frees c through its hook */
+		return NULL;
+	}
 	return c;
 fail:
 	if (c->deadline)
@@ -178,7 +249,7 @@ static void warn_fd_limit(int max_conns)
 		       "accept() will fail before the cap", FDS_KEPT);
 }
 
-struct kt_conn_limit *kt_conn_limit_new(struct event_base *base, struct kt_tls *tls,
+struct kt_conn_limit *kt_conn_limit_new(struct kt_app *app, struct kt_tls *tls,
 					int max_conns, int deadline_ms, int retry_ms,
 					struct kt_err *err)
 {
@@ -188,14 +259,15 @@ struct kt_conn_limit *kt_conn_limit_new(struct event_base *base, struct kt_tls *
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
-	cl->base = base;
+	cl->base = app->base;
+	cl->app = app;
 	cl->tls = tls;
 	cl->max_conns = max_conns;
 	cl->deadline.tv_sec = deadline_ms / 1000;
 	cl->deadline.tv_usec = (deadline_ms % 1000) * 1000;
 	cl->retry.tv_sec = retry_ms / 1000;
 	cl->retry.tv_usec = (retry_ms % 1000) * 1000;
-	if (!(cl->rest = evtimer_new(base, on_rest_over, cl)) || !(cl->spare = conn_new(cl))) {
+	if (!(cl->rest = evtimer_new(cl->base, on_rest_over, cl)) || !(cl->spare = conn_new(cl))) {
 		kt_err_set(err, KT_EC_INTERNAL, "tls_setup",
 			   "could not make TLS state ready for a connection");
 		guard_free(cl);
@@ -251,16 +323,37 @@ void kt_conn_limit_request_read(struct bufferevent *bev)
 {
 	struct conn *c = conn_of(bev);
 
-	if (c)
+	if (c) {
 		event_del(c->deadline);
+		kt_body_gate_handling(c->gate, 1);
+	}
 }
 
 void kt_conn_limit_answered(struct bufferevent *bev)
 {
 	struct conn *c = conn_of(bev);
 
-	if (c)
+	if (c) {
 		event_add(c->deadline, &c->cl->deadline);
+		kt_body_gate_handling(c->gate, 0);
+	}
+}
+
+int kt_conn_limit_refusal(struct bufferevent *bev, struct kt_err *err, int *retry_after_s)
+{
+	struct conn *c = conn_of(bev);
+
+	*retry_after_s = 0;
+	return c ? kt_body_gate_refusal(c->gate, err, retry_after_s) : KT_ERR;
+}
+
+void kt_conn_limit_linger(struct bufferevent *bev)
+{
+	struct conn *c = conn_of(bev);
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+
+	if (c && c->linger_fd < 0 && fd >= 0)
+		c->linger_fd = dup(fd);
 }
 
 void kt_conn_limit_stop(struct kt_conn_limit *cl)
@@ -291,6 +384,8 @@ void kt_conn_limit_free(struct kt_conn_limit *cl)
 		return;
 	cl->stopped = 1;
 	cl->lev = NULL;
+	while (cl->lingering)
+		conn_gone(cl->lingering);
 	cl->freed = 1;
 	event_del(cl->rest);
 	spare = cl->spare;

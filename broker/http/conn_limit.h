@@ -12,16 +12,18 @@
 struct bufferevent;
 struct event_base;
 struct evconnlistener;
+struct kt_app;
 struct kt_tls;
 
 struct kt_conn_limit;
 
-/* A guard for connections on base under tls (borrowed; it must outlive
- * every connection): at most max_conns open, each closed when its
- * handshake and request take longer than deadline_ms, accept() retried
- * retry_ms after it failed. NULL with err when out of memory or when no
- * TLS state can be made. Free with kt_conn_limit_free(). */
-struct kt_conn_limit *kt_conn_limit_new(struct event_base *base, struct kt_tls *tls,
+/* A guard for connections on app's loop under tls (both borrowed; they
+ * must outlive every connection): at most max_conns open, each closed when
+ * its handshake and request take longer than deadline_ms, each read
+ * through a body gate (http/body_gate.h) on app, accept() retried retry_ms
+ * after it failed. NULL with err when out of memory or when no TLS state
+ * can be made. Free with kt_conn_limit_free(). */
+struct kt_conn_limit *kt_conn_limit_new(struct kt_app *app, struct kt_tls *tls,
 					int max_conns, int deadline_ms, int retry_ms,
 					struct kt_err *err);
 
@@ -44,6 +46,17 @@ void kt_conn_limit_request_read(struct bufferevent *bev);
 /* An answer goes out on bev: the deadline runs again, for the answer to
  * leave and the next request to arrive. Accepts a bev not of ours. */
 void kt_conn_limit_answered(struct bufferevent *bev);
+
+/* The refusal recorded by bev's body gate for the request that carries
+ * its mark (KT_BODY_GATE_MARK): err and *retry_after_s (0: none); KT_ERR
+ * when there is none or bev is not ours. */
+int kt_conn_limit_refusal(struct bufferevent *bev, struct kt_err *err, int *retry_after_s);
+
+/* bev's connection is answered before its body was read and closed after
+ * the answer: its socket then stays open, half-closed, reading and
+ * dropping what still comes, for a short linger (still counted as open),
+ * so that the caller reads the answer rather than a reset. */
+void kt_conn_limit_linger(struct bufferevent *bev);
 
 /* Makes the next connection's TLS state again, from the TLS context now in
  * force (after kt_tls_reload); keeps the one it has when out of memory. */

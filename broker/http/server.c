@@ -20,6 +20,7 @@
 
 #include "http/admit.h"
 #include "http/api.h"
+#include "http/body_gate.h"
 #include "http/conn_limit.h"
 #include "http/key_cache.h"
 #include "store/dbpool.h"
@@ -522,6 +523,31 @@ static void peer(struct evhttp_request *req, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", addr && *addr ? addr : "-");
 }
 
+/* A request the body gate let through without its body (its mark): the
+ * gate's refusal, the connection closed after it. 1 when r was answered
+ * here. */
+static int refused_before_body(struct kt_request *r, struct evkeyvalq *in,
+			       const char *method, const char *path)
+{
+	struct evhttp_request *req = r->http_req;
+	struct kt_err err = { 0 };
+	char params[KT_HTTP_MAX_PARAMS][KT_HTTP_PARAM_BYTES];
+
+	if (!evhttp_find_header(in, KT_BODY_GATE_MARK))
+		return 0;
+	if (kt_router_match(kt_http_routes, kt_http_routes_count, method, path,
+			    &r->route, params) != KT_ROUTER_FOUND)
+		r->route = NULL;
+	if (kt_conn_limit_refusal(bev_of(req), &err, &r->retry_after_s) != KT_OK)
+		kt_err_set(&err, KT_EC_MALFORMED, "malformed_request",
+			   "the header %s is the broker's own", KT_BODY_GATE_MARK);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+	kt_conn_limit_linger(bev_of(req));
+	respond(r, KT_ERR, &err);
+	kt_err_release(&err);
+	return 1;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct kt_http *http = arg;
@@ -549,6 +575,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 	method = method_name(req);
 	if (!path)
 		path = "/";
+	if (refused_before_body(r, in, method, path))
+		return;
 	if (strcmp(path, "/healthz") == 0) {
 		r->route = &healthz_route;
 		r->status = 200;
@@ -716,7 +744,7 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 		kt_err_set(err, KT_EC_INTERNAL, "internal", "could not create the HTTP server");
 		goto fail;
 	}
-	if (!(http->conns = kt_conn_limit_new(app->base, http->tls, cfg->max_connections,
+	if (!(http->conns = kt_conn_limit_new(app, http->tls, cfg->max_connections,
 					      cfg->request_deadline_ms, cfg->accept_retry_ms, err)))
 		goto fail;
 	evhttp_set_bevcb(http->evhttp, kt_conn_limit_bevcb, http->conns);

@@ -170,3 +170,10 @@ json_t *kt_store_report_supplier(struct kt_db *db, const char *id, const char *f
 
 	return report_json(db, supplier_sql, params, NULL, err);
 }
+
+int kt_store_supplier_calls_purge(struct kt_db *db, int retention_s, int batch, int *deleted,
+				  struct kt_err *err)
+{
+	return kt_db_purge(db, KT_DB_PURGE_SQL("supplier_calls", "at"), retention_s, batch,
+			   deleted, err);
+}

@@ -28,4 +28,9 @@ json_t *kt_store_report_service(struct kt_db *db, const char *id, const char *fr
 json_t *kt_store_report_supplier(struct kt_db *db, const char *id, const char *from,
 				 const char *to, struct kt_err *err);
 
+/* Deletes at most batch records of supplier calls older than retention_s
+ * seconds; *deleted gets how many went. */
+int kt_store_supplier_calls_purge(struct kt_db *db, int retention_s, int batch, int *deleted,
+				  struct kt_err *err);
+
 #endif
