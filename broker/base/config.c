@@ -91,6 +91,23 @@ static const struct opt opts[] = {
 	STR(secrets_dir, NULL, "the one directory whose regular files file: secret_refs may name (none: file: refused)"),
 	STR(ops_token_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the bearer token /metrics and /readyz require (none: both answer 401)"),
 	INT(ready_cache_ms, 1000, 0, 60000, "/readyz answers from a database check at most this old; 0: checks every time"),
+	/* single sign-on with OpenID Connect (portal/oidc_config.c checks them) */
+	STR(oidc_issuer, NULL, "issuer URL of the OpenID Connect provider (https); unset: single sign-on is off"),
+	STR(oidc_client_id, NULL, "the broker's client id at the OpenID Connect provider"),
+	STR(oidc_client_secret_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the client secret at the provider"),
+	STR(oidc_redirect_uri, NULL, "the https URL of this broker's /v1/oidc/callback, as registered at the provider"),
+	STR(oidc_scopes, "openid email profile", "scopes asked for at sign-in (space-separated; must hold openid)"),
+	STR(oidc_allowed_algs, "RS256,ES256", "ID token signing algorithms accepted (comma list of RS256, ES256)"),
+	STR(oidc_role_claim, "groups", "ID token claim (a string or a list of strings) whose values choose the Keten role"),
+	STR(oidc_integrator_values, NULL, "comma list: a person whose role claim holds any of these is an integrator"),
+	STR(oidc_customer_values, NULL, "comma list: a person whose role claim holds any of these is a customer"),
+	STR(oidc_customer_claim, "keten_customer", "ID token claim holding a customer person's customer key"),
+	STR(oidc_ca_file, NULL, "CA bundle the provider's certificate must chain to (default: the system's)"),
+	STR(oidc_allow_addresses, NULL, "comma list of address kinds (loopback, private, link-local) the provider may be reached at beyond public ones"),
+	STR(oidc_label, "Single sign-on", "the provider's name on the sign-in page"),
+	INT(oidc_skew_s, 60, 0, 600, "clock skew allowed on an ID token's exp, iat and nbf (seconds)"),
+	INT(oidc_login_ttl_s, 600, 10, 3600, "seconds a single sign-on attempt may take from the sign-in link to the callback"),
+	INT(oidc_jwks_refetch_s, 60, 1, 86400, "the provider's keys are fetched again on an unknown kid at most this often (seconds)"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

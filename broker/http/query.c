@@ -33,9 +33,10 @@ static int is_utf8(const char *s)
 int kt_query_parse(const char *q, struct kt_query *out)
 {
 	static const char *const names[] = { "limit", "cursor", "state", "supplier", "version",
-					     "from", "to", "format" };
+					     "from", "to", "format", "code", "next", "error" };
 	char **slots[] = { &out->limit, &out->cursor, &out->state, &out->supplier, &out->version,
-			   &out->from, &out->to, &out->format };
+			   &out->from, &out->to, &out->format, &out->code, &out->next,
+			   &out->error };
 	struct evkeyvalq params;
 	struct evkeyval *kv;
 	int rc = 0;
@@ -68,5 +69,8 @@ void kt_query_release(struct kt_query *out)
 	free(out->from);
 	free(out->to);
 	free(out->format);
+	free(out->code);
+	free(out->next);
+	free(out->error);
 	memset(out, 0, sizeof(*out));
 }

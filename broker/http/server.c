@@ -81,7 +81,14 @@ static void request_free(struct kt_request *r)
 	free(r->query_to);
 	free(r->query_format);
 	free(r->idempotency_key);
+	free(r->query_code);
+	free(r->query_next);
+	free(r->query_error);
 	free(r->answer_text);
+	free(r->answer_location);
+	free(r->answer_cookie);
+	if (r->route_state_free)
+		r->route_state_free(r->route_state);
 	json_decref(r->answer);
 	free(r);
 }
@@ -128,6 +135,10 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		}
 	}
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
+	if (rc == KT_OK && r->answer_location)
+		evhttp_add_header(out, "Location", r->answer_location);
+	if (rc == KT_OK && r->answer_cookie)
+		evhttp_add_header(out, "Set-Cookie", r->answer_cookie);
 	/* Answers hold tickets and keys' views of them: never kept by a cache
 	 * between the caller and us, nor by the caller's. */
 	evhttp_add_header(out, "Cache-Control", "no-store");
@@ -278,7 +289,7 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	}
 	/* The timeline records which key's request wrote each entry. */
 	kt_db_act_as(db, r->route->roles ? r->principal.key_id : NULL);
-	rc = r->route->work(db, r, err);
+	rc = (r->next_work ? r->next_work : r->route->work)(db, r, err);
 	kt_db_act_as(db, NULL);
 	if (rc)
 		return rc;
@@ -287,7 +298,27 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 
 static void request_done(void *arg, int rc, struct kt_err *err)
 {
-	respond(arg, rc, err);
+	struct kt_request *r = arg;
+	void (*loop_step)(struct kt_request *) = r->loop_step;
+
+	r->loop_step = NULL;
+	if (rc == KT_OK && loop_step) {
+		loop_step(r);
+		return;
+	}
+	respond(r, rc, err);
+}
+
+void kt_http_resume(struct kt_request *r,
+		    int (*work)(struct kt_db *db, struct kt_request *r, struct kt_err *err))
+{
+	r->next_work = work;
+	kt_dbpool_submit(r->app->api_pool, request_work, request_done, r);
+}
+
+void kt_http_finish(struct kt_request *r, int rc, const struct kt_err *err)
+{
+	respond(r, rc, err);
 }
 
 static char *header_copy(struct evkeyvalq *h, const char *name)
@@ -341,6 +372,9 @@ static int read_query(struct evhttp_request *req, struct kt_request *r)
 	r->query_from = kq.from;
 	r->query_to = kq.to;
 	r->query_format = kq.format;
+	r->query_code = kq.code;
+	r->query_next = kq.next;
+	r->query_error = kq.error;
 	return 0;
 }
 
