@@ -131,10 +131,11 @@ static void login_step(struct kt_request *r)
 	kt_oidc_client_discover(r->app->oidc, login_ready, r);
 }
 
-static int sso_off(struct kt_request *r)
+/* A JSON 404: no sign-in page links here when single sign-on is off. */
+static int sso_off(struct kt_err *err)
 {
-	return refuse(r, KT_EC_NOT_FOUND, "sso_off",
-		      "single sign-on is not configured on this broker");
+	return kt_err_set(err, KT_EC_NOT_FOUND, "sso_off",
+			  "single sign-on is not configured on this broker");
 }
 
 int kt_api_oidc_login(struct kt_db *db, struct kt_request *r, struct kt_err *err)
@@ -146,7 +147,7 @@ int kt_api_oidc_login(struct kt_db *db, struct kt_request *r, struct kt_err *err
 	int rc;
 
 	if (!r->app->oidc)
-		return sso_off(r);
+		return sso_off(err);
 	if (!(ls = calloc(1, sizeof(*ls))))
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	r->route_state = ls;
@@ -228,7 +229,7 @@ int kt_api_oidc_callback(struct kt_db *db, struct kt_request *r, struct kt_err *
 	struct kt_err e = { 0 };
 
 	if (!r->app->oidc)
-		return sso_off(r);
+		return sso_off(err);
 	if (!r->query_state)
 		return refuse(r, KT_EC_MALFORMED, "missing_state",
 			      "the sign-in provider sent you back without a state: sign in again");

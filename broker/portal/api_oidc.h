@@ -9,9 +9,9 @@
 /* GET /v1/oidc/login?next=/path: keeps a new sign-in attempt (state,
  * nonce, PKCE verifier, next when it is a path of this site, else /) and
  * answers 302 to the provider's authorization endpoint. 404 "sso_off"
- * when single sign-on is not configured; the provider's failures as
- * portal/oidc_client.h says. Failures are answered as a small HTML page
- * (a person's browser shows it). */
+ * (JSON) when single sign-on is not configured; the provider's failures
+ * as portal/oidc_client.h says, answered as a small HTML page (a
+ * person's browser shows it). */
 int kt_api_oidc_login(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* GET /v1/oidc/callback?code=&state=: takes the attempt of state (once,
@@ -19,7 +19,7 @@ int kt_api_oidc_login(struct kt_db *db, struct kt_request *r, struct kt_err *err
  * to a role and customer (403 "oidc_no_role" / "oidc_no_customer"
  * otherwise), keeps the person by (issuer, subject), opens a session
  * and answers 302 to the attempt's next with its cookie. Failures as an
- * HTML page with the error's status. */
+ * HTML page with the error's status; 404 "sso_off" as for the login. */
 int kt_api_oidc_callback(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* GET /v1/session/methods: {"password": true, "oidc": {"enabled",
