@@ -37,8 +37,15 @@ static int each_item(const char *list, int (*each)(const char *, size_t, void *)
 	return 0;
 }
 
-static int add_alg(const char *s, size_t n, void *arg)
+/* A list's names turned into bits by bit(); any unknown name fails. */
+struct bits {
+	unsigned (*bit)(const char *name);
+	unsigned mask;
+};
+
+static int add_bit(const char *s, size_t n, void *arg)
 {
+	struct bits *b = arg;
 	char name[16];
 	unsigned bit;
 
@@ -46,22 +53,8 @@ static int add_alg(const char *s, size_t n, void *arg)
 		return -1;
 	memcpy(name, s, n);
 	name[n] = '\0';
-	bit = kt_oidc_alg_bit(name);
-	*(unsigned *)arg |= bit;
-	return bit ? 0 : -1;
-}
-
-static int add_kind(const char *s, size_t n, void *arg)
-{
-	char name[16];
-	unsigned bit;
-
-	if (n >= sizeof(name))
-		return -1;
-	memcpy(name, s, n);
-	name[n] = '\0';
-	bit = kt_netaddr_allow_bit(name);
-	*(unsigned *)arg |= bit;
+	bit = b->bit(name);
+	b->mask |= bit;
 	return bit ? 0 : -1;
 }
 
@@ -109,15 +102,17 @@ static int check_strings(const struct kt_config *cfg, struct kt_err *err)
 int kt_oidc_config_load(struct kt_oidc_config *c, const struct kt_config *cfg,
 			struct kt_err *err)
 {
+	struct bits algs = { kt_oidc_alg_bit, 0 }, kinds = { kt_netaddr_allow_bit, 0 };
+
 	memset(c, 0, sizeof(*c));
 	if (!cfg->oidc_issuer || !*cfg->oidc_issuer)
 		return KT_OK;
 	if (check_strings(cfg, err))
 		return KT_ERR;
-	if (each_item(cfg->oidc_allowed_algs, add_alg, &c->algs) != 0 || !c->algs)
+	if (each_item(cfg->oidc_allowed_algs, add_bit, &algs) != 0 || !algs.mask)
 		return bad(err, "oidc_allowed_algs",
 			   "is a comma list of RS256 and ES256 (none and HS* are never accepted)");
-	if (each_item(cfg->oidc_allow_addresses, add_kind, &c->allow) != 0)
+	if (each_item(cfg->oidc_allow_addresses, add_bit, &kinds) != 0)
 		return bad(err, "oidc_allow_addresses",
 			   "is a comma list of loopback, private and link-local");
 	if (!cfg->oidc_client_secret_ref ||
@@ -125,6 +120,8 @@ int kt_oidc_config_load(struct kt_oidc_config *c, const struct kt_config *cfg,
 		return cfg->oidc_client_secret_ref ? KT_ERR
 			: bad(err, "oidc_client_secret_ref", "is required when oidc_issuer is set");
 	c->on = 1;
+	c->algs = algs.mask;
+	c->allow = kinds.mask;
 	c->issuer = cfg->oidc_issuer;
 	c->client_id = cfg->oidc_client_id;
 	c->redirect_uri = cfg->oidc_redirect_uri;
