@@ -89,6 +89,18 @@ struct kt_config {
 	int oidc_skew_s;             /* clock skew allowed on the ID token */
 	int oidc_login_ttl_s;        /* a sign-in's state lives this long */
 	int oidc_jwks_refetch_s;     /* the JWKS is fetched again at most this often */
+	/* people's sign-in and sessions (issue 15) */
+	int session_idle_s;          /* a session unused this long has ended */
+	int session_absolute_s;      /* a session ends this long after sign-in */
+	int signin_window_s;         /* the sign-in throttle's window */
+	int signin_max_failures;     /* failed sign-ins per email per window */
+	int signin_max_failures_address; /* failed sign-ins per address per window */
+	int person_link_s;           /* an invite or reset link works this long */
+	/* the portal's edge (issue 15) */
+	char *web_root;              /* static pages' folder, or NULL: none */
+	int max_streams;             /* open GET /v1/stream at most */
+	int stream_heartbeat_ms;     /* comment line on a quiet stream */
+	int stream_recheck_ms;       /* a stream's key or session checked again */
 };
 
 /* Fills cfg with the defaults. */
