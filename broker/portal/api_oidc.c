@@ -10,7 +10,10 @@
 #include "http/status.h"
 #include "portal/api_oidc.h"
 #include "portal/oidc_client.h"
+#include "people/people.h"
 #include "store/row_oidc_login.h"
+#include "store/row_oidc_person.h"
+#include "store/tx_session.h"
 
 /* 32 random bytes as unpadded base64url. */
 #define TOKEN_BYTES 32
@@ -180,24 +183,58 @@ static void callback_free(void *arg)
 	free(cs);
 }
 
+/* The person of claims as people keeps them: the email claim (required,
+ * shaped as an account's), the name claim ("" when absent or too long). */
+static int person_of(const json_t *claims, struct kt_oidc_person *p, struct kt_err *err)
+{
+	const char *name = json_string_value(json_object_get(claims, "name"));
+
+	p->subject = json_string_value(json_object_get(claims, "sub"));
+	p->email = json_string_value(json_object_get(claims, "email"));
+	p->name = name && strlen(name) <= 200 ? name : "";
+	if (!p->email || !kt_people_email_ok(p->email))
+		return kt_err_set(err, KT_EC_FORBIDDEN, "oidc_no_email",
+				  "your account at the sign-in provider gives no email address "
+				  "(scope email): ask the integrator");
+	return KT_OK;
+}
+
+/* Worker: the claims' role and customer, the person kept, a session
+ * opened (a fresh token: a session the browser already had is ended),
+ * its cookie and a 302 to next. Refusals are pages, faults errors. */
 static int callback_sign_in(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
 	struct callback_step *cs = r->route_state;
+	struct kt_oidc_person p = { .issuer = r->app->oidc_cfg->issuer };
+	struct kt_session_opened opened = { 0 };
 	struct kt_err e = { 0 };
-	char customer[KT_OIDC_LOGIN_FIELD];
-	enum kt_role role;
+	char customer[KT_OIDC_LOGIN_FIELD], id[KT_UUID_LEN + 1];
+	int rc;
 
-	if (kt_oidc_map_claims(r->app->oidc_cfg, cs->claims, &role, customer,
-			       sizeof(customer), &e) != KT_OK) {
-		html_error(r, &e);
-		kt_err_release(&e);
-		return KT_OK;
+	if (kt_oidc_map_claims(r->app->oidc_cfg, cs->claims, &p.role, customer,
+			       sizeof(customer), &e) == KT_OK &&
+	    person_of(cs->claims, &p, &e) == KT_OK) {
+		p.customer_key = p.role == KT_ROLE_CUSTOMER ? customer : NULL;
+		if (kt_store_oidc_person_upsert(db, &p, id, &e) == KT_OK)
+			kt_store_session_open(db, id, r->client, r->app->cfg->session_absolute_s,
+					      r->session_hash[0] ? r->session_hash : NULL,
+					      &opened, &e);
 	}
-	(void)db;
-	(void)err;
-	/* People's sessions (migration 030) are not on this branch yet. */
-	return refuse(r, KT_EC_UNAVAILABLE, "sessions_unavailable",
-		      "signed in at the provider, but this broker cannot open sessions yet");
+	if (kt_err_isset(&e)) {
+		if (e.cls == KT_EC_INTERNAL || e.cls == KT_EC_UNAVAILABLE) {
+			*err = e;
+			return KT_ERR;
+		}
+		rc = html_error(r, &e);
+		kt_err_release(&e);
+		return rc;
+	}
+	kt_cookie_session_set(opened.token, opened.max_age_s, r->set_cookie);
+	kt_crypto_wipe(&opened, sizeof(opened));
+	if (!(r->answer_location = strdup(cs->login.next)))
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	r->status = 302;
+	return KT_OK;
 }
 
 static void callback_claims(void *arg, json_t *claims, const struct kt_err *e)

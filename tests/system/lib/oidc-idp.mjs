@@ -33,18 +33,26 @@ export function freePort() {
   });
 }
 
+// Fresh keys; kid names the generation, so that a rotation is a kid the
+// broker has not seen.
+let generation = 0;
 function signingKeys() {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-  return [{ ...rsa, kid: 'rsa-1', use: 'sig', alg: 'RS256' }, { ...ec, kid: 'ec-1', use: 'sig', alg: 'ES256' }];
+  generation += 1;
+  return [{ ...rsa, kid: `rsa-${generation}`, use: 'sig', alg: 'RS256' },
+    { ...ec, kid: `ec-${generation}`, use: 'sig', alg: 'ES256' }];
 }
 
-// Starts the provider for a broker whose callback is redirectUri; the
-// returned object has issuer, clientId, clientSecret, stop().
-export async function startIdp({ redirectUri, alg = 'ES256' }) {
-  const clientSecret = randomBytes(24).toString('hex');
+// Starts the provider for a broker whose callback is redirectUri, with new
+// signing keys (RS256 kid rsa-1, ES256 kid ec-1; the client's ID tokens
+// signed with alg); port and clientSecret start it again as the same
+// provider with other keys. The returned object has issuer, clientId,
+// clientSecret, stop().
+export async function startIdp({ redirectUri, alg = 'ES256', port = 0,
+  clientSecret = randomBytes(24).toString('hex') }) {
   const server = https.createServer({ cert: readFileSync(certs().cert), key: readFileSync(certs().key) });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
   const issuer = `https://127.0.0.1:${server.address().port}`;
   const provider = new Provider(issuer, {
     clients: [{ client_id: 'keten', client_secret: clientSecret, redirect_uris: [redirectUri],
