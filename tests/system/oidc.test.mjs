@@ -98,6 +98,39 @@ test('a person whose claims map to no role is refused with a page, and no sessio
   assert.equal(await psql(s.db, 'SELECT count(*) FROM people'), before, 'nobody kept');
 });
 
+test('an unknown customer, an email another account has, no email, a disabled person: refused', async () => {
+  // Erin already has a password account: the provider's email never takes it over.
+  await psql(s.db, `INSERT INTO people (email, name, role) VALUES ('Erin@example.test', 'Erin', 'integrator')`);
+  const cases = [
+    ['dave', 403, /names customer &quot;no-such-customer&quot;/],
+    ['erin', 409, /another account already has the email/],
+    ['frank', 403, /gives no email address/],
+  ];
+  for (const [who, status, want] of cases) {
+    const r = await signIn(s.url, who);
+    assert.equal(r.status, status, `${who}: ${r.text}`);
+    assert.match(r.text, want);
+    assert.equal(r.headers['set-cookie'], undefined, who);
+  }
+  assert.equal(await psql(s.db, `SELECT count(*) FROM people WHERE oidc_subject IN ('dave', 'erin', 'frank')`), '0');
+  // Bob, disabled by the integrator, can no longer sign in through the provider.
+  assert.equal((await signIn(s.url, 'bob')).status, 302);
+  await psql(s.db, `UPDATE people SET disabled_at = now() WHERE oidc_subject = 'bob'`);
+  const r = await signIn(s.url, 'bob');
+  assert.equal(r.status, 403, r.text);
+  assert.match(r.text, /may no longer sign in/);
+  await psql(s.db, `UPDATE people SET disabled_at = NULL WHERE oidc_subject = 'bob'`);
+});
+
+test('a sign-in ends the session the browser already had (no session fixation)', async () => {
+  const first = await signIn(s.url, 'alice');
+  const again = await signIn(s.url, 'alice', { jar: first.jar });
+  assert.equal(again.status, 302, again.text);
+  assert.notEqual(again.cookie, first.cookie, 'a fresh token');
+  assert.equal((await session(first.cookie)).status, 401, 'the old session ended');
+  assert.equal((await session(again.cookie)).status, 200);
+});
+
 test('a state works once: the callback replayed is refused', async () => {
   const { callbackUrl, jar } = await signIn(s.url, 'alice', { stopAtCallback: true });
   const u = new URL(callbackUrl);

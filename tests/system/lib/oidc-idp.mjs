@@ -19,6 +19,10 @@ export const PEOPLE = {
   bob: { email: 'bob@example.test', name: 'Bob Customer', groups: ['keten-customers'],
     keten_customer: 'acme' },
   carol: { email: 'carol@example.test', name: 'Carol Nobody', groups: ['staff'] },
+  dave: { email: 'dave@example.test', name: 'Dave', groups: ['keten-customers'],
+    keten_customer: 'no-such-customer' },
+  erin: { email: 'erin@example.test', name: 'Erin', groups: ['keten-integrators'] },
+  frank: { name: 'Frank No Email', groups: ['keten-integrators'] },
 };
 
 // A free loopback port, for a server whose own URL must be known first.
