@@ -34,7 +34,8 @@ struct callback_step {
 static const char *const page_head =
 	"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	"<title>Sign-in failed - Keten</title></head><body><main>"
+	"<title>Sign-in failed - Keten</title><link rel=\"stylesheet\" href=\"/css/site.css\">"
+	"</head><body><main id=\"main\">"
 	"<h1>Single sign-on did not sign you in</h1><p>";
 static const char *const page_tail =
 	"</p><p><a href=\"/signin.html\">Back to sign-in</a></p></main></body></html>\n";
