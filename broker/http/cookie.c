@@ -23,12 +23,13 @@ int kt_cookie_find(const char *header, const char *name, char *out, size_t outsz
 		while (*p == ' ' || *p == ';')
 			p++;
 		if (strncmp(p, name, nlen) == 0 && p[nlen] == '=') {
-			const char *v = p + nlen + 1;
+			const char *v = p + nlen + 1, *end;
 
 			while (token_char(v[vlen]))
 				vlen++;
-			if (vlen > 0 && vlen < outsz && (v[vlen] == '\0' || v[vlen] == ';' ||
-							 v[vlen] == ' ')) {
+			for (end = v + vlen; *end == ' '; end++)
+				;
+			if (vlen > 0 && vlen < outsz && (*end == '\0' || *end == ';')) {
 				memcpy(out, v, vlen);
 				out[vlen] = '\0';
 				return 1;

@@ -39,8 +39,14 @@ int kt_store_signin_failed(struct kt_db *db, const char *email, const char *addr
 	const char *params[] = { email, address, window };
 
 	snprintf(window, sizeof(window), "%d", lim->window_s);
+	/* Each failure also drops a few counts whose window is over, so the
+	 * table stays small without a sweep. */
 	return kt_db_cmd(db,
-		"INSERT INTO signin_throttle AS t (subject, failures, window_start)"
+		"WITH gone AS (DELETE FROM signin_throttle WHERE ctid = ANY (ARRAY("
+		"  SELECT ctid FROM signin_throttle"
+		"  WHERE window_start < now() - make_interval(secs => $3::integer)"
+		"   AND subject NOT IN (" EMAIL_SUBJECT ", 'a:' || $2) LIMIT 100)))"
+		" INSERT INTO signin_throttle AS t (subject, failures, window_start)"
 		" VALUES (" EMAIL_SUBJECT ", 1, now()), ('a:' || $2, 1, now())"
 		" ON CONFLICT (subject) DO UPDATE SET"
 		"  failures = CASE WHEN t.window_start > now() - make_interval(secs => $3::integer)"

@@ -23,7 +23,8 @@ int kt_store_signin_check(struct kt_db *db, const char *email, const char *addre
 			  const struct kt_signin_limits *lim, int *retry_s, struct kt_err *err);
 
 /* Counts a failed sign-in for email and for address (a window older than
- * window_s starts again at 1). */
+ * window_s starts again at 1); drops up to 100 other counts whose window
+ * is over, in the same statement (no sweep needed). */
 int kt_store_signin_failed(struct kt_db *db, const char *email, const char *address,
 			   const struct kt_signin_limits *lim, struct kt_err *err);
 

@@ -1,6 +1,7 @@
 /* tx_session.c - opening a session (see store/tx_session.h): one
- * statement that ends the caller's old session, if any, and stores the
- * new one's token hash. */
+ * statement that ends the caller's old session, if any, drops a few
+ * sessions over for a day (no sweep needed), and stores the new one's
+ * token hash. */
 #include "store/internal.h"
 #include "store/tx_session.h"
 
@@ -21,7 +22,10 @@ int kt_store_session_open(struct kt_db *db, const char *person_id, const char *c
 	snprintf(life, sizeof(life), "%d", absolute_s);
 	res = kt_db_exec(db,
 		"WITH old AS (UPDATE sessions SET ended_at = coalesce(ended_at, now())"
-		"  WHERE $6::text IS NOT NULL AND token_hash = decode($6, 'hex'))"
+		"  WHERE $6::text IS NOT NULL AND token_hash = decode($6, 'hex')),"
+		" gone AS (DELETE FROM sessions WHERE ctid = ANY (ARRAY(SELECT ctid FROM sessions"
+		"  WHERE (expires_at < now() - interval '1 day' OR ended_at < now() - interval '1 day')"
+		"   AND token_hash IS DISTINCT FROM decode($6, 'hex') LIMIT 100)))"
 		" INSERT INTO sessions (token_hash, person_id, csrf_token, expires_at, client)"
 		" SELECT decode($1, 'hex'), p.id, $3, now() + make_interval(secs => $4::integer), $5"
 		" FROM people p WHERE p.id = $2::uuid AND p.disabled_at IS NULL"

@@ -24,7 +24,8 @@ struct kt_session_opened {
  * that ends absolute_s seconds from now at the latest. A fresh token
  * every time (session fixation): when old_hash_hex names a session (the
  * cookie the caller sent, or NULL), it is ended in the same statement.
- * Only the token's SHA-256 is stored. Fills out; KT_OK, or KT_ERR with
+ * Only the token's SHA-256 is stored; up to 100 sessions that ended or
+ * expired over a day ago are deleted in passing. Fills out; KT_OK, or KT_ERR with
  * err (internal when no random bytes, not_found "unknown_person" when
  * the person is gone or disabled, or a database error). */
 int kt_store_session_open(struct kt_db *db, const char *person_id, const char *client,

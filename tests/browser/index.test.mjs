@@ -96,3 +96,28 @@ test('the layout frame renders user text as text and is accessible on a phone', 
   await shot(page, 'layout-phone');
   await page.closeAll();
 });
+
+test('live.js hears a ticket change through the stream, within the page\'s CSP', async () => {
+  const page = await openPage(browser);
+  // No sessions here: the customer's key rides on every request of the page.
+  await page.setExtraHTTPHeaders({ Authorization: `Bearer ${s.keys.acme}` });
+  await page.goto(`${s.url}/404.html`, { waitUntil: 'networkidle0' });
+  await page.evaluate(async () => {
+    const { connect } = await import('/js/live.js');
+    window.__heard = [];
+    window.__live = connect({
+      status: (on) => { window.__liveOn = on; },
+      ticket: (d) => window.__heard.push(d),
+    });
+  });
+  await page.waitForFunction(() => window.__liveOn === true, { timeout: 15000 });
+  const r = await s.api('POST', '/v1/tickets', { key: s.keys.acme,
+    body: { service: s.services['acme-workplace'], type: 'incident', summary: 'heard live',
+      description: 'browser test', impact: 2, urgency: 2, component: 'vpn' } });
+  assert.equal(r.status, 201, r.text);
+  await page.waitForFunction((id) => window.__heard.some((d) => d.id === id), { timeout: 15000 }, r.json.id);
+  assert.deepEqual(page.problems.errors, []);
+  assert.deepEqual(page.problems.console, []);
+  await page.evaluate(() => window.__live.close());
+  await page.closeAll();
+});

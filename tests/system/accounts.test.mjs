@@ -11,6 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, startNode, request, psql, keten, sleep } from './lib/harness.mjs';
 import { ticketBody } from './lib/tickets.mjs';
+import { checkSchema as check } from './lib/schema-check.mjs';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -59,6 +60,7 @@ test('sign-in sets a strict session cookie; GET /v1/session says who, for a key 
   for (const a of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/'])
     assert.ok(attrs.includes(a), `${a} in ${ann.set}`);
   assert.ok(attrs.some((a) => /^Max-Age=\d+$/.test(a)), ann.set);
+  check('SignedIn', ann.res.json);
   assert.equal(ann.res.json.person.email, 'ann@acme.example');
   assert.equal(ann.res.json.person.role, 'customer');
   assert.equal(ann.res.json.person.customer, 'acme');
@@ -72,6 +74,7 @@ test('sign-in sets a strict session cookie; GET /v1/session says who, for a key 
 
   const me = await as(s, ann, 'GET', '/v1/session');
   assert.equal(me.status, 200, me.text);
+  check('Session', me.json);
   assert.equal(me.json.principal.role, 'customer');
   assert.match(me.json.principal.customer_id, /^[0-9a-f-]{36}$/);
   assert.equal(me.json.principal.supplier_id, null);
@@ -82,6 +85,7 @@ test('sign-in sets a strict session cookie; GET /v1/session says who, for a key 
 
   const key = await s.api('GET', '/v1/session', { key: s.keys.netco });
   assert.equal(key.status, 200, key.text);
+  check('Session', key.json);
   assert.equal(key.json.principal.role, 'supplier');
   assert.equal(key.json.person, null);
   assert.equal(key.json.csrf_token, null);
@@ -236,6 +240,8 @@ test('a person comment names the person on the timeline; the audit trail still v
 
   const integ = await s.api('GET', `/v1/tickets/${id}`, { key: s.keys.integrator });
   const annEntry = integ.json.timeline.find((e) => e.kind === 'comment' && e.data?.text === 'from Ann');
+  check('Ticket', integ.json);
+  check('Ticket', (await as(s, ann, 'GET', `/v1/tickets/${id}`)).json);
   assert.equal(annEntry.person.name, 'Ann Acme');
   assert.equal(annEntry.key_id, null);
   const ivyEntry = integ.json.timeline.find((e) => e.kind === 'comment' && e.data?.text === 'from Ivy');
@@ -274,6 +280,7 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
   const inv = await as(s, ivy, 'POST', '/v1/people',
     { body: { email: 'new@acme.example', name: 'Nia New', role: 'customer', customer: 'acme' } });
   assert.equal(inv.status, 201, inv.text);
+  check('Invite', inv.json);
   assert.equal(inv.json.person.state, 'invited');
   assert.equal(inv.json.link.kind, 'invite');
   assert.match(inv.json.link.path, /^\/password\.html#token=kt_/);
@@ -314,6 +321,7 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
   const personId = inv.json.person.id;
   const reset = await as(s, ivy, 'POST', `/v1/people/${personId}/reset`);
   assert.equal(reset.status, 201, reset.text);
+  check('Reset', reset.json);
   assert.equal(reset.json.link.kind, 'reset');
   const used = await request(s.url, 'POST', '/v1/session/password',
     { body: { token: reset.json.link.token, password: 'the reset password' } });
@@ -328,10 +336,12 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
   // Listing: no password hash; disabling ends every session.
   const list = await as(s, ivy, 'GET', '/v1/people?limit=200');
   assert.equal(list.status, 200, list.text);
+  check('PersonPage', list.json);
   assert.ok(list.json.items.some((p) => p.email === 'new@acme.example'));
   assert.ok(!list.text.includes('$scrypt$'));
   const dis = await as(s, ivy, 'POST', `/v1/people/${personId}/disable`);
   assert.equal(dis.status, 200, dis.text);
+  check('Person', dis.json);
   assert.equal(dis.json.state, 'disabled');
   assert.equal((await as(s, nia2, 'GET', '/v1/tickets')).status, 401);
   const refused = await signIn(s, 'new@acme.example', 'the reset password');
@@ -343,9 +353,9 @@ test('invite and reset links work once; a reset ends the sessions; a disabled pe
     body: { email: 'k@acme.example', name: 'K', role: 'integrator' } })).status, 403);
 });
 
-test('idle and absolute timeouts and link expiry, with the settings shrunk', async () => {
+test('idle and absolute timeouts, link expiry and the per-address throttle, with the settings shrunk', async () => {
   const t = await startStack({ config: { KETEN_SESSION_IDLE_S: '2', KETEN_SESSION_ABSOLUTE_S: '5',
-    KETEN_PERSON_LINK_S: '1' } });
+    KETEN_PERSON_LINK_S: '1', KETEN_SIGNIN_MAX_FAILURES_ADDRESS: '4' } });
   try {
     addPerson(t, 'ann@acme.example', 'Ann Acme', 'customer', 'acme');
     // Idle: unused for longer than 2 s.
@@ -373,6 +383,12 @@ test('idle and absolute timeouts and link expiry, with the settings shrunk', asy
       { body: { token, password: 'too late for this one' } });
     assert.equal(late.status, 422);
     assert.equal(late.json.error.code, 'link_invalid');
+    // Per address: failures for four different emails hold up a fifth.
+    for (let i = 0; i < 4; i++)
+      assert.equal((await signIn(t, `guess${i}@acme.example`, 'some guessed password')).res.status, 401);
+    const held = await signIn(t, 'ann@acme.example');
+    assert.equal(held.res.status, 429, held.res.text);
+    assert.ok(Number(held.res.headers['retry-after']) >= 1);
   } finally {
     await t.stop();
   }
