@@ -1,9 +1,12 @@
 /* api_status.c - GET /v1/services/{id}/status: a service's health
  * (model/health.c) from its open incidents, and those incidents as the service's
- * customer sees them (model/view.c), for that customer and the integrator. */
+ * customer sees them (model/view.c), for that customer and the integrator;
+ * GET /v1/status: every service the caller may see with its health and
+ * how many incidents are open. */
 #include "http/api.h"
 #include "model/health.h"
 #include "store/tx_admin.h"
+#include "store/rule_service.h"
 #include "store/rule_ticket.h"
 #include "model/view.h"
 
@@ -74,6 +77,50 @@ int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err 
 			      "incidents", incidents);
 	if (!r->answer)
 		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	r->status = 200;
+	return KT_OK;
+}
+
+/* One item of GET /v1/status from a row of kt_store_service_health. */
+static json_t *status_item(const json_t *row)
+{
+	const json_t *top = json_object_get(row, "top");
+	struct kt_health_ticket t = { 0 };
+	size_t n = json_is_object(top) && health_ticket(top, &t) == KT_OK;
+
+	return json_pack("{s:{s:O, s:O, s:O}, s:s, s:O}",
+			 "service", "id", json_object_get(row, "id"),
+			 "key", json_object_get(row, "key"), "name", json_object_get(row, "name"),
+			 "status", kt_health_name(kt_health_of(&t, n)),
+			 "open_incidents", json_object_get(row, "counted"));
+}
+
+int kt_api_status_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	char kinds[KT_TYPE__COUNT * KT_ST__COUNT * 40];
+	json_t *page, *items, *row, *v;
+	size_t i;
+	int limit;
+
+	if (kt_api_list_limit(r, &limit, err))
+		return KT_ERR;
+	if (r->query_cursor && strlen(r->query_cursor) > 63)
+		return kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor", "cursor is not valid");
+	counted_kinds(kinds, sizeof(kinds));
+	if (!(page = kt_store_service_health(db, &r->principal, kinds, limit, r->query_cursor,
+					     err)))
+		return KT_ERR;
+	items = json_array();
+	json_array_foreach(json_object_get(page, "items"), i, row)
+		if (!(v = status_item(row)) || json_array_append_new(items, v))
+			break;
+	if (i < json_array_size(json_object_get(page, "items"))) {
+		json_decref(items);
+		json_decref(page);
+		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+	}
+	json_object_set_new(page, "items", items);
+	r->answer = page;
 	r->status = 200;
 	return KT_OK;
 }

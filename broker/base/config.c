@@ -284,6 +284,8 @@ int kt_config_validate(const struct kt_config *cfg, struct kt_err *err)
 		return KT_ERR;
 	if (cfg->supplier_ca && readable("supplier_ca", cfg->supplier_ca, err))
 		return KT_ERR;
+	if (cfg->web_root && readable("web_root", cfg->web_root, err))
+		return KT_ERR;
 	if (kt_log_level_parse(cfg->log_level, NULL) != 0)
 		return kt_err_set(err, KT_EC_MALFORMED, "bad_config",
 				  "setting \"log_level\" is debug, info, warn or error, not \"%s\"",

@@ -42,6 +42,8 @@ struct kt_request {
 	char *query_version;                 /* owned copy (GET /v1/services/{}/chain) */
 	char *query_from, *query_to;         /* owned copies (GET /v1/reports/...) */
 	char *query_format;                  /* owned copy (GET /v1/reports/...) */
+	char *query_q, *query_status;        /* owned copies (GET /v1/tickets filters) */
+	char *query_type, *query_service;    /* owned copies (GET /v1/tickets filters) */
 	char *idempotency_key;               /* owned copy of Idempotency-Key */
 	/* single sign-on (portal/api_oidc.c): the query's code, next, error */
 	char *query_code, *query_next, *query_error; /* owned copies */
@@ -113,6 +115,13 @@ int kt_api_admin_update(struct kt_db *db, struct kt_request *r, struct kt_err *e
 int kt_api_admin_delete(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_chain(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_service_status(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/status?limit=&cursor= (admin/api_status.c): the services the
+ * caller may see (a customer: its own), by key, each with its health and
+ * how many of its incidents are open. */
+int kt_api_status_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/priorities (intake/api_priorities.c): the ITIL matrix that
+ * gives a ticket's priority from its impact and urgency. */
+int kt_api_priorities(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 /* admin/api_reports.c: GET /v1/reports/services/{id} and
  * /v1/reports/suppliers/{id} (README "SLA and reports"). */
 int kt_api_report_service(struct kt_db *db, struct kt_request *r, struct kt_err *err);

@@ -68,6 +68,11 @@ const struct kt_http_route kt_http_routes[] = {
 	/* The live stream of changes (http/stream.h). */
 	{ "GET", "/v1/stream", KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_stream, 0 },
+	/* The customer portal's reads (admin/api_status.c, intake/api_priorities.c). */
+	{ "GET", "/v1/status", KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_status_list, 0 },
+	{ "GET", "/v1/priorities", KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR) |
+	  KT_ALLOW(KT_ROLE_SUPPLIER), 0, kt_api_priorities, 0 },
 	/* API keys (admin/api_keys.c). */
 	{ "GET", "/v1/keys", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_list, 0 },
 	{ "POST", "/v1/keys/{}/revoke", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_revoke, 0 },

@@ -89,6 +89,10 @@ static void request_free(struct kt_request *r)
 	free(r->query_from);
 	free(r->query_to);
 	free(r->query_format);
+	free(r->query_q);
+	free(r->query_status);
+	free(r->query_type);
+	free(r->query_service);
 	free(r->idempotency_key);
 	free(r->query_code);
 	free(r->query_next);
@@ -113,12 +117,17 @@ static struct bufferevent *bev_of(struct evhttp_request *req)
 /* Every answer goes out here: the connection's deadline runs again, for
  * the answer to leave and the next request to arrive; the security
  * headers (http/page.h) go on every one, the API's too. */
-static void send_reply(struct evhttp_request *req, int status, struct evbuffer *buf)
+static void secure(struct evhttp_request *req)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
 	for (int i = 0; i < KT_PAGE_HEADERS; i++)
 		evhttp_add_header(out, kt_page_headers[i][0], kt_page_headers[i][1]);
+}
+
+static void send_reply(struct evhttp_request *req, int status, struct evbuffer *buf)
+{
+	secure(req);
 	kt_conn_limit_answered(bev_of(req));
 	evhttp_send_reply(req, status, NULL, buf);
 }
@@ -137,6 +146,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 
 	if (rc == KT_OK && r->stream) {
 		if (kt_streams_attach(r->app->streams, r, &serr) == KT_OK) {
+			evbuffer_free(buf);
 			request_free(r);
 			return;
 		}
@@ -468,6 +478,10 @@ static int read_query(struct evhttp_request *req, struct kt_request *r)
 	r->query_from = kq.from;
 	r->query_to = kq.to;
 	r->query_format = kq.format;
+	r->query_q = kq.q;
+	r->query_status = kq.status;
+	r->query_type = kq.type;
+	r->query_service = kq.service;
 	r->query_code = kq.code;
 	r->query_next = kq.next;
 	r->query_error = kq.error;
@@ -551,6 +565,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	kt_conn_limit_request_read(bev_of(req));
 	if (!r) {
 		kt_conn_limit_answered(bev_of(req));
+		secure(req);
 		evhttp_send_error(req, 503, NULL);
 		return;
 	}

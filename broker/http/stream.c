@@ -1,7 +1,7 @@
 /* stream.c - the live stream's watchers on the loop (see http/stream.h):
  * the list of open chunked answers, the notifications turned into events
- * per watcher, heartbeats, the cap, and the key check on a worker that ends
- * the streams of revoked or expired keys. */
+ * per watcher, heartbeats, the cap, and the check on a worker that ends
+ * the streams of revoked or expired keys and of ended sessions. */
 #include <ctype.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -16,7 +16,7 @@
 #include "http/stream.h"
 #include "store/dbpool.h"
 #include "store/listen.h"
-#include "store/row_key.h"
+#include "store/rule_watch.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar) \
@@ -34,8 +34,7 @@ struct kt_stream {
 	struct evhttp_connection *conn;
 	enum kt_role role;
 	char customer_id[KT_UUID_LEN + 1];
-	unsigned char key_hash[KT_KEY_HASH_LEN];
-	int has_key;
+	struct kt_watch_cred cred;           /* the key or session it came with */
 };
 
 struct kt_streams {
@@ -49,13 +48,12 @@ struct kt_streams {
 	int stopped;
 };
 
-/* One key check: the distinct keys of the open streams, and which of them
- * no longer work. */
+/* One check: the distinct keys and sessions of the open streams, and
+ * which of them no longer work. */
 struct check {
 	struct kt_streams *hub;
 	size_t n;
-	unsigned char (*hashes)[KT_KEY_HASH_LEN];
-	char *refused;                       /* 1: revoked, expired or gone */
+	struct kt_watch_cred *creds;
 };
 
 static void gauge(struct kt_streams *s)
@@ -69,7 +67,8 @@ static struct bufferevent *bev_of(struct evhttp_connection *conn)
 }
 
 /* Forgets st; with end set, its answer is ended properly first (the
- * connection stays evhttp's: kept alive, its deadline running again). */
+ * connection stays evhttp's: kept alive, its deadline running again);
+ * without, its connection is gone or going and is not touched. */
 static void stream_close(struct kt_stream *st, const char *reason, int end)
 {
 	struct kt_streams *s = st->hub;
@@ -78,8 +77,9 @@ static void stream_close(struct kt_stream *st, const char *reason, int end)
 	s->n--;
 	gauge(s);
 	kt_metrics_http_stream_ended(reason);
-	evhttp_connection_set_closecb(st->conn, NULL, NULL);
 	if (end) {
+		/* the connection is alive and stays evhttp's */
+		evhttp_connection_set_closecb(st->conn, NULL, NULL);
 		kt_conn_limit_answered(bev_of(st->conn));
 		evhttp_send_reply_end(st->req);
 	}
@@ -88,12 +88,25 @@ static void stream_close(struct kt_stream *st, const char *reason, int end)
 	free(st);
 }
 
-/* evhttp is freeing the connection (the watcher went away): the request
- * goes with it. */
+/* The watcher's connection failed (it went away): evhttp has let go of a
+ * request still being sent (it has no connection any more), which is then
+ * ours to finish, and frees the connection. */
+static void gone(struct kt_stream *st)
+{
+	struct evhttp_request *req = st->req;
+	int detached = evhttp_request_get_connection(req) == NULL;
+
+	stream_close(st, "client", 0);
+	if (detached)
+		evhttp_send_reply_end(req);
+}
+
+/* evhttp is freeing the connection: a failure (gone), or evhttp_free at
+ * the end, which frees the request with it. */
 static void on_conn_close(struct evhttp_connection *conn, void *arg)
 {
 	(void)conn;
-	stream_close(arg, "client", 0);
+	gone(arg);
 }
 
 /* Queues text on st; a watcher whose backlog is too long is ended. */
@@ -102,6 +115,10 @@ static void stream_send(struct kt_stream *st, const char *text, size_t len)
 	struct bufferevent *bev = bev_of(st->conn);
 	struct evbuffer *buf;
 
+	if (!evhttp_request_get_connection(st->req)) {
+		gone(st);
+		return;
+	}
 	if (bev && evbuffer_get_length(bufferevent_get_output(bev)) > MAX_BACKLOG) {
 		stream_close(st, "slow", 1);
 		return;
@@ -207,34 +224,24 @@ static void check_free(struct check *c)
 {
 	if (!c)
 		return;
-	free(c->hashes);
-	free(c->refused);
+	free(c->creds);
 	free(c);
 }
 
-/* Worker: looks each key up as a request would (revoked, expired and
- * unknown keys are refused); a database fault refuses nothing. */
+static int same(const struct kt_watch_cred *a, const struct kt_watch_cred *b)
+{
+	return a->session == b->session && strcmp(a->hex, b->hex) == 0;
+}
+
+/* Worker: one read-only statement for every key and session. */
 static int check_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct check *c = arg;
 
-	for (size_t i = 0; i < c->n; i++) {
-		struct kt_principal p;
-		struct kt_err e = { 0 };
-
-		if (kt_store_key_principal(db, c->hashes[i], c->hub->app->cfg->key_last_used_s,
-					   &p, &e) != KT_OK) {
-			if (e.cls != KT_EC_UNAUTHENTICATED) {
-				*err = e;
-				return KT_ERR;
-			}
-			c->refused[i] = 1;
-		}
-		kt_err_release(&e);
-	}
-	return KT_OK;
+	return kt_store_watch_check(db, c->creds, c->n, c->hub->app->cfg->session_idle_s, err);
 }
 
+/* A database fault ends nothing: the next check tries again. */
 static void check_done(void *arg, int rc, struct kt_err *err)
 {
 	struct check *c = arg;
@@ -245,9 +252,8 @@ static void check_done(void *arg, int rc, struct kt_err *err)
 	s->checking = 0;
 	if (rc == KT_OK)
 		TAILQ_FOREACH_SAFE(st, &s->open, link, next)
-			for (size_t i = 0; st->has_key && i < c->n; i++)
-				if (c->refused[i] &&
-				    memcmp(c->hashes[i], st->key_hash, KT_KEY_HASH_LEN) == 0) {
+			for (size_t i = 0; i < c->n; i++)
+				if (c->creds[i].refused && same(&c->creds[i], &st->cred)) {
 					stream_close(st, "revoked", 1);
 					break;
 				}
@@ -264,8 +270,7 @@ static void on_recheck(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->checking || s->n == 0)
 		return;
-	if (!(c = calloc(1, sizeof(*c))) || !(c->hashes = calloc((size_t)s->n, KT_KEY_HASH_LEN)) ||
-	    !(c->refused = calloc((size_t)s->n, 1))) {
+	if (!(c = calloc(1, sizeof(*c))) || !(c->creds = calloc((size_t)s->n, sizeof(*c->creds)))) {
 		check_free(c);
 		return;
 	}
@@ -273,10 +278,10 @@ static void on_recheck(evutil_socket_t fd, short what, void *arg)
 	TAILQ_FOREACH(st, &s->open, link) {
 		size_t i = 0;
 
-		while (i < c->n && memcmp(c->hashes[i], st->key_hash, KT_KEY_HASH_LEN) != 0)
+		while (i < c->n && !same(&c->creds[i], &st->cred))
 			i++;
-		if (st->has_key && i == c->n)
-			memcpy(c->hashes[c->n++], st->key_hash, KT_KEY_HASH_LEN);
+		if (i == c->n && st->cred.hex[0])
+			c->creds[c->n++] = st->cred;
 	}
 	if (c->n == 0) {
 		check_free(c);
@@ -340,9 +345,13 @@ int kt_streams_attach(struct kt_streams *s, struct kt_request *r, struct kt_err 
 	st->conn = evhttp_request_get_connection(req);
 	st->role = r->principal.role;
 	snprintf(st->customer_id, sizeof(st->customer_id), "%s", r->principal.customer_id);
-	memcpy(st->key_hash, r->key_hash, KT_KEY_HASH_LEN);
-	for (size_t i = 0; i < KT_KEY_HASH_LEN; i++)
-		st->has_key |= st->key_hash[i] != 0;
+	if (r->via_session) {
+		st->cred.session = 1;
+		snprintf(st->cred.hex, sizeof(st->cred.hex), "%s", r->session_hash);
+	} else {
+		for (size_t i = 0; i < KT_KEY_HASH_LEN; i++)
+			snprintf(st->cred.hex + 2 * i, 3, "%02x", r->key_hash[i]);
+	}
 	for (int i = 0; i < KT_PAGE_HEADERS; i++)
 		evhttp_add_header(out, kt_page_headers[i][0], kt_page_headers[i][1]);
 	evhttp_add_header(out, "Content-Type", "text/event-stream");

@@ -2,7 +2,8 @@
  * events on the loop, one chunked answer per watcher, fed by the database's
  * `keten_live` notifications (store/listen.h, migration 031) and filtered
  * per principal, with heartbeats, a cap of its own, and a periodic check
- * that ends the streams of revoked keys. */
+ * that ends the streams of revoked or expired keys and of ended, expired
+ * or idle sessions (store/rule_watch.h). */
 #ifndef KETEN_STREAM_H
 #define KETEN_STREAM_H
 
@@ -14,7 +15,7 @@ struct kt_streams;
 
 /* The streams of app's node: listens on KT_LIVE_CHANNEL with its own
  * database session, beats every cfg->stream_heartbeat_ms and checks keys
- * every cfg->stream_recheck_ms. NULL with err when out of memory. */
+ * and sessions every cfg->stream_recheck_ms. NULL with err when out of memory. */
 struct kt_streams *kt_streams_new(struct kt_app *app, struct kt_err *err);
 
 /* Turns r (answered OK by the route's work, loop thread) into an open

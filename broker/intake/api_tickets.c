@@ -3,6 +3,7 @@
  * tickets, each with a bounded page of its timeline. */
 #include "http/api.h"
 #include "intake/intake.h"
+#include "intake/list_filter.h"
 #include "store/rule_intake.h"
 #include "store/rule_ticket.h"
 #include "model/view.h"
@@ -96,6 +97,9 @@ int kt_api_ticket_get(struct kt_db *db, struct kt_request *r, struct kt_err *err
 
 int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
+	const struct kt_list_query q = { r->query_status, r->query_type, r->query_service,
+					 r->query_q };
+	struct kt_list_filter filter;
 	int limit;
 	json_t *page, *items, *t;
 	size_t i;
@@ -107,8 +111,10 @@ int kt_api_ticket_list(struct kt_db *db, struct kt_request *r, struct kt_err *er
 		return kt_err_set(err, KT_EC_MALFORMED, "invalid_state", "state must be needs_triage or escalated");
 	if (r->query_state && r->principal.role != KT_ROLE_INTEGRATOR)
 		return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden", "only the integrator lists tickets by state");
-	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, r->query_state,
-				    err);
+	if (kt_list_filter_read(&q, &filter, err))
+		return KT_ERR;
+	filter.f.state = r->query_state;
+	page = kt_store_ticket_list(db, &r->principal, limit, r->query_cursor, &filter.f, err);
 	if (!page)
 		return KT_ERR;
 	items = json_array();

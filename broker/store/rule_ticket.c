@@ -159,11 +159,12 @@ int kt_store_ticket_cursor_parse(const char *cursor, char *ts, size_t tssz, char
 }
 
 json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
-			     int limit, const char *cursor, const char *state,
-			     struct kt_err *err)
+			     int limit, const char *cursor,
+			     const struct kt_store_ticket_filter *f, struct kt_err *err)
 {
+	static const struct kt_store_ticket_filter all;
 	char ts[24], cid[KT_UUID_LEN + 1], lim[16];
-	const char *params[7] = { NULL };
+	const char *params[11] = { NULL };
 	PGresult *res;
 	json_t *items, *out;
 	int rows;
@@ -175,13 +176,23 @@ json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
 	params[0] = lim;
 	params[4] = ts[0] ? ts : NULL;
 	params[5] = ts[0] ? cid : NULL;
-	params[6] = state;
+	f = f ? f : &all;
+	params[6] = f->state;
+	params[7] = f->statuses;
+	params[8] = f->types;
+	params[9] = f->service;
+	params[10] = f->q;
 	res = kt_db_exec(db, TICKET_JSON("")
 		" WHERE" ACCESS_LISTED " AND ($5::bigint IS NULL OR (t.created_at, t.id) <"
 		"  (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6::uuid))"
 		" AND ($7::text IS NULL OR ($7 = 'escalated' AND t.escalated_at IS NOT NULL)"
 		"  OR ($7 = 'needs_triage' AND " NEEDS_TRIAGE "))"
-		" ORDER BY t.created_at DESC, t.id DESC LIMIT $1::integer", 7, params, err);
+		" AND ($8::text[] IS NULL OR t.consolidated = ANY ($8::text[]))"
+		" AND ($9::text[] IS NULL OR t.type = ANY ($9::text[]))"
+		" AND ($10::text IS NULL OR s.id::text = $10 OR s.key = $10)"
+		" AND ($11::text IS NULL OR strpos(lower(t.summary), lower($11)) > 0"
+		"  OR strpos(lower(t.number), lower($11)) > 0)"
+		" ORDER BY t.created_at DESC, t.id DESC LIMIT $1::integer", 11, params, err);
 	if (!res)
 		return NULL;
 	items = json_array();

@@ -25,14 +25,24 @@ json_t *kt_store_ticket_full(struct kt_db *db, const char *id,
  * ticket's timeline. */
 json_t *kt_store_ticket_full_of(struct kt_db *db, const json_t *ids, struct kt_err *err);
 
-/* Up to limit tickets p may see, newest first, after cursor (NULL: from
- * the start); state NULL: all, "needs_triage": those with an open triage
- * leg, "escalated": those escalated to the integrator. Returns {"items":
- * [full records without timeline], "next_cursor": string|null}; 400
- * "invalid_cursor". */
+/* What a list keeps; every member NULL: all the caller may see. */
+struct kt_store_ticket_filter {
+	const char *state;    /* "needs_triage": an open triage leg;
+			       * "escalated": escalated to the integrator */
+	const char *statuses; /* a PostgreSQL text array literal of
+			       * consolidated statuses ("{new,resolved}") */
+	const char *types;    /* the same, of ticket types */
+	const char *service;  /* a service's id or key */
+	const char *q;        /* found in the summary or the number,
+			       * ignoring case */
+};
+
+/* Up to limit tickets p may see that f keeps (NULL: all), newest first,
+ * after cursor (NULL: from the start). Returns {"items": [full records
+ * without timeline], "next_cursor": string|null}; 400 "invalid_cursor". */
 json_t *kt_store_ticket_list(struct kt_db *db, const struct kt_principal *p,
-			     int limit, const char *cursor, const char *state,
-			     struct kt_err *err);
+			     int limit, const char *cursor,
+			     const struct kt_store_ticket_filter *f, struct kt_err *err);
 
 /* Up to limit full records (without timeline) of the tickets of service
  * service_id whose "type/consolidated status" is one of kinds (a

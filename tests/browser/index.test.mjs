@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../system/lib/harness.mjs';
-import { launch, openPage, a11y, shot, tryInlineScript } from './lib/browser.mjs';
+import { launch, openPage, a11y, shot, tryInlineScript, holdNavigation } from './lib/browser.mjs';
 
 let s;
 let browser;
@@ -22,25 +22,15 @@ after(async () => {
 test('the start page loads with no error and sends a signed-out visitor to sign in', async () => {
   const page = await openPage(browser);
   // Hold the page on / so that it can be checked: the redirect it makes is
-  // observed and answered 204 (a navigation answered 204 leaves the page).
-  await page.setRequestInterception(true);
-  let next = null;
-  page.on('request', (req) => {
-    if (req.isNavigationRequest() && new URL(req.url()).pathname !== '/') {
-      next = new URL(req.url()).pathname;
-      req.respond({ status: 204 });
-    } else {
-      req.continue();
-    }
-  });
+  // observed, and the page stays.
+  const redirect = await holdNavigation(page);
   const doc = page.waitForResponse((r) => new URL(r.url()).pathname === '/');
   await page.goto(`${s.url}/`, { waitUntil: 'load' }).catch(() => null);
   const res = await doc;
   assert.equal(res.status(), 200);
   assert.match(res.headers()['content-security-policy'], /script-src 'self'/);
   await page.waitForFunction(() => document.documentElement.lang === 'en');
-  for (let i = 0; i < 200 && !next; i++) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(next, '/signin.html');
+  assert.equal(await redirect(), '/signin.html');
   assert.deepEqual(page.problems.errors, []);
   assert.deepEqual(page.problems.console, []);
   // The only answer >= 400 may be GET /v1/session of nobody.
@@ -49,6 +39,20 @@ test('the start page loads with no error and sends a signed-out visitor to sign 
   await a11y(page, 'start page');
   await shot(page, 'index');
   await page.closeAll();
+});
+
+test('the start page sends a customer to /customer/ and an integrator to /integrator/', async () => {
+  for (const [who, home] of [['acme', '/customer/'], ['integrator', '/integrator/']]) {
+    const page = await openPage(browser);
+    await page.setExtraHTTPHeaders({ Authorization: `Bearer ${s.keys[who]}` });
+    const redirect = await holdNavigation(page);
+    await page.goto(`${s.url}/`, { waitUntil: 'load' }).catch(() => null);
+    assert.equal(await redirect(), home, who);
+    assert.deepEqual(page.problems.errors, []);
+    assert.deepEqual(page.problems.console, []);
+    assert.deepEqual(page.problems.failed, []);
+    await page.closeAll();
+  }
 });
 
 test('an inline script inserted at run time is blocked by the CSP', async () => {

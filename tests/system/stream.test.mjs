@@ -2,7 +2,8 @@
 // events fed by the keten_live NOTIFY channel of migration 031, filtered per
 // principal (a customer hears only its own tickets), a comment heartbeat,
 // its own cap (503 + Retry-After beyond it), counted in /metrics, and the
-// stream of a revoked key ended within the recheck interval. Ceilings are
+// stream of a revoked key or of a signed-out session ended within the
+// recheck interval. Ceilings are
 // generous; nothing is timed exactly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,10 +18,12 @@ after(async () => { await s?.stop(); });
 
 // Opens a stream; resolves once its headers came. The returned object
 // gathers events ({event, data}) and comment lines as they arrive.
+// key: an API key, or {cookie} of a person's session.
 function openStream(url, key) {
   return new Promise((resolve, reject) => {
     const headers = { accept: 'text/event-stream' };
-    if (key) headers.authorization = `Bearer ${key}`;
+    if (typeof key === 'string') headers.authorization = `Bearer ${key}`;
+    else if (key?.cookie) headers.cookie = key.cookie;
     const req = https.request(new URL('/v1/stream', url),
       { headers, ca: readFileSync(certs().ca), agent: false }, (res) => {
         const st = { status: res.statusCode, headers: res.headers, events: [], comments: 0,
@@ -161,5 +164,34 @@ test('the stream of a revoked key ends within stream_recheck_ms; shutdown ends s
     assert.ok(other.ended, 'shutdown ended the other stream');
   } finally {
     if (n.proc.exitCode === null) await n.stop();
+  }
+});
+
+test('a person\'s stream (session cookie) hears its customer\'s tickets and ends at sign-out', async () => {
+  const n = await startNode(s, 'session', { KETEN_STREAM_RECHECK_MS: '300' });
+  try {
+    const email = `watcher-${Date.now()}@acme.example`;
+    const made = keten(['user', 'create', '--email', email, '--name', 'Wat Cher', '--role', 'customer',
+      '--customer', 'acme', '--password-stdin'], s.env, 'correct horse battery staple\n');
+    assert.equal(made.code, 0, made.stderr);
+    const si = await request(n.url, 'POST', '/v1/session',
+      { body: { email, password: 'correct horse battery staple' } });
+    assert.equal(si.status, 200, si.text);
+    const cookie = /^keten_session=[^;]*/.exec(si.headers['set-cookie'][0])[0];
+    const st = await openStream(n.url, { cookie });
+    const keyed = await openStream(n.url, s.keys.acme);
+    assert.equal(st.status, 200);
+    const id = await fileTicketId(s, 'vpn', 'watched by a person');
+    await eventually(() => ticketEvents(st, id).length > 0, 15000, 'the person hears the ticket');
+    const out = await request(n.url, 'DELETE', '/v1/session',
+      { headers: { cookie, 'x-csrf-token': si.json.csrf_token } });
+    assert.equal(out.status, 204, out.text);
+    await Promise.race([st.done, new Promise((r) => setTimeout(r, 15000))]);
+    assert.ok(st.ended, 'the signed-out session\'s stream ended');
+    assert.equal(keyed.ended, false, 'a key\'s stream stays');
+    assert.equal((await openStream(n.url, { cookie })).status, 401);
+    keyed.close();
+  } finally {
+    await n.stop();
   }
 });

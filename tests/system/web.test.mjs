@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import path from 'node:path';
 import { readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { startStack, startNode, request, eventually, certs } from './lib/harness.mjs';
+import { startStack, startNode, request, eventually, certs, keten } from './lib/harness.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -146,6 +146,11 @@ test('a folder redirects to its index; SIGHUP loads changed pages', async () => 
 });
 
 test('a web root that cannot be read stops the start with a clear error', async () => {
+  const missing = path.join(s.dir, 'missing');
+  const r = keten(['serve', '--check-config'], { ...s.env, KETEN_TLS_CERT: certs().cert,
+    KETEN_TLS_KEY: certs().key, KETEN_WEB_ROOT: missing });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /web_root .*missing.* is not readable/);
   await assert.rejects(startNode(s, 'noweb', { KETEN_WEB_ROOT: path.join(s.dir, 'missing') }),
     /exited early/);
 });

@@ -98,3 +98,24 @@ export async function tryInlineScript(page) {
     check();
   }));
 }
+
+// Keeps page on its current document: the next navigation away (a
+// redirect the page makes) is recorded and answered 204, which leaves the
+// page where it is. Call before goto. Returns wait(), which resolves with
+// the path the page tried to go to (null after 10 s).
+export async function holdNavigation(page, from = '/') {
+  let next = null;
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    if (req.isNavigationRequest() && new URL(req.url()).pathname !== from) {
+      next = new URL(req.url()).pathname;
+      req.respond({ status: 204 });
+    } else {
+      req.continue();
+    }
+  });
+  return async () => {
+    for (let i = 0; i < 200 && !next; i++) await new Promise((r) => setTimeout(r, 50));
+    return next;
+  };
+}
