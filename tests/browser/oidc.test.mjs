@@ -1,6 +1,6 @@
 // oidc.test.mjs - single sign-on in Chromium (issue 15): an integrator
-// starts a sign-in (the sign-in page's single sign-on link leads to
-// /v1/oidc/login), signs in at the real OpenID Connect provider (npm
+// follows the sign-in page's "Sign in with single sign-on" link (shown
+// because GET /v1/session/methods says it is on), signs in at the real OpenID Connect provider (npm
 // oidc-provider on loopback, its login and consent forms, filled in the
 // browser) and lands on the integrator console with an integrator's
 // session cookie; a person whose claims map to no role sees the refusal
@@ -27,10 +27,18 @@ after(async () => {
   await idp?.stop();
 });
 
-// Starts a sign-in for next and fills the provider's forms as person.
-async function signInAt(page, person, next) {
-  await page.goto(`${s.url}/v1/oidc/login?next=${encodeURIComponent(next)}`,
-    { waitUntil: 'domcontentloaded' });
+// Opens the sign-in page for next, follows its single sign-on link and
+// fills the provider's forms as person.
+async function signInAt(page, person, next, name) {
+  await page.goto(`${s.url}/signin.html?next=${encodeURIComponent(next)}`,
+    { waitUntil: 'networkidle0' });
+  const link = await page.waitForSelector('#sso-link:not([hidden])');
+  assert.equal(await link.evaluate((a) => a.textContent), 'Sign in with single sign-on (Example SSO)');
+  if (name) {
+    await a11y(page, 'sign-in page with single sign-on');
+    await shot(page, name);
+  }
+  await Promise.all([page.waitForNavigation(), link.click()]);
   assert.equal(new URL(page.url()).origin, idp.issuer, 'at the provider');
   await page.type('input[name="login"]', person);
   await page.type('input[name="password"]', 'any');
@@ -43,7 +51,7 @@ async function signInAt(page, person, next) {
 
 test('an integrator signs in through OIDC and lands on the integrator console', async () => {
   const page = await openPage(browser);
-  await signInAt(page, 'alice', '/integrator/');
+  await signInAt(page, 'alice', '/integrator/', 'oidc-signin-page');
   assert.equal(page.url(), `${s.url}/integrator/`);
   const cookies = await page.cookies(s.url);
   const cookie = cookies.find((c) => c.name === 'keten_session');
