@@ -76,6 +76,23 @@ struct kt_config {
 	char *secrets_dir;           /* the one directory file: secret_refs read */
 	char *ops_token_ref;         /* secret_ref of the token of /metrics and /readyz */
 	int ready_cache_ms;          /* /readyz answers from a check this recent */
+	/* single sign-on with OpenID Connect (issue 15, portal/oidc_config.h) */
+	char *oidc_issuer;           /* the provider's issuer URL; NULL: SSO off */
+	char *oidc_client_id;
+	char *oidc_client_secret_ref; /* secret_ref of the client secret */
+	char *oidc_redirect_uri;     /* https://<us>/v1/oidc/callback */
+	char *oidc_scopes;
+	char *oidc_allowed_algs;     /* comma list of RS256, ES256 */
+	char *oidc_role_claim;       /* claim whose value(s) choose the role */
+	char *oidc_integrator_values; /* comma list: any of them -> integrator */
+	char *oidc_customer_values;  /* comma list: any of them -> customer */
+	char *oidc_customer_claim;   /* claim holding the customer's key */
+	char *oidc_ca_file;          /* CAs the provider's certificate chains to */
+	char *oidc_allow_addresses;  /* comma list: loopback, private, link-local */
+	char *oidc_label;            /* the sign-in page's name of the provider */
+	int oidc_skew_s;             /* clock skew allowed on the ID token */
+	int oidc_login_ttl_s;        /* a sign-in's state lives this long */
+	int oidc_jwks_refetch_s;     /* the JWKS is fetched again at most this often */
 	/* people's sign-in and sessions (issue 15) */
 	int session_idle_s;          /* a session unused this long has ended */
 	int session_absolute_s;      /* a session ends this long after sign-in */

@@ -1,5 +1,7 @@
 /* crypto.h - the one wrapper around OpenSSL's libcrypto: SHA-256, HMAC-SHA256, scrypt,
- * padded base64, random bytes, constant-time compare and wiping. Callers
+ * padded base64 and unpadded base64url, random bytes, constant-time compare
+ * and wiping, and the public keys and signatures of JSON Web Signatures
+ * (RS256, ES256) that OpenID Connect ID tokens carry. Callers
  * never include <openssl/...>; only this file and http/tls.c do (see
  * `make check-walls`). */
 #ifndef KETEN_CRYPTO_H
@@ -7,6 +9,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "keten/err.h"
 
 #define KT_SHA256_LEN 32
 #define KT_SHA256_HEX_LEN 64
@@ -56,5 +60,51 @@ int kt_crypto_scrypt(const void *pass, size_t pass_len, const void *salt, size_t
 
 /* Overwrites n bytes at p with zeros in a way the compiler keeps. */
 void kt_crypto_wipe(void *p, size_t n);
+
+/* Unpadded base64url (RFC 4648 section 5) of len bytes into out, which has
+ * room for KT_BASE64_LEN(len) + 1 characters; NUL-terminated. Returns the
+ * length. */
+size_t kt_crypto_base64url_encode(const void *in, size_t len, char *out);
+
+/* Decodes exactly len characters of unpadded base64url (no '=', no blanks,
+ * no other alphabet, no stray bits) into out (cap bytes). Returns the
+ * number of bytes, or -1 when s is not such text or does not fit. */
+int kt_crypto_base64url_decode(const char *s, size_t len, unsigned char *out,
+			       size_t cap);
+
+/* A public key read from a JSON Web Key; opaque outside crypto.c. */
+struct kt_pubkey;
+
+/* The JWS signature algorithms the broker can check. */
+enum kt_jws_alg {
+	KT_JWS_RS256 = 1,           /* RSASSA-PKCS1-v1_5 with SHA-256 */
+	KT_JWS_ES256 = 2,           /* ECDSA P-256 with SHA-256, raw r||s */
+};
+
+/* An RSA public key from a JWK's base64url "n" and "e". *out gets a new
+ * key (the caller's, kt_crypto_pubkey_free). KT_ERR with err invalid
+ * "invalid_jwk" when a field is not base64url, the modulus is under 2048
+ * bits or OpenSSL refuses it. */
+int kt_crypto_pubkey_rsa(const char *n, const char *e, struct kt_pubkey **out,
+			 struct kt_err *err);
+
+/* A P-256 public key from a JWK's base64url "x" and "y" (32 bytes each).
+ * *out as above; KT_ERR with "invalid_jwk" when the point is not on the
+ * curve or a field is not 32 bytes of base64url. */
+int kt_crypto_pubkey_p256(const char *x, const char *y, struct kt_pubkey **out,
+			  struct kt_err *err);
+
+/* The algorithm a key can check (KT_JWS_RS256 or KT_JWS_ES256). */
+enum kt_jws_alg kt_crypto_pubkey_alg(const struct kt_pubkey *key);
+
+/* Frees key; accepts NULL. */
+void kt_crypto_pubkey_free(struct kt_pubkey *key);
+
+/* 1 when sig (sig_len bytes; for ES256 the 64-byte r||s of RFC 7518)
+ * is a valid alg signature of the len bytes at data under key, else 0
+ * (also when alg is not the key's). Never fails otherwise. */
+int kt_crypto_jws_verify(enum kt_jws_alg alg, const struct kt_pubkey *key,
+			 const void *data, size_t len, const unsigned char *sig,
+			 size_t sig_len);
 
 #endif

@@ -21,6 +21,10 @@ struct kt_app {
 	struct kt_streams *streams;  /* live streams (http/stream.h), owned by
 					the HTTP server */
 	char node_name[128];
+	/* single sign-on (issue 15): the checked settings (workers read them)
+	 * and the provider's client on the loop; NULL client: SSO off */
+	const struct kt_oidc_config *oidc_cfg;
+	struct kt_oidc_client *oidc;
 };
 
 #endif

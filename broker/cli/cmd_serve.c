@@ -18,6 +18,7 @@
 #include "http/throttle.h"
 #include "http/ops.h"
 #include "http/server.h"
+#include "portal/oidc_client.h"
 #include "base/log.h"
 
 static void usage(FILE *to)
@@ -140,6 +141,9 @@ static int run(struct kt_app *app, const char *config_file)
 	}
 	if (!(app->ops = kt_ops_new(app->cfg, &err)))
 		goto out;
+	if (app->oidc_cfg->on &&
+	    !(app->oidc = kt_oidc_client_new(app->base, app->oidc_cfg, app->cfg, &err)))
+		goto out;
 	app->api_pool = kt_dbpool_new(app->base, "api", app->cfg->database_url,
 				      app->cfg->db_pool_size, app->cfg->db_deadline_ms,
 				      app->cfg->db_queue_max,
@@ -195,6 +199,9 @@ out:
 	kt_sla_alerts_stop(dr.sla_alerts);
 	kt_dbpool_free(app->bg_pool);
 	kt_dbpool_free(app->api_pool);
+	/* After the pools (whose last jobs may still start a sign-in's call),
+	 * before the server (the calls left are answered 503). */
+	kt_oidc_client_free(app->oidc);
 	kt_dispatcher_free(app->dispatcher);
 	kt_autoclose_free(dr.autoclose);
 	kt_sla_alerts_free(dr.sla_alerts);
@@ -218,6 +225,7 @@ int kt_cmd_serve(int argc, char **argv)
 	const char *config_file = NULL, *listen = NULL, *port_file = NULL;
 	struct kt_app app = { 0 };
 	struct kt_config cfg;
+	struct kt_oidc_config oidc_cfg = { 0 };
 	struct kt_err err = { 0 };
 	int c, check = 0, code = 1;
 
@@ -235,7 +243,7 @@ int kt_cmd_serve(int argc, char **argv)
 		return 1;
 	if ((listen && kt_config_set(&cfg, "listen", listen, &err)) ||
 	    (port_file && kt_config_set(&cfg, "port_file", port_file, &err)) ||
-	    kt_config_validate(&cfg, &err)) {
+	    kt_config_validate(&cfg, &err) || kt_oidc_config_load(&oidc_cfg, &cfg, &err)) {
 		kt_cli_print_err(&err);
 		goto out;
 	}
@@ -258,6 +266,7 @@ int kt_cmd_serve(int argc, char **argv)
 	kt_transport_global_init();
 	evthread_use_pthreads();
 	app.cfg = &cfg;
+	app.oidc_cfg = &oidc_cfg;
 	app.base = event_base_new();
 	if (!app.base) {
 		fprintf(stderr, "keten: could not create the event loop\n");
@@ -270,6 +279,7 @@ cleanup:
 	libevent_global_shutdown();
 out:
 	kt_err_release(&err);
+	kt_oidc_config_release(&oidc_cfg);
 	kt_config_release(&cfg);
 	return code;
 }

@@ -45,12 +45,23 @@ struct kt_request {
 	char *query_q, *query_status;        /* owned copies (GET /v1/tickets filters) */
 	char *query_type, *query_service;    /* owned copies (GET /v1/tickets filters) */
 	char *idempotency_key;               /* owned copy of Idempotency-Key */
+	/* single sign-on (portal/api_oidc.c): the query's code, next, error */
+	char *query_code, *query_next, *query_error; /* owned copies */
+	/* A route whose work needs the loop in between (an outgoing call):
+	 * the work sets loop_step, which the loop runs instead of answering;
+	 * it ends with kt_http_resume or kt_http_finish. route_state is the
+	 * route's, freed with route_state_free when the request ends. */
+	void (*loop_step)(struct kt_request *r);
+	int (*next_work)(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+	void *route_state;
+	void (*route_state_free)(void *state);
 	/* answer */
 	int status;
 	json_t *answer;
 	char *answer_text;          /* owned; when set, sent as is instead of answer;
 				     * the worker renders answer into it */
 	const char *answer_type;    /* static; answer_text's media type (NULL: JSON) */
+	char *answer_location;      /* owned; the Location of a redirect */
 	int wake_dispatcher;        /* something was queued for suppliers */
 	int stream;                 /* answered OK: becomes a live stream
 				     * (http/stream.h) instead */
@@ -138,6 +149,13 @@ int kt_api_report_service_daily(struct kt_db *db, struct kt_request *r, struct k
 int kt_api_key_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_key_revoke(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
+/* Loop thread, for a route's loop_step (http/server.c): hands r back to
+ * the API pool to run work (with r's principal as before), or answers r
+ * now with rc and err (err borrowed). Either way r is no longer the
+ * caller's. */
+void kt_http_resume(struct kt_request *r,
+		    int (*work)(struct kt_db *db, struct kt_request *r, struct kt_err *err));
+void kt_http_finish(struct kt_request *r, int rc, const struct kt_err *err);
 /* people/api_session.c: POST, GET and DELETE /v1/session, POST
  * /v1/session/password (README "People and sign-in"). */
 int kt_api_session_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);

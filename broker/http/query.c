@@ -33,10 +33,11 @@ static int is_utf8(const char *s)
 int kt_query_parse(const char *q, struct kt_query *out)
 {
 	static const char *const names[] = { "limit", "cursor", "state", "supplier", "version",
-					     "from", "to", "format", "q", "status", "type", "service" };
+					     "from", "to", "format", "q", "status", "type", "service",
+					     "code", "next", "error" };
 	char **slots[] = { &out->limit, &out->cursor, &out->state, &out->supplier, &out->version,
 			   &out->from, &out->to, &out->format, &out->q, &out->status, &out->type,
-			   &out->service };
+			   &out->service, &out->code, &out->next, &out->error };
 	struct evkeyvalq params;
 	struct evkeyval *kv;
 	int rc = 0;
@@ -73,5 +74,8 @@ void kt_query_release(struct kt_query *out)
 	free(out->status);
 	free(out->type);
 	free(out->service);
+	free(out->code);
+	free(out->next);
+	free(out->error);
 	memset(out, 0, sizeof(*out));
 }

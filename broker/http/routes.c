@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "http/api.h"
 #include "http/ops.h"
+#include "portal/api_oidc.h"
 
 const struct kt_http_route kt_http_routes[] = {
 	{ "GET", "/readyz", 0, 0, kt_api_ready, 0 },
@@ -100,6 +101,10 @@ const struct kt_http_route kt_http_routes[] = {
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound, 1 },
 	/* The same, at the listener path of a TMF hub's callback. */
 	{ "POST", "/v1/inbound/{}/listener/{}", 0, 1, kt_api_inbound, 1 },
+	/* Single sign-on (portal/api_oidc.c): a person's browser, no key. */
+	{ "GET", "/v1/oidc/login", 0, 0, kt_api_oidc_login, 0 },
+	{ "GET", "/v1/oidc/callback", 0, 0, kt_api_oidc_callback, 0 },
+	{ "GET", "/v1/session/methods", 0, 0, kt_api_session_methods, 0 },
 };
 
 const int kt_http_routes_count = (int)(sizeof(kt_http_routes) / sizeof(kt_http_routes[0]));

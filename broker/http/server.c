@@ -95,9 +95,15 @@ static void request_free(struct kt_request *r)
 	free(r->query_type);
 	free(r->query_service);
 	free(r->idempotency_key);
+	free(r->query_code);
+	free(r->query_next);
+	free(r->query_error);
 	free(r->csrf_header);
 	kt_crypto_wipe(r->session_csrf, sizeof(r->session_csrf));
 	free(r->answer_text);
+	free(r->answer_location);
+	if (r->route_state_free)
+		r->route_state_free(r->route_state);
 	json_decref(r->answer);
 	free(r);
 }
@@ -164,6 +170,8 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 		}
 	}
 	evhttp_add_header(out, "X-Request-Id", r->request_id);
+	if (rc == KT_OK && r->answer_location)
+		evhttp_add_header(out, "Location", r->answer_location);
 	/* Answers hold tickets and keys' views of them: never kept by a cache
 	 * between the caller and us, nor by the caller's. */
 	evhttp_add_header(out, "Cache-Control", "no-store");
@@ -390,7 +398,7 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	/* The timeline records which key's (or person's) request wrote each
 	 * entry. */
 	kt_db_act_as(db, r->route->roles ? kt_principal_acting_id(&r->principal) : NULL);
-	rc = r->route->work(db, r, err);
+	rc = (r->next_work ? r->next_work : r->route->work)(db, r, err);
 	kt_db_act_as(db, NULL);
 	if (rc)
 		return rc;
@@ -399,7 +407,27 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 
 static void request_done(void *arg, int rc, struct kt_err *err)
 {
-	respond(arg, rc, err);
+	struct kt_request *r = arg;
+	void (*loop_step)(struct kt_request *) = r->loop_step;
+
+	r->loop_step = NULL;
+	if (rc == KT_OK && loop_step) {
+		loop_step(r);
+		return;
+	}
+	respond(r, rc, err);
+}
+
+void kt_http_resume(struct kt_request *r,
+		    int (*work)(struct kt_db *db, struct kt_request *r, struct kt_err *err))
+{
+	r->next_work = work;
+	kt_dbpool_submit(r->app->api_pool, request_work, request_done, r);
+}
+
+void kt_http_finish(struct kt_request *r, int rc, const struct kt_err *err)
+{
+	respond(r, rc, err);
 }
 
 static char *header_copy(struct evkeyvalq *h, const char *name)
@@ -457,6 +485,9 @@ static int read_query(struct evhttp_request *req, struct kt_request *r)
 	r->query_status = kq.status;
 	r->query_type = kq.type;
 	r->query_service = kq.service;
+	r->query_code = kq.code;
+	r->query_next = kq.next;
+	r->query_error = kq.error;
 	return 0;
 }
 

@@ -361,8 +361,11 @@ async function buildStack(opts) {
     ...NO_RATE_LIMITS, ...opsEnv(), ...WEB_ENV,
     ...(opts.config || {}),
   };
-  const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
-    { env: { ...process.env, ...serveEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  // opts.listen: an address chosen before the start (single sign-on's
+  // redirect_uri names the broker's own port)
+  const proc = track(spawn(BIN, ['serve', '--listen', opts.listen || '127.0.0.1:0',
+    '--port-file', portFile],
+  { env: { ...process.env, ...serveEnv }, stdio: ['ignore', 'pipe', 'pipe'] }));
   const log = collect(proc);
   const port = Number(await waitFile(portFile, proc, 'keten serve'));
   const url = `https://127.0.0.1:${port}`;
