@@ -194,10 +194,11 @@ say "people made: $customer_person (customer acme), $integrator_person (integrat
 # ---------------------------------------------------------------- processes
 start broker "$var/keten.log" env -u KETEN_LOG_LEVEL \
 	KETEN_TLS_CERT="$var/certs/server.pem" KETEN_TLS_KEY="$var/certs/server.key" \
-	KETEN_SUPPLIER_CA="$var/certs/ca.pem" \
+	KETEN_SUPPLIER_CA="$var/certs/ca.pem" KETEN_WEB_ROOT="$root/web" \
 	"$bin" serve --listen "127.0.0.1:$listen_port" --port-file "$var/keten.port"
 wait_port broker "$var/keten.port" "$var/keten.log"
 say "broker listening on $url (log: var/keten.log)"
+say "portal (web/) at $url/"
 
 # The demo's rejection: HostCo says "not ours" to every new leg of the
 # component "accounts" (account requests), 2 s after it got it, and the

@@ -98,6 +98,11 @@ static const struct opt opts[] = {
 	INT(signin_max_failures, 5, 1, 100000, "failed sign-ins for one email in a window, after which it answers 429 until the window ends"),
 	INT(signin_max_failures_address, 50, 1, 100000, "failed sign-ins from one client address in a window, after which it answers 429 until the window ends"),
 	INT(person_link_s, 86400, 1, 2592000, "seconds an invite or password reset link works (once)"),
+	/* the portal's edge (issue 15): its static pages and live stream */
+	STR(web_root, NULL, "folder of the portal's static pages (web/ of the source, /usr/share/keten/web of the package), loaded into memory at start and on SIGHUP; none: no pages, every path outside the API answers 404"),
+	INT(max_streams, 200, 0, 100000, "open live streams (GET /v1/stream) at most on this node; beyond it 503 with Retry-After"),
+	INT(stream_heartbeat_ms, 15000, 100, 3600000, "a live stream sends a comment line this often, so proxies and browsers keep it open"),
+	INT(stream_recheck_ms, 5000, 100, 600000, "a live stream's key or session is checked again this often: a revoked key or ended session ends its stream within it"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

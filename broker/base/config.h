@@ -79,6 +79,11 @@ struct kt_config {
 	int signin_max_failures;     /* failed sign-ins per email per window */
 	int signin_max_failures_address; /* failed sign-ins per address per window */
 	int person_link_s;           /* an invite or reset link works this long */
+	/* the portal's edge (issue 15) */
+	char *web_root;              /* static pages' folder, or NULL: none */
+	int max_streams;             /* open GET /v1/stream at most */
+	int stream_heartbeat_ms;     /* comment line on a quiet stream */
+	int stream_recheck_ms;       /* a stream's key or session checked again */
 };
 
 /* Fills cfg with the defaults. */

@@ -50,6 +50,8 @@ struct kt_request {
 				     * the worker renders answer into it */
 	const char *answer_type;    /* static; answer_text's media type (NULL: JSON) */
 	int wake_dispatcher;        /* something was queued for suppliers */
+	int stream;                 /* answered OK: becomes a live stream
+				     * (http/stream.h) instead */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
 	long long started_us;
@@ -80,6 +82,9 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 /* POST /v1/tickets/{id}/priority (lifecycle/api_priority.c). */
 int kt_api_ticket_priority(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/stream (http/routes.c): the caller may watch; the loop opens
+ * the stream (http/stream.h). */
+int kt_api_stream(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* r's caller's view of ticket id (model/view.h), read from the full
  * record, with the first page of its timeline (at most the node's

@@ -31,10 +31,13 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "http/ops.h"
+#include "http/page.h"
 #include "http/query.h"
 #include "store/row_key.h"
 #include "store/row_session.h"
+#include "http/stream.h"
 #include "http/tls.h"
+#include "http/webroot.h"
 
 struct kt_http {
 	struct kt_app *app;
@@ -43,6 +46,8 @@ struct kt_http {
 	struct evhttp_bound_socket *bound;
 	struct kt_tls *tls;
 	struct kt_conn_limit *conns;
+	struct kt_webroot *web;                    /* the portal's pages, or NULL */
+	struct kt_streams *streams;                /* live streams (also app->streams) */
 	int port;
 };
 
@@ -54,6 +59,7 @@ static const struct kt_http_route healthz_route = { "GET", "/healthz", 0, 0, NUL
 static const struct kt_http_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL, 0 };
 static const struct kt_http_route metrics_route = { "GET", "/metrics", 0, 0, NULL, 0 };
 static const struct kt_http_route readyz_route = { "GET", "/readyz", 0, 0, NULL, 0 };
+static const struct kt_http_route page_route = { "GET", "/(pages)", 0, 0, NULL, 0 };
 
 static const char *method_name(struct evhttp_request *req)
 {
@@ -62,6 +68,7 @@ static const char *method_name(struct evhttp_request *req)
 	case EVHTTP_REQ_POST: return "POST";
 	case EVHTTP_REQ_PUT: return "PUT";
 	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_HEAD: return "HEAD";
 	default: return "OTHER";
 	}
 }
@@ -98,9 +105,14 @@ static struct bufferevent *bev_of(struct evhttp_request *req)
 }
 
 /* Every answer goes out here: the connection's deadline runs again, for
- * the answer to leave and the next request to arrive. */
+ * the answer to leave and the next request to arrive; the security
+ * headers (http/page.h) go on every one, the API's too. */
 static void send_reply(struct evhttp_request *req, int status, struct evbuffer *buf)
 {
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+
+	for (int i = 0; i < KT_PAGE_HEADERS; i++)
+		evhttp_add_header(out, kt_page_headers[i][0], kt_page_headers[i][1]);
 	kt_conn_limit_answered(bev_of(req));
 	evhttp_send_reply(req, status, NULL, buf);
 }
@@ -115,7 +127,16 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	json_t *body;
 	char *text;
 	int status;
+	struct kt_err serr = { 0 };
 
+	if (rc == KT_OK && r->stream) {
+		if (kt_streams_attach(r->app->streams, r, &serr) == KT_OK) {
+			request_free(r);
+			return;
+		}
+		rc = KT_ERR;
+		err = &serr;
+	}
 	if (rc == KT_OK) {
 		status = r->status ? r->status : 200;
 		body = json_incref(r->answer);
@@ -167,6 +188,7 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
 	request_free(r);
+	kt_err_release(&serr);
 }
 
 /* The OpenAPI document, compiled in from schemas/openapi.json. */
@@ -224,6 +246,50 @@ static void respond_metrics(struct kt_request *r)
 /* /metrics and /readyz answer only the ops token (http/ops.h): a 401
  * otherwise; /readyz answers at once from a recent good check. 1 when r
  * was answered here. */
+/* A portal page (http/page.h) from the web root in memory: the bytes are
+ * copied into the answer, so a SIGHUP may replace the root while earlier
+ * answers still wait to leave. */
+static void respond_page(struct kt_http *http, struct kt_request *r, const char *path)
+{
+	struct evhttp_request *req = r->http_req;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	const char *method = method_name(req);
+	struct kt_page_answer a;
+	struct evbuffer *buf = evbuffer_new();
+
+	kt_page_answer(http->web, method, path,
+		       evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), &a);
+	if (a.type)
+		evhttp_add_header(out, "Content-Type", a.type);
+	if (a.etag)
+		evhttp_add_header(out, "ETag", a.etag);
+	if (a.location[0])
+		evhttp_add_header(out, "Location", a.location);
+	if (a.allow)
+		evhttp_add_header(out, "Allow", "GET, HEAD");
+	evhttp_add_header(out, "Cache-Control", a.cache_control);
+	if (a.body && a.status != 304) {
+		if (strcmp(method, "HEAD") == 0) {
+			/* evhttp sends no body and no length for HEAD */
+			char n[24];
+
+			snprintf(n, sizeof(n), "%zu", a.len);
+			evhttp_add_header(out, "Content-Length", n);
+		} else if (buf) {
+			evbuffer_add(buf, a.body, a.len);
+		}
+	}
+	send_reply(req, a.status, buf);
+	if (buf)
+		evbuffer_free(buf);
+	kt_metrics_http_request(page_route.pattern, method, a.status);
+	kt_log(a.status >= 400 ? KT_LOG_INFO : KT_LOG_DEBUG,
+	       json_pack("{s:s, s:s, s:i, s:s}", "request_id", r->request_id,
+			 "route", page_route.pattern, "status", a.status, "client", r->client),
+	       "page");
+	request_free(r);
+}
+
 static int ops_endpoint(struct kt_request *r, const char *path, const char *authorization)
 {
 	int metrics = strcmp(path, "/metrics") == 0;
@@ -486,6 +552,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		respond_metrics(r);
 		return;
 	}
+	if (kt_page_path(path)) {
+		respond_page(http, r, path);
+		return;
+	}
 	switch (kt_router_match(kt_http_routes, kt_http_routes_count, method, path,
 				&r->route, r->params)) {
 	case KT_ROUTER_FOUND:
@@ -570,6 +640,18 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss,
 	return KT_OK;
 }
 
+static struct kt_webroot *load_web(const char *dir, struct kt_err *err)
+{
+	struct kt_webroot *web = kt_webroot_load(dir, err);
+
+	if (web)
+		kt_log(KT_LOG_INFO, json_pack("{s:s, s:I, s:I}", "web_root", dir,
+					      "files", (json_int_t)kt_webroot_count(web),
+					      "bytes", (json_int_t)kt_webroot_bytes(web)),
+		       "portal pages loaded");
+	return web;
+}
+
 static int write_port_file(const char *path, int port, struct kt_err *err)
 {
 	char tmp[4096];
@@ -596,6 +678,10 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 	}
 	http->app = app;
 	if (parse_listen(cfg->listen, &ss, &len, err))
+		goto fail;
+	if (cfg->web_root && !(http->web = load_web(cfg->web_root, err)))
+		goto fail;
+	if (!(http->streams = app->streams = kt_streams_new(app, err)))
 		goto fail;
 	if (!(http->tls = kt_tls_server_new(cfg->tls_cert, cfg->tls_key, err)))
 		goto fail;
@@ -646,15 +732,25 @@ fail:
 
 void kt_http_stop_accepting(struct kt_http *http)
 {
-	if (http)
-		kt_conn_limit_stop(http->conns);
+	if (!http)
+		return;
+	kt_conn_limit_stop(http->conns);
+	kt_streams_end_all(http->streams);
 }
 
 int kt_http_reload(struct kt_http *http, const struct kt_config *cfg, struct kt_err *err)
 {
-	if (kt_tls_reload(http->tls, cfg->tls_cert, cfg->tls_key, err))
+	struct kt_webroot *web = NULL;
+
+	if (cfg->web_root && !(web = load_web(cfg->web_root, err)))
 		return KT_ERR;
+	if (kt_tls_reload(http->tls, cfg->tls_cert, cfg->tls_key, err)) {
+		kt_webroot_free(web);
+		return KT_ERR;
+	}
 	kt_conn_limit_renew(http->conns);
+	kt_webroot_free(http->web);
+	http->web = web;
 	return KT_OK;
 }
 
@@ -673,6 +769,9 @@ void kt_http_free(struct kt_http *http)
 	if (http->evhttp)
 		evhttp_free(http->evhttp);
 	kt_conn_limit_free(http->conns);
+	kt_streams_free(http->streams);
+	http->app->streams = NULL;
 	kt_tls_free(http->tls);
+	kt_webroot_free(http->web);
 	free(http);
 }

@@ -63,7 +63,12 @@
 	"# TYPE keten_http_accept_errors_total counter\n" \
 	"# HELP keten_http_deadline_closes_total API connections closed because their handshake and request missed request_deadline_ms.\n" \
 	"# TYPE keten_http_deadline_closes_total counter\n" \
-	"keten_http_deadline_closes_total 0\n"
+	"keten_http_deadline_closes_total 0\n" \
+	"# HELP keten_http_streams Live streams (GET /v1/stream) open on this node.\n" \
+	"# TYPE keten_http_streams gauge\n" \
+	"keten_http_streams 0\n" \
+	"# HELP keten_http_streams_ended_total Live streams ended or refused, by reason (client, revoked, cap, shutdown).\n" \
+	"# TYPE keten_http_streams_ended_total counter\n"
 /* The metrics after keten_db_jobs_in_flight, with no series. */
 #define H_OUTBOUND H_RESENDS H_LATENCY H_DEPTH H_OLDEST H_CIRCUIT H_DELAYED \
 	"keten_delivery_delayed_total 0\n" H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS \
@@ -221,9 +226,9 @@ static void test_full_table_renders_within_bounds(void **state)
 
 		for (const char *p = text; *p; p++)
 			lines += *p == '\n';
-		/* 46 header lines, six label-less counters and gauges at 0,
+		/* 50 header lines, seven label-less counters and gauges at 0,
 		 * the full table, the overflow */
-		assert_int_equal(lines, 46 + 6 + KT_METRICS_MAX_SERIES + 1);
+		assert_int_equal(lines, 50 + 7 + KT_METRICS_MAX_SERIES + 1);
 	}
 	free(text);
 	kt_metrics_free(m);
