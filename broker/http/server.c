@@ -377,6 +377,9 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 			rc = kt_store_session_principal(db, r->session_hash,
 							r->app->cfg->session_idle_s,
 							&r->principal, r->session_csrf, err);
+			/* A cookie that no longer works is removed with the 401. */
+			if (rc != KT_OK)
+				kt_cookie_session_clear(r->set_cookie);
 			if (kt_admit_looked_up(r, rc == KT_OK, now, err) || rc != KT_OK ||
 			    csrf_check(r, err))
 				return KT_ERR;

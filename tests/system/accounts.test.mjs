@@ -178,6 +178,7 @@ test('sign-out ends the session on the server; the old cookie gets 401', async (
   const again = await as(s, ann, 'GET', '/v1/tickets');
   assert.equal(again.status, 401);
   assert.equal(again.json.error.code, 'session_expired');
+  assert.match(again.headers['set-cookie'][0], /^keten_session=; .*Max-Age=0/);
   assert.equal(await count(s, `SELECT count(*) FROM sessions WHERE token_hash = sha256('${ann.token}'::bytea) AND ended_at IS NOT NULL`), 1);
   // A key has no session to end.
   const key = await s.api('DELETE', '/v1/session', { key: s.keys.acme });
