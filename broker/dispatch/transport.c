@@ -344,9 +344,13 @@ static int setup(struct kt_transfer *x, const struct kt_transport_call *c, struc
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	} else {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, c->method);
+		/* copied: the call's fields are only borrowed until
+		 * kt_transport_start returns (transport.h) */
 		if (c->body) {
-			curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
 			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
+			if (curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, c->body) != CURLE_OK)
+				return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory",
+						  "could not copy a request body");
 		}
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
