@@ -91,6 +91,8 @@ static const struct opt opts[] = {
 	STR(secrets_dir, NULL, "the one directory whose regular files file: secret_refs may name (none: file: refused)"),
 	STR(ops_token_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the bearer token /metrics and /readyz require (none: both answer 401)"),
 	INT(ready_cache_ms, 1000, 0, 60000, "/readyz answers from a database check at most this old; 0: checks every time"),
+	/* recovery after a restore (issue 16) */
+	STR(state_dir, NULL, "directory where this node remembers the database's identity and progress mark, to hold dispatch after a restore (the unit's StateDirectory; none: not watched)"),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

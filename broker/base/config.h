@@ -72,6 +72,8 @@ struct kt_config {
 	char *secrets_dir;           /* the one directory file: secret_refs read */
 	char *ops_token_ref;         /* secret_ref of the token of /metrics and /readyz */
 	int ready_cache_ms;          /* /readyz answers from a check this recent */
+	/* recovery after a restore (issue 16) */
+	char *state_dir;             /* where the node remembers the database's mark */
 };
 
 /* Fills cfg with the defaults. */

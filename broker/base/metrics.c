@@ -96,6 +96,9 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_HTTP_DEADLINE_CLOSES] = { "keten_http_deadline_closes_total", "counter",
 		"API connections closed because their handshake and request missed request_deadline_ms.",
 		0, { NULL }, 0 },
+	[KT_METRIC_DISPATCH_HELD] = { "keten_dispatch_held", "gauge",
+		"1 while dispatch is held for every node after a restore, until keten reconcile ran.",
+		0, { NULL }, 0 },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -493,4 +496,9 @@ void kt_metrics_http_accept_error(const char *error)
 void kt_metrics_http_deadline_close(void)
 {
 	kt_metrics_add(&global, KT_METRIC_HTTP_DEADLINE_CLOSES, 1, NULL, NULL, NULL);
+}
+
+void kt_metrics_dispatch_held(int held)
+{
+	kt_metrics_set(&global, KT_METRIC_DISPATCH_HELD, held, NULL, NULL, NULL);
 }

@@ -42,6 +42,7 @@ enum kt_metric {
 	KT_METRIC_HTTP_ACCEPT_PAUSES,/* counter {reason} */
 	KT_METRIC_HTTP_ACCEPT_ERRORS,/* counter {error} */
 	KT_METRIC_HTTP_DEADLINE_CLOSES, /* counter, no labels */
+	KT_METRIC_DISPATCH_HELD,     /* gauge, no labels */
 	KT_METRIC_COUNT
 };
 
@@ -152,5 +153,8 @@ void kt_metrics_http_accept_paused(const char *reason);
 void kt_metrics_http_accept_error(const char *error);
 /* A connection was closed at its request deadline. */
 void kt_metrics_http_deadline_close(void);
+
+/* Dispatch is held for every node (1) after a restore, or not (0). */
+void kt_metrics_dispatch_held(int held);
 
 #endif

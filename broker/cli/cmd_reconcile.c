@@ -22,8 +22,10 @@ static void usage(FILE *to)
 		"the polled suppliers are set back to that time, so that their updates\n"
 		"since then are read again and applied once, in order. Lists the dead\n"
 		"letters of open legs and the open legs delivered without a supplier id,\n"
-		"which are the integrator's to look at. --dry-run says all of it and\n"
-		"changes nothing. Run it before the broker nodes deliver again.\n");
+		"which are the integrator's to look at. Without --supplier, it lifts the\n"
+		"hold on dispatch that a broker node set when it found the database\n"
+		"restored (`keten dispatch`). --dry-run says all of it and changes\n"
+		"nothing.\n");
 }
 
 static void print_items(const json_t *items, const char *fmt_key)
@@ -38,6 +40,21 @@ static void print_items(const json_t *items, const char *fmt_key)
 		       json_object_get(it, "operation") ? " " : "",
 		       json_object_get(it, "operation")
 			       ? json_string_value(json_object_get(it, "operation")) : "");
+}
+
+static void print_hold(const json_t *r, int dry_run)
+{
+	const char *hold = json_string_value(json_object_get(r, "hold"));
+
+	if (!hold)
+		printf("reconcile: dispatch was not held\n");
+	else if (json_is_true(json_object_get(r, "lifted")))
+		printf("reconcile: dispatch was held (%s): %s\n", hold,
+		       dry_run ? "a reconcile without --dry-run lifts it"
+			       : "lifted, every node delivers again");
+	else
+		printf("reconcile: dispatch stays held (%s): a reconcile of every supplier"
+		       " (without --supplier) lifts it\n", hold);
 }
 
 static void print_report(const json_t *r, int dry_run)
@@ -64,6 +81,7 @@ static void print_report(const json_t *r, int dry_run)
 	printf("reconcile: %zu open leg(s) delivered without a supplier id (look them up at"
 	       " the supplier)\n", json_array_size(unlinked));
 	print_items(unlinked, "leg of");
+	print_hold(r, dry_run);
 	printf("reconcile: %s\n", dry_run ? "dry run: nothing changed" : "done");
 }
 

@@ -7,7 +7,8 @@
  * URL` and `unsubscribe KEY ID` register and remove Keten's listener with
  * a supplier that pushes to registered listeners (a TMF621 hub) by hand,
  * through the hub sweep's own call (dispatch/hub_call.h); `show KEY`
- * prints the registration the sweep keeps (store/row_hub.h). */
+ * prints the registration the sweep keeps (store/row_hub.h) and whether
+ * dispatch is held after a restore (store/row_instance.h). */
 #include <event2/event.h>
 #include <getopt.h>
 
@@ -18,6 +19,7 @@
 #include "dispatch/hub_call.h"
 #include "keten/adapter.h"
 #include "store/row_hub.h"
+#include "store/row_instance.h"
 #include "store/row_supplier.h"
 
 static void usage(FILE *to)
@@ -35,7 +37,9 @@ static void usage(FILE *to)
 		"the registration Keten makes itself for a supplier whose chain entry\n"
 		"names inbound.callback. show prints that registration as JSON: its\n"
 		"state (registering, registered, removing), the hub's id, failures and\n"
-		"last error. Exit status 0 when all went well, 1 when something failed\n"
+		"last error, and under \"dispatch\" whether every node's dispatch is\n"
+		"held after a restore (hold: restore or other_database, since, detail)\n"
+		"until `keten reconcile` ran. Exit status 0 when all went well, 1 when something failed\n"
 		"or could not be made.\n");
 }
 
@@ -279,16 +283,22 @@ static const struct {
 };
 
 /* `show`: the supplier's hub registrations (a removed supplier's too,
- * while one is still to be removed at its hub) as JSON. */
+ * while one is still to be removed at its hub) and the dispatch hold of
+ * every node (store/row_instance.h: why nothing goes out) as JSON. */
 static int show(struct kt_db *db, const char *key, struct kt_err *err)
 {
-	json_t *subs = kt_store_hub_of(db, key, err), *out;
+	json_t *subs = kt_store_hub_of(db, key, err), *hold, *out;
 	char *text;
 
 	if (!subs)
 		return KT_ERR;
-	/* "o" takes subs, also when the pack fails */
-	out = json_pack("{s:s, s:o}", "supplier", key, "hub_subscriptions", subs);
+	if (!(hold = kt_store_dispatch_hold(db, err))) {
+		json_decref(subs);
+		return KT_ERR;
+	}
+	/* "o" takes subs and hold, also when the pack fails */
+	out = json_pack("{s:s, s:o, s:o}", "supplier", key, "hub_subscriptions", subs,
+			"dispatch", hold);
 	text = out ? json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(out);
 	if (!text)

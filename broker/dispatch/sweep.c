@@ -1,5 +1,5 @@
-/* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h):
- * delivery_delayed, the outbox gauges and the paced purges of expired
+/* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h): the
+ * restore watch's check, delivery_delayed, the outbox gauges and the paced purges of expired
  * idempotency answers and inbound delivery ids, as one job on the
  * background pool. */
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "dispatch/restore_watch.h"
 #include "dispatch/sweep.h"
 #include "http/idempotency.h"
 #include "store/dbpool.h"
@@ -92,7 +93,8 @@ static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct kt_sweep *s = arg;
 	const struct kt_config *cfg = s->app->cfg;
 
-	if (purge_answers(db, cfg->idempotency_ttl_s, err) || purge_deliveries(s, db, err))
+	if (kt_watch_check(s->app->watch, db, err) ||
+	    purge_answers(db, cfg->idempotency_ttl_s, err) || purge_deliveries(s, db, err))
 		return KT_ERR;
 	return cfg->dispatch ? sweep_outbox(db, cfg, err) : KT_OK;
 }
