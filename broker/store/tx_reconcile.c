@@ -91,3 +91,44 @@ fail:
 	kt_db_rollback(db);
 	return NULL;
 }
+
+json_t *kt_store_reconcile_suppliers(struct kt_db *db, const char *supplier_key,
+				     struct kt_err *err)
+{
+	const char *params[] = { supplier_key };
+
+	return kt_db_json(db,
+		"SELECT coalesce(json_agg(json_build_object('id', s.id, 'key', s.key,"
+		"  'adapter', s.adapter, 'endpoint', s.endpoint, 'secret_ref', s.secret_ref,"
+		"  'mapping', s.mapping, 'auth', s.auth, 'delivery', s.delivery, 'poll', s.poll,"
+		"  'open_legs', (SELECT count(*) FROM legs l WHERE l.supplier_id = s.id"
+		"   AND keten_leg_is_open(l.status, l.ended))) ORDER BY s.key), '[]')"
+		" FROM suppliers s WHERE $1::text IS NULL OR s.key = $1",
+		1, params, NULL, err);
+}
+
+json_t *kt_store_reconcile_unknown(struct kt_db *db, const char *supplier_id,
+				   const json_t *listed, struct kt_err *err)
+{
+	char *text = json_dumps(listed, JSON_COMPACT);
+	const char *params[] = { supplier_id, text };
+	json_t *unknown;
+
+	if (!text) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	/* A reference that is no uuid names no leg; each test is one index
+	 * probe (legs' key, legs_external_idx). */
+	unknown = kt_db_json(db,
+		"SELECT coalesce(json_agg(t ORDER BY t.id), '[]')"
+		" FROM json_to_recordset($2::json) AS t(id text, leg text)"
+		" WHERE NOT EXISTS (SELECT 1 FROM legs l WHERE l.supplier_id = $1::uuid"
+		"   AND l.id = CASE WHEN t.leg ~* '^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$'"
+		"    THEN t.leg::uuid END)"
+		"  AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.supplier_id = $1::uuid"
+		"   AND l.external_id = t.id)",
+		2, params, NULL, err);
+	free(text);
+	return unknown;
+}

@@ -28,4 +28,18 @@
 json_t *kt_store_reconcile(struct kt_db *db, const char *supplier_key, const char *since,
 			   int dry_run, struct kt_err *err);
 
+/* The suppliers reconcile asks for their tickets (supplier_key NULL:
+ * all): a new reference to [{id, key, adapter, endpoint, secret_ref,
+ * mapping, auth, delivery, poll, open_legs (their open legs' count)}] in key
+ * order, or NULL with err. A read of its own. */
+json_t *kt_store_reconcile_suppliers(struct kt_db *db, const char *supplier_key,
+				     struct kt_err *err);
+
+/* Of listed ([{"id": the supplier's id, "leg": our reference or null}],
+ * borrowed), the tickets no leg of supplier supplier_id knows, neither by
+ * our reference nor by the supplier's id: a new reference to that array
+ * (same items), or NULL with err. A read of its own. */
+json_t *kt_store_reconcile_unknown(struct kt_db *db, const char *supplier_id,
+				   const json_t *listed, struct kt_err *err);
+
 #endif

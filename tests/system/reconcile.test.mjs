@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, startNode, eventually, keten, psql } from './lib/harness.mjs';
-import { backup, linked, post, restore } from './lib/restore.mjs';
+import { backup, linked, post, reconcileEnv, restore } from './lib/restore.mjs';
 
 test('after a restore, reconcile re-links what the suppliers hold and creates nothing twice', async () => {
   const ignore = { idempotency: 'ignore' };
@@ -42,30 +42,30 @@ test('after a restore, reconcile re-links what the suppliers hold and creates no
     await restore(s, dump);
     assert.equal(await linked(s, batch), 0, 'restored to before the deliveries');
 
-    let r = keten(['reconcile', '--dry-run'], s.env);
+    let r = keten(['reconcile', '--dry-run'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^reconcile: 8 create\(s\) put in doubt/m);
     assert.match(r.stdout, /dry run: nothing changed/);
     for (const id of batch) assert.match(r.stdout, new RegExp(`netco create of ticket ${id}`));
     assert.equal(await psql(s.db, 'SELECT count(*) FROM outbox WHERE in_doubt'), '0', 'a dry run changes nothing');
 
-    r = keten(['reconcile', '--supplier', 'nobody'], s.env);
+    r = keten(['reconcile', '--supplier', 'nobody'], reconcileEnv(s));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no supplier "nobody"/);
-    r = keten(['reconcile', '--since', 'yesterday'], s.env);
+    r = keten(['reconcile', '--since', 'yesterday'], reconcileEnv(s));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--since "yesterday" is not an RFC 3339 time/);
 
     // A polled feed (as a polled supplier would have) is set back by --since.
     await psql(s.db, `INSERT INTO supplier_polls (supplier_id, feed, cursor_at, page)
       SELECT id, 'records', '2026-12-05T12:00:00Z', 'p2' FROM suppliers WHERE key = 'hostco'`);
-    r = keten(['reconcile', '--supplier', 'hostco', '--since', '2026-12-01T00:00:00Z'], s.env);
+    r = keten(['reconcile', '--supplier', 'hostco', '--since', '2026-12-01T00:00:00Z'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^reconcile: 4 create\(s\) put in doubt/m);
     assert.match(r.stdout, /hostco records from 2026-12-05T12:00:00\+00:00 to 2026-12-01T00:00:00\+00:00/);
     assert.equal(await psql(s.db, `SELECT cursor_at = '2026-12-01T00:00:00Z' AND page IS NULL FROM supplier_polls`), 't');
     await psql(s.db, 'DELETE FROM supplier_polls');
-    r = keten(['reconcile'], s.env);
+    r = keten(['reconcile'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^reconcile: 4 create\(s\) put in doubt/m, 'netco\'s four remained');
     assert.equal(await psql(s.db, `SELECT count(*) FROM outbox WHERE in_doubt AND state = 'pending'`), '8');

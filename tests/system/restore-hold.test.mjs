@@ -8,6 +8,8 @@
 // plain restart does not hold, nor does a node that was away while the
 // restore was reconciled; `keten dispatch resume --force` lifts a hold by
 // hand; a state file that does not read stops the node from delivering.
+// reconcile also asks each supplier for the tickets carrying Keten's
+// reference and reports the one the restore made Keten forget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { startStack, startNode, eventually, keten, psql, certs } from './lib/harness.mjs';
 import { dispatchRounds, scrape, value } from './lib/metrics.mjs';
-import { backup, linked, post, restore } from './lib/restore.mjs';
+import { backup, linked, post, reconcileEnv, restore } from './lib/restore.mjs';
 
 const held = async (node) => {
   const r = await node.api('GET', '/readyz');
@@ -65,6 +67,11 @@ test('after a restore dispatch is held until reconcile; a plain restart does not
     const dump = backup(s);
     node = await startNode(s, 'deliverer', state);
     await eventually(async () => (await linked(s, batch)) === 8, 30000, 'the batch delivered after the backup');
+    // A ticket the restore makes Keten forget, which the suppliers hold.
+    const lost = await post(node, s, 'lost by the restore');
+    await eventually(async () => (await linked(s, [lost])) === 2, 30000, 'the lost one delivered');
+    const lostLeg = await psql(s.db, `SELECT id FROM legs WHERE ticket_id = '${lost}' AND supplier_id =
+      (SELECT id FROM suppliers WHERE key = 'netco')`);
     await node.stop();
     await api.stop();
     node = api = null;
@@ -74,7 +81,7 @@ test('after a restore dispatch is held until reconcile; a plain restart does not
     const mine = [...early, restarted, ...batch];
     const counts = async () => Object.fromEntries(await Promise.all(Object.entries(s.sims).map(
       async ([k, sim]) => [k, (await sim.tickets()).filter((t) => t.keten_ticket).length])));
-    assert.deepEqual(await counts(), { netco: 7, hostco: 7 });
+    assert.deepEqual(await counts(), { netco: 8, hostco: 8 });
 
     // The restore.
     await restore(s, dump);
@@ -88,7 +95,7 @@ test('after a restore dispatch is held until reconcile; a plain restart does not
     assert.ok(ready.hold.detail.seen_mark > ready.hold.detail.found_mark, JSON.stringify(ready.hold));
     const late = await post(node, s, 'queued while held');
     await dispatchRounds(node, 3);
-    assert.deepEqual(await counts(), { netco: 7, hostco: 7 }, 'nothing reached the suppliers while held');
+    assert.deepEqual(await counts(), { netco: 8, hostco: 8 }, 'nothing reached the suppliers while held');
     assert.equal(await linked(s, [late, ...batch]), 0);
     assert.equal(value(await scrape(node), 'keten_dispatch_held'), 1);
     assert.match(node.log(), /dispatch held for every node until `keten reconcile` ran/);
@@ -101,23 +108,31 @@ test('after a restore dispatch is held until reconcile; a plain restart does not
     r = keten(['dispatch', 'resume'], s.env);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /lifted by `keten reconcile`/);
-    r = keten(['reconcile', '--dry-run'], s.env);
+    r = keten(['reconcile', '--dry-run'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /dispatch was held \(restore\): a reconcile without --dry-run lifts it/);
-    r = keten(['reconcile', '--supplier', 'netco'], s.env);
+    r = keten(['reconcile', '--supplier', 'netco'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /dispatch stays held \(restore\)/);
     assert.equal(keten(['dispatch'], s.env).code, 3, 'still held after a dry run and one supplier');
 
-    r = keten(['reconcile'], s.env);
+    r = keten(['reconcile'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /dispatch was held \(restore\): lifted, every node delivers again/);
+    // The suppliers were asked: the ticket the restore lost is reported at
+    // each (5 a page at the simulator: two pages), and left alone there.
+    assert.match(r.stdout, /^reconcile: 2 supplier\(s\) asked for their tickets/m);
+    assert.match(r.stdout, /^  netco: 8 ticket\(s\) listed, 1 unknown to Keten$/m);
+    assert.match(r.stdout, /^  hostco: 8 ticket\(s\) listed, 1 unknown to Keten$/m);
+    assert.match(r.stdout, new RegExp(`^    netco ticket SIM-netco-\\d+ \\(reference ${lostLeg}\\) unknown to Keten$`, 'm'));
+    assert.match(r.stdout, /^  netco: push only: updates it made to \d+ open leg\(s\) that the restore lost are not fetched/m);
+    assert.equal(await psql(s.db, `SELECT count(*) FROM tickets WHERE id = '${lost}'`), '0', 'not created again');
     await eventually(async () => (await linked(s, [...batch, late])) === 10, 30000, 'the batch re-linked and the late one sent');
     await eventually(async () => (await psql(s.db, `SELECT count(*) FROM outbox WHERE state <> 'done'`)) === '0',
       30000, 'nothing left pending');
     for (const sim of Object.values(s.sims)) {
       const ids = (await sim.tickets()).map((t) => t.keten_ticket).filter(Boolean);
-      assert.deepEqual([...ids].sort(), [...mine, late].sort(), `${sim.key} holds each ticket once`);
+      assert.deepEqual([...ids].sort(), [...mine, lost, late].sort(), `${sim.key} holds each ticket once`);
     }
     assert.equal(await psql(s.db, `SELECT count(DISTINCT external_id) FROM legs
       WHERE ticket_id IN (${batch.map((i) => `'${i}'`).join(',')})`), '8');
@@ -158,6 +173,14 @@ test('another database holds too; resume --force lifts it; a state file that doe
     await eventually(async () => (await linked(s, [id])) === 2, 30000, 'delivered after resume --force');
     r = keten(['dispatch', 'resume', '--force'], s.env);
     assert.match(r.stdout, /not held: nothing to lift/);
+    // A supplier that does not answer its listing: said, and exit status 1.
+    await s.sims.hostco.mode({ mode: 'status', status: 503 });
+    r = keten(['reconcile', '--dry-run'], reconcileEnv(s));
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^  hostco: could not list: leg.list answered HTTP 503, not 200$/m);
+    assert.match(r.stdout, /^  netco: 1 ticket\(s\) listed, 0 unknown to Keten$/m);
+    assert.match(r.stderr, /1 supplier\(s\) could not be listed/);
+    await s.sims.hostco.mode({ mode: 'normal' });
     assert.equal(keten(['dispatch', 'bogus'], s.env).code, 2);
     await node.stop();
 

@@ -1,10 +1,10 @@
 // restore.mjs - what the restore suites share (reconcile, restore-hold):
-// posting a ticket as acme, counting linked legs, and a database backed up
-// with pg_dump and restored in place with pg_restore.
+// posting a ticket as acme, counting linked legs, a database backed up
+// with pg_dump and restored in place with pg_restore, reconcile's settings.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { psql, closeDatabase } from './harness.mjs';
+import { psql, closeDatabase, certs } from './harness.mjs';
 import { ticketBody } from './tickets.mjs';
 
 const pgTool = (tool, args) => execFileSync(tool, ['-h', process.env.KETEN_TEST_PGHOST, '-U', 'postgres',
@@ -35,3 +35,8 @@ export async function restore(s, dump) {
   await psql('postgres', `CREATE DATABASE ${s.db}`);
   pgTool('pg_restore', ['-d', s.db, dump]);
 }
+
+// What `keten reconcile` runs with: a node's settings, with the suppliers'
+// secrets and CA, for it asks each supplier for its tickets.
+export const reconcileEnv = (s) => ({ ...s.env, KETEN_SECRET_NETCO: s.secrets.netco,
+  KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_SUPPLIER_CA: certs().ca });
