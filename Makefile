@@ -40,7 +40,8 @@ KETEN := $(BUILD)/keten
 VERSION := $(shell cat VERSION)
 
 .PHONY: all deps test test-unit test-system test-rt fuzz fuzz-run check-walls check-levels run \
-	bench bench-soak bench-growth bench-report deb test-deb test-upgrade test-ha clean help
+	bench bench-soak bench-growth bench-report deb test-deb test-upgrade test-ha clean help \
+	test-browser web-vendor
 
 all: $(KETEN)
 
@@ -56,6 +57,8 @@ help:
 	@echo "                  FUZZ_SECONDS each (default 240 s shared), from tests/fuzz/corpus"
 	@echo "make deb          the Debian package (debhelper) in build/deb/: binary, systemd unit,"
 	@echo "                  example /etc/keten/keten.conf, schemas, man page"
+	@echo "make test-browser the portal in Debian's Chromium (puppeteer-core; installs chromium)"
+	@echo "make web-vendor   copy the portal's pinned npm packages into web/vendor/"
 	@echo "make test-deb     make deb, then install it in a clean Debian 12 chroot (mmdebstrap)"
 	@echo "                  and run the service from it against a throwaway PostgreSQL"
 	@echo "make test-ha      Keten on a Patroni + etcd cluster (deploy/ha/): the primary killed,"
@@ -181,6 +184,18 @@ bench-growth: deps $(KETEN)
 # The reports over a year of bulk-loaded tickets (tests/bench/report.sh).
 bench-report: $(KETEN)
 	@KETEN_BIN=$(abspath $(KETEN)) tests/bench/report.sh
+
+# The portal (issue 15): its browser tests in Debian's Chromium through
+# puppeteer-core, and the pinned npm packages its pages serve, copied from
+# tests/node_modules into web/vendor/ (committed; a test checks the copies).
+test-browser: $(KETEN)
+	@deploy/deps.sh browser
+	@KETEN_BIN=$(abspath $(KETEN)) KETEN_TEST_FILES="$(KETEN_TEST_FILES)" tests/browser/run.sh
+
+WEB_VENDOR := uplot/dist/uPlot.esm.js uplot/dist/uPlot.min.css uplot/LICENSE
+web-vendor:
+	@for f in $(WEB_VENDOR); do \
+		mkdir -p web/vendor/$$(dirname $$f) && cp tests/node_modules/$$f web/vendor/$$f; done
 
 clean:
 	rm -rf build var

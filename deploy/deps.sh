@@ -3,7 +3,8 @@
 # the -dev libraries, PostgreSQL 15, Node.js (simulators, system tests) and
 # the npm packages of tests/; `deps.sh fuzz` adds clang and libFuzzer's
 # runtime (not pulled in without recommends); `deps.sh deb` what building
-# the Debian package and testing it in a clean chroot need. Idempotent; silent when
+# the Debian package and testing it in a clean chroot need; `deps.sh
+# browser` Chromium for the browser tests. Idempotent; silent when
 # everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,8 @@ command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 [ "${1:-}" = fuzz ] && pkgs+=(clang libclang-rt-14-dev)
 [ "${1:-}" = deb ] && pkgs+=(debhelper help2man dpkg-dev mmdebstrap)
+# `deps.sh browser`: Debian's Chromium for the portal's browser tests
+[ "${1:-}" = browser ] && pkgs+=(chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do

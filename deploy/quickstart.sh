@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # quickstart.sh - `make run`: the demo on one machine, all in var/ (gitignored):
 # certificates, supplier secrets, a throwaway PostgreSQL, the demo chain
-# (deploy/demo-chain.json), API keys, `keten serve` on 127.0.0.1:8443 and one
+# (deploy/demo-chain.json), API keys, two demo people who sign in to the portal,
+# `keten serve` on 127.0.0.1:8443 and one
 # supplier simulator per demo supplier. With KETEN_DEMO_RT=1 (`make run
 # RT=1`) also a real Request Tracker (tests/rt/setup.sh: installs Debian's
 # request-tracker5 when missing) as one more supplier, polled. Ctrl-C stops
@@ -173,13 +174,31 @@ other_customer_key=$(newkey customer --customer globex)
 supplier_key=$(newkey supplier --supplier netco)
 say "API keys made: integrator, customer acme, customer globex, supplier netco"
 
+# ---------------------------------------------------------------- people (issue 15)
+# Two demo sign-ins for the portal, with passwords made for this run.
+newperson() { # email name password role [--customer KEY]
+	local email=$1 name=$2 password=$3
+	shift 3
+	printf '%s\n' "$password" | "$bin" user create --email "$email" --name "$name" \
+		--role "$@" --password-stdin >>"$var/setup.log" 2>&1 ||
+		die "keten user create --email $email failed" "$var/setup.log"
+}
+customer_person=customer@acme.example
+customer_password="acme-$(openssl rand -hex 8)"
+integrator_person=integrator@keten.example
+integrator_password="integrator-$(openssl rand -hex 8)"
+newperson "$customer_person" "Ann Acme" "$customer_password" customer --customer acme
+newperson "$integrator_person" "Ivo Integrator" "$integrator_password" integrator
+say "people made: $customer_person (customer acme), $integrator_person (integrator)"
+
 # ---------------------------------------------------------------- processes
 start broker "$var/keten.log" env -u KETEN_LOG_LEVEL \
 	KETEN_TLS_CERT="$var/certs/server.pem" KETEN_TLS_KEY="$var/certs/server.key" \
-	KETEN_SUPPLIER_CA="$var/certs/ca.pem" \
+	KETEN_SUPPLIER_CA="$var/certs/ca.pem" KETEN_WEB_ROOT="$root/web" \
 	"$bin" serve --listen "127.0.0.1:$listen_port" --port-file "$var/keten.port"
 wait_port broker "$var/keten.port" "$var/keten.log"
 say "broker listening on $url (log: var/keten.log)"
+say "portal (web/) at $url/"
 
 # The demo's rejection: HostCo says "not ours" to every new leg of the
 # component "accounts" (account requests), 2 s after it got it, and the
@@ -264,12 +283,19 @@ umask 077
 		KETEN_OTHER_CUSTOMER_KEY "$other_customer_key" \
 		KETEN_SUPPLIER_KEY "$supplier_key" KETEN_SERVICE_ID "$service_id" \
 		KETEN_OPS_TOKEN "$ops_token"
+	printf 'export %s=%q\n' KETEN_PORTAL_URL "https://localhost:$listen_port/" \
+		KETEN_CUSTOMER_EMAIL "$customer_person" KETEN_CUSTOMER_PASSWORD "$customer_password" \
+		KETEN_INTEGRATOR_EMAIL "$integrator_person" KETEN_INTEGRATOR_PASSWORD "$integrator_password"
 } >"$var/quickstart.env"
 umask 022
 
 cat <<EOF
 
 Keten is ready at $url. In another terminal:
+
+The portal: https://localhost:$listen_port/ (trust var/certs/ca.pem, or accept the warning)
+  sign in as customer acme: $customer_person / $customer_password
+  sign in as the integrator: $integrator_person / $integrator_password
 
   cd $root && source var/quickstart.env
 

@@ -91,6 +91,18 @@ static const struct opt opts[] = {
 	STR(secrets_dir, NULL, "the one directory whose regular files file: secret_refs may name (none: file: refused)"),
 	STR(ops_token_ref, NULL, "secret_ref (env:KETEN_SECRET_* or file:) of the bearer token /metrics and /readyz require (none: both answer 401)"),
 	INT(ready_cache_ms, 1000, 0, 60000, "/readyz answers from a database check at most this old; 0: checks every time"),
+	/* people's sign-in and sessions (issue 15) */
+	INT(session_idle_s, 3600, 1, 604800, "a signed-in session not used for this many seconds has ended"),
+	INT(session_absolute_s, 43200, 1, 2592000, "a signed-in session ends this many seconds after sign-in, used or not"),
+	INT(signin_window_s, 900, 1, 86400, "the window (seconds) in which failed sign-ins are counted, per email and per client address, across nodes"),
+	INT(signin_max_failures, 5, 1, 100000, "failed sign-ins for one email in a window, after which it answers 429 until the window ends"),
+	INT(signin_max_failures_address, 50, 1, 100000, "failed sign-ins from one client address in a window, after which it answers 429 until the window ends"),
+	INT(person_link_s, 86400, 1, 2592000, "seconds an invite or password reset link works (once)"),
+	/* the portal's edge (issue 15): its static pages and live stream */
+	STR(web_root, NULL, "folder of the portal's static pages (web/ of the source, /usr/share/keten/web of the package), loaded into memory at start and on SIGHUP; none: no pages, every path outside the API answers 404"),
+	INT(max_streams, 200, 0, 100000, "open live streams (GET /v1/stream) at most on this node; beyond it 503 with Retry-After"),
+	INT(stream_heartbeat_ms, 15000, 100, 3600000, "a live stream sends a comment line this often, so proxies and browsers keep it open"),
+	INT(stream_recheck_ms, 5000, 100, 600000, "a live stream's key or session is checked again this often: a revoked key or ended session ends its stream within it"),
 	/* recovery after a restore (issue 16) */
 	STR(state_dir, NULL, "directory where this node remembers the database's identity and progress mark, to hold dispatch after a restore (the unit's StateDirectory; none: not watched)"),
 };

@@ -72,6 +72,18 @@ struct kt_config {
 	char *secrets_dir;           /* the one directory file: secret_refs read */
 	char *ops_token_ref;         /* secret_ref of the token of /metrics and /readyz */
 	int ready_cache_ms;          /* /readyz answers from a check this recent */
+	/* people's sign-in and sessions (issue 15) */
+	int session_idle_s;          /* a session unused this long has ended */
+	int session_absolute_s;      /* a session ends this long after sign-in */
+	int signin_window_s;         /* the sign-in throttle's window */
+	int signin_max_failures;     /* failed sign-ins per email per window */
+	int signin_max_failures_address; /* failed sign-ins per address per window */
+	int person_link_s;           /* an invite or reset link works this long */
+	/* the portal's edge (issue 15) */
+	char *web_root;              /* static pages' folder, or NULL: none */
+	int max_streams;             /* open GET /v1/stream at most */
+	int stream_heartbeat_ms;     /* comment line on a quiet stream */
+	int stream_recheck_ms;       /* a stream's key or session checked again */
 	/* recovery after a restore (issue 16) */
 	char *state_dir;             /* where the node remembers the database's mark */
 };

@@ -4,7 +4,10 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include "base/crypto.h"
@@ -100,4 +103,28 @@ int kt_crypto_equal(const void *a, const void *b, size_t n)
 void kt_crypto_wipe(void *p, size_t n)
 {
 	OPENSSL_cleanse(p, n);
+}
+
+int kt_crypto_scrypt(const void *pass, size_t pass_len, const void *salt, size_t salt_len,
+		     uint64_t n, uint32_t r, uint32_t p, void *out, size_t out_len)
+{
+	/* scrypt's memory is 128 * r * n bytes; allow that and a margin. */
+	uint64_t maxmem = 128ull * r * n + (1u << 20);
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "SCRYPT", NULL);
+	EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
+						  (void *)(pass_len ? pass : ""), pass_len),
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
+		OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
+		OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
+		OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p),
+		OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem),
+		OSSL_PARAM_construct_end(),
+	};
+	int rc = ctx && EVP_KDF_derive(ctx, out, out_len, params) == 1 ? KT_OK : KT_ERR;
+
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return rc;
 }

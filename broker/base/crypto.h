@@ -1,4 +1,4 @@
-/* crypto.h - the one wrapper around OpenSSL's libcrypto: SHA-256, HMAC-SHA256,
+/* crypto.h - the one wrapper around OpenSSL's libcrypto: SHA-256, HMAC-SHA256, scrypt,
  * padded base64, random bytes, constant-time compare and wiping. Callers
  * never include <openssl/...>; only this file and http/tls.c do (see
  * `make check-walls`). */
@@ -6,6 +6,7 @@
 #define KETEN_CRYPTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define KT_SHA256_LEN 32
 #define KT_SHA256_HEX_LEN 64
@@ -43,6 +44,15 @@ int kt_crypto_random(void *out, size_t n);
 /* 1 when the n bytes at a and b are equal, else 0, in time that depends
  * on n only. */
 int kt_crypto_equal(const void *a, const void *b, size_t n);
+
+/* scrypt (RFC 7914) of pass under salt with cost n (a power of 2), block
+ * size r and parallelism p into out_len bytes at out, through OpenSSL 3's
+ * EVP_KDF "SCRYPT" with room for the 128 * r * n bytes it needs. KT_OK, or
+ * KT_ERR when OpenSSL refuses the parameters or runs out of memory. Slow
+ * on purpose (tens of ms at n = 2^15): call it on a worker, never on the
+ * loop. */
+int kt_crypto_scrypt(const void *pass, size_t pass_len, const void *salt, size_t salt_len,
+		     uint64_t n, uint32_t r, uint32_t p, void *out, size_t out_len);
 
 /* Overwrites n bytes at p with zeros in a way the compiler keeps. */
 void kt_crypto_wipe(void *p, size_t n);

@@ -96,6 +96,12 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_HTTP_DEADLINE_CLOSES] = { "keten_http_deadline_closes_total", "counter",
 		"API connections closed because their handshake and request missed request_deadline_ms.",
 		0, { NULL }, 0 },
+	[KT_METRIC_HTTP_STREAMS] = { "keten_http_streams", "gauge",
+		"Live streams (GET /v1/stream) open on this node.",
+		0, { NULL }, 0 },
+	[KT_METRIC_HTTP_STREAMS_ENDED] = { "keten_http_streams_ended_total", "counter",
+		"Live streams ended or refused, by reason (client, revoked, cap, shutdown).",
+		1, { "reason" }, 0 },
 	[KT_METRIC_DISPATCH_HELD] = { "keten_dispatch_held", "gauge",
 		"1 while dispatch is held for every node after a restore, until keten reconcile ran.",
 		0, { NULL }, 0 },
@@ -496,6 +502,16 @@ void kt_metrics_http_accept_error(const char *error)
 void kt_metrics_http_deadline_close(void)
 {
 	kt_metrics_add(&global, KT_METRIC_HTTP_DEADLINE_CLOSES, 1, NULL, NULL, NULL);
+}
+
+void kt_metrics_http_streams(long long open)
+{
+	kt_metrics_set(&global, KT_METRIC_HTTP_STREAMS, open, NULL, NULL, NULL);
+}
+
+void kt_metrics_http_stream_ended(const char *reason)
+{
+	kt_metrics_add(&global, KT_METRIC_HTTP_STREAMS_ENDED, 1, reason, NULL, NULL);
 }
 
 void kt_metrics_dispatch_held(int held)

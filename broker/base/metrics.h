@@ -42,6 +42,8 @@ enum kt_metric {
 	KT_METRIC_HTTP_ACCEPT_PAUSES,/* counter {reason} */
 	KT_METRIC_HTTP_ACCEPT_ERRORS,/* counter {error} */
 	KT_METRIC_HTTP_DEADLINE_CLOSES, /* counter, no labels */
+	KT_METRIC_HTTP_STREAMS,      /* gauge, no labels (live streams open) */
+	KT_METRIC_HTTP_STREAMS_ENDED,/* counter {reason} */
 	KT_METRIC_DISPATCH_HELD,     /* gauge, no labels */
 	KT_METRIC_COUNT
 };
@@ -153,6 +155,11 @@ void kt_metrics_http_accept_paused(const char *reason);
 void kt_metrics_http_accept_error(const char *error);
 /* A connection was closed at its request deadline. */
 void kt_metrics_http_deadline_close(void);
+/* Live streams (GET /v1/stream) open on this node now. */
+void kt_metrics_http_streams(long long open);
+/* A live stream ended or was refused, for reason: client, revoked, cap,
+ * shutdown. */
+void kt_metrics_http_stream_ended(const char *reason);
 
 /* Dispatch is held for every node (1) after a restore, or not (0). */
 void kt_metrics_dispatch_held(int held);

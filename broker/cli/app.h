@@ -18,6 +18,8 @@ struct kt_app {
 	struct kt_throttle *throttle; /* callers' token buckets (loop and workers) */
 	struct kt_ops *ops;          /* who may read /metrics and /readyz, and
 					readiness remembered (http/ops.h) */
+	struct kt_streams *streams;  /* live streams (http/stream.h), owned by
+					the HTTP server */
 	struct kt_watch *watch;      /* the restore watch and the dispatch hold
 					(dispatch/restore_watch.h) */
 	char node_name[128];

@@ -9,6 +9,7 @@ static const struct kt_cli_command commands[] = {
 	{ "key", kt_cmd_key, "create API keys (key create --role ...)" },
 	{ "reconcile", kt_cmd_reconcile, "after a restore: ask the suppliers before acting again (reconcile [--supplier KEY] [--since T] [--dry-run])" },
 	{ "supplier", kt_cmd_supplier, "try a supplier's credentials and mapping live (supplier check KEY); register a listener (supplier subscribe|unsubscribe)" },
+	{ "user", kt_cmd_user, "people who sign in to the portal (user create|invite|reset|list|disable)" },
 	{ "audit", kt_cmd_audit, "check the tamper-evident trail (audit verify); sign its heads (audit checkpoint)" },
 	{ "dispatch", kt_cmd_dispatch, "after a restore: show the hold on every node's dispatch (dispatch [status]); lift it by hand (dispatch resume --force)" },
 };

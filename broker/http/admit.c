@@ -1,6 +1,7 @@
 /* admit.c - the rates of API callers by role and by address, read from
  * the configuration, charged to http/throttle.c; which bucket a request
- * pays from, on the loop and after its key's lookup (see http/admit.h). */
+ * pays from, on the loop and after its key's (or session's) lookup (see
+ * http/admit.h). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,7 +52,11 @@ int kt_admit_key(struct kt_throttle *t, const struct kt_config *cfg,
 		rate = (struct kt_rate){ cfg->rate_supplier_per_s, cfg->rate_supplier_burst };
 		break;
 	}
-	snprintf(name, sizeof(name), "k:%s", p->key_id);
+	/* A session pays from its own bucket. */
+	if (p->session_id[0])
+		snprintf(name, sizeof(name), "s:%s", p->session_id);
+	else
+		snprintf(name, sizeof(name), "k:%s", p->key_id);
 	wait_s = kt_throttle_take(t, name, rate, now_ms);
 	return wait_s ? refused(wait_s, retry_s, "API key", err) : KT_OK;
 }
@@ -76,16 +81,26 @@ static int cached_principal(struct kt_request *r, long long now_ms)
 	       (r->principal.expires_s == 0 || kt_clock_wall_s() < r->principal.expires_s);
 }
 
-int kt_admit_request(struct kt_request *r, const char *authorization, struct kt_err *err)
+int kt_admit_request(struct kt_request *r, const char *authorization, const char *cookie,
+		     struct kt_err *err)
 {
 	struct kt_app *app = r->app;
 	long long now = kt_clock_mono_ms();
 	char token[KT_TOKEN_MAX], name[KT_ADMIT_ADDR_MAX];
 
 	kt_admit_address_name(r->client, name);
+	if (kt_cookie_find(cookie, KT_SESSION_COOKIE, token, sizeof(token))) {
+		kt_crypto_sha256_hex(token, strlen(token), r->session_hash);
+		kt_crypto_wipe(token, sizeof(token));
+	}
 	if (!r->route->roles)
 		return kt_admit_address(app->throttle, app->cfg, name, 1, now,
 					&r->retry_after_s, err);
+	if (!authorization && r->session_hash[0]) {
+		r->via_session = 1;
+		return kt_admit_address(app->throttle, app->cfg, name, 0, now,
+					&r->retry_after_s, err);
+	}
 	if (kt_auth_bearer(authorization, token, sizeof(token), err) != KT_OK) {
 		struct kt_err limited = { 0 };
 

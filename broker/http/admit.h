@@ -35,17 +35,23 @@ int kt_admit_address(struct kt_throttle *t, const struct kt_config *cfg,
 		     struct kt_err *err);
 
 /* Charges r on the loop, before it goes to a worker; authorization is
- * its Authorization header (may be NULL). A route without roles pays from
- * the address's bucket; a missing or malformed key too (401, or 429 when
- * the bucket is empty); a key the cache keeps (and that has not expired
- * since) sets r's principal and have_principal and pays from its own
- * bucket; any other key is only checked against the address's bucket
- * (the worker looks it up). Sets r->key_hash. KT_OK, or KT_ERR with err
- * (401 or 429, r->retry_after_s) when r is to be answered at once. */
-int kt_admit_request(struct kt_request *r, const char *authorization, struct kt_err *err);
+ * its Authorization header and cookie its Cookie header (either may be
+ * NULL). A keten_session cookie sets r->session_hash. A route without
+ * roles pays from the address's bucket; a request with a session cookie
+ * and no Authorization header is a session's (via_session; only checked
+ * against the address's bucket: the worker looks the session up, and a
+ * bearer key wins when both are sent); a missing or malformed key pays
+ * from the address's bucket too (401, or 429 when the bucket is empty); a
+ * key the cache keeps (and that has not expired since) sets r's principal
+ * and have_principal and pays from its own bucket; any other key is only
+ * checked against the address's bucket (the worker looks it up). Sets
+ * r->key_hash. KT_OK, or KT_ERR with err (401 or 429, r->retry_after_s)
+ * when r is to be answered at once. */
+int kt_admit_request(struct kt_request *r, const char *authorization, const char *cookie,
+		     struct kt_err *err);
 
-/* On the worker, after r's key was looked up: a key found (found 1) pays
- * from its own bucket (KT_ERR with 429 in err when it is empty), a key
+/* On the worker, after r's key (or session) was looked up: a key found
+ * (found 1) pays from its own bucket (a session from the session's) (KT_ERR with 429 in err when it is empty), a key
  * refused from its address's (KT_OK; err untouched). */
 int kt_admit_looked_up(struct kt_request *r, int found, long long now_ms,
 		       struct kt_err *err);

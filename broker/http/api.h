@@ -8,7 +8,9 @@
 #include <jansson.h>
 
 #include "cli/app.h"
+#include "base/crypto.h"
 #include "http/auth.h"
+#include "http/cookie.h"
 #include "http/router.h"
 #include "keten/adapter.h"
 #include "keten/err.h"
@@ -24,6 +26,12 @@ struct kt_request {
 	unsigned char key_hash[KT_KEY_HASH_LEN];
 	struct kt_principal principal;       /* set before work runs */
 	int have_principal;                  /* found in the key cache on the loop */
+	/* the keten_session cookie (people's sessions, issue 15) */
+	char session_hash[KT_SHA256_HEX_LEN + 1]; /* its token's SHA-256; "" without one */
+	int via_session;                     /* the principal is the cookie's session's */
+	char session_csrf[KT_TOKEN_MAX];     /* that session's CSRF token (worker) */
+	char *csrf_header;                   /* owned copy of X-CSRF-Token */
+	char set_cookie[KT_COOKIE_MAX];      /* a Set-Cookie of the answer; "" none */
 	char client[48];                     /* the caller's address, as connected */
 	int retry_after_s;                   /* of a 429 */
 	struct kt_header *headers;           /* owned copies, when the route
@@ -42,6 +50,8 @@ struct kt_request {
 				     * the worker renders answer into it */
 	const char *answer_type;    /* static; answer_text's media type (NULL: JSON) */
 	int wake_dispatcher;        /* something was queued for suppliers */
+	int stream;                 /* answered OK: becomes a live stream
+				     * (http/stream.h) instead */
 	/* bookkeeping of the HTTP layer */
 	void *http_req;
 	long long started_us;
@@ -72,6 +82,9 @@ int kt_api_ticket_reopen(struct kt_db *db, struct kt_request *r, struct kt_err *
 /* POST /v1/tickets/{id}/priority (lifecycle/api_priority.c). */
 int kt_api_ticket_priority(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_comment_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* GET /v1/stream (http/routes.c): the caller may watch; the loop opens
+ * the stream (http/stream.h). */
+int kt_api_stream(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* r's caller's view of ticket id (model/view.h), read from the full
  * record, with the first page of its timeline (at most the node's
@@ -96,6 +109,19 @@ int kt_api_report_supplier(struct kt_db *db, struct kt_request *r, struct kt_err
 /* admin/api_keys.c: GET /v1/keys, POST /v1/keys/{id}/revoke. */
 int kt_api_key_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 int kt_api_key_revoke(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+
+/* people/api_session.c: POST, GET and DELETE /v1/session, POST
+ * /v1/session/password (README "People and sign-in"). */
+int kt_api_session_create(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_session_get(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_session_delete(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_session_password(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+/* people/api_people.c: GET and POST /v1/people, POST /v1/people/{id}/reset
+ * and /disable (integrator only). */
+int kt_api_person_list(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_person_invite(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_person_reset(struct kt_db *db, struct kt_request *r, struct kt_err *err);
+int kt_api_person_disable(struct kt_db *db, struct kt_request *r, struct kt_err *err);
 
 /* Runs the work of a creating POST (see store/tx_idempotency.h) in one
  * transaction guarded by the request's Idempotency-Key, if any, scoped to

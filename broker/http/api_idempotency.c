@@ -1,7 +1,8 @@
 /* api_idempotency.c - the API side of a creating POST: its Idempotency-Key
- * scoped to the caller's API key, one transaction through the store, the
- * answer text kept for replay. Expired answers are purged by the
- * background sweep (dispatch/sweep.h), never on a request's path. */
+ * scoped to the caller's API key (or signed-in person), one transaction
+ * through the store, the answer text kept for replay. Expired answers are
+ * purged by the background sweep (dispatch/sweep.h), never on a request's
+ * path. */
 #include "http/api.h"
 #include "http/idempotency.h"
 #include "base/metrics.h"
@@ -39,10 +40,12 @@ int kt_api_create(struct kt_db *db, struct kt_request *r, kt_store_create_fn wor
 	struct kt_store_answer answer;
 	char target[KT_IDEMPOTENCY_TARGET_MAX + 1];
 	struct noted_work noted = { work, arg, 0 };
+	char scope[KT_UUID_LEN + 3];
 
 	if (r->idempotency_key) {
 		request_target(r, target, sizeof(target));
-		if (kt_idempotency_init(&idem, r->principal.key_id, target, r->idempotency_key,
+		kt_principal_scope(&r->principal, scope, sizeof(scope));
+		if (kt_idempotency_init(&idem, scope, target, r->idempotency_key,
 					r->body, r->body_len, err))
 			return KT_ERR;
 	}

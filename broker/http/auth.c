@@ -91,3 +91,16 @@ void kt_principal_actor(const struct kt_principal *p, char *out, size_t outsz)
 	else
 		snprintf(out, outsz, "%s", kt_role_name(p->role));
 }
+
+const char *kt_principal_acting_id(const struct kt_principal *p)
+{
+	return p->person_id[0] ? p->person_id : p->key_id;
+}
+
+void kt_principal_scope(const struct kt_principal *p, char *out, size_t outsz)
+{
+	if (p->person_id[0])
+		snprintf(out, outsz, "p:%s", p->person_id);
+	else
+		snprintf(out, outsz, "%s", p->key_id);
+}

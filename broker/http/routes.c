@@ -64,9 +64,24 @@ const struct kt_http_route kt_http_routes[] = {
 	  KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_report_service, 0 },
 	{ "GET", "/v1/reports/suppliers/{}", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
 	  kt_api_report_supplier, 0 },
+	/* The live stream of changes (http/stream.h). */
+	{ "GET", "/v1/stream", KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_stream, 0 },
 	/* API keys (admin/api_keys.c). */
 	{ "GET", "/v1/keys", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_list, 0 },
 	{ "POST", "/v1/keys/{}/revoke", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_key_revoke, 0 },
+	/* People's sessions and accounts (people/): signing in needs no key. */
+	{ "POST", "/v1/session", 0, 1, kt_api_session_create, 0 },
+	{ "GET", "/v1/session", KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR) |
+	  KT_ALLOW(KT_ROLE_SUPPLIER), 0, kt_api_session_get, 0 },
+	{ "DELETE", "/v1/session", KT_ALLOW(KT_ROLE_CUSTOMER) | KT_ALLOW(KT_ROLE_INTEGRATOR) |
+	  KT_ALLOW(KT_ROLE_SUPPLIER), 0, kt_api_session_delete, 0 },
+	{ "POST", "/v1/session/password", 0, 1, kt_api_session_password, 0 },
+	{ "GET", "/v1/people", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_person_list, 0 },
+	{ "POST", "/v1/people", KT_ALLOW(KT_ROLE_INTEGRATOR), 1, kt_api_person_invite, 0 },
+	{ "POST", "/v1/people/{}/reset", KT_ALLOW(KT_ROLE_INTEGRATOR), 0, kt_api_person_reset, 0 },
+	{ "POST", "/v1/people/{}/disable", KT_ALLOW(KT_ROLE_INTEGRATOR), 0,
+	  kt_api_person_disable, 0 },
 	/* Signed by the supplier, not authorised by an API key. */
 	{ "POST", "/v1/inbound/{}", 0, 1, kt_api_inbound, 1 },
 	/* The same, at the listener path of a TMF hub's callback. */
@@ -74,6 +89,15 @@ const struct kt_http_route kt_http_routes[] = {
 };
 
 const int kt_http_routes_count = (int)(sizeof(kt_http_routes) / sizeof(kt_http_routes[0]));
+
+int kt_api_stream(struct kt_db *db, struct kt_request *r, struct kt_err *err)
+{
+	(void)db;
+	(void)err;
+	r->stream = 1;
+	r->status = 200;
+	return KT_OK;
+}
 
 int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {

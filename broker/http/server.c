@@ -1,7 +1,8 @@
 /* server.c - the HTTPS server: one listener, evhttp with a TLS bufferevent
  * per connection, request checks that need no database (route, media type,
- * size, bearer key), then the route's work on the API pool and the answer
- * from the loop thread. */
+ * size, bearer key or session cookie), then the caller's principal, CSRF
+ * check and the route's work on the API pool, and the answer from the
+ * loop thread. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -30,9 +31,13 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "http/ops.h"
+#include "http/page.h"
 #include "http/query.h"
 #include "store/row_key.h"
+#include "store/row_session.h"
+#include "http/stream.h"
 #include "http/tls.h"
+#include "http/webroot.h"
 
 struct kt_http {
 	struct kt_app *app;
@@ -41,6 +46,8 @@ struct kt_http {
 	struct evhttp_bound_socket *bound;
 	struct kt_tls *tls;
 	struct kt_conn_limit *conns;
+	struct kt_webroot *web;                    /* the portal's pages, or NULL */
+	struct kt_streams *streams;                /* live streams (also app->streams) */
 	int port;
 };
 
@@ -52,6 +59,7 @@ static const struct kt_http_route healthz_route = { "GET", "/healthz", 0, 0, NUL
 static const struct kt_http_route openapi_route = { "GET", "/v1/openapi.json", 0, 0, NULL, 0 };
 static const struct kt_http_route metrics_route = { "GET", "/metrics", 0, 0, NULL, 0 };
 static const struct kt_http_route readyz_route = { "GET", "/readyz", 0, 0, NULL, 0 };
+static const struct kt_http_route page_route = { "GET", "/(pages)", 0, 0, NULL, 0 };
 
 static const char *method_name(struct evhttp_request *req)
 {
@@ -60,6 +68,7 @@ static const char *method_name(struct evhttp_request *req)
 	case EVHTTP_REQ_POST: return "POST";
 	case EVHTTP_REQ_PUT: return "PUT";
 	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_HEAD: return "HEAD";
 	default: return "OTHER";
 	}
 }
@@ -81,6 +90,8 @@ static void request_free(struct kt_request *r)
 	free(r->query_to);
 	free(r->query_format);
 	free(r->idempotency_key);
+	free(r->csrf_header);
+	kt_crypto_wipe(r->session_csrf, sizeof(r->session_csrf));
 	free(r->answer_text);
 	json_decref(r->answer);
 	free(r);
@@ -94,9 +105,14 @@ static struct bufferevent *bev_of(struct evhttp_request *req)
 }
 
 /* Every answer goes out here: the connection's deadline runs again, for
- * the answer to leave and the next request to arrive. */
+ * the answer to leave and the next request to arrive; the security
+ * headers (http/page.h) go on every one, the API's too. */
 static void send_reply(struct evhttp_request *req, int status, struct evbuffer *buf)
 {
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+
+	for (int i = 0; i < KT_PAGE_HEADERS; i++)
+		evhttp_add_header(out, kt_page_headers[i][0], kt_page_headers[i][1]);
 	kt_conn_limit_answered(bev_of(req));
 	evhttp_send_reply(req, status, NULL, buf);
 }
@@ -111,7 +127,16 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	json_t *body;
 	char *text;
 	int status;
+	struct kt_err serr = { 0 };
 
+	if (rc == KT_OK && r->stream) {
+		if (kt_streams_attach(r->app->streams, r, &serr) == KT_OK) {
+			request_free(r);
+			return;
+		}
+		rc = KT_ERR;
+		err = &serr;
+	}
 	if (rc == KT_OK) {
 		status = r->status ? r->status : 200;
 		body = json_incref(r->answer);
@@ -131,6 +156,8 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	/* Answers hold tickets and keys' views of them: never kept by a cache
 	 * between the caller and us, nor by the caller's. */
 	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (r->set_cookie[0])
+		evhttp_add_header(out, "Set-Cookie", r->set_cookie);
 	if (body || raw) {
 		/* Text rendered on the worker (by the work, e.g. an answer
 		 * kept for idempotent replay, else by render) goes out as is:
@@ -151,15 +178,17 @@ static void respond(struct kt_request *r, int rc, const struct kt_err *err)
 	evbuffer_free(buf);
 	kt_metrics_http_request(r->route ? r->route->pattern : "unmatched", method_name(req), status);
 	kt_log(status >= 500 ? KT_LOG_WARN : KT_LOG_INFO,
-	       json_pack("{s:s, s:s, s:i, s:f, s:s?, s:s, s:s?}", "request_id", r->request_id,
+	       json_pack("{s:s, s:s, s:i, s:f, s:s?, s:s, s:s?, s:s?}", "request_id", r->request_id,
 			 "route", r->route ? r->route->pattern : "-", "status", status,
 			 "ms", (double)(kt_clock_mono_us() - r->started_us) / 1000.0,
 			 "error", rc == KT_OK ? NULL : err->code, "client", r->client,
-			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL),
+			 "key_id", r->principal.key_id[0] ? r->principal.key_id : NULL,
+			 "person_id", r->principal.person_id[0] ? r->principal.person_id : NULL),
 	       "request");
 	if (rc == KT_OK && r->wake_dispatcher && r->app->dispatcher)
 		kt_dispatcher_wake(r->app->dispatcher);
 	request_free(r);
+	kt_err_release(&serr);
 }
 
 /* The OpenAPI document, compiled in from schemas/openapi.json. */
@@ -217,6 +246,50 @@ static void respond_metrics(struct kt_request *r)
 /* /metrics and /readyz answer only the ops token (http/ops.h): a 401
  * otherwise; /readyz answers at once from a recent good check. 1 when r
  * was answered here. */
+/* A portal page (http/page.h) from the web root in memory: the bytes are
+ * copied into the answer, so a SIGHUP may replace the root while earlier
+ * answers still wait to leave. */
+static void respond_page(struct kt_http *http, struct kt_request *r, const char *path)
+{
+	struct evhttp_request *req = r->http_req;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	const char *method = method_name(req);
+	struct kt_page_answer a;
+	struct evbuffer *buf = evbuffer_new();
+
+	kt_page_answer(http->web, method, path,
+		       evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match"), &a);
+	if (a.type)
+		evhttp_add_header(out, "Content-Type", a.type);
+	if (a.etag)
+		evhttp_add_header(out, "ETag", a.etag);
+	if (a.location[0])
+		evhttp_add_header(out, "Location", a.location);
+	if (a.allow)
+		evhttp_add_header(out, "Allow", "GET, HEAD");
+	evhttp_add_header(out, "Cache-Control", a.cache_control);
+	if (a.body && a.status != 304) {
+		if (strcmp(method, "HEAD") == 0) {
+			/* evhttp sends no body and no length for HEAD */
+			char n[24];
+
+			snprintf(n, sizeof(n), "%zu", a.len);
+			evhttp_add_header(out, "Content-Length", n);
+		} else if (buf) {
+			evbuffer_add(buf, a.body, a.len);
+		}
+	}
+	send_reply(req, a.status, buf);
+	if (buf)
+		evbuffer_free(buf);
+	kt_metrics_http_request(page_route.pattern, method, a.status);
+	kt_log(a.status >= 400 ? KT_LOG_INFO : KT_LOG_DEBUG,
+	       json_pack("{s:s, s:s, s:i, s:s}", "request_id", r->request_id,
+			 "route", page_route.pattern, "status", a.status, "client", r->client),
+	       "page");
+	request_free(r);
+}
+
 static int ops_endpoint(struct kt_request *r, const char *path, const char *authorization)
 {
 	int metrics = strcmp(path, "/metrics") == 0;
@@ -254,6 +327,23 @@ static int render(struct kt_request *r, struct kt_err *err)
 	return KT_OK;
 }
 
+/* A request of a session that may change something (any route but a GET)
+ * must carry the session's CSRF token in X-CSRF-Token: a page of ours
+ * reads it from GET /v1/session, another site cannot. */
+static int csrf_check(const struct kt_request *r, struct kt_err *err)
+{
+	size_t n = strlen(r->session_csrf);
+
+	if (strcmp(r->route->method, "GET") == 0)
+		return KT_OK;
+	if (!r->csrf_header || strlen(r->csrf_header) != n || n == 0 ||
+	    !kt_crypto_equal(r->csrf_header, r->session_csrf, n))
+		return kt_err_set(err, KT_EC_FORBIDDEN, "csrf_failed",
+				  "a signed-in request that changes something needs the header"
+				  " X-CSRF-Token with the csrf_token of GET /v1/session");
+	return KT_OK;
+}
+
 static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct kt_request *r = arg;
@@ -262,7 +352,14 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 	if (r->route->roles) {
 		long long now = kt_clock_mono_ms();
 
-		if (!r->have_principal) {
+		if (r->via_session) {
+			rc = kt_store_session_principal(db, r->session_hash,
+							r->app->cfg->session_idle_s,
+							&r->principal, r->session_csrf, err);
+			if (kt_admit_looked_up(r, rc == KT_OK, now, err) || rc != KT_OK ||
+			    csrf_check(r, err))
+				return KT_ERR;
+		} else if (!r->have_principal) {
 			rc = kt_store_key_principal(db, r->key_hash, r->app->cfg->key_last_used_s,
 						    &r->principal, err);
 			if (rc == KT_OK)
@@ -272,12 +369,14 @@ static int request_work(struct kt_db *db, void *arg, struct kt_err *err)
 		}
 		if (!(r->route->roles & KT_ALLOW(r->principal.role)))
 			return kt_err_set(err, KT_EC_FORBIDDEN, "forbidden",
-					  "a %s key cannot use %s %s",
+					  "a %s %s cannot use %s %s",
 					  kt_role_name(r->principal.role),
+					  r->via_session ? "person" : "key",
 					  r->route->method, r->route->pattern);
 	}
-	/* The timeline records which key's request wrote each entry. */
-	kt_db_act_as(db, r->route->roles ? r->principal.key_id : NULL);
+	/* The timeline records which key's (or person's) request wrote each
+	 * entry. */
+	kt_db_act_as(db, r->route->roles ? kt_principal_acting_id(&r->principal) : NULL);
 	rc = r->route->work(db, r, err);
 	kt_db_act_as(db, NULL);
 	if (rc)
@@ -450,6 +549,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		respond_metrics(r);
 		return;
 	}
+	if (kt_page_path(path)) {
+		respond_page(http, r, path);
+		return;
+	}
 	switch (kt_router_match(kt_http_routes, kt_http_routes_count, method, path,
 				&r->route, r->params)) {
 	case KT_ROUTER_FOUND:
@@ -476,7 +579,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	if (kt_admit_request(r, evhttp_find_header(in, "Authorization"), &err) != KT_OK) {
+	if (kt_admit_request(r, evhttp_find_header(in, "Authorization"),
+			     evhttp_find_header(in, "Cookie"), &err) != KT_OK) {
 		respond(r, KT_ERR, &err);
 		kt_err_release(&err);
 		return;
@@ -486,6 +590,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	r->idempotency_key = header_copy(in, "Idempotency-Key");
+	r->csrf_header = header_copy(in, "X-CSRF-Token");
 	if (read_query(req, r) != 0) {
 		respond_error(r, KT_EC_MALFORMED, "invalid_query",
 			      "the query string cannot be read: name=value pairs joined by &");
@@ -532,6 +637,18 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss,
 	return KT_OK;
 }
 
+static struct kt_webroot *load_web(const char *dir, struct kt_err *err)
+{
+	struct kt_webroot *web = kt_webroot_load(dir, err);
+
+	if (web)
+		kt_log(KT_LOG_INFO, json_pack("{s:s, s:I, s:I}", "web_root", dir,
+					      "files", (json_int_t)kt_webroot_count(web),
+					      "bytes", (json_int_t)kt_webroot_bytes(web)),
+		       "portal pages loaded");
+	return web;
+}
+
 static int write_port_file(const char *path, int port, struct kt_err *err)
 {
 	char tmp[4096];
@@ -558,6 +675,10 @@ struct kt_http *kt_http_start(struct kt_app *app, struct kt_err *err)
 	}
 	http->app = app;
 	if (parse_listen(cfg->listen, &ss, &len, err))
+		goto fail;
+	if (cfg->web_root && !(http->web = load_web(cfg->web_root, err)))
+		goto fail;
+	if (!(http->streams = app->streams = kt_streams_new(app, err)))
 		goto fail;
 	if (!(http->tls = kt_tls_server_new(cfg->tls_cert, cfg->tls_key, err)))
 		goto fail;
@@ -608,15 +729,25 @@ fail:
 
 void kt_http_stop_accepting(struct kt_http *http)
 {
-	if (http)
-		kt_conn_limit_stop(http->conns);
+	if (!http)
+		return;
+	kt_conn_limit_stop(http->conns);
+	kt_streams_end_all(http->streams);
 }
 
 int kt_http_reload(struct kt_http *http, const struct kt_config *cfg, struct kt_err *err)
 {
-	if (kt_tls_reload(http->tls, cfg->tls_cert, cfg->tls_key, err))
+	struct kt_webroot *web = NULL;
+
+	if (cfg->web_root && !(web = load_web(cfg->web_root, err)))
 		return KT_ERR;
+	if (kt_tls_reload(http->tls, cfg->tls_cert, cfg->tls_key, err)) {
+		kt_webroot_free(web);
+		return KT_ERR;
+	}
 	kt_conn_limit_renew(http->conns);
+	kt_webroot_free(http->web);
+	http->web = web;
 	return KT_OK;
 }
 
@@ -635,6 +766,9 @@ void kt_http_free(struct kt_http *http)
 	if (http->evhttp)
 		evhttp_free(http->evhttp);
 	kt_conn_limit_free(http->conns);
+	kt_streams_free(http->streams);
+	http->app->streams = NULL;
 	kt_tls_free(http->tls);
+	kt_webroot_free(http->web);
 	free(http);
 }

@@ -19,7 +19,8 @@ void kt_http_stop_accepting(struct kt_http *http);
 /* The bound port. */
 int kt_http_port(const struct kt_http *http);
 
-/* Loads cfg's tls_cert and tls_key again (SIGHUP): new connections get
+/* Loads cfg's web_root (the portal's pages), tls_cert and tls_key again
+ * (SIGHUP): new connections get
  * them, open ones keep theirs; on failure nothing changes. Loop thread. */
 int kt_http_reload(struct kt_http *http, const struct kt_config *cfg, struct kt_err *err);
 

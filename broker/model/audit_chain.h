@@ -15,9 +15,9 @@
 /* The version tag that opens every record's canonical bytes. */
 #define KT_AUDIT_VERSION "keten-audit-1"
 
-/* Fields of a record after its header: 8 for an event, 6 for a message;
+/* Fields of a record after its header: 10 for an event, 6 for a message;
  * room for columns appended later. */
-#define KT_AUDIT_EVENT_FIELDS 9
+#define KT_AUDIT_EVENT_FIELDS 10
 #define KT_AUDIT_MESSAGE_FIELDS 6
 #define KT_AUDIT_MAX_FIELDS 12
 
@@ -36,7 +36,8 @@ enum kt_audit_type {
  *   for the first), then the fields:
  *   event:   leg_id, kind, visibility, actor, holder, occurred_at,
  *            recorded_at, data (jsonb as text), key_id (the acting API
- *            key, migration 028)
+ *            key, migration 028), person_id (the acting person,
+ *            migration 030)
  *   message: leg_id, seq (its place in the leg), operation,
  *            idempotency_key, payload (jsonb as text), created_at
  * with times in UTC as YYYY-MM-DDTHH:MM:SS.ffffffZ, up to the last field

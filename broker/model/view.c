@@ -127,16 +127,21 @@ static int visible(const json_t *full, const json_t *ev, const struct kt_princip
 /* Sets the entry's actor. A supplier's key on the timeline is shown to
  * that supplier only: the customer and every other supplier see
  * "supplier"; the customer also gets its name as actor_name where the
- * supplier's name_to_customer allows (a record without the setting: not). */
+ * supplier's name_to_customer allows (a record without the setting: not).
+ * A person's entry names the person (actor_name) to a customer only when
+ * the person is that customer's own; everyone else sees the role. */
 static void set_actor(json_t *e, const json_t *full, const json_t *ev,
 		      const struct kt_principal *p)
 {
 	const char *actor = str(ev, "actor");
-	const json_t *sp;
+	const json_t *sp, *who = json_object_get(ev, "person");
 
 	if (strncmp(actor, "supplier:", 9) != 0 ||
 	    (p->role == KT_ROLE_SUPPLIER && strcmp(actor + 9, p->supplier_key) == 0)) {
 		json_object_set_new(e, "actor", json_string(actor));
+		if (p->role == KT_ROLE_CUSTOMER && json_is_object(who) && str(who, "customer_id") &&
+		    strcmp(str(who, "customer_id"), p->customer_id) == 0)
+			json_object_set(e, "actor_name", json_object_get(who, "name"));
 		return;
 	}
 	json_object_set_new(e, "actor", json_string("supplier"));

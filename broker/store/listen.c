@@ -12,8 +12,10 @@ enum state { CONNECTING, LISTENING, READY, WAITING };
 struct kt_listener {
 	struct event_base *base;
 	char *conninfo;
-	char *self;
-	kt_listener_fn *cb;
+	char *self;                /* own announcements, ignored (outbox) */
+	char *channel;
+	kt_listener_fn *cb;        /* one call per read (outbox) ... */
+	kt_listener_note_fn *note; /* ... or one per notification (live) */
 	void *arg;
 	PGconn *conn;
 	enum state state;
@@ -80,9 +82,11 @@ static void connecting(struct kt_listener *l)
 	case PGRES_POLLING_WRITING:
 		watch(l, EV_WRITE);
 		return;
-	case PGRES_POLLING_OK:
-		if (PQsetnonblocking(l->conn, 1) != 0 ||
-		    !PQsendQuery(l->conn, "LISTEN " KT_OUTBOX_CHANNEL)) {
+	case PGRES_POLLING_OK: {
+		char listen[80];
+
+		snprintf(listen, sizeof(listen), "LISTEN %s", l->channel);
+		if (PQsetnonblocking(l->conn, 1) != 0 || !PQsendQuery(l->conn, listen)) {
 			fail(l, "could not send LISTEN");
 			return;
 		}
@@ -90,6 +94,7 @@ static void connecting(struct kt_listener *l)
 		PQflush(l->conn);
 		watch(l, EV_READ | EV_PERSIST);
 		return;
+	}
 	default:
 		fail(l, "could not connect");
 	}
@@ -113,15 +118,19 @@ static void reading(struct kt_listener *l)
 				kt_log(KT_LOG_INFO, NULL, "listen session back");
 			l->failures = 0;
 			woken = 1; /* work announced while we were away */
+			if (l->note)
+				l->note(l->arg, NULL);
 		}
 		PQclear(res);
 	}
 	while ((n = PQnotifies(l->conn))) {
-		if (strcmp(n->extra, l->self) != 0)
+		if (l->note)
+			l->note(l->arg, n->extra);
+		else if (strcmp(n->extra, l->self) != 0)
 			woken = 1;
 		PQfreemem(n);
 	}
-	if (woken)
+	if (woken && l->cb)
 		l->cb(l->arg);
 }
 
@@ -137,22 +146,46 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 		reading(l);
 }
 
-struct kt_listener *kt_listener_new(struct event_base *base, const char *conninfo,
-				    const char *self, kt_listener_fn *cb, void *arg,
+static struct kt_listener *listener(struct event_base *base, const char *conninfo,
+				    const char *channel, const char *self, void *arg,
 				    struct kt_err *err)
 {
 	struct kt_listener *l = calloc(1, sizeof(*l));
 
 	if (!l || !(l->conninfo = strdup(conninfo)) || !(l->self = strdup(self)) ||
-	    !(l->retry = evtimer_new(base, on_retry, l))) {
+	    !(l->channel = strdup(channel)) || !(l->retry = evtimer_new(base, on_retry, l))) {
 		kt_listener_free(l);
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		return NULL;
 	}
 	l->base = base;
-	l->cb = cb;
 	l->arg = arg;
-	start(l);
+	return l;
+}
+
+struct kt_listener *kt_listener_new(struct event_base *base, const char *conninfo,
+				    const char *self, kt_listener_fn *cb, void *arg,
+				    struct kt_err *err)
+{
+	struct kt_listener *l = listener(base, conninfo, KT_OUTBOX_CHANNEL, self, arg, err);
+
+	if (l) {
+		l->cb = cb;
+		start(l);
+	}
+	return l;
+}
+
+struct kt_listener *kt_listener_open(struct event_base *base, const char *conninfo,
+				     const char *channel, kt_listener_note_fn *note, void *arg,
+				     struct kt_err *err)
+{
+	struct kt_listener *l = listener(base, conninfo, channel, "", arg, err);
+
+	if (l) {
+		l->note = note;
+		start(l);
+	}
 	return l;
 }
 
@@ -167,6 +200,7 @@ void kt_listener_free(struct kt_listener *l)
 	PQfinish(l->conn);
 	free(l->conninfo);
 	free(l->self);
+	free(l->channel);
 	free(l);
 }
 

@@ -1,7 +1,9 @@
 /* listen.h - one non-blocking LISTEN session on the event loop:
  * other broker processes announce new outbox work with a coalesced NOTIFY,
- * and this wakes the local dispatcher. The connection state machine runs
- * on the loop (libpq's non-blocking calls); it reconnects by itself. */
+ * and this wakes the local dispatcher; the live stream (http/stream.h)
+ * listens on a channel of its own for changes to show. The connection
+ * state machine runs on the loop (libpq's non-blocking calls); it
+ * reconnects by itself. */
 #ifndef KETEN_STORE_LISTEN_H
 #define KETEN_STORE_LISTEN_H
 
@@ -24,6 +26,22 @@ struct kt_listener;
 struct kt_listener *kt_listener_new(struct event_base *base, const char *conninfo,
 				    const char *self, kt_listener_fn *cb, void *arg,
 				    struct kt_err *err);
+
+/* The channel the database's triggers (migration 031) announce changes
+ * that people watch on (tickets, their legs and timelines, deliveries). */
+#define KT_LIVE_CHANNEL "keten_live"
+
+/* Called on the loop with each notification's payload, in order; with
+ * payload NULL after every (re)connection, since notifications may have
+ * been missed meanwhile. */
+typedef void kt_listener_note_fn(void *arg, const char *payload);
+
+/* Starts listening on channel (a constant identifier, such as
+ * KT_LIVE_CHANNEL) and calls note for everything heard. As
+ * kt_listener_new otherwise. */
+struct kt_listener *kt_listener_open(struct event_base *base, const char *conninfo,
+				     const char *channel, kt_listener_note_fn *note, void *arg,
+				     struct kt_err *err);
 
 /* Accepts NULL. */
 void kt_listener_free(struct kt_listener *l);

@@ -58,6 +58,8 @@
 	"   SELECT e.id, json_build_object(" \
 	"   'id', e.id, 'leg_id', e.leg_id, 'kind', e.kind, 'visibility', e.visibility," \
 	"   'actor', e.actor, 'key_id', e.key_id, 'holder', e.holder," \
+	"   'person', (SELECT json_build_object('id', pp.id, 'name', pp.name," \
+	"     'customer_id', pp.customer_id) FROM people pp WHERE pp.id = e.person_id)," \
 	"   'occurred_at', kt_ts(e.occurred_at)," \
 	"   'recorded_at', kt_ts(e.recorded_at), 'data', e.data) j" \
 	"   FROM events e WHERE e.ticket_id = t.id AND e.id > $5::bigint" \

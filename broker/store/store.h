@@ -51,7 +51,9 @@ int kt_db_prepared_count(const struct kt_db *db);
 int kt_db_ok(struct kt_db *db);
 /* Every event the session records from now on names API key key_id as
  * the one whose request caused it (events.key_id); NULL: none (the
- * broker's own work, a supplier's signed push). The HTTP layer sets it
+ * broker's own work, a supplier's signed push). A signed-in person's id
+ * may be given instead: migration 030's trigger files it under
+ * events.person_id. The HTTP layer sets it
  * around one request's work. */
 void kt_db_act_as(struct kt_db *db, const char *key_id);
 /* Drops a broken session and connects again. */

@@ -42,7 +42,8 @@ ok "installed with its dependencies from Debian 12"
 
 for f in /usr/bin/keten /etc/keten/keten.conf /lib/systemd/system/keten.service \
 	/usr/share/man/man1/keten.1.gz /usr/share/keten/schemas/chain.schema.json \
-	/usr/share/keten/schemas/openapi.json /usr/share/keten/schemas/adapters/jira.json; do
+	/usr/share/keten/schemas/openapi.json /usr/share/keten/schemas/adapters/jira.json \
+	/usr/share/keten/web/index.html /usr/share/keten/web/vendor/uplot/dist/uPlot.esm.js; do
 	[ -e "$chroot_dir$f" ] || die "the package did not install $f"
 done
 zcat "$chroot_dir/usr/share/man/man1/keten.1.gz" | grep -q 'database_url' ||

@@ -50,7 +50,9 @@ test('HTTP answers are counted by route pattern, method and status', async () =>
   assert.equal((await s.api('GET', '/healthz')).status, 200);
   assert.equal((await s.api('GET', '/v1/tickets')).status, 401);
   assert.equal((await s.api('GET', '/v1/tickets', { key: s.keys.acme })).status, 200);
-  assert.equal((await s.api('GET', '/no/such/thing-4711')).status, 404);
+  assert.equal((await s.api('GET', '/v1/no/such/thing-4711')).status, 404);
+  // a path outside the API is a portal page (README "The portal")
+  assert.equal((await s.api('GET', '/no/such/page-4711')).status, 404);
   assert.equal((await s.api('GET', '/v1/tickets/00000000-0000-4000-8000-000000000000', { key: s.keys.acme })).status, 404);
   const after = await scrape(s);
   const delta = (route, method, status) => value(after, ...http(route, method, status)) - value(before, ...http(route, method, status));
@@ -58,9 +60,11 @@ test('HTTP answers are counted by route pattern, method and status', async () =>
   assert.equal(delta('/v1/tickets', 'GET', 401), 1);
   assert.equal(delta('/v1/tickets', 'GET', 200), 1);
   assert.equal(delta('unmatched', 'GET', 404), 1);
+  assert.equal(delta('/(pages)', 'GET', 404), 1);
   assert.equal(delta('/v1/tickets/{}', 'GET', 404), 1);
   const routes = new Set(after.filter((x) => x.name === 'keten_http_requests_total').map((x) => x.labels.route));
-  assert.ok(!routes.has('/no/such/thing-4711'), 'the raw path is never a label');
+  assert.ok(!routes.has('/v1/no/such/thing-4711'), 'the raw path is never a label');
+  assert.ok(!routes.has('/no/such/page-4711'), 'a page\'s path is never a label');
   assert.ok(![...routes].some((r) => r.includes('00000000-0000')), 'ids are never labels');
 });
 

@@ -299,6 +299,9 @@ export const NO_RATE_LIMITS = {
   KETEN_RATE_SUPPLIER_PER_S: '0', KETEN_RATE_ADDRESS_PER_S: '0',
 };
 
+// The portal's pages (issue 15): every broker of the tests serves web/.
+export const WEB_ENV = { KETEN_WEB_ROOT: path.join(ROOT, 'web') };
+
 export async function startStack(opts = {}) {
   try {
     return await buildStack(opts);
@@ -355,7 +358,7 @@ async function buildStack(opts) {
     // The simulators' search does not lag unless a test says so (and then
     // sets this too): a lookup need not wait the production default.
     KETEN_SUPPLIER_SEARCH_LAG_MS: '0',
-    ...NO_RATE_LIMITS, ...opsEnv(),
+    ...NO_RATE_LIMITS, ...opsEnv(), ...WEB_ENV,
     ...(opts.config || {}),
   };
   const proc = track(spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile],
@@ -397,7 +400,7 @@ export async function startNode(s, name, config = {}, bin = BIN) {
   const proc = track(spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile], {
     env: { ...process.env, ...s.env, KETEN_TLS_CERT: certs().cert, KETEN_TLS_KEY: certs().key,
       KETEN_SUPPLIER_CA: certs().ca, KETEN_SECRET_NETCO: s.secrets.netco,
-      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...NO_RATE_LIMITS, ...opsEnv(), ...config },
+      KETEN_SECRET_HOSTCO: s.secrets.hostco, KETEN_NODE_NAME: name, ...NO_RATE_LIMITS, ...opsEnv(), ...WEB_ENV, ...config },
     stdio: ['ignore', 'pipe', 'pipe'] }));
   const log = collect(proc);
   const port = Number(await waitFile(portFile, proc, `keten serve ${name}`));
