@@ -14,6 +14,7 @@
 #include "base/url.h"
 #include "servicenow.h"
 #include "servicenow_check.h"
+#include "servicenow_list.h"
 #include "servicenow_feed.h"
 #include "servicenow_map.h"
 
@@ -669,4 +670,6 @@ const struct kt_adapter kt_adapter_servicenow = {
 	.read_poll = kt_sn_read_poll,
 	.build_check = kt_sn_build_check,
 	.read_check = kt_sn_read_check,
+	.build_list = kt_sn_build_list,
+	.read_list = kt_sn_read_list,
 };

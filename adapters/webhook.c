@@ -204,6 +204,77 @@ static int webhook_read_lookup(const struct kt_adapter_msg *msg, const struct kt
 	return KT_OK;
 }
 
+/* {"type": "leg.list", "data": {"page": null | token}}: one page of the
+ * tickets the supplier holds that carry Keten's reference. */
+static int webhook_build_list(const json_t *supplier, const char *page,
+			      struct kt_http_request *out, struct kt_err *err)
+{
+	const char *endpoint = endpoint_of(supplier, err);
+
+	if (!endpoint)
+		return KT_ERR;
+	return post_json(endpoint, json_pack("{s:s, s:{s:s?}}", "type", "leg.list", "data",
+					     "page", page),
+			 out, err);
+}
+
+/* One listed ticket: {"id": the supplier's id, "leg": our reference}. */
+static int list_item(const json_t *t, struct kt_inbound_list *out, struct kt_err *err)
+{
+	const json_t *id = json_object_get(t, "id"), *leg = json_object_get(t, "leg");
+	struct kt_inbound_update *u;
+
+	if (!kt_json_is_text(id, 1, KT_WEBHOOK_ID_MAX) ||
+	    !(json_is_null(leg) || !leg || kt_json_is_text(leg, 1, KT_WEBHOOK_ID_MAX)))
+		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
+				  "leg.list answered a ticket without a text id, or a leg"
+				  " that is not text");
+	if (!(u = kt_inbound_list_add(out)) || !(u->external_id = strdup(json_string_value(id))) ||
+	    (json_is_string(leg) && !(u->leg_id = strdup(json_string_value(leg)))))
+		return out_of_memory(err);
+	return KT_OK;
+}
+
+/* 200 {"tickets": [...], "next_page": token | null}; anything else is no
+ * list (a receiver that predates leg.list answers without "tickets"). */
+static int webhook_read_list(const json_t *supplier, const char *page,
+			     const struct kt_answer *a, struct kt_inbound_list *out,
+			     struct kt_err *err)
+{
+	json_t *doc = NULL, *tickets, *next, *t;
+	size_t i;
+	int rc = KT_ERR;
+
+	(void)supplier;
+	(void)page;
+	if (a->http_status != 200) {
+		kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
+			   "leg.list answered HTTP %ld, not 200", a->http_status);
+		goto out;
+	}
+	doc = a->body ? json_loadb(a->body, a->len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	tickets = json_object_get(doc, "tickets");
+	next = json_object_get(doc, "next_page");
+	if (!json_is_array(tickets) ||
+	    !(!next || json_is_null(next) || kt_json_is_text(next, 1, KT_WEBHOOK_ID_MAX))) {
+		kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
+			   "leg.list answered without a \"tickets\" array (or with a bad"
+			   " \"next_page\"): the receiver does not list");
+		goto out;
+	}
+	json_array_foreach(tickets, i, t)
+		if (list_item(t, out, err))
+			goto out;
+	if (json_is_string(next) && !(out->next_page = strdup(json_string_value(next)))) {
+		out_of_memory(err);
+		goto out;
+	}
+	rc = KT_OK;
+out:
+	json_decref(doc);
+	return rc;
+}
+
 /* The problems found in one inbound body, recorded as err details. */
 struct problems {
 	struct kt_err *err;
@@ -487,4 +558,6 @@ const struct kt_adapter kt_adapter_webhook = {
 	.read_lookup = webhook_read_lookup,
 	.push = { KT_PUSH_STANDARD_WEBHOOKS, NULL, "webhook-id" },
 	.read_inbound = webhook_read_inbound,
+	.build_list = webhook_build_list,
+	.read_list = webhook_read_list,
 };

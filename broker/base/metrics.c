@@ -106,6 +106,9 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 		"Requests answered before their body was read, by reason (unauthorized, too_large, "
 		"rate_limited, unavailable).",
 		1, { "reason" }, 0 },
+	[KT_METRIC_DISPATCH_HELD] = { "keten_dispatch_held", "gauge",
+		"1 while dispatch is held for every node after a restore, until keten reconcile ran.",
+		0, { NULL }, 0 },
 };
 
 static int is_histogram(enum kt_metric metric)
@@ -518,4 +521,9 @@ void kt_metrics_http_stream_ended(const char *reason)
 void kt_metrics_http_body_refused(const char *reason)
 {
 	kt_metrics_add(&global, KT_METRIC_HTTP_BODY_REFUSALS, 1, reason, NULL, NULL);
+}
+
+void kt_metrics_dispatch_held(int held)
+{
+	kt_metrics_set(&global, KT_METRIC_DISPATCH_HELD, held, NULL, NULL, NULL);
 }

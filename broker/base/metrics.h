@@ -45,6 +45,7 @@ enum kt_metric {
 	KT_METRIC_HTTP_STREAMS,      /* gauge, no labels (live streams open) */
 	KT_METRIC_HTTP_STREAMS_ENDED,/* counter {reason} */
 	KT_METRIC_HTTP_BODY_REFUSALS, /* counter {reason} */
+	KT_METRIC_DISPATCH_HELD,     /* gauge, no labels */
 	KT_METRIC_COUNT
 };
 
@@ -164,5 +165,7 @@ void kt_metrics_http_stream_ended(const char *reason);
 /* A request answered before its body was read (http/body_gate.h), by
  * reason: unauthorized, too_large, rate_limited, unavailable. */
 void kt_metrics_http_body_refused(const char *reason);
+/* Dispatch is held for every node (1) after a restore, or not (0). */
+void kt_metrics_dispatch_held(int held);
 
 #endif

@@ -20,6 +20,8 @@ struct kt_app {
 					readiness remembered (http/ops.h) */
 	struct kt_streams *streams;  /* live streams (http/stream.h), owned by
 					the HTTP server */
+	struct kt_watch *watch;      /* the restore watch and the dispatch hold
+					(dispatch/restore_watch.h) */
 	char node_name[128];
 	/* single sign-on (issue 15): the checked settings (workers read them)
 	 * and the provider's client on the loop; NULL client: SSO off */

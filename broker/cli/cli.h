@@ -16,6 +16,7 @@ int kt_cmd_supplier(int argc, char **argv);
 int kt_cmd_reconcile(int argc, char **argv);
 int kt_cmd_audit(int argc, char **argv);
 int kt_cmd_user(int argc, char **argv);
+int kt_cmd_dispatch(int argc, char **argv);
 
 /* Defaults, then config_file (may be NULL), then KETEN_* variables. Prints
  * the error and returns KT_ERR on failure. */

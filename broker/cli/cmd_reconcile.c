@@ -2,12 +2,15 @@
  * [--dry-run]`: after the database (or a supplier's system) was restored to
  * an earlier point, makes the broker ask before it acts again
  * (store/tx_reconcile.h) and says what it changed and what is left to the
- * integrator. The supplier calls themselves are the dispatcher's: the
- * lookup before an in-doubt create, and the polls from the reset cursor. */
+ * integrator. It asks each supplier for the tickets that carry Keten's
+ * reference first (cli/reconcile_list.h) and reports those Keten does not
+ * know; the calls that change something are the dispatcher's: the lookup
+ * before an in-doubt create, and the polls from the reset cursor. */
 #include <getopt.h>
 
 #include "base/civil_time.h"
 #include "cli/cli.h"
+#include "cli/reconcile_list.h"
 #include "store/tx_reconcile.h"
 
 static void usage(FILE *to)
@@ -15,15 +18,22 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: keten reconcile [--config FILE] [--supplier KEY] [--since TIME] [--dry-run]\n\n"
 		"After a restore of the database to an earlier point (or of a supplier's\n"
-		"system): every pending create of an open leg without a supplier ticket is\n"
+		"system): first each supplier whose adapter can list is asked for the\n"
+		"tickets that carry Keten's reference, and those Keten does not know\n"
+		"are reported (never created, never closed); a supplier that cannot list,\n"
+		"and the open legs of push-only suppliers whose missed updates cannot be\n"
+		"fetched, are named. Then every pending create of an open leg without a supplier ticket is\n"
 		"put in doubt, so the dispatcher asks the supplier for it by Keten's\n"
 		"reference before it creates one (it re-links a ticket the supplier holds\n"
 		"and never creates a second); with --since (RFC 3339), the poll cursors of\n"
 		"the polled suppliers are set back to that time, so that their updates\n"
 		"since then are read again and applied once, in order. Lists the dead\n"
 		"letters of open legs and the open legs delivered without a supplier id,\n"
-		"which are the integrator's to look at. --dry-run says all of it and\n"
-		"changes nothing. Run it before the broker nodes deliver again.\n");
+		"which are the integrator's to look at. Without --supplier, it lifts the\n"
+		"hold on dispatch that a broker node set when it found the database\n"
+		"restored (`keten dispatch`). --dry-run says all of it and changes\n"
+		"nothing. Exit status 1 when something failed, also when a supplier\n"
+		"could not be listed (the rest is done then).\n");
 }
 
 static void print_items(const json_t *items, const char *fmt_key)
@@ -38,6 +48,21 @@ static void print_items(const json_t *items, const char *fmt_key)
 		       json_object_get(it, "operation") ? " " : "",
 		       json_object_get(it, "operation")
 			       ? json_string_value(json_object_get(it, "operation")) : "");
+}
+
+static void print_hold(const json_t *r, int dry_run)
+{
+	const char *hold = json_string_value(json_object_get(r, "hold"));
+
+	if (!hold)
+		printf("reconcile: dispatch was not held\n");
+	else if (json_is_true(json_object_get(r, "lifted")))
+		printf("reconcile: dispatch was held (%s): %s\n", hold,
+		       dry_run ? "a reconcile without --dry-run lifts it"
+			       : "lifted, every node delivers again");
+	else
+		printf("reconcile: dispatch stays held (%s): a reconcile of every supplier"
+		       " (without --supplier) lifts it\n", hold);
 }
 
 static void print_report(const json_t *r, int dry_run)
@@ -64,6 +89,7 @@ static void print_report(const json_t *r, int dry_run)
 	printf("reconcile: %zu open leg(s) delivered without a supplier id (look them up at"
 	       " the supplier)\n", json_array_size(unlinked));
 	print_items(unlinked, "leg of");
+	print_hold(r, dry_run);
 	printf("reconcile: %s\n", dry_run ? "dry run: nothing changed" : "done");
 }
 
@@ -83,7 +109,7 @@ int kt_cmd_reconcile(int argc, char **argv)
 	struct kt_db *db = NULL;
 	json_t *report = NULL;
 	long long epoch;
-	int c, dry_run = 0, code = 1;
+	int c, dry_run = 0, code = 1, failed = 0;
 
 	while ((c = getopt_long(argc, argv, "c:s:t:nh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -108,10 +134,17 @@ int kt_cmd_reconcile(int argc, char **argv)
 		return 1;
 	if (kt_cli_open_db(&cfg, &db))
 		goto out;
+	/* The suppliers first, while the hold keeps every node from changing
+	 * what they hold. */
+	if (kt_reconcile_list(&cfg, db, supplier, &failed, &err))
+		goto out;
 	if (!(report = kt_store_reconcile(db, supplier, since, dry_run, &err)))
 		goto out;
 	print_report(report, dry_run);
-	code = 0;
+	if (failed)
+		fprintf(stderr, "keten: %d supplier(s) could not be listed (see above):"
+				" their tickets were not compared\n", failed);
+	code = failed ? 1 : 0;
 out:
 	if (kt_err_isset(&err))
 		kt_cli_print_err(&err);

@@ -13,6 +13,7 @@
 #include "store/dbpool.h"
 #include "store/migrations.h"
 #include "dispatch/dispatcher.h"
+#include "dispatch/restore_watch.h"
 #include "dispatch/transport.h"
 #include "http/key_cache.h"
 #include "http/throttle.h"
@@ -144,6 +145,8 @@ static int run(struct kt_app *app, const char *config_file)
 	if (app->oidc_cfg->on &&
 	    !(app->oidc = kt_oidc_client_new(app->base, app->oidc_cfg, app->cfg, &err)))
 		goto out;
+	if (!(app->watch = kt_watch_new(app->cfg->state_dir, app->node_name, &err)))
+		goto out;
 	app->api_pool = kt_dbpool_new(app->base, "api", app->cfg->database_url,
 				      app->cfg->db_pool_size, app->cfg->db_deadline_ms,
 				      app->cfg->db_queue_max,
@@ -209,6 +212,7 @@ out:
 	kt_key_cache_free(app->keys);
 	kt_throttle_free(app->throttle);
 	kt_ops_free(app->ops);
+	kt_watch_free(app->watch);
 	return code;
 }
 

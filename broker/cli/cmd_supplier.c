@@ -7,17 +7,20 @@
  * URL` and `unsubscribe KEY ID` register and remove Keten's listener with
  * a supplier that pushes to registered listeners (a TMF621 hub) by hand,
  * through the hub sweep's own call (dispatch/hub_call.h); `show KEY`
- * prints the registration the sweep keeps (store/row_hub.h). */
+ * prints the registration the sweep keeps (store/row_hub.h) and whether
+ * dispatch is held after a restore (store/row_instance.h). */
 #include <event2/event.h>
 #include <getopt.h>
 
 #include "base/secret.h"
 #include "cli/app.h"
 #include "cli/cli.h"
+#include "cli/supplier_session.h"
 #include "dispatch/caller.h"
 #include "dispatch/hub_call.h"
 #include "keten/adapter.h"
 #include "store/row_hub.h"
+#include "store/row_instance.h"
 #include "store/row_supplier.h"
 
 static void usage(FILE *to)
@@ -35,97 +38,18 @@ static void usage(FILE *to)
 		"the registration Keten makes itself for a supplier whose chain entry\n"
 		"names inbound.callback. show prints that registration as JSON: its\n"
 		"state (registering, registered, removing), the hub's id, failures and\n"
-		"last error. Exit status 0 when all went well, 1 when something failed\n"
+		"last error, and under \"dispatch\" whether every node's dispatch is\n"
+		"held after a restore (hold: restore or other_database, since, detail)\n"
+		"until `keten reconcile` ran. Exit status 0 when all went well, 1 when something failed\n"
 		"or could not be made.\n");
 }
 
-/* One check's call, run to its end on its own loop. */
-struct check_call {
-	struct event_base *base;
-	long status;
-	char *body;
-	size_t len;
-	struct kt_header headers[KT_TRANSPORT_MAX_HEADERS];
-	size_t n_headers;
-	char why[256];
-	int done;
-};
-
-static void on_done(void *arg, struct kt_transport_answer *a)
-{
-	struct check_call *cc = arg;
-
-	cc->done = 1;
-	cc->status = a->facts.end == KT_TX_DONE ? a->facts.http_status : 0;
-	snprintf(cc->why, sizeof(cc->why), "%s", a->facts.why ? a->facts.why : "no answer");
-	cc->body = a->body;
-	cc->len = a->body_len;
-	a->body = NULL;
-	for (size_t i = 0; i < a->n_headers && i < KT_TRANSPORT_MAX_HEADERS; i++) {
-		cc->headers[i].name = strdup(a->headers[i].name);
-		cc->headers[i].value = strdup(a->headers[i].value);
-		if (cc->headers[i].name && cc->headers[i].value)
-			cc->n_headers = i + 1;
-	}
-	event_base_loopbreak(cc->base);
-}
-
-static void check_call_release(struct check_call *cc)
-{
-	for (size_t i = 0; i < KT_TRANSPORT_MAX_HEADERS; i++) {
-		free(cc->headers[i].name);
-		free(cc->headers[i].value);
-	}
-	free(cc->body);
-}
-
-/* Sends req for who and waits for its end: KT_OK with cc filled when an
- * answer came, else KT_ERR (printed). */
-static int call_once(struct kt_caller *caller, struct event_base *base,
-		     const struct kt_call_supplier *who, struct kt_http_request *req,
-		     struct check_call *cc)
-{
-	struct kt_call_spec spec = { .req = req };
-	struct kt_err err = { 0 };
-	struct kt_call *call;
-
-	cc->base = base;
-	if (kt_call_start(caller, who, &spec, on_done, cc, &call, &err) != KT_OK) {
-		printf("%s %s: not sent\n", req->method, req->url);
-		kt_cli_print_err(&err);
-		kt_err_release(&err);
-		return KT_ERR;
-	}
-	while (!cc->done)
-		event_base_dispatch(base);
-	if (cc->status == 0) {
-		printf("%s %s: no answer: %s\n", req->method, req->url, cc->why);
-		return KT_ERR;
-	}
-	return KT_OK;
-}
-
-static struct kt_answer answer_of(const struct check_call *cc)
-{
-	return (struct kt_answer){ .http_status = cc->status, .body = cc->body, .len = cc->len,
-				   .headers = cc->headers, .n_headers = cc->n_headers };
-}
-
-/* What a supplier session needs: the adapter, the supplier, its caller. */
-struct session {
-	const struct kt_adapter *a;
-	const json_t *s;
-	const struct kt_call_supplier *who;
-	struct kt_caller *caller;
-	struct event_base *base;
-};
-
 /* Runs check i of supplier s; prints its verdict. *more = 0 when the
  * adapter has no check i. KT_ERR when the check failed. */
-static int run_check(const struct session *ss, int i, int *more)
+static int run_check(const struct kt_cli_session *ss, int i, int *more)
 {
 	struct kt_http_request req = { 0 };
-	struct check_call cc = { 0 };
+	struct kt_cli_call cc = { 0 };
 	struct kt_err err = { 0 };
 	int rc = KT_ERR;
 
@@ -140,10 +64,10 @@ static int run_check(const struct session *ss, int i, int *more)
 	}
 	*more = 1;
 	printf("check %d: ", i);
-	if (call_once(ss->caller, ss->base, ss->who, &req, &cc) != KT_OK)
+	if (kt_cli_call_once(ss, &req, &cc) != KT_OK)
 		goto out;
 	{
-		struct kt_answer ans = answer_of(&cc);
+		struct kt_answer ans = kt_cli_call_answer(&cc);
 
 		if (ss->a->read_check(ss->s, i, &ans, &err) == KT_OK) {
 			printf("%s %s: ok\n", req.method, req.url);
@@ -155,12 +79,12 @@ static int run_check(const struct session *ss, int i, int *more)
 	}
 out:
 	kt_err_release(&err);
-	check_call_release(&cc);
+	kt_cli_call_release(&cc);
 	kt_http_request_release(&req);
 	return rc;
 }
 
-static int check_all(const struct session *ss, const char *arg)
+static int check_all(const struct kt_cli_session *ss, void *arg)
 {
 	int failed = 0, more = 1;
 
@@ -205,7 +129,7 @@ static void on_hub_done(void *arg, struct kt_hub_result *r)
 
 /* subscribe (arg: the callback) or unsubscribe (arg: the id), through the
  * hub sweep's own call (dispatch/hub_call.h). */
-static int hub_call(const struct session *ss, const char *arg, int subscribe)
+static int hub_call(const struct kt_cli_session *ss, const char *arg, int subscribe)
 {
 	struct hub_wait w = { .base = ss->base, .subscribe = subscribe, .arg = arg };
 	struct kt_err err = { 0 };
@@ -221,56 +145,20 @@ static int hub_call(const struct session *ss, const char *arg, int subscribe)
 	return w.ok ? KT_OK : KT_ERR;
 }
 
-static int subscribe(const struct session *ss, const char *callback)
+static int subscribe(const struct kt_cli_session *ss, void *callback)
 {
 	return hub_call(ss, callback, 1);
 }
 
-static int unsubscribe(const struct session *ss, const char *id)
+static int unsubscribe(const struct kt_cli_session *ss, void *id)
 {
 	return hub_call(ss, id, 0);
 }
 
-/* Runs fn(session, arg) for supplier s on a loop and caller of its own. */
-static int with_caller(const struct kt_config *cfg, const json_t *s, const char *secrets,
-		       int (*fn)(const struct session *ss, const char *arg), const char *arg)
-{
-	const struct kt_adapter *a = kt_adapter_find(json_string_value(json_object_get(s, "adapter")));
-	const struct kt_call_supplier who = {
-		.id = json_string_value(json_object_get(s, "id")),
-		.key = json_string_value(json_object_get(s, "key")),
-		.auth = json_object_get(s, "auth"), .secrets = secrets,
-		.delivery = json_object_get(s, "delivery"),
-	};
-	struct kt_app app = { .cfg = cfg };
-	struct kt_transport *t = NULL;
-	struct kt_err err = { 0 };
-	struct session ss = { .a = a, .s = s, .who = &who };
-	int rc = KT_ERR;
-
-	if (!a) {
-		printf("supplier has no known adapter\n");
-		return KT_ERR;
-	}
-	ss.base = app.base = event_base_new();
-	if (!app.base || !(t = kt_transport_new(app.base, &err)) ||
-	    !(ss.caller = kt_caller_new(&app, t, &err)))
-		kt_cli_print_err(&err);
-	else
-		rc = fn(&ss, arg);
-	kt_caller_free(ss.caller);
-	kt_transport_free(t);
-	if (app.base)
-		event_base_free(app.base);
-	kt_err_release(&err);
-	return rc;
-}
-
-/* The subcommands: name, the arguments after KEY, the work. */
 static const struct {
 	const char *name;
 	int n_args;
-	int (*fn)(const struct session *ss, const char *arg);
+	int (*fn)(const struct kt_cli_session *ss, void *arg);
 } commands[] = {
 	{ "check", 0, check_all },
 	{ "subscribe", 0, subscribe },
@@ -279,16 +167,22 @@ static const struct {
 };
 
 /* `show`: the supplier's hub registrations (a removed supplier's too,
- * while one is still to be removed at its hub) as JSON. */
+ * while one is still to be removed at its hub) and the dispatch hold of
+ * every node (store/row_instance.h: why nothing goes out) as JSON. */
 static int show(struct kt_db *db, const char *key, struct kt_err *err)
 {
-	json_t *subs = kt_store_hub_of(db, key, err), *out;
+	json_t *subs = kt_store_hub_of(db, key, err), *hold, *out;
 	char *text;
 
 	if (!subs)
 		return KT_ERR;
-	/* "o" takes subs, also when the pack fails */
-	out = json_pack("{s:s, s:o}", "supplier", key, "hub_subscriptions", subs);
+	if (!(hold = kt_store_dispatch_hold(db, err))) {
+		json_decref(subs);
+		return KT_ERR;
+	}
+	/* "o" takes subs and hold, also when the pack fails */
+	out = json_pack("{s:s, s:o, s:o}", "supplier", key, "hub_subscriptions", subs,
+			"dispatch", hold);
 	text = out ? json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(out);
 	if (!text)
@@ -306,7 +200,7 @@ int kt_cmd_supplier(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_file = NULL, *callback = NULL, *ref;
+	const char *config_file = NULL, *callback = NULL;
 	struct kt_config cfg;
 	struct kt_err err = { 0 };
 	struct kt_db *db = NULL;
@@ -350,13 +244,12 @@ int kt_cmd_supplier(int argc, char **argv)
 	}
 	if (!(s = kt_store_supplier_by_key(db, argv[optind], &err)))
 		goto out;
-	ref = json_string_value(json_object_get(json_object_get(s, "auth"), "secret_ref"));
-	if (kt_secret_resolve(ref ? ref : json_string_value(json_object_get(s, "secret_ref")),
-			      &secrets, &err))
+	if (kt_cli_supplier_secrets(s, &secrets, &err))
 		goto out;
 	kt_transport_global_init();
-	code = with_caller(&cfg, s, secrets, commands[cmd].fn,
-			   commands[cmd].n_args ? argv[optind + 1] : callback) == KT_OK ? 0 : 1;
+	code = kt_cli_with_supplier(&cfg, s, secrets, commands[cmd].fn,
+				    (void *)(commands[cmd].n_args ? argv[optind + 1] : callback))
+		== KT_OK ? 0 : 1;
 	kt_transport_global_cleanup();
 out:
 	if (kt_err_isset(&err))

@@ -11,6 +11,7 @@ static const struct kt_cli_command commands[] = {
 	{ "supplier", kt_cmd_supplier, "try a supplier's credentials and mapping live (supplier check KEY); register a listener (supplier subscribe|unsubscribe)" },
 	{ "user", kt_cmd_user, "people who sign in to the portal (user create|invite|reset|list|disable)" },
 	{ "audit", kt_cmd_audit, "check the tamper-evident trail (audit verify); sign its heads (audit checkpoint)" },
+	{ "dispatch", kt_cmd_dispatch, "after a restore: show the hold on every node's dispatch (dispatch [status]); lift it by hand (dispatch resume --force)" },
 };
 
 int main(int argc, char **argv)

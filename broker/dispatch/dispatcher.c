@@ -26,6 +26,7 @@
 #include "dispatch/notify.h"
 #include "dispatch/poll.h"
 #include "dispatch/rate_limit.h"
+#include "dispatch/restore_watch.h"
 #include "dispatch/retry.h"
 #include "dispatch/sweep.h"
 #include "dispatch/transport.h"
@@ -230,10 +231,17 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct kt_claimed_msg *msgs = NULL;
 	json_t *tickets = NULL;
 	size_t n = 0, i;
+	int held;
 
 	/* Before the claim that may take the probe, so its budget has it. */
 	if (c->credits && kt_store_outbox_credit(db, c->credits, err))
 		return KT_ERR;
+	/* The first claim waits for the restore watch's first check; the
+	 * claim itself honours the hold of every node (KT_STORE_NOT_HELD). */
+	if (kt_watch_gate(c->d->app->watch, db, &held, err))
+		return KT_ERR;
+	if (held)
+		return KT_OK;
 	if (kt_store_outbox_claim(db, c->d->app->node_name, c->limit, cfg->lease_ms,
 				  cfg->supplier_search_lag_ms, &gates, &msgs, &n, &tickets,
 				  &c->saturated, err))

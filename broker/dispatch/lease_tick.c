@@ -5,6 +5,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "dispatch/lease_tick.h"
+#include "dispatch/restore_watch.h"
 #include "store/dbpool.h"
 
 struct kt_lease_tick {
@@ -27,7 +28,13 @@ struct claim {
 static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 {
 	struct claim *c = arg;
+	int held;
 
+	/* After a restore nothing goes out until reconcile ran. */
+	if (kt_watch_gate(c->t->app->watch, db, &held, err))
+		return KT_ERR;
+	if (held)
+		return KT_OK;
 	return c->t->spec.claim(db, c->t->spec.owner, c->limit, &c->runs, &c->n, err);
 }
 

@@ -12,6 +12,7 @@
 #include "base/secret.h"
 #include "dispatch/classify.h"
 #include "dispatch/notify.h"
+#include "dispatch/restore_watch.h"
 #include "dispatch/retry.h"
 #include "store/dbpool.h"
 #include "store/tx_notify.h"
@@ -86,8 +87,13 @@ static int claim_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct kt_notify *nt = arg;
 	struct kt_claimed_notice *ms;
 	size_t n;
+	int held;
 
 	nt->claimed = 0;
+	if (kt_watch_gate(nt->app->watch, db, &held, err))
+		return KT_ERR;
+	if (held)
+		return KT_OK;
 	if (kt_store_notify_claim(db, nt->app->node_name, BATCH, nt->app->cfg->lease_ms,
 				  &ms, &n, err))
 		return KT_ERR;

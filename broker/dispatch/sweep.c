@@ -1,12 +1,13 @@
-/* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h):
- * delivery_delayed, the outbox gauges and the paced purges of expired
- * idempotency answers, inbound delivery ids and supplier call records, as
- * one job on the background pool. */
+/* sweep.c - the periodic housekeeping sweep (see dispatch/sweep.h): the
+ * restore watch's check, delivery_delayed, the outbox gauges and the paced
+ * purges of expired idempotency answers, inbound delivery ids and supplier
+ * call records, as one job on the background pool. */
 #include <stdlib.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "dispatch/restore_watch.h"
 #include "dispatch/sweep.h"
 #include "http/idempotency.h"
 #include "store/dbpool.h"
@@ -110,7 +111,8 @@ static int sweep_work(struct kt_db *db, void *arg, struct kt_err *err)
 	struct kt_sweep *s = arg;
 	const struct kt_config *cfg = s->app->cfg;
 
-	if (purge_answers(db, cfg->idempotency_ttl_s, err) || purge_deliveries(s, db, err) ||
+	if (kt_watch_check(s->app->watch, db, err) ||
+	    purge_answers(db, cfg->idempotency_ttl_s, err) || purge_deliveries(s, db, err) ||
 	    purge_calls(s, db, err))
 		return KT_ERR;
 	return cfg->dispatch ? sweep_outbox(db, cfg, err) : KT_OK;

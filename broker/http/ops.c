@@ -7,6 +7,7 @@
 #include "base/crypto.h"
 #include "base/secret.h"
 #include "http/auth.h"
+#include "dispatch/restore_watch.h"
 #include "http/ops.h"
 
 struct kt_ops {
@@ -84,6 +85,19 @@ void kt_ops_ready_note(struct kt_ops *ops, long long now_ms, int ok)
 	pthread_mutex_lock(&ops->lock);
 	ops->ready_at_ms = ok ? (now_ms > 0 ? now_ms : 1) : 0;
 	pthread_mutex_unlock(&ops->lock);
+}
+
+json_t *kt_ops_ready_answer(struct kt_watch *w, int dispatch)
+{
+	json_t *hold = w ? kt_watch_held(w) : NULL;
+	int held = hold && !json_is_null(json_object_get(hold, "hold"));
+	json_t *a = json_pack("{s:s, s:s}", "status", "ready", "dispatch",
+			      held ? "held" : dispatch ? "on" : "off");
+
+	if (a && held)
+		json_object_set(a, "hold", hold);
+	json_decref(hold);
+	return a;
 }
 
 void kt_ops_free(struct kt_ops *ops)

@@ -35,6 +35,15 @@ int kt_ops_ready_fresh(struct kt_ops *ops, long long now_ms);
  * (forgotten: the next probe asks again). */
 void kt_ops_ready_note(struct kt_ops *ops, long long now_ms, int ok);
 
+struct kt_watch;
+
+/* The body of a "ready" answer: {"status": "ready", "dispatch": "on",
+ * "off" (this node serves the API only) or "held" (after a restore, for
+ * every node), "hold": {"hold", "since", "detail"} when held}. The hold
+ * is the one w's last check saw. A new reference, NULL when out of
+ * memory. */
+json_t *kt_ops_ready_answer(struct kt_watch *w, int dispatch);
+
 /* Frees ops; accepts NULL. */
 void kt_ops_free(struct kt_ops *ops);
 

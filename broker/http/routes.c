@@ -126,7 +126,7 @@ int kt_api_ready(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 	if (rc != KT_OK)
 		return KT_ERR;
 	r->status = 200;
-	r->answer = json_pack("{s:s}", "status", "ready");
+	r->answer = kt_ops_ready_answer(r->app->watch, r->app->cfg->dispatch);
 	return KT_OK;
 }
 

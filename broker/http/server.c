@@ -329,7 +329,7 @@ static int ops_endpoint(struct kt_request *r, const char *path, const char *auth
 		return 0;
 	}
 	r->status = 200;
-	r->answer = json_pack("{s:s}", "status", "ready");
+	r->answer = kt_ops_ready_answer(r->app->watch, r->app->cfg->dispatch);
 	respond(r, KT_OK, NULL);
 	return 1;
 }

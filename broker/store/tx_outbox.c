@@ -4,6 +4,7 @@
  * dispatcher's transactions on the outbox. */
 #include "base/utf8.h"
 #include "store/internal.h"
+#include "store/row_instance.h"
 #include "store/rule_leg.h"
 #include "store/rule_ticket.h"
 #include "store/tx_outbox.h"
@@ -200,6 +201,7 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		"     THEN coalesce((s.delivery ->> 'search_lag_ms')::integer, $5::integer)"
 		"     ELSE 0 END * interval '1 millisecond')"
 		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
+		"   AND " KT_STORE_NOT_HELD
 		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
 		"     AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
 		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED),"

@@ -1,6 +1,8 @@
 /* tx_reconcile.c - the database side of `keten reconcile` (see
- * store/tx_reconcile.h): one statement marks, resets and reports. */
+ * store/tx_reconcile.h): one statement marks, resets and reports; the
+ * dispatch hold after a restore is lifted in the same transaction. */
 #include "store/internal.h"
+#include "store/row_instance.h"
 #include "store/tx_reconcile.h"
 
 /* $1 supplier key or NULL, $2 since or NULL. The open-leg rule is the one
@@ -35,6 +37,25 @@ static const char RECONCILE_SQL[] =
 	"   'unlinked_done', coalesce((SELECT json_agg(unlinked ORDER BY supplier, ticket)"
 	"    FROM unlinked), '[]'))::text";
 
+/* Adds "hold" (the reason dispatch was held, or null) and "lifted" to
+ * report, lifting the hold when every supplier was reconciled. */
+static int lift_hold(struct kt_db *db, json_t *report, int every_supplier, struct kt_err *err)
+{
+	json_t *hold = kt_store_dispatch_hold(db, err);
+	char *was = NULL;
+	int rc = KT_OK;
+
+	if (!hold)
+		return KT_ERR;
+	json_object_set(report, "hold", json_object_get(hold, "hold"));
+	json_decref(hold);
+	if (every_supplier)
+		rc = kt_store_dispatch_release(db, &was, err);
+	json_object_set_new(report, "lifted", json_boolean(was != NULL));
+	free(was);
+	return rc;
+}
+
 json_t *kt_store_reconcile(struct kt_db *db, const char *supplier_key, const char *since,
 			   int dry_run, struct kt_err *err)
 {
@@ -58,6 +79,8 @@ json_t *kt_store_reconcile(struct kt_db *db, const char *supplier_key, const cha
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto fail;
 	}
+	if (lift_hold(db, report, supplier_key == NULL, err))
+		goto fail;
 	if (dry_run)
 		kt_db_rollback(db);
 	else if (kt_db_commit(db, err))
@@ -67,4 +90,45 @@ fail:
 	json_decref(report);
 	kt_db_rollback(db);
 	return NULL;
+}
+
+json_t *kt_store_reconcile_suppliers(struct kt_db *db, const char *supplier_key,
+				     struct kt_err *err)
+{
+	const char *params[] = { supplier_key };
+
+	return kt_db_json(db,
+		"SELECT coalesce(json_agg(json_build_object('id', s.id, 'key', s.key,"
+		"  'adapter', s.adapter, 'endpoint', s.endpoint, 'secret_ref', s.secret_ref,"
+		"  'mapping', s.mapping, 'auth', s.auth, 'delivery', s.delivery, 'poll', s.poll,"
+		"  'open_legs', (SELECT count(*) FROM legs l WHERE l.supplier_id = s.id"
+		"   AND keten_leg_is_open(l.status, l.ended))) ORDER BY s.key), '[]')"
+		" FROM suppliers s WHERE $1::text IS NULL OR s.key = $1",
+		1, params, NULL, err);
+}
+
+json_t *kt_store_reconcile_unknown(struct kt_db *db, const char *supplier_id,
+				   const json_t *listed, struct kt_err *err)
+{
+	char *text = json_dumps(listed, JSON_COMPACT);
+	const char *params[] = { supplier_id, text };
+	json_t *unknown;
+
+	if (!text) {
+		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
+		return NULL;
+	}
+	/* A reference that is no uuid names no leg; each test is one index
+	 * probe (legs' key, legs_external_idx). */
+	unknown = kt_db_json(db,
+		"SELECT coalesce(json_agg(t ORDER BY t.id), '[]')"
+		" FROM json_to_recordset($2::json) AS t(id text, leg text)"
+		" WHERE NOT EXISTS (SELECT 1 FROM legs l WHERE l.supplier_id = $1::uuid"
+		"   AND l.id = CASE WHEN t.leg ~* '^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$'"
+		"    THEN t.leg::uuid END)"
+		"  AND NOT EXISTS (SELECT 1 FROM legs l WHERE l.supplier_id = $1::uuid"
+		"   AND l.external_id = t.id)",
+		2, params, NULL, err);
+	free(text);
+	return unknown;
 }

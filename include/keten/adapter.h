@@ -232,6 +232,19 @@ struct kt_adapter {
 	 * subscription id; any 2xx answer means done. */
 	int (*build_unsubscribe)(const json_t *supplier, const char *id,
 				 struct kt_http_request *out, struct kt_err *err);
+	/* Optional (`keten reconcile`; NULL: the supplier cannot be asked,
+	 * reported as "cannot list"): the request of one page (NULL: the
+	 * first; else a next_page this adapter gave) of the supplier's
+	 * tickets that carry Keten's reference, so that those Keten no longer
+	 * knows (after a restore) are found. */
+	int (*build_list)(const json_t *supplier, const char *page, struct kt_http_request *out,
+			  struct kt_err *err);
+	/* Reads one page: per ticket an item of out with external_id (the
+	 * supplier's id) and leg_id (Keten's reference, NULL when the ticket
+	 * carries none readable), and next_page (NULL: the last). KT_ERR
+	 * (supplier "adapter_reply") for an answer that is no such list. */
+	int (*read_list)(const json_t *supplier, const char *page, const struct kt_answer *a,
+			 struct kt_inbound_list *out, struct kt_err *err);
 };
 
 /* The adapter registered under name, or NULL. */

@@ -106,6 +106,11 @@ grep '^LoadCredential=' "$unit" | while IFS= read -r line; do
 	fi
 done
 in_root chown -R keten:keten "$creds"
+# What systemd does for StateDirectory=: /var/lib/<name>, the user's own
+# (the node's state_dir in the shipped keten.conf).
+state_dir=/var/lib/$(sed -n 's/^StateDirectory=//p' "$unit")
+mkdir -p -m 700 "$chroot_dir$state_dir"
+in_root chown keten:keten "$state_dir"
 
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
 user=$(sed -n 's/^User=//p' "$unit")

@@ -6,11 +6,12 @@
 // postmaster, SIGKILL), then, after it rejoined, handed over by a planned
 // switchover. Afterwards every ticket that got a 201 is stored and reached
 // each of its suppliers exactly once, and /readyz said "not ready" only in
-// one window around the change of primary, whose length is printed.
+// one window around the change of primary, whose length is printed. Each
+// node watches for a restore (state_dir): neither change holds dispatch.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSim, startNode, request, eventually, secret, keten, chainDoc, sleep, writeChain,
   opsHeaders } from '../system/lib/harness.mjs';
@@ -60,7 +61,10 @@ before(async () => {
   const config = { KETEN_DB_DEADLINE_MS: '2000', KETEN_DISPATCH_INTERVAL_MS: '200', KETEN_RETRY_BASE_MS: '200',
     KETEN_RETRY_MAX_MS: '1000', KETEN_SUPPLIER_TIMEOUT_MS: '3000', KETEN_LEASE_MS: '5000',
     KETEN_SUPPLIER_SEARCH_LAG_MS: '0' };
-  s.nodes = [await startNode(s, 'ha-a', config), await startNode(s, 'ha-b', config)];
+  // Each node watches for a restore (state_dir): a failover must not hold.
+  const state = (name) => { const d = path.join(dir, `state-${name}`); mkdirSync(d); return { KETEN_STATE_DIR: d }; };
+  s.nodes = [await startNode(s, 'ha-a', { ...config, ...state('ha-a') }),
+    await startNode(s, 'ha-b', { ...config, ...state('ha-b') })];
   s.sims = {};
   for (const key of ['netco', 'hostco']) s.sims[key] = await startSim(dir, { key, secret: s.secrets[key] });
   writeChain(chainFile, chainDoc(s.sims), 0);
@@ -140,6 +144,10 @@ async function underLoad(label, total, change) {
     for (const t of held) count.set(t.keten_ticket, (count.get(t.keten_ticket) || 0) + 1);
     assert.deepEqual([...count.entries()].filter(([, c]) => c !== 1), [], `${label}: once each at ${sim.key}`);
   }
+  // A failover or switchover is no restore: no node held dispatch.
+  const r = keten(['dispatch'], s.env);
+  assert.equal(r.code, 0, `${label}: dispatch held after the change: ${r.stdout}${r.stderr}`);
+  for (const node of s.nodes) assert.doesNotMatch(node.log(), /dispatch held for every node/);
   const longest = Math.max(0, ...spans);
   console.log(`${label}: leader ${before} -> ${after}; /readyz not ready in ${spans.length} span(s), ` +
     `longest ${longest} ms`);

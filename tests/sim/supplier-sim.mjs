@@ -15,6 +15,7 @@ import { simCommandLine, simListen } from './lib/sim-server.mjs';
 const { Webhook } = swh;
 
 const HOOK_BODY_LIMIT = 1024 * 1024; // deliveries from Keten
+const LIST_PAGE = 5; // tickets a leg.list page carries (small: the tests page)
 const CONTROL_BODY_LIMIT = 16 * 1024 * 1024; // /_sim/ requests (raw may be large on purpose)
 const BROKER_ANSWER_LIMIT = 1024 * 1024;
 const BROKER_TIMEOUT_MS = 15000;
@@ -485,6 +486,19 @@ async function handleHook(req, res, pathname) {
 		const seen = tickets.find((t) => t.leg_id === legId && t.created_at <= Date.now() - SEARCH_LAG_MS);
 		if (seen) answer(200, { id: seen.id, status: seen.status });
 		else answer(404, { error: 'no ticket for that leg' });
+		return;
+	}
+	if (type === 'leg.list') {
+		// the tickets carrying Keten's reference, LIST_PAGE a page, keyed by offset
+		const page = msg.data?.page ?? null;
+		const from = page === null ? 0 : Number(page);
+		if (!Number.isInteger(from) || from < 0) {
+			answer(400, { error: 'bad data.page' });
+			return;
+		}
+		const slice = tickets.slice(from, from + LIST_PAGE).map((t) => ({ id: t.id, leg: t.leg_id }));
+		const next = from + LIST_PAGE < tickets.length ? String(from + LIST_PAGE) : null;
+		answer(200, { tickets: slice, next_page: next });
 		return;
 	}
 	if (/^leg\.[a-z_]+$/.test(type)) {

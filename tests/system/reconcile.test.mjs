@@ -9,21 +9,8 @@
 // and a bad --since are refused, and --since sets the poll cursors back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { startStack, startNode, eventually, keten, psql, closeDatabase } from './lib/harness.mjs';
-import { ticketBody } from './lib/tickets.mjs';
-
-const PGHOST = process.env.KETEN_TEST_PGHOST;
-const pgTool = (tool, args) => execFileSync(tool, ['-h', PGHOST, '-U', 'postgres', ...args], { encoding: 'utf8' });
-
-async function post(node, s, summary) {
-  const r = await node.api('POST', '/v1/tickets', { key: s.keys.acme, body: ticketBody(s, { summary }) });
-  assert.equal(r.status, 201, r.text);
-  return r.json.id;
-}
-const linked = async (s, ids) => Number(await psql(s.db, `SELECT count(*) FROM legs
-  WHERE ticket_id IN (${ids.map((i) => `'${i}'`).join(',')}) AND external_id IS NOT NULL`));
+import { startStack, startNode, eventually, keten, psql } from './lib/harness.mjs';
+import { backup, linked, post, reconcileEnv, restore } from './lib/restore.mjs';
 
 test('after a restore, reconcile re-links what the suppliers hold and creates nothing twice', async () => {
   const ignore = { idempotency: 'ignore' };
@@ -41,8 +28,7 @@ test('after a restore, reconcile re-links what the suppliers hold and creates no
     const batch = [];
     for (let i = 0; i < 4; i++) batch.push(await post(api, s, `pending at the backup ${i}`));
     assert.equal(await linked(s, batch), 0);
-    const dump = path.join(s.dir, 'backup.dump');
-    pgTool('pg_dump', ['-Fc', '-d', s.db, '-f', dump]);
+    const dump = backup(s);
     node = await startNode(s, 'deliverer');
     await eventually(async () => (await linked(s, batch)) === 8, 30000, 'the batch delivered after the backup');
     await node.stop();
@@ -53,36 +39,33 @@ test('after a restore, reconcile re-links what the suppliers hold and creates no
     assert.equal(await held(s.sims.hostco), 4);
 
     // The restore: Keten again believes the batch pending.
-    await closeDatabase(s.db);
-    await psql('postgres', `DROP DATABASE ${s.db} WITH (FORCE)`);
-    await psql('postgres', `CREATE DATABASE ${s.db}`);
-    pgTool('pg_restore', ['-d', s.db, dump]);
+    await restore(s, dump);
     assert.equal(await linked(s, batch), 0, 'restored to before the deliveries');
 
-    let r = keten(['reconcile', '--dry-run'], s.env);
+    let r = keten(['reconcile', '--dry-run'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^reconcile: 8 create\(s\) put in doubt/m);
     assert.match(r.stdout, /dry run: nothing changed/);
     for (const id of batch) assert.match(r.stdout, new RegExp(`netco create of ticket ${id}`));
     assert.equal(await psql(s.db, 'SELECT count(*) FROM outbox WHERE in_doubt'), '0', 'a dry run changes nothing');
 
-    r = keten(['reconcile', '--supplier', 'nobody'], s.env);
+    r = keten(['reconcile', '--supplier', 'nobody'], reconcileEnv(s));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no supplier "nobody"/);
-    r = keten(['reconcile', '--since', 'yesterday'], s.env);
+    r = keten(['reconcile', '--since', 'yesterday'], reconcileEnv(s));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--since "yesterday" is not an RFC 3339 time/);
 
     // A polled feed (as a polled supplier would have) is set back by --since.
     await psql(s.db, `INSERT INTO supplier_polls (supplier_id, feed, cursor_at, page)
       SELECT id, 'records', '2026-12-05T12:00:00Z', 'p2' FROM suppliers WHERE key = 'hostco'`);
-    r = keten(['reconcile', '--supplier', 'hostco', '--since', '2026-12-01T00:00:00Z'], s.env);
+    r = keten(['reconcile', '--supplier', 'hostco', '--since', '2026-12-01T00:00:00Z'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^reconcile: 4 create\(s\) put in doubt/m);
     assert.match(r.stdout, /hostco records from 2026-12-05T12:00:00\+00:00 to 2026-12-01T00:00:00\+00:00/);
     assert.equal(await psql(s.db, `SELECT cursor_at = '2026-12-01T00:00:00Z' AND page IS NULL FROM supplier_polls`), 't');
     await psql(s.db, 'DELETE FROM supplier_polls');
-    r = keten(['reconcile'], s.env);
+    r = keten(['reconcile'], reconcileEnv(s));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^reconcile: 4 create\(s\) put in doubt/m, 'netco\'s four remained');
     assert.equal(await psql(s.db, `SELECT count(*) FROM outbox WHERE in_doubt AND state = 'pending'`), '8');

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "keten/adapter.h"
 #include "testutil.h"
 #include "adapter_testutil.h"
@@ -945,6 +946,86 @@ static void test_mapping_cases(void **state)
 	json_decref(cases);
 }
 
+/* Records a listing page carries (adapters/servicenow_list.h). */
+#define KT_SN_LIST_PAGE 100
+
+/* `keten reconcile`'s listing: the records carrying our correlation, a
+ * table at a time in name order, KT_SN_LIST_PAGE a page by offset. */
+static void test_listing(void **state)
+{
+	static const char *const tables[] = { "change_request", "incident", "problem",
+					      "sc_request" };
+	json_t *s = supplier_with(NULL);
+	struct kt_http_request req = { 0 };
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	struct kt_answer a = { .http_status = 200 };
+	struct kt_buf full;
+	char page[32];
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		snprintf(page, sizeof(page), "%zu:0", t);
+		assert_int_equal(sn()->build_list(s, t ? page : NULL, &req, &err), KT_OK);
+		assert_string_equal(req.method, "GET");
+		assert_non_null(strstr(req.url, tables[t]));
+		assert_true(strncmp(req.url, ENDPOINT "api/now/v2/table/", strlen(ENDPOINT) + 17) == 0);
+		assert_non_null(strstr(req.url, "?sysparm_query=correlation_display%3DKeten%5E"
+					       "correlation_idISNOTEMPTY%5EORDERBYsys_id&"));
+		assert_non_null(strstr(req.url, "&sysparm_limit=100&sysparm_offset=0"));
+		kt_http_request_release(&req);
+	}
+	assert_int_equal(sn()->build_list(s, "4:0", &req, &err), KT_ERR);
+	kt_err_release(&err);
+	assert_int_equal(sn()->build_list(s, "x", &req, &err), KT_ERR);
+	assert_int_equal(err.cls, KT_EC_INVALID);
+	kt_err_release(&err);
+
+	/* a short page: the next table; the last table's: the end */
+	a.body = "{\"result\": [{\"sys_id\": \"a1\", \"correlation_id\": \"leg-1\"},"
+		 " {\"sys_id\": \"a2\", \"correlation_id\": \"\"}]}";
+	a.len = strlen(a.body);
+	assert_int_equal(sn()->read_list(s, NULL, &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 2);
+	assert_string_equal(list.items[0].external_id, "a1");
+	assert_string_equal(list.items[0].leg_id, "leg-1");
+	assert_string_equal(list.items[1].external_id, "a2");
+	assert_null(list.items[1].leg_id);
+	assert_string_equal(list.next_page, "1:0");
+	kt_inbound_list_release(&list);
+	assert_int_equal(sn()->read_list(s, "3:0", &a, &list, &err), KT_OK);
+	assert_null(list.next_page);
+	kt_inbound_list_release(&list);
+
+	/* a full page: the same table, further on */
+	kt_buf_init(&full, 1 << 16);
+	kt_buf_adds(&full, "{\"result\": [");
+	for (int i = 0; i < KT_SN_LIST_PAGE; i++)
+		kt_buf_addf(&full, "%s{\"sys_id\": \"r%d\"}", i ? ", " : "", i);
+	kt_buf_adds(&full, "]}");
+	a.body = kt_buf_str(&full);
+	a.len = strlen(a.body);
+	assert_int_equal(sn()->read_list(s, "2:100", &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, KT_SN_LIST_PAGE);
+	assert_string_equal(list.next_page, "2:200");
+	kt_inbound_list_release(&list);
+	kt_buf_release(&full);
+
+	/* what is no listing */
+	a.body = "{\"result\": {}}";
+	a.len = strlen(a.body);
+	assert_int_equal(sn()->read_list(s, NULL, &a, &list, &err), KT_ERR);
+	assert_int_equal(err.cls, KT_EC_SUPPLIER);
+	kt_err_release(&err);
+	kt_inbound_list_release(&list);
+	a.http_status = 403;
+	assert_int_equal(sn()->read_list(s, NULL, &a, &list, &err), KT_ERR);
+	assert_non_null(strstr(err.message, "HTTP 403"));
+	kt_err_release(&err);
+	kt_inbound_list_release(&list);
+	json_decref(s);
+}
+
 /* `keten supplier check`: each close code, state code, hold reason and
  * catalog item the mapping names, asked of the instance, in mapping order. */
 static void test_live_checks(void **state)
@@ -1060,6 +1141,7 @@ int main(void)
 		cmocka_unit_test(test_journal_cut),
 		cmocka_unit_test(test_mapping_cases),
 		cmocka_unit_test(test_live_checks),
+		cmocka_unit_test(test_listing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
