@@ -70,16 +70,11 @@
 	"keten_http_streams 0\n" \
 	"# HELP keten_http_streams_ended_total Live streams ended or refused, by reason (client, revoked, cap, shutdown).\n" \
 	"# TYPE keten_http_streams_ended_total counter\n" \
-	"# HELP keten_http_refused_before_body_total Requests answered before their body was read, by reason (unauthorized, too_large, rate_limited, unavailable).
-" \
-	"# TYPE keten_http_refused_before_body_total counter
-" \
-	"# HELP keten_dispatch_held 1 while dispatch is held for every node after a restore, until keten reconcile ran.
-" \
-	"# TYPE keten_dispatch_held gauge
-" \
-	"keten_dispatch_held 0
-"
+	"# HELP keten_http_refused_before_body_total Requests answered before their body was read, by reason (unauthorized, too_large, rate_limited, unavailable).\n" \
+	"# TYPE keten_http_refused_before_body_total counter\n" \
+	"# HELP keten_dispatch_held 1 while dispatch is held for every node after a restore, until keten reconcile ran.\n" \
+	"# TYPE keten_dispatch_held gauge\n" \
+	"keten_dispatch_held 0\n"
 /* The metrics after keten_db_jobs_in_flight, with no series. */
 #define H_OUTBOUND H_RESENDS H_LATENCY H_DEPTH H_OLDEST H_CIRCUIT H_DELAYED \
 	"keten_delivery_delayed_total 0\n" H_ROUNDS "keten_dispatch_rounds_total 0\n" H_SWEEPS H_PREPARED H_POLLS \
