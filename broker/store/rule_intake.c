@@ -65,7 +65,7 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"     || ($16::jsonb->'why')" \
 	"   FROM x LEFT JOIN suppliers sp ON sp.id = x.supplier_id) ev ORDER BY ev.n" \
 	"  RETURNING id, leg_id, kind, visibility, actor, holder, occurred_at, recorded_at, data," \
-	"   key_id)" \
+	"   key_id, person_id)" \
 	" SELECT 't' AS tag, 0::bigint AS ord, ''::text AS key, t.id::text, t.number, t.status," \
 	"  t.consolidated, t.hops::text, kt_ts(t.created_at), kt_ts(t.updated_at), c.key, c.name," \
 	"  s.key, s.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.sla::text" \
@@ -80,7 +80,9 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	" FROM l LEFT JOIN suppliers sp ON sp.id = l.supplier_id LEFT JOIN o ON o.leg_id = l.id" \
 	" UNION ALL SELECT 'e', e.id, '', e.id::text, e.leg_id::text, e.kind, e.visibility," \
 	"  e.actor, e.holder, kt_ts(e.occurred_at), kt_ts(e.recorded_at), e.data::text," \
-	"  e.key_id::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
+	"  e.key_id::text, (SELECT json_build_object('id', pp.id, 'name', pp.name," \
+	"   'customer_id', pp.customer_id) FROM people pp WHERE pp.id = e.person_id)::text," \
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
 	" FROM e ORDER BY 1, 2, 3"
 
 /* Plans and writes a ticket at most this often while imports move its
@@ -135,11 +137,11 @@ static json_t *leg_record(PGresult *res, int r)
 
 static json_t *event_record(PGresult *res, int r)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"id", integer(res, r, 0), "leg_id", text(res, r, 1), "kind", text(res, r, 2),
 		"visibility", text(res, r, 3), "actor", text(res, r, 4),
 		"key_id", text(res, r, 9),
-		"holder", text(res, r, 5), "occurred_at", text(res, r, 6),
+		"holder", text(res, r, 5), "person", raw(res, r, 10), "occurred_at", text(res, r, 6),
 		"recorded_at", text(res, r, 7), "data", raw(res, r, 8));
 }
 
