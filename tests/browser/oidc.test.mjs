@@ -3,22 +3,27 @@
 // because GET /v1/session/methods says it is on), signs in at the real OpenID Connect provider (npm
 // oidc-provider on loopback, its login and consent forms, filled in the
 // browser) and lands on the integrator console with an integrator's
-// session cookie; a person whose claims map to no role sees the refusal
+// session cookie, where she routes a triage ticket by hand (her name on
+// its timeline) and replays a dead letter (the steps of
+// tests/browser/lib/console.mjs, shared with integrator.test.mjs); a person whose claims map to no role sees the refusal
 // page, which passes the accessibility check. Screenshots of each.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack } from '../system/lib/harness.mjs';
 import { startIdp, oidcConfig, freePort } from '../system/lib/oidc-idp.mjs';
 import { launch, openPage, a11y, shot } from './lib/browser.mjs';
+import { consoleChain, forgetSignIn, routeByHand, replayDeadLetter } from './lib/console.mjs';
 
 let s;
 let idp;
 let browser;
+let alice;   // the page where alice signed in through single sign-on
 
 before(async () => {
   const port = await freePort();
   idp = await startIdp({ redirectUri: `https://127.0.0.1:${port}/v1/oidc/callback` });
-  s = await startStack({ listen: `127.0.0.1:${port}`, config: oidcConfig(idp, port) });
+  s = await startStack({ listen: `127.0.0.1:${port}`, chain: consoleChain,
+    config: { ...oidcConfig(idp, port), KETEN_DISPATCH_INTERVAL_MS: '100' } });
   browser = await launch();
 });
 after(async () => {
@@ -50,7 +55,8 @@ async function signInAt(page, person, next, name) {
 }
 
 test('an integrator signs in through OIDC and lands on the integrator console', async () => {
-  const page = await openPage(browser);
+  const page = await openPage(browser, { width: 1100, height: 900 });
+  alice = page;
   await signInAt(page, 'alice', '/integrator/', 'oidc-signin-page');
   assert.equal(page.url(), `${s.url}/integrator/`);
   const cookies = await page.cookies(s.url);
@@ -65,7 +71,18 @@ test('an integrator signs in through OIDC and lands on the integrator console', 
   assert.equal(me.person.email, 'alice@example.test');
   assert.deepEqual(page.problems.errors, []);
   await shot(page, 'oidc-integrator-console');
-  await page.closeAll();
+  // What the sign-in page and the provider's pages answered >= 400.
+  forgetSignIn(page, s.url);
+});
+
+test('signed in through OIDC, she routes a triage ticket by hand, named on its timeline', async () => {
+  assert.ok(alice, 'signed in');
+  await routeByHand(s, alice, 'Alice Integrator', 'oidc-integrator-ticket');
+});
+
+test('signed in through OIDC, she replays a dead letter from the dead-letters page', async () => {
+  assert.ok(alice, 'signed in');
+  await replayDeadLetter(s, alice);
 });
 
 test('a person whose claims map to no role sees a refusal page, and no session', async () => {

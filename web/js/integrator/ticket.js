@@ -153,6 +153,7 @@ function eventItem(e) {
   return el('li', {},
     el('time', { datetime: e.occurred_at }, when(e.occurred_at)), ' ',
     el('strong', {}, e.kind), ' ', e.actor,
+    e.person?.name ? ` (${e.person.name})` : null,
     detail ? el('span', { class: 'kt-text' }, ' — ', detail) : null,
     el('span', { class: 'kt-meta' }, ' ',
       e.visibility ? t('ticket.timeline_visibility', { visibility: e.visibility }) : '',
