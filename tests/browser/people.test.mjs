@@ -4,7 +4,9 @@
 // opens it in a browser of their own, sets a password and lands signed in
 // on the customer pages; the used link fails the second time with a clear
 // message; a reset link works and the old password no longer does; a
-// disabled person cannot sign in; each page passes the accessibility
+// disabled person cannot sign in; when signing in after setting the
+// password is refused (the throttle), the sign-in page says the password
+// is set; each page passes the accessibility
 // check and leaves a screenshot.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -153,6 +155,30 @@ test('a reset link works and the old password no longer does', async () => {
   assert.match(await text(q, '#signin-error'), /not right/);
   assert.equal(await signIn(q, EMAIL, SECOND), '/customer/');
   await q.closeAll();
+});
+
+test('when signing in after the password is refused, the sign-in page says it is set', async () => {
+  const email = 'quinn@acme.example';
+  const r = keten(['user', 'invite', '--email', email, '--name', 'Quinn Acme', '--role', 'customer',
+    '--customer', 'acme'], s.env);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const path = r.stdout.trim().split('\n').pop();
+  assert.match(path, /^\/password\.html#token=/);
+  // Past the throttle's limit for this email, even the right password gets 429.
+  let last;
+  for (let i = 0; i < 6; i++) {
+    last = await s.api('POST', '/v1/session', { body: { email, password: 'not the password at all' } });
+  }
+  assert.equal(last.status, 429);
+  const p = await openLink(s.url + path, FIRST);
+  await Promise.all([p.waitForNavigation({ waitUntil: 'networkidle2' }), p.click('#set-password')]);
+  assert.equal(new URL(p.url()).pathname, '/signin.html');
+  await p.waitForSelector('#signin-note:not([hidden])');
+  assert.equal(await p.$eval('#signin-note', (e) => e.getAttribute('role')), 'status');
+  assert.match(await text(p, '#signin-note'), /password is set/);
+  await a11y(p, 'sign-in page after a password was set');
+  await shot(p, 'signin-password-set');
+  await p.closeAll();
 });
 
 test('a disabled person cannot sign in', async () => {
