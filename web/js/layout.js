@@ -18,6 +18,7 @@ const NAV = {
     ['suppliers', '/integrator/suppliers.html'],
     ['services', '/integrator/services.html'],
     ['reports', '/integrator/reports.html'],
+    ['people', '/integrator/people.html'],
   ],
 };
 

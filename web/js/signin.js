@@ -47,3 +47,8 @@ await load('signin');
 fill();
 document.title = t('signin.doctitle');
 $('#signin-form').addEventListener('submit', signIn);
+// Sent here by the password page (web/js/password.js) after a password was set.
+if (new URLSearchParams(location.search).get('password') === 'set') {
+  $('#signin-note').textContent = t('signin.password_set');
+  $('#signin-note').hidden = false;
+}
