@@ -2,6 +2,9 @@
  * module uses: a pool's session prepares each statement once per
  * connection (a bounded cache keyed by the SQL text); maps libpq failures
  * to Keten errors (a lost or refused connection is "database_unavailable"). */
+#include <stdio.h>
+
+#include "base/json_field.h"
 #include "base/log.h"
 #include "store/internal.h"
 
@@ -379,6 +382,21 @@ json_t *kt_db_json(struct kt_db *db, const char *sql, int n,
 	}
 	PQclear(res);
 	return v;
+}
+
+json_t *kt_db_id_page(struct kt_db *db, const char *sql, int limit, const char *cursor,
+		      struct kt_err *err)
+{
+	char lim[16];
+	const char *params[] = { cursor, lim };
+
+	if (cursor && !kt_is_uuid(cursor)) {
+		kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor",
+			   "cursor must be the next_cursor of an earlier page");
+		return NULL;
+	}
+	snprintf(lim, sizeof(lim), "%d", limit);
+	return kt_db_json(db, sql, 2, params, NULL, err);
 }
 
 int kt_db_begin(struct kt_db *db, struct kt_err *err)

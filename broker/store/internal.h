@@ -93,6 +93,27 @@ int kt_db_cmd(struct kt_db *db, const char *sql, int n,
 json_t *kt_db_json(struct kt_db *db, const char *sql, int n,
 		   const char *const *params, int *found, struct kt_err *err);
 
+/* The statement of one page of a table listed in id order: the rows of
+ * table (aliased alias) after the id $1 (NULL: from the first), at most $2,
+ * each as the json expression json over alias. Its one row is
+ * {"items": [...], "next_cursor": the last id shown, or null on the last
+ * page}; run it with kt_db_id_page. */
+#define KT_STORE_ID_PAGE(table, alias, json) \
+	"WITH page AS (SELECT " alias ".* FROM " table " " alias \
+	"  WHERE $1::uuid IS NULL OR " alias ".id > $1::uuid ORDER BY " alias ".id" \
+	"  LIMIT $2::integer + 1)," \
+	" shown AS (SELECT " alias ".id, " json " AS v FROM page " alias \
+	"  ORDER BY " alias ".id LIMIT $2::integer)" \
+	" SELECT json_build_object('items', coalesce((SELECT json_agg(v ORDER BY id) FROM shown)," \
+	"   '[]'::json), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $2::integer" \
+	"   THEN (SELECT id FROM shown ORDER BY id DESC LIMIT 1) END)"
+
+/* Runs a KT_STORE_ID_PAGE statement for at most limit rows after cursor
+ * (NULL: the first page). New reference, or NULL with err filled: 400
+ * "invalid_cursor" for a cursor that is no id. */
+json_t *kt_db_id_page(struct kt_db *db, const char *sql, int limit, const char *cursor,
+		      struct kt_err *err);
+
 int kt_db_begin(struct kt_db *db, struct kt_err *err);
 int kt_db_commit(struct kt_db *db, struct kt_err *err);
 /* Rolls back and ignores any error (the caller is already failing). */

@@ -121,22 +121,7 @@ int kt_store_key_principal(struct kt_db *db, const unsigned char hash[KT_KEY_HAS
 json_t *kt_store_key_list(struct kt_db *db, int limit, const char *cursor,
 			  struct kt_err *err)
 {
-	char lim[16];
-	const char *params[] = { cursor, lim };
-
-	if (cursor && !kt_is_uuid(cursor)) {
-		kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor",
-			   "cursor must be the next_cursor of an earlier page");
-		return NULL;
-	}
-	snprintf(lim, sizeof(lim), "%d", limit);
-	return kt_db_json(db,
-		"WITH page AS (SELECT k.* FROM api_keys k"
-		"  WHERE $1::uuid IS NULL OR k.id > $1::uuid ORDER BY k.id LIMIT $2::integer + 1),"
-		" shown AS (SELECT k.id, " KEY_JSON " AS v FROM page k ORDER BY k.id LIMIT $2::integer)"
-		" SELECT json_build_object('items', coalesce((SELECT json_agg(v ORDER BY id) FROM shown),"
-		"   '[]'::json), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $2::integer"
-		"   THEN (SELECT id FROM shown ORDER BY id DESC LIMIT 1) END)", 2, params, NULL, err);
+	return kt_db_id_page(db, KT_STORE_ID_PAGE("api_keys", "k", KEY_JSON), limit, cursor, err);
 }
 
 json_t *kt_store_key_revoke(struct kt_db *db, const char *id, struct kt_err *err)

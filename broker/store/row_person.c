@@ -1,7 +1,6 @@
 /* row_person.c - people who sign in: creating one, finding one by email
  * for a sign-in, reading and listing them (see store/row_person.h). A row
  * file: the people table. */
-#include "base/json_field.h"
 #include "store/internal.h"
 #include "store/row_person.h"
 
@@ -83,21 +82,6 @@ json_t *kt_store_person_get(struct kt_db *db, const char *who, struct kt_err *er
 json_t *kt_store_person_list(struct kt_db *db, int limit, const char *cursor,
 			     struct kt_err *err)
 {
-	char lim[16];
-	const char *params[] = { cursor, lim };
-
-	if (cursor && !kt_is_uuid(cursor)) {
-		kt_err_set(err, KT_EC_MALFORMED, "invalid_cursor",
-			   "cursor must be the next_cursor of an earlier page");
-		return NULL;
-	}
-	snprintf(lim, sizeof(lim), "%d", limit);
-	return kt_db_json(db,
-		"WITH page AS (SELECT p.* FROM people p"
-		"  WHERE $1::uuid IS NULL OR p.id > $1::uuid ORDER BY p.id LIMIT $2::integer + 1),"
-		" shown AS (SELECT p.id, " KT_STORE_PERSON_JSON " AS v FROM page p ORDER BY p.id"
-		"  LIMIT $2::integer)"
-		" SELECT json_build_object('items', coalesce((SELECT json_agg(v ORDER BY id) FROM shown),"
-		"   '[]'::json), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $2::integer"
-		"   THEN (SELECT id FROM shown ORDER BY id DESC LIMIT 1) END)", 2, params, NULL, err);
+	return kt_db_id_page(db, KT_STORE_ID_PAGE("people", "p", KT_STORE_PERSON_JSON),
+			     limit, cursor, err);
 }
