@@ -21,8 +21,11 @@ before(async () => {
 });
 after(async () => { await stopTopdesk(s, sim); });
 
+// Every GET of the poller: a page of changed incidents, or a page of one
+// incident's actions (a pass that failed there probes that page again).
 const polls = async () => (await sim.control('GET', '/_sim/received'))
-  .filter((x) => x.method === 'GET' && x.path.startsWith('/tas/api/incidents?query=modificationDate'));
+  .filter((x) => x.method === 'GET' && (x.path.startsWith('/tas/api/incidents?query=modificationDate') ||
+    /^\/tas\/api\/incidents\/id\/[^/]+\/actions\?/.test(x.path)));
 const metric = async (name, labels) => value(await scrape(s), name, labels);
 const circuit = () => metric('keten_circuit_state', { supplier: POLLED });
 const deferred = () => metric('keten_polls_total', { supplier: POLLED, result: 'deferred' });
