@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "base/buf.h"
 #include "keten/adapter.h"
 #include "testutil.h"
 #include "adapter_testutil.h"
@@ -659,6 +660,96 @@ static void test_live_checks(void **state)
 	json_decref(c);
 }
 
+/* Incidents a listing page asks for (adapters/topdesk_list.h). */
+#define LIST_PAGE 100
+#define LEG_A "0b9f6d2a-7c41-4e88-9a55-1d2e3f405162"
+
+/* `keten reconcile`'s listing: the incidents of every line with an
+ * externalNumber, LIST_PAGE a page by pageStart; only a uuid is ours. */
+static void test_listing(void **state)
+{
+	json_t *s = supplier_of(NULL);
+	struct kt_http_request req = { 0 };
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	struct kt_answer a = { .http_status = 200 };
+	struct kt_buf full;
+
+	(void)state;
+	assert_int_equal(topdesk()->build_list(s, NULL, &req, &err), KT_OK);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.url, ENDPOINT "tas/api/incidents?query=externalNumber%21%3Dnull"
+				     "&all=true&sort=creationDate:asc&pageStart=0&pageSize=100"
+				     "&fields=id%2CexternalNumber");
+	kt_http_request_release(&req);
+	assert_int_equal(topdesk()->build_list(s, "200", &req, &err), KT_OK);
+	assert_non_null(strstr(req.url, "&pageStart=200&pageSize=100&"));
+	kt_http_request_release(&req);
+	assert_int_equal(topdesk()->build_list(s, "2x", &req, &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_build");
+	kt_err_release(&err);
+	assert_int_equal(topdesk()->build_list(s, "-1", &req, &err), KT_ERR);
+	kt_err_release(&err);
+
+	/* a short page: ours listed, another integration's left out, the end */
+	a.body = "[{\"id\": \"i-1\", \"externalNumber\": \"" LEG_A "\"},"
+		 " {\"id\": \"i-2\", \"externalNumber\": \"OTHER-7\"}]";
+	a.len = strlen(a.body);
+	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.items[0].external_id, "i-1");
+	assert_string_equal(list.items[0].leg_id, LEG_A);
+	assert_null(list.next_page);
+	kt_inbound_list_release(&list);
+	/* 206: more to come, after the incidents this page had */
+	a.http_status = 206;
+	assert_int_equal(topdesk()->read_list(s, "100", &a, &list, &err), KT_OK);
+	assert_string_equal(list.next_page, "102");
+	kt_inbound_list_release(&list);
+	/* 204: none */
+	a.http_status = 204;
+	a.body = NULL;
+	a.len = 0;
+	assert_int_equal(topdesk()->read_list(s, "0", &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 0);
+	assert_null(list.next_page);
+	kt_inbound_list_release(&list);
+
+	/* a full page (200): the next one */
+	kt_buf_init(&full, 1 << 16);
+	kt_buf_adds(&full, "[");
+	for (int i = 0; i < LIST_PAGE; i++)
+		kt_buf_addf(&full, "%s{\"id\": \"i%d\", \"externalNumber\": \"\"}", i ? ", " : "", i);
+	kt_buf_adds(&full, "]");
+	a.http_status = 200;
+	a.body = kt_buf_str(&full);
+	a.len = strlen(a.body);
+	assert_int_equal(topdesk()->read_list(s, "300", &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 0);
+	assert_string_equal(list.next_page, "400");
+	kt_inbound_list_release(&list);
+	kt_buf_release(&full);
+
+	/* what is no listing */
+	a.body = "{\"id\": \"i-1\"}";
+	a.len = strlen(a.body);
+	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_ERR);
+	assert_int_equal(err.cls, KT_EC_SUPPLIER);
+	assert_string_equal(err.code, "adapter_reply");
+	kt_err_release(&err);
+	a.body = "[{\"externalNumber\": \"" LEG_A "\"}]";
+	a.len = strlen(a.body);
+	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_reply");
+	assert_int_equal(list.n, 0);
+	kt_err_release(&err);
+	a.http_status = 401;
+	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_ERR);
+	assert_non_null(strstr(err.message, "HTTP 401"));
+	kt_err_release(&err);
+	json_decref(s);
+}
+
 static void test_read_error(void **state)
 {
 	static const struct {
@@ -704,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_long_action),
 		cmocka_unit_test(test_live_checks),
 		cmocka_unit_test(test_read_error),
+		cmocka_unit_test(test_listing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
