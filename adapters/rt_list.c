@@ -18,31 +18,36 @@ static int is_token(const char *page)
 	       strspn(page, "0123456789") == strlen(page);
 }
 
+/* The TicketSQL of a page into *q (of *len bytes): the tickets user
+ * created, after ticket page (NULL: from the first). -1 out of memory. */
+static int list_query(const char *user, const char *page, char **q, size_t *len)
+{
+	return rt_url_append(q, len, "Creator = '") || rt_url_append(q, len, user) ||
+	       rt_url_append(q, len, "'") ||
+	       (page && (rt_url_append(q, len, " AND id > ") || rt_url_append(q, len, page)))
+		       ? -1 : 0;
+}
+
 int rt_build_list(const json_t *supplier, const char *page, struct kt_http_request *out,
 		  struct kt_err *err)
 {
-	const json_t *m = json_object_get(supplier, "mapping");
+	const char *user = rt_map_integration_user(json_object_get(supplier, "mapping"));
 	char rest[96], *base, *query = NULL;
 	size_t qlen = 0;
-	int rc;
+	int rc = KT_ERR;
 
 	if (page && !is_token(page))
 		return rt_err_build(err, "\"%s\" is not a listing page of the rt adapter", page);
-	if (!rt_is_sql_text(rt_map_integration_user(m), RT_NAME_MAX))
+	if (!rt_is_sql_text(user, RT_NAME_MAX))
 		return rt_err_build(err, "the rt mapping has no integration_user fit for TicketSQL");
-	if (!(base = rt_rest_base(supplier, err)))
-		return KT_ERR;
 	snprintf(rest, sizeof(rest), "&orderby=id&order=ASC&per_page=%d&fields=" FIELDS,
 		 RT_PAGE_MAX);
-	if (rt_url_append(&query, &qlen, "Creator = '") ||
-	    rt_url_append(&query, &qlen, rt_map_integration_user(m)) ||
-	    rt_url_append(&query, &qlen, "'") ||
-	    (page && (rt_url_append(&query, &qlen, " AND id > ") ||
-		      rt_url_append(&query, &qlen, page))))
-		rc = rt_err_oom(err);
-	else
+	if (list_query(user, page, &query, &qlen))
+		rt_err_oom(err);
+	else if ((base = rt_rest_base(supplier, err))) {
 		rc = rt_get(out, base, "/tickets", query, rest, err);
-	free(base);
+		free(base);
+	}
 	free(query);
 	return rc;
 }
@@ -51,17 +56,13 @@ int rt_build_list(const json_t *supplier, const char *page, struct kt_http_reque
  * ([{"name", "values": [...]}]), or NULL. Borrowed. */
 static const char *field_value(const json_t *fields, const char *name)
 {
-	const json_t *cf;
-	size_t i;
+	for (size_t i = 0; name && i < json_array_size(fields); i++) {
+		const json_t *cf = json_array_get(fields, i);
+		const char *n = json_string_value(json_object_get(cf, "name"));
+		const char *v = json_string_value(json_array_get(json_object_get(cf, "values"), 0));
 
-	json_array_foreach(fields, i, cf) {
-		const char *v;
-
-		if (!name || !json_is_string(json_object_get(cf, "name")) ||
-		    strcmp(json_string_value(json_object_get(cf, "name")), name) != 0)
-			continue;
-		v = json_string_value(json_array_get(json_object_get(cf, "values"), 0));
-		return v && *v ? v : NULL;
+		if (n && strcmp(n, name) == 0)
+			return v && *v ? v : NULL;
 	}
 	return NULL;
 }

@@ -5,31 +5,25 @@
 // reference is not Keten's and is not listed. The RT is shared with the
 // suite's other files, whose tickets Keten's user made too: only these
 // three are asserted.
-import { describe, test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startStack, certs, keten } from '../system/lib/harness.mjs';
 import { env, agent, mapping, send, polledRtChain, fileToRt } from './lib.mjs';
 
-describe('reconcile against RT', () => {
-  let s;
-  before(async () => {
-    s = await startStack({ chain: polledRtChain(),
-      config: { KETEN_SECRET_RT_TOKEN: env.RT_TOKEN, KETEN_POLL_TICK_MS: '200' } });
-  });
-  after(async () => { await s.stop(); });
+// A ticket made in RT (as Keten's user, or as `as`) carrying reference.
+const make = async (reference, as) => {
+  const res = await send({ method: 'POST', url: `${env.RT_URL}/REST/2.0/ticket`,
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+      Queue: mapping.queues.incident, Subject: 'made before the restore',
+      CustomFields: { [mapping.reference_field]: reference } }) }, as);
+  assert.equal(res.status, 201, res.body);
+  return String(res.json.id);
+};
 
-  // A ticket made in RT (as Keten's user, or as `as`) carrying reference.
-  const make = async (reference, as) => {
-    const res = await send({ method: 'POST', url: `${env.RT_URL}/REST/2.0/ticket`,
-      headers: { 'content-type': 'application/json' }, body: JSON.stringify({
-        Queue: mapping.queues.incident, Subject: 'made before the restore',
-        CustomFields: { [mapping.reference_field]: reference } }) }, as);
-    assert.equal(res.status, 201, res.body);
-    return String(res.json.id);
-  };
-
-  test('a ticket of Keten\'s RT user with a reference Keten does not know is reported', async () => {
+test('reconcile reports a ticket of Keten\'s RT user with a reference Keten does not know', async () => {
+  const s = await startStack({ chain: polledRtChain(), config: { KETEN_SECRET_RT_TOKEN: env.RT_TOKEN } });
+  try {
     const { leg } = await fileToRt(s, 'known to Keten');
     const forgotten = randomUUID();
     const unknown = await make(forgotten);
@@ -42,5 +36,7 @@ describe('reconcile against RT', () => {
     assert.match(r.stdout, new RegExp(`^    netco ticket ${unknown} \\(reference ${forgotten}\\) unknown to Keten$`, 'm'));
     assert.doesNotMatch(r.stdout, new RegExp(`netco ticket ${leg.external_id} `));
     assert.doesNotMatch(r.stdout, new RegExp(`netco ticket ${agents} `));
-  });
+  } finally {
+    await s.stop();
+  }
 });

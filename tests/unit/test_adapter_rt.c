@@ -603,12 +603,9 @@ static void test_list(void **state)
 	a.len = strlen(a.body);
 	assert_int_equal(rt()->read_list(sup, NULL, &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 3);
-	assert_string_equal(list.items[0].external_id, "7");
-	assert_string_equal(list.items[0].leg_id, "0b9f6d2a-7c41-4e88-9a55-1d2e3f405162");
-	assert_string_equal(list.items[1].external_id, "8");
-	assert_null(list.items[1].leg_id);
-	assert_string_equal(list.items[2].external_id, "9");
-	assert_null(list.items[2].leg_id);
+	kt_test_list_item(&list, 0, "7", "0b9f6d2a-7c41-4e88-9a55-1d2e3f405162");
+	kt_test_list_item(&list, 1, "8", NULL);
+	kt_test_list_item(&list, 2, "9", NULL);
 	assert_null(list.next_page);
 	kt_inbound_list_release(&list);
 	/* a full page (RT's per_page 3): the next starts after its last ticket */
@@ -619,22 +616,11 @@ static void test_list(void **state)
 	kt_inbound_list_release(&list);
 
 	/* what is no listing */
-	a.body = "{\"items\": [{\"type\": \"ticket\"}], \"per_page\": 20}";
-	a.len = strlen(a.body);
-	assert_int_equal(rt()->read_list(sup, NULL, &a, &list, &err), KT_ERR);
-	assert_int_equal(err.cls, KT_EC_SUPPLIER);
-	assert_string_equal(err.code, "adapter_reply");
-	assert_int_equal(list.n, 0);
-	kt_err_release(&err);
-	a.body = "{\"message\": \"Unauthorized\"}";
-	a.len = strlen(a.body);
-	assert_int_equal(rt()->read_list(sup, NULL, &a, &list, &err), KT_ERR);
-	assert_string_equal(err.code, "adapter_reply");
-	kt_err_release(&err);
-	a.http_status = 401;
-	assert_int_equal(rt()->read_list(sup, NULL, &a, &list, &err), KT_ERR);
-	assert_non_null(strstr(err.message, "HTTP 401"));
-	kt_err_release(&err);
+	kt_test_list_refused(rt(), sup, 200, "{\"items\": [{\"id\": \"7\"}, {\"type\": \"ticket\"}],"
+			     " \"per_page\": 20}", "without an id");
+	kt_test_list_refused(rt(), sup, 200, "{\"message\": \"Unauthorized\"}", "no items");
+	kt_test_list_refused(rt(), sup, 401, "{\"message\": \"Unauthorized\"}", "HTTP 401");
+	kt_test_list_refused(rt(), sup, 200, NULL, "not JSON");
 	json_decref(sup);
 }
 

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "base/buf.h"
 #include "keten/adapter.h"
 #include "testutil.h"
 #include "adapter_testutil.h"
@@ -673,7 +672,8 @@ static void test_listing(void **state)
 	struct kt_inbound_list list = { 0 };
 	struct kt_err err = { 0 };
 	struct kt_answer a = { .http_status = 200 };
-	struct kt_buf full;
+	json_t *full;
+	char *text;
 
 	(void)state;
 	assert_int_equal(topdesk()->build_list(s, NULL, &req, &err), KT_OK);
@@ -697,8 +697,7 @@ static void test_listing(void **state)
 	a.len = strlen(a.body);
 	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 1);
-	assert_string_equal(list.items[0].external_id, "i-1");
-	assert_string_equal(list.items[0].leg_id, LEG_A);
+	kt_test_list_item(&list, 0, "i-1", LEG_A);
 	assert_null(list.next_page);
 	kt_inbound_list_release(&list);
 	/* 206: more to come, after the incidents this page had */
@@ -715,38 +714,26 @@ static void test_listing(void **state)
 	assert_null(list.next_page);
 	kt_inbound_list_release(&list);
 
-	/* a full page (200): the next one */
-	kt_buf_init(&full, 1 << 16);
-	kt_buf_adds(&full, "[");
+	/* a full page (200) of another integration's: none listed, the next page */
+	full = json_array();
 	for (int i = 0; i < LIST_PAGE; i++)
-		kt_buf_addf(&full, "%s{\"id\": \"i%d\", \"externalNumber\": \"\"}", i ? ", " : "", i);
-	kt_buf_adds(&full, "]");
+		json_array_append_new(full, json_pack("{s:s, s:s}", "id", "i", "externalNumber", "X"));
+	text = json_dumps(full, JSON_COMPACT);
 	a.http_status = 200;
-	a.body = kt_buf_str(&full);
-	a.len = strlen(a.body);
+	a.body = text;
+	a.len = strlen(text);
 	assert_int_equal(topdesk()->read_list(s, "300", &a, &list, &err), KT_OK);
 	assert_int_equal(list.n, 0);
 	assert_string_equal(list.next_page, "400");
 	kt_inbound_list_release(&list);
-	kt_buf_release(&full);
+	free(text);
+	json_decref(full);
 
 	/* what is no listing */
-	a.body = "{\"id\": \"i-1\"}";
-	a.len = strlen(a.body);
-	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_ERR);
-	assert_int_equal(err.cls, KT_EC_SUPPLIER);
-	assert_string_equal(err.code, "adapter_reply");
-	kt_err_release(&err);
-	a.body = "[{\"externalNumber\": \"" LEG_A "\"}]";
-	a.len = strlen(a.body);
-	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_ERR);
-	assert_string_equal(err.code, "adapter_reply");
-	assert_int_equal(list.n, 0);
-	kt_err_release(&err);
-	a.http_status = 401;
-	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_ERR);
-	assert_non_null(strstr(err.message, "HTTP 401"));
-	kt_err_release(&err);
+	kt_test_list_refused(topdesk(), s, 200, "{\"id\": \"i-1\"}", "no JSON list");
+	kt_test_list_refused(topdesk(), s, 200, "[{\"id\": \"i-1\", \"externalNumber\": \"" LEG_A "\"},"
+			     " {\"externalNumber\": \"" LEG_A "\"}]", "incident 1 of the listing has no id");
+	kt_test_list_refused(topdesk(), s, 401, "[{\"message\": \"no\"}]", "HTTP 401");
 	json_decref(s);
 }
 
