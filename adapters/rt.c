@@ -13,6 +13,7 @@
 #include "base/utf8.h"
 #include "rt.h"
 #include "rt_int.h"
+#include "rt_list.h"
 
 #define MESSAGE_ID_MAX 128
 
@@ -372,4 +373,6 @@ const struct kt_adapter kt_adapter_rt = {
 	.read_poll = rt_read_poll,
 	.build_check = rt_build_check,
 	.read_check = rt_read_check,
+	.build_list = rt_build_list,
+	.read_list = rt_read_list,
 };

@@ -13,6 +13,7 @@
 #include "adapter_util.h"
 #include "topdesk.h"
 #include "topdesk_int.h"
+#include "topdesk_list.h"
 
 /* Longest text Keten puts in one request, in bytes. */
 #define BODY_TEXT_MAX (256 * 1024)
@@ -499,4 +500,6 @@ const struct kt_adapter kt_adapter_topdesk = {
 	.read_poll = kt_topdesk_read_poll,
 	.build_check = kt_topdesk_build_check,
 	.read_check = kt_topdesk_read_check,
+	.build_list = kt_topdesk_build_list,
+	.read_list = kt_topdesk_read_list,
 };

@@ -105,3 +105,23 @@ test('lists: all=true for every line, FIQL keyset pages, one busy instant', asyn
   r = await call('GET', '/tas/api/incidents?query=' + encodeURIComponent('colour==blue'));
   assert.equal(r.status, 400);
 });
+
+test('lists for reconcile: externalNumber!=null (empty is null), creationDate order, pageStart pages', async () => {
+  const ours = [];
+  for (const n of ['r1', 'r2', 'r3']) ours.push((await create(`list-${n}`)).json.id);
+  await create('list-none', { externalNumber: '' });
+  const list = (start, size) => call('GET', '/tas/api/incidents?query=' + encodeURIComponent('externalNumber!=null') +
+    `&all=true&sort=creationDate:asc&pageStart=${start}&pageSize=${size}&fields=` +
+    encodeURIComponent('id,externalNumber'));
+  const all = (await list(0, 10000)).json;
+  assert.ok(all.every((i) => i.externalNumber !== '' && Object.keys(i).sort().join() === 'externalNumber,id'));
+  const seen = [];
+  let r;
+  for (let start = 0; (r = await list(start, 2)).status !== 204; start += r.json.length) {
+    seen.push(...r.json.map((i) => i.id));
+    if (r.status === 200) break;
+    assert.equal(r.status, 206);
+  }
+  assert.deepEqual(seen, all.map((i) => i.id), 'the pages make up the whole list, in creation order');
+  assert.deepEqual(seen.slice(-3), ours);
+});

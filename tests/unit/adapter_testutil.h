@@ -55,4 +55,40 @@ static inline void kt_test_check_paths(const char *name, const struct kt_err *er
 	free(got);
 }
 
+/* A listing page (read_list of adapter a for supplier s, the first page)
+ * answered HTTP status with body (NULL: none) is refused as the
+ * supplier's adapter_reply, its message holding words (NULL: any), and
+ * lists nothing. */
+static inline void kt_test_list_refused(const struct kt_adapter *a, const json_t *s,
+					long status, const char *body, const char *words)
+{
+	struct kt_answer ans = { .http_status = status, .body = body,
+				 .len = body ? strlen(body) : 0 };
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+
+	assert_int_equal(a->read_list(s, NULL, &ans, &list, &err), KT_ERR);
+	assert_int_equal(err.cls, KT_EC_SUPPLIER);
+	assert_string_equal(err.code, "adapter_reply");
+	if (words && !strstr(err.message, words))
+		fail_msg("\"%s\" does not say \"%s\"", err.message, words);
+	assert_int_equal(list.n, 0);
+	assert_null(list.next_page);
+	kt_inbound_list_release(&list);
+	kt_err_release(&err);
+}
+
+/* Item i of list names the supplier's id ext and our reference leg
+ * (NULL: none). */
+static inline void kt_test_list_item(const struct kt_inbound_list *l, size_t i, const char *ext,
+				     const char *leg)
+{
+	assert_true(i < l->n);
+	assert_string_equal(l->items[i].external_id, ext);
+	if (leg)
+		assert_string_equal(l->items[i].leg_id, leg);
+	else
+		assert_null(l->items[i].leg_id);
+}
+
 #endif

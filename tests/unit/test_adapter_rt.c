@@ -551,6 +551,79 @@ static void test_read_poll_messages(void **state)
 	json_decref(sup);
 }
 
+/* A page of RT's ticket search with fields=CustomFields, in the shape
+ * tests/rt/ reads from a real RT (CustomFields: [{name, values}]), written
+ * by hand: ticket 7 Keten's, 8 without the field's value, 9 with another
+ * field only. per_page is what the answer says. */
+#define LIST_PAGE(per_page) \
+	"{\"page\": 1, \"per_page\": " per_page ", \"pages\": 1, \"total\": 3, \"count\": 3," \
+	" \"items\": [" \
+	"{\"type\": \"ticket\", \"id\": \"7\", \"_url\": \"https://rt.test/REST/2.0/ticket/7\"," \
+	" \"CustomFields\": [{\"id\": \"1\", \"type\": \"customfield\", \"name\": \"Keten reference\"," \
+	" \"values\": [\"0b9f6d2a-7c41-4e88-9a55-1d2e3f405162\"]}]}," \
+	"{\"type\": \"ticket\", \"id\": \"8\", \"CustomFields\": [{\"id\": \"1\"," \
+	" \"name\": \"Keten reference\", \"values\": []}]}," \
+	"{\"type\": \"ticket\", \"id\": 9, \"CustomFields\": [{\"id\": \"2\", \"name\": \"Other\"," \
+	" \"values\": [\"x\"]}]}]}"
+
+/* `keten reconcile`'s listing: the tickets Keten's RT user created, in id
+ * order, a keyset page after the last id. */
+static void test_list(void **state)
+{
+	json_t *sup = supplier(NULL);
+	struct kt_http_request req = { 0 };
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	struct kt_answer a = { .http_status = 200, .body = LIST_PAGE("20") };
+
+	(void)state;
+	assert_int_equal(rt()->build_list(sup, NULL, &req, &err), KT_OK);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.url, "https://rt.acme.example/REST/2.0/tickets?query="
+				     "Creator%20%3D%20%27keten%27&orderby=id&order=ASC&per_page=100"
+				     "&fields=CustomFields");
+	kt_http_request_release(&req);
+	assert_int_equal(rt()->build_list(sup, "42", &req, &err), KT_OK);
+	assert_string_equal(req.url, "https://rt.acme.example/REST/2.0/tickets?query="
+				     "Creator%20%3D%20%27keten%27%20AND%20id%20%3E%2042&orderby=id"
+				     "&order=ASC&per_page=100&fields=CustomFields");
+	kt_http_request_release(&req);
+	assert_int_equal(rt()->build_list(sup, "42 OR 1=1", &req, &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_build");
+	kt_err_release(&err);
+	json_decref(sup);
+	sup = supplier("{\"integration_user\": \"a'b\"}");
+	assert_int_equal(rt()->build_list(sup, NULL, &req, &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_build");
+	kt_err_release(&err);
+	json_decref(sup);
+	sup = supplier(NULL);
+
+	/* a short page: every ticket, the leg id where the field has one; the end */
+	a.len = strlen(a.body);
+	assert_int_equal(rt()->read_list(sup, NULL, &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 3);
+	kt_test_list_item(&list, 0, "7", "0b9f6d2a-7c41-4e88-9a55-1d2e3f405162");
+	kt_test_list_item(&list, 1, "8", NULL);
+	kt_test_list_item(&list, 2, "9", NULL);
+	assert_null(list.next_page);
+	kt_inbound_list_release(&list);
+	/* a full page (RT's per_page 3): the next starts after its last ticket */
+	a.body = LIST_PAGE("3");
+	a.len = strlen(a.body);
+	assert_int_equal(rt()->read_list(sup, NULL, &a, &list, &err), KT_OK);
+	assert_string_equal(list.next_page, "9");
+	kt_inbound_list_release(&list);
+
+	/* what is no listing */
+	kt_test_list_refused(rt(), sup, 200, "{\"items\": [{\"id\": \"7\"}, {\"type\": \"ticket\"}],"
+			     " \"per_page\": 20}", "without an id");
+	kt_test_list_refused(rt(), sup, 200, "{\"message\": \"Unauthorized\"}", "no items");
+	kt_test_list_refused(rt(), sup, 401, "{\"message\": \"Unauthorized\"}", "HTTP 401");
+	kt_test_list_refused(rt(), sup, 200, NULL, "not JSON");
+	json_decref(sup);
+}
+
 static void test_read_poll(void **state)
 {
 	json_t *sup = supplier("{\"page_size\": 3}");
@@ -814,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_accepts_type),
 		cmocka_unit_test(test_build_check),
 		cmocka_unit_test(test_read_check),
+		cmocka_unit_test(test_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

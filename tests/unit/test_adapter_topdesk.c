@@ -659,6 +659,84 @@ static void test_live_checks(void **state)
 	json_decref(c);
 }
 
+/* Incidents a listing page asks for (adapters/topdesk_list.h). */
+#define LIST_PAGE 100
+#define LEG_A "0b9f6d2a-7c41-4e88-9a55-1d2e3f405162"
+
+/* `keten reconcile`'s listing: the incidents of every line with an
+ * externalNumber, LIST_PAGE a page by pageStart; only a uuid is ours. */
+static void test_listing(void **state)
+{
+	json_t *s = supplier_of(NULL);
+	struct kt_http_request req = { 0 };
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	struct kt_answer a = { .http_status = 200 };
+	json_t *full;
+	char *text;
+
+	(void)state;
+	assert_int_equal(topdesk()->build_list(s, NULL, &req, &err), KT_OK);
+	assert_string_equal(req.method, "GET");
+	assert_string_equal(req.url, ENDPOINT "tas/api/incidents?query=externalNumber%21%3Dnull"
+				     "&all=true&sort=creationDate:asc&pageStart=0&pageSize=100"
+				     "&fields=id%2CexternalNumber");
+	kt_http_request_release(&req);
+	assert_int_equal(topdesk()->build_list(s, "200", &req, &err), KT_OK);
+	assert_non_null(strstr(req.url, "&pageStart=200&pageSize=100&"));
+	kt_http_request_release(&req);
+	assert_int_equal(topdesk()->build_list(s, "2x", &req, &err), KT_ERR);
+	assert_string_equal(err.code, "adapter_build");
+	kt_err_release(&err);
+	assert_int_equal(topdesk()->build_list(s, "-1", &req, &err), KT_ERR);
+	kt_err_release(&err);
+
+	/* a short page: ours listed, another integration's left out, the end */
+	a.body = "[{\"id\": \"i-1\", \"externalNumber\": \"" LEG_A "\"},"
+		 " {\"id\": \"i-2\", \"externalNumber\": \"OTHER-7\"}]";
+	a.len = strlen(a.body);
+	assert_int_equal(topdesk()->read_list(s, NULL, &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 1);
+	kt_test_list_item(&list, 0, "i-1", LEG_A);
+	assert_null(list.next_page);
+	kt_inbound_list_release(&list);
+	/* 206: more to come, after the incidents this page had */
+	a.http_status = 206;
+	assert_int_equal(topdesk()->read_list(s, "100", &a, &list, &err), KT_OK);
+	assert_string_equal(list.next_page, "102");
+	kt_inbound_list_release(&list);
+	/* 204: none */
+	a.http_status = 204;
+	a.body = NULL;
+	a.len = 0;
+	assert_int_equal(topdesk()->read_list(s, "0", &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 0);
+	assert_null(list.next_page);
+	kt_inbound_list_release(&list);
+
+	/* a full page (200) of another integration's: none listed, the next page */
+	full = json_array();
+	for (int i = 0; i < LIST_PAGE; i++)
+		json_array_append_new(full, json_pack("{s:s, s:s}", "id", "i", "externalNumber", "X"));
+	text = json_dumps(full, JSON_COMPACT);
+	a.http_status = 200;
+	a.body = text;
+	a.len = strlen(text);
+	assert_int_equal(topdesk()->read_list(s, "300", &a, &list, &err), KT_OK);
+	assert_int_equal(list.n, 0);
+	assert_string_equal(list.next_page, "400");
+	kt_inbound_list_release(&list);
+	free(text);
+	json_decref(full);
+
+	/* what is no listing */
+	kt_test_list_refused(topdesk(), s, 200, "{\"id\": \"i-1\"}", "no JSON list");
+	kt_test_list_refused(topdesk(), s, 200, "[{\"id\": \"i-1\", \"externalNumber\": \"" LEG_A "\"},"
+			     " {\"externalNumber\": \"" LEG_A "\"}]", "incident 1 of the listing has no id");
+	kt_test_list_refused(topdesk(), s, 401, "[{\"message\": \"no\"}]", "HTTP 401");
+	json_decref(s);
+}
+
 static void test_read_error(void **state)
 {
 	static const struct {
@@ -704,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_long_action),
 		cmocka_unit_test(test_live_checks),
 		cmocka_unit_test(test_read_error),
+		cmocka_unit_test(test_listing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
