@@ -126,6 +126,16 @@ int kt_tmf_build_poll(const json_t *supplier, const char *feed, const char *sinc
 int kt_tmf_read_poll(const json_t *supplier, const char *feed, const char *page,
 		     const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
 
+/* --- `keten reconcile`'s listing (tmf621_list.c), as keten/adapter.h
+ * says: the tickets carrying a leg id as Keten's reference (v5 filtered
+ * on the owner of Keten's externalIdentifier), poll.page_size a page; the
+ * page token is the offset --- */
+
+int kt_tmf_build_list(const json_t *supplier, const char *page, struct kt_http_request *out,
+		      struct kt_err *err);
+int kt_tmf_read_list(const json_t *supplier, const char *page, const struct kt_answer *a,
+		     struct kt_inbound_list *out, struct kt_err *err);
+
 /* --- the hub and the live check (tmf621_hub.c), as keten/adapter.h says --- */
 
 int kt_tmf_build_subscribe(const json_t *supplier, const char *callback,
