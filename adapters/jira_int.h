@@ -146,11 +146,19 @@ int kt_jira_build_poll(const json_t *supplier, const char *feed, const char *sin
 int kt_jira_read_poll(const json_t *supplier, const char *feed, const char *page,
 		      const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
 
-/* The page after search answer doc (its nextPageToken unless isLast) into
- * out->next_page; none on the last page. KT_ERR (supplier
- * "adapter_reply") for a token that is no short string, internal out of
- * memory. */
-int kt_jira_next_page(const json_t *doc, struct kt_inbound_list *out, struct kt_err *err);
+/* What a page reader does with one issue of a search answer (the
+ * supplier's mapping, the reader's arg): its updates into out. */
+typedef int (*kt_jira_issue_fn)(const json_t *mapping, const json_t *issue, void *arg,
+				struct kt_inbound_list *out, struct kt_err *err);
+
+/* Reads search answer a (what names it in errors): each issue through
+ * one, then the page after it (Jira's nextPageToken unless isLast) into
+ * out->next_page. KT_ERR (supplier "adapter_reply") for an answer that is
+ * no page of issues or a token that is no short string, or one's error;
+ * out is then released. */
+int kt_jira_read_page(const json_t *supplier, const struct kt_answer *a, const char *what,
+		      kt_jira_issue_fn one, void *arg, struct kt_inbound_list *out,
+		      struct kt_err *err);
 
 /* --- `keten reconcile`'s listing (jira_list.c), as keten/adapter.h says:
  * the issues carrying our reference, within poll_jql when the mapping

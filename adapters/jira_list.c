@@ -30,13 +30,14 @@ int kt_jira_build_list(const json_t *supplier, const char *page, struct kt_http_
 }
 
 /* One issue of the page into out when it carries our reference. */
-static int read_one(const json_t *mapping, const json_t *issue, struct kt_inbound_list *out,
-		    struct kt_err *err)
+static int read_one(const json_t *mapping, const json_t *issue, void *arg,
+		    struct kt_inbound_list *out, struct kt_err *err)
 {
 	const json_t *id = json_object_get(issue, "id");
 	const char *leg = kt_jira_leg_of(mapping, json_object_get(issue, "fields"));
 	struct kt_inbound_update *u;
 
+	(void)arg;
 	if (!kt_json_is_text(id, 1, KT_JIRA_ID_MAX))
 		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
 				  "an issue of jira's listing has no id");
@@ -51,25 +52,6 @@ static int read_one(const json_t *mapping, const json_t *issue, struct kt_inboun
 int kt_jira_read_list(const json_t *supplier, const char *page, const struct kt_answer *a,
 		      struct kt_inbound_list *out, struct kt_err *err)
 {
-	const json_t *mapping = json_object_get(supplier, "mapping");
-	json_t *doc = kt_jira_answer_object(a, "the listing", err), *issue;
-	const json_t *issues = json_object_get(doc, "issues");
-	size_t i;
-	int rc = KT_OK;
-
 	(void)page;
-	if (!doc)
-		return KT_ERR;
-	if (!json_is_array(issues))
-		rc = kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-				"jira's listing has no issues");
-	json_array_foreach(issues, i, issue)
-		if (rc == KT_OK)
-			rc = read_one(mapping, issue, out, err);
-	if (rc == KT_OK)
-		rc = kt_jira_next_page(doc, out, err);
-	if (rc != KT_OK)
-		kt_inbound_list_release(out);
-	json_decref(doc);
-	return rc;
+	return kt_jira_read_page(supplier, a, "the listing", read_one, NULL, out, err);
 }

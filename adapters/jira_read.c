@@ -174,7 +174,9 @@ int kt_jira_read_inbound(const json_t *supplier, const struct kt_answer *push,
 
 /* --- pages --- */
 
-int kt_jira_next_page(const json_t *doc, struct kt_inbound_list *out, struct kt_err *err)
+/* The page after search answer doc (its nextPageToken unless isLast)
+ * into out->next_page; none on the last page. */
+static int next_page(const json_t *doc, struct kt_inbound_list *out, struct kt_err *err)
 {
 	const json_t *token = json_object_get(doc, "nextPageToken");
 
@@ -186,6 +188,31 @@ int kt_jira_next_page(const json_t *doc, struct kt_inbound_list *out, struct kt_
 	if (!(out->next_page = strdup(json_string_value(token))))
 		return out_of_memory(err);
 	return KT_OK;
+}
+
+int kt_jira_read_page(const json_t *supplier, const struct kt_answer *a, const char *what,
+		      kt_jira_issue_fn one, void *arg, struct kt_inbound_list *out,
+		      struct kt_err *err)
+{
+	const json_t *mapping = json_object_get(supplier, "mapping");
+	json_t *doc = kt_jira_answer_object(a, what, err), *issue;
+	size_t i;
+	int rc = KT_OK;
+
+	if (!doc)
+		return KT_ERR;
+	if (!json_is_array(json_object_get(doc, "issues")))
+		rc = kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply", "jira's answer to %s has no issues",
+				what);
+	json_array_foreach(json_object_get(doc, "issues"), i, issue)
+		if (rc == KT_OK)
+			rc = one(mapping, issue, arg, out, err);
+	if (rc == KT_OK)
+		rc = next_page(doc, out, err);
+	if (rc != KT_OK)
+		kt_inbound_list_release(out);
+	json_decref(doc);
+	return rc;
 }
 
 /* --- the poll --- */
@@ -227,9 +254,10 @@ int kt_jira_build_poll(const json_t *supplier, const char *feed, const char *sin
 
 /* One issue of a page: its status, then its comments, when it carries
  * our reference; *newest moves to its update time. */
-static int read_issue(const json_t *mapping, const json_t *issue, char *newest,
+static int read_issue(const json_t *mapping, const json_t *issue, void *arg,
 		      struct kt_inbound_list *out, struct kt_err *err)
 {
+	char *newest = arg;
 	const json_t *fields = json_object_get(issue, "fields");
 	char when[KT_JIRA_TIME_SIZE];
 	size_t i;
@@ -254,27 +282,15 @@ static int read_issue(const json_t *mapping, const json_t *issue, char *newest,
 int kt_jira_read_poll(const json_t *supplier, const char *feed, const char *page,
 		      const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err)
 {
-	const json_t *mapping = json_object_get(supplier, "mapping");
-	json_t *doc = kt_jira_answer_object(a, "the poll", err), *issue;
 	char newest[KT_JIRA_TIME_SIZE] = "";
-	size_t i;
-	int rc = KT_OK;
 
 	(void)feed;
 	(void)page;
-	if (!doc)
+	if (kt_jira_read_page(supplier, a, "the poll", read_issue, newest, out, err))
 		return KT_ERR;
-	if (!json_is_array(json_object_get(doc, "issues")))
-		rc = kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply", "jira's page has no issues");
-	json_array_foreach(json_object_get(doc, "issues"), i, issue)
-		if (rc == KT_OK)
-			rc = read_issue(mapping, issue, newest, out, err);
-	if (rc == KT_OK && *newest && !(out->high_water = strdup(newest)))
-		rc = out_of_memory(err);
-	if (rc == KT_OK)
-		rc = kt_jira_next_page(doc, out, err);
-	if (rc != KT_OK)
+	if (*newest && !(out->high_water = strdup(newest))) {
 		kt_inbound_list_release(out);
-	json_decref(doc);
-	return rc;
+		return out_of_memory(err);
+	}
+	return KT_OK;
 }

@@ -249,21 +249,29 @@ static json_t *run_inbound(const json_t *c, int v, int push)
 	return got;
 }
 
+/* What a build gave (rc, req, err) as JSON: the request or the error;
+ * req, err and supplier released. */
+static json_t *built(int rc, struct kt_http_request *req, struct kt_err *err, json_t *supplier)
+{
+	json_t *got = rc == KT_OK ? request_json(req) : error_of(err, KT_EC_INVALID);
+
+	kt_http_request_release(req);
+	kt_err_release(err);
+	json_decref(supplier);
+	return got;
+}
+
 static json_t *run_poll_request(const json_t *c, int v)
 {
 	struct kt_http_request req = { 0 };
 	struct kt_err err = { 0 };
-	json_t *supplier = supplier_of(c, v), *got;
+	json_t *supplier = supplier_of(c, v);
 	const json_t *feed = json_object_get(c, "feed");
 	int rc = tmf()->build_poll(supplier, feed ? json_string_value(feed) : "troubleTicket",
 				   json_string_value(json_object_get(c, "since")),
 				   json_string_value(json_object_get(c, "page")), &req, &err);
 
-	got = rc == KT_OK ? request_json(&req) : error_of(&err, KT_EC_INVALID);
-	kt_http_request_release(&req);
-	kt_err_release(&err);
-	json_decref(supplier);
-	return got;
+	return built(rc, &req, &err, supplier);
 }
 
 /* A listing's request (case "page"), or the error of a bad page. */
@@ -271,15 +279,11 @@ static json_t *run_list_request(const json_t *c, int v)
 {
 	struct kt_http_request req = { 0 };
 	struct kt_err err = { 0 };
-	json_t *supplier = supplier_of(c, v), *got;
+	json_t *supplier = supplier_of(c, v);
 	int rc = tmf()->build_list(supplier, json_string_value(json_object_get(c, "page")), &req,
 				   &err);
 
-	got = rc == KT_OK ? request_json(&req) : error_of(&err, KT_EC_INVALID);
-	kt_http_request_release(&req);
-	kt_err_release(&err);
-	json_decref(supplier);
-	return got;
+	return built(rc, &req, &err, supplier);
 }
 
 /* A listing's page (case "page"; "total" the seller's X-Total-Count):
