@@ -1,8 +1,9 @@
 /* adapters/jira_int.h - what the files of the `jira` adapter share: the
  * mapping (jira_map.c: its check and what it says), Atlassian Document
  * Format both ways and Jira's wire text (jira_text.c), the live checks
- * (jira_check.c), and the readers of webhooks and poll pages
- * (jira_read.c). Private to adapters/jira*.c. */
+ * (jira_check.c), the readers of webhooks and search pages
+ * (jira_read.c) and reconcile's listing (jira_list.c). Private to
+ * adapters/jira*.c. */
 #ifndef KETEN_ADAPTER_JIRA_INT_H
 #define KETEN_ADAPTER_JIRA_INT_H
 

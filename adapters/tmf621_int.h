@@ -1,8 +1,9 @@
 /* adapters/tmf621_int.h - what the files of the `tmf621` adapter share:
  * the mapping (tmf621_map.c: its check and what it says), the wire
  * (tmf621_wire.c: URLs, requests, answers, dates), the readers of events
- * and poll pages (tmf621_read.c) and the hub and live check
- * (tmf621_hub.c). Private to adapters/tmf621*.c. */
+ * and poll pages (tmf621_read.c), reconcile's listing (tmf621_list.c)
+ * and the hub and live check (tmf621_hub.c). Private to
+ * adapters/tmf621*.c. */
 #ifndef KETEN_ADAPTER_TMF621_INT_H
 #define KETEN_ADAPTER_TMF621_INT_H
 
