@@ -680,6 +680,8 @@ const struct kt_adapter kt_adapter_jira = {
 	.poll_feeds = poll_feeds,
 	.build_poll = kt_jira_build_poll,
 	.read_poll = kt_jira_read_poll,
+	.build_list = kt_jira_build_list,
+	.read_list = kt_jira_read_list,
 	.build_check = kt_jira_build_check,
 	.read_check = kt_jira_read_check,
 };

@@ -1,8 +1,9 @@
 /* adapters/jira_int.h - what the files of the `jira` adapter share: the
  * mapping (jira_map.c: its check and what it says), Atlassian Document
  * Format both ways and Jira's wire text (jira_text.c), the live checks
- * (jira_check.c), and the readers of webhooks and poll pages
- * (jira_read.c). Private to adapters/jira*.c. */
+ * (jira_check.c), the readers of webhooks and search pages
+ * (jira_read.c) and reconcile's listing (jira_list.c). Private to
+ * adapters/jira*.c. */
 #ifndef KETEN_ADAPTER_JIRA_INT_H
 #define KETEN_ADAPTER_JIRA_INT_H
 
@@ -24,6 +25,8 @@
 /* Poll page size when the chain names none, and the largest Jira gives. */
 #define KT_JIRA_PAGE_DEFAULT 50
 #define KT_JIRA_PAGE_MAX 100
+/* Longest nextPageToken kept, in bytes. */
+#define KT_JIRA_TOKEN_MAX 2048
 /* Room for a time as kt_jira_time writes it. */
 #define KT_JIRA_TIME_SIZE 32
 /* Default label prefix that carries our reference. */
@@ -109,6 +112,13 @@ int kt_jira_request(struct kt_http_request *out, const char *method, struct kt_b
 int kt_jira_search(struct kt_http_request *out, const json_t *supplier, struct kt_buf *jql,
 		   const char *fields, const char *extra, struct kt_err *err);
 
+/* kt_jira_search with `&maxResults=` the poll page size
+ * (kt_jira_page_size) and, for page (NULL: the first), Jira's
+ * `&nextPageToken=`. KT_ERR (invalid "adapter_build") for a page that is
+ * no Jira token (jql released all the same), else as kt_jira_search. */
+int kt_jira_search_page(struct kt_http_request *out, const json_t *supplier, struct kt_buf *jql,
+			const char *fields, const char *page, struct kt_err *err);
+
 /* Appends a JQL string literal of s ("..." with \" and \\ escaped). */
 void kt_jira_jql_string(struct kt_buf *b, const char *s);
 
@@ -136,5 +146,28 @@ int kt_jira_build_poll(const json_t *supplier, const char *feed, const char *sin
 		       const char *page, struct kt_http_request *out, struct kt_err *err);
 int kt_jira_read_poll(const json_t *supplier, const char *feed, const char *page,
 		      const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
+
+/* What a page reader does with one issue of a search answer (the
+ * supplier's mapping, the reader's arg): its updates into out. */
+typedef int (*kt_jira_issue_fn)(const json_t *mapping, const json_t *issue, void *arg,
+				struct kt_inbound_list *out, struct kt_err *err);
+
+/* Reads search answer a (what names it in errors): each issue through
+ * one, then the page after it (Jira's nextPageToken unless isLast) into
+ * out->next_page. KT_ERR (supplier "adapter_reply") for an answer that is
+ * no page of issues or a token that is no short string, or one's error;
+ * out is then released. */
+int kt_jira_read_page(const json_t *supplier, const struct kt_answer *a, const char *what,
+		      kt_jira_issue_fn one, void *arg, struct kt_inbound_list *out,
+		      struct kt_err *err);
+
+/* --- `keten reconcile`'s listing (jira_list.c), as keten/adapter.h says:
+ * the issues carrying our reference, within poll_jql when the mapping
+ * has one; the page token is Jira's nextPageToken --- */
+
+int kt_jira_build_list(const json_t *supplier, const char *page, struct kt_http_request *out,
+		       struct kt_err *err);
+int kt_jira_read_list(const json_t *supplier, const char *page, const struct kt_answer *a,
+		      struct kt_inbound_list *out, struct kt_err *err);
 
 #endif

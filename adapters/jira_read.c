@@ -16,8 +16,6 @@
 
 /* Longest comment read, in bytes. */
 #define COMMENT_MAX (64 * 1024)
-/* Longest nextPageToken kept, in bytes. */
-#define TOKEN_MAX 2048
 #define FEED "issues"
 
 static int out_of_memory(struct kt_err *err)
@@ -174,6 +172,49 @@ int kt_jira_read_inbound(const json_t *supplier, const struct kt_answer *push,
 	return rc;
 }
 
+/* --- pages --- */
+
+/* The page after search answer doc (its nextPageToken unless isLast)
+ * into out->next_page; none on the last page. */
+static int next_page(const json_t *doc, struct kt_inbound_list *out, struct kt_err *err)
+{
+	const json_t *token = json_object_get(doc, "nextPageToken");
+
+	if (json_is_true(json_object_get(doc, "isLast")) || !token || json_is_null(token))
+		return KT_OK;
+	if (!kt_json_is_text(token, 1, KT_JIRA_TOKEN_MAX))
+		return kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
+				  "jira's nextPageToken is not a short string");
+	if (!(out->next_page = strdup(json_string_value(token))))
+		return out_of_memory(err);
+	return KT_OK;
+}
+
+int kt_jira_read_page(const json_t *supplier, const struct kt_answer *a, const char *what,
+		      kt_jira_issue_fn one, void *arg, struct kt_inbound_list *out,
+		      struct kt_err *err)
+{
+	const json_t *mapping = json_object_get(supplier, "mapping");
+	json_t *doc = kt_jira_answer_object(a, what, err), *issue;
+	size_t i;
+	int rc = KT_OK;
+
+	if (!doc)
+		return KT_ERR;
+	if (!json_is_array(json_object_get(doc, "issues")))
+		rc = kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply", "jira's answer to %s has no issues",
+				what);
+	json_array_foreach(json_object_get(doc, "issues"), i, issue)
+		if (rc == KT_OK)
+			rc = one(mapping, issue, arg, out, err);
+	if (rc == KT_OK)
+		rc = next_page(doc, out, err);
+	if (rc != KT_OK)
+		kt_inbound_list_release(out);
+	json_decref(doc);
+	return rc;
+}
+
 /* --- the poll --- */
 
 /* Appends since as a JQL date in UTC to the minute, rounded down
@@ -193,15 +234,11 @@ int kt_jira_build_poll(const json_t *supplier, const char *feed, const char *sin
 {
 	const json_t *mapping = json_object_get(supplier, "mapping");
 	const char *scope = json_string_value(json_object_get(mapping, "poll_jql"));
-	struct kt_buf jql, tok;
-	char extra[40];
-	int rc;
+	struct kt_buf jql;
 
 	if (!feed || strcmp(feed, FEED) != 0)
 		return kt_err_set(err, KT_EC_INVALID, "adapter_build",
 				  "jira has no poll feed \"%s\"", feed ? feed : "");
-	if (page && (strlen(page) > TOKEN_MAX || !*page))
-		return kt_err_set(err, KT_EC_INVALID, "adapter_build", "not a jira page token");
 	kt_buf_init(&jql, 4096);
 	if (scope)
 		kt_buf_addf(&jql, "(%s) AND ", scope);
@@ -212,25 +249,15 @@ int kt_jira_build_poll(const json_t *supplier, const char *feed, const char *sin
 				  "not a poll position jira can read: \"%s\"", since ? since : "");
 	}
 	kt_buf_adds(&jql, " ORDER BY updated ASC");
-	snprintf(extra, sizeof(extra), "&maxResults=%ld", kt_jira_page_size(supplier));
-	if (page) {
-		kt_buf_init(&tok, TOKEN_MAX * 3 + 20);
-		kt_buf_adds(&tok, extra);
-		kt_buf_adds(&tok, "&nextPageToken=");
-		kt_url_pcts(&tok, page);
-	}
-	rc = kt_jira_search(out, supplier, &jql, "status,updated,comment,", page ? kt_buf_str(&tok) : extra,
-			    err);
-	if (page)
-		kt_buf_release(&tok);
-	return rc;
+	return kt_jira_search_page(out, supplier, &jql, "status,updated,comment,", page, err);
 }
 
 /* One issue of a page: its status, then its comments, when it carries
  * our reference; *newest moves to its update time. */
-static int read_issue(const json_t *mapping, const json_t *issue, char *newest,
+static int read_issue(const json_t *mapping, const json_t *issue, void *arg,
 		      struct kt_inbound_list *out, struct kt_err *err)
 {
+	char *newest = arg;
 	const json_t *fields = json_object_get(issue, "fields");
 	char when[KT_JIRA_TIME_SIZE];
 	size_t i;
@@ -255,35 +282,15 @@ static int read_issue(const json_t *mapping, const json_t *issue, char *newest,
 int kt_jira_read_poll(const json_t *supplier, const char *feed, const char *page,
 		      const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err)
 {
-	const json_t *mapping = json_object_get(supplier, "mapping");
-	json_t *doc = kt_jira_answer_object(a, "the poll", err), *issue;
-	const json_t *token;
 	char newest[KT_JIRA_TIME_SIZE] = "";
-	size_t i;
-	int rc = KT_OK;
 
 	(void)feed;
 	(void)page;
-	if (!doc)
+	if (kt_jira_read_page(supplier, a, "the poll", read_issue, newest, out, err))
 		return KT_ERR;
-	token = json_object_get(doc, "nextPageToken");
-	if (!json_is_array(json_object_get(doc, "issues")))
-		rc = kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply", "jira's page has no issues");
-	json_array_foreach(json_object_get(doc, "issues"), i, issue)
-		if (rc == KT_OK)
-			rc = read_issue(mapping, issue, newest, out, err);
-	if (rc == KT_OK && *newest && !(out->high_water = strdup(newest)))
-		rc = out_of_memory(err);
-	if (rc == KT_OK && !json_is_true(json_object_get(doc, "isLast")) && token &&
-	    !json_is_null(token)) {
-		if (!kt_json_is_text(token, 1, TOKEN_MAX))
-			rc = kt_err_set(err, KT_EC_SUPPLIER, "adapter_reply",
-					"jira's nextPageToken is not a short string");
-		else if (!(out->next_page = strdup(json_string_value(token))))
-			rc = out_of_memory(err);
-	}
-	if (rc != KT_OK)
+	if (*newest && !(out->high_water = strdup(newest))) {
 		kt_inbound_list_release(out);
-	json_decref(doc);
-	return rc;
+		return out_of_memory(err);
+	}
+	return KT_OK;
 }

@@ -219,6 +219,27 @@ int kt_jira_search(struct kt_http_request *out, const json_t *supplier, struct k
 	return kt_jira_request(out, "GET", &url, NULL, err);
 }
 
+int kt_jira_search_page(struct kt_http_request *out, const json_t *supplier, struct kt_buf *jql,
+			const char *fields, const char *page, struct kt_err *err)
+{
+	struct kt_buf extra;
+	int rc;
+
+	if (page && (strlen(page) > KT_JIRA_TOKEN_MAX || !*page)) {
+		kt_buf_release(jql);
+		return kt_err_set(err, KT_EC_INVALID, "adapter_build", "not a jira page token");
+	}
+	kt_buf_init(&extra, KT_JIRA_TOKEN_MAX * 3 + 40);
+	kt_buf_addf(&extra, "&maxResults=%ld", kt_jira_page_size(supplier));
+	if (page) {
+		kt_buf_adds(&extra, "&nextPageToken=");
+		kt_url_pcts(&extra, page);
+	}
+	rc = kt_jira_search(out, supplier, jql, fields, kt_buf_str(&extra), err);
+	kt_buf_release(&extra);
+	return rc;
+}
+
 void kt_jira_jql_string(struct kt_buf *b, const char *s)
 {
 	kt_buf_add(b, "\"", 1);

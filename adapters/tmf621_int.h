@@ -1,8 +1,9 @@
 /* adapters/tmf621_int.h - what the files of the `tmf621` adapter share:
  * the mapping (tmf621_map.c: its check and what it says), the wire
  * (tmf621_wire.c: URLs, requests, answers, dates), the readers of events
- * and poll pages (tmf621_read.c) and the hub and live check
- * (tmf621_hub.c). Private to adapters/tmf621*.c. */
+ * and poll pages (tmf621_read.c), reconcile's listing (tmf621_list.c)
+ * and the hub and live check (tmf621_hub.c). Private to
+ * adapters/tmf621*.c. */
 #ifndef KETEN_ADAPTER_TMF621_INT_H
 #define KETEN_ADAPTER_TMF621_INT_H
 
@@ -125,6 +126,16 @@ int kt_tmf_build_poll(const json_t *supplier, const char *feed, const char *sinc
 		      const char *page, struct kt_http_request *out, struct kt_err *err);
 int kt_tmf_read_poll(const json_t *supplier, const char *feed, const char *page,
 		     const struct kt_answer *a, struct kt_inbound_list *out, struct kt_err *err);
+
+/* --- `keten reconcile`'s listing (tmf621_list.c), as keten/adapter.h
+ * says: the tickets carrying a leg id as Keten's reference (v5 filtered
+ * on the owner of Keten's externalIdentifier), poll.page_size a page; the
+ * page token is the offset --- */
+
+int kt_tmf_build_list(const json_t *supplier, const char *page, struct kt_http_request *out,
+		      struct kt_err *err);
+int kt_tmf_read_list(const json_t *supplier, const char *page, const struct kt_answer *a,
+		     struct kt_inbound_list *out, struct kt_err *err);
 
 /* --- the hub and the live check (tmf621_hub.c), as keten/adapter.h says --- */
 

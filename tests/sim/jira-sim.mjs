@@ -256,9 +256,13 @@ function addComment(issue, body, by, pub, visibility) {
 
 // The subset of JQL the adapter writes: clauses joined by AND, each
 // `(project in (A, B))`, `project in (...)`, `labels = "x"`, `cf[N] ~ "x"`,
-// `updated >= "yyyy-MM-dd HH:mm"`; then `ORDER BY updated ASC`.
+// `labels is not EMPTY`, `cf[N] is not EMPTY`, `updated >= "yyyy-MM-dd
+// HH:mm"`; then `ORDER BY updated|key ASC|DESC`. As /search/jql, a query
+// without a restriction (unbounded) is refused.
+const keyOrder = (a, b) => a.project.localeCompare(b.project) || Number(a.key.split('-')[1]) - Number(b.key.split('-')[1]);
 function jql(q) {
-  const m = /^(.*?)(?:\s+ORDER BY\s+updated\s+(ASC|DESC))?\s*$/is.exec(q);
+  const m = /^(.*?)(?:\s*ORDER BY\s+(updated|key)\s+(ASC|DESC))?\s*$/is.exec(q);
+  if (!m[1].trim()) return { error: 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.' };
   const tests = [];
   for (let clause of m[1].split(/\s+AND\s+/i)) {
     clause = clause.trim().replace(/^\((.*)\)$/s, '$1').trim();
@@ -269,6 +273,11 @@ function jql(q) {
     } else if ((c = /^labels\s*=\s*"((?:[^"\\]|\\.)*)"$/.exec(clause))) {
       const want = c[1].replace(/\\(.)/g, '$1');
       tests.push((i) => i.labels.includes(want));
+    } else if (/^labels\s+is\s+not\s+EMPTY$/i.test(clause)) {
+      tests.push((i) => i.labels.length > 0);
+    } else if ((c = /^cf\[(\d+)\]\s+is\s+not\s+EMPTY$/i.exec(clause))) {
+      const field = `customfield_${c[1]}`;
+      tests.push((i) => i.custom[field] !== undefined && i.custom[field] !== null && i.custom[field] !== '');
     } else if ((c = /^cf\[(\d+)\]\s*~\s*"((?:[^"\\]|\\.)*)"$/.exec(clause))) {
       const [field, want] = [`customfield_${c[1]}`, c[2].replace(/\\(.)/g, '$1')];
       tests.push((i) => typeof i.custom[field] === 'string' && i.custom[field].includes(want));
@@ -279,7 +288,8 @@ function jql(q) {
       return { error: `Error in the JQL Query: cannot read ${JSON.stringify(clause)}.` };
     }
   }
-  return { match: (i) => tests.every((t) => t(i)), desc: m[2]?.toUpperCase() === 'DESC', ordered: !!m[2] };
+  const by = m[2]?.toLowerCase() === 'key' ? keyOrder : (a, b) => a.updated - b.updated || a.id - b.id;
+  return { match: (i) => tests.every((t) => t(i)), desc: m[3]?.toUpperCase() === 'DESC', ordered: !!m[2], by };
 }
 
 function search(params) {
@@ -290,7 +300,7 @@ function search(params) {
   if (!Number.isInteger(start) || start < 0) return errors(400, ['The nextPageToken is not valid.']);
   const visible = Date.now() - lagMs; // the search index lags behind writes
   let found = issues.filter((i) => i.created <= visible && q.match(i));
-  if (q.ordered) found = found.slice().sort((a, b) => (a.updated - b.updated || a.id - b.id) * (q.desc ? -1 : 1));
+  if (q.ordered) found = found.slice().sort((a, b) => q.by(a, b) * (q.desc ? -1 : 1));
   const fields = (params.get('fields') ?? 'id').split(',');
   const page = found.slice(start, start + Math.min(size, 100));
   const body = { issues: page.map((i) => ({ id: i.id, key: i.key, self: self(`/rest/api/3/issue/${i.id}`), fields: fieldsOf(i, fields) })),

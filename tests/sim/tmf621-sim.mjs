@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // tmf621-sim.mjs - a TM Forum TMF621 Trouble Ticket seller for Keten's
 // tests, in v4 or v5 (--api-version): troubleTicket create, read, list
-// (TMF630 attribute filters on lastUpdate, externalId and
-// externalIdentifier.id; sort; offset/limit; 206 for a partial list),
+// (TMF630 attribute filters on lastUpdate, externalId,
+// externalIdentifier.id and .owner; sort; offset/limit; 206 for a partial list),
 // PATCH (v4 merge-style; v5 merge patch or JSON Patch), the hub (POST
 // /hub, DELETE /hub/{id}) and events posted to each listener. Every
 // request is checked against the official OpenAPI document
@@ -187,6 +187,7 @@ function jsonPatch(t, ops, at) {
 
 function attr(t, name) {
 	if (name === 'externalIdentifier.id') return (t.externalIdentifier ?? []).map((x) => x.id);
+	if (name === 'externalIdentifier.owner') return (t.externalIdentifier ?? []).map((x) => x.owner);
 	return [t[name]];
 }
 

@@ -1,8 +1,8 @@
 /* test_adapter_jira.c - unit tests of the `jira` adapter (adapters/jira*.c)
  * against adapters/jira.md, driven by the golden cases of
  * tests/unit/data/jira/cases/: each case names its "kind" (request,
- * reply, lookup, push, poll, poll_request, mapping, error, check_request,
- * check) and says what
+ * reply, lookup, push, poll, poll_request, list, list_request, mapping,
+ * error, check_request, check) and says what
  * the adapter must give: the exact request, a refusal, what an answer
  * says, the canonical updates. The expected values were written by hand
  * from the facts of Jira's API, not by running the adapter. */
@@ -224,15 +224,20 @@ static void same_updates(const char *name, const struct kt_inbound_list *list, c
 	}
 }
 
-/* A push body or a poll page: the updates, and a page's next token and
- * high water. */
-static void run_inbound(const char *name, const json_t *c, struct jcase *j, int push)
+/* A push body, a poll page or a listing's page: the updates (a listing's
+ * name only leg_id and external_id), and a page's next token and high
+ * water. */
+static void run_inbound(const char *name, const json_t *c, struct jcase *j, const char *kind)
 {
 	const json_t *want = json_object_get(c, "want");
 	struct kt_inbound_list list = { 0 };
 	struct kt_err err = { 0 };
+	int push = strcmp(kind, "push") == 0;
 	int rc = push ? jira()->read_inbound(j->supplier, &j->answer, &list, &err)
-		      : jira()->read_poll(j->supplier, "issues", NULL, &j->answer, &list, &err);
+		 : strcmp(kind, "list") == 0
+			 ? jira()->read_list(j->supplier, json_string_value(json_object_get(c, "page")),
+					     &j->answer, &list, &err)
+			 : jira()->read_poll(j->supplier, "issues", NULL, &j->answer, &list, &err);
 
 	if (json_object_get(want, "error")) {
 		want_error(name, rc, &err, want, push ? KT_EC_INVALID : KT_EC_SUPPLIER);
@@ -251,15 +256,19 @@ static void run_inbound(const char *name, const json_t *c, struct jcase *j, int 
 	kt_err_release(&err);
 }
 
+/* A poll's request (the case names "since") or a listing's. */
 static void run_poll_request(const char *name, const json_t *c, struct jcase *j)
 {
 	const json_t *want = json_object_get(c, "want");
 	struct kt_http_request req = { 0 };
 	struct kt_err err = { 0 };
-	int rc = jira()->build_poll(j->supplier,
-				    json_string_value(json_object_get(c, "feed")),
-				    json_string_value(json_object_get(c, "since")),
-				    json_string_value(json_object_get(c, "page")), &req, &err);
+	const char *page = json_string_value(json_object_get(c, "page"));
+	int rc = json_object_get(c, "since")
+			 ? jira()->build_poll(j->supplier,
+					      json_string_value(json_object_get(c, "feed")),
+					      json_string_value(json_object_get(c, "since")), page,
+					      &req, &err)
+			 : jira()->build_list(j->supplier, page, &req, &err);
 
 	if (json_object_get(want, "error"))
 		want_error(name, rc, &err, want, KT_EC_INVALID);
@@ -345,9 +354,10 @@ static void run_case(const char *name, const json_t *c)
 		run_request(name, c, &j);
 	else if (strcmp(kind, "reply") == 0 || strcmp(kind, "lookup") == 0)
 		run_reply(name, c, &j, strcmp(kind, "lookup") == 0);
-	else if (strcmp(kind, "push") == 0 || strcmp(kind, "poll") == 0)
-		run_inbound(name, c, &j, strcmp(kind, "push") == 0);
-	else if (strcmp(kind, "poll_request") == 0)
+	else if (strcmp(kind, "push") == 0 || strcmp(kind, "poll") == 0 ||
+		 strcmp(kind, "list") == 0)
+		run_inbound(name, c, &j, kind);
+	else if (strcmp(kind, "poll_request") == 0 || strcmp(kind, "list_request") == 0)
 		run_poll_request(name, c, &j);
 	else if (strcmp(kind, "error") == 0)
 		run_error(name, c, &j);

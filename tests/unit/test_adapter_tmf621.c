@@ -249,20 +249,73 @@ static json_t *run_inbound(const json_t *c, int v, int push)
 	return got;
 }
 
+/* What a build gave (rc, req, err) as JSON: the request or the error;
+ * req, err and supplier released. */
+static json_t *built(int rc, struct kt_http_request *req, struct kt_err *err, json_t *supplier)
+{
+	json_t *got = rc == KT_OK ? request_json(req) : error_of(err, KT_EC_INVALID);
+
+	kt_http_request_release(req);
+	kt_err_release(err);
+	json_decref(supplier);
+	return got;
+}
+
 static json_t *run_poll_request(const json_t *c, int v)
 {
 	struct kt_http_request req = { 0 };
 	struct kt_err err = { 0 };
-	json_t *supplier = supplier_of(c, v), *got;
+	json_t *supplier = supplier_of(c, v);
 	const json_t *feed = json_object_get(c, "feed");
 	int rc = tmf()->build_poll(supplier, feed ? json_string_value(feed) : "troubleTicket",
 				   json_string_value(json_object_get(c, "since")),
 				   json_string_value(json_object_get(c, "page")), &req, &err);
 
-	got = rc == KT_OK ? request_json(&req) : error_of(&err, KT_EC_INVALID);
-	kt_http_request_release(&req);
+	return built(rc, &req, &err, supplier);
+}
+
+/* A listing's request (case "page"), or the error of a bad page. */
+static json_t *run_list_request(const json_t *c, int v)
+{
+	struct kt_http_request req = { 0 };
+	struct kt_err err = { 0 };
+	json_t *supplier = supplier_of(c, v);
+	int rc = tmf()->build_list(supplier, json_string_value(json_object_get(c, "page")), &req,
+				   &err);
+
+	return built(rc, &req, &err, supplier);
+}
+
+/* A listing's page (case "page"; "total" the seller's X-Total-Count):
+ * {updates, next_page} or the error. */
+static json_t *run_list(const json_t *c, int v)
+{
+	struct kt_inbound_list list = { 0 };
+	struct kt_err err = { 0 };
+	json_t *supplier = supplier_of(c, v), *got;
+	char *text;
+	struct kt_answer a = answer_of(c, &text);
+	const char *total = json_string_value(json_object_get(c, "total"));
+	const struct kt_header h = { "X-Total-Count", (char *)total };
+	int rc;
+
+	if (total) {
+		a.headers = &h;
+		a.n_headers = 1;
+	}
+	rc = tmf()->read_list(supplier, json_string_value(json_object_get(c, "page")), &a, &list,
+			      &err);
+	if (rc == KT_OK) {
+		got = json_pack("{s:o, s:o}", "updates", updates_json(&list), "next_page",
+				text_or_null(list.next_page));
+	} else {
+		assert_int_equal(list.n, 0);
+		got = error_of(&err, KT_EC_SUPPLIER);
+	}
+	kt_inbound_list_release(&list);
 	kt_err_release(&err);
 	json_decref(supplier);
+	free(text);
 	return got;
 }
 
@@ -354,6 +407,16 @@ static void test_poll(void **state)
 	run_file("poll_pages.json", 5, run_poll);
 }
 
+/* `keten reconcile`'s listing: requests and pages in both versions. */
+static void test_list(void **state)
+{
+	(void)state;
+	run_file("list_requests_v4.json", 4, run_list_request);
+	run_file("list_requests_v5.json", 5, run_list_request);
+	run_file("list_pages_v4.json", 4, run_list);
+	run_file("list_pages_v5.json", 5, run_list);
+}
+
 static void test_mapping(void **state)
 {
 	(void)state;
@@ -398,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_poll),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_mapping),
 		cmocka_unit_test(test_accepts_type),
 		cmocka_unit_test(test_read_error),
