@@ -235,8 +235,11 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		7, params, err);
 	free(skip);
 	free(busy);
-	if (!res)
+	if (!res) {
+		json_decref(*tickets);
+		*tickets = NULL;
 		return KT_ERR;
+	}
 	rc = claimed_read(res, out, n, *tickets, err);
 	*saturated = PQntuples(res) > 0 && PQgetvalue(res, 0, C_SATURATED)[0] == 't';
 	PQclear(res);
