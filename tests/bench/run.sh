@@ -531,7 +531,8 @@ pgbench_vars=(-D "service=$BENCH_SERVICE" -D "customer=$customer_id" -D "chain_v
 	-D actor=customer -D category=none -D ci=none -D "legs=$plan_legs" -D "sla={}"
 	-D "key_id=$(sql "SELECT id FROM api_keys WHERE role = 'customer'")"
 	-D channel=keten_outbox -D node=bench)
-if diag_tps=$(pgbench_tps "$bench/intake.pgbench" "$db" "$work/pgbench.out" -M prepared "${pgbench_vars[@]}" 2>&1); then
+sed 's/WHERE :node::text IS NOT NULL AND /WHERE false AND /' "$bench/intake.pgbench" >"$work/intake.pgbench"
+if diag_tps=$(pgbench_tps "$work/intake.pgbench" "$db" "$work/pgbench.out" -M prepared "${pgbench_vars[@]}" 2>&1); then
 	diag="$diag_tps"
 else # a drifted script may no longer run; the diagnostic figure is then missing, not the bench
 	diag=-
