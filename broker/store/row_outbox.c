@@ -18,9 +18,10 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
 	res = kt_db_exec(db,
 		"WITH l AS (UPDATE legs SET next_seq = next_seq + 1"
 		"  WHERE id = $1::uuid AND supplier_id IS NOT NULL"
-		"  RETURNING id, ticket_id, next_seq - 1 AS seq)"
-		" INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, payload)"
-		" SELECT l.id, l.seq, $2, " KT_STORE_OUTBOX_MSG_KEY ","
+		"  RETURNING id, supplier_id, ticket_id, next_seq - 1 AS seq)"
+		" INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority,"
+		"  payload)"
+		" SELECT l.id, l.supplier_id, l.seq, $2, " KT_STORE_OUTBOX_MSG_KEY ","
 		"  t.priority, $3::jsonb FROM l JOIN tickets t ON t.id = l.ticket_id"
 		" RETURNING id", 3, params, err);
 	free(text);

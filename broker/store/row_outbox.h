@@ -39,8 +39,9 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
  * the caller adds the rows it returns to its *n_messages, as
  * kt_store_outbox_enqueue does. */
 #define KT_STORE_OUTBOX_CREATES(legs, ticket) \
-	"INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)" \
-	" SELECT " legs ".id, 1, 'create', " KT_STORE_OUTBOX_MSG_KEY ", " ticket ".priority" \
+	"INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority)" \
+	" SELECT " legs ".id, " legs ".supplier_id, 1, 'create', " KT_STORE_OUTBOX_MSG_KEY ", " \
+	ticket ".priority" \
 	" FROM " ticket ", " legs " WHERE " legs ".supplier_id IS NOT NULL" \
 	" RETURNING leg_id, state, operation, seq, attempts, due_at, outcome"
 

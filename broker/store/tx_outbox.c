@@ -182,33 +182,35 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 	snprintf(lease, sizeof(lease), "%d", lease_ms);
 	snprintf(lag, sizeof(lag), "%d", lag_ms);
 	snprintf(most, sizeof(most), "%d", gates->max_inflight);
-	/* A dead message keeps the rest of its leg back, as a pending one
-	 * does, so a leg's messages never overtake; a discarded one does not.
-	 * Of the rows locked, a supplier gets only as many as it has room for
-	 * (its own max_inflight, else $6, less its calls in flight, $7); the
-	 * rest stay unclaimed. An in-doubt create waits out the supplier's own
-	 * search_lag_ms, else $5. The
-	 * claimed come back in claim order, so the most urgent goes first
-	 * (and is the probe of a half-open circuit). */
+	/* Each supplier with room (not paused, $4: circuit open or its calls
+	 * at their limit) is read on its own, as far as its room goes (its own
+	 * max_inflight, else $6, less its calls in flight, $7), through its
+	 * part of outbox_supplier_due_idx (migration 038): a backlog of a
+	 * supplier without room is never walked. Of what that locks, the $1
+	 * most urgent are claimed; the rest stay unclaimed, and more of them
+	 * than $1 says the claim was saturated. A dead message keeps the rest
+	 * of its leg back, as a pending one does, so a leg's messages never
+	 * overtake; a discarded one does not. An in-doubt create waits out the
+	 * supplier's own search_lag_ms, else $5. The claimed come back in
+	 * claim order, so the most urgent goes first (and is the probe of a
+	 * half-open circuit). */
 	res = kt_db_exec(db,
-		"WITH c AS (SELECT o.id, l.supplier_id, o.priority, o.due_at,"
-		"  coalesce((s.delivery ->> 'max_inflight')::integer, $6::integer) AS most"
-		"  FROM outbox o JOIN legs l ON l.id = o.leg_id"
-		"  JOIN suppliers s ON s.id = l.supplier_id"
-		"  WHERE o.state = 'pending' AND o.due_at <= now()"
-		"   AND (o.lease_until IS NULL"
-		"    OR o.lease_until < now() - CASE WHEN o.operation = 'create'"
-		"     THEN coalesce((s.delivery ->> 'search_lag_ms')::integer, $5::integer)"
-		"     ELSE 0 END * interval '1 millisecond')"
-		"   AND NOT (coalesce($4::jsonb, '[]'::jsonb) ? l.supplier_id::text)"
-		"   AND " KT_STORE_NOT_HELD
-		"   AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
-		"     AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
-		"  ORDER BY o.priority, o.due_at LIMIT $1::integer FOR UPDATE OF o SKIP LOCKED),"
-		" r AS (SELECT c.id FROM (SELECT id, supplier_id, most, row_number() OVER"
-		"   (PARTITION BY supplier_id ORDER BY priority, due_at) AS n FROM c) c"
-		"  WHERE c.n <= c.most"
-		"   - coalesce(($7::jsonb ->> c.supplier_id::text)::integer, 0)),"
+		"WITH sp AS (SELECT id, delivery, room FROM (SELECT s.id, s.delivery,"
+		"   coalesce((s.delivery ->> 'max_inflight')::integer, $6::integer)"
+		"    - coalesce(($7::jsonb ->> s.id::text)::integer, 0) AS room"
+		"   FROM suppliers s WHERE NOT (coalesce($4::jsonb, '[]'::jsonb) ? s.id::text)"
+		"    AND " KT_STORE_NOT_HELD ") q WHERE room > 0),"
+		" c AS (SELECT x.id, x.priority, x.due_at FROM sp CROSS JOIN LATERAL"
+		"  (SELECT o.id, o.priority, o.due_at FROM outbox o"
+		"   WHERE o.supplier_id = sp.id AND o.state = 'pending' AND o.due_at <= now()"
+		"    AND (o.lease_until IS NULL"
+		"     OR o.lease_until < now() - CASE WHEN o.operation = 'create'"
+		"      THEN coalesce((sp.delivery ->> 'search_lag_ms')::integer, $5::integer)"
+		"      ELSE 0 END * interval '1 millisecond')"
+		"    AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.leg_id = o.leg_id"
+		"      AND p.seq < o.seq AND p.state NOT IN ('done', 'discarded'))"
+		"   ORDER BY o.priority, o.due_at LIMIT sp.room FOR UPDATE OF o SKIP LOCKED) x),"
+		" r AS (SELECT id FROM c ORDER BY priority, due_at LIMIT $1::integer),"
 		" u AS (UPDATE outbox o SET lease_owner = $2, lease_token = gen_random_uuid(),"
 		"  lease_until = now() + $3::integer * interval '1 millisecond',"
 		"  attempts = o.attempts + 1, first_attempt_at = coalesce(o.first_attempt_at, now()),"
@@ -228,7 +230,7 @@ int kt_store_outbox_claim(struct kt_db *db, const char *owner, int limit,
 		" SELECT u.id, token, leg, ticket, seq, operation, idempotency_key, payload,"
 		"  attempts, in_doubt, used, sid, key, adapter, endpoint, secret_ref, mapping,"
 		"  delivery, queued, auth, step, step_state, tj.j::text, tj.tid::text,"
-		"  (SELECT count(*) FROM c) = $1::integer"
+		"  (SELECT count(*) FROM c) > $1::integer"
 		" FROM u LEFT JOIN LATERAL (" KT_STORE_TICKET_JSON("")
 		"  WHERE t.id = u.ticket::uuid) AS tj(j, created, created_at, tid) ON true"
 		" ORDER BY u.priority, u.due_at",
@@ -392,15 +394,15 @@ int kt_store_outbox_depths(struct kt_db *db, json_t **out, struct kt_err *err)
 {
 	PGresult *res;
 
-	/* outbox_due_idx holds only pending messages: the backlog, never the
-	 * history. */
+	/* outbox_supplier_due_idx holds only pending messages: the backlog,
+	 * never the history; each message names its supplier (038). */
 	res = kt_db_exec(db,
 		"SELECT json_build_object('supplier', s.key, 'depth', coalesce(q.n, 0),"
 		"  'oldest_ms', coalesce(q.ms, 0))"
-		" FROM suppliers s LEFT JOIN (SELECT l.supplier_id, count(*) AS n,"
+		" FROM suppliers s LEFT JOIN (SELECT o.supplier_id, count(*) AS n,"
 		"   (extract(epoch FROM now() - min(o.created_at)) * 1000)::bigint AS ms"
-		"  FROM outbox o JOIN legs l ON l.id = o.leg_id WHERE o.state = 'pending'"
-		"  GROUP BY l.supplier_id) q ON q.supplier_id = s.id ORDER BY s.key",
+		"  FROM outbox o WHERE o.state = 'pending' AND o.supplier_id IS NOT NULL"
+		"  GROUP BY o.supplier_id) q ON q.supplier_id = s.id ORDER BY s.key",
 		0, NULL, err);
 	if (!res)
 		return KT_ERR;

@@ -35,9 +35,9 @@ INSERT INTO events (ticket_id, leg_id, kind, visibility, actor, holder, occurred
  LEFT JOIN hl ON hl.n = h.n AND hl.template_leg = e.leg_id
  WHERE e.ticket_id = :'template'::uuid
  ORDER BY h.n, e.id;
-INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, state, attempts, due_at,
-  outcome, history, first_attempt_at, payload, created_at, updated_at)
- SELECT hl.id, o.seq, o.operation, 'msg_' || replace(gen_random_uuid()::text, '-', ''),
+INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority, state,
+  attempts, due_at, outcome, history, first_attempt_at, payload, created_at, updated_at)
+ SELECT hl.id, o.supplier_id, o.seq, o.operation, 'msg_' || replace(gen_random_uuid()::text, '-', ''),
   o.priority, o.state, o.attempts, hl.at, o.outcome, o.history, hl.at, o.payload, hl.at, hl.at
  FROM hl JOIN outbox o ON o.leg_id = hl.template_leg
  ORDER BY hl.n, o.id;

@@ -127,9 +127,11 @@ test('a message queued before its leg in one statement (as the previous release\
   // The leg's insert is not read by the statement: it runs after the
   // message's, so the message's trigger cannot find its ticket yet.
   const id = await psql(s.db, `WITH x AS MATERIALIZED (SELECT gen_random_uuid() AS id),
-    l AS (INSERT INTO legs (id, ticket_id, next_seq) SELECT x.id, '${t.id}', 2 FROM x),
-    o AS (INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, state)
-      SELECT x.id, 1, 'create', 'msg_late_' || x.id, 3, 'done' FROM x RETURNING id)
+    l AS (INSERT INTO legs (id, ticket_id, supplier_id, next_seq)
+      SELECT x.id, '${t.id}', (SELECT id FROM suppliers WHERE key = 'netco'), 2 FROM x),
+    o AS (INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority, state)
+      SELECT x.id, (SELECT id FROM suppliers WHERE key = 'netco'), 1, 'create',
+        'msg_late_' || x.id, 3, 'done' FROM x RETURNING id)
     SELECT id FROM o`);
   const chain = await chainOf(t);
   assert.deepEqual(chain.map((r) => r.seq), chain.map((_, i) => i + 1));
@@ -138,8 +140,9 @@ test('a message queued before its leg in one statement (as the previous release\
   assert.equal(r.code, 0, r.stdout + r.stderr);
   // One written with the trigger off is no link at all, and is reported.
   await psql(s.db, `SET session_replication_role = replica;
-    INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, state)
-      SELECT leg_id, 2, 'update', 'msg_off_' || leg_id, 3, 'done' FROM outbox WHERE id = ${id};
+    INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority, state)
+      SELECT leg_id, supplier_id, 2, 'update', 'msg_off_' || leg_id, 3, 'done' FROM outbox
+      WHERE id = ${id};
     SET session_replication_role = origin`);
   const off = verify('--ticket', t.id);
   assert.equal(off.code, 1);

@@ -26,8 +26,9 @@ test('outcomes that finish during a record are recorded together after it', asyn
   const lock = lockSession(s.db, `SELECT 1 FROM tickets WHERE id = '${a.id}' FOR UPDATE`);
   try {
     await eventually(async () => lock.locked(), 10000, 'the ticket locked');
-    await psql(s.db, `INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)
-      SELECT leg_id, seq + 1, 'update', idempotency_key || '-again', priority FROM outbox
+    await psql(s.db, `INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key,
+        priority)
+      SELECT leg_id, supplier_id, seq + 1, 'update', idempotency_key || '-again', priority FROM outbox
       WHERE leg_id = '${a.legs.netco}' ORDER BY seq DESC LIMIT 1`);
     for (let i = 0; i < 4; i++) ids.push(await fileTicketId(s, 'vpn', `batch ${i}`));
     // a's update and the four creates answered: their outcomes wait.

@@ -33,9 +33,9 @@ const forLeg = (sim, legId) => sim.received()
 // the way intake does: the leg's next sequence, in the same statement.
 async function queueUpdate(s, legId) {
   return (await psql(s.db, `WITH l AS (UPDATE legs SET next_seq = next_seq + 1 WHERE id = '${legId}'
-      RETURNING id, next_seq - 1 AS seq)
-    INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority)
-    SELECT id, seq, 'update', 'test-update-' || id, 2 FROM l RETURNING id`)).trim();
+      RETURNING id, supplier_id, next_seq - 1 AS seq)
+    INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority)
+    SELECT id, supplier_id, seq, 'update', 'test-update-' || id, 2 FROM l RETURNING id`)).trim();
 }
 
 describe('dead letters', () => {
@@ -272,9 +272,9 @@ describe('an unreadable outbox row', () => {
     }, 15000, 'the create delivered');
     // An integer PostgreSQL keeps but no 64-bit reader can.
     const id = (await psql(s.db, `WITH l AS (UPDATE legs SET next_seq = next_seq + 1
-        WHERE id = '${leg.id}' RETURNING id, next_seq - 1 AS seq)
-      INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, payload)
-      SELECT id, seq, 'update', 'test-unreadable-' || id, 2,
+        WHERE id = '${leg.id}' RETURNING id, supplier_id, next_seq - 1 AS seq)
+      INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority, payload)
+      SELECT id, supplier_id, seq, 'update', 'test-unreadable-' || id, 2,
         '{"n": 100000000000000000000000000000}'::jsonb FROM l RETURNING id`)).trim();
     const dead = await eventually(async () => (await deliveries(s, 'state=dead&supplier=netco'))
       .items.find((m) => m.id === id), 15000, 'the unreadable row as a dead letter');
