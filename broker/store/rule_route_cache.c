@@ -50,9 +50,8 @@ static void key_member(struct kt_route_lookup *lk, size_t *len, const char *v)
 	*len = n < 0 || (size_t)n >= room ? sizeof(lk->key) : *len + (size_t)n;
 }
 
-/* lk->key for the request, or "" when it does not fit. */
-static void key_of(struct kt_route_lookup *lk, const char *service_id,
-		   const char *customer_id, const struct kt_route_ask *ask)
+void kt_store_route_cache_key(struct kt_route_lookup *lk, const char *service_id,
+			     const char *customer_id, const struct kt_route_ask *ask)
 {
 	size_t len = 0;
 
@@ -75,7 +74,7 @@ int kt_store_route_cache_plan(struct kt_route_cache *c, struct kt_db *db,
 	lk->key[0] = '\0';
 	lk->hit = 0;
 	if (c) {
-		key_of(lk, service_id, customer_id, ask);
+		kt_store_route_cache_key(lk, service_id, customer_id, ask);
 		lk->epoch = kt_memo_epoch(c->memo);
 		if (lk->key[0] && (*out = kt_memo_get(c->memo, lk->key, kt_clock_mono_ms()))) {
 			lk->hit = 1;

@@ -42,6 +42,14 @@ struct kt_route_lookup {
 	int hit;                     /* the plan came from the cache */
 };
 
+/* Fills lk->key (and lk->service_len, the length of its prefix naming
+ * the service) for a ticket asking ask of service_id by customer_id (NULL:
+ * any): each member written as "-" when NULL, else "+<length>:<value>", so
+ * that two requests share a key only when they ask the same. lk->key is
+ * "" when the key would not fit. */
+void kt_store_route_cache_key(struct kt_route_lookup *lk, const char *service_id,
+			     const char *customer_id, const struct kt_route_ask *ask);
+
 /* The plan of a ticket asking ask of service_id (customer_id: the caller's
  * customer, NULL for any), from c when it keeps one, else from the
  * database (kt_store_route_plan, whose errors it returns). *out gets a
