@@ -125,6 +125,7 @@ static const struct opt opts[] = {
 	INT(max_streams, 200, 0, 100000, "open live streams (GET /v1/stream) at most on this node; beyond it 503 with Retry-After"),
 	INT(stream_heartbeat_ms, 15000, 100, 3600000, "a live stream sends a comment line this often, so proxies and browsers keep it open"),
 	INT(stream_recheck_ms, 5000, 100, 600000, "a live stream's key or session is checked again this often: a revoked key or ended session ends its stream within it"),
+	INT(live_relay_ms, 200, 10, 10000, "this node relays the changes people watch, queued by the writes, to every node's live streams this often: a change reaches a stream within about this long"),
 	/* recovery after a restore (issue 16) */
 	STR(state_dir, NULL, "directory where this node remembers the database's identity and progress mark, to hold dispatch after a restore (the unit's StateDirectory; none: not watched)"),
 };

@@ -106,6 +106,7 @@ struct kt_config {
 	int max_streams;             /* open GET /v1/stream at most */
 	int stream_heartbeat_ms;     /* comment line on a quiet stream */
 	int stream_recheck_ms;       /* a stream's key or session checked again */
+	int live_relay_ms;           /* the live queue relayed this often */
 	/* recovery after a restore (issue 16) */
 	char *state_dir;             /* where the node remembers the database's mark */
 };

@@ -1,5 +1,5 @@
 /* cmd_serve.c - `keten serve`: builds the broker (loop, database pools,
- * HTTPS server, dispatcher, auto-close sweep), runs it until SIGINT/SIGTERM, and tears it
+ * HTTPS server, dispatcher, auto-close sweep, live relay), runs it until SIGINT/SIGTERM, and tears it
  * down in the order that lets every pending job finish cleanly. */
 #include <event2/thread.h>
 #include <getopt.h>
@@ -18,6 +18,7 @@
 #include "dispatch/restore_watch.h"
 #include "dispatch/transport.h"
 #include "http/key_cache.h"
+#include "http/live_relay.h"
 #include "http/throttle.h"
 #include "http/ops.h"
 #include "http/server.h"
@@ -47,6 +48,7 @@ struct drain {
 	const char *config_file;     /* read again on SIGHUP; may be NULL */
 	struct kt_autoclose *autoclose;
 	struct kt_sla_alerts *sla_alerts;
+	struct kt_live_relay *live_relay;
 	struct event *tick;
 	int signals;
 	int waited_ms;
@@ -176,6 +178,8 @@ static int run(struct kt_app *app, const char *config_file)
 		goto out;
 	if (!(dr.sla_alerts = kt_sla_alerts_new(app, &err)))
 		goto out;
+	if (!(dr.live_relay = kt_live_relay_new(app, &err)))
+		goto out;
 	if (!(http = kt_http_start(app, &err)))
 		goto out;
 	dr.http = http;
@@ -209,6 +213,7 @@ out:
 	kt_dispatcher_stop(app->dispatcher);
 	kt_autoclose_stop(dr.autoclose);
 	kt_sla_alerts_stop(dr.sla_alerts);
+	kt_live_relay_stop(dr.live_relay);
 	kt_dbpool_free(app->bg_pool);
 	kt_dbpool_free(app->api_pool);
 	/* After the pools (whose last jobs may still start a sign-in's call),
@@ -217,6 +222,7 @@ out:
 	kt_dispatcher_free(app->dispatcher);
 	kt_autoclose_free(dr.autoclose);
 	kt_sla_alerts_free(dr.sla_alerts);
+	kt_live_relay_free(dr.live_relay);
 	kt_http_free(http);
 	kt_key_cache_free(app->keys);
 	kt_listener_free(chain_heard);

@@ -1,6 +1,7 @@
 /* stream.h - the live stream, GET /v1/stream (issue 15): server-sent
  * events on the loop, one chunked answer per watcher, fed by the database's
- * `keten_live` notifications (store/listen.h, migration 031) and filtered
+ * `keten_live` notifications (store/listen.h, migration 031, relayed by
+ * http/live_relay.h) and filtered
  * per principal, with heartbeats, a cap of its own, and a periodic check
  * that ends the streams of revoked or expired keys and of ended, expired
  * or idle sessions (store/rule_watch.h). */

@@ -27,8 +27,10 @@ struct kt_listener *kt_listener_new(struct event_base *base, const char *conninf
 				    const char *self, kt_listener_fn *cb, void *arg,
 				    struct kt_err *err);
 
-/* The channel the database's triggers (migration 031) announce changes
- * that people watch on (tickets, their legs and timelines, deliveries). */
+/* The channel changes that people watch (tickets, their legs and
+ * timelines, deliveries) are announced on: queued by the database's
+ * triggers (migrations 031, 037) and relayed by every node
+ * (store/row_live.h). */
 #define KT_LIVE_CHANNEL "keten_live"
 
 /* The channel every change of customers, suppliers or services announces
