@@ -74,6 +74,7 @@ static const struct opt opts[] = {
 	INT(hop_limit, 3, 0, 100, "re-routings of a ticket after which a supplier's rejection escalates it to the integrator"),
 	INT(auto_close_s, 432000, 1, 31536000, "seconds a resolved ticket waits for the customer's confirmation before it closes"),
 	INT(key_cache_ms, 5000, 0, 5000, "how long a node keeps an API key's principal (a revoked key works at most this long); 0: never"),
+	INT(route_cache_ms, 5000, 0, 3600000, "how long a node keeps a new ticket's route plan when it misses the notice of a change to a supplier's ticket types or contracts; 0: never"),
 	INT(sla_alert_interval_ms, 60000, 100, 3600000, "how often each node records the SLA warnings and breaches that came due"),
 	INT(hub_tick_ms, 5000, 10, 600000, "how often a delivering node looks for hub registrations to make or remove"),
 	INT(comment_max_bytes, 65536, 1, 65536, "largest comment text in bytes posted through the API (413 comment_too_large above it)"),

@@ -59,6 +59,7 @@ struct kt_config {
 	int sla_alert_interval_ms;   /* the SLA warning and breach sweep's tick */
 	int sla_notify_interval_ms;  /* the SLA notifications' claim tick */
 	int key_cache_ms;            /* an API key's principal is kept this long */
+	int route_cache_ms;          /* a route plan is kept at most this long */
 	int hub_tick_ms;             /* the hub registration sweep's tick */
 	/* bounded timelines (issue 14, finding 1) */
 	int comment_max_bytes;       /* largest comment text (413 above it) */

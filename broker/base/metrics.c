@@ -109,6 +109,9 @@ static const struct metric_def defs[KT_METRIC_COUNT] = {
 	[KT_METRIC_DISPATCH_HELD] = { "keten_dispatch_held", "gauge",
 		"1 while dispatch is held for every node after a restore, until keten reconcile ran.",
 		0, { NULL }, 0 },
+	[KT_METRIC_ROUTE_PLANS] = { "keten_route_plans_total", "counter",
+		"Route plans of new tickets, by result: hit (kept by this node) or miss (read).",
+		1, { "result" }, 0 },
 };
 
 static int is_histogram(enum kt_metric metric)

@@ -46,6 +46,7 @@ enum kt_metric {
 	KT_METRIC_HTTP_STREAMS_ENDED,/* counter {reason} */
 	KT_METRIC_HTTP_BODY_REFUSALS, /* counter {reason} */
 	KT_METRIC_DISPATCH_HELD,     /* gauge, no labels */
+	KT_METRIC_ROUTE_PLANS,       /* counter {result}: hit or miss of the route plan cache */
 	KT_METRIC_COUNT
 };
 

@@ -15,6 +15,8 @@ struct kt_app {
 					requests never starves deliveries */
 	struct kt_dispatcher *dispatcher;
 	struct kt_key_cache *keys;   /* API key principals, shared by the workers */
+	struct kt_route_cache *routes; /* route plans of new tickets, shared by
+					  the workers (store/rule_route_cache.h) */
 	struct kt_throttle *throttle; /* callers' token buckets (loop and workers) */
 	struct kt_ops *ops;          /* who may read /metrics and /readyz, and
 					readiness remembered (http/ops.h) */

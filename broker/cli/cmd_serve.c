@@ -11,7 +11,9 @@
 #include "cli/cli.h"
 #include "cli/reload.h"
 #include "store/dbpool.h"
+#include "store/listen.h"
 #include "store/migrations.h"
+#include "store/rule_route_cache.h"
 #include "dispatch/dispatcher.h"
 #include "dispatch/restore_watch.h"
 #include "dispatch/transport.h"
@@ -131,6 +133,7 @@ static int run(struct kt_app *app, const char *config_file)
 {
 	struct kt_err err = { 0 };
 	struct kt_http *http = NULL;
+	struct kt_listener *chain_heard = NULL;
 	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	struct drain dr = { .app = app, .config_file = config_file };
 	int code = 1;
@@ -138,10 +141,16 @@ static int run(struct kt_app *app, const char *config_file)
 	if (schema_current(app->cfg, &err))
 		goto out;
 	if (!(app->keys = kt_key_cache_new(app->cfg->key_cache_ms)) ||
+	    !(app->routes = kt_store_route_cache_new(app->cfg->route_cache_ms)) ||
 	    !(app->throttle = kt_throttle_new(THROTTLE_SETS))) {
 		kt_err_set(&err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 		goto out;
 	}
+	/* Kept route plans go when any node changes the chain's parties. */
+	if (app->cfg->route_cache_ms > 0 &&
+	    !(chain_heard = kt_listener_open(app->base, app->cfg->database_url, KT_CHAIN_CHANNEL,
+					     kt_store_route_cache_heard, app->routes, &err)))
+		goto out;
 	if (!(app->ops = kt_ops_new(app->cfg, &err)))
 		goto out;
 	if (app->oidc_cfg->on &&
@@ -216,6 +225,8 @@ out:
 	kt_live_relay_free(dr.live_relay);
 	kt_http_free(http);
 	kt_key_cache_free(app->keys);
+	kt_listener_free(chain_heard);
+	kt_store_route_cache_free(app->routes);
 	kt_throttle_free(app->throttle);
 	kt_ops_free(app->ops);
 	kt_watch_free(app->watch);

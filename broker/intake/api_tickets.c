@@ -46,6 +46,7 @@ json_t *kt_api_ticket_view(struct kt_db *db, const struct kt_request *r,
 
 struct intake_work {
 	const struct kt_principal *principal;
+	struct kt_route_cache *routes;
 	const char *announce;  /* the node name when the write carries the
 				* announcement of its messages, else NULL */
 	int timeline_limit;
@@ -62,7 +63,7 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 	struct intake_work *w = arg;
 	json_t *full, *view;
 
-	if (!(full = kt_store_intake_ticket(db, w->principal, &w->in, w->announce,
+	if (!(full = kt_store_intake_ticket(db, w->routes, w->principal, &w->in, w->announce,
 					    &w->n_messages, err)))
 		return KT_ERR;
 	view = ticket_answer(full, w->principal, w->timeline_limit);
@@ -72,7 +73,7 @@ static int intake(struct kt_db *db, void *arg, struct kt_store_answer *out,
 
 int kt_api_ticket_create(struct kt_db *db, struct kt_request *r, struct kt_err *err)
 {
-	struct intake_work w = { .principal = &r->principal,
+	struct intake_work w = { .principal = &r->principal, .routes = r->app->routes,
 				 .timeline_limit = r->app->cfg->ticket_timeline_entries };
 	json_t *body = kt_api_body_json(r, err);
 	int rc = KT_ERR;

@@ -121,7 +121,9 @@ void kt_db_rollback(struct kt_db *db);
 
 /* Takes the transaction-level lock that chain imports hold
  * (store/rule_chain.c): whatever changes customers, suppliers or services
- * takes it, so one such change runs at a time. */
+ * takes it, so one such change runs at a time. In the same statement it
+ * announces the change on KT_CHAIN_CHANNEL (store/listen.h), heard by
+ * every node at the commit. */
 int kt_store_chain_lock(struct kt_db *db, struct kt_err *err);
 
 #endif

@@ -33,6 +33,12 @@ struct kt_listener *kt_listener_new(struct event_base *base, const char *conninf
  * (store/row_live.h). */
 #define KT_LIVE_CHANNEL "keten_live"
 
+/* The channel every change of customers, suppliers or services announces
+ * itself on at its commit (store/rule_chain.c, kt_store_chain_lock): a
+ * node drops the route plans it keeps when it hears it
+ * (store/rule_route_cache.h). */
+#define KT_CHAIN_CHANNEL "keten_chain"
+
 /* Called on the loop with each notification's payload, in order; with
  * payload NULL after every (re)connection, since notifications may have
  * been missed meanwhile. */

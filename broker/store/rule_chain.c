@@ -10,6 +10,7 @@
  * Also reads the document back (export). */
 #include "model/chain_doc.h"
 #include "store/internal.h"
+#include "store/listen.h"
 #include "store/row_hub.h"
 
 /* Imports, and the integrator API's writes and deletes, run one at a time,
@@ -462,10 +463,12 @@ static int check_contracts_kept(struct kt_db *db, const struct kt_chain_doc *doc
 
 int kt_store_chain_lock(struct kt_db *db, struct kt_err *err)
 {
-	const char *lock[] = { IMPORT_LOCK };
+	const char *params[] = { IMPORT_LOCK, KT_CHAIN_CHANNEL };
 
-	return kt_db_cmd(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-			 1, lock, err);
+	/* The notice goes out at the commit (none after a rollback, such as
+	 * a dry run's): every node drops the route plans it keeps. */
+	return kt_db_cmd(db, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)),"
+			 " pg_notify($2, '')", 2, params, err);
 }
 
 /* For a write of the integrator API: doc's one entity must be new

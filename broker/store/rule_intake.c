@@ -1,7 +1,8 @@
 /* rule_intake.c - a new ticket in the database (see store/rule_intake.h):
- * its service and routing (one statement), then one for the ticket row, its
- * legs, their create messages and the timeline, and the full record
- * built from what that statement returns. A rule file: runs in the
+ * its service and routing (one statement, unless the node keeps the plan:
+ * store/rule_route_cache.h), then one for the ticket row, its legs, their
+ * create messages and the timeline, and the full record built from what
+ * that statement returns. A rule file: runs in the
  * caller's transaction, or in none (its one write is atomic by itself). */
 #include "base/clock.h"
 #include "routing/routing.h"
@@ -10,6 +11,7 @@
 #include "store/row_outbox.h"
 #include "store/rule_intake.h"
 #include "store/rule_route.h"
+#include "store/rule_route_cache.h"
 #include "store/rule_sla.h"
 
 static const char *const type_sequences[KT_TYPE__COUNT] = {
@@ -226,9 +228,11 @@ static char *intake_clocks(const struct kt_route_plan *plan, const struct kt_int
 	return out;
 }
 
-/* One try: the plan, then the write, which inserts nothing when the
- * service's chain version moved after the plan read it (*moved set). */
-static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
+/* One try: the plan (kept by routes, or read), then the write, which
+ * inserts nothing when the service's chain version moved after the plan
+ * was read (*moved set; routes then drops the service's plans). */
+static json_t *intake_once(struct kt_db *db, struct kt_route_cache *routes,
+			   const struct kt_principal *p,
 			   const struct kt_intake *in, const char *announce, int *n_messages,
 			   int *moved, struct kt_err *err)
 {
@@ -238,6 +242,7 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 		.category = in->category, .ci = in->ci,
 	};
 	struct kt_route_plan *plan = NULL;
+	struct kt_route_lookup lk;
 	const char *service_version, *customer_id;
 	PGresult *tres = NULL;
 	json_t *legs = NULL, *full = NULL;
@@ -249,8 +254,9 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 	snprintf(urgency, sizeof(urgency), "%d", in->urgency);
 	snprintf(priority, sizeof(priority), "%d", in->priority);
 	kt_principal_actor(p, actor, sizeof(actor));
-	if (kt_store_route_plan(db, in->service,
-				p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL, &ask, &plan, err))
+	if (kt_store_route_cache_plan(routes, db, in->service,
+				      p->role == KT_ROLE_CUSTOMER ? p->customer_id : NULL, &ask,
+				      &lk, &plan, err))
 		goto out;
 	kt_store_route_plan_service(plan, &customer_id, &service_version);
 	if ((legs = kt_store_route_plan_legs(plan)))
@@ -272,9 +278,9 @@ static json_t *intake_once(struct kt_db *db, const struct kt_principal *p,
 	}
 	if (!tres)
 		goto out;
-	if (PQntuples(tres) == 0)
-		*moved = 1;
-	else if (!(full = record(tres, in, customer_id, service_version, n_messages)))
+	*moved = PQntuples(tres) == 0;
+	kt_store_route_cache_done(routes, &lk, plan, !*moved);
+	if (!*moved && !(full = record(tres, in, customer_id, service_version, n_messages)))
 		kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 out:
 	free(clocks);
@@ -285,9 +291,9 @@ out:
 	return full;
 }
 
-json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
-			       const struct kt_intake *in, const char *announce, int *n_messages,
-			       struct kt_err *err)
+json_t *kt_store_intake_ticket(struct kt_db *db, struct kt_route_cache *routes,
+			       const struct kt_principal *p, const struct kt_intake *in,
+			       const char *announce, int *n_messages, struct kt_err *err)
 {
 	json_t *full = NULL;
 	int moved = 1;
@@ -295,7 +301,7 @@ json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
 	/* A chain import between the plan and the write: route again along
 	 * the new version. */
 	for (int i = 0; i < INTAKE_TRIES && moved && !kt_err_isset(err); i++)
-		full = intake_once(db, p, in, announce, n_messages, &moved, err);
+		full = intake_once(db, routes, p, in, announce, n_messages, &moved, err);
 	if (moved && !kt_err_isset(err))
 		kt_err_set(err, KT_EC_CONFLICT, "chain_changing",
 			   "the service's chain changed %d times while the ticket was filed; "

@@ -9,6 +9,8 @@
 #include "intake/intake.h"
 #include "store/store.h"
 
+struct kt_route_cache;
+
 /* Checks the service (and that a customer owns it), routes along the
  * chain version in force (store/rule_route.h: by component, CI, rules,
  * default, else triage), then inserts the ticket, its legs, their outbox
@@ -23,9 +25,12 @@
  * and writing); on failure the caller rolls back. Its writes are one
  * statement: it may run outside a transaction. announce, when not NULL,
  * is the node name the write announces its messages as (pg_notify on
- * store/listen.h's channel, in the same statement; see dispatch/wake.h). */
-json_t *kt_store_intake_ticket(struct kt_db *db, const struct kt_principal *p,
-			       const struct kt_intake *in, const char *announce, int *n_messages,
-			       struct kt_err *err);
+ * store/listen.h's channel, in the same statement; see dispatch/wake.h).
+ * routes (NULL: none) is the node's cache of route plans
+ * (store/rule_route_cache.h): a ticket whose plan it keeps costs the one
+ * statement of the write. */
+json_t *kt_store_intake_ticket(struct kt_db *db, struct kt_route_cache *routes,
+			       const struct kt_principal *p, const struct kt_intake *in,
+			       const char *announce, int *n_messages, struct kt_err *err);
 
 #endif

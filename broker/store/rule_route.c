@@ -3,6 +3,8 @@
  * targets of a route by hand, and re-routing after a supplier rejected a
  * leg. Decisions are routing/routing.h's; this file reads the chain and
  * writes what they decide. A rule file: calls rows and the database layer. */
+#include <stdatomic.h>
+
 #include "store/internal.h"
 #include "store/row_event.h"
 #include "store/row_leg.h"
@@ -222,7 +224,8 @@ int kt_store_route_end_leg(struct kt_db *db, const char *ticket_id, const char *
 
 /* ---- a new ticket ----------------------------------------------------- */
 
-struct kt_route_plan {
+/* A plan being decided: the chain and its rows as plan_load read them. */
+struct draft {
 	struct chain chain;
 	const char *customer_id, *version;   /* borrowed from chain.res */
 	struct kt_route_target target;
@@ -230,11 +233,29 @@ struct kt_route_plan {
 	int n_legs;
 };
 
+/* A decided plan holds copies of only what the write needs, so that it is
+ * small and immutable: the intake's cache shares it between threads. */
+struct kt_route_plan {
+	atomic_int refs;
+	const char *customer_id, *version, *sla;
+	struct kt_route_target target;
+	struct kt_route_leg legs[KT_ROUTE_MAX_LEGS];
+	const char *contracts[KT_ROUTE_MAX_LEGS]; /* of each leg; NULL: none */
+	int n_legs;
+	char *text;                          /* owns every string above */
+};
+
+struct kt_route_plan *kt_store_route_plan_hold(struct kt_route_plan *plan)
+{
+	atomic_fetch_add(&plan->refs, 1);
+	return plan;
+}
+
 void kt_store_route_plan_free(struct kt_route_plan *plan)
 {
-	if (!plan)
+	if (!plan || atomic_fetch_sub(&plan->refs, 1) > 1)
 		return;
-	chain_release(&plan->chain);
+	free(plan->text);
 	free(plan);
 }
 
@@ -257,8 +278,7 @@ void kt_store_route_plan_service(const struct kt_route_plan *plan, const char **
  * each component that names one (tag 'k': key, contract, supplier). One
  * statement. */
 static int plan_load(struct kt_db *db, const char *service_id, const char *customer_id,
-		     const struct kt_route_ask *ask, struct kt_route_plan *p,
-		     struct kt_err *err)
+		     const struct kt_route_ask *ask, struct draft *p, struct kt_err *err)
 {
 	const char *params[] = { service_id, customer_id, ask->ci ? "t" : "f",
 				 !ask->component && !ask->ci ? "t" : "f", ask->type };
@@ -304,9 +324,10 @@ static int plan_load(struct kt_db *db, const char *service_id, const char *custo
 	return KT_OK;
 }
 
-const char *kt_store_route_plan_sla(const struct kt_route_plan *plan)
+/* The SLA of the draft's chain version (row 'a'), as JSON text, or NULL. */
+static const char *draft_sla(const struct draft *d)
 {
-	PGresult *res = plan->chain.res;
+	PGresult *res = d->chain.res;
 
 	for (int r = 0; r < PQntuples(res); r++)
 		if (PQgetvalue(res, r, 0)[0] == 'a')
@@ -314,10 +335,11 @@ const char *kt_store_route_plan_sla(const struct kt_route_plan *plan)
 	return NULL;
 }
 
-const char *kt_store_route_plan_contract(const struct kt_route_plan *plan,
-					 const char *component, const char *supplier_id)
+/* The contract (row 'k') of component when supplier_id delivers it. */
+static const char *draft_contract(const struct draft *d, const char *component,
+				  const char *supplier_id)
 {
-	PGresult *res = plan->chain.res;
+	PGresult *res = d->chain.res;
 
 	for (int r = 0; component && supplier_id && r < PQntuples(res); r++)
 		if (PQgetvalue(res, r, 0)[0] == 'k' && strcmp(PQgetvalue(res, r, 1), component) == 0 &&
@@ -329,7 +351,7 @@ const char *kt_store_route_plan_contract(const struct kt_route_plan *plan,
 /* KT_ERR (invalid "type_not_accepted") when a leg of p goes to a supplier
  * whose adapter has no entry for the ticket's type (a row 'n' of the
  * plan's answer). */
-static int refused_leg(const struct kt_route_plan *p, const struct kt_route_ask *ask,
+static int refused_leg(const struct draft *p, const struct kt_route_ask *ask,
 		       struct kt_err *err)
 {
 	PGresult *res = p->chain.res;
@@ -351,53 +373,128 @@ static int refused_leg(const struct kt_route_plan *p, const struct kt_route_ask 
 	return KT_OK;
 }
 
+/* Routes ask along the draft's chain: d->target and d->legs. */
+static int draft_decide(struct draft *d, const struct kt_route_ask *ask, struct kt_err *err)
+{
+	const char *path;
+
+	if (kt_route_decide(&d->chain.view, ask, &d->target) == KT_ROUTE_UNKNOWN) {
+		if (d->target.by == KT_ROUTE_BY_CI) {
+			kt_err_detail(err, "/ci", "no such configuration item in the service's chain");
+			return kt_err_set(err, KT_EC_INVALID, "unknown_ci",
+					  "unknown configuration item \"%s\"", ask->ci);
+		}
+		kt_err_detail(err, "/component", "no such component in the service's chain");
+		return kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
+				  ask->component);
+	}
+	path = d->target.by == KT_ROUTE_BY_CI ? "/ci" : "/component";
+	d->n_legs = kt_route_legs(d->chain.tree, d->chain.view.n, d->target.component_key,
+				  d->legs);
+	if (d->n_legs == KT_ROUTE_UNKNOWN) {
+		/* a rule or the default naming what the chain lacks */
+		kt_err_detail(err, path, "no such component in the service's chain");
+		return kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
+				  d->target.component_key);
+	}
+	if (d->n_legs < 0) {
+		kt_err_detail(err, path, "more than %d suppliers deliver it", KT_ROUTE_MAX_LEGS);
+		return kt_err_set(err, KT_EC_INVALID, "too_many_legs",
+				  "component \"%s\" needs more than %d suppliers",
+				  d->target.component_key, KT_ROUTE_MAX_LEGS);
+	}
+	return refused_leg(d, ask, err);
+}
+
+/* Where the plan's strings go: counted first (base NULL), then copied. */
+struct arena {
+	char *base;
+	size_t used;
+};
+
+static const char *keep(struct arena *a, const char *s)
+{
+	size_t n = s ? strlen(s) + 1 : 0;
+	const char *at = a->base ? a->base + a->used : NULL;
+
+	if (!s)
+		return NULL;
+	if (a->base)
+		memcpy(a->base + a->used, s, n);
+	a->used += n;
+	return at;
+}
+
+/* Fills p with copies of d's strings into a (see struct arena). */
+static void plan_fill(struct kt_route_plan *p, const struct draft *d, struct arena *a)
+{
+	p->customer_id = keep(a, d->customer_id);
+	p->version = keep(a, d->version);
+	p->sla = keep(a, draft_sla(d));
+	p->target = d->target;
+	p->target.component_key = keep(a, d->target.component_key);
+	p->n_legs = d->n_legs;
+	for (int i = 0; i < d->n_legs; i++) {
+		p->legs[i].supplier_id = keep(a, d->legs[i].supplier_id);
+		p->legs[i].component_key = keep(a, d->legs[i].component_key);
+		p->contracts[i] = keep(a, draft_contract(d, d->legs[i].component_key,
+							  d->legs[i].supplier_id));
+	}
+}
+
+/* The plan of a decided draft (one reference), or NULL out of memory. */
+static struct kt_route_plan *plan_of(const struct draft *d)
+{
+	struct kt_route_plan *p = calloc(1, sizeof(*p));
+	struct arena a = { 0 };
+
+	if (!p)
+		return NULL;
+	plan_fill(p, d, &a);
+	if (!(a.base = malloc(a.used ? a.used : 1))) {
+		free(p);
+		return NULL;
+	}
+	p->text = a.base;
+	a.used = 0;
+	plan_fill(p, d, &a);
+	atomic_init(&p->refs, 1);
+	return p;
+}
+
+const char *kt_store_route_plan_sla(const struct kt_route_plan *plan)
+{
+	return plan->sla;
+}
+
+const char *kt_store_route_plan_contract(const struct kt_route_plan *plan,
+					 const char *component, const char *supplier_id)
+{
+	for (int i = 0; component && supplier_id && i < plan->n_legs; i++)
+		if (plan->legs[i].component_key &&
+		    strcmp(plan->legs[i].component_key, component) == 0 &&
+		    strcmp(plan->legs[i].supplier_id, supplier_id) == 0)
+			return plan->contracts[i];
+	return NULL;
+}
+
 int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *customer_id,
 			const struct kt_route_ask *ask, struct kt_route_plan **out,
 			struct kt_err *err)
 {
-	struct kt_route_plan *p = calloc(1, sizeof(*p));
-	const char *path;
+	struct draft d = { 0 };
+	int rc = KT_ERR;
 
 	*out = NULL;
-	if (!p)
-		return kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
-	if (plan_load(db, service_id, customer_id, ask, p, err))
-		goto fail;
-	if (kt_route_decide(&p->chain.view, ask, &p->target) == KT_ROUTE_UNKNOWN) {
-		if (p->target.by == KT_ROUTE_BY_CI) {
-			kt_err_detail(err, "/ci", "no such configuration item in the service's chain");
-			kt_err_set(err, KT_EC_INVALID, "unknown_ci", "unknown configuration item \"%s\"",
-				   ask->ci);
-		} else {
-			kt_err_detail(err, "/component", "no such component in the service's chain");
-			kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
-				   ask->component);
-		}
-		goto fail;
+	if (plan_load(db, service_id, customer_id, ask, &d, err) == KT_OK &&
+	    draft_decide(&d, ask, err) == KT_OK) {
+		if ((*out = plan_of(&d)))
+			rc = KT_OK;
+		else
+			kt_err_set(err, KT_EC_INTERNAL, "out_of_memory", "out of memory");
 	}
-	path = p->target.by == KT_ROUTE_BY_CI ? "/ci" : "/component";
-	p->n_legs = kt_route_legs(p->chain.tree, p->chain.view.n, p->target.component_key,
-				  p->legs);
-	if (p->n_legs == KT_ROUTE_UNKNOWN) {
-		/* a rule or the default naming what the chain lacks */
-		kt_err_detail(err, path, "no such component in the service's chain");
-		kt_err_set(err, KT_EC_INVALID, "unknown_component", "unknown component \"%s\"",
-			   p->target.component_key);
-		goto fail;
-	}
-	if (p->n_legs < 0) {
-		kt_err_detail(err, path, "more than %d suppliers deliver it", KT_ROUTE_MAX_LEGS);
-		kt_err_set(err, KT_EC_INVALID, "too_many_legs", "component \"%s\" needs more than %d suppliers",
-			   p->target.component_key, KT_ROUTE_MAX_LEGS);
-		goto fail;
-	}
-	if (refused_leg(p, ask, err))
-		goto fail;
-	*out = p;
-	return KT_OK;
-fail:
-	kt_store_route_plan_free(p);
-	return KT_ERR;
+	chain_release(&d.chain);
+	return rc;
 }
 
 json_t *kt_store_route_plan_legs(const struct kt_route_plan *plan)

@@ -16,7 +16,10 @@
 #include "store/row_ticket.h"
 #include "store/store.h"
 
-/* A new ticket's routing: the chain it was decided on and the legs. */
+/* A new ticket's routing: the service's customer, the chain version it
+ * was decided on, the legs with their contracts and the service's SLA.
+ * Immutable once made, and counted: several threads may read one plan
+ * (store/rule_route_cache.h), each holding its own reference. */
 struct kt_route_plan;
 
 /* Reads service service_id (owned by customer customer_id; NULL: any
@@ -25,8 +28,9 @@ struct kt_route_plan;
  * plan names: kt_store_route_plan_service), and decides where a ticket
  * asking ask goes (kt_route_decide, kt_route_legs); a leg to a supplier
  * whose adapter takes no ticket of ask's type is refused. ask is
- * borrowed and must outlive the plan. *out gets a new plan
- * (kt_store_route_plan_free()). invalid "unknown_service" (/service),
+ * borrowed for the call: the plan keeps copies of what it needs. *out
+ * gets a new plan holding one reference (kt_store_route_plan_free()).
+ * invalid "unknown_service" (/service),
  * "unknown_component" (/component), "unknown_ci" (/ci), "too_many_legs"
  * or "type_not_accepted" (/type). */
 int kt_store_route_plan(struct kt_db *db, const char *service_id, const char *customer_id,
@@ -47,7 +51,11 @@ const char *kt_store_route_plan_sla(const struct kt_route_plan *plan);
 const char *kt_store_route_plan_contract(const struct kt_route_plan *plan,
 					 const char *component, const char *supplier_id);
 
-/* Accepts NULL. */
+/* Takes one more reference to plan (thread-safe); returns plan. */
+struct kt_route_plan *kt_store_route_plan_hold(struct kt_route_plan *plan);
+
+/* Gives back one reference; the last frees the plan. Thread-safe;
+ * accepts NULL. */
 void kt_store_route_plan_free(struct kt_route_plan *plan);
 
 /* The legs plan opens on a new ticket, for the intake's one statement

@@ -528,7 +528,6 @@ for leg in "${legs[@]}"; do
 done
 plan_legs="{\"legs\":[$plan_legs],\"why\":{\"by\":\"component\"}}"
 pgbench_vars=(-D "service=$BENCH_SERVICE" -D "customer=$customer_id" -D "chain_version=$chain_version"
-	-D with_items=f -D with_rules=f
 	-D type_prefix=INC -D type_seq=ticket_number_incident -D type_name=incident
 	-D "component=$BENCH_COMPONENT" -D "summary=$BENCH_SUMMARY" -D "description=$BENCH_DESCRIPTION"
 	-D actor=customer -D category=none -D ci=none -D "legs=$plan_legs" -D "sla={}"
