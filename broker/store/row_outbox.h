@@ -23,7 +23,7 @@ int kt_store_outbox_enqueue(struct kt_db *db, const char *leg_id, enum kt_operat
 
 /* A message's idempotency key, as SQL: fresh per message, sent with every
  * attempt so the supplier can drop a repeat. */
-#define KT_STORE_OUTBOX_MSG_KEY "'msg_' || replace(gen_random_uuid()::text, '-', '')"
+#define KT_STORE_OUTBOX_MSG_KEY "'msg_' || replace(keten_uuid()::text, '-', '')"
 
 /* For a statement that inserts a new ticket and its legs at once
  * (store/rule_intake.c), where kt_store_outbox_enqueue cannot run (a leg

@@ -43,7 +43,7 @@ static const char *const type_sequences[KT_TYPE__COUNT] = {
 	"  FROM sv, jsonb_to_record(coalesce($17::jsonb, '{}')) AS k(" KT_STORE_SLA_RECORD ")" \
 	"  RETURNING id, number, status, consolidated, hops, priority, created_at, updated_at," \
 	"   keten_ticket_sla(tickets) AS sla)," \
-	" x AS MATERIALIZED (SELECT gen_random_uuid() AS id, (v->>'supplier')::uuid AS supplier_id," \
+	" x AS MATERIALIZED (SELECT keten_uuid() AS id, (v->>'supplier')::uuid AS supplier_id," \
 	"   v->>'component' AS component_key, n, coalesce((v->'sla')::jsonb, '{}') AS sla" \
 	"  FROM json_array_elements($16::json->'legs') WITH ORDINALITY j(v, n))," \
 	" l AS (INSERT INTO legs (id, ticket_id, supplier_id, component_key, next_seq," \
