@@ -15,8 +15,23 @@ ALTER TABLE outbox ADD COLUMN supplier_id uuid;
 
 UPDATE outbox o SET supplier_id = l.supplier_id FROM legs l WHERE l.id = o.leg_id;
 
-ALTER TABLE outbox ADD CONSTRAINT outbox_supplier_of_leg
-    CHECK (leg_id IS NULL OR supplier_id IS NOT NULL);
+-- A node of the previous release, serving while this migration runs and
+-- until it is replaced, queues its messages without the column, and its
+-- intake queues a new leg's create before the leg is visible to the
+-- statement: this fills the column from the leg at the statement's end
+-- (as keten_audit_link_late links such a message), so every message of a
+-- leg names its supplier once its statement is done. The broker names the
+-- supplier itself, so for it the trigger never fires.
+CREATE FUNCTION keten_outbox_supplier() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE outbox SET supplier_id = (SELECT l.supplier_id FROM legs l WHERE l.id = NEW.leg_id)
+        WHERE id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER outbox_supplier_of_leg AFTER INSERT ON outbox
+    FOR EACH ROW WHEN (NEW.supplier_id IS NULL AND NEW.leg_id IS NOT NULL)
+    EXECUTE FUNCTION keten_outbox_supplier();
 
 CREATE INDEX outbox_supplier_due_idx ON outbox (supplier_id, priority, due_at)
     WHERE state = 'pending';

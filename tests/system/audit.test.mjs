@@ -127,11 +127,9 @@ test('a message queued before its leg in one statement (as the previous release\
   // The leg's insert is not read by the statement: it runs after the
   // message's, so the message's trigger cannot find its ticket yet.
   const id = await psql(s.db, `WITH x AS MATERIALIZED (SELECT gen_random_uuid() AS id),
-    l AS (INSERT INTO legs (id, ticket_id, supplier_id, next_seq)
-      SELECT x.id, '${t.id}', (SELECT id FROM suppliers WHERE key = 'netco'), 2 FROM x),
-    o AS (INSERT INTO outbox (leg_id, supplier_id, seq, operation, idempotency_key, priority, state)
-      SELECT x.id, (SELECT id FROM suppliers WHERE key = 'netco'), 1, 'create',
-        'msg_late_' || x.id, 3, 'done' FROM x RETURNING id)
+    l AS (INSERT INTO legs (id, ticket_id, next_seq) SELECT x.id, '${t.id}', 2 FROM x),
+    o AS (INSERT INTO outbox (leg_id, seq, operation, idempotency_key, priority, state)
+      SELECT x.id, 1, 'create', 'msg_late_' || x.id, 3, 'done' FROM x RETURNING id)
     SELECT id FROM o`);
   const chain = await chainOf(t);
   assert.deepEqual(chain.map((r) => r.seq), chain.map((_, i) => i + 1));
